@@ -1,0 +1,283 @@
+"""The ``catalog`` command: thin wrappers over the services, for the people who run the server."""
+from __future__ import annotations
+
+import getpass
+import sys
+import time
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+
+from catalog import models
+from catalog.config import load_settings
+from catalog.db import make_engine, make_session_factory, migrate, schema_is_current
+from catalog.enums import Role
+from catalog.errors import CatalogError
+from catalog.services import users
+from catalog.services.context import Context
+
+
+class Env:
+    def __init__(self, database_url: str | None):
+        self.settings = load_settings(database_url=database_url)
+        self.engine = make_engine(self.settings.database_url)
+        self.sessions = make_session_factory(self.engine)
+
+    def context(self, autocommit: bool = True) -> Context:
+        if not schema_is_current(self.engine):
+            raise click.ClickException("База данных не создана или устарела: выполните «catalog init».")
+        return Context(session=self.sessions(), is_system=True, system_actor="командная строка", autocommit=autocommit)
+
+
+def _progress(stage: str, count: int) -> None:
+    click.echo(f"  {stage}: {count}", err=True)
+
+
+def _fail(error: CatalogError):
+    lines = [error.message] + [f"  {field}: {' '.join(msgs)}" for field, msgs in error.fields.items()]
+    raise click.ClickException("\n".join(lines))
+
+
+@click.group()
+@click.option("--database-url", envvar="CATALOG_DATABASE_URL", help="SQLAlchemy URL (по умолчанию SQLite в ./instance).")
+@click.pass_context
+def main(click_ctx, database_url):
+    """Каталог процессов и данных региона."""
+    click_ctx.obj = Env(database_url)
+
+
+@main.command()
+@click.pass_obj
+def init(env: Env):
+    """Создать базу данных или обновить её схему до последней версии."""
+    migrate(env.engine)
+    click.echo(f"Схема базы данных актуальна: {env.engine.url.render_as_string(hide_password=True)}")
+
+
+@main.command()
+@click.option("--if-empty", is_flag=True, help="Ничего не делать, если в каталоге уже есть процессы.")
+@click.pass_obj
+def demo(env: Env, if_empty):
+    """Загрузить демонстрационный регион и учётные записи по ролям."""
+    from catalog.demo.loader import DEMO_PASSWORD, load_demo
+
+    ctx = env.context()
+    if if_empty and ctx.session.scalar(select(models.Process.id).limit(1)) is not None:
+        click.echo("Каталог не пуст: демонстрационные данные не загружались.")
+        return
+    try:
+        counts = load_demo(ctx, _progress)
+    except CatalogError as error:
+        _fail(error)
+    click.echo("Загружено: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    click.echo(f"Учётные записи: admin, office, architect, editor, mart, reader; пароль «{DEMO_PASSWORD}».")
+
+
+@main.command()
+@click.option("--processes", type=click.IntRange(min=1), required=True, help="Сколько процессов создать.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.pass_obj
+def generate(env: Env, processes, seed):
+    """Заполнить пустой каталог сгенерированными данными того же вида, что демо-регион (для замеров)."""
+    from catalog.demo.generator import generate as make
+    from catalog.demo.loader import load_catalogue
+
+    ctx = env.context(autocommit=False)
+    started = time.perf_counter()
+    click.echo(f"Генерация описания на {processes} процессов…", err=True)
+    data = make(processes, seed=seed)
+    try:
+        counts = load_catalogue(ctx, data, _progress)
+    except CatalogError as error:
+        _fail(error)
+    ctx.session.commit()
+    click.echo("Загружено: " + ", ".join(f"{k} {v}" for k, v in counts.items())
+               + f" за {time.perf_counter() - started:.1f} с")
+
+
+@main.command()
+@click.option("--host", default=None, help="Адрес (по умолчанию CATALOG_HOST или 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Порт (по умолчанию CATALOG_PORT или 8000).")
+@click.option("--threads", type=int, default=8, show_default=True)
+@click.pass_obj
+def serve(env: Env, host, port, threads):
+    """Запустить веб-сервер (waitress)."""
+    import waitress
+
+    from web import create_app
+
+    if not schema_is_current(env.engine):
+        raise click.ClickException("База данных не создана или устарела: выполните «catalog init».")
+    host = host or env.settings.host
+    port = port or env.settings.port
+    app = create_app(env.settings)
+    click.echo(f"Каталог доступен по адресу http://{host}:{port}/")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="catalog")
+
+
+# --- users and tokens -------------------------------------------------------
+
+
+def _agency_ids(ctx: Context, codes) -> list[int]:
+    ids = []
+    for code in codes:
+        agency = ctx.session.scalar(select(models.Agency).where(models.Agency.code == code))
+        if agency is None:
+            raise click.BadParameter(f"органа с кодом «{code}» нет", param_hint="--agency")
+        ids.append(agency.id)
+    return ids
+
+
+def _mart_ids(ctx: Context, codes) -> list[int]:
+    ids = []
+    for code in codes:
+        mart = ctx.session.scalar(select(models.DataMart).where(
+            (models.DataMart.code == code) | (models.DataMart.id == (int(code) if code.isdigit() else -1))))
+        if mart is None:
+            raise click.BadParameter(f"витрины «{code}» нет", param_hint="--mart")
+        ids.append(mart.id)
+    return ids
+
+
+ROLE = click.Choice(Role.values())
+
+
+@main.group("users")
+def users_group():
+    """Пользователи и их роли."""
+
+
+@users_group.command("create")
+@click.argument("login")
+@click.option("--name", "full_name", required=True, help="Имя пользователя.")
+@click.option("--role", "roles", type=ROLE, multiple=True, required=True)
+@click.option("--agency", "agencies", multiple=True, help="Код органа (для редактора органа); можно несколько.")
+@click.option("--mart", "marts", multiple=True, help="Код витрины (для обладателя витрины); можно несколько.")
+@click.option("--password", help="Пароль; без него спросит. Пусто: только токены API.")
+@click.pass_obj
+def users_create(env: Env, login, full_name, roles, agencies, marts, password):
+    """Создать пользователя."""
+    ctx = env.context()
+    if password is None and sys.stdin.isatty():
+        password = getpass.getpass("Пароль (пусто: без входа на сайт): ") or None
+    try:
+        user = users.create_user(ctx, login, full_name, password, list(roles),
+                                 _agency_ids(ctx, agencies), _mart_ids(ctx, marts))
+    except CatalogError as error:
+        _fail(error)
+    click.echo(f"Пользователь {user.login} создан (№ {user.id}).")
+
+
+@users_group.command("list")
+@click.pass_obj
+def users_list(env: Env):
+    """Список пользователей."""
+    for user in users.list_users(env.context()):
+        state = "" if user.is_active else " (отключён)"
+        click.echo(f"{user.id}\t{user.login}\t{user.full_name}\t{','.join(user.roles)}\t"
+                   f"органы={user.agency_ids} витрины={user.mart_ids}{state}")
+
+
+@users_group.command("update")
+@click.argument("login")
+@click.option("--role", "roles", type=ROLE, multiple=True, help="Новый набор ролей.")
+@click.option("--agency", "agencies", multiple=True)
+@click.option("--mart", "marts", multiple=True)
+@click.option("--password")
+@click.option("--active/--inactive", default=None)
+@click.pass_obj
+def users_update(env: Env, login, roles, agencies, marts, password, active):
+    """Изменить роли, области, пароль или отключить пользователя."""
+    ctx = env.context()
+    try:
+        user = users.find_user(ctx, login)
+        users.update_user(ctx, user.id, roles=list(roles) or None,
+                          agency_ids=_agency_ids(ctx, agencies) if agencies else None,
+                          mart_ids=_mart_ids(ctx, marts) if marts else None,
+                          password=password, is_active=active)
+    except CatalogError as error:
+        _fail(error)
+    click.echo(f"Пользователь {login} изменён.")
+
+
+@main.group("tokens")
+def tokens_group():
+    """Токены API для машинных клиентов."""
+
+
+@tokens_group.command("create")
+@click.argument("login")
+@click.option("--name", required=True, help="Назначение токена.")
+@click.pass_obj
+def tokens_create(env: Env, login, name):
+    """Выпустить токен; он печатается один раз."""
+    ctx = env.context()
+    try:
+        issued = users.create_token(ctx, users.find_user(ctx, login).id, name)
+    except CatalogError as error:
+        _fail(error)
+    click.echo(issued.secret)
+
+
+@tokens_group.command("list")
+@click.option("--user", "login")
+@click.pass_obj
+def tokens_list(env: Env, login):
+    ctx = env.context()
+    user_id = users.find_user(ctx, login).id if login else None
+    for token in users.list_tokens(ctx, user_id):
+        state = f"отозван {token.revoked_at:%d.%m.%Y}" if token.revoked_at else "действует"
+        click.echo(f"{token.id}\t{token.user.login}\t{token.name}\t{token.prefix}…\t{state}")
+
+
+@tokens_group.command("revoke")
+@click.argument("token_id", type=int)
+@click.pass_obj
+def tokens_revoke(env: Env, token_id):
+    try:
+        token = users.revoke_token(env.context(), token_id)
+    except CatalogError as error:
+        _fail(error)
+    click.echo(f"Токен {token.id} отозван.")
+
+
+@main.command("anonymous-read")
+@click.argument("state", type=click.Choice(["on", "off"]))
+@click.pass_obj
+def anonymous_read(env: Env, state):
+    """Разрешить (on) или запретить (off) чтение каталога без входа."""
+    users.set_anonymous_read(env.context(), state == "on")
+    click.echo(f"Чтение без входа: {'разрешено' if state == 'on' else 'запрещено'}.")
+
+
+# --- dump and restore -------------------------------------------------------
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def dump(env: Env, path):
+    """Выгрузить весь каталог (записи, связи, историю, пользователей) в файл .jsonl.gz."""
+    from catalog.services import dump as dumping
+
+    counts = dumping.dump(env.context().session, path, _progress)
+    click.echo(f"Выгружено в {path}: {sum(counts.values())} строк.")
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_obj
+def restore(env: Env, path):
+    """Восстановить каталог из выгрузки в пустую базу."""
+    from catalog.services import dump as dumping
+
+    try:
+        counts = dumping.restore(env.context().session, path, _progress)
+    except CatalogError as error:
+        _fail(error)
+    click.echo(f"Восстановлено из {path}: {sum(counts.values())} строк.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+"""Configuration read from the environment, with defaults that need nothing installed.
+
+| variable | default | meaning |
+|---|---|---|
+| CATALOG_INSTANCE | ./instance | folder for the SQLite file, the secret key and other local state |
+| CATALOG_DATABASE_URL | sqlite:///<instance>/catalog.db | SQLAlchemy URL; postgresql+psycopg://… for a shared deployment |
+| CATALOG_SECRET_KEY | generated once into <instance>/secret_key | signs web sessions and CSRF tokens |
+| CATALOG_HOST / CATALOG_PORT | 127.0.0.1 / 8000 | where `catalog serve` listens |
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class Settings:
+    instance_path: Path
+    database_url: str
+    secret_key: str
+    host: str = "127.0.0.1"
+    port: int = 8000
+    page_size: int = 50
+    max_page_size: int = 500
+
+
+def _secret_key(instance: Path) -> str:
+    key_file = instance / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def load_settings(**overrides) -> Settings:
+    instance = Path(overrides.pop("instance_path", None) or os.environ.get("CATALOG_INSTANCE", "instance")).resolve()
+    instance.mkdir(parents=True, exist_ok=True)
+    database_url = overrides.pop("database_url", None) or os.environ.get(
+        "CATALOG_DATABASE_URL", f"sqlite:///{instance / 'catalog.db'}"
+    )
+    secret_key = overrides.pop("secret_key", None) or os.environ.get("CATALOG_SECRET_KEY") or _secret_key(instance)
+    settings = Settings(
+        instance_path=instance,
+        database_url=database_url,
+        secret_key=secret_key,
+        host=os.environ.get("CATALOG_HOST", "127.0.0.1"),
+        port=int(os.environ.get("CATALOG_PORT", "8000")),
+    )
+    for key, value in overrides.items():
+        setattr(settings, key, value)
+    return settings

@@ -1,0 +1,258 @@
+"""Load a catalogue described as plain data (the demo region or a generated one) into an empty store.
+
+Each record is checked by its kind's schema, then written in batches with its
+change event, so the history and the outbox are the same as if it had been
+typed in. References are by code (``"MINZDRAV"``, ``"AGENCY:001"`` for processes).
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from marshmallow import ValidationError
+from sqlalchemy import func, select
+
+from catalog import models
+from catalog.enums import Action, Role
+from catalog.errors import InvalidInput
+from catalog.kinds import KINDS
+from catalog.schemas import validation_messages
+from catalog.services import history, users
+from catalog.services.context import Context
+
+DEMO_PASSWORD = "catalog-demo"
+BATCH = 2000
+
+
+class _Loader:
+    def __init__(self, ctx: Context, progress: Callable[[str, int], None] | None):
+        self.ctx = ctx
+        self.progress = progress or (lambda stage, count: None)
+        self.ids: dict[tuple[str, str], int] = {}  # (kind, code) -> id
+        self.links: list[dict] = []
+        self.counts: dict[str, int] = {}
+
+    def _check(self, kind_name: str, values: dict, where: str) -> dict:
+        try:
+            return KINDS[kind_name].schema().load(values)
+        except ValidationError as error:
+            raise InvalidInput(f"{where}: данные не прошли проверку.", validation_messages(error)) from None
+
+    def ref(self, kind_name: str, code: str | None, where: str) -> int | None:
+        if code is None:
+            return None
+        try:
+            return self.ids[(kind_name, code)]
+        except KeyError:
+            raise InvalidInput(f"{where}: ссылка на неизвестную запись «{code}» ({KINDS[kind_name].label_one}).") from None
+
+    def add(self, kind_name: str, rows: list[tuple[str | None, dict]]) -> None:
+        """Insert (code, values) pairs of one kind, in batches, with their create events."""
+        model = KINDS[kind_name].model
+        session = self.ctx.session
+        self.counts[kind_name] = self.counts.get(kind_name, 0) + len(rows)
+        for start in range(0, len(rows), BATCH):
+            chunk = rows[start:start + BATCH]
+            objects = []
+            for code, values in chunk:
+                values.pop("status_reason", None)
+                objects.append(model(version=1, **values))
+            session.add_all(objects)
+            session.flush()
+            events = []
+            for (code, _), obj in zip(chunk, objects):
+                if code is not None:
+                    self.ids[(kind_name, code)] = obj.id
+                events.append(dict(
+                    actor_id=None, actor_name=self.ctx.actor_name, record_kind=kind_name, record_id=obj.id,
+                    action=Action.CREATE.value, version=1, changes=history.diff({}, history.snapshot(obj)),
+                ))
+                if kind_name == "processes":
+                    session.add(models.StatusTransition(process_id=obj.id, from_status=None, to_status=obj.status,
+                                                        actor_name=self.ctx.actor_name))
+            session.execute(models.ChangeEvent.__table__.insert(), events)
+            session.expunge_all()
+            self.progress(KINDS[kind_name].label, min(start + BATCH, len(rows)))
+
+    def link(self, link_type, source_kind, source_id, target_kind, target_id, transport=None, frequency=None):
+        self.links.append(dict(link_type=link_type, source_kind=source_kind, source_id=source_id,
+                               target_kind=target_kind, target_id=target_id, transport=transport, frequency=frequency))
+
+
+def load_catalogue(ctx: Context, data: dict, progress: Callable[[str, int], None] | None = None) -> dict[str, int]:
+    """Load ``data`` (the shape of ``catalog.demo.region``) and commit once at the end."""
+    session = ctx.session
+    if session.scalar(select(func.count()).select_from(models.Process)):
+        raise InvalidInput("В каталоге уже есть процессы: демонстрационные данные загружаются только в пустой каталог.")
+    loader = _Loader(ctx, progress)
+    check, ref = loader._check, loader.ref
+
+    agencies = data["AGENCIES"]
+    loader.add("agencies", [
+        (a["code"], check("agencies", {k: a.get(k) for k in ("code", "name", "short_name", "kind", "description")},
+                          f"Орган {a['code']}"))
+        for a in agencies
+    ])
+    for a in agencies:
+        if a.get("parent"):
+            session.get(models.Agency, ref("agencies", a["code"], "")).parent_id = ref("agencies", a["parent"], f"Орган {a['code']}")
+    session.flush()
+
+    loader.add("people", [
+        (p["key"], check("people", {"full_name": p["full_name"], "position": p["position"], "unit": p.get("unit"),
+                                    "email": p.get("email"), "agency_id": ref("agencies", p["agency"], p["key"])},
+                         f"Лицо {p['key']}"))
+        for p in data["PEOPLE"]
+    ])
+    loader.add("life-situations", [
+        (s["code"], check("life-situations", {k: s.get(k) for k in ("code", "name", "description")}, s["code"]))
+        for s in data["LIFE_SITUATIONS"]
+    ])
+    loader.add("process-groups", [
+        (g["code"], check("process-groups", {k: g.get(k) for k in ("code", "name", "description")}, g["code"]))
+        for g in data["PROCESS_GROUPS"]
+    ])
+    loader.add("typical-processes", [
+        (t["code"], check("typical-processes", {"code": t["code"], "name": t["name"], "description": t.get("description"),
+                                                "group_id": ref("process-groups", t.get("group"), t["code"])}, t["code"]))
+        for t in data["TYPICAL_PROCESSES"]
+    ])
+    loader.add("acts", [
+        (a["code"], check("acts", {"code": a["code"], "name": a["title"], "kind": a["kind"], "number": a.get("number"),
+                                   "adopted_on": a.get("date"), "issuer": a.get("issuer")}, a["code"]))
+        for a in data["ACTS"]
+    ])
+    loader.add("services", [
+        (s["code"], check("services", {"code": s["code"], "name": s["name"], "kind": s["kind"],
+                                       "is_mszu": bool(s.get("is_mszu")), "description": s.get("description"),
+                                       "agency_id": ref("agencies", s.get("agency"), s["code"])}, s["code"]))
+        for s in data["SERVICES"]
+    ])
+    loader.add("systems", [
+        (s["code"], check("systems", {"code": s["code"], "name": s["name"], "short_name": s.get("short_name"),
+                                      "legal_kind": s["legal_kind"], "stage": s["stage"],
+                                      "fgis_ki_number": s.get("fgis_ki_number"), "url": s.get("url"),
+                                      "description": s.get("description"),
+                                      "operator_agency_id": ref("agencies", s.get("operator"), s["code"])}, s["code"]))
+        for s in data["SYSTEMS"]
+    ])
+    loader.add("document-types", [
+        (d["code"], check("document-types", {k: d.get(k) for k in ("code", "name", "description", "metadata_fields")},
+                          d["code"]))
+        for d in data["DOCUMENT_TYPES"]
+    ])
+    datasets = data["DATASETS"]
+    loader.add("datasets", [
+        (d["code"], check("datasets", {"code": d["code"], "name": d["name"], "description": d.get("description"),
+                                       "update_frequency": d.get("update_frequency"),
+                                       "contains_personal_data": bool(d.get("contains_personal_data")),
+                                       "owner_agency_id": ref("agencies", d.get("owner"), d["code"])}, d["code"]))
+        for d in datasets
+    ])
+    entity_rows, attribute_rows = [], []
+    for d in datasets:
+        for e in d.get("entities", []):
+            entity_rows.append((e["code"], check("entities", {
+                "code": e["code"], "name": e["name"], "description": e.get("description"),
+                "dataset_id": ref("datasets", d["code"], e["code"])}, e["code"])))
+    loader.add("entities", entity_rows)
+    for d in datasets:
+        for e in d.get("entities", []):
+            for a in e.get("attributes", []):
+                attribute_rows.append((None, check("attributes", {
+                    "entity_id": ref("entities", e["code"], e["code"]), "code": a.get("code"), "name": a["name"],
+                    "data_type": a["data_type"], "is_key": bool(a.get("is_key")),
+                    "is_required": bool(a.get("is_required"))}, f"{e['code']}.{a.get('code')}")))
+        for system in d.get("stored_in", []):
+            loader.link("STORED_IN", "datasets", ref("datasets", d["code"], d["code"]),
+                        "systems", ref("systems", system, d["code"]))
+    loader.add("attributes", attribute_rows)
+    loader.add("marts", [
+        (m["code"], check("marts", {
+            "code": m["code"], "name": m["name"], "kind": m["kind"], "description": m.get("description"),
+            "info_kind": m.get("info_kind"), "owner_agency_id": ref("agencies", m["owner"], m["code"]),
+            "host_system_id": ref("systems", m.get("host"), m["code"]),
+            "completeness": m.get("completeness"), "accuracy": m.get("accuracy"), "timeliness": m.get("timeliness"),
+            "quality_responsible_id": ref("people", m.get("quality_responsible"), m["code"]),
+            "quality_checked_on": m.get("quality_checked_on")}, m["code"]))
+        for m in data["DATA_MARTS"]
+    ])
+    for m in data["DATA_MARTS"]:
+        for target in m.get("exposes", []):
+            kind = "entities" if ("entities", target) in loader.ids else "datasets"
+            loader.link("EXPOSES", "marts", ref("marts", m["code"], m["code"]), kind, ref(kind, target, m["code"]))
+    for s in data["SERVICES"]:
+        for situation in s.get("life_situations", []):
+            loader.link("IN_SITUATION", "services", ref("services", s["code"], s["code"]),
+                        "life-situations", ref("life-situations", situation, s["code"]))
+
+    processes = data["PROCESSES"]
+    rows = []
+    for p in processes:
+        key = f"{p['agency']}:{p['registry_id']}"
+        rows.append((key, check("processes", {
+            "agency_id": ref("agencies", p["agency"], key), "registry_id": p["registry_id"], "name": p["name"],
+            "service_id": ref("services", p["service"], key), "group_id": ref("process-groups", p.get("group"), key),
+            "typical_process_id": ref("typical-processes", p.get("typical"), key),
+            "responsible_id": ref("people", p["responsible"], key), "status": p["status"],
+            "process_type": p.get("process_type"), "category": p.get("category"), "client": p.get("client"),
+            "client_value": p.get("client_value"), "inputs": p.get("inputs"), "outputs": p.get("outputs"),
+            "is_digital": bool(p.get("is_digital")), "channels": p.get("channels") or [],
+            "description": p.get("description")}, f"Процесс {key}")))
+    loader.add("processes", rows)
+    seen_pairs = set()
+    for p in processes:
+        key = f"{p['agency']}:{p['registry_id']}"
+        pid = ref("processes", key, key)
+        for situation in p.get("life_situations", []):
+            loader.link("IN_SITUATION", "processes", pid, "life-situations", ref("life-situations", situation, key))
+        for act in p.get("acts", []):
+            loader.link("REGULATED_BY", "processes", pid, "acts", ref("acts", act, key))
+        for link_type, items in (("CONSUMES", p.get("consumes", [])), ("PRODUCES", p.get("produces", []))):
+            for item in items:
+                loader.link(link_type, "processes", pid, "datasets", ref("datasets", item["dataset"], key),
+                            item.get("transport"), item.get("frequency"))
+        for system in p.get("automated_by", []):
+            loader.link("AUTOMATED_BY", "processes", pid, "systems", ref("systems", system, key))
+        for other in p.get("linked", []):
+            other_id = ref("processes", other, key)
+            pair = (min(pid, other_id), max(pid, other_id))
+            if other_id != pid and pair not in seen_pairs:
+                seen_pairs.add(pair)
+                loader.link("LINKED_TO", "processes", pid, "processes", other_id)
+    unique_links = list({tuple(sorted(l.items())): l for l in loader.links}.values())
+    loader.add("links", [(None, check("links", l, f"Связь {l['link_type']}")) for l in unique_links])
+    if ctx.autocommit:
+        session.commit()
+    return loader.counts
+
+
+DEMO_USERS = [
+    # login, name, roles, agency codes, mart codes
+    ("admin", "Администратор каталога", [Role.ADMIN.value], [], []),
+    ("office", "Процессный офис", [Role.PROCESS_OFFICE.value], [], []),
+    ("architect", "Главный архитектор", [Role.ARCHITECT.value], [], []),
+    ("reader", "Читатель", [Role.READER.value], [], []),
+]
+
+
+def create_demo_users(ctx: Context, editor_agency: str, mart_code: str) -> list[str]:
+    """Demo accounts, one per role, all with the password ``DEMO_PASSWORD``."""
+    agency_id = ctx.session.scalar(select(models.Agency.id).where(models.Agency.code == editor_agency))
+    mart_id = ctx.session.scalar(select(models.DataMart.id).where(models.DataMart.code == mart_code))
+    accounts = DEMO_USERS + [
+        ("editor", "Редактор реестра органа", [Role.AGENCY_EDITOR.value], [agency_id], []),
+        ("mart", "Обладатель витрины", [Role.MART_OWNER.value], [], [mart_id]),
+    ]
+    for login, name, roles, agency_ids, mart_ids in accounts:
+        users.create_user(ctx, login, name, DEMO_PASSWORD, roles, agency_ids, mart_ids)
+    return [a[0] for a in accounts]
+
+
+def load_demo(ctx: Context, progress=None) -> dict[str, int]:
+    from catalog.demo import region
+
+    data = {name: getattr(region, name) for name in dir(region) if name.isupper()}
+    counts = load_catalogue(ctx, data, progress)
+    create_demo_users(ctx, region.AGENCIES[0]["code"], region.DATA_MARTS[0]["code"])
+    return counts
+

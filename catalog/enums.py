@@ -1,0 +1,178 @@
+"""Closed vocabularies of the catalogue, with the Russian labels the documents use.
+
+Values are stored as their ASCII keys; labels are what pages and reports show.
+The order of members is meaningful where the regulation gives an order
+(reengineering statuses, life-cycle stages).
+"""
+from __future__ import annotations
+
+from enum import Enum
+
+
+class LabeledEnum(str, Enum):
+    """A string enum whose members carry a Russian label."""
+
+    def __new__(cls, value: str, label: str):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(m.value, m.label) for m in cls]
+
+    @classmethod
+    def values(cls) -> list[str]:
+        return [m.value for m in cls]
+
+    @classmethod
+    def label_of(cls, value: str | None) -> str:
+        if value is None:
+            return ""
+        try:
+            return cls(value).label
+        except ValueError:
+            return value
+
+
+class ProcessStatus(LabeledEnum):
+    """Reengineering status, Kemerovo register rules 2.1 «и», in their order."""
+
+    QUEUED_RESEARCH = "queued_research", "в очереди на исследование"
+    RESEARCHING = "researching", "идет исследование"
+    QUEUED_REENGINEERING = "queued_reengineering", "в очереди на реинжиниринг"
+    REENGINEERING = "reengineering", "проходит реинжиниринг"
+    REENGINEERED = "reengineered", "прошел реинжиниринг"
+    SENT_CERTIFICATION = "sent_certification", "отправлен на сертификацию"
+    CERTIFIED = "certified", "сертифицирован"
+
+    @property
+    def rank(self) -> int:
+        return list(type(self)).index(self)
+
+
+class AgencyKind(LabeledEnum):
+    EXECUTIVE = "executive", "исполнительный орган (ОИВ)"
+    SUBORDINATE = "subordinate", "подведомственное учреждение"
+    MUNICIPALITY = "municipality", "орган местного самоуправления (ОМСУ)"
+    FEDERAL = "federal", "федеральный орган"
+    OTHER = "other", "иная организация"
+
+
+class ServiceKind(LabeledEnum):
+    SERVICE = "service", "услуга"
+    FUNCTION = "function", "функция"
+    DIGITAL_SERVICE = "digital_service", "сервис"
+
+
+class ActKind(LabeledEnum):
+    FEDERAL_LAW = "federal_law", "федеральный закон"
+    GOVERNMENT_DECREE = "government_decree", "постановление Правительства РФ"
+    REGIONAL_LAW = "regional_law", "закон субъекта РФ"
+    REGIONAL_DECREE = "regional_decree", "постановление правительства области"
+    ADMIN_REGULATION = "admin_regulation", "административный регламент"
+    ORDER = "order", "приказ"
+    OTHER = "other", "иной акт"
+
+
+class ProcessType(LabeledEnum):
+    INTER_AGENCY = "inter_agency", "межведомственный"
+    INTRA_AGENCY = "intra_agency", "внутриведомственный"
+
+
+class ProcessCategory(LabeledEnum):
+    MAIN = "main", "основной"
+    SUPPORTING = "supporting", "обеспечивающий"
+    MANAGEMENT = "management", "управленческий"
+
+
+class Channel(LabeledEnum):
+    """Kemerovo 2.1 «с»: where the digital process is placed."""
+
+    EPGU = "epgu", "ЕПГУ"
+    RPGU = "rpgu", "РПГУ"
+    AGENCY_SITE = "agency_site", "сайт ведомства"
+
+
+class SystemLegalKind(LabeledEnum):
+    FEDERAL = "federal", "федеральная"
+    REGIONAL = "regional", "региональная"
+    MUNICIPAL = "municipal", "муниципальная"
+    OTHER = "other", "иная"
+
+
+class SystemStage(LabeledEnum):
+    CREATION = "creation", "создание"
+    OPERATION = "operation", "эксплуатация"
+    DEVELOPMENT = "development", "развитие"
+    DECOMMISSIONING = "decommissioning", "вывод из эксплуатации"
+
+
+class MartKind(LabeledEnum):
+    SMEV4 = "smev4", "витрина СМЭВ4"
+    AGENCY = "agency", "ведомственная витрина"
+
+
+class DataType(LabeledEnum):
+    STRING = "string", "строка"
+    INTEGER = "integer", "целое число"
+    DECIMAL = "decimal", "число"
+    DATE = "date", "дата"
+    DATETIME = "datetime", "дата и время"
+    BOOLEAN = "boolean", "да/нет"
+    REFERENCE = "reference", "ссылка на справочник"
+    DOCUMENT = "document", "документ"
+
+
+class Transport(LabeledEnum):
+    """How data moves along a link."""
+
+    SMEV = "smev", "СМЭВ"
+    API = "api", "API"
+    FILE = "file", "файл"
+    PAPER = "paper", "бумага, письмо"
+    MANUAL = "manual", "ручной повторный ввод"
+
+
+class Frequency(LabeledEnum):
+    ON_REQUEST = "on_request", "по запросу"
+    REALTIME = "realtime", "в реальном времени"
+    DAILY = "daily", "ежедневно"
+    WEEKLY = "weekly", "еженедельно"
+    MONTHLY = "monthly", "ежемесячно"
+    QUARTERLY = "quarterly", "ежеквартально"
+    YEARLY = "yearly", "ежегодно"
+
+
+class Role(LabeledEnum):
+    READER = "reader", "читатель"
+    AGENCY_EDITOR = "agency_editor", "редактор органа"
+    PROCESS_OFFICE = "process_office", "процессный офис"
+    ARCHITECT = "architect", "архитектор"
+    MART_OWNER = "mart_owner", "обладатель витрины"
+    ADMIN = "admin", "администратор"
+
+
+class LinkType(LabeledEnum):
+    """Typed edges between records (DESIGN.md, the domain)."""
+
+    IN_SITUATION = "IN_SITUATION", "входит в жизненную ситуацию"
+    REGULATED_BY = "REGULATED_BY", "регулируется актом"
+    CONSUMES = "CONSUMES", "потребляет данные"
+    PRODUCES = "PRODUCES", "производит данные"
+    AUTOMATED_BY = "AUTOMATED_BY", "автоматизирован в системе"
+    LINKED_TO = "LINKED_TO", "связан с процессом"
+    STORED_IN = "STORED_IN", "хранится в системе"
+    EXPOSES = "EXPOSES", "предоставляет"
+    RELATES_TO = "RELATES_TO", "связана с сущностью"
+    USES_DOCUMENT = "USES_DOCUMENT", "использует документ"
+
+
+class Action(LabeledEnum):
+    """What a change event records."""
+
+    CREATE = "create", "создание"
+    UPDATE = "update", "изменение"
+    DELETE = "delete", "удаление"
+    RESTORE = "restore", "восстановление"

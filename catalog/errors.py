@@ -1,0 +1,43 @@
+"""Errors the services raise; the web layer and the CLI turn them into answers."""
+from __future__ import annotations
+
+
+class CatalogError(Exception):
+    status = 400
+
+    def __init__(self, message: str, fields: dict[str, list[str]] | None = None, **extra):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+        self.extra = extra
+
+    def to_dict(self) -> dict:
+        body = {"error": self.message}
+        if self.fields:
+            body["fields"] = self.fields
+        body.update(self.extra)
+        return body
+
+
+class InvalidInput(CatalogError):
+    """The input breaks a rule; ``fields`` names each bad field."""
+
+    status = 422
+
+
+class NotFound(CatalogError):
+    status = 404
+
+
+class Unauthorized(CatalogError):
+    status = 401
+
+
+class Forbidden(CatalogError):
+    status = 403
+
+
+class Conflict(CatalogError):
+    """An edit made against a stale version; ``extra['changes']`` says what changed meanwhile."""
+
+    status = 409

@@ -1,0 +1,315 @@
+"""Marshmallow schemas: the one validation of every input, from the API and from forms.
+
+Messages are in Russian because the same errors are shown on pages. Field
+metadata drives the generated forms and filters:
+``label`` (Russian), ``ref`` (resource name a foreign key points to),
+``choices`` (a LabeledEnum), ``multiline`` and ``filter`` (usable as a list filter).
+"""
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from catalog import enums
+
+RU_MESSAGES = {
+    fields.Field: {
+        "required": "Обязательное поле не заполнено.",
+        "null": "Поле не может быть пустым.",
+        "validator_failed": "Недопустимое значение.",
+    },
+    fields.String: {"invalid": "Ожидается строка."},
+    fields.Integer: {"invalid": "Ожидается целое число.", "too_large": "Слишком большое число."},
+    fields.Float: {"invalid": "Ожидается число.", "special": "Недопустимое число."},
+    fields.Boolean: {"invalid": "Ожидается «да» или «нет»."},
+    fields.Date: {"invalid": "Ожидается дата в формате ГГГГ-ММ-ДД.", "format": "Неверный формат даты."},
+    fields.List: {"invalid": "Ожидается список."},
+    fields.Dict: {"invalid": "Ожидается объект."},
+    fields.Nested: {"type": "Ожидается объект."},
+}
+for _field_class, _messages in RU_MESSAGES.items():
+    _field_class.default_error_messages = {**_field_class.default_error_messages, **_messages}
+
+
+class CatalogSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    error_messages = {
+        "unknown": "Неизвестное поле.",
+        "type": "Ожидается объект JSON.",
+    }
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class Text(fields.String):
+    """A string that is stripped; an empty string is treated as no value."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        value = _strip(value)
+        if value == "":
+            if self.required:
+                raise self.make_error("required")
+            return None
+        return value
+
+
+def text(label: str, *, required: bool = False, max_length: int | None = None, **meta):
+    validators = [validate.Length(max=max_length, error=f"Не длиннее {max_length} символов.")] if max_length else []
+    return Text(
+        required=required,
+        allow_none=not required,
+        validate=validators,
+        metadata={"label": label, **meta},
+    )
+
+
+def choice(label: str, enum: type[enums.LabeledEnum], *, required: bool = False, **meta):
+    return fields.String(
+        required=required,
+        allow_none=not required,
+        validate=validate.OneOf(enum.values(), error="Допустимые значения: " + ", ".join(f"{v} ({enum.label_of(v)})" for v in enum.values()) + "."),
+        metadata={"label": label, "choices": enum, "filter": True, **meta},
+    )
+
+
+def ref(label: str, resource: str, *, required: bool = False, **meta):
+    return fields.Integer(
+        required=required,
+        allow_none=not required,
+        strict=False,
+        metadata={"label": label, "ref": resource, "filter": True, **meta},
+    )
+
+
+def flag(label: str, **meta):
+    return fields.Boolean(load_default=None, metadata={"label": label, "filter": True, **meta})
+
+
+def percent(label: str):
+    return fields.Float(
+        allow_none=True,
+        validate=validate.Range(min=0, max=100, error="Значение от 0 до 100."),
+        metadata={"label": label, "unit": "%"},
+    )
+
+
+class RecordSchema(CatalogSchema):
+    """Output-only fields every record has."""
+
+    id = fields.Integer(dump_only=True)
+    version = fields.Integer(
+        metadata={"label": "Версия", "description": "Версия записи; при изменении передайте ту, которую вы читали."},
+    )
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+    deleted_at = fields.DateTime(dump_only=True)
+
+
+class AgencySchema(RecordSchema):
+    code = text("Код", required=True, max_length=64)
+    name = text("Полное наименование", required=True, max_length=500)
+    short_name = text("Краткое наименование", max_length=200)
+    kind = choice("Вид", enums.AgencyKind, required=True)
+    parent_id = ref("Вышестоящий орган", "agencies")
+    website = text("Сайт", max_length=500)
+    description = text("Описание", multiline=True)
+
+
+class PersonSchema(RecordSchema):
+    full_name = text("Фамилия, имя, отчество", required=True, max_length=300)
+    position = text("Должность", required=True, max_length=300)
+    agency_id = ref("Орган", "agencies", required=True)
+    unit = text("Подразделение", max_length=300)
+    email = fields.Email(allow_none=True, metadata={"label": "Электронная почта"},
+                         error_messages={"invalid": "Неверный адрес электронной почты."})
+    phone = text("Телефон", max_length=100)
+
+
+class LifeSituationSchema(RecordSchema):
+    code = text("Код", max_length=64)
+    name = text("Наименование", required=True, max_length=500)
+    description = text("Описание", multiline=True)
+
+
+class ServiceSchema(RecordSchema):
+    code = text("Код", max_length=64)
+    name = text("Наименование услуги, функции, сервиса", required=True, max_length=1000)
+    kind = choice("Вид", enums.ServiceKind, required=True)
+    is_mszu = flag("Массовая социально значимая услуга (МСЗУ)")
+    agency_id = ref("Орган, предоставляющий услугу", "agencies")
+    description = text("Описание", multiline=True)
+
+
+class RegulatoryActSchema(RecordSchema):
+    code = text("Код", max_length=64)
+    name = text("Наименование акта", required=True, max_length=1000)
+    kind = choice("Вид акта", enums.ActKind, required=True)
+    number = text("Номер", max_length=100)
+    adopted_on = fields.Date(allow_none=True, metadata={"label": "Дата принятия"})
+    issuer = text("Принявший орган", max_length=300)
+    url = text("Ссылка на текст", max_length=500)
+
+
+class ProcessGroupSchema(RecordSchema):
+    code = text("Код", max_length=64)
+    name = text("Наименование группы", required=True, max_length=500)
+    description = text("Описание", multiline=True)
+
+
+class TypicalProcessSchema(RecordSchema):
+    code = text("Код", max_length=64)
+    name = text("Наименование типового процесса", required=True, max_length=1000)
+    group_id = ref("Группа процессов", "process-groups")
+    description = text("Описание", multiline=True)
+
+
+class ProcessSchema(RecordSchema):
+    """Kemerovo register 2.1; starred fields are required."""
+
+    agency_id = ref("Орган — владелец процесса", "agencies", required=True)
+    registry_id = text("Идентификатор процесса", required=True, max_length=100)
+    service_id = ref("Услуга, функция, сервис", "services", required=True)
+    name = text("Название процесса", required=True, max_length=1000)
+    group_id = ref("Группа процессов", "process-groups")
+    typical_process_id = ref("Типовой процесс", "typical-processes")
+    responsible_id = ref("Ответственный за процесс", "people", required=True)
+    status = choice("Статус реинжиниринга", enums.ProcessStatus, required=True)
+    status_reason = text(
+        "Причина смены статуса", load_only=True, multiline=True,
+        description="Обязательна при возврате на более ранний статус.",
+    )
+    process_type = choice("Межведомственный / внутриведомственный", enums.ProcessType)
+    category = choice("Категория процесса", enums.ProcessCategory)
+    client = text("Клиент", multiline=True)
+    client_value = text("Ценность для клиента", multiline=True)
+    inputs = text("Данные на входе", multiline=True)
+    outputs = text("Результат на выходе", multiline=True)
+    is_digital = flag("Цифровой процесс")
+    channels = fields.List(
+        fields.String(validate=validate.OneOf(enums.Channel.values(), error="Допустимые точки размещения: epgu, rpgu, agency_site.")),
+        allow_none=True,
+        metadata={"label": "Точка размещения в цифровом виде", "choices": enums.Channel},
+    )
+    description = text("Описание", multiline=True)
+
+
+class DatasetSchema(RecordSchema):
+    code = text("Код", max_length=64)
+    name = text("Наименование набора данных", required=True, max_length=1000)
+    owner_agency_id = ref("Обладатель данных", "agencies")
+    update_frequency = choice("Периодичность обновления", enums.Frequency)
+    contains_personal_data = flag("Содержит персональные данные")
+    description = text("Описание", multiline=True)
+
+
+class EntitySchema(RecordSchema):
+    code = text("Код", max_length=64)
+    name = text("Наименование сущности", required=True, max_length=500)
+    dataset_id = ref("Набор данных", "datasets", required=True)
+    description = text("Описание", multiline=True)
+
+
+class AttributeSchema(RecordSchema):
+    entity_id = ref("Сущность", "entities", required=True)
+    code = text("Код", max_length=200)
+    name = text("Наименование атрибута", required=True, max_length=500)
+    data_type = choice("Тип данных", enums.DataType, required=True)
+    is_key = flag("Ключевой")
+    is_required = flag("Обязательный")
+    description = text("Описание", multiline=True)
+
+
+class MetadataFieldSchema(CatalogSchema):
+    name = text("Наименование", required=True, max_length=300)
+    data_type = choice("Тип данных", enums.DataType, required=True)
+    required = fields.Boolean(load_default=False, metadata={"label": "Обязательное"})
+
+
+class DocumentTypeSchema(RecordSchema):
+    code = text("Код", max_length=64)
+    name = text("Наименование типа документа", required=True, max_length=500)
+    description = text("Описание", multiline=True)
+    metadata_fields = fields.List(
+        fields.Nested(MetadataFieldSchema), allow_none=True,
+        metadata={"label": "Поля метаданных", "nested": True},
+    )
+
+
+class InformationSystemSchema(RecordSchema):
+    code = text("Код", max_length=64)
+    name = text("Наименование", required=True, max_length=1000)
+    short_name = text("Краткое наименование", max_length=200)
+    fgis_ki_number = text("Номер паспорта в ФГИС КИ", max_length=100)
+    legal_kind = choice("Вид системы", enums.SystemLegalKind, required=True)
+    stage = choice("Стадия жизненного цикла", enums.SystemStage, required=True)
+    operator_agency_id = ref("Оператор", "agencies")
+    url = text("Адрес", max_length=500)
+    description = text("Описание", multiline=True)
+
+
+class DataMartSchema(RecordSchema):
+    code = text("Код", max_length=64)
+    name = text("Наименование витрины", required=True, max_length=1000)
+    kind = choice("Вид витрины", enums.MartKind, required=True)
+    owner_agency_id = ref("Обладатель данных", "agencies", required=True)
+    host_system_id = ref("Система, в которой размещена", "systems")
+    info_kind = text("Вид сведений", max_length=1000)
+    description = text("Описание", multiline=True)
+    completeness = percent("Полнота")
+    accuracy = percent("Достоверность")
+    timeliness = percent("Актуальность")
+    quality_responsible_id = ref("Ответственный за качество данных", "people")
+    quality_checked_on = fields.Date(allow_none=True, metadata={"label": "Дата последней проверки качества"})
+
+
+class LinkSchema(RecordSchema):
+    link_type = choice("Тип связи", enums.LinkType, required=True)
+    source_kind = text("Вид записи-источника", required=True, max_length=32, filter=True)
+    source_id = fields.Integer(required=True, metadata={"label": "Запись-источник", "filter": True})
+    target_kind = text("Вид записи-цели", required=True, max_length=32, filter=True)
+    target_id = fields.Integer(required=True, metadata={"label": "Запись-цель", "filter": True})
+    transport = choice("Способ передачи данных", enums.Transport)
+    frequency = choice("Периодичность", enums.Frequency)
+    description = text("Описание", multiline=True)
+
+
+class StatusTransitionSchema(CatalogSchema):
+    id = fields.Integer()
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    changed_at = fields.DateTime()
+    actor_name = fields.String()
+    reason = fields.String(allow_none=True)
+
+
+class ChangeEventSchema(CatalogSchema):
+    id = fields.Integer()
+    occurred_at = fields.DateTime()
+    actor_name = fields.String()
+    record_kind = fields.String()
+    record_id = fields.Integer()
+    action = fields.String()
+    version = fields.Integer()
+    changes = fields.Dict()
+
+
+def validation_messages(error: ValidationError) -> dict:
+    """Flatten marshmallow messages to {field: [messages]} (nested keys joined by dots)."""
+    out: dict[str, list[str]] = {}
+
+    def walk(prefix: str, value):
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), inner)
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            out.setdefault(prefix or "_schema", []).extend(value)
+        else:
+            out.setdefault(prefix or "_schema", []).append(str(value))
+
+    walk("", error.messages)
+    return out
+

@@ -1,0 +1,1 @@
+"""The logic layer: every operation on the catalogue is one function here."""

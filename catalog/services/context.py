@@ -1,0 +1,36 @@
+"""Who is acting, on which session: passed to every service function."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from catalog.models import User
+
+
+@dataclass
+class Context:
+    session: Session
+    user: User | None = None
+    # True for the CLI and loaders run on the server itself: whoever runs them
+    # administers the catalogue. Web requests never set it.
+    is_system: bool = False
+    system_actor: str = "система"
+    # Services commit after each operation unless a caller batches several.
+    autocommit: bool = True
+
+    @property
+    def actor_id(self) -> int | None:
+        return self.user.id if self.user else None
+
+    @property
+    def actor_name(self) -> str:
+        if self.user:
+            return self.user.login
+        return self.system_actor if self.is_system else "аноним"
+
+    def finish(self) -> None:
+        if self.autocommit:
+            self.session.commit()
+        else:
+            self.session.flush()

@@ -1,0 +1,75 @@
+"""Change events: the outbox every write appends to, and the history read from it."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import or_, select
+
+from catalog import models
+from catalog.services.context import Context
+
+# Columns that change on every write and say nothing by themselves.
+UNTRACKED = {"id", "version", "created_at", "updated_at"}
+
+
+def to_json(value):
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return value
+
+
+def snapshot(record: models.Record) -> dict:
+    return {c.key: to_json(getattr(record, c.key)) for c in record.__table__.columns if c.key not in UNTRACKED}
+
+
+def diff(before: dict, after: dict) -> dict:
+    return {
+        key: {"before": before.get(key), "after": after.get(key)}
+        for key in after
+        if before.get(key) != after.get(key)
+    }
+
+
+def append_event(ctx: Context, kind_name: str, record: models.Record, action: str, changes: dict) -> models.ChangeEvent:
+    event = models.ChangeEvent(
+        actor_id=ctx.actor_id,
+        actor_name=ctx.actor_name,
+        record_kind=kind_name,
+        record_id=record.id,
+        action=action,
+        version=record.version,
+        changes=changes,
+    )
+    ctx.session.add(event)
+    return event
+
+
+def events_for(ctx: Context, kind_name: str, record_id: int, since_version: int | None = None) -> list[models.ChangeEvent]:
+    """A record's own events, oldest first; with ``since_version``, only those after it."""
+    query = select(models.ChangeEvent).where(
+        models.ChangeEvent.record_kind == kind_name, models.ChangeEvent.record_id == record_id
+    )
+    if since_version is not None:
+        query = query.where(models.ChangeEvent.version > since_version)
+    return list(ctx.session.scalars(query.order_by(models.ChangeEvent.id)))
+
+
+def history_of(ctx: Context, kind_name: str, record_id: int) -> list[models.ChangeEvent]:
+    """A record's events and those of the links that touch it, newest first."""
+    link_ids = select(models.Link.id).where(
+        or_(
+            (models.Link.source_kind == kind_name) & (models.Link.source_id == record_id),
+            (models.Link.target_kind == kind_name) & (models.Link.target_id == record_id),
+        )
+    )
+    query = select(models.ChangeEvent).where(
+        or_(
+            (models.ChangeEvent.record_kind == kind_name) & (models.ChangeEvent.record_id == record_id),
+            (models.ChangeEvent.record_kind == "links") & models.ChangeEvent.record_id.in_(link_ids),
+        )
+    )
+    return list(ctx.session.scalars(query.order_by(models.ChangeEvent.id.desc())))
+
+
+def recent_events(ctx: Context, limit: int = 20) -> list[models.ChangeEvent]:
+    return list(ctx.session.scalars(select(models.ChangeEvent).order_by(models.ChangeEvent.id.desc()).limit(limit)))

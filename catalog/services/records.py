@@ -1,0 +1,411 @@
+"""Read, create, change, delete and restore any record kind. The API, the pages and the CLI all come here.
+
+Each operation validates with the kind's schema, checks the rights beside the
+work, checks the rules the schema cannot see (references, uniqueness, status
+order), writes the record and its change event in one transaction.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from marshmallow import ValidationError
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from catalog import models
+from catalog.enums import Action, ProcessStatus, Role
+from catalog.errors import Conflict, InvalidInput, NotFound
+from catalog.kinds import KINDS, LINK_RULES, Kind, get_kind
+from catalog.schemas import ChangeEventSchema, validation_messages
+from catalog.services import history, permissions
+from catalog.services.context import Context
+
+UNIQUE_FIELDS = ("code",)
+
+
+@dataclass
+class Page:
+    items: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+# --- reading ----------------------------------------------------------------
+
+
+def filterable_fields(kind: Kind) -> dict:
+    return {name: f for name, f in kind.schema().fields.items() if f.metadata.get("filter")}
+
+
+def normalize_text(value: str) -> str:
+    return value.lower().replace("ё", "е")
+
+
+def list_records(
+    ctx: Context,
+    kind_name: str,
+    filters: dict | None = None,
+    q: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+    include_deleted: bool = False,
+    only_deleted: bool = False,
+) -> Page:
+    permissions.require_read(ctx)
+    kind = get_kind(kind_name)
+    model = kind.model
+    query = select(model)
+    if only_deleted:
+        query = query.where(model.deleted_at.is_not(None))
+    elif not include_deleted:
+        query = query.where(model.deleted_at.is_(None))
+    allowed = filterable_fields(kind)
+    for name, value in (filters or {}).items():
+        if value is None or value == "":
+            continue
+        if name not in allowed:
+            raise InvalidInput("Неизвестный фильтр.", {name: [f"Фильтр «{name}» не поддерживается."]})
+        query = query.where(getattr(model, name) == value)
+    if q:
+        needle = f"%{normalize_text(q.strip())}%"
+        text_columns = [getattr(model, c) for c in ("name", "full_name", "code", "registry_id", "short_name")
+                        if hasattr(model, c)]
+        if text_columns:
+            query = query.where(or_(*[func.replace(func.lower(col), "ё", "е").like(needle) for col in text_columns]))
+    total = ctx.session.scalar(select(func.count()).select_from(query.subquery()))
+    order = [model.registry_id, model.id] if model is models.Process else [model.id]
+    items = list(ctx.session.scalars(query.order_by(*order).offset((page - 1) * per_page).limit(per_page)))
+    return Page(items=items, total=total or 0, page=page, per_page=per_page)
+
+
+def get_record(ctx: Context, kind_name: str, record_id: int) -> models.Record:
+    permissions.require_read(ctx)
+    kind = get_kind(kind_name)
+    record = ctx.session.get(kind.model, record_id)
+    if record is None:
+        raise NotFound(f"Запись «{kind.label_one}» № {record_id} не найдена.")
+    return record
+
+
+def titles_for(ctx: Context, refs: set[tuple[str, int]]) -> dict[tuple[str, int], models.Record]:
+    """Load the records behind (kind, id) pairs, one query per kind."""
+    by_kind: dict[str, set[int]] = {}
+    for kind_name, record_id in refs:
+        if kind_name in KINDS and record_id is not None:
+            by_kind.setdefault(kind_name, set()).add(record_id)
+    found = {}
+    for kind_name, ids in by_kind.items():
+        model = KINDS[kind_name].model
+        for record in ctx.session.scalars(select(model).where(model.id.in_(ids))):
+            found[(kind_name, record.id)] = record
+    return found
+
+
+@dataclass
+class LinkView:
+    link: models.Link
+    other_kind: str
+    other: models.Record | None  # None when the record no longer exists at all
+
+    @property
+    def other_deleted(self) -> bool:
+        return self.other is None or self.other.is_deleted
+
+
+def links_of(ctx: Context, kind_name: str, record_id: int, include_deleted: bool = False) -> tuple[list[LinkView], list[LinkView]]:
+    """Outgoing and incoming links of a record, with the record at the other end (deleted ones kept)."""
+    permissions.require_read(ctx)
+    query = select(models.Link).where(
+        or_(
+            (models.Link.source_kind == kind_name) & (models.Link.source_id == record_id),
+            (models.Link.target_kind == kind_name) & (models.Link.target_id == record_id),
+        )
+    )
+    if not include_deleted:
+        query = query.where(models.Link.deleted_at.is_(None))
+    links = list(ctx.session.scalars(query.order_by(models.Link.link_type, models.Link.id)))
+    refs = set()
+    for link in links:
+        refs.add((link.source_kind, link.source_id))
+        refs.add((link.target_kind, link.target_id))
+    records = titles_for(ctx, refs)
+    outgoing, incoming = [], []
+    for link in links:
+        if link.source_kind == kind_name and link.source_id == record_id:
+            outgoing.append(LinkView(link, link.target_kind, records.get((link.target_kind, link.target_id))))
+        else:
+            incoming.append(LinkView(link, link.source_kind, records.get((link.source_kind, link.source_id))))
+    return outgoing, incoming
+
+
+def record_history(ctx: Context, kind_name: str, record_id: int) -> list[models.ChangeEvent]:
+    get_record(ctx, kind_name, record_id)
+    return history.history_of(ctx, kind_name, record_id)
+
+
+def status_transitions(ctx: Context, process_id: int) -> list[models.StatusTransition]:
+    get_record(ctx, "processes", process_id)
+    return list(
+        ctx.session.scalars(
+            select(models.StatusTransition)
+            .where(models.StatusTransition.process_id == process_id)
+            .order_by(models.StatusTransition.id)
+        )
+    )
+
+
+# --- writing ----------------------------------------------------------------
+
+
+def _validate(kind: Kind, data: dict, partial: bool) -> dict:
+    if not isinstance(data, dict):
+        raise InvalidInput("Ожидается объект JSON с полями записи.")
+    try:
+        return kind.load_schema(partial=partial).load(data)
+    except ValidationError as error:
+        raise InvalidInput("Данные не прошли проверку.", validation_messages(error)) from None
+
+
+def _check_references(ctx: Context, kind: Kind, values: dict, errors: dict) -> None:
+    fields = kind.schema().fields
+    for name, value in values.items():
+        target = fields[name].metadata.get("ref") if name in fields else None
+        if not target or value is None:
+            continue
+        target_kind = KINDS[target]
+        referenced = ctx.session.get(target_kind.model, value)
+        if referenced is None:
+            errors.setdefault(name, []).append(f"Запись «{target_kind.label_one}» № {value} не существует.")
+        elif referenced.is_deleted:
+            errors.setdefault(name, []).append(f"Запись «{target_kind.label_one}» № {value} удалена.")
+
+
+def _check_unique(ctx: Context, kind: Kind, values: dict, record_id: int | None, errors: dict) -> None:
+    model = kind.model
+    for name in UNIQUE_FIELDS:
+        if name in values and values[name] is not None and hasattr(model, name):
+            query = select(model.id).where(getattr(model, name) == values[name])
+            if record_id is not None:
+                query = query.where(model.id != record_id)
+            if ctx.session.scalar(query.limit(1)) is not None:
+                errors.setdefault(name, []).append(f"Код «{values[name]}» уже занят.")
+
+
+def _check_process(ctx: Context, values: dict, record: models.Process | None, errors: dict) -> None:
+    agency_id = values.get("agency_id", record.agency_id if record else None)
+    registry_id = values.get("registry_id", record.registry_id if record else None)
+    if ("agency_id" in values or "registry_id" in values) and agency_id and registry_id:
+        query = select(models.Process).where(
+            models.Process.agency_id == agency_id, models.Process.registry_id == registry_id
+        )
+        if record is not None:
+            query = query.where(models.Process.id != record.id)
+        clash = ctx.session.scalar(query.limit(1))
+        if clash is not None:
+            state = " (удалён; его можно восстановить)" if clash.is_deleted else ""
+            errors.setdefault("registry_id", []).append(
+                f"В реестре органа уже есть процесс с идентификатором «{registry_id}»: № {clash.id}{state}."
+            )
+    if record is not None and "status" in values and values["status"] != record.status:
+        before = ProcessStatus(record.status)
+        after = ProcessStatus(values["status"])
+        if after.rank < before.rank and not values.get("status_reason"):
+            errors.setdefault("status_reason", []).append(
+                f"Возврат со статуса «{before.label}» на «{after.label}» требует указать причину."
+            )
+
+
+def _check_agency(ctx: Context, values: dict, record: models.Agency | None, errors: dict) -> None:
+    parent_id = values.get("parent_id")
+    if record is None or parent_id is None:
+        return
+    seen = set()
+    current = ctx.session.get(models.Agency, parent_id)
+    while current is not None and current.id not in seen:
+        if current.id == record.id:
+            errors.setdefault("parent_id", []).append("Орган не может подчиняться сам себе, в том числе через подведомственные.")
+            return
+        seen.add(current.id)
+        current = current.parent
+
+
+def _check_link(ctx: Context, values: dict, record: models.Link | None, errors: dict) -> None:
+    merged = {**(permissions.record_values(record) if record else {}), **values}
+    rule = LINK_RULES.get(merged.get("link_type"))
+    if rule is None:
+        return
+    sources, targets = rule
+    for side, allowed in (("source", sources), ("target", targets)):
+        side_kind = merged.get(f"{side}_kind")
+        side_id = merged.get(f"{side}_id")
+        if side_kind not in allowed:
+            names = ", ".join(sorted(allowed))
+            errors.setdefault(f"{side}_kind", []).append(
+                f"Связь {merged['link_type']} допускает здесь только: {names}."
+            )
+            continue
+        other = ctx.session.get(KINDS[side_kind].model, side_id)
+        if other is None:
+            errors.setdefault(f"{side}_id", []).append(f"Запись «{KINDS[side_kind].label_one}» № {side_id} не существует.")
+        elif other.is_deleted:
+            errors.setdefault(f"{side}_id", []).append(f"Запись «{KINDS[side_kind].label_one}» № {side_id} удалена.")
+    if merged.get("source_kind") == merged.get("target_kind") and merged.get("source_id") == merged.get("target_id"):
+        errors.setdefault("target_id", []).append("Запись не может быть связана сама с собой.")
+    duplicate = select(models.Link.id).where(
+        models.Link.link_type == merged.get("link_type"),
+        models.Link.source_kind == merged.get("source_kind"),
+        models.Link.source_id == merged.get("source_id"),
+        models.Link.target_kind == merged.get("target_kind"),
+        models.Link.target_id == merged.get("target_id"),
+        models.Link.deleted_at.is_(None),
+    )
+    if record is not None:
+        duplicate = duplicate.where(models.Link.id != record.id)
+    if ctx.session.scalar(duplicate.limit(1)) is not None:
+        errors.setdefault("target_id", []).append("Такая связь уже есть.")
+
+
+RULES = {"processes": _check_process, "agencies": _check_agency, "links": _check_link}
+
+
+def _check_rules(ctx: Context, kind: Kind, values: dict, record: models.Record | None) -> None:
+    errors: dict[str, list[str]] = {}
+    _check_references(ctx, kind, values, errors)
+    _check_unique(ctx, kind, values, record.id if record else None, errors)
+    if kind.name in RULES:
+        RULES[kind.name](ctx, values, record, errors)
+    if errors:
+        raise InvalidInput("Данные не прошли проверку.", errors)
+
+
+def _record_transition(ctx: Context, process: models.Process, from_status: str | None, reason: str | None) -> None:
+    ctx.session.add(
+        models.StatusTransition(
+            process_id=process.id,
+            from_status=from_status,
+            to_status=process.status,
+            actor_id=ctx.actor_id,
+            actor_name=ctx.actor_name,
+            reason=reason,
+        )
+    )
+
+
+def create_record(ctx: Context, kind_name: str, data: dict) -> models.Record:
+    kind = get_kind(kind_name)
+    values = _validate(kind, data, partial=False)
+    values.pop("version", None)
+    reason = values.pop("status_reason", None)
+    permissions.require_edit(ctx, kind, values, creating=True)
+    _check_rules(ctx, kind, values, None)
+    record = kind.model(**values)
+    record.version = 1
+    ctx.session.add(record)
+    ctx.session.flush()
+    if kind.name == "processes":
+        _record_transition(ctx, record, None, reason)
+    if kind.name == "marts" and _registers_own_mart(ctx):
+        ctx.user.mart_ids = [*(ctx.user.mart_ids or []), record.id]
+    history.append_event(ctx, kind.name, record, Action.CREATE.value, history.diff({}, history.snapshot(record)))
+    ctx.finish()
+    return record
+
+
+def _registers_own_mart(ctx: Context) -> bool:
+    """A data-mart owner who registers a mart answers for it from then on."""
+    user = ctx.user
+    return user is not None and user.has_role(Role.MART_OWNER.value) and not user.has_role(Role.ADMIN.value)
+
+
+def _require_current_version(ctx: Context, kind: Kind, record: models.Record, version) -> None:
+    if version is None:
+        raise InvalidInput(
+            "Укажите версию записи, которую вы изменяете.",
+            {"version": ["Обязательное поле не заполнено: укажите версию, которую вы читали."]},
+        )
+    if version != record.version:
+        changes = history.events_for(ctx, kind.name, record.id, since_version=version)
+        raise Conflict(
+            f"Запись изменена другим пользователем: у вас версия {version}, текущая — {record.version}.",
+            current_version=record.version,
+            changes=ChangeEventSchema(many=True).dump(changes),
+        )
+
+
+def update_record(ctx: Context, kind_name: str, record_id: int, data: dict) -> models.Record:
+    kind = get_kind(kind_name)
+    record = get_record(ctx, kind_name, record_id)
+    values = _validate(kind, data, partial=True)
+    _require_current_version(ctx, kind, record, values.pop("version", None))
+    reason = values.get("status_reason")
+    if record.is_deleted:
+        raise Conflict("Запись удалена: восстановите её, прежде чем изменять.")
+    permissions.require_edit_record(ctx, kind, record, values)
+    _check_rules(ctx, kind, values, record)
+    values.pop("status_reason", None)
+    before = history.snapshot(record)
+    old_status = getattr(record, "status", None)
+    for name, value in values.items():
+        setattr(record, name, value)
+    after = history.snapshot(record)
+    changes = history.diff(before, after)
+    if not changes:
+        return record
+    record.updated_at = datetime.now(timezone.utc)
+    _flush_versioned(ctx, kind, record)
+    if kind.name == "processes" and record.status != old_status:
+        _record_transition(ctx, record, old_status, reason)
+        if reason:
+            changes["status_reason"] = {"before": None, "after": reason}
+    history.append_event(ctx, kind.name, record, Action.UPDATE.value, changes)
+    ctx.finish()
+    return record
+
+
+def _flush_versioned(ctx: Context, kind: Kind, record: models.Record) -> None:
+    try:
+        ctx.session.flush()
+    except StaleDataError:
+        ctx.session.rollback()
+        raise Conflict("Запись изменена другим пользователем одновременно с вами; обновите страницу.") from None
+
+
+def _set_deleted(ctx: Context, kind_name: str, record_id: int, deleted: bool, version=None) -> models.Record:
+    kind = get_kind(kind_name)
+    record = get_record(ctx, kind_name, record_id)
+    if version is not None:
+        _require_current_version(ctx, kind, record, version)
+    permissions.require_edit_record(ctx, kind, record)
+    if record.is_deleted == deleted:
+        return record
+    if not deleted:
+        # A restored record must not clash with one created meanwhile.
+        _check_rules(ctx, kind, {c: getattr(record, c) for c in ("agency_id", "registry_id", "code")
+                                 if hasattr(record, c)}, record)
+    before = history.snapshot(record)
+    record.deleted_at = datetime.now(timezone.utc) if deleted else None
+    record.updated_at = datetime.now(timezone.utc)
+    _flush_versioned(ctx, kind, record)
+    action = Action.DELETE if deleted else Action.RESTORE
+    history.append_event(ctx, kind.name, record, action.value, history.diff(before, history.snapshot(record)))
+    ctx.finish()
+    return record
+
+
+def delete_record(ctx: Context, kind_name: str, record_id: int, version: int | None = None) -> models.Record:
+    """Soft deletion: the record stays, marked deleted; links to it show it as deleted."""
+    return _set_deleted(ctx, kind_name, record_id, True, version)
+
+
+def restore_record(ctx: Context, kind_name: str, record_id: int) -> models.Record:
+    return _set_deleted(ctx, kind_name, record_id, False)
+
+
+def dump_record(kind_name: str, record: models.Record) -> dict:
+    return get_kind(kind_name).dump_schema().dump(record)

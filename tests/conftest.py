@@ -1,0 +1,161 @@
+"""Fixtures in the manner of Flask's tutorial: ``app``, ``client``, ``runner``, a fresh database per test.
+
+Every test that uses the store runs twice: on SQLite and on a throwaway
+PostgreSQL server that the session starts and stops. Set
+``CATALOG_TEST_DATABASES=sqlite`` to run only one while working.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from dataclasses import dataclass
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import create_engine, text
+
+from catalog.db import make_engine, make_session_factory, migrate
+from catalog.services.context import Context
+from tests.pgserver import PostgresServer
+
+DATABASES = os.environ.get("CATALOG_TEST_DATABASES", "sqlite,postgresql").split(",")
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    server = PostgresServer().start()
+    engine = create_engine(server.url(), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("CREATE DATABASE catalog_template"))
+    engine.dispose()
+    template = make_engine(server.url("catalog_template"))
+    migrate(template)
+    template.dispose()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        path = tmp_path / "catalog.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    server = request.getfixturevalue("pg_server")
+    name = f"test_{os.getpid()}_{next(_counter)}"
+    engine = create_engine(server.url(), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE catalog_template'))
+    engine.dispose()
+    return server.url(name)
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    from web import create_app
+
+    app = create_app(database_url=database_url, instance_path=tmp_path / "instance", secret_key="test-secret")
+    # Forms are posted without tokens in most tests; test_auth checks CSRF with it on.
+    app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
+    yield app
+    app.extensions["catalog_engine"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(database_url, tmp_path, monkeypatch):
+    from catalog.cli import main
+
+    monkeypatch.setenv("CATALOG_INSTANCE", str(tmp_path / "instance"))
+    monkeypatch.setenv("CATALOG_SECRET_KEY", "test-secret")
+
+    class Runner:
+        def invoke(self, *args, input=None):
+            return CliRunner().invoke(main, ["--database-url", database_url, *args], input=input,
+                                      catch_exceptions=False)
+
+    return Runner()
+
+
+@pytest.fixture
+def ctx(app):
+    """A system context on the test database (what the CLI uses)."""
+    session = app.extensions["catalog_sessions"]()
+    yield Context(session=session, is_system=True, system_actor="тест")
+    session.close()
+
+
+@dataclass
+class Seed:
+    agency: object
+    other_agency: object
+    person: object
+    other_person: object
+    service: object
+    process: object
+    dataset: object
+    mart: object
+
+
+@pytest.fixture
+def seed(ctx):
+    """A small catalogue: two agencies, a service, a process, a dataset exposed by a mart."""
+    from catalog.services import records as r
+
+    agency = r.create_record(ctx, "agencies", {"code": "MINSOC", "name": "Министерство социальной защиты", "kind": "executive"})
+    other = r.create_record(ctx, "agencies", {"code": "MINZDRAV", "name": "Министерство здравоохранения", "kind": "executive"})
+    person = r.create_record(ctx, "people", {"full_name": "Иванова Мария Петровна", "position": "начальник отдела", "agency_id": agency.id})
+    other_person = r.create_record(ctx, "people", {"full_name": "Петров Пётр Ильич", "position": "консультант", "agency_id": other.id})
+    service = r.create_record(ctx, "services", {"name": "Назначение ежемесячной выплаты на ребёнка", "kind": "service", "is_mszu": True, "agency_id": agency.id})
+    process = r.create_record(ctx, "processes", {
+        "agency_id": agency.id, "registry_id": "001", "service_id": service.id,
+        "name": "Приём заявления о назначении выплаты", "responsible_id": person.id, "status": "queued_research",
+    })
+    dataset = r.create_record(ctx, "datasets", {"name": "Сведения о получателях выплат", "owner_agency_id": agency.id})
+    mart = r.create_record(ctx, "marts", {"name": "Витрина мер социальной поддержки", "kind": "smev4", "owner_agency_id": agency.id})
+    r.create_record(ctx, "links", {"link_type": "EXPOSES", "source_kind": "marts", "source_id": mart.id,
+                                   "target_kind": "datasets", "target_id": dataset.id})
+    return Seed(agency, other, person, other_person, service, process, dataset, mart)
+
+
+@pytest.fixture
+def make_user(ctx):
+    from catalog.services import users
+
+    def make(login, roles, agency_ids=(), mart_ids=(), password="пароль-тест"):
+        return users.create_user(ctx, login, login.capitalize(), password, list(roles), list(agency_ids), list(mart_ids))
+
+    return make
+
+
+@pytest.fixture
+def token_for(ctx):
+    from catalog.services import users
+
+    def issue(user):
+        return {"Authorization": f"Bearer {users.create_token(ctx, user.id, 'тест').secret}"}
+
+    return issue
+
+
+@pytest.fixture
+def login(client):
+    def do(login, password="пароль-тест"):
+        return client.post("/login", data={"login": login, "password": password}, follow_redirects=False)
+
+    return do

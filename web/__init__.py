@@ -1,0 +1,60 @@
+"""The web application: pages in Russian and the REST API, over the catalog services."""
+from __future__ import annotations
+
+from flask import Flask, g
+from flask_wtf.csrf import CSRFProtect
+
+from catalog.config import Settings, load_settings
+from catalog.db import make_engine, make_session_factory
+from catalog.services.context import Context
+
+csrf = CSRFProtect()
+
+
+def create_app(settings: Settings | None = None, **overrides) -> Flask:
+    settings = settings or load_settings(**overrides)
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        CATALOG=settings,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,
+        JSON_AS_ASCII=False,
+    )
+    app.json.ensure_ascii = False
+    engine = make_engine(settings.database_url)
+    app.extensions["catalog_engine"] = engine
+    app.extensions["catalog_sessions"] = make_session_factory(engine)
+    csrf.init_app(app)
+
+    from web import admin, api, auth, pages, views_helpers
+
+    auth.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(pages.bp)
+    views_helpers.init_app(app)
+
+    @app.teardown_appcontext
+    def _close_session(_exc):
+        session = g.pop("db", None)
+        if session is not None:
+            session.close()
+
+    return app
+
+
+def db_session():
+    if "db" not in g:
+        from flask import current_app
+
+        g.db = current_app.extensions["catalog_sessions"]()
+    return g.db
+
+
+def context() -> Context:
+    """The service context of the current request."""
+    return Context(session=db_session(), user=g.get("user"))

@@ -1,0 +1,109 @@
+"""Administration pages: users, their roles and scopes, API tokens, anonymous reading."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from catalog.enums import Role
+from catalog.errors import CatalogError, InvalidInput, Unauthorized
+from catalog.services import permissions, users
+from web import context
+from web.views_helpers import ref_options
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.errorhandler(CatalogError)
+def _catalog_error(error: CatalogError):
+    if isinstance(error, Unauthorized):
+        flash(error.message)
+        return redirect(url_for("auth.login", next=request.full_path))
+    return render_template("error.html", error=error), error.status
+
+
+def _ids(name: str) -> list[int]:
+    return [int(v) for v in request.form.getlist(name) if v.isdigit()]
+
+
+def _page(user=None, errors=None, message=None, issued=None, status=200):
+    ctx = context()
+    return render_template(
+        "admin_users.html",
+        users=users.list_users(ctx),
+        edited=user,
+        tokens=users.list_tokens(ctx, user.id) if user else [],
+        roles=list(Role),
+        agencies=ref_options("agencies") or [],
+        marts=ref_options("marts") or [],
+        errors=errors or {},
+        message=message,
+        issued=issued,
+        anonymous_read=permissions.anonymous_read_enabled(ctx),
+    ), status
+
+
+@bp.get("/users")
+def users_page():
+    return _page()
+
+
+@bp.post("/users")
+def create_user_page():
+    try:
+        user = users.create_user(
+            context(), request.form.get("login", ""), request.form.get("full_name", ""),
+            request.form.get("password") or None, request.form.getlist("roles"),
+            _ids("agency_ids"), _ids("mart_ids"),
+        )
+    except InvalidInput as error:
+        return _page(errors=error.fields, message=error.message, status=422)
+    flash(f"Пользователь «{user.login}» создан.")
+    return redirect(url_for("admin.user_page", user_id=user.id))
+
+
+@bp.get("/users/<int:user_id>")
+def user_page(user_id):
+    ctx = context()
+    permissions.require_admin(ctx)
+    return _page(users.get_user(ctx, user_id))
+
+
+@bp.post("/users/<int:user_id>")
+def update_user_page(user_id):
+    ctx = context()
+    try:
+        users.update_user(
+            ctx, user_id, full_name=request.form.get("full_name"), roles=request.form.getlist("roles"),
+            agency_ids=_ids("agency_ids"), mart_ids=_ids("mart_ids"), is_active="is_active" in request.form,
+            password=request.form.get("password") or None,
+        )
+    except InvalidInput as error:
+        ctx.session.rollback()
+        return _page(users.get_user(ctx, user_id), error.fields, error.message, status=422)
+    flash("Пользователь изменён.")
+    return redirect(url_for("admin.user_page", user_id=user_id))
+
+
+@bp.post("/users/<int:user_id>/tokens")
+def create_token_page(user_id):
+    ctx = context()
+    try:
+        issued = users.create_token(ctx, user_id, request.form.get("name", ""))
+    except InvalidInput as error:
+        return _page(users.get_user(ctx, user_id), error.fields, error.message, status=422)
+    return _page(users.get_user(ctx, user_id), issued=issued)
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+def revoke_token_page(token_id):
+    ctx = context()
+    token = users.revoke_token(ctx, token_id)
+    flash(f"Токен «{token.name}» отозван.")
+    return redirect(url_for("admin.user_page", user_id=token.user_id))
+
+
+@bp.post("/settings")
+def settings_page():
+    users.set_anonymous_read(context(), request.form.get("anonymous_read") == "on")
+    flash("Настройки сохранены.")
+    return redirect(url_for("admin.users_page"))
+

@@ -1,0 +1,209 @@
+"""REST API under /api/v1: thin views over ``catalog.services``; errors are JSON naming each bad field."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, g, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError, validate_csrf
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+from wtforms import ValidationError as FormValidationError
+
+from catalog.errors import CatalogError, InvalidInput, Unauthorized
+from catalog.kinds import KINDS
+from catalog.schemas import ChangeEventSchema, StatusTransitionSchema
+from catalog.services import records
+from web import context
+from web.openapi import build_spec
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+# A URL part that matches only known resource names, so anything else is a plain 404.
+KIND_PATH = "<any(" + ",".join(f'"{name}"' for name in KINDS) + "):kind_name>"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+@bp.before_request
+def _authenticate():
+    if g.get("bad_token"):
+        raise Unauthorized("Токен API недействителен или отозван.")
+    if (request.method not in SAFE_METHODS and not g.get("token_auth") and g.get("user") is not None
+            and current_app.config.get("WTF_CSRF_ENABLED", True)):
+        # A browser session writing through the API must prove it is our page.
+        try:
+            validate_csrf(request.headers.get("X-CSRFToken", ""))
+        except (CSRFError, FormValidationError):
+            raise Unauthorized("Запрос через сессию браузера требует заголовок X-CSRFToken; машинам — токен API.") from None
+
+
+@bp.errorhandler(CatalogError)
+def _catalog_error(error: CatalogError):
+    response = jsonify(error.to_dict())
+    response.status_code = error.status
+    if error.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="catalog"'
+    return response
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(error: HTTPException):
+    messages = {404: "Не найдено.", 405: "Метод не поддерживается.", 400: "Неверный запрос.", 413: "Слишком большой запрос."}
+    return jsonify({"error": messages.get(error.code, error.description)}), error.code
+
+
+def _json_body() -> dict:
+    data = request.get_json(silent=True)
+    if data is None:
+        raise InvalidInput("Тело запроса должно быть объектом JSON (Content-Type: application/json).")
+    if not isinstance(data, dict):
+        raise InvalidInput("Тело запроса должно быть объектом JSON, а не списком или значением.")
+    return data
+
+
+def _int_arg(name: str, default: int, minimum: int = 1, maximum: int | None = None) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidInput("Неверный параметр запроса.", {name: ["Ожидается целое число."]}) from None
+    if value < minimum or (maximum is not None and value > maximum):
+        bound = f"от {minimum} до {maximum}" if maximum else f"не меньше {minimum}"
+        raise InvalidInput("Неверный параметр запроса.", {name: [f"Допустимо {bound}."]})
+    return value
+
+
+def _bool_arg(name: str) -> bool:
+    return request.args.get(name, "").lower() in ("1", "true", "yes", "да")
+
+
+def list_filters(kind_name: str, args) -> dict:
+    """Typed filters from query parameters, each checked by its schema field."""
+    fields = records.filterable_fields(KINDS[kind_name])
+    filters, errors = {}, {}
+    for name, field in fields.items():
+        raw = args.get(name)
+        if raw is None or raw == "":
+            continue
+        try:
+            filters[name] = field.deserialize(raw)
+        except ValidationError as error:
+            errors[name] = error.messages if isinstance(error.messages, list) else [str(error.messages)]
+    if errors:
+        raise InvalidInput("Неверный параметр запроса.", errors)
+    return filters
+
+
+def _page_of(kind_name: str):
+    settings = current_app.config["CATALOG"]
+    known = set(records.filterable_fields(KINDS[kind_name])) | {"page", "per_page", "q", "include_deleted", "deleted"}
+    unknown = [name for name in request.args if name not in known]
+    if unknown:
+        raise InvalidInput("Неизвестный параметр запроса.", {name: ["Такого параметра нет."] for name in unknown})
+    return records.list_records(
+        context(),
+        kind_name,
+        filters=list_filters(kind_name, request.args),
+        q=request.args.get("q"),
+        page=_int_arg("page", 1),
+        per_page=_int_arg("per_page", settings.page_size, maximum=settings.max_page_size),
+        include_deleted=_bool_arg("include_deleted"),
+        only_deleted=_bool_arg("deleted"),
+    )
+
+
+@bp.get(f"/{KIND_PATH}")
+def list_view(kind_name):
+    page = _page_of(kind_name)
+    return jsonify(
+        items=KINDS[kind_name].dump_schema(many=True).dump(page.items),
+        total=page.total,
+        page=page.page,
+        per_page=page.per_page,
+        pages=page.pages,
+    )
+
+
+@bp.post(f"/{KIND_PATH}")
+def create_view(kind_name):
+    record = records.create_record(context(), kind_name, _json_body())
+    response = jsonify(records.dump_record(kind_name, record))
+    response.status_code = 201
+    response.headers["Location"] = f"{bp.url_prefix}/{kind_name}/{record.id}"
+    return response
+
+
+@bp.get(f"/{KIND_PATH}/<int:record_id>")
+def read_view(kind_name, record_id):
+    record = records.get_record(context(), kind_name, record_id)
+    response = jsonify(records.dump_record(kind_name, record))
+    response.headers["ETag"] = f'"{record.version}"'
+    return response
+
+
+@bp.route(f"/{KIND_PATH}/<int:record_id>", methods=["PATCH", "PUT"])
+def update_view(kind_name, record_id):
+    data = _json_body()
+    if "version" not in data and request.headers.get("If-Match"):
+        data["version"] = request.headers["If-Match"].strip('W/"')
+    record = records.update_record(context(), kind_name, record_id, data)
+    return jsonify(records.dump_record(kind_name, record))
+
+
+@bp.delete(f"/{KIND_PATH}/<int:record_id>")
+def delete_view(kind_name, record_id):
+    version = _int_arg("version", 0, minimum=1) or None
+    record = records.delete_record(context(), kind_name, record_id, version=version)
+    return jsonify(records.dump_record(kind_name, record))
+
+
+@bp.post(f"/{KIND_PATH}/<int:record_id>/restore")
+def restore_view(kind_name, record_id):
+    record = records.restore_record(context(), kind_name, record_id)
+    return jsonify(records.dump_record(kind_name, record))
+
+
+@bp.get(f"/{KIND_PATH}/<int:record_id>/history")
+def history_view(kind_name, record_id):
+    events = records.record_history(context(), kind_name, record_id)
+    return jsonify(items=ChangeEventSchema(many=True).dump(events))
+
+
+@bp.get(f"/{KIND_PATH}/<int:record_id>/links")
+def links_view(kind_name, record_id):
+    records.get_record(context(), kind_name, record_id)
+    outgoing, incoming = records.links_of(context(), kind_name, record_id)
+    link_schema = KINDS["links"].dump_schema()
+
+    def view(item):
+        return {
+            **link_schema.dump(item.link),
+            "other": {
+                "kind": item.other_kind,
+                "id": item.other.id if item.other else None,
+                "title": item.other.title if item.other else None,
+                "deleted": item.other_deleted,
+            },
+        }
+
+    return jsonify(outgoing=[view(i) for i in outgoing], incoming=[view(i) for i in incoming])
+
+
+@bp.get("/processes/<int:record_id>/status-history")
+def status_history_view(record_id):
+    transitions = records.status_transitions(context(), record_id)
+    return jsonify(items=StatusTransitionSchema(many=True).dump(transitions))
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    return jsonify(build_spec())
+
+
+@bp.get("/docs")
+def openapi_page():
+    return render_template("api_docs.html", spec=build_spec())
+
+
+@bp.route("/<path:_anything>")
+def unknown(_anything):
+    abort(404)

@@ -1,0 +1,201 @@
+"""Server-rendered pages in Russian: home, lists, record pages with links and history, edit forms."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+
+from catalog.enums import LinkType, ProcessStatus
+from catalog.errors import CatalogError, Conflict, InvalidInput, NotFound, Unauthorized
+from catalog.kinds import KINDS, LINK_RULES
+from catalog.services import history as history_service
+from catalog.services import records, stats
+from web import context
+from web.api import KIND_PATH, list_filters
+from web.views_helpers import form_fields, form_to_data, ref_options, refs_for
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.errorhandler(CatalogError)
+def _catalog_error(error: CatalogError):
+    if isinstance(error, Unauthorized):
+        flash(error.message)
+        return redirect(url_for("auth.login", next=request.full_path))
+    return render_template("error.html", error=error), error.status
+
+
+@bp.app_errorhandler(404)
+def _not_found(_error):
+    if request.path.startswith("/api/"):
+        return {"error": "Не найдено."}, 404
+    return render_template("error.html", error=NotFound("Страница не найдена.")), 404
+
+
+@bp.route("/")
+def home():
+    ctx = context()
+    return render_template(
+        "home.html",
+        overview=stats.overview(ctx),
+        statuses=list(ProcessStatus),
+        events=history_service.recent_events(ctx, 15),
+    )
+
+
+@bp.route(f"/{KIND_PATH}/")
+def list_page(kind_name):
+    kind = KINDS[kind_name]
+    settings = current_app.config["CATALOG"]
+    try:
+        page_no = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        page_no = 1
+    filters = list_filters(kind_name, request.args)
+    page = records.list_records(
+        context(), kind_name, filters=filters, q=request.args.get("q"), page=page_no,
+        per_page=settings.page_size, only_deleted=request.args.get("deleted") == "1",
+    )
+    filter_fields = [f for f in form_fields(kind) if f.name in records.filterable_fields(kind)
+                     and f.widget in ("select",) and (f.choices or (f.ref and f.ref in ("agencies", "process-groups")))]
+    options = {f.name: f.choices or ref_options(f.ref) for f in filter_fields}
+    return render_template(
+        "list.html", kind=kind, page=page, refs=refs_for(kind, page.items), filters=filters,
+        filter_fields=filter_fields, options=options, q=request.args.get("q", ""),
+    )
+
+
+@bp.route(f"/{KIND_PATH}/<int:record_id>")
+def detail(kind_name, record_id):
+    kind = KINDS[kind_name]
+    ctx = context()
+    record = records.get_record(ctx, kind_name, record_id)
+    outgoing, incoming = records.links_of(ctx, kind_name, record_id)
+    transitions = records.status_transitions(ctx, record_id) if kind_name == "processes" else []
+    children = _children(kind_name, record_id)
+    return render_template(
+        "detail.html", kind=kind, record=record, refs=refs_for(kind, [record]),
+        fields=[f for f in form_fields(kind)], outgoing=outgoing, incoming=incoming,
+        events=records.record_history(ctx, kind_name, record_id), transitions=transitions,
+        children=children, link_types=[t for t, (sources, _) in LINK_RULES.items() if kind_name in sources],
+        LinkType=LinkType,
+    )
+
+
+def _children(kind_name: str, record_id: int) -> list[tuple]:
+    """Records that point to this one by a foreign key (a dataset's entities, an agency's processes)."""
+    out = []
+    for child in KINDS.values():
+        for name, field in child.schema().fields.items():
+            if field.metadata.get("ref") == kind_name and child.name != "links":
+                page = records.list_records(context(), child.name, filters={name: record_id}, per_page=20)
+                if page.total:
+                    out.append((child, field.metadata.get("label", name), name, page))
+    return out
+
+
+def _form_page(kind, record, data, errors, message=None, status=200, conflict=None):
+    fields = form_fields(kind)
+    options = {f.name: ref_options(f.ref) for f in fields if f.ref}
+    return render_template(
+        "form.html", kind=kind, record=record, data=data, errors=errors or {}, message=message,
+        fields=fields, options=options, conflict=conflict,
+    ), status
+
+
+@bp.route(f"/{KIND_PATH}/new", methods=["GET", "POST"])
+def create_page(kind_name):
+    kind = KINDS[kind_name]
+    if kind_name == "links":
+        return redirect(url_for("pages.list_page", kind_name="links"))
+    if request.method == "POST":
+        data = form_to_data(kind, request.form, partial_version=False)
+        try:
+            record = records.create_record(context(), kind_name, data)
+        except InvalidInput as error:
+            return _form_page(kind, None, data, error.fields, error.message, 422)
+        flash(f"Запись «{record.title}» создана.")
+        return redirect(url_for("pages.detail", kind_name=kind_name, record_id=record.id))
+    if context().user is None:
+        raise Unauthorized("Войдите в систему, чтобы вносить изменения.")
+    data = {k: v for k, v in request.args.items()}
+    return _form_page(kind, None, data, {})
+
+
+@bp.route(f"/{KIND_PATH}/<int:record_id>/edit", methods=["GET", "POST"])
+def edit_page(kind_name, record_id):
+    kind = KINDS[kind_name]
+    ctx = context()
+    record = records.get_record(ctx, kind_name, record_id)
+    if request.method == "POST":
+        data = form_to_data(kind, request.form)
+        try:
+            records.update_record(ctx, kind_name, record_id, data)
+        except InvalidInput as error:
+            return _form_page(kind, record, data, error.fields, error.message, 422)
+        except Conflict as error:
+            ctx.session.expire_all()
+            record = records.get_record(ctx, kind_name, record_id)
+            return _form_page(kind, record, data, {}, error.message, 409, conflict=error.extra.get("changes", []))
+        flash("Изменения сохранены.")
+        return redirect(url_for("pages.detail", kind_name=kind_name, record_id=record_id))
+    if ctx.user is None:
+        raise Unauthorized("Войдите в систему, чтобы вносить изменения.")
+    data = records.dump_record(kind_name, record)
+    return _form_page(kind, record, data, {})
+
+
+@bp.post(f"/{KIND_PATH}/<int:record_id>/delete")
+def delete_page(kind_name, record_id):
+    record = records.delete_record(context(), kind_name, record_id)
+    flash(f"Запись «{record.title}» удалена. Её можно восстановить.")
+    return _back_to(kind_name, record_id)
+
+
+@bp.post(f"/{KIND_PATH}/<int:record_id>/restore")
+def restore_page(kind_name, record_id):
+    record = records.restore_record(context(), kind_name, record_id)
+    flash(f"Запись «{record.title}» восстановлена.")
+    return _back_to(kind_name, record_id)
+
+
+def _back_to(kind_name, record_id):
+    target = request.form.get("next")
+    if target and target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
+    return redirect(url_for("pages.detail", kind_name=kind_name, record_id=record_id))
+
+
+@bp.route(f"/{KIND_PATH}/<int:record_id>/links/new", methods=["GET", "POST"])
+def new_link_page(kind_name, record_id):
+    ctx = context()
+    source = records.get_record(ctx, kind_name, record_id)
+    link_types = {t: targets for t, (sources, targets) in LINK_RULES.items() if kind_name in sources}
+    if not link_types:
+        abort(404)
+    values = request.values
+    link_type = values.get("link_type") if values.get("link_type") in link_types else next(iter(link_types))
+    target_kinds = sorted(link_types[link_type])
+    target_kind = values.get("target_kind") if values.get("target_kind") in target_kinds else target_kinds[0]
+    errors, message, status = {}, None, 200
+    if request.method == "POST" and request.form.get("save"):
+        data = {
+            "link_type": link_type, "source_kind": kind_name, "source_id": record_id,
+            "target_kind": target_kind, "target_id": request.form.get("target_id") or None,
+            "transport": request.form.get("transport") or None, "frequency": request.form.get("frequency") or None,
+            "description": request.form.get("description", ""),
+        }
+        try:
+            records.create_record(ctx, "links", data)
+        except InvalidInput as error:
+            errors, message, status = error.fields, error.message, 422
+        else:
+            flash("Связь добавлена.")
+            return redirect(url_for("pages.detail", kind_name=kind_name, record_id=record_id))
+    elif ctx.user is None:
+        raise Unauthorized("Войдите в систему, чтобы вносить изменения.")
+    q = values.get("q", "")
+    candidates = records.list_records(ctx, target_kind, q=q or None, per_page=200).items
+    return render_template(
+        "link_form.html", kind=KINDS[kind_name], source=source, link_types=link_types, link_type=link_type,
+        target_kinds=target_kinds, target_kind=target_kind, candidates=candidates, q=q,
+        errors=errors, message=message, values=values, LinkType=LinkType,
+    ), status

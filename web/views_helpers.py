@@ -1,0 +1,173 @@
+"""What pages need around the services: field descriptions for forms, form data to
+service input, values shown in Russian."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask import g, url_for
+from flask_wtf.csrf import generate_csrf
+from marshmallow import fields as mfields
+from sqlalchemy import select
+
+from catalog import enums
+from catalog.kinds import KINDS, Kind
+from catalog.services import permissions
+from web import context
+
+# Options in a select are capped: a larger list is typed as a record number.
+MAX_OPTIONS = 2000
+
+
+@dataclass
+class FormField:
+    name: str
+    label: str
+    widget: str  # text | textarea | select | checkbox | multicheck | date | number | metadata
+    required: bool
+    choices: list[tuple[str, str]] | None = None
+    ref: str | None = None
+    description: str | None = None
+
+
+def form_fields(kind: Kind) -> list[FormField]:
+    out = []
+    for name, field in kind.schema().fields.items():
+        if field.dump_only or name == "version":
+            continue
+        meta = field.metadata
+        widget, choices = "text", None
+        if meta.get("ref"):
+            widget = "select"
+        elif isinstance(field, mfields.List) and meta.get("choices"):
+            widget, choices = "multicheck", meta["choices"].choices()
+        elif isinstance(field, mfields.List) and meta.get("nested"):
+            widget = "metadata"
+        elif meta.get("choices"):
+            widget, choices = "select", meta["choices"].choices()
+        elif isinstance(field, mfields.Boolean):
+            widget = "checkbox"
+        elif isinstance(field, mfields.Date):
+            widget = "date"
+        elif isinstance(field, (mfields.Integer, mfields.Float)):
+            widget = "number"
+        elif meta.get("multiline"):
+            widget = "textarea"
+        out.append(FormField(name, meta.get("label", name), widget, field.required, choices, meta.get("ref"),
+                             meta.get("description")))
+    return out
+
+
+def ref_options(ref: str) -> list[tuple[int, str]] | None:
+    model = KINDS[ref].model
+    session = context().session
+    rows = list(session.scalars(select(model).where(model.deleted_at.is_(None)).order_by(model.id).limit(MAX_OPTIONS + 1)))
+    if len(rows) > MAX_OPTIONS:
+        return None
+    return [(r.id, r.title) for r in rows]
+
+
+def parse_metadata_lines(text: str) -> list[dict]:
+    """«Наименование; тип; да» per line → metadata fields of a document type."""
+    items = []
+    for line in (text or "").splitlines():
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split(";")]
+        item = {"name": parts[0], "data_type": parts[1] if len(parts) > 1 and parts[1] else "string"}
+        item["required"] = len(parts) > 2 and parts[2].lower() in ("да", "yes", "true", "1", "обязательное")
+        items.append(item)
+    return items
+
+
+def metadata_lines(items: list | None) -> str:
+    return "\n".join(f"{i['name']}; {i['data_type']}; {'да' if i.get('required') else 'нет'}" for i in items or [])
+
+
+def form_to_data(kind: Kind, form, partial_version: bool = True) -> dict:
+    """Turn a submitted form into the dict the service validates, exactly like API input."""
+    data: dict = {}
+    for f in form_fields(kind):
+        if f.widget == "checkbox":
+            data[f.name] = f.name in form
+        elif f.widget == "multicheck":
+            data[f.name] = form.getlist(f.name)
+        elif f.widget == "metadata":
+            data[f.name] = parse_metadata_lines(form.get(f.name, ""))
+        else:
+            value = form.get(f.name, "")
+            if value.strip() == "" and f.widget != "text" and f.widget != "textarea":
+                value = None
+            data[f.name] = value
+    if partial_version and form.get("version"):
+        data["version"] = form.get("version")
+    return data
+
+
+def show(value, field_name: str | None = None, kind_name: str | None = None, refs: dict | None = None) -> str:
+    """A stored value as a Russian reader expects to see it (plain text)."""
+    if value is None or value == "" or value == []:
+        return "—"
+    kind = KINDS.get(kind_name) if kind_name else None
+    field = kind.schema().fields.get(field_name) if kind and field_name else None
+    meta = field.metadata if field is not None else {}
+    if meta.get("choices"):
+        enum = meta["choices"]
+        if isinstance(value, list):
+            return ", ".join(enum.label_of(v) for v in value)
+        return enum.label_of(value)
+    if meta.get("ref") and refs is not None:
+        record = refs.get((meta["ref"], value))
+        return record.title if record else f"№ {value}"
+    if isinstance(value, bool):
+        return "да" if value else "нет"
+    if isinstance(value, datetime):
+        return value.strftime("%d.%m.%Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d.%m.%Y")
+    if isinstance(value, float):
+        return f"{value:g}" + (" %" if meta.get("unit") == "%" else "")
+    if isinstance(value, list) and meta.get("nested"):
+        return "; ".join(i.get("name", "") for i in value)
+    return str(value)
+
+
+def refs_for(kind: Kind, items) -> dict:
+    """Records referenced by foreign keys of ``items``, loaded in one query per kind."""
+    from catalog.services.records import titles_for
+
+    wanted = set()
+    for name, field in kind.schema().fields.items():
+        target = field.metadata.get("ref")
+        if target:
+            for item in items:
+                value = getattr(item, name, None)
+                if value is not None:
+                    wanted.add((target, value))
+    if kind.name == "links":
+        for item in items:
+            wanted.add((item.source_kind, item.source_id))
+            wanted.add((item.target_kind, item.target_id))
+    return titles_for(context(), wanted)
+
+
+def record_url(kind_name: str, record_id: int) -> str:
+    return url_for("pages.detail", kind_name=kind_name, record_id=record_id)
+
+
+def init_app(app) -> None:
+    @app.context_processor
+    def _globals():
+        ctx = context()
+        return {
+            "KINDS": KINDS,
+            "enums": enums,
+            "current_user": g.get("user"),
+            "csrf_token": generate_csrf,
+            "show": show,
+            "record_url": record_url,
+            "can_edit": lambda kind, values, creating=False: permissions.can_edit(ctx, kind, values, creating),
+            "record_values": permissions.record_values,
+            "metadata_lines": metadata_lines,
+            "is_admin": g.get("user") is not None and g.user.has_role(enums.Role.ADMIN.value),
+        }
