@@ -11,9 +11,11 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from catalog import enums
 
+REQUIRED = "Обязательное поле не заполнено."
+
 RU_MESSAGES = {
     fields.Field: {
-        "required": "Обязательное поле не заполнено.",
+        "required": REQUIRED,
         "null": "Поле не может быть пустым.",
         "validator_failed": "Недопустимое значение.",
     },
@@ -57,8 +59,20 @@ class Text(fields.String):
         return value
 
 
+def _required_messages(required: bool) -> dict:
+    # An empty form field arrives as null: for a required field say it is missing.
+    return {"null": REQUIRED} if required else {}
+
+
+class MaxLength(validate.Length):
+    """Length limit that lets an emptied (None) value through to the required check."""
+
+    def __call__(self, value):
+        return value if value is None else super().__call__(value)
+
+
 def text(label: str, *, required: bool = False, max_length: int | None = None, **meta):
-    validators = [validate.Length(max=max_length, error=f"Не длиннее {max_length} символов.")] if max_length else []
+    validators = [MaxLength(max=max_length, error=f"Не длиннее {max_length} символов.")] if max_length else []
     return Text(
         required=required,
         allow_none=not required,
@@ -72,6 +86,7 @@ def choice(label: str, enum: type[enums.LabeledEnum], *, required: bool = False,
         required=required,
         allow_none=not required,
         validate=validate.OneOf(enum.values(), error="Допустимые значения: " + ", ".join(f"{v} ({enum.label_of(v)})" for v in enum.values()) + "."),
+        error_messages=_required_messages(required),
         metadata={"label": label, "choices": enum, "filter": True, **meta},
     )
 
@@ -81,6 +96,7 @@ def ref(label: str, resource: str, *, required: bool = False, **meta):
         required=required,
         allow_none=not required,
         strict=False,
+        error_messages=_required_messages(required),
         metadata={"label": label, "ref": resource, "filter": True, **meta},
     )
 
@@ -124,8 +140,8 @@ class PersonSchema(RecordSchema):
     position = text("Должность", required=True, max_length=300)
     agency_id = ref("Орган", "agencies", required=True)
     unit = text("Подразделение", max_length=300)
-    email = fields.Email(allow_none=True, metadata={"label": "Электронная почта"},
-                         error_messages={"invalid": "Неверный адрес электронной почты."})
+    email = Text(allow_none=True, metadata={"label": "Электронная почта"},
+                 validate=lambda v: v is None or validate.Email(error="Неверный адрес электронной почты.")(v))
     phone = text("Телефон", max_length=100)
 
 
