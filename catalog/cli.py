@@ -45,6 +45,7 @@ def _fail(error: CatalogError):
 def main(click_ctx, database_url):
     """Каталог процессов и данных региона."""
     click_ctx.obj = Env(database_url)
+    click_ctx.call_on_close(click_ctx.obj.engine.dispose)
 
 
 @main.command()

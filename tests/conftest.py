@@ -6,6 +6,7 @@ PostgreSQL server that the session starts and stops. Set
 """
 from __future__ import annotations
 
+import gc
 import itertools
 import os
 import shutil
@@ -43,6 +44,7 @@ def pg_server():
     migrate(template)
     template.dispose()
     yield server
+    gc.collect()  # close pooled connections of finished tests while the server still answers
     server.stop()
 
 
