@@ -201,7 +201,9 @@ def openapi_json():
 
 @bp.get("/docs")
 def openapi_page():
-    return render_template("api_docs.html", spec=build_spec())
+    spec = build_spec()
+    tags = list(dict.fromkeys(op["tags"][0] for ops in spec["paths"].values() for op in ops.values()))
+    return render_template("api_docs.html", spec=spec, tags=tags)
 
 
 @bp.route("/<path:_anything>")
