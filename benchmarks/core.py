@@ -1,0 +1,107 @@
+"""Benchmark of the core on a generated catalogue: load, API and page latency, dump and restore.
+
+    .venv/bin/python benchmarks/core.py --processes 10000
+    .venv/bin/python benchmarks/core.py --processes 100000 --database-url postgresql+psycopg://…/empty_db
+
+Prints a Markdown table; the figures in docs/benchmarks.md come from it.
+"""
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from catalog.db import make_engine, make_session_factory, migrate  # noqa: E402
+from catalog.demo.generator import generate  # noqa: E402
+from catalog.demo.loader import load_catalogue  # noqa: E402
+from catalog.services import dump as dumping  # noqa: E402
+from catalog.services.context import Context  # noqa: E402
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def timed(fn, repeat: int = 20) -> float:
+    """Median milliseconds of ``repeat`` calls (after one warm-up)."""
+    fn()
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--processes", type=int, default=10_000)
+    parser.add_argument("--database-url", help="an empty database; a temporary SQLite file by default")
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="catalog-bench-"))
+    url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    sessions = make_session_factory(engine)
+    rows: list[tuple[str, str]] = []
+
+    start = time.perf_counter()
+    data = generate(args.processes)
+    rows.append(("generate the description", f"{time.perf_counter() - start:.1f} s"))
+    start = time.perf_counter()
+    ctx = Context(session=sessions(), is_system=True, autocommit=False)
+    counts = load_catalogue(ctx, data, lambda stage, n: print(f"  {stage}: {n}", file=sys.stderr, end="\r"))
+    ctx.session.commit()
+    ctx.session.close()
+    rows.append(("load into the store", f"{time.perf_counter() - start:.1f} s"))
+    rows.append(("records loaded", ", ".join(f"{k} {v}" for k, v in counts.items())))
+    del data
+
+    from web import create_app
+
+    app = create_app(database_url=url, instance_path=workdir / "instance", secret_key="bench")
+    client = app.test_client()
+    process_id = args.processes // 2
+    agency_id = 3
+    checks = {
+        "GET /api/v1/processes (page 1 of 50)": "/api/v1/processes",
+        "GET /api/v1/processes?page=100": "/api/v1/processes?page=100",
+        "GET /api/v1/processes?agency_id=3&status=researching": f"/api/v1/processes?agency_id={agency_id}&status=researching",
+        "GET /api/v1/processes?q=заявлен (substring)": "/api/v1/processes?q=%D0%B7%D0%B0%D1%8F%D0%B2%D0%BB%D0%B5%D0%BD",
+        "GET /api/v1/processes/{id}": f"/api/v1/processes/{process_id}",
+        "GET /api/v1/processes/{id}/history": f"/api/v1/processes/{process_id}/history",
+        "GET /processes/{id} (record page)": f"/processes/{process_id}",
+        "GET /processes/ (list page)": "/processes/",
+        "GET / (home page, counts)": "/",
+    }
+    for label, path in checks.items():
+        assert client.get(path).status_code == 200, path
+        rows.append((label, f"{timed(lambda: client.get(path)):.1f} ms"))
+
+    dump_path = workdir / "dump.jsonl.gz"
+    start = time.perf_counter()
+    with sessions() as session:
+        dumping.dump(session, dump_path)
+    rows.append(("catalog dump", f"{time.perf_counter() - start:.1f} s, {dump_path.stat().st_size / 1e6:.1f} MB"))
+    if not args.database_url:
+        target = make_engine(f"sqlite:///{workdir / 'restored.db'}")
+        migrate(target)
+        start = time.perf_counter()
+        with make_session_factory(target)() as session:
+            dumping.restore(session, dump_path)
+        rows.append(("catalog restore (into SQLite)", f"{time.perf_counter() - start:.1f} s"))
+    rows.append(("peak memory of this process", f"{peak_rss_mb():.0f} MB"))
+
+    print(f"\n| {args.processes} processes, {engine.dialect.name} | |\n|---|---|")
+    for label, value in rows:
+        print(f"| {label} | {value} |")
+
+
+if __name__ == "__main__":
+    main()
