@@ -1,0 +1,73 @@
+"""The demo region loads on both stores, is as large as promised and has lineage worth asking about."""
+from collections import Counter
+
+import pytest
+from sqlalchemy import func, select
+
+from catalog import models
+from catalog.demo.loader import DEMO_PASSWORD, load_demo
+from catalog.errors import InvalidInput
+from catalog.kinds import KINDS
+
+
+@pytest.fixture
+def demo(ctx):
+    return load_demo(ctx)
+
+
+def _links(ctx, link_type):
+    return list(ctx.session.scalars(select(models.Link).where(models.Link.link_type == link_type)))
+
+
+def test_demo_is_a_realistic_region(ctx, demo):
+    count = lambda model, *where: ctx.session.scalar(select(func.count()).select_from(model).where(*where))
+    assert count(models.Agency, models.Agency.kind == "executive") >= 10
+    assert count(models.Process) >= 150
+    assert count(models.InformationSystem) >= 20
+    assert count(models.DataMart) >= 10
+    assert count(models.Attribute) > count(models.Entity) > 0
+    federal = {s.short_name for s in ctx.session.scalars(select(models.InformationSystem))}
+    assert {"ЕПГУ", "СМЭВ", "ЕСИА", "ЕСНСИ", "ГИС ГМП", "ФГИС ЕГРН", "ЕГР ЗАГС", "РПГУ", "АИС МФЦ"} <= federal
+    statuses = Counter(ctx.session.scalars(select(models.Process.status)))
+    assert len(statuses) == 7
+    situations = {l.target_id for l in _links(ctx, "IN_SITUATION")}
+    assert len(situations) >= 10
+
+
+def test_demo_lineage_has_interesting_answers(ctx, demo):
+    stored = Counter(l.source_id for l in _links(ctx, "STORED_IN"))
+    assert sum(1 for n in stored.values() if n > 1) >= 5  # the same data kept in several systems
+    consumers = Counter(l.target_id for l in _links(ctx, "CONSUMES"))
+    assert sum(1 for n in consumers.values() if n >= 5) >= 5  # datasets shared by many processes
+    exposed = {l.target_id for l in _links(ctx, "EXPOSES") if l.target_kind == "datasets"}
+    on_paper = {l.source_id for l in _links(ctx, "CONSUMES") if l.transport == "paper" and l.target_id in exposed}
+    assert len(on_paper) >= 10  # processes asking on paper for data a mart already exposes
+    manual = [l for l in _links(ctx, "CONSUMES") if l.transport == "manual"]
+    assert len(manual) >= 10
+    typical_by_system = {}
+    for link in _links(ctx, "AUTOMATED_BY"):
+        process = ctx.session.get(models.Process, link.source_id)
+        typical_by_system.setdefault(process.typical_process_id, set()).add(link.target_id)
+    assert sum(1 for systems in typical_by_system.values() if len(systems) > 2) >= 5  # duplicated functionality
+
+
+def test_demo_accounts_log_in(client, demo, login):
+    for name in ["admin", "office", "architect", "editor", "mart", "reader"]:
+        assert login(name, DEMO_PASSWORD).status_code == 302, name
+        client.post("/logout")
+
+
+def test_demo_loads_once(ctx, demo):
+    with pytest.raises(InvalidInput):
+        load_demo(ctx)
+
+
+def test_every_page_renders_on_the_demo(client, ctx, demo, login):
+    login("admin", DEMO_PASSWORD)
+    assert client.get("/").status_code == 200
+    for name, kind in KINDS.items():
+        assert client.get(f"/{name}/").status_code == 200, name
+        ids = list(ctx.session.scalars(select(kind.model.id).order_by(kind.model.id).limit(3)))
+        for record_id in ids:
+            assert client.get(f"/{name}/{record_id}").status_code == 200, (name, record_id)
+    assert client.get("/admin/users").status_code == 200
