@@ -64,6 +64,7 @@ def demo(env: Env, if_empty):
     from catalog.demo.loader import DEMO_PASSWORD, load_demo
 
     ctx = env.context()
+    ctx.system_actor = "загрузка демо-региона"
     if if_empty and ctx.session.scalar(select(models.Process.id).limit(1)) is not None:
         click.echo("Каталог не пуст: демонстрационные данные не загружались.")
         return

@@ -6,6 +6,7 @@
 | CATALOG_DATABASE_URL | sqlite:///<instance>/catalog.db | SQLAlchemy URL; postgresql+psycopg://… for a shared deployment |
 | CATALOG_SECRET_KEY | generated once into <instance>/secret_key | signs web sessions and CSRF tokens |
 | CATALOG_HOST / CATALOG_PORT | 127.0.0.1 / 8000 | where `catalog serve` listens |
+| CATALOG_TIMEZONE | Europe/Moscow | time zone in which pages show dates and times (stored in UTC) |
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ class Settings:
     secret_key: str
     host: str = "127.0.0.1"
     port: int = 8000
+    timezone: str = "Europe/Moscow"
     page_size: int = 50
     max_page_size: int = 500
 
@@ -49,6 +51,7 @@ def load_settings(**overrides) -> Settings:
         secret_key=secret_key,
         host=os.environ.get("CATALOG_HOST", "127.0.0.1"),
         port=int(os.environ.get("CATALOG_PORT", "8000")),
+        timezone=os.environ.get("CATALOG_TIMEZONE", "Europe/Moscow"),
     )
     for key, value in overrides.items():
         setattr(settings, key, value)

@@ -112,3 +112,28 @@ def test_agency_cannot_be_its_own_ancestor(ctx, seed):
 def test_russian_text_filter_ignores_case_and_yo(ctx, seed):
     assert r.list_records(ctx, "processes", q="ПРИЁМ").total == 1
     assert r.list_records(ctx, "services", q="ребенка").total == 1
+
+
+def test_concurrent_writers_cannot_both_win(app, ctx, seed):
+    """Two sessions read version 1; the second to write is refused even past the service check."""
+    from catalog.services.context import Context
+    other = Context(session=app.extensions["catalog_sessions"](), is_system=True, system_actor="второй")
+    mine = r.get_record(ctx, "processes", seed.process.id)
+    r.get_record(other, "processes", seed.process.id)  # loaded at version 1 in the other session
+    r.update_record(ctx, "processes", mine.id, {"version": 1, "client": "Первый"})
+    with pytest.raises(Conflict):
+        r.update_record(other, "processes", seed.process.id, {"version": 1, "client": "Второй"})
+    other.session.close()
+    ctx.session.expire_all()
+    assert r.get_record(ctx, "processes", seed.process.id).client == "Первый"
+
+
+def test_migrations_match_the_models(app):
+    """The schema the migrations build is the one the models describe."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from catalog.models import Base
+    with app.extensions["catalog_engine"].connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert diff == []

@@ -3,9 +3,10 @@ service input, values shown in Russian."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
 
-from flask import g, url_for
+from flask import current_app, g, url_for
 from flask_wtf.csrf import generate_csrf
 from marshmallow import fields as mfields
 from sqlalchemy import select
@@ -122,7 +123,9 @@ def show(value, field_name: str | None = None, kind_name: str | None = None, ref
     if isinstance(value, bool):
         return "да" if value else "нет"
     if isinstance(value, datetime):
-        return value.strftime("%d.%m.%Y %H:%M")
+        if value.tzinfo is None:  # SQLite gives naive values; they are stored in UTC
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(ZoneInfo(current_app.config["CATALOG"].timezone)).strftime("%d.%m.%Y %H:%M")
     if isinstance(value, date):
         return value.strftime("%d.%m.%Y")
     if isinstance(value, float):
@@ -130,6 +133,14 @@ def show(value, field_name: str | None = None, kind_name: str | None = None, ref
     if isinstance(value, list) and meta.get("nested"):
         return "; ".join(i.get("name", "") for i in value)
     return str(value)
+
+
+def field_label(kind_name: str, field_name: str) -> str:
+    kind = KINDS.get(kind_name)
+    field = kind.schema().fields.get(field_name) if kind else None
+    if field is None:
+        return {"deleted_at": "Удалена", "status_reason": "Причина смены статуса"}.get(field_name, field_name)
+    return field.metadata.get("label", field_name)
 
 
 def refs_for(kind: Kind, items) -> dict:
@@ -165,6 +176,7 @@ def init_app(app) -> None:
             "current_user": g.get("user"),
             "csrf_token": generate_csrf,
             "show": show,
+            "field_label": field_label,
             "record_url": record_url,
             "can_edit": lambda kind, values, creating=False: permissions.can_edit(ctx, kind, values, creating),
             "record_values": permissions.record_values,
