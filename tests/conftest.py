@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import create_engine, text
 
-from catalog.db import make_engine, make_session_factory, migrate
+from catalog.db import make_engine, migrate
 from catalog.services.context import Context
 from tests.pgserver import PostgresServer
 

@@ -28,9 +28,10 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app.extensions["catalog_sessions"] = make_session_factory(engine)
     csrf.init_app(app)
 
-    from web import admin, api, auth, pages, views_helpers
+    from web import admin, api, auth, errors, pages, views_helpers
 
     auth.init_app(app)
+    errors.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)

@@ -4,20 +4,12 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from catalog.enums import Role
-from catalog.errors import CatalogError, InvalidInput, Unauthorized
+from catalog.errors import InvalidInput
 from catalog.services import permissions, users
 from web import context
 from web.views_helpers import ref_options
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-@bp.errorhandler(CatalogError)
-def _catalog_error(error: CatalogError):
-    if isinstance(error, Unauthorized):
-        flash(error.message)
-        return redirect(url_for("auth.login", next=request.full_path))
-    return render_template("error.html", error=error), error.status
 
 
 def _ids(name: str) -> list[int]:

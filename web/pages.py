@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
 from catalog.enums import LinkType, ProcessStatus
-from catalog.errors import CatalogError, Conflict, InvalidInput, NotFound, Unauthorized
+from catalog.errors import Conflict, InvalidInput, Unauthorized
 from catalog.kinds import KINDS, LINK_RULES
 from catalog.services import history as history_service
 from catalog.services import records, stats
@@ -13,21 +13,6 @@ from web.api import KIND_PATH, list_filters
 from web.views_helpers import form_fields, form_to_data, ref_options, refs_for
 
 bp = Blueprint("pages", __name__)
-
-
-@bp.errorhandler(CatalogError)
-def _catalog_error(error: CatalogError):
-    if isinstance(error, Unauthorized):
-        flash(error.message)
-        return redirect(url_for("auth.login", next=request.full_path))
-    return render_template("error.html", error=error), error.status
-
-
-@bp.app_errorhandler(404)
-def _not_found(_error):
-    if request.path.startswith("/api/"):
-        return {"error": "Не найдено."}, 404
-    return render_template("error.html", error=NotFound("Страница не найдена.")), 404
 
 
 @bp.route("/")

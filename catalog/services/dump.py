@@ -84,13 +84,13 @@ def restore(session, path: Path, progress: Callable[[str, int], None] | None = N
                         raise InvalidInput(f"Таблица {table.name}: ожидалось {item['end']} строк, прочитано {len(rows)}.")
                     names = item["columns"]
                     decoders = [_decoder(table.c[name]) for name in names]
-                    _insert(session, table, [{n: d(v) for n, d, v in zip(names, decoders, r)} for r in rows])
+                    _insert(session, table, [{n: d(v) for n, d, v in zip(names, decoders, r, strict=True)} for r in rows])
                     counts[table.name] = len(rows)
                     if progress:
                         progress(table.name, len(rows))
                 else:
                     pending.setdefault(table.name, []).append(item["r"])
-    except (OSError, EOFError, json.JSONDecodeError) as error:
+    except (OSError, EOFError, json.JSONDecodeError, KeyError, ValueError, TypeError) as error:
         session.rollback()
         raise InvalidInput(f"Файл {path} повреждён или не читается: {error}") from None
     except Exception:

@@ -1,0 +1,30 @@
+"""Errors on pages: Russian error pages, and the login form when a visitor must sign in.
+
+The API blueprint answers its own errors as JSON (web/api.py).
+"""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
+
+from catalog.errors import CatalogError, InvalidInput, NotFound, Unauthorized
+
+
+def init_app(app) -> None:
+    @app.errorhandler(CatalogError)
+    def _catalog_error(error: CatalogError):
+        if isinstance(error, Unauthorized):
+            flash(error.message)
+            return redirect(url_for("auth.login", next=request.full_path))
+        return render_template("error.html", error=error), error.status
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(_error):
+        error = InvalidInput("Форма устарела или отправлена не со страницы каталога: обновите страницу и повторите.")
+        return render_template("error.html", error=error), 400
+
+    @app.errorhandler(404)
+    def _not_found(_error):
+        if request.path.startswith("/api/"):
+            return {"error": "Не найдено."}, 404
+        return render_template("error.html", error=NotFound("Страница не найдена.")), 404
