@@ -20,6 +20,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
         JSON_AS_ASCII=False,
     )
     app.json.ensure_ascii = False

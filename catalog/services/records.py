@@ -79,7 +79,8 @@ def list_records(
         if text_columns:
             query = query.where(or_(*[func.replace(func.lower(col), "ё", "е").like(needle) for col in text_columns]))
     total = ctx.session.scalar(select(func.count()).select_from(query.subquery()))
-    order = [model.registry_id, model.id] if model is models.Process else [model.id]
+    # The register reads agency by agency, in the agency's own numbering.
+    order = [model.agency_id, model.registry_id, model.id] if model is models.Process else [model.id]
     items = list(ctx.session.scalars(query.order_by(*order).offset((page - 1) * per_page).limit(per_page)))
     return Page(items=items, total=total or 0, page=page, per_page=per_page)
 

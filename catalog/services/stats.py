@@ -22,7 +22,8 @@ class AgencyRow:
         return sum(self.by_status.values())
 
 
-def overview(ctx: Context) -> dict:
+def overview(ctx: Context, top_agencies: int = 30) -> dict:
+    """Record counts, and processes by status for the agencies with the most processes."""
     permissions.require_read(ctx)
     counts = {
         name: ctx.session.scalar(select(func.count()).select_from(kind.model).where(kind.model.deleted_at.is_(None)))
@@ -33,19 +34,16 @@ def overview(ctx: Context) -> dict:
         .where(models.Process.deleted_at.is_(None))
         .group_by(models.Process.agency_id, models.Process.status)
     ).all()
-    agencies = {
-        a.id: a
-        for a in ctx.session.scalars(
-            select(models.Agency).where(models.Agency.id.in_({row[0] for row in grouped}))
-        )
-    }
-    rows: dict[int, AgencyRow] = {}
+    by_agency: dict[int, dict[str, int]] = {}
     for agency_id, status, count in grouped:
-        row = rows.setdefault(agency_id, AgencyRow(agencies[agency_id], {s.value: 0 for s in ProcessStatus}))
-        row.by_status[status] = count
-    status_totals = {s.value: sum(r.by_status[s.value] for r in rows.values()) for s in ProcessStatus}
+        by_agency.setdefault(agency_id, {s.value: 0 for s in ProcessStatus})[status] = count
+    status_totals = {s.value: sum(row[s.value] for row in by_agency.values()) for s in ProcessStatus}
+    top = sorted(by_agency, key=lambda a: -sum(by_agency[a].values()))[:top_agencies]
+    agencies = {a.id: a for a in ctx.session.scalars(select(models.Agency).where(models.Agency.id.in_(top)))}
+    rows = [AgencyRow(agencies[a], by_agency[a]) for a in top]
     return {
         "counts": counts,
-        "agency_rows": sorted(rows.values(), key=lambda r: r.agency.name),
+        "agency_rows": sorted(rows, key=lambda r: (-r.total, r.agency.name)),
+        "other_agencies": len(by_agency) - len(rows),
         "status_totals": status_totals,
     }
