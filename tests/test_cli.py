@@ -103,3 +103,21 @@ def _empty_database(database_url, tmp_path, request):
         connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE catalog_template'))
     engine.dispose()
     return server.url(name)
+
+
+def test_restore_refuses_a_truncated_dump_and_writes_nothing(runner, seed, tmp_path, database_url, request):
+    import gzip
+
+    path = tmp_path / "full.jsonl.gz"
+    runner.invoke("dump", str(path))
+    lines = gzip.open(path, "rt", encoding="utf-8").read().splitlines()
+    cut = tmp_path / "cut.jsonl.gz"
+    with gzip.open(cut, "wt", encoding="utf-8") as out:
+        out.write("\n".join(lines[: len(lines) // 2]) + "\n")
+    target = _empty_database(database_url, tmp_path, request)
+    from click.testing import CliRunner
+
+    from catalog.cli import main
+    answer = CliRunner().invoke(main, ["--database-url", target, "restore", str(cut)])
+    assert answer.exit_code != 0 and "обрывается" in answer.output
+    assert all(not rows for rows in _rows(target).values())

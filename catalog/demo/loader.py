@@ -6,7 +6,8 @@ typed in. References are by code (``"MINZDRAV"``, ``"AGENCY:001"`` for processes
 """
 from __future__ import annotations
 
-from typing import Callable
+from itertools import islice
+from typing import Callable, Iterable
 
 from marshmallow import ValidationError
 from sqlalchemy import func, select
@@ -28,7 +29,7 @@ class _Loader:
         self.ctx = ctx
         self.progress = progress or (lambda stage, count: None)
         self.ids: dict[tuple[str, str], int] = {}  # (kind, code) -> id
-        self.links: list[dict] = []
+        self.links: dict[tuple, None] = {}
         self.counts: dict[str, int] = {}
 
     def _check(self, kind_name: str, values: dict, where: str) -> dict:
@@ -45,13 +46,13 @@ class _Loader:
         except KeyError:
             raise InvalidInput(f"{where}: ссылка на неизвестную запись «{code}» ({KINDS[kind_name].label_one}).") from None
 
-    def add(self, kind_name: str, rows: list[tuple[str | None, dict]]) -> None:
+    def add(self, kind_name: str, rows: Iterable[tuple[str | None, dict]]) -> None:
         """Insert (code, values) pairs of one kind, in batches, with their create events."""
         model = KINDS[kind_name].model
         session = self.ctx.session
-        self.counts[kind_name] = self.counts.get(kind_name, 0) + len(rows)
-        for start in range(0, len(rows), BATCH):
-            chunk = rows[start:start + BATCH]
+        rows = iter(rows)
+        while chunk := list(islice(rows, BATCH)):
+            self.counts[kind_name] = self.counts.get(kind_name, 0) + len(chunk)
             objects = []
             for code, values in chunk:
                 values.pop("status_reason", None)
@@ -71,11 +72,11 @@ class _Loader:
                                                         actor_name=self.ctx.actor_name))
             session.execute(models.ChangeEvent.__table__.insert(), events)
             session.expunge_all()
-            self.progress(KINDS[kind_name].label, min(start + BATCH, len(rows)))
+            self.progress(KINDS[kind_name].label, self.counts[kind_name])
 
     def link(self, link_type, source_kind, source_id, target_kind, target_id, transport=None, frequency=None):
-        self.links.append(dict(link_type=link_type, source_kind=source_kind, source_id=source_id,
-                               target_kind=target_kind, target_id=target_id, transport=transport, frequency=frequency))
+        # Keyed by the whole link, so a link described twice is loaded once; tuples keep memory low.
+        self.links[(link_type, source_kind, source_id, target_kind, target_id, transport, frequency)] = None
 
 
 def load_catalogue(ctx: Context, data: dict, progress: Callable[[str, int], None] | None = None) -> dict[str, int]:
@@ -219,8 +220,8 @@ def load_catalogue(ctx: Context, data: dict, progress: Callable[[str, int], None
             if other_id != pid and pair not in seen_pairs:
                 seen_pairs.add(pair)
                 loader.link("LINKED_TO", "processes", pid, "processes", other_id)
-    unique_links = list({tuple(sorted(l.items())): l for l in loader.links}.values())
-    loader.add("links", [(None, check("links", l, f"Связь {l['link_type']}")) for l in unique_links])
+    fields = ("link_type", "source_kind", "source_id", "target_kind", "target_id", "transport", "frequency")
+    loader.add("links", ((None, check("links", dict(zip(fields, link)), f"Связь {link[0]}")) for link in loader.links))
     if ctx.autocommit:
         session.commit()
     return loader.counts

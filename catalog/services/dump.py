@@ -38,18 +38,19 @@ def _decoder(column) -> Callable:
 
 
 def dump(session, path: Path, progress: Callable[[str, int], None] | None = None) -> dict[str, int]:
+    """Write every table: a line naming its columns, its rows, a line with the row count."""
     counts = {}
     with gzip.open(path, "wt", encoding="utf-8") as out:
         out.write(json.dumps({"format": FORMAT, "version": FORMAT_VERSION}) + "\n")
         for table in Base.metadata.sorted_tables:
-            columns = [c.name for c in table.columns]
+            out.write(json.dumps({"t": table.name, "columns": [c.name for c in table.columns]}) + "\n")
             count = 0
             result = session.execute(select(table).order_by(*table.primary_key.columns)).yield_per(BATCH)
             for row in result:
-                out.write(json.dumps({"t": table.name, "r": [_encode(v) for v in row]}, ensure_ascii=False) + "\n")
+                out.write(json.dumps({"r": [_encode(v) for v in row]}, ensure_ascii=False) + "\n")
                 count += 1
             counts[table.name] = count
-            out.write(json.dumps({"t": table.name, "columns": columns, "end": count}) + "\n")
+            out.write(json.dumps({"t": table.name, "end": count}) + "\n")
             if progress:
                 progress(table.name, count)
     return counts
@@ -61,13 +62,53 @@ def _is_empty(session) -> bool:
     )
 
 
+class _TableLoader:
+    """Inserts one table's rows in batches as they are read, so memory stays flat."""
+
+    def __init__(self, session, table, names: list[str]):
+        self.session, self.table, self.names = session, table, names
+        self.decoders = [_decoder(table.c[name]) for name in names]
+        # A row may point to a later row of its own table (an agency's parent):
+        # insert such references empty and set them once the table is in.
+        self.self_refs = [fk.parent.name for fk in table.foreign_keys if fk.column.table is table]
+        self.deferred: list[dict] = []
+        self.batch: list[dict] = []
+        self.count = 0
+
+    def add(self, values: list) -> None:
+        row = {n: d(v) for n, d, v in zip(self.names, self.decoders, values, strict=True)}
+        if self.self_refs:
+            self.deferred.append(row)
+            row = {**row, **{name: None for name in self.self_refs}}
+        self.batch.append(row)
+        self.count += 1
+        if len(self.batch) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.batch:
+            self.session.execute(insert(self.table), self.batch)
+            self.batch = []
+
+    def finish(self, expected: int) -> int:
+        self.flush()
+        if self.count != expected:
+            raise InvalidInput(f"Таблица {self.table.name}: ожидалось {expected} строк, прочитано {self.count}.")
+        pk = list(self.table.primary_key.columns)[0]
+        for name in self.self_refs:
+            for row in self.deferred:
+                if row.get(name) is not None:
+                    self.session.execute(update(self.table).where(pk == row[pk.name]).values({name: row[name]}))
+        return self.count
+
+
 def restore(session, path: Path, progress: Callable[[str, int], None] | None = None) -> dict[str, int]:
     """Load a dump into an empty, migrated catalogue, in one transaction."""
     if not _is_empty(session):
         raise InvalidInput("Каталог не пуст: восстановление возможно только в пустую базу (catalog init на новой базе).")
     tables = {t.name: t for t in Base.metadata.sorted_tables}
     counts: dict[str, int] = {}
-    pending: dict[str, list] = {}
+    loader: _TableLoader | None = None
     try:
         with gzip.open(path, "rt", encoding="utf-8") as source:
             header = json.loads(source.readline() or "{}")
@@ -75,21 +116,23 @@ def restore(session, path: Path, progress: Callable[[str, int], None] | None = N
                 raise InvalidInput(f"Файл {path} не является выгрузкой каталога.")
             for line_no, line in enumerate(source, start=2):
                 item = json.loads(line)
+                if "r" in item and loader is not None:
+                    loader.add(item["r"])
+                    continue
                 table = tables.get(item.get("t"))
                 if table is None:
                     raise InvalidInput(f"Строка {line_no}: неизвестная таблица «{item.get('t')}».")
-                if "end" in item:
-                    rows = pending.pop(table.name, [])
-                    if len(rows) != item["end"]:
-                        raise InvalidInput(f"Таблица {table.name}: ожидалось {item['end']} строк, прочитано {len(rows)}.")
-                    names = item["columns"]
-                    decoders = [_decoder(table.c[name]) for name in names]
-                    _insert(session, table, [{n: d(v) for n, d, v in zip(names, decoders, r, strict=True)} for r in rows])
-                    counts[table.name] = len(rows)
+                if "columns" in item:
+                    loader = _TableLoader(session, table, item["columns"])
+                elif "end" in item and loader is not None and loader.table is table:
+                    counts[table.name] = loader.finish(item["end"])
+                    loader = None
                     if progress:
-                        progress(table.name, len(rows))
+                        progress(table.name, counts[table.name])
                 else:
-                    pending.setdefault(table.name, []).append(item["r"])
+                    raise InvalidInput(f"Строка {line_no}: нарушен порядок выгрузки.")
+        if set(counts) != set(tables):
+            raise InvalidInput(f"Файл {path} обрывается: нет таблиц {', '.join(sorted(set(tables) - set(counts)))}.")
     except (OSError, EOFError, json.JSONDecodeError, KeyError, ValueError, TypeError) as error:
         session.rollback()
         raise InvalidInput(f"Файл {path} повреждён или не читается: {error}") from None
@@ -99,20 +142,6 @@ def restore(session, path: Path, progress: Callable[[str, int], None] | None = N
     _reset_sequences(session)
     session.commit()
     return counts
-
-
-def _insert(session, table, rows: list[dict]) -> None:
-    # A row may point to a later row of its own table (an agency's parent):
-    # insert with such references empty, then set them.
-    self_refs = [fk.parent.name for fk in table.foreign_keys if fk.column.table is table]
-    first = [{**row, **{name: None for name in self_refs}} for row in rows] if self_refs else rows
-    for start in range(0, len(first), BATCH):
-        session.execute(insert(table), first[start:start + BATCH])
-    pk = list(table.primary_key.columns)[0]
-    for name in self_refs:
-        for row in rows:
-            if row.get(name) is not None:
-                session.execute(update(table).where(pk == row[pk.name]).values({name: row[name]}))
 
 
 def _reset_sequences(session) -> None:
