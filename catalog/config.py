@@ -7,6 +7,9 @@
 | CATALOG_SECRET_KEY | generated once into <instance>/secret_key | signs web sessions and CSRF tokens |
 | CATALOG_HOST / CATALOG_PORT | 127.0.0.1 / 8000 | where `catalog serve` listens |
 | CATALOG_TIMEZONE | Europe/Moscow | time zone in which pages show dates and times (stored in UTC) |
+| CATALOG_GRAPH_BACKEND | sql | `sql` (queries over the store) or `neo4j` (a Bolt server fed by the outbox) |
+| CATALOG_NEO4J_URL, CATALOG_NEO4J_USER, CATALOG_NEO4J_PASSWORD | — | the Bolt server of the neo4j backend |
+| CATALOG_GRAPH_MAX_DEPTH / CATALOG_GRAPH_MAX_NODES | 6 / 400 | the deepest lineage asked for; the most records in one answer |
 """
 from __future__ import annotations
 
@@ -18,12 +21,18 @@ from pathlib import Path
 
 @dataclass
 class Settings:
-    instance_path: Path
-    database_url: str
-    secret_key: str
+    instance_path: Path = Path("instance")
+    database_url: str = ""
+    secret_key: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
     timezone: str = "Europe/Moscow"
+    graph_backend: str = "sql"
+    neo4j_url: str | None = None
+    neo4j_user: str | None = None
+    neo4j_password: str | None = None
+    graph_max_depth: int = 6
+    graph_max_nodes: int = 400
     page_size: int = 50
     max_page_size: int = 500
 
@@ -52,6 +61,12 @@ def load_settings(**overrides) -> Settings:
         host=os.environ.get("CATALOG_HOST", "127.0.0.1"),
         port=int(os.environ.get("CATALOG_PORT", "8000")),
         timezone=os.environ.get("CATALOG_TIMEZONE", "Europe/Moscow"),
+        graph_backend=os.environ.get("CATALOG_GRAPH_BACKEND", "sql"),
+        neo4j_url=os.environ.get("CATALOG_NEO4J_URL"),
+        neo4j_user=os.environ.get("CATALOG_NEO4J_USER"),
+        neo4j_password=os.environ.get("CATALOG_NEO4J_PASSWORD"),
+        graph_max_depth=int(os.environ.get("CATALOG_GRAPH_MAX_DEPTH", "6")),
+        graph_max_nodes=int(os.environ.get("CATALOG_GRAPH_MAX_NODES", "400")),
     )
     for key, value in overrides.items():
         setattr(settings, key, value)

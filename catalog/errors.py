@@ -25,6 +25,12 @@ class InvalidInput(CatalogError):
     status = 422
 
 
+class BadParameter(InvalidInput):
+    """A query parameter is wrong (depth, page, a filter); ``fields`` names it."""
+
+    status = 400
+
+
 class NotFound(CatalogError):
     status = 404
 

@@ -330,6 +330,16 @@ class ChangeEvent(Base):
     changes: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
+class ProjectionPosition(Base):
+    """How far a projection (the neo4j graph, a search index) has applied the outbox."""
+
+    __tablename__ = "projection_positions"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_event_id: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 # --- users and access -------------------------------------------------------
 
 

@@ -21,7 +21,7 @@ def test_list_is_paginated_and_filterable(client, seed, admin_headers):
 ])
 def test_bad_query_parameters_are_named(client, seed, query, parameter):
     answer = client.get(f"/api/v1/processes?{query}")
-    assert answer.status_code == 422
+    assert answer.status_code == 400
     assert parameter in answer.get_json()["fields"]
 
 

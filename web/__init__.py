@@ -59,4 +59,12 @@ def db_session():
 
 def context() -> Context:
     """The service context of the current request."""
-    return Context(session=db_session(), user=g.get("user"))
+    from flask import current_app
+
+    from catalog.graph import open_graph
+
+    settings = current_app.config["CATALOG"]
+    if "catalog_graph" not in current_app.extensions:
+        current_app.extensions["catalog_graph"] = open_graph(settings, current_app.extensions["catalog_sessions"])
+    return Context(session=db_session(), user=g.get("user"), settings=settings,
+                   graph=current_app.extensions["catalog_graph"])

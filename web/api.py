@@ -7,7 +7,7 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 from wtforms import ValidationError as FormValidationError
 
-from catalog.errors import CatalogError, InvalidInput, Unauthorized
+from catalog.errors import BadParameter, CatalogError, InvalidInput, Unauthorized
 from catalog.kinds import KINDS
 from catalog.schemas import ChangeEventSchema, StatusTransitionSchema
 from catalog.services import records
@@ -65,10 +65,10 @@ def _int_arg(name: str, default: int, minimum: int = 1, maximum: int | None = No
     try:
         value = int(raw)
     except ValueError:
-        raise InvalidInput("Неверный параметр запроса.", {name: ["Ожидается целое число."]}) from None
+        raise BadParameter("Неверный параметр запроса.", {name: ["Ожидается целое число."]}) from None
     if value < minimum or (maximum is not None and value > maximum):
         bound = f"от {minimum} до {maximum}" if maximum else f"не меньше {minimum}"
-        raise InvalidInput("Неверный параметр запроса.", {name: [f"Допустимо {bound}."]})
+        raise BadParameter("Неверный параметр запроса.", {name: [f"Допустимо {bound}."]})
     return value
 
 
@@ -89,7 +89,7 @@ def list_filters(kind_name: str, args) -> dict:
         except ValidationError as error:
             errors[name] = error.messages if isinstance(error.messages, list) else [str(error.messages)]
     if errors:
-        raise InvalidInput("Неверный параметр запроса.", errors)
+        raise BadParameter("Неверный параметр запроса.", errors)
     return filters
 
 
@@ -98,7 +98,7 @@ def _page_of(kind_name: str):
     known = set(records.filterable_fields(KINDS[kind_name])) | {"page", "per_page", "q", "include_deleted", "deleted"}
     unknown = [name for name in request.args if name not in known]
     if unknown:
-        raise InvalidInput("Неизвестный параметр запроса.", {name: ["Такого параметра нет."] for name in unknown})
+        raise BadParameter("Неизвестный параметр запроса.", {name: ["Такого параметра нет."] for name in unknown})
     return records.list_records(
         context(),
         kind_name,
@@ -204,6 +204,108 @@ def openapi_page():
     spec = build_spec()
     tags = list(dict.fromkeys(op["tags"][0] for ops in spec["paths"].values() for op in ops.values()))
     return render_template("api_docs.html", spec=spec, tags=tags)
+
+
+
+
+# --- the graph ------------------------------------------------------------------
+
+
+def _node_json(answer, node: str, distance: int | None = None) -> dict:
+    kind, record_id = node.split(":")
+    record = answer.record(node) if hasattr(answer, "record") else answer.get(node)
+    out = {"uid": node, "kind": kind, "id": int(record_id), "title": record.title if record else None,
+           "deleted": record is None or record.is_deleted}
+    if distance is not None:
+        out["distance"] = distance
+    return out
+
+
+def _edge_json(edge) -> dict:
+    return {"uid": edge.uid, "type": edge.edge_type, "source": edge.source, "target": edge.target,
+            "transport": edge.transport, "frequency": edge.frequency}
+
+
+def graph_json(answer) -> dict:
+    return {
+        "root": answer.root, "backend": answer.backend, "notice": answer.notice,
+        "truncated": answer.subgraph.truncated,
+        "nodes": [_node_json(answer, n, d) for n, d in sorted(answer.subgraph.nodes.items(), key=lambda i: (i[1], i[0]))],
+        "edges": [_edge_json(e) for e in answer.subgraph.edges.values()],
+    }
+
+
+def _known_args(*names: str) -> None:
+    unknown = [name for name in request.args if name not in names]
+    if unknown:
+        raise BadParameter("Неизвестный параметр запроса.", {name: ["Такого параметра нет."] for name in unknown})
+
+
+@bp.get(f"/lineage/{KIND_PATH}/<int:record_id>")
+def lineage_view(kind_name, record_id):
+    from catalog.services import lineage
+
+    _known_args("direction", "depth", "edge_types")
+    answer = lineage.lineage(context(), kind_name, record_id, request.args.get("direction", "both"),
+                             request.args.get("depth", lineage.DEFAULT_DEPTH), request.args.get("edge_types"))
+    return jsonify(graph_json(answer))
+
+
+@bp.get("/processes/<int:record_id>/systems")
+def process_systems_view(record_id):
+    from catalog.services import lineage
+
+    uses, records, notice = lineage.process_systems(context(), record_id)
+    return jsonify(notice=notice, items=[
+        {"role": u.role, "kind": u.kind, "id": u.record.id, "title": u.record.title,
+         "path": [_edge_json(e) for e in u.path]} for u in uses])
+
+
+@bp.get(f"/impact/{KIND_PATH}/<int:record_id>")
+def impact_view(kind_name, record_id):
+    from catalog.services import lineage
+
+    _known_args("depth")
+    answer, grouped = lineage.impact(context(), kind_name, record_id, request.args.get("depth"))
+    return jsonify(root=answer.root, backend=answer.backend, notice=answer.notice,
+                   truncated=answer.subgraph.truncated,
+                   **{kind.replace("-", "_"): [{"id": r.id, "title": r.title, "distance": d} for r, d in items]
+                      for kind, items in grouped.items()})
+
+
+@bp.get("/reports/hand-typed")
+def hand_typed_view():
+    from catalog.services import lineage
+
+    return jsonify(items=[{
+        "kind": h.kind, "id": h.record.id, "title": h.record.title,
+        "systems": [{"id": s.id, "title": s.title} for s in h.systems],
+        "manual_processes": [{"id": p.id, "title": p.title} for p in h.manual_processes],
+        "exposed_by": [{"id": m.id, "title": m.title} for m in h.exposed_by],
+    } for h in lineage.hand_typed_duplicates(context())])
+
+
+@bp.get("/reports/paper-requests")
+def paper_requests_view():
+    from catalog.services import lineage
+
+    return jsonify(items=[{
+        "process": {"id": r.process.id, "title": r.process.title, "registry_id": r.process.registry_id},
+        "data": {"kind": r.link.target_kind, "id": r.data.id, "title": r.data.title},
+        "marts": [{"id": m.id, "title": m.title} for m in r.marts], "link_id": r.link.id,
+    } for r in lineage.paper_requests(context())])
+
+
+@bp.get("/reports/duplicated-systems")
+def duplicated_systems_view():
+    from catalog.services import lineage
+
+    _known_args("include_federal")
+    return jsonify(items=[{
+        "typical_process": {"id": d.typical.id, "title": d.typical.name},
+        "systems": [{"id": s.id, "title": s.title, "stage": s.stage} for s in d.systems],
+        "processes": [{"id": p.id, "title": p.title} for p in d.processes],
+    } for d in lineage.duplicated_systems(context(), _bool_arg("include_federal"))])
 
 
 @bp.route("/<path:_anything>")

@@ -1,10 +1,12 @@
 """Who is acting, on which session: passed to every service function."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from catalog.config import Settings
 from catalog.models import User
 
 
@@ -18,6 +20,9 @@ class Context:
     system_actor: str = "система"
     # Services commit after each operation unless a caller batches several.
     autocommit: bool = True
+    settings: Settings = field(default_factory=Settings)
+    # The configured graph backend when it is not the store itself (the neo4j projection).
+    graph: Any = None
 
     @property
     def actor_id(self) -> int | None:

@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from catalog import models
 from catalog.enums import Action, ProcessStatus, Role
-from catalog.errors import Conflict, InvalidInput, NotFound
+from catalog.errors import BadParameter, Conflict, InvalidInput, NotFound
 from catalog.kinds import KINDS, LINK_RULES, Kind, get_kind
 from catalog.schemas import ChangeEventSchema, validation_messages
 from catalog.services import history, permissions
@@ -70,7 +70,7 @@ def list_records(
         if value is None or value == "":
             continue
         if name not in allowed:
-            raise InvalidInput("Неизвестный фильтр.", {name: [f"Фильтр «{name}» не поддерживается."]})
+            raise BadParameter("Неизвестный фильтр.", {name: [f"Фильтр «{name}» не поддерживается."]})
         query = query.where(getattr(model, name) == value)
     if q:
         needle = f"%{normalize_text(q.strip())}%"

@@ -1,0 +1,74 @@
+"""The catalogue as a graph: lineage, impact and paths over records and their links.
+
+Two backends answer the same questions (``model.GraphBackend``): ``sql`` reads the store itself
+and is always consistent; ``neo4j`` reads a Cypher server that a projection keeps in step with
+the store through the outbox (``projection.py``). Which one answers is configuration
+(``CATALOG_GRAPH_BACKEND``).
+"""
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from catalog.graph import store_edges, traversal
+from catalog.graph.model import Edge, Subgraph
+
+
+class QueryMixin:
+    """The questions, asked of any backend that can ``expand`` a set of nodes."""
+
+    def expand(self, nodes: set[str], edge_types: set[str] | None) -> list[Edge]:
+        raise NotImplementedError
+
+    def traverse(self, start, direction, depth, edge_types, max_nodes) -> Subgraph:
+        return traversal.traverse(self.expand, start, direction, depth, edge_types, max_nodes)
+
+    def paths(self, source, target, max_depth, edge_types, limit, direction="downstream"):
+        return traversal.paths(self.expand, source, target, max_depth, edge_types, limit, direction)
+
+    def neighbourhood(self, node, edge_types, max_nodes) -> Subgraph:
+        return traversal.traverse(self.expand, node, "both", 1, edge_types, max_nodes)
+
+    def subgraph(self, nodes, edge_types) -> Subgraph:
+        return traversal.subgraph(self.expand, nodes, edge_types)
+
+
+class Neo4jQueries(QueryMixin):
+    """The neo4j backend: the projection's server answers; the outbox is applied first."""
+
+    name = "neo4j"
+
+    def __init__(self, graph, projection):
+        self.graph, self.projection = graph, projection
+
+    def expand(self, nodes: set[str], edge_types: set[str] | None) -> list[Edge]:
+        return self.graph.expand(nodes, edge_types)
+
+    def catch_up(self) -> None:
+        self.projection.sync()
+
+
+def open_graph(settings, sessions) -> Neo4jQueries | None:
+    """The configured backend; None means the store itself (sql)."""
+    if settings.graph_backend == "sql":
+        return None
+    if settings.graph_backend != "neo4j":
+        raise ValueError(f"CATALOG_GRAPH_BACKEND: неизвестный бэкенд графа «{settings.graph_backend}» (sql или neo4j).")
+    if not settings.neo4j_url:
+        raise ValueError("CATALOG_GRAPH_BACKEND=neo4j требует CATALOG_NEO4J_URL (bolt://…).")
+    from catalog.graph.neo4j_backend import Neo4jGraph
+    from catalog.graph.projection import Neo4jProjection
+
+    graph = Neo4jGraph(settings.neo4j_url, settings.neo4j_user, settings.neo4j_password)
+    return Neo4jQueries(graph, Neo4jProjection(graph, sessions))
+
+
+class SqlGraph(QueryMixin):
+    """The default backend: queries over the links table and the relation columns of the store."""
+
+    name = "sql"
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def expand(self, nodes: set[str], edge_types: set[str] | None) -> list[Edge]:
+        return store_edges.edges_touching(self.session, nodes, edge_types)

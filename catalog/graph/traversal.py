@@ -1,0 +1,104 @@
+"""Traversal, paths, neighbourhood and subgraph, written once over a backend's ``expand``.
+
+A backend only answers "which live edges touch these nodes" (``expand``); walking level by
+level here keeps the answers of every backend identical, lets one query serve a whole level,
+and stops at a node cap instead of enumerating paths in a dense graph.
+"""
+from __future__ import annotations
+
+from collections import deque
+from typing import Callable
+
+from catalog.graph.model import Edge, Subgraph
+
+Expand = Callable[[set[str], "set[str] | None"], list[Edge]]
+
+
+def _next_nodes(edge: Edge, frontier: set[str], direction: str) -> list[str]:
+    out = []
+    if direction in ("downstream", "both") and edge.source in frontier:
+        out.append(edge.target)
+    if direction in ("upstream", "both") and edge.target in frontier:
+        out.append(edge.source)
+    return out
+
+
+def traverse(expand: Expand, start: str, direction: str, depth: int, edge_types: set[str] | None,
+             max_nodes: int) -> Subgraph:
+    """Records reachable from ``start`` along the flow (downstream), against it (upstream) or both.
+
+    "both" is the union of the two walks, not a zigzag: a dataset's other consumers are not
+    upstream of a process that consumes it.
+    """
+    if direction == "both":
+        up = traverse(expand, start, "upstream", depth, edge_types, max_nodes)
+        down = traverse(expand, start, "downstream", depth, edge_types, max(1, max_nodes - len(up.nodes) + 1))
+        for node, distance in down.nodes.items():
+            up.nodes[node] = min(distance, up.nodes.get(node, distance))
+        up.edges.update(down.edges)
+        up.truncated = up.truncated or down.truncated
+        return up
+    result = Subgraph(nodes={start: 0})
+    frontier = {start}
+    for level in range(1, depth + 1):
+        if not frontier:
+            break
+        following: set[str] = set()
+        for edge in sorted(expand(frontier, edge_types), key=lambda e: e.uid):
+            for node in _next_nodes(edge, frontier, direction):
+                if node not in result.nodes:
+                    if len(result.nodes) >= max_nodes:
+                        result.truncated = True
+                        continue
+                    result.nodes[node] = level
+                    following.add(node)
+                if node in result.nodes:
+                    result.edges[edge.uid] = edge
+        frontier = following
+    return result
+
+
+def paths(expand: Expand, source: str, target: str, max_depth: int, edge_types: set[str] | None,
+          limit: int, direction: str = "downstream") -> list[list[Edge]]:
+    """Shortest paths from ``source`` to ``target`` (breadth first), at most ``limit`` of them."""
+    parents: dict[str, list[tuple[str, Edge]]] = {source: []}
+    depth_of = {source: 0}
+    frontier = {source}
+    found_at = None
+    for level in range(1, max_depth + 1):
+        if not frontier or found_at is not None:
+            break
+        following: set[str] = set()
+        for edge in sorted(expand(frontier, edge_types), key=lambda e: e.uid):
+            for node in _next_nodes(edge, frontier, direction):
+                previous = edge.source if node == edge.target else edge.target
+                if node not in depth_of:
+                    depth_of[node] = level
+                    parents[node] = []
+                    following.add(node)
+                if depth_of[node] == level:
+                    parents[node].append((previous, edge))
+        if target in depth_of:
+            found_at = depth_of[target]
+        frontier = following
+    if target not in parents or target == source:
+        return []
+    out: list[list[Edge]] = []
+    stack: deque[tuple[str, list[Edge]]] = deque([(target, [])])
+    while stack and len(out) < limit:
+        node, tail = stack.pop()
+        if node == source:
+            out.append(tail)
+            continue
+        for previous, edge in sorted(parents[node], key=lambda p: p[1].uid, reverse=True):
+            stack.append((previous, [edge, *tail]))
+    return out
+
+
+def subgraph(expand: Expand, nodes: set[str], edge_types: set[str] | None) -> Subgraph:
+    """The given records and the edges among them."""
+    result = Subgraph(nodes={node: 0 for node in nodes})
+    for edge in expand(set(nodes), edge_types):
+        if edge.source in nodes and edge.target in nodes:
+            result.edges[edge.uid] = edge
+    return result
