@@ -1,6 +1,7 @@
 """Benchmark of the core on a generated catalogue: load, API and page latency, dump and restore.
 
     .venv/bin/python benchmarks/core.py --processes 10000
+    .venv/bin/python benchmarks/core.py --processes 10000 --postgresql   # a throwaway server, as the tests start
     .venv/bin/python benchmarks/core.py --processes 100000 --database-url postgresql+psycopg://…/empty_db
 
 Prints a Markdown table; the figures in docs/benchmarks.md come from it.
@@ -43,8 +44,23 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--processes", type=int, default=10_000)
     parser.add_argument("--database-url", help="an empty database; a temporary SQLite file by default")
+    parser.add_argument("--postgresql", action="store_true", help="start a throwaway PostgreSQL server")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="catalog-bench-"))
+    server = None
+    if args.postgresql:
+        from tests.pgserver import PostgresServer
+
+        server = PostgresServer().start()
+        args.database_url = server.url()
+    try:
+        run(args, workdir)
+    finally:
+        if server:
+            server.stop()
+
+
+def run(args, workdir: Path) -> None:
     url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
     engine = make_engine(url)
     migrate(engine)
@@ -89,13 +105,13 @@ def main() -> None:
     with sessions() as session:
         dumping.dump(session, dump_path)
     rows.append(("catalog dump", f"{time.perf_counter() - start:.1f} s, {dump_path.stat().st_size / 1e6:.1f} MB"))
-    if not args.database_url:
-        target = make_engine(f"sqlite:///{workdir / 'restored.db'}")
-        migrate(target)
-        start = time.perf_counter()
-        with make_session_factory(target)() as session:
-            dumping.restore(session, dump_path)
-        rows.append(("catalog restore (into SQLite)", f"{time.perf_counter() - start:.1f} s"))
+    app.extensions["catalog_engine"].dispose()
+    target = make_engine(f"sqlite:///{workdir / 'restored.db'}")
+    migrate(target)
+    start = time.perf_counter()
+    with make_session_factory(target)() as session:
+        dumping.restore(session, dump_path)
+    rows.append(("catalog restore (into SQLite)", f"{time.perf_counter() - start:.1f} s"))
     rows.append(("peak memory of this process", f"{peak_rss_mb():.0f} MB"))
 
     print(f"\n| {args.processes} processes, {engine.dialect.name} | |\n|---|---|")
