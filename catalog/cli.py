@@ -27,7 +27,16 @@ class Env:
     def context(self, autocommit: bool = True) -> Context:
         if not schema_is_current(self.engine):
             raise click.ClickException("База данных не создана или устарела: выполните «catalog init».")
-        return Context(session=self.sessions(), is_system=True, system_actor="командная строка", autocommit=autocommit)
+        return Context(session=self.sessions(), is_system=True, system_actor="командная строка", autocommit=autocommit,
+                       settings=self.settings, graph=self.graph())
+
+    def graph(self):
+        from catalog.graph import open_graph
+
+        try:
+            return open_graph(self.settings, self.sessions)
+        except ValueError as error:
+            raise click.ClickException(str(error)) from None
 
 
 def _progress(stage: str, count: int) -> None:
@@ -279,6 +288,154 @@ def restore(env: Env, path):
     except CatalogError as error:
         _fail(error)
     click.echo(f"Восстановлено из {path}: {sum(counts.values())} строк.")
+
+
+# --- the graph ------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("kind")
+@click.argument("record_id", type=int)
+@click.option("--direction", type=click.Choice(["upstream", "downstream", "both"]), default="both", show_default=True)
+@click.option("--depth", type=int, default=3, show_default=True)
+@click.option("--edge-types", help="Типы связей через запятую, например CONSUMES,STORED_IN.")
+@click.pass_obj
+def lineage(env: Env, kind, record_id, direction, depth, edge_types):
+    """Происхождение и влияние записи: таблица записей по шагам."""
+    from catalog.graph.model import split_uid
+    from catalog.kinds import KINDS
+    from catalog.services import lineage as lineage_service
+
+    try:
+        answer = lineage_service.lineage(env.context(), kind, record_id, direction, depth, edge_types)
+    except CatalogError as error:
+        _fail(error)
+    if answer.notice:
+        click.echo(answer.notice, err=True)
+    for node, distance in sorted(answer.subgraph.nodes.items(), key=lambda item: (item[1], item[0])):
+        node_kind, _ = split_uid(node)
+        record = answer.record(node)
+        click.echo(f"{distance}\t{KINDS[node_kind].label_one}\t{node}\t{record.title if record else '?'}")
+    click.echo(f"Записей: {len(answer.subgraph.nodes)}, связей: {len(answer.subgraph.edges)}"
+               + (" (ответ неполный: достигнут предел)" if answer.subgraph.truncated else ""), err=True)
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(["systems", "marts", "datasets"]))
+@click.argument("record_id", type=int)
+@click.pass_obj
+def impact(env: Env, kind, record_id):
+    """Что зависит от системы, витрины или набора данных."""
+    from catalog.kinds import KINDS
+    from catalog.services import lineage as lineage_service
+
+    try:
+        _, grouped = lineage_service.impact(env.context(), kind, record_id)
+    except CatalogError as error:
+        _fail(error)
+    for group, items in grouped.items():
+        click.echo(f"{KINDS[group].label}: {len(items)}")
+        for record, distance in items:
+            click.echo(f"  {record.id}\t{record.title}")
+
+
+@main.command()
+@click.argument("name", type=click.Choice(["hand-typed", "paper-requests", "duplicated-systems"]))
+@click.pass_obj
+def report(env: Env, name):
+    """Отчёты архитектора: ручной ввод в нескольких системах, бумажные запросы, дублирование систем."""
+    from catalog.services import lineage as lineage_service
+
+    ctx = env.context()
+    if name == "hand-typed":
+        for h in lineage_service.hand_typed_duplicates(ctx):
+            systems = ", ".join(s.short_name or s.name for s in h.systems)
+            click.echo(f"{h.record.title}\tсистемы: {systems or '—'}\tручной ввод в процессах: {len(h.manual_processes)}")
+    elif name == "paper-requests":
+        for r in lineage_service.paper_requests(ctx):
+            click.echo(f"{r.process.registry_id} {r.process.name}\t{r.data.title}\t{', '.join(m.name for m in r.marts)}")
+    else:
+        for d in lineage_service.duplicated_systems(ctx):
+            click.echo(f"{d.typical.name}\t{', '.join(s.short_name or s.name for s in d.systems)}")
+
+
+@main.group("graph")
+def graph_group():
+    """Проекция графа в сервер neo4j: пересборка, синхронизация, проверка расхождений."""
+
+
+def _projection(env: Env):
+    graph = env.graph()
+    if graph is None:
+        click.echo("Бэкенд графа sql читает хранилище напрямую: проекции нет, расхождений быть не может.")
+        return None
+    return graph.projection
+
+
+@graph_group.command("rebuild")
+@click.pass_obj
+def graph_rebuild(env: Env):
+    """Пересобрать граф в сервере из хранилища."""
+    projection = _projection(env)
+    if projection is None:
+        return
+    from catalog.graph.neo4j_backend import GraphUnavailable
+
+    try:
+        counts = projection.rebuild(progress=_progress)
+    except GraphUnavailable as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Граф пересобран: {counts}")
+
+
+@graph_group.command("sync")
+@click.option("--follow", is_flag=True, help="Не завершаться: применять новые события каждые несколько секунд.")
+@click.option("--interval", type=float, default=2.0, show_default=True)
+@click.pass_obj
+def graph_sync(env: Env, follow, interval):
+    """Применить к графу события, накопленные в хранилище."""
+    projection = _projection(env)
+    if projection is None:
+        return
+    from catalog.graph.neo4j_backend import GraphUnavailable
+
+    while True:
+        try:
+            applied = projection.sync(progress=_progress)
+        except GraphUnavailable as error:
+            if not follow:
+                raise click.ClickException(str(error)) from None
+            click.echo(str(error), err=True)
+            applied = 0
+        if applied or not follow:
+            click.echo(f"Применено событий: {applied}")
+        if not follow:
+            return
+        time.sleep(interval)
+
+
+@graph_group.command("check")
+@click.pass_obj
+def graph_check(env: Env):
+    """Сравнить граф с хранилищем; код выхода 1, если есть расхождения."""
+    projection = _projection(env)
+    if projection is None:
+        return
+    from catalog.graph.neo4j_backend import GraphUnavailable
+
+    try:
+        drift = projection.check()
+    except GraphUnavailable as error:
+        raise click.ClickException(str(error)) from None
+    lines = [(label, items) for label, items in (
+        ("нет в графе записей", drift.missing_nodes), ("лишние записи в графе", drift.extra_nodes),
+        ("нет в графе связей", drift.missing_edges), ("лишние связи в графе", drift.extra_edges)) if items]
+    if not lines:
+        click.echo("Расхождений нет.")
+        return
+    for label, items in lines:
+        click.echo(f"{label}: {len(items)}: {', '.join(sorted(items)[:20])}{' …' if len(items) > 20 else ''}")
+    sys.exit(1)
 
 
 if __name__ == "__main__":

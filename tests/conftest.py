@@ -161,3 +161,78 @@ def login(client):
         return client.post("/login", data={"login": login, "password": password}, follow_redirects=False)
 
     return do
+
+
+@dataclass
+class Tiny:
+    S: str
+    D: str
+    M: str
+    P: str
+    V: str
+    L: str
+    A: str
+    R: str
+    stored_link: int
+
+
+@pytest.fixture
+def tiny(ctx):
+    """The small catalogue of the graph contract (tests/test_graph_contract.py)."""
+    from catalog.services import records as r
+
+    def make(kind, data):
+        return r.create_record(ctx, kind, data)
+
+    def link(link_type, source, target, **extra):
+        return make("links", {"link_type": link_type, "source_kind": source[0], "source_id": source[1].id,
+                              "target_kind": target[0], "target_id": target[1].id, **extra})
+
+    agency = make("agencies", {"code": "MINSOC", "name": "Минсоцзащиты", "kind": "executive"})
+    person = make("people", {"full_name": "Иванова Мария", "position": "начальник отдела", "agency_id": agency.id})
+    service = make("services", {"name": "Выплата на ребёнка", "kind": "service", "agency_id": agency.id})
+    situation = make("life-situations", {"name": "Рождение ребёнка"})
+    system = make("systems", {"name": "АСП", "legal_kind": "regional", "stage": "operation"})
+    dataset = make("datasets", {"name": "Доходы граждан"})
+    result = make("datasets", {"name": "Реестр получателей"})
+    mart = make("marts", {"name": "Витрина доходов", "kind": "smev4", "owner_agency_id": agency.id,
+                          "host_system_id": system.id})
+    process = make("processes", {"agency_id": agency.id, "registry_id": "001", "service_id": service.id,
+                                 "name": "Назначение выплаты", "responsible_id": person.id, "status": "researching"})
+    stored = link("STORED_IN", ("datasets", dataset), ("systems", system))
+    link("CONSUMES", ("processes", process), ("datasets", dataset), transport="paper", frequency="monthly")
+    link("EXPOSES", ("marts", mart), ("datasets", dataset))
+    link("PRODUCES", ("processes", process), ("datasets", result))
+    link("IN_SITUATION", ("services", service), ("life-situations", situation))
+    from catalog.graph.model import uid
+    return Tiny(uid("systems", system.id), uid("datasets", dataset.id), uid("marts", mart.id),
+                uid("processes", process.id), uid("services", service.id), uid("life-situations", situation.id),
+                uid("agencies", agency.id), uid("datasets", result.id), stored.id)
+
+
+GRAPH_BACKENDS = os.environ.get("CATALOG_TEST_GRAPHS", "sql,neo4j").split(",")
+
+
+@pytest.fixture(params=GRAPH_BACKENDS)
+def graph_backend_name(request):
+    return request.param
+
+
+@pytest.fixture
+def graph(graph_backend_name, ctx, app, tiny, request):
+    """A graph backend over the test store: the store itself, or a FalkorDB projection of it."""
+    from catalog.graph import SqlGraph
+
+    if graph_backend_name == "sql":
+        yield SqlGraph(ctx.session)
+        return
+    yield request.getfixturevalue("projected_graph")
+
+
+@pytest.fixture
+def refresh(graph_backend_name, request):
+    """Bring the backend up to date with the store (the neo4j projection syncs the outbox)."""
+    if graph_backend_name == "sql":
+        return lambda: None
+    queries = request.getfixturevalue("projected_graph")
+    return queries.catch_up
