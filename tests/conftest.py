@@ -236,3 +236,27 @@ def refresh(graph_backend_name, request):
         return lambda: None
     queries = request.getfixturevalue("projected_graph")
     return queries.catch_up
+
+
+@pytest.fixture(scope="session")
+def falkordb():
+    """A FalkorDB server speaking Bolt, started on loopback for the session (per xdist worker)."""
+    from tests.falkordb_server import FalkorDBServer
+
+    server = FalkorDBServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def projected_graph(falkordb, app, tiny):
+    """The neo4j backend over FalkorDB, rebuilt from this test's store."""
+    from catalog.graph import Neo4jQueries
+    from catalog.graph.neo4j_backend import Neo4jGraph
+    from catalog.graph.projection import Neo4jProjection
+
+    graph = Neo4jGraph(falkordb.url())
+    projection = Neo4jProjection(graph, app.extensions["catalog_sessions"])
+    projection.rebuild()
+    yield Neo4jQueries(graph, projection)
+    graph.close()

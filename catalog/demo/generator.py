@@ -25,7 +25,9 @@ STATUSES = ["queued_research", "researching", "queued_reengineering", "reenginee
 STATUS_WEIGHTS = [30, 20, 15, 15, 10, 5, 5]
 
 
-def generate(processes: int, seed: int = 0) -> dict:
+def generate(processes: int, seed: int = 0, extra_consumes: int = 0) -> dict:
+    """``extra_consumes`` adds that many CONSUMES links per process to datasets of its district or
+    federal ones (denser graphs for the lineage benchmark)."""
     rng = random.Random(seed)
     copies = max(1, math.ceil(processes / len(region.PROCESSES)))
     data = {name: list(getattr(region, name)) for name in SHARED}
@@ -36,11 +38,11 @@ def generate(processes: int, seed: int = 0) -> dict:
                 DATA_MARTS=[m for m in region.DATA_MARTS if m["code"] in FEDERAL_MARTS],
                 PEOPLE=[], SERVICES=[], PROCESSES=[])
     for k in range(copies):
-        _add_district(data, k, rng, processes - len(data["PROCESSES"]))
+        _add_district(data, k, rng, processes - len(data["PROCESSES"]), extra_consumes)
     return data
 
 
-def _add_district(data: dict, k: int, rng: random.Random, room: int) -> None:
+def _add_district(data: dict, k: int, rng: random.Random, room: int, extra_consumes: int) -> None:
     def code(value: str | None, shared: set[str] = frozenset()) -> str | None:
         if value is None or k == 0 or value in shared:
             return value
@@ -79,13 +81,17 @@ def _add_district(data: dict, k: int, rng: random.Random, room: int) -> None:
             })
     for s in region.SERVICES:
         data["SERVICES"].append({**s, "code": code(s["code"]), "name": name(s["name"]), "agency": agency(s["agency"])})
+    district_datasets = [dataset(d["code"]) for d in region.DATASETS]
+    transports = ["smev", "api", "file", "paper", "manual"]
     kept = region.PROCESSES[:room]
     kept_keys = {f"{p['agency']}:{p['registry_id']}" for p in kept}
     for p in kept:
         data["PROCESSES"].append({
             **p, "agency": agency(p["agency"]), "service": code(p["service"]), "responsible": code(p["responsible"]),
             "status": p["status"] if k == 0 else rng.choices(STATUSES, STATUS_WEIGHTS)[0],
-            "consumes": [{**c, "dataset": dataset(c["dataset"])} for c in p["consumes"]],
+            "consumes": [{**c, "dataset": dataset(c["dataset"])} for c in p["consumes"]] + [
+                {"dataset": code_, "transport": rng.choice(transports), "frequency": "on_request"}
+                for code_ in rng.sample(district_datasets, min(extra_consumes, len(district_datasets)))],
             "produces": [{**c, "dataset": dataset(c["dataset"])} for c in p["produces"]],
             "automated_by": [system(s) for s in p["automated_by"]],
             "linked": [_linked(other, agency) for other in p["linked"] if other in kept_keys],

@@ -29,7 +29,7 @@ class _Loader:
         self.ctx = ctx
         self.progress = progress or (lambda stage, count: None)
         self.ids: dict[tuple[str, str], int] = {}  # (kind, code) -> id
-        self.links: dict[tuple, None] = {}
+        self.links: dict[tuple, tuple] = {}
         self.counts: dict[str, int] = {}
 
     def _check(self, kind_name: str, values: dict, where: str) -> dict:
@@ -75,8 +75,8 @@ class _Loader:
             self.progress(KINDS[kind_name].label, self.counts[kind_name])
 
     def link(self, link_type, source_kind, source_id, target_kind, target_id, transport=None, frequency=None):
-        # Keyed by the whole link, so a link described twice is loaded once; tuples keep memory low.
-        self.links[(link_type, source_kind, source_id, target_kind, target_id, transport, frequency)] = None
+        # One link per type and ends, as the services allow; the first description wins.
+        self.links.setdefault((link_type, source_kind, source_id, target_kind, target_id), (transport, frequency))
 
 
 def load_catalogue(ctx: Context, data: dict, progress: Callable[[str, int], None] | None = None) -> dict[str, int]:
@@ -221,7 +221,8 @@ def load_catalogue(ctx: Context, data: dict, progress: Callable[[str, int], None
                 seen_pairs.add(pair)
                 loader.link("LINKED_TO", "processes", pid, "processes", other_id)
     fields = ("link_type", "source_kind", "source_id", "target_kind", "target_id", "transport", "frequency")
-    loader.add("links", ((None, check("links", dict(zip(fields, link)), f"Связь {link[0]}")) for link in loader.links))
+    loader.add("links", ((None, check("links", dict(zip(fields, key + value)), f"Связь {key[0]}"))
+                         for key, value in loader.links.items()))
     if ctx.autocommit:
         session.commit()
     return loader.counts

@@ -16,7 +16,7 @@ from catalog.graph.model import Edge, Subgraph
 class QueryMixin:
     """The questions, asked of any backend that can ``expand`` a set of nodes."""
 
-    def expand(self, nodes: set[str], edge_types: set[str] | None) -> list[Edge]:
+    def expand(self, nodes: set[str], edge_types: set[str] | None, direction: str | None = None) -> list[Edge]:
         raise NotImplementedError
 
     def traverse(self, start, direction, depth, edge_types, max_nodes) -> Subgraph:
@@ -40,8 +40,8 @@ class Neo4jQueries(QueryMixin):
     def __init__(self, graph, projection):
         self.graph, self.projection = graph, projection
 
-    def expand(self, nodes: set[str], edge_types: set[str] | None) -> list[Edge]:
-        return self.graph.expand(nodes, edge_types)
+    def expand(self, nodes: set[str], edge_types: set[str] | None, direction: str | None = None) -> list[Edge]:
+        return self.graph.expand(nodes, edge_types, direction)
 
     def catch_up(self) -> None:
         self.projection.sync()
@@ -70,5 +70,5 @@ class SqlGraph(QueryMixin):
     def __init__(self, session: Session):
         self.session = session
 
-    def expand(self, nodes: set[str], edge_types: set[str] | None) -> list[Edge]:
-        return store_edges.edges_touching(self.session, nodes, edge_types)
+    def expand(self, nodes: set[str], edge_types: set[str] | None, direction: str | None = None) -> list[Edge]:
+        return store_edges.edges_touching(self.session, nodes, edge_types, direction)

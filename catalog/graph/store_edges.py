@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterable, Iterator
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog import models
@@ -64,39 +64,58 @@ def live_nodes(session: Session, uids: Iterable[str]) -> set[str]:
     return {uid(kind, i) for kind, ids in by_kind.items() for i in live_ids(session, kind, ids)}
 
 
-def edges_touching(session: Session, nodes: Iterable[str], edge_types: set[str] | None = None) -> list[Edge]:
-    """Live edges with an end among ``nodes`` (the other end live too)."""
+def _wanted(side: str, forward: bool, direction: str | None) -> bool:
+    """Is an edge met from this ``side`` of the stored row walked in ``direction``?
+
+    The node is on the ``source`` side of the row (a link's source, a record holding the key) or
+    on its ``target`` side; ``forward`` says whether flow runs source → target.
+    """
+    if direction is None or direction == "both":
+        return True
+    flows_out = (side == "source") == forward
+    return flows_out if direction == "downstream" else not flows_out
+
+
+def edges_touching(session: Session, nodes: Iterable[str], edge_types: set[str] | None = None,
+                   direction: str | None = None) -> list[Edge]:
+    """Live edges with an end among ``nodes`` (the other end live too).
+
+    With ``direction`` "downstream" only the edges flowing out of ``nodes``, with "upstream" only
+    those flowing in: a walk never fetches the fan-in of a hub it does not follow.
+    """
     by_kind: dict[str, list[int]] = defaultdict(list)
     for node in nodes:
         kind, record_id = split_uid(node)
         by_kind[kind].append(record_id)
     edges: dict[str, Edge] = {}
-    link_types = None if edge_types is None else [t for t in edge_types if t in LINK_FLOW]
+    types = set(LINK_FLOW) if edge_types is None else edge_types & set(LINK_FLOW)
     for kind, ids in by_kind.items():
         for chunk in _chunks(sorted(set(ids))):
-            if link_types is None or link_types:
+            # One query per side, so each uses its index (an OR would scan the table).
+            for side, kind_col, id_col in (("source", models.Link.source_kind, models.Link.source_id),
+                                           ("target", models.Link.target_kind, models.Link.target_id)):
+                side_types = [t for t in types if _wanted(side, LINK_FLOW[t], direction)]
+                if not side_types:
+                    continue
                 query = select(*_LINK_COLUMNS).where(
-                    models.Link.deleted_at.is_(None),
-                    or_(and_(models.Link.source_kind == kind, models.Link.source_id.in_(chunk)),
-                        and_(models.Link.target_kind == kind, models.Link.target_id.in_(chunk))),
-                )
-                if link_types is not None:
-                    query = query.where(models.Link.link_type.in_(link_types))
+                    kind_col == kind, id_col.in_(chunk), models.Link.deleted_at.is_(None))
+                if len(side_types) < len(LINK_FLOW):
+                    query = query.where(models.Link.link_type.in_(side_types))
                 for row in session.execute(query):
                     edge = link_edge(row)
                     edges[edge.uid] = edge
-            for (fk_kind, column), (edge_type, target_kind, _) in FK_EDGES.items():
+            for (fk_kind, column), (edge_type, target_kind, forward) in FK_EDGES.items():
                 if edge_types is not None and edge_type not in edge_types:
                     continue
                 model = KINDS[fk_kind].model
                 col = getattr(model, column)
-                if fk_kind == kind:  # the record points out
+                if fk_kind == kind and _wanted("source", forward, direction):  # the record holds the key
                     rows = session.execute(select(model.id, col).where(
                         model.id.in_(chunk), col.is_not(None), model.deleted_at.is_(None)))
                     for record_id, target_id in rows:
                         edge = fk_edge(fk_kind, record_id, column, target_id)
                         edges[edge.uid] = edge
-                if target_kind == kind:  # records point at it
+                if target_kind == kind and _wanted("target", forward, direction):  # records point at it
                     rows = session.execute(select(model.id, col).where(col.in_(chunk), model.deleted_at.is_(None)))
                     for record_id, target_id in rows:
                         edge = fk_edge(fk_kind, record_id, column, target_id)

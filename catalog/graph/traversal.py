@@ -11,7 +11,8 @@ from typing import Callable
 
 from catalog.graph.model import Edge, Subgraph
 
-Expand = Callable[[set[str], "set[str] | None"], list[Edge]]
+# expand(nodes, edge_types, direction) → the live edges touching ``nodes`` that flow that way.
+Expand = Callable[[set[str], "set[str] | None", "str | None"], list[Edge]]
 
 
 def _next_nodes(edge: Edge, frontier: set[str], direction: str) -> list[str]:
@@ -44,7 +45,7 @@ def traverse(expand: Expand, start: str, direction: str, depth: int, edge_types:
         if not frontier:
             break
         following: set[str] = set()
-        for edge in sorted(expand(frontier, edge_types), key=lambda e: e.uid):
+        for edge in sorted(expand(frontier, edge_types, direction), key=lambda e: e.uid):
             for node in _next_nodes(edge, frontier, direction):
                 if node not in result.nodes:
                     if len(result.nodes) >= max_nodes:
@@ -54,6 +55,8 @@ def traverse(expand: Expand, start: str, direction: str, depth: int, edge_types:
                     following.add(node)
                 if node in result.nodes:
                     result.edges[edge.uid] = edge
+        if result.truncated:
+            break  # the cap is reached: deeper levels would only be cut away
         frontier = following
     return result
 
@@ -69,7 +72,7 @@ def paths(expand: Expand, source: str, target: str, max_depth: int, edge_types: 
         if not frontier or found_at is not None:
             break
         following: set[str] = set()
-        for edge in sorted(expand(frontier, edge_types), key=lambda e: e.uid):
+        for edge in sorted(expand(frontier, edge_types, direction), key=lambda e: e.uid):
             for node in _next_nodes(edge, frontier, direction):
                 previous = edge.source if node == edge.target else edge.target
                 if node not in depth_of:
@@ -98,7 +101,7 @@ def paths(expand: Expand, source: str, target: str, max_depth: int, edge_types: 
 def subgraph(expand: Expand, nodes: set[str], edge_types: set[str] | None) -> Subgraph:
     """The given records and the edges among them."""
     result = Subgraph(nodes={node: 0 for node in nodes})
-    for edge in expand(set(nodes), edge_types):
+    for edge in expand(set(nodes), edge_types, None):
         if edge.source in nodes and edge.target in nodes:
             result.edges[edge.uid] = edge
     return result
