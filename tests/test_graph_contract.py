@@ -7,7 +7,6 @@ The ``graph`` fixture (conftest) gives each backend over the same small catalogu
 """
 import pytest
 
-from catalog.graph.model import uid
 
 
 def test_upstream_follows_what_a_process_depends_on(graph, tiny):

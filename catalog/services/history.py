@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, union_all
 
 from catalog import models
 from catalog.services.context import Context
@@ -56,11 +56,10 @@ def events_for(ctx: Context, kind_name: str, record_id: int, since_version: int 
 
 def history_of(ctx: Context, kind_name: str, record_id: int) -> list[models.ChangeEvent]:
     """A record's events and those of the links that touch it, newest first."""
-    link_ids = select(models.Link.id).where(
-        or_(
-            (models.Link.source_kind == kind_name) & (models.Link.source_id == record_id),
-            (models.Link.target_kind == kind_name) & (models.Link.target_id == record_id),
-        )
+    # A union, not an OR, so each side uses its index.
+    link_ids = union_all(
+        select(models.Link.id).where(models.Link.source_kind == kind_name, models.Link.source_id == record_id),
+        select(models.Link.id).where(models.Link.target_kind == kind_name, models.Link.target_id == record_id),
     )
     query = select(models.ChangeEvent).where(
         or_(

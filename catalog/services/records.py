@@ -122,15 +122,13 @@ class LinkView:
 def links_of(ctx: Context, kind_name: str, record_id: int, include_deleted: bool = False) -> tuple[list[LinkView], list[LinkView]]:
     """Outgoing and incoming links of a record, with the record at the other end (deleted ones kept)."""
     permissions.require_read(ctx)
-    query = select(models.Link).where(
-        or_(
-            (models.Link.source_kind == kind_name) & (models.Link.source_id == record_id),
-            (models.Link.target_kind == kind_name) & (models.Link.target_id == record_id),
-        )
-    )
-    if not include_deleted:
-        query = query.where(models.Link.deleted_at.is_(None))
-    links = list(ctx.session.scalars(query.order_by(models.Link.link_type, models.Link.id)))
+    links = []
+    for kind_col, id_col in ((models.Link.source_kind, models.Link.source_id),
+                             (models.Link.target_kind, models.Link.target_id)):
+        query = select(models.Link).where(kind_col == kind_name, id_col == record_id)
+        if not include_deleted:
+            query = query.where(models.Link.deleted_at.is_(None))
+        links += ctx.session.scalars(query.order_by(models.Link.link_type, models.Link.id))
     refs = set()
     for link in links:
         refs.add((link.source_kind, link.source_id))
