@@ -379,11 +379,11 @@ def graph_rebuild(env: Env):
     projection = _projection(env)
     if projection is None:
         return
-    from catalog.graph.neo4j_backend import GraphUnavailable
+    from catalog.graph.neo4j_backend import GraphError
 
     try:
         counts = projection.rebuild(progress=_progress)
-    except GraphUnavailable as error:
+    except GraphError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Граф пересобран: {counts}")
 
@@ -397,12 +397,12 @@ def graph_sync(env: Env, follow, interval):
     projection = _projection(env)
     if projection is None:
         return
-    from catalog.graph.neo4j_backend import GraphUnavailable
+    from catalog.graph.neo4j_backend import GraphError
 
     while True:
         try:
             applied = projection.sync(progress=_progress)
-        except GraphUnavailable as error:
+        except GraphError as error:
             if not follow:
                 raise click.ClickException(str(error)) from None
             click.echo(str(error), err=True)
@@ -421,11 +421,11 @@ def graph_check(env: Env):
     projection = _projection(env)
     if projection is None:
         return
-    from catalog.graph.neo4j_backend import GraphUnavailable
+    from catalog.graph.neo4j_backend import GraphError
 
     try:
         drift = projection.check()
-    except GraphUnavailable as error:
+    except GraphError as error:
         raise click.ClickException(str(error)) from None
     lines = [(label, items) for label, items in (
         ("нет в графе записей", drift.missing_nodes), ("лишние записи в графе", drift.extra_nodes),

@@ -135,3 +135,23 @@ def test_cli_lineage_and_reports(runner, tiny):
     assert "Назначение выплаты" in runner.invoke("impact", "systems", tiny.S.split(":")[1]).output
     check = runner.invoke("graph", "check")
     assert check.exit_code == 0 and "sql" in check.output
+
+
+def test_unreachable_graph_server_falls_back_to_the_store(app, ctx, tiny):
+    from catalog.graph import Neo4jQueries
+    from catalog.graph.neo4j_backend import Neo4jGraph
+    from catalog.graph.projection import Neo4jProjection
+
+    graph = Neo4jGraph("bolt://127.0.0.1:1")
+    ctx.graph = Neo4jQueries(graph, Neo4jProjection(graph, app.extensions["catalog_sessions"]))
+    answer = lineage.lineage(ctx, "processes", int(tiny.P.split(":")[1]), "upstream", 2)
+    assert answer.backend == "sql" and "недоступен" in answer.notice
+    assert tiny.D in answer.subgraph.nodes
+
+
+def test_pages_keep_serving_when_the_graph_server_is_down(app, client, tiny):
+    app.config["CATALOG"].graph_backend = "neo4j"
+    app.config["CATALOG"].neo4j_url = "bolt://127.0.0.1:1"
+    page = client.get(f"/lineage/processes/{tiny.P.split(':')[1]}")
+    assert page.status_code == 200 and "Сервер графа недоступен" in page.get_data(as_text=True)
+    assert client.get(f"/processes/{tiny.P.split(':')[1]}").status_code == 200

@@ -84,6 +84,7 @@ def load_catalogue(ctx: Context, data: dict, progress: Callable[[str, int], None
     session = ctx.session
     if session.scalar(select(func.count()).select_from(models.Process)):
         raise InvalidInput("В каталоге уже есть процессы: демонстрационные данные загружаются только в пустой каталог.")
+    history.lock_outbox(session)
     loader = _Loader(ctx, progress)
     check, ref = loader._check, loader.ref
 

@@ -15,6 +15,9 @@ from catalog.graph.model import Edge, Subgraph
 Expand = Callable[[set[str], "set[str] | None", "str | None"], list[Edge]]
 
 
+EXPAND_SLICE = 64
+
+
 def _next_nodes(edge: Edge, frontier: set[str], direction: str) -> list[str]:
     out = []
     if direction in ("downstream", "both") and edge.source in frontier:
@@ -32,7 +35,7 @@ def traverse(expand: Expand, start: str, direction: str, depth: int, edge_types:
     upstream of a process that consumes it.
     """
     if direction == "both":
-        up = traverse(expand, start, "upstream", depth, edge_types, max_nodes)
+        up = traverse(expand, start, "upstream", depth, edge_types, max(1, max_nodes // 2))
         down = traverse(expand, start, "downstream", depth, edge_types, max(1, max_nodes - len(up.nodes) + 1))
         for node, distance in down.nodes.items():
             up.nodes[node] = min(distance, up.nodes.get(node, distance))
@@ -45,16 +48,22 @@ def traverse(expand: Expand, start: str, direction: str, depth: int, edge_types:
         if not frontier:
             break
         following: set[str] = set()
-        for edge in sorted(expand(frontier, edge_types, direction), key=lambda e: e.uid):
-            for node in _next_nodes(edge, frontier, direction):
-                if node not in result.nodes:
-                    if len(result.nodes) >= max_nodes:
-                        result.truncated = True
-                        continue
-                    result.nodes[node] = level
-                    following.add(node)
-                if node in result.nodes:
-                    result.edges[edge.uid] = edge
+        ordered = sorted(frontier)
+        # A level is expanded a slice at a time, so a walk that reaches the cap stops fetching.
+        for first in range(0, len(ordered), EXPAND_SLICE):
+            part = set(ordered[first:first + EXPAND_SLICE])
+            for edge in sorted(expand(part, edge_types, direction), key=lambda e: e.uid):
+                for node in _next_nodes(edge, part, direction):
+                    if node not in result.nodes:
+                        if len(result.nodes) >= max_nodes:
+                            result.truncated = True
+                            continue
+                        result.nodes[node] = level
+                        following.add(node)
+                    if node in result.nodes:
+                        result.edges[edge.uid] = edge
+            if result.truncated:
+                break
         if result.truncated:
             break  # the cap is reached: deeper levels would only be cut away
         frontier = following

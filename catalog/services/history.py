@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import or_, select, union_all
+from sqlalchemy import or_, select, text, union_all
 
 from catalog import models
 from catalog.services.context import Context
@@ -30,7 +30,22 @@ def diff(before: dict, after: dict) -> dict:
     }
 
 
+OUTBOX_LOCK = 727_001  # any constant: the advisory lock that orders outbox writers on PostgreSQL
+
+
+def lock_outbox(session) -> None:
+    """On PostgreSQL, hold the outbox until commit, so events commit in the order of their ids.
+
+    Projections read the outbox in id order and remember the last id applied; without the lock a
+    transaction could commit a lower id after a higher one was applied, and its event be skipped.
+    SQLite writers are serialised by the database itself.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": OUTBOX_LOCK})
+
+
 def append_event(ctx: Context, kind_name: str, record: models.Record, action: str, changes: dict) -> models.ChangeEvent:
+    lock_outbox(ctx.session)
     event = models.ChangeEvent(
         actor_id=ctx.actor_id,
         actor_name=ctx.actor_name,

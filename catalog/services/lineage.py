@@ -65,12 +65,12 @@ def _ask(ctx: Context, question):
     store = SqlGraph(ctx.session)
     if ctx.graph is None:
         return question(store), store.name, None
-    from catalog.graph.neo4j_backend import GraphUnavailable
+    from catalog.graph.neo4j_backend import GraphError
 
     try:
         ctx.graph.catch_up()
         return question(ctx.graph), ctx.graph.name, None
-    except GraphUnavailable:
+    except GraphError:
         return question(store), store.name, UNAVAILABLE
 
 
