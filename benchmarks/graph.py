@@ -129,7 +129,7 @@ def main() -> None:
             took = time.perf_counter() - start
             rows.append(("neo4j on FalkorDB: rebuild", f"{took:.0f} s, {edges / took:.0f} edges/s ({counts})"))
             # Sync throughput: a batch of link writes through the services, then one sync.
-            writer = Context(session=sessions(), is_system=True, autocommit=False)
+            writer = Context(session=sessions(), is_system=True)
             dataset_ids = list(writer.session.scalars(select(models.Dataset.id).limit(2000)))
             written = 0
             for process_id in rng.sample(range(1, args.processes + 1), 5000):
@@ -154,7 +154,7 @@ def main() -> None:
             base_url, server = serve(settings)
             measure("neo4j on FalkorDB", ctx, process_ids, base_url, rows)
             server.close()
-            rows.append(("FalkorDB server memory (RSS)", f"{rss_mb(falkor.pid):.0f} MB"))
+            rows.append(("FalkorDB server memory (RSS)", f"{rss_mb(falkor.process.pid):.0f} MB"))
         finally:
             falkor.stop()
 

@@ -16,7 +16,8 @@ from catalog.graph.model import Edge, Subgraph
 class QueryMixin:
     """The questions, asked of any backend that can ``expand`` a set of nodes."""
 
-    def expand(self, nodes: set[str], edge_types: set[str] | None, direction: str | None = None) -> list[Edge]:
+    def expand(self, nodes: set[str], edge_types: set[str] | None, direction: str | None = None,
+               limit: int | None = None) -> list[Edge]:
         raise NotImplementedError
 
     def traverse(self, start, direction, depth, edge_types, max_nodes) -> Subgraph:
@@ -40,8 +41,9 @@ class Neo4jQueries(QueryMixin):
     def __init__(self, graph, projection):
         self.graph, self.projection = graph, projection
 
-    def expand(self, nodes: set[str], edge_types: set[str] | None, direction: str | None = None) -> list[Edge]:
-        return self.graph.expand(nodes, edge_types, direction)
+    def expand(self, nodes: set[str], edge_types: set[str] | None, direction: str | None = None,
+               limit: int | None = None) -> list[Edge]:
+        return self.graph.expand(nodes, edge_types, direction, limit)
 
     def catch_up(self) -> None:
         self.projection.sync()
@@ -70,5 +72,6 @@ class SqlGraph(QueryMixin):
     def __init__(self, session: Session):
         self.session = session
 
-    def expand(self, nodes: set[str], edge_types: set[str] | None, direction: str | None = None) -> list[Edge]:
-        return store_edges.edges_touching(self.session, nodes, edge_types, direction)
+    def expand(self, nodes: set[str], edge_types: set[str] | None, direction: str | None = None,
+               limit: int | None = None) -> list[Edge]:
+        return store_edges.edges_touching(self.session, nodes, edge_types, direction, limit)

@@ -400,11 +400,13 @@ class Neo4jGraph:
         None: "(n:Record {uid: u})-[r:FLOW]-()",
     }
 
-    def expand(self, nodes: set[str], edge_types: set[str] | None, direction: str | None = None) -> list[Edge]:
+    def expand(self, nodes: set[str], edge_types: set[str] | None, direction: str | None = None,
+               limit: int | None = None) -> list[Edge]:
         """Every edge with an end in ``nodes``, of the given types, oriented as stored.
 
         ``direction`` "downstream" keeps the edges flowing out of ``nodes``, "upstream" those
-        flowing in, None or "both" either (as store_edges.edges_touching).
+        flowing in, None or "both" either (as store_edges.edges_touching). ``limit`` bounds the
+        rows of each statement: a walk near its node cap needs no more.
         """
         if not nodes:
             return []
@@ -422,8 +424,9 @@ class Neo4jGraph:
             "WHERE $types IS NULL OR r.type IN $types "
             "WITH DISTINCT r "
             "RETURN r.uid AS uid, r.type AS type, startNode(r).uid AS source, endNode(r).uid AS target, "
-            "r.transport AS transport, r.frequency AS frequency",
-            "uids", sorted(nodes), types=types,
+            "r.transport AS transport, r.frequency AS frequency"
+            + ("" if limit is None else " LIMIT $limit"),
+            "uids", sorted(nodes), types=types, **({} if limit is None else {"limit": int(limit)}),
         ):
             for row in rows:
                 edges[row["uid"]] = self._edge(row)

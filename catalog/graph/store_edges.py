@@ -77,11 +77,12 @@ def _wanted(side: str, forward: bool, direction: str | None) -> bool:
 
 
 def edges_touching(session: Session, nodes: Iterable[str], edge_types: set[str] | None = None,
-                   direction: str | None = None) -> list[Edge]:
+                   direction: str | None = None, limit: int | None = None) -> list[Edge]:
     """Live edges with an end among ``nodes`` (the other end live too).
 
     With ``direction`` "downstream" only the edges flowing out of ``nodes``, with "upstream" only
-    those flowing in: a walk never fetches the fan-in of a hub it does not follow.
+    those flowing in: a walk never fetches the fan-in of a hub it does not follow. ``limit`` bounds
+    the rows of each query: a walk near its node cap needs no more.
     """
     by_kind: dict[str, list[int]] = defaultdict(list)
     for node in nodes:
@@ -101,7 +102,7 @@ def edges_touching(session: Session, nodes: Iterable[str], edge_types: set[str] 
                     kind_col == kind, id_col.in_(chunk), models.Link.deleted_at.is_(None))
                 if len(side_types) < len(LINK_FLOW):
                     query = query.where(models.Link.link_type.in_(side_types))
-                for row in session.execute(query):
+                for row in session.execute(query.limit(limit)):
                     edge = link_edge(row)
                     edges[edge.uid] = edge
             for (fk_kind, column), (edge_type, target_kind, forward) in FK_EDGES.items():
@@ -111,12 +112,13 @@ def edges_touching(session: Session, nodes: Iterable[str], edge_types: set[str] 
                 col = getattr(model, column)
                 if fk_kind == kind and _wanted("source", forward, direction):  # the record holds the key
                     rows = session.execute(select(model.id, col).where(
-                        model.id.in_(chunk), col.is_not(None), model.deleted_at.is_(None)))
+                        model.id.in_(chunk), col.is_not(None), model.deleted_at.is_(None)).limit(limit))
                     for record_id, target_id in rows:
                         edge = fk_edge(fk_kind, record_id, column, target_id)
                         edges[edge.uid] = edge
                 if target_kind == kind and _wanted("target", forward, direction):  # records point at it
-                    rows = session.execute(select(model.id, col).where(col.in_(chunk), model.deleted_at.is_(None)))
+                    rows = session.execute(
+                        select(model.id, col).where(col.in_(chunk), model.deleted_at.is_(None)).limit(limit))
                     for record_id, target_id in rows:
                         edge = fk_edge(fk_kind, record_id, column, target_id)
                         edges[edge.uid] = edge

@@ -11,11 +11,13 @@ from typing import Callable
 
 from catalog.graph.model import Edge, Subgraph
 
-# expand(nodes, edge_types, direction) → the live edges touching ``nodes`` that flow that way.
-Expand = Callable[[set[str], "set[str] | None", "str | None"], list[Edge]]
+# expand(nodes, edge_types, direction, limit) → the live edges touching ``nodes`` that flow that
+# way, at most ``limit`` rows per query when a limit is given.
+Expand = Callable[..., list[Edge]]
 
 
 EXPAND_SLICE = 64
+EDGES_PER_NEW_NODE = 8
 
 
 def _next_nodes(edge: Edge, frontier: set[str], direction: str) -> list[str]:
@@ -52,7 +54,12 @@ def traverse(expand: Expand, start: str, direction: str, depth: int, edge_types:
         # A level is expanded a slice at a time, so a walk that reaches the cap stops fetching.
         for first in range(0, len(ordered), EXPAND_SLICE):
             part = set(ordered[first:first + EXPAND_SLICE])
-            for edge in sorted(expand(part, edge_types, direction), key=lambda e: e.uid):
+            # Near the cap a slice needs only a few more edges; fetching a hub's thousands is waste.
+            limit = (max_nodes - len(result.nodes)) * EDGES_PER_NEW_NODE + EXPAND_SLICE
+            found = expand(part, edge_types, direction, limit)
+            if len(found) >= limit:
+                result.truncated = True
+            for edge in sorted(found, key=lambda e: e.uid):
                 for node in _next_nodes(edge, part, direction):
                     if node not in result.nodes:
                         if len(result.nodes) >= max_nodes:
