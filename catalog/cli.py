@@ -31,12 +31,20 @@ class Env:
                        settings=self.settings, graph=self.graph())
 
     def graph(self):
+        """The configured graph backend, opened once per command and closed with it."""
         from catalog.graph import open_graph
 
-        try:
-            return open_graph(self.settings, self.sessions)
-        except ValueError as error:
-            raise click.ClickException(str(error)) from None
+        if not hasattr(self, "_graph"):
+            try:
+                self._graph = open_graph(self.settings, self.sessions)
+            except ValueError as error:
+                raise click.ClickException(str(error)) from None
+        return self._graph
+
+    def close(self) -> None:
+        if getattr(self, "_graph", None) is not None:
+            self._graph.graph.close()
+        self.engine.dispose()
 
 
 def _progress(stage: str, count: int) -> None:
@@ -54,7 +62,7 @@ def _fail(error: CatalogError):
 def main(click_ctx, database_url):
     """Каталог процессов и данных региона."""
     click_ctx.obj = Env(database_url)
-    click_ctx.call_on_close(click_ctx.obj.engine.dispose)
+    click_ctx.call_on_close(click_ctx.obj.close)
 
 
 @main.command()

@@ -211,6 +211,9 @@ def tiny(ctx):
 
 
 GRAPH_BACKENDS = os.environ.get("CATALOG_TEST_GRAPHS", "sql,neo4j").split(",")
+# A real Neo4j server, when one is given: the same contract runs against it too.
+if os.environ.get("NEO4J_URL"):
+    GRAPH_BACKENDS.append("neo4j-server")
 
 
 @pytest.fixture(params=GRAPH_BACKENDS)
@@ -226,7 +229,7 @@ def graph(graph_backend_name, ctx, app, tiny, request):
     if graph_backend_name == "sql":
         yield SqlGraph(ctx.session)
         return
-    yield request.getfixturevalue("projected_graph")
+    yield request.getfixturevalue("neo4j_server_graph" if graph_backend_name == "neo4j-server" else "projected_graph")
 
 
 @pytest.fixture
@@ -234,7 +237,7 @@ def refresh(graph_backend_name, request):
     """Bring the backend up to date with the store (the neo4j projection syncs the outbox)."""
     if graph_backend_name == "sql":
         return lambda: None
-    queries = request.getfixturevalue("projected_graph")
+    queries = request.getfixturevalue("neo4j_server_graph" if graph_backend_name == "neo4j-server" else "projected_graph")
     return queries.catch_up
 
 
@@ -251,12 +254,25 @@ def falkordb():
 @pytest.fixture
 def projected_graph(falkordb, app, tiny):
     """The neo4j backend over FalkorDB, rebuilt from this test's store."""
+    queries = _projected(falkordb.url(), None, None, app)
+    yield queries
+    queries.graph.close()
+
+
+def _projected(url, user, password, app):
     from catalog.graph import Neo4jQueries
     from catalog.graph.neo4j_backend import Neo4jGraph
     from catalog.graph.projection import Neo4jProjection
 
-    graph = Neo4jGraph(falkordb.url())
+    graph = Neo4jGraph(url, user, password)
     projection = Neo4jProjection(graph, app.extensions["catalog_sessions"])
     projection.rebuild()
-    yield Neo4jQueries(graph, projection)
-    graph.close()
+    return Neo4jQueries(graph, projection)
+
+
+@pytest.fixture
+def neo4j_server_graph(app, tiny):
+    """The neo4j backend on the Neo4j server named by NEO4J_URL (NEO4J_USER, NEO4J_PASSWORD)."""
+    queries = _projected(os.environ["NEO4J_URL"], os.environ.get("NEO4J_USER"), os.environ.get("NEO4J_PASSWORD"), app)
+    yield queries
+    queries.graph.close()

@@ -155,3 +155,27 @@ def test_pages_keep_serving_when_the_graph_server_is_down(app, client, tiny):
     page = client.get(f"/lineage/processes/{tiny.P.split(':')[1]}")
     assert page.status_code == 200 and "Сервер графа недоступен" in page.get_data(as_text=True)
     assert client.get(f"/processes/{tiny.P.split(':')[1]}").status_code == 200
+
+
+def test_cli_graph_commands_on_falkordb(runner, ctx, tiny, falkordb, monkeypatch):
+    from catalog.services import records
+    monkeypatch.setenv("CATALOG_GRAPH_BACKEND", "neo4j")
+    monkeypatch.setenv("CATALOG_NEO4J_URL", falkordb.url())
+    rebuilt = runner.invoke("graph", "rebuild")
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert runner.invoke("graph", "check").output.strip().endswith("Расхождений нет.")
+    records.delete_record(ctx, "links", tiny.stored_link)
+    drift = runner.invoke("graph", "check")
+    assert drift.exit_code == 1 and f"link:{tiny.stored_link}" in drift.output
+    synced = runner.invoke("graph", "sync")
+    assert synced.exit_code == 0 and "Применено событий: 1" in synced.output
+    assert runner.invoke("graph", "check").exit_code == 0
+    answer = runner.invoke("lineage", "processes", tiny.P.split(":")[1], "--direction", "upstream", "--depth", "1")
+    assert "Доходы граждан" in answer.output
+
+
+def test_cli_graph_commands_report_an_unreachable_server(runner, monkeypatch):
+    monkeypatch.setenv("CATALOG_GRAPH_BACKEND", "neo4j")
+    monkeypatch.setenv("CATALOG_NEO4J_URL", "bolt://127.0.0.1:1")
+    answer = runner.invoke("graph", "check")
+    assert answer.exit_code != 0 and "недоступен" in answer.output
