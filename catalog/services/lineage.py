@@ -18,7 +18,7 @@ from catalog.graph.model import DIRECTIONS, EDGE_TYPES, Edge, Subgraph, split_ui
 from catalog.kinds import KINDS
 from catalog.services import permissions
 from catalog.services.context import Context
-from catalog.services.records import get_record, titles_for
+from catalog.services.records import RecordLabel, get_record, labels_for, titles_for
 
 DEFAULT_DEPTH = 3
 UNAVAILABLE = "Сервер графа недоступен; ответ построен по хранилищу каталога."
@@ -28,11 +28,11 @@ UNAVAILABLE = "Сервер графа недоступен; ответ пост
 class GraphAnswer:
     root: str
     subgraph: Subgraph
-    records: dict[str, models.Record]  # uid → record, for titles and links
+    records: dict[str, RecordLabel]  # uid → title and state, for the picture and the table
     backend: str
     notice: str | None = None
 
-    def record(self, node: str) -> models.Record | None:
+    def record(self, node: str) -> RecordLabel | None:
         return self.records.get(node)
 
 
@@ -76,7 +76,7 @@ def _ask(ctx: Context, question):
 
 def _answer(ctx: Context, root: str, subgraph: Subgraph, backend: str, notice: str | None) -> GraphAnswer:
     refs = {split_uid(node) for node in subgraph.nodes}
-    records = {uid(kind, record.id): record for (kind, _), record in titles_for(ctx, refs).items()}
+    records = {uid(kind, label.id): label for (kind, _), label in labels_for(ctx, refs).items()}
     return GraphAnswer(root, subgraph, records, backend, notice)
 
 

@@ -108,6 +108,39 @@ def titles_for(ctx: Context, refs: set[tuple[str, int]]) -> dict[tuple[str, int]
     return found
 
 
+@dataclass(frozen=True)
+class RecordLabel:
+    """What a graph answer shows of a record: enough for a title and a link, read column by column."""
+
+    kind: str
+    id: int
+    title: str
+    deleted_at: object
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+def labels_for(ctx: Context, refs: set[tuple[str, int]]) -> dict[tuple[str, int], RecordLabel]:
+    """Titles of many records without loading them whole: one narrow query per kind."""
+    by_kind: dict[str, set[int]] = {}
+    for kind_name, record_id in refs:
+        if kind_name in KINDS and record_id is not None:
+            by_kind.setdefault(kind_name, set()).add(record_id)
+    found = {}
+    for kind_name, ids in by_kind.items():
+        kind = KINDS[kind_name]
+        model = kind.model
+        ids = sorted(ids)
+        for start in range(0, len(ids), 500):
+            rows = ctx.session.execute(select(model.id, getattr(model, kind.title_field), model.deleted_at)
+                                       .where(model.id.in_(ids[start:start + 500])))
+            for record_id, title, deleted_at in rows:
+                found[(kind_name, record_id)] = RecordLabel(kind_name, record_id, title or f"#{record_id}", deleted_at)
+    return found
+
+
 @dataclass
 class LinkView:
     link: models.Link
