@@ -380,6 +380,16 @@ def _projection(env: Env):
     return graph.projection
 
 
+def _graph_call(fn, *args, **kwargs):
+    """Run a projection call; a graph server that is down or refuses gets a message, not a traceback."""
+    from catalog.graph.neo4j_backend import GraphError
+
+    try:
+        return fn(*args, **kwargs)
+    except GraphError as error:
+        raise click.ClickException(str(error)) from None
+
+
 @graph_group.command("rebuild")
 @click.pass_obj
 def graph_rebuild(env: Env):
@@ -387,12 +397,7 @@ def graph_rebuild(env: Env):
     projection = _projection(env)
     if projection is None:
         return
-    from catalog.graph.neo4j_backend import GraphError
-
-    try:
-        counts = projection.rebuild(progress=_progress)
-    except GraphError as error:
-        raise click.ClickException(str(error)) from None
+    counts = _graph_call(projection.rebuild, progress=_progress)
     click.echo(f"Граф пересобран: {counts}")
 
 
@@ -405,15 +410,13 @@ def graph_sync(env: Env, follow, interval):
     projection = _projection(env)
     if projection is None:
         return
-    from catalog.graph.neo4j_backend import GraphError
-
     while True:
         try:
-            applied = projection.sync(progress=_progress)
-        except GraphError as error:
+            applied = _graph_call(projection.sync, progress=_progress)
+        except click.ClickException as error:
             if not follow:
-                raise click.ClickException(str(error)) from None
-            click.echo(str(error), err=True)
+                raise
+            click.echo(error.message, err=True)  # a follower waits for the server to come back
             applied = 0
         if applied or not follow:
             click.echo(f"Применено событий: {applied}")
@@ -429,12 +432,7 @@ def graph_check(env: Env):
     projection = _projection(env)
     if projection is None:
         return
-    from catalog.graph.neo4j_backend import GraphError
-
-    try:
-        drift = projection.check()
-    except GraphError as error:
-        raise click.ClickException(str(error)) from None
+    drift = _graph_call(projection.check)
     lines = [(label, items) for label, items in (
         ("нет в графе записей", drift.missing_nodes), ("лишние записи в графе", drift.extra_nodes),
         ("нет в графе связей", drift.missing_edges), ("лишние связи в графе", drift.extra_edges)) if items]

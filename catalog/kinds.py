@@ -5,7 +5,7 @@ which field ties it to an agency (for agency editors' scope).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from catalog import models, schemas
 from catalog.enums import Role
@@ -24,7 +24,6 @@ class Kind:
     agency_field: str | None = None
     list_columns: tuple[str, ...] = ("name",)
     title_field: str = "name"
-    extra: dict = field(default_factory=dict)
 
     def load_schema(self, partial: bool = False) -> schemas.RecordSchema:
         return self.schema(partial=partial)
@@ -79,7 +78,6 @@ KINDS: dict[str, Kind] = {
     ]
 }
 
-KIND_BY_MODEL: dict[type, Kind] = {k.model: k for k in KINDS.values()}
 
 # Which kinds each link type may join: {link_type: ({source kinds}, {target kinds})}.
 LINK_RULES: dict[str, tuple[set[str], set[str]]] = {
@@ -104,9 +102,3 @@ def get_kind(name: str) -> Kind:
     except KeyError:
         raise NotFound(f"Неизвестный вид записей: «{name}».") from None
 
-
-def title_of(record) -> str:
-    kind = KIND_BY_MODEL.get(type(record))
-    if kind is None:
-        return str(record)
-    return record.title

@@ -15,7 +15,6 @@ from catalog import models
 from catalog.errors import BadParameter
 from catalog.graph import SqlGraph
 from catalog.graph.model import DIRECTIONS, EDGE_TYPES, Edge, Subgraph, split_uid, uid
-from catalog.kinds import KINDS
 from catalog.services import permissions
 from catalog.services.context import Context
 from catalog.services.records import RecordLabel, get_record, labels_for, titles_for
@@ -292,7 +291,3 @@ def duplicated_systems(ctx: Context, include_federal: bool = False) -> list[Dupl
     out.sort(key=lambda d: (-len(d.systems), d.typical.name))
     return out
 
-
-def kind_label(node: str) -> str:
-    kind = node.split(":")[0]
-    return KINDS[kind].label_one if kind in KINDS else kind
