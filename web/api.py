@@ -213,7 +213,7 @@ def openapi_page():
 
 def _node_json(answer, node: str, distance: int | None = None) -> dict:
     kind, record_id = node.split(":")
-    record = answer.record(node) if hasattr(answer, "record") else answer.get(node)
+    record = answer.record(node)
     out = {"uid": node, "kind": kind, "id": int(record_id), "title": record.title if record else None,
            "deleted": record is None or record.is_deleted}
     if distance is not None:
