@@ -18,14 +18,16 @@ bp = Blueprint("lineage", __name__)
 
 VIS_DIR = Path(pyvis.__file__).parent / "lib" / "vis-9.1.2"
 
-# How each kind is drawn: colour and vis-network shape.
+# How each kind is drawn: colour and vis-network shape (shapes that keep the label outside).
 STYLE = {
-    "processes": ("#0b5cab", "box"), "services": ("#4a7fc1", "ellipse"), "agencies": ("#6b4f9e", "hexagon"),
-    "life-situations": ("#c1467a", "star"), "datasets": ("#2e8b57", "database"), "entities": ("#5fa777", "dot"),
-    "attributes": ("#8fc29e", "dot"), "systems": ("#d9822b", "square"), "marts": ("#b8860b", "diamond"),
-    "acts": ("#777777", "triangle"), "document-types": ("#999999", "triangleDown"),
+    "processes": ("#0b5cab", "dot"), "services": ("#6a9fd8", "dot"), "agencies": ("#6b4f9e", "hexagon"),
+    "life-situations": ("#c1467a", "star"), "datasets": ("#2e8b57", "diamond"), "entities": ("#5fa777", "dot"),
+    "attributes": ("#8fc29e", "dot"), "systems": ("#d9822b", "square"), "marts": ("#b8860b", "triangle"),
+    "acts": ("#777777", "triangleDown"), "document-types": ("#999999", "triangleDown"),
     "typical-processes": ("#3a9bb5", "dot"), "process-groups": ("#3a9bb5", "dot"), "people": ("#aaaaaa", "dot"),
 }
+SHAPE_NAMES = {"dot": "●", "hexagon": "⬢", "star": "★", "diamond": "◆", "square": "■", "triangle": "▲",
+               "triangleDown": "▼"}
 EDGE_LABELS = {**{t.value: t.label for t in LinkType}, "OWNED_BY": "владелец", "PART_OF": "часть услуги",
                "TYPICAL_OF": "типовой процесс", "IN_GROUP": "группа", "PROVIDED_BY": "предоставляет",
                "CONTAINS": "содержит", "HAS": "атрибут", "OPERATED_BY": "оператор", "HOSTED_BY": "размещена в",
@@ -48,7 +50,8 @@ def picture(answer) -> dict:
         title = record.title if record else node
         label = title if len(title) <= 40 else title[:38] + "…"
         net.add_node(node, label=label, title=f"{KINDS[kind].label_one}: {title}", color=colour, shape=shape,
-                     borderWidth=3 if node == answer.root else 1, level=distance, kind=kind)
+                     size=22 if node == answer.root else 12, borderWidth=3 if node == answer.root else 1,
+                     level=distance, kind=kind)
     for edge in answer.subgraph.edges.values():
         net.add_edge(edge.source, edge.target, title=EDGE_LABELS.get(edge.edge_type, edge.edge_type),
                      dashes=edge.transport in ("paper", "manual"), id=edge.uid)
@@ -63,10 +66,12 @@ def lineage_page(kind_name, record_id):
     edge_types = request.args.getlist("edge_types") or None
     answer = lineage.lineage(ctx, kind_name, record_id, direction, depth, edge_types)
     systems = lineage.process_systems(ctx, record_id)[0] if kind_name == "processes" else []
+    data = graph_json(answer)
     return render_template(
-        "lineage.html", kind=KINDS[kind_name], answer=answer, data=graph_json(answer), picture=picture(answer),
+        "lineage.html", kind=KINDS[kind_name], answer=answer, data=data, picture=picture(answer),
         direction=direction, depth=int(depth), edge_types=edge_types or [], all_edge_types=sorted(EDGE_TYPES),
         edge_labels=EDGE_LABELS, systems=systems, max_depth=ctx.settings.graph_max_depth, styles=STYLE,
+        shape_names=SHAPE_NAMES, kinds_drawn=sorted({n["kind"] for n in data["nodes"]}),
     )
 
 

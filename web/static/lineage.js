@@ -50,7 +50,7 @@
           var style = styles[n.kind] || ["#999999", "dot"];
           var title = n.title || n.uid;
           nodes.add({ id: n.uid, label: title.length > 40 ? title.slice(0, 38) + "…" : title,
-                      title: title, color: style[0], shape: style[1] });
+                      title: title, color: style[0], shape: style[1], size: 12 });
           added += 1;
         });
         answer.edges.forEach(function (e) {
