@@ -6,6 +6,7 @@ order), writes the record and its change event in one transaction.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -94,14 +95,25 @@ def get_record(ctx: Context, kind_name: str, record_id: int) -> models.Record:
     return record
 
 
-def titles_for(ctx: Context, refs: set[tuple[str, int]]) -> dict[tuple[str, int], models.Record]:
-    """Load the records behind (kind, id) pairs, one query per kind."""
+ID_CHUNK = 500  # ids per IN (...) list
+
+
+def _ids_by_kind(refs: set[tuple[str, int]]) -> Iterator[tuple[str, list[int]]]:
+    """(kind, ids) for (kind, id) pairs of known kinds, ids in chunks for IN lists."""
     by_kind: dict[str, set[int]] = {}
     for kind_name, record_id in refs:
         if kind_name in KINDS and record_id is not None:
             by_kind.setdefault(kind_name, set()).add(record_id)
-    found = {}
     for kind_name, ids in by_kind.items():
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), ID_CHUNK):
+            yield kind_name, ordered[start:start + ID_CHUNK]
+
+
+def titles_for(ctx: Context, refs: set[tuple[str, int]]) -> dict[tuple[str, int], models.Record]:
+    """Load the records behind (kind, id) pairs, one query per kind."""
+    found = {}
+    for kind_name, ids in _ids_by_kind(refs):
         model = KINDS[kind_name].model
         for record in ctx.session.scalars(select(model).where(model.id.in_(ids))):
             found[(kind_name, record.id)] = record
@@ -124,20 +136,14 @@ class RecordLabel:
 
 def labels_for(ctx: Context, refs: set[tuple[str, int]]) -> dict[tuple[str, int], RecordLabel]:
     """Titles of many records without loading them whole: one narrow query per kind."""
-    by_kind: dict[str, set[int]] = {}
-    for kind_name, record_id in refs:
-        if kind_name in KINDS and record_id is not None:
-            by_kind.setdefault(kind_name, set()).add(record_id)
     found = {}
-    for kind_name, ids in by_kind.items():
+    for kind_name, ids in _ids_by_kind(refs):
         kind = KINDS[kind_name]
         model = kind.model
-        ids = sorted(ids)
-        for start in range(0, len(ids), 500):
-            rows = ctx.session.execute(select(model.id, getattr(model, kind.title_field), model.deleted_at)
-                                       .where(model.id.in_(ids[start:start + 500])))
-            for record_id, title, deleted_at in rows:
-                found[(kind_name, record_id)] = RecordLabel(kind_name, record_id, title or f"#{record_id}", deleted_at)
+        rows = ctx.session.execute(
+            select(model.id, getattr(model, kind.title_field), model.deleted_at).where(model.id.in_(ids)))
+        for record_id, title, deleted_at in rows:
+            found[(kind_name, record_id)] = RecordLabel(kind_name, record_id, title or f"#{record_id}", deleted_at)
     return found
 
 
