@@ -179,3 +179,12 @@ def test_cli_graph_commands_report_an_unreachable_server(runner, monkeypatch):
     monkeypatch.setenv("CATALOG_NEO4J_URL", "bolt://127.0.0.1:1")
     answer = runner.invoke("graph", "check")
     assert answer.exit_code != 0 and "недоступен" in answer.output
+
+
+def test_large_answers_are_cut_with_a_message(app, client, tiny):
+    app.config["CATALOG"].graph_max_nodes = 3
+    process_id = tiny.P.split(":")[1]
+    page = client.get(f"/lineage/processes/{process_id}?direction=upstream&depth=3").get_data(as_text=True)
+    assert "Показаны первые 3 записей" in page
+    body = client.get(f"/api/v1/lineage/processes/{process_id}?direction=upstream&depth=3").get_json()
+    assert body["truncated"] is True and len(body["nodes"]) == 3
