@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterable, Iterator
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from catalog import models
@@ -47,11 +47,29 @@ _LINK_COLUMNS = (models.Link.id, models.Link.link_type, models.Link.source_kind,
                  models.Link.target_kind, models.Link.target_id, models.Link.transport, models.Link.frequency)
 
 
+_STATEMENTS: dict[tuple, object] = {}
+
+
+def _statement(key: tuple, build):
+    """Walks run the same few queries thousands of times: build each once, bind ids as an expanding list."""
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        statement = _STATEMENTS[key] = build()
+    return statement
+
+
+def _run(session: Session, key: tuple, build, ids: list[int], limit: int | None = None):
+    params = {"ids": ids} if limit is None else {"ids": ids, "limit": limit}
+    return session.connection().execute(_statement(key + (limit is None,), build), params)
+
+
 def live_ids(session: Session, kind: str, ids: Iterable[int]) -> set[int]:
     model = KINDS[kind].model
     found: set[int] = set()
     for chunk in _chunks(sorted(set(ids))):
-        found.update(session.scalars(select(model.id).where(model.id.in_(chunk), model.deleted_at.is_(None))))
+        rows = _run(session, ("live", kind), lambda: select(model.id).where(
+            model.id.in_(bindparam("ids", expanding=True)), model.deleted_at.is_(None)), chunk)
+        found.update(row[0] for row in rows)
     return found
 
 
@@ -95,14 +113,19 @@ def edges_touching(session: Session, nodes: Iterable[str], edge_types: set[str] 
             # One query per side, so each uses its index (an OR would scan the table).
             for side, kind_col, id_col in (("source", models.Link.source_kind, models.Link.source_id),
                                            ("target", models.Link.target_kind, models.Link.target_id)):
-                side_types = [t for t in types if _wanted(side, LINK_FLOW[t], direction)]
+                side_types = tuple(sorted(t for t in types if _wanted(side, LINK_FLOW[t], direction)))
                 if not side_types:
                     continue
-                query = select(*_LINK_COLUMNS).where(
-                    kind_col == kind, id_col.in_(chunk), models.Link.deleted_at.is_(None))
-                if len(side_types) < len(LINK_FLOW):
-                    query = query.where(models.Link.link_type.in_(side_types))
-                for row in session.execute(query.limit(limit)):
+
+                def build(kind_col=kind_col, id_col=id_col, side_types=side_types):
+                    query = select(*_LINK_COLUMNS).where(
+                        kind_col == kind, id_col.in_(bindparam("ids", expanding=True)),
+                        models.Link.deleted_at.is_(None))
+                    if len(side_types) < len(LINK_FLOW):
+                        query = query.where(models.Link.link_type.in_(side_types))
+                    return query if limit is None else query.limit(bindparam("limit"))
+
+                for row in _run(session, ("links", kind, side, side_types), build, chunk, limit):
                     edge = link_edge(row)
                     edges[edge.uid] = edge
             for (fk_kind, column), (edge_type, target_kind, forward) in FK_EDGES.items():
@@ -111,15 +134,22 @@ def edges_touching(session: Session, nodes: Iterable[str], edge_types: set[str] 
                 model = KINDS[fk_kind].model
                 col = getattr(model, column)
                 if fk_kind == kind and _wanted("source", forward, direction):  # the record holds the key
-                    rows = session.execute(select(model.id, col).where(
-                        model.id.in_(chunk), col.is_not(None), model.deleted_at.is_(None)).limit(limit))
-                    for record_id, target_id in rows:
+                    def build(model=model, col=col):
+                        query = select(model.id, col).where(
+                            model.id.in_(bindparam("ids", expanding=True)), col.is_not(None),
+                            model.deleted_at.is_(None))
+                        return query if limit is None else query.limit(bindparam("limit"))
+
+                    for record_id, target_id in _run(session, ("fk-out", fk_kind, column), build, chunk, limit):
                         edge = fk_edge(fk_kind, record_id, column, target_id)
                         edges[edge.uid] = edge
                 if target_kind == kind and _wanted("target", forward, direction):  # records point at it
-                    rows = session.execute(
-                        select(model.id, col).where(col.in_(chunk), model.deleted_at.is_(None)).limit(limit))
-                    for record_id, target_id in rows:
+                    def build(model=model, col=col):
+                        query = select(model.id, col).where(
+                            col.in_(bindparam("ids", expanding=True)), model.deleted_at.is_(None))
+                        return query if limit is None else query.limit(bindparam("limit"))
+
+                    for record_id, target_id in _run(session, ("fk-in", fk_kind, column), build, chunk, limit):
                         edge = fk_edge(fk_kind, record_id, column, target_id)
                         edges[edge.uid] = edge
     ends = {e.source for e in edges.values()} | {e.target for e in edges.values()}
