@@ -38,9 +38,7 @@ CHUNK = 2000  # rows handed to the graph at a time (it cuts further if the serve
 Progress = Callable[[str, int], None]
 
 # A link row as store_edges.link_edge reads it, and whether it is deleted.
-_LINK = models.Link
-_LINK_COLUMNS = (_LINK.id, _LINK.link_type, _LINK.source_kind, _LINK.source_id, _LINK.target_kind,
-                 _LINK.target_id, _LINK.transport, _LINK.frequency, _LINK.deleted_at)
+_LINK_COLUMNS = (*store_edges.LINK_COLUMNS, models.Link.deleted_at)
 
 
 @dataclass
@@ -216,7 +214,7 @@ class Neo4jProjection:
         for chunk in _batched(sorted(link_ids), store_edges.CHUNK):
             for row in session.execute(select(*_LINK_COLUMNS).where(models.Link.id.in_(chunk))):
                 found.add(row[0])
-                link_edges.append((store_edges.link_edge(tuple(row[:8])), row[8] is None))
+                link_edges.append((store_edges.link_edge(tuple(row[:-1])), row[8] is None))
         alive = store_edges.live_nodes(session, {n for e, _ in link_edges for n in (e.source, e.target)})
         for edge, live in link_edges:
             if live and edge.source in alive and edge.target in alive:

@@ -43,7 +43,7 @@ def fk_edge(kind: str, record_id: int, column: str, target_id: int) -> Edge:
     return Edge(f"fk:{kind}:{record_id}:{column}", edge_type, a, b)
 
 
-_LINK_COLUMNS = (models.Link.id, models.Link.link_type, models.Link.source_kind, models.Link.source_id,
+LINK_COLUMNS = (models.Link.id, models.Link.link_type, models.Link.source_kind, models.Link.source_id,
                  models.Link.target_kind, models.Link.target_id, models.Link.transport, models.Link.frequency)
 
 
@@ -118,7 +118,7 @@ def edges_touching(session: Session, nodes: Iterable[str], edge_types: set[str] 
                     continue
 
                 def build(kind_col=kind_col, id_col=id_col, side_types=side_types):
-                    query = select(*_LINK_COLUMNS).where(
+                    query = select(*LINK_COLUMNS).where(
                         kind_col == kind, id_col.in_(bindparam("ids", expanding=True)),
                         models.Link.deleted_at.is_(None))
                     if len(side_types) < len(LINK_FLOW):
@@ -180,7 +180,7 @@ def all_edges(session: Session) -> Iterator[Edge]:
         return record_id in alive.get(kind, ())
 
     for row in session.execute(
-        select(*_LINK_COLUMNS).where(models.Link.deleted_at.is_(None)).execution_options(yield_per=5000)
+        select(*LINK_COLUMNS).where(models.Link.deleted_at.is_(None)).execution_options(yield_per=5000)
     ):
         edge = link_edge(row)
         if is_live(edge.source) and is_live(edge.target):
