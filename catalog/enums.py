@@ -167,6 +167,7 @@ class LinkType(LabeledEnum):
     EXPOSES = "EXPOSES", "предоставляет"
     RELATES_TO = "RELATES_TO", "связана с сущностью"
     USES_DOCUMENT = "USES_DOCUMENT", "использует документ"
+    MATCHES_TYPICAL = "MATCHES_TYPICAL", "соответствует типовому процессу"
 
 
 class Action(LabeledEnum):

@@ -91,6 +91,7 @@ LINK_RULES: dict[str, tuple[set[str], set[str]]] = {
     "EXPOSES": ({"marts"}, {"datasets", "entities"}),
     "RELATES_TO": ({"entities"}, {"entities"}),
     "USES_DOCUMENT": ({"entities", "datasets"}, {"document-types"}),
+    "MATCHES_TYPICAL": ({"services"}, {"typical-processes"}),
 }
 
 

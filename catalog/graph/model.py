@@ -30,6 +30,7 @@ LINK_FLOW: dict[str, bool] = {
     "EXPOSES": True,  # mart → dataset
     "RELATES_TO": True,  # entity → entity
     "USES_DOCUMENT": False,  # document type → dataset or entity
+    "MATCHES_TYPICAL": True,  # service → typical process
 }
 
 # Foreign keys that are edges: (kind, column) → (edge type, target kind, flows from the record to the target).
