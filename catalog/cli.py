@@ -367,6 +367,16 @@ def report(env: Env, name):
             click.echo(f"{d.typical.name}\t{', '.join(s.short_name or s.name for s in d.systems)}")
 
 
+@main.group("import")
+def import_group():
+    """Загрузка записей из файлов и других каталогов."""
+
+
+@main.group("export")
+def export_group():
+    """Выгрузка каталога в файлы."""
+
+
 @main.group("graph")
 def graph_group():
     """Проекция графа в сервер neo4j: пересборка, синхронизация, проверка расхождений."""
