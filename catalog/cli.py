@@ -28,7 +28,7 @@ class Env:
         if not schema_is_current(self.engine):
             raise click.ClickException("База данных не создана или устарела: выполните «catalog init».")
         return Context(session=self.sessions(), is_system=True, system_actor="командная строка", autocommit=autocommit,
-                       settings=self.settings, graph=self.graph())
+                       settings=self.settings, graph=self.graph(), search=self.search())
 
     def graph(self):
         """The configured graph backend, opened once per command and closed with it."""
@@ -40,6 +40,17 @@ class Env:
             except ValueError as error:
                 raise click.ClickException(str(error)) from None
         return self._graph
+
+    def search(self):
+        """The configured search index, opened once per command."""
+        from catalog.search import open_search
+
+        if not hasattr(self, "_search"):
+            try:
+                self._search = open_search(self.settings, self.sessions)
+            except ValueError as error:
+                raise click.ClickException(str(error)) from None
+        return self._search
 
     def close(self) -> None:
         if getattr(self, "_graph", None) is not None:

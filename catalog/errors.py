@@ -47,3 +47,9 @@ class Conflict(CatalogError):
     """An edit made against a stale version; ``extra['changes']`` says what changed meanwhile."""
 
     status = 409
+
+
+class Unavailable(CatalogError):
+    """A part the catalogue needs (the search index, a graph server) is not there."""
+
+    status = 503

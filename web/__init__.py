@@ -64,8 +64,13 @@ def context() -> Context:
 
     from catalog.graph import open_graph
 
+    from catalog.search import open_search
+
     settings = current_app.config["CATALOG"]
+    sessions = current_app.extensions["catalog_sessions"]
     if "catalog_graph" not in current_app.extensions:
-        current_app.extensions["catalog_graph"] = open_graph(settings, current_app.extensions["catalog_sessions"])
+        current_app.extensions["catalog_graph"] = open_graph(settings, sessions)
+    if "catalog_search" not in current_app.extensions:
+        current_app.extensions["catalog_search"] = open_search(settings, sessions)
     return Context(session=db_session(), user=g.get("user"), settings=settings,
-                   graph=current_app.extensions["catalog_graph"])
+                   graph=current_app.extensions["catalog_graph"], search=current_app.extensions["catalog_search"])

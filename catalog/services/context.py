@@ -23,6 +23,8 @@ class Context:
     settings: Settings = field(default_factory=Settings)
     # The configured graph backend when it is not the store itself (the neo4j projection).
     graph: Any = None
+    # The search projection (catalog.search.open_search), opened by the app or the CLI.
+    search: Any = None
 
     @property
     def actor_id(self) -> int | None:

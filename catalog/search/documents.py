@@ -1,0 +1,225 @@
+"""Search documents built from the store: a record with the names around it.
+
+A process is found by its agency, service, life situations, group, typical process,
+systems and data; a dataset by its entities and attributes; every record by the
+records it links to. Documents are built in batches, one query per kind of neighbour,
+so a reindex reads the store a chunk at a time.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from catalog import models
+from catalog.graph.model import FK_EDGES
+from catalog.kinds import KINDS
+
+# Everything but links (a link is found through the records it joins).
+SEARCHED_KINDS: tuple[str, ...] = tuple(name for name in KINDS if name != "links")
+
+# Columns read as the record's own text, besides its title.
+TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "agencies": ("short_name", "code", "description"),
+    "people": ("position", "unit"),
+    "processes": ("registry_id", "description", "client", "client_value", "inputs", "outputs"),
+    "services": ("code", "description"),
+    "life-situations": ("code", "description"),
+    "acts": ("number", "issuer"),
+    "process-groups": ("code", "description"),
+    "typical-processes": ("code", "description"),
+    "datasets": ("code", "description"),
+    "entities": ("code", "description"),
+    "attributes": ("code", "description"),
+    "document-types": ("code", "description"),
+    "systems": ("short_name", "code", "fgis_ki_number", "description"),
+    "marts": ("code", "info_kind", "description"),
+}
+
+# The column holding the agency a record belongs to, for the agency filter.
+AGENCY_COLUMN = {"agencies": "id", "people": "agency_id", "processes": "agency_id", "services": "agency_id",
+                 "datasets": "owner_agency_id", "systems": "operator_agency_id", "marts": "owner_agency_id"}
+
+# Names that appear in other records' documents: a change to them reaches those documents.
+NAME_COLUMNS = {"name", "short_name", "full_name"}
+
+CHUNK = 500
+
+
+@dataclass
+class SearchDocument:
+    uid: str
+    kind: str
+    record_id: int
+    version: int
+    title: str
+    text: str = ""
+    context: list[str] = field(default_factory=list)
+    agency_ids: list[int] = field(default_factory=list)
+    status: str | None = None
+    group_id: int | None = None
+    life_situation_ids: list[int] = field(default_factory=list)
+    system_ids: list[int] = field(default_factory=list)
+    is_digital: bool | None = None
+
+
+def doc_uid(kind: str, record_id: int) -> str:
+    return f"{kind}:{record_id}"
+
+
+def split_doc_uid(value: str) -> tuple[str, int]:
+    kind, _, record_id = value.rpartition(":")
+    return kind, int(record_id)
+
+
+def _chunks(ids: Iterable[int], size: int = CHUNK) -> Iterator[list[int]]:
+    ordered = sorted(set(ids))
+    for start in range(0, len(ordered), size):
+        yield ordered[start:start + size]
+
+
+def _names(session: Session, refs: set[tuple[str, int]]) -> dict[tuple[str, int], str]:
+    """Titles of live records, one narrow query per kind."""
+    by_kind: dict[str, set[int]] = defaultdict(set)
+    for kind, record_id in refs:
+        if kind in KINDS and record_id is not None:
+            by_kind[kind].add(record_id)
+    found = {}
+    for kind, ids in by_kind.items():
+        model = KINDS[kind].model
+        title = getattr(model, KINDS[kind].title_field)
+        extra = getattr(model, "short_name", None)
+        columns = [model.id, title] + ([extra] if extra is not None else [])
+        for chunk in _chunks(ids):
+            for row in session.execute(select(*columns).where(model.id.in_(chunk), model.deleted_at.is_(None))):
+                found[(kind, row[0])] = " ".join(str(v) for v in row[1:] if v)
+    return found
+
+
+def _links(session: Session, kind: str, ids: list[int]) -> list[models.Link]:
+    link = models.Link
+    return list(session.scalars(select(link).where(link.deleted_at.is_(None), or_(
+        and_(link.source_kind == kind, link.source_id.in_(ids)),
+        and_(link.target_kind == kind, link.target_id.in_(ids))))))
+
+
+def build_documents(session: Session, kind: str, ids: list[int]) -> tuple[list[SearchDocument], list[str]]:
+    """Documents of the live records among ``ids`` of ``kind``, and the uids of those gone or deleted."""
+    model = KINDS[kind].model
+    records = {r.id: r for r in session.scalars(select(model).where(model.id.in_(ids)))}
+    gone = [doc_uid(kind, i) for i in ids if i not in records or records[i].is_deleted]
+    live = [r for r in records.values() if not r.is_deleted]
+    if not live:
+        return [], gone
+    live_ids = [r.id for r in live]
+
+    # Neighbours: the records named by foreign keys, and the records at the other end of links.
+    refs: dict[int, set[tuple[str, int]]] = defaultdict(set)
+    fk_columns = [(column, target) for (fk_kind, column), (_, target, _) in FK_EDGES.items() if fk_kind == kind]
+    if kind == "marts":
+        fk_columns.append(("quality_responsible_id", "people"))
+    if kind == "processes":
+        fk_columns.append(("responsible_id", "people"))
+    for record in live:
+        for column, target in fk_columns:
+            value = getattr(record, column)
+            if value is not None:
+                refs[record.id].add((target, value))
+    linked: dict[int, list[tuple[str, str, int]]] = defaultdict(list)  # id → (link type, kind, id)
+    for link in _links(session, kind, live_ids):
+        if link.source_kind == kind and link.source_id in records:
+            linked[link.source_id].append((link.link_type, link.target_kind, link.target_id))
+        if link.target_kind == kind and link.target_id in records:
+            linked[link.target_id].append((link.link_type, link.source_kind, link.source_id))
+    for record_id, edges in linked.items():
+        refs[record_id].update((other_kind, other_id) for _, other_kind, other_id in edges)
+
+    # A process is in the life situations of its service too.
+    service_situations: dict[int, set[int]] = defaultdict(set)
+    if kind == "processes":
+        service_ids = list({r.service_id for r in live})
+        for link in _links(session, "services", service_ids):
+            if link.link_type == "IN_SITUATION" and link.source_kind == "services":
+                service_situations[link.source_id].add(link.target_id)
+        for record in live:
+            refs[record.id].update(("life-situations", s) for s in service_situations[record.service_id])
+
+    # A dataset is found by its entities and their attributes, an entity by its attributes.
+    children: dict[int, list[str]] = defaultdict(list)
+    if kind in ("datasets", "entities"):
+        entity_parent: dict[int, int] = {}
+        if kind == "datasets":
+            for entity_id, dataset_id, name in session.execute(
+                    select(models.Entity.id, models.Entity.dataset_id, models.Entity.name)
+                    .where(models.Entity.dataset_id.in_(live_ids), models.Entity.deleted_at.is_(None))):
+                entity_parent[entity_id] = dataset_id
+                children[dataset_id].append(name)
+        else:
+            entity_parent = {i: i for i in live_ids}
+        for chunk in _chunks(entity_parent):
+            for entity_id, name in session.execute(
+                    select(models.Attribute.entity_id, models.Attribute.name)
+                    .where(models.Attribute.entity_id.in_(chunk), models.Attribute.deleted_at.is_(None))):
+                children[entity_parent[entity_id]].append(name)
+
+    names = _names(session, set().union(*refs.values()) if refs else set())
+    text_columns = TEXT_COLUMNS.get(kind, ())
+    agency_column = AGENCY_COLUMN.get(kind)
+    docs = []
+    for record in live:
+        doc = SearchDocument(
+            uid=doc_uid(kind, record.id), kind=kind, record_id=record.id, version=record.version,
+            title=getattr(record, KINDS[kind].title_field) or f"#{record.id}",
+            text=" ".join(str(v) for v in (getattr(record, c) for c in text_columns) if v),
+            context=[names[ref] for ref in sorted(refs[record.id]) if ref in names] + children[record.id],
+        )
+        if agency_column and getattr(record, agency_column) is not None:
+            doc.agency_ids = [getattr(record, agency_column)]
+        edges = linked[record.id]
+        if kind in ("processes", "services"):
+            doc.life_situation_ids = sorted({i for t, k, i in edges if t == "IN_SITUATION" and k == "life-situations"}
+                                            | service_situations.get(getattr(record, "service_id", None), set()))
+        if kind == "processes":
+            doc.status, doc.group_id, doc.is_digital = record.status, record.group_id, bool(record.is_digital)
+            doc.system_ids = sorted({i for t, k, i in edges if t == "AUTOMATED_BY" and k == "systems"})
+        elif kind == "typical-processes":
+            doc.group_id = record.group_id
+        elif kind == "datasets":
+            doc.system_ids = sorted({i for t, k, i in edges if t == "STORED_IN" and k == "systems"})
+        elif kind == "marts" and record.host_system_id:
+            doc.system_ids = [record.host_system_id]
+        elif kind == "systems":
+            doc.system_ids = [record.id]
+        docs.append(doc)
+    return docs, gone
+
+
+def dependants(session: Session, kind: str, ids: list[int]) -> set[tuple[str, int]]:
+    """Records whose documents show the names of these records."""
+    found: set[tuple[str, int]] = set()
+    for (child_kind, column), (_, target, _) in FK_EDGES.items():
+        if target != kind or child_kind not in KINDS:
+            continue
+        model = KINDS[child_kind].model
+        for chunk in _chunks(ids):
+            found.update((child_kind, i) for i in session.scalars(select(model.id).where(getattr(model, column).in_(chunk))))
+    for chunk in _chunks(ids):
+        for link in _links(session, kind, chunk):
+            found.add((link.source_kind, link.source_id))
+            found.add((link.target_kind, link.target_id))
+    if kind == "people":
+        for chunk in _chunks(ids):
+            found.update(("processes", i) for i in session.scalars(
+                select(models.Process.id).where(models.Process.responsible_id.in_(chunk))))
+    if kind == "entities":
+        found.update(("datasets", i) for i in session.scalars(
+            select(models.Entity.dataset_id).where(models.Entity.id.in_(ids))))
+    if kind == "attributes":
+        entity_ids = list(session.scalars(select(models.Attribute.entity_id).where(models.Attribute.id.in_(ids))))
+        found.update(("entities", i) for i in entity_ids)
+        found.update(("datasets", i) for i in session.scalars(
+            select(models.Entity.dataset_id).where(models.Entity.id.in_(entity_ids))))
+    return {ref for ref in found if ref[0] in SEARCHED_KINDS}

@@ -1,0 +1,352 @@
+"""The embedded search backend: a tantivy index on disk beside the database.
+
+Text is analysed by ``catalog.search.analysis`` before it reaches tantivy, which only
+splits on spaces: lemmas, roots and words each get their own field, and a query asks
+each with its own weight. ``<root>/CURRENT`` names the index directory that answers;
+a reindex writes a new directory and swaps the name, so searches go on meanwhile.
+The position in the outbox is kept beside the index it describes.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import tantivy
+
+from catalog.search import analysis
+from catalog.search.documents import SearchDocument
+from catalog.search.query import FACETS, FILTERS, FacetValue, Hit, ParsedQuery, SearchResult, Suggestion
+
+Q = tantivy.Query
+MUST, SHOULD, MUST_NOT = tantivy.Occur.Must, tantivy.Occur.Should, tantivy.Occur.MustNot
+
+ANALYZED = ("name_words", "name_lemmas", "name_roots", "text_words", "text_lemmas", "text_roots",
+            "ctx_lemmas", "ctx_roots")
+FACET_SIZE = 50
+
+
+class IndexBusy(Exception):
+    """Another process holds the index's writer; it will apply the same events."""
+
+
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("uid", stored=True, tokenizer_name="raw")
+    builder.add_text_field("kind", stored=True, fast=True, tokenizer_name="raw")
+    builder.add_integer_field("record_id", stored=True, indexed=True, fast=True)
+    builder.add_integer_field("version", stored=True, fast=True)
+    builder.add_text_field("title", stored=True, tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("name_exact", tokenizer_name="raw", index_option="basic")
+    builder.add_bytes_field("text_raw", stored=True)
+    for name in ANALYZED:
+        builder.add_text_field(name, tokenizer_name="spaces",
+                               index_option="position" if name.endswith("lemmas") else "freq")
+    builder.add_text_field("status", fast=True, tokenizer_name="raw", index_option="basic")
+    for name in ("agency_ids", "life_situation_ids", "system_ids", "group_id", "is_digital"):
+        builder.add_integer_field(name, indexed=True, fast=True)
+    return builder.build()
+
+
+SCHEMA = _schema()
+
+
+def _open(path: Path) -> tantivy.Index:
+    path.mkdir(parents=True, exist_ok=True)
+    index = tantivy.Index(SCHEMA, path=str(path))
+    index.register_tokenizer("spaces", tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build())
+    return index
+
+
+def _document(doc: SearchDocument) -> tantivy.Document:
+    name = analysis.analyze(doc.title)
+    text = analysis.analyze(doc.text) if doc.text else analysis.Analyzed("", "", "")
+    ctx = analysis.analyze_many(doc.context)
+    fields = dict(
+        uid=doc.uid, kind=doc.kind, record_id=doc.record_id, version=doc.version, title=doc.title,
+        name_exact=analysis.normalize(doc.title), text_raw=doc.text[:2000].encode(),
+        name_words=name.words, name_lemmas=name.lemmas, name_roots=name.roots,
+        text_words=text.words, text_lemmas=text.lemmas, text_roots=text.roots,
+        ctx_lemmas=ctx.lemmas, ctx_roots=ctx.roots,
+    )
+    if doc.agency_ids:
+        fields["agency_ids"] = doc.agency_ids
+    if doc.life_situation_ids:
+        fields["life_situation_ids"] = doc.life_situation_ids
+    if doc.system_ids:
+        fields["system_ids"] = doc.system_ids
+    if doc.group_id is not None:
+        fields["group_id"] = doc.group_id
+    if doc.status:
+        fields["status"] = doc.status
+    if doc.is_digital is not None:
+        fields["is_digital"] = int(doc.is_digital)
+    return tantivy.Document(**fields)
+
+
+def _term(field: str, value) -> tantivy.Query:
+    return Q.term_query(SCHEMA, field, value)
+
+
+def _boost(query: tantivy.Query, weight: float) -> tantivy.Query:
+    return Q.boost_query(query, weight)
+
+
+def _phrase(field: str, lemmas) -> tantivy.Query:
+    lemmas = list(lemmas)
+    if len(lemmas) == 1:
+        return _term(field, lemmas[0])
+    return Q.phrase_query(SCHEMA, field, lemmas)
+
+
+def _term_clause(term) -> tantivy.Query:
+    """One word of the query, asked of every field with its weight."""
+    clauses = [_boost(_term("name_lemmas", term.lemma), 4.0), _boost(_term("text_lemmas", term.lemma), 1.5),
+               _boost(_term("ctx_lemmas", term.lemma), 1.0)]
+    if len(term.root) >= 4 and term.root != term.lemma:
+        clauses += [_boost(_term("name_roots", term.root), 2.0), _boost(_term("text_roots", term.root), 0.7),
+                    _boost(_term("ctx_roots", term.root), 0.5)]
+    if len(term.word) >= 5:
+        distance = 1 if len(term.word) < 9 else 2
+        clauses += [_boost(Q.fuzzy_term_query(SCHEMA, "name_words", term.word, distance), 1.5),
+                    _boost(Q.fuzzy_term_query(SCHEMA, "text_words", term.word, distance), 0.5)]
+    return Q.disjunction_max_query(clauses, 0.1)
+
+
+def _phrase_clause(lemmas, weight: float = 1.0) -> tantivy.Query:
+    return Q.disjunction_max_query([_boost(_phrase("name_lemmas", lemmas), 4.0 * weight),
+                                    _boost(_phrase("text_lemmas", lemmas), 1.5 * weight),
+                                    _boost(_phrase("ctx_lemmas", lemmas), 1.0 * weight)], 0.1)
+
+
+def text_query(parsed: ParsedQuery) -> tantivy.Query:
+    """Every word (or a synonym of it) should match; with three words or more one may be missing."""
+    if parsed.empty:
+        return Q.all_query()
+    groups = []
+    covered: set[int] = set()
+    lemmas = [t.lemma for t in parsed.terms]
+    for phrase, alternatives in parsed.synonyms:
+        start = next((i for i in range(len(lemmas) - len(phrase) + 1)
+                      if tuple(lemmas[i:i + len(phrase)]) == phrase and not covered & set(range(i, i + len(phrase)))),
+                     None)
+        if start is None:
+            continue
+        span = range(start, start + len(phrase))
+        covered.update(span)
+        own = [(MUST, _term_clause(parsed.terms[i])) for i in span]
+        options = [Q.boolean_query(own)] + [_phrase_clause(alt, 0.9) for alt in alternatives]
+        groups.append(Q.disjunction_max_query(options, 0.1))
+    groups += [_term_clause(t) for i, t in enumerate(parsed.terms) if i not in covered]
+    subqueries = []
+    if groups:
+        needed = len(groups) if len(groups) <= 2 else len(groups) - 1
+        subqueries.append((MUST, Q.boolean_query([(SHOULD, g) for g in groups], needed)))
+    subqueries += [(MUST, _phrase_clause([t.lemma for t in phrase])) for phrase in parsed.phrases]
+    # Bonuses: the whole name as typed first, then the words together in the name.
+    subqueries.append((SHOULD, _boost(_term("name_exact", parsed.normalized), 20.0)))
+    if len(parsed.terms) >= 2:
+        subqueries.append((SHOULD, _boost(Q.phrase_query(SCHEMA, "name_lemmas", lemmas, 2), 3.0)))
+    return Q.boolean_query(subqueries)
+
+
+def _filter_clause(name: str, values: list) -> tantivy.Query:
+    field = FILTERS[name][0]
+    if name == "digital":
+        values = [int(v) for v in values]
+    if len(values) == 1:
+        return _term(field, values[0])
+    return Q.term_set_query(SCHEMA, field, values)
+
+
+def _with_filters(base: tantivy.Query, parsed: ParsedQuery, filters: dict, skip: str | None = None) -> tantivy.Query:
+    clauses = [(MUST, base)]
+    clauses += [(MUST, _filter_clause(n, v)) for n, v in filters.items() if n != skip]
+    clauses += [(MUST_NOT, Q.disjunction_max_query([_term("name_lemmas", t.lemma), _term("text_lemmas", t.lemma),
+                                                    _term("ctx_lemmas", t.lemma)])) for t in parsed.excluded]
+    return Q.boolean_query(clauses) if len(clauses) > 1 else base
+
+
+class EmbeddedIndex:
+    name = "embedded"
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._dir_name: str | None = None
+        self._index: tantivy.Index | None = None
+
+    # -- the directory that answers
+
+    @property
+    def _pointer(self) -> Path:
+        return self.root / "CURRENT"
+
+    def _current_name(self) -> str:
+        try:
+            return self._pointer.read_text().strip()
+        except FileNotFoundError:
+            return ""
+
+    def index(self) -> tantivy.Index:
+        name = self._current_name()
+        with self._lock:
+            if not name:
+                name = self._new_dir_name()
+                _open(self.root / name)
+                self._write_position(self.root / name, 0)
+                self._swap_to(name)
+            if name != self._dir_name:
+                self._index = _open(self.root / name)
+                self._dir_name = name
+            return self._index
+
+    def _new_dir_name(self) -> str:
+        return f"index-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**9}"
+
+    def _swap_to(self, name: str) -> None:
+        tmp = self.root / f"CURRENT.{os.getpid()}.tmp"
+        tmp.write_text(name)
+        os.replace(tmp, self._pointer)
+
+    # -- the position in the outbox
+
+    @staticmethod
+    def _write_position(directory: Path, event_id: int) -> None:
+        tmp = directory / "position.tmp"
+        tmp.write_text(str(event_id))
+        os.replace(tmp, directory / "position")
+
+    def position(self) -> int:
+        self.index()
+        try:
+            return int((self.root / self._dir_name / "position").read_text())
+        except (FileNotFoundError, ValueError):
+            return 0
+
+    # -- writing
+
+    def _writer(self, index: tantivy.Index, heap: int = 30_000_000):
+        try:
+            return index.writer(heap, 1)
+        except ValueError as error:  # tantivy reports a held lock as ValueError
+            raise IndexBusy(str(error)) from None
+
+    def apply(self, documents: list[SearchDocument], delete_uids: list[str], position: int) -> None:
+        """Replace these documents, drop the deleted, and record how far the outbox is applied."""
+        with self._lock:
+            index = self.index()
+            writer = self._writer(index)
+            for uid in delete_uids:
+                writer.delete_documents_by_term("uid", uid)
+            for doc in documents:
+                writer.delete_documents_by_term("uid", doc.uid)
+                writer.add_document(_document(doc))
+            writer.commit()
+            writer.wait_merging_threads()
+            self._write_position(self.root / self._dir_name, position)
+            index.reload()
+
+    def rebuild(self, batches, position: int) -> int:
+        """Write every document into a new directory, then make it the one that answers."""
+        name = self._new_dir_name()
+        index = _open(self.root / name)
+        writer = index.writer(200_000_000, 1)
+        count = 0
+        for documents in batches:
+            for doc in documents:
+                writer.add_document(_document(doc))
+            count += len(documents)
+        writer.commit()
+        writer.wait_merging_threads()
+        self._write_position(self.root / name, position)
+        with self._lock:
+            old = self._current_name()
+            self._swap_to(name)
+            self._index, self._dir_name = None, None
+        if old and old != name:
+            shutil.rmtree(self.root / old, ignore_errors=True)
+        return count
+
+    # -- reading
+
+    def count(self) -> int:
+        return self.index().searcher().num_docs
+
+    def versions(self, kind: str) -> dict[int, int]:
+        """record id → indexed version, of one kind."""
+        searcher = self.index().searcher()
+        query = _term("kind", kind)
+        total = searcher.search(query, 1, count=True).count
+        if not total:
+            return {}
+        addresses = [a for _, a in searcher.search(query, total, count=False).hits]
+        ids = searcher.fast_field_values("record_id", addresses)
+        versions = searcher.fast_field_values("version", addresses)
+        return dict(zip(ids, versions))
+
+    def search(self, parsed: ParsedQuery, filters: dict, page: int, per_page: int, highlighter) -> SearchResult:
+        searcher = self.index().searcher()
+        base = text_query(parsed)
+        query = _with_filters(base, parsed, filters)
+        found = searcher.search(query, per_page, count=True, offset=(page - 1) * per_page)
+        hits = []
+        for score, address in found.hits:
+            stored = searcher.doc(address)
+            hits.append(highlighter(Hit(stored["uid"][0], stored["kind"][0], stored["record_id"][0],
+                                        stored["title"][0], score), bytes(stored["text_raw"][0]).decode()
+                                    if stored.get_first("text_raw") else ""))
+        return SearchResult(found.count, hits, self._facets(searcher, base, parsed, filters), page, per_page)
+
+    def _facets(self, searcher, base, parsed, filters) -> dict[str, list[FacetValue]]:
+        def aggregate(query, names):
+            answer = searcher.aggregate(query, {n: {"terms": {"field": FILTERS[n][0], "size": FACET_SIZE}}
+                                                for n in names})
+            return {n: [FacetValue(b["key"], b["doc_count"]) for b in answer.get(n, {}).get("buckets", [])]
+                    for n in names}
+
+        unselected = [n for n in FACETS if n not in filters]
+        facets = aggregate(_with_filters(base, parsed, filters), unselected) if unselected else {}
+        # A selected facet counts under the other filters, so its other values stay visible.
+        for name in filters:
+            facets.update(aggregate(_with_filters(base, parsed, filters, skip=name), [name]))
+        for name, values in facets.items():
+            for value in values:
+                if name == "digital":
+                    value.value = bool(value.value)
+                value.selected = value.value in filters.get(name, [])
+        return facets
+
+    def suggest(self, text: str, limit: int) -> list[Suggestion]:
+        words = analysis.words(text)
+        if not words:
+            return []
+        complete = words if text.endswith(" ") else words[:-1]
+        partial = None if text.endswith(" ") else words[-1]
+        searcher = self.index().searcher()
+        clauses = []
+        for word in complete:
+            lemma = analysis.lemma(word)
+            clauses.append((MUST, Q.disjunction_max_query([_term("name_lemmas", lemma),
+                                                           _term("name_roots", analysis.root(lemma))])))
+        if partial:
+            clauses.append((MUST, Q.regex_query(SCHEMA, "name_words", partial + ".*")))
+        clauses.append((SHOULD, _boost(Q.regex_query(SCHEMA, "name_exact", analysis.normalize(text) + ".*"), 5.0)))
+        found = searcher.search(Q.boolean_query(clauses), limit * 3, count=False).hits
+        if not found and partial and len(partial) >= 4:
+            clauses[-2] = (MUST, Q.fuzzy_term_query(SCHEMA, "name_words", partial, 1, True, True))
+            found = searcher.search(Q.boolean_query(clauses), limit * 3, count=False).hits
+        seen, suggestions = set(), []
+        for _, address in found:
+            stored = searcher.doc(address)
+            title = stored["title"][0]
+            if title.lower() in seen:
+                continue
+            seen.add(title.lower())
+            suggestions.append(Suggestion(stored["uid"][0], stored["kind"][0], stored["record_id"][0], title))
+            if len(suggestions) >= limit:
+                break
+        return suggestions

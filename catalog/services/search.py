@@ -1,0 +1,106 @@
+"""Searching the catalogue: the one way the API, the pages and the CLI ask the search index.
+
+Before answering, the index catches up with the outbox, so a record just written or
+deleted is found (or gone) at once, whichever process wrote it.
+"""
+from __future__ import annotations
+
+from catalog.enums import ProcessStatus
+from catalog.errors import Unavailable
+from catalog.kinds import KINDS
+from catalog.search.highlight import highlight, matcher
+from catalog.search.query import FILTERS, ParsedQuery, SearchResult, Suggestion, parse_filters, parse_query
+from catalog.services import permissions
+from catalog.services.context import Context
+from catalog.services.records import labels_for
+
+# Facets whose values are records: their labels are the records' titles.
+FACET_KINDS = {"agency": "agencies", "life_situation": "life-situations", "group": "process-groups",
+               "system": "systems"}
+
+
+def _projection(ctx: Context):
+    if ctx.search is None:
+        raise Unavailable("Поиск не настроен.")
+    return ctx.search
+
+
+def catch_up(ctx: Context) -> None:
+    """Apply the change events the index has not seen yet."""
+    from catalog.search.embedded import IndexBusy
+
+    projection = _projection(ctx)
+    if projection.newest_event(ctx.session) > projection.index.position():
+        try:
+            projection.sync()
+        except IndexBusy:
+            pass  # another process is applying the same events
+
+
+def _highlighter(parsed: ParsedQuery):
+    matches = matcher(parsed)
+
+    def apply(hit, text: str):
+        hit.highlights["title"] = highlight(hit.title, matches)
+        fragment = highlight(text, matches, fragment=True) if text else None
+        if fragment:
+            hit.highlights["text"] = fragment
+        return hit
+
+    return apply
+
+
+def search(ctx: Context, q: str | None, args=None, page: int = 1, per_page: int = 20) -> SearchResult:
+    """Records matching ``q`` under the filters in ``args`` (request parameters), with facet counts."""
+    permissions.require_read(ctx)
+    parsed = parse_query(q)
+    filters = parse_filters(args or {})
+    catch_up(ctx)
+    result = _projection(ctx).index.search(parsed, filters, page, per_page, _highlighter(parsed))
+    _label_facets(ctx, result)
+    return result
+
+
+def suggest(ctx: Context, q: str | None, limit: int = 8) -> list[Suggestion]:
+    """Names of records starting as typed so far, for the search box."""
+    permissions.require_read(ctx)
+    text = (q or "")[:200]
+    if not text.strip():
+        return []
+    catch_up(ctx)
+    return _projection(ctx).index.suggest(text, limit)
+
+
+def _label_facets(ctx: Context, result: SearchResult) -> None:
+    refs = {(FACET_KINDS[name], v.value) for name, values in result.facets.items() if name in FACET_KINDS
+            for v in values}
+    labels = labels_for(ctx, refs)
+    for name, values in result.facets.items():
+        for value in values:
+            if name in FACET_KINDS:
+                label = labels.get((FACET_KINDS[name], value.value))
+                value.label = label.title if label else f"#{value.value}"
+            elif name == "kind":
+                value.label = KINDS[value.value].label if value.value in KINDS else str(value.value)
+            elif name == "status":
+                value.label = ProcessStatus.label_of(value.value)
+            elif name == "digital":
+                value.label = "в цифровом виде" if value.value else "не в цифровом виде"
+        values.sort(key=lambda v: (-v.count, v.label))
+
+
+FACET_LABELS = {name: label for name, (_, label, _) in FILTERS.items()}
+
+
+def reindex(ctx: Context, progress=None) -> int:
+    if not ctx.is_system:
+        permissions.require_admin(ctx)
+    return _projection(ctx).reindex(progress)
+
+
+def sync(ctx: Context, progress=None) -> int:
+    return _projection(ctx).sync(progress)
+
+
+def check(ctx: Context):
+    return _projection(ctx).check()
