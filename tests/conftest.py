@@ -97,8 +97,13 @@ def runner(database_url, tmp_path, monkeypatch):
 @pytest.fixture
 def ctx(app):
     """A system context on the test database (what the CLI uses)."""
-    session = app.extensions["catalog_sessions"]()
-    yield Context(session=session, is_system=True, system_actor="тест")
+    from catalog.search import open_search
+
+    sessions = app.extensions["catalog_sessions"]
+    session = sessions()
+    settings = app.config["CATALOG"]
+    yield Context(session=session, is_system=True, system_actor="тест", settings=settings,
+                  search=open_search(settings, sessions))
     session.close()
 
 

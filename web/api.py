@@ -308,6 +308,36 @@ def duplicated_systems_view():
     } for d in lineage.duplicated_systems(context(), _bool_arg("include_federal"))])
 
 
+def search_json(result) -> dict:
+    return {
+        "total": result.total, "page": result.page, "per_page": result.per_page, "pages": result.pages,
+        "items": [{"uid": h.uid, "kind": h.kind, "id": h.record_id, "title": h.title, "score": round(h.score, 4),
+                   "highlights": h.highlights} for h in result.hits],
+        "facets": {name: [{"value": v.value, "label": v.label, "count": v.count, "selected": v.selected}
+                          for v in values] for name, values in result.facets.items()},
+    }
+
+
+@bp.get("/search")
+def search_view():
+    from catalog.search.query import FILTERS
+    from catalog.services import search
+
+    _known_args("q", "page", "per_page", *FILTERS)
+    result = search.search(context(), request.args.get("q"), request.args, _int_arg("page", 1, maximum=1000),
+                           _int_arg("per_page", 20, maximum=100))
+    return jsonify(search_json(result))
+
+
+@bp.get("/search/suggest")
+def suggest_view():
+    from catalog.services import search
+
+    _known_args("q", "limit")
+    found = search.suggest(context(), request.args.get("q"), _int_arg("limit", 8, maximum=20))
+    return jsonify(items=[{"uid": s.uid, "kind": s.kind, "id": s.record_id, "title": s.title} for s in found])
+
+
 @bp.route("/<path:_anything>")
 def unknown(_anything):
     abort(404)

@@ -25,7 +25,7 @@ def _close(word: str, typed: str) -> bool:
 def matcher(query: ParsedQuery):
     terms = query.all_terms()
     lemmas = {t.lemma for t in terms} | {w for _, alts in query.synonyms for alt in alts for w in alt}
-    roots = {t.root for t in terms if len(t.root) >= 4}
+    roots = {t.root for t in terms if len(t.root) >= 3 and t.root != t.lemma}
     typed = [t.word for t in terms]
 
     def matches(word: str) -> bool:

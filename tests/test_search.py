@@ -1,0 +1,180 @@
+"""Search in Russian: morphology, typos, synonyms, facets, suggestions, and the index kept in step."""
+from __future__ import annotations
+
+import pytest
+
+from catalog.services import records as r
+from catalog.services import search
+
+
+def titles(result):
+    return [hit.title for hit in result.hits]
+
+
+@pytest.fixture
+def licences(ctx, seed):
+    """A few more records: a licensing process with a system and data, a service named by an abbreviation."""
+    system = r.create_record(ctx, "systems", {"name": "Региональная система лицензирования", "short_name": "РСЛ",
+                                              "legal_kind": "regional", "stage": "operation"})
+    service = r.create_record(ctx, "services", {"name": "Лицензирование розничной продажи алкогольной продукции",
+                                                "kind": "service", "agency_id": seed.other_agency.id})
+    process = r.create_record(ctx, "processes", {
+        "agency_id": seed.other_agency.id, "registry_id": "007", "service_id": service.id,
+        "name": "Выдача лицензии на розничную продажу алкоголя", "responsible_id": seed.other_person.id,
+        "status": "reengineered", "is_digital": True})
+    r.create_record(ctx, "links", {"link_type": "AUTOMATED_BY", "source_kind": "processes", "source_id": process.id,
+                                   "target_kind": "systems", "target_id": system.id})
+    mfc = r.create_record(ctx, "services", {"name": "Приём документов в многофункциональном центре",
+                                            "kind": "service", "agency_id": seed.agency.id})
+    return {"system": system, "service": service, "process": process, "mfc": mfc}
+
+
+def test_finds_inflected_and_derived_forms(ctx, licences):
+    for q in ("лицензия", "лицензии", "лицензий", "лицензирование", "выдать лицензию"):
+        assert "Выдача лицензии на розничную продажу алкоголя" in titles(search.search(ctx, q)), q
+
+
+def test_typos_yo_and_abbreviations(ctx, seed, licences):
+    assert "Выдача лицензии на розничную продажу алкоголя" in titles(search.search(ctx, "лицинзии алкаголя"))
+    # «ё» and «е» are the same letter to the search.
+    assert seed.service.name in titles(search.search(ctx, "выплата на ребенка"))
+    assert seed.service.name in titles(search.search(ctx, "выплата на ребёнка"))
+    # An abbreviation finds the full name, and the other way round.
+    assert licences["mfc"].name in titles(search.search(ctx, "МФЦ"))
+    assert licences["mfc"].name in titles(search.search(ctx, "мфц приём документов"))
+
+
+def test_exact_name_comes_first_and_context_finds_records(ctx, seed, licences):
+    first = search.search(ctx, "Региональная система лицензирования").hits[0]
+    assert (first.kind, first.record_id) == ("systems", licences["system"].id)
+    # A process is found by the system that automates it and by its agency.
+    assert licences["process"].name in titles(search.search(ctx, "РСЛ", {"kind": "processes"}))
+    assert licences["process"].name in titles(search.search(ctx, "здравоохранения алкоголь"))
+
+
+def test_facets_filters_and_highlights(ctx, seed, licences):
+    result = search.search(ctx, "лицензирование")
+    kinds = {v.value: v.count for v in result.facets["kind"]}
+    assert kinds["processes"] == 1 and kinds["services"] == 1 and kinds["systems"] == 1
+    only = search.search(ctx, "лицензирование", {"kind": "processes", "digital": "1"})
+    assert titles(only) == ["Выдача лицензии на розничную продажу алкоголя"]
+    # A selected facet still counts its other values, so the user can switch.
+    by_kind = search.search(ctx, "лицензирование", {"kind": "processes"})
+    assert {v.value: v.selected for v in by_kind.facets["kind"]} == {"processes": True, "services": False, "systems": False}
+    assert [v.label for v in only.facets["agency"]] == ["Министерство здравоохранения"]
+    hit = only.hits[0]
+    assert hit.highlights["title"] == "Выдача <mark>лицензии</mark> на розничную продажу алкоголя"
+    assert search.search(ctx, "лицензирование", {"status": "reengineered", "system": str(licences["system"].id)}).total == 1
+    assert search.search(ctx, "лицензирование", {"agency": str(seed.agency.id), "kind": "processes"}).total == 0
+
+
+def test_the_index_follows_every_write(ctx, seed, licences):
+    process = licences["process"]
+    r.update_record(ctx, "agencies", seed.other_agency.id, {"name": "Министерство торговли", "version": seed.other_agency.version})
+    assert process.name in titles(search.search(ctx, "министерство торговли", {"kind": "processes"}))
+    r.delete_record(ctx, "processes", process.id)
+    assert process.name not in titles(search.search(ctx, "лицензия"))
+    r.restore_record(ctx, "processes", process.id)
+    assert process.name in titles(search.search(ctx, "лицензия"))
+    link = r.create_record(ctx, "links", {"link_type": "CONSUMES", "source_kind": "processes", "source_id": process.id,
+                                          "target_kind": "datasets", "target_id": seed.dataset.id})
+    assert process.name in titles(search.search(ctx, "получателях выплат", {"kind": "processes"}))
+    r.delete_record(ctx, "links", link.id)
+    assert process.name not in titles(search.search(ctx, "получателях выплат", {"kind": "processes"}))
+    assert ctx.search.check().clean
+
+
+def test_dataset_found_by_its_entities_and_attributes(ctx, seed):
+    entity = r.create_record(ctx, "entities", {"name": "Получатель", "dataset_id": seed.dataset.id})
+    r.create_record(ctx, "attributes", {"name": "СНИЛС получателя", "entity_id": entity.id, "data_type": "string"})
+    assert seed.dataset.name in titles(search.search(ctx, "снилс", {"kind": "datasets"}))
+    r.update_record(ctx, "entities", entity.id, {"name": "Заявитель", "version": entity.version})
+    assert seed.dataset.name in titles(search.search(ctx, "заявитель", {"kind": "datasets"}))
+
+
+def test_suggestions_complete_the_word_being_typed(ctx, seed, licences):
+    found = [s.title for s in search.suggest(ctx, "выдача лиц")]
+    assert found == ["Выдача лицензии на розничную продажу алкоголя"]
+    assert "Приём документов в многофункциональном центре" in [s.title for s in search.suggest(ctx, "Приём док")]
+    assert search.suggest(ctx, "   ") == []
+    # A typo in the word being typed still suggests.
+    assert "Лицензирование розничной продажи алкогольной продукции" in [s.title for s in search.suggest(ctx, "лицинзир")]
+
+
+def test_sync_is_idempotent_and_check_names_drift(ctx, seed, licences):
+    projection = ctx.search
+    search.catch_up(ctx)
+    before = search.search(ctx, "").total
+    projection.index.apply([], [], 0)  # forget the position: the whole outbox again
+    assert projection.sync() > 0
+    assert search.search(ctx, "").total == before
+    uid = f"processes:{licences['process'].id}"
+    projection.index.apply([], [uid], projection.index.position())
+    drift = projection.check()
+    assert drift.missing == {uid} and not drift.extra
+    assert projection.reindex() == before
+    assert projection.check().clean
+
+
+def test_reindex_keeps_the_old_index_answering(ctx, seed, licences):
+    projection = ctx.search
+    search.catch_up(ctx)
+    seen_during = []
+
+    def batches():
+        for batch in projection._all_documents(None):
+            seen_during.append(search.search(ctx, "лицензия").total)
+            yield batch
+
+    projection.index.rebuild(batches(), projection.newest_event(ctx.session))
+    assert seen_during and all(total >= 3 for total in seen_during)
+    assert search.search(ctx, "лицензия").total >= 3
+
+
+def test_api_search_and_bad_input(client, seed, licences):
+    answer = client.get("/api/v1/search", query_string={"q": "лицензии", "kind": "processes"}).get_json()
+    assert answer["total"] == 1 and answer["items"][0]["title"].startswith("Выдача лицензии")
+    assert [f["label"] for f in answer["facets"]["kind"] if f["selected"]] == ["Процессы"]
+    for query in ('"', "((лицензия", "лицензия AND OR -", "*", ":", "+++"):
+        assert client.get("/api/v1/search", query_string={"q": query}).status_code == 200, query
+    bad = client.get("/api/v1/search", query_string={"q": "x" * 600})
+    assert bad.status_code == 400 and "q" in bad.get_json()["fields"]
+    bad = client.get("/api/v1/search", query_string={"q": "а", "colour": "red"})
+    assert bad.status_code == 400 and "colour" in bad.get_json()["fields"]
+    bad = client.get("/api/v1/search", query_string={"kind": "planets"})
+    assert bad.status_code == 400 and "planets" in bad.get_json()["fields"]["kind"][0]
+    bad = client.get("/api/v1/search", query_string={"agency": "первое"})
+    assert bad.status_code == 400 and "agency" in bad.get_json()["fields"]
+    suggest = client.get("/api/v1/search/suggest", query_string={"q": "выдача лиц"}).get_json()
+    assert suggest["items"][0]["kind"] == "processes"
+
+
+def test_search_page_with_facets(client, seed, licences):
+    page = client.get("/search", query_string={"q": "лицензирование"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Найдено: 3" in html and "<mark>Лицензирование</mark>" in html
+    assert "Вид записи" in html and "Процессы" in html
+    assert "/static/search.js" in html and "http" not in html.split("search.js")[0].split("<script")[-1]
+    filtered = client.get("/search", query_string={"q": "лицензирование", "kind": "systems"}).get_data(as_text=True)
+    assert "Найдено: 1" in filtered and "Региональная система лицензирования" in filtered
+    bad = client.get("/search", query_string={"q": "я" * 600})
+    assert bad.status_code == 400 and "Слишком длинный запрос" in bad.get_data(as_text=True)
+
+
+def test_search_follows_writes_through_the_api(client, seed, make_user, token_for):
+    headers = token_for(make_user("office", ["process_office"]))
+    created = client.post("/api/v1/services", json={"name": "Выдача охотничьего билета", "kind": "service"}, headers=headers)
+    assert created.status_code == 201
+    assert client.get("/api/v1/search", query_string={"q": "охотничий билет"}).get_json()["total"] == 1
+    client.delete(f"/api/v1/services/{created.get_json()['id']}", headers=headers)
+    assert client.get("/api/v1/search", query_string={"q": "охотничий билет"}).get_json()["total"] == 0
+
+
+def test_cli_search(runner, seed, licences):
+    out = runner.invoke("search", "лицензии", "--kind", "processes").output
+    assert "Найдено: 1" in out and "Выдача лицензии" in out
+    assert "Индекс совпадает с хранилищем" in runner.invoke("search", "check").output
+    assert "В индексе" in runner.invoke("search", "reindex").output
+    bad = runner.invoke("search", "лицензии", "--kind", "planets")
+    assert bad.exit_code != 0 and "planets" in bad.output
