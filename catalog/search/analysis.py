@@ -57,6 +57,8 @@ def lemma(word: str) -> str:
 
 @lru_cache(maxsize=200_000)
 def root(word_lemma: str) -> str:
+    if word_lemma.endswith(("ся", "сь")) and len(word_lemma) > 6:
+        word_lemma = word_lemma[:-2]  # прикрепиться → прикрепить
     for ending in _ROOT_ENDINGS:
         if word_lemma.endswith(ending) and len(word_lemma) - len(ending) >= _MIN_ROOT:
             return word_lemma[: -len(ending)]
