@@ -18,7 +18,8 @@ import tantivy
 
 from catalog.search import analysis
 from catalog.search.documents import SearchDocument
-from catalog.search.query import FACETS, FILTERS, FacetValue, Hit, ParsedQuery, SearchResult, Suggestion
+from catalog.search.query import (FACETS, FILTERS, FacetValue, Hit, IndexBusy, ParsedQuery, SearchResult,
+                                  Suggestion)
 
 Q = tantivy.Query
 MUST, SHOULD, MUST_NOT = tantivy.Occur.Must, tantivy.Occur.Should, tantivy.Occur.MustNot
@@ -26,10 +27,6 @@ MUST, SHOULD, MUST_NOT = tantivy.Occur.Must, tantivy.Occur.Should, tantivy.Occur
 ANALYZED = ("name_words", "name_lemmas", "name_roots", "text_words", "text_lemmas", "text_roots",
             "ctx_lemmas", "ctx_roots")
 FACET_SIZE = 50
-
-
-class IndexBusy(Exception):
-    """Another process holds the index's writer; it will apply the same events."""
 
 
 def _schema() -> tantivy.Schema:

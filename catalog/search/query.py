@@ -29,6 +29,10 @@ FILTERS: dict[str, tuple[str, str, type]] = {
 FACETS = tuple(FILTERS)
 
 
+class IndexBusy(Exception):
+    """Another process is writing the index; it applies the same events, so this one need not."""
+
+
 @dataclass(frozen=True)
 class Term:
     word: str  # as typed, normalised

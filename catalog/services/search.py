@@ -9,7 +9,7 @@ from catalog.enums import ProcessStatus
 from catalog.errors import Unavailable
 from catalog.kinds import KINDS
 from catalog.search.highlight import highlight, matcher
-from catalog.search.query import FILTERS, ParsedQuery, SearchResult, Suggestion, parse_filters, parse_query
+from catalog.search.query import FILTERS, IndexBusy, ParsedQuery, SearchResult, Suggestion, parse_filters, parse_query
 from catalog.services import permissions
 from catalog.services.context import Context
 from catalog.services.records import labels_for
@@ -27,8 +27,6 @@ def _projection(ctx: Context):
 
 def catch_up(ctx: Context) -> None:
     """Apply the change events the index has not seen yet."""
-    from catalog.search.embedded import IndexBusy
-
     projection = _projection(ctx)
     if projection.newest_event(ctx.session) > projection.index.position():
         try:

@@ -1,0 +1,239 @@
+"""The Elasticsearch backend, for a shared deployment.
+
+Searches go to an alias; a reindex writes a new index and moves the alias to it in one
+``update_aliases`` call, so searches never see half an index. The index analyses Russian
+itself (stemming, stop words, «ё» as «е», the catalogue's synonyms at search time); the
+position in the outbox is kept in the index's ``_meta``. The mapping and the query bodies
+are plain functions so that they can be checked without a server.
+"""
+from __future__ import annotations
+
+import time
+
+from catalog.search import analysis
+from catalog.search.documents import SearchDocument
+from catalog.search.query import FACETS, FILTERS, FacetValue, Hit, ParsedQuery, SearchResult, Suggestion
+from catalog.search.synonyms import SYNONYM_GROUPS
+
+FACET_SIZE = 50
+SOURCE_FIELDS = ["uid", "kind", "record_id", "title", "text"]
+
+
+def index_body() -> dict:
+    """Settings and mappings of a catalogue index."""
+    synonyms = [", ".join(phrase.lower().replace("ё", "е") for phrase in group) for group in SYNONYM_GROUPS]
+    return {
+        "settings": {
+            "number_of_shards": 1,
+            "analysis": {
+                "char_filter": {"yo": {"type": "mapping", "mappings": ["ё => е", "Ё => Е"]}},
+                "filter": {
+                    "russian_stop": {"type": "stop", "stopwords": "_russian_"},
+                    "russian_stemmer": {"type": "stemmer", "language": "russian"},
+                    "catalog_synonyms": {"type": "synonym_graph", "synonyms": synonyms, "lenient": True},
+                    "prefixes": {"type": "edge_ngram", "min_gram": 1, "max_gram": 20},
+                },
+                "analyzer": {
+                    "ru": {"type": "custom", "tokenizer": "standard", "char_filter": ["yo"],
+                           "filter": ["lowercase", "russian_stop", "russian_stemmer"]},
+                    "ru_search": {"type": "custom", "tokenizer": "standard", "char_filter": ["yo"],
+                                  "filter": ["lowercase", "catalog_synonyms", "russian_stop", "russian_stemmer"]},
+                    "words": {"type": "custom", "tokenizer": "standard", "char_filter": ["yo"], "filter": ["lowercase"]},
+                    "prefix_index": {"type": "custom", "tokenizer": "standard", "char_filter": ["yo"],
+                                     "filter": ["lowercase", "prefixes"]},
+                },
+                "normalizer": {"exact": {"type": "custom", "char_filter": ["yo"], "filter": ["lowercase"]}},
+            },
+        },
+        "mappings": {
+            "dynamic": "strict",
+            "properties": {
+                "uid": {"type": "keyword"},
+                "kind": {"type": "keyword"},
+                "record_id": {"type": "integer"},
+                "version": {"type": "integer"},
+                "title": {"type": "text", "analyzer": "ru", "search_analyzer": "ru_search", "fields": {
+                    "exact": {"type": "keyword", "normalizer": "exact", "ignore_above": 1000},
+                    "words": {"type": "text", "analyzer": "words"},
+                    "prefix": {"type": "text", "analyzer": "prefix_index", "search_analyzer": "words"},
+                }},
+                "text": {"type": "text", "analyzer": "ru", "search_analyzer": "ru_search"},
+                "context": {"type": "text", "analyzer": "ru", "search_analyzer": "ru_search"},
+                "agency_ids": {"type": "integer"},
+                "status": {"type": "keyword"},
+                "group_id": {"type": "integer"},
+                "life_situation_ids": {"type": "integer"},
+                "system_ids": {"type": "integer"},
+                "is_digital": {"type": "boolean"},
+            },
+        },
+    }
+
+
+def document_source(doc: SearchDocument) -> dict:
+    return {"uid": doc.uid, "kind": doc.kind, "record_id": doc.record_id, "version": doc.version,
+            "title": doc.title, "text": doc.text[:2000], "context": doc.context, "agency_ids": doc.agency_ids,
+            "status": doc.status, "group_id": doc.group_id, "life_situation_ids": doc.life_situation_ids,
+            "system_ids": doc.system_ids, "is_digital": doc.is_digital}
+
+
+def _words(terms) -> str:
+    return " ".join(t.word for t in terms)
+
+
+def _filter(name: str, values: list) -> dict:
+    return {"terms": {FILTERS[name][0]: values}}
+
+
+def search_body(parsed: ParsedQuery, filters: dict, page: int, per_page: int) -> dict:
+    """The request a search sends: filters as post_filter, so each facet counts under the others."""
+    if parsed.empty:
+        query: dict = {"match_all": {}}
+    else:
+        must = []
+        if parsed.terms:
+            words = _words(parsed.terms)
+            must.append({"bool": {"should": [
+                {"multi_match": {"query": words, "fields": ["title^4", "text^1.5", "context"],
+                                 "type": "cross_fields", "operator": "and" if len(parsed.terms) <= 2 else "or",
+                                 "minimum_should_match": "-1" if len(parsed.terms) > 2 else "100%"}},
+                {"match": {"title.words": {"query": words, "fuzziness": "AUTO", "prefix_length": 1,
+                                           "operator": "and", "boost": 1.5}}},
+            ], "minimum_should_match": 1}})
+        for phrase in parsed.phrases:
+            must.append({"multi_match": {"query": _words(phrase), "fields": ["title^4", "text^1.5", "context"],
+                                         "type": "phrase"}})
+        should = [{"term": {"title.exact": {"value": parsed.normalized, "boost": 20}}}]
+        if len(parsed.terms) >= 2:
+            should.append({"match_phrase": {"title": {"query": _words(parsed.terms), "slop": 2, "boost": 3}}})
+        query = {"bool": {"must": must, "should": should}}
+    if parsed.excluded:
+        query = {"bool": {"must": [query], "must_not": [
+            {"multi_match": {"query": t.word, "fields": ["title", "text", "context"]}} for t in parsed.excluded]}}
+    aggs = {}
+    for name in FACETS:
+        others = [_filter(n, v) for n, v in filters.items() if n != name]
+        terms = {"terms": {"field": FILTERS[name][0], "size": FACET_SIZE}}
+        aggs[name] = {"filter": {"bool": {"filter": others}}, "aggs": {"values": terms}} if others else terms
+    body = {"query": query, "aggs": aggs, "from": (page - 1) * per_page, "size": per_page,
+            "track_total_hits": True, "source": SOURCE_FIELDS}
+    if filters:
+        body["post_filter"] = {"bool": {"filter": [_filter(n, v) for n, v in filters.items()]}}
+    return body
+
+
+def suggest_body(text: str, limit: int, fuzzy: bool = False) -> dict:
+    match = {"query": text, "operator": "and"}
+    if fuzzy:
+        match["fuzziness"] = 1
+    return {"query": {"bool": {"must": [{"match": {"title.prefix": match}}],
+                               "should": [{"prefix": {"title.exact": {"value": analysis.normalize(text), "boost": 5}}}]}},
+            "size": limit * 3, "source": SOURCE_FIELDS}
+
+
+class ElasticIndex:
+    name = "elasticsearch"
+
+    def __init__(self, url: str, alias: str = "catalog"):
+        from elasticsearch import Elasticsearch
+
+        self.client = Elasticsearch(url, request_timeout=30)
+        self.alias = alias
+
+    def _new_index(self) -> str:
+        name = f"{self.alias}-{time.strftime('%Y%m%d%H%M%S')}-{time.monotonic_ns() % 10**6}"
+        self.client.indices.create(index=name, **index_body())
+        return name
+
+    def _ensure(self) -> None:
+        if not self.client.indices.exists_alias(name=self.alias):
+            name = self._new_index()
+            self.client.indices.put_mapping(index=name, meta={"position": 0})
+            self.client.indices.update_aliases(actions=[{"add": {"index": name, "alias": self.alias}}])
+
+    def _indices(self) -> list[str]:
+        if not self.client.indices.exists_alias(name=self.alias):
+            return []
+        return list(self.client.indices.get_alias(name=self.alias).keys())
+
+    def position(self) -> int:
+        self._ensure()
+        mapping = self.client.indices.get_mapping(index=self.alias)
+        meta = next(iter(mapping.values()))["mappings"].get("_meta", {})
+        return int(meta.get("position", 0))
+
+    def apply(self, documents: list[SearchDocument], delete_uids: list[str], position: int) -> None:
+        from elasticsearch import helpers
+
+        self._ensure()
+        actions = [{"_op_type": "delete", "_index": self.alias, "_id": uid} for uid in delete_uids]
+        actions += [{"_op_type": "index", "_index": self.alias, "_id": d.uid, "_source": document_source(d)}
+                    for d in documents]
+        if actions:
+            # A delete of a document never indexed is not an error: the event is applied all the same.
+            helpers.bulk(self.client, actions, refresh="wait_for", raise_on_error=False)
+        self.client.indices.put_mapping(index=self.alias, meta={"position": position})
+
+    def rebuild(self, batches, position: int) -> int:
+        from elasticsearch import helpers
+
+        name = self._new_index()
+        self.client.indices.put_settings(index=name, settings={"refresh_interval": "-1"})
+        count = 0
+        for documents in batches:
+            helpers.bulk(self.client, ({"_index": name, "_id": d.uid, "_source": document_source(d)}
+                                       for d in documents))
+            count += len(documents)
+        self.client.indices.put_settings(index=name, settings={"refresh_interval": "1s"})
+        self.client.indices.refresh(index=name)
+        self.client.indices.put_mapping(index=name, meta={"position": position})
+        old = self._indices()
+        self.client.indices.update_aliases(actions=[{"remove": {"index": i, "alias": self.alias}} for i in old]
+                                           + [{"add": {"index": name, "alias": self.alias}}])
+        for index in old:
+            self.client.indices.delete(index=index)
+        return count
+
+    def count(self) -> int:
+        self._ensure()
+        return self.client.count(index=self.alias)["count"]
+
+    def versions(self, kind: str) -> dict[int, int]:
+        from elasticsearch import helpers
+
+        self._ensure()
+        return {hit["_source"]["record_id"]: hit["_source"]["version"] for hit in helpers.scan(
+            self.client, index=self.alias, query={"query": {"term": {"kind": kind}}, "_source": ["record_id", "version"]})}
+
+    def search(self, parsed: ParsedQuery, filters: dict, page: int, per_page: int, highlighter) -> SearchResult:
+        self._ensure()
+        answer = self.client.search(index=self.alias, **search_body(parsed, filters, page, per_page))
+        hits = [highlighter(Hit(h["_source"]["uid"], h["_source"]["kind"], h["_source"]["record_id"],
+                                h["_source"]["title"], h["_score"] or 0.0), h["_source"].get("text") or "")
+                for h in answer["hits"]["hits"]]
+        facets = {}
+        for name in FACETS:
+            agg = answer["aggregations"][name]
+            buckets = agg.get("values", agg)["buckets"]
+            values = []
+            for bucket in buckets:
+                value = bool(bucket["key"]) if name == "digital" else bucket["key"]
+                values.append(FacetValue(value, bucket["doc_count"], selected=value in filters.get(name, [])))
+            facets[name] = values
+        return SearchResult(answer["hits"]["total"]["value"], hits, facets, page, per_page)
+
+    def suggest(self, text: str, limit: int) -> list[Suggestion]:
+        self._ensure()
+        found = self.client.search(index=self.alias, **suggest_body(text, limit))["hits"]["hits"]
+        if not found:
+            found = self.client.search(index=self.alias, **suggest_body(text, limit, fuzzy=True))["hits"]["hits"]
+        seen, suggestions = set(), []
+        for hit in found:
+            source = hit["_source"]
+            if source["title"].lower() in seen:
+                continue
+            seen.add(source["title"].lower())
+            suggestions.append(Suggestion(source["uid"], source["kind"], source["record_id"], source["title"]))
+            if len(suggestions) >= limit:
+                break
+        return suggestions

@@ -1,0 +1,91 @@
+"""The Elasticsearch backend: its mapping and query bodies always; against a server when ELASTICSEARCH_URL is set."""
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+from catalog.search.documents import SearchDocument
+from catalog.search.elastic import document_source, index_body, search_body, suggest_body
+from catalog.search.query import FILTERS, parse_query
+
+ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL")
+
+
+def test_mapping_analyses_russian():
+    body = index_body()
+    analyzers = body["settings"]["analysis"]["analyzer"]
+    assert {"russian_stop", "russian_stemmer"} <= set(analyzers["ru"]["filter"])
+    assert analyzers["ru"]["char_filter"] == ["yo"]
+    assert "catalog_synonyms" in analyzers["ru_search"]["filter"]
+    synonyms = body["settings"]["analysis"]["filter"]["catalog_synonyms"]["synonyms"]
+    assert "мфц, многофункциональный центр" in synonyms
+    title = body["mappings"]["properties"]["title"]
+    assert title["fields"]["exact"] == {"type": "keyword", "normalizer": "exact", "ignore_above": 1000}
+
+
+def test_documents_fit_the_strict_mapping():
+    properties = index_body()["mappings"]["properties"]
+    source = document_source(SearchDocument("processes:1", "processes", 1, 3, "Выдача лицензии", "текст", ["орган"],
+                                            [2], "researching", 4, [5], [6], True))
+    assert set(source) <= set(properties)
+    assert {field for field, _, _ in FILTERS.values()} <= set(properties)
+
+
+def test_search_body_counts_each_facet_under_the_other_filters():
+    body = search_body(parse_query("выдача лицензии -алкоголь"), {"kind": ["processes"], "agency": [3]}, 2, 20)
+    assert body["from"] == 20 and body["size"] == 20
+    assert body["post_filter"] == {"bool": {"filter": [{"terms": {"kind": ["processes"]}},
+                                                       {"terms": {"agency_ids": [3]}}]}}
+    assert body["aggs"]["kind"]["filter"] == {"bool": {"filter": [{"terms": {"agency_ids": [3]}}]}}
+    assert body["aggs"]["agency"]["filter"] == {"bool": {"filter": [{"terms": {"kind": ["processes"]}}]}}
+    assert body["aggs"]["status"]["filter"]["bool"]["filter"] == [{"terms": {"kind": ["processes"]}},
+                                                                  {"terms": {"agency_ids": [3]}}]
+    assert body["query"]["bool"]["must_not"][0]["multi_match"]["query"] == "алкоголь"
+    exact = body["query"]["bool"]["must"][0]["bool"]["should"][0]
+    assert exact == {"term": {"title.exact": {"value": "выдача лицензии алкоголь", "boost": 20}}}
+
+
+def test_empty_query_and_stray_operators_make_plain_bodies():
+    assert search_body(parse_query(""), {}, 1, 10)["query"] == {"match_all": {}}
+    body = search_body(parse_query('((лицензия AND "'), {}, 1, 10)
+    words = body["query"]["bool"]["must"][0]["bool"]["should"][0]["multi_match"]["query"]
+    assert words == "лицензия and"
+    assert suggest_body("Выдача лиц", 8)["query"]["bool"]["must"][0]["match"]["title.prefix"]["query"] == "Выдача лиц"
+
+
+needs_server = pytest.mark.skipif(not ELASTICSEARCH_URL, reason="ELASTICSEARCH_URL не задан: сервера Elasticsearch здесь нет")
+
+
+@pytest.fixture
+def es_ctx(ctx, app, seed):
+    from dataclasses import replace
+
+    from catalog.search import open_search
+
+    settings = replace(ctx.settings, search_backend="elasticsearch", elasticsearch_url=ELASTICSEARCH_URL,
+                       elasticsearch_index=f"catalog-test-{uuid.uuid4().hex[:8]}")
+    ctx.search = open_search(settings, app.extensions["catalog_sessions"])
+    yield ctx
+    client = ctx.search.index.client
+    for index in ctx.search.index._indices():
+        client.indices.delete(index=index)
+
+
+@needs_server
+def test_elasticsearch_end_to_end(es_ctx, seed):
+    from catalog.services import records as r
+    from catalog.services import search
+
+    first = es_ctx.search.reindex()
+    old = es_ctx.search.index._indices()
+    assert es_ctx.search.reindex() == first
+    assert es_ctx.search.index._indices() != old and len(es_ctx.search.index._indices()) == 1
+    result = search.search(es_ctx, "выплаты на ребенка")
+    assert seed.service.name in [h.title for h in result.hits]
+    assert {v.value for v in result.facets["kind"]} >= {"services"}
+    r.delete_record(es_ctx, "services", seed.service.id)
+    assert seed.service.name not in [h.title for h in search.search(es_ctx, "выплаты на ребенка").hits]
+    assert es_ctx.search.check().clean
+    assert search.suggest(es_ctx, "Приём заяв")[0].title == seed.process.name
