@@ -101,9 +101,11 @@ def demo(env: Env, if_empty):
     except CatalogError as error:
         _fail(error)
     click.echo("Загружено: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-    from catalog.services import search
+    from catalog.services import names, search
 
     click.echo(f"Поисковый индекс: {search.reindex(ctx, _progress)} записей.")
+    click.echo("Названия и типовой перечень: "
+               + ", ".join(f"{k} {v}" for k, v in names.match_names(ctx).items()) + ".")
     click.echo(f"Учётные записи: admin, office, architect, editor, mart, reader; пароль «{DEMO_PASSWORD}».")
 
 
@@ -459,6 +461,33 @@ def search_check(env: Env):
         if uids:
             click.echo(f"{label}: {len(uids)} — {', '.join(sorted(uids)[:20])}")
     sys.exit(1)
+
+
+@main.group("names")
+def names_group():
+    """Соответствие названий процессов и услуг типовому перечню."""
+
+
+@names_group.command("match")
+@click.pass_obj
+def names_match(env: Env):
+    """Сопоставить названия с типовым перечнем (решения редакторов сохраняются)."""
+    from catalog.services import names
+
+    counts = names.match_names(env.context(), _progress)
+    click.echo("Сопоставлено: " + ", ".join(f"{k} {v}" for k, v in counts.items()) + ".")
+
+
+@names_group.command("report")
+@click.pass_obj
+def names_report(env: Env):
+    """Доля названий, соответствующих типовому перечню, по органам и всего."""
+    from catalog.services import names
+
+    answer = names.report(env.context())
+    click.echo("Орган\tназваний\tсоответствуют\tдоля, %\tсвязаны\tждут решения")
+    for row in [*answer.rows, answer.total]:
+        click.echo(f"{row.agency}\t{row.names}\t{row.conforming}\t{row.share * 100:.1f}\t{row.linked}\t{row.pending}")
 
 
 @main.group("graph")

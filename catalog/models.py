@@ -345,9 +345,9 @@ class ProjectionPosition(Base):
 class NameMatch(Base):
     """A suggested match of a process or service name to the typical list.
 
-    Suggestions are computed by the search index; an agency editor accepts or
-    rejects each. Accepting a process's match sets its typical process; a
-    service's becomes a MATCHES_TYPICAL link.
+    ``catalog.services.names`` computes them; an agency editor accepts or rejects
+    each. Accepting a process's match sets its typical process; a service's becomes
+    a MATCHES_TYPICAL link.
     """
 
     __tablename__ = "name_matches"

@@ -338,6 +338,55 @@ def suggest_view():
     return jsonify(items=[{"uid": s.uid, "kind": s.kind, "id": s.record_id, "title": s.title} for s in found])
 
 
+def _match_json(row) -> dict:
+    match = row.match
+    return {"id": match.id, "record_kind": match.record_kind, "record_id": match.record_id,
+            "record_title": row.record_title, "agency_id": match.agency_id, "agency_title": row.agency_title,
+            "typical_process_id": match.typical_process_id, "typical_name": match.typical_process.name,
+            "score": match.score, "state": match.state, "decided_by": match.decided_by,
+            "decided_at": match.decided_at.isoformat() if match.decided_at else None}
+
+
+@bp.get("/names/matches")
+def name_matches_view():
+    from catalog.services import names
+
+    _known_args("agency", "state", "limit")
+    agency = _int_arg("agency", 0, minimum=0) or None
+    rows = names.list_matches(context(), agency, request.args.get("state") or "suggested",
+                              _int_arg("limit", 200, maximum=5000))
+    return jsonify(items=[_match_json(row) for row in rows])
+
+
+@bp.post("/names/matches/<int:match_id>/<any(accept,reject):decision>")
+def name_decision_view(match_id, decision):
+    from catalog.services import names
+
+    ctx = context()
+    match = names.decide(ctx, match_id, decision == "accept")
+    return jsonify(_match_json(names.describe(ctx, [match])[0]))
+
+
+@bp.post("/names/match")
+def name_match_view():
+    from catalog.services import names
+
+    return jsonify(counts=names.match_names(context()))
+
+
+@bp.get("/names/report")
+def names_report_view():
+    from catalog.services import names
+
+    answer = names.report(context())
+
+    def row_json(row):
+        return {"agency_id": row.agency_id, "agency": row.agency, "names": row.names, "conforming": row.conforming,
+                "share_conforming": round(row.share, 4), "linked": row.linked, "pending": row.pending}
+
+    return jsonify(rows=[row_json(r) for r in answer.rows], total=row_json(answer.total))
+
+
 @bp.route("/<path:_anything>")
 def unknown(_anything):
     abort(404)

@@ -1,10 +1,10 @@
 """The search page and the page where agency editors review suggested typical names."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from catalog.search.query import FILTERS
-from catalog.services import search
+from catalog.services import names, search
 from web import context
 
 bp = Blueprint("search", __name__)
@@ -23,6 +23,38 @@ def search_page():
     result = search.search(context(), q, request.args, _page_number(), 20)
     selected = {name: request.args.getlist(name) for name in FILTERS if request.args.getlist(name)}
     return render_template("search.html", q=q, result=result, selected=selected, facet_labels=search.FACET_LABELS)
+
+
+@bp.get("/names")
+def names_page():
+    ctx = context()
+    try:
+        agency_id = int(request.args["agency"]) if request.args.get("agency") else None
+    except ValueError:
+        agency_id = None
+    state = request.args.get("state") or "suggested"
+    rows = names.list_matches(ctx, agency_id, state)
+    from web.views_helpers import ref_options
+
+    return render_template("names.html", report=names.report(ctx), rows=rows, agency_id=agency_id, state=state,
+                           states=names.STATES, agencies=ref_options("agencies"), threshold=names.THRESHOLD)
+
+
+@bp.post("/names/<int:match_id>/<any(accept,reject):decision>")
+def name_decision(match_id, decision):
+    match = names.decide(context(), match_id, decision == "accept")
+    flash(f"Предложение {'принято' if match.state == 'accepted' else 'отклонено'}: "
+          f"«{match.typical_process.name}».")
+    target = request.form.get("next", "")
+    # Only back to a page of this catalogue.
+    return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("search.names_page"))
+
+
+@bp.post("/names/match")
+def names_match():
+    counts = names.match_names(context())
+    flash("Названия сопоставлены с типовым перечнем: " + ", ".join(f"{k} {v}" for k, v in counts.items()) + ".")
+    return redirect(url_for("search.names_page"))
 
 
 def init_app(app) -> None:
