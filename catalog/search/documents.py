@@ -99,19 +99,22 @@ def _names(session: Session, refs: set[tuple[str, int]]) -> dict[tuple[str, int]
     return found
 
 
-def _links(session: Session, kind: str, ids: list[int]) -> list[models.Link]:
+def _links(session: Session, kind: str, ids: list[int]) -> list:
+    """Live links touching these records, as plain rows (link_type, source_kind, source_id, target_kind, target_id)."""
     link = models.Link
-    return list(session.scalars(select(link).where(link.deleted_at.is_(None), or_(
-        and_(link.source_kind == kind, link.source_id.in_(ids)),
-        and_(link.target_kind == kind, link.target_id.in_(ids))))))
+    return session.execute(select(link.link_type, link.source_kind, link.source_id, link.target_kind, link.target_id)
+                           .where(link.deleted_at.is_(None), or_(
+                               and_(link.source_kind == kind, link.source_id.in_(ids)),
+                               and_(link.target_kind == kind, link.target_id.in_(ids))))).all()
 
 
 def build_documents(session: Session, kind: str, ids: list[int]) -> tuple[list[SearchDocument], list[str]]:
     """Documents of the live records among ``ids`` of ``kind``, and the uids of those gone or deleted."""
-    model = KINDS[kind].model
-    records = {r.id: r for r in session.scalars(select(model).where(model.id.in_(ids)))}
-    gone = [doc_uid(kind, i) for i in ids if i not in records or records[i].is_deleted]
-    live = [r for r in records.values() if not r.is_deleted]
+    table = KINDS[kind].model.__table__
+    # Plain rows, not ORM objects: a reindex reads hundreds of thousands of them.
+    records = {r.id: r for r in session.execute(select(table).where(table.c.id.in_(ids)))}
+    gone = [doc_uid(kind, i) for i in ids if i not in records or records[i].deleted_at is not None]
+    live = [r for r in records.values() if r.deleted_at is None]
     if not live:
         return [], gone
     live_ids = [r.id for r in live]

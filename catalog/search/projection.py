@@ -111,7 +111,6 @@ class SearchProjection:
                 ids = list(session.scalars(select(model.id).where(model.deleted_at.is_(None)).order_by(model.id)))
                 for start in range(0, len(ids), CHUNK):
                     documents, _ = build_documents(session, kind, ids[start:start + CHUNK])
-                    session.expunge_all()
                     done += len(documents)
                     if progress:
                         progress(kind, done)

@@ -1,0 +1,148 @@
+"""Benchmark of search on a generated catalogue: reindex, queries with facets in process and over HTTP, suggestions.
+
+    .venv/bin/python benchmarks/search.py --processes 100000
+    .venv/bin/python benchmarks/search.py --database-url sqlite:////tmp/bench.db   # a catalogue loaded before
+
+Prints a Markdown table; the figures in docs/search.md come from it.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import random
+import resource
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from catalog.config import load_settings  # noqa: E402
+from catalog.db import make_engine, make_session_factory, migrate  # noqa: E402
+from catalog.demo.generator import generate  # noqa: E402
+from catalog.demo.loader import load_catalogue  # noqa: E402
+from catalog.search import open_search  # noqa: E402
+from catalog.services import search  # noqa: E402
+from catalog.services.context import Context  # noqa: E402
+from tests.search_relevance import CASES  # noqa: E402
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def percentiles(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    p95 = ordered[int(len(ordered) * 0.95) - 1]
+    return f"p50 {statistics.median(ordered):.1f} ms, p95 {p95:.1f} ms"
+
+
+def progress(stage: str, count: int) -> None:
+    print(f"\r  {stage}: {count}        ", file=sys.stderr, end="")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--processes", type=int, default=100_000)
+    parser.add_argument("--database-url", help="a catalogue already loaded; otherwise one is generated into SQLite")
+    parser.add_argument("--rounds", type=int, default=10, help="times each query is asked")
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="catalog-search-bench-"))
+    rows: list[tuple[str, str]] = []
+    url = args.database_url
+    if not url:
+        url = f"sqlite:///{workdir / 'bench.db'}"
+        engine = make_engine(url)
+        migrate(engine)
+        start = time.perf_counter()
+        ctx = Context(session=make_session_factory(engine)(), is_system=True, autocommit=False)
+        load_catalogue(ctx, generate(args.processes), progress)
+        ctx.session.commit()
+        ctx.session.close()
+        rows.append(("generate and load the catalogue", f"{time.perf_counter() - start:.0f} s"))
+    settings = load_settings(database_url=url, instance_path=workdir / "instance", secret_key="bench")
+    sessions = make_session_factory(make_engine(url))
+    projection = open_search(settings, sessions)
+    ctx = Context(session=sessions(), is_system=True, settings=settings, search=projection)
+
+    rss_before = peak_rss_mb()
+    start = time.perf_counter()
+    documents = projection.reindex(progress)
+    elapsed = time.perf_counter() - start
+    index_dir = projection.index.root
+    size = sum(f.stat().st_size for f in index_dir.rglob("*") if f.is_file()) / 2**20
+    rows += [("documents indexed", f"{documents}"),
+             ("reindex", f"{elapsed:.1f} s, {documents / elapsed:,.0f} documents/s"),
+             ("index size", f"{size:.0f} MB"),
+             ("peak memory (process) before / after reindex", f"{rss_before:.0f} / {peak_rss_mb():.0f} MB")]
+
+    queries = [(q, f) for q, f, _ in CASES]
+    samples = []
+    for _ in range(args.rounds):
+        for q, filters in queries:
+            start = time.perf_counter()
+            search.search(ctx, q, filters, 1, 20)
+            samples.append((time.perf_counter() - start) * 1000)
+            ctx.session.rollback()
+    rows.append((f"query with facets, in process ({len(samples)} queries)", percentiles(samples)))
+
+    rng = random.Random(1)
+    titles = [h.title for h in search.search(ctx, "", {"kind": "processes"}, 1, 100).hits]
+    titles += [q for q, _ in queries]
+    prefixes = []
+    for title in titles:
+        words = title.split()
+        cut = rng.randint(1, len(words))
+        last = words[cut - 1]
+        prefixes.append(" ".join(words[:cut - 1] + [last[:rng.randint(min(2, len(last)), len(last))]]))
+    samples = []
+    for _ in range(args.rounds):
+        for prefix in prefixes:
+            start = time.perf_counter()
+            search.suggest(ctx, prefix)
+            samples.append((time.perf_counter() - start) * 1000)
+    rows.append((f"suggestions ({len(samples)})", percentiles(samples)))
+
+    rows.append((f"query with facets, over HTTP ({len(queries) * args.rounds} queries)",
+                 percentiles(http_samples(settings, queries, args.rounds))))
+    rows.append(("peak memory (process, end)", f"{peak_rss_mb():.0f} MB"))
+    print("\n| measure | result |\n|---|---|")
+    for name, value in rows:
+        print(f"| {name} | {value} |")
+
+
+def http_samples(settings, queries, rounds: int) -> list[float]:
+    """Queries through the app served by waitress on a local port, one keep-alive connection."""
+    from waitress.server import create_server
+
+    from web import create_app
+
+    app = create_app(settings)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = create_server(app, host="127.0.0.1", port=port, threads=4)
+    threading.Thread(target=server.run, daemon=True).start()
+    connection = http.client.HTTPConnection("127.0.0.1", port)
+    samples = []
+    for _ in range(rounds):
+        for q, filters in queries:
+            path = "/api/v1/search?" + urllib.parse.urlencode({"q": q, **filters})
+            start = time.perf_counter()
+            connection.request("GET", path)
+            answer = connection.getresponse()
+            json.loads(answer.read())
+            samples.append((time.perf_counter() - start) * 1000)
+            assert answer.status == 200, path
+    server.close()
+    return samples
+
+
+if __name__ == "__main__":
+    main()
