@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import null, select
 
 from catalog import models
 from catalog.enums import Role
@@ -250,11 +250,9 @@ def report(ctx: Context) -> NamesReport:
 
 def _names(ctx: Context):
     """(kind, id, name, agency id, typical process id or None) of every live process and service."""
-    from sqlalchemy import literal
-
     for kind in MATCHED_KINDS:
         model = KINDS[kind].model
-        typical = model.typical_process_id if kind == "processes" else literal(None)
+        typical = model.typical_process_id if kind == "processes" else null()
         for row in ctx.session.execute(select(model.id, model.name, model.agency_id, typical)
                                        .where(model.deleted_at.is_(None))):
             yield (kind, *row)
