@@ -178,3 +178,16 @@ def test_cli_search(runner, seed, licences):
     assert "В индексе" in runner.invoke("search", "reindex").output
     bad = runner.invoke("search", "лицензии", "--kind", "planets")
     assert bad.exit_code != 0 and "planets" in bad.output
+
+
+def test_a_lost_index_is_built_again_at_the_next_search(ctx, seed, licences, monkeypatch):
+    import shutil
+
+    from catalog.search import open_search
+
+    search.catch_up(ctx)
+    shutil.rmtree(ctx.search.index.root)
+    monkeypatch.setattr(search, "REBUILD_OVER", 5)
+    ctx.search = open_search(ctx.settings, ctx.search.sessions)
+    assert "Выдача лицензии на розничную продажу алкоголя" in titles(search.search(ctx, "лицензия"))
+    assert ctx.search.check().clean

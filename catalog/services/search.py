@@ -15,6 +15,8 @@ from catalog.services.context import Context
 from catalog.services.records import labels_for
 
 # Facets whose values are records: their labels are the records' titles.
+REBUILD_OVER = 20_000  # events: past this, an empty index is built from the store, not from the outbox
+
 FACET_KINDS = {"agency": "agencies", "life_situation": "life-situations", "group": "process-groups",
                "system": "systems"}
 
@@ -28,11 +30,17 @@ def _projection(ctx: Context):
 def catch_up(ctx: Context) -> None:
     """Apply the change events the index has not seen yet."""
     projection = _projection(ctx)
-    if projection.newest_event(ctx.session) > projection.index.position():
-        try:
+    newest, position = projection.newest_event(ctx.session), projection.index.position()
+    if newest <= position:
+        return
+    try:
+        # A new, empty index over a large catalogue is quicker built than replayed.
+        if position == 0 and newest > REBUILD_OVER:
+            projection.reindex()
+        else:
             projection.sync()
-        except IndexBusy:
-            pass  # another process is applying the same events
+    except IndexBusy:
+        pass  # another process is applying the same events
 
 
 def _highlighter(parsed: ParsedQuery):
