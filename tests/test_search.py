@@ -122,7 +122,7 @@ def test_reindex_keeps_the_old_index_answering(ctx, seed, licences):
     seen_during = []
 
     def batches():
-        for batch in projection._all_documents(None):
+        for batch in projection._prepared(None):
             seen_during.append(search.search(ctx, "лицензия").total)
             yield batch
 
@@ -190,4 +190,16 @@ def test_a_lost_index_is_built_again_at_the_next_search(ctx, seed, licences, mon
     monkeypatch.setattr(search, "REBUILD_OVER", 5)
     ctx.search = open_search(ctx.settings, ctx.search.sessions)
     assert "Выдача лицензии на розничную продажу алкоголя" in titles(search.search(ctx, "лицензия"))
+    assert ctx.search.check().clean
+
+
+def test_reindex_in_worker_processes_gives_the_same_index(ctx, seed, licences, monkeypatch):
+    from catalog.search import projection as projection_module
+
+    search.catch_up(ctx)
+    expected = search.search(ctx, "лицензия").total
+    monkeypatch.setattr(projection_module, "PARALLEL_OVER", 1)
+    monkeypatch.setattr(projection_module.os, "cpu_count", lambda: 2)
+    assert ctx.search.reindex() == search.search(ctx, "").total
+    assert search.search(ctx, "лицензия").total == expected
     assert ctx.search.check().clean

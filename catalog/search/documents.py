@@ -47,6 +47,9 @@ AGENCY_COLUMN = {"agencies": "id", "people": "agency_id", "processes": "agency_i
 NAME_COLUMNS = {"name", "short_name", "full_name"}
 
 CHUNK = 500
+# Names of records linking *into* a record kept in its document: a life situation holds thousands
+# of services, and past a few dozen their names only add noise.
+MAX_INCOMING = 50
 
 
 @dataclass
@@ -99,20 +102,27 @@ def _names(session: Session, refs: set[tuple[str, int]]) -> dict[tuple[str, int]
     return found
 
 
-def _links(session: Session, kind: str, ids: list[int]) -> list:
-    """Live links touching these records, as plain rows (link_type, source_kind, source_id, target_kind, target_id)."""
+def _links(session: Session, kind: str, ids: list[int], all_incoming: bool = True) -> list:
+    """Live links touching these records, as plain rows (link_type, source_kind, source_id, target_kind, target_id).
+
+    Without ``all_incoming``, links *from processes* into these records are left out: a
+    federal system or dataset is used by tens of thousands of processes, and their names
+    would drown its own (a process is found by its systems, not the other way round).
+    """
     link = models.Link
+    incoming = and_(link.target_kind == kind, link.target_id.in_(ids))
+    if not all_incoming:
+        incoming = and_(incoming, link.source_kind != "processes")
     return session.execute(select(link.link_type, link.source_kind, link.source_id, link.target_kind, link.target_id)
                            .where(link.deleted_at.is_(None), or_(
-                               and_(link.source_kind == kind, link.source_id.in_(ids)),
-                               and_(link.target_kind == kind, link.target_id.in_(ids))))).all()
+                               and_(link.source_kind == kind, link.source_id.in_(ids)), incoming))).all()
 
 
 def build_documents(session: Session, kind: str, ids: list[int]) -> tuple[list[SearchDocument], list[str]]:
     """Documents of the live records among ``ids`` of ``kind``, and the uids of those gone or deleted."""
     table = KINDS[kind].model.__table__
     # Plain rows, not ORM objects: a reindex reads hundreds of thousands of them.
-    records = {r.id: r for r in session.execute(select(table).where(table.c.id.in_(ids)))}
+    records = {r.id: r for r in session.execute(select(table).where(table.c.id.in_(ids))).all()}
     gone = [doc_uid(kind, i) for i in ids if i not in records or records[i].deleted_at is not None]
     live = [r for r in records.values() if r.deleted_at is None]
     if not live:
@@ -132,11 +142,14 @@ def build_documents(session: Session, kind: str, ids: list[int]) -> tuple[list[S
             if value is not None:
                 refs[record.id].add((target, value))
     linked: dict[int, list[tuple[str, str, int]]] = defaultdict(list)  # id → (link type, kind, id)
-    for link in _links(session, kind, live_ids):
+    incoming: dict[int, int] = defaultdict(int)
+    for link in _links(session, kind, live_ids, all_incoming=False):
         if link.source_kind == kind and link.source_id in records:
             linked[link.source_id].append((link.link_type, link.target_kind, link.target_id))
         if link.target_kind == kind and link.target_id in records:
-            linked[link.target_id].append((link.link_type, link.source_kind, link.source_id))
+            incoming[link.target_id] += 1
+            if incoming[link.target_id] <= MAX_INCOMING:
+                linked[link.target_id].append((link.link_type, link.source_kind, link.source_id))
     for record_id, edges in linked.items():
         refs[record_id].update((other_kind, other_id) for _, other_kind, other_id in edges)
 
@@ -144,7 +157,7 @@ def build_documents(session: Session, kind: str, ids: list[int]) -> tuple[list[S
     service_situations: dict[int, set[int]] = defaultdict(set)
     if kind == "processes":
         service_ids = list({r.service_id for r in live})
-        for link in _links(session, "services", service_ids):
+        for link in _links(session, "services", service_ids, all_incoming=False):
             if link.link_type == "IN_SITUATION" and link.source_kind == "services":
                 service_situations[link.source_id].add(link.target_id)
         for record in live:

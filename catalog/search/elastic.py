@@ -174,16 +174,19 @@ class ElasticIndex:
             helpers.bulk(self.client, actions, refresh="wait_for", raise_on_error=False)
         self.client.indices.put_mapping(index=self.alias, meta={"position": position})
 
+    prepare = staticmethod(document_source)
+
     def rebuild(self, batches, position: int) -> int:
+        """Bulk-load every prepared document into a new index, then move the alias to it."""
         from elasticsearch import helpers
 
         name = self._new_index()
         self.client.indices.put_settings(index=name, settings={"refresh_interval": "-1"})
         count = 0
-        for documents in batches:
-            helpers.bulk(self.client, ({"_index": name, "_id": d.uid, "_source": document_source(d)}
-                                       for d in documents))
-            count += len(documents)
+        for prepared in batches:
+            helpers.bulk(self.client, ({"_index": name, "_id": source["uid"], "_source": source}
+                                       for source in prepared))
+            count += len(prepared)
         self.client.indices.put_settings(index=name, settings={"refresh_interval": "1s"})
         self.client.indices.refresh(index=name)
         self.client.indices.put_mapping(index=name, meta={"position": position})

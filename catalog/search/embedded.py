@@ -57,7 +57,8 @@ def _open(path: Path) -> tantivy.Index:
     return index
 
 
-def _document(doc: SearchDocument) -> tantivy.Document:
+def prepare(doc: SearchDocument) -> dict:
+    """The document's fields, analysed: plain data, so a reindex can prepare them in worker processes."""
     name = analysis.analyze(doc.title)
     text = analysis.analyze(doc.text) if doc.text else analysis.Analyzed("", "", "")
     ctx = analysis.analyze_many(doc.context)
@@ -80,7 +81,7 @@ def _document(doc: SearchDocument) -> tantivy.Document:
         fields["status"] = doc.status
     if doc.is_digital is not None:
         fields["is_digital"] = int(doc.is_digital)
-    return tantivy.Document(**fields)
+    return fields
 
 
 def _term(field: str, value) -> tantivy.Query:
@@ -241,22 +242,24 @@ class EmbeddedIndex:
                 writer.delete_documents_by_term("uid", uid)
             for doc in documents:
                 writer.delete_documents_by_term("uid", doc.uid)
-                writer.add_document(_document(doc))
+                writer.add_document(tantivy.Document(**prepare(doc)))
             writer.commit()
             writer.wait_merging_threads()
             self._write_position(self.root / self._dir_name, position)
             index.reload()
 
+    prepare = staticmethod(prepare)
+
     def rebuild(self, batches, position: int) -> int:
-        """Write every document into a new directory, then make it the one that answers."""
+        """Write every prepared document into a new directory, then make it the one that answers."""
         name = self._new_dir_name()
         index = _open(self.root / name)
-        writer = index.writer(200_000_000, 1)
+        writer = index.writer(200_000_000, 2)
         count = 0
-        for documents in batches:
-            for doc in documents:
-                writer.add_document(_document(doc))
-            count += len(documents)
+        for prepared in batches:
+            for fields in prepared:
+                writer.add_document(tantivy.Document(**fields))
+            count += len(prepared)
         writer.commit()
         writer.wait_merging_threads()
         self._write_position(self.root / name, position)

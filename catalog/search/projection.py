@@ -10,8 +10,11 @@
 """
 from __future__ import annotations
 
-from collections import defaultdict
+import multiprocessing
+import os
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -23,6 +26,7 @@ from catalog.search.documents import NAME_COLUMNS, SEARCHED_KINDS, build_documen
 
 BATCH = 1000  # events read at a time
 CHUNK = 500  # records built at a time by a reindex
+PARALLEL_OVER = 20_000  # records: past this a reindex prepares documents in worker processes
 
 Progress = Callable[[str, int], None]
 
@@ -103,24 +107,58 @@ class SearchProjection:
             if progress:
                 progress("события", applied)
 
-    def _all_documents(self, progress: Progress | None) -> Iterator[list]:
-        done = 0
+    def _work(self) -> list[tuple[str, list[int]]]:
+        """(kind, ids) chunks of every live record."""
+        items = []
         with self.sessions() as session:
             for kind in SEARCHED_KINDS:
                 model = KINDS[kind].model
                 ids = list(session.scalars(select(model.id).where(model.deleted_at.is_(None)).order_by(model.id)))
-                for start in range(0, len(ids), CHUNK):
-                    documents, _ = build_documents(session, kind, ids[start:start + CHUNK])
-                    done += len(documents)
+                items += [(kind, ids[start:start + CHUNK]) for start in range(0, len(ids), CHUNK)]
+        return items
+
+    def _prepared(self, progress: Progress | None) -> Iterator[list]:
+        """Every live record's document, prepared for the index; in worker processes when there are many."""
+        items = self._work()
+        done = 0
+        workers = os.cpu_count() or 1
+        if workers > 1 and len(items) * CHUNK >= PARALLEL_OVER and _fork_available():
+            url = self.sessions.kw["bind"].url.render_as_string(hide_password=False)
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                                     initargs=(url, self.index.prepare)) as pool:
+                pending: deque = deque()
+                for item in items:
+                    pending.append((item[0], pool.submit(_prepare_chunk, item)))
+                    # A window of chunks in flight keeps the workers busy and memory flat.
+                    if len(pending) >= 3 * workers:
+                        kind, future = pending.popleft()
+                        prepared = future.result()
+                        done += len(prepared)
+                        if progress:
+                            progress(kind, done)
+                        yield prepared
+                while pending:
+                    kind, future = pending.popleft()
+                    prepared = future.result()
+                    done += len(prepared)
                     if progress:
                         progress(kind, done)
-                    yield documents
+                    yield prepared
+            return
+        with self.sessions() as session:
+            for kind, ids in items:
+                documents, _ = build_documents(session, kind, ids)
+                done += len(documents)
+                if progress:
+                    progress(kind, done)
+                yield [self.index.prepare(doc) for doc in documents]
 
     def reindex(self, progress: Progress | None = None) -> int:
         """Build a new index from the store; the old one answers until the new one replaces it."""
         with self.sessions() as session:
             position = self.newest_event(session)
-        count = self.index.rebuild(self._all_documents(progress), position)
+        count = self.index.rebuild(self._prepared(progress), position)
         self.sync(progress)
         return count
 
@@ -135,3 +173,26 @@ class SearchProjection:
                 drift.extra |= {doc_uid(kind, i) for i in indexed.keys() - live.keys()}
                 drift.stale |= {doc_uid(kind, i) for i in live.keys() & indexed.keys() if live[i] != indexed[i]}
         return drift
+
+
+# -- worker processes of a reindex: each opens its own connection to the store
+
+_worker: dict = {}
+
+
+def _fork_available() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _start_worker(url: str, prepare) -> None:
+    from catalog.db import make_engine, make_session_factory
+
+    _worker["sessions"] = make_session_factory(make_engine(url))
+    _worker["prepare"] = prepare
+
+
+def _prepare_chunk(item: tuple[str, list[int]]) -> list:
+    kind, ids = item
+    with _worker["sessions"]() as session:
+        documents, _ = build_documents(session, kind, ids)
+    return [_worker["prepare"](doc) for doc in documents]
