@@ -490,6 +490,42 @@ def names_report(env: Env):
         click.echo(f"{row.agency}\t{row.names}\t{row.conforming}\t{row.share * 100:.1f}\t{row.linked}\t{row.pending}")
 
 
+@main.group("passports")
+def passports_group():
+    """Паспорта процессов: варианты AS-IS и TO-BE."""
+
+
+@passports_group.command("list")
+@click.argument("process_id", type=int)
+@click.pass_obj
+def passports_list(env: Env, process_id):
+    """Паспорта процесса: вариант, версия, состояние, шаги, лишние данные."""
+    from catalog.services import passports
+
+    ctx = env.context()
+    try:
+        found = passports.list_passports(ctx, process_id)
+    except CatalogError as error:
+        _fail(error)
+    for p in found:
+        excess = ", ".join(d.name for d in passports.excess_data(p)) or "нет"
+        click.echo(f"{p.id}\t{p.variant}\t№ {p.revision}\t{p.state}\tшагов {len(p.steps)}\tлишние данные: {excess}")
+
+
+@passports_group.command("approve")
+@click.argument("passport_id", type=int)
+@click.pass_obj
+def passports_approve(env: Env, passport_id):
+    """Утвердить паспорт (от имени органа — владельца процесса)."""
+    from catalog.services import passports
+
+    try:
+        passport = passports.approve(env.context(), passport_id)
+    except CatalogError as error:
+        _fail(error)
+    click.echo(f"Паспорт {passport.id} утверждён.")
+
+
 @main.group("graph")
 def graph_group():
     """Проекция графа в сервер neo4j: пересборка, синхронизация, проверка расхождений."""

@@ -177,3 +177,23 @@ class Action(LabeledEnum):
     UPDATE = "update", "изменение"
     DELETE = "delete", "удаление"
     RESTORE = "restore", "восстановление"
+
+
+class PassportVariant(LabeledEnum):
+    """The two descriptions of a process (Leningrad 2.x; Samara 6.2): as it is and as it should be."""
+
+    AS_IS = "as_is", "AS-IS (текущее состояние)"
+    TO_BE = "to_be", "TO-BE (целевое состояние)"
+
+
+class PassportState(LabeledEnum):
+    DRAFT = "draft", "черновик"
+    APPROVED = "approved", "утверждён"
+
+
+class DataRole(LabeledEnum):
+    """Roles of data in a variant's data model (Samara 6.3)."""
+
+    INPUT = "input", "входные данные"
+    INTERMEDIATE = "intermediate", "промежуточные данные"
+    RESULT = "result", "результат"

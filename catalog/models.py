@@ -342,6 +342,86 @@ class ProjectionPosition(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class Passport(Record):
+    """One variant (AS-IS or TO-BE) of a process's passport, in one revision.
+
+    An approved revision is frozen; changes go into a new draft revision, a copy of it.
+    """
+
+    __tablename__ = "passports"
+    __table_args__ = (UniqueConstraint("process_id", "variant", "revision", name="uq_passport_revision"),)
+
+    process_id: Mapped[int] = mapped_column(ForeignKey("processes.id"), index=True)
+    variant: Mapped[str] = mapped_column(String(16))
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    state: Mapped[str] = mapped_column(String(16), default="draft")
+    description: Mapped[str | None] = mapped_column(Text)
+    approved_by: Mapped[str | None] = mapped_column(String(200))
+    approved_at: Mapped[datetime | None]
+    # The BPMN diagram the passport was imported from, kept to show on the process page.
+    diagram: Mapped[str | None] = mapped_column(Text)
+    diagram_name: Mapped[str | None] = mapped_column(String(300))
+
+    process: Mapped[Process] = relationship()
+    steps: Mapped[list[PassportStep]] = relationship(order_by="PassportStep.position", cascade="all, delete-orphan")
+    data: Mapped[list[PassportData]] = relationship(order_by="PassportData.id", cascade="all, delete-orphan")
+    flows: Mapped[list[PassportFlow]] = relationship(order_by="PassportFlow.id", cascade="all, delete-orphan")
+
+    @property
+    def title(self) -> str:
+        return f"Паспорт {self.variant} № {self.revision}"
+
+
+class PassportData(Base):
+    """A piece of data in a variant's data model: input, intermediate or result."""
+
+    __tablename__ = "passport_data"
+    __table_args__ = (UniqueConstraint("passport_id", "key", name="uq_passport_data_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    passport_id: Mapped[int] = mapped_column(ForeignKey("passports.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(1000))
+    role: Mapped[str] = mapped_column(String(16))
+    # The catalogue record it is, when there is one: a dataset, an entity or a document type.
+    ref_kind: Mapped[str | None] = mapped_column(String(32))
+    ref_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class PassportStep(Base):
+    """A step (iteration) of a process, Leningrad 2.9: done by one worker, not worth splitting further."""
+
+    __tablename__ = "passport_steps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    passport_id: Mapped[int] = mapped_column(ForeignKey("passports.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    key: Mapped[str | None] = mapped_column(String(100))  # the BPMN element id, when imported
+    name: Mapped[str] = mapped_column(String(1000))
+    performer_position: Mapped[str | None] = mapped_column(String(300))
+    performer_unit: Mapped[str | None] = mapped_column(String(300))
+    duration_minutes: Mapped[float] = mapped_column(Float, default=0)
+    waiting_minutes: Mapped[float] = mapped_column(Float, default=0)
+    times_per_year: Mapped[int] = mapped_column(Integer, default=0)
+    is_automated: Mapped[bool] = mapped_column(Boolean, default=False)
+    system_id: Mapped[int | None] = mapped_column(ForeignKey("information_systems.id"))
+    # Keys of PassportData the step reads and writes.
+    consumes: Mapped[list] = mapped_column(JSON, default=list)
+    produces: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class PassportFlow(Base):
+    """A sequence flow between elements of the diagram (steps, events, gateways), by their keys."""
+
+    __tablename__ = "passport_flows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    passport_id: Mapped[int] = mapped_column(ForeignKey("passports.id", ondelete="CASCADE"), index=True)
+    source_key: Mapped[str] = mapped_column(String(100))
+    target_key: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str | None] = mapped_column(String(500))
+
+
 class NameMatch(Base):
     """A suggested match of a process or service name to the typical list.
 

@@ -313,6 +313,53 @@ class ChangeEventSchema(CatalogSchema):
     changes = fields.Dict()
 
 
+def _non_negative(label: str):
+    return validate.Range(min=0, error=f"{label}: не может быть отрицательным.")
+
+
+class PassportDataSchema(CatalogSchema):
+    key = text("Ключ", required=True, max_length=100)
+    name = text("Наименование данных", required=True, max_length=1000)
+    role = choice("Роль в модели данных", enums.DataRole, required=True)
+    ref_kind = fields.String(allow_none=True, validate=validate.OneOf(
+        ["datasets", "entities", "document-types"], error="Допустимо: datasets, entities, document-types."),
+        metadata={"label": "Вид записи каталога"})
+    ref_id = fields.Integer(allow_none=True, metadata={"label": "Запись каталога"})
+
+
+class PassportStepSchema(CatalogSchema):
+    key = text("Ключ шага", max_length=100)
+    name = text("Наименование шага", required=True, max_length=1000)
+    performer_position = text("Должность исполнителя", max_length=300)
+    performer_unit = text("Подразделение исполнителя", max_length=300)
+    duration_minutes = fields.Float(load_default=0, validate=_non_negative("Длительность"),
+                                    metadata={"label": "Длительность, мин"})
+    waiting_minutes = fields.Float(load_default=0, validate=_non_negative("Ожидание"),
+                                   metadata={"label": "Ожидание, мин"})
+    times_per_year = fields.Integer(load_default=0, validate=_non_negative("Количество в год"),
+                                    metadata={"label": "Раз в год"})
+    is_automated = fields.Boolean(load_default=False, metadata={"label": "Автоматизирован"})
+    system_id = ref("Информационная система", "systems")
+    consumes = fields.List(fields.String(), load_default=list, metadata={"label": "Потребляет (ключи данных)"})
+    produces = fields.List(fields.String(), load_default=list, metadata={"label": "Производит (ключи данных)"})
+
+
+class PassportFlowSchema(CatalogSchema):
+    source_key = text("Откуда", required=True, max_length=100)
+    target_key = text("Куда", required=True, max_length=100)
+    name = text("Условие", max_length=500)
+
+
+class PassportSchema(CatalogSchema):
+    """A passport variant's content, written whole: its data model, steps and flows."""
+
+    version = fields.Integer(metadata={"label": "Версия"})
+    description = text("Описание варианта", multiline=True)
+    data = fields.List(fields.Nested(PassportDataSchema), load_default=list)
+    steps = fields.List(fields.Nested(PassportStepSchema), load_default=list)
+    flows = fields.List(fields.Nested(PassportFlowSchema), load_default=list)
+
+
 def validation_messages(error: ValidationError) -> dict:
     """Flatten marshmallow messages to {field: [messages]} (nested keys joined by dots)."""
     out: dict[str, list[str]] = {}

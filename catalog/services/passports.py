@@ -1,0 +1,238 @@
+"""Process passports: the AS-IS and TO-BE variants of a process, their steps, data model and flows.
+
+A variant is written whole (its data, steps and flows) through ``save_passport``, checked by
+``schemas.PassportSchema`` and by the references it makes. A user of the owning agency approves
+it; an approved revision is frozen, and ``create_passport`` then opens a new draft, a copy of it.
+Every change is a change event of kind ``passports`` (the outbox, the history).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime
+
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from catalog import models
+from catalog.enums import Action, PassportState, PassportVariant, Role
+from catalog.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from catalog.kinds import KINDS
+from catalog.schemas import PassportSchema, validation_messages
+from catalog.services import history, permissions, records
+from catalog.services.context import Context
+
+KIND = "passports"  # record_kind of their change events
+CONTENT_FIELDS = ("key", "name", "role", "ref_kind", "ref_id")
+STEP_FIELDS = ("key", "name", "performer_position", "performer_unit", "duration_minutes", "waiting_minutes",
+               "times_per_year", "is_automated", "system_id", "consumes", "produces")
+FLOW_FIELDS = ("source_key", "target_key", "name")
+
+
+def list_passports(ctx: Context, process_id: int) -> list[models.Passport]:
+    records.get_record(ctx, "processes", process_id)  # reading rights, and a clear 404
+    return list(ctx.session.scalars(select(models.Passport).where(
+        models.Passport.process_id == process_id, models.Passport.deleted_at.is_(None))
+        .order_by(models.Passport.variant, models.Passport.revision.desc())))
+
+
+def get_passport(ctx: Context, passport_id: int) -> models.Passport:
+    permissions.require_read(ctx)
+    passport = ctx.session.get(models.Passport, passport_id)
+    if passport is None or passport.is_deleted:
+        raise NotFound(f"Паспорт № {passport_id} не найден.")
+    return passport
+
+
+def current(ctx: Context, process_id: int, variant: str, approved_only: bool = False) -> models.Passport | None:
+    """The latest revision of a variant (the latest approved one with ``approved_only``)."""
+    query = select(models.Passport).where(models.Passport.process_id == process_id,
+                                          models.Passport.variant == variant, models.Passport.deleted_at.is_(None))
+    if approved_only:
+        query = query.where(models.Passport.state == PassportState.APPROVED.value)
+    return ctx.session.scalars(query.order_by(models.Passport.revision.desc()).limit(1)).first()
+
+
+def _require_edit(ctx: Context, process: models.Process) -> None:
+    permissions.require_edit_record(ctx, KINDS["processes"], process)
+
+
+def content(passport: models.Passport) -> dict:
+    """The variant's content in the shape ``PassportSchema`` loads."""
+    return {
+        "description": passport.description,
+        "data": [{f: getattr(d, f) for f in CONTENT_FIELDS} for d in passport.data],
+        "steps": [{f: getattr(s, f) for f in STEP_FIELDS} for s in passport.steps],
+        "flows": [{f: getattr(fl, f) for f in FLOW_FIELDS} for fl in passport.flows],
+    }
+
+
+def create_passport(ctx: Context, process_id: int, variant: str) -> models.Passport:
+    """A new draft of a variant: empty, or a copy of the latest approved revision."""
+    if variant not in PassportVariant.values():
+        raise InvalidInput("Неизвестный вариант паспорта.", {"variant": ["Допустимо: as_is (AS-IS), to_be (TO-BE)."]})
+    process = records.get_record(ctx, "processes", process_id)
+    if process.is_deleted:
+        raise Conflict("Процесс удалён: паспорт для него не создаётся.")
+    _require_edit(ctx, process)
+    latest = current(ctx, process_id, variant)
+    if latest is not None and latest.state == PassportState.DRAFT.value:
+        raise Conflict(f"У процесса уже есть черновик этого варианта (№ {latest.revision}): измените его.",
+                       passport_id=latest.id)
+    passport = models.Passport(process_id=process_id, variant=variant, version=1,
+                               revision=(latest.revision + 1) if latest else 1, state=PassportState.DRAFT.value)
+    ctx.session.add(passport)
+    if latest is not None:
+        passport.diagram, passport.diagram_name = latest.diagram, latest.diagram_name
+        _fill(passport, content(latest))
+    ctx.session.flush()
+    history.append_event(ctx, KIND, passport, Action.CREATE.value,
+                         {"variant": {"before": None, "after": variant}, "revision": {"before": None, "after": passport.revision},
+                          "process_id": {"before": None, "after": process_id}})
+    ctx.finish()
+    return passport
+
+
+def _check_references(ctx: Context, values: dict) -> None:
+    errors: dict[str, list[str]] = defaultdict(list)
+    keys = set()
+    for i, item in enumerate(values["data"]):
+        if item["key"] in keys:
+            errors[f"data.{i}.key"].append(f"Ключ «{item['key']}» повторяется.")
+        keys.add(item["key"])
+        if (item.get("ref_kind") is None) != (item.get("ref_id") is None):
+            errors[f"data.{i}.ref_id"].append("Укажите и вид записи каталога, и её номер, или ни то, ни другое.")
+        elif item.get("ref_kind"):
+            ref = ctx.session.get(KINDS[item["ref_kind"]].model, item["ref_id"])
+            if ref is None or ref.is_deleted:
+                errors[f"data.{i}.ref_id"].append(f"Нет записи «{KINDS[item['ref_kind']].label_one}» № {item['ref_id']}.")
+    step_keys = set()
+    for i, step in enumerate(values["steps"]):
+        for field in ("consumes", "produces"):
+            for key in step[field]:
+                if key not in keys:
+                    errors[f"steps.{i}.{field}"].append(f"Нет данных с ключом «{key}».")
+        if step.get("key"):
+            if step["key"] in step_keys:
+                errors[f"steps.{i}.key"].append(f"Ключ шага «{step['key']}» повторяется.")
+            step_keys.add(step["key"])
+        if step.get("system_id") is not None:
+            system = ctx.session.get(models.InformationSystem, step["system_id"])
+            if system is None or system.is_deleted:
+                errors[f"steps.{i}.system_id"].append(f"Нет информационной системы № {step['system_id']}.")
+    if errors:
+        raise InvalidInput("Паспорт не прошёл проверку.", dict(errors))
+
+
+def _fill(passport: models.Passport, values: dict) -> None:
+    passport.description = values.get("description")
+    passport.data = [models.PassportData(**item) for item in values["data"]]
+    passport.steps = [models.PassportStep(position=i + 1, **{f: step.get(f) for f in STEP_FIELDS})
+                      for i, step in enumerate(values["steps"])]
+    for step in passport.steps:
+        step.consumes, step.produces = list(step.consumes or []), list(step.produces or [])
+    passport.flows = [models.PassportFlow(**flow) for flow in values["flows"]]
+
+
+def save_passport(ctx: Context, passport_id: int, data: dict, diagram: tuple[str, str] | None = None) -> models.Passport:
+    """Replace a draft's content; ``diagram`` is (file name, BPMN XML) when imported from a diagram."""
+    passport = get_passport(ctx, passport_id)
+    try:
+        values = PassportSchema().load(data)
+    except ValidationError as error:
+        raise InvalidInput("Паспорт не прошёл проверку.", validation_messages(error)) from None
+    version = values.pop("version", None)
+    if version is None:
+        raise InvalidInput("Укажите версию паспорта, которую вы изменяете.", {"version": ["Обязательное поле не заполнено."]})
+    if version != passport.version:
+        raise Conflict(f"Паспорт изменён другим пользователем: у вас версия {version}, текущая — {passport.version}.",
+                       current_version=passport.version)
+    if passport.state != PassportState.DRAFT.value:
+        raise Conflict("Паспорт утверждён и не меняется: начните новую версию.")
+    _require_edit(ctx, passport.process)
+    _check_references(ctx, values)
+    before = content(passport)
+    _fill(passport, values)
+    if diagram is not None:
+        passport.diagram_name, passport.diagram = diagram
+    after = {**values, "steps": [{f: s.get(f) for f in STEP_FIELDS} for s in values["steps"]]}
+    changes = history.diff(before, {k: after.get(k) for k in before})
+    if diagram is not None:
+        changes["diagram_name"] = {"before": None, "after": diagram[0]}
+    passport.version += 1
+    passport.updated_at = datetime.now(UTC)
+    ctx.session.flush()
+    history.append_event(ctx, KIND, passport, Action.UPDATE.value, changes)
+    ctx.finish()
+    return passport
+
+
+def approve(ctx: Context, passport_id: int) -> models.Passport:
+    """Approval by a user of the owning agency; the approved revision is frozen."""
+    passport = get_passport(ctx, passport_id)
+    if not ctx.is_system:
+        user = ctx.user
+        if user is None:
+            raise Unauthorized("Войдите в систему.")
+        if not (user.has_role(Role.AGENCY_EDITOR.value) and passport.process.agency_id in (user.agency_ids or [])):
+            raise Forbidden("Паспорт утверждает пользователь органа — владельца процесса.")
+    if passport.state != PassportState.DRAFT.value:
+        raise Conflict("Паспорт уже утверждён.")
+    if not passport.steps:
+        raise InvalidInput("Паспорт без шагов не утверждается.", {"steps": ["Опишите хотя бы один шаг."]})
+    passport.state = PassportState.APPROVED.value
+    passport.approved_by, passport.approved_at = ctx.actor_name, datetime.now(UTC)
+    passport.version += 1
+    ctx.session.flush()
+    history.append_event(ctx, KIND, passport, Action.UPDATE.value,
+                         {"state": {"before": PassportState.DRAFT.value, "after": PassportState.APPROVED.value}})
+    ctx.finish()
+    return passport
+
+
+def passport_history(ctx: Context, passport_id: int) -> list[models.ChangeEvent]:
+    get_passport(ctx, passport_id)
+    return history.history_of(ctx, KIND, passport_id)
+
+
+# -- the data model of a variant
+
+
+def relations(passport: models.Passport) -> list[tuple[models.PassportData, models.PassportStep, models.PassportData]]:
+    """(data read, step, data written): what each step makes of what."""
+    by_key = {d.key: d for d in passport.data}
+    return [(by_key[a], step, by_key[b]) for step in passport.steps
+            for a in step.consumes for b in step.produces if a in by_key and b in by_key]
+
+
+def excess_data(passport: models.Passport) -> list[models.PassportData]:
+    """Inputs that no step uses on the way to a result (Samara 6.3: data not needed is not collected)."""
+    leads_to: dict[str, set[str]] = defaultdict(set)
+    for source, _, target in relations(passport):
+        leads_to[source.key].add(target.key)
+    results = {d.key for d in passport.data if d.role == "result"}
+    excess = []
+    for item in passport.data:
+        if item.role != "input":
+            continue
+        seen, frontier = {item.key}, [item.key]
+        while frontier:
+            frontier = [n for key in frontier for n in leads_to[key] if n not in seen]
+            seen.update(frontier)
+        if not seen & results:
+            excess.append(item)
+    return excess
+
+
+def totals(passport: models.Passport) -> dict:
+    """Time of one instance and per year, and the share of automated steps."""
+    steps = passport.steps
+    minutes = sum(s.duration_minutes + s.waiting_minutes for s in steps)
+    work = sum(s.duration_minutes for s in steps)
+    return {
+        "steps": len(steps),
+        "instance_minutes": minutes,
+        "work_minutes": work,
+        "year_work_hours": sum(s.duration_minutes * s.times_per_year for s in steps) / 60,
+        "automated_share": (sum(1 for s in steps if s.is_automated) / len(steps)) if steps else 0.0,
+    }
+
