@@ -197,3 +197,29 @@ class DataRole(LabeledEnum):
     INPUT = "input", "входные данные"
     INTERMEDIATE = "intermediate", "промежуточные данные"
     RESULT = "result", "результат"
+
+
+class ResourceKind(LabeledEnum):
+    """Resources of a process (Leningrad 2.12)."""
+
+    LABOUR = "labour", "трудовые ресурсы"
+    EQUIPMENT = "equipment", "оборудование"
+    MATERIALS = "materials", "материалы и комплектующие"
+    SYSTEMS = "systems", "информационные системы"
+    OTHER = "other", "прочие ресурсы"
+
+
+class ResourcePer(LabeledEnum):
+    INSTANCE = "instance", "на один экземпляр процесса"
+    YEAR = "year", "в год"
+
+
+class DigitalCriterion(LabeledEnum):
+    """Criteria of digital transformation of a target process (Leningrad 8.3)."""
+
+    REGISTRY = "registry", "реестровая модель предоставления услуги"
+    PROACTIVE = "proactive", "проактивность предоставления услуги"
+    EXTERRITORIAL = "exterritorial", "экстерриториальность предоставления услуги"
+    MULTICHANNEL = "multichannel", "многоканальность предоставления услуги"
+    NO_HUMAN_DECISION = "no_human_decision", "исключение участия человека в принятии решения о предоставлении услуги"
+    NO_HUMAN_INTERAGENCY = "no_human_interagency", "исключение участия человека из межведомственного взаимодействия"

@@ -361,11 +361,17 @@ class Passport(Record):
     # The BPMN diagram the passport was imported from, kept to show on the process page.
     diagram: Mapped[str | None] = mapped_column(Text)
     diagram_name: Mapped[str | None] = mapped_column(String(300))
+    # How many times a year the process runs: per-instance resources are counted this many times.
+    instances_per_year: Mapped[int | None] = mapped_column(Integer)
+    # Digital-transformation criteria (Leningrad 8.3) of a TO-BE variant: {criterion: {"met": bool, "evidence": str}}.
+    criteria: Mapped[dict] = mapped_column(JSON, default=dict)
 
     process: Mapped[Process] = relationship()
     steps: Mapped[list[PassportStep]] = relationship(order_by="PassportStep.position", cascade="all, delete-orphan")
     data: Mapped[list[PassportData]] = relationship(order_by="PassportData.id", cascade="all, delete-orphan")
     flows: Mapped[list[PassportFlow]] = relationship(order_by="PassportFlow.id", cascade="all, delete-orphan")
+    resources: Mapped[list[PassportResource]] = relationship(order_by="PassportResource.id",
+                                                             cascade="all, delete-orphan")
 
     @property
     def title(self) -> str:
@@ -405,9 +411,42 @@ class PassportStep(Base):
     times_per_year: Mapped[int] = mapped_column(Integer, default=0)
     is_automated: Mapped[bool] = mapped_column(Boolean, default=False)
     system_id: Mapped[int | None] = mapped_column(ForeignKey("information_systems.id"))
+    # The position whose pay costs the step's labour (the cost calculator's reference table).
+    position_id: Mapped[int | None] = mapped_column(ForeignKey("positions.id"))
     # Keys of PassportData the step reads and writes.
     consumes: Mapped[list] = mapped_column(JSON, default=list)
     produces: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class Position(Record):
+    """A position of the cost calculator's reference table (Leningrad 2.14): what an hour of its work costs."""
+
+    __tablename__ = "positions"
+
+    name: Mapped[str] = mapped_column(String(300), unique=True)
+    monthly_pay: Mapped[float] = mapped_column(Float)
+    # Pay plus insurance contributions: 1.302 is the usual 30.2 %.
+    payroll_coefficient: Mapped[float] = mapped_column(Float, default=1.302)
+    # Working-time fund of a year, hours.
+    annual_hours: Mapped[float] = mapped_column(Float, default=1973)
+
+    @property
+    def hourly_cost(self) -> float:
+        return self.monthly_pay * 12 * self.payroll_coefficient / self.annual_hours
+
+
+class PassportResource(Base):
+    """A resource a variant uses besides its steps' labour (Leningrad 2.12): equipment, materials, systems…"""
+
+    __tablename__ = "passport_resources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    passport_id: Mapped[int] = mapped_column(ForeignKey("passports.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(500))
+    unit_cost: Mapped[float] = mapped_column(Float)
+    quantity: Mapped[float] = mapped_column(Float, default=1)
+    per: Mapped[str] = mapped_column(String(16), default="year")
 
 
 class PassportFlow(Base):

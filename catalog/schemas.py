@@ -340,6 +340,7 @@ class PassportStepSchema(CatalogSchema):
                                     metadata={"label": "Раз в год"})
     is_automated = fields.Boolean(load_default=False, metadata={"label": "Автоматизирован"})
     system_id = ref("Информационная система", "systems")
+    position_id = fields.Integer(allow_none=True, metadata={"label": "Должность (справочник калькулятора)"})
     consumes = fields.List(fields.String(), load_default=list, metadata={"label": "Потребляет (ключи данных)"})
     produces = fields.List(fields.String(), load_default=list, metadata={"label": "Производит (ключи данных)"})
 
@@ -350,14 +351,49 @@ class PassportFlowSchema(CatalogSchema):
     name = text("Условие", max_length=500)
 
 
+class PassportResourceSchema(CatalogSchema):
+    kind = choice("Вид ресурса", enums.ResourceKind, required=True)
+    name = text("Наименование ресурса", required=True, max_length=500)
+    unit_cost = fields.Float(required=True, validate=_non_negative("Стоимость единицы"),
+                             metadata={"label": "Стоимость единицы, руб."})
+    quantity = fields.Float(load_default=1, validate=_non_negative("Количество"), metadata={"label": "Количество"})
+    per = choice("Расход", enums.ResourcePer, required=True)
+
+
 class PassportSchema(CatalogSchema):
-    """A passport variant's content, written whole: its data model, steps and flows."""
+    """A passport variant's content, written whole: its data model, steps, flows and resources."""
 
     version = fields.Integer(metadata={"label": "Версия"})
     description = text("Описание варианта", multiline=True)
+    instances_per_year = fields.Integer(allow_none=True, validate=_non_negative("Экземпляров в год"),
+                                        metadata={"label": "Экземпляров процесса в год"})
+    resources = fields.List(fields.Nested(PassportResourceSchema), load_default=list)
     data = fields.List(fields.Nested(PassportDataSchema), load_default=list)
     steps = fields.List(fields.Nested(PassportStepSchema), load_default=list)
     flows = fields.List(fields.Nested(PassportFlowSchema), load_default=list)
+
+
+class PositionSchema(RecordSchema):
+    name = text("Должность", required=True, max_length=300)
+    monthly_pay = fields.Float(required=True, validate=validate.Range(min=0, min_inclusive=False, error="Оклад должен быть больше нуля."),
+                               metadata={"label": "Денежное содержание в месяц, руб."})
+    payroll_coefficient = fields.Float(load_default=1.302, validate=validate.Range(min=1, max=3, error="Коэффициент от 1 до 3."),
+                                       metadata={"label": "Коэффициент начислений на оплату труда"})
+    annual_hours = fields.Float(load_default=1973, validate=validate.Range(min=1, max=8784, error="Фонд от 1 до 8784 часов."),
+                                metadata={"label": "Фонд рабочего времени в год, ч"})
+
+
+class CriterionSchema(CatalogSchema):
+    met = fields.Boolean(required=True, metadata={"label": "Выполнен"})
+    evidence = text("Подтверждение", max_length=2000)
+
+
+class CriteriaSchema(CatalogSchema):
+    """The digital-transformation checklist of a TO-BE variant, criterion by criterion."""
+
+    criteria = fields.Dict(keys=fields.String(validate=validate.OneOf(
+        enums.DigitalCriterion.values(), error="Неизвестный критерий.")), values=fields.Nested(CriterionSchema),
+        required=True)
 
 
 def validation_messages(error: ValidationError) -> dict:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
 
-from catalog.enums import DataRole, PassportState, PassportVariant
+from catalog.enums import DataRole, DigitalCriterion, PassportState, PassportVariant, ResourceKind
 from catalog.errors import CatalogError, InvalidInput
-from catalog.services import passports
+from catalog.services import costs, passports
 from web import context
 from web.api import _authenticate, _catalog_error, _http_error, _json_body
 
@@ -24,6 +24,8 @@ def passport_json(passport) -> dict:
         "approved_by": passport.approved_by,
         "approved_at": passport.approved_at.isoformat() if passport.approved_at else None,
         "diagram_name": passport.diagram_name, **passports.content(passport),
+        "criteria": passport.criteria or {},
+        "unmet_criteria": passports.unmet_criteria(passport) if passport.variant == "to_be" else [],
         "excess_data": [d.key for d in passports.excess_data(passport)],
         "totals": passports.totals(passport),
     }
@@ -95,6 +97,7 @@ def view_page(passport_id):
     return render_template("passport.html", passport=passport, excess={d.key for d in passports.excess_data(passport)},
                            relations=passports.relations(passport), totals=passports.totals(passport),
                            events=passports.passport_history(ctx, passport_id), PassportState=PassportState,
+                           DigitalCriterion=DigitalCriterion, ResourceKind=ResourceKind,
                            PassportVariant=PassportVariant, DataRole=DataRole)
 
 
@@ -123,8 +126,13 @@ def _form_content() -> dict:
         step["produces"] = [k.strip() for k in row.get("produces", "").replace(";", ",").split(",") if k.strip()]
         steps.append(step)
     flows = [row for row in _rows("flow", passports.FLOW_FIELDS)]
+    resources = []
+    for row in _rows("resource", passports.RESOURCE_FIELDS):
+        resource = {k: v for k, v in row.items() if v}
+        resources.append(resource)
     return {"version": request.form.get("version"), "description": request.form.get("description"),
-            "data": data, "steps": steps, "flows": flows}
+            "instances_per_year": request.form.get("instances_per_year") or None,
+            "data": data, "steps": steps, "flows": flows, "resources": resources}
 
 
 @bp.route("/passports/<int:passport_id>/edit", methods=["GET", "POST"])
@@ -145,6 +153,7 @@ def edit_page(passport_id):
 
     return render_template("passport_form.html", passport=passport, values=values, errors=errors,
                            roles=list(DataRole), systems=ref_options("systems") or [],
+                           positions=costs.list_positions(ctx), resource_kinds=list(ResourceKind),
                            extra=int(request.args.get("rows", 3) if str(request.args.get("rows", 3)).isdigit() else 3)), \
         (422 if errors else 200)
 
@@ -153,4 +162,118 @@ def edit_page(passport_id):
 def approve_page(passport_id):
     passports.approve(context(), passport_id)
     flash("Паспорт утверждён.")
+    return redirect(url_for("passports.view_page", passport_id=passport_id))
+
+
+# -- the cost calculator
+
+
+def costs_json(result) -> dict:
+    def variant_json(variant, cost):
+        passport = result.passports[variant]
+        return {"passport_id": passport.id, "revision": passport.revision, "state": passport.state,
+                "per_year": round(cost.per_year, 2),
+                "per_instance": round(cost.per_instance, 2) if cost.per_instance is not None else None,
+                "by_kind": {k: round(v, 2) for k, v in cost.by_kind.items()},
+                "steps": [{"name": s.name, "position": s.position, "hours_per_year": round(s.hours_per_year, 3),
+                           "per_occurrence": round(s.per_occurrence, 2), "per_year": round(s.per_year, 2)}
+                          for s in cost.steps],
+                "warnings": cost.warnings}
+
+    effect = result.effect
+    return {"process_id": result.process.id, "what_if": result.what_if,
+            "variants": {v: variant_json(v, c) for v, c in result.costs.items()},
+            "effect": None if effect is None else {
+                "money_per_year": round(effect.money_per_year, 2), "hours_per_year": round(effect.hours_per_year, 2),
+                "fte": round(effect.fte, 4), "share": round(effect.share, 4)}}
+
+
+@api_bp.get("/processes/<int:process_id>/costs")
+def costs_view(process_id):
+    return jsonify(costs_json(costs.process_costs(context(), process_id)))
+
+
+@api_bp.post("/processes/<int:process_id>/costs/what-if")
+def what_if_view(process_id):
+    return jsonify(costs_json(costs.process_costs(context(), process_id, _json_body())))
+
+
+@api_bp.get("/processes/<int:process_id>/costs.xlsx")
+def costs_xlsx_view(process_id):
+    result = costs.process_costs(context(), process_id)
+    return Response(costs.export_xlsx(result), headers={
+        "Content-Disposition": f'attachment; filename="process-{process_id}-costs.xlsx"'},
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def position_json(position) -> dict:
+    return {"id": position.id, "version": position.version, "name": position.name, "monthly_pay": position.monthly_pay,
+            "payroll_coefficient": position.payroll_coefficient, "annual_hours": position.annual_hours,
+            "hourly_cost": round(position.hourly_cost, 2)}
+
+
+@api_bp.get("/positions")
+def positions_view():
+    return jsonify(items=[position_json(p) for p in costs.list_positions(context())])
+
+
+@api_bp.post("/positions")
+def create_position_view():
+    return jsonify(position_json(costs.save_position(context(), _json_body()))), 201
+
+
+@api_bp.patch("/positions/<int:position_id>")
+def update_position_view(position_id):
+    return jsonify(position_json(costs.save_position(context(), _json_body(), position_id)))
+
+
+@api_bp.put("/passports/<int:passport_id>/criteria")
+def criteria_view(passport_id):
+    return jsonify(passport_json(passports.set_criteria(context(), passport_id, _json_body())))
+
+
+@bp.route("/processes/<int:process_id>/costs", methods=["GET", "POST"])
+def costs_page(process_id):
+    """The calculation of both variants; a posted form is a what-if that changes nothing stored."""
+    what_if, error = None, None
+    if request.method == "POST":
+        what_if = {}
+        for name, value in request.form.items():
+            parts = name.split("-")  # variant-steps-N-field
+            if len(parts) == 4 and parts[1] == "steps" and value.strip():
+                what_if.setdefault(parts[0], {}).setdefault("steps", {}).setdefault(parts[2], {})[parts[3]] = value.strip()
+            elif len(parts) == 2 and parts[1] == "instances_per_year" and value.strip():
+                what_if.setdefault(parts[0], {})["instances_per_year"] = value.strip()
+    ctx = context()
+    try:
+        result = costs.process_costs(ctx, process_id, what_if or None)
+    except CatalogError as caught:
+        error, result = caught, costs.process_costs(ctx, process_id)
+    return render_template("costs.html", result=result, error=error, ResourceKind=ResourceKind,
+                           PassportVariant=PassportVariant), (error.status if error else 200)
+
+
+@bp.route("/positions", methods=["GET", "POST"])
+def positions_page():
+    ctx = context()
+    errors, data = {}, {}
+    if request.method == "POST":
+        data = {k: v for k, v in request.form.items() if k in ("name", "monthly_pay", "payroll_coefficient", "annual_hours") and v.strip()}
+        try:
+            costs.save_position(ctx, data)
+            flash("Должность добавлена в справочник.")
+            return redirect(url_for("passports.positions_page"))
+        except InvalidInput as error:
+            ctx.session.rollback()
+            errors = error.fields
+    return render_template("positions.html", positions=costs.list_positions(ctx), errors=errors, data=data), \
+        (422 if errors else 200)
+
+
+@bp.post("/passports/<int:passport_id>/criteria")
+def criteria_page(passport_id):
+    criteria = {c.value: {"met": request.form.get(f"{c.value}-met") == "on",
+                          "evidence": request.form.get(f"{c.value}-evidence", "")} for c in DigitalCriterion}
+    passports.set_criteria(context(), passport_id, {"criteria": criteria})
+    flash("Чек-лист критериев цифровой трансформации сохранён.")
     return redirect(url_for("passports.view_page", passport_id=passport_id))

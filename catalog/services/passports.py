@@ -24,7 +24,8 @@ from catalog.services.context import Context
 KIND = "passports"  # record_kind of their change events
 CONTENT_FIELDS = ("key", "name", "role", "ref_kind", "ref_id")
 STEP_FIELDS = ("key", "name", "performer_position", "performer_unit", "duration_minutes", "waiting_minutes",
-               "times_per_year", "is_automated", "system_id", "consumes", "produces")
+               "times_per_year", "is_automated", "system_id", "position_id", "consumes", "produces")
+RESOURCE_FIELDS = ("kind", "name", "unit_cost", "quantity", "per")
 FLOW_FIELDS = ("source_key", "target_key", "name")
 
 
@@ -60,6 +61,8 @@ def content(passport: models.Passport) -> dict:
     """The variant's content in the shape ``PassportSchema`` loads."""
     return {
         "description": passport.description,
+        "instances_per_year": passport.instances_per_year,
+        "resources": [{f: getattr(r, f) for f in RESOURCE_FIELDS} for r in passport.resources],
         "data": [{f: getattr(d, f) for f in CONTENT_FIELDS} for d in passport.data],
         "steps": [{f: getattr(s, f) for f in STEP_FIELDS} for s in passport.steps],
         "flows": [{f: getattr(fl, f) for f in FLOW_FIELDS} for fl in passport.flows],
@@ -115,6 +118,10 @@ def _check_references(ctx: Context, values: dict) -> None:
             if step["key"] in step_keys:
                 errors[f"steps.{i}.key"].append(f"Ключ шага «{step['key']}» повторяется.")
             step_keys.add(step["key"])
+        if step.get("position_id") is not None:
+            position = ctx.session.get(models.Position, step["position_id"])
+            if position is None or position.is_deleted:
+                errors[f"steps.{i}.position_id"].append(f"Нет должности № {step['position_id']} в справочнике калькулятора.")
         if step.get("system_id") is not None:
             system = ctx.session.get(models.InformationSystem, step["system_id"])
             if system is None or system.is_deleted:
@@ -125,6 +132,8 @@ def _check_references(ctx: Context, values: dict) -> None:
 
 def _fill(passport: models.Passport, values: dict) -> None:
     passport.description = values.get("description")
+    passport.instances_per_year = values.get("instances_per_year")
+    passport.resources = [models.PassportResource(**item) for item in values.get("resources", [])]
     passport.data = [models.PassportData(**item) for item in values["data"]]
     passport.steps = [models.PassportStep(position=i + 1, **{f: step.get(f) for f in STEP_FIELDS})
                       for i, step in enumerate(values["steps"])]
@@ -236,3 +245,37 @@ def totals(passport: models.Passport) -> dict:
         "automated_share": (sum(1 for s in steps if s.is_automated) / len(steps)) if steps else 0.0,
     }
 
+
+
+def set_criteria(ctx: Context, passport_id: int, data: dict) -> models.Passport:
+    """The process office's checklist of a TO-BE variant against the criteria of Leningrad 8.3, with evidence."""
+    from catalog.schemas import CriteriaSchema
+
+    passport = get_passport(ctx, passport_id)
+    if not ctx.is_system:
+        if ctx.user is None:
+            raise Unauthorized("Войдите в систему.")
+        if not (ctx.user.has_role(Role.PROCESS_OFFICE.value) or ctx.user.has_role(Role.ADMIN.value)):
+            raise Forbidden("Соответствие критериям цифровой трансформации отмечает процессный офис.")
+    if passport.variant != PassportVariant.TO_BE.value:
+        raise InvalidInput("Критерии цифровой трансформации проверяются у целевого процесса (TO-BE).",
+                           {"variant": ["Это паспорт AS-IS."]})
+    try:
+        values = CriteriaSchema().load(data)
+    except ValidationError as error:
+        raise InvalidInput("Чек-лист не прошёл проверку.", validation_messages(error)) from None
+    before = dict(passport.criteria or {})
+    passport.criteria = {**before, **values["criteria"]}
+    passport.version += 1
+    ctx.session.flush()
+    history.append_event(ctx, KIND, passport, Action.UPDATE.value,
+                         {"criteria": {"before": before, "after": passport.criteria}})
+    ctx.finish()
+    return passport
+
+
+def unmet_criteria(passport: models.Passport) -> list[str]:
+    """Criteria of Leningrad 8.3 not marked as met on a TO-BE variant."""
+    from catalog.enums import DigitalCriterion
+
+    return [c.value for c in DigitalCriterion if not (passport.criteria or {}).get(c.value, {}).get("met")]
