@@ -71,3 +71,18 @@ def test_every_page_renders_on_the_demo(client, ctx, demo, login):
         for record_id in ids:
             assert client.get(f"/{name}/{record_id}").status_code == 200, (name, record_id)
     assert client.get("/admin/users").status_code == 200
+
+
+def test_demo_has_passports_with_costs_and_effect(ctx, demo):
+    from catalog.services import costs, passports
+
+    processes = ctx.session.scalars(select(models.Passport.process_id).distinct()).all()
+    assert len(processes) >= 12
+    states = Counter((p.variant, p.state) for p in ctx.session.scalars(select(models.Passport)))
+    assert states[("as_is", "approved")] >= 12 and states[("to_be", "approved")] >= 8 and states[("to_be", "draft")] >= 1
+    for process_id in processes:
+        result = costs.process_costs(ctx, process_id)
+        assert result.effect.money_per_year > 0 and result.effect.fte > 0
+        assert not result.costs["as_is"].warnings
+        as_is = passports.current(ctx, process_id, "as_is")
+        assert [d.key for d in passports.excess_data(as_is)] == ["copy"]

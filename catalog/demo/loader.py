@@ -255,7 +255,10 @@ def load_demo(ctx: Context, progress=None) -> dict[str, int]:
     from catalog.demo import region
 
     data = {name: getattr(region, name) for name in dir(region) if name.isupper()}
+    from catalog.demo.passports import load_passports
+
     counts = load_catalogue(ctx, data, progress)
     create_demo_users(ctx, region.AGENCIES[0]["code"], region.DATA_MARTS[0]["code"])
+    counts["паспорта процессов"] = load_passports(ctx)
     return counts
 
