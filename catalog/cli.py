@@ -581,6 +581,26 @@ def positions_add(env: Env, name, pay, coefficient, hours):
     click.echo(f"Должность {position.id}: час работы {position.hourly_cost:.2f} руб.")
 
 
+@main.command("dashboard")
+@click.option("--agency", "agency_id", type=int, help="Номер органа; без него — весь регион.")
+@click.pass_obj
+def dashboard_command(env: Env, agency_id):
+    """Показатели органа или региона: статусы, доли, стоимость и эффект."""
+    from catalog.services import dashboard
+
+    try:
+        board = dashboard.dashboard(env.context(), agency_id)
+    except CatalogError as error:
+        _fail(error)
+    total = board.total
+    click.echo(f"{board.title}: процессов {total.processes}, в цифровом виде {total.digital_share:.0%}, "
+               f"оптимизированы {total.optimised_share:.0%}")
+    click.echo(f"стоимость в год: AS-IS {total.cost_as_is:.2f}, TO-BE {total.cost_to_be:.2f}, "
+               f"эффект {total.effect:.2f} руб., {total.fte:.2f} шт. ед.")
+    for _, label, count in board.statuses:
+        click.echo(f"  {label}: {count}")
+
+
 @main.group("graph")
 def graph_group():
     """Проекция графа в сервер neo4j: пересборка, синхронизация, проверка расхождений."""

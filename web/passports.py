@@ -7,14 +7,10 @@ from catalog.enums import DataRole, DigitalCriterion, PassportState, PassportVar
 from catalog.errors import CatalogError, InvalidInput
 from catalog.services import costs, passports
 from web import context
-from web.api import _authenticate, _catalog_error, _http_error, _json_body
+from web.api import _json_body, json_blueprint
 
 bp = Blueprint("passports", __name__)
-api_bp = Blueprint("passports_api", __name__, url_prefix="/api/v1")
-api_bp.before_request(_authenticate)
-api_bp.register_error_handler(CatalogError, _catalog_error)
-api_bp.register_error_handler(404, _http_error)
-api_bp.register_error_handler(405, _http_error)
+api_bp = json_blueprint("passports_api", __name__)
 
 
 def passport_json(passport) -> dict:

@@ -1,0 +1,91 @@
+"""Dashboards for an agency or the region: statuses, digital and optimised shares, cost and effect.
+
+A process counts as *optimised* when it has an approved TO-BE passport or has passed
+reengineering (the statuses from «прошел реинжиниринг» on). Cost and effect add up the
+calculator's figures of the processes that have passports.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from catalog import models
+from catalog.enums import PassportState, ProcessStatus
+from catalog.services import costs, permissions, records
+from catalog.services.context import Context
+
+OPTIMISED_STATUSES = {ProcessStatus.REENGINEERED.value, ProcessStatus.SENT_CERTIFICATION.value,
+                      ProcessStatus.CERTIFIED.value}
+
+
+@dataclass
+class AgencyFigures:
+    agency_id: int
+    agency: str
+    processes: int = 0
+    digital: int = 0
+    optimised: int = 0
+    cost_as_is: float = 0.0
+    cost_to_be: float = 0.0
+    effect: float = 0.0
+    fte: float = 0.0
+
+    @property
+    def digital_share(self) -> float:
+        return self.digital / self.processes if self.processes else 0.0
+
+    @property
+    def optimised_share(self) -> float:
+        return self.optimised / self.processes if self.processes else 0.0
+
+
+@dataclass
+class Dashboard:
+    title: str
+    statuses: list[tuple[str, str, int]]  # value, label, count
+    total: AgencyFigures
+    agencies: list[AgencyFigures] = field(default_factory=list)
+    costed: int = 0  # processes with passports in the figures
+
+
+def dashboard(ctx: Context, agency_id: int | None = None) -> Dashboard:
+    permissions.require_read(ctx)
+    title = "Регион"
+    query = select(models.Process.id, models.Process.agency_id, models.Process.status, models.Process.is_digital) \
+        .where(models.Process.deleted_at.is_(None))
+    if agency_id is not None:
+        agency = records.get_record(ctx, "agencies", agency_id)
+        title = agency.name
+        query = query.where(models.Process.agency_id == agency_id)
+    rows = ctx.session.execute(query).all()
+    approved_to_be = set(ctx.session.scalars(select(models.Passport.process_id).where(
+        models.Passport.variant == "to_be", models.Passport.state == PassportState.APPROVED.value,
+        models.Passport.deleted_at.is_(None))))
+    with_passports = set(ctx.session.scalars(select(models.Passport.process_id).where(
+        models.Passport.deleted_at.is_(None)).distinct()))
+    names = dict(ctx.session.execute(select(models.Agency.id, models.Agency.name)).all())
+    by_agency: dict[int, AgencyFigures] = {}
+    total = AgencyFigures(agency_id or 0, title)
+    statuses = Counter()
+    costed = 0
+    for process_id, process_agency, status, is_digital in rows:
+        figures = by_agency.setdefault(process_agency, AgencyFigures(process_agency, names.get(process_agency, "—")))
+        statuses[status] += 1
+        optimised = status in OPTIMISED_STATUSES or process_id in approved_to_be
+        for target in (figures, total):
+            target.processes += 1
+            target.digital += bool(is_digital)
+            target.optimised += optimised
+        if process_id in with_passports:
+            result = costs.process_costs(ctx, process_id)
+            costed += 1
+            for target in (figures, total):
+                target.cost_as_is += result.costs["as_is"].per_year if "as_is" in result.costs else 0.0
+                target.cost_to_be += result.costs["to_be"].per_year if "to_be" in result.costs else 0.0
+                if result.effect:
+                    target.effect += result.effect.money_per_year
+                    target.fte += result.effect.fte
+    return Dashboard(title, [(s.value, s.label, statuses[s.value]) for s in ProcessStatus], total,
+                     sorted(by_agency.values(), key=lambda a: (-a.processes, a.agency)), costed)

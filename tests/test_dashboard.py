@@ -1,0 +1,55 @@
+"""Dashboards: statuses, digital and optimised shares, cost and effect, drawn by the app itself."""
+from __future__ import annotations
+
+import pytest
+
+from catalog.services import dashboard, passports
+from catalog.services import records as r
+
+
+@pytest.fixture
+def optimised(ctx, seed):
+    from tests.test_costs import HEAD, SPECIALIST
+    from catalog.services import costs
+
+    specialist = costs.save_position(ctx, SPECIALIST)
+    costs.save_position(ctx, HEAD)
+    digital = r.create_record(ctx, "processes", {
+        "agency_id": seed.agency.id, "registry_id": "002", "service_id": seed.service.id, "status": "certified",
+        "name": "Назначение выплаты в проактивном режиме", "responsible_id": seed.person.id, "is_digital": True})
+    for variant, minutes in (("as_is", 60), ("to_be", 15)):
+        draft = passports.create_passport(ctx, seed.process.id, variant)
+        passports.save_passport(ctx, draft.id, {"version": draft.version, "steps": [
+            {"name": "Работа", "duration_minutes": minutes, "times_per_year": 900, "position_id": specialist.id}]})
+        passports.approve(ctx, draft.id)
+    return digital
+
+
+def test_region_and_agency_figures(ctx, seed, optimised):
+    board = dashboard.dashboard(ctx)
+    assert board.total.processes == 2 and board.total.digital_share == 0.5
+    # One process has an approved TO-BE, the other is certified: both optimised.
+    assert board.total.optimised_share == 1.0
+    # 900 × (60 − 15) min = 675 h × 520 = 351 000 a year.
+    assert board.total.effect == pytest.approx(351000) and board.total.fte == pytest.approx(675 / 1800)
+    assert dict((v, c) for v, _, c in board.statuses) == {"queued_research": 1, "researching": 0,
+                                                          "queued_reengineering": 0, "reengineering": 0,
+                                                          "reengineered": 0, "sent_certification": 0, "certified": 1}
+    other = dashboard.dashboard(ctx, seed.other_agency.id)
+    assert other.total.processes == 0 and other.title == "Министерство здравоохранения"
+
+
+def test_dashboard_page_api_and_cli(client, runner, seed, optimised):
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "Показатели: Регион" in page and "<svg" in page and "351 000 ₽" in page
+    assert "Министерство социальной защиты" in page
+    assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    one = client.get("/dashboard", query_string={"agency": seed.agency.id}).get_data(as_text=True)
+    assert "Показатели: Министерство социальной защиты" in one
+    data = client.get("/api/v1/dashboard").get_json()
+    assert data["total"]["effect"] == 351000 and data["statuses"]["certified"] == 1
+    bad = client.get("/api/v1/dashboard", query_string={"agency": "все"})
+    assert bad.status_code == 400 and "agency" in bad.get_json()["fields"]
+    assert client.get("/api/v1/dashboard", query_string={"agency": 999}).status_code == 404
+    out = runner.invoke("dashboard").output
+    assert "эффект 351000.00 руб." in out
