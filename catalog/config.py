@@ -13,6 +13,8 @@
 | CATALOG_SEARCH_BACKEND | embedded | `embedded` (a tantivy index in <instance>/search) or `elasticsearch` |
 | CATALOG_SEARCH_PATH | <instance>/search | folder of the embedded index |
 | CATALOG_ELASTICSEARCH_URL, CATALOG_ELASTICSEARCH_INDEX | —, catalog | the Elasticsearch server and the alias searches use |
+| CATALOG_GATE_BLOCKING | as_is,optimised,data_model,duplicates,cost_value | checks of a system request that block its approval |
+| CATALOG_GATE_DECIDER_ROLE | architect | the role that decides on system requests |
 """
 from __future__ import annotations
 
@@ -40,6 +42,8 @@ class Settings:
     search_path: Path | None = None
     elasticsearch_url: str | None = None
     elasticsearch_index: str = "catalog"
+    gate_blocking: tuple[str, ...] = ("as_is", "optimised", "data_model", "duplicates", "cost_value")
+    gate_decider_role: str = "architect"
     page_size: int = 50
     max_page_size: int = 500
 
@@ -78,6 +82,9 @@ def load_settings(**overrides) -> Settings:
         search_path=Path(os.environ["CATALOG_SEARCH_PATH"]) if os.environ.get("CATALOG_SEARCH_PATH") else None,
         elasticsearch_url=os.environ.get("CATALOG_ELASTICSEARCH_URL"),
         elasticsearch_index=os.environ.get("CATALOG_ELASTICSEARCH_INDEX", "catalog"),
+        gate_blocking=tuple(c.strip() for c in os.environ.get(
+            "CATALOG_GATE_BLOCKING", "as_is,optimised,data_model,duplicates,cost_value").split(",") if c.strip()),
+        gate_decider_role=os.environ.get("CATALOG_GATE_DECIDER_ROLE", "architect"),
     )
     for key, value in overrides.items():
         setattr(settings, key, value)

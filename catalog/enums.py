@@ -223,3 +223,37 @@ class DigitalCriterion(LabeledEnum):
     MULTICHANNEL = "multichannel", "многоканальность предоставления услуги"
     NO_HUMAN_DECISION = "no_human_decision", "исключение участия человека в принятии решения о предоставлении услуги"
     NO_HUMAN_INTERAGENCY = "no_human_interagency", "исключение участия человека из межведомственного взаимодействия"
+
+
+class RequestKind(LabeledEnum):
+    """What a request for a state information system asks (Samara section 3, Leningrad 8.4)."""
+
+    CREATE = "create", "создание"
+    MODERNISE = "modernise", "модернизация"
+    DEVELOP = "develop", "развитие"
+
+
+class RequestStatus(LabeledEnum):
+    DRAFT = "draft", "черновик"
+    SUBMITTED = "submitted", "подана, идут проверки"
+    CONCLUDED = "concluded", "есть заключение процессного офиса"
+    APPROVED = "approved", "одобрена"
+    REJECTED = "rejected", "отклонена"
+    RETURNED = "returned", "возвращена на доработку"
+
+
+class CheckResult(LabeledEnum):
+    PASS = "pass", "пройдена"
+    WARNING = "warning", "предупреждение"
+    FAIL = "fail", "не пройдена"
+
+
+class Conclusion(LabeledEnum):
+    POSITIVE = "positive", "положительное"
+    NEGATIVE = "negative", "отрицательное"
+
+
+class Decision(LabeledEnum):
+    APPROVED = "approved", "одобрить"
+    REJECTED = "rejected", "отклонить"
+    RETURNED = "returned", "вернуть на доработку"

@@ -396,6 +396,44 @@ class CriteriaSchema(CatalogSchema):
         required=True)
 
 
+class RequestDatasetSchema(CatalogSchema):
+    dataset_id = ref("Набор данных", "datasets", required=True)
+    direction = fields.String(required=True, validate=validate.OneOf(
+        ["consumes", "produces"], error="Допустимо: consumes (потребляется), produces (производится)."),
+        metadata={"label": "Потребляется или производится"})
+    supplier = text("Поставщик данных", max_length=500)
+    consumer = text("Потребитель данных", max_length=500)
+    mart_id = ref("Витрина, из которой берутся данные", "marts")
+
+
+class SystemRequestSchema(CatalogSchema):
+    """A request for a state information system: what it is for and what it automates."""
+
+    version = fields.Integer(metadata={"label": "Версия"})
+    agency_id = ref("Орган, подающий заявку", "agencies", required=True)
+    kind = choice("Вид заявки", enums.RequestKind, required=True)
+    system_id = ref("Информационная система", "systems")
+    new_system_name = text("Наименование новой системы", max_length=1000)
+    purpose = text("Назначение", multiline=True)
+    estimated_cost = fields.Float(allow_none=True, validate=_non_negative("Стоимость"),
+                                  metadata={"label": "Оценка стоимости, руб."})
+    expected_value = text("Ценность для граждан и организаций", multiline=True)
+    overlap_explanation = text("Почему нужна, хотя действующие системы автоматизируют те же процессы", multiline=True)
+    processes = fields.List(fields.Integer(), load_default=list, metadata={"label": "Автоматизируемые процессы"})
+    datasets = fields.List(fields.Nested(RequestDatasetSchema), load_default=list)
+
+
+class ConclusionSchema(CatalogSchema):
+    conclusion = choice("Заключение", enums.Conclusion, required=True)
+    reasons = text("Обоснование", required=True, multiline=True)
+    overlap_answer = text("Ответ на пересечение с действующими системами", multiline=True)
+
+
+class DecisionSchema(CatalogSchema):
+    decision = choice("Решение", enums.Decision, required=True)
+    reasons = text("Обоснование", multiline=True)
+
+
 def validation_messages(error: ValidationError) -> dict:
     """Flatten marshmallow messages to {field: [messages]} (nested keys joined by dots)."""
     out: dict[str, list[str]] = {}

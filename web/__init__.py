@@ -29,7 +29,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app.extensions["catalog_sessions"] = make_session_factory(engine)
     csrf.init_app(app)
 
-    from web import admin, api, auth, dashboard, errors, lineage, pages, passports, search, views_helpers
+    from web import admin, api, auth, dashboard, errors, gate, lineage, pages, passports, search, views_helpers
 
     auth.init_app(app)
     errors.init_app(app)
@@ -41,6 +41,10 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(gate.bp)
+    app.register_blueprint(gate.api_bp)
+    csrf.exempt(gate.api_bp)
+    gate.init_app(app)
     app.register_blueprint(dashboard.api_bp)
     csrf.exempt(dashboard.api_bp)
     app.register_blueprint(passports.bp)

@@ -40,21 +40,34 @@ def vis_asset(name):
     return send_from_directory(VIS_DIR, name, max_age=86400)
 
 
-def picture(answer) -> dict:
-    """Nodes and edges for vis-network, built with pyvis; titles stay plain text (never HTML)."""
+def picture(*answers) -> dict:
+    """Nodes and edges for vis-network, built with pyvis, of one lineage answer or several drawn together.
+
+    Titles stay plain text (never HTML)."""
     net = Network(directed=True, cdn_resources="local")
-    for node, distance in answer.subgraph.nodes.items():
-        kind = node.split(":")[0]
-        record = answer.record(node)
-        colour, shape = STYLE.get(kind, ("#999999", "dot"))
-        title = record.title if record else node
-        label = title if len(title) <= 40 else title[:38] + "…"
-        net.add_node(node, label=label, title=f"{KINDS[kind].label_one}: {title}", color=colour, shape=shape,
-                     size=22 if node == answer.root else 12, borderWidth=3 if node == answer.root else 1,
-                     level=distance, kind=kind)
-    for edge in answer.subgraph.edges.values():
-        net.add_edge(edge.source, edge.target, title=EDGE_LABELS.get(edge.edge_type, edge.edge_type),
-                     dashes=edge.transport in ("paper", "manual"), id=edge.uid)
+    roots = {answer.root for answer in answers}
+    drawn = set()
+    for answer in answers:
+        for node, distance in answer.subgraph.nodes.items():
+            if node in drawn:
+                continue
+            drawn.add(node)
+            kind = node.split(":")[0]
+            record = answer.record(node)
+            colour, shape = STYLE.get(kind, ("#999999", "dot"))
+            title = record.title if record else node
+            label = title if len(title) <= 40 else title[:38] + "…"
+            net.add_node(node, label=label, title=f"{KINDS[kind].label_one}: {title}", color=colour, shape=shape,
+                         size=22 if node in roots else 12, borderWidth=3 if node in roots else 1,
+                         level=distance, kind=kind)
+    seen_edges = set()
+    for answer in answers:
+        for edge in answer.subgraph.edges.values():
+            if edge.uid in seen_edges:
+                continue
+            seen_edges.add(edge.uid)
+            net.add_edge(edge.source, edge.target, title=EDGE_LABELS.get(edge.edge_type, edge.edge_type),
+                         dashes=edge.transport in ("paper", "manual"), id=edge.uid)
     return {"nodes": net.nodes, "edges": net.edges}
 
 

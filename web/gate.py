@@ -1,0 +1,222 @@
+"""System requests: the queue, the form, the request page with its checks and picture, the printable
+conclusion, and the API agencies' own systems file and follow requests with."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+
+from catalog.enums import CheckResult, Conclusion, Decision, RequestKind, RequestStatus
+from catalog.errors import CatalogError, InvalidInput
+from catalog.schemas import ChangeEventSchema
+from catalog.services import gate, lineage
+from web import context
+from web.api import _json_body, json_blueprint
+
+bp = Blueprint("gate", __name__)
+api_bp = json_blueprint("gate_api", __name__)
+
+
+def request_json(found) -> dict:
+    return {
+        "id": found.id, "version": found.version, "status": found.status, "agency_id": found.agency_id,
+        "kind": found.kind, "system_id": found.system_id, "new_system_name": found.new_system_name,
+        "purpose": found.purpose, "estimated_cost": found.estimated_cost, "expected_value": found.expected_value,
+        "overlap_explanation": found.overlap_explanation, "filed_by": found.filed_by,
+        "processes": [p.process_id for p in found.processes],
+        "datasets": [{"dataset_id": d.dataset_id, "direction": d.direction, "supplier": d.supplier,
+                      "consumer": d.consumer, "mart_id": d.mart_id} for d in found.datasets],
+        "checks": found.checks, "checked_at": found.checked_at.isoformat() if found.checked_at else None,
+        "needs_review": found.needs_review, "blocked": bool(gate.failing_blocking(found)),
+        "conclusion": found.conclusion, "conclusion_reasons": found.conclusion_reasons,
+        "overlap_answer": found.overlap_answer, "concluded_by": found.concluded_by,
+        "decision": found.decision, "decision_reasons": found.decision_reasons, "decided_by": found.decided_by,
+    }
+
+
+def _filters():
+    agency = request.args.get("agency", "")
+    if agency and not agency.isdigit():
+        raise InvalidInput("Неверный фильтр.", {"agency": ["Ожидается номер органа."]})
+    return dict(status=request.args.get("status") or None, agency_id=int(agency) if agency else None,
+                failing=request.args.get("failing") or None)
+
+
+@api_bp.get("/requests")
+def list_view():
+    return jsonify(items=[request_json(r) for r in gate.list_requests(context(), **_filters())])
+
+
+@api_bp.post("/requests")
+def create_view():
+    return jsonify(request_json(gate.create_request(context(), _json_body()))), 201
+
+
+@api_bp.get("/requests/<int:request_id>")
+def get_view(request_id):
+    return jsonify(request_json(gate.get_request(context(), request_id)))
+
+
+@api_bp.patch("/requests/<int:request_id>")
+def update_view(request_id):
+    return jsonify(request_json(gate.update_request(context(), request_id, _json_body())))
+
+
+@api_bp.post("/requests/<int:request_id>/submit")
+def submit_view(request_id):
+    return jsonify(request_json(gate.submit(context(), request_id)))
+
+
+@api_bp.post("/requests/<int:request_id>/conclusion")
+def conclusion_view(request_id):
+    return jsonify(request_json(gate.conclude(context(), request_id, _json_body())))
+
+
+@api_bp.post("/requests/<int:request_id>/decision")
+def decision_view(request_id):
+    return jsonify(request_json(gate.decide(context(), request_id, _json_body())))
+
+
+@api_bp.post("/requests/<int:request_id>/recheck")
+def recheck_view(request_id):
+    return jsonify(request_json(gate.recheck(context(), request_id)))
+
+
+@api_bp.get("/requests/<int:request_id>/history")
+def history_view(request_id):
+    return jsonify(items=ChangeEventSchema(many=True).dump(gate.request_history(context(), request_id)))
+
+
+# -- pages
+
+
+@bp.get("/requests")
+def queue_page():
+    from web.views_helpers import ref_options
+
+    filters = _filters()
+    return render_template("requests.html", requests=gate.list_requests(context(), **filters), filters=filters,
+                           statuses=list(RequestStatus), checks=gate.CHECK_NAMES,
+                           agencies=ref_options("agencies") or [])
+
+
+def _form_data() -> dict:
+    data = {name: request.form.get(name) or None for name in
+            ("kind", "new_system_name", "purpose", "expected_value", "overlap_explanation")}
+    for name in ("agency_id", "system_id", "estimated_cost", "version"):
+        data[name] = request.form.get(name) or None
+    data["processes"] = [p for p in request.form.getlist("processes") if p]
+    rows = {}
+    for name, value in request.form.items():
+        parts = name.split("-", 2)
+        if len(parts) == 3 and parts[0] == "ds" and parts[1].isdigit():
+            rows.setdefault(int(parts[1]), {})[parts[2]] = value.strip() or None
+    data["datasets"] = [rows[i] for i in sorted(rows) if rows[i].get("dataset_id")]
+    return {k: v for k, v in data.items() if v is not None or k in ("processes", "datasets")}
+
+
+def _form(found, values, errors, status=200):
+    from web.views_helpers import ref_options
+
+    return render_template("request_form.html", found=found, values=values, errors=errors, kinds=list(RequestKind),
+                           agencies=ref_options("agencies") or [], systems=ref_options("systems") or [],
+                           marts=ref_options("marts") or [], titles=_titles(values)), status
+
+
+def _titles(values) -> dict:
+    from catalog.services.records import labels_for
+
+    refs = {("processes", int(p)) for p in values.get("processes", []) if str(p).isdigit()}
+    refs |= {("datasets", int(d["dataset_id"])) for d in values.get("datasets", []) if str(d.get("dataset_id", "")).isdigit()}
+    return {f"{kind}:{i}": label.title for (kind, i), label in labels_for(context(), refs).items()}
+
+
+@bp.route("/requests/new", methods=["GET", "POST"])
+def create_page():
+    values = {"processes": [], "datasets": []}
+    if request.method == "POST":
+        values = _form_data()
+        ctx = context()
+        try:
+            found = gate.create_request(ctx, values)
+            flash("Черновик заявки сохранён.")
+            return redirect(url_for("gate.request_page", request_id=found.id))
+        except InvalidInput as error:
+            ctx.session.rollback()
+            return _form(None, values, error.fields, 422)
+    user = context().user
+    if user and user.agency_ids:
+        values["agency_id"] = user.agency_ids[0]
+    return _form(None, values, {})
+
+
+@bp.route("/requests/<int:request_id>/edit", methods=["GET", "POST"])
+def edit_page(request_id):
+    ctx = context()
+    found = gate.get_request(ctx, request_id)
+    values = request_json(found)
+    if request.method == "POST":
+        values = _form_data()
+        try:
+            gate.update_request(ctx, request_id, values)
+            flash("Заявка сохранена.")
+            return redirect(url_for("gate.request_page", request_id=request_id))
+        except InvalidInput as error:
+            ctx.session.rollback()
+            return _form(found, values, error.fields, 422)
+    return _form(found, values, {})
+
+
+@bp.get("/requests/<int:request_id>")
+def request_page(request_id):
+    from web.lineage import STYLE, picture
+
+    ctx = context()
+    found = gate.get_request(ctx, request_id)
+    answers = [lineage.lineage(ctx, "processes", p.process_id, "both", 1) for p in found.processes
+               if not p.process.is_deleted][:10]
+    return render_template("request.html", found=found, CheckResult=CheckResult, RequestStatus=RequestStatus,
+                           RequestKind=RequestKind, conclusions=list(Conclusion), decisions=list(Decision),
+                           events=gate.request_history(ctx, request_id),
+                           picture=picture(*answers) if answers else None, styles=STYLE,
+                           decider_role=ctx.settings.gate_decider_role)
+
+
+@bp.post("/requests/<int:request_id>/<any(submit,conclusion,decision,recheck):step>")
+def step_page(request_id, step):
+    ctx = context()
+    try:
+        if step == "submit":
+            gate.submit(ctx, request_id)
+            flash("Заявка подана, проверки выполнены.")
+        elif step == "conclusion":
+            gate.conclude(ctx, request_id, {k: request.form.get(k) for k in ("conclusion", "reasons", "overlap_answer")
+                                            if request.form.get(k)})
+            flash("Заключение процессного офиса сохранено.")
+        elif step == "decision":
+            gate.decide(ctx, request_id, {k: request.form.get(k) for k in ("decision", "reasons") if request.form.get(k)})
+            flash("Решение по заявке принято.")
+        else:
+            gate.recheck(ctx, request_id)
+            flash("Проверки выполнены заново.")
+    except CatalogError as error:
+        ctx.session.rollback()
+        flash(error.message + "".join(f" {field}: {' '.join(m)}" for field, m in error.fields.items()))
+    return redirect(url_for("gate.request_page", request_id=request_id))
+
+
+@bp.get("/requests/<int:request_id>/conclusion")
+def conclusion_page(request_id):
+    found = gate.get_request(context(), request_id)
+    return render_template("request_conclusion.html", found=found, CheckResult=CheckResult, Conclusion=Conclusion,
+                           RequestKind=RequestKind)
+
+
+def init_app(app) -> None:
+    @app.after_request
+    def _recheck_after_writes(response):
+        # A change to a process, passport or dataset re-runs the checks of the requests resting on it.
+        if request.method not in ("GET", "HEAD", "OPTIONS") and response.status_code < 400:
+            try:
+                gate.recheck_changed(context())
+            except Exception:
+                app.logger.exception("system requests: re-checking after a write failed")
+        return response
