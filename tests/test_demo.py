@@ -86,3 +86,19 @@ def test_demo_has_passports_with_costs_and_effect(ctx, demo):
         assert not result.costs["as_is"].warnings
         as_is = passports.current(ctx, process_id, "as_is")
         assert [d.key for d in passports.excess_data(as_is)] == ["copy"]
+
+
+def test_demo_requests_show_each_check(ctx, demo):
+    from catalog.services import gate
+
+    found = gate.list_requests(ctx)
+    assert len(found) >= 7
+    by_name = {r.new_system_name: r for r in found}
+    assert by_name["Региональная платформа проактивных выплат"].status == "approved"
+    failing = {c["code"] for r in found for c in r.checks if c["result"] == "fail" and c["blocking"]}
+    assert failing >= {"as_is", "optimised", "data_model", "duplicates", "cost_value"}
+    passing = [r for r in found if not gate.failing_blocking(r)]
+    assert len(passing) >= 2
+    duplicate = by_name["Ещё одна система назначения мер поддержки"]
+    assert [c["code"] for c in gate.failing_blocking(duplicate)] == ["duplicates"]
+    assert "уже автоматизирует" in next(c["reason"] for c in duplicate.checks if c["code"] == "duplicates")
