@@ -279,7 +279,7 @@ def run_checks(ctx: Context, request: models.SystemRequest) -> list[dict]:
     add("data_model", not gaps and bool(used | set(listed)),
         [_ref("datasets", datasets[i]) for i in sorted({i for i, _ in gaps} or {i for i, _ in used | set(listed)})],
         ("; ".join(reason for _, reason in gaps) + ".") if gaps else
-        (f"Описаны {len(listed)} наборов данных с поставщиками и потребителями." if listed
+        (f"Наборы данных с поставщиками и потребителями описаны: {len(listed)}." if listed
          else "Процессы не потребляют и не производят данных в каталоге, и в заявке наборов нет."))
 
     # Systems in operation that automate the same processes or typical processes.
@@ -299,7 +299,7 @@ def run_checks(ctx: Context, request: models.SystemRequest) -> list[dict]:
         overlapping.setdefault(system.id, (system, set()))[1].add(process.name)
     if overlapping:
         reason = "; ".join(f"«{s.short_name or s.name}» уже автоматизирует: {', '.join(sorted(names)[:5])}"
-                           + (" и др." if len(names) > 5 else "") for s, names in overlapping.values()) + "."
+                           + (" и другие" if len(names) > 5 else "") for s, names in overlapping.values()) + "."
         explained = bool(request.overlap_explanation)
         add("duplicates", False, [_ref("systems", s) for s, _ in overlapping.values()],
             reason + (f" Заявитель объясняет: {request.overlap_explanation}" if explained else ""),
