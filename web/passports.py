@@ -43,6 +43,23 @@ def create_view(process_id):
     return jsonify(passport_json(passport)), 201
 
 
+def _uploaded_bpmn() -> tuple[str, bytes]:
+    upload = request.files.get("file")
+    if upload is not None and upload.filename:
+        return upload.filename, upload.read()
+    if request.data:
+        return request.args.get("name") or "diagram.bpmn", request.data
+    raise InvalidInput("Приложите файл BPMN.", {"file": ["Файл не передан."]})
+
+
+@api_bp.post("/processes/<int:process_id>/passports/bpmn")
+def import_bpmn_view(process_id):
+    name, content = _uploaded_bpmn()
+    passport = passports.import_bpmn(context(), process_id, request.args.get("variant") or request.form.get("variant", ""),
+                                     name, content)
+    return jsonify(passport_json(passport)), 201
+
+
 @api_bp.get("/passports/<int:passport_id>")
 def get_view(passport_id):
     return jsonify(passport_json(passports.get_passport(context(), passport_id)))
@@ -86,11 +103,28 @@ def create_page(process_id):
     return redirect(url_for("passports.edit_page", passport_id=passport.id))
 
 
+@bp.post("/processes/<int:process_id>/passports/bpmn")
+def import_bpmn_page(process_id):
+    ctx = context()
+    try:
+        name, content = _uploaded_bpmn()
+        passport = passports.import_bpmn(ctx, process_id, request.form.get("variant", ""), name, content)
+    except CatalogError as error:
+        ctx.session.rollback()
+        flash(error.message + "".join(f" {field}: {' '.join(m)}" for field, m in error.fields.items()))
+        return redirect(url_for("passports.list_page", process_id=process_id))
+    flash(f"Диаграмма «{passport.diagram_name}» загружена: шагов {len(passport.steps)}.")
+    return redirect(url_for("passports.view_page", passport_id=passport.id))
+
+
 @bp.get("/passports/<int:passport_id>")
 def view_page(passport_id):
     ctx = context()
     passport = passports.get_passport(ctx, passport_id)
+    from web.diagram import bpmn_svg
+
     return render_template("passport.html", passport=passport, excess={d.key for d in passports.excess_data(passport)},
+                           diagram=bpmn_svg(passport.diagram) if passport.diagram else None,
                            relations=passports.relations(passport), totals=passports.totals(passport),
                            events=passports.passport_history(ctx, passport_id), PassportState=PassportState,
                            DigitalCriterion=DigitalCriterion, ResourceKind=ResourceKind,

@@ -279,3 +279,76 @@ def unmet_criteria(passport: models.Passport) -> list[str]:
     from catalog.enums import DigitalCriterion
 
     return [c.value for c in DigitalCriterion if not (passport.criteria or {}).get(c.value, {}).get("met")]
+
+
+# -- a variant drawn in a BPMN modeller
+
+
+def _bpmn_content(model, datasets_by_name: dict[str, int]) -> dict:
+    """A passport's content from a parsed BPMN model: tasks as ordered steps, lanes as performers,
+    data objects and stores as the data steps read and write, sequence flows kept."""
+    def clip(text, size):
+        return text if len(text) <= size else text[:size - 1] + "…"
+
+    steps, flows, reads, writes, names = [], [], set(), set(), {}
+    for process in model.processes:
+        refers = {item.id: item.refers_to or item.id for item in process.data}
+        for item in process.data:
+            key = refers[item.id]
+            if item.name and not names.get(key):
+                names[key] = item.name
+            names.setdefault(key, None)
+        lanes = {node: lane.name for lane in process.lanes for node in lane.nodes}
+        for step in sorted(process.steps, key=lambda s: s.order):
+            consumes = sorted({clip(refers.get(i, i), 100) for i in step.inputs})
+            produces = sorted({clip(refers.get(i, i), 100) for i in step.outputs})
+            reads.update(consumes)
+            writes.update(produces)
+            steps.append({"key": clip(step.id, 100), "name": clip(step.name or f"Шаг без названия ({step.id})", 1000),
+                          "performer_position": clip(lanes.get(step.id) or process.participant or "", 300) or None,
+                          "consumes": consumes, "produces": produces})
+        flows += [{"source_key": clip(f.source, 100), "target_key": clip(f.target, 100),
+                   "name": clip(f.name, 500) if f.name else None} for f in process.sequence_flows]
+    data = []
+    for key, name in names.items():
+        key = key[:100]
+        role = ("intermediate" if key in reads and key in writes else "result" if key in writes else "input")
+        item = {"key": key, "name": (name or f"Данные без названия ({key})")[:1000], "role": role}
+        dataset_id = datasets_by_name.get((name or "").strip().lower())
+        if dataset_id:
+            item.update(ref_kind="datasets", ref_id=dataset_id)
+        data.append(item)
+    return {"steps": steps, "data": data, "flows": flows}
+
+
+def import_bpmn(ctx: Context, process_id: int, variant: str, file_name: str, content: bytes) -> models.Passport:
+    """Import a BPMN 2.0 file into the draft of a variant (a new draft when there is none); the diagram is kept."""
+    from importers.bpmn import parse_bytes
+
+    model = parse_bytes(content, file_name)
+    latest = current(ctx, process_id, variant)
+    passport = latest if latest is not None and latest.state == PassportState.DRAFT.value else None
+    autocommit, ctx.autocommit = ctx.autocommit, False
+    try:
+        if passport is None:
+            passport = create_passport(ctx, process_id, variant)
+        datasets = {name.strip().lower(): i for i, name in ctx.session.execute(
+            select(models.Dataset.id, models.Dataset.name).where(models.Dataset.deleted_at.is_(None)))}
+        body = {**_bpmn_content(model, datasets), "version": passport.version,
+                "description": passport.description, "instances_per_year": passport.instances_per_year,
+                "resources": content(passport)["resources"]}
+        # What the diagram does not say (times, positions, systems) is kept for steps drawn again.
+        kept = {s.key: s for s in passport.steps if s.key}
+        for step in body["steps"]:
+            if step["key"] in kept:
+                old = kept[step["key"]]
+                step.update({f: getattr(old, f) for f in ("performer_unit", "duration_minutes", "waiting_minutes",
+                                                          "times_per_year", "is_automated", "system_id", "position_id")})
+        passport = save_passport(ctx, passport.id, body, diagram=(file_name, content.decode("utf-8", "replace")))
+    except Exception:
+        ctx.session.rollback()
+        raise
+    finally:
+        ctx.autocommit = autocommit
+    ctx.finish()
+    return passport
