@@ -490,20 +490,40 @@ def import_openlineage_command(env: Env, path, as_login):
 
     ctx = _import_context(env, as_login)
     try:
-        events = list(openlineage.read_events(path))
+        events = openlineage.read_events(path)
+        with click.progressbar(length=len(events) if isinstance(events, list) else 1, label="События",
+                               file=sys.stderr) as bar:
+            results = openlineage.ingest(ctx, events, progress=bar.update)
     except CatalogError as error:
         _fail(error)
-    done = 0
-    with click.progressbar(events, label="События", file=sys.stderr) as bar:
-        for number, event in bar:
-            try:
-                openlineage.ingest(ctx, event)
-                ctx.session.commit()
-            except CatalogError as error:
-                ctx.session.rollback()
-                _fail(type(error)(f"Событие {number}: {error.message}", error.fields))
-            done += 1
-    click.echo(f"Принято событий OpenLineage: {done}.")
+    processes = {r["process_id"] for r in results if r["process_id"]}
+    datasets = {d for r in results for d in r["datasets"]}
+    click.echo(f"Принято событий OpenLineage: {len(results)}; процессов: {len(processes)}, наборов данных: "
+               f"{len(datasets)}, новых связей: {sum(r['links_added'] for r in results)}, "
+               f"записей о запусках: {sum(r['run_stored'] for r in results)}.")
+
+
+@main.group("openlineage")
+def openlineage_group():
+    """Задания OpenLineage и процессы каталога."""
+
+
+@openlineage_group.command("map")
+@click.argument("namespace")
+@click.argument("name")
+@click.argument("process_id", type=int)
+@click.pass_obj
+def openlineage_map(env: Env, namespace, name, process_id):
+    """Сопоставить задание OpenLineage (пространство имён и имя) существующему процессу."""
+    from importers import openlineage
+
+    ctx = env.context(autocommit=False)
+    try:
+        openlineage.map_job(ctx, namespace, name, process_id)
+        ctx.session.commit()
+    except CatalogError as error:
+        _fail(error)
+    click.echo(f"Задание «{namespace}» / «{name}» сопоставлено процессу № {process_id}.")
 
 
 @export_group.command("register")

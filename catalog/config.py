@@ -10,6 +10,9 @@
 | CATALOG_GRAPH_BACKEND | sql | `sql` (queries over the store) or `neo4j` (a Bolt server fed by the outbox) |
 | CATALOG_NEO4J_URL, CATALOG_NEO4J_USER, CATALOG_NEO4J_PASSWORD | — | the Bolt server of the neo4j backend |
 | CATALOG_GRAPH_MAX_DEPTH / CATALOG_GRAPH_MAX_NODES | 6 / 400 | the deepest lineage asked for; the most records in one answer |
+| CATALOG_IMPORT_MAX_MB | 50 | the largest file the upload page accepts (the command line reads any size, streamed) |
+| CATALOG_OPENLINEAGE_AGENCY | — | code of the agency that owns processes created for new OpenLineage jobs |
+| CATALOG_OPENLINEAGE_RESPONSIBLE | — | id of the person responsible for them (default: the agency's first person) |
 """
 from __future__ import annotations
 
@@ -35,6 +38,9 @@ class Settings:
     graph_max_nodes: int = 400
     page_size: int = 50
     max_page_size: int = 500
+    import_max_bytes: int = 50 * 1024 * 1024
+    openlineage_agency: str | None = None
+    openlineage_responsible: int | None = None
 
 
 def _secret_key(instance: Path) -> str:
@@ -67,6 +73,10 @@ def load_settings(**overrides) -> Settings:
         neo4j_password=os.environ.get("CATALOG_NEO4J_PASSWORD"),
         graph_max_depth=int(os.environ.get("CATALOG_GRAPH_MAX_DEPTH", "6")),
         graph_max_nodes=int(os.environ.get("CATALOG_GRAPH_MAX_NODES", "400")),
+        import_max_bytes=int(float(os.environ.get("CATALOG_IMPORT_MAX_MB", "50")) * 1024 * 1024),
+        openlineage_agency=os.environ.get("CATALOG_OPENLINEAGE_AGENCY") or None,
+        openlineage_responsible=int(os.environ["CATALOG_OPENLINEAGE_RESPONSIBLE"])
+        if os.environ.get("CATALOG_OPENLINEAGE_RESPONSIBLE") else None,
     )
     for key, value in overrides.items():
         setattr(settings, key, value)

@@ -123,6 +123,7 @@ class TableImporter:
         self.report = ImportReport(self.what, file_name or self.path.name, dry_run=dry_run, partial=partial)
         self.table: Table | None = None
         self.outcomes: dict[int, str] = {}
+        self.pending: list[Callable[[], None]] = []
         self.on_table: Callable[[Table], None] | None = None  # called once the header is found
 
     # --- to override -------------------------------------------------------------
@@ -162,6 +163,7 @@ class TableImporter:
     def run_row(self, row: Row, work: Callable[[], str]) -> str | None:
         """Run ``work`` for a row inside a savepoint; a failure undoes the row alone and is reported."""
         savepoint = self.ctx.session.begin_nested()
+        self.pending = []
         try:
             outcome = work()
         except RowFailed as failed:
@@ -178,7 +180,14 @@ class TableImporter:
             self.column_error(row.number, None, error.message)
             return None
         savepoint.commit()
+        for remember in self.pending:
+            remember()
+        self.pending = []
         return outcome
+
+    def later(self, remember: Callable[[], None]) -> None:
+        """Update the importer's own caches only if the row is kept (a failed row is rolled back whole)."""
+        self.pending.append(remember)
 
     def count(self, outcome: str | None, row: Row | None = None) -> None:
         if outcome is not None:

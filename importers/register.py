@@ -274,14 +274,14 @@ class RegisterImporter(TableImporter):
             service = records.create_record(ctx, "services", {"name": v["service"], "kind": "service",
                                                               "agency_id": self.agency_id})
             service_id = service.id
-            self.services.add(service.id, service.name, None, (self.agency_id,))
+            self.later(lambda: self.services.add(service.id, service.name, None, (self.agency_id,)))
             notes.append(("Услуга", None, f"создана новая: «{service.name}»"))
         if person_id == -1:
             name, _, position = v["responsible"].partition(",")
             person = records.create_record(ctx, "people", {"full_name": name.strip(), "position": position.strip(),
                                                            "agency_id": self.agency_id})
             person_id = person.id
-            self.people.add(person.id, person.full_name)
+            self.later(lambda: self.people.add(person.id, person.full_name))
             notes.append(("Ответственный", None, f"создан новый: «{person.title}»"))
         data["service_id"] = service_id
         data["responsible_id"] = person_id
@@ -290,7 +290,7 @@ class RegisterImporter(TableImporter):
         changes = []
         if existing_id is None:
             process = records.create_record(ctx, "processes", {k: v for k, v in data.items() if v is not None})
-            self.existing[key] = process.id
+            self.later(lambda: self.existing.__setitem__(key, process.id))
             action = "created"
             changes = [(self.layout.by_name[f].label, None, show_value(v.get(f)))
                        for f in self.table.column_of if f not in ("status_reason",) and v.get(f)]
@@ -308,12 +308,12 @@ class RegisterImporter(TableImporter):
             changes += [(label, self.display(name, before[name]), self.display(name, after[name]))
                         for name, label in _LABELS.items() if before.get(name) != after.get(name)]
             action = "updated"
-        self.written[key] = process.id
+        self.later(lambda: self.written.__setitem__(key, process.id))
         for name in ("life_situations", "acts"):
             if name in links:
                 changes += self.sync_links(process.id, name, links[name])
         if links.get("linked"):
-            self.linked_rows.append((row.number, links["linked"], process.id))
+            self.later(lambda: self.linked_rows.append((row.number, links["linked"], process.id)))
         elif "linked" in links:
             changes += self.sync_links(process.id, "linked", [])
         if action == "updated" and not changes:
