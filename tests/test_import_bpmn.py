@@ -58,10 +58,11 @@ def test_steps_follow_the_sequence_flows_with_lanes_and_data():
     assert {"Accountant", "Approver", "Team Assistant"} <= performers  # one name is used in both pools
     assert all(s.lane for p in c10.processes if p.performers() for s in p.steps)
 
-    c11 = bpmn.parse_file(MIWG / "Reference" / "C.1.1.bpmn")
-    steps = [s for p in c11.processes for s in p.steps]
-    assert any(s.inputs for s in steps) and any(s.outputs for s in steps)
-    data = {d.id: d for p in c11.processes for d in p.data}
+    c50 = bpmn.parse_file(MIWG / "Reference" / "C.5.0.bpmn")  # data objects and data stores
+    steps = [s for p in c50.processes for s in p.steps]
+    assert sum(len(s.inputs) for s in steps) == 12 and sum(len(s.outputs) for s in steps) == 13
+    data = {d.id: d for p in c50.processes for d in p.data}
+    assert any(d.type == "dataStoreReference" for d in data.values())
     for step in steps:
         assert all(i in data for i in step.inputs + step.outputs)
 
