@@ -373,10 +373,10 @@ class DatasetsImporter(RecordsImporter):
         FieldSpec("is_required", "Обязательный", ("обязательный атрибут",)),
         FieldSpec("attribute_description", "Описание атрибута", ()),
     ])
-    FREQUENCY = choice(enums.Frequency)
-    DATA_TYPE = choice(enums.DataType, {"текст": "string", "число": "decimal", "целое": "integer",
+    FREQUENCY = staticmethod(choice(enums.Frequency))
+    DATA_TYPE = staticmethod(choice(enums.DataType, {"текст": "string", "число": "decimal", "целое": "integer",
                                         "дата и время": "datetime", "логический": "boolean",
-                                        "справочник": "reference"})
+                                        "справочник": "reference"}))
 
     def lookups(self):
         return {"agencies": _agencies(self.ctx), "systems": _systems(self.ctx)}
