@@ -141,20 +141,34 @@ class RegisterImporter(TableImporter):
         self.acts = Lookup(ctx, models.RegulatoryAct)
         self.groups = Lookup(ctx, models.ProcessGroup)
         self.typicals = Lookup(ctx, models.TypicalProcess)
+        self.pinned.append(self.agency)
+        for model, where in ((models.Person, models.Person.agency_id == agency_id),
+                             (models.Service, models.Service.agency_id == agency_id),
+                             (models.LifeSituation, None), (models.RegulatoryAct, None), (models.ProcessGroup, None),
+                             (models.TypicalProcess, None)):
+            query = select(model).where(model.deleted_at.is_(None))
+            self.pin(query.where(where) if where is not None else query)
         self.existing: dict[str, int] = dict(ctx.session.execute(
             select(models.Process.registry_id, models.Process.id).where(models.Process.agency_id == agency_id)).all())
-        # First pass: every identifier of the file, for duplicates and links between rows.
         self.first_row: dict[str, int] = {}
         self.duplicates: dict[int, int] = {}
-        for row in self.table.rows():
-            key = row.values.get("registry_id")
-            if not key:
-                continue
-            if key in self.first_row:
-                self.duplicates[row.number] = self.first_row[key]
-            else:
-                self.first_row[key] = row.number
+        self.two_pass = self.partial
+        if self.two_pass:
+            # Partial loads check links between rows before writing a row (so a row is kept whole
+            # or not at all): a first pass collects every identifier of the file. A whole-file load
+            # checks them at the end instead, since any error there refuses the file anyway.
+            for row in self.table.rows():
+                self.note_identifier(row)
         self.written: dict[str, int] = {}
+
+    def note_identifier(self, row: Row) -> None:
+        key = row.values.get("registry_id")
+        if not key:
+            return
+        if key in self.first_row:
+            self.duplicates[row.number] = self.first_row[key]
+        else:
+            self.first_row[key] = row.number
 
     # --- one row -------------------------------------------------------------
 
@@ -172,6 +186,8 @@ class RegisterImporter(TableImporter):
             errors.append(("agency", f"строка относится к органу «{v['agency']}», а загружается реестр органа "
                                      f"«{self.agency_code}»"))
         key = v.get("registry_id")
+        if not self.two_pass:
+            self.note_identifier(row)
         if key:
             data["registry_id"] = key
             if row.number in self.duplicates:
@@ -235,7 +251,7 @@ class RegisterImporter(TableImporter):
             for identifier in identifiers:
                 if identifier == key:
                     errors.append(("linked", f"процесс «{identifier}» не может быть связан сам с собой"))
-                elif identifier not in self.first_row and identifier not in self.existing:
+                elif self.two_pass and identifier not in self.first_row and identifier not in self.existing:
                     errors.append(("linked", f"процесса с идентификатором «{identifier}» нет ни в файле, "
                                              f"ни в реестре органа «{self.agency_code}»"))
             links["linked"] = identifiers
@@ -275,6 +291,7 @@ class RegisterImporter(TableImporter):
                                                               "agency_id": self.agency_id})
             service_id = service.id
             self.later(lambda: self.services.add(service.id, service.name, None, (self.agency_id,)))
+            self.later(lambda: self.pinned.append(service))
             notes.append(("Услуга", None, f"создана новая: «{service.name}»"))
         if person_id == -1:
             name, _, position = v["responsible"].partition(",")
@@ -282,6 +299,7 @@ class RegisterImporter(TableImporter):
                                                            "agency_id": self.agency_id})
             person_id = person.id
             self.later(lambda: self.people.add(person.id, person.full_name))
+            self.later(lambda: self.pinned.append(person))
             notes.append(("Ответственный", None, f"создан новый: «{person.title}»"))
         data["service_id"] = service_id
         data["responsible_id"] = person_id
@@ -309,12 +327,13 @@ class RegisterImporter(TableImporter):
                         for name, label in _LABELS.items() if before.get(name) != after.get(name)]
             action = "updated"
         self.later(lambda: self.written.__setitem__(key, process.id))
+        fresh = action == "created"
         for name in ("life_situations", "acts"):
             if name in links:
-                changes += self.sync_links(process.id, name, links[name])
+                changes += self.sync_links(process.id, name, links[name], fresh)
         if links.get("linked"):
             self.later(lambda: self.linked_rows.append((row.number, links["linked"], process.id)))
-        elif "linked" in links:
+        elif "linked" in links and not fresh:
             changes += self.sync_links(process.id, "linked", [])
         if action == "updated" and not changes:
             return "unchanged"
@@ -342,11 +361,13 @@ class RegisterImporter(TableImporter):
             return lookups[name].names.get(value, f"№ {value}")
         return show_value(value)
 
-    def sync_links(self, process_id: int, name: str, target_ids: list) -> list[tuple]:
+    def sync_links(self, process_id: int, name: str, target_ids: list, fresh: bool = False) -> list[tuple]:
         """Make the process's links of one kind match the file: add missing ones, delete the rest."""
         link_type, target_kind = LINK_FIELDS[name]
         ctx = self.ctx
-        current = {link.target_id: link for link in ctx.session.scalars(select(models.Link).where(
+        if fresh and not target_ids:
+            return []
+        current = {} if fresh else {link.target_id: link for link in ctx.session.scalars(select(models.Link).where(
             models.Link.source_kind == "processes", models.Link.source_id == process_id,
             models.Link.link_type == link_type, models.Link.target_kind == target_kind,
             models.Link.deleted_at.is_(None)))}
@@ -384,8 +405,11 @@ class RegisterImporter(TableImporter):
                 elif identifier in self.first_row:
                     errors.append(("linked", f"процесс «{identifier}» не загружен: в его строке "
                                              f"{self.first_row[identifier]} есть ошибки"))
-                else:
+                elif identifier in self.existing:
                     targets.append(self.existing[identifier])
+                else:
+                    errors.append(("linked", f"процесса с идентификатором «{identifier}» нет ни в файле, "
+                                             f"ни в реестре органа «{self.agency_code}»"))
             row = Row(self.table.sheet_name, number, {})
             if errors:
                 for field_name, reason in errors:

@@ -163,32 +163,40 @@ class Table:
 
     # --- raw rows -------------------------------------------------------------
 
-    def _excel_rows(self) -> Iterator[tuple[str, int, list[str | None]]]:
-        from openpyxl import load_workbook
+    def workbook(self):
+        """The workbook, opened once (read-only, streamed) and shared by every pass over the rows."""
+        if getattr(self, "_workbook", None) is None:
+            from openpyxl import load_workbook
 
-        try:
-            workbook = load_workbook(self.path, read_only=True, data_only=True)
-        except Exception as error:  # a broken or renamed file
-            raise InvalidInput(f"Файл «{self.path.name}» не читается как таблица Excel: {error}.",
-                               {"file": ["Файл повреждён или это не .xlsx."]}) from None
-        try:
-            sheets = [workbook[self.sheet_name]] if self.sheet_name else workbook.worksheets
-            for sheet in sheets:
-                for row in sheet.iter_rows():
-                    number = next((c.row for c in row if getattr(c, "row", None)), None)
-                    if number is None:
+            try:
+                self._workbook = load_workbook(self.path, read_only=True, data_only=True)
+            except Exception as error:  # a broken or renamed file
+                raise InvalidInput(f"Файл «{self.path.name}» не читается как таблица Excel: {error}.",
+                                   {"file": ["Файл повреждён или это не .xlsx."]}) from None
+        return self._workbook
+
+    def close(self) -> None:
+        if getattr(self, "_workbook", None) is not None:
+            self._workbook.close()
+            self._workbook = None
+
+    def _excel_rows(self, limit: int | None = None) -> Iterator[tuple[str, int, list[str | None]]]:
+        workbook = self.workbook()
+        sheets = [workbook[self.sheet_name]] if self.sheet_name else workbook.worksheets
+        for sheet in sheets:
+            for row in sheet.iter_rows(max_row=limit):
+                number = next((c.row for c in row if getattr(c, "row", None)), None)
+                if number is None:
+                    continue
+                cells: list[str | None] = []
+                for cell in row:
+                    column = getattr(cell, "column", None)
+                    if column is None:
                         continue
-                    cells: list[str | None] = []
-                    for cell in row:
-                        column = getattr(cell, "column", None)
-                        if column is None:
-                            continue
-                        while len(cells) < column - 1:
-                            cells.append(None)
-                        cells.append(cell_text(cell.value, getattr(cell, "number_format", None)))
-                    yield sheet.title, number, cells
-        finally:
-            workbook.close()
+                    while len(cells) < column - 1:
+                        cells.append(None)
+                    cells.append(cell_text(cell.value, getattr(cell, "number_format", None)))
+                yield sheet.title, number, cells
 
     def _detect_csv(self) -> None:
         head = self.path.open("rb").read(65536)
@@ -216,23 +224,26 @@ class Table:
                 best = (score, width, delimiter)
         self.delimiter = best[2] if best else ";"
 
-    def _csv_rows(self) -> Iterator[tuple[str, int, list[str | None]]]:
+    def _csv_rows(self, limit: int | None = None) -> Iterator[tuple[str, int, list[str | None]]]:
         if self.encoding is None:
             self._detect_csv()
         with self.path.open(encoding=self.encoding, newline="") as handle:
             reader = csv.reader(handle, delimiter=self.delimiter)
             for number, row in enumerate(reader, start=1):
+                if limit is not None and number > limit:
+                    return
                 yield self.path.name, number, [cell_text(v) for v in row]
 
-    def raw_rows(self) -> Iterator[tuple[str, int, list[str | None]]]:
-        return self._excel_rows() if self.suffix in EXCEL_SUFFIXES else self._csv_rows()
+    def raw_rows(self, limit: int | None = None) -> Iterator[tuple[str, int, list[str | None]]]:
+        """Every row of every sheet (with ``limit``, only the first rows of each sheet)."""
+        return self._excel_rows(limit) if self.suffix in EXCEL_SUFFIXES else self._csv_rows(limit)
 
     # --- header and data --------------------------------------------------------
 
     def _find_header(self, min_columns: int) -> None:
         best = None  # (score, sheet, number, cells)
         current_sheet, scanned = None, 0
-        for sheet, number, cells in self.raw_rows():
+        for sheet, number, cells in self.raw_rows(limit=HEADER_SCAN_ROWS):
             if sheet != current_sheet:
                 if best is not None and best[0] >= min_columns:
                     break  # the first sheet with a register wins
@@ -274,13 +285,7 @@ class Table:
     def estimate_rows(self) -> int:
         """Data rows below the header, as the file declares them (for a progress bar)."""
         if self.suffix in EXCEL_SUFFIXES:
-            from openpyxl import load_workbook
-
-            workbook = load_workbook(self.path, read_only=True)
-            try:
-                total = workbook[self.sheet_name].max_row or 0
-            finally:
-                workbook.close()
+            total = self.workbook()[self.sheet_name].max_row or 0
         else:
             with self.path.open("rb") as handle:
                 total = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
