@@ -238,6 +238,7 @@ class TableImporter:
 
             raise Unauthorized("Войдите в систему, чтобы загружать файлы.")
         self.ctx.autocommit = False  # one transaction: committed at the end or not at all
+        self.ctx.bulk = True
         self.table = self.open_table()
         if self.on_table:
             self.on_table(self.table)

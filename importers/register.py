@@ -150,6 +150,15 @@ class RegisterImporter(TableImporter):
             self.pin(query.where(where) if where is not None else query)
         self.existing: dict[str, int] = dict(ctx.session.execute(
             select(models.Process.registry_id, models.Process.id).where(models.Process.agency_id == agency_id)).all())
+        # The register's links as they are: {(process id, link type): {target id: link id}}, read once.
+        self.current_links: dict[tuple[int, str], dict[int, int]] = {}
+        for source_id, link_type, target_id, link_id in ctx.session.execute(
+                select(models.Link.source_id, models.Link.link_type, models.Link.target_id, models.Link.id)
+                .join(models.Process, models.Process.id == models.Link.source_id)
+                .where(models.Link.source_kind == "processes", models.Process.agency_id == agency_id,
+                       models.Link.link_type.in_([t for t, _ in LINK_FIELDS.values()]),
+                       models.Link.deleted_at.is_(None))):
+            self.current_links.setdefault((source_id, link_type), {})[target_id] = link_id
         self.first_row: dict[str, int] = {}
         self.duplicates: dict[int, int] = {}
         self.two_pass = self.partial
@@ -367,19 +376,21 @@ class RegisterImporter(TableImporter):
         ctx = self.ctx
         if fresh and not target_ids:
             return []
-        current = {} if fresh else {link.target_id: link for link in ctx.session.scalars(select(models.Link).where(
-            models.Link.source_kind == "processes", models.Link.source_id == process_id,
-            models.Link.link_type == link_type, models.Link.target_kind == target_kind,
-            models.Link.deleted_at.is_(None)))}
+        current = {} if fresh else dict(self.current_links.get((process_id, link_type), {}))
         wanted = list(dict.fromkeys(target_ids))
         added = [t for t in wanted if t not in current]
         removed = [t for t in current if t not in wanted]
+        now = dict(current)
         for target_id in added:
-            records.create_record(ctx, "links", {"link_type": link_type, "source_kind": "processes",
-                                                 "source_id": process_id, "target_kind": target_kind,
-                                                 "target_id": target_id})
+            link = records.create_record(ctx, "links", {"link_type": link_type, "source_kind": "processes",
+                                                        "source_id": process_id, "target_kind": target_kind,
+                                                        "target_id": target_id})
+            now[target_id] = link.id
         for target_id in removed:
-            records.delete_record(ctx, "links", current[target_id].id)
+            records.delete_record(ctx, "links", current[target_id])
+            del now[target_id]
+        if added or removed:
+            self.later(lambda: self.current_links.__setitem__((process_id, link_type), now))
         if not added and not removed:
             return []
         names = self.link_names(name, set(added) | set(removed))

@@ -23,6 +23,9 @@ class Context:
     settings: Settings = field(default_factory=Settings)
     # The configured graph backend when it is not the store itself (the neo4j projection).
     graph: Any = None
+    # Bulk loads (importers): with autocommit off, leave the change events of an operation
+    # pending until the next flush instead of flushing after every operation.
+    bulk: bool = False
 
     @property
     def actor_id(self) -> int | None:
@@ -37,5 +40,5 @@ class Context:
     def finish(self) -> None:
         if self.autocommit:
             self.session.commit()
-        else:
+        elif not self.bulk:
             self.session.flush()
