@@ -29,10 +29,10 @@ from sqlalchemy import select
 
 from catalog import models
 from catalog.enums import Channel, ProcessCategory, ProcessStatus, ProcessType
-from catalog.errors import InvalidInput, NotFound
+from catalog.errors import NotFound
 from catalog.services import permissions, records
 from catalog.services.context import Context
-from importers.base import Lookup, RowFailed, TableImporter, show_value
+from importers.base import Lookup, TableImporter, show_value
 from importers.tabular import FieldSpec, Layout, Row, normalize, split_values
 
 # In the order of 2.1, then the catalogue's own columns. Labels are what exports write.
@@ -566,4 +566,3 @@ def export_register(ctx: Context, target: Path, agency_code: str | None = None,
     return count
 
 
-__all__ = ["RegisterImporter", "import_register", "export_register", "LAYOUT", "FIELDS", "InvalidInput"]
