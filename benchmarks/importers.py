@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -126,6 +127,7 @@ def main() -> None:
     finally:
         if server:
             server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def run(rows: int, url: str, workdir: Path, import_only: bool = False) -> None:
