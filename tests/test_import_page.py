@@ -89,3 +89,24 @@ def test_files_over_the_limit_are_refused(app, client, seed, make_user, login, t
     response = upload(client, path)
     assert response.status_code == 413
     assert "Файл больше допустимого" in response.get_data(as_text=True)
+
+
+def test_the_same_import_through_the_api_answers_the_report_as_json(client, ctx, seed, make_user, token_for,
+                                                                    tmp_path):
+    headers = token_for(make_user("robot", ["agency_editor"], [seed.agency.id]))
+    path = make_register(tmp_path / "реестр.xlsx", BAD_ROWS)
+
+    def send(**params):
+        return client.post("/api/v1/imports/register", headers=headers, content_type="multipart/form-data",
+                           data={"agency": "MINSOC", **params, "file": (io.BytesIO(path.read_bytes()), path.name)})
+
+    refused = send()
+    assert refused.status_code == 422
+    body = refused.get_json()
+    assert body["refused_whole"] and body["refused"] == 4
+    assert {"sheet": "Реестр", "row": 6, "column": "B", "header": "а) Идентификатор процесса *",
+            "reason": "обязательное поле (отмечено * в правилах ведения реестра) не заполнено"} in body["errors"]
+    preview = send(partial="1", dry_run="1").get_json()
+    assert preview["dry_run"] and preview["updated"] == 1 and not preview["written"]
+    assert send(partial="1").get_json()["written"]
+    assert client.post("/api/v1/imports/register", data={}).status_code == 401

@@ -170,6 +170,40 @@ def lineage_events():
     return jsonify(items=results), 201
 
 
+@api_bp.post("/imports/<any(register,typical,systems,marts,datasets):kind>")
+def import_api(kind):
+    """The table importers for machines: multipart ``file``; ``agency``, ``dry_run``, ``partial`` as
+    form or query parameters. Answers the report as JSON (422 when the file is refused whole)."""
+    from catalog.errors import BadParameter
+
+    ctx = context()
+    if ctx.user is None:
+        raise Unauthorized("Нужен токен API пользователя, которому разрешено вносить изменения.")
+    limit = current_app.config["CATALOG"].import_max_bytes
+    if request.content_length and request.content_length > limit:
+        raise BadParameter(f"Файл больше допустимого ({limit} байт).", {"file": ["Слишком большой файл."]})
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise BadParameter("Передайте файл в поле «file» (multipart/form-data).", {"file": ["Нет файла."]})
+    suffix = Path(upload.filename).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise BadParameter("Ожидается .xlsx или .csv.", {"file": [f"Неподдерживаемый формат «{suffix}»."]})
+    values = request.values
+    flag = lambda name: values.get(name, "").lower() in ("1", "true", "yes", "да")  # noqa: E731
+    meta = {"kind": kind, "agency": values.get("agency"), "partial": flag("partial"), "file_name": upload.filename,
+            "suffix": suffix}
+    if kind == "register" and not meta["agency"]:
+        raise BadParameter("Укажите орган.", {"agency": ["Обязательный параметр для реестра процессов."]})
+    token = secrets.token_hex(12)
+    path = _folder() / f"{token}{suffix}"
+    upload.save(path)
+    try:
+        report = _importer(ctx, meta, path, flag("dry_run")).run()
+    finally:
+        path.unlink(missing_ok=True)
+    return jsonify(report.to_dict()), 422 if report.refused_whole else 200
+
+
 @api_bp.get("/processes/<int:process_id>/runs")
 def process_runs(process_id):
     from importers import openlineage
