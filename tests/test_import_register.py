@@ -187,3 +187,32 @@ def test_agency_editor_imports_only_into_its_own_agency(runner, ctx, seed, make_
     assert result.exit_code == 0, result.output
     process = processes_of(ctx, seed.agency.id)["001"]
     assert r.record_history(ctx, "processes", process.id)[0].actor_name == "own"
+
+
+def test_unknown_reference_lists_are_errors_and_a_new_person_needs_a_position(runner, ctx, seed, tmp_path):
+    """What the register import creates and what it refuses: an unknown service is created for the
+    agency, an unknown person only with «ФИО, должность»; an unknown life situation (a list the process
+    office keeps) is an error."""
+    rows = [["020", "Процесс", "Совсем новая услуга", "Неизвестная ситуация", "Новиков Олег", "идёт исследование",
+             "", "", "", ""]]
+    path = make_register(tmp_path / "реестр.xlsx", rows)
+    result = runner.invoke("import", "register", str(path), "--agency", "MINSOC")
+    assert result.exit_code == 1
+    assert "столбец E «Жизненная ситуация»: нет жизненной ситуации «Неизвестная ситуация» в каталоге" in result.output
+    assert "«Новиков Олег» нет среди лиц органа; чтобы его добавить, укажите «ФИО, должность»" in result.output
+    assert ctx.session.scalar(select(models.Service).where(models.Service.name == "Совсем новая услуга")) is None
+
+
+def test_moving_a_status_back_needs_the_reason_column(runner, ctx, seed, tmp_path):
+    r.update_record(ctx, "processes", seed.process.id, {"version": 1, "status": "reengineering"})
+    rows = [["001", "Приём заявления о назначении выплаты", "Назначение ежемесячной выплаты на ребёнка", "", PERSON,
+             "идёт исследование", "", "", "", ""]]
+    path = make_register(tmp_path / "реестр.xlsx", rows)
+    result = runner.invoke("import", "register", str(path), "--agency", "MINSOC")
+    assert result.exit_code == 1
+    assert "«Причина смены статуса»: Возврат со статуса «проходит реинжиниринг» на «идет исследование» требует" \
+        in result.output
+    make_register(path, [[*rows[0], "Выявлены новые этапы"]], headers=[*HEADERS, "Причина смены статуса"])
+    assert runner.invoke("import", "register", str(path), "--agency", "MINSOC").exit_code == 0
+    ctx.session.rollback()
+    assert r.status_transitions(ctx, seed.process.id)[-1].reason == "Выявлены новые этапы"
