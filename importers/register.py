@@ -125,6 +125,7 @@ class RegisterImporter(TableImporter):
         self.agency_id = self.agency.id
         self.agency_code = self.agency.code
         self.linked_rows: list[tuple[int, list[str], int]] = []  # (row number, identifiers, process id)
+        self.registry_of: dict[int, str] = {}  # process id -> identifier, for reports
 
     # --- lookups ---------------------------------------------------------------
 
@@ -403,8 +404,9 @@ class RegisterImporter(TableImporter):
             return {i: self.situations.names.get(i, f"№ {i}") for i in ids}
         if name == "acts":
             return {i: self.acts.names.get(i, f"№ {i}") for i in ids}
-        by_id = {pid: key for key, pid in self.existing.items()}
-        return {i: by_id.get(i, f"№ {i}") for i in ids}
+        if len(self.registry_of) != len(self.existing):  # rebuilt only when processes were added
+            self.registry_of = {pid: key for key, pid in self.existing.items()}
+        return {i: self.registry_of.get(i, f"№ {i}") for i in ids}
 
     def finish_rows(self) -> None:
         """Links between processes, once every row of the file is written."""
@@ -432,7 +434,7 @@ class RegisterImporter(TableImporter):
                 self.report.updated += 1
                 self.outcomes[number] = "updated"
             if changes:
-                key = next((k for k, pid in self.written.items() if pid == process_id), "")
+                key = self.link_names("linked", {process_id})[process_id]
                 from importers.report import FieldChange, RowChange
                 for change in self.report.changes:
                     if change.row == number:
