@@ -320,8 +320,9 @@ class RegisterImporter(TableImporter):
             process = records.create_record(ctx, "processes", {k: v for k, v in data.items() if v is not None})
             self.later(lambda: self.existing.__setitem__(key, process.id))
             action = "created"
-            changes = [(self.layout.by_name[f].label, None, show_value(v.get(f)))
-                       for f in self.table.column_of if f not in ("status_reason",) and v.get(f)]
+            if self.report.keeps_changes:
+                changes = [(self.layout.by_name[f].label, None, show_value(v.get(f)))
+                           for f in self.table.column_of if f not in ("status_reason",) and v.get(f)]
         else:
             process = ctx.session.get(models.Process, existing_id)
             if process.is_deleted:

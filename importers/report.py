@@ -74,6 +74,10 @@ class ImportReport:
     def error(self, sheet: str, row: int | None, column: str, header: str, reason: str) -> None:
         self.errors.append(RowError(sheet, row, column, header, reason))
 
+    @property
+    def keeps_changes(self) -> bool:
+        return len(self.changes) < MAX_CHANGES_KEPT
+
     def add_change(self, change: RowChange) -> None:
         if len(self.changes) < MAX_CHANGES_KEPT:
             self.changes.append(change)

@@ -18,6 +18,7 @@ import csv
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, datetime
 from pathlib import Path
 
@@ -35,7 +36,12 @@ def normalize(text) -> str:
     no list letter in front, one space between words, no punctuation at the ends."""
     if text is None:
         return ""
-    value = str(text).replace("\u00a0", " ").lower().replace("ё", "е").replace("*", " ")
+    return _normalize(str(text))
+
+
+@lru_cache(maxsize=65536)  # registers repeat the same statuses, services and names on every row
+def _normalize(value: str) -> str:
+    value = value.replace("\u00a0", " ").lower().replace("ё", "е").replace("*", " ")
     value = re.sub(r"\s+", " ", value).strip()
     value = re.sub(r"^(?:[а-яa-z]|\d{1,2})\s?[).]\s+", "", value)  # «а) », «1. »
     return value.strip(" .:;,-–—")
