@@ -640,6 +640,177 @@ def requests_recheck(env: Env, request_id):
             click.echo(f"{found.id}\tне пройдены: {', '.join(bad) or 'нет'}")
     except CatalogError as error:
         _fail(error)
+def _import_context(env: Env, as_login: str | None) -> Context:
+    """The CLI acts as the catalogue's administrator, or with ``--as LOGIN`` as that user (with its rights)."""
+    ctx = env.context(autocommit=False)
+    if as_login:
+        try:
+            ctx.user = users.find_user(ctx, as_login)
+        except CatalogError as error:
+            _fail(error)
+        ctx.is_system = False
+    else:
+        ctx.system_actor = f"командная строка ({getpass.getuser()})"
+    return ctx
+
+
+def _run_import(importer, errors_file: Path | None) -> None:
+    """Run a table import with a progress bar; print the report; keep a copy of the file with errors."""
+    bar = {}
+
+    def on_table(table):
+        bar["bar"] = click.progressbar(length=table.estimate_rows(), label="Строки", file=sys.stderr)
+        bar["bar"].__enter__()
+
+    importer.on_table = on_table
+    importer.progress = lambda n: bar["bar"].update(n) if "bar" in bar else None
+    try:
+        report = importer.run()
+    except CatalogError as error:
+        _fail(error)
+    finally:
+        if "bar" in bar:
+            bar["bar"].__exit__(None, None, None)
+    for line in report.lines():
+        click.echo(line)
+    if report.errors:
+        target = errors_file or importer.path.with_name(f"{importer.path.stem}-ошибки{importer.path.suffix}")
+        importer.error_copy(target)
+        click.echo(f"Копия файла со столбцом ошибок: {target}")
+    if report.refused_whole:
+        raise click.ClickException("Файл отклонён: ничего не записано.")
+
+
+IMPORT_OPTIONS = [
+    click.option("--dry-run", is_flag=True, help="Только проверить и показать изменения по полям; ничего не записывать."),
+    click.option("--partial", is_flag=True, help="Загрузить верные строки, даже если в других есть ошибки."),
+    click.option("--as", "as_login", help="Выполнить от имени пользователя каталога (с его правами)."),
+    click.option("--errors-file", type=click.Path(dir_okay=False, path_type=Path),
+                 help="Куда сохранить копию файла со столбцом ошибок (по умолчанию рядом с файлом)."),
+]
+
+
+def _import_options(fn):
+    for option in reversed(IMPORT_OPTIONS):
+        fn = option(fn)
+    return fn
+
+
+@import_group.command("register")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--agency", "agency_code", required=True, help="Код органа, чей реестр загружается.")
+@_import_options
+@click.pass_obj
+def import_register_command(env: Env, path, agency_code, dry_run, partial, as_login, errors_file):
+    """Загрузить реестр процессов органа из Excel (правила ведения реестра, раздел 2.1)."""
+    from importers.register import RegisterImporter
+
+    ctx = _import_context(env, as_login)
+    try:
+        importer = RegisterImporter(ctx, path, agency_code, dry_run=dry_run, partial=partial)
+    except CatalogError as error:
+        _fail(error)
+    _run_import(importer, errors_file)
+
+
+@import_group.command("typical")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_import_options
+@click.pass_obj
+def import_typical_command(env: Env, path, dry_run, partial, as_login, errors_file):
+    """Загрузить типовой перечень процессов и группы процессов из Excel или CSV."""
+    from importers.records import TypicalImporter
+
+    _run_import(TypicalImporter(_import_context(env, as_login), path, dry_run=dry_run, partial=partial), errors_file)
+
+
+def _records_command(kind: str, doc: str):
+    @import_group.command(kind, help=doc)
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @_import_options
+    @click.pass_obj
+    def command(env: Env, path, dry_run, partial, as_login, errors_file):
+        from importers.records import IMPORTERS
+
+        importer = IMPORTERS[kind](_import_context(env, as_login), path, dry_run=dry_run, partial=partial)
+        _run_import(importer, errors_file)
+
+    return command
+
+
+_records_command("systems", "Загрузить информационные системы из Excel или CSV (UTF-8 или Windows-1251, «;» или «,»).")
+_records_command("marts", "Загрузить витрины данных из Excel или CSV.")
+_records_command("datasets", "Загрузить наборы данных с сущностями и атрибутами из Excel или CSV.")
+
+
+@import_group.command("openlineage")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "as_login", help="Выполнить от имени пользователя каталога (с его правами).")
+@click.pass_obj
+def import_openlineage_command(env: Env, path, as_login):
+    """Воспроизвести события OpenLineage из файла: JSON (событие или список) или NDJSON (по событию в строке)."""
+    from importers import openlineage
+
+    ctx = _import_context(env, as_login)
+    try:
+        events = openlineage.read_events(path)
+        with click.progressbar(length=len(events) if isinstance(events, list) else 1, label="События",
+                               file=sys.stderr) as bar:
+            results = openlineage.ingest(ctx, events, progress=bar.update)
+    except CatalogError as error:
+        _fail(error)
+    processes = {r["process_id"] for r in results if r["process_id"]}
+    datasets = {d for r in results for d in r["datasets"]}
+    click.echo(f"Принято событий OpenLineage: {len(results)}; процессов: {len(processes)}, наборов данных: "
+               f"{len(datasets)}, новых связей: {sum(r['links_added'] for r in results)}, "
+               f"записей о запусках: {sum(r['run_stored'] for r in results)}.")
+
+
+@main.group("openlineage")
+def openlineage_group():
+    """Задания OpenLineage и процессы каталога."""
+
+
+@openlineage_group.command("map")
+@click.argument("namespace")
+@click.argument("name")
+@click.argument("process_id", type=int)
+@click.pass_obj
+def openlineage_map(env: Env, namespace, name, process_id):
+    """Сопоставить задание OpenLineage (пространство имён и имя) существующему процессу."""
+    from importers import openlineage
+
+    ctx = env.context(autocommit=False)
+    try:
+        openlineage.map_job(ctx, namespace, name, process_id)
+        ctx.session.commit()
+    except CatalogError as error:
+        _fail(error)
+    click.echo(f"Задание «{namespace}» / «{name}» сопоставлено процессу № {process_id}.")
+
+
+@export_group.command("register")
+@click.option("--agency", "agency_code", help="Код органа; без него — реестр всех органов на одном листе "
+                                              "со столбцом «Орган (код)».")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.pass_obj
+def export_register_command(env: Env, agency_code, output):
+    """Выгрузить реестр процессов в Excel в том же виде, в каком его читает загрузка."""
+    from importers.register import export_register
+
+    from sqlalchemy import func
+
+    ctx = env.context()
+    query = select(func.count(models.Process.id)).where(models.Process.deleted_at.is_(None))
+    if agency_code:
+        query = query.join(models.Agency, models.Agency.id == models.Process.agency_id).where(
+            models.Agency.code == agency_code)
+    try:
+        with click.progressbar(length=ctx.session.scalar(query) or 0, label="Процессы", file=sys.stderr) as bar:
+            count = export_register(ctx, output, agency_code, progress=bar.update)
+    except CatalogError as error:
+        _fail(error)
+    click.echo(f"Выгружено процессов: {count} в {output}")
 
 
 @main.group("graph")

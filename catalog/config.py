@@ -15,6 +15,9 @@
 | CATALOG_ELASTICSEARCH_URL, CATALOG_ELASTICSEARCH_INDEX | —, catalog | the Elasticsearch server and the alias searches use |
 | CATALOG_GATE_BLOCKING | as_is,optimised,data_model,duplicates,cost_value | checks of a system request that block its approval |
 | CATALOG_GATE_DECIDER_ROLE | architect | the role that decides on system requests |
+| CATALOG_IMPORT_MAX_MB | 50 | the largest file the upload page accepts (the command line reads any size, streamed) |
+| CATALOG_OPENLINEAGE_AGENCY | — | code of the agency that owns processes created for new OpenLineage jobs |
+| CATALOG_OPENLINEAGE_RESPONSIBLE | — | id of the person responsible for them (default: the agency's first person) |
 """
 from __future__ import annotations
 
@@ -46,6 +49,9 @@ class Settings:
     gate_decider_role: str = "architect"
     page_size: int = 50
     max_page_size: int = 500
+    import_max_bytes: int = 50 * 1024 * 1024
+    openlineage_agency: str | None = None
+    openlineage_responsible: int | None = None
 
 
 def _secret_key(instance: Path) -> str:
@@ -85,6 +91,10 @@ def load_settings(**overrides) -> Settings:
         gate_blocking=tuple(c.strip() for c in os.environ.get(
             "CATALOG_GATE_BLOCKING", "as_is,optimised,data_model,duplicates,cost_value").split(",") if c.strip()),
         gate_decider_role=os.environ.get("CATALOG_GATE_DECIDER_ROLE", "architect"),
+        import_max_bytes=int(float(os.environ.get("CATALOG_IMPORT_MAX_MB", "50")) * 1024 * 1024),
+        openlineage_agency=os.environ.get("CATALOG_OPENLINEAGE_AGENCY") or None,
+        openlineage_responsible=int(os.environ["CATALOG_OPENLINEAGE_RESPONSIBLE"])
+        if os.environ.get("CATALOG_OPENLINEAGE_RESPONSIBLE") else None,
     )
     for key, value in overrides.items():
         setattr(settings, key, value)

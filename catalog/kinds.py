@@ -6,6 +6,7 @@ which field ties it to an agency (for agency editors' scope).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from catalog import models, schemas
 from catalog.enums import Role
@@ -26,10 +27,20 @@ class Kind:
     title_field: str = "name"
 
     def load_schema(self, partial: bool = False) -> schemas.RecordSchema:
-        return self.schema(partial=partial)
+        # One instance per kind and mode: building a schema deep-copies its fields, and bulk
+        # loads (importers) validate thousands of rows.
+        return _schema_instance(self.schema, partial)
+
+    def fields(self) -> dict:
+        return _schema_instance(self.schema, False).fields
 
     def dump_schema(self, many: bool = False) -> schemas.RecordSchema:
         return self.schema(many=many)
+
+
+@lru_cache(maxsize=None)
+def _schema_instance(schema: type[schemas.RecordSchema], partial: bool) -> schemas.RecordSchema:
+    return schema(partial=partial)
 
 
 _PO = frozenset({Role.PROCESS_OFFICE.value})

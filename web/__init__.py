@@ -20,7 +20,8 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,
-        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        # Uploads may be as large as the import limit (plus the form around the file).
+        MAX_CONTENT_LENGTH=max(16 * 1024 * 1024, settings.import_max_bytes + 1024 * 1024),
         JSON_AS_ASCII=False,
     )
     app.json.ensure_ascii = False
@@ -29,13 +30,18 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app.extensions["catalog_sessions"] = make_session_factory(engine)
     csrf.init_app(app)
 
-    from web import admin, api, auth, dashboard, errors, gate, lineage, pages, passports, search, views_helpers
+    from web import (admin, api, auth, dashboard, errors, gate, imports, lineage, pages, passports, search,
+                     views_helpers)
 
     auth.init_app(app)
     errors.init_app(app)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(imports.api_bp)
+    csrf.exempt(imports.api_bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)
+    app.register_blueprint(imports.bp)
+    imports.init_app(app)
     app.register_blueprint(admin.bp)
     app.register_blueprint(lineage.bp)
     app.register_blueprint(pages.bp)

@@ -122,4 +122,22 @@ def build_spec() -> dict:
         "responses": {"200": _response("Переходы", {"type": "object", "properties": {
             "items": {"type": "array", "items": {"$ref": "#/components/schemas/StatusTransition"}}}}),
             **_errors(401, 404)}}})
+    spec.components.schema("OpenLineageEvent", {
+        "type": "object", "description": "Событие OpenLineage: https://openlineage.io/spec/2-0-2/OpenLineage.json",
+        "properties": {"eventType": {"type": "string"}, "eventTime": {"type": "string", "format": "date-time"},
+                       "run": {"type": "object"}, "job": {"type": "object"}, "inputs": {"type": "array"},
+                       "outputs": {"type": "array"}, "producer": {"type": "string"}, "schemaURL": {"type": "string"}}})
+    spec.path(path="/processes/{record_id}/runs", operations={"get": {
+        "tags": [KINDS["processes"].label], "summary": "Запуски процесса по событиям OpenLineage",
+        "parameters": [{"name": "record_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+        "responses": {"200": {"description": "Запуски: run_id, event_type, event_time, job, facets"},
+                      **_errors(401, 404)}}})
+    spec.path(path="/lineage", operations={"post": {
+        "tags": ["OpenLineage"], "security": [{"token": []}],
+        "summary": "Принять событие OpenLineage (RunEvent, DatasetEvent, JobEvent) или список событий",
+        "description": "Проверяется по спецификации OpenLineage 2-0-2 и схемам фасетов; задания становятся "
+                       "процессами, наборы данных — наборами данных, входы и выходы — связями CONSUMES и PRODUCES.",
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/OpenLineageEvent"}}}},
+        "responses": {"201": {"description": "Что сделано по каждому событию"}, **_errors(400, 401, 403, 422)}}})
     return spec.to_dict()

@@ -25,6 +25,9 @@ class Context:
     graph: Any = None
     # The search projection (catalog.search.open_search), opened by the app or the CLI.
     search: Any = None
+    # Bulk loads (importers): with autocommit off, leave the change events of an operation
+    # pending until the next flush instead of flushing after every operation.
+    bulk: bool = False
 
     @property
     def actor_id(self) -> int | None:
@@ -39,5 +42,5 @@ class Context:
     def finish(self) -> None:
         if self.autocommit:
             self.session.commit()
-        else:
+        elif not self.bulk:
             self.session.flush()

@@ -211,7 +211,7 @@ def _validate(kind: Kind, data: dict, partial: bool) -> dict:
 
 
 def _check_references(ctx: Context, kind: Kind, values: dict, errors: dict) -> None:
-    fields = kind.schema().fields
+    fields = kind.fields()
     for name, value in values.items():
         target = fields[name].metadata.get("ref") if name in fields else None
         if not target or value is None:

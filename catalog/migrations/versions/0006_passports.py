@@ -1,7 +1,7 @@
 """process passports: variants, steps, data, flows
 
 Revision ID: 0006
-Revises: 0004 (0005 once the importers land)
+Revises: 0005
 """
 from typing import Sequence, Union
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision: str = "0006"
-down_revision: Union[str, Sequence[str], None] = "0004"
+down_revision: Union[str, Sequence[str], None] = "0005"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

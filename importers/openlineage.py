@@ -1,0 +1,439 @@
+"""OpenLineage events in: jobs become processes, datasets become datasets, inputs and outputs become
+CONSUMES and PRODUCES links, runs become the process's run history.
+
+Validation is against the OpenLineage spec (``OpenLineage.json``, JSON Schema 2020-12) with the
+facet schemas of ``spec/facets`` resolved offline through a ``referencing`` registry; each known
+facet (by its name and where it sits: run, job, dataset, input or output facets) is checked
+against its own schema. ``eventTime`` must carry a time zone, as RFC 3339 and the spec's
+``date-time`` format require: an event without one (the python client's ``serde_example_*``) is
+refused with a clear error rather than guessed to be UTC or Moscow time.
+
+Choices where the spec is silent on our side:
+
+- a job already in the mapping table (``openlineage_jobs``) attaches to its process; a new job
+  becomes a new process of the agency configured by ``CATALOG_OPENLINEAGE_AGENCY`` (or, when that is
+  not set, the single agency of the agency editor sending it), registry identifier ``OL-`` + a
+  hash of namespace and name, status «в очереди на исследование», service «Обработка данных
+  (задания OpenLineage)» of that agency (created once), responsible person
+  ``CATALOG_OPENLINEAGE_RESPONSIBLE`` or else the agency's first person. ``map_job`` (CLI
+  ``catalog openlineage map``) points a job at an existing process instead;
+- a dataset is matched by namespace + name through ``openlineage_datasets``; a new one becomes a
+  catalogue dataset named by its OpenLineage name, owned by the same agency;
+- links are added, never removed (an event tells what a run read and wrote, not all a job ever does);
+- a run event already stored (same run id, event type and time) is not stored twice, so replays
+  are idempotent.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import select
+
+from catalog import models
+from catalog.errors import BadParameter, Forbidden, InvalidInput, Unauthorized
+from catalog.kinds import KINDS
+from catalog.services import permissions, records
+from catalog.services.context import Context
+
+DEFAULT_SPEC = Path(__file__).resolve().parents[1].parent / "shared" / "conformance" / "openlineage" / "spec"
+CORE_ID = "https://openlineage.io/spec/2-0-2/OpenLineage.json"
+SERVICE_NAME = "Обработка данных (задания OpenLineage)"
+MAX_ERRORS = 10
+# Where facets sit in an event, by the base facet their schema extends.
+CONTAINERS = {"RunFacet": "run", "JobFacet": "job", "DatasetFacet": "dataset",
+              "InputDatasetFacet": "inputFacets", "OutputDatasetFacet": "outputFacets"}
+
+
+def spec_dir() -> Path:
+    return Path(os.environ.get("CATALOG_OPENLINEAGE_SPEC") or DEFAULT_SPEC)
+
+
+class Schemas:
+    """The core schema, the facet schemas and their validators, loaded once from ``spec_dir``."""
+
+    def __init__(self, folder: Path):
+        from jsonschema import Draft202012Validator, FormatChecker
+        from referencing import Registry
+        from referencing.jsonschema import DRAFT202012
+
+        core_path = folder / "OpenLineage.json"
+        if not core_path.exists():
+            raise InvalidInput(f"Схема OpenLineage не найдена в «{folder}»: задайте CATALOG_OPENLINEAGE_SPEC "
+                               "(папка spec из репозитория OpenLineage).")
+        core = json.loads(core_path.read_text(encoding="utf-8"))
+        resources = [(core["$id"], DRAFT202012.create_resource(core))]
+        facets = []
+        for path in sorted((folder / "facets").glob("*.json")):
+            schema = json.loads(path.read_text(encoding="utf-8"))
+            resources.append((schema["$id"], DRAFT202012.create_resource(schema)))
+            facets.append(schema)
+        registry = Registry().with_resources(resources)
+        checker = FormatChecker()
+
+        @checker.checks("date-time", raises=ValueError)
+        def _date_time(value) -> bool:
+            if not isinstance(value, str):
+                return True
+            parsed = datetime.fromisoformat(value)
+            if parsed.tzinfo is None:
+                raise ValueError("no time zone")
+            return True
+
+        self.events = {
+            name: Draft202012Validator({"$ref": f"{core['$id']}#/$defs/{name}"}, registry=registry,
+                                       format_checker=checker)
+            for name in ("RunEvent", "DatasetEvent", "JobEvent")
+        }
+        self.facets: dict[tuple[str, str], object] = {}
+        for schema in facets:
+            text = json.dumps(schema)
+            container = next((c for base, c in sorted(CONTAINERS.items(), key=lambda i: -len(i[0]))
+                              if f'OpenLineage.json#/$defs/{base}"' in text), None)
+            for key in schema.get("properties", {}):
+                if container:
+                    self.facets[(container, key)] = Draft202012Validator(schema, registry=registry,
+                                                                         format_checker=checker)
+
+
+@lru_cache(maxsize=4)
+def _schemas(folder: str) -> Schemas:
+    return Schemas(Path(folder))
+
+
+def schemas() -> Schemas:
+    return _schemas(str(spec_dir()))
+
+
+def json_path(parts) -> str:
+    out = "$"
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def _reason(error) -> str:
+    """A jsonschema error in Russian."""
+    v, value = error.validator, error.instance
+    if v == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        return f"нет обязательного поля «{missing}»"
+    if v == "type":
+        return f"ожидается тип {error.validator_value}, а пришло {json.dumps(value, ensure_ascii=False)[:80]}"
+    if v == "format":
+        if error.validator_value == "date-time":
+            return (f"значение «{value}» не в формате date-time (RFC 3339): нужны дата, время и часовой пояс, "
+                    "например «2024-11-20T19:45:51Z» или «…+03:00»")
+        return f"значение «{value}» не в формате {error.validator_value}"
+    if v == "enum":
+        return f"значение «{value}» не из допустимых: {', '.join(map(str, error.validator_value))}"
+    if v == "not":
+        return "недопустимое сочетание полей (например, «run» в событии о наборе данных или задании)"
+    return error.message
+
+
+def _collect(validator, instance, prefix: list) -> list[tuple[str, str]]:
+    from jsonschema.exceptions import relevance
+
+    errors = sorted(validator.iter_errors(instance), key=relevance)
+    out = []
+    for error in errors:
+        # Descend into the combinators to the most specific error.
+        while error.context:
+            error = sorted(error.context, key=relevance)[0]
+        out.append((json_path(prefix + list(error.absolute_path)), _reason(error)))
+    return out
+
+
+def event_kind(event: dict) -> str:
+    if "run" in event:
+        return "RunEvent"
+    if "dataset" in event and "job" not in event:
+        return "DatasetEvent"
+    if "job" in event:
+        return "JobEvent"
+    return "RunEvent"  # validated as one: the errors name what is missing
+
+
+def validate(event) -> str:
+    """Check an event against the spec; return its kind. BadParameter names each JSON path and reason."""
+    if not isinstance(event, dict):
+        raise BadParameter("Событие OpenLineage должно быть объектом JSON.", {"$": ["ожидается объект JSON"]})
+    s = schemas()
+    kind = event_kind(event)
+    errors = _collect(s.events[kind], event, [])
+    for path, container, facets in _facet_containers(event):
+        if not isinstance(facets, dict):
+            continue
+        for key, facet in facets.items():
+            validator = s.facets.get((container, key))
+            if validator is not None:
+                errors += _collect(validator, {key: facet}, path)
+    if errors:
+        fields: dict[str, list[str]] = {}
+        for path, reason in errors[:MAX_ERRORS]:
+            fields.setdefault(path, []).append(reason)
+        first_path, first_reason = errors[0]
+        raise BadParameter(f"Событие OpenLineage ({kind}) не соответствует спецификации: {first_path}: {first_reason}.",
+                           fields)
+    return kind
+
+
+def _facet_containers(event: dict):
+    if isinstance(event.get("run"), dict):
+        yield ["run", "facets"], "run", event["run"].get("facets")
+    if isinstance(event.get("job"), dict):
+        yield ["job", "facets"], "job", event["job"].get("facets")
+    if isinstance(event.get("dataset"), dict):
+        yield ["dataset", "facets"], "dataset", event["dataset"].get("facets")
+    for side, extra in (("inputs", "inputFacets"), ("outputs", "outputFacets")):
+        for index, dataset in enumerate(event.get(side) or []):
+            if isinstance(dataset, dict):
+                yield [side, index, "facets"], "dataset", dataset.get("facets")
+                yield [side, index, extra], extra, dataset.get(extra)
+
+
+# --- into the catalogue -------------------------------------------------------------
+
+
+def _require_writer(ctx: Context) -> None:
+    if ctx.is_system:
+        return
+    if ctx.user is None:
+        raise Unauthorized("Нужен токен API пользователя, которому разрешено вносить изменения.")
+    if not (set(ctx.user.roles or []) - {"reader"}):
+        raise Forbidden("Недостаточно прав: читатель не может передавать события OpenLineage.")
+
+
+def _agency(ctx: Context, job_label: str, required: bool = True) -> models.Agency | None:
+    code = ctx.settings.openlineage_agency
+    if code:
+        agency = ctx.session.scalar(select(models.Agency).where(models.Agency.code == code))
+        if agency is None:
+            raise InvalidInput(f"Орган «{code}» из CATALOG_OPENLINEAGE_AGENCY не найден в каталоге.")
+        return agency
+    if ctx.user is not None and len(ctx.user.agency_ids or []) == 1:
+        return ctx.session.get(models.Agency, ctx.user.agency_ids[0])
+    if not required:
+        return None
+    raise BadParameter(
+        f"Задание {job_label} ещё не сопоставлено процессу, а орган для новых процессов не задан: настройте "
+        "CATALOG_OPENLINEAGE_AGENCY или сопоставьте задание процессу («catalog openlineage map»).",
+        {"$.job": ["задание не сопоставлено процессу"]})
+
+
+def _service(ctx: Context, agency: models.Agency) -> int:
+    code = f"openlineage-{agency.code}"[:64]
+    service = ctx.session.scalar(select(models.Service).where(models.Service.code == code))
+    if service is None:
+        service = records.create_record(ctx, "services", {"code": code, "name": SERVICE_NAME, "kind": "digital_service",
+                                                          "agency_id": agency.id})
+    return service.id
+
+
+def _responsible(ctx: Context, agency: models.Agency, job_label: str) -> int:
+    if ctx.settings.openlineage_responsible:
+        return ctx.settings.openlineage_responsible
+    person_id = ctx.session.scalar(select(models.Person.id).where(
+        models.Person.agency_id == agency.id, models.Person.deleted_at.is_(None)).order_by(models.Person.id).limit(1))
+    if person_id is None:
+        raise BadParameter(f"Для задания {job_label} нужен ответственный: в органе «{agency.code}» нет ни одного "
+                           "ответственного лица (или задайте CATALOG_OPENLINEAGE_RESPONSIBLE).",
+                           {"$.job": ["нет ответственного за процесс"]})
+    return person_id
+
+
+def registry_id_for(namespace: str, name: str) -> str:
+    return "OL-" + hashlib.sha1(f"{namespace}\n{name}".encode()).hexdigest()[:10]
+
+
+def process_for(ctx: Context, job: dict, producer: str | None = None) -> models.Process:
+    namespace, name = job["namespace"], job["name"]
+    mapping = ctx.session.scalar(select(models.OpenLineageJob).where(
+        models.OpenLineageJob.namespace == namespace, models.OpenLineageJob.name == name))
+    if mapping is not None:
+        return ctx.session.get(models.Process, mapping.process_id)
+    label = f"«{namespace}» / «{name}»"
+    agency = _agency(ctx, label)
+    description = f"Задание OpenLineage {label}."
+    documentation = ((job.get("facets") or {}).get("documentation") or {}).get("description")
+    if documentation:
+        description += f"\n{documentation}"
+    process = records.create_record(ctx, "processes", {
+        "agency_id": agency.id, "registry_id": registry_id_for(namespace, name), "name": name[:1000],
+        "service_id": _service(ctx, agency), "responsible_id": _responsible(ctx, agency, label),
+        "status": "queued_research", "is_digital": True, "description": description,
+    })
+    ctx.session.add(models.OpenLineageJob(namespace=namespace, name=name, process_id=process.id))
+    ctx.session.flush()
+    return process
+
+
+def map_job(ctx: Context, namespace: str, name: str, process_id: int) -> models.OpenLineageJob:
+    """Point an OpenLineage job at an existing process (its runs and links go there from now on)."""
+    process = records.get_record(ctx, "processes", process_id)
+    permissions.require_edit(ctx, KINDS["processes"], permissions.record_values(process))
+    mapping = ctx.session.scalar(select(models.OpenLineageJob).where(
+        models.OpenLineageJob.namespace == namespace, models.OpenLineageJob.name == name))
+    if mapping is None:
+        mapping = models.OpenLineageJob(namespace=namespace, name=name, process_id=process.id)
+        ctx.session.add(mapping)
+    else:
+        mapping.process_id = process.id
+    ctx.session.flush()
+    return mapping
+
+
+def dataset_for(ctx: Context, dataset: dict, agency: models.Agency | None) -> models.Dataset:
+    namespace, name = dataset["namespace"], dataset["name"]
+    mapping = ctx.session.scalar(select(models.OpenLineageDataset).where(
+        models.OpenLineageDataset.namespace == namespace, models.OpenLineageDataset.name == name))
+    if mapping is not None:
+        return ctx.session.get(models.Dataset, mapping.dataset_id)
+    facets = dataset.get("facets") or {}
+    description = f"Набор данных OpenLineage «{namespace}» / «{name}»."
+    documentation = (facets.get("documentation") or {}).get("description")
+    if documentation:
+        description += f"\n{documentation}"
+    record = records.create_record(ctx, "datasets", {
+        "name": name[:1000], "owner_agency_id": agency.id if agency else None, "description": description})
+    ctx.session.add(models.OpenLineageDataset(namespace=namespace, name=name, dataset_id=record.id))
+    ctx.session.flush()
+    return record
+
+
+def _ensure_link(ctx: Context, link_type: str, process: models.Process, dataset: models.Dataset) -> bool:
+    exists = ctx.session.scalar(select(models.Link.id).where(
+        models.Link.link_type == link_type, models.Link.source_kind == "processes",
+        models.Link.source_id == process.id, models.Link.target_kind == "datasets",
+        models.Link.target_id == dataset.id, models.Link.deleted_at.is_(None)).limit(1))
+    if exists is not None:
+        return False
+    records.create_record(ctx, "links", {"link_type": link_type, "source_kind": "processes", "source_id": process.id,
+                                         "target_kind": "datasets", "target_id": dataset.id})
+    return True
+
+
+def facets_summary(event: dict) -> dict:
+    run_facets = (event.get("run") or {}).get("facets") or {}
+    job_facets = (event.get("job") or {}).get("facets") or {}
+    summary: dict = {
+        "run": sorted(run_facets), "job": sorted(job_facets),
+        "inputs": [f"{d.get('namespace')}/{d.get('name')}" for d in event.get("inputs") or []],
+        "outputs": [f"{d.get('namespace')}/{d.get('name')}" for d in event.get("outputs") or []],
+        "producer": event.get("producer"),
+    }
+    parent = (run_facets.get("parent") or {}).get("job") or {}
+    if parent:
+        summary["parent"] = f"{parent.get('namespace')}/{parent.get('name')}"
+    engine = run_facets.get("processing_engine") or {}
+    if engine:
+        summary["engine"] = " ".join(str(engine[k]) for k in ("name", "version") if engine.get(k))
+    error = run_facets.get("errorMessage") or {}
+    if error.get("message"):
+        summary["error"] = str(error["message"])[:500]
+    return summary
+
+
+def apply(ctx: Context, event: dict, kind: str) -> dict:
+    """Write one validated event; return what it did."""
+    outcome = {"kind": kind, "process_id": None, "datasets": [], "links_added": 0, "run_stored": False}
+    if kind == "DatasetEvent":
+        dataset = dataset_for(ctx, event["dataset"], _agency(ctx, "", required=False))
+        outcome["datasets"].append(dataset.id)
+        return outcome
+    process = process_for(ctx, event["job"], event.get("producer"))
+    outcome["process_id"] = process.id
+    agency = ctx.session.get(models.Agency, process.agency_id)
+    for side, link_type in (("inputs", "CONSUMES"), ("outputs", "PRODUCES")):
+        for item in event.get(side) or []:
+            dataset = dataset_for(ctx, item, agency)
+            outcome["datasets"].append(dataset.id)
+            outcome["links_added"] += _ensure_link(ctx, link_type, process, dataset)
+    if kind == "RunEvent":
+        run_id = event["run"]["runId"]
+        event_type = event.get("eventType") or "OTHER"
+        event_time = datetime.fromisoformat(event["eventTime"])
+        stored = ctx.session.scalar(select(models.OpenLineageRun.id).where(
+            models.OpenLineageRun.run_id == run_id, models.OpenLineageRun.event_type == event_type,
+            models.OpenLineageRun.event_time == event_time).limit(1))
+        if stored is None:
+            ctx.session.add(models.OpenLineageRun(
+                run_id=run_id, event_type=event_type, event_time=event_time,
+                job_namespace=event["job"]["namespace"], job_name=event["job"]["name"], process_id=process.id,
+                facets=facets_summary(event), actor_name=ctx.actor_name))
+            ctx.session.flush()
+            outcome["run_stored"] = True
+    return outcome
+
+
+def ingest(ctx: Context, events, progress=None) -> list[dict]:
+    """Validate every event, then write them all in one transaction (all or nothing)."""
+    single = isinstance(events, dict)
+    batch = [events] if single else events
+    if not isinstance(batch, list) or not batch:
+        raise BadParameter("Ожидается событие OpenLineage (объект JSON) или непустой список событий.",
+                           {"$": ["ожидается объект или список"]})
+    _require_writer(ctx)
+    kinds = []
+    for index, event in enumerate(batch):
+        try:
+            kinds.append(validate(event))
+        except BadParameter as error:
+            if single:
+                raise
+            prefix = f"$[{index}]"
+            raise BadParameter(f"Событие № {index + 1}: {error.message}",
+                               {prefix + path[1:]: reasons for path, reasons in error.fields.items()}) from None
+    ctx.autocommit = False
+    try:
+        results = []
+        for event, kind in zip(batch, kinds):
+            results.append(apply(ctx, event, kind))
+            if progress:
+                progress(1)
+        ctx.session.commit()
+    except BaseException:
+        ctx.session.rollback()
+        raise
+    return results
+
+
+def read_events(path: Path) -> list[dict]:
+    """Events of a file: a JSON object, a JSON list, or NDJSON (one event per line)."""
+    text = Path(path).read_text(encoding="utf-8-sig")
+    stripped = text.lstrip()
+    if stripped.startswith("["):
+        data = json.loads(stripped)
+        return data
+    try:
+        return [json.loads(stripped)]
+    except json.JSONDecodeError:
+        pass
+    events = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            events.append(json.loads(line))
+        except json.JSONDecodeError as error:
+            raise BadParameter(f"Файл «{Path(path).name}», строка {number}: не JSON ({error.msg}).",
+                               {f"строка {number}": [error.msg]}) from None
+    return events
+
+
+def runs_of(ctx: Context, process_id: int, limit: int = 200) -> list[models.OpenLineageRun]:
+    records.get_record(ctx, "processes", process_id)
+    return list(ctx.session.scalars(select(models.OpenLineageRun).where(
+        models.OpenLineageRun.process_id == process_id).order_by(models.OpenLineageRun.event_time.desc(),
+                                                                 models.OpenLineageRun.id.desc()).limit(limit)))
+
+
+def run_json(run: models.OpenLineageRun) -> dict:
+    return {"run_id": run.run_id, "event_type": run.event_type, "event_time": run.event_time.isoformat(),
+            "job": {"namespace": run.job_namespace, "name": run.job_name}, "facets": run.facets,
+            "received_at": run.received_at.isoformat() if run.received_at else None, "actor": run.actor_name}

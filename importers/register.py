@@ -1,0 +1,571 @@
+"""The process register in Excel (Kemerovo rules, section 2.1), both directions.
+
+Columns are those of 2.1 (а–с, starred ones mandatory) plus the catalogue's own optional ones
+(typical process, inter-/intra-agency, category, description, reason of a status change).
+
+What a row's references become (the choices of this catalogue):
+
+- **service** (2.1 «в», starred): matched by code or name, the agency's own services first; an
+  unknown service is **created** for the agency (kind «услуга»), because 2.1 lets the agency name
+  it itself. The report says so for each row;
+- **responsible** (2.1 «ж», starred, «ФИО, должность»): matched by full name among the agency's
+  people; an unknown person is **created** in the agency with the position after the comma; with
+  no position given the row is refused;
+- **life situations, regulating acts, group, typical process**: reference lists the process office
+  keeps; an unknown name is an **error** (they are not created by a register import);
+- **linked processes** (2.1 «п»): identifiers in the same file or already in the agency's register;
+  any other is an error.
+
+Life situations, acts and linked processes are links (IN_SITUATION, REGULATED_BY, LINKED_TO) from
+the process; a re-import makes the links match the file (adds the missing, deletes the extra ones).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import select
+
+from catalog import models
+from catalog.enums import Channel, ProcessCategory, ProcessStatus, ProcessType
+from catalog.errors import NotFound
+from catalog.services import permissions, records
+from catalog.services.context import Context
+from importers.base import Lookup, TableImporter, show_value
+from importers.tabular import FieldSpec, Layout, Row, normalize, split_values
+
+# In the order of 2.1, then the catalogue's own columns. Labels are what exports write.
+FIELDS = [
+    FieldSpec("agency", "Орган (код)", ("орган", "код органа", "исполнительный орган", "орган владелец процесса")),
+    FieldSpec("registry_id", "Идентификатор процесса", ("идентификатор", "реестровый номер", "номер процесса",
+                                                       "№ процесса", "id процесса"), required=True),
+    FieldSpec("life_situations", "Жизненная ситуация", ("жизненные ситуации",)),
+    FieldSpec("service", "Название услуги, функции, сервиса", ("наименование услуги, функции, сервиса",
+                                                              "название услуги", "наименование услуги",
+                                                              "услуга, функция, сервис", "услуга"), required=True),
+    FieldSpec("acts", "Регулирующий акт", ("регулирующие акты", "нормативный акт", "нпа")),
+    FieldSpec("group", "Группа процессов", ("группа",)),
+    FieldSpec("name", "Название процесса", ("наименование процесса",), required=True),
+    FieldSpec("responsible", "Ответственный за процесс", ("ответственный", "ответственный за процесс (фио, должность)"),
+              required=True),
+    FieldSpec("status", "Статус процесса (статус реинжиниринга)", ("статус процесса", "статус реинжиниринга", "статус"),
+              required=True),
+    FieldSpec("client", "Клиент", ("клиент процесса",)),
+    FieldSpec("client_value", "Ценность для клиента", ("ценность",)),
+    FieldSpec("inputs", "Данные на входе", ("входные данные", "данные на вход")),
+    FieldSpec("outputs", "Результат на выходе", ("результат", "результат процесса")),
+    FieldSpec("linked", "Связь с другими процессами", ("связь с процессами", "связанные процессы")),
+    FieldSpec("is_digital", "Вид процесса", ("вид процесса (цифровой, не цифровой)", "цифровой процесс")),
+    FieldSpec("channels", "Точка размещения в цифровом виде", ("точка размещения", "точки размещения")),
+    FieldSpec("typical", "Типовой процесс", ("процесс из типового перечня",)),
+    FieldSpec("process_type", "Межведомственный / внутриведомственный",
+              ("межведомственный/внутриведомственный", "тип процесса")),
+    FieldSpec("category", "Категория процесса", ("категория",)),
+    FieldSpec("description", "Описание", ("описание процесса",)),
+    FieldSpec("status_reason", "Причина смены статуса", ("причина возврата статуса",)),
+]
+LAYOUT = Layout(FIELDS)
+STARRED = {f.name for f in FIELDS if f.required}
+
+SERVICE_FIELDS = {"agency_id": "agency", "registry_id": "registry_id", "service_id": "service", "name": "name",
+                  "group_id": "group", "typical_process_id": "typical", "responsible_id": "responsible",
+                  "status": "status", "status_reason": "status_reason", "process_type": "process_type",
+                  "category": "category", "client": "client", "client_value": "client_value", "inputs": "inputs",
+                  "outputs": "outputs", "is_digital": "is_digital", "channels": "channels",
+                  "description": "description"}
+TEXT_FIELDS = ("name", "client", "client_value", "inputs", "outputs", "description")
+LINK_FIELDS = {"life_situations": ("IN_SITUATION", "life-situations"), "acts": ("REGULATED_BY", "acts"),
+               "linked": ("LINKED_TO", "processes")}
+
+DIGITAL = {"цифровой": True, "да": True, "цифровая": True, "не цифровой": False, "нецифровой": False,
+           "не цифровая": False, "нет": False}
+CHANNEL_WORDS = {"епгу": "epgu", "госуслуги": "epgu", "портал госуслуг": "epgu", "рпгу": "rpgu",
+                 "региональный портал": "rpgu", "сайт ведомства": "agency_site", "сайт органа": "agency_site",
+                 "официальный сайт": "agency_site", "сайт": "agency_site"}
+
+
+def _vocabulary(enum) -> dict[str, str]:
+    words = {}
+    for member in enum:
+        words[normalize(member.label)] = member.value
+        words[normalize(member.value)] = member.value
+    return words
+
+
+STATUS_WORDS = _vocabulary(ProcessStatus)
+STATUS_WORDS.update({normalize("идёт исследование"): "researching", normalize("прошёл реинжиниринг"): "reengineered",
+                     "на исследовании": "researching", "на реинжиниринге": "reengineering",
+                     "отправлено на сертификацию": "sent_certification", "сертифицировано": "certified"})
+TYPE_WORDS = _vocabulary(ProcessType)
+CATEGORY_WORDS = _vocabulary(ProcessCategory)
+CHANNEL_WORDS.update(_vocabulary(Channel))
+
+
+def _status_list() -> str:
+    return "; ".join(f"«{m.label}»" for m in ProcessStatus)
+
+
+def find_agency(ctx: Context, code: str) -> models.Agency:
+    agency = ctx.session.scalar(select(models.Agency).where(models.Agency.code == code,
+                                                            models.Agency.deleted_at.is_(None)))
+    if agency is None:
+        raise NotFound(f"Органа с кодом «{code}» нет в каталоге.")
+    return agency
+
+
+class RegisterImporter(TableImporter):
+    what = "реестр процессов"
+    layout = LAYOUT
+    field_columns = SERVICE_FIELDS
+
+    def __init__(self, ctx: Context, path: Path, agency_code: str, **options):
+        super().__init__(ctx, path, **options)
+        self.agency = find_agency(ctx, agency_code)
+        self.agency_id = self.agency.id
+        self.agency_code = self.agency.code
+        self.linked_rows: list[tuple[int, list[str], int]] = []  # (row number, identifiers, process id)
+        self.registry_of: dict[int, str] = {}  # process id -> identifier, for reports
+
+    # --- lookups ---------------------------------------------------------------
+
+    def prepare(self) -> None:
+        ctx, agency_id = self.ctx, self.agency_id
+        from catalog.kinds import KINDS
+
+        # Rights first: an agency editor loads only its own agency's register.
+        permissions.require_edit(ctx, KINDS["processes"], {"agency_id": agency_id}, creating=True)
+        self.services = Lookup(ctx, models.Service, extra_attrs=("agency_id",))
+        self.people = Lookup(ctx, models.Person, name_attr="full_name", code_attr=None,
+                             where=models.Person.agency_id == agency_id)
+        self.situations = Lookup(ctx, models.LifeSituation)
+        self.acts = Lookup(ctx, models.RegulatoryAct)
+        self.groups = Lookup(ctx, models.ProcessGroup)
+        self.typicals = Lookup(ctx, models.TypicalProcess)
+        self.pinned.append(self.agency)
+        for model, where in ((models.Person, models.Person.agency_id == agency_id),
+                             (models.Service, models.Service.agency_id == agency_id),
+                             (models.LifeSituation, None), (models.RegulatoryAct, None), (models.ProcessGroup, None),
+                             (models.TypicalProcess, None)):
+            query = select(model).where(model.deleted_at.is_(None))
+            self.pin(query.where(where) if where is not None else query)
+        self.existing: dict[str, int] = dict(ctx.session.execute(
+            select(models.Process.registry_id, models.Process.id).where(models.Process.agency_id == agency_id)).all())
+        # The register's links as they are: {(process id, link type): {target id: link id}}, read once.
+        self.current_links: dict[tuple[int, str], dict[int, int]] = {}
+        for source_id, link_type, target_id, link_id in ctx.session.execute(
+                select(models.Link.source_id, models.Link.link_type, models.Link.target_id, models.Link.id)
+                .join(models.Process, models.Process.id == models.Link.source_id)
+                .where(models.Link.source_kind == "processes", models.Process.agency_id == agency_id,
+                       models.Link.link_type.in_([t for t, _ in LINK_FIELDS.values()]),
+                       models.Link.deleted_at.is_(None))):
+            self.current_links.setdefault((source_id, link_type), {})[target_id] = link_id
+        self.first_row: dict[str, int] = {}
+        self.duplicates: dict[int, int] = {}
+        self.two_pass = self.partial
+        if self.two_pass:
+            # Partial loads check links between rows before writing a row (so a row is kept whole
+            # or not at all): a first pass collects every identifier of the file. A whole-file load
+            # checks them at the end instead, since any error there refuses the file anyway.
+            for row in self.table.rows():
+                self.note_identifier(row)
+        self.written: dict[str, int] = {}
+
+    def note_identifier(self, row: Row) -> None:
+        key = row.values.get("registry_id")
+        if not key:
+            return
+        if key in self.first_row:
+            self.duplicates[row.number] = self.first_row[key]
+        else:
+            self.first_row[key] = row.number
+
+    # --- one row -------------------------------------------------------------
+
+    def parse(self, row: Row) -> tuple[dict, dict, list[tuple[str, str]]]:
+        """The row as service input (``data``), its links (``links``) and its errors."""
+        v = row.values
+        errors: list[tuple[str, str]] = []
+        data: dict = {"agency_id": self.agency_id}
+        links: dict[str, list[int]] = {}
+        for name in STARRED:
+            if not v.get(name):
+                errors.append((name, "обязательное поле (отмечено * в правилах ведения реестра) не заполнено"))
+        if v.get("agency") and normalize(v["agency"]) != normalize(self.agency_code) \
+                and normalize(v["agency"]) != normalize(self.agency.name):
+            errors.append(("agency", f"строка относится к органу «{v['agency']}», а загружается реестр органа "
+                                     f"«{self.agency_code}»"))
+        key = v.get("registry_id")
+        if not self.two_pass:
+            self.note_identifier(row)
+        if key:
+            data["registry_id"] = key
+            if row.number in self.duplicates:
+                errors.append(("registry_id", f"идентификатор «{key}» повторяется: он уже есть в строке "
+                                              f"{self.duplicates[row.number]}"))
+        for name in TEXT_FIELDS:
+            data[name] = v.get(name)
+        if v.get("status"):
+            status = STATUS_WORDS.get(normalize(v["status"]))
+            if status is None:
+                errors.append(("status", f"неизвестный статус «{v['status']}»; допустимы: {_status_list()}"))
+            data["status"] = status
+        if v.get("status_reason"):
+            data["status_reason"] = v["status_reason"]
+        for name, words, title in (("process_type", TYPE_WORDS, ProcessType), ("category", CATEGORY_WORDS, ProcessCategory)):
+            if v.get(name):
+                value = words.get(normalize(v[name]))
+                if value is None:
+                    allowed = ", ".join(f"«{m.label}»" for m in title)
+                    errors.append((name, f"неизвестное значение «{v[name]}»; допустимы: {allowed}"))
+                data[name] = value
+            elif name in self.table.column_of:
+                data[name] = None
+        if "is_digital" in self.table.column_of:
+            if v.get("is_digital"):
+                digital = DIGITAL.get(normalize(v["is_digital"]))
+                if digital is None:
+                    errors.append(("is_digital", f"неизвестный вид процесса «{v['is_digital']}»; допустимы: "
+                                                 "«цифровой», «не цифровой»"))
+                data["is_digital"] = digital
+            else:
+                data["is_digital"] = False
+        if "channels" in self.table.column_of:
+            channels = []
+            for part in split_values(v.get("channels")):
+                channel = CHANNEL_WORDS.get(normalize(part))
+                if channel is None:
+                    errors.append(("channels", f"неизвестная точка размещения «{part}»; допустимы: ЕПГУ, РПГУ, "
+                                               "сайт ведомства"))
+                elif channel not in channels:
+                    channels.append(channel)
+            data["channels"] = channels
+        for name, lookup, field_name, label in (("group", self.groups, "group_id", "группы процессов"),
+                                                ("typical", self.typicals, "typical_process_id", "типового процесса")):
+            if v.get(name):
+                found = lookup.find(v[name])
+                if found is None:
+                    errors.append((name, f"нет {label} «{v[name]}» в каталоге (справочник ведёт процессный офис)"))
+                data[field_name] = found
+            elif name in self.table.column_of:
+                data[field_name] = None
+        for name, lookup, label in (("life_situations", self.situations, "жизненной ситуации"),
+                                    ("acts", self.acts, "регулирующего акта")):
+            if name in self.table.column_of:
+                ids, missing = lookup.find_many(v.get(name))
+                for part in missing:
+                    errors.append((name, f"нет {label} «{part}» в каталоге (справочник ведёт процессный офис)"))
+                links[name] = ids
+        if "linked" in self.table.column_of:
+            identifiers = list(dict.fromkeys(split_values(v.get("linked"))))
+            for identifier in identifiers:
+                if identifier == key:
+                    errors.append(("linked", f"процесс «{identifier}» не может быть связан сам с собой"))
+                elif self.two_pass and identifier not in self.first_row and identifier not in self.existing:
+                    errors.append(("linked", f"процесса с идентификатором «{identifier}» нет ни в файле, "
+                                             f"ни в реестре органа «{self.agency_code}»"))
+            links["linked"] = identifiers
+        return data, links, errors
+
+    def person(self, cell: str, errors: list) -> int | None:
+        name, _, position = cell.partition(",")
+        found = self.people.find(name)
+        if found is not None:
+            return found
+        if not position.strip():
+            errors.append(("responsible", f"ответственного «{name.strip()}» нет среди лиц органа; чтобы его добавить, "
+                                          "укажите «ФИО, должность»"))
+            return None
+        return -1  # to be created
+
+    def import_row(self, row: Row) -> str | None:
+        data, links, errors = self.parse(row)
+        v = row.values
+        service_id = person_id = None
+        if v.get("service"):
+            service_id = self.services.find(v["service"], prefer=lambda c: c[1] == self.agency_id)
+        if v.get("responsible"):
+            person_id = self.person(v["responsible"], errors)
+        if errors:
+            for field_name, reason in errors:
+                self.column_error(row.number, field_name, reason)
+            return None
+        outcome = self.run_row(row, lambda: self.write_row(row, data, links, service_id, person_id))
+        return outcome
+
+    def write_row(self, row: Row, data: dict, links: dict, service_id, person_id) -> str:
+        ctx, v = self.ctx, row.values
+        notes = []
+        if service_id is None:
+            service = records.create_record(ctx, "services", {"name": v["service"], "kind": "service",
+                                                              "agency_id": self.agency_id})
+            service_id = service.id
+            self.later(lambda: self.services.add(service.id, service.name, None, (self.agency_id,)))
+            self.later(lambda: self.pinned.append(service))
+            notes.append(("Услуга", None, f"создана новая: «{service.name}»"))
+        if person_id == -1:
+            name, _, position = v["responsible"].partition(",")
+            person = records.create_record(ctx, "people", {"full_name": name.strip(), "position": position.strip(),
+                                                           "agency_id": self.agency_id})
+            person_id = person.id
+            self.later(lambda: self.people.add(person.id, person.full_name))
+            self.later(lambda: self.pinned.append(person))
+            notes.append(("Ответственный", None, f"создан новый: «{person.title}»"))
+        data["service_id"] = service_id
+        data["responsible_id"] = person_id
+        key = data["registry_id"]
+        existing_id = self.existing.get(key)
+        changes = []
+        if existing_id is None:
+            process = records.create_record(ctx, "processes", {k: v for k, v in data.items() if v is not None})
+            self.later(lambda: self.existing.__setitem__(key, process.id))
+            action = "created"
+            if self.report.keeps_changes:
+                changes = [(self.layout.by_name[f].label, None, show_value(v.get(f)))
+                           for f in self.table.column_of if f not in ("status_reason",) and v.get(f)]
+        else:
+            process = ctx.session.get(models.Process, existing_id)
+            if process.is_deleted:
+                records.restore_record(ctx, "processes", process.id)
+                changes.append(("Удалён", "да", "нет (восстановлен)"))
+            before = _snapshot(process)
+            if data.get("status") == process.status:
+                data.pop("status_reason", None)
+            update = {k: v for k, v in data.items() if k != "agency_id"}
+            process = records.update_record(ctx, "processes", process.id, {**update, "version": process.version})
+            after = _snapshot(process)
+            changes += [(label, self.display(name, before[name]), self.display(name, after[name]))
+                        for name, label in _LABELS.items() if before.get(name) != after.get(name)]
+            action = "updated"
+        self.later(lambda: self.written.__setitem__(key, process.id))
+        fresh = action == "created"
+        for name in ("life_situations", "acts"):
+            if name in links:
+                changes += self.sync_links(process.id, name, links[name], fresh)
+        if links.get("linked"):
+            self.later(lambda: self.linked_rows.append((row.number, links["linked"], process.id)))
+        elif "linked" in links and not fresh:
+            changes += self.sync_links(process.id, "linked", [])
+        if action == "updated" and not changes:
+            return "unchanged"
+        from importers.report import FieldChange, RowChange
+        self.report.add_change(RowChange(row.number, key, action,
+                                         [FieldChange(*c) for c in notes + changes]))
+        return action
+
+    def display(self, name: str, value) -> str | None:
+        if value is None:
+            return None
+        if name == "status":
+            return ProcessStatus.label_of(value)
+        if name == "process_type":
+            return ProcessType.label_of(value)
+        if name == "category":
+            return ProcessCategory.label_of(value)
+        if name == "channels":
+            return "; ".join(Channel.label_of(c) for c in value) or None
+        if name == "is_digital":
+            return "цифровой" if value else "не цифровой"
+        lookups = {"service_id": self.services, "responsible_id": self.people, "group_id": self.groups,
+                   "typical_process_id": self.typicals}
+        if name in lookups:
+            return lookups[name].names.get(value, f"№ {value}")
+        return show_value(value)
+
+    def sync_links(self, process_id: int, name: str, target_ids: list, fresh: bool = False) -> list[tuple]:
+        """Make the process's links of one kind match the file: add missing ones, delete the rest."""
+        link_type, target_kind = LINK_FIELDS[name]
+        ctx = self.ctx
+        if fresh and not target_ids:
+            return []
+        current = {} if fresh else dict(self.current_links.get((process_id, link_type), {}))
+        wanted = list(dict.fromkeys(target_ids))
+        added = [t for t in wanted if t not in current]
+        removed = [t for t in current if t not in wanted]
+        now = dict(current)
+        for target_id in added:
+            link = records.create_record(ctx, "links", {"link_type": link_type, "source_kind": "processes",
+                                                        "source_id": process_id, "target_kind": target_kind,
+                                                        "target_id": target_id})
+            now[target_id] = link.id
+        for target_id in removed:
+            records.delete_record(ctx, "links", current[target_id])
+            del now[target_id]
+        if added or removed:
+            self.later(lambda: self.current_links.__setitem__((process_id, link_type), now))
+        if not added and not removed:
+            return []
+        names = self.link_names(name, set(added) | set(removed))
+        label = self.layout.by_name[name].label
+        return [(label, "; ".join(names[t] for t in removed) or None,
+                 "; ".join(f"+ {names[t]}" for t in added) or None)]
+
+    def link_names(self, name: str, ids: set) -> dict:
+        if name == "life_situations":
+            return {i: self.situations.names.get(i, f"№ {i}") for i in ids}
+        if name == "acts":
+            return {i: self.acts.names.get(i, f"№ {i}") for i in ids}
+        if len(self.registry_of) != len(self.existing):  # rebuilt only when processes were added
+            self.registry_of = {pid: key for key, pid in self.existing.items()}
+        return {i: self.registry_of.get(i, f"№ {i}") for i in ids}
+
+    def finish_rows(self) -> None:
+        """Links between processes, once every row of the file is written."""
+        for number, identifiers, process_id in self.linked_rows:
+            targets, errors = [], []
+            for identifier in identifiers:
+                if identifier in self.written:
+                    targets.append(self.written[identifier])
+                elif identifier in self.first_row:
+                    errors.append(("linked", f"процесс «{identifier}» не загружен: в его строке "
+                                             f"{self.first_row[identifier]} есть ошибки"))
+                elif identifier in self.existing:
+                    targets.append(self.existing[identifier])
+                else:
+                    errors.append(("linked", f"процесса с идентификатором «{identifier}» нет ни в файле, "
+                                             f"ни в реестре органа «{self.agency_code}»"))
+            row = Row(self.table.sheet_name, number, {})
+            if errors:
+                for field_name, reason in errors:
+                    self.column_error(number, field_name, reason)
+                continue
+            changes = self.run_row(row, lambda: self.sync_links(process_id, "linked", targets))
+            if changes and self.outcomes.get(number) == "unchanged":
+                self.report.unchanged -= 1
+                self.report.updated += 1
+                self.outcomes[number] = "updated"
+            if changes:
+                key = self.link_names("linked", {process_id})[process_id]
+                from importers.report import FieldChange, RowChange
+                for change in self.report.changes:
+                    if change.row == number:
+                        change.changes += [FieldChange(*c) for c in changes]
+                        break
+                else:
+                    self.report.add_change(RowChange(number, key, "updated", [FieldChange(*c) for c in changes]))
+
+
+_LABELS = {field: next(f.label for f in FIELDS if f.name == column) for field, column in SERVICE_FIELDS.items()
+           if field not in ("agency_id", "status_reason")}
+
+
+def _snapshot(process: models.Process) -> dict:
+    return {name: getattr(process, name) for name in _LABELS}
+
+
+def import_register(ctx: Context, path: Path, agency_code: str, **options) -> RegisterImporter:
+    importer = RegisterImporter(ctx, path, agency_code, **options)
+    importer.run()
+    return importer
+
+
+# --- export ------------------------------------------------------------------------
+
+EXPORT_FIELDS = [f for f in FIELDS if f.name not in ("agency", "status_reason")]
+BATCH = 1000
+
+
+def _header(spec: FieldSpec) -> str:
+    return spec.label + ("*" if spec.required else "")
+
+
+def register_rows(ctx: Context, agency_id: int | None) -> Iterator[list]:
+    """Rows of the register, agency by agency in the agency's own numbering (streamed in batches)."""
+    session = ctx.session
+
+    def names(model, attr="name"):
+        return dict(session.execute(select(model.id, getattr(model, attr))).all())
+
+    situations, acts = names(models.LifeSituation), names(models.RegulatoryAct)
+    groups, typicals = names(models.ProcessGroup), names(models.TypicalProcess)
+    services = names(models.Service)
+    agencies = names(models.Agency, "code")
+    people = {pid: f"{full}, {position}" for pid, full, position in session.execute(
+        select(models.Person.id, models.Person.full_name, models.Person.position))}
+    query = select(models.Process).where(models.Process.deleted_at.is_(None))
+    if agency_id is not None:
+        query = query.where(models.Process.agency_id == agency_id)
+    query = query.order_by(models.Process.agency_id, models.Process.registry_id, models.Process.id)
+    registry_of = dict(session.execute(select(models.Process.id, models.Process.registry_id)).all())
+    offset = 0
+    while True:
+        batch = list(session.scalars(query.offset(offset).limit(BATCH)))
+        if not batch:
+            break
+        offset += len(batch)
+        ids = [p.id for p in batch]
+        linked: dict[tuple[int, str], list[str]] = {}
+        for source_id, link_type, target_id in session.execute(
+                select(models.Link.source_id, models.Link.link_type, models.Link.target_id).where(
+                    models.Link.source_kind == "processes", models.Link.source_id.in_(ids),
+                    models.Link.link_type.in_(["IN_SITUATION", "REGULATED_BY", "LINKED_TO"]),
+                    models.Link.deleted_at.is_(None)).order_by(models.Link.id)):
+            table = {"IN_SITUATION": situations, "REGULATED_BY": acts, "LINKED_TO": registry_of}[link_type]
+            if target_id in table:
+                linked.setdefault((source_id, link_type), []).append(table[target_id])
+        for p in batch:
+            values = {
+                "agency": agencies.get(p.agency_id), "registry_id": p.registry_id,
+                "life_situations": "; ".join(linked.get((p.id, "IN_SITUATION"), [])) or None,
+                "service": services.get(p.service_id), "acts": "; ".join(linked.get((p.id, "REGULATED_BY"), [])) or None,
+                "group": groups.get(p.group_id), "name": p.name, "responsible": people.get(p.responsible_id),
+                "status": ProcessStatus.label_of(p.status), "client": p.client, "client_value": p.client_value,
+                "inputs": p.inputs, "outputs": p.outputs,
+                "linked": "; ".join(linked.get((p.id, "LINKED_TO"), [])) or None,
+                "is_digital": "цифровой" if p.is_digital else "не цифровой",
+                "channels": "; ".join(Channel.label_of(c) for c in (p.channels or [])) or None,
+                "typical": typicals.get(p.typical_process_id),
+                "process_type": ProcessType.label_of(p.process_type) or None,
+                "category": ProcessCategory.label_of(p.category) or None, "description": p.description,
+            }
+            yield values
+        for p in batch:  # memory stays flat however long the register
+            session.expunge(p)
+
+
+def export_register(ctx: Context, target: Path, agency_code: str | None = None,
+                    progress=None) -> int:
+    """Write the register as the import reads it: a title block, the header row of 2.1, one row per
+    process. Without an agency: every agency on one sheet, with the agency's code as the first column."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font
+
+    permissions.require_read(ctx)
+    agency = find_agency(ctx, agency_code) if agency_code else None
+    fields = EXPORT_FIELDS if agency else [FIELDS[0], *EXPORT_FIELDS]
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Реестр процессов")
+    for index, spec in enumerate(fields):
+        from openpyxl.utils import get_column_letter
+
+        sheet.column_dimensions[get_column_letter(index + 1)].width = 14 if spec.name in ("registry_id", "agency") else 30
+    title = WriteOnlyCell(sheet, value=f"Реестр процессов: {agency.name}" if agency else "Реестр процессов всех органов")
+    title.font = Font(bold=True, size=14)
+    sheet.append([title])
+    sheet.append([f"Выгружено из каталога процессов и данных {datetime.now(timezone.utc):%d.%m.%Y %H:%M} UTC. "
+                  "Поля, отмеченные *, обязательны."])
+    sheet.append([])
+    header = []
+    for spec in fields:
+        cell = WriteOnlyCell(sheet, value=_header(spec))
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        header.append(cell)
+    sheet.append(header)
+    count = 0
+    for values in register_rows(ctx, agency.id if agency else None):
+        row = []
+        for spec in fields:
+            cell = WriteOnlyCell(sheet, value=values.get(spec.name))
+            if spec.name == "registry_id":
+                cell.number_format = "@"  # text: «001» stays «001»
+            row.append(cell)
+        sheet.append(row)
+        count += 1
+        if progress:
+            progress(1)
+    book.save(target)
+    return count
+
+

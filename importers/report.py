@@ -1,0 +1,196 @@
+"""What an import did or would do: counts, each refused row with its reasons, changes field by field,
+and a copy of the file with an error column added."""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MAX_CHANGES_KEPT = 1000  # rows whose changes are listed in full; the counts cover every row
+MAX_ERRORS_SHOWN = 200
+
+
+@dataclass
+class RowError:
+    sheet: str
+    row: int | None  # as the spreadsheet shows it; None: the file as a whole
+    column: str  # letter ("C"), empty when the error is about the row
+    header: str  # the column's header as written in the file
+    reason: str
+
+    def where(self) -> str:
+        parts = [f"лист «{self.sheet}»"] if self.sheet else []
+        if self.row is not None:
+            parts.append(f"строка {self.row}")
+        if self.column or self.header:
+            parts.append(f"столбец {self.column} «{self.header}»" if self.column else f"столбец «{self.header}»")
+        return ", ".join(parts)
+
+    def text(self) -> str:
+        return f"{self.where()}: {self.reason}"
+
+    def to_dict(self) -> dict:
+        return {"sheet": self.sheet, "row": self.row, "column": self.column, "header": self.header,
+                "reason": self.reason}
+
+
+@dataclass
+class FieldChange:
+    label: str
+    before: str | None
+    after: str | None
+
+
+@dataclass
+class RowChange:
+    row: int
+    key: str  # registry identifier, code or name: what the user knows the row by
+    action: str  # created | updated
+    changes: list[FieldChange] = field(default_factory=list)
+
+
+ACTIONS = {"created": "будет создана", "updated": "будет изменена"}
+
+
+@dataclass
+class ImportReport:
+    what: str  # «реестр процессов», «информационные системы» …
+    file_name: str
+    dry_run: bool = False
+    partial: bool = False
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    refused: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    changes: list[RowChange] = field(default_factory=list)
+    changes_cut: int = 0
+    refused_whole: bool = False  # bad rows and no --partial: nothing written
+    written: bool = False
+    notes: list[str] = field(default_factory=list)
+    sheet: str = ""
+    header_row: int | None = None
+
+    def error(self, sheet: str, row: int | None, column: str, header: str, reason: str) -> None:
+        self.errors.append(RowError(sheet, row, column, header, reason))
+
+    @property
+    def keeps_changes(self) -> bool:
+        return len(self.changes) < MAX_CHANGES_KEPT
+
+    def add_change(self, change: RowChange) -> None:
+        if len(self.changes) < MAX_CHANGES_KEPT:
+            self.changes.append(change)
+        else:
+            self.changes_cut += 1
+
+    @property
+    def bad_rows(self) -> set[int | None]:
+        return {e.row for e in self.errors}
+
+    def errors_by_row(self) -> dict[int | None, list[RowError]]:
+        out: dict[int | None, list[RowError]] = {}
+        for error in self.errors:
+            out.setdefault(error.row, []).append(error)
+        return out
+
+    def summary(self) -> str:
+        counts = (f"создано {self.created}, изменено {self.updated}, без изменений {self.unchanged}, "
+                  f"отклонено {self.refused}")
+        if self.refused_whole:
+            return (f"Файл «{self.file_name}» отклонён целиком: строк с ошибками — {self.refused}. Ничего не записано. "
+                    f"Исправьте ошибки или загрузите только верные строки (частичная загрузка). "
+                    f"Без ошибок было бы: создано {self.created}, изменено {self.updated}, "
+                    f"без изменений {self.unchanged}.")
+        if self.dry_run:
+            return f"Проверка файла «{self.file_name}» ({self.what}), ничего не записано: " + counts.replace(
+                "создано", "будет создано").replace("изменено", "будет изменено", 1) + "."
+        return f"Загружен файл «{self.file_name}» ({self.what}): {counts}."
+
+    def lines(self, limit: int = MAX_ERRORS_SHOWN) -> list[str]:
+        """The report as text lines, for the command line."""
+        out = [self.summary(), *self.notes]
+        if self.errors:
+            out.append("Ошибки:")
+            out += [f"  {e.text()}" for e in self.errors[:limit]]
+            if len(self.errors) > limit:
+                out.append(f"  … и ещё {len(self.errors) - limit}")
+        if self.dry_run and self.changes:
+            out.append("Изменения:")
+            for change in self.changes:
+                out.append(f"  строка {change.row} «{change.key}»: {ACTIONS.get(change.action, change.action)}")
+                for fc in change.changes:
+                    if change.action == "created":
+                        out.append(f"    {fc.label}: {fc.after or '—'}")
+                    else:
+                        out.append(f"    {fc.label}: {fc.before or '—'} → {fc.after or '—'}")
+            if self.changes_cut:
+                out.append(f"  … и ещё {self.changes_cut} строк с изменениями")
+        return out
+
+    def to_dict(self) -> dict:
+        return {
+            "what": self.what, "file": self.file_name, "dry_run": self.dry_run, "partial": self.partial,
+            "created": self.created, "updated": self.updated, "unchanged": self.unchanged, "refused": self.refused,
+            "refused_whole": self.refused_whole, "written": self.written, "summary": self.summary(),
+            "errors": [e.to_dict() for e in self.errors],
+            "changes": [{"row": c.row, "key": c.key, "action": c.action,
+                         "changes": [{"field": f.label, "before": f.before, "after": f.after} for f in c.changes]}
+                        for c in self.changes],
+        }
+
+
+ERROR_HEADER = "Ошибки загрузки"
+
+
+def write_error_copy(table, report: ImportReport, target: Path) -> Path:
+    """The file as read, with a last column holding each row's errors (streamed both ways).
+
+    An Excel file gives an .xlsx copy of the sheet that was read; a CSV file a CSV copy in the
+    same encoding and delimiter.
+    """
+    by_row = report.errors_by_row()
+    file_errors = "; ".join(e.reason for e in by_row.get(None, []))
+    width = len(table.header_cells)
+
+    def rows():
+        previous = 0
+        for sheet, number, cells in table.raw_rows():
+            if sheet != table.sheet_name:
+                continue
+            for gap in range(previous + 1, number):  # keep Excel's row numbers: empty rows stay
+                yield gap, [None] * (width + 1)
+            previous = number
+            cells = list(cells) + [None] * (width - len(cells))
+            if number == table.header_row:
+                yield number, cells + [ERROR_HEADER]
+            elif number in by_row:
+                yield number, cells + ["; ".join(f"{e.column} «{e.header}»: {e.reason}" if e.header else e.reason
+                                                  for e in by_row[number])]
+            elif number == 1 and file_errors:
+                yield number, cells + [file_errors]
+            else:
+                yield number, cells + [None]
+
+    target = Path(target)
+    if table.suffix in (".csv", ".txt"):
+        with target.open("w", encoding=table.encoding or "utf-8-sig", newline="", errors="replace") as handle:
+            writer = csv.writer(handle, delimiter=table.delimiter or ";")
+            for _number, cells in rows():
+                writer.writerow(["" if c is None else c for c in cells])
+        return target
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(table.sheet_name)
+    for number, cells in rows():
+        if cells[-1]:
+            last = WriteOnlyCell(sheet, value=cells[-1])
+            last.font = Font(bold=number == table.header_row, color="B3261E")
+            sheet.append([*cells[:-1], last])
+        else:
+            sheet.append(cells)
+    book.save(target)
+    return target
