@@ -10,6 +10,10 @@
 | CATALOG_GRAPH_BACKEND | sql | `sql` (queries over the store) or `neo4j` (a Bolt server fed by the outbox) |
 | CATALOG_NEO4J_URL, CATALOG_NEO4J_USER, CATALOG_NEO4J_PASSWORD | — | the Bolt server of the neo4j backend |
 | CATALOG_GRAPH_MAX_DEPTH / CATALOG_GRAPH_MAX_NODES | 6 / 400 | the deepest lineage asked for; the most records in one answer |
+| CATALOG_BASE_IRI | http://localhost:8000 | base of the records' IRIs in RDF (``<base>/processes/5``): the public address of the site |
+| CATALOG_REGION_NAME | Регион | the region the catalogue describes (RDF: the catalogue's and agencies' dct:spatial) |
+| CATALOG_PUBLISHER | Оператор каталога процессов и данных | who publishes the catalogue (RDF: the catalogue's dct:publisher) |
+| CATALOG_SPARQL_TIMEOUT / CATALOG_SPARQL_MAX_ROWS | 10 / 10000 | seconds a SPARQL query may run; the most rows in its answer |
 """
 from __future__ import annotations
 
@@ -34,6 +38,11 @@ class Settings:
     graph_max_depth: int = 6
     graph_max_nodes: int = 400
     page_size: int = 50
+    base_iri: str = "http://localhost:8000"
+    region_name: str = "Регион"
+    publisher_name: str = "Оператор каталога процессов и данных"
+    sparql_timeout: float = 10.0
+    sparql_max_rows: int = 10_000
     max_page_size: int = 500
 
 
@@ -67,6 +76,11 @@ def load_settings(**overrides) -> Settings:
         neo4j_password=os.environ.get("CATALOG_NEO4J_PASSWORD"),
         graph_max_depth=int(os.environ.get("CATALOG_GRAPH_MAX_DEPTH", "6")),
         graph_max_nodes=int(os.environ.get("CATALOG_GRAPH_MAX_NODES", "400")),
+        base_iri=os.environ.get("CATALOG_BASE_IRI", "http://localhost:8000").rstrip("/"),
+        region_name=os.environ.get("CATALOG_REGION_NAME", "Регион"),
+        publisher_name=os.environ.get("CATALOG_PUBLISHER", "Оператор каталога процессов и данных"),
+        sparql_timeout=float(os.environ.get("CATALOG_SPARQL_TIMEOUT", "10")),
+        sparql_max_rows=int(os.environ.get("CATALOG_SPARQL_MAX_ROWS", "10000")),
     )
     for key, value in overrides.items():
         setattr(settings, key, value)
