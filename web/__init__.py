@@ -29,7 +29,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app.extensions["catalog_sessions"] = make_session_factory(engine)
     csrf.init_app(app)
 
-    from web import admin, api, auth, errors, lineage, pages, views_helpers
+    from web import admin, api, auth, errors, lineage, linked, pages, views_helpers
 
     auth.init_app(app)
     errors.init_app(app)
@@ -38,6 +38,9 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     csrf.exempt(api.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(lineage.bp)
+    app.register_blueprint(linked.bp)
+    app.register_blueprint(linked.api_bp)
+    csrf.exempt(linked.api_bp)
     app.register_blueprint(pages.bp)
     views_helpers.init_app(app)
 
