@@ -361,7 +361,7 @@ class NTriplesWriter(Writer):
 
 
 def jsonld_context() -> dict:
-    return {"@context": {**vocab.PREFIXES, "@language": "ru"}}
+    return {"@context": dict(vocab.PREFIXES)}
 
 
 def _json_term(term):
@@ -370,7 +370,7 @@ def _json_term(term):
     if term.language:
         return {"@value": str(term), "@language": term.language}
     if term.datatype is None or term.datatype == XSD.string:
-        return {"@value": str(term), "@type": str(XSD.string)}
+        return {"@value": str(term)}
     return {"@value": str(term), "@type": _qname(term.datatype).strip("<>")}
 
 
