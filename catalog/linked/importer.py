@@ -85,9 +85,10 @@ def _where(error: Exception, data: str) -> tuple[str, str]:
     match = re.search(r"Invalid line(?: \(.*?\))?: (.*)$", str(error), re.S)
     if match:
         bad = match.group(1).strip()
+        # The parser reports the rest of the line from where it stopped.
         for number, line in enumerate(data.splitlines(), start=1):
-            if line.strip() == bad:
-                return f"строка {number}", f"неверная строка N-Triples «{bad[:120]}»"
+            if bad and line.rstrip().endswith(bad):
+                return f"строка {number}", f"неверная строка N-Triples «{line.strip()[:200]}», ошибка около «{bad[:80]}»"
     match = re.search(r"line (\d+)", str(error))
     return (f"строка {match.group(1)}" if match else "документ"), why.strip().splitlines()[0][:300]
 
