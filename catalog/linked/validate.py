@@ -125,8 +125,13 @@ class Validator:
     def run(self, data: Graph, shapes_graph: Graph, shapes_name: str) -> list[Finding]:
         import pyshacl
 
-        conforms, report, _text = pyshacl.validate(data, shacl_graph=shapes_graph, inference="none",
-                                                   advanced=True, allow_warnings=False)
+        try:
+            conforms, report, _text = pyshacl.validate(data, shacl_graph=shapes_graph, inference="none",
+                                                       advanced=True, allow_warnings=False)
+        except Exception as error:  # pyshacl refuses shapes graphs that are not well-formed SHACL
+            reason = str(error).strip().splitlines()[0][:300]
+            raise InvalidInput(f"Формы SHACL «{shapes_name}» некорректны и не применены: {reason}",
+                               {"shapes": [reason]}) from None
         findings = []
         if conforms:
             return findings
