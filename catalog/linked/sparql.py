@@ -113,6 +113,7 @@ class _Cached:
     built_in: float
 
 
+MAX_CACHED = 2
 _cache: dict[tuple, _Cached] = {}
 _cache_lock = threading.Lock()
 
@@ -150,6 +151,9 @@ def store_for(ctx: Context) -> _Cached:
             started = time.perf_counter()
             store = build_store(ctx)
             cached = _Cached(version, store, len(store), time.perf_counter() - started)
+            _cache.pop(key, None)
+            while len(_cache) >= MAX_CACHED:  # one per catalogue; a few when several are served
+                _cache.pop(next(iter(_cache)))
             _cache[key] = cached
     return cached
 
