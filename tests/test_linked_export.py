@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pyshacl
+from bs4 import BeautifulSoup
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, SKOS
@@ -134,6 +135,15 @@ def test_record_page_answers_turtle_and_json_ld(client, seed):
     assert (mart_iri, RDF.type, DCAT.DataService) in mart
     # The record's links come with it: the mart serves the dataset it exposes.
     assert (mart_iri, DCAT.servesDataset, URIRef(f"http://localhost:8000/datasets/{seed.dataset.id}")) in mart
+
+
+def test_record_page_links_to_its_rdf(client, seed):
+    page = BeautifulSoup(client.get(f"/services/{seed.service.id}").get_data(as_text=True), "html.parser")
+    link = page.find("a", string="Turtle")["href"]
+    turtle = client.get(f"/services/{seed.service.id}{link}")
+    assert turtle.mimetype == "text/turtle"
+    assert (URIRef(f"http://localhost:8000/services/{seed.service.id}"), RDF.type, CPSV.PublicService) in graph_of(
+        turtle.get_data(as_text=True))
 
 
 def test_jsonld_context_is_served_by_the_app(client):

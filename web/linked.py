@@ -157,7 +157,10 @@ def sparql_page():
 
 def negotiated_rdf(kind_name: str, record_id: int) -> Response | None:
     """The record's RDF when the client prefers Turtle, JSON-LD or N-Triples to HTML; else None."""
-    best = request.accept_mimetypes.best_match(["text/html", *RDF_TYPES])  # ties go to HTML
+    by_name = {fmt: mimetype for mimetype, fmt in RDF_TYPES.items()}
+    best = by_name.get(request.args.get("format", ""))  # ?format=ttl: a link a browser can follow
+    if best is None:
+        best = request.accept_mimetypes.best_match(["text/html", *RDF_TYPES])  # ties go to HTML
     if best not in RDF_TYPES:
         return None
     fmt = RDF_TYPES[best]
