@@ -136,3 +136,9 @@ def test_reading_follows_the_read_rule(client, seed, ctx, make_user, token_for):
     reader = token_for(make_user("reader1", ["reader"]))
     assert client.get("/api/v1/sparql", query_string=query, headers=reader).status_code == 200
     assert client.get("/api/v1/export.rdf", headers=reader).status_code == 200
+
+
+def test_the_api_document_lists_the_linked_data_routes(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    assert {"/export.rdf", "/import.rdf", "/sparql"} <= set(paths)
+    assert client.get("/api/v1/docs").status_code == 200

@@ -177,3 +177,38 @@ def negotiated_rdf(kind_name: str, record_id: int) -> Response | None:
     response = Response(body, mimetype=best)
     response.headers["Vary"] = "Accept"
     return response
+
+
+def openapi_paths() -> dict:
+    """The linked-data routes for the OpenAPI document (web/openapi.py)."""
+    tag = "Связанные данные (RDF, SPARQL)"
+    text = {"description": "Документ", "content": {m: {"schema": {"type": "string"}} for m in RDF_TYPES}}
+    query = {"name": "query", "in": "query", "description": "Запрос SPARQL (SELECT, ASK, CONSTRUCT, DESCRIBE)",
+             "schema": {"type": "string"}}
+    answer_format = {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"]}}
+    answers = {"200": {"description": "Результаты SPARQL", "content": {
+        "application/sparql-results+json": {"schema": {"type": "object"}}, "text/csv": {"schema": {"type": "string"}}}},
+        "400": {"description": "Запрос на изменение, синтаксическая ошибка или превышен предел времени или строк"},
+        "401": {"description": "Нужен вход или токен API"}}
+    return {
+        "/export.rdf": {"get": {
+            "tags": [tag], "summary": "Выгрузка каталога или его части в RDF (потоком)",
+            "parameters": [
+                {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["ttl", "jsonld", "nt"]}},
+                {"name": "kind", "in": "query", "description": "Вид записей; можно несколько",
+                 "schema": {"type": "string"}},
+                {"name": "agency", "in": "query", "description": "Номер органа", "schema": {"type": "integer"}}],
+            "responses": {"200": text, "400": {"description": "Неверный параметр"},
+                          "401": {"description": "Нужен вход или токен API"}}}},
+        "/import.rdf": {"post": {
+            "tags": [tag], "summary": "Загрузка записей из RDF (только администратор; всё или ничего)",
+            "security": [{"token": []}], "requestBody": {"required": True, "content": {
+                m: {"schema": {"type": "string"}} for m in RDF_TYPES}},
+            "responses": {"200": {"description": "Сколько записей создано, изменено, без изменений"},
+                          "401": {"description": "Нужен токен API"}, "403": {"description": "Нужна роль администратора"},
+                          "422": {"description": "Файл не разобран или запись не прошла проверку"}}}},
+        "/sparql": {"get": {"tags": [tag], "summary": "Запрос SPARQL (только чтение)",
+                            "parameters": [query, answer_format], "responses": answers},
+                    "post": {"tags": [tag], "summary": "Запрос SPARQL (form: query, или application/sparql-query)",
+                             "responses": answers}},
+    }

@@ -122,4 +122,8 @@ def build_spec() -> dict:
         "responses": {"200": _response("Переходы", {"type": "object", "properties": {
             "items": {"type": "array", "items": {"$ref": "#/components/schemas/StatusTransition"}}}}),
             **_errors(401, 404)}}})
+    from web.linked import openapi_paths
+
+    for path, operations in openapi_paths().items():
+        spec.path(path=path, operations=operations)
     return spec.to_dict()
