@@ -136,3 +136,16 @@ def test_api_import_needs_an_admin(client, seed, ctx, make_user, token_for):
     assert client.get(f"/api/v1/marts/{seed.mart.id}").get_json()["name"] == "Витрина мер поддержки"
     bad = client.post("/api/v1/import.rdf", data=b"<a> <b> .", headers={**admin, "Content-Type": "text/turtle"})
     assert bad.status_code == 422 and "строка 1" in bad.get_json()["error"]
+
+
+def test_the_cpsv_ap_example_service_loads(other_ctx):
+    """RDF from elsewhere in the same vocabularies: the one example CPSV-AP 3.2.0 ships."""
+    from tests.linked_helpers import CONFORMANCE
+
+    text = (CONFORMANCE / "cpsv-ap/releases/3.2.0/html/examples/example-rdf_public_service.ttl").read_text()
+    result = importer.import_rdf(other_ctx, text, "turtle")
+    assert result.created == {"agencies": 1, "services": 1, "document-types": 1}
+    service = other_ctx.session.scalars(select(models.Service)).one()
+    assert service.name == "Tax-on-web" and service.kind == "service"
+    assert service.agency.name == "Federal Public Service FINANCE"
+    assert service.description.startswith("Service pour la déclaration")

@@ -32,6 +32,23 @@ from catalog.services.context import Context
 IMPORT_ORDER = ["agencies", "people", "life-situations", "acts", "process-groups", "typical-processes",
                 "services", "systems", "datasets", "entities", "attributes", "document-types", "marts",
                 "processes", "links"]
+# Standard classes that make a resource from elsewhere a record of a kind, and the values the
+# catalogue requires that such RDF does not carry.
+FOREIGN_CLASSES = {
+    "agencies": (vocab.ORG.Organization, vocab.CV.PublicOrganisation),
+    "services": (vocab.CPSV.PublicService,),
+    "life-situations": (vocab.CV.LifeEvent,),
+    "acts": (vocab.ELI.LegalResource,),
+    "datasets": (vocab.DCAT.Dataset,),
+    "document-types": (vocab.CV.EvidenceType,),
+    "marts": (vocab.DCAT.DataService,),
+}
+FOREIGN_DEFAULTS = {
+    "agencies": {"kind": "other"},
+    "services": {"kind": "service"},
+    "acts": {"kind": "other"},
+    "marts": {"kind": "agency"},
+}
 PARSE_FORMATS = {"ttl": "turtle", "turtle": "turtle", "nt": "nt", "jsonld": "json-ld", "json-ld": "json-ld",
                  "xml": "xml", "rdf": "xml"}
 FORMAT_NAMES = {"turtle": "Turtle", "nt": "N-Triples", "json-ld": "JSON-LD", "xml": "RDF/XML"}
@@ -114,9 +131,8 @@ class Importer:
         for kind_name in IMPORT_ORDER:
             own = set(self.graph.subjects(RDF.type, CLASSES[kind_name][0]))
             # RDF from elsewhere may carry only the standard class (cpsv:PublicService, dcat:Dataset…).
-            if len(CLASSES[kind_name]) > 1 and kind_name not in ("life-situations", "process-groups",
-                                                                   "typical-processes", "people"):
-                own |= {s for s in self.graph.subjects(RDF.type, CLASSES[kind_name][1])
+            for cls in FOREIGN_CLASSES.get(kind_name, ()):
+                own |= {s for s in self.graph.subjects(RDF.type, cls)
                         if not any((s, RDF.type, CLASSES[k][0]) in self.graph for k in KINDS)}
             own -= seen
             own = {s for s in own if isinstance(s, URIRef)
@@ -159,7 +175,9 @@ class Importer:
     def _one(self, subject, predicate, prefer_ru: bool = False):
         values = list(self.graph.objects(subject, predicate))
         if prefer_ru and len(values) > 1:
-            values.sort(key=lambda v: 0 if isinstance(v, Literal) and v.language == "ru" else 1)
+            order = {"ru": 0, "en": 1}
+            values.sort(key=lambda v: (order.get(v.language, 2) if isinstance(v, Literal) and v.language else 3,
+                                       str(v)))
         return values[0] if values else None
 
     def _resolve(self, subject, kind_name, field_name, target_kind, iri):
@@ -235,6 +253,7 @@ class Importer:
                 if code not in vocab.EU_FREQUENCY_BACK:
                     self._fail(subject, kind_name, f.field, f"периодичность <{value}> не из таблицы частот ЕС.")
                 data[f.field] = vocab.EU_FREQUENCY_BACK[code]
+        self._fill_foreign(kind_name, subject, data)
         if kind_name in vocab.REQUIRED_DESCRIPTION:
             title = data.get(KINDS[kind_name].title_field)
             if title and data.get("description") == f"{title}{NO_DESCRIPTION}":
@@ -249,6 +268,24 @@ class Importer:
             if data.get("link_type") is None:
                 self._fail(subject, "links", "link_type", "не указан тип связи (pdc:linkType).")
         return data
+
+    def _fill_foreign(self, kind_name: str, subject: URIRef, data: dict) -> None:
+        """What RDF from other catalogues (CPSV-AP, DCAT) lacks and the catalogue requires."""
+        title_field = KINDS[kind_name].title_field
+        if data.get(title_field) is None:
+            for predicate in (vocab.DCTERMS.title, vocab.SKOS.prefLabel, vocab.FOAF.name, vocab.DCTERMS.identifier):
+                value = self._one(subject, predicate, prefer_ru=True)
+                if value is not None:
+                    data[title_field] = str(value)
+                    break
+        if kind_name == "links" or (subject, RDF.type, CLASSES[kind_name][0]) in self.graph:
+            return
+        for name, value in FOREIGN_DEFAULTS.get(kind_name, {}).items():
+            if data.get(name) is None:
+                data[name] = value
+        if kind_name == "agencies" and data.get("code") is None:
+            identifier = self._one(subject, vocab.DCTERMS.identifier)
+            data["code"] = str(identifier) if identifier is not None else re.split(r"[/#]", str(subject).rstrip("/#"))[-1]
 
     # --- writing --------------------------------------------------------------------------
 
