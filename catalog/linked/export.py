@@ -288,18 +288,20 @@ class Exporter:
     def nodes(self) -> Iterator[Node]:
         yield from self.header()
         wanted = self.selection.kinds
+        # With a selection, links go with the records chosen; remember which (ids only).
+        filtered = wanted is not None or self.selection.agency_id is not None
         for kind_name in KINDS:
             if kind_name == "links" or (wanted and kind_name not in wanted):
                 continue
             ids = self.exported.setdefault(kind_name, set())
             for rows in self._rows(kind_name):
                 for row in rows:
-                    ids.add(row["id"])
+                    if filtered:
+                        ids.add(row["id"])
                     yield from self.record_node(kind_name, row)
         if wanted and "links" not in wanted:
             return
         deleted = self._deleted()
-        filtered = wanted is not None or self.selection.agency_id is not None
         for rows in self._rows("links"):
             for row in rows:
                 ends = ((row["source_kind"], row["source_id"]), (row["target_kind"], row["target_id"]))
