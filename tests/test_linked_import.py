@@ -155,3 +155,26 @@ def test_the_cpsv_ap_example_service_loads(other_ctx):
     assert service.name == "Tax-on-web" and service.kind == "service"
     assert service.agency.name == "Federal Public Service FINANCE"
     assert service.description.startswith("Service pour la déclaration")
+
+
+def test_links_said_the_standard_way_become_catalogue_links(other_ctx):
+    text = """@prefix cpsv: <http://purl.org/vocab/cpsv#> . @prefix cv: <http://data.europa.eu/m8g/> .
+@prefix dct: <http://purl.org/dc/terms/> . @prefix dcat: <http://www.w3.org/ns/dcat#> .
+@prefix eli: <http://data.europa.eu/eli/ontology#> . @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix ex: <http://example.org/> .
+ex:org a cv:PublicOrganisation ; skos:prefLabel "Министерство"@ru ; dct:identifier "MIN" .
+ex:birth a cv:LifeEvent ; dct:title "Рождение ребёнка"@ru .
+ex:law a eli:LegalResource ; dct:title "Закон о пособиях"@ru .
+ex:service a cpsv:PublicService ; dct:title "Пособие при рождении"@ru ; cv:hasCompetentAuthority ex:org ;
+    cv:isGroupedBy ex:birth ; cv:hasLegalResource ex:law .
+ex:data a dcat:Dataset ; dct:title "Сведения о рождении"@ru ; dct:publisher ex:org .
+ex:mart a dcat:DataService ; dct:title "Витрина рождений"@ru ; dct:publisher ex:org ; dcat:servesDataset ex:data .
+"""
+    result = importer.import_rdf(other_ctx, text, "turtle")
+    assert result.created["links"] == 3
+    links = {(link.link_type, link.source_kind, link.target_kind)
+             for link in other_ctx.session.scalars(select(models.Link))}
+    assert links == {("IN_SITUATION", "services", "life-situations"), ("REGULATED_BY", "services", "acts"),
+                     ("EXPOSES", "marts", "datasets")}
+    mart = other_ctx.session.scalars(select(models.DataMart)).one()
+    assert mart.owner_agency.code == "MIN" and mart.kind == "agency"

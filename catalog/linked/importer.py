@@ -20,7 +20,8 @@ from rdflib.namespace import RDF
 from sqlalchemy import func, select, text
 
 from catalog.errors import CatalogError, InvalidInput
-from catalog.kinds import KINDS
+from catalog import models
+from catalog.kinds import KINDS, LINK_RULES
 from catalog.linked import vocab
 from catalog.linked.export import NO_DESCRIPTION
 from catalog.linked.iris import Iris
@@ -322,6 +323,7 @@ class Importer:
         for kind_name in IMPORT_ORDER:
             for subject in found[kind_name]:
                 self._write(kind_name, subject, claimed[kind_name])
+        self._direct_links(found["links"], claimed["links"])
         self._advance_sequences()
         return self.result
 
@@ -345,6 +347,45 @@ class Importer:
             message = f"<{subject}> ({KINDS[kind_name].label_one}): {error.message}" + (f" {detail}" if detail else "")
             raise type(error)(message, fields, **error.extra) from None
         self.ids[subject] = (kind_name, record.id)
+
+    def _kind_id(self, iri) -> tuple[str, int] | None:
+        if iri in self.ids:
+            return self.ids[iri]
+        parsed = self.iris.parse(iri)
+        if parsed and self.ctx.session.get(KINDS[parsed[0]].model, parsed[1]) is not None:
+            return parsed
+        return None
+
+    def _direct_links(self, link_nodes: list[URIRef], claimed: set[int]) -> None:
+        """Links said only the standard way (prov:used, cv:isGroupedBy, dcat:servesDataset…) between
+        records of the file or of the catalogue, when no pdc:Link node already describes them."""
+        described = {(self._one(n, PDC.linkType), self._one(n, PDC.source), self._one(n, PDC.target))
+                     for n in link_nodes}
+        for link_type, by_source in vocab.LINK_PREDICATES.items():
+            type_iri = vocab.concept("link-type", link_type)
+            sources, targets = LINK_RULES[link_type]
+            for source_kind, predicate in by_source.items():
+                predicates = [predicate] + ([vocab.DCAT.servesDataset] if link_type == "EXPOSES" else [])
+                for used in predicates:
+                    for subject, obj in self.graph.subject_objects(used):
+                        source_iri, target_iri = (obj, subject) if link_type == "PRODUCES" else (subject, obj)
+                        if (type_iri, source_iri, target_iri) in described:
+                            continue
+                        source, target = self._kind_id(source_iri), self._kind_id(target_iri)
+                        if source is None or target is None or source[0] != source_kind or target[0] not in targets:
+                            continue
+                        described.add((type_iri, source_iri, target_iri))
+                        if self.ctx.session.scalar(select(models.Link.id).where(
+                                models.Link.link_type == link_type, models.Link.source_kind == source[0],
+                                models.Link.source_id == source[1], models.Link.target_kind == target[0],
+                                models.Link.target_id == target[1], models.Link.deleted_at.is_(None)).limit(1)):
+                            continue
+                        record_id = self._free_id("links", URIRef(""), claimed)
+                        claimed.add(record_id)
+                        records.create_record(self.ctx, "links", {
+                            "link_type": link_type, "source_kind": source[0], "source_id": source[1],
+                            "target_kind": target[0], "target_id": target[1]}, record_id=record_id)
+                        self.result.created["links"] += 1
 
     def _advance_sequences(self) -> None:
         """Explicit ids leave PostgreSQL's sequences behind: move them past the largest id."""
