@@ -145,8 +145,9 @@ def sparql_page():
             rows = [[(text, _local(link)) for text, link in row] for row in rows]
         except CatalogError as caught:
             error, status = caught, caught.status
+    graph = sparql.store_for(ctx)
     return render_template(
-        "sparql.html", query=query or sparql.EXAMPLES[0].query, ran=bool(query and query.strip()),
+        "sparql.html", graph=graph, query=query or sparql.EXAMPLES[0].query, ran=bool(query and query.strip()),
         examples=sparql.EXAMPLES, example=example, answer=answer, error=error, columns=columns, rows=rows,
         prefixes=sparql.PREFIXES, settings=ctx.settings,
     ), status

@@ -89,6 +89,21 @@ ORDER BY ?checkedOn""",
 ORDER BY ?systemName""",
     ),
     Example(
+        "paper-requests", "Бумажные запросы данных, которые уже есть в витрине",
+        "Процессы, которые получают данные на бумаге, хотя витрина данных их уже предоставляет: "
+        "кандидаты на переход к запросу через СМЭВ.",
+        """SELECT DISTINCT ?process ?processName ?data ?dataName ?mart ?martName WHERE {
+  ?link a pdc:Link ;
+        pdc:linkType <https://w3id.org/process-data-catalog/vocab/link-type/CONSUMES> ;
+        pdc:transport <https://w3id.org/process-data-catalog/vocab/transport/paper> ;
+        pdc:source ?process ; pdc:target ?data .
+  ?mart pdc:exposes ?data ; dct:title ?martName .
+  ?process dct:title ?processName .
+  ?data dct:title ?dataName .
+}
+ORDER BY ?processName""",
+    ),
+    Example(
         "processes-by-status", "Процессы по статусам реинжиниринга",
         "Сколько процессов реестра в каждом из семи статусов.",
         """SELECT ?status (COUNT(?process) AS ?processes) WHERE {
