@@ -452,6 +452,35 @@ def validate_command(env: Env, extra):
     sys.exit(1)
 
 
+@main.command("sparql")
+@click.argument("query", required=False)
+@click.option("--file", "query_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Запрос из файла.")
+@click.option("--example", type=click.Choice(["egrn-consumers", "stale-marts", "systems-without-fgis-ki",
+                                              "paper-requests", "processes-by-status"]),
+              help="Один из сохранённых примеров.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.pass_obj
+def sparql_command(env: Env, query, query_file, example, fmt):
+    """Запрос SPARQL к графу каталога (только чтение); ответ в CSV или JSON."""
+    import json as json_module
+
+    from catalog.linked import sparql
+
+    if example:
+        query = sparql.EXAMPLES_BY_SLUG[example].query
+    elif query_file:
+        query = query_file.read_text(encoding="utf-8")
+    try:
+        answer = sparql.run(env.context(), query)
+    except CatalogError as error:
+        _fail(error)
+    if fmt == "json":
+        click.echo(json_module.dumps(sparql.to_json(answer), ensure_ascii=False, indent=1))
+    else:
+        click.echo(sparql.to_csv(answer), nl=False)
+
+
 @main.group("graph")
 def graph_group():
     """Проекция графа в сервер neo4j: пересборка, синхронизация, проверка расхождений."""

@@ -142,3 +142,20 @@ def test_the_api_document_lists_the_linked_data_routes(client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     assert {"/export.rdf", "/import.rdf", "/sparql"} <= set(paths)
     assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_cli_runs_examples_and_refuses_writes(runner, demo):
+    result = runner.invoke("sparql", "--example", "systems-without-fgis-ki")
+    assert result.exit_code == 0
+    lines = result.output.strip().splitlines()
+    assert lines[0].split(",")[:2] == ["system", "systemName"] and len(lines) > 1
+    refused = runner.invoke("sparql", "CLEAR DEFAULT")
+    assert refused.exit_code != 0 and "запрещены" in refused.output
+    assert set(runner.invoke("sparql", "--example", "x").output.split()) & {"Error:", "Invalid"}
+
+
+def test_cli_offers_every_saved_example():
+    from catalog.cli import sparql_command
+
+    choices = next(p for p in sparql_command.params if p.name == "example").type.choices
+    assert set(choices) == set(sparql.EXAMPLES_BY_SLUG)
