@@ -159,3 +159,22 @@ def test_cli_offers_every_saved_example():
 
     choices = next(p for p in sparql_command.params if p.name == "example").type.choices
     assert set(choices) == set(sparql.EXAMPLES_BY_SLUG)
+
+
+def test_a_large_graph_is_rebuilt_in_the_background_and_answers_say_so(app, client, seed, ctx):
+    from catalog.services import records
+
+    query = {"query": "SELECT ?name WHERE { ?s a pdc:InformationSystem ; dct:title ?name }"}
+    first = client.get("/api/v1/sparql", query_string=query)
+    assert first.headers["X-Catalog-Graph-Stale"] == "false"
+    app.config["CATALOG"].sparql_sync_rebuild = 0  # any build counts as slow
+    records.create_record(ctx, "systems", {"name": "ГИС «Энергоэффективность»", "legal_kind": "regional",
+                                           "stage": "creation"})
+    meanwhile = client.get("/api/v1/sparql", query_string=query)  # answered from the previous copy
+    assert meanwhile.headers["X-Catalog-Graph-Stale"] == "true"
+    assert meanwhile.get_json()["results"]["bindings"] == []
+    assert int(meanwhile.headers["X-Catalog-Graph-Version"]) == int(first.headers["X-Catalog-Graph-Version"])
+    sparql.wait_for_rebuilds()
+    after = client.get("/api/v1/sparql", query_string=query)
+    assert after.headers["X-Catalog-Graph-Stale"] == "false"
+    assert [r["name"]["value"] for r in after.get_json()["results"]["bindings"]] == ["ГИС «Энергоэффективность»"]

@@ -110,14 +110,21 @@ def sparql_api():
                                                     "text/csv"])
         fmt = "csv" if best == "text/csv" else "json"
     if fmt == "csv":
-        return Response(sparql.to_csv(answer), mimetype="text/csv",
-                        headers={"Content-Disposition": 'inline; filename="sparql.csv"'})
+        return _graph_headers(Response(sparql.to_csv(answer), mimetype="text/csv",
+                                       headers={"Content-Disposition": 'inline; filename="sparql.csv"'}), answer)
     if fmt != "json":
         from catalog.errors import BadParameter
 
         raise BadParameter("Неверный формат ответа.", {"format": ["Допустимо: json, csv."]})
     response = jsonify(sparql.to_json(answer))
     response.mimetype = "application/sparql-results+json"
+    return _graph_headers(response, answer)
+
+
+def _graph_headers(response, answer):
+    """Which state of the catalogue answered: the change event id, and whether it is being rebuilt."""
+    response.headers["X-Catalog-Graph-Version"] = str(answer.graph_version)
+    response.headers["X-Catalog-Graph-Stale"] = "true" if answer.stale else "false"
     return response
 
 

@@ -152,25 +152,93 @@ def build_store(ctx: Context) -> ox.Store:
     return store
 
 
-def store_for(ctx: Context) -> _Cached:
-    """The cached store of this catalogue, rebuilt when the catalogue changed since."""
+@dataclass
+class GraphView:
+    """The store a query runs on: current, or (while a large graph is rebuilt) the previous one."""
+
+    cached: _Cached
+    current_version: int
+
+    @property
+    def stale(self) -> bool:
+        return self.cached.version != self.current_version
+
+    @property
+    def store(self) -> ox.Store:
+        return self.cached.store
+
+    @property
+    def triples(self) -> int:
+        return self.cached.triples
+
+    @property
+    def version(self) -> int:
+        return self.cached.version
+
+
+_rebuilds: dict[tuple, threading.Thread] = {}
+
+
+def _remember(key: tuple, cached: _Cached) -> None:
+    _cache.pop(key, None)
+    while len(_cache) >= MAX_CACHED:  # one per catalogue; a few when several are served
+        _cache.pop(next(iter(_cache)))
+    _cache[key] = cached
+
+
+def _build(ctx: Context) -> _Cached:
+    version = catalogue_version(ctx)
+    started = time.perf_counter()
+    store = build_store(ctx)
+    return _Cached(version, store, len(store), time.perf_counter() - started)
+
+
+def _rebuild_in_background(key: tuple, ctx: Context) -> None:
+    from sqlalchemy.orm import Session
+
+    if key in _rebuilds and _rebuilds[key].is_alive():
+        return
+    engine, settings = ctx.session.get_bind(), ctx.settings
+
+    def work():
+        with Session(bind=engine) as session:
+            cached = _build(Context(session=session, is_system=True, settings=settings))
+        with _cache_lock:
+            if key not in _cache or _cache[key].version < cached.version:
+                _remember(key, cached)
+
+    thread = threading.Thread(target=work, name="sparql-rebuild", daemon=True)
+    _rebuilds[key] = thread
+    thread.start()
+
+
+def wait_for_rebuilds(timeout: float = 60.0) -> None:
+    for thread in list(_rebuilds.values()):
+        thread.join(timeout)
+
+
+def store_for(ctx: Context) -> GraphView:
+    """The store of this catalogue, rebuilt when the catalogue changed since it was built.
+
+    A small graph is rebuilt before answering. A large one (whose last build took longer than
+    ``Settings.sparql_sync_rebuild`` seconds) is rebuilt in the background while queries keep
+    running on the previous copy, and the answer says it is stale."""
     permissions.require_read(ctx)
     key = (str(ctx.session.get_bind().url), ctx.settings.base_iri)
     version = catalogue_version(ctx)
     cached = _cache.get(key)
     if cached is not None and cached.version == version:
-        return cached
+        return GraphView(cached, version)
+    if cached is not None and cached.built_in > ctx.settings.sparql_sync_rebuild:
+        with _cache_lock:
+            _rebuild_in_background(key, ctx)
+        return GraphView(cached, version)
     with _cache_lock:
         cached = _cache.get(key)
         if cached is None or cached.version != version:
-            started = time.perf_counter()
-            store = build_store(ctx)
-            cached = _Cached(version, store, len(store), time.perf_counter() - started)
-            _cache.pop(key, None)
-            while len(_cache) >= MAX_CACHED:  # one per catalogue; a few when several are served
-                _cache.pop(next(iter(_cache)))
-            _cache[key] = cached
-    return cached
+            cached = _build(ctx)
+            _remember(key, cached)
+    return GraphView(cached, version)
 
 
 # --- checking the query -------------------------------------------------------------------
@@ -231,6 +299,8 @@ class Answer:
     boolean: bool | None = None
     triples: list = field(default_factory=list)
     elapsed_ms: float = 0.0
+    graph_version: int = 0  # the change event the graph reflects
+    stale: bool = False  # the catalogue changed since; the graph is being rebuilt
 
 
 _slots = threading.BoundedSemaphore(4)
@@ -304,6 +374,7 @@ def run(ctx: Context, query: str) -> Answer:
             {"query": [f"Предел — {max_rows} строк: добавьте LIMIT или уточните запрос."]})
     answer = state["answer"]
     answer.elapsed_ms = (time.perf_counter() - started) * 1000
+    answer.graph_version, answer.stale = cached.version, cached.stale
     return answer
 
 
