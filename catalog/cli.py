@@ -811,6 +811,108 @@ def export_register_command(env: Env, agency_code, output):
     except CatalogError as error:
         _fail(error)
     click.echo(f"Выгружено процессов: {count} в {output}")
+@export_group.command("rdf")
+@click.option("--format", "fmt", type=click.Choice(["ttl", "jsonld", "nt"]), default="ttl", show_default=True,
+              help="Turtle, JSON-LD или N-Triples.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Файл (по умолчанию вывод на экран).")
+@click.option("--kind", "kinds", multiple=True, help="Только записи этого вида (processes, services…); можно несколько.")
+@click.option("--agency", help="Только записи органа: код или номер.")
+@click.pass_obj
+def export_rdf(env: Env, fmt, output, kinds, agency):
+    """Выгрузить каталог (или его часть) как RDF в словарях онтологии, CPSV-AP, DCAT и PROV-O."""
+    from catalog.linked import export as rdf_export
+
+    ctx = env.context()
+    agency_id = None
+    if agency:
+        agency_id = int(agency) if agency.isdigit() else _agency_ids(ctx, [agency])[0]
+    try:
+        chunks = rdf_export.stream(ctx, fmt, kinds, agency_id)
+        if output:
+            with output.open("w", encoding="utf-8") as out:
+                for chunk in chunks:
+                    out.write(chunk)
+            click.echo(f"Выгружено в {output} ({output.stat().st_size / 1e6:.1f} МБ).", err=True)
+        else:
+            for chunk in chunks:
+                click.echo(chunk, nl=False)
+    except CatalogError as error:
+        _fail(error)
+
+
+@import_group.command("rdf")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["ttl", "jsonld", "nt", "xml"]),
+              help="Формат файла (по умолчанию по расширению).")
+@click.pass_obj
+def import_rdf(env: Env, path, fmt):
+    """Загрузить записи из файла RDF: всё или ничего, с историей изменений."""
+    from catalog.linked import importer
+
+    ctx = env.context(autocommit=False)
+    ctx.system_actor = f"загрузка RDF из {path.name}"
+    try:
+        result = importer.import_rdf(ctx, path.read_bytes(), importer.guess_format(path.name, fmt))
+    except CatalogError as error:
+        _fail(error)
+    click.echo(f"Загружено из {path}: {result.summary()}.")
+
+
+@main.command("validate")
+@click.option("--shapes", "extra", multiple=True, metavar="ИМЯ=ФАЙЛ",
+              help="Ещё формы SHACL, например DCAT-AP=…/shapes.ttl; можно несколько.")
+@click.pass_obj
+def validate_command(env: Env, extra):
+    """Проверить каталог формами SHACL: каждое нарушение — запись, поле и причина. Код выхода 1 при нарушениях."""
+    from catalog.linked import validate as validation
+
+    shapes = []
+    for item in extra:
+        name, _, path = item.partition("=")
+        if not path:
+            name, path = Path(item).stem, item
+        shapes.append((name, path))
+    try:
+        report = validation.validate_catalog(env.context(), shapes)
+    except CatalogError as error:
+        _fail(error)
+    for finding in report.findings:
+        click.echo(finding.line())
+    checked = ", ".join(report.shapes)
+    if report.conforms:
+        click.echo(f"Нарушений нет ({checked}; триплетов: {report.triples}).")
+        return
+    click.echo(f"Нарушений: {len(report.findings)} ({checked}; триплетов: {report.triples}).", err=True)
+    sys.exit(1)
+
+
+@main.command("sparql")
+@click.argument("query", required=False)
+@click.option("--file", "query_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Запрос из файла.")
+@click.option("--example", type=click.Choice(["egrn-consumers", "stale-marts", "systems-without-fgis-ki",
+                                              "paper-requests", "processes-by-status"]),
+              help="Один из сохранённых примеров.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.pass_obj
+def sparql_command(env: Env, query, query_file, example, fmt):
+    """Запрос SPARQL к графу каталога (только чтение); ответ в CSV или JSON."""
+    import json as json_module
+
+    from catalog.linked import sparql
+
+    if example:
+        query = sparql.EXAMPLES_BY_SLUG[example].query
+    elif query_file:
+        query = query_file.read_text(encoding="utf-8")
+    try:
+        answer = sparql.run(env.context(), query)
+    except CatalogError as error:
+        _fail(error)
+    if fmt == "json":
+        click.echo(json_module.dumps(sparql.to_json(answer), ensure_ascii=False, indent=1))
+    else:
+        click.echo(sparql.to_csv(answer), nl=False)
 
 
 @main.group("graph")

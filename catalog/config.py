@@ -18,6 +18,11 @@
 | CATALOG_IMPORT_MAX_MB | 50 | the largest file the upload page accepts (the command line reads any size, streamed) |
 | CATALOG_OPENLINEAGE_AGENCY | — | code of the agency that owns processes created for new OpenLineage jobs |
 | CATALOG_OPENLINEAGE_RESPONSIBLE | — | id of the person responsible for them (default: the agency's first person) |
+| CATALOG_BASE_IRI | http://localhost:8000 | base of the records' IRIs in RDF (``<base>/processes/5``): the public address of the site |
+| CATALOG_REGION_NAME | Регион | the region the catalogue describes (RDF: the catalogue's and agencies' dct:spatial) |
+| CATALOG_PUBLISHER | Оператор каталога процессов и данных | who publishes the catalogue (RDF: the catalogue's dct:publisher) |
+| CATALOG_SPARQL_TIMEOUT / CATALOG_SPARQL_MAX_ROWS | 10 / 10000 | seconds a SPARQL query may run; the most rows in its answer |
+| CATALOG_SPARQL_SYNC_REBUILD | 5 | a SPARQL graph that took longer to build is rebuilt in the background after a change, queries meanwhile answered from the previous copy |
 """
 from __future__ import annotations
 
@@ -48,6 +53,12 @@ class Settings:
     gate_blocking: tuple[str, ...] = ("as_is", "optimised", "data_model", "duplicates", "cost_value")
     gate_decider_role: str = "architect"
     page_size: int = 50
+    base_iri: str = "http://localhost:8000"
+    region_name: str = "Регион"
+    publisher_name: str = "Оператор каталога процессов и данных"
+    sparql_timeout: float = 10.0
+    sparql_max_rows: int = 10_000
+    sparql_sync_rebuild: float = 5.0
     max_page_size: int = 500
     import_max_bytes: int = 50 * 1024 * 1024
     openlineage_agency: str | None = None
@@ -95,6 +106,12 @@ def load_settings(**overrides) -> Settings:
         openlineage_agency=os.environ.get("CATALOG_OPENLINEAGE_AGENCY") or None,
         openlineage_responsible=int(os.environ["CATALOG_OPENLINEAGE_RESPONSIBLE"])
         if os.environ.get("CATALOG_OPENLINEAGE_RESPONSIBLE") else None,
+        base_iri=os.environ.get("CATALOG_BASE_IRI", "http://localhost:8000").rstrip("/"),
+        region_name=os.environ.get("CATALOG_REGION_NAME", "Регион"),
+        publisher_name=os.environ.get("CATALOG_PUBLISHER", "Оператор каталога процессов и данных"),
+        sparql_timeout=float(os.environ.get("CATALOG_SPARQL_TIMEOUT", "10")),
+        sparql_max_rows=int(os.environ.get("CATALOG_SPARQL_MAX_ROWS", "10000")),
+        sparql_sync_rebuild=float(os.environ.get("CATALOG_SPARQL_SYNC_REBUILD", "5")),
     )
     for key, value in overrides.items():
         setattr(settings, key, value)

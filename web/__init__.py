@@ -30,7 +30,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app.extensions["catalog_sessions"] = make_session_factory(engine)
     csrf.init_app(app)
 
-    from web import (admin, api, auth, dashboard, errors, gate, imports, lineage, pages, passports, search,
+    from web import (admin, api, auth, dashboard, errors, gate, imports, lineage, linked, pages, passports, search,
                      views_helpers)
 
     auth.init_app(app)
@@ -44,6 +44,9 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     imports.init_app(app)
     app.register_blueprint(admin.bp)
     app.register_blueprint(lineage.bp)
+    app.register_blueprint(linked.bp)
+    app.register_blueprint(linked.api_bp)
+    csrf.exempt(linked.api_bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(dashboard.bp)

@@ -140,4 +140,8 @@ def build_spec() -> dict:
         "requestBody": {"required": True, "content": {"application/json": {
             "schema": {"$ref": "#/components/schemas/OpenLineageEvent"}}}},
         "responses": {"201": {"description": "Что сделано по каждому событию"}, **_errors(400, 401, 403, 422)}}})
+    from web.linked import openapi_paths
+
+    for path, operations in openapi_paths().items():
+        spec.path(path=path, operations=operations)
     return spec.to_dict()

@@ -50,6 +50,11 @@ def list_page(kind_name):
 
 @bp.route(f"/{KIND_PATH}/<int:record_id>")
 def detail(kind_name, record_id):
+    from web.linked import negotiated_rdf
+
+    rdf = negotiated_rdf(kind_name, record_id)  # Accept: text/turtle, application/ld+json, …
+    if rdf is not None:
+        return rdf
     kind = KINDS[kind_name]
     ctx = context()
     record = records.get_record(ctx, kind_name, record_id)

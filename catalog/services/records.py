@@ -227,7 +227,9 @@ def _check_references(ctx: Context, kind: Kind, values: dict, errors: dict) -> N
 def _check_unique(ctx: Context, kind: Kind, values: dict, record_id: int | None, errors: dict) -> None:
     model = kind.model
     for name in UNIQUE_FIELDS:
-        if name in values and values[name] is not None and hasattr(model, name):
+        # Only where the store makes the code unique: attribute codes repeat across entities.
+        if name in values and values[name] is not None and hasattr(model, name) \
+                and model.__table__.c[name].unique:
             query = select(model.id).where(getattr(model, name) == values[name])
             if record_id is not None:
                 query = query.where(model.id != record_id)
@@ -335,7 +337,8 @@ def _record_transition(ctx: Context, process: models.Process, from_status: str |
     )
 
 
-def create_record(ctx: Context, kind_name: str, data: dict) -> models.Record:
+def create_record(ctx: Context, kind_name: str, data: dict, record_id: int | None = None) -> models.Record:
+    """``record_id`` is for loaders that keep a record's number (the RDF import); it must be free."""
     kind = get_kind(kind_name)
     values = _validate(kind, data, partial=False)
     values.pop("version", None)
@@ -344,6 +347,8 @@ def create_record(ctx: Context, kind_name: str, data: dict) -> models.Record:
     _check_rules(ctx, kind, values, None)
     record = kind.model(**values)
     record.version = 1
+    if record_id is not None:
+        record.id = record_id
     ctx.session.add(record)
     ctx.session.flush()
     if kind.name == "processes":

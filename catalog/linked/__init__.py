@@ -1,0 +1,1 @@
+"""The catalogue as linked data: IRIs, the streaming RDF export, the import, SHACL validation, SPARQL."""

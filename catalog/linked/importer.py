@@ -1,0 +1,411 @@
+"""RDF in the catalogue's vocabularies → records, through the service layer, in one transaction.
+
+Every record is created (or, when its IRI names a record of this catalogue, updated) by
+``catalog.services.records``, so the schemas, the rules, the rights and the history apply as if
+it had been typed in. Anything wrong stops the import with a message naming the record (its IRI)
+and the field, and nothing is written: the caller's context must not autocommit.
+
+A record keeps the number in its IRI when that number is free in the target catalogue, so
+export → import into an empty catalogue → export gives the same graph.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF
+from sqlalchemy import func, select, text
+
+from catalog.errors import CatalogError, InvalidInput
+from catalog import models
+from catalog.kinds import KINDS, LINK_RULES
+from catalog.linked import vocab
+from catalog.linked.export import NO_DESCRIPTION
+from catalog.linked.iris import Iris
+from catalog.linked.vocab import CLASSES, FIELDS, PDC
+from catalog.services import permissions, records
+from catalog.services.context import Context
+
+# Records are created so that what a record points to exists before it.
+IMPORT_ORDER = ["agencies", "people", "life-situations", "acts", "process-groups", "typical-processes",
+                "services", "systems", "datasets", "entities", "attributes", "document-types", "marts",
+                "processes", "links"]
+# Standard classes that make a resource from elsewhere a record of a kind, and the values the
+# catalogue requires that such RDF does not carry.
+FOREIGN_CLASSES = {
+    "agencies": (vocab.ORG.Organization, vocab.CV.PublicOrganisation),
+    "services": (vocab.CPSV.PublicService,),
+    "life-situations": (vocab.CV.LifeEvent,),
+    "acts": (vocab.ELI.LegalResource,),
+    "datasets": (vocab.DCAT.Dataset,),
+    "document-types": (vocab.CV.EvidenceType,),
+    "marts": (vocab.DCAT.DataService,),
+}
+FOREIGN_DEFAULTS = {
+    "agencies": {"kind": "other"},
+    "services": {"kind": "service"},
+    "acts": {"kind": "other"},
+    "marts": {"kind": "agency"},
+}
+PARSE_FORMATS = {"ttl": "turtle", "turtle": "turtle", "nt": "nt", "jsonld": "json-ld", "json-ld": "json-ld",
+                 "xml": "xml", "rdf": "xml"}
+FORMAT_NAMES = {"turtle": "Turtle", "nt": "N-Triples", "json-ld": "JSON-LD", "xml": "RDF/XML"}
+
+
+@dataclass
+class ImportResult:
+    created: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    updated: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    unchanged: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    def summary(self) -> str:
+        def part(counts):
+            return ", ".join(f"{KINDS[k].label.lower()} {v}" for k, v in counts.items() if v) or "нет"
+        return f"создано: {part(self.created)}; изменено: {part(self.updated)}; без изменений: {part(self.unchanged)}"
+
+
+def guess_format(filename: str | None, declared: str | None = None) -> str:
+    if declared:
+        key = declared.lower()
+        if key not in PARSE_FORMATS:
+            raise InvalidInput("Неизвестный формат RDF.", {"format": ["Допустимо: ttl, nt, jsonld, xml."]})
+        return PARSE_FORMATS[key]
+    suffix = (filename or "").rsplit(".", 1)[-1].lower()
+    return PARSE_FORMATS.get(suffix, "turtle")
+
+
+def parse(data: str | bytes, fmt: str) -> Graph:
+    """Parse RDF text; a malformed document gets an error naming the line and what is wrong."""
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise InvalidInput("Файл RDF не в кодировке UTF-8.",
+                               {"file": [f"Неверный байт в позиции {error.start}."]}) from None
+    name = FORMAT_NAMES.get(fmt, fmt)
+    try:
+        return Graph().parse(data=data, format=fmt)
+    except json.JSONDecodeError as error:
+        where, why = f"строка {error.lineno}, позиция {error.colno}", error.msg
+    except Exception as error:  # rdflib's parsers raise many kinds; each is reported the same way
+        where, why = _where(error, data)
+    raise InvalidInput(f"Файл не разобран как {name}: {where}: {why}.", {"file": [f"{where}: {why}"]})
+
+
+def _where(error: Exception, data: str) -> tuple[str, str]:
+    lines = getattr(error, "lines", None)
+    why = getattr(error, "_why", None) or str(error)
+    if isinstance(lines, int):
+        return f"строка {lines + 1}", why
+    match = re.search(r"Invalid line(?: \(.*?\))?: (.*)$", str(error), re.S)
+    if match:
+        bad = match.group(1).strip()
+        # The parser reports the rest of the line from where it stopped.
+        for number, line in enumerate(data.splitlines(), start=1):
+            if bad and line.rstrip().endswith(bad):
+                return f"строка {number}", f"неверная строка N-Triples «{line.strip()[:200]}», ошибка около «{bad[:80]}»"
+    match = re.search(r"line (\d+)", str(error))
+    return (f"строка {match.group(1)}" if match else "документ"), why.strip().splitlines()[0][:300]
+
+
+class Importer:
+    def __init__(self, ctx: Context, graph: Graph):
+        if not ctx.is_system:
+            permissions.require_admin(ctx)
+        if ctx.autocommit:
+            raise ValueError("the import runs in one transaction: pass Context(autocommit=False)")
+        self.ctx = ctx
+        self.graph = graph
+        self.iris = Iris(ctx.settings.base_iri)
+        self.ids: dict[URIRef, tuple[str, int]] = {}  # IRI in the file → (kind, id) in this catalogue
+        self.next_ids: dict[str, int] = {}
+        self.result = ImportResult()
+
+    # --- finding the records in the graph ------------------------------------------------
+
+    def subjects(self) -> dict[str, list[URIRef]]:
+        found: dict[str, list[URIRef]] = {}
+        seen: set = set()
+        for kind_name in IMPORT_ORDER:
+            own = set(self.graph.subjects(RDF.type, CLASSES[kind_name][0]))
+            # RDF from elsewhere may carry only the standard class (cpsv:PublicService, dcat:Dataset…).
+            for cls in FOREIGN_CLASSES.get(kind_name, ()):
+                own |= {s for s in self.graph.subjects(RDF.type, cls)
+                        if not any((s, RDF.type, CLASSES[k][0]) in self.graph for k in KINDS)}
+            own -= seen
+            own = {s for s in own if isinstance(s, URIRef)
+                   and s not in (self.iris.publisher, self.iris.catalog, self.iris.region)}
+            seen |= own
+            found[kind_name] = sorted(own, key=self._order_key)
+        found["agencies"] = self._parents_first(found["agencies"])
+        return found
+
+    def _order_key(self, iri):
+        parsed = self.iris.parse(iri)
+        return (0, parsed[1], "") if parsed else (1, 0, str(iri))
+
+    def _parents_first(self, agencies: list[URIRef]) -> list[URIRef]:
+        wanted = set(agencies)
+        done: list[URIRef] = []
+        placed: set = set()
+
+        def place(iri, trail=()):
+            if iri in placed or iri in trail:
+                return
+            parent = self.graph.value(iri, vocab.ORG.subOrganizationOf)
+            if parent in wanted:
+                place(parent, (*trail, iri))
+            placed.add(iri)
+            done.append(iri)
+
+        for iri in agencies:
+            place(iri)
+        return done
+
+    # --- reading values -------------------------------------------------------------------
+
+    def _fail(self, subject, kind_name: str, field_name: str, message: str):
+        label = KINDS[kind_name].schema().fields.get(field_name)
+        field_label = label.metadata.get("label", field_name) if label is not None else field_name
+        raise InvalidInput(f"<{subject}> ({KINDS[kind_name].label_one}): поле «{field_label}»: {message}",
+                           {f"<{subject}> {field_name}": [message]})
+
+    def _one(self, subject, predicate, prefer_ru: bool = False):
+        values = list(self.graph.objects(subject, predicate))
+        if prefer_ru and len(values) > 1:
+            order = {"ru": 0, "en": 1}
+            values.sort(key=lambda v: (order.get(v.language, 2) if isinstance(v, Literal) and v.language else 3,
+                                       str(v)))
+        return values[0] if values else None
+
+    def _resolve(self, subject, kind_name, field_name, target_kind, iri):
+        if iri in (self.iris.publisher,):
+            return None
+        if iri in self.ids:
+            found_kind, found_id = self.ids[iri]
+            if found_kind != target_kind:
+                self._fail(subject, kind_name, field_name,
+                           f"ссылка на <{iri}> ведёт к записи вида «{KINDS[found_kind].label_one}», "
+                           f"а нужна «{KINDS[target_kind].label_one}».")
+            return found_id
+        parsed = self.iris.parse(iri)
+        if parsed and parsed[0] == target_kind and self.ctx.session.get(KINDS[target_kind].model, parsed[1]):
+            return parsed[1]
+        self._fail(subject, kind_name, field_name,
+                   f"ссылка на запись <{iri}>, которой нет ни в файле, ни в каталоге.")
+
+    def _concept(self, subject, kind_name, field_name, scheme, value):
+        prefix = f"{vocab.VOCAB_BASE}{scheme}/"
+        text_value = str(value)
+        if not text_value.startswith(prefix):
+            self._fail(subject, kind_name, field_name, f"значение <{value}> не из словаря «{scheme}».")
+        return text_value[len(prefix):]
+
+    def values_of(self, kind_name: str, subject: URIRef) -> dict:
+        data: dict = {}
+        g = self.graph
+        for f in FIELDS[kind_name]:
+            if f.how == "node":
+                continue
+            if f.how.startswith("enums:"):
+                data[f.field] = sorted(self._concept(subject, kind_name, f.field, f.how[6:], v)
+                                       for v in g.objects(subject, f.predicate))
+                continue
+            if f.how == "metadata":
+                items = []
+                for part in g.objects(subject, f.predicate):
+                    order = self._one(part, PDC.order)
+                    items.append((int(order) if order is not None else 0, {
+                        "name": str(self._one(part, vocab.DCTERMS.title, True) or ""),
+                        "data_type": self._concept(subject, kind_name, f.field, "data-type",
+                                                   self._one(part, PDC.dataType) or ""),
+                        "required": bool(self._one(part, PDC.isRequired) and self._one(part, PDC.isRequired).toPython()),
+                    }))
+                data[f.field] = [item for _, item in sorted(items, key=lambda i: i[0])]
+                continue
+            value = self._one(subject, f.predicate, prefer_ru=True)
+            if f.how in ("evidence", "output"):
+                value = self._one(value, vocab.DCTERMS.title, True) if value is not None else None
+                data[f.field] = str(value) if value is not None else None
+                continue
+            if value is None:
+                data[f.field] = False if f.how == "bool" else None
+                continue
+            if f.how in ("text", "plain", "uri"):
+                data[f.field] = str(value)
+            elif f.how == "bool":
+                data[f.field] = bool(value.toPython()) if isinstance(value, Literal) else False
+            elif f.how == "decimal":
+                try:
+                    data[f.field] = float(value)
+                except ValueError:
+                    self._fail(subject, kind_name, f.field, f"«{value}» не число.")
+            elif f.how == "date":
+                data[f.field] = str(value)
+            elif f.how.startswith("ref:"):
+                data[f.field] = self._resolve(subject, kind_name, f.field, f.how[4:], value)
+            elif f.how.startswith("enum:"):
+                data[f.field] = self._concept(subject, kind_name, f.field, f.how[5:], value)
+            elif f.how == "freq":
+                code = str(value).removeprefix(str(vocab.EU_FREQ))
+                if code not in vocab.EU_FREQUENCY_BACK:
+                    self._fail(subject, kind_name, f.field, f"периодичность <{value}> не из таблицы частот ЕС.")
+                data[f.field] = vocab.EU_FREQUENCY_BACK[code]
+        self._fill_foreign(kind_name, subject, data)
+        if kind_name in vocab.REQUIRED_DESCRIPTION:
+            title = data.get(KINDS[kind_name].title_field)
+            if title and data.get("description") == f"{title}{NO_DESCRIPTION}":
+                data["description"] = None
+        if kind_name == "links":
+            for side in ("source", "target"):
+                iri = self._one(subject, getattr(PDC, side))
+                if iri not in self.ids and not self.iris.parse(iri or ""):
+                    self._fail(subject, "links", f"{side}_id", f"запись <{iri}> не найдена ни в файле, ни в каталоге.")
+                kind_id = self.ids.get(iri) or self.iris.parse(iri)
+                data[f"{side}_kind"], data[f"{side}_id"] = kind_id
+            if data.get("link_type") is None:
+                self._fail(subject, "links", "link_type", "не указан тип связи (pdc:linkType).")
+        return data
+
+    def _fill_foreign(self, kind_name: str, subject: URIRef, data: dict) -> None:
+        """What RDF from other catalogues (CPSV-AP, DCAT) lacks and the catalogue requires."""
+        title_field = KINDS[kind_name].title_field
+        if data.get(title_field) is None:
+            for predicate in (vocab.DCTERMS.title, vocab.SKOS.prefLabel, vocab.FOAF.name, vocab.DCTERMS.identifier):
+                value = self._one(subject, predicate, prefer_ru=True)
+                if value is not None:
+                    data[title_field] = str(value)
+                    break
+        if kind_name == "links" or (subject, RDF.type, CLASSES[kind_name][0]) in self.graph:
+            return
+        for name, value in FOREIGN_DEFAULTS.get(kind_name, {}).items():
+            if data.get(name) is None:
+                data[name] = value
+        if kind_name == "agencies" and data.get("code") is None:
+            identifier = self._one(subject, vocab.DCTERMS.identifier)
+            data["code"] = str(identifier) if identifier is not None else re.split(r"[/#]", str(subject).rstrip("/#"))[-1]
+
+    # --- writing --------------------------------------------------------------------------
+
+    def _free_id(self, kind_name: str, subject: URIRef, claimed: set[int]) -> int:
+        parsed = self.iris.parse(subject)
+        model = KINDS[kind_name].model
+        if parsed and parsed[0] == kind_name and parsed[1] not in claimed \
+                and self.ctx.session.get(model, parsed[1]) is None:
+            return parsed[1]
+        if kind_name not in self.next_ids:
+            self.next_ids[kind_name] = (self.ctx.session.scalar(select(func.max(model.id))) or 0) + 1
+        while self.next_ids[kind_name] in claimed:
+            self.next_ids[kind_name] += 1
+        return self.next_ids[kind_name]
+
+    def _existing(self, kind_name: str, subject: URIRef):
+        parsed = self.iris.parse(subject)
+        if parsed and parsed[0] == kind_name:
+            return self.ctx.session.get(KINDS[kind_name].model, parsed[1])
+        return None
+
+    def run(self) -> ImportResult:
+        found = self.subjects()
+        if not any(found.values()):
+            raise InvalidInput("В файле нет записей каталога: ни одного ресурса известного класса "
+                               "(pdc:Process, cpsv:PublicService, dcat:Dataset…).", {"file": ["Нет записей."]})
+        # Numbers the file's own IRIs claim, so records from elsewhere do not take them first.
+        claimed: dict[str, set[int]] = defaultdict(set)
+        for kind_name, subjects in found.items():
+            for subject in subjects:
+                parsed = self.iris.parse(subject)
+                if parsed and parsed[0] == kind_name and self._existing(kind_name, subject) is None:
+                    claimed[kind_name].add(parsed[1])
+        for kind_name in IMPORT_ORDER:
+            for subject in found[kind_name]:
+                self._write(kind_name, subject, claimed[kind_name])
+        self._direct_links(found["links"], claimed["links"])
+        self._advance_sequences()
+        return self.result
+
+    def _write(self, kind_name: str, subject: URIRef, claimed: set[int]) -> None:
+        data = self.values_of(kind_name, subject)
+        existing = self._existing(kind_name, subject)
+        try:
+            if existing is not None:
+                before = existing.version
+                record = records.update_record(self.ctx, kind_name, existing.id, {**data, "version": existing.version})
+                (self.result.updated if record.version != before else self.result.unchanged)[kind_name] += 1
+            else:
+                parsed = self.iris.parse(subject)
+                record_id = self._free_id(kind_name, subject, claimed - ({parsed[1]} if parsed else set()))
+                claimed.add(record_id)
+                record = records.create_record(self.ctx, kind_name, data, record_id=record_id)
+                self.result.created[kind_name] += 1
+        except CatalogError as error:
+            fields = {f"<{subject}> {name}": msgs for name, msgs in error.fields.items()}
+            detail = "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in error.fields.items())
+            message = f"<{subject}> ({KINDS[kind_name].label_one}): {error.message}" + (f" {detail}" if detail else "")
+            raise type(error)(message, fields, **error.extra) from None
+        self.ids[subject] = (kind_name, record.id)
+
+    def _kind_id(self, iri) -> tuple[str, int] | None:
+        if iri in self.ids:
+            return self.ids[iri]
+        parsed = self.iris.parse(iri)
+        if parsed and self.ctx.session.get(KINDS[parsed[0]].model, parsed[1]) is not None:
+            return parsed
+        return None
+
+    def _direct_links(self, link_nodes: list[URIRef], claimed: set[int]) -> None:
+        """Links said only the standard way (prov:used, cv:isGroupedBy, dcat:servesDataset…) between
+        records of the file or of the catalogue, when no pdc:Link node already describes them."""
+        described = {(self._one(n, PDC.linkType), self._one(n, PDC.source), self._one(n, PDC.target))
+                     for n in link_nodes}
+        for link_type, by_source in vocab.LINK_PREDICATES.items():
+            type_iri = vocab.concept("link-type", link_type)
+            sources, targets = LINK_RULES[link_type]
+            for source_kind, predicate in by_source.items():
+                predicates = [predicate] + ([vocab.DCAT.servesDataset] if link_type == "EXPOSES" else [])
+                for used in predicates:
+                    for subject, obj in self.graph.subject_objects(used):
+                        source_iri, target_iri = (obj, subject) if link_type == "PRODUCES" else (subject, obj)
+                        if (type_iri, source_iri, target_iri) in described:
+                            continue
+                        source, target = self._kind_id(source_iri), self._kind_id(target_iri)
+                        if source is None or target is None or source[0] != source_kind or target[0] not in targets:
+                            continue
+                        described.add((type_iri, source_iri, target_iri))
+                        if self.ctx.session.scalar(select(models.Link.id).where(
+                                models.Link.link_type == link_type, models.Link.source_kind == source[0],
+                                models.Link.source_id == source[1], models.Link.target_kind == target[0],
+                                models.Link.target_id == target[1], models.Link.deleted_at.is_(None)).limit(1)):
+                            continue
+                        record_id = self._free_id("links", URIRef(""), claimed)
+                        claimed.add(record_id)
+                        records.create_record(self.ctx, "links", {
+                            "link_type": link_type, "source_kind": source[0], "source_id": source[1],
+                            "target_kind": target[0], "target_id": target[1]}, record_id=record_id)
+                        self.result.created["links"] += 1
+
+    def _advance_sequences(self) -> None:
+        """Explicit ids leave PostgreSQL's sequences behind: move them past the largest id."""
+        session = self.ctx.session
+        if session.get_bind().dialect.name != "postgresql":
+            return
+        for kind_name in set(self.result.created):
+            table = KINDS[kind_name].model.__tablename__
+            session.execute(text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"))
+
+
+def import_rdf(ctx: Context, data: str | bytes, fmt: str) -> ImportResult:
+    """Parse and load; commit at the end, roll everything back on any error."""
+    graph = parse(data, fmt)
+    try:
+        result = Importer(ctx, graph).run()
+        ctx.session.commit()
+    except BaseException:
+        ctx.session.rollback()
+        raise
+    return result

@@ -1,0 +1,453 @@
+"""A read-only SPARQL endpoint over the catalogue's graph.
+
+The graph is an in-memory Oxigraph store filled from the streaming N-Triples export and kept
+while the catalogue does not change: it is keyed by the newest change event's id, so the first
+query after any write rebuilds it. Queries run against that copy, so nothing a query says can
+change the catalogue; update requests are refused before they reach the store anyway.
+Each query has a time limit and a row limit (``Settings.sparql_timeout``, ``sparql_max_rows``).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+from sqlalchemy import func, select
+
+from catalog import models
+from catalog.errors import BadParameter, CatalogError
+from catalog.linked import export, vocab
+from catalog.services import permissions
+from catalog.services.context import Context
+
+# Prefixes every query may use without declaring them.
+PREFIXES = {**vocab.PREFIXES, "dcatap": str(vocab.DCATAP)}
+UPDATE_KEYWORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH")
+
+
+class QueryRefused(BadParameter):
+    """A query the endpoint will not run or could not finish (400, naming the parameter ``query``)."""
+
+
+class Busy(CatalogError):
+    status = 503
+
+
+@dataclass
+class Example:
+    slug: str
+    title: str
+    description: str
+    query: str
+
+
+EXAMPLES = [
+    Example(
+        "egrn-consumers", "Процессы, потребляющие данные ЕГРН",
+        "Процессы, которые используют наборы данных, сущности, документы или витрины ЕГРН: по названию данных "
+        "или по системе, в которой они хранятся или размещены.",
+        """SELECT DISTINCT ?process ?processName ?agencyName ?data ?dataName WHERE {
+  ?process a pdc:Process ;
+           dct:title ?processName ;
+           pdc:ownedBy/skos:prefLabel ?agencyName ;
+           prov:used ?data .
+  ?data dct:title ?dataName .
+  OPTIONAL { ?data (pdc:storedIn|pdc:dataset/pdc:storedIn|pdc:hostSystem) ?system .
+             ?system skos:altLabel ?systemName . }
+  FILTER(CONTAINS(?dataName, "ЕГРН") || CONTAINS(COALESCE(?systemName, ""), "ЕГРН"))
+}
+ORDER BY ?processName""",
+    ),
+    Example(
+        "stale-marts", "Витрины с устаревшей проверкой качества",
+        "Витрины данных, у которых качество не проверялось больше года или не проверялось вовсе, "
+        "с показателями полноты, достоверности и актуальности.",
+        """SELECT ?mart ?martName ?checkedOn ?completeness ?accuracy ?timeliness WHERE {
+  ?mart a pdc:DataMart ; dct:title ?martName .
+  OPTIONAL { ?mart pdc:qualityCheckedOn ?checkedOn }
+  OPTIONAL { ?mart pdc:completeness ?completeness }
+  OPTIONAL { ?mart pdc:accuracy ?accuracy }
+  OPTIONAL { ?mart pdc:timeliness ?timeliness }
+  FILTER(!BOUND(?checkedOn) || ?checkedOn < xsd:date(NOW()) - "P365D"^^xsd:dayTimeDuration)
+}
+ORDER BY ?checkedOn""",
+    ),
+    Example(
+        "systems-without-fgis-ki", "Системы без номера паспорта в ФГИС КИ",
+        "Информационные системы, у которых не указан номер паспорта в ФГИС КИ, с видом, стадией и оператором.",
+        """SELECT ?system ?systemName ?legalKind ?stage ?operatorName WHERE {
+  ?system a pdc:InformationSystem ; dct:title ?systemName .
+  FILTER NOT EXISTS { ?system pdc:fgisKiNumber ?number }
+  OPTIONAL { ?system pdc:legalKind/skos:prefLabel ?legalKind FILTER(LANG(?legalKind) = "ru") }
+  OPTIONAL { ?system pdc:stage/skos:prefLabel ?stage FILTER(LANG(?stage) = "ru") }
+  OPTIONAL { ?system pdc:operator/skos:prefLabel ?operatorName }
+}
+ORDER BY ?systemName""",
+    ),
+    Example(
+        "paper-requests", "Бумажные запросы данных, которые уже есть в витрине",
+        "Процессы, которые получают данные на бумаге, хотя витрина данных их уже предоставляет: "
+        "кандидаты на переход к запросу через СМЭВ.",
+        """SELECT DISTINCT ?process ?processName ?data ?dataName ?mart ?martName WHERE {
+  ?link a pdc:Link ;
+        pdc:linkType <https://w3id.org/process-data-catalog/vocab/link-type/CONSUMES> ;
+        pdc:transport <https://w3id.org/process-data-catalog/vocab/transport/paper> ;
+        pdc:source ?process ; pdc:target ?data .
+  ?mart pdc:exposes ?data ; dct:title ?martName .
+  ?process dct:title ?processName .
+  ?data dct:title ?dataName .
+}
+ORDER BY ?processName""",
+    ),
+    Example(
+        "processes-by-status", "Процессы по статусам реинжиниринга",
+        "Сколько процессов реестра в каждом из семи статусов.",
+        """SELECT ?status (COUNT(?process) AS ?processes) WHERE {
+  ?process a pdc:Process ; pdc:status/skos:prefLabel ?status .
+  FILTER(LANG(?status) = "ru")
+}
+GROUP BY ?status
+ORDER BY DESC(?processes)""",
+    ),
+]
+EXAMPLES_BY_SLUG = {e.slug: e for e in EXAMPLES}
+
+
+# --- the store ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Cached:
+    version: int
+    store: ox.Store
+    triples: int
+    built_in: float
+
+
+MAX_CACHED = 2
+_cache: dict[tuple, _Cached] = {}
+_cache_lock = threading.Lock()
+
+
+def catalogue_version(ctx: Context) -> int:
+    return ctx.session.scalar(select(func.max(models.ChangeEvent.id))) or 0
+
+
+def build_store(ctx: Context) -> ox.Store:
+    store = ox.Store()
+    buffer: list[str] = []
+    size = 0
+    for chunk in export.stream(ctx, "nt"):
+        buffer.append(chunk)
+        size += len(chunk)
+        if size > 4_000_000:
+            store.load("".join(buffer).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
+            buffer, size = [], 0
+    if buffer:
+        store.load("".join(buffer).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    return store
+
+
+@dataclass
+class GraphView:
+    """The store a query runs on: current, or (while a large graph is rebuilt) the previous one."""
+
+    cached: _Cached
+    current_version: int
+
+    @property
+    def stale(self) -> bool:
+        return self.cached.version != self.current_version
+
+    @property
+    def store(self) -> ox.Store:
+        return self.cached.store
+
+    @property
+    def triples(self) -> int:
+        return self.cached.triples
+
+    @property
+    def version(self) -> int:
+        return self.cached.version
+
+
+_rebuilds: dict[tuple, threading.Thread] = {}
+
+
+def _remember(key: tuple, cached: _Cached) -> None:
+    _cache.pop(key, None)
+    while len(_cache) >= MAX_CACHED:  # one per catalogue; a few when several are served
+        _cache.pop(next(iter(_cache)))
+    _cache[key] = cached
+
+
+def _build(ctx: Context) -> _Cached:
+    version = catalogue_version(ctx)
+    started = time.perf_counter()
+    store = build_store(ctx)
+    return _Cached(version, store, len(store), time.perf_counter() - started)
+
+
+def _rebuild_in_background(key: tuple, ctx: Context) -> None:
+    from sqlalchemy.orm import Session
+
+    if key in _rebuilds and _rebuilds[key].is_alive():
+        return
+    engine, settings = ctx.session.get_bind(), ctx.settings
+
+    def work():
+        with Session(bind=engine) as session:
+            cached = _build(Context(session=session, is_system=True, settings=settings))
+        with _cache_lock:
+            if key not in _cache or _cache[key].version < cached.version:
+                _remember(key, cached)
+
+    thread = threading.Thread(target=work, name="sparql-rebuild", daemon=True)
+    _rebuilds[key] = thread
+    thread.start()
+
+
+def wait_for_rebuilds(timeout: float = 60.0) -> None:
+    for thread in list(_rebuilds.values()):
+        thread.join(timeout)
+
+
+def store_for(ctx: Context) -> GraphView:
+    """The store of this catalogue, rebuilt when the catalogue changed since it was built.
+
+    A small graph is rebuilt before answering. A large one (whose last build took longer than
+    ``Settings.sparql_sync_rebuild`` seconds) is rebuilt in the background while queries keep
+    running on the previous copy, and the answer says it is stale."""
+    permissions.require_read(ctx)
+    key = (str(ctx.session.get_bind().url), ctx.settings.base_iri)
+    version = catalogue_version(ctx)
+    cached = _cache.get(key)
+    if cached is not None and cached.version == version:
+        return GraphView(cached, version)
+    if cached is not None and cached.built_in > ctx.settings.sparql_sync_rebuild:
+        with _cache_lock:
+            _rebuild_in_background(key, ctx)
+        return GraphView(cached, version)
+    with _cache_lock:
+        cached = _cache.get(key)
+        if cached is None or cached.version != version:
+            cached = _build(ctx)
+            _remember(key, cached)
+    return GraphView(cached, version)
+
+
+# --- checking the query -------------------------------------------------------------------
+
+
+def _strip_comments(query: str) -> str:
+    """The query without comments (a # outside IRIs and strings starts one)."""
+    out, i, n = [], 0, len(query)
+    while i < n:
+        ch = query[i]
+        if ch == "<":
+            end = query.find(">", i + 1)
+            if end != -1 and not any(c.isspace() for c in query[i + 1:end]):
+                out.append(query[i:end + 1])
+                i = end + 1
+                continue
+        if ch in "\"'":
+            quote = query[i:i + 3] if query[i:i + 3] in ('"""', "'''") else ch
+            end = i + len(quote)
+            while end < n and query[end:end + len(quote)] != quote:
+                end += 2 if query[end] == "\\" else 1
+            out.append(query[i:end + len(quote)])
+            i = end + len(quote)
+            continue
+        if ch == "#":
+            while i < n and query[i] != "\n":
+                i += 1
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+_PROLOGUE = re.compile(r"\s*(?:(?:PREFIX\s+[^\s:]*:\s*<[^>]*>|BASE\s+<[^>]*>)\s*)*", re.I)
+
+
+def check_query(query: str | None) -> str:
+    if query is None or not query.strip():
+        raise QueryRefused("Пустой запрос SPARQL.", {"query": ["Напишите запрос SELECT, ASK, CONSTRUCT или DESCRIBE."]})
+    body = _strip_comments(query)
+    rest = body[_PROLOGUE.match(body).end():]
+    word = re.match(r"[A-Za-z]+", rest)
+    if word and word.group(0).upper() in UPDATE_KEYWORDS:
+        raise QueryRefused(
+            f"Запросы на изменение ({word.group(0).upper()}) запрещены: точка доступа SPARQL только читает каталог.",
+            {"query": ["Разрешены только SELECT, ASK, CONSTRUCT и DESCRIBE; каталог меняется через API и страницы."]})
+    return query
+
+
+# --- running it ---------------------------------------------------------------------------
+
+
+@dataclass
+class Answer:
+    form: str  # select | ask | graph
+    variables: list[str] = field(default_factory=list)
+    rows: list[list] = field(default_factory=list)  # pyoxigraph terms or None
+    boolean: bool | None = None
+    triples: list = field(default_factory=list)
+    elapsed_ms: float = 0.0
+    graph_version: int = 0  # the change event the graph reflects
+    stale: bool = False  # the catalogue changed since; the graph is being rebuilt
+
+
+_slots = threading.BoundedSemaphore(4)
+
+
+def run(ctx: Context, query: str) -> Answer:
+    """Run a read-only query within the configured time and row limits."""
+    check_query(query)
+    cached = store_for(ctx)
+    timeout = float(ctx.settings.sparql_timeout)
+    max_rows = int(ctx.settings.sparql_max_rows)
+    if not _slots.acquire(timeout=timeout):
+        raise Busy("Точка доступа SPARQL занята другими запросами; повторите позже.")
+    state: dict = {}
+    cancel = threading.Event()
+    started = time.perf_counter()
+
+    def work():
+        try:
+            result = cached.store.query(query, prefixes=PREFIXES)
+            if isinstance(result, ox.QueryBoolean):
+                state["answer"] = Answer("ask", boolean=bool(result))
+                return
+            if isinstance(result, ox.QuerySolutions):
+                names = [v.value for v in result.variables]
+                answer = Answer("select", variables=names)
+                for solution in result:
+                    if cancel.is_set():
+                        return
+                    if len(answer.rows) >= max_rows:
+                        state["too_many"] = True
+                        return
+                    answer.rows.append([solution[name] for name in names])
+                state["answer"] = answer
+                return
+            answer = Answer("graph")
+            for triple in result:
+                if cancel.is_set():
+                    return
+                if len(answer.triples) >= max_rows:
+                    state["too_many"] = True
+                    return
+                answer.triples.append(triple)
+            state["answer"] = answer
+        except SyntaxError as error:
+            state["syntax"] = str(error)
+        except Exception as error:  # an evaluation error of the store
+            state["failed"] = str(error)
+        finally:
+            _slots.release()
+
+    thread = threading.Thread(target=work, name="sparql-query", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        cancel.set()
+        raise QueryRefused(
+            f"Запрос выполнялся дольше {timeout:g} с и остановлен.",
+            {"query": [f"Предел времени — {timeout:g} с: сузьте шаблон, добавьте LIMIT или фильтр."]})
+    if "syntax" in state:
+        message = state["syntax"]
+        position = re.search(r"error at (\d+):(\d+)", message)
+        where = f"строка {position.group(1)}, позиция {position.group(2)}" if position else "запрос"
+        reason = message.split(": ", 1)[1] if ": " in message else message
+        raise QueryRefused(f"Синтаксическая ошибка SPARQL: {where}: {reason}.", {"query": [f"{where}: {reason}"]})
+    if "failed" in state:
+        raise QueryRefused(f"Запрос не выполнен: {state['failed']}", {"query": [state["failed"]]})
+    if state.get("too_many"):
+        raise QueryRefused(
+            f"Ответ длиннее {max_rows} строк.",
+            {"query": [f"Предел — {max_rows} строк: добавьте LIMIT или уточните запрос."]})
+    answer = state["answer"]
+    answer.elapsed_ms = (time.perf_counter() - started) * 1000
+    answer.graph_version, answer.stale = cached.version, cached.stale
+    return answer
+
+
+# --- answers in the standard formats -----------------------------------------------------------
+
+
+def term_json(term) -> dict | None:
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    out = {"type": "literal", "value": term.value}
+    if term.language:
+        out["xml:lang"] = term.language
+    elif term.datatype is not None and term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+        out["datatype"] = term.datatype.value
+    return out
+
+
+def to_json(answer: Answer) -> dict:
+    """SPARQL 1.1 Query Results JSON."""
+    if answer.form == "ask":
+        return {"head": {}, "boolean": answer.boolean}
+    if answer.form == "graph":
+        return {"head": {"vars": ["subject", "predicate", "object"]}, "results": {"bindings": [
+            {"subject": term_json(t.subject), "predicate": term_json(t.predicate), "object": term_json(t.object)}
+            for t in answer.triples]}}
+    return {"head": {"vars": answer.variables}, "results": {"bindings": [
+        {name: term_json(value) for name, value in zip(answer.variables, row) if value is not None}
+        for row in answer.rows]}}
+
+
+def plain(term) -> str:
+    if term is None:
+        return ""
+    return term.value
+
+
+def to_csv(answer: Answer) -> str:
+    """SPARQL 1.1 Query Results CSV."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    if answer.form == "ask":
+        writer.writerow(["boolean"])
+        writer.writerow(["true" if answer.boolean else "false"])
+    elif answer.form == "graph":
+        writer.writerow(["subject", "predicate", "object"])
+        for t in answer.triples:
+            writer.writerow([plain(t.subject), plain(t.predicate), plain(t.object)])
+    else:
+        writer.writerow(answer.variables)
+        for row in answer.rows:
+            writer.writerow([plain(v) for v in row])
+    return buffer.getvalue()
+
+
+def table(answer: Answer) -> tuple[list[str], list[list]]:
+    """Columns and rows for the HTML table: each cell is (text, link or None)."""
+    if answer.form == "ask":
+        return ["ответ"], [[("да" if answer.boolean else "нет", None)]]
+    if answer.form == "graph":
+        columns = ["subject", "predicate", "object"]
+        rows = [[t.subject, t.predicate, t.object] for t in answer.triples]
+    else:
+        columns, rows = answer.variables, answer.rows
+    return columns, [[_cell(v) for v in row] for row in rows]
+
+
+def _cell(term):
+    if term is None:
+        return ("", None)
+    if isinstance(term, ox.NamedNode):
+        return (term.value, term.value)
+    return (term.value, None)
