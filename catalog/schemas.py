@@ -413,7 +413,7 @@ class ProjectCreateSchema(CatalogSchema):
 class ApplicationAnswerSchema(CatalogSchema):
     """Leningrad 4.2: acceptance with the office's members, suggested dates and training, or a reasoned refusal."""
 
-    version = fields.Integer(metadata={"label": "Версия"})
+    version = fields.Integer(allow_none=True, metadata={"label": "Версия"})
     decision = choice("Решение", enums.ApplicationDecision, required=True)
     answered_on = _date("Дата ответа")
     office_members = _lines("Сотрудники Процессного офиса в рабочей группе")
@@ -426,7 +426,7 @@ class ApplicationAnswerSchema(CatalogSchema):
 class OrderSchema(CatalogSchema):
     """Leningrad 4.3: the legal (local) act on the optimisation."""
 
-    version = fields.Integer(metadata={"label": "Версия"})
+    version = fields.Integer(allow_none=True, metadata={"label": "Версия"})
     order_number = text("Номер правового акта", max_length=100)
     order_date = _date("Дата правового акта")
     start_date = _date("Дата начала работ", required=True)
@@ -448,7 +448,7 @@ class RootCauseSchema(CatalogSchema):
 class AnalysisSchema(CatalogSchema):
     """Leningrad 5.3–5.4: problem, goals, losses, root causes, best practices."""
 
-    version = fields.Integer(metadata={"label": "Версия"})
+    version = fields.Integer(allow_none=True, metadata={"label": "Версия"})
     problem = text("Проблема процесса", multiline=True)
     goals = text("Цели оптимизации", multiline=True)
     losses = fields.List(fields.Nested(LossSchema), load_default=list, metadata={"label": "Потери"})
@@ -493,7 +493,7 @@ class KpiSchema(CatalogSchema):
 class RoadmapSchema(CatalogSchema):
     """The roadmap written whole while it is a draft: its measures and KPIs."""
 
-    version = fields.Integer(metadata={"label": "Версия"})
+    version = fields.Integer(allow_none=True, metadata={"label": "Версия"})
     measures = fields.List(fields.Nested(MeasureSchema), load_default=list)
     kpis = fields.List(fields.Nested(KpiSchema), load_default=list)
 

@@ -243,3 +243,110 @@ def test_every_change_is_an_event_of_kind_projects(ctx, approved, people):
     assert "application_decision" in events[1].changes and "start_date" in events[2].changes
     assert "measures" in events[3].changes and "approved_on" in events[5].changes and "losses" in events[6].changes
     assert [e.version for e in events] == list(range(1, 8))
+
+
+def test_project_api(client, seed, people, token_for):
+    owner, office, chief, head = (token_for(u) for u in (people.owner, people.office, people.chief, people.head))
+    created = client.post("/api/v1/projects", headers=owner, json={
+        "process_id": seed.process.id, "ground": "application", "initiated_on": "2025-10-31"})
+    assert created.status_code == 201
+    body = created.get_json()
+    pid = body["id"]
+    assert body["application"]["due_on"] == "2025-11-06" and body["stage"] == "initiation"
+    assert client.post("/api/v1/projects", json={"process_id": seed.process.id, "ground": "application"}).status_code == 401
+    refused = client.post(f"/api/v1/projects/{pid}/application/answer", headers=office, json={"decision": "refused"})
+    assert refused.status_code == 422 and list(refused.get_json()["fields"]) == ["refusal_reason"]
+    accepted = client.post(f"/api/v1/projects/{pid}/application/answer", headers=office, json={
+        "decision": "accepted", "answered_on": "2025-11-07", "office_members": ["Сидоров А.А."],
+        "suggested_start": "2025-11-12", "suggested_end": "2026-06-30", "training": "Семинар"}).get_json()
+    assert accepted["application"]["late"] is True and accepted["with_office"] is True
+    bad = client.put(f"/api/v1/projects/{pid}/order", headers=owner, json={**ORDER, "end_date": "2025-01-01"})
+    assert bad.status_code == 422 and "end_date" in bad.get_json()["fields"]
+    assert client.put(f"/api/v1/projects/{pid}/order", headers=owner, json=ORDER).get_json()["stages"][1]["start"] == "2025-11-12"
+    no_method = client.put(f"/api/v1/projects/{pid}/roadmap", headers=owner,
+                           json={"measures": MEASURES, "kpis": [{**KPIS[0], "method": None}]})
+    assert no_method.get_json()["fields"] == {"kpis.0.method": ["Укажите методику расчёта показателя."]}
+    client.put(f"/api/v1/projects/{pid}/roadmap", headers=owner, json={"measures": MEASURES, "kpis": KPIS})
+    assert client.post(f"/api/v1/projects/{pid}/roadmap/approve", headers=owner, json={"date": "2025-11-28"}).status_code == 403
+    assert client.post(f"/api/v1/projects/{pid}/roadmap/approve", headers=head, json={"date": "2025-11-28"}).status_code == 409
+    assert client.post(f"/api/v1/projects/{pid}/roadmap/agree", headers=chief, json={"date": "2025-11-27"}).status_code == 200
+    approved = client.post(f"/api/v1/projects/{pid}/roadmap/approve", headers=head, json={"date": "2025-11-28"}).get_json()
+    assert approved["stages"][2] == {"stage": "implementation", "label": "внедрение оптимизационных решений",
+                                     "start": "2025-11-28", "end": "2026-04-30", "current": approved["stage"] == "implementation"}
+    measure_id = approved["roadmap"]["measures"][0]["id"]
+    assert client.patch(f"/api/v1/projects/{pid}/measures/{measure_id}", headers=owner,
+                        json={"status": "done"}).get_json()["fields"] == {
+        "actual_end": ["Для выполненного мероприятия укажите фактическую дату выполнения."]}
+    kpi_id = approved["kpis"][0]["id"]
+    measured = client.post(f"/api/v1/projects/{pid}/kpis/{kpi_id}/measurements", headers=office,
+                           json={"measured_on": "2026-06-01", "value": 9})
+    assert measured.status_code == 201 and measured.get_json()["deviates"] is True
+    [request] = measured.get_json()["project"]["deviation_requests"]
+    answer = client.post(f"/api/v1/projects/{pid}/deviations/{request['id']}/answer", headers=head,
+                         json={"reasons": "Сбой", "corrective_measures": "Резервный канал"})
+    assert answer.status_code == 200 and answer.get_json()["state"] == "answered"
+    listed = client.get(f"/api/v1/projects?agency_id={seed.agency.id}").get_json()["items"]
+    assert [p["id"] for p in listed] == [pid]
+    assert client.get(f"/api/v1/projects?agency_id={seed.other_agency.id}").get_json()["items"] == []
+    assert client.get("/api/v1/projects?stage=somewhere").status_code == 400
+    assert client.get("/api/v1/projects/999").status_code == 404
+
+
+def test_project_pages(client, seed, people, login, ctx):
+    login("owner")
+    assert "Оптимизация" in client.get("/").get_data(as_text=True)
+    form = client.get(f"/projects/new?process_id={seed.process.id}").get_data(as_text=True)
+    assert "Основание (п. 4.2)" in form
+    bad = client.post("/projects/new", data={"process_id": seed.process.id, "ground": ""})
+    assert bad.status_code == 422 and "Обязательное поле не заполнено." in bad.get_data(as_text=True)
+    created = client.post("/projects/new", data={"process_id": seed.process.id, "ground": "own_decision",
+                                                 "initiated_on": "2026-01-12"})
+    url = created.headers["Location"]
+    page = client.get(url).get_data(as_text=True)
+    assert "инициирование" in page and "Правовой акт ещё не внесён" in page
+    order = client.post(url + "/order", data={"start_date": "2026-01-14", "end_date": "2026-01-13",
+                                              "team": "Иванова М.П.\nПетров П.И.", "tasks": "Сократить срок"})
+    assert order.status_code == 422 and "Дата окончания работ раньше даты начала." in order.get_data(as_text=True)
+    assert client.post(url + "/order", data={"start_date": "2026-01-14", "end_date": "2026-12-30",
+                                             "team": "Иванова М.П.\nПетров П.И.", "tasks": "Сократить срок"}).status_code == 302
+    analysis = client.post(url + "/analysis", data={"problem": "Долго", "loss-0-kind": "waiting",
+                                                    "loss-0-description": "Ожидание справок",
+                                                    "cause-0-category": "methods", "cause-0-description": ""})
+    assert analysis.status_code == 302
+    roadmap = client.get(url + "/roadmap").get_data(as_text=True)
+    assert 'name="measure-0-name"' in roadmap and 'name="kpi-0-method"' in roadmap
+    row = {"measure-0-name": "СМЭВ-запрос", "measure-0-planned_start": "2026-02-02", "measure-0-planned_end": "2027-02-01",
+           "measure-0-result": "Без справок", "measure-0-responsible": "Иванова", "measure-0-status": "planned",
+           "kpi-0-kind": "effectiveness", "kpi-0-name": "Срок", "kpi-0-unit": "дней", "kpi-0-target": "5",
+           "kpi-0-direction": "at_most", "kpi-0-method": "", "kpi-0-responsible": "Иванова",
+           "kpi-0-responsible_position": "начальник отдела", "kpi-0-responsible_level": "head_of_unit",
+           "kpi-1-kind": "quality", "kpi-1-direction": "at_least", "kpi-1-responsible_level": "head_of_agency"}
+    bad = client.post(url + "/roadmap", data=row)
+    text = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "Укажите методику расчёта показателя." in text
+    row["kpi-0-method"] = "Медиана срока"
+    bad = client.post(url + "/roadmap", data=row)
+    assert bad.status_code == 422 and "позже окончания работ по оптимизации (30.12.2026)" in bad.get_data(as_text=True)
+    row["measure-0-planned_end"] = "2026-06-30"
+    assert client.post(url + "/roadmap", data=row).status_code == 302
+    # The owner's editor wrote the roadmap: approving it shows why not.
+    refused = client.post(url + "/roadmap/approve", data={"date": "2026-01-20"})
+    assert refused.status_code == 403
+    client.post("/logout")
+    login("head")
+    approved = client.post(url + "/roadmap/approve", data={"date": "2026-01-20"})
+    assert approved.status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert "«Утверждаю»: <b>head, 20.01.2026</b>" in page and "Медиана срока" in page
+    listing = client.get(f"/projects?agency_id={seed.agency.id}").get_data(as_text=True)
+    assert seed.process.name in listing
+    assert seed.process.name not in client.get("/projects?stage=post_monitoring").get_data(as_text=True)
+
+
+def test_project_cli(runner, approved):
+    out = runner.invoke("projects", "list", "--agency", "MINSOC").output
+    assert f"{approved.id}\t" in out and "Приём заявления" in out
+    shown = runner.invoke("projects", "show", str(approved.id)).output
+    assert "разработка оптимизационных решений: 2025-11-12 — 2025-11-28" in shown
+    assert "утверждено head 2025-11-28" in shown and "КПЭ Срок назначения выплаты" in shown
+    assert runner.invoke("projects", "list", "--agency", "NOPE").exit_code != 0
