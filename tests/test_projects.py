@@ -350,3 +350,21 @@ def test_project_cli(runner, approved):
     assert "разработка оптимизационных решений: 2025-11-12 — 2025-11-28" in shown
     assert "утверждено head 2025-11-28" in shown and "КПЭ Срок назначения выплаты" in shown
     assert runner.invoke("projects", "list", "--agency", "NOPE").exit_code != 0
+
+
+def test_demo_projects_on_the_demo_region(ctx, client, login):
+    from catalog.demo.loader import load_demo
+    from catalog.demo.projects import load_projects
+
+    load_demo(ctx)
+    made = load_projects(ctx)
+    assert {projects.current_stage(p) for p in made} == {"initiation", "development", "implementation",
+                                                         "post_monitoring"}
+    assert projects.application_state(made[0])["overdue"]
+    post = made[3]
+    assert [r.state for r in post.deviation_requests] == ["open"]  # the returns KPI missed its target
+    assert post.approved_by == "head" and "head" not in post.roadmap_authors
+    assert any(projects.measure_overdue(m) for m in made[2].measures)
+    page = client.get("/projects").get_data(as_text=True)
+    assert "ответ на заявку просрочен" in page and "постмониторинг" in page
+    assert "отклонение от цели" in client.get(f"/projects/{post.id}").get_data(as_text=True)
