@@ -21,6 +21,32 @@ api_bp.register_error_handler(404, _http_error)
 api_bp.register_error_handler(405, _http_error)
 
 
+def _labels() -> tuple[dict, dict]:
+    from catalog import schemas
+
+    top: dict[str, str] = {"agreed_on": "Дата согласования", "approved_on": "Дата утверждения",
+                           "measures": "Мероприятия", "kpis": "Показатели", "_": "Ошибка"}
+    for schema in (schemas.ProjectCreateSchema, schemas.ApplicationAnswerSchema, schemas.OrderSchema,
+                   schemas.AnalysisSchema, schemas.MeasurementSchema, schemas.DeviationAnswerSchema,
+                   schemas.MeasureProgressSchema):
+        for name, field in schema().fields.items():
+            top.setdefault(name, field.metadata.get("label", name))
+    nested = {"measures": ("Мероприятие", schemas.MeasureSchema), "kpis": ("Показатель", schemas.KpiSchema),
+              "losses": ("Потери", schemas.LossSchema), "root_causes": ("Причина", schemas.RootCauseSchema)}
+    return top, {k: (title, {n: f.metadata.get("label", n) for n, f in schema().fields.items()})
+                 for k, (title, schema) in nested.items()}
+
+
+def field_title(name: str) -> str:
+    """«measures.1.planned_end» → «Мероприятие 2: Плановая дата окончания», as a reader of the form sees it."""
+    top, nested = _labels()
+    parts = name.split(".")
+    if len(parts) == 3 and parts[0] in nested and parts[1].isdigit():
+        title, fields = nested[parts[0]]
+        return f"{title} {int(parts[1]) + 1}: {fields.get(parts[2], parts[2])}"
+    return top.get(name, name)
+
+
 def _iso(value):
     return value.isoformat() if isinstance(value, date) else value
 
@@ -284,14 +310,14 @@ def new_page():
             errors = error.fields
     from web.views_helpers import ref_options
 
-    return render_template("project_new.html", values=values, errors=errors, grounds=list(enums.ProjectGround),
+    return render_template("project_new.html", label=field_title, values=values, errors=errors, grounds=list(enums.ProjectGround),
                            processes=ref_options("processes")), (422 if errors else 200)
 
 
 def _render_project(project_id: int, errors: dict | None = None, where: str | None = None):
     ctx = context()
     project = projects.get_project(ctx, project_id)
-    return render_template("project.html", project=project, P=projects, stages=projects.stages(project),
+    return render_template("project.html", label=field_title, project=project, P=projects, stages=projects.stages(project),
                            stage=projects.current_stage(project), application=projects.application_state(project),
                            end=projects.project_end(project), events=projects.project_history(ctx, project_id),
                            can_work=projects.can_work_on(ctx, project), is_office=projects.is_office(ctx) or ctx.is_system,
@@ -411,7 +437,7 @@ def edit_page(project_id, what):
         except InvalidInput as error:
             ctx.session.rollback()
             errors = error.fields
-    return render_template("project_form.html", project=project, what=what, title=title, values=values,
+    return render_template("project_form.html", label=field_title, project=project, what=what, title=title, values=values,
                            errors=errors, E=enums, extra=3), (422 if errors else 200)
 
 

@@ -1,6 +1,6 @@
 """Optimisation projects of the demo region, one in each stage, on existing demo processes.
 
-Dates are counted back from today, so the stages stay as described whenever the demo is loaded. The
+Dates are counted back from today (and moved to working days), so the stages stay as described whenever the demo is loaded. The
 demo users work as the regulation wants: «editor» (MINSOC) writes the roadmaps, «office» answers
 applications, agrees roadmaps and measures KPIs, and a head of the ministry, «head» (added here, an
 agency editor of MINSOC), approves them. Processes of other agencies are worked on by the loader itself.
@@ -14,7 +14,7 @@ from sqlalchemy import select
 from catalog import models
 from catalog.demo.loader import DEMO_PASSWORD
 from catalog.enums import Role
-from catalog.services import projects, users
+from catalog.services import calendar, projects, users
 from catalog.services.context import Context
 
 
@@ -77,7 +77,15 @@ def load_projects(ctx: Context, today: date | None = None) -> list[models.Optimi
     """Five projects: an overdue application, development, implementation, post-monitoring with a deviation,
     and one on the ministry's own forces."""
     today = today or date.today()
-    day = lambda n: (today + timedelta(days=n)).isoformat()  # noqa: E731
+    working = calendar.load(ctx)
+
+    def day(n: int) -> str:
+        """The first working day on or after today + n days: documents are signed on working days."""
+        result = today + timedelta(days=n)
+        while not working.is_working(result):
+            result += timedelta(days=1)
+        return result.isoformat()
+
     system = ctx
     head = _user(ctx, "head")
     if head is None:
@@ -90,14 +98,14 @@ def load_projects(ctx: Context, today: date | None = None) -> list[models.Optimi
 
     # 1. Initiation: an application the office has not answered, its three working days gone.
     p = projects.create_project(editor, {
-        "process_id": _process(ctx, "MINSOC", "005").id, "ground": "application", "initiated_on": day(-10),
+        "process_id": _process(ctx, "MINSOC", "005").id, "ground": "application", "initiated_on": day(-20),
         "ground_details": "Заявка министра социальной защиты на оптимизацию с привлечением Процессного офиса"})
     made.append(p)
 
     # 2. Development: accepted application, the order, the analysis and a roadmap waiting for «согласовано».
     p = projects.create_project(editor, {
         "process_id": _process(ctx, "MINSOC", "006").id, "ground": "application", "initiated_on": day(-45),
-        "ground_details": "Заявка министра от " + (today - timedelta(days=45)).strftime("%d.%m.%Y")})
+        "ground_details": "Заявка министра от " + date.fromisoformat(day(-45)).strftime("%d.%m.%Y")})
     projects.answer_application(office, p.id, {
         "decision": "accepted", "answered_on": day(-43), "office_members": ["Сидорова А.А., консультант Процессного офиса"],
         "suggested_start": day(-30), "suggested_end": day(150), "training": "Двухдневный семинар по картированию процессов"})
