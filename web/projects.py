@@ -47,6 +47,34 @@ def field_title(name: str) -> str:
     return top.get(name, name)
 
 
+HISTORY_LABELS = {
+    "process_id": "процесс", "ground": "основание", "ground_details": "реквизиты основания",
+    "initiated_on": "дата инициирования", "with_office": "участие Процессного офиса",
+    "application_submitted_on": "поступление заявки", "application_due_on": "срок ответа на заявку",
+    "application_decision": "ответ на заявку", "application_answered_on": "дата ответа",
+    "application_answered_by": "ответил", "office_members": "сотрудники Процессного офиса",
+    "suggested_start": "рекомендуемое начало", "suggested_end": "рекомендуемое окончание",
+    "training": "обучение", "refusal_reason": "мотивы отказа", "order_number": "номер акта",
+    "order_date": "дата акта", "start_date": "начало работ", "end_date": "окончание работ",
+    "team": "рабочая группа", "tasks": "задачи", "problem": "проблема", "goals": "цели", "losses": "потери",
+    "root_causes": "корневые причины", "best_practices": "лучшие практики", "measures": "мероприятия",
+    "kpis": "показатели", "roadmap_authors": "составители дорожной карты", "agreed_on": "«согласовано»",
+    "agreed_by": "согласовал", "approved_on": "«утверждаю»", "approved_by": "утвердил",
+    "deviation_requests": "запрос о причинах отклонения", "measurements": "измерение",
+    "status": "состояние", "actual_start": "фактическое начало", "actual_end": "фактическое окончание",
+}
+
+
+def change_title(key: str) -> str:
+    """A key of a change event in Russian: «kpis.2.measurements» → «показатели № 2: измерение»."""
+    parts = key.split(".")
+    if len(parts) == 3 and parts[1].isdigit():
+        return f"{HISTORY_LABELS.get(parts[0], parts[0])} № {parts[1]}: {HISTORY_LABELS.get(parts[2], parts[2])}"
+    if len(parts) == 2 and parts[1].isdigit():
+        return f"{HISTORY_LABELS.get(parts[0], parts[0])} № {parts[1]}"
+    return HISTORY_LABELS.get(key, key)
+
+
 def _iso(value):
     return value.isoformat() if isinstance(value, date) else value
 
@@ -317,7 +345,7 @@ def new_page():
 def _render_project(project_id: int, errors: dict | None = None, where: str | None = None):
     ctx = context()
     project = projects.get_project(ctx, project_id)
-    return render_template("project.html", label=field_title, project=project, P=projects, stages=projects.stages(project),
+    return render_template("project.html", label=field_title, change_title=change_title, project=project, P=projects, stages=projects.stages(project),
                            stage=projects.current_stage(project), application=projects.application_state(project),
                            end=projects.project_end(project), events=projects.project_history(ctx, project_id),
                            can_work=projects.can_work_on(ctx, project), is_office=projects.is_office(ctx) or ctx.is_system,

@@ -2,8 +2,9 @@
 
 Dates are counted back from today (and moved to working days), so the stages stay as described whenever the demo is loaded. The
 demo users work as the regulation wants: «editor» (MINSOC) writes the roadmaps, «office» answers
-applications, agrees roadmaps and measures KPIs, and a head of the ministry, «head» (added here, an
-agency editor of MINSOC), approves them. Processes of other agencies are worked on by the loader itself.
+applications, agrees roadmaps and measures KPIs; two accounts are added here (password «catalog-demo»):
+«head», the minister (an agency editor of MINSOC) who approves roadmaps, and «office-head», the head of
+the process office who agrees the roadmap «office» wrote. Processes of other agencies are worked on by the loader itself.
 """
 from __future__ import annotations
 
@@ -87,13 +88,13 @@ def load_projects(ctx: Context, today: date | None = None) -> list[models.Optimi
         return result.isoformat()
 
     system = ctx
-    head = _user(ctx, "head")
-    if head is None:
-        minsoc = ctx.session.scalar(select(models.Agency.id).where(models.Agency.code == "MINSOC"))
-        head = users.create_user(ctx, "head", "Министр социальной защиты", DEMO_PASSWORD,
-                                 [Role.AGENCY_EDITOR.value], [minsoc], [])
+    minsoc = ctx.session.scalar(select(models.Agency.id).where(models.Agency.code == "MINSOC"))
+    head = _user(ctx, "head") or users.create_user(ctx, "head", "Министр социальной защиты", DEMO_PASSWORD,
+                                                   [Role.AGENCY_EDITOR.value], [minsoc], [])
+    chief = _user(ctx, "office-head") or users.create_user(ctx, "office-head", "Руководитель Процессного офиса",
+                                                           DEMO_PASSWORD, [Role.PROCESS_OFFICE.value], [], [])
     editor, office = _as(ctx, _user(ctx, "editor")), _as(ctx, _user(ctx, "office"))
-    head_ctx = _as(ctx, head)
+    head_ctx, chief_ctx = _as(ctx, head), _as(ctx, chief)
     made = []
 
     # 1. Initiation: an application the office has not answered, its three working days gone.
@@ -143,7 +144,7 @@ def load_projects(ctx: Context, today: date | None = None) -> list[models.Optimi
          "planned_end": day(-90), "result": "Обучены 24 специалиста", "responsible": "Сидорова А.А.",
          "status": "done", "actual_start": day(-100), "actual_end": day(-92)},
     ], "kpis": _kpis("Срок межведомственного запроса", 5, 1)})
-    projects.agree_roadmap(system, p.id, date.fromisoformat(day(-72)))
+    projects.agree_roadmap(chief_ctx, p.id, date.fromisoformat(day(-72)))
     projects.approve_roadmap(head_ctx, p.id, date.fromisoformat(day(-70)))
     first_kpi = p.kpis[0]
     projects.add_measurement(office, p.id, first_kpi.id, {"measured_on": day(-15), "value": 2,
