@@ -304,3 +304,4 @@ class RequestState(LabeledEnum):
 
     OPEN = "open", "ожидает ответа владельца процесса"
     ANSWERED = "answered", "ответ получен"
+    ASSESSED = "assessed", "мероприятия оценены Процессным офисом"

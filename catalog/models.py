@@ -589,6 +589,10 @@ class DeviationRequest(Base):
     corrective_measures: Mapped[str | None] = mapped_column(Text)
     answered_on: Mapped[date | None] = mapped_column(Date)
     answered_by: Mapped[str | None] = mapped_column(String(200))
+    # The office assesses the proposed measures and informs the Governor or the deputy (4.5).
+    assessment: Mapped[str | None] = mapped_column(Text)
+    assessed_on: Mapped[date | None] = mapped_column(Date)
+    assessed_by: Mapped[str | None] = mapped_column(String(200))
 
     kpi: Mapped[ProjectKpi] = relationship()
     measurement: Mapped[KpiMeasurement] = relationship()

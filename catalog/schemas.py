@@ -516,3 +516,8 @@ class DeviationAnswerSchema(CatalogSchema):
     reasons = text("Причины недостижения целевого значения", required=True, multiline=True)
     corrective_measures = text("Мероприятия по исправлению ситуации", required=True, multiline=True)
     answered_on = _date("Дата ответа")
+
+
+class DeviationAssessmentSchema(CatalogSchema):
+    assessment = text("Оценка предложенных мероприятий", required=True, multiline=True)
+    assessed_on = _date("Дата оценки")

@@ -193,6 +193,16 @@ def test_kpi_deviation_opens_a_request_that_the_owner_answers(ctx, approved, peo
     answered = projects.answer_deviation(as_user(ctx, people.owner), approved.id, request.id, {
         "reasons": "Сбой СМЭВ в июне", "corrective_measures": "Резервный канал запроса", "answered_on": "2026-07-20"})
     assert answered.state == "answered" and projects.request_overdue(answered)  # answered after 14 July
+    with pytest.raises(Forbidden):
+        projects.assess_deviation(as_user(ctx, people.owner), approved.id, request.id, {"assessment": "хорошо"})
+    with pytest.raises(InvalidInput) as error:
+        projects.assess_deviation(office, approved.id, request.id, {"assessment": " "})
+    assert list(error.value.fields) == ["assessment"]
+    assessed = projects.assess_deviation(office, approved.id, request.id, {
+        "assessment": "Мероприятия достаточны; Губернатор проинформирован", "assessed_on": "2026-07-22"})
+    assert assessed.state == "assessed" and assessed.assessed_by == "office"
+    with pytest.raises(Conflict):
+        projects.assess_deviation(office, approved.id, request.id, {"assessment": "ещё раз"})
     with pytest.raises(InvalidInput) as error:
         projects.add_measurement(office, approved.id, term.id, {"measured_on": "2025-11-01", "value": 1})
     assert list(error.value.fields) == ["measured_on"]
@@ -285,6 +295,11 @@ def test_project_api(client, seed, people, token_for):
     answer = client.post(f"/api/v1/projects/{pid}/deviations/{request['id']}/answer", headers=head,
                          json={"reasons": "Сбой", "corrective_measures": "Резервный канал"})
     assert answer.status_code == 200 and answer.get_json()["state"] == "answered"
+    assessed = client.post(f"/api/v1/projects/{pid}/deviations/{request['id']}/assess", headers=office,
+                           json={"assessment": "Достаточно"})
+    assert assessed.get_json()["state"] == "assessed"
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert {"/projects", "/projects/{project_id}/roadmap/approve", "/calendar/working-days"} <= set(spec["paths"])
     listed = client.get(f"/api/v1/projects?agency_id={seed.agency.id}").get_json()["items"]
     assert [p["id"] for p in listed] == [pid]
     assert client.get(f"/api/v1/projects?agency_id={seed.other_agency.id}").get_json()["items"] == []

@@ -122,4 +122,7 @@ def build_spec() -> dict:
         "responses": {"200": _response("Переходы", {"type": "object", "properties": {
             "items": {"type": "array", "items": {"$ref": "#/components/schemas/StatusTransition"}}}}),
             **_errors(401, 404)}}})
+    from web.projects import openapi_paths
+
+    openapi_paths(spec, _response, _errors)
     return spec.to_dict()

@@ -28,7 +28,7 @@ def _labels() -> tuple[dict, dict]:
                            "measures": "Мероприятия", "kpis": "Показатели", "_": "Ошибка"}
     for schema in (schemas.ProjectCreateSchema, schemas.ApplicationAnswerSchema, schemas.OrderSchema,
                    schemas.AnalysisSchema, schemas.MeasurementSchema, schemas.DeviationAnswerSchema,
-                   schemas.MeasureProgressSchema):
+                   schemas.MeasureProgressSchema, schemas.DeviationAssessmentSchema):
         for name, field in schema().fields.items():
             top.setdefault(name, field.metadata.get("label", name))
     nested = {"measures": ("Мероприятие", schemas.MeasureSchema), "kpis": ("Показатель", schemas.KpiSchema),
@@ -142,7 +142,8 @@ def request_json(r) -> dict:
     return {"id": r.id, "kpi_id": r.kpi_id, "measurement_id": r.measurement_id, "opened_on": _iso(r.opened_on),
             "due_on": _iso(r.due_on), "state": r.state, "reasons": r.reasons,
             "corrective_measures": r.corrective_measures, "answered_on": _iso(r.answered_on),
-            "answered_by": r.answered_by, "overdue": projects.request_overdue(r)}
+            "answered_by": r.answered_by, "overdue": projects.request_overdue(r), "assessment": r.assessment,
+            "assessed_on": _iso(r.assessed_on), "assessed_by": r.assessed_by}
 
 
 # -- API: projects
@@ -228,6 +229,11 @@ def measurement_view(project_id, kpi_id):
 @api_bp.post("/projects/<int:project_id>/deviations/<int:request_id>/answer")
 def deviation_view(project_id, request_id):
     return jsonify(request_json(projects.answer_deviation(context(), project_id, request_id, _json_body())))
+
+
+@api_bp.post("/projects/<int:project_id>/deviations/<int:request_id>/assess")
+def assess_view(project_id, request_id):
+    return jsonify(request_json(projects.assess_deviation(context(), project_id, request_id, _json_body())))
 
 
 # -- API: the production calendar
@@ -423,6 +429,13 @@ def deviation_page(project_id, request_id):
                 "Ответ на запрос сохранён.")
 
 
+@bp.post("/projects/<int:project_id>/deviations/<int:request_id>/assess")
+def assess_page(project_id, request_id):
+    data = {k: request.form.get(k) or None for k in ("assessment", "assessed_on")}
+    return _act(project_id, "kpis", lambda ctx: projects.assess_deviation(ctx, project_id, request_id, data),
+                "Оценка мероприятий сохранена.")
+
+
 FORMS = {
     "order": ("Правовой акт об оптимизации", projects.save_order),
     "analysis": ("Проблема, цели, потери и причины", projects.save_analysis),
@@ -496,3 +509,87 @@ def calendar_set_page():
         flash(error.message + " " + "; ".join(f"{k}: {' '.join(v)}" for k, v in error.fields.items()))
     year = (request.form.get("day") or "")[:4]
     return redirect(url_for("projects.calendar_page", year=year if year.isdigit() else None))
+
+
+# -- the OpenAPI document
+
+
+def openapi_paths(spec, response, errors) -> None:
+    """Add the paths of projects and the calendar to the OpenAPI document (web/openapi.py)."""
+    from catalog import schemas
+
+    for schema in (schemas.ProjectCreateSchema, schemas.ApplicationAnswerSchema, schemas.OrderSchema,
+                   schemas.AnalysisSchema, schemas.RoadmapSchema, schemas.MeasureProgressSchema,
+                   schemas.MeasurementSchema, schemas.DeviationAnswerSchema, schemas.DeviationAssessmentSchema,
+                   schemas.CalendarDaySchema):
+        spec.components.schema(schema.__name__.removesuffix("Schema"), schema=schema)
+    project = {"type": "object", "description": "Проект: этапы с датами, заявка, акт, анализ, дорожная карта, КПЭ"}
+    pid = {"name": "project_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    tag = ["Оптимизация процессов"]
+
+    def body(name):
+        return {"required": True, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}}}
+
+    def write(summary, name, params=(), ok="200"):
+        operation = {"tags": tag, "summary": summary, "security": [{"token": []}], "parameters": [pid, *params],
+                     "responses": {ok: response("Проект", project), **errors(401, 403, 404, 409, 422)}}
+        if name:
+            operation["requestBody"] = body(name)
+        return operation
+
+    spec.components.schema("Visa", {"type": "object", "properties": {
+        "date": {"type": "string", "format": "date", "description": "Дата визы; без неё — сегодня"},
+        "version": {"type": "integer"}}})
+    visa = {"required": False, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Visa"}}}}
+    stage = {"name": "stage", "in": "query", "schema": {"type": "string", "enum": enums.ProjectStage.values()}}
+    spec.path(path="/projects", operations={
+        "get": {"tags": tag, "summary": "Проекты оптимизации", "parameters": [
+            {"name": "agency_id", "in": "query", "schema": {"type": "integer"}},
+            {"name": "process_id", "in": "query", "schema": {"type": "integer"}}, stage],
+            "responses": {"200": response("Проекты", {"type": "object", "properties": {
+                "items": {"type": "array", "items": project}}}), **errors(400, 401)}},
+        "post": {"tags": tag, "summary": "Инициировать оптимизацию (п. 4.2)", "security": [{"token": []}],
+                 "requestBody": body("ProjectCreate"),
+                 "responses": {"201": response("Создан", project), **errors(401, 403, 422)}}})
+    spec.path(path="/projects/{project_id}", operations={"get": {
+        "tags": tag, "summary": "Проект", "parameters": [pid],
+        "responses": {"200": response("Проект", project), **errors(401, 404)}}})
+    spec.path(path="/projects/{project_id}/application/answer",
+              operations={"post": write("Ответ Процессного офиса на заявку", "ApplicationAnswer")})
+    spec.path(path="/projects/{project_id}/order", operations={"put": write("Правовой акт об оптимизации", "Order")})
+    spec.path(path="/projects/{project_id}/analysis",
+              operations={"put": write("Проблема, цели, потери, корневые причины", "Analysis")})
+    spec.path(path="/projects/{project_id}/roadmap",
+              operations={"put": write("Дорожная карта целиком: мероприятия и КПЭ", "Roadmap")})
+    for action, summary in (("agree", "«Согласовано» (Процессный офис)"), ("approve", "«Утверждаю» (владелец процесса)")):
+        operation = write(summary, None)
+        operation["requestBody"] = visa
+        spec.path(path=f"/projects/{{project_id}}/roadmap/{action}", operations={"post": operation})
+    spec.path(path="/projects/{project_id}/measures/{measure_id}", operations={"patch": write(
+        "Ход мероприятия утверждённой дорожной карты", "MeasureProgress",
+        [{"name": "measure_id", "in": "path", "required": True, "schema": {"type": "integer"}}])})
+    spec.path(path="/projects/{project_id}/kpis/{kpi_id}/measurements", operations={"post": write(
+        "Измерение КПЭ; отклонение открывает запрос владельцу", "Measurement",
+        [{"name": "kpi_id", "in": "path", "required": True, "schema": {"type": "integer"}}], ok="201")})
+    request_param = [{"name": "request_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+    spec.path(path="/projects/{project_id}/deviations/{request_id}/answer", operations={"post": write(
+        "Ответ владельца: причины отклонения и мероприятия", "DeviationAnswer", request_param)})
+    spec.path(path="/projects/{project_id}/deviations/{request_id}/assess", operations={"post": write(
+        "Оценка предложенных мероприятий Процессным офисом", "DeviationAssessment", request_param)})
+    day = [{"name": "day", "in": "path", "required": True, "schema": {"type": "string", "format": "date"}}]
+    ctag = ["Производственный календарь"]
+    spec.path(path="/calendar", operations={"get": {
+        "tags": ctag, "summary": "Дни, отличающиеся от правила «пн–пт»",
+        "parameters": [{"name": "year", "in": "query", "schema": {"type": "integer"}}],
+        "responses": {"200": {"description": "Дни, годы с данными, число рабочих дней года"}, **errors(400, 401)}}})
+    spec.path(path="/calendar/working-days", operations={"get": {
+        "tags": ctag, "summary": "Дата через days рабочих дней после from, или число рабочих дней от from до to",
+        "parameters": [{"name": n, "in": "query", "schema": {"type": t}} for n, t in
+                       (("from", "string"), ("days", "integer"), ("to", "string"))],
+        "responses": {"200": {"description": "Ответ"}, **errors(400, 401)}}})
+    spec.path(path="/calendar/{day}", operations={
+        "put": {"tags": ctag, "summary": "Отметить день: holiday или workday", "security": [{"token": []}],
+                "parameters": day, "requestBody": body("CalendarDay"),
+                "responses": {"200": {"description": "День"}, **errors(401, 403, 422)}},
+        "delete": {"tags": ctag, "summary": "Снять отметку дня", "security": [{"token": []}], "parameters": day,
+                   "responses": {"204": {"description": "Снята"}, **errors(401, 403, 404)}}})

@@ -38,6 +38,7 @@ from catalog.schemas import (
     AnalysisSchema,
     ApplicationAnswerSchema,
     DeviationAnswerSchema,
+    DeviationAssessmentSchema,
     MeasurementSchema,
     MeasureProgressSchema,
     OrderSchema,
@@ -610,4 +611,28 @@ def answer_deviation(ctx: Context, project_id: int, request_id: int, data: dict)
     request.state = RequestState.ANSWERED.value
     _save(ctx, project, Action.UPDATE.value, {f"deviation_requests.{request.id}": {
         "before": RequestState.OPEN.value, "after": RequestState.ANSWERED.value}})
+    return request
+
+
+def assess_deviation(ctx: Context, project_id: int, request_id: int, data: dict) -> models.DeviationRequest:
+    """The process office assesses the owner's measures (4.5), to inform the Governor or the deputy."""
+    project = get_project(ctx, project_id)
+    values = _load(DeviationAssessmentSchema(), data, "Оценка не сохранена: исправьте поля.")
+    _require_user(ctx)
+    if not (ctx.is_system or is_office(ctx)):
+        raise Forbidden("Мероприятия по отклонению оценивает Процессный офис.")
+    request = next((r for r in project.deviation_requests if r.id == request_id), None)
+    if request is None:
+        raise NotFound(f"В проекте нет запроса № {request_id}.")
+    if request.state != RequestState.ANSWERED.value:
+        raise Conflict("Оценивается ответ владельца процесса: его ещё нет." if request.state == RequestState.OPEN.value
+                       else "Мероприятия уже оценены.")
+    assessed = values.get("assessed_on") or _today()
+    if assessed < request.answered_on:
+        raise InvalidInput("Оценка не сохранена: исправьте поля.",
+                           {"assessed_on": [f"Оценка не раньше ответа владельца ({request.answered_on:%d.%m.%Y})."]})
+    request.assessment, request.assessed_on, request.assessed_by = values["assessment"], assessed, ctx.actor_name
+    request.state = RequestState.ASSESSED.value
+    _save(ctx, project, Action.UPDATE.value, {f"deviation_requests.{request.id}": {
+        "before": RequestState.ANSWERED.value, "after": RequestState.ASSESSED.value}})
     return request
