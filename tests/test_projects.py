@@ -43,6 +43,7 @@ def people(seed, make_user):
         stranger = make_user("stranger", ["agency_editor"], agency_ids=[seed.other_agency.id])
         office = make_user("office", ["process_office"])
         chief = make_user("chief", ["process_office"])
+        admin = make_user("admin", ["admin"])
     return People
 
 
@@ -305,6 +306,13 @@ def test_project_api(client, seed, people, token_for):
     assert client.get(f"/api/v1/projects?agency_id={seed.other_agency.id}").get_json()["items"] == []
     assert client.get("/api/v1/projects?stage=somewhere").status_code == 400
     assert client.get("/api/v1/projects/999").status_code == 404
+    # Approved: the team no longer deletes it; an administrator does.
+    assert client.delete(f"/api/v1/projects/{pid}", headers=owner).status_code == 403
+    admin = token_for(people.admin)
+    assert client.delete(f"/api/v1/projects/{pid}?version=1", headers=admin).status_code == 409
+    assert client.delete(f"/api/v1/projects/{pid}", headers=admin).status_code == 200
+    assert client.get(f"/api/v1/projects/{pid}").status_code == 404
+    assert client.get("/api/v1/projects").get_json()["items"] == []
 
 
 def test_project_pages(client, seed, people, login, ctx):
@@ -356,6 +364,9 @@ def test_project_pages(client, seed, people, login, ctx):
     listing = client.get(f"/projects?agency_id={seed.agency.id}").get_data(as_text=True)
     assert seed.process.name in listing
     assert seed.process.name not in client.get("/projects?stage=post_monitoring").get_data(as_text=True)
+    by_process = client.get(f"/projects?process_id={seed.process.id}").get_data(as_text=True)
+    assert "все проекты" in by_process and url.rsplit("/", 1)[1] in by_process
+    assert "Оптимизация процесса" in client.get(f"/processes/{seed.process.id}").get_data(as_text=True)
 
 
 def test_project_cli(runner, approved):

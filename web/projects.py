@@ -166,6 +166,12 @@ def get_view(project_id):
     return jsonify(project_json(projects.get_project(context(), project_id)))
 
 
+@api_bp.delete("/projects/<int:project_id>")
+def delete_view(project_id):
+    version = _int_arg("version")
+    return jsonify(project_json(projects.delete_project(context(), project_id, version)))
+
+
 @api_bp.post("/projects/<int:project_id>/application/answer")
 def answer_view(project_id):
     return jsonify(project_json(projects.answer_application(context(), project_id, _json_body())))
@@ -320,11 +326,12 @@ def _agencies():
 @bp.get("/projects")
 def list_page():
     ctx = context()
-    agency_id = _int_arg("agency_id")
+    agency_id, process_id = _int_arg("agency_id"), _int_arg("process_id")
     stage = request.args.get("stage") or None
-    found = projects.list_projects(ctx, agency_id=agency_id, stage=stage)
+    found = projects.list_projects(ctx, agency_id=agency_id, stage=stage, process_id=process_id)
+    process = ctx.session.get(models.Process, process_id) if process_id else None
     return render_template("projects.html", projects=found, agencies=_agencies(), agency_id=agency_id, stage=stage,
-                           stages=list(enums.ProjectStage), P=projects)
+                           stages=list(enums.ProjectStage), P=projects, process=process)
 
 
 @bp.route("/projects/new", methods=["GET", "POST"])
@@ -434,6 +441,13 @@ def assess_page(project_id, request_id):
     data = {k: request.form.get(k) or None for k in ("assessment", "assessed_on")}
     return _act(project_id, "kpis", lambda ctx: projects.assess_deviation(ctx, project_id, request_id, data),
                 "Оценка мероприятий сохранена.")
+
+
+@bp.post("/projects/<int:project_id>/delete")
+def delete_page(project_id):
+    projects.delete_project(context(), project_id, _version())
+    flash("Проект удалён.")
+    return redirect(url_for("projects.list_page"))
 
 
 FORMS = {
@@ -551,9 +565,11 @@ def openapi_paths(spec, response, errors) -> None:
         "post": {"tags": tag, "summary": "Инициировать оптимизацию (п. 4.2)", "security": [{"token": []}],
                  "requestBody": body("ProjectCreate"),
                  "responses": {"201": response("Создан", project), **errors(401, 403, 422)}}})
-    spec.path(path="/projects/{project_id}", operations={"get": {
-        "tags": tag, "summary": "Проект", "parameters": [pid],
-        "responses": {"200": response("Проект", project), **errors(401, 404)}}})
+    spec.path(path="/projects/{project_id}", operations={
+        "get": {"tags": tag, "summary": "Проект", "parameters": [pid],
+                "responses": {"200": response("Проект", project), **errors(401, 404)}},
+        "delete": write("Удалить (мягко; после утверждения дорожной карты — только администратор)", None,
+                        [{"name": "version", "in": "query", "schema": {"type": "integer"}}])})
     spec.path(path="/projects/{project_id}/application/answer",
               operations={"post": write("Ответ Процессного офиса на заявку", "ApplicationAnswer")})
     spec.path(path="/projects/{project_id}/order", operations={"put": write("Правовой акт об оптимизации", "Order")})

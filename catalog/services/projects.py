@@ -636,3 +636,15 @@ def assess_deviation(ctx: Context, project_id: int, request_id: int, data: dict)
     _save(ctx, project, Action.UPDATE.value, {f"deviation_requests.{request.id}": {
         "before": RequestState.ANSWERED.value, "after": RequestState.ASSESSED.value}})
     return request
+
+
+def delete_project(ctx: Context, project_id: int, version: int | None = None) -> models.OptimizationProject:
+    """Soft deletion: by the team while the roadmap is a draft, afterwards by an administrator only."""
+    project = get_project(ctx, project_id)
+    _require_team(ctx, project)
+    _require_version(project, version)
+    if project.approved_on is not None and not (ctx.is_system or _is_admin(ctx)):
+        raise Forbidden("Проект с утверждённой дорожной картой удаляет только администратор.")
+    project.deleted_at = datetime.now(UTC)
+    return _save(ctx, project, Action.DELETE.value, {"deleted_at": {"before": None,
+                                                                    "after": project.deleted_at.isoformat()}})
