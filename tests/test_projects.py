@@ -2,7 +2,7 @@
 stages with derived dates, roadmap approvals, KPIs and deviations; API, pages and CLI."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -77,6 +77,9 @@ def approved(ctx, drafted, people):
 
 def test_application_is_due_in_three_working_days_and_a_late_answer_is_flagged(ctx, applied, people):
     assert applied.application_due_on == date(2025, 11, 6)
+    # One optimisation of a process at a time.
+    with pytest.raises(Conflict, match=f"проект № {applied.id}"):
+        projects.create_project(as_user(ctx, people.owner), {"process_id": applied.process_id, "ground": "own_decision"})
     state = projects.application_state(applied, today=date(2025, 11, 7))
     assert state["overdue"] and not state["late"]
     assert projects.current_stage(applied, date(2025, 11, 7)) == "initiation"
@@ -241,6 +244,10 @@ def test_bad_input_names_the_field_and_saves_nothing(ctx, seed, ordered, people)
     assert set(error.value.fields) == {"losses.0.description", "root_causes.0.category"}
     with pytest.raises(Forbidden):
         projects.save_order(as_user(ctx, people.stranger), ordered.id, ORDER)
+    projects.save_roadmap(owner, ordered.id, {"measures": MEASURES, "kpis": KPIS})
+    with pytest.raises(InvalidInput) as error:
+        projects.agree_roadmap(as_user(ctx, people.chief), ordered.id, date.today() + timedelta(days=400))
+    assert list(error.value.fields) == ["agreed_on"]
 
 
 def test_every_change_is_an_event_of_kind_projects(ctx, approved, people):

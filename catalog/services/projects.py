@@ -75,6 +75,13 @@ def _iso(value):
     return value.isoformat() if isinstance(value, date) else value
 
 
+def _not_future(field: str, value: date) -> None:
+    """A visa, an answer or a measurement is recorded when it has happened, not ahead of time."""
+    if value > _today():
+        raise InvalidInput(f"Дата {value:%d.%m.%Y} ещё не наступила.",
+                           {field: ["Дата не может быть позже сегодняшней."]})
+
+
 # -- reading
 
 
@@ -244,6 +251,12 @@ def create_project(ctx: Context, data: dict) -> models.OptimizationProject:
     if process.is_deleted:
         raise InvalidInput("Процесс удалён.", {"process_id": ["Процесс удалён: его не оптимизируют."]})
     _require_team(ctx, process)
+    running = [p for p in list_projects(ctx, process_id=process.id)
+               if current_stage(p) != ProjectStage.POST_MONITORING.value]
+    if running:
+        raise Conflict(f"Процесс уже оптимизируется: проект № {running[0].id} "
+                       f"({ProjectStage.label_of(current_stage(running[0]))}). Завершите или удалите его.",
+                       project_id=running[0].id)
     ground = values["ground"]
     initiated = values.get("initiated_on") or _today()
     with_office = values.get("with_office")
@@ -294,6 +307,7 @@ def answer_application(ctx: Context, project_id: int, data: dict) -> models.Opti
     if project.application_decision is not None:
         raise Conflict("На заявку уже дан ответ.")
     answered = values.get("answered_on") or _today()
+    _not_future("answered_on", answered)
     errors: dict[str, list[str]] = {}
     if answered < project.application_submitted_on:
         errors["answered_on"] = [f"Ответ не может быть раньше поступления заявки "
@@ -486,6 +500,7 @@ def agree_roadmap(ctx: Context, project_id: int, agreed_on: date | None = None,
     _not_author(ctx, project, "согласовать")
     _check_ready(project)
     agreed_on = agreed_on or _today()
+    _not_future("agreed_on", agreed_on)
     if agreed_on < project.start_date:
         raise InvalidInput("Дата согласования не прошла проверку.",
                            {"agreed_on": [f"Согласование не раньше начала работ ({project.start_date:%d.%m.%Y})."]})
@@ -510,6 +525,7 @@ def approve_roadmap(ctx: Context, project_id: int, approved_on: date | None = No
     if project.with_office and project.agreed_on is None:
         raise Conflict("Сначала дорожную карту согласует Процессный офис (он участвует в оптимизации).")
     approved_on = approved_on or _today()
+    _not_future("approved_on", approved_on)
     errors = []
     if approved_on < project.start_date:
         errors.append(f"Утверждение не раньше начала работ ({project.start_date:%d.%m.%Y}).")
@@ -567,6 +583,7 @@ def add_measurement(ctx: Context, project_id: int, kpi_id: int, data: dict) -> m
         raise NotFound(f"В проекте нет показателя № {kpi_id}.")
     if project.approved_on is None:
         raise Conflict("Показатели измеряются после утверждения дорожной карты.")
+    _not_future("measured_on", values["measured_on"])
     if values["measured_on"] < project.approved_on:
         raise InvalidInput("Измерение не сохранено: исправьте поля.", {"measured_on": [
             f"Измерение не раньше утверждения дорожной карты ({project.approved_on:%d.%m.%Y})."]})
@@ -603,6 +620,7 @@ def answer_deviation(ctx: Context, project_id: int, request_id: int, data: dict)
     if request.state != RequestState.OPEN.value:
         raise Conflict("На этот запрос уже ответили.")
     answered = values.get("answered_on") or _today()
+    _not_future("answered_on", answered)
     if answered < request.opened_on:
         raise InvalidInput("Ответ не сохранён: исправьте поля.",
                            {"answered_on": [f"Ответ не раньше запроса ({request.opened_on:%d.%m.%Y})."]})
@@ -628,6 +646,7 @@ def assess_deviation(ctx: Context, project_id: int, request_id: int, data: dict)
         raise Conflict("Оценивается ответ владельца процесса: его ещё нет." if request.state == RequestState.OPEN.value
                        else "Мероприятия уже оценены.")
     assessed = values.get("assessed_on") or _today()
+    _not_future("assessed_on", assessed)
     if assessed < request.answered_on:
         raise InvalidInput("Оценка не сохранена: исправьте поля.",
                            {"assessed_on": [f"Оценка не раньше ответа владельца ({request.answered_on:%d.%m.%Y})."]})
