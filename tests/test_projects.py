@@ -399,5 +399,5 @@ def test_demo_projects_on_the_demo_region(ctx, client, login):
     assert post.approved_by == "head" and "head" not in post.roadmap_authors
     assert any(projects.measure_overdue(m) for m in made[2].measures)
     page = client.get("/projects").get_data(as_text=True)
-    assert "ответ на заявку просрочен" in page and "постмониторинг" in page
+    assert "ответ на заявку просрочен" in page and "постмониторинг" in page and "просрочено мероприятий: 1" in page
     assert "отклонение от цели" in client.get(f"/projects/{post.id}").get_data(as_text=True)

@@ -171,6 +171,10 @@ def measure_overdue(measure: models.RoadmapMeasure, today: date | None = None) -
     return measure.status not in (MeasureStatus.DONE.value, MeasureStatus.CANCELLED.value) and measure.planned_end < today
 
 
+def overdue_measures(project: models.OptimizationProject, today: date | None = None) -> list[models.RoadmapMeasure]:
+    return [m for m in project.measures if measure_overdue(m, today)]
+
+
 def request_overdue(request: models.DeviationRequest, today: date | None = None) -> bool:
     today = today or _today()
     if request.answered_on is not None:
