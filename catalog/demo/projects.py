@@ -127,7 +127,7 @@ def load_projects(ctx: Context, today: date | None = None) -> list[models.Optimi
     # 3. Implementation: a priority service, roadmap agreed and approved; one measure late.
     p = projects.create_project(office, {
         "process_id": _process(ctx, "MINSOC", "002").id, "ground": "priority_services", "initiated_on": day(-120),
-        "ground_details": "Региональный перечень приоритетных государственных услуг"})
+        "ground_details": "Услуга включена в региональный перечень приоритетных услуг (п. 14)"})
     projects.save_order(office, p.id, {
         "order_number": "112", "order_date": day(-110), "start_date": day(-105), "end_date": day(120),
         "team": ["Сидорова А.А., Процессный офис (руководитель группы)", "Орлова Е.В., начальник отдела"],
