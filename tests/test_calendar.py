@@ -77,7 +77,7 @@ def test_calendar_cli(runner, tmp_path):
     assert bad.exit_code != 0
 
 
-def test_calendar_api_and_page(client, make_user, token_for):
+def test_calendar_api_and_page(client, make_user, token_for, login):
     days = client.get("/api/v1/calendar?year=2025").get_json()
     assert days["working_days"] == 247 and {"day": "2025-11-01", "kind": "workday",
                                            "note": "Рабочая суббота: выходной перенесён на 3 ноября"} in days["items"]
@@ -92,5 +92,11 @@ def test_calendar_api_and_page(client, make_user, token_for):
     assert put.status_code == 200 and put.get_json()["kind"] == "holiday"
     assert client.put("/api/v1/calendar/2027-01-04", json={"kind": "x"}, headers=office).get_json()["fields"]["kind"]
     assert client.delete("/api/v1/calendar/2027-01-04", headers=office).status_code == 204
+    assert client.post("/calendar", data={"day": "2030-01-01", "kind": "holiday"}).headers["Location"].startswith("/login")
+    login("office")
+    cleared = client.post("/calendar", data={"day": "2030-01-01", "clear": "1"}, follow_redirects=True)
+    assert "День 2030-01-01 не отмечен в календаре." in cleared.get_data(as_text=True)
+    client.post("/calendar", data={"day": "2030-01-01", "kind": "holiday", "note": "Новый год"})
+    assert "Новый год" in client.get("/calendar?year=2030").get_data(as_text=True)
     page = client.get("/calendar?year=2026").get_data(as_text=True)
     assert "Производственный календарь" in page and "09.01.2026" in page

@@ -364,6 +364,8 @@ def test_project_pages(client, seed, people, login, ctx):
     assert refused.status_code == 403
     client.post("/logout")
     login("head")
+    stale = client.post(url + "/roadmap/approve", data={"date": "2026-01-20", "version": "1"})
+    assert stale.status_code == 409 and "изменён другим пользователем" in stale.get_data(as_text=True)
     approved = client.post(url + "/roadmap/approve", data={"date": "2026-01-20"})
     assert approved.status_code == 302
     page = client.get(url).get_data(as_text=True)

@@ -8,7 +8,7 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from sqlalchemy import select
 
 from catalog import enums, models
-from catalog.errors import BadParameter, CatalogError, InvalidInput
+from catalog.errors import BadParameter, CatalogError, Conflict, InvalidInput, NotFound
 from catalog.services import calendar, projects
 from web import context
 from web.api import _authenticate, _catalog_error, _http_error, _json_body
@@ -355,7 +355,7 @@ def new_page():
                            processes=ref_options("processes")), (422 if errors else 200)
 
 
-def _render_project(project_id: int, errors: dict | None = None, where: str | None = None):
+def _render_project(project_id: int, errors: dict | None = None, where: str | None = None, status: int = 422):
     ctx = context()
     project = projects.get_project(ctx, project_id)
     return render_template("project.html", label=field_title, change_title=change_title, project=project, P=projects, stages=projects.stages(project),
@@ -363,7 +363,7 @@ def _render_project(project_id: int, errors: dict | None = None, where: str | No
                            end=projects.project_end(project), events=projects.project_history(ctx, project_id),
                            can_work=projects.can_work_on(ctx, project), is_office=projects.is_office(ctx) or ctx.is_system,
                            is_owner=projects.is_owner(ctx, project), errors=errors or {}, where=where,
-                           E=enums, today=date.today()), (422 if errors else 200)
+                           E=enums, today=date.today()), (status if errors else 200)
 
 
 @bp.get("/projects/<int:project_id>")
@@ -376,9 +376,10 @@ def _act(project_id: int, where: str, action, message: str):
     ctx = context()
     try:
         action(ctx)
-    except InvalidInput as error:
+    except (InvalidInput, Conflict) as error:
+        # The page again, with the step's error beside the form (a stale version, a visa out of turn).
         ctx.session.rollback()
-        return _render_project(project_id, error.fields or {"_": [error.message]}, where)
+        return _render_project(project_id, error.fields or {"_": [error.message]}, where, error.status)
     flash(message)
     return redirect(url_for("projects.view_page", project_id=project_id) + f"#{where}")
 
@@ -518,7 +519,7 @@ def calendar_set_page():
         else:
             calendar.set_day(ctx, data)
         flash("Календарь изменён.")
-    except InvalidInput as error:
+    except (InvalidInput, NotFound) as error:
         ctx.session.rollback()
         flash(error.message + " " + "; ".join(f"{k}: {' '.join(v)}" for k, v in error.fields.items()))
     year = (request.form.get("day") or "")[:4]
