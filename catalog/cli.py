@@ -696,6 +696,20 @@ def calendar_add(env: Env, day, days):
         _fail(error)
 
 
+@calendar_group.command("between")
+@click.argument("first")
+@click.argument("last")
+@click.pass_obj
+def calendar_between(env: Env, first, last):
+    """Рабочих дней после FIRST до LAST включительно."""
+    from catalog.services import calendar
+
+    try:
+        click.echo(calendar.working_days_between(env.context(), _iso_date(first, "FIRST"), _iso_date(last, "LAST")))
+    except CatalogError as error:
+        _fail(error)
+
+
 @main.group("projects")
 def projects_group():
     """Проекты оптимизации процессов."""

@@ -73,6 +73,7 @@ def test_calendar_cli(runner, tmp_path):
     assert "2" in runner.invoke("calendar", "import", str(path)).output
     out = runner.invoke("calendar", "add", "2026-12-30", "2").output
     assert "2027-01-05" in out  # Dec 31 2026 off, Jan 1, 2 off; Jan 4 Monday, Jan 5
+    assert runner.invoke("calendar", "between", "2025-10-31", "2025-11-06").output.strip() == "3"
     bad = runner.invoke("calendar", "set", "2027-01-01", "maybe")
     assert bad.exit_code != 0
 

@@ -291,6 +291,11 @@ def test_project_api(client, seed, people, token_for):
     approved = client.post(f"/api/v1/projects/{pid}/roadmap/approve", headers=head, json={"date": "2025-11-28"}).get_json()
     assert approved["stages"][2] == {"stage": "implementation", "label": "внедрение оптимизационных решений",
                                      "start": "2025-11-28", "end": "2026-04-30", "current": approved["stage"] == "implementation"}
+    detail = client.get(f"/api/v1/projects/{pid}").get_json()
+    # Development: after 12 November up to 28 November 2025, no holidays in between.
+    assert detail["stages"][1]["working_days"] == 12 and detail["stages"][3]["working_days"] is None
+    history = client.get(f"/api/v1/projects/{pid}/history").get_json()["items"]
+    assert history[0]["record_kind"] == "projects" and "approved_on" in history[0]["changes"]
     measure_id = approved["roadmap"]["measures"][0]["id"]
     assert client.patch(f"/api/v1/projects/{pid}/measures/{measure_id}", headers=owner,
                         json={"status": "done"}).get_json()["fields"] == {

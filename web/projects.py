@@ -101,7 +101,7 @@ def _int_arg(name: str) -> int | None:
         raise BadParameter(f"Неверный параметр {name}.", {name: ["Ожидается целое число."]}) from None
 
 
-def project_json(project) -> dict:
+def project_json(project, work_calendar=None) -> dict:
     application = projects.application_state(project)
     return {
         "id": project.id, "version": project.version, "process_id": project.process_id,
@@ -109,7 +109,8 @@ def project_json(project) -> dict:
         "ground": project.ground, "ground_label": enums.ProjectGround.label_of(project.ground),
         "ground_details": project.ground_details, "initiated_on": _iso(project.initiated_on),
         "with_office": project.with_office, "stage": projects.current_stage(project),
-        "stages": [{**s, "start": _iso(s["start"]), "end": _iso(s["end"])} for s in projects.stages(project)],
+        "stages": [{**s, "start": _iso(s["start"]), "end": _iso(s["end"])}
+                   for s in projects.stages(project, work_calendar=work_calendar)],
         "end": _iso(projects.project_end(project)),
         "application": {
             "submitted_on": _iso(project.application_submitted_on), "due_on": _iso(project.application_due_on),
@@ -163,7 +164,15 @@ def create_view():
 
 @api_bp.get("/projects/<int:project_id>")
 def get_view(project_id):
-    return jsonify(project_json(projects.get_project(context(), project_id)))
+    ctx = context()
+    return jsonify(project_json(projects.get_project(ctx, project_id), calendar.load(ctx)))
+
+
+@api_bp.get("/projects/<int:project_id>/history")
+def history_view(project_id):
+    from catalog.schemas import ChangeEventSchema
+
+    return jsonify(items=ChangeEventSchema(many=True).dump(projects.project_history(context(), project_id)))
 
 
 @api_bp.delete("/projects/<int:project_id>")
@@ -358,7 +367,8 @@ def new_page():
 def _render_project(project_id: int, errors: dict | None = None, where: str | None = None, status: int = 422):
     ctx = context()
     project = projects.get_project(ctx, project_id)
-    return render_template("project.html", label=field_title, change_title=change_title, project=project, P=projects, stages=projects.stages(project),
+    return render_template("project.html", label=field_title, change_title=change_title, project=project, P=projects,
+                           stages=projects.stages(project, work_calendar=calendar.load(ctx)),
                            stage=projects.current_stage(project), application=projects.application_state(project),
                            end=projects.project_end(project), events=projects.project_history(ctx, project_id),
                            can_work=projects.can_work_on(ctx, project), is_office=projects.is_office(ctx) or ctx.is_system,
@@ -571,6 +581,11 @@ def openapi_paths(spec, response, errors) -> None:
                 "responses": {"200": response("Проект", project), **errors(401, 404)}},
         "delete": write("Удалить (мягко; после утверждения дорожной карты — только администратор)", None,
                         [{"name": "version", "in": "query", "schema": {"type": "integer"}}])})
+    spec.path(path="/projects/{project_id}/history", operations={"get": {
+        "tags": tag, "summary": "История изменений проекта", "parameters": [pid],
+        "responses": {"200": response("События", {"type": "object", "properties": {
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/ChangeEvent"}}}}),
+            **errors(401, 404)}}})
     spec.path(path="/projects/{project_id}/application/answer",
               operations={"post": write("Ответ Процессного офиса на заявку", "ApplicationAnswer")})
     spec.path(path="/projects/{project_id}/order", operations={"put": write("Правовой акт об оптимизации", "Order")})

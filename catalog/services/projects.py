@@ -138,8 +138,10 @@ def current_stage(project: models.OptimizationProject, today: date | None = None
     return ProjectStage.IMPLEMENTATION.value
 
 
-def stages(project: models.OptimizationProject, today: date | None = None) -> list[dict]:
-    """The four stages with their start and end dates (None where not known yet) and which is current."""
+def stages(project: models.OptimizationProject, today: date | None = None,
+           work_calendar: calendar.WorkCalendar | None = None) -> list[dict]:
+    """The four stages with their start and end dates (None where not known yet) and which is current;
+    with a calendar, also how many working days each known stage took (after its start, up to its end)."""
     end = project_end(project) if project.approved_on else None
     now = current_stage(project, today)
     rows = [
@@ -148,8 +150,13 @@ def stages(project: models.OptimizationProject, today: date | None = None) -> li
         (ProjectStage.IMPLEMENTATION, project.approved_on, end),
         (ProjectStage.POST_MONITORING, end, None),
     ]
-    return [{"stage": s.value, "label": s.label, "start": start, "end": finish, "current": s.value == now}
-            for s, start, finish in rows]
+    out = [{"stage": s.value, "label": s.label, "start": start, "end": finish, "current": s.value == now}
+           for s, start, finish in rows]
+    if work_calendar is not None:
+        for row in out:
+            known = row["start"] is not None and row["end"] is not None
+            row["working_days"] = work_calendar.working_days_between(row["start"], row["end"]) if known else None
+    return out
 
 
 def application_state(project: models.OptimizationProject, today: date | None = None) -> dict:
