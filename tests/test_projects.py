@@ -239,6 +239,10 @@ def test_bad_input_names_the_field_and_saves_nothing(ctx, seed, ordered, people)
         projects.create_project(owner, {"process_id": seed.process.id, "ground": "по просьбе"})
     assert list(error.value.fields) == ["ground"]
     with pytest.raises(InvalidInput) as error:
+        projects.create_project(owner, {"process_id": seed.process.id, "ground": "application", "with_office": True,
+                                        "application_submitted_on": "2020-01-01", "initiated_on": "2020-02-01"})
+    assert set(error.value.fields) == {"with_office", "application_submitted_on"}
+    with pytest.raises(InvalidInput) as error:
         projects.save_analysis(owner, ordered.id, {"losses": [{"kind": "waiting"}],
                                                    "root_causes": [{"category": "luck", "description": "x"}]})
     assert set(error.value.fields) == {"losses.0.description", "root_causes.0.category"}

@@ -262,18 +262,14 @@ def create_project(ctx: Context, data: dict) -> models.OptimizationProject:
     if process.is_deleted:
         raise InvalidInput("Процесс удалён.", {"process_id": ["Процесс удалён: его не оптимизируют."]})
     _require_team(ctx, process)
-    running = [p for p in list_projects(ctx, process_id=process.id)
-               if current_stage(p) != ProjectStage.POST_MONITORING.value]
-    if running:
-        raise Conflict(f"Процесс уже оптимизируется: проект № {running[0].id} "
-                       f"({ProjectStage.label_of(current_stage(running[0]))}). Завершите или удалите его.",
-                       project_id=running[0].id)
     ground = values["ground"]
     initiated = values.get("initiated_on") or _today()
     with_office = values.get("with_office")
     errors: dict[str, list[str]] = {}
     if ground == ProjectGround.OWN_DECISION.value and with_office:
         errors["with_office"] = ["Оптимизация собственными силами проводится без Процессного офиса."]
+    if ground == ProjectGround.APPLICATION.value and with_office is not None:
+        errors["with_office"] = ["Участвует ли Процессный офис, решает его ответ на заявку."]
     if ground != ProjectGround.APPLICATION.value and values.get("application_submitted_on"):
         errors["application_submitted_on"] = ["Заявка подаётся только на основании «заявка руководителя органа»."]
     submitted = values.get("application_submitted_on") or initiated
@@ -281,6 +277,12 @@ def create_project(ctx: Context, data: dict) -> models.OptimizationProject:
         errors["application_submitted_on"] = ["Заявка не может поступить раньше даты инициирования."]
     if errors:
         raise InvalidInput("Проект оптимизации не создан: исправьте поля.", errors)
+    running = [p for p in list_projects(ctx, process_id=process.id)
+               if current_stage(p) != ProjectStage.POST_MONITORING.value]
+    if running:
+        raise Conflict(f"Процесс уже оптимизируется: проект № {running[0].id} "
+                       f"({ProjectStage.label_of(current_stage(running[0]))}). Завершите или удалите его.",
+                       project_id=running[0].id)
     project = models.OptimizationProject(
         process_id=process.id, ground=ground, ground_details=values.get("ground_details"), initiated_on=initiated,
         version=1, office_members=[], team=[], tasks=[], losses=[], root_causes=[], roadmap_authors=[])
