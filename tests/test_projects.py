@@ -369,10 +369,13 @@ def test_project_pages(client, seed, people, login, ctx):
     row["measure-0-planned_end"] = "2026-06-30"
     assert client.post(url + "/roadmap", data=row).status_code == 302
     # The owner's editor wrote the roadmap: approving it shows why not.
+    page = client.get(url).get_data(as_text=True)
+    assert "Вы составляли эту дорожную карту" in page and "«Утверждаю»</button>" not in page
     refused = client.post(url + "/roadmap/approve", data={"date": "2026-01-20"})
     assert refused.status_code == 403
     client.post("/logout")
     login("head")
+    assert "«Утверждаю»</button>" in client.get(url).get_data(as_text=True)
     stale = client.post(url + "/roadmap/approve", data={"date": "2026-01-20", "version": "1"})
     assert stale.status_code == 409 and "изменён другим пользователем" in stale.get_data(as_text=True)
     approved = client.post(url + "/roadmap/approve", data={"date": "2026-01-20"})
