@@ -994,3 +994,175 @@ def graph_check(env: Env):
 
 if __name__ == "__main__":
     main()
+
+
+@main.group("calendar")
+def calendar_group():
+    """Производственный календарь: праздники и перенесённые рабочие дни."""
+
+
+def _iso_date(value: str, name: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("ожидается дата ГГГГ-ММ-ДД", param_hint=name) from None
+
+
+@calendar_group.command("show")
+@click.argument("year", type=int)
+@click.pass_obj
+def calendar_show(env: Env, year):
+    """Дни года, отличающиеся от правила «пн–пт», и число рабочих дней."""
+    from datetime import date
+
+    from catalog.enums import DayKind
+    from catalog.services import calendar
+
+    ctx = env.context()
+    for d in calendar.list_days(ctx, year):
+        click.echo(f"{d.day.isoformat()}\t{DayKind.label_of(d.kind)}\t{d.note or ''}")
+    working = calendar.working_days_between(ctx, date(year - 1, 12, 31), date(year, 12, 31))
+    click.echo(f"{year}: {working} рабочих дней")
+
+
+@calendar_group.command("set")
+@click.argument("day")
+@click.argument("kind", type=click.Choice(["holiday", "workday"]))
+@click.option("--note", help="Примечание (например, основание переноса).")
+@click.pass_obj
+def calendar_set(env: Env, day, kind, note):
+    """Отметить день как нерабочий (holiday) или рабочий (workday)."""
+    from catalog.services import calendar
+
+    try:
+        row = calendar.set_day(env.context(), {"day": day, "kind": kind, "note": note})
+    except CatalogError as error:
+        _fail(error)
+    click.echo(f"{row.day.isoformat()}: {kind}")
+
+
+@calendar_group.command("clear")
+@click.argument("day")
+@click.pass_obj
+def calendar_clear(env: Env, day):
+    """Снять отметку: день снова по правилу «пн–пт»."""
+    from catalog.services import calendar
+
+    try:
+        calendar.clear_day(env.context(), _iso_date(day, "DAY"))
+    except CatalogError as error:
+        _fail(error)
+    click.echo(f"{day}: по правилу «пн–пт»")
+
+
+@calendar_group.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_obj
+def calendar_import(env: Env, path):
+    """Загрузить CSV «date,kind,note» (kind: holiday | workday); всё или ничего."""
+    from catalog.services import calendar
+
+    try:
+        count = calendar.import_csv(env.context(), path.read_text(encoding="utf-8-sig"))
+    except CatalogError as error:
+        _fail(error)
+    click.echo(f"Загружено дней: {count}")
+
+
+@calendar_group.command("add")
+@click.argument("day")
+@click.argument("days", type=int)
+@click.pass_obj
+def calendar_add(env: Env, day, days):
+    """Дата через DAYS рабочих дней после DAY."""
+    from catalog.services import calendar
+
+    try:
+        click.echo(calendar.add_working_days(env.context(), _iso_date(day, "DAY"), days).isoformat())
+    except CatalogError as error:
+        _fail(error)
+
+
+@calendar_group.command("between")
+@click.argument("first")
+@click.argument("last")
+@click.pass_obj
+def calendar_between(env: Env, first, last):
+    """Рабочих дней после FIRST до LAST включительно."""
+    from catalog.services import calendar
+
+    try:
+        click.echo(calendar.working_days_between(env.context(), _iso_date(first, "FIRST"), _iso_date(last, "LAST")))
+    except CatalogError as error:
+        _fail(error)
+
+
+@main.group("projects")
+def projects_group():
+    """Проекты оптимизации процессов."""
+
+
+@projects_group.command("list")
+@click.option("--agency", help="Код или номер органа — владельца процесса.")
+@click.option("--stage", type=click.Choice(["initiation", "development", "implementation", "post_monitoring"]))
+@click.pass_obj
+def projects_list(env: Env, agency, stage):
+    """Проекты: номер, этап, процесс, сроки."""
+    from catalog.enums import ProjectStage
+    from catalog.services import projects
+
+    ctx = env.context()
+    agency_id = None
+    if agency:
+        agency_id = int(agency) if agency.isdigit() else ctx.session.scalar(
+            select(models.Agency.id).where(models.Agency.code == agency))
+        if agency_id is None:
+            raise click.ClickException(f"Нет органа с кодом «{agency}».")
+    try:
+        found = projects.list_projects(ctx, agency_id=agency_id, stage=stage)
+    except CatalogError as error:
+        _fail(error)
+    for p in found:
+        dates = f"{p.start_date.isoformat()}…{p.end_date.isoformat()}" if p.start_date else "сроки не установлены"
+        click.echo(f"{p.id}\t{ProjectStage.label_of(projects.current_stage(p))}\t{p.process.name}\t{dates}")
+    if not found:
+        click.echo("Проектов нет.")
+
+
+@projects_group.command("show")
+@click.argument("project_id", type=int)
+@click.pass_obj
+def projects_show(env: Env, project_id):
+    """Проект: этапы с датами, заявка, дорожная карта, показатели и отклонения."""
+    from catalog.enums import ApplicationDecision, KpiDirection, MeasureStatus, ProjectGround
+    from catalog.services import projects
+
+    ctx = env.context()
+    try:
+        p = projects.get_project(ctx, project_id)
+    except CatalogError as error:
+        _fail(error)
+    d = lambda value: value.isoformat() if value else "—"  # noqa: E731
+    click.echo(f"Проект {p.id}: оптимизация процесса «{p.process.name}» ({p.process.agency.name})")
+    click.echo(f"Основание: {ProjectGround.label_of(p.ground)}; Процессный офис "
+               f"{'участвует' if p.with_office else 'не участвует'}")
+    for s in projects.stages(p):
+        click.echo(f"  {'*' if s['current'] else ' '} {s['label']}: {d(s['start'])} — {d(s['end'])}")
+    state = projects.application_state(p)
+    if state["required"]:
+        flag = " (ПРОСРОЧЕН)" if state["overdue"] else " (ответ с опозданием)" if state["late"] else ""
+        click.echo(f"Заявка: поступила {d(p.application_submitted_on)}, ответ до {d(p.application_due_on)}{flag}; "
+                   f"{ApplicationDecision.label_of(p.application_decision) or 'ответа нет'}")
+    click.echo(f"Дорожная карта: согласовано {p.agreed_by or '—'} {d(p.agreed_on)}; "
+               f"утверждено {p.approved_by or '—'} {d(p.approved_on)}")
+    for m in p.measures:
+        late = " ПРОСРОЧЕНО" if projects.measure_overdue(m) else ""
+        click.echo(f"  {m.position}. {m.name}: {d(m.planned_start)}…{d(m.planned_end)}, {m.responsible}, "
+                   f"{MeasureStatus.label_of(m.status)}{late}")
+    for k in p.kpis:
+        values = ", ".join(f"{x.measured_on.isoformat()}={x.value:g}{'!' if x.deviates else ''}" for x in k.measurements)
+        click.echo(f"  КПЭ {k.name}: {KpiDirection.label_of(k.direction)} {k.target:g} {k.unit}; {values or 'измерений нет'}")
+    for r in projects.open_requests(p):
+        click.echo(f"  Запрос о причинах отклонения «{r.kpi.name}»: ответ до {d(r.due_on)}")

@@ -257,3 +257,109 @@ class Decision(LabeledEnum):
     APPROVED = "approved", "одобрить"
     REJECTED = "rejected", "отклонить"
     RETURNED = "returned", "вернуть на доработку"
+# --- the production calendar and optimisation projects (Leningrad oblast, sections 4 to 6)
+
+
+class DayKind(LabeledEnum):
+    """A day of the production calendar that differs from the Monday to Friday rule."""
+
+    HOLIDAY = "holiday", "нерабочий (праздничный или перенесённый выходной) день"
+    WORKDAY = "workday", "рабочий день (перенесённый с будней выходной)"
+
+
+class ProjectGround(LabeledEnum):
+    """Leningrad 4.2: the five grounds on which the optimisation of a process is initiated."""
+
+    GOVERNOR_ORDER = "governor_order", ("поручение Губернатора, первого вице-губернатора, вице-губернатора, "
+                                        "первого заместителя или заместителя Председателя Правительства")
+    PRIORITY_SERVICES = "priority_services", "региональный перечень приоритетных государственных услуг"
+    LEGAL_ACT = "legal_act", "иной правовой акт Ленинградской области"
+    APPLICATION = "application", "заявка руководителя органа (учреждения) с привлечением Процессного офиса"
+    OWN_DECISION = "own_decision", "решение руководителя органа (учреждения) об оптимизации собственными силами"
+
+
+class ProjectStage(LabeledEnum):
+    """Leningrad 4.1: the stages of the work, in their order."""
+
+    INITIATION = "initiation", "инициирование"
+    DEVELOPMENT = "development", "разработка оптимизационных решений"
+    IMPLEMENTATION = "implementation", "внедрение оптимизационных решений"
+    POST_MONITORING = "post_monitoring", "постмониторинг"
+
+
+class ApplicationDecision(LabeledEnum):
+    """Leningrad 4.2: the process office's answer to an application."""
+
+    ACCEPTED = "accepted", "процесс принят в оптимизацию"
+    REFUSED = "refused", "мотивированный отказ"
+
+
+class LossKind(LabeledEnum):
+    """The eight wastes of lean production, the losses found in a process (5.4 п. 3)."""
+
+    OVERPRODUCTION = "overproduction", "перепроизводство"
+    WAITING = "waiting", "ожидание"
+    TRANSPORT = "transport", "лишняя транспортировка (передача документов)"
+    OVERPROCESSING = "overprocessing", "излишняя обработка"
+    INVENTORY = "inventory", "избыточные запасы (очереди, накопленные документы)"
+    MOTION = "motion", "лишние перемещения"
+    DEFECTS = "defects", "дефекты, ошибки и переделка"
+    UNUSED_TALENT = "unused_talent", "нереализованный потенциал сотрудников"
+
+
+class CauseCategory(LabeledEnum):
+    """Categories of root causes on an Ishikawa diagram (the 6M of a process of government)."""
+
+    PEOPLE = "people", "люди (персонал)"
+    METHODS = "methods", "методы (порядок, регламенты)"
+    MACHINES = "machines", "оборудование и информационные системы"
+    MATERIALS = "materials", "материалы (документы, входные данные)"
+    MEASUREMENT = "measurement", "измерения (контроль, показатели)"
+    ENVIRONMENT = "environment", "среда (нормативная база, внешние условия)"
+
+
+class MeasureStatus(LabeledEnum):
+    """The state of a roadmap measure."""
+
+    PLANNED = "planned", "запланировано"
+    IN_PROGRESS = "in_progress", "выполняется"
+    DONE = "done", "выполнено"
+    CANCELLED = "cancelled", "отменено"
+
+
+class KpiKind(LabeledEnum):
+    """Leningrad 6.3: what a key performance indicator of a process measures."""
+
+    EFFECTIVENESS = "effectiveness", "результативность"
+    EFFICIENCY = "efficiency", "эффективность"
+    PRODUCTIVITY = "productivity", "производительность"
+    QUALITY = "quality", "качество"
+
+
+class KpiDirection(LabeledEnum):
+    """Which side of the target is good: a deviation is a value on the other side."""
+
+    AT_LEAST = "at_least", "не меньше целевого значения"
+    AT_MOST = "at_most", "не больше целевого значения"
+
+
+class OfficialLevel(LabeledEnum):
+    """Level of the official answering for a KPI; Leningrad 6.4 asks for head of a unit or above."""
+
+    SPECIALIST = "specialist", "специалист"
+    DEPUTY_HEAD_OF_UNIT = "deputy_head_of_unit", "заместитель начальника структурного подразделения"
+    HEAD_OF_UNIT = "head_of_unit", "начальник структурного подразделения"
+    DEPUTY_HEAD_OF_AGENCY = "deputy_head_of_agency", "заместитель руководителя органа (учреждения)"
+    HEAD_OF_AGENCY = "head_of_agency", "руководитель органа (учреждения)"
+
+    @property
+    def rank(self) -> int:
+        return list(type(self)).index(self)
+
+
+class RequestState(LabeledEnum):
+    """A request for the reasons of a KPI deviation and corrective measures (Leningrad 4.5)."""
+
+    OPEN = "open", "ожидает ответа владельца процесса"
+    ANSWERED = "answered", "ответ получен"
+    ASSESSED = "assessed", "мероприятия оценены Процессным офисом"

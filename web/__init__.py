@@ -30,8 +30,8 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app.extensions["catalog_sessions"] = make_session_factory(engine)
     csrf.init_app(app)
 
-    from web import (admin, api, auth, dashboard, errors, gate, imports, lineage, linked, pages, passports, search,
-                     views_helpers)
+    from web import (admin, api, auth, dashboard, errors, gate, imports, lineage, linked, pages, passports,
+                     projects, search, views_helpers)
 
     auth.init_app(app)
     errors.init_app(app)
@@ -59,6 +59,9 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app.register_blueprint(passports.bp)
     app.register_blueprint(passports.api_bp)
     csrf.exempt(passports.api_bp)
+    app.register_blueprint(projects.bp)
+    app.register_blueprint(projects.api_bp)
+    csrf.exempt(projects.api_bp)
     search.init_app(app)
     views_helpers.init_app(app)
 

@@ -140,8 +140,10 @@ def build_spec() -> dict:
         "requestBody": {"required": True, "content": {"application/json": {
             "schema": {"$ref": "#/components/schemas/OpenLineageEvent"}}}},
         "responses": {"201": {"description": "Что сделано по каждому событию"}, **_errors(400, 401, 403, 422)}}})
-    from web.linked import openapi_paths
+    from web.linked import openapi_paths as linked_paths
+    from web.projects import openapi_paths as project_paths
 
-    for path, operations in openapi_paths().items():
+    for path, operations in linked_paths().items():
         spec.path(path=path, operations=operations)
+    project_paths(spec, _response, _errors)
     return spec.to_dict()

@@ -256,11 +256,13 @@ def load_demo(ctx: Context, progress=None) -> dict[str, int]:
 
     data = {name: getattr(region, name) for name in dir(region) if name.isupper()}
     from catalog.demo.passports import load_passports
+    from catalog.demo.projects import load_projects
     from catalog.demo.requests import load_requests
 
     counts = load_catalogue(ctx, data, progress)
     create_demo_users(ctx, region.AGENCIES[0]["code"], region.DATA_MARTS[0]["code"])
     counts["паспорта процессов"] = load_passports(ctx)
+    counts["проекты оптимизации"] = len(load_projects(ctx))
     counts["заявки на системы"] = load_requests(ctx)
     return counts
 

@@ -56,9 +56,15 @@ def dump(session, path: Path, progress: Callable[[str, int], None] | None = None
     return counts
 
 
+# Reference data the migrations load (the official production calendars): a new catalogue has it,
+# and a restore replaces it with the dump's copy.
+MIGRATION_DATA = {"calendar_days"}
+
+
 def _is_empty(session) -> bool:
     return all(
         not session.scalar(select(func.count()).select_from(table)) for table in Base.metadata.sorted_tables
+        if table.name not in MIGRATION_DATA
     )
 
 
@@ -107,6 +113,8 @@ def restore(session, path: Path, progress: Callable[[str, int], None] | None = N
     if not _is_empty(session):
         raise InvalidInput("Каталог не пуст: восстановление возможно только в пустую базу (catalog init на новой базе).")
     tables = {t.name: t for t in Base.metadata.sorted_tables}
+    for name in MIGRATION_DATA:
+        session.execute(tables[name].delete())
     counts: dict[str, int] = {}
     loader: _TableLoader | None = None
     try:

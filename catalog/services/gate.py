@@ -347,8 +347,14 @@ def run_checks(ctx: Context, request: models.SystemRequest) -> list[dict]:
 
 
 def finished_projects(ctx: Context, process_ids: list[int]) -> set[int]:
-    """Processes whose optimisation project has finished (none until projects are recorded)."""
-    return set()
+    """Processes whose optimisation project has finished its implementation (Leningrad 4.4: the last
+    measure is done) and is in post-monitoring."""
+    from catalog.enums import ProjectStage
+    from catalog.services.projects import current_stage
+
+    found = ctx.session.scalars(select(models.OptimizationProject).where(
+        models.OptimizationProject.process_id.in_(process_ids), models.OptimizationProject.deleted_at.is_(None)))
+    return {p.process_id for p in found if current_stage(p) == ProjectStage.POST_MONITORING.value}
 
 
 def failing_blocking(request: models.SystemRequest) -> list[dict]:

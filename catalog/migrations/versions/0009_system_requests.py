@@ -1,7 +1,7 @@
 """requests for state information systems: the approval gate
 
 Revision ID: 0009
-Revises: 0007 (0008 once the optimisation projects land)
+Revises: 0008
 """
 from typing import Sequence, Union
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision: str = "0009"
-down_revision: Union[str, Sequence[str], None] = "0007"
+down_revision: Union[str, Sequence[str], None] = "0008"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

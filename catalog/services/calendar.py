@@ -1,0 +1,164 @@
+"""The Russian production calendar as data: working-day arithmetic over it.
+
+A day is working when it is Monday to Friday, unless the ``calendar_days`` table says otherwise: a
+holiday (or a day off moved by a Government decree) on a weekday, or a Saturday or Sunday made working.
+The official 2025 and 2026 calendars are loaded by migration 0008; others are set day by day or
+imported from CSV (``catalog calendar``, the API). Years without data follow the Monday to Friday rule.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+
+from marshmallow import ValidationError
+from sqlalchemy import extract, select
+
+from catalog import models
+from catalog.enums import DayKind, Role
+from catalog.errors import BadParameter, Forbidden, InvalidInput, NotFound, Unauthorized
+from catalog.schemas import CalendarDaySchema, validation_messages
+from catalog.services import permissions
+from catalog.services.context import Context
+
+MAX_SPAN_DAYS = 366 * 20  # arithmetic further than this is a typo, not a plan
+
+
+class WorkCalendar:
+    """Working-day arithmetic over a set of exceptions to the Monday to Friday rule."""
+
+    def __init__(self, exceptions: dict[date, str]):
+        self.exceptions = exceptions
+
+    def is_working(self, day: date) -> bool:
+        kind = self.exceptions.get(day)
+        if kind is not None:
+            return kind == DayKind.WORKDAY.value
+        return day.weekday() < 5
+
+    def add_working_days(self, start: date, n: int) -> date:
+        """The n-th working day after ``start`` (before it for negative n); ``start`` itself for 0.
+
+        «Within three working days» of a date is ``add_working_days(date, 3)``: the day of receipt does not count.
+        """
+        if abs(n) > MAX_SPAN_DAYS:
+            raise BadParameter("Слишком большое число рабочих дней.", {"days": [f"Не больше {MAX_SPAN_DAYS}."]})
+        step = timedelta(days=1 if n >= 0 else -1)
+        day, left = start, abs(n)
+        while left:
+            day += step
+            if self.is_working(day):
+                left -= 1
+        return day
+
+    def working_days_between(self, a: date, b: date) -> int:
+        """Working days after ``a`` up to and including ``b`` (negative when b is before a).
+
+        So ``working_days_between(a, add_working_days(a, n)) == n``.
+        """
+        if abs((b - a).days) > MAX_SPAN_DAYS:
+            raise BadParameter("Слишком длинный промежуток.", {"to": [f"Не больше {MAX_SPAN_DAYS} дней."]})
+        if b < a:
+            return -self.working_days_between(b, a)
+        count, day = 0, a
+        while day < b:
+            day += timedelta(days=1)
+            count += self.is_working(day)
+        return count
+
+
+def load(ctx: Context) -> WorkCalendar:
+    """The calendar as the store has it now."""
+    rows = ctx.session.execute(select(models.CalendarDay.day, models.CalendarDay.kind))
+    return WorkCalendar({day: kind for day, kind in rows})
+
+
+def add_working_days(ctx: Context, start: date, n: int) -> date:
+    return load(ctx).add_working_days(start, n)
+
+
+def working_days_between(ctx: Context, a: date, b: date) -> int:
+    return load(ctx).working_days_between(a, b)
+
+
+def is_working_day(ctx: Context, day: date) -> bool:
+    return load(ctx).is_working(day)
+
+
+def list_days(ctx: Context, year: int | None = None) -> list[models.CalendarDay]:
+    permissions.require_read(ctx)
+    query = select(models.CalendarDay).order_by(models.CalendarDay.day)
+    if year is not None:
+        query = query.where(extract("year", models.CalendarDay.day) == year)
+    return list(ctx.session.scalars(query))
+
+
+def years(ctx: Context) -> list[int]:
+    return sorted({d.year for d in ctx.session.scalars(select(models.CalendarDay.day))})
+
+
+def require_calendar_edit(ctx: Context) -> None:
+    if ctx.is_system:
+        return
+    if ctx.user is None:
+        raise Unauthorized("Войдите в систему, чтобы менять производственный календарь.")
+    if not (ctx.user.has_role(Role.ADMIN.value) or ctx.user.has_role(Role.PROCESS_OFFICE.value)):
+        raise Forbidden("Производственный календарь меняют администратор и процессный офис.")
+
+
+def _check(data: dict, where: str = "") -> dict:
+    try:
+        return CalendarDaySchema().load(data)
+    except ValidationError as error:
+        raise InvalidInput(f"{where}День календаря не прошёл проверку.", validation_messages(error)) from None
+
+
+def _put(ctx: Context, values: dict) -> models.CalendarDay:
+    row = ctx.session.get(models.CalendarDay, values["day"])
+    if row is None:
+        row = models.CalendarDay(day=values["day"])
+        ctx.session.add(row)
+    row.kind, row.note = values["kind"], values.get("note")
+    return row
+
+
+def set_day(ctx: Context, data: dict) -> models.CalendarDay:
+    """Mark a day as a holiday or a working day (an exception to the Monday to Friday rule)."""
+    require_calendar_edit(ctx)
+    row = _put(ctx, _check(data))
+    ctx.finish()
+    return row
+
+
+def clear_day(ctx: Context, day: date) -> None:
+    """Remove an exception: the day follows the Monday to Friday rule again."""
+    require_calendar_edit(ctx)
+    row = ctx.session.get(models.CalendarDay, day)
+    if row is None:
+        raise NotFound(f"День {day.isoformat()} не отмечен в календаре.")
+    ctx.session.delete(row)
+    ctx.finish()
+
+
+def import_csv(ctx: Context, text: str) -> int:
+    """Rows «date,kind[,note]» (a header row «date,kind,note» may come first); all or nothing."""
+    require_calendar_edit(ctx)
+    rows, errors = [], {}
+    for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+        if not row or not "".join(row).strip() or row[0].strip().startswith("#"):
+            continue
+        if number == 1 and row[0].strip().lower() in ("date", "day", "дата"):
+            continue
+        data = {"day": row[0].strip(), "kind": row[1].strip() if len(row) > 1 else "",
+                "note": row[2].strip() if len(row) > 2 else None}
+        try:
+            rows.append(CalendarDaySchema().load(data))
+        except ValidationError as error:
+            for field, messages in validation_messages(error).items():
+                errors[f"строка {number}: {field}"] = messages
+    if errors:
+        raise InvalidInput("Файл календаря не загружен: исправьте строки.", errors)
+    for values in rows:
+        _put(ctx, values)
+    ctx.finish()
+    return len(rows)

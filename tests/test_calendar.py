@@ -1,0 +1,103 @@
+"""The production calendar: working-day arithmetic across holidays and moved days, its CLI and API."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from catalog.errors import Forbidden, InvalidInput
+from catalog.services import calendar
+from catalog.services.context import Context
+
+
+def test_official_calendars_have_the_published_number_of_working_days(ctx):
+    cal = calendar.load(ctx)
+    for year in (2025, 2026):
+        days = [date(year, 1, 1) + timedelta(days=i) for i in range(365)]
+        assert sum(cal.is_working(d) for d in days) == 247
+    assert calendar.years(ctx) == [2025, 2026]
+
+
+def test_working_days_across_holidays_and_moved_days(ctx):
+    # Friday 31 October 2025 + 1 working day is Saturday 1 November (a working Saturday);
+    # 3 and 4 November are days off, so the third working day is Thursday 6 November.
+    assert calendar.add_working_days(ctx, date(2025, 10, 31), 1) == date(2025, 11, 1)
+    assert calendar.add_working_days(ctx, date(2025, 10, 31), 3) == date(2025, 11, 6)
+    # The New Year holidays of 2026 run to Friday 9 January.
+    assert calendar.add_working_days(ctx, date(2025, 12, 30), 1) == date(2026, 1, 12)
+    # 8 March 2026 is a Sunday: Monday 9 March is off.
+    assert calendar.add_working_days(ctx, date(2026, 3, 6), 1) == date(2026, 3, 10)
+    assert calendar.add_working_days(ctx, date(2026, 3, 10), -1) == date(2026, 3, 6)
+    assert calendar.add_working_days(ctx, date(2026, 3, 9), 0) == date(2026, 3, 9)
+    assert calendar.working_days_between(ctx, date(2025, 10, 31), date(2025, 11, 6)) == 3
+    assert calendar.working_days_between(ctx, date(2025, 11, 6), date(2025, 10, 31)) == -3
+    assert calendar.working_days_between(ctx, date(2025, 12, 31), date(2026, 1, 9)) == 0
+    cal = calendar.load(ctx)
+    for start in (date(2025, 4, 28), date(2025, 12, 29), date(2026, 5, 8)):
+        for n in range(0, 15):
+            assert cal.working_days_between(start, cal.add_working_days(start, n)) == n
+
+
+def test_a_day_set_and_cleared_changes_the_arithmetic(ctx, make_user):
+    assert calendar.add_working_days(ctx, date(2027, 1, 1), 1) == date(2027, 1, 4)  # no 2027 data: Mon–Fri
+    calendar.set_day(ctx, {"day": "2027-01-04", "kind": "holiday", "note": "Новогодние каникулы"})
+    calendar.set_day(ctx, {"day": "2027-01-02", "kind": "workday"})
+    assert calendar.add_working_days(ctx, date(2027, 1, 1), 1) == date(2027, 1, 2)
+    assert calendar.add_working_days(ctx, date(2027, 1, 1), 2) == date(2027, 1, 5)
+    calendar.clear_day(ctx, date(2027, 1, 2))
+    assert calendar.add_working_days(ctx, date(2027, 1, 1), 1) == date(2027, 1, 5)
+    with pytest.raises(InvalidInput) as error:
+        calendar.set_day(ctx, {"day": "2027-13-01", "kind": "выходной"})
+    assert set(error.value.fields) == {"day", "kind"}
+    reader = make_user("reader", ["reader"])
+    with pytest.raises(Forbidden):
+        calendar.set_day(Context(session=ctx.session, user=reader, settings=ctx.settings),
+                         {"day": "2027-01-05", "kind": "holiday"})
+
+
+def test_csv_import_is_all_or_nothing(ctx):
+    with pytest.raises(InvalidInput) as error:
+        calendar.import_csv(ctx, "date,kind,note\n2027-01-05,holiday,ok\n2027-02-30,holiday,bad\n")
+    assert list(error.value.fields) == ["строка 3: day"]
+    ctx.session.rollback()
+    assert calendar.list_days(ctx, 2027) == []
+    assert calendar.import_csv(ctx, "date,kind,note\n2027-01-05,holiday,каникулы\n2027-01-06,holiday,\n") == 2
+    assert [d.day for d in calendar.list_days(ctx, 2027)] == [date(2027, 1, 5), date(2027, 1, 6)]
+
+
+def test_calendar_cli(runner, tmp_path):
+    assert "247 рабочих" in runner.invoke("calendar", "show", "2025").output
+    assert "2027-01-01" in runner.invoke("calendar", "set", "2027-01-01", "holiday", "--note", "Новый год").output
+    path = tmp_path / "cal.csv"
+    path.write_text("date,kind,note\n2027-01-02,holiday,\n2027-01-09,workday,суббота\n", encoding="utf-8")
+    assert "2" in runner.invoke("calendar", "import", str(path)).output
+    out = runner.invoke("calendar", "add", "2026-12-30", "2").output
+    assert "2027-01-05" in out  # Dec 31 2026 off, Jan 1, 2 off; Jan 4 Monday, Jan 5
+    assert runner.invoke("calendar", "between", "2025-10-31", "2025-11-06").output.strip() == "3"
+    bad = runner.invoke("calendar", "set", "2027-01-01", "maybe")
+    assert bad.exit_code != 0
+
+
+def test_calendar_api_and_page(client, make_user, token_for, login):
+    days = client.get("/api/v1/calendar?year=2025").get_json()
+    assert days["working_days"] == 247 and {"day": "2025-11-01", "kind": "workday",
+                                           "note": "Рабочая суббота: выходной перенесён на 3 ноября"} in days["items"]
+    answer = client.get("/api/v1/calendar/working-days?from=2025-10-31&days=3").get_json()
+    assert answer["date"] == "2025-11-06"
+    assert client.get("/api/v1/calendar/working-days?from=2025-10-31&to=2025-11-06").get_json()["working_days"] == 3
+    assert client.get("/api/v1/calendar/working-days?from=вчера&days=3").status_code == 400
+    office = token_for(make_user("office", ["process_office"]))
+    reader = token_for(make_user("reader", ["reader"]))
+    assert client.put("/api/v1/calendar/2027-01-04", json={"kind": "holiday"}, headers=reader).status_code == 403
+    put = client.put("/api/v1/calendar/2027-01-04", json={"kind": "holiday", "note": "каникулы"}, headers=office)
+    assert put.status_code == 200 and put.get_json()["kind"] == "holiday"
+    assert client.put("/api/v1/calendar/2027-01-04", json={"kind": "x"}, headers=office).get_json()["fields"]["kind"]
+    assert client.delete("/api/v1/calendar/2027-01-04", headers=office).status_code == 204
+    assert client.post("/calendar", data={"day": "2030-01-01", "kind": "holiday"}).headers["Location"].startswith("/login")
+    login("office")
+    cleared = client.post("/calendar", data={"day": "2030-01-01", "clear": "1"}, follow_redirects=True)
+    assert "День 2030-01-01 не отмечен в календаре." in cleared.get_data(as_text=True)
+    client.post("/calendar", data={"day": "2030-01-01", "kind": "holiday", "note": "Новый год"})
+    assert "Новый год" in client.get("/calendar?year=2030").get_data(as_text=True)
+    page = client.get("/calendar?year=2026").get_data(as_text=True)
+    assert "Производственный календарь" in page and "09.01.2026" in page
