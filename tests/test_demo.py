@@ -102,3 +102,15 @@ def test_demo_requests_show_each_check(ctx, demo):
     duplicate = by_name["Ещё одна система назначения мер поддержки"]
     assert [c["code"] for c in gate.failing_blocking(duplicate)] == ["duplicates"]
     assert "уже автоматизирует" in next(c["reason"] for c in duplicate.checks if c["code"] == "duplicates")
+
+
+def test_demo_dashboard_shows_projects(ctx, client, demo):
+    from catalog.services import dashboard
+
+    board = dashboard.dashboard(ctx)
+    assert all(count for _, _, count in board.project_stages)  # projects in every stage
+    assert board.overdue_measures and board.deviations and board.total.effect > 0
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "мероприятий дорожных карт просрочено" in page and "Отклонения КПЭ от цели" in page
+    data = client.get("/api/v1/dashboard").get_json()
+    assert data["projects"]["post_monitoring"] >= 1 and data["kpi_deviations"]

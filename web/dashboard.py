@@ -35,7 +35,10 @@ def dashboard_view():
     board = dashboard.dashboard(context(), _agency_arg())
     return jsonify(title=board.title, statuses={value: count for value, _, count in board.statuses},
                    total=figures_json(board.total), agencies=[figures_json(a) for a in board.agencies],
-                   costed=board.costed)
+                   costed=board.costed, projects={value: count for value, _, count in board.project_stages},
+                   overdue_measures=[{"project_id": p.id, "measure": m.name, "planned_end": m.planned_end.isoformat()}
+                                     for p, m in board.overdue_measures],
+                   kpi_deviations=[{"project_id": p.id, "kpi": r.kpi.name} for p, r in board.deviations])
 
 
 @bp.get("/dashboard")
@@ -46,4 +49,5 @@ def dashboard_page():
     agencies = ctx.session.execute(select(models.Agency.id, models.Agency.name).where(
         models.Agency.deleted_at.is_(None), models.Agency.kind == "executive").order_by(models.Agency.name)).all()
     return render_template("dashboard.html", board=board, agency_id=agency_id, agencies=agencies,
-                           status_bars=[(label, count) for _, label, count in board.statuses], extra_cards=[])
+                           status_bars=[(label, count) for _, label, count in board.statuses], extra_cards=[],
+                           project_bars=[(label, count) for _, label, count in board.project_stages])

@@ -48,6 +48,9 @@ class Dashboard:
     total: AgencyFigures
     agencies: list[AgencyFigures] = field(default_factory=list)
     costed: int = 0  # processes with passports in the figures
+    project_stages: list[tuple[str, str, int]] = field(default_factory=list)
+    overdue_measures: list[tuple[models.OptimizationProject, models.RoadmapMeasure]] = field(default_factory=list)
+    deviations: list[tuple[models.OptimizationProject, models.DeviationRequest]] = field(default_factory=list)
 
 
 def dashboard(ctx: Context, agency_id: int | None = None) -> Dashboard:
@@ -87,5 +90,23 @@ def dashboard(ctx: Context, agency_id: int | None = None) -> Dashboard:
                 if result.effect:
                     target.effect += result.effect.money_per_year
                     target.fte += result.effect.fte
-    return Dashboard(title, [(s.value, s.label, statuses[s.value]) for s in ProcessStatus], total,
-                     sorted(by_agency.values(), key=lambda a: (-a.processes, a.agency)), costed)
+    board = Dashboard(title, [(s.value, s.label, statuses[s.value]) for s in ProcessStatus], total,
+                      sorted(by_agency.values(), key=lambda a: (-a.processes, a.agency)), costed)
+    _projects(ctx, board, {process_id for process_id, *_ in rows})
+    return board
+
+
+def _projects(ctx: Context, board: Dashboard, process_ids: set[int]) -> None:
+    """Optimisation projects of these processes: by stage, overdue measures, open KPI deviations."""
+    from catalog.enums import ProjectStage
+    from catalog.services import projects
+
+    stages = Counter()
+    for project in ctx.session.scalars(select(models.OptimizationProject).where(
+            models.OptimizationProject.deleted_at.is_(None))):
+        if project.process_id not in process_ids:
+            continue
+        stages[projects.current_stage(project)] += 1
+        board.overdue_measures += [(project, m) for m in projects.overdue_measures(project)]
+        board.deviations += [(project, r) for r in projects.open_requests(project)]
+    board.project_stages = [(s.value, s.label, stages[s.value]) for s in ProjectStage]
