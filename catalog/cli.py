@@ -696,6 +696,23 @@ def _import_options(fn):
     return fn
 
 
+@import_group.command("bpmn")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--process", "process_id", type=int, required=True, help="Номер процесса.")
+@click.option("--variant", type=click.Choice(["as_is", "to_be"]), required=True)
+@click.pass_obj
+def import_bpmn_command(env: Env, path, process_id, variant):
+    """Загрузить диаграмму BPMN 2.0 в черновик паспорта процесса (AS-IS или TO-BE)."""
+    from catalog.services import passports
+
+    try:
+        passport = passports.import_bpmn(env.context(), process_id, variant, path.name, path.read_bytes())
+    except CatalogError as error:
+        _fail(error)
+    click.echo(f"Паспорт {passport.id} (версия № {passport.revision}): шагов {len(passport.steps)}, "
+               f"данных {len(passport.data)}, потоков {len(passport.flows)}.")
+
+
 @import_group.command("register")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--agency", "agency_code", required=True, help="Код органа, чей реестр загружается.")

@@ -160,6 +160,10 @@ def save_passport(ctx: Context, passport_id: int, data: dict, diagram: tuple[str
     _require_edit(ctx, passport.process)
     _check_references(ctx, values)
     before = content(passport)
+    # The old rows go first: the new ones may reuse their keys.
+    for rows in (passport.data, passport.steps, passport.flows, passport.resources):
+        rows.clear()
+    ctx.session.flush()
     _fill(passport, values)
     if diagram is not None:
         passport.diagram_name, passport.diagram = diagram
@@ -321,11 +325,11 @@ def _bpmn_content(model, datasets_by_name: dict[str, int]) -> dict:
     return {"steps": steps, "data": data, "flows": flows}
 
 
-def import_bpmn(ctx: Context, process_id: int, variant: str, file_name: str, content: bytes) -> models.Passport:
+def import_bpmn(ctx: Context, process_id: int, variant: str, file_name: str, diagram: bytes) -> models.Passport:
     """Import a BPMN 2.0 file into the draft of a variant (a new draft when there is none); the diagram is kept."""
     from importers.bpmn import parse_bytes
 
-    model = parse_bytes(content, file_name)
+    model = parse_bytes(diagram, file_name)
     latest = current(ctx, process_id, variant)
     passport = latest if latest is not None and latest.state == PassportState.DRAFT.value else None
     autocommit, ctx.autocommit = ctx.autocommit, False
@@ -344,7 +348,7 @@ def import_bpmn(ctx: Context, process_id: int, variant: str, file_name: str, con
                 old = kept[step["key"]]
                 step.update({f: getattr(old, f) for f in ("performer_unit", "duration_minutes", "waiting_minutes",
                                                           "times_per_year", "is_automated", "system_id", "position_id")})
-        passport = save_passport(ctx, passport.id, body, diagram=(file_name, content.decode("utf-8", "replace")))
+        passport = save_passport(ctx, passport.id, body, diagram=(file_name, diagram.decode("utf-8", "replace")))
     except Exception:
         ctx.session.rollback()
         raise
