@@ -840,11 +840,8 @@ def export_rdf(env: Env, fmt, output, kinds, agency):
     from catalog.linked import export as rdf_export
 
     ctx = env.context()
-    agency_id = None
-    if agency:
-        agency_id = int(agency) if agency.isdigit() else _agency_ids(ctx, [agency])[0]
     try:
-        chunks = rdf_export.stream(ctx, fmt, kinds, agency_id)
+        chunks = rdf_export.stream(ctx, fmt, kinds, agency)
         if output:
             with output.open("w", encoding="utf-8") as out:
                 for chunk in chunks:

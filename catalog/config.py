@@ -22,6 +22,7 @@
 | CATALOG_REGION_NAME | Регион | the region the catalogue describes (RDF: the catalogue's and agencies' dct:spatial) |
 | CATALOG_PUBLISHER | Оператор каталога процессов и данных | who publishes the catalogue (RDF: the catalogue's dct:publisher) |
 | CATALOG_SPARQL_TIMEOUT / CATALOG_SPARQL_MAX_ROWS | 10 / 10000 | seconds a SPARQL query may run; the most rows in its answer |
+| CATALOG_SPARQL_ISOLATION | process | `process`: each query runs in a forked child, killed at the time limit; `thread`: in a thread (where fork is missing) |
 | CATALOG_SPARQL_SYNC_REBUILD | 5 | a SPARQL graph that took longer to build is rebuilt in the background after a change, queries meanwhile answered from the previous copy |
 """
 from __future__ import annotations
@@ -59,6 +60,7 @@ class Settings:
     sparql_timeout: float = 10.0
     sparql_max_rows: int = 10_000
     sparql_sync_rebuild: float = 5.0
+    sparql_isolation: str = "process"
     max_page_size: int = 500
     import_max_bytes: int = 50 * 1024 * 1024
     openlineage_agency: str | None = None
@@ -112,6 +114,7 @@ def load_settings(**overrides) -> Settings:
         sparql_timeout=float(os.environ.get("CATALOG_SPARQL_TIMEOUT", "10")),
         sparql_max_rows=int(os.environ.get("CATALOG_SPARQL_MAX_ROWS", "10000")),
         sparql_sync_rebuild=float(os.environ.get("CATALOG_SPARQL_SYNC_REBUILD", "5")),
+        sparql_isolation=os.environ.get("CATALOG_SPARQL_ISOLATION", "process"),
     )
     for key, value in overrides.items():
         setattr(settings, key, value)

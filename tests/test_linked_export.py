@@ -103,6 +103,10 @@ def test_api_export_streams_and_names_bad_parameters(client, seed):
     assert turtle.mimetype == "text/turtle" and "pdc:DataMart" in turtle.get_data(as_text=True)
     bad = client.get("/api/v1/export.rdf?format=xml")
     assert bad.status_code == 400 and "format" in bad.get_json()["fields"]
+    by_code = client.get("/api/v1/export.rdf?format=nt&kind=processes&agency=MINSOC").get_data(as_text=True)
+    assert f"<http://localhost:8000/processes/{seed.process.id}>" in by_code
+    unknown = client.get("/api/v1/export.rdf?agency=NOPE")
+    assert unknown.status_code == 400 and "NOPE" in unknown.get_json()["fields"]["agency"][0]
     bad_kind = client.get("/api/v1/export.rdf?kind=planets")
     assert bad_kind.status_code == 400 and "planets" in bad_kind.get_json()["fields"]["kind"][0]
 

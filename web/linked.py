@@ -205,7 +205,7 @@ def openapi_paths() -> dict:
                 {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["ttl", "jsonld", "nt"]}},
                 {"name": "kind", "in": "query", "description": "Вид записей; можно несколько",
                  "schema": {"type": "string"}},
-                {"name": "agency", "in": "query", "description": "Номер органа", "schema": {"type": "integer"}}],
+                {"name": "agency", "in": "query", "description": "Номер или код органа", "schema": {"type": "string"}}],
             "responses": {"200": text, "400": {"description": "Неверный параметр"},
                           "401": {"description": "Нужен вход или токен API"}}}},
         "/import.rdf": {"post": {

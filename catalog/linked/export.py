@@ -84,12 +84,12 @@ def check_selection(ctx: Context, kinds: Iterable[str] | None, agency_id) -> Sel
                 chosen.add(part)
         chosen = chosen or None
     if agency_id not in (None, ""):
-        try:
-            agency_id = int(agency_id)
-        except (TypeError, ValueError):
-            raise BadParameter("Неверный параметр выгрузки.", {"agency": ["Ожидается номер органа."]}) from None
-        if ctx.session.get(models.Agency, agency_id) is None:
-            raise BadParameter("Неверный параметр выгрузки.", {"agency": [f"Органа № {agency_id} нет."]})
+        text = str(agency_id).strip()
+        agency = ctx.session.get(models.Agency, int(text)) if text.isdigit() else ctx.session.scalar(
+            select(models.Agency).where(models.Agency.code == text))
+        if agency is None:
+            raise BadParameter("Неверный параметр выгрузки.", {"agency": [f"Органа «{text}» нет: укажите номер или код."]})
+        agency_id = agency.id
     else:
         agency_id = None
     return Selection(chosen, agency_id)

@@ -306,49 +306,45 @@ class Answer:
 _slots = threading.BoundedSemaphore(4)
 
 
-def run(ctx: Context, query: str) -> Answer:
-    """Run a read-only query within the configured time and row limits."""
-    check_query(query)
-    cached = store_for(ctx)
-    timeout = float(ctx.settings.sparql_timeout)
-    max_rows = int(ctx.settings.sparql_max_rows)
-    if not _slots.acquire(timeout=timeout):
-        raise Busy("Точка доступа SPARQL занята другими запросами; повторите позже.")
+def _evaluate(store: ox.Store, query: str, max_rows: int, cancel: threading.Event | None = None) -> dict:
+    """Evaluate a query to a plain dict: {"answer": Answer} or {"syntax"|"failed"|"too_many": …}."""
+    try:
+        result = store.query(query, prefixes=PREFIXES)
+        if isinstance(result, ox.QueryBoolean):
+            return {"answer": Answer("ask", boolean=bool(result))}
+        if isinstance(result, ox.QuerySolutions):
+            names = [v.value for v in result.variables]
+            answer = Answer("select", variables=names)
+            for solution in result:
+                if cancel is not None and cancel.is_set():
+                    return {"cancelled": True}
+                if len(answer.rows) >= max_rows:
+                    return {"too_many": True}
+                answer.rows.append([solution[name] for name in names])
+            return {"answer": answer}
+        answer = Answer("graph")
+        for triple in result:
+            if cancel is not None and cancel.is_set():
+                return {"cancelled": True}
+            if len(answer.triples) >= max_rows:
+                return {"too_many": True}
+            answer.triples.append(triple)
+        return {"answer": answer}
+    except SyntaxError as error:
+        return {"syntax": str(error)}
+    except Exception as error:  # an evaluation error of the store
+        return {"failed": str(error)}
+
+
+def _in_thread(store: ox.Store, query: str, timeout: float, max_rows: int) -> dict:
+    """Where processes cannot fork: the query runs in a thread, abandoned (it stops at its next
+    row) when the time is up."""
     state: dict = {}
     cancel = threading.Event()
-    started = time.perf_counter()
 
     def work():
         try:
-            result = cached.store.query(query, prefixes=PREFIXES)
-            if isinstance(result, ox.QueryBoolean):
-                state["answer"] = Answer("ask", boolean=bool(result))
-                return
-            if isinstance(result, ox.QuerySolutions):
-                names = [v.value for v in result.variables]
-                answer = Answer("select", variables=names)
-                for solution in result:
-                    if cancel.is_set():
-                        return
-                    if len(answer.rows) >= max_rows:
-                        state["too_many"] = True
-                        return
-                    answer.rows.append([solution[name] for name in names])
-                state["answer"] = answer
-                return
-            answer = Answer("graph")
-            for triple in result:
-                if cancel.is_set():
-                    return
-                if len(answer.triples) >= max_rows:
-                    state["too_many"] = True
-                    return
-                answer.triples.append(triple)
-            state["answer"] = answer
-        except SyntaxError as error:
-            state["syntax"] = str(error)
-        except Exception as error:  # an evaluation error of the store
-            state["failed"] = str(error)
+            state.update(_evaluate(store, query, max_rows, cancel))
         finally:
             _slots.release()
 
@@ -357,6 +353,104 @@ def run(ctx: Context, query: str) -> Answer:
     thread.join(timeout)
     if thread.is_alive():
         cancel.set()
+        return {"timeout": True}
+    return state
+
+
+def _term_from_json(item):
+    if item is None:
+        return None
+    if item["type"] == "uri":
+        return ox.NamedNode(item["value"])
+    if item["type"] == "bnode":
+        return ox.BlankNode(item["value"])
+    if "xml:lang" in item:
+        return ox.Literal(item["value"], language=item["xml:lang"])
+    if "datatype" in item:
+        return ox.Literal(item["value"], datatype=ox.NamedNode(item["datatype"]))
+    return ox.Literal(item["value"])
+
+
+def _in_child_process(store: ox.Store, query: str, timeout: float, max_rows: int) -> dict:
+    """The query runs in a forked child that shares the store's memory; when the time is up the
+    child is killed, so a runaway query costs nothing after its limit."""
+    import json
+    import os
+    import select
+    import signal
+
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: evaluate, write the answer as JSON, leave without any clean-up
+        try:
+            os.close(read_end)
+            state = _evaluate(store, query, max_rows)
+            if "answer" in state:
+                answer = state["answer"]
+                state = {"answer": {"form": answer.form, "variables": answer.variables, "boolean": answer.boolean,
+                                    "rows": [[term_json(v) for v in row] for row in answer.rows],
+                                    "triples": [[term_json(t.subject), term_json(t.predicate), term_json(t.object)]
+                                                for t in answer.triples]}}
+            data = json.dumps(state).encode("utf-8")
+            view = memoryview(data)
+            while view:
+                view = view[os.write(write_end, view):]
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                os.kill(pid, signal.SIGKILL)
+                return {"timeout": True}
+            ready, _, _ = select.select([read_end], [], [], remaining)
+            if ready:
+                chunk = os.read(read_end, 1 << 20)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+    finally:
+        os.close(read_end)
+        os.waitpid(pid, 0)
+    if not chunks:
+        return {"failed": "процесс запроса завершился без ответа"}
+    state = json.loads(b"".join(chunks))
+    if "answer" in state:
+        raw = state["answer"]
+        state["answer"] = Answer(
+            raw["form"], variables=raw["variables"], boolean=raw["boolean"],
+            rows=[[_term_from_json(v) for v in row] for row in raw["rows"]],
+            triples=[ox.Triple(*(_term_from_json(v) for v in t)) for t in raw["triples"]])
+    return state
+
+
+def isolation(settings) -> str:
+    import os
+
+    wanted = getattr(settings, "sparql_isolation", "process")
+    return "process" if wanted == "process" and hasattr(os, "fork") else "thread"
+
+
+def run(ctx: Context, query: str) -> Answer:
+    """Run a read-only query within the configured time and row limits."""
+    check_query(query)
+    cached = store_for(ctx)
+    timeout = float(ctx.settings.sparql_timeout)
+    max_rows = int(ctx.settings.sparql_max_rows)
+    if not _slots.acquire(timeout=timeout):
+        raise Busy("Точка доступа SPARQL занята другими запросами; повторите позже.")
+    started = time.perf_counter()
+    if isolation(ctx.settings) == "process":
+        try:
+            state = _in_child_process(cached.store, query, timeout, max_rows)
+        finally:
+            _slots.release()
+    else:
+        state = _in_thread(cached.store, query, timeout, max_rows)  # releases the slot itself
+    if state.get("timeout"):
         raise QueryRefused(
             f"Запрос выполнялся дольше {timeout:g} с и остановлен.",
             {"query": [f"Предел времени — {timeout:g} с: сузьте шаблон, добавьте LIMIT или фильтр."]})
