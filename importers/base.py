@@ -21,8 +21,7 @@ from importers.tabular import Layout, Row, Table, normalize, split_major, split_
 
 Progress = Callable[[int], None]
 
-EXPUNGE_EVERY = 2000
-SQLITE_CACHE_KB = 64 * 1024  # rows between clearing the session's identity map (memory stays flat)
+EXPUNGE_EVERY = 2000  # rows between clearing the session's identity map (memory stays flat)
 
 
 class RowFailed(Exception):
@@ -37,9 +36,6 @@ def begin_write(ctx: Context) -> None:
     """Open the write transaction now, so per-row savepoints nest inside it (SQLite's driver
     otherwise starts the transaction lazily and a released savepoint would commit on its own)."""
     if ctx.session.get_bind().dialect.name == "sqlite":
-        # A large import is one transaction: room for SQLite to keep its pages in memory rather than
-        # spill them into the WAL and look them up there again (slower as the WAL grows).
-        ctx.session.execute(text(f"PRAGMA cache_size = -{SQLITE_CACHE_KB}"))
         ctx.session.execute(text("UPDATE projection_positions SET name = name WHERE 1 = 0"))
 
 
