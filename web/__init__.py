@@ -36,34 +36,17 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     auth.init_app(app)
     errors.init_app(app)
     app.register_blueprint(auth.bp)
-    app.register_blueprint(imports.api_bp)
-    csrf.exempt(imports.api_bp)
-    app.register_blueprint(api.bp)
-    csrf.exempt(api.bp)
-    app.register_blueprint(imports.bp)
-    imports.init_app(app)
-    app.register_blueprint(admin.bp)
-    app.register_blueprint(lineage.bp)
-    app.register_blueprint(linked.bp)
-    app.register_blueprint(linked.api_bp)
-    csrf.exempt(linked.api_bp)
-    app.register_blueprint(pages.bp)
-    app.register_blueprint(search.bp)
-    app.register_blueprint(dashboard.bp)
-    app.register_blueprint(gate.bp)
-    app.register_blueprint(gate.api_bp)
-    csrf.exempt(gate.api_bp)
-    gate.init_app(app)
-    app.register_blueprint(dashboard.api_bp)
-    csrf.exempt(dashboard.api_bp)
-    app.register_blueprint(passports.bp)
-    app.register_blueprint(passports.api_bp)
-    csrf.exempt(passports.api_bp)
-    app.register_blueprint(projects.bp)
-    app.register_blueprint(projects.api_bp)
-    csrf.exempt(projects.api_bp)
-    search.init_app(app)
-    views_helpers.init_app(app)
+    # JSON APIs under /api/v1: tokens or a session with X-CSRFToken, errors as JSON.
+    for blueprint in (imports.api_bp, api.bp, linked.api_bp, gate.api_bp, dashboard.api_bp, passports.api_bp,
+                      projects.api_bp):
+        app.register_blueprint(blueprint)
+        csrf.exempt(blueprint)
+    for blueprint in (imports.bp, admin.bp, lineage.bp, linked.bp, pages.bp, search.bp, dashboard.bp, gate.bp,
+                      passports.bp, projects.bp):
+        app.register_blueprint(blueprint)
+    # Hooks: runs on process pages, re-checks of system requests and the search index after writes, globals.
+    for module in (imports, gate, search, views_helpers):
+        module.init_app(app)
 
     @app.teardown_appcontext
     def _close_session(_exc):

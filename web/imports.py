@@ -9,11 +9,12 @@ from flask import Blueprint, abort, current_app, g, jsonify, render_template, re
 from sqlalchemy import select
 
 from catalog import models
-from catalog.errors import CatalogError, InvalidInput, Unauthorized
+from catalog.errors import InvalidInput, Unauthorized
 from web import context
+from web.api import json_blueprint
 
 bp = Blueprint("imports", __name__, url_prefix="/import")
-api_bp = Blueprint("openlineage_api", __name__, url_prefix="/api/v1")
+api_bp = json_blueprint("openlineage_api", __name__)
 
 KINDS = {
     "register": "Реестр процессов органа (Excel)",
@@ -136,20 +137,6 @@ def errors_file(token):
 
 
 # --- OpenLineage ---------------------------------------------------------------------
-
-
-@api_bp.errorhandler(CatalogError)
-def _api_error(error: CatalogError):
-    from web.api import _catalog_error
-
-    return _catalog_error(error)
-
-
-@api_bp.before_request
-def _authenticate():
-    from web.api import _authenticate as api_authenticate
-
-    return api_authenticate()
 
 
 @api_bp.post("/lineage")

@@ -8,27 +8,12 @@ from catalog.errors import CatalogError, InvalidInput, Unauthorized
 from catalog.linked import export, importer, sparql
 from catalog.linked.validate import ONTOLOGY, SHAPES
 from web import context
+from web.api import json_blueprint
 
 bp = Blueprint("linked", __name__)
-api_bp = Blueprint("linked_api", __name__, url_prefix="/api/v1")
+api_bp = json_blueprint("linked_api", __name__)
 
 RDF_TYPES = {"text/turtle": "ttl", "application/ld+json": "jsonld", "application/n-triples": "nt"}
-
-
-@api_bp.before_request
-def _authenticate():
-    from web.api import _authenticate as api_authenticate
-
-    return api_authenticate()
-
-
-@api_bp.errorhandler(CatalogError)
-def _api_error(error: CatalogError):
-    response = jsonify(error.to_dict())
-    response.status_code = error.status
-    if error.status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="catalog"'
-    return response
 
 
 # --- vocabulary documents ----------------------------------------------------------------

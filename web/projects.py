@@ -8,17 +8,13 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from sqlalchemy import select
 
 from catalog import enums, models
-from catalog.errors import BadParameter, CatalogError, Conflict, InvalidInput, NotFound
+from catalog.errors import BadParameter, Conflict, InvalidInput, NotFound
 from catalog.services import calendar, projects
 from web import context
-from web.api import _authenticate, _catalog_error, _http_error, _json_body
+from web.api import _json_body, json_blueprint
 
 bp = Blueprint("projects", __name__)
-api_bp = Blueprint("projects_api", __name__, url_prefix="/api/v1")
-api_bp.before_request(_authenticate)
-api_bp.register_error_handler(CatalogError, _catalog_error)
-api_bp.register_error_handler(404, _http_error)
-api_bp.register_error_handler(405, _http_error)
+api_bp = json_blueprint("projects_api", __name__)
 
 
 def _labels() -> tuple[dict, dict]:
