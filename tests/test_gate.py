@@ -227,3 +227,12 @@ def test_requests_api_pages_and_cli(client, runner, seed, world, token_for, logi
     out = runner.invoke("requests", "list").output
     assert f"{request_id}\tconcluded" in out
     assert "не пройдены: нет" in runner.invoke("requests", "recheck", str(request_id)).output
+
+
+def test_the_new_endpoints_are_in_the_openapi_document(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    for path in ("/search", "/search/suggest", "/names/report", "/processes/{process_id}/passports",
+                 "/passports/{passport_id}/criteria", "/processes/{process_id}/costs/what-if", "/dashboard",
+                 "/requests", "/requests/{request_id}/decision"):
+        assert path in paths, path
+    assert "/requests/{request_id}/decision" in client.get("/api/v1/docs").get_data(as_text=True)

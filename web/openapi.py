@@ -140,6 +140,7 @@ def build_spec() -> dict:
         "requestBody": {"required": True, "content": {"application/json": {
             "schema": {"$ref": "#/components/schemas/OpenLineageEvent"}}}},
         "responses": {"201": {"description": "Что сделано по каждому событию"}, **_errors(400, 401, 403, 422)}}})
+    _work_paths(spec)
     from web.linked import openapi_paths as linked_paths
     from web.projects import openapi_paths as project_paths
 
@@ -147,3 +148,85 @@ def build_spec() -> dict:
         spec.path(path=path, operations=operations)
     project_paths(spec, _response, _errors)
     return spec.to_dict()
+
+
+def _work_paths(spec: APISpec) -> None:
+    """Search, name standardisation, passports and costs, dashboards and system requests."""
+    from catalog import schemas
+    from catalog.search.query import FILTERS
+
+    for schema in (schemas.PassportSchema, schemas.PositionSchema, schemas.CriteriaSchema,
+                   schemas.SystemRequestSchema, schemas.ConclusionSchema, schemas.DecisionSchema):
+        spec.components.schema(schema.__name__.removesuffix("Schema"), schema=schema)
+
+    def param(name, where="path", kind="integer", description=""):
+        return {"name": name, "in": where, "required": where == "path", "schema": {"type": kind},
+                "description": description}
+
+    def op(tag, summary, params=(), body=None, ok="200", write=False, codes=(401, 404)):
+        operation = {"tags": [tag], "summary": summary, "parameters": list(params),
+                     "responses": {ok: {"description": "Ответ"}, **_errors(*sorted(set(codes) | ({403, 409, 422} if write else set())))}}
+        if write:
+            operation["security"] = [{"token": []}]
+        if body:
+            operation["requestBody"] = {"required": True, "content": {"application/json": {
+                "schema": {"$ref": f"#/components/schemas/{body}"}}}}
+        return operation
+
+    search, names, passport, costs, gate = ("Поиск", "Соответствие типовому перечню", "Паспорта процессов",
+                                            "Калькулятор стоимости", "Заявки на информационные системы")
+    filters = [param(name, "query", "string", label) for name, (_, label, _) in FILTERS.items()]
+    spec.path(path="/search", operations={"get": op(search, "Поиск по каталогу с фасетами и подсветкой", [
+        param("q", "query", "string", "Слова запроса; «фраза» в кавычках, -слово исключает"), *filters,
+        param("page", "query"), param("per_page", "query")], codes=(400, 401))})
+    spec.path(path="/search/suggest", operations={"get": op(search, "Подсказки по началу названия", [
+        param("q", "query", "string"), param("limit", "query")], codes=(400, 401))})
+    spec.path(path="/names/matches", operations={"get": op(names, "Предложенные типовые названия", [
+        param("agency", "query"), param("state", "query", "string", "suggested, accepted, rejected, all")],
+        codes=(400, 401))})
+    spec.path(path="/names/matches/{match_id}/{decision}", operations={"post": op(
+        names, "Принять (accept) или отклонить (reject) предложение", [param("match_id"), param("decision", kind="string")],
+        write=True)})
+    spec.path(path="/names/match", operations={"post": op(names, "Сопоставить названия заново", write=True)})
+    spec.path(path="/names/report", operations={"get": op(names, "Доля соответствующих названий по органам")})
+    pid, ppid = param("process_id"), param("passport_id")
+    spec.path(path="/processes/{process_id}/passports", operations={
+        "get": op(passport, "Паспорта процесса", [pid]),
+        "post": op(passport, "Новый черновик варианта (variant: as_is, to_be) с содержанием", [pid], "Passport", "201",
+                   write=True)})
+    spec.path(path="/processes/{process_id}/passports/bpmn", operations={"post": op(
+        passport, "Загрузить диаграмму BPMN 2.0 в черновик варианта (тело — XML или файл file)",
+        [pid, param("variant", "query", "string"), param("name", "query", "string")], ok="201", write=True)})
+    spec.path(path="/passports/{passport_id}", operations={
+        "get": op(passport, "Паспорт: шаги, модель данных, потоки, ресурсы, лишние данные", [ppid]),
+        "put": op(passport, "Записать содержание черновика целиком", [ppid], "Passport", write=True)})
+    spec.path(path="/passports/{passport_id}/approve", operations={"post": op(
+        passport, "Утвердить (пользователь органа — владельца процесса)", [ppid], write=True)})
+    spec.path(path="/passports/{passport_id}/criteria", operations={"put": op(
+        passport, "Чек-лист критериев цифровой трансформации (п. 8.3)", [ppid], "Criteria", write=True)})
+    spec.path(path="/passports/{passport_id}/diagram", operations={"get": op(passport, "Диаграмма BPMN", [ppid])})
+    spec.path(path="/processes/{process_id}/costs", operations={"get": op(costs, "Стоимость вариантов и эффект", [pid])})
+    spec.path(path="/processes/{process_id}/costs/what-if", operations={"post": op(
+        costs, "Расчёт «что если»: {вариант: {steps: {N: {...}}, resources, positions, instances_per_year}}", [pid],
+        codes=(400, 401, 404))})
+    spec.path(path="/processes/{process_id}/costs.xlsx", operations={"get": op(costs, "Расчёт в Excel", [pid])})
+    spec.path(path="/positions", operations={"get": op(costs, "Справочник должностей"),
+                                             "post": op(costs, "Добавить должность", body="Position", ok="201", write=True)})
+    spec.path(path="/positions/{position_id}", operations={"patch": op(
+        costs, "Изменить должность", [param("position_id")], "Position", write=True)})
+    spec.path(path="/dashboard", operations={"get": op("Показатели", "Показатели региона или органа",
+                                                       [param("agency", "query")], codes=(400, 401, 404))})
+    rid = param("request_id")
+    spec.path(path="/requests", operations={
+        "get": op(gate, "Очередь заявок", [param("status", "query", "string"), param("agency", "query"),
+                                          param("failing", "query", "string", "код проверки")], codes=(401, 422)),
+        "post": op(gate, "Подать черновик заявки", body="SystemRequest", ok="201", write=True)})
+    spec.path(path="/requests/{request_id}", operations={
+        "get": op(gate, "Заявка с результатами проверок", [rid]),
+        "patch": op(gate, "Изменить черновик или возвращённую заявку", [rid], "SystemRequest", write=True)})
+    for step, summary, body in (("submit", "Подать: выполнить проверки", None),
+                                ("conclusion", "Заключение процессного офиса", "Conclusion"),
+                                ("decision", "Решение: approved, rejected, returned", "Decision"),
+                                ("recheck", "Проверить заново", None)):
+        spec.path(path=f"/requests/{{request_id}}/{step}", operations={"post": op(gate, summary, [rid], body, write=True)})
+    spec.path(path="/requests/{request_id}/history", operations={"get": op(gate, "История заявки", [rid])})
