@@ -48,19 +48,24 @@ def pg_server():
     server.stop()
 
 
-@pytest.fixture(params=DATABASES)
-def database_url(request, tmp_path):
-    if request.param == "sqlite":
-        path = tmp_path / "catalog.db"
+def new_database(request, kind: str, tmp_path, prefix: str = "test") -> str:
+    """An empty, migrated database: a copy of the SQLite template, or a PostgreSQL one made from its template."""
+    if kind == "sqlite":
+        path = tmp_path / f"{prefix}_{next(_counter)}.db"
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite:///{path}"
     server = request.getfixturevalue("pg_server")
-    name = f"test_{os.getpid()}_{next(_counter)}"
+    name = f"{prefix}_{os.getpid()}_{next(_counter)}"
     engine = create_engine(server.url(), isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE catalog_template'))
     engine.dispose()
     return server.url(name)
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request, tmp_path):
+    return new_database(request, request.param, tmp_path)
 
 
 @pytest.fixture

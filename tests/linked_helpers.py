@@ -1,9 +1,6 @@
 """What the linked-data tests share: the demo region, the conformance files, a second empty database."""
 from __future__ import annotations
 
-import itertools
-import os
-import shutil
 from pathlib import Path
 
 from rdflib import Graph
@@ -15,7 +12,6 @@ DCAT_AP_FULL_SHAPES = CONFORMANCE / "dcat-ap/releases/3.0.1/shacl/dcat-ap-SHACL.
 CPSV_AP_SHAPES = CONFORMANCE / "cpsv-ap/releases/3.2.0/shacl/cpsv-ap-SHACL.ttl"
 W3C = CONFORMANCE / "w3c-ontologies"
 PARSE = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld"}
-_counter = itertools.count()
 
 
 def load_demo(ctx) -> None:
@@ -36,16 +32,6 @@ def graph_of(text: str, fmt: str = "ttl") -> Graph:
 
 def empty_database(request, database_url: str, tmp_path) -> str:
     """Another empty, migrated database of the same kind as the test's own."""
-    if database_url.startswith("sqlite"):
-        path = tmp_path / f"other_{next(_counter)}.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        return f"sqlite:///{path}"
-    from sqlalchemy import create_engine, text
+    from tests.conftest import new_database
 
-    server = request.getfixturevalue("pg_server")
-    name = f"other_{os.getpid()}_{next(_counter)}"
-    engine = create_engine(server.url(), isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE catalog_template'))
-    engine.dispose()
-    return server.url(name)
+    return new_database(request, "sqlite" if database_url.startswith("sqlite") else "postgresql", tmp_path, "other")

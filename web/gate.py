@@ -10,6 +10,7 @@ from catalog.schemas import ChangeEventSchema
 from catalog.services import gate, lineage
 from web import context
 from web.api import _json_body, json_blueprint
+from web.views_helpers import error_text, form_rows
 
 bp = Blueprint("gate", __name__)
 api_bp = json_blueprint("gate_api", __name__)
@@ -104,12 +105,7 @@ def _form_data() -> dict:
     for name in ("agency_id", "system_id", "estimated_cost", "version"):
         data[name] = request.form.get(name) or None
     data["processes"] = [p for p in request.form.getlist("processes") if p]
-    rows = {}
-    for name, value in request.form.items():
-        parts = name.split("-", 2)
-        if len(parts) == 3 and parts[0] == "ds" and parts[1].isdigit():
-            rows.setdefault(int(parts[1]), {})[parts[2]] = value.strip() or None
-    data["datasets"] = [rows[i] for i in sorted(rows) if rows[i].get("dataset_id")]
+    data["datasets"] = [{k: v or None for k, v in row.items()} for row in form_rows("ds") if row.get("dataset_id")]
     return {k: v for k, v in data.items() if v is not None or k in ("processes", "datasets")}
 
 
@@ -199,7 +195,7 @@ def step_page(request_id, step):
             flash("Проверки выполнены заново.")
     except CatalogError as error:
         ctx.session.rollback()
-        flash(error.message + "".join(f" {field}: {' '.join(m)}" for field, m in error.fields.items()))
+        flash(error_text(error))
     return redirect(url_for("gate.request_page", request_id=request_id))
 
 

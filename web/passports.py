@@ -8,6 +8,7 @@ from catalog.errors import CatalogError, InvalidInput
 from catalog.services import costs, passports
 from web import context
 from web.api import _json_body, json_blueprint
+from web.views_helpers import error_text, form_rows
 
 bp = Blueprint("passports", __name__)
 api_bp = json_blueprint("passports_api", __name__)
@@ -111,7 +112,7 @@ def import_bpmn_page(process_id):
         passport = passports.import_bpmn(ctx, process_id, request.form.get("variant", ""), name, content)
     except CatalogError as error:
         ctx.session.rollback()
-        flash(error.message + "".join(f" {field}: {' '.join(m)}" for field, m in error.fields.items()))
+        flash(error_text(error))
         return redirect(url_for("passports.list_page", process_id=process_id))
     flash(f"Диаграмма «{passport.diagram_name}» загружена: шагов {len(passport.steps)}.")
     return redirect(url_for("passports.view_page", passport_id=passport.id))
@@ -131,22 +132,12 @@ def view_page(passport_id):
                            PassportVariant=PassportVariant, DataRole=DataRole)
 
 
-def _rows(prefix: str, fields: tuple[str, ...]) -> list[dict]:
-    """Rows of a table form: fields named prefix-N-field; empty rows are left out."""
-    rows: dict[int, dict] = {}
-    for name, value in request.form.items():
-        parts = name.split("-", 2)
-        if len(parts) == 3 and parts[0] == prefix and parts[1].isdigit() and parts[2] in fields:
-            rows.setdefault(int(parts[1]), {})[parts[2]] = value.strip()
-    return [rows[i] for i in sorted(rows) if any(v for k, v in rows[i].items() if k != "is_automated")]
-
-
 def _form_content() -> dict:
     data = []
-    for row in _rows("data", ("key", "name", "role", "ref_kind", "ref_id")):
+    for row in form_rows("data", ("key", "name", "role", "ref_kind", "ref_id")):
         data.append({**row, "ref_kind": row.get("ref_kind") or None, "ref_id": row.get("ref_id") or None})
     steps = []
-    for row in _rows("step", passports.STEP_FIELDS):
+    for row in form_rows("step", passports.STEP_FIELDS, {"is_automated"}):
         step = {k: (v or None) for k, v in row.items() if k not in ("consumes", "produces", "is_automated")}
         for number in ("duration_minutes", "waiting_minutes", "times_per_year"):
             if step.get(number) is None:
@@ -155,9 +146,9 @@ def _form_content() -> dict:
         step["consumes"] = [k.strip() for k in row.get("consumes", "").replace(";", ",").split(",") if k.strip()]
         step["produces"] = [k.strip() for k in row.get("produces", "").replace(";", ",").split(",") if k.strip()]
         steps.append(step)
-    flows = [row for row in _rows("flow", passports.FLOW_FIELDS)]
+    flows = [row for row in form_rows("flow", passports.FLOW_FIELDS)]
     resources = []
-    for row in _rows("resource", passports.RESOURCE_FIELDS):
+    for row in form_rows("resource", passports.RESOURCE_FIELDS):
         resource = {k: v for k, v in row.items() if v}
         resources.append(resource)
     return {"version": request.form.get("version"), "description": request.form.get("description"),

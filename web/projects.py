@@ -12,6 +12,7 @@ from catalog.errors import BadParameter, Conflict, InvalidInput, NotFound
 from catalog.services import calendar, projects
 from web import context
 from web.api import _json_body, json_blueprint
+from web.views_helpers import error_text, form_rows
 
 bp = Blueprint("projects", __name__)
 api_bp = json_blueprint("projects_api", __name__)
@@ -307,15 +308,9 @@ def _lines(name: str) -> list[str]:
 
 
 def _rows(prefix: str, fields: tuple[str, ...]) -> list[dict]:
-    """Rows of a table form: fields named prefix-N-field; rows left empty are dropped."""
-    rows: dict[int, dict] = {}
-    for name, value in request.form.items():
-        parts = name.split("-", 2)
-        if len(parts) == 3 and parts[0] == prefix and parts[1].isdigit() and parts[2] in fields:
-            rows.setdefault(int(parts[1]), {})[parts[2]] = value.strip()
-    skip = {"status", "direction", "kind", "category", "responsible_level"}  # selects always have a value
-    return [{k: (v or None) for k, v in rows[i].items()} for i in sorted(rows)
-            if any(v for k, v in rows[i].items() if k not in skip)]
+    """Rows of a table form, empty values as None; selects always have a value, so they do not keep a row."""
+    selects = {"status", "direction", "kind", "category", "responsible_level"}
+    return [{k: (v or None) for k, v in row.items()} for row in form_rows(prefix, fields, selects)]
 
 
 def _version() -> int | None:
@@ -527,7 +522,7 @@ def calendar_set_page():
         flash("Календарь изменён.")
     except (InvalidInput, NotFound) as error:
         ctx.session.rollback()
-        flash(error.message + " " + "; ".join(f"{k}: {' '.join(v)}" for k, v in error.fields.items()))
+        flash(error_text(error))
     year = (request.form.get("day") or "")[:4]
     return redirect(url_for("projects.calendar_page", year=year if year.isdigit() else None))
 

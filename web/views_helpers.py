@@ -166,6 +166,26 @@ def record_url(kind_name: str, record_id: int) -> str:
     return url_for("pages.detail", kind_name=kind_name, record_id=record_id)
 
 
+def form_rows(prefix: str, fields=None, always_set=()) -> list[dict]:
+    """Rows of a table form, its fields named prefix-N-field, values stripped.
+
+    A row is left out when every field but ``always_set`` (selects and checkboxes that always
+    send something) is empty."""
+    from flask import request
+
+    rows: dict[int, dict] = {}
+    for name, value in request.form.items():
+        parts = name.split("-", 2)
+        if len(parts) == 3 and parts[0] == prefix and parts[1].isdigit() and (fields is None or parts[2] in fields):
+            rows.setdefault(int(parts[1]), {})[parts[2]] = value.strip()
+    return [rows[i] for i in sorted(rows) if any(v for k, v in rows[i].items() if k not in always_set)]
+
+
+def error_text(error) -> str:
+    """An error with the fields it names, for a flashed message."""
+    return error.message + "".join(f" {field}: {' '.join(messages)}" for field, messages in error.fields.items())
+
+
 def init_app(app) -> None:
     @app.context_processor
     def _globals():

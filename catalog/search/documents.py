@@ -73,11 +73,6 @@ def doc_uid(kind: str, record_id: int) -> str:
     return f"{kind}:{record_id}"
 
 
-def split_doc_uid(value: str) -> tuple[str, int]:
-    kind, _, record_id = value.rpartition(":")
-    return kind, int(record_id)
-
-
 def _chunks(ids: Iterable[int], size: int = CHUNK) -> Iterator[list[int]]:
     ordered = sorted(set(ids))
     for start in range(0, len(ordered), size):

@@ -197,10 +197,6 @@ class ElasticIndex:
             self.client.indices.delete(index=index)
         return count
 
-    def count(self) -> int:
-        self._ensure()
-        return self.client.count(index=self.alias)["count"]
-
     def versions(self, kind: str) -> dict[int, int]:
         from elasticsearch import helpers
 

@@ -273,9 +273,6 @@ class EmbeddedIndex:
 
     # -- reading
 
-    def count(self) -> int:
-        return self.index().searcher().num_docs
-
     def versions(self, kind: str) -> dict[int, int]:
         """record id → indexed version, of one kind."""
         searcher = self.index().searcher()

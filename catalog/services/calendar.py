@@ -16,7 +16,7 @@ from sqlalchemy import extract, select
 
 from catalog import models
 from catalog.enums import DayKind, Role
-from catalog.errors import BadParameter, Forbidden, InvalidInput, NotFound, Unauthorized
+from catalog.errors import BadParameter, InvalidInput, NotFound
 from catalog.schemas import CalendarDaySchema, validation_messages
 from catalog.services import permissions
 from catalog.services.context import Context
@@ -98,12 +98,8 @@ def years(ctx: Context) -> list[int]:
 
 
 def require_calendar_edit(ctx: Context) -> None:
-    if ctx.is_system:
-        return
-    if ctx.user is None:
-        raise Unauthorized("Войдите в систему, чтобы менять производственный календарь.")
-    if not (ctx.user.has_role(Role.ADMIN.value) or ctx.user.has_role(Role.PROCESS_OFFICE.value)):
-        raise Forbidden("Производственный календарь меняют администратор и процессный офис.")
+    permissions.require_role(ctx, {Role.PROCESS_OFFICE.value, Role.ADMIN.value},
+                             "Производственный календарь меняют администратор и процессный офис.")
 
 
 def _check(data: dict, where: str = "") -> dict:

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field, replace
 from sqlalchemy import select
 
 from catalog import models
-from catalog.enums import PassportState, PassportVariant, ResourceKind, Role
-from catalog.errors import BadParameter, Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from catalog.enums import PassportVariant, ResourceKind, Role
+from catalog.errors import BadParameter, Conflict, InvalidInput, NotFound
 from catalog.schemas import PositionSchema, validation_messages
 from catalog.services import history, passports, permissions, records
 from catalog.services.context import Context
@@ -270,11 +270,7 @@ def list_positions(ctx: Context) -> list[models.Position]:
 
 def save_position(ctx: Context, data: dict, position_id: int | None = None) -> models.Position:
     """Create or change a position of the reference table: the process office keeps it."""
-    if not ctx.is_system:
-        if ctx.user is None:
-            raise Unauthorized("Войдите в систему.")
-        if not (ctx.user.has_role(Role.PROCESS_OFFICE.value) or ctx.user.has_role(Role.ADMIN.value)):
-            raise Forbidden("Справочник должностей калькулятора ведёт процессный офис.")
+    permissions.require_role(ctx, {Role.PROCESS_OFFICE.value, Role.ADMIN.value}, "Справочник должностей калькулятора ведёт процессный офис.")
     from marshmallow import ValidationError
 
     try:
@@ -305,7 +301,3 @@ def save_position(ctx: Context, data: dict, position_id: int | None = None) -> m
             history.append_event(ctx, "positions", position, "update", changes)
     ctx.finish()
     return position
-
-
-def approved_only(result: ProcessCosts) -> bool:
-    return all(p.state == PassportState.APPROVED.value for p in result.passports.values())

@@ -391,17 +391,10 @@ def submit(ctx: Context, request_id: int) -> models.SystemRequest:
     return request
 
 
-def _require_role(ctx: Context, role: str, what: str) -> None:
-    if ctx.user is None:
-        raise Unauthorized("Войдите в систему.")
-    if not ctx.user.has_role(role):
-        raise Forbidden(what)
-
-
 def conclude(ctx: Context, request_id: int, data: dict) -> models.SystemRequest:
     """The process office's conclusion, positive or negative, with reasons: required before a decision."""
     request = get_request(ctx, request_id)
-    _require_role(ctx, Role.PROCESS_OFFICE.value, "Заключение даёт процессный офис.")
+    permissions.require_role(ctx, {Role.PROCESS_OFFICE.value}, "Заключение даёт процессный офис.", allow_system=False)
     if request.filed_by_id == ctx.actor_id:
         raise Forbidden("Нельзя давать заключение по заявке, которую вы подали.")
     if request.status != RequestStatus.SUBMITTED.value:
@@ -433,7 +426,8 @@ def decide(ctx: Context, request_id: int, data: dict) -> models.SystemRequest:
     """Approve, reject or return, by the deciding role; never on one's own request or conclusion."""
     request = get_request(ctx, request_id)
     role = ctx.settings.gate_decider_role
-    _require_role(ctx, role, f"Решение по заявке принимает роль «{Role.label_of(role)}».")
+    permissions.require_role(ctx, {role}, f"Решение по заявке принимает роль «{Role.label_of(role)}».",
+                             allow_system=False)
     if ctx.actor_id in (request.filed_by_id, request.concluded_by_id):
         raise Forbidden("Нельзя принимать решение по заявке, которую вы подали или по которой дали заключение.")
     if request.status == RequestStatus.SUBMITTED.value:

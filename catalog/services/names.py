@@ -19,7 +19,7 @@ from sqlalchemy import null, select
 
 from catalog import models
 from catalog.enums import Role
-from catalog.errors import BadParameter, Conflict, Forbidden, NotFound, Unauthorized
+from catalog.errors import BadParameter, Conflict, NotFound
 from catalog.kinds import KINDS
 from catalog.search import analysis
 from catalog.services import permissions, records
@@ -98,12 +98,8 @@ def _linked_services(ctx: Context) -> set[tuple[int, int]]:
 
 
 def _require_office(ctx: Context) -> None:
-    if ctx.is_system:
-        return
-    if ctx.user is None:
-        raise Unauthorized("Войдите в систему.")
-    if not (ctx.user.has_role(Role.PROCESS_OFFICE.value) or ctx.user.has_role(Role.ADMIN.value)):
-        raise Forbidden("Сопоставлять названия с типовым перечнем может процессный офис или администратор.")
+    permissions.require_role(ctx, {Role.PROCESS_OFFICE.value, Role.ADMIN.value},
+                             "Сопоставлять названия с типовым перечнем может процессный офис или администратор.")
 
 
 def match_names(ctx: Context, progress=None) -> dict[str, int]:

@@ -256,11 +256,7 @@ def set_criteria(ctx: Context, passport_id: int, data: dict) -> models.Passport:
     from catalog.schemas import CriteriaSchema
 
     passport = get_passport(ctx, passport_id)
-    if not ctx.is_system:
-        if ctx.user is None:
-            raise Unauthorized("Войдите в систему.")
-        if not (ctx.user.has_role(Role.PROCESS_OFFICE.value) or ctx.user.has_role(Role.ADMIN.value)):
-            raise Forbidden("Соответствие критериям цифровой трансформации отмечает процессный офис.")
+    permissions.require_role(ctx, {Role.PROCESS_OFFICE.value, Role.ADMIN.value}, "Соответствие критериям цифровой трансформации отмечает процессный офис.")
     if passport.variant != PassportVariant.TO_BE.value:
         raise InvalidInput("Критерии цифровой трансформации проверяются у целевого процесса (TO-BE).",
                            {"variant": ["Это паспорт AS-IS."]})

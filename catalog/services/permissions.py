@@ -33,6 +33,16 @@ def require_read(ctx: Context) -> None:
         raise Unauthorized("Войдите в систему: чтение без входа выключено.")
 
 
+def require_role(ctx: Context, roles: set[str], message: str, allow_system: bool = True) -> None:
+    """The acting user holds one of ``roles`` (the CLI, acting for the server, may when ``allow_system``)."""
+    if allow_system and ctx.is_system:
+        return
+    if ctx.user is None:
+        raise Unauthorized("Войдите в систему.")
+    if not roles & set(ctx.user.roles or []):
+        raise Forbidden(message)
+
+
 def require_admin(ctx: Context) -> None:
     if ctx.user is None:
         raise Unauthorized("Войдите в систему.")
