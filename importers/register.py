@@ -531,6 +531,8 @@ def export_register(ctx: Context, target: Path, agency_code: str | None = None,
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
 
+    from catalog.cells import as_text
+
     permissions.require_read(ctx)
     agency = find_agency(ctx, agency_code) if agency_code else None
     fields = EXPORT_FIELDS if agency else [FIELDS[0], *EXPORT_FIELDS]
@@ -557,7 +559,7 @@ def export_register(ctx: Context, target: Path, agency_code: str | None = None,
     for values in register_rows(ctx, agency.id if agency else None):
         row = []
         for spec in fields:
-            cell = WriteOnlyCell(sheet, value=values.get(spec.name))
+            cell = as_text(WriteOnlyCell(sheet, value=values.get(spec.name)))
             if spec.name == "registry_id":
                 cell.number_format = "@"  # text: «001» stays «001»
             row.append(cell)

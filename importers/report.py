@@ -183,14 +183,16 @@ def write_error_copy(table, report: ImportReport, target: Path) -> Path:
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
+    from catalog.cells import xlsx_row
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet(table.sheet_name)
     for number, cells in rows():
         if cells[-1]:
             last = WriteOnlyCell(sheet, value=cells[-1])
             last.font = Font(bold=number == table.header_row, color="B3261E")
-            sheet.append([*cells[:-1], last])
+            sheet.append([*xlsx_row(sheet, cells[:-1]), last])
         else:
-            sheet.append(cells)
+            sheet.append(xlsx_row(sheet, cells))
     book.save(target)
     return target

@@ -510,7 +510,9 @@ def plain(term) -> str:
 
 
 def to_csv(answer: Answer) -> str:
-    """SPARQL 1.1 Query Results CSV."""
+    """SPARQL 1.1 Query Results CSV, with texts a spreadsheet would evaluate written as text."""
+    from catalog.cells import csv_row
+
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     if answer.form == "ask":
@@ -519,11 +521,11 @@ def to_csv(answer: Answer) -> str:
     elif answer.form == "graph":
         writer.writerow(["subject", "predicate", "object"])
         for t in answer.triples:
-            writer.writerow([plain(t.subject), plain(t.predicate), plain(t.object)])
+            writer.writerow(csv_row([plain(t.subject), plain(t.predicate), plain(t.object)]))
     else:
         writer.writerow(answer.variables)
         for row in answer.rows:
-            writer.writerow([plain(v) for v in row])
+            writer.writerow(csv_row(plain(v) for v in row))
     return buffer.getvalue()
 
 

@@ -229,10 +229,12 @@ def export_xlsx(result: ProcessCosts) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from catalog.cells import xlsx_row
+
     book = Workbook()
     summary = book.active
     summary.title = "Итого"
-    summary.append([f"Расчёт стоимости процесса: {result.process.name}"])
+    summary.append(xlsx_row(summary, [f"Расчёт стоимости процесса: {result.process.name}"]))
     summary["A1"].font = Font(bold=True)
     summary.append(["Вариант", "Стоимость в год, руб.", "Стоимость экземпляра, руб.", "Трудозатраты в год, ч"])
     for variant, cost in result.costs.items():
@@ -248,8 +250,8 @@ def export_xlsx(result: ProcessCosts) -> bytes:
         sheet = book.create_sheet(f"Шаги {variant}")
         sheet.append(["№", "Шаг", "Должность", "Часов в год", "Стоимость выполнения, руб.", "Стоимость в год, руб."])
         for number, step in enumerate(cost.steps, 1):
-            sheet.append([number, step.name, step.position, round(step.hours_per_year, 2),
-                          round(step.per_occurrence, 2), round(step.per_year, 2)])
+            sheet.append(xlsx_row(sheet, [number, step.name, step.position, round(step.hours_per_year, 2),
+                                          round(step.per_occurrence, 2), round(step.per_year, 2)]))
         sheet = book.create_sheet(f"Ресурсы {variant}")
         sheet.append(["Вид ресурса", "Стоимость в год, руб."])
         for kind, value in cost.by_kind.items():
