@@ -26,7 +26,12 @@ class InvalidInput(CatalogError):
 
 
 class BadParameter(InvalidInput):
-    """A query parameter is wrong (depth, page, a filter); ``fields`` names it."""
+    """A query parameter is wrong (depth, page, a filter); ``fields`` names it. 422, as the README says."""
+
+
+class BadRequest(InvalidInput):
+    """The request cannot be read at all: a body that is not JSON (or too deep, or not UTF-8), a malformed
+    SPARQL query, an event its specification refuses. ``fields`` names the part (``body``, a JSON path)."""
 
     status = 400
 

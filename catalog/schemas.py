@@ -7,9 +7,12 @@ metadata drives the generated forms and filters:
 """
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from catalog import enums
+from catalog.errors import BadParameter
 
 REQUIRED = "Обязательное поле не заполнено."
 
@@ -30,6 +33,49 @@ RU_MESSAGES = {
 }
 for _field_class, _messages in RU_MESSAGES.items():
     _field_class.default_error_messages = {**_field_class.default_error_messages, **_messages}
+
+
+# Every integer the catalogue reads fits a 64-bit signed column (SQLite INTEGER, PostgreSQL BIGINT).
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+
+
+class Int(fields.Integer):
+    """An integer within the 64-bit signed range: a larger one is a named 422, never a database error."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.validators.insert(0, validate.Range(min=INT_MIN, max=INT_MAX, error="Число вне допустимого диапазона."))
+
+
+def parse_int(raw, name: str, minimum: int | None = None, maximum: int | None = None) -> int:
+    """A query parameter (or another value from outside) as a bounded integer; BadParameter names it."""
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        raise BadParameter("Неверный параметр запроса.", {name: ["Ожидается целое число."]}) from None
+    low = INT_MIN if minimum is None else max(minimum, INT_MIN)
+    high = INT_MAX if maximum is None else min(maximum, INT_MAX)
+    if not low <= value <= high:
+        bound = (f"от {low} до {high}" if maximum is not None else f"не меньше {low}") if minimum is not None \
+            else f"не больше {high}"
+        raise BadParameter("Неверный параметр запроса.", {name: [f"Допустимо {bound}."]})
+    return value
+
+
+def rfc3339(value: datetime | None) -> str | None:
+    """A stored timestamp as RFC 3339 with its zone; older SQLite rows come back naive and are UTC."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.isoformat()
+
+
+class DateTime(fields.DateTime):
+    """Timestamps in answers: always RFC 3339 with a zone (see ``rfc3339``)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return rfc3339(value)
 
 
 class CatalogSchema(Schema):
@@ -92,7 +138,7 @@ def choice(label: str, enum: type[enums.LabeledEnum], *, required: bool = False,
 
 
 def ref(label: str, resource: str, *, required: bool = False, **meta):
-    return fields.Integer(
+    return Int(
         required=required,
         allow_none=not required,
         strict=False,
@@ -116,13 +162,13 @@ def percent(label: str):
 class RecordSchema(CatalogSchema):
     """Output-only fields every record has."""
 
-    id = fields.Integer(dump_only=True)
-    version = fields.Integer(
+    id = Int(dump_only=True)
+    version = Int(
         metadata={"label": "Версия", "description": "Версия записи; при изменении передайте ту, которую вы читали."},
     )
-    created_at = fields.DateTime(dump_only=True)
-    updated_at = fields.DateTime(dump_only=True)
-    deleted_at = fields.DateTime(dump_only=True)
+    created_at = DateTime(dump_only=True)
+    updated_at = DateTime(dump_only=True)
+    deleted_at = DateTime(dump_only=True, allow_none=True)
 
 
 class AgencySchema(RecordSchema):
@@ -285,31 +331,31 @@ class DataMartSchema(RecordSchema):
 class LinkSchema(RecordSchema):
     link_type = choice("Тип связи", enums.LinkType, required=True)
     source_kind = text("Вид записи-источника", required=True, max_length=32, filter=True)
-    source_id = fields.Integer(required=True, metadata={"label": "Запись-источник", "filter": True})
+    source_id = Int(required=True, metadata={"label": "Запись-источник", "filter": True})
     target_kind = text("Вид записи-цели", required=True, max_length=32, filter=True)
-    target_id = fields.Integer(required=True, metadata={"label": "Запись-цель", "filter": True})
+    target_id = Int(required=True, metadata={"label": "Запись-цель", "filter": True})
     transport = choice("Способ передачи данных", enums.Transport)
     frequency = choice("Периодичность", enums.Frequency)
     description = text("Описание", multiline=True)
 
 
 class StatusTransitionSchema(CatalogSchema):
-    id = fields.Integer()
+    id = Int()
     from_status = fields.String(allow_none=True)
     to_status = fields.String()
-    changed_at = fields.DateTime()
+    changed_at = DateTime()
     actor_name = fields.String()
     reason = fields.String(allow_none=True)
 
 
 class ChangeEventSchema(CatalogSchema):
-    id = fields.Integer()
-    occurred_at = fields.DateTime()
+    id = Int()
+    occurred_at = DateTime()
     actor_name = fields.String()
     record_kind = fields.String()
-    record_id = fields.Integer()
+    record_id = Int()
     action = fields.String()
-    version = fields.Integer()
+    version = Int()
     changes = fields.Dict()
 
 
@@ -324,7 +370,7 @@ class PassportDataSchema(CatalogSchema):
     ref_kind = fields.String(allow_none=True, validate=validate.OneOf(
         ["datasets", "entities", "document-types"], error="Допустимо: datasets, entities, document-types."),
         metadata={"label": "Вид записи каталога"})
-    ref_id = fields.Integer(allow_none=True, metadata={"label": "Запись каталога"})
+    ref_id = Int(allow_none=True, metadata={"label": "Запись каталога"})
 
 
 class PassportStepSchema(CatalogSchema):
@@ -336,11 +382,11 @@ class PassportStepSchema(CatalogSchema):
                                     metadata={"label": "Длительность, мин"})
     waiting_minutes = fields.Float(load_default=0, validate=_non_negative("Ожидание"),
                                    metadata={"label": "Ожидание, мин"})
-    times_per_year = fields.Integer(load_default=0, validate=_non_negative("Количество в год"),
+    times_per_year = Int(load_default=0, validate=_non_negative("Количество в год"),
                                     metadata={"label": "Раз в год"})
     is_automated = fields.Boolean(load_default=False, metadata={"label": "Автоматизирован"})
     system_id = ref("Информационная система", "systems")
-    position_id = fields.Integer(allow_none=True, metadata={"label": "Должность (справочник калькулятора)"})
+    position_id = Int(allow_none=True, metadata={"label": "Должность (справочник калькулятора)"})
     consumes = fields.List(fields.String(), load_default=list, metadata={"label": "Потребляет (ключи данных)"})
     produces = fields.List(fields.String(), load_default=list, metadata={"label": "Производит (ключи данных)"})
 
@@ -363,9 +409,9 @@ class PassportResourceSchema(CatalogSchema):
 class PassportSchema(CatalogSchema):
     """A passport variant's content, written whole: its data model, steps, flows and resources."""
 
-    version = fields.Integer(metadata={"label": "Версия"})
+    version = Int(metadata={"label": "Версия"})
     description = text("Описание варианта", multiline=True)
-    instances_per_year = fields.Integer(allow_none=True, validate=_non_negative("Экземпляров в год"),
+    instances_per_year = Int(allow_none=True, validate=_non_negative("Экземпляров в год"),
                                         metadata={"label": "Экземпляров процесса в год"})
     resources = fields.List(fields.Nested(PassportResourceSchema), load_default=list)
     data = fields.List(fields.Nested(PassportDataSchema), load_default=list)
@@ -409,7 +455,7 @@ class RequestDatasetSchema(CatalogSchema):
 class SystemRequestSchema(CatalogSchema):
     """A request for a state information system: what it is for and what it automates."""
 
-    version = fields.Integer(metadata={"label": "Версия"})
+    version = Int(metadata={"label": "Версия"})
     agency_id = ref("Орган, подающий заявку", "agencies", required=True)
     kind = choice("Вид заявки", enums.RequestKind, required=True)
     system_id = ref("Информационная система", "systems")
@@ -419,7 +465,7 @@ class SystemRequestSchema(CatalogSchema):
                                   metadata={"label": "Оценка стоимости, руб."})
     expected_value = text("Ценность для граждан и организаций", multiline=True)
     overlap_explanation = text("Почему нужна, хотя действующие системы автоматизируют те же процессы", multiline=True)
-    processes = fields.List(fields.Integer(), load_default=list, metadata={"label": "Автоматизируемые процессы"})
+    processes = fields.List(Int(), load_default=list, metadata={"label": "Автоматизируемые процессы"})
     datasets = fields.List(fields.Nested(RequestDatasetSchema), load_default=list)
 
 
@@ -487,7 +533,7 @@ class ProjectCreateSchema(CatalogSchema):
 class ApplicationAnswerSchema(CatalogSchema):
     """Leningrad 4.2: acceptance with the office's members, suggested dates and training, or a reasoned refusal."""
 
-    version = fields.Integer(allow_none=True, metadata={"label": "Версия"})
+    version = Int(allow_none=True, metadata={"label": "Версия"})
     decision = choice("Решение", enums.ApplicationDecision, required=True)
     answered_on = _date("Дата ответа")
     office_members = _lines("Сотрудники Процессного офиса в рабочей группе")
@@ -500,7 +546,7 @@ class ApplicationAnswerSchema(CatalogSchema):
 class OrderSchema(CatalogSchema):
     """Leningrad 4.3: the legal (local) act on the optimisation."""
 
-    version = fields.Integer(allow_none=True, metadata={"label": "Версия"})
+    version = Int(allow_none=True, metadata={"label": "Версия"})
     order_number = text("Номер правового акта", max_length=100)
     order_date = _date("Дата правового акта")
     start_date = _date("Дата начала работ", required=True)
@@ -522,7 +568,7 @@ class RootCauseSchema(CatalogSchema):
 class AnalysisSchema(CatalogSchema):
     """Leningrad 5.3–5.4: problem, goals, losses, root causes, best practices."""
 
-    version = fields.Integer(allow_none=True, metadata={"label": "Версия"})
+    version = Int(allow_none=True, metadata={"label": "Версия"})
     problem = text("Проблема процесса", multiline=True)
     goals = text("Цели оптимизации", multiline=True)
     losses = fields.List(fields.Nested(LossSchema), load_default=list, metadata={"label": "Потери"})
@@ -567,7 +613,7 @@ class KpiSchema(CatalogSchema):
 class RoadmapSchema(CatalogSchema):
     """The roadmap written whole while it is a draft: its measures and KPIs."""
 
-    version = fields.Integer(allow_none=True, metadata={"label": "Версия"})
+    version = Int(allow_none=True, metadata={"label": "Версия"})
     measures = fields.List(fields.Nested(MeasureSchema), load_default=list)
     kpis = fields.List(fields.Nested(KpiSchema), load_default=list)
 

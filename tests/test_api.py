@@ -21,7 +21,7 @@ def test_list_is_paginated_and_filterable(client, seed, admin_headers):
 ])
 def test_bad_query_parameters_are_named(client, seed, query, parameter):
     answer = client.get(f"/api/v1/processes?{query}")
-    assert answer.status_code == 400
+    assert answer.status_code == 422
     assert parameter in answer.get_json()["fields"]
 
 
@@ -53,7 +53,7 @@ def test_create_read_update_delete_restore(client, seed, admin_headers):
     updated = client.patch(f"/api/v1/systems/{system['id']}", headers=admin_headers,
                            json={"version": system["version"], "fgis_ki_number": "ФГИС КИ 4242"})
     assert updated.status_code == 200 and updated.get_json()["version"] == 2
-    deleted = client.delete(f"/api/v1/systems/{system['id']}", headers=admin_headers)
+    deleted = client.delete(f"/api/v1/systems/{system['id']}?version=2", headers=admin_headers)
     assert deleted.get_json()["deleted_at"]
     assert client.get("/api/v1/systems").get_json()["total"] == 0
     assert client.get("/api/v1/systems?include_deleted=1").get_json()["total"] == 1
@@ -102,7 +102,7 @@ def test_status_back_needs_reason_and_history_is_served(client, seed, admin_head
 
 
 def test_links_show_deleted_ends(client, seed, admin_headers):
-    client.delete(f"/api/v1/datasets/{seed.dataset.id}", headers=admin_headers)
+    client.delete(f"/api/v1/datasets/{seed.dataset.id}", headers={**admin_headers, "If-Match": f'"{seed.dataset.version}"'})
     links = client.get(f"/api/v1/marts/{seed.mart.id}/links").get_json()
     assert links["outgoing"][0]["other"] == {"kind": "datasets", "id": seed.dataset.id,
                                              "title": seed.dataset.name, "deleted": True}

@@ -119,7 +119,7 @@ def test_costs_api_page_cli_and_excel(client, runner, seed, variants, tmp_path):
                           json={"to_be": {"steps": {"1": {"times_per_year": 500}}}}).get_json()
     assert what_if["what_if"] and what_if["variants"]["to_be"]["per_year"] == 163333.33
     bad = client.post(f"/api/v1/processes/{seed.process.id}/costs/what-if", json={"to_be": {"steps": {"1": {"times_per_year": "много"}}}})
-    assert bad.status_code == 400 and bad.get_json()["fields"] == {"to_be.steps.1.times_per_year": ["Ожидается число."]}
+    assert bad.status_code == 422 and bad.get_json()["fields"] == {"to_be.steps.1.times_per_year": ["Ожидается число."]}
     book = load_workbook(io.BytesIO(client.get(f"/api/v1/processes/{seed.process.id}/costs.xlsx").data))
     assert book.sheetnames == ["Итого", "Шаги as_is", "Ресурсы as_is", "Шаги to_be", "Ресурсы to_be"]
     assert book["Итого"]["B3"].value == 585000

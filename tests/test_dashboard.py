@@ -49,7 +49,7 @@ def test_dashboard_page_api_and_cli(client, runner, seed, optimised):
     data = client.get("/api/v1/dashboard").get_json()
     assert data["total"]["effect"] == 351000 and data["statuses"]["certified"] == 1
     bad = client.get("/api/v1/dashboard", query_string={"agency": "все"})
-    assert bad.status_code == 400 and "agency" in bad.get_json()["fields"]
+    assert bad.status_code == 422 and "agency" in bad.get_json()["fields"]
     assert client.get("/api/v1/dashboard", query_string={"agency": 999}).status_code == 404
     out = runner.invoke("dashboard").output
     assert "эффект 351000.00 руб." in out

@@ -87,11 +87,11 @@ def test_lineage_api(client, tiny):
     assert {n["uid"] for n in body["nodes"]} >= {tiny.D, tiny.S, tiny.M}
     assert {"source": tiny.D, "target": tiny.P, "type": "CONSUMES"}.items() <= next(
         e for e in body["edges"] if e["type"] == "CONSUMES").items()
-    assert client.get(f"/api/v1/lineage/processes/{process_id}?depth=99").status_code == 400
+    assert client.get(f"/api/v1/lineage/processes/{process_id}?depth=99").status_code == 422
     bad = client.get(f"/api/v1/lineage/processes/{process_id}?edge_types=FOO")
-    assert bad.status_code == 400 and "edge_types" in bad.get_json()["fields"]
+    assert bad.status_code == 422 and "edge_types" in bad.get_json()["fields"]
     assert client.get("/api/v1/lineage/processes/999999").status_code == 404
-    assert client.get(f"/api/v1/lineage/processes/{process_id}?colour=red").status_code == 400
+    assert client.get(f"/api/v1/lineage/processes/{process_id}?colour=red").status_code == 422
     systems = client.get(f"/api/v1/processes/{process_id}/systems").get_json()["items"]
     assert {(i["role"], i["kind"]) for i in systems} == {("потребляет", "systems"), ("потребляет", "marts")}
     impact = client.get(f"/api/v1/impact/systems/{tiny.S.split(':')[1]}").get_json()
@@ -112,7 +112,7 @@ def test_lineage_page_shows_picture_table_and_systems(client, tiny):
     assert client.get(scripts[0]).status_code == 200
     text = soup.get_text(" ", strip=True)
     assert "Информационные системы и витрины процесса" in text and "Витрина доходов" in text
-    assert client.get(f"/lineage/processes/{process_id}?depth=99").status_code == 400
+    assert client.get(f"/lineage/processes/{process_id}?depth=99").status_code == 422
     assert client.get(f"/impact/systems/{tiny.S.split(':')[1]}").status_code == 200
     assert "Назначение выплаты" in client.get("/reports/").get_data(as_text=True)
 

@@ -102,13 +102,13 @@ def test_api_export_streams_and_names_bad_parameters(client, seed):
     turtle = client.get("/api/v1/export.rdf?kind=marts", headers={"Accept": "text/turtle"})
     assert turtle.mimetype == "text/turtle" and "pdc:DataMart" in turtle.get_data(as_text=True)
     bad = client.get("/api/v1/export.rdf?format=xml")
-    assert bad.status_code == 400 and "format" in bad.get_json()["fields"]
+    assert bad.status_code == 422 and "format" in bad.get_json()["fields"]
     by_code = client.get("/api/v1/export.rdf?format=nt&kind=processes&agency=MINSOC").get_data(as_text=True)
     assert f"<http://localhost:8000/processes/{seed.process.id}>" in by_code
     unknown = client.get("/api/v1/export.rdf?agency=NOPE")
-    assert unknown.status_code == 400 and "NOPE" in unknown.get_json()["fields"]["agency"][0]
+    assert unknown.status_code == 422 and "NOPE" in unknown.get_json()["fields"]["agency"][0]
     bad_kind = client.get("/api/v1/export.rdf?kind=planets")
-    assert bad_kind.status_code == 400 and "planets" in bad_kind.get_json()["fields"]["kind"][0]
+    assert bad_kind.status_code == 422 and "planets" in bad_kind.get_json()["fields"]["kind"][0]
 
 
 def test_iris_follow_the_configured_base(database_url, tmp_path, seed):

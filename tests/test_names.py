@@ -91,7 +91,7 @@ def test_names_api_page_and_cli(client, runner, seed, typical, make_user, token_
     items = client.get("/api/v1/names/matches", query_string={"agency": seed.other_agency.id}).get_json()["items"]
     assert {i["typical_name"] for i in items} == {"Выдача лицензии"}
     bad = client.get("/api/v1/names/matches", query_string={"state": "maybe"})
-    assert bad.status_code == 400 and "state" in bad.get_json()["fields"]
+    assert bad.status_code == 422 and "state" in bad.get_json()["fields"]
     decided = client.post(f"/api/v1/names/matches/{items[0]['id']}/accept", headers=token_for(office)).get_json()
     assert decided["state"] == "accepted" and decided["decided_by"] == "office"
     report = client.get("/api/v1/names/report").get_json()

@@ -102,4 +102,5 @@ def test_mart_owner_changes_only_its_marts_and_their_data(client, seed, ctx, hea
 def test_admin_does_everything(client, seed, headers):
     auth = headers("admin")
     assert _patch(client, f"/api/v1/processes/{seed.process.id}", auth, PROCESS_PATCH).status_code == 200
-    assert client.delete(f"/api/v1/agencies/{seed.other_agency.id}", headers=auth).status_code == 200
+    assert client.delete(f"/api/v1/agencies/{seed.other_agency.id}?version={seed.other_agency.version}",
+                         headers=auth).status_code == 200

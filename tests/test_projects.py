@@ -320,13 +320,15 @@ def test_project_api(client, seed, people, token_for):
     listed = client.get(f"/api/v1/projects?agency_id={seed.agency.id}").get_json()["items"]
     assert [p["id"] for p in listed] == [pid]
     assert client.get(f"/api/v1/projects?agency_id={seed.other_agency.id}").get_json()["items"] == []
-    assert client.get("/api/v1/projects?stage=somewhere").status_code == 400
+    assert client.get("/api/v1/projects?stage=somewhere").status_code == 422
     assert client.get("/api/v1/projects/999").status_code == 404
     # Approved: the team no longer deletes it; an administrator does.
-    assert client.delete(f"/api/v1/projects/{pid}", headers=owner).status_code == 403
+    current = client.get(f"/api/v1/projects/{pid}").get_json()["version"]
+    assert client.delete(f"/api/v1/projects/{pid}?version={current}", headers=owner).status_code == 403
     admin = token_for(people.admin)
     assert client.delete(f"/api/v1/projects/{pid}?version=1", headers=admin).status_code == 409
-    assert client.delete(f"/api/v1/projects/{pid}", headers=admin).status_code == 200
+    assert client.delete(f"/api/v1/projects/{pid}", headers=admin).status_code == 422  # no version
+    assert client.delete(f"/api/v1/projects/{pid}?version={current}", headers=admin).status_code == 200
     assert client.get(f"/api/v1/projects/{pid}").status_code == 404
     assert client.get("/api/v1/projects").get_json()["items"] == []
 

@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFProtect
 from catalog.config import Settings, load_settings
 from catalog.db import make_engine, make_session_factory
 from catalog.services.context import Context
+from web import inputs
 
 csrf = CSRFProtect()
 
@@ -14,6 +15,7 @@ csrf = CSRFProtect()
 def create_app(settings: Settings | None = None, **overrides) -> Flask:
     settings = settings or load_settings(**overrides)
     app = Flask(__name__)
+    inputs.init_app(app)  # bounded <int:…> in every route and limited JSON: before any blueprint
     app.config.update(
         SECRET_KEY=settings.secret_key,
         CATALOG=settings,

@@ -1,17 +1,18 @@
 """REST API under /api/v1: thin views over ``catalog.services``; errors are JSON naming each bad field."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, jsonify, render_template, request
+from flask import Blueprint, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, validate_csrf
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 from wtforms import ValidationError as FormValidationError
 
-from catalog.errors import BadParameter, CatalogError, InvalidInput, Unauthorized
+from catalog.errors import BadParameter, CatalogError, Unauthorized
 from catalog.kinds import KINDS
-from catalog.schemas import ChangeEventSchema, StatusTransitionSchema
-from catalog.services import records
+from catalog.schemas import ChangeEventSchema, StatusTransitionSchema, rfc3339
+from catalog.services import permissions, records
 from web import context
+from web.inputs import bool_arg, change_version, int_arg, json_body, known_args
 from web.openapi import build_spec
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -21,17 +22,27 @@ KIND_PATH = "<any(" + ",".join(f'"{name}"' for name in KINDS) + "):kind_name>"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
+# POSTs that only read: anyone who may read may send them.
+READ_ONLY_POSTS = {"linked_api.sparql_api", "passports_api.what_if_view"}
+
+
 @bp.before_request
 def _authenticate():
+    """Who is asking comes first: a change without a token or session is 401 (a reader's 403) before its
+    body or parameters are read."""
     if g.get("bad_token"):
         raise Unauthorized("Токен API недействителен или отозван.")
-    if (request.method not in SAFE_METHODS and not g.get("token_auth") and g.get("user") is not None
-            and current_app.config.get("WTF_CSRF_ENABLED", True)):
+    if request.method in SAFE_METHODS or request.endpoint in READ_ONLY_POSTS or request.endpoint is None:
+        return
+    if g.get("user") is None:
+        raise Unauthorized("Изменение требует входа или токена API (заголовок Authorization: Bearer …).")
+    if not g.get("token_auth") and current_app.config.get("WTF_CSRF_ENABLED", True):
         # A browser session writing through the API must prove it is our page.
         try:
             validate_csrf(request.headers.get("X-CSRFToken", ""))
         except (CSRFError, FormValidationError):
             raise Unauthorized("Запрос через сессию браузера требует заголовок X-CSRFToken; машинам — токен API.") from None
+    permissions.require_writer(context())
 
 
 @bp.errorhandler(CatalogError)
@@ -43,10 +54,21 @@ def _catalog_error(error: CatalogError):
     return response
 
 
+HTTP_MESSAGES = {400: "Неверный запрос.", 404: "Не найдено.", 405: "Метод не поддерживается.",
+                 413: "Слишком большой запрос.", 415: "Неподдерживаемый тип содержимого."}
+
+
 @bp.errorhandler(HTTPException)
 def _http_error(error: HTTPException):
-    messages = {404: "Не найдено.", 405: "Метод не поддерживается.", 400: "Неверный запрос.", 413: "Слишком большой запрос."}
-    return jsonify({"error": messages.get(error.code, error.description)}), error.code
+    """Werkzeug's errors as the API's JSON, in Russian, keeping their headers (``Allow`` of a 405)."""
+    if getattr(error, "catalog_error", None) is not None:  # a path parameter out of range (web/inputs.py)
+        return _catalog_error(error.catalog_error)
+    response = jsonify({"error": HTTP_MESSAGES.get(error.code, "Ошибка запроса.")})
+    response.status_code = error.code or 500
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
 
 
 def json_blueprint(name: str, import_name: str) -> Blueprint:
@@ -58,31 +80,11 @@ def json_blueprint(name: str, import_name: str) -> Blueprint:
     return blueprint
 
 
-def _json_body() -> dict:
-    data = request.get_json(silent=True)
-    if data is None:
-        raise InvalidInput("Тело запроса должно быть объектом JSON (Content-Type: application/json).")
-    if not isinstance(data, dict):
-        raise InvalidInput("Тело запроса должно быть объектом JSON, а не списком или значением.")
-    return data
-
-
-def _int_arg(name: str, default: int, minimum: int = 1, maximum: int | None = None) -> int:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadParameter("Неверный параметр запроса.", {name: ["Ожидается целое число."]}) from None
-    if value < minimum or (maximum is not None and value > maximum):
-        bound = f"от {minimum} до {maximum}" if maximum else f"не меньше {minimum}"
-        raise BadParameter("Неверный параметр запроса.", {name: [f"Допустимо {bound}."]})
-    return value
-
-
-def _bool_arg(name: str) -> bool:
-    return request.args.get(name, "").lower() in ("1", "true", "yes", "да")
+# The one reading of bodies and query parameters (web/inputs.py), under the names the blueprints import.
+_json_body = json_body
+_int_arg = int_arg
+_bool_arg = bool_arg
+_known_args = known_args
 
 
 def list_filters(kind_name: str, args) -> dict:
@@ -160,8 +162,7 @@ def update_view(kind_name, record_id):
 
 @bp.delete(f"/{KIND_PATH}/<int:record_id>")
 def delete_view(kind_name, record_id):
-    version = _int_arg("version", 0, minimum=1) or None
-    record = records.delete_record(context(), kind_name, record_id, version=version)
+    record = records.delete_record(context(), kind_name, record_id, version=change_version())
     return jsonify(records.dump_record(kind_name, record))
 
 
@@ -242,12 +243,6 @@ def graph_json(answer) -> dict:
         "nodes": [_node_json(answer, n, d) for n, d in sorted(answer.subgraph.nodes.items(), key=lambda i: (i[1], i[0]))],
         "edges": [_edge_json(e) for e in answer.subgraph.edges.values()],
     }
-
-
-def _known_args(*names: str) -> None:
-    unknown = [name for name in request.args if name not in names]
-    if unknown:
-        raise BadParameter("Неизвестный параметр запроса.", {name: ["Такого параметра нет."] for name in unknown})
 
 
 @bp.get(f"/lineage/{KIND_PATH}/<int:record_id>")
@@ -353,7 +348,7 @@ def _match_json(row) -> dict:
             "record_title": row.record_title, "agency_id": match.agency_id, "agency_title": row.agency_title,
             "typical_process_id": match.typical_process_id, "typical_name": match.typical_process.name,
             "score": match.score, "state": match.state, "decided_by": match.decided_by,
-            "decided_at": match.decided_at.isoformat() if match.decided_at else None}
+            "decided_at": rfc3339(match.decided_at)}
 
 
 @bp.get("/names/matches")
@@ -394,8 +389,3 @@ def names_report_view():
                 "share_conforming": round(row.share, 4), "linked": row.linked, "pending": row.pending}
 
     return jsonify(rows=[row_json(r) for r in answer.rows], total=row_json(answer.total))
-
-
-@bp.route("/<path:_anything>")
-def unknown(_anything):
-    abort(404)

@@ -1,26 +1,21 @@
 """The dashboards: a page with charts drawn by the app, and the same figures as JSON."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, jsonify, render_template
 from sqlalchemy import select
 
 from catalog import models
-from catalog.errors import BadParameter
 from catalog.services import dashboard
 from web import context
 from web.api import json_blueprint
+from web.inputs import int_arg
 
 bp = Blueprint("dashboard", __name__)
 api_bp = json_blueprint("dashboard_api", __name__)
 
 
 def _agency_arg() -> int | None:
-    raw = request.args.get("agency", "")
-    if not raw:
-        return None
-    if not raw.isdigit():
-        raise BadParameter("Неверный параметр запроса.", {"agency": ["Ожидается номер органа."]})
-    return int(raw)
+    return int_arg("agency", None)
 
 
 def figures_json(figures) -> dict:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 from catalog.errors import CatalogError, InvalidInput, NotFound, Unauthorized
 
@@ -23,8 +24,13 @@ def init_app(app) -> None:
         error = InvalidInput("Форма устарела или отправлена не со страницы каталога: обновите страницу и повторите.")
         return render_template("error.html", error=error), 400
 
-    @app.errorhandler(404)
-    def _not_found(_error):
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        # Routing errors (404, 405) happen before any blueprint is chosen: the API's still answer JSON.
         if request.path.startswith("/api/"):
-            return {"error": "Не найдено."}, 404
-        return render_template("error.html", error=NotFound("Страница не найдена.")), 404
+            from web.api import _http_error as api_error
+
+            return api_error(error)
+        if error.code == 404:
+            return render_template("error.html", error=NotFound("Страница не найдена.")), 404
+        return error

@@ -6,10 +6,11 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 
 from catalog.enums import CheckResult, Conclusion, Decision, RequestKind, RequestStatus
 from catalog.errors import CatalogError, InvalidInput
-from catalog.schemas import ChangeEventSchema
+from catalog.schemas import ChangeEventSchema, rfc3339
 from catalog.services import gate, lineage
 from web import context
 from web.api import _json_body, json_blueprint
+from web.inputs import int_arg
 from web.views_helpers import error_text, form_rows
 
 bp = Blueprint("gate", __name__)
@@ -25,7 +26,7 @@ def request_json(found) -> dict:
         "processes": [p.process_id for p in found.processes],
         "datasets": [{"dataset_id": d.dataset_id, "direction": d.direction, "supplier": d.supplier,
                       "consumer": d.consumer, "mart_id": d.mart_id} for d in found.datasets],
-        "checks": found.checks, "checked_at": found.checked_at.isoformat() if found.checked_at else None,
+        "checks": found.checks, "checked_at": rfc3339(found.checked_at),
         "needs_review": found.needs_review, "blocked": bool(gate.failing_blocking(found)),
         "conclusion": found.conclusion, "conclusion_reasons": found.conclusion_reasons,
         "overlap_answer": found.overlap_answer, "concluded_by": found.concluded_by,
@@ -34,10 +35,7 @@ def request_json(found) -> dict:
 
 
 def _filters():
-    agency = request.args.get("agency", "")
-    if agency and not agency.isdigit():
-        raise InvalidInput("Неверный фильтр.", {"agency": ["Ожидается номер органа."]})
-    return dict(status=request.args.get("status") or None, agency_id=int(agency) if agency else None,
+    return dict(status=request.args.get("status") or None, agency_id=int_arg("agency", None),
                 failing=request.args.get("failing") or None)
 
 

@@ -175,7 +175,8 @@ def negotiated_rdf(kind_name: str, record_id: int) -> Response | None:
 def openapi_paths() -> dict:
     """The linked-data routes for the OpenAPI document (web/openapi.py)."""
     tag = "Связанные данные (RDF, SPARQL)"
-    text = {"description": "Документ", "content": {m: {"schema": {"type": "string"}} for m in RDF_TYPES}}
+    text = {"description": "Документ", "content": {
+        m: {"schema": {"type": "object" if m == "application/ld+json" else "string"}} for m in RDF_TYPES}}
     query = {"name": "query", "in": "query", "description": "Запрос SPARQL (SELECT, ASK, CONSTRUCT, DESCRIBE)",
              "schema": {"type": "string"}}
     answer_format = {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"]}}

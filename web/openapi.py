@@ -26,13 +26,55 @@ def _response(description: str, schema) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+ERROR_NAMES = {
+    400: "Тело запроса не разобрано: не JSON, не UTF-8 или слишком глубокая вложенность",
+    401: "Нужен вход или токен API", 403: "Недостаточно прав",
+    404: "Запись не найдена", 409: "Версия устарела или действие не подходит к состоянию записи",
+    413: "Слишком большой запрос",
+    422: "Данные или параметры запроса не прошли проверку (fields называет каждый)",
+    503: "Нужная часть каталога (индекс поиска, сервер графа) недоступна или занята",
+}
+
+
 def _errors(*codes: int) -> dict:
-    names = {
-        400: "Неверный запрос", 401: "Нужен вход или токен API", 403: "Недостаточно прав",
-        404: "Запись не найдена", 409: "Версия устарела: ответ содержит изменения, сделанные с тех пор",
-        422: "Данные не прошли проверку",
-    }
-    return {str(code): _response(names[code], {"$ref": "#/components/schemas/Error"}) for code in codes}
+    return {str(code): _response(ERROR_NAMES[code], {"$ref": "#/components/schemas/Error"}) for code in codes}
+
+
+SAFE = {"get", "head", "options"}
+# POSTs that only read (web/api.py READ_ONLY_POSTS): no 403 for readers.
+READ_ONLY_POSTS = {("/sparql", "post"), ("/processes/{process_id}/costs/what-if", "post")}
+
+
+def _complete(document: dict) -> dict:
+    """The errors every operation can answer, added in one place so no operation forgets one.
+
+    Any operation: 401 (a bad token), 503; path parameters: 404 and 422 (out of range); query
+    parameters: 422; a body: 400 and 422; a change: 401, 403, 409, 422; every error is the Error shape."""
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            params = operation.get("parameters", [])
+            codes = {401, 503}
+            if any(p.get("in") == "path" for p in params):
+                codes |= {404, 422}
+            if any(p.get("in") == "query" for p in params):
+                codes.add(422)
+            if "requestBody" in operation:
+                codes |= {400, 413, 422}
+            if method not in SAFE and (path, method) not in READ_ONLY_POSTS:
+                codes |= {403, 409, 422}
+                operation.setdefault("security", [{"token": []}])
+            responses = operation.setdefault("responses", {})
+            for code in sorted(codes):
+                existing = responses.get(str(code))
+                if existing is None or "content" not in existing:
+                    responses[str(code)] = _response(existing["description"] if existing else ERROR_NAMES[code],
+                                                     {"$ref": "#/components/schemas/Error"})
+            for code, answer in responses.items():
+                if code.startswith("2") and "content" not in answer and code != "204":
+                    answer["content"] = {"application/json": {"schema": {"type": "object"}}}
+    return document
 
 
 @lru_cache(maxsize=1)
@@ -97,6 +139,12 @@ def build_spec() -> dict:
                     "requestBody": {"required": True, "content": {"application/json": {"schema": ref}}},
                     "responses": {"200": _response("Изменено", ref), **_errors(401, 403, 404, 409, 422)},
                 },
+                "put": {
+                    "tags": [tag], "summary": "То же, что PATCH (передаются только меняемые поля и version)",
+                    "parameters": id_param, "security": [{"token": []}],
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": ref}}},
+                    "responses": {"200": _response("Изменено", ref), **_errors(401, 403, 404, 409, 422)},
+                },
                 "delete": {
                     "tags": [tag], "summary": "Удалить (мягко, можно восстановить)", "security": [{"token": []}],
                     "parameters": id_param + [{"name": "version", "in": "query", "schema": {"type": "integer"}}],
@@ -127,9 +175,9 @@ def build_spec() -> dict:
         "properties": {"eventType": {"type": "string"}, "eventTime": {"type": "string", "format": "date-time"},
                        "run": {"type": "object"}, "job": {"type": "object"}, "inputs": {"type": "array"},
                        "outputs": {"type": "array"}, "producer": {"type": "string"}, "schemaURL": {"type": "string"}}})
-    spec.path(path="/processes/{record_id}/runs", operations={"get": {
+    spec.path(path="/processes/{process_id}/runs", operations={"get": {
         "tags": [KINDS["processes"].label], "summary": "Запуски процесса по событиям OpenLineage",
-        "parameters": [{"name": "record_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+        "parameters": [{"name": "process_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
         "responses": {"200": {"description": "Запуски: run_id, event_type, event_time, job, facets"},
                       **_errors(401, 404)}}})
     spec.path(path="/lineage", operations={"post": {
@@ -147,7 +195,8 @@ def build_spec() -> dict:
     for path, operations in linked_paths().items():
         spec.path(path=path, operations=operations)
     project_paths(spec, _response, _errors)
-    return spec.to_dict()
+    _graph_paths(spec)
+    return _complete(spec.to_dict())
 
 
 def _work_paths(spec: APISpec) -> None:
@@ -204,12 +253,18 @@ def _work_paths(spec: APISpec) -> None:
         passport, "Утвердить (пользователь органа — владельца процесса)", [ppid], write=True)})
     spec.path(path="/passports/{passport_id}/criteria", operations={"put": op(
         passport, "Чек-лист критериев цифровой трансформации (п. 8.3)", [ppid], "Criteria", write=True)})
-    spec.path(path="/passports/{passport_id}/diagram", operations={"get": op(passport, "Диаграмма BPMN", [ppid])})
+    diagram = op(passport, "Диаграмма BPMN (файл, как загружен; 422 — у паспорта нет диаграммы)", [ppid], codes=(401, 404, 422))
+    diagram["responses"]["200"] = {"description": "Файл BPMN", "content": {
+        media: {"schema": {"type": "string", "format": "binary"}} for media in ("application/xml", "application/octet-stream")}}
+    spec.path(path="/passports/{passport_id}/diagram", operations={"get": diagram})
     spec.path(path="/processes/{process_id}/costs", operations={"get": op(costs, "Стоимость вариантов и эффект", [pid])})
     spec.path(path="/processes/{process_id}/costs/what-if", operations={"post": op(
         costs, "Расчёт «что если»: {вариант: {steps: {N: {...}}, resources, positions, instances_per_year}}", [pid],
         codes=(400, 401, 404))})
-    spec.path(path="/processes/{process_id}/costs.xlsx", operations={"get": op(costs, "Расчёт в Excel", [pid])})
+    xlsx = op(costs, "Расчёт в Excel", [pid])
+    xlsx["responses"]["200"] = {"description": "Книга Excel", "content": {
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}}}}
+    spec.path(path="/processes/{process_id}/costs.xlsx", operations={"get": xlsx})
     spec.path(path="/positions", operations={"get": op(costs, "Справочник должностей"),
                                              "post": op(costs, "Добавить должность", body="Position", ok="201", write=True)})
     spec.path(path="/positions/{position_id}", operations={"patch": op(
@@ -230,3 +285,66 @@ def _work_paths(spec: APISpec) -> None:
                                 ("recheck", "Проверить заново", None)):
         spec.path(path=f"/requests/{{request_id}}/{step}", operations={"post": op(gate, summary, [rid], body, write=True)})
     spec.path(path="/requests/{request_id}/history", operations={"get": op(gate, "История заявки", [rid])})
+
+
+def _graph_paths(spec: APISpec) -> None:
+    """Lineage, impact, the architect's reports, the table imports and the document itself."""
+    kinds = list(KINDS)
+    kind = {"name": "kind", "in": "path", "required": True, "schema": {"type": "string", "enum": kinds}}
+    record_id = {"name": "record_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    depth = {"name": "depth", "in": "query", "schema": {"type": "integer", "minimum": 1},
+             "description": "Глубина обхода (не больше CATALOG_GRAPH_MAX_DEPTH)"}
+    node = {"type": "object", "properties": {
+        "uid": {"type": "string"}, "kind": {"type": "string"}, "id": {"type": "integer"},
+        "title": {"type": "string", "nullable": True}, "deleted": {"type": "boolean"},
+        "distance": {"type": "integer"}}}
+    edge = {"type": "object", "properties": {
+        "uid": {"type": "string"}, "type": {"type": "string"}, "source": {"type": "string"},
+        "target": {"type": "string"}, "transport": {"type": "string", "nullable": True},
+        "frequency": {"type": "string", "nullable": True}}}
+    spec.components.schema("Graph", {"type": "object", "properties": {
+        "root": {"type": "string"}, "backend": {"type": "string"}, "notice": {"type": "string", "nullable": True},
+        "truncated": {"type": "boolean"}, "nodes": {"type": "array", "items": node},
+        "edges": {"type": "array", "items": edge}}})
+    graph, tag = {"$ref": "#/components/schemas/Graph"}, "Связи и влияние"
+    items = {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object"}}}}
+    spec.path(path="/lineage/{kind}/{record_id}", operations={"get": {
+        "tags": [tag], "summary": "Происхождение данных: вверх (upstream), вниз (downstream) или в обе стороны",
+        "parameters": [kind, record_id,
+                       {"name": "direction", "in": "query",
+                        "schema": {"type": "string", "enum": ["upstream", "downstream", "both"]}},
+                       depth, {"name": "edge_types", "in": "query", "description": "Типы связей через запятую",
+                               "schema": {"type": "string"}}],
+        "responses": {"200": _response("Граф", graph)}}})
+    spec.path(path="/impact/{kind}/{record_id}", operations={"get": {
+        "tags": [tag], "summary": "Что зависит от системы, витрины или набора данных",
+        "parameters": [kind, record_id, depth],
+        "responses": {"200": _response("Процессы, услуги, органы, жизненные ситуации по видам", {"type": "object"})}}})
+    spec.path(path="/processes/{record_id}/systems", operations={"get": {
+        "tags": [tag], "summary": "Системы и витрины, которыми пользуется процесс, с путём связей",
+        "parameters": [record_id],
+        "responses": {"200": _response("Системы и витрины", {"type": "object", "properties": {
+            "notice": {"type": "string", "nullable": True}, "items": {"type": "array", "items": {"type": "object"}}}})}}})
+    for name, summary, params in (
+            ("hand-typed", "Данные, которые хранятся в нескольких системах или вводятся вручную", []),
+            ("paper-requests", "Бумажные запросы данных, которые уже есть в витрине", []),
+            ("duplicated-systems", "Системы, автоматизирующие одни и те же типовые процессы",
+             [{"name": "include_federal", "in": "query", "schema": {"type": "boolean"}}])):
+        spec.path(path=f"/reports/{name}", operations={"get": {
+            "tags": [tag], "summary": summary, "parameters": params, "responses": {"200": _response("Строки", items)}}})
+    spec.path(path="/imports/{kind}", operations={"post": {
+        "tags": ["Загрузка"], "summary": "Загрузить реестр или справочник из Excel или CSV (отчёт; 422 — отказано целиком)",
+        "parameters": [{"name": "kind", "in": "path", "required": True, "schema": {
+            "type": "string", "enum": ["register", "typical", "systems", "marts", "datasets"]}}],
+        "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+            "type": "object", "required": ["file"], "properties": {
+                "file": {"type": "string", "format": "binary"}, "agency": {"type": "string"},
+                "dry_run": {"type": "boolean"}, "partial": {"type": "boolean"}}}}}},
+        "responses": {"200": _response("Отчёт загрузки", {"type": "object"}),
+                      "422": _response("Файл отклонён целиком (отчёт) или неверный параметр", {"type": "object"})}}})
+    spec.path(path="/openapi.json", operations={"get": {
+        "tags": ["Документ API"], "summary": "Этот документ OpenAPI 3",
+        "responses": {"200": _response("Документ", {"type": "object"})}}})
+    spec.path(path="/docs", operations={"get": {
+        "tags": ["Документ API"], "summary": "Страница документа API",
+        "responses": {"200": {"description": "Страница", "content": {"text/html": {"schema": {"type": "string"}}}}}}})

@@ -5,6 +5,7 @@ from flask import Blueprint, Response, flash, jsonify, redirect, render_template
 
 from catalog.enums import DataRole, DigitalCriterion, PassportState, PassportVariant, ResourceKind
 from catalog.errors import CatalogError, InvalidInput
+from catalog.schemas import rfc3339
 from catalog.services import costs, passports
 from web import context
 from web.api import _json_body, json_blueprint
@@ -19,7 +20,7 @@ def passport_json(passport) -> dict:
         "id": passport.id, "process_id": passport.process_id, "variant": passport.variant,
         "revision": passport.revision, "state": passport.state, "version": passport.version,
         "approved_by": passport.approved_by,
-        "approved_at": passport.approved_at.isoformat() if passport.approved_at else None,
+        "approved_at": rfc3339(passport.approved_at),
         "diagram_name": passport.diagram_name, **passports.content(passport),
         "criteria": passport.criteria or {},
         "unmet_criteria": passports.unmet_criteria(passport) if passport.variant == "to_be" else [],

@@ -12,6 +12,7 @@ from catalog.errors import BadParameter, Conflict, InvalidInput, NotFound
 from catalog.services import calendar, projects
 from web import context
 from web.api import _json_body, json_blueprint
+from web.inputs import change_version, int_arg
 from web.views_helpers import error_text, form_rows
 
 bp = Blueprint("projects", __name__)
@@ -89,13 +90,7 @@ def _date_arg(name: str, required: bool = True) -> date | None:
 
 
 def _int_arg(name: str) -> int | None:
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise BadParameter(f"Неверный параметр {name}.", {name: ["Ожидается целое число."]}) from None
+    return int_arg(name, None, minimum=None)
 
 
 def project_json(project, work_calendar=None) -> dict:
@@ -174,8 +169,7 @@ def history_view(project_id):
 
 @api_bp.delete("/projects/<int:project_id>")
 def delete_view(project_id):
-    version = _int_arg("version")
-    return jsonify(project_json(projects.delete_project(context(), project_id, version)))
+    return jsonify(project_json(projects.delete_project(context(), project_id, change_version())))
 
 
 @api_bp.post("/projects/<int:project_id>/application/answer")

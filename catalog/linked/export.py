@@ -25,6 +25,7 @@ from catalog.errors import BadParameter
 from catalog.kinds import KINDS
 from catalog.linked import vocab
 from catalog.linked.iris import Iris
+from catalog.schemas import INT_MAX
 from catalog.linked.vocab import CLASSES, CONCEPT_SCHEMES, CV, FIELDS, PDC, LINK_PREDICATES
 from catalog.services import permissions
 from catalog.services.context import Context
@@ -85,7 +86,7 @@ def check_selection(ctx: Context, kinds: Iterable[str] | None, agency_id) -> Sel
         chosen = chosen or None
     if agency_id not in (None, ""):
         text = str(agency_id).strip()
-        agency = ctx.session.get(models.Agency, int(text)) if text.isdigit() else ctx.session.scalar(
+        agency = ctx.session.get(models.Agency, int(text)) if text.isdigit() and int(text) <= INT_MAX else ctx.session.scalar(
             select(models.Agency).where(models.Agency.code == text))
         if agency is None:
             raise BadParameter("Неверный параметр выгрузки.", {"agency": [f"Органа «{text}» нет: укажите номер или код."]})

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from catalog.errors import BadParameter
+from catalog.schemas import INT_MAX, INT_MIN
 from catalog.kinds import KINDS
 from catalog.search import analysis
 from catalog.search.documents import SEARCHED_KINDS
@@ -100,6 +101,8 @@ def parse_filters(args) -> dict[str, list]:
                     checked.append(int(value))
                 except (TypeError, ValueError):
                     raise BadParameter("Неверный фильтр поиска.", {name: [f"«{value}»: ожидается номер записи ({label})."]}) from None
+                if not INT_MIN <= checked[-1] <= INT_MAX:
+                    raise BadParameter("Неверный фильтр поиска.", {name: ["Число вне допустимого диапазона."]})
             elif value_type is bool:
                 lowered = str(value).lower()
                 if lowered not in ("1", "0", "true", "false", "да", "нет"):

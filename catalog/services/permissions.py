@@ -43,6 +43,11 @@ def require_role(ctx: Context, roles: set[str], message: str, allow_system: bool
         raise Forbidden(message)
 
 
+def require_writer(ctx: Context) -> None:
+    """The acting user may change something at all: a reader (or nobody) is refused before any input is read."""
+    require_role(ctx, set(Role.values()) - {Role.READER.value}, "Недостаточно прав: читатель не вносит изменений.")
+
+
 def require_admin(ctx: Context) -> None:
     if ctx.user is None:
         raise Unauthorized("Войдите в систему.")

@@ -258,7 +258,10 @@ def _changes(before: dict, after: dict) -> dict:
 def create_project(ctx: Context, data: dict) -> models.OptimizationProject:
     values = _load(ProjectCreateSchema(), data, "Проект оптимизации не создан: исправьте поля.")
     _require_user(ctx)
-    process = records.get_record(ctx, "processes", values["process_id"])
+    try:
+        process = records.get_record(ctx, "processes", values["process_id"])
+    except NotFound:  # a reference in the body: the body is wrong, not the address
+        raise InvalidInput("Нет такого процесса.", {"process_id": ["Процесса с таким номером нет."]}) from None
     if process.is_deleted:
         raise InvalidInput("Процесс удалён.", {"process_id": ["Процесс удалён: его не оптимизируют."]})
     _require_team(ctx, process)

@@ -1,0 +1,118 @@
+"""What a request brings in, read in one place: path integers, query parameters and JSON bodies.
+
+- ``<int:…>`` in every route is a 64-bit signed integer: a larger number matches no route (404), so it
+  never reaches the store as an integer the database cannot hold;
+- JSON is parsed by ``catalog.jsontext`` (UTF-8, depth limit, no lone surrogates) wherever Flask
+  reads it, so ``request.get_json`` everywhere answers 400 naming the body instead of failing;
+- query-parameter errors are ``BadParameter`` (422) naming the parameter.
+"""
+from __future__ import annotations
+
+from flask import request
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import UnprocessableEntity
+from werkzeug.routing import IntegerConverter, Rule
+
+from catalog import jsontext
+from catalog.errors import BadParameter, InvalidInput
+from catalog.schemas import INT_MAX, INT_MIN, parse_int, rfc3339
+
+TRUE_WORDS = ("1", "true", "yes", "да")
+
+
+class ParameterOutOfRange(UnprocessableEntity):
+    """A path integer outside the 64-bit range: 422 naming the parameter (JSON under /api/v1)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.catalog_error = BadParameter("Неверный параметр пути.", {name: ["Число вне допустимого диапазона."]})
+
+
+class BoundedIntConverter(IntegerConverter):
+    """Flask's ``int`` within the 64-bit signed range; negative numbers match and are simply not found.
+
+    Out of range raises ``ParameterOutOfRange`` rather than a werkzeug ValidationError: the latter would
+    let the route's other methods answer 405 with an ``Allow`` that is not true."""
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = None,
+                 signed: bool = True) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+        self.variable_name = "id"
+
+    def to_python(self, value: str) -> int:
+        digits = value.lstrip("-")
+        if len(digits.lstrip("0")) > 19 or not INT_MIN <= int(value) <= INT_MAX:
+            raise ParameterOutOfRange(self.variable_name)
+        return super().to_python(value)
+
+
+class CatalogRule(Rule):
+    """Tells each converter the name of its variable, so a refusal can name the parameter."""
+
+    def get_converter(self, variable_name, converter_name, args, kwargs):
+        converter = super().get_converter(variable_name, converter_name, args, kwargs)
+        converter.variable_name = variable_name
+        return converter
+
+
+class CatalogJSONProvider(DefaultJSONProvider):
+    """Reads JSON with the catalogue's limits; writes datetimes as RFC 3339 with a zone."""
+
+    def loads(self, s, **kwargs):
+        return jsontext.loads(s, self._app.config["CATALOG"].json_max_depth)
+
+    @staticmethod
+    def default(o):
+        from datetime import datetime
+
+        if isinstance(o, datetime):
+            return rfc3339(o)
+        return DefaultJSONProvider.default(o)
+
+
+def init_app(app) -> None:
+    """Call before any blueprint is registered: routes compile their converters when added."""
+    app.url_rule_class = CatalogRule
+    app.url_map.converters["int"] = BoundedIntConverter
+    app.json = CatalogJSONProvider(app)
+
+
+def json_body() -> dict:
+    """The request's JSON object; 422 when it is absent or not an object, 400 when it is not JSON."""
+    if not request.is_json:
+        message = "Тело запроса должно быть объектом JSON (Content-Type: application/json)."
+        raise InvalidInput(message, {"body": [message]})
+    data = request.get_json(silent=False)
+    if not isinstance(data, dict):
+        message = "Тело запроса должно быть объектом JSON, а не списком или значением."
+        raise InvalidInput(message, {"body": [message]})
+    return data
+
+
+def int_arg(name: str, default: int | None, minimum: int | None = 1, maximum: int | None = None) -> int | None:
+    """A bounded integer query parameter (64-bit at most); BadParameter (422) names it."""
+    raw = request.args.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    return parse_int(raw, name, minimum, maximum)
+
+
+def bool_arg(name: str) -> bool:
+    return request.args.get(name, "").lower() in TRUE_WORDS
+
+
+def known_args(*names: str) -> None:
+    unknown = [name for name in request.args if name not in names]
+    if unknown:
+        raise BadParameter("Неизвестный параметр запроса.", {name: ["Такого параметра нет."] for name in unknown})
+
+
+def change_version() -> int:
+    """The version a change without a body (a DELETE) was made against: ``?version=N`` or ``If-Match``.
+
+    The README: every change carries the version it was made against; without one it is refused, naming it."""
+    raw = request.args.get("version") or (request.headers.get("If-Match") or "").strip().removeprefix("W/").strip('"')
+    if not raw:
+        raise InvalidInput("Укажите версию записи, которую вы читали.",
+                           {"version": ["Передайте параметр version или заголовок If-Match."]})
+    return parse_int(raw, "version", minimum=1)
