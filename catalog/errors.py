@@ -12,9 +12,8 @@ class CatalogError(Exception):
         self.extra = extra
 
     def to_dict(self) -> dict:
-        body = {"error": self.message}
-        if self.fields:
-            body["fields"] = self.fields
+        # The README's shape, always both keys: {"error": "…", "fields": {"field": ["message"]}}.
+        body = {"error": self.message, "fields": self.fields}
         body.update(self.extra)
         return body
 

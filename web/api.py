@@ -63,7 +63,7 @@ def _http_error(error: HTTPException):
     """Werkzeug's errors as the API's JSON, in Russian, keeping their headers (``Allow`` of a 405)."""
     if getattr(error, "catalog_error", None) is not None:  # a path parameter out of range (web/inputs.py)
         return _catalog_error(error.catalog_error)
-    response = jsonify({"error": HTTP_MESSAGES.get(error.code, "Ошибка запроса.")})
+    response = jsonify({"error": HTTP_MESSAGES.get(error.code, "Ошибка запроса."), "fields": {}})
     response.status_code = error.code or 500
     for name, value in error.get_headers():
         if name.lower() != "content-type":

@@ -11,6 +11,7 @@ from catalog.schemas import ChangeEventSchema, StatusTransitionSchema
 
 ERROR = {
     "type": "object",
+    "required": ["error", "fields"],
     "properties": {
         "error": {"type": "string", "description": "Что не так, по-русски"},
         "fields": {
@@ -234,7 +235,7 @@ def _work_paths(spec: APISpec) -> None:
         param("agency", "query"), param("state", "query", "string", "suggested, accepted, rejected, all")],
         codes=(400, 401))})
     spec.path(path="/names/matches/{match_id}/{decision}", operations={"post": op(
-        names, "Принять (accept) или отклонить (reject) предложение", [param("match_id"), param("decision", kind="string")],
+        names, "Принять (accept) или отклонить (reject) предложение", [param("match_id"), {**param("decision", kind="string"), "schema": {"type": "string", "enum": ["accept", "reject"]}}],
         write=True)})
     spec.path(path="/names/match", operations={"post": op(names, "Сопоставить названия заново", write=True)})
     spec.path(path="/names/report", operations={"get": op(names, "Доля соответствующих названий по органам")})
