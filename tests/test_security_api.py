@@ -233,3 +233,9 @@ def test_no_library_message_reaches_the_client(client, admin):
         text_ = json.dumps(answer.get_json(), ensure_ascii=False)
         assert "local variable" not in text_ and "Traceback" not in text_
         assert re.search("[а-я]", answer.get_json()["error"])
+
+
+def test_a_page_far_past_the_last_is_empty_not_an_error(client, seed):
+    answer = client.get("/api/v1/agencies?page=666262387461672448&per_page=500")
+    assert answer.status_code == 200 and answer.get_json()["items"] == []
+    assert client.get("/agencies/?page=666262387461672448").status_code == 200

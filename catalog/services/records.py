@@ -82,7 +82,10 @@ def list_records(
     total = ctx.session.scalar(select(func.count()).select_from(query.subquery()))
     # The register reads agency by agency, in the agency's own numbering.
     order = [model.agency_id, model.registry_id, model.id] if model is models.Process else [model.id]
-    items = list(ctx.session.scalars(query.order_by(*order).offset((page - 1) * per_page).limit(per_page)))
+    offset = (page - 1) * per_page
+    # A page past the last holds nothing: not asked of the store, whose offsets stop at 2**63.
+    items = [] if offset >= (total or 0) else list(ctx.session.scalars(
+        query.order_by(*order).offset(offset).limit(per_page)))
     return Page(items=items, total=total or 0, page=page, per_page=per_page)
 
 
