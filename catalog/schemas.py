@@ -35,12 +35,13 @@ for _field_class, _messages in RU_MESSAGES.items():
     _field_class.default_error_messages = {**_field_class.default_error_messages, **_messages}
 
 
-# Every integer the catalogue reads fits a 64-bit signed column (SQLite INTEGER, PostgreSQL BIGINT).
-INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+# Every integer the catalogue reads fits its INTEGER columns: 64-bit on SQLite but 32-bit on PostgreSQL, so
+# the common range. Ids, versions and counts are far below it.
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 
 
 class Int(fields.Integer):
-    """An integer within the 64-bit signed range: a larger one is a named 422, never a database error."""
+    """An integer the store can hold (``INT_MIN``…``INT_MAX``): a larger one is a named 422, never a database error."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -32,16 +32,19 @@ def _authenticate():
     body or parameters are read."""
     if g.get("bad_token"):
         raise Unauthorized("Токен API недействителен или отозван.")
-    if request.method in SAFE_METHODS or request.endpoint in READ_ONLY_POSTS or request.endpoint is None:
+    if request.method in SAFE_METHODS:
         return
-    if g.get("user") is None:
-        raise Unauthorized("Изменение требует входа или токена API (заголовок Authorization: Bearer …).")
-    if not g.get("token_auth") and current_app.config.get("WTF_CSRF_ENABLED", True):
+    if (g.get("user") is not None and not g.get("token_auth")
+            and current_app.config.get("WTF_CSRF_ENABLED", True)):
         # A browser session writing through the API must prove it is our page.
         try:
             validate_csrf(request.headers.get("X-CSRFToken", ""))
         except (CSRFError, FormValidationError):
             raise Unauthorized("Запрос через сессию браузера требует заголовок X-CSRFToken; машинам — токен API.") from None
+    if request.endpoint in READ_ONLY_POSTS or request.endpoint is None:
+        return
+    if g.get("user") is None:
+        raise Unauthorized("Изменение требует входа или токена API (заголовок Authorization: Bearer …).")
     permissions.require_writer(context())
 
 

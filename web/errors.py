@@ -33,4 +33,6 @@ def init_app(app) -> None:
             return api_error(error)
         if error.code == 404:
             return render_template("error.html", error=NotFound("Страница не найдена.")), 404
+        if getattr(error, "catalog_error", None) is not None:  # a path number out of range (web/inputs.py)
+            return render_template("error.html", error=error.catalog_error), error.code
         return error

@@ -149,9 +149,9 @@ def lineage_events():
         raise InvalidInput(f"Тело запроса больше допустимого ({limit} байт).")
     data = request.get_json(silent=True)
     if data is None:
-        from catalog.errors import BadParameter
+        from catalog.errors import BadRequest
 
-        raise BadParameter("Тело запроса должно быть событием OpenLineage в JSON (Content-Type: application/json).",
+        raise BadRequest("Тело запроса должно быть событием OpenLineage в JSON (Content-Type: application/json).",
                            {"$": ["не JSON"]})
     results = openlineage.ingest(context(), data)
     return jsonify(items=results), 201

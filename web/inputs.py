@@ -1,7 +1,7 @@
 """What a request brings in, read in one place: path integers, query parameters and JSON bodies.
 
-- ``<int:…>`` in every route is a 64-bit signed integer: a larger number matches no route (404), so it
-  never reaches the store as an integer the database cannot hold;
+- ``<int:…>`` in every route is an integer the store can hold (``catalog.schemas.INT_MIN``…``INT_MAX``,
+  the 32-bit range of PostgreSQL's INTEGER): a larger one is a 422 naming the parameter;
 - JSON is parsed by ``catalog.jsontext`` (UTF-8, depth limit, no lone surrogates) wherever Flask
   reads it, so ``request.get_json`` everywhere answers 400 naming the body instead of failing;
 - query-parameter errors are ``BadParameter`` (422) naming the parameter.
@@ -21,7 +21,7 @@ TRUE_WORDS = ("1", "true", "yes", "да")
 
 
 class ParameterOutOfRange(UnprocessableEntity):
-    """A path integer outside the 64-bit range: 422 naming the parameter (JSON under /api/v1)."""
+    """A path integer the store cannot hold: 422 naming the parameter (JSON under /api/v1)."""
 
     def __init__(self, name: str) -> None:
         super().__init__()
@@ -29,7 +29,7 @@ class ParameterOutOfRange(UnprocessableEntity):
 
 
 class BoundedIntConverter(IntegerConverter):
-    """Flask's ``int`` within the 64-bit signed range; negative numbers match and are simply not found.
+    """Flask's ``int`` within the store's range; negative numbers match and are simply not found.
 
     Out of range raises ``ParameterOutOfRange`` rather than a werkzeug ValidationError: the latter would
     let the route's other methods answer 405 with an ``Allow`` that is not true."""
@@ -41,7 +41,7 @@ class BoundedIntConverter(IntegerConverter):
 
     def to_python(self, value: str) -> int:
         digits = value.lstrip("-")
-        if len(digits.lstrip("0")) > 19 or not INT_MIN <= int(value) <= INT_MAX:
+        if len(digits.lstrip("0")) > len(str(INT_MAX)) or not INT_MIN <= int(value) <= INT_MAX:
             raise ParameterOutOfRange(self.variable_name)
         return super().to_python(value)
 
@@ -90,7 +90,7 @@ def json_body() -> dict:
 
 
 def int_arg(name: str, default: int | None, minimum: int | None = 1, maximum: int | None = None) -> int | None:
-    """A bounded integer query parameter (64-bit at most); BadParameter (422) names it."""
+    """A bounded integer query parameter (within the store's range); BadParameter (422) names it."""
     raw = request.args.get(name)
     if raw is None or raw.strip() == "":
         return default
