@@ -144,10 +144,17 @@ def test_body_that_is_not_an_object_is_422_in_the_error_shape(client, seed, admi
 # --- finding 15: authentication before validation -------------------------------------------
 
 
-def test_changes_without_a_token_are_401_before_the_body_is_read(client, seed):
+def test_changes_without_a_token_are_401_before_the_body_is_read(app, client, seed):
+    from werkzeug.exceptions import NotFound
+
+    routes = app.url_map.bind("localhost")
     checked = 0
     for path, method, operation in _operations(client):
         if method == "GET" or path in ("/sparql", "/processes/{process_id}/costs/what-if"):
+            continue
+        try:  # the document may describe a route another part of the catalogue brings later
+            routes.match(_url(path, operation), method=method)
+        except NotFound:
             continue
         answer = client.open(_url(path, operation), method=method, data="{not json", content_type="application/json")
         assert answer.status_code == 401, (method, path, answer.status_code)
@@ -158,7 +165,7 @@ def test_changes_without_a_token_are_401_before_the_body_is_read(client, seed):
 
 def test_a_reader_gets_403_before_422(client, seed, reader):
     answer = client.post("/api/v1/processes", headers=reader, json={"colour": "red"})
-    assert "читатель" in _error(answer, 403)["error"]
+    assert "только читать" in _error(answer, 403)["error"]
     assert client.post("/api/v1/lineage", headers=reader, data="{", content_type="application/json").status_code == 403
     assert client.patch(f"/api/v1/processes/{seed.process.id}", headers=reader, json=[]).status_code == 403
 

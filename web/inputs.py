@@ -107,12 +107,14 @@ def known_args(*names: str) -> None:
         raise BadParameter("Неизвестный параметр запроса.", {name: ["Такого параметра нет."] for name in unknown})
 
 
-def change_version() -> int:
+def change_version(required: bool = True) -> int | None:
     """The version a change without a body (a DELETE) was made against: ``?version=N`` or ``If-Match``.
 
     The README: every change carries the version it was made against; without one it is refused, naming it."""
     raw = request.args.get("version") or (request.headers.get("If-Match") or "").strip().removeprefix("W/").strip('"')
     if not raw:
+        if not required:
+            return None
         raise InvalidInput("Укажите версию записи, которую вы читали.",
                            {"version": ["Передайте параметр version или заголовок If-Match."]})
     return parse_int(raw, "version", minimum=1)

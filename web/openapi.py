@@ -75,6 +75,8 @@ def _complete(document: dict) -> dict:
             for code, answer in responses.items():
                 if code.startswith("2") and "content" not in answer and code != "204":
                     answer["content"] = {"application/json": {"schema": {"type": "object"}}}
+                elif code[0] in "45" and "content" not in answer:  # 429, 503 a view documents by description only
+                    answer["content"] = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     return document
 
 
@@ -342,7 +344,16 @@ def _graph_paths(spec: APISpec) -> None:
                 "file": {"type": "string", "format": "binary"}, "agency": {"type": "string"},
                 "dry_run": {"type": "boolean"}, "partial": {"type": "boolean"}}}}}},
         "responses": {"200": _response("Отчёт загрузки", {"type": "object"}),
+                      "202": _response("Большой файл загружается в фоне: Location — адрес задания", {"type": "object"}),
                       "422": _response("Файл отклонён целиком (отчёт) или неверный параметр", {"type": "object"})}}})
+    job_id = {"name": "job_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    spec.path(path="/imports/jobs/{job_id}", operations={"get": {
+        "tags": ["Загрузка"], "summary": "Фоновая загрузка: состояние, сколько строк сделано, отчёт по окончании",
+        "parameters": [job_id], "responses": {"200": _response("Задание", {"type": "object"})}}})
+    spec.path(path="/imports/jobs/{job_id}/cancel", operations={"post": {
+        "tags": ["Загрузка"], "summary": "Отменить фоновую загрузку (ничего не записывается)",
+        "parameters": [job_id], "responses": {"200": _response("Задание", {"type": "object"}),
+                                              "202": _response("Отмена принята", {"type": "object"})}}})
     spec.path(path="/openapi.json", operations={"get": {
         "tags": ["Документ API"], "summary": "Этот документ OpenAPI 3",
         "responses": {"200": _response("Документ", {"type": "object"})}}})

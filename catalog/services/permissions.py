@@ -33,6 +33,12 @@ def require_read(ctx: Context) -> None:
         raise Unauthorized("Войдите в систему: чтение без входа выключено.")
 
 
+def require_writer(ctx: Context) -> None:
+    """The acting user may change something at all: a reader (or nobody) is refused before any input is read."""
+    require_role(ctx, set(Role.values()) - {Role.READER.value},
+                 "Недостаточно прав: ваша роль позволяет только читать каталог.")
+
+
 def require_role(ctx: Context, roles: set[str], message: str, allow_system: bool = True) -> None:
     """The acting user holds one of ``roles`` (the CLI, acting for the server, may when ``allow_system``)."""
     if allow_system and ctx.is_system:
@@ -41,11 +47,6 @@ def require_role(ctx: Context, roles: set[str], message: str, allow_system: bool
         raise Unauthorized("Войдите в систему.")
     if not roles & set(ctx.user.roles or []):
         raise Forbidden(message)
-
-
-def require_writer(ctx: Context) -> None:
-    """The acting user may change something at all: a reader (or nobody) is refused before any input is read."""
-    require_role(ctx, set(Role.values()) - {Role.READER.value}, "Недостаточно прав: читатель не вносит изменений.")
 
 
 def require_admin(ctx: Context) -> None:

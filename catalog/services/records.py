@@ -422,7 +422,8 @@ def _flush_versioned(ctx: Context, kind: Kind, record: models.Record) -> None:
         raise Conflict("Запись изменена другим пользователем одновременно с вами; обновите страницу.") from None
 
 
-def _set_deleted(ctx: Context, kind_name: str, record_id: int, deleted: bool, version=None) -> models.Record:
+def _set_deleted(ctx: Context, kind_name: str, record_id: int, deleted: bool, version=None,
+                 version_required: bool = False) -> models.Record:
     kind = get_kind(kind_name)
     record = get_record(ctx, kind_name, record_id)
     if version is not None:
@@ -430,6 +431,9 @@ def _set_deleted(ctx: Context, kind_name: str, record_id: int, deleted: bool, ve
     permissions.require_edit_record(ctx, kind, record)
     if record.is_deleted == deleted:
         return record
+    if version is None and version_required:  # after the rights: who may not delete hears 403, not this
+        raise InvalidInput("Укажите версию записи, которую вы читали.",
+                           {"version": ["Передайте параметр version или заголовок If-Match."]})
     if not deleted:
         # A restored record must not clash with one created meanwhile.
         _check_rules(ctx, kind, {c: getattr(record, c) for c in ("agency_id", "registry_id", "code")
@@ -444,9 +448,11 @@ def _set_deleted(ctx: Context, kind_name: str, record_id: int, deleted: bool, ve
     return record
 
 
-def delete_record(ctx: Context, kind_name: str, record_id: int, version: int | None = None) -> models.Record:
-    """Soft deletion: the record stays, marked deleted; links to it show it as deleted."""
-    return _set_deleted(ctx, kind_name, record_id, True, version)
+def delete_record(ctx: Context, kind_name: str, record_id: int, version: int | None = None,
+                  version_required: bool = False) -> models.Record:
+    """Soft deletion: the record stays, marked deleted; links to it show it as deleted. The API requires
+    the version (README: every change carries it); pages and importers act on what they just read."""
+    return _set_deleted(ctx, kind_name, record_id, True, version, version_required)
 
 
 def restore_record(ctx: Context, kind_name: str, record_id: int) -> models.Record:
