@@ -35,9 +35,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from catalog import models
-from catalog.errors import BadRequest, Forbidden, InvalidInput, Unauthorized
+from catalog.errors import BadParameter, Forbidden, InvalidInput, Unauthorized
 from catalog.kinds import KINDS
-from catalog.schemas import rfc3339
 from catalog.services import permissions, records
 from catalog.services.context import Context
 
@@ -161,9 +160,9 @@ def event_kind(event: dict) -> str:
 
 
 def validate(event) -> str:
-    """Check an event against the spec; return its kind. BadRequest names each JSON path and reason."""
+    """Check an event against the spec; return its kind. BadParameter names each JSON path and reason."""
     if not isinstance(event, dict):
-        raise BadRequest("Событие OpenLineage должно быть объектом JSON.", {"$": ["ожидается объект JSON"]})
+        raise BadParameter("Событие OpenLineage должно быть объектом JSON.", {"$": ["ожидается объект JSON"]})
     s = schemas()
     kind = event_kind(event)
     errors = _collect(s.events[kind], event, [])
@@ -179,7 +178,7 @@ def validate(event) -> str:
         for path, reason in errors[:MAX_ERRORS]:
             fields.setdefault(path, []).append(reason)
         first_path, first_reason = errors[0]
-        raise BadRequest(f"Событие OpenLineage ({kind}) не соответствует спецификации: {first_path}: {first_reason}.",
+        raise BadParameter(f"Событие OpenLineage ({kind}) не соответствует спецификации: {first_path}: {first_reason}.",
                            fields)
     return kind
 
@@ -224,7 +223,7 @@ def _agency(ctx: Context, job_label: str, required: bool = True) -> models.Agenc
         return ctx.session.get(models.Agency, ctx.user.agency_ids[0])
     if not required:
         return None
-    raise BadRequest(
+    raise BadParameter(
         f"Задание {job_label} ещё не сопоставлено процессу, а орган для новых процессов не задан: настройте "
         "CATALOG_OPENLINEAGE_AGENCY или сопоставьте задание процессу («catalog openlineage map»).",
         {"$.job": ["задание не сопоставлено процессу"]})
@@ -245,7 +244,7 @@ def _responsible(ctx: Context, agency: models.Agency, job_label: str) -> int:
     person_id = ctx.session.scalar(select(models.Person.id).where(
         models.Person.agency_id == agency.id, models.Person.deleted_at.is_(None)).order_by(models.Person.id).limit(1))
     if person_id is None:
-        raise BadRequest(f"Для задания {job_label} нужен ответственный: в органе «{agency.code}» нет ни одного "
+        raise BadParameter(f"Для задания {job_label} нужен ответственный: в органе «{agency.code}» нет ни одного "
                            "ответственного лица (или задайте CATALOG_OPENLINEAGE_RESPONSIBLE).",
                            {"$.job": ["нет ответственного за процесс"]})
     return person_id
@@ -380,18 +379,18 @@ def ingest(ctx: Context, events, progress=None) -> list[dict]:
     single = isinstance(events, dict)
     batch = [events] if single else events
     if not isinstance(batch, list) or not batch:
-        raise BadRequest("Ожидается событие OpenLineage (объект JSON) или непустой список событий.",
+        raise BadParameter("Ожидается событие OpenLineage (объект JSON) или непустой список событий.",
                            {"$": ["ожидается объект или список"]})
     _require_writer(ctx)
     kinds = []
     for index, event in enumerate(batch):
         try:
             kinds.append(validate(event))
-        except BadRequest as error:
+        except BadParameter as error:
             if single:
                 raise
             prefix = f"$[{index}]"
-            raise BadRequest(f"Событие № {index + 1}: {error.message}",
+            raise BadParameter(f"Событие № {index + 1}: {error.message}",
                                {prefix + path[1:]: reasons for path, reasons in error.fields.items()}) from None
     ctx.autocommit = False
     try:
@@ -425,7 +424,7 @@ def read_events(path: Path) -> list[dict]:
         try:
             events.append(json.loads(line))
         except json.JSONDecodeError as error:
-            raise BadRequest(f"Файл «{Path(path).name}», строка {number}: не JSON ({error.msg}).",
+            raise BadParameter(f"Файл «{Path(path).name}», строка {number}: не JSON ({error.msg}).",
                                {f"строка {number}": [error.msg]}) from None
     return events
 
@@ -438,6 +437,8 @@ def runs_of(ctx: Context, process_id: int, limit: int = 200) -> list[models.Open
 
 
 def run_json(run: models.OpenLineageRun) -> dict:
+    from catalog.schemas import rfc3339
+
     return {"run_id": run.run_id, "event_type": run.event_type, "event_time": rfc3339(run.event_time),
             "job": {"namespace": run.job_namespace, "name": run.job_name}, "facets": run.facets,
             "received_at": rfc3339(run.received_at), "actor": run.actor_name}

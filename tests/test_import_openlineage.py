@@ -1,4 +1,4 @@
-"""OpenLineage: the spec's examples are accepted, bad events get a 400 naming the JSON path, the dbt
+"""OpenLineage: the spec's examples are accepted, bad events get a 422 naming the JSON path, the dbt
 streams replay into a lineage graph, runs are kept on the process."""
 from __future__ import annotations
 
@@ -97,7 +97,7 @@ def test_the_spec_examples_are_accepted(ol_app, client, writer, ctx, path):
 def test_event_time_without_zone_is_refused_clearly_and_accepted_with_one(ol_app, client, writer, path):
     event = json.loads(path.read_text())
     response = post(client, writer, event)
-    assert response.status_code == 400
+    assert response.status_code == 422
     body = response.get_json()
     assert "$.eventTime" in body["fields"] and "часовой пояс" in body["fields"]["$.eventTime"][0]
     event["eventTime"] += "Z"
@@ -128,7 +128,7 @@ def test_malformed_events_name_the_path_and_the_reason(ol_app, client, writer):
     bad = json.loads(EXAMPLES[1].read_text())  # a facet checked against its own schema from spec/facets
     bad["run"]["facets"]["nominalTime"]["nominalStartTime"] = 12
     response = post(client, writer, bad)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "$.run.facets.nominalTime.nominalStartTime" in response.get_json()["fields"]
     assert client.post("/api/v1/lineage", data="{", headers={**writer, "Content-Type": "application/json"}).status_code == 400
 
@@ -226,5 +226,5 @@ def test_runs_show_on_the_process_page_and_cli_replays_ndjson(ol_app, client, ru
 def test_a_new_job_without_a_configured_agency_is_refused_with_advice(app, client, seed, make_user, token_for):
     architect = token_for(make_user("arch", ["architect"]))
     response = post(client, architect, json.loads(EXAMPLES[0].read_text()))
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "CATALOG_OPENLINEAGE_AGENCY" in response.get_json()["error"]

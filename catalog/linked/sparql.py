@@ -19,7 +19,7 @@ import pyoxigraph as ox
 from sqlalchemy import func, select
 
 from catalog import models
-from catalog.errors import BadRequest, CatalogError
+from catalog.errors import BadParameter, CatalogError
 from catalog.linked import export, vocab
 from catalog.services import permissions
 from catalog.services.context import Context
@@ -29,8 +29,10 @@ PREFIXES = {**vocab.PREFIXES, "dcatap": str(vocab.DCATAP)}
 UPDATE_KEYWORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH")
 
 
-class QueryRefused(BadRequest):
+class QueryRefused(BadParameter):
     """A query the endpoint will not run or could not finish (400, naming the parameter ``query``)."""
+
+    status = 400  # the SPARQL protocol's answer to a query it will not run, unlike other parameters' 422
 
 
 class Busy(CatalogError):
