@@ -15,7 +15,6 @@
 | CATALOG_ELASTICSEARCH_URL, CATALOG_ELASTICSEARCH_INDEX | —, catalog | the Elasticsearch server and the alias searches use |
 | CATALOG_GATE_BLOCKING | as_is,optimised,data_model,duplicates,cost_value | checks of a system request that block its approval |
 | CATALOG_GATE_DECIDER_ROLE | architect | the role that decides on system requests |
-| CATALOG_JSON_MAX_DEPTH | 64 | the deepest nesting of arrays and objects a JSON body may have (deeper: 400 before parsing) |
 | CATALOG_IMPORT_MAX_MB | 50 | the largest file the upload page accepts (the command line reads any size, streamed) |
 | CATALOG_OPENLINEAGE_AGENCY | — | code of the agency that owns processes created for new OpenLineage jobs |
 | CATALOG_OPENLINEAGE_RESPONSIBLE | — | id of the person responsible for them (default: the agency's first person) |
@@ -25,6 +24,7 @@
 | CATALOG_SPARQL_TIMEOUT / CATALOG_SPARQL_MAX_ROWS | 10 / 10000 | seconds a SPARQL query may run; the most rows in its answer |
 | CATALOG_SPARQL_ISOLATION | process | `process`: each query runs in a forked child, killed at the time limit; `thread`: in a thread (where fork is missing) |
 | CATALOG_SPARQL_SYNC_REBUILD | 5 | a SPARQL graph that took longer to build is rebuilt in the background after a change, queries meanwhile answered from the previous copy |
+| CATALOG_JSON_MAX_DEPTH | 64 | the deepest nesting of arrays and objects a JSON body may have (deeper: 400 before parsing) |
 """
 from __future__ import annotations
 
@@ -62,9 +62,9 @@ class Settings:
     sparql_max_rows: int = 10_000
     sparql_sync_rebuild: float = 5.0
     sparql_isolation: str = "process"
+    json_max_depth: int = 64
     max_page_size: int = 500
     import_max_bytes: int = 50 * 1024 * 1024
-    json_max_depth: int = 64
     openlineage_agency: str | None = None
     openlineage_responsible: int | None = None
 
@@ -107,7 +107,6 @@ def load_settings(**overrides) -> Settings:
             "CATALOG_GATE_BLOCKING", "as_is,optimised,data_model,duplicates,cost_value").split(",") if c.strip()),
         gate_decider_role=os.environ.get("CATALOG_GATE_DECIDER_ROLE", "architect"),
         import_max_bytes=int(float(os.environ.get("CATALOG_IMPORT_MAX_MB", "50")) * 1024 * 1024),
-        json_max_depth=int(os.environ.get("CATALOG_JSON_MAX_DEPTH", "64")),
         openlineage_agency=os.environ.get("CATALOG_OPENLINEAGE_AGENCY") or None,
         openlineage_responsible=int(os.environ["CATALOG_OPENLINEAGE_RESPONSIBLE"])
         if os.environ.get("CATALOG_OPENLINEAGE_RESPONSIBLE") else None,
@@ -118,6 +117,7 @@ def load_settings(**overrides) -> Settings:
         sparql_max_rows=int(os.environ.get("CATALOG_SPARQL_MAX_ROWS", "10000")),
         sparql_sync_rebuild=float(os.environ.get("CATALOG_SPARQL_SYNC_REBUILD", "5")),
         sparql_isolation=os.environ.get("CATALOG_SPARQL_ISOLATION", "process"),
+        json_max_depth=int(os.environ.get("CATALOG_JSON_MAX_DEPTH", "64")),
     )
     for key, value in overrides.items():
         setattr(settings, key, value)
