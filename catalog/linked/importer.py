@@ -86,23 +86,13 @@ def parse(data: str | bytes, fmt: str) -> Graph:
             raise InvalidInput("Файл RDF не в кодировке UTF-8.",
                                {"file": [f"Неверный байт в позиции {error.start}."]}) from None
     name = FORMAT_NAMES.get(fmt, fmt)
-    if fmt == "json-ld":
-        # Read first with the catalogue's JSON limits; rdflib fails on a bare value with its own bug's message.
-        from catalog.jsontext import loads
-
-        try:
-            document = loads(data)
-        except CatalogError as error:
-            raise InvalidInput(f"Файл не разобран как {name}: {error.message}", {"file": [error.message]}) from None
-        if not isinstance(document, (dict, list)):
-            raise InvalidInput(f"Файл не разобран как {name}: документ должен быть объектом или списком JSON.",
-                               {"file": ["Ожидается объект или список JSON."]})
     try:
         return Graph().parse(data=data, format=fmt)
     except json.JSONDecodeError as error:
         where, why = f"строка {error.lineno}, позиция {error.colno}", error.msg
     except (NameError, TypeError, AttributeError, KeyError, IndexError, RecursionError):
-        # A parser's own bug, not a position in the file: its message would mean nothing to the sender.
+        # A parser's own bug, not a position in the file (rdflib's JSON-LD on a bare value: «cannot access local
+        # variable 'resources'»; a document nested too deep): its message would mean nothing to the sender.
         where, why = "документ", "структура документа не соответствует формату"
     except Exception as error:  # rdflib's parsers raise many kinds; each is reported the same way
         where, why = _where(error, data)
