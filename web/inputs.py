@@ -97,6 +97,21 @@ def int_arg(name: str, default: int | None, minimum: int | None = 1, maximum: in
     return parse_int(raw, name, minimum, maximum)
 
 
+def date_arg(name: str, required: bool = True):
+    """A date query parameter (ГГГГ-ММ-ДД); BadParameter (422) names it."""
+    from datetime import date
+
+    raw = request.args.get(name)
+    if not raw:
+        if required:
+            raise BadParameter(f"Укажите параметр {name}.", {name: ["Обязательный параметр (ГГГГ-ММ-ДД)."]})
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise BadParameter(f"Неверная дата в параметре {name}.", {name: ["Ожидается дата в формате ГГГГ-ММ-ДД."]}) from None
+
+
 def bool_arg(name: str) -> bool:
     return request.args.get(name, "").lower() in TRUE_WORDS
 

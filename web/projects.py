@@ -12,7 +12,7 @@ from catalog.errors import BadParameter, Conflict, InvalidInput, NotFound
 from catalog.services import calendar, projects
 from web import context
 from web.api import _json_body, json_blueprint
-from web.inputs import change_version, int_arg
+from web.inputs import change_version, date_arg, int_arg
 from web.views_helpers import error_text, form_rows
 
 bp = Blueprint("projects", __name__)
@@ -77,16 +77,7 @@ def _iso(value):
     return value.isoformat() if isinstance(value, date) else value
 
 
-def _date_arg(name: str, required: bool = True) -> date | None:
-    raw = request.args.get(name)
-    if not raw:
-        if required:
-            raise BadParameter(f"Укажите параметр {name}.", {name: ["Обязательный параметр (ГГГГ-ММ-ДД)."]})
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise BadParameter(f"Неверная дата в параметре {name}.", {name: ["Ожидается дата в формате ГГГГ-ММ-ДД."]}) from None
+_date_arg = date_arg
 
 
 def _int_arg(name: str) -> int | None:
