@@ -1,8 +1,8 @@
-"""JSON from outside the catalogue, read in one place: UTF-8, depth-limited, no lone surrogates.
+"""JSON from outside the catalogue, read in one place: UTF-8, depth-limited, no lone surrogates or NUL.
 
 The depth is counted by a flat scan before ``json.loads`` runs, so a document nested 100 000 deep
-costs one pass and never reaches a recursive parser; a lone surrogate (``"\\ud800"``) is refused
-because no store or answer can encode it.
+costs one pass and never reaches a recursive parser; a lone surrogate (``"\\ud800"``) and NUL
+(``"\\u0000"``, which PostgreSQL text cannot hold) are refused because no store or answer can keep them.
 """
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from catalog.errors import BadRequest
 DEFAULT_MAX_DEPTH = 64
 # A JSON string (skipped whole, so brackets inside it do not count) or a bracket.
 _TOKENS = re.compile(r'"(?:[^"\\]++|\\.)*+"|[\[\]{}]')
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+# Escapes of characters no store can keep: a surrogate half, or NUL (PostgreSQL text refuses it).
+_SUSPECT_ESCAPE = re.compile(r"\\u(?:[dD][89a-fA-F]|0000)")
 
 
 def _refuse(message: str, where: str = "body") -> BadRequest:
@@ -33,8 +34,8 @@ def _check_depth(text: str, max_depth: int) -> None:
             depth -= 1
 
 
-def _lone_surrogate_path(value) -> str | None:
-    """The path («steps.0.name») of the first string holding a lone surrogate; walked without recursion."""
+def _unstorable_path(value) -> str | None:
+    """The path («steps.0.name») of the first string holding a lone surrogate or NUL; walked without recursion."""
     stack = [("", value)]
     while stack:
         path, item = stack.pop()
@@ -51,6 +52,8 @@ def _lone_surrogate_path(value) -> str | None:
 
 
 def _encodable(text: str) -> bool:
+    if "\x00" in text:
+        return False
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -78,9 +81,9 @@ def loads(data: str | bytes | bytearray, max_depth: int = DEFAULT_MAX_DEPTH):
         raise _refuse(f"Тело запроса не разобрано как JSON (строка {error.lineno}, столбец {error.colno}).") from None
     except (ValueError, RecursionError):  # NaN, Infinity, an integer of thousands of digits
         raise _refuse("Тело запроса не разобрано как JSON: недопустимое число.") from None
-    if _SURROGATE_ESCAPE.search(text):
-        path = _lone_surrogate_path(value)
+    if _SUSPECT_ESCAPE.search(text):
+        path = _unstorable_path(value)
         if path is not None:
-            raise BadRequest("Строка содержит недопустимый символ Юникода (одиночный суррогат).",
-                             {path: ["Недопустимый символ Юникода (одиночный суррогат)."]})
+            message = "Недопустимый символ: одиночный суррогат Юникода или NUL (\\u0000)."
+            raise BadRequest(f"Строка содержит недопустимый символ ({path}).", {path: [message]})
     return value

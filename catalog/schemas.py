@@ -98,6 +98,8 @@ class Text(fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs):
         value = super()._deserialize(value, attr, data, **kwargs)
+        if "\x00" in value:  # PostgreSQL text cannot hold NUL; a form may still send one
+            raise ValidationError("Недопустимый символ NUL.")
         value = _strip(value)
         if value == "":
             if self.required:

@@ -257,3 +257,13 @@ def test_a_page_far_past_the_last_is_empty_not_an_error(client, seed):
 def test_pages_refuse_huge_numbers_in_russian(client, seed):
     answer = client.get(f"/processes/{BIG}")
     assert answer.status_code == 422 and "диапазон" in answer.get_data(as_text=True)
+
+
+def test_nul_never_reaches_the_store(client, seed, admin):
+    """PostgreSQL text cannot hold NUL: in a body it is a 400 naming the field, in a query a 422."""
+    answer = client.post("/api/v1/life-situations", headers={**admin, "Content-Type": "application/json"},
+                         data='{"name": "Рождение\\u0000ребёнка"}')
+    _error(answer, 400, "name")
+    _error(client.get("/api/v1/agencies?q=%C3%B6%00s"), 422, "q")
+    _error(client.get("/api/v1/search?q=%00"), 422, "q")
+    assert client.get("/agencies/?q=%00").status_code == 422

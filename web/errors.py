@@ -14,6 +14,10 @@ from catalog.errors import CatalogError, InvalidInput, NotFound, Unauthorized
 def init_app(app) -> None:
     @app.errorhandler(CatalogError)
     def _catalog_error(error: CatalogError):
+        if request.path.startswith("/api/"):  # raised before any blueprint was chosen (web/inputs.py)
+            from web.api import _catalog_error as api_error
+
+            return api_error(error)
         if isinstance(error, Unauthorized):
             flash(error.message)
             return redirect(url_for("auth.login", next=request.full_path))

@@ -75,6 +75,14 @@ def init_app(app) -> None:
     app.url_rule_class = CatalogRule
     app.url_map.converters["int"] = BoundedIntConverter
     app.json = CatalogJSONProvider(app)
+    app.before_request(_refuse_nul_in_query)
+
+
+def _refuse_nul_in_query() -> None:
+    """A query parameter with NUL (``%00``) cannot reach the store (PostgreSQL text refuses it): 422 naming it."""
+    for name, value in request.args.items(multi=True):
+        if "\x00" in name or "\x00" in value:
+            raise BadParameter("Неверный параметр запроса.", {name.replace("\x00", ""): ["Недопустимый символ NUL."]})
 
 
 def json_body() -> dict:
