@@ -5,6 +5,8 @@
 | CATALOG_INSTANCE | ./instance | folder for the SQLite file, the secret key and other local state |
 | CATALOG_DATABASE_URL | sqlite:///<instance>/catalog.db | SQLAlchemy URL; postgresql+psycopg://… for a shared deployment |
 | CATALOG_SECRET_KEY | generated once into <instance>/secret_key | signs web sessions and CSRF tokens |
+| CATALOG_SECURE_COOKIES | off | `on`: session and CSRF cookies only over HTTPS (the `Secure` flag); turn it on in every deployment behind HTTPS |
+| CATALOG_LOGIN_MAX_FAILURES / CATALOG_LOGIN_LOCKOUT_MINUTES | 5 / 15 | wrong passwords per login or per address within the period before both are refused for that many minutes |
 | CATALOG_HOST / CATALOG_PORT | 127.0.0.1 / 8000 | where `catalog serve` listens |
 | CATALOG_TIMEZONE | Europe/Moscow | time zone in which pages show dates and times (stored in UTC) |
 | CATALOG_GRAPH_BACKEND | sql | `sql` (queries over the store) or `neo4j` (a Bolt server fed by the outbox) |
@@ -38,6 +40,9 @@ class Settings:
     instance_path: Path = Path("instance")
     database_url: str = ""
     secret_key: str = ""
+    secure_cookies: bool = False
+    login_max_failures: int = 5
+    login_lockout_minutes: int = 15
     host: str = "127.0.0.1"
     port: int = 8000
     timezone: str = "Europe/Moscow"
@@ -88,6 +93,9 @@ def load_settings(**overrides) -> Settings:
         instance_path=instance,
         database_url=database_url,
         secret_key=secret_key,
+        secure_cookies=os.environ.get("CATALOG_SECURE_COOKIES", "off").strip().lower() in ("1", "on", "true", "yes"),
+        login_max_failures=int(os.environ.get("CATALOG_LOGIN_MAX_FAILURES", "5")),
+        login_lockout_minutes=int(os.environ.get("CATALOG_LOGIN_LOCKOUT_MINUTES", "15")),
         host=os.environ.get("CATALOG_HOST", "127.0.0.1"),
         port=int(os.environ.get("CATALOG_PORT", "8000")),
         timezone=os.environ.get("CATALOG_TIMEZONE", "Europe/Moscow"),

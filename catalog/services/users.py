@@ -2,21 +2,29 @@
 from __future__ import annotations
 
 import hashlib
+import logging
+import math
 import secrets
+import threading
+import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from catalog import models
 from catalog.enums import Role
-from catalog.errors import InvalidInput, NotFound
+from catalog.errors import InvalidInput, NotFound, TooManyRequests
 from catalog.services import permissions
 from catalog.services.context import Context
 
 TOKEN_PREFIX = "cat_"
 MIN_PASSWORD = 8
+# A token's last use is written at most this often (seconds): reads never wait on the write lock.
+TOKEN_USE_INTERVAL = 60
+
+log = logging.getLogger(__name__)
 
 
 def _hash_token(token: str) -> str:
@@ -98,11 +106,29 @@ def update_user(ctx: Context, user_id: int, *, full_name=None, roles=None, agenc
     if full_name:
         user.full_name = full_name.strip()
     if is_active is not None:
+        if user.is_active and not is_active:
+            end_sessions(user)
         user.is_active = is_active
     if password:
         user.password_hash = generate_password_hash(password)
+        end_sessions(user)
     ctx.finish()
     return user
+
+
+def end_sessions(user: models.User) -> None:
+    """Every web session of the user ends: each carries the version it was opened with."""
+    user.session_version = (user.session_version or 0) + 1
+
+
+def logout(ctx: Context, user: models.User) -> None:
+    """Logging out ends every session of the user (a copied cookie stops working too)."""
+    end_sessions(user)
+    ctx.session.commit()
+
+
+def session_is_current(user: models.User | None, version) -> bool:
+    return user is not None and user.is_active and version == (user.session_version or 0)
 
 
 def get_user(ctx: Context, user_id: int) -> models.User:
@@ -124,11 +150,86 @@ def list_users(ctx: Context) -> list[models.User]:
     return list(ctx.session.scalars(select(models.User).order_by(models.User.login)))
 
 
+_dummy_hash: str | None = None
+
+
+def _hash_for_unknown() -> str:
+    # A real hash of a random password, checked when the login is unknown, so that an unknown
+    # login takes as long as a known one and timing does not tell which logins exist.
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = generate_password_hash(secrets.token_hex(16))
+    return _dummy_hash
+
+
 def authenticate(ctx: Context, login: str, password: str) -> models.User | None:
     user = ctx.session.scalar(select(models.User).where(models.User.login == (login or "").strip()))
-    if user is None or not user.is_active or not user.password_hash:
+    usable = user is not None and user.is_active and bool(user.password_hash)
+    matches = check_password_hash(user.password_hash if usable else _hash_for_unknown(), password or "")
+    return user if usable and matches else None
+
+
+def minutes_text(n: int) -> str:
+    """«1 минуту», «3 минуты», «15 минут»: the noun agrees with the number."""
+    if n % 10 == 1 and n % 100 != 11:
+        word = "минуту"
+    elif 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        word = "минуты"
+    else:
+        word = "минут"
+    return f"{n} {word}"
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite gives back naive datetimes; the store keeps UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def login_wait(ctx: Context, login: str, address: str) -> int:
+    """Seconds until a login from this address for this account may be tried again (0: now).
+
+    Counted in the store, so every server process of a deployment refuses the same attempts."""
+    limit, period = ctx.settings.login_max_failures, timedelta(minutes=ctx.settings.login_lockout_minutes)
+    if limit <= 0:
+        return 0
+    now = datetime.now(timezone.utc)
+    wait = 0.0
+    for column, value in ((models.LoginFailure.login, login), (models.LoginFailure.address, address)):
+        recent = list(ctx.session.scalars(
+            select(models.LoginFailure.failed_at).where(column == value, models.LoginFailure.failed_at > now - period)
+            .order_by(models.LoginFailure.failed_at.desc()).limit(limit)))
+        if len(recent) >= limit:
+            # Refused until the oldest of the last `limit` failures leaves the period.
+            wait = max(wait, (_aware(recent[-1]) + period - now).total_seconds())
+    return math.ceil(wait) if wait > 0 else 0
+
+
+def record_login_failure(ctx: Context, login: str, address: str) -> None:
+    now = datetime.now(timezone.utc)
+    period = timedelta(minutes=ctx.settings.login_lockout_minutes)
+    ctx.session.execute(delete(models.LoginFailure).where(models.LoginFailure.failed_at <= now - period))
+    ctx.session.add(models.LoginFailure(login=login[:100], address=address[:64], failed_at=now))
+    ctx.session.commit()
+
+
+def log_in(ctx: Context, login: str, password: str, address: str) -> models.User | None:
+    """The user whose password this is, or None; refused (429) after too many failures for the
+    login or from the address, the right password included, until the period has passed."""
+    login = (login or "").strip()
+    address = address or "?"
+    wait = login_wait(ctx, login, address)
+    if wait:
+        raise TooManyRequests(f"Слишком много неудачных попыток входа. Попробуйте через {minutes_text(math.ceil(wait / 60))}.",
+                              retry_after=wait)
+    user = authenticate(ctx, login, password)
+    if user is None:
+        record_login_failure(ctx, login, address)
         return None
-    return user if check_password_hash(user.password_hash, password or "") else None
+    # A success forgets the account's failures (not the address's: one known password must not
+    # reset the count of an address that tries others).
+    ctx.session.execute(delete(models.LoginFailure).where(models.LoginFailure.login == login))
+    ctx.session.commit()
+    return user
 
 
 @dataclass
