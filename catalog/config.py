@@ -77,14 +77,25 @@ def _secret_key(instance: Path) -> str:
     if key_file.exists():
         return key_file.read_text().strip()
     key = secrets.token_hex(32)
-    key_file.write_text(key)
-    key_file.chmod(0o600)
+    # Created owner-only from the start: never readable by others, not even for a moment.
+    with os.fdopen(os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+        out.write(key)
     return key
+
+
+def _private_folder(path: Path) -> None:
+    """The instance folder (database, secret key, search index, uploads) is its owner's alone."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        if path.stat().st_mode & 0o077 and path.stat().st_uid == os.getuid():
+            path.chmod(0o700)
+    except OSError:
+        pass
 
 
 def load_settings(**overrides) -> Settings:
     instance = Path(overrides.pop("instance_path", None) or os.environ.get("CATALOG_INSTANCE", "instance")).resolve()
-    instance.mkdir(parents=True, exist_ok=True)
+    _private_folder(instance)
     database_url = overrides.pop("database_url", None) or os.environ.get(
         "CATALOG_DATABASE_URL", f"sqlite:///{instance / 'catalog.db'}"
     )

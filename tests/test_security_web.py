@@ -5,6 +5,7 @@ owner-only, and a token's use never waits on the write lock."""
 from __future__ import annotations
 
 import io
+import os
 
 import pytest
 from bs4 import BeautifulSoup
@@ -301,3 +302,63 @@ def test_unknown_and_known_logins_both_check_a_password_hash(client, make_user, 
     method = anna.password_hash.split("$", 1)[0]
     client.post("/login", data={"login": "nobody", "password": "x"}, environ_base={"REMOTE_ADDR": "1.1.1.1"})
     assert checked[-1] == method  # the same hash method, so the same cost
+
+
+# -- finding 13: files of the instance are the owner's alone
+
+
+def _mode(path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+def test_catalog_init_creates_owner_only_files(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from catalog.cli import main
+
+    instance = tmp_path / "fresh"
+    monkeypatch.setenv("CATALOG_INSTANCE", str(instance))
+    monkeypatch.delenv("CATALOG_DATABASE_URL", raising=False)
+    monkeypatch.delenv("CATALOG_SECRET_KEY", raising=False)
+    old = os.umask(0o022)  # a usual umask: files would be world-readable
+    try:
+        result = CliRunner().invoke(main, ["init"], catch_exceptions=False)
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0, result.output
+    assert _mode(instance) == 0o700
+    assert _mode(instance / "catalog.db") == 0o600
+    assert _mode(instance / "secret_key") == 0o600
+    for extra in ("catalog.db-wal", "catalog.db-shm"):
+        if (instance / extra).exists():
+            assert _mode(instance / extra) & 0o077 == 0, extra
+
+
+def test_a_new_instance_of_the_app_is_owner_only(tmp_path, monkeypatch):
+
+    from web import create_app
+
+    instance = tmp_path / "new-instance"
+    monkeypatch.delenv("CATALOG_DATABASE_URL", raising=False)
+    monkeypatch.delenv("CATALOG_SECRET_KEY", raising=False)
+    old = os.umask(0o022)
+    try:
+        app = create_app(instance_path=instance)
+    finally:
+        os.umask(old)
+    try:
+        assert _mode(instance) == 0o700
+        assert _mode(instance / "catalog.db") == 0o600
+        assert _mode(instance / "secret_key") == 0o600
+    finally:
+        app.extensions["catalog_engine"].dispose()
+
+
+def test_an_existing_world_readable_database_is_tightened(tmp_path):
+    from catalog.db import make_engine
+
+    path = tmp_path / "old.db"
+    path.touch()
+    path.chmod(0o644)
+    make_engine(f"sqlite:///{path}").dispose()
+    assert _mode(path) == 0o600
