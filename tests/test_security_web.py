@@ -362,3 +362,86 @@ def test_an_existing_world_readable_database_is_tightened(tmp_path):
     path.chmod(0o644)
     make_engine(f"sqlite:///{path}").dispose()
     assert _mode(path) == 0o600
+
+
+# -- finding 6: a token's use never waits on the write lock
+
+
+def _last_used(app, token_id):
+    from sqlalchemy import text
+
+    with app.extensions["catalog_engine"].connect() as connection:
+        return connection.execute(text("SELECT last_used_at FROM api_tokens WHERE id = :id"), {"id": token_id}).scalar()
+
+
+def _wait_for(condition, seconds=10.0):
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    return condition()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_token_request_answers_while_another_writer_holds_the_lock(app, client, ctx, make_user, seed, database_url):
+    import sqlite3
+    import threading
+    import time
+
+    from catalog.services import users
+
+    anna = make_user("anna", ["reader"])
+    issued = users.create_token(ctx, anna.id, "тест")
+    headers = {"Authorization": f"Bearer {issued.secret}"}
+    ctx.session.close()
+    holder = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")  # what a long import holds
+    release = threading.Timer(20, lambda: holder.execute("ROLLBACK"))  # the bound, should the test stop early
+    release.start()
+    try:
+        started = time.monotonic()
+        answer = client.get("/api/v1/processes", headers=headers)
+        elapsed = time.monotonic() - started
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        assert elapsed < 3, elapsed  # not the 10 s busy timeout, not «database is locked»
+        assert _last_used(app, issued.token.id) is None  # not written while the lock is held
+    finally:
+        release.cancel()
+        if holder.in_transaction:
+            holder.execute("ROLLBACK")
+        holder.close()
+    assert _wait_for(lambda: _last_used(app, issued.token.id)) is not None  # written once the lock is free
+
+
+def test_a_token_last_use_is_written_at_most_once_a_minute(app, client, ctx, make_user, seed):
+    from catalog.services import users
+
+    anna = make_user("anna", ["reader"])
+    issued = users.create_token(ctx, anna.id, "тест")
+    headers = {"Authorization": f"Bearer {issued.secret}"}
+    assert client.get("/api/v1/processes", headers=headers).status_code == 200
+    first = _wait_for(lambda: _last_used(app, issued.token.id))
+    assert first is not None
+    for _ in range(3):
+        assert client.get("/api/v1/processes", headers=headers).status_code == 200
+    import time
+
+    time.sleep(0.7)  # more than the writer's pause: a second write would have landed
+    assert _last_used(app, issued.token.id) == first
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_every_sqlite_connection_is_in_wal_mode_with_a_busy_timeout(app):
+    engine = app.extensions["catalog_engine"]
+    connections = [engine.connect() for _ in range(3)]  # three pool connections, each opened anew
+    try:
+        for connection in connections:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10000
+    finally:
+        for connection in connections:
+            connection.close()

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from catalog import models
@@ -273,9 +273,85 @@ def user_for_token(ctx: Context, secret: str) -> models.User | None:
     token = ctx.session.scalar(select(models.ApiToken).where(models.ApiToken.token_hash == _hash_token(secret)))
     if token is None or token.revoked_at is not None or not token.user.is_active:
         return None
-    token.last_used_at = datetime.now(timezone.utc)
-    ctx.session.commit()
+    note_token_use(ctx, token)
     return token.user
+
+
+def note_token_use(ctx: Context, token: models.ApiToken) -> None:
+    """Record that the token was used, at most once a minute, without the request ever waiting:
+    the write happens later, in its own transaction, in a background thread (a long import that
+    holds SQLite's write lock must not turn every token request into «database is locked»)."""
+    now = datetime.now(timezone.utc)
+    if token.last_used_at is not None and now - _aware(token.last_used_at) < timedelta(seconds=TOKEN_USE_INTERVAL):
+        return
+    _token_uses.note(ctx.session.get_bind(), token.id, now)
+
+
+class _TokenUseWriter:
+    """One daemon thread per process writing ``api_tokens.last_used_at``; a failed write (the lock
+    held, the server away) is logged and tried again for a while, never raised to a request."""
+
+    retry_every = 0.5
+    give_up_after = 300.0
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._pending: dict[tuple[str, int], tuple] = {}  # (store, token) -> (engine, when, queued)
+        self._noted: dict[tuple[str, int], float] = {}  # (store, token) -> monotonic time of the last note
+        self._thread: threading.Thread | None = None
+
+    def note(self, engine, token_id: int, when: datetime) -> None:
+        key, now = (engine.url.render_as_string(hide_password=True), token_id), time.monotonic()
+        with self._lock:
+            last = self._noted.get(key)
+            if last is not None and now - last < TOKEN_USE_INTERVAL:
+                return
+            if len(self._noted) > 10_000:
+                self._noted = {k: t for k, t in self._noted.items() if now - t < TOKEN_USE_INTERVAL}
+            self._noted[key] = now
+            self._pending[key] = (engine, when, now)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="token-last-used", daemon=True)
+                self._thread.start()
+        self._wake.set()
+
+    def _run(self) -> None:
+        items: list = []
+        while True:
+            # Asleep while nothing is pending; a failed write is retried after a short pause.
+            self._wake.wait(self.retry_every if items else None)
+            self._wake.clear()
+            with self._lock:
+                items = list(self._pending.items())
+            for key, (engine, when, queued) in items:
+                try:
+                    self._write(engine, key[1], when)
+                except Exception as error:  # noqa: BLE001 - a lock or a lost server: the request already answered
+                    if time.monotonic() - queued < self.give_up_after:
+                        log.warning("last use of API token %s not written yet: %s", key[1], error)
+                        continue
+                    log.error("last use of API token %s not written: %s", key[1], error)
+                with self._lock:
+                    if self._pending.get(key, (None, None, None))[1] == when:
+                        del self._pending[key]
+            with self._lock:
+                items = list(self._pending)
+
+    @staticmethod
+    def _write(engine, token_id: int, when: datetime) -> None:
+        table = models.ApiToken.__table__
+        with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql("SET LOCAL lock_timeout = '5s'")
+            connection.execute(update(table).where(
+                table.c.id == token_id,
+                # Another process may have written it meanwhile: still at most once a minute.
+                or_(table.c.last_used_at.is_(None),
+                    table.c.last_used_at <= when - timedelta(seconds=TOKEN_USE_INTERVAL))).values(last_used_at=when))
+
+
+_token_uses = _TokenUseWriter()
 
 
 def set_anonymous_read(ctx: Context, enabled: bool) -> None:
