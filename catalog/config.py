@@ -7,6 +7,7 @@
 | CATALOG_SECRET_KEY | generated once into <instance>/secret_key | signs web sessions and CSRF tokens |
 | CATALOG_SECURE_COOKIES | off | `on`: session and CSRF cookies only over HTTPS (the `Secure` flag); turn it on in every deployment behind HTTPS |
 | CATALOG_LOGIN_MAX_FAILURES / CATALOG_LOGIN_LOCKOUT_MINUTES | 5 / 15 | wrong passwords per login or per address within the period before both are refused for that many minutes |
+| CATALOG_TRUSTED_PROXIES | 0 | reverse proxies in front of the app whose `X-Forwarded-For`/`-Proto` are believed (the client's address counts failed logins) |
 | CATALOG_HOST / CATALOG_PORT | 127.0.0.1 / 8000 | where `catalog serve` listens |
 | CATALOG_TIMEZONE | Europe/Moscow | time zone in which pages show dates and times (stored in UTC) |
 | CATALOG_GRAPH_BACKEND | sql | `sql` (queries over the store) or `neo4j` (a Bolt server fed by the outbox) |
@@ -43,6 +44,7 @@ class Settings:
     secure_cookies: bool = False
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
+    trusted_proxies: int = 0
     host: str = "127.0.0.1"
     port: int = 8000
     timezone: str = "Europe/Moscow"
@@ -107,6 +109,7 @@ def load_settings(**overrides) -> Settings:
         secure_cookies=os.environ.get("CATALOG_SECURE_COOKIES", "off").strip().lower() in ("1", "on", "true", "yes"),
         login_max_failures=int(os.environ.get("CATALOG_LOGIN_MAX_FAILURES", "5")),
         login_lockout_minutes=int(os.environ.get("CATALOG_LOGIN_LOCKOUT_MINUTES", "15")),
+        trusted_proxies=int(os.environ.get("CATALOG_TRUSTED_PROXIES", "0")),
         host=os.environ.get("CATALOG_HOST", "127.0.0.1"),
         port=int(os.environ.get("CATALOG_PORT", "8000")),
         timezone=os.environ.get("CATALOG_TIMEZONE", "Europe/Moscow"),

@@ -445,3 +445,25 @@ def test_every_sqlite_connection_is_in_wal_mode_with_a_busy_timeout(app):
     finally:
         for connection in connections:
             connection.close()
+
+
+def test_behind_a_trusted_proxy_failures_count_per_client(database_url, tmp_path, make_user):
+    """Without it every visitor would share the proxy's address, and five typos lock out everyone."""
+    from web import create_app
+
+    make_user("anna", ["reader"])
+    app = create_app(database_url=database_url, instance_path=tmp_path / "proxied", secret_key="s", trusted_proxies=1)
+    app.config.update(WTF_CSRF_ENABLED=False)
+    try:
+        client = app.test_client()
+        for n in range(5):
+            client.post("/login", data={"login": f"guess{n}", "password": "x"},
+                        headers={"X-Forwarded-For": "203.0.113.5"})
+        refused = client.post("/login", data={"login": "anna", "password": "пароль-тест"},
+                              headers={"X-Forwarded-For": "203.0.113.5"})
+        assert refused.status_code == 429
+        other = client.post("/login", data={"login": "anna", "password": "пароль-тест"},
+                            headers={"X-Forwarded-For": "198.51.100.9"})
+        assert other.status_code == 302
+    finally:
+        app.extensions["catalog_engine"].dispose()

@@ -26,6 +26,11 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
         JSON_AS_ASCII=False,
     )
     app.json.ensure_ascii = False
+    if settings.trusted_proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # The client's address (login throttling) and scheme as the proxies saw them.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)
     engine = make_engine(settings.database_url)
     app.extensions["catalog_engine"] = engine
     app.extensions["catalog_sessions"] = make_session_factory(engine)
