@@ -5,6 +5,9 @@
 | CATALOG_INSTANCE | ./instance | folder for the SQLite file, the secret key and other local state |
 | CATALOG_DATABASE_URL | sqlite:///<instance>/catalog.db | SQLAlchemy URL; postgresql+psycopg://… for a shared deployment |
 | CATALOG_SECRET_KEY | generated once into <instance>/secret_key | signs web sessions and CSRF tokens |
+| CATALOG_SECURE_COOKIES | off | `on`: session and CSRF cookies only over HTTPS (the `Secure` flag); turn it on in every deployment behind HTTPS |
+| CATALOG_LOGIN_MAX_FAILURES / CATALOG_LOGIN_LOCKOUT_MINUTES | 5 / 15 | wrong passwords per login or per address within the period before both are refused for that many minutes |
+| CATALOG_TRUSTED_PROXIES | 0 | reverse proxies in front of the app whose `X-Forwarded-For`/`-Proto` are believed (the client's address counts failed logins) |
 | CATALOG_HOST / CATALOG_PORT | 127.0.0.1 / 8000 | where `catalog serve` listens |
 | CATALOG_TIMEZONE | Europe/Moscow | time zone in which pages show dates and times (stored in UTC) |
 | CATALOG_GRAPH_BACKEND | sql | `sql` (queries over the store) or `neo4j` (a Bolt server fed by the outbox) |
@@ -38,6 +41,10 @@ class Settings:
     instance_path: Path = Path("instance")
     database_url: str = ""
     secret_key: str = ""
+    secure_cookies: bool = False
+    login_max_failures: int = 5
+    login_lockout_minutes: int = 15
+    trusted_proxies: int = 0
     host: str = "127.0.0.1"
     port: int = 8000
     timezone: str = "Europe/Moscow"
@@ -72,14 +79,25 @@ def _secret_key(instance: Path) -> str:
     if key_file.exists():
         return key_file.read_text().strip()
     key = secrets.token_hex(32)
-    key_file.write_text(key)
-    key_file.chmod(0o600)
+    # Created owner-only from the start: never readable by others, not even for a moment.
+    with os.fdopen(os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+        out.write(key)
     return key
+
+
+def _private_folder(path: Path) -> None:
+    """The instance folder (database, secret key, search index, uploads) is its owner's alone."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        if path.stat().st_mode & 0o077 and path.stat().st_uid == os.getuid():
+            path.chmod(0o700)
+    except OSError:
+        pass
 
 
 def load_settings(**overrides) -> Settings:
     instance = Path(overrides.pop("instance_path", None) or os.environ.get("CATALOG_INSTANCE", "instance")).resolve()
-    instance.mkdir(parents=True, exist_ok=True)
+    _private_folder(instance)
     database_url = overrides.pop("database_url", None) or os.environ.get(
         "CATALOG_DATABASE_URL", f"sqlite:///{instance / 'catalog.db'}"
     )
@@ -88,6 +106,10 @@ def load_settings(**overrides) -> Settings:
         instance_path=instance,
         database_url=database_url,
         secret_key=secret_key,
+        secure_cookies=os.environ.get("CATALOG_SECURE_COOKIES", "off").strip().lower() in ("1", "on", "true", "yes"),
+        login_max_failures=int(os.environ.get("CATALOG_LOGIN_MAX_FAILURES", "5")),
+        login_lockout_minutes=int(os.environ.get("CATALOG_LOGIN_LOCKOUT_MINUTES", "15")),
+        trusted_proxies=int(os.environ.get("CATALOG_TRUSTED_PROXIES", "0")),
         host=os.environ.get("CATALOG_HOST", "127.0.0.1"),
         port=int(os.environ.get("CATALOG_PORT", "8000")),
         timezone=os.environ.get("CATALOG_TIMEZONE", "Europe/Moscow"),

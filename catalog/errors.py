@@ -53,3 +53,9 @@ class Unavailable(CatalogError):
     """A part the catalogue needs (the search index, a graph server) is not there."""
 
     status = 503
+
+
+class TooManyRequests(CatalogError):
+    """Too many attempts in a period (failed logins); ``extra['retry_after']`` in seconds when known."""
+
+    status = 429

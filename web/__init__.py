@@ -19,21 +19,28 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
         CATALOG=settings,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,  # CATALOG_SECURE_COOKIES; CSRF tokens live in this session
         WTF_CSRF_TIME_LIMIT=None,
         # Uploads may be as large as the import limit (plus the form around the file).
         MAX_CONTENT_LENGTH=max(16 * 1024 * 1024, settings.import_max_bytes + 1024 * 1024),
         JSON_AS_ASCII=False,
     )
     app.json.ensure_ascii = False
+    if settings.trusted_proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # The client's address (login throttling) and scheme as the proxies saw them.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)
     engine = make_engine(settings.database_url)
     app.extensions["catalog_engine"] = engine
     app.extensions["catalog_sessions"] = make_session_factory(engine)
     csrf.init_app(app)
 
     from web import (admin, api, auth, dashboard, errors, gate, imports, lineage, linked, pages, passports,
-                     projects, search, views_helpers)
+                     projects, search, security, views_helpers)
 
     auth.init_app(app)
+    security.init_app(app)
     errors.init_app(app)
     app.register_blueprint(auth.bp)
     # JSON APIs under /api/v1: tokens or a session with X-CSRFToken, errors as JSON.

@@ -133,7 +133,9 @@ def errors_file(token):
     if not path.exists():
         abort(404)
     name = Path(meta["file_name"]).stem + "-ошибки" + meta["suffix"]
-    return send_file(path, as_attachment=True, download_name=name)
+    from web.security import as_download
+
+    return as_download(send_file(path, as_attachment=True, download_name=name), name)
 
 
 # --- OpenLineage ---------------------------------------------------------------------

@@ -51,7 +51,7 @@ SCHEMA = _schema()
 
 
 def _open(path: Path) -> tantivy.Index:
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)  # the index holds every record's text
     index = tantivy.Index(SCHEMA, path=str(path))
     index.register_tokenizer("spaces", tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build())
     return index
@@ -172,7 +172,7 @@ class EmbeddedIndex:
 
     def __init__(self, root: Path):
         self.root = Path(root)
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._lock = threading.RLock()
         self._dir_name: str | None = None
         self._index: tantivy.Index | None = None
