@@ -195,7 +195,9 @@ def test_refusals_say_why_from_the_mart_owners_side(ctx, world):
         ctx, lambda: _patch(owner, "marts", w.seed.mart, owner_agency_id=w.seed.other_agency.id))
     assert "не предоставляется вашей витриной: добавлять в него сущности нельзя" in _refusal(
         ctx, lambda: r.create_record(owner, "entities", {"name": "Врач", "dataset_id": w.foreign.id}))
-    assert "ваша витрина его только предоставляет" in _refusal(ctx, lambda: r.delete_record(owner, "datasets", w.assigned.id))
+    assert "ваша витрина лишь предоставляет эти данные" in _refusal(
+        ctx, lambda: r.delete_record(owner, "datasets", w.assigned.id))
+    assert "не назначена ей архитектором" in _refusal(ctx, lambda: _expose(owner, w, "entities", w.foreign_entity))
     reader = as_user(ctx, w.users["reader"], commit=False)
     assert "только читать" in _refusal(ctx, lambda: _patch(reader, "datasets", w.seed.dataset, description="x"))
 
@@ -258,6 +260,8 @@ def test_recheck_needs_a_role_and_a_refusal_leaves_the_version(client, world, to
         refused = client.post(f"{url}/recheck", headers=token_for(world.users[name]))
         assert refused.status_code == 403
         assert "проверки заявки запускают заново редакторы органа-заявителя" in refused.get_json()["error"]
+    gone = client.post(f"{url}/recheck", headers=token_for(world.users["inactive"]))  # a deactivated admin
+    assert gone.status_code == 401 and CYRILLIC.search(gone.get_json()["error"])
     assert client.get(url).get_json()["version"] == version
     done = client.post(f"{url}/recheck", headers=token_for(world.users["editor"]))
     assert done.status_code == 200 and done.get_json()["version"] == version + 1

@@ -173,7 +173,9 @@ def _host_refusal(ctx: Context, user: models.User, values: dict) -> str | None:
     system = ctx.session.get(models.InformationSystem, host_id) if host_id is not None else None
     if system is None:
         return None  # no host, or a missing one the reference check reports
-    if system.operator_agency_id in {values.get("owner_agency_id"), *(user.agency_ids or [])}:
+    # A system no agency operates (a shared platform) is no other agency's.
+    if system.operator_agency_id is None or system.operator_agency_id in {values.get("owner_agency_id"),
+                                                                          *(user.agency_ids or [])}:
         return None
     return (f"Недостаточно прав: информационную систему «{system.short_name or system.name}» ведёт другой орган; "
             "разместить в ней витрину может архитектор или администратор.")
@@ -236,8 +238,8 @@ def _data_refusal(ctx: Context, user: models.User, kind: Kind, values: dict, act
         owner = _data_owner(ctx, kind.name, record_id) if record_id is not None else None
         if owner is None or owner not in _own_mart_agencies(ctx, user):
             verb = "удалить" if action == "delete" else "восстановить"
-            return (f"Недостаточно прав: {kind.label_one} «{name}» принадлежит другому органу, ваша витрина его только "
-                    f"предоставляет; {verb} может архитектор, орган-владелец или администратор.")
+            return (f"Недостаточно прав: {kind.label_one} «{name}» принадлежит другому органу, а ваша витрина лишь "
+                    f"предоставляет эти данные; {verb} их может орган-владелец, архитектор или администратор.")
     return None
 
 
@@ -261,8 +263,9 @@ def _exposes_refusal(ctx: Context, mart: models.DataMart, values: dict, action: 
         return None
     label = KINDS[target_kind].label_one if target_kind in KINDS else "запись"
     title = _title(ctx, target_kind, target_id) if target_kind in KINDS else f"№ {target_id}"
+    assigned = "назначена" if target_kind == "entities" else "назначен"
     return (f"Недостаточно прав: {label} «{title}» не принадлежит органу вашей витрины «{mart.name}» "
-            "и не назначен ей архитектором; предоставлять его через витрину назначает архитектор.")
+            f"и не {assigned} ей архитектором; данные другого органа витрина предоставляет по назначению архитектора.")
 
 
 def _link_refusal(ctx: Context, values: dict, action: str, current: dict | None) -> str | None:
@@ -283,7 +286,9 @@ def _link_refusal(ctx: Context, values: dict, action: str, current: dict | None)
     return None
 
 
-def _generic_refusal(kind: Kind, values: dict, roles: set[str], action: str) -> str:
+def _generic_refusal(ctx: Context, kind: Kind, values: dict, action: str, current: dict | None) -> str:
+    user = ctx.user
+    roles = set(user.roles or [])
     if not roles - {Role.READER.value}:
         return "Недостаточно прав: ваша роль позволяет только читать каталог."
     if Role.AGENCY_EDITOR.value in roles:
@@ -292,6 +297,9 @@ def _generic_refusal(kind: Kind, values: dict, roles: set[str], action: str) -> 
         if kind.agency_field or kind.name in ("entities", "attributes"):
             title = values.get(kind.title_field)
             what = f"{kind.label_one} «{title}»" if title else f"эта запись вида «{kind.label_one}»"
+            if action == "update" and current is not None \
+                    and _agency_of(ctx, kind, current) in (user.agency_ids or []):
+                return f"Недостаточно прав: {what} может перейти только к одному из ваших органов."
             return f"Недостаточно прав: {what} относится к другому органу, а вы изменяете записи только своих органов."
     who = " или ".join(Role.label_of(r) for r in sorted(kind.editor_roles))
     return (f"Недостаточно прав: записи вида «{kind.label_one}» ведёт {who + ' или ' if who else ''}администратор; "
@@ -334,7 +342,7 @@ def refusal(ctx: Context, kind: Kind, values: dict, action: str = "edit", curren
             return _mart_refusal(ctx, user, values, action, current)
         if kind.name in DATA_KINDS:
             return _data_refusal(ctx, user, kind, values, action, current)
-    return _generic_refusal(kind, values, roles, action)
+    return _generic_refusal(ctx, kind, values, action, current)
 
 
 def can_edit(ctx: Context, kind: Kind, values: dict, creating: bool = False) -> bool:
