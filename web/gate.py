@@ -173,7 +173,7 @@ def request_page(request_id):
                            RequestKind=RequestKind, conclusions=list(Conclusion), decisions=list(Decision),
                            events=gate.request_history(ctx, request_id),
                            picture=picture(*answers) if answers else None, styles=STYLE,
-                           decider_role=ctx.settings.gate_decider_role)
+                           decider_role=ctx.settings.gate_decider_role, may=gate.actions_allowed(ctx, found))
 
 
 @bp.post("/requests/<int:request_id>/<any(submit,conclusion,decision,recheck):step>")
