@@ -334,6 +334,7 @@ class OutboxConsumer:
 
     def run_forever(self, report: Callable[[str, dict], None] | None = None) -> None:
         """The consumer's loop (in the calling thread): work while holding the lease, else stand by."""
+        said = None  # what was last reported: leading or standing by
         try:
             while not self._stop.is_set():
                 self._wake.clear()
@@ -342,8 +343,9 @@ class OutboxConsumer:
                 except Exception as error:  # the store is unreachable: try again later
                     log.warning("outbox: the lease could not be taken: %s", error)
                     leading = False
-                if leading != self.leading and report:
+                if leading != said and report:
                     report("lead" if leading else "standby", {})
+                said = leading
                 self.leading = leading
                 if leading:
                     try:
