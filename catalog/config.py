@@ -26,6 +26,9 @@
 | CATALOG_PUBLISHER | Оператор каталога процессов и данных | who publishes the catalogue (RDF: the catalogue's dct:publisher) |
 | CATALOG_SPARQL_TIMEOUT / CATALOG_SPARQL_MAX_ROWS | 10 / 10000 | seconds a SPARQL query may run; the most rows in its answer |
 | CATALOG_SPARQL_ISOLATION | process | `process`: each query runs in a forked child, killed at the time limit; `thread`: in a thread (where fork is missing) |
+| CATALOG_OUTBOX_CONSUMER | thread | who keeps the projections (search, neo4j graph, re-checks of requests) in step: `thread` (a worker started by `catalog serve`), `external` (a separate `catalog outbox follow`), `off` (each request catches up itself) |
+| CATALOG_OUTBOX_INTERVAL | 1 | seconds between two looks of the consumer at the outbox (a write made through this server wakes it at once) |
+| CATALOG_OUTBOX_TAIL | 500 | with a consumer, the most change events a request applies itself before answering (more are left to the consumer) |
 | CATALOG_SPARQL_SYNC_REBUILD | 5 | a SPARQL graph that took longer to build is rebuilt in the background after a change, queries meanwhile answered from the previous copy |
 """
 from __future__ import annotations
@@ -72,6 +75,9 @@ class Settings:
     import_max_bytes: int = 50 * 1024 * 1024
     openlineage_agency: str | None = None
     openlineage_responsible: int | None = None
+    outbox_consumer: str = "thread"
+    outbox_interval: float = 1.0
+    outbox_tail: int = 500
 
 
 def _secret_key(instance: Path) -> str:
@@ -137,6 +143,9 @@ def load_settings(**overrides) -> Settings:
         sparql_max_rows=int(os.environ.get("CATALOG_SPARQL_MAX_ROWS", "10000")),
         sparql_sync_rebuild=float(os.environ.get("CATALOG_SPARQL_SYNC_REBUILD", "5")),
         sparql_isolation=os.environ.get("CATALOG_SPARQL_ISOLATION", "process"),
+        outbox_consumer=os.environ.get("CATALOG_OUTBOX_CONSUMER", "thread"),
+        outbox_interval=float(os.environ.get("CATALOG_OUTBOX_INTERVAL", "1")),
+        outbox_tail=int(os.environ.get("CATALOG_OUTBOX_TAIL", "500")),
     )
     for key, value in overrides.items():
         setattr(settings, key, value)

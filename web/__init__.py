@@ -36,7 +36,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app.extensions["catalog_sessions"] = make_session_factory(engine)
     csrf.init_app(app)
 
-    from web import (admin, api, auth, dashboard, errors, gate, imports, lineage, linked, pages, passports,
+    from web import (admin, api, auth, dashboard, errors, gate, imports, lineage, linked, outbox, pages, passports,
                      projects, search, security, views_helpers)
 
     auth.init_app(app)
@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
                       passports.bp, projects.bp):
         app.register_blueprint(blueprint)
     # Hooks: runs on process pages, re-checks of system requests and the search index after writes, globals.
-    for module in (imports, gate, search, views_helpers):
+    for module in (imports, gate, search, outbox, views_helpers):
         module.init_app(app)
 
     @app.teardown_appcontext
@@ -87,4 +87,5 @@ def context() -> Context:
     if "catalog_search" not in current_app.extensions:
         current_app.extensions["catalog_search"] = open_search(settings, sessions)
     return Context(session=db_session(), user=g.get("user"), settings=settings,
-                   graph=current_app.extensions["catalog_graph"], search=current_app.extensions["catalog_search"])
+                   graph=current_app.extensions["catalog_graph"], search=current_app.extensions["catalog_search"],
+                   outbox=current_app.extensions.get("catalog_outbox"))

@@ -209,8 +209,9 @@ def conclusion_page(request_id):
 def init_app(app) -> None:
     @app.after_request
     def _recheck_after_writes(response):
-        # A change to a process, passport or dataset re-runs the checks of the requests resting on it.
-        if request.method not in ("GET", "HEAD", "OPTIONS") and response.status_code < 400:
+        # A change to a process, passport or dataset re-runs the checks of the requests resting on it
+        # (the outbox consumer does it when one runs: web/outbox.py wakes it).
+        if app.extensions.get("catalog_outbox") is None and request.method not in ("GET", "HEAD", "OPTIONS") and response.status_code < 400:
             try:
                 gate.recheck_changed(context())
             except Exception:
