@@ -158,7 +158,7 @@ def _wait_until(condition, seconds=5.0):
     return False
 
 
-def test_concurrent_queries_are_limited_overall_and_per_client_and_other_pages_go_on(app, seed, settings):
+def test_concurrent_queries_are_limited_overall_and_per_client_and_other_pages_go_on(app, ctx, seed, settings):
     settings.sparql_max_concurrent = 1
     settings.sparql_max_per_client = 1
     settings.sparql_timeout = 2
@@ -174,7 +174,7 @@ def test_concurrent_queries_are_limited_overall_and_per_client_and_other_pages_g
     worker = threading.Thread(target=lambda: slow.update(answer=get("10.0.0.1", HEAVY_COUNT)))
     worker.start()
     try:
-        assert _wait_until(lambda: sparql._admission.running == 1)
+        assert _wait_until(lambda: sparql.running_queries(ctx) == 1)
         started = time.perf_counter()
         same = get("10.0.0.1", "ASK { ?s ?p ?o }")
         assert same.status_code == 429 and "ещё выполняется" in same.get_json()["error"]

@@ -437,7 +437,19 @@ class _Admission:
                 del self.by_client[client]
 
 
-_admission = _Admission()
+_admissions: dict[tuple, _Admission] = {}
+_admissions_lock = threading.Lock()  # not _cache_lock: that one is held while a graph is built
+
+
+def _admission_for(ctx: Context) -> _Admission:
+    """One per catalogue served (as the graph cache): a process usually serves one."""
+    key = (str(ctx.session.get_bind().url), ctx.settings.base_iri)
+    with _admissions_lock:
+        return _admissions.setdefault(key, _Admission())
+
+
+def running_queries(ctx: Context) -> int:
+    return _admission_for(ctx).running
 
 
 def require_sparql(ctx: Context) -> None:
@@ -498,7 +510,11 @@ def _in_thread(store: ox.Store, query: str, timeout: float, max_rows: int, relea
             release()
 
     thread = threading.Thread(target=work, name="sparql-query", daemon=True)
-    thread.start()
+    try:
+        thread.start()
+    except BaseException:
+        release()
+        raise
     thread.join(timeout)
     if thread.is_alive():
         cancel.set()
@@ -625,22 +641,23 @@ def run(ctx: Context, query: str, address: str | None = None) -> Answer:
     ``address`` is the client's network address: anonymous queries are counted per address."""
     require_sparql(ctx)
     in_process = isolation(ctx.settings) == "process"
-    check_query(query, parser_fallback=in_process)
     timeout = float(ctx.settings.sparql_timeout)
     max_rows = int(ctx.settings.sparql_max_rows)
     limited = not ctx.is_system  # the command line runs alone, in its own process
     client = client_of(ctx, address)
+    admission = _admission_for(ctx)
     if limited:
-        _admission.enter(ctx, client, anonymous=ctx.user is None)
+        admission.enter(ctx, client, anonymous=ctx.user is None)
     released = threading.Event()
 
     def release():
         if limited and not released.is_set():
             released.set()
-            _admission.leave(client)
+            admission.leave(client)
 
     handed_to_thread = False
     try:
+        check_query(query, parser_fallback=in_process)  # inside the place: refused queries count too
         cached = store_for(ctx)  # a rebuild counts as part of the query's place
         started = time.perf_counter()
         if in_process:
