@@ -138,7 +138,7 @@ def sparql_page():
             rows = [[(text, _local(link)) for text, link in row] for row in rows]
         except CatalogError as caught:
             error, status = caught, caught.status
-    graph = sparql.store_for(ctx)
+    graph = sparql.cached_view(ctx)
     return render_template(
         "sparql.html", graph=graph, query=query or sparql.EXAMPLES[0].query, ran=bool(query and query.strip()),
         examples=sparql.EXAMPLES, example=example, answer=answer, error=error, columns=columns, rows=rows,

@@ -261,6 +261,14 @@ def store_for(ctx: Context) -> GraphView:
     return GraphView(cached, version)
 
 
+def cached_view(ctx: Context) -> GraphView | None:
+    """The graph as last built, without building it (for pages that only describe it): a page
+    never waits for a build, which may take long and holds ``_cache_lock``."""
+    permissions.require_read(ctx)
+    cached = _cache.get((str(ctx.session.get_bind().url), ctx.settings.base_iri))
+    return GraphView(cached, catalogue_version(ctx)) if cached is not None else None
+
+
 # --- checking the query -------------------------------------------------------------------
 
 
