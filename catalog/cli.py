@@ -147,6 +147,11 @@ def serve(env: Env, host, port, threads):
         raise click.ClickException("База данных не создана или устарела: выполните «catalog init».")
     host = host or env.settings.host
     port = port or env.settings.port
+    if threads <= env.settings.sparql_max_concurrent:
+        # SPARQL may hold up to that many threads: others must be left for every other page.
+        raise click.BadParameter(
+            f"потоков ({threads}) должно быть больше, чем запросов SPARQL одновременно "
+            f"(CATALOG_SPARQL_MAX_CONCURRENT={env.settings.sparql_max_concurrent})", param_hint="--threads")
     app = create_app(env.settings)
     start_outbox(app)  # projections catch up in the background, not in the first requests
     click.echo(f"Каталог доступен по адресу http://{host}:{port}/")

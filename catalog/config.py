@@ -29,6 +29,11 @@
 | CATALOG_OUTBOX_CONSUMER | thread | who keeps the projections (search, neo4j graph, re-checks of requests) in step: `thread` (a worker started by `catalog serve`), `external` (a separate `catalog outbox follow`), `off` (each request catches up itself) |
 | CATALOG_OUTBOX_INTERVAL | 1 | seconds between two looks of the consumer at the outbox (a write made through this server wakes it at once) |
 | CATALOG_OUTBOX_TAIL | 500 | with a consumer, the most change events a request applies itself before answering (more are left to the consumer) |
+| CATALOG_SPARQL_MAX_MEMORY_MB | 1024 | memory a SPARQL query's child process may take beyond the server's own size; a query over it is stopped |
+| CATALOG_SPARQL_MAX_CONCURRENT / CATALOG_SPARQL_MAX_PER_CLIENT | 2 / 1 | SPARQL queries running at once, overall and per user or address; one more is refused at once (503 / 429) |
+| CATALOG_SPARQL_ANONYMOUS | on | `off`: SPARQL (API and page) only for signed-in users and tokens, even when anonymous reading is on |
+| CATALOG_SPARQL_ANONYMOUS_PER_MINUTE | 30 | SPARQL queries an anonymous address may send a minute (429 beyond) |
+| CATALOG_RDF_MAX_MB | 10 | the largest RDF document `POST /api/v1/import.rdf` accepts (413 beyond, before parsing) |
 | CATALOG_SPARQL_SYNC_REBUILD | 5 | a SPARQL graph that took longer to build is rebuilt in the background after a change, queries meanwhile answered from the previous copy |
 """
 from __future__ import annotations
@@ -71,6 +76,12 @@ class Settings:
     sparql_max_rows: int = 10_000
     sparql_sync_rebuild: float = 5.0
     sparql_isolation: str = "process"
+    sparql_max_memory_mb: int = 1024
+    sparql_max_concurrent: int = 2
+    sparql_max_per_client: int = 1
+    sparql_anonymous: bool = True
+    sparql_anonymous_per_minute: int = 30
+    rdf_max_bytes: int = 10 * 1024 * 1024
     max_page_size: int = 500
     import_max_bytes: int = 50 * 1024 * 1024
     openlineage_agency: str | None = None
@@ -146,6 +157,12 @@ def load_settings(**overrides) -> Settings:
         outbox_consumer=os.environ.get("CATALOG_OUTBOX_CONSUMER", "thread"),
         outbox_interval=float(os.environ.get("CATALOG_OUTBOX_INTERVAL", "1")),
         outbox_tail=int(os.environ.get("CATALOG_OUTBOX_TAIL", "500")),
+        sparql_max_memory_mb=int(os.environ.get("CATALOG_SPARQL_MAX_MEMORY_MB", "1024")),
+        sparql_max_concurrent=int(os.environ.get("CATALOG_SPARQL_MAX_CONCURRENT", "2")),
+        sparql_max_per_client=int(os.environ.get("CATALOG_SPARQL_MAX_PER_CLIENT", "1")),
+        sparql_anonymous=os.environ.get("CATALOG_SPARQL_ANONYMOUS", "on").lower() not in ("off", "0", "false", "no"),
+        sparql_anonymous_per_minute=int(os.environ.get("CATALOG_SPARQL_ANONYMOUS_PER_MINUTE", "30")),
+        rdf_max_bytes=int(float(os.environ.get("CATALOG_RDF_MAX_MB", "10")) * 1024 * 1024),
     )
     for key, value in overrides.items():
         setattr(settings, key, value)
