@@ -770,7 +770,7 @@ def import_openlineage_command(env: Env, path, as_login):
 
     ctx = _import_context(env, as_login)
     try:
-        events = openlineage.read_events(path)
+        events = openlineage.read_events(path, ctx.settings.openlineage_max_events)
         with click.progressbar(length=len(events) if isinstance(events, list) else 1, label="События",
                                file=sys.stderr) as bar:
             results = openlineage.ingest(ctx, events, progress=bar.update)

@@ -17,7 +17,7 @@ from catalog.errors import CatalogError, InvalidInput
 from catalog.services import history, permissions
 from catalog.services.context import Context
 from importers.report import ImportReport, write_error_copy
-from importers.tabular import Layout, Row, Table, normalize, split_major, split_values
+from importers.tabular import Layout, Limits, Row, Table, normalize, split_major, split_values
 
 Progress = Callable[[int], None]
 
@@ -155,7 +155,7 @@ class TableImporter:
     # --- the frame -----------------------------------------------------------------
 
     def open_table(self) -> Table:
-        return Table(self.path, self.layout)
+        return Table(self.path, self.layout, limits=Limits.of(self.ctx.settings))
 
     def column_error(self, row_number: int | None, field_name: str | None, reason: str) -> None:
         table = self.table
@@ -262,6 +262,7 @@ class TableImporter:
                     self.progress(1)
                 if done % EXPUNGE_EVERY == 0:
                     self.release_memory()
+            self.report.notes += [n for n in self.table.notes if n not in self.report.notes]
             self.finish_rows()
             self.settle_counts()
             if self.report.errors and not self.partial:

@@ -62,8 +62,10 @@ def _run(token: str, meta: dict, dry_run: bool):
     try:
         importer = _importer(ctx, meta, path, dry_run)
         report = importer.run()
-    except InvalidInput as error:  # the file as a whole (no header row, not a table)
-        return _form(ctx, error.message, 422, meta)
+    except InvalidInput as error:  # the file as a whole (no header row, not a table, past a limit)
+        path.unlink(missing_ok=True)  # nothing to apply later: a refused file is not kept
+        (_folder() / f"{token}.json").unlink(missing_ok=True)
+        return _form(ctx, error.message, error.status, meta)
     has_copy = False
     if report.errors and importer.table is not None:
         importer.error_copy(_folder() / f"{token}-errors{meta['suffix']}")
@@ -144,16 +146,23 @@ def lineage_events():
     """OpenLineage HTTP transport: one event (or a list) per request; 201 with what it did."""
     from importers import openlineage
 
+    ctx = context()
+    openlineage.require_writer(ctx)  # who is asking, before the body is read
     limit = current_app.config["CATALOG"].import_max_bytes
     if request.content_length and request.content_length > limit:
         raise InvalidInput(f"Тело запроса больше допустимого ({limit} байт).")
-    data = request.get_json(silent=True)
+    data = None
+    if request.is_json:
+        try:
+            data = openlineage.loads(request.get_data(as_text=True), "Тело запроса")
+        except ValueError:
+            data = None
     if data is None:
         from catalog.errors import BadParameter
 
         raise BadParameter("Тело запроса должно быть событием OpenLineage в JSON (Content-Type: application/json).",
                            {"$": ["не JSON"]})
-    results = openlineage.ingest(context(), data)
+    results = openlineage.ingest(ctx, data)
     return jsonify(items=results), 201
 
 
