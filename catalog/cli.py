@@ -144,11 +144,44 @@ def serve(env: Env, host, port, threads):
 
     if not schema_is_current(env.engine):
         raise click.ClickException("База данных не создана или устарела: выполните «catalog init».")
+    from catalog.services import import_jobs
+
     host = host or env.settings.host
     port = port or env.settings.port
     app = create_app(env.settings)
+    # Background imports run in this process's worker threads (CATALOG_IMPORT_WORKERS; 0: «catalog worker»).
+    queue = import_jobs.queue_for(env.settings, app.extensions["catalog_sessions"])
+    queue.start(env.settings.import_workers)
+    stop = import_jobs.start_housekeeping(queue)
     click.echo(f"Каталог доступен по адресу http://{host}:{port}/")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="catalog")
+    try:
+        waitress.serve(app, host=host, port=port, threads=threads, ident="catalog")
+    finally:
+        stop.set()
+        queue.stop()
+
+
+@main.command()
+@click.option("--workers", type=int, default=None, help="Потоков (по умолчанию CATALOG_IMPORT_WORKERS или 1).")
+@click.pass_obj
+def worker(env: Env, workers):
+    """Выполнять фоновые загрузки файлов (без веб-сервера) и удалять старые файлы загрузок."""
+    import threading
+
+    from catalog.services import import_jobs
+
+    if not schema_is_current(env.engine):
+        raise click.ClickException("База данных не создана или устарела: выполните «catalog init».")
+    queue = import_jobs.queue_for(env.settings, env.sessions)
+    queue.start(max(1, workers or env.settings.import_workers or 1))
+    stop = threading.Event()
+    click.echo("Обработчик фоновых загрузок запущен (Ctrl+C — остановить).")
+    try:
+        import_jobs.housekeeping(queue, stop)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        queue.stop()
 
 
 # --- users and tokens -------------------------------------------------------
