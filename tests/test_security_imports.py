@@ -195,3 +195,83 @@ def test_a_lineage_file_with_too_many_events_is_refused(runner, app, ctx, seed, 
     result = runner.invoke("import", "openlineage", str(path))
     assert result.exit_code != 0
     assert "строка 4: событий больше допустимого (не более 3, CATALOG_OPENLINEAGE_MAX_EVENTS)" in result.output
+
+
+# --- finding 12: readers do not fill the disk ------------------------------------------------
+
+
+def upload_page(client, path, **form):
+    return client.post("/import/", content_type="multipart/form-data",
+                       data={"kind": "register", "agency": "MINSOC", "action": "import", **form,
+                             "file": (io.BytesIO(path.read_bytes()), path.name)})
+
+
+def kept(app) -> list:
+    folder = app.config["CATALOG"].instance_path / "imports"
+    return sorted(p.name for p in folder.glob("*")) if folder.exists() else []
+
+
+def test_a_reader_gets_403_on_upload_and_nothing_is_written(app, client, seed, make_user, login, token_for,
+                                                             register):
+    reader = make_user("reader", ["reader"])
+    login("reader")
+    assert client.get("/import/").status_code == 403
+    response = upload_page(client, register)
+    assert response.status_code == 403
+    assert "Недостаточно прав" in response.get_data(as_text=True)
+    api = app.test_client().post("/api/v1/imports/register", headers=token_for(reader),
+                                 content_type="multipart/form-data",
+                                 data={"agency": "MINSOC", "file": (io.BytesIO(register.read_bytes()), "r.xlsx")})
+    assert api.status_code == 403
+    anonymous = app.test_client().post("/api/v1/imports/register", content_type="multipart/form-data",
+                                       data={"agency": "MINSOC", "file": (io.BytesIO(register.read_bytes()), "r.xlsx")})
+    assert anonymous.status_code == 401
+    assert kept(app) == []
+
+
+def test_old_upload_files_are_removed_on_the_next_upload(app, client, seed, make_user, login, register):
+    import os
+
+    folder = app.config["CATALOG"].instance_path / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    old = time.time() - 25 * 3600
+    for name in ("0123abcd.xlsx", "0123abcd.json", "0123abcd-errors.xlsx"):
+        (folder / name).write_text("{}")
+        os.utime(folder / name, (old, old))
+    (folder / "4567cdef.xlsx").write_text("recent")
+    make_user("editor", ["agency_editor"], [seed.agency.id])
+    login("editor")
+    upload_page(client, register)
+    names = kept(app)
+    assert not [n for n in names if n.startswith("0123abcd")]
+    assert "4567cdef.xlsx" in names
+
+
+def test_the_cleanup_keeps_files_for_the_hours_set(app):
+    import os
+
+    from catalog.services import uploads
+
+    settings = app.config["CATALOG"]
+    folder = uploads.folder(settings)
+    (folder / "89ab.csv").write_text("x")
+    os.utime(folder / "89ab.csv", (time.time() - 3 * 3600,) * 2)
+    settings.import_keep_hours = 4
+    assert uploads.cleanup(settings) == 0
+    settings.import_keep_hours = 2
+    assert uploads.cleanup(settings) == 1 and kept(app) == []
+
+
+def test_a_user_past_the_quota_of_kept_files_is_refused(app, client, seed, make_user, login, tmp_path):
+    from tests.test_import_register import BAD_ROWS
+
+    app.config["CATALOG"].import_quota_files = 4
+    make_user("editor", ["agency_editor"], [seed.agency.id])
+    login("editor")
+    bad = make_register(tmp_path / "плохой.xlsx", BAD_ROWS)
+    for _ in range(2):  # each refused file is kept with its error copy, for the user to fetch
+        assert upload_page(client, bad).status_code == 422
+    response = upload_page(client, bad)
+    assert response.status_code == 429
+    assert "CATALOG_IMPORT_QUOTA_FILES" in response.get_data(as_text=True)
+    assert len([n for n in kept(app) if not n.endswith(".json")]) == 4
