@@ -31,6 +31,7 @@ from pathlib import Path
 
 from openpyxl.utils import get_column_letter
 
+from catalog.cells import is_formula_like
 from catalog.errors import InvalidInput, LimitExceeded
 
 HEADER_SCAN_ROWS = 30
@@ -171,6 +172,14 @@ def check_xlsx_parts(path: Path, limits: Limits) -> None:
                     f"{where}: сжата в {ratio:.0f} раз — больше допустимого "
                     f"(не более {limits.ratio:.0f}, CATALOG_IMPORT_MAX_XLSX_RATIO).",
                     {"file": [f"часть {info.filename}: сжатие в {ratio:.0f} раз"]})
+
+
+def unmark_text(value: str) -> str:
+    """A CSV field as written before ``catalog.cells.csv_text`` marked it as text: the leading
+    apostrophe in front of a formula-like value is taken off (so an error copy loads back unchanged)."""
+    if value.startswith("'") and is_formula_like(value[1:]):
+        return value[1:]
+    return value
 
 
 @dataclass
@@ -411,7 +420,7 @@ class Table:
                     return
                 if len(row) > self.limits.columns:
                     raise self._too_wide(self.path.name, number, len(row))
-                yield self.path.name, number, [self._text(cell_text(v), self.path.name, number, column)
+                yield self.path.name, number, [self._text(cell_text(unmark_text(v)), self.path.name, number, column)
                                                for column, v in enumerate(row, start=1)]
 
     def raw_rows(self, limit: int | None = None) -> Iterator[tuple[str, int, list[str | None]]]:

