@@ -484,11 +484,25 @@ class Table:
     def estimate_rows(self) -> int:
         """Data rows below the header, as the file declares them (for a progress bar)."""
         if self.suffix in EXCEL_SUFFIXES:
-            total = self.workbook()[self.sheet_name].max_row or 0
+            sheet = self.workbook()[self.sheet_name]
+            total = sheet.max_row or self._count_rows(sheet)
         else:
             with self.path.open("rb") as handle:
                 total = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
         return max(0, total - self.header_row)
+
+    def _count_rows(self, sheet) -> int:
+        """Rows of a sheet that declares no dimension (openpyxl's write-only files), counted from
+        the raw XML (a part already checked against the size limit), without parsing it."""
+        pattern = re.compile(rb"<(?:\w+:)?row[\s>/]")
+        count, tail = 0, b""
+        with sheet._get_source() as source:
+            for chunk in iter(lambda: source.read(1 << 20), b""):
+                data = tail + chunk
+                count += len(pattern.findall(data))
+                tail = data[-16:]
+                count -= len(pattern.findall(tail))  # counted again with the next chunk
+        return count + len(pattern.findall(tail))
 
     def header_of(self, field_name: str) -> str:
         column = self.column_of.get(field_name)
