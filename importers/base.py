@@ -22,6 +22,9 @@ from importers.tabular import Layout, Limits, Row, Table, normalize, split_major
 Progress = Callable[[int], None]
 
 EXPUNGE_EVERY = 2000  # rows between clearing the session's identity map (memory stays flat)
+# After a batch commit on SQLite, the write lock stays free this long, longer than the longest
+# sleep of SQLite's busy handler (100 ms), so a writer waiting for it gets in.
+LOCK_PAUSE = 0.12
 
 
 class RowFailed(Exception):
@@ -136,6 +139,10 @@ class TableImporter:
         # lists): held here so the session's weak identity map keeps them and checks need no query.
         self.pinned: list = []
         self.on_table: Callable[[Table], None] | None = None  # called once the header is found
+        # A partial load (not a dry run) may commit every ``commit_every`` rows (background jobs):
+        # its rows stand on their own, so whole batches can be committed and the write lock released.
+        self.commit_every: int | None = None
+        self.committed_rows = 0
 
     # --- to override -------------------------------------------------------------
 
@@ -262,6 +269,8 @@ class TableImporter:
                     self.progress(1)
                 if done % EXPUNGE_EVERY == 0:
                     self.release_memory()
+                if self.batches and done % self.commit_every == 0:
+                    self.commit_batch(done)
             self.report.notes += [n for n in self.table.notes if n not in self.report.notes]
             self.finish_rows()
             self.settle_counts()
@@ -279,6 +288,20 @@ class TableImporter:
         finally:
             self.table.close()
         return self.report
+
+    @property
+    def batches(self) -> bool:
+        return bool(self.commit_every) and self.partial and not self.dry_run
+
+    def commit_batch(self, done: int) -> None:
+        """Commit the rows so far (a whole batch) and let other writers in before the next one."""
+        import time
+
+        self.ctx.session.commit()
+        self.committed_rows = done
+        if self.ctx.session.get_bind().dialect.name == "sqlite":
+            time.sleep(LOCK_PAUSE)
+        begin_write(self.ctx)
 
     def error_copy(self, target: Path) -> Path:
         try:

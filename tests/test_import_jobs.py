@@ -127,3 +127,18 @@ def test_the_upload_page_shows_the_job_with_progress_and_a_cancel_button(client,
     assert "выполнено" in text and "будет создано 80" in text and not page.find(attrs={"data-refresh": True})
     assert page.find("button", string="Загрузить этот файл")  # the dry run's file can now be applied
     assert processes(ctx) == 1
+
+
+def test_a_partial_load_commits_whole_batches_and_a_cancel_keeps_only_those(client, ctx, editor, queue, tmp_path):
+    queue.start(1)
+    path = make_register(tmp_path / "реестр.xlsx", register_rows(1500))
+    location = send(client, editor, path, partial="1").headers["Location"]
+    wait_for(client, editor, location, until="progress")
+    deadline = time.monotonic() + 30
+    while processes(ctx) < 1 + import_jobs.COMMIT_EVERY and time.monotonic() < deadline:
+        time.sleep(0.05)  # a batch is visible to readers while the job goes on
+    assert client.post(location + "/cancel", headers=editor).status_code == 202
+    body = wait_for(client, editor, location)
+    written = processes(ctx) - 1
+    assert body["status"] == "cancelled" and written and written % import_jobs.COMMIT_EVERY == 0
+    assert f"записаны первые {written} строк" in body["error"]

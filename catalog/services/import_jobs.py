@@ -9,9 +9,12 @@ row of ``import_jobs`` in the catalogue; the row is written before the import st
 ends, never while the import's transaction is open, so a job never waits on its own lock. While
 it runs, the rows done and a cancel request travel through huey's key-value store.
 
-An import keeps its one transaction (the all-or-nothing rule of ``importers.base``): a cancelled
-job stops at its next batch of ``PROGRESS_EVERY`` rows and its transaction is rolled back, so
-nothing of it is written, not even part of a row.
+A cancelled job stops at its next batch of ``PROGRESS_EVERY`` rows. An all-or-nothing import (the
+rule of ``importers.base``) and a dry run keep their one transaction, which is then rolled back:
+nothing of the job is written, not even part of a row (committing batches would break the rule
+that a file with a bad row writes nothing). A partial load, whose rows stand alone by definition,
+commits whole batches of ``COMMIT_EVERY`` rows and releases the write lock between them, so other
+writers on SQLite get in; cancelled, it keeps the whole batches committed before.
 """
 from __future__ import annotations
 
@@ -22,9 +25,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from catalog import models
-from catalog.errors import CatalogError, NotFound
+from catalog.errors import CatalogError, NotFound, Unavailable
 from catalog.services.context import Context
 
 log = logging.getLogger(__name__)
@@ -32,6 +36,7 @@ log = logging.getLogger(__name__)
 ACTIVE = ("queued", "running")
 FINISHED = ("done", "refused", "failed", "cancelled")
 PROGRESS_EVERY = 100  # rows between progress notes and cancel checks: a job's «batch»
+COMMIT_EVERY = 500  # rows per committed batch of a partial load (a multiple of PROGRESS_EVERY)
 MAX_ERRORS_KEPT = 1000  # errors kept in a job's report (the error copy has them all)
 STATUS_LABELS = {"queued": "в очереди", "running": "выполняется", "done": "выполнено",
                  "refused": "файл отклонён", "failed": "ошибка", "cancelled": "отменено"}
@@ -171,7 +176,11 @@ def create_job(ctx: Context, queue: Queue, kind: str, file_token: str, suffix: s
                            options={**options, "file_token": file_token, "suffix": suffix},
                            status="queued", rows_done=0, rows_total=rows_total, has_error_copy=False)
     ctx.session.add(job)
-    ctx.session.commit()
+    try:
+        ctx.session.commit()
+    except OperationalError:  # SQLite: another import holds the write lock past the busy timeout
+        ctx.session.rollback()
+        raise Unavailable("Каталог сейчас записывает другую загрузку: повторите через минуту.") from None
     queue.enqueue(job.id)
     return job
 
@@ -256,10 +265,14 @@ def run_job(queue: Queue, job_id: int) -> None:
                         raise JobCancelled()
 
             importer.progress = progress
+            importer.commit_every = COMMIT_EVERY
             try:
                 report = importer.run()
             except JobCancelled:
-                _finish(session, job, "cancelled", rows_done=done)
+                kept = importer.committed_rows if importer.batches else 0
+                _finish(session, job, "cancelled", rows_done=done,
+                        error=(f"Отменено после {done} строк; записаны первые {kept} строк целыми пакетами "
+                               f"по {COMMIT_EVERY} (частичная загрузка)." if kept else None))
                 return
             except CatalogError as error:  # the file as a whole: past a limit, no header row
                 _finish(session, job, "failed", rows_done=done, error=error.message)
