@@ -142,3 +142,33 @@ def test_a_partial_load_commits_whole_batches_and_a_cancel_keeps_only_those(clie
     written = processes(ctx) - 1
     assert body["status"] == "cancelled" and written and written % import_jobs.COMMIT_EVERY == 0
     assert f"записаны первые {written} строк" in body["error"]
+
+
+def test_catalog_worker_runs_jobs_alone_and_removes_old_files(app, client, ctx, editor, queue, database_url, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    settings = app.config["CATALOG"]
+    folder = settings.instance_path / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "0ld0ld.csv").write_text("x")
+    os.utime(folder / "0ld0ld.csv", (time.time() - 48 * 3600,) * 2)
+    path = make_register(tmp_path / "реестр.xlsx", register_rows(60))
+    location = send(client, editor, path).headers["Location"]  # queued: no worker in this process
+    env = {**os.environ, "CATALOG_INSTANCE": str(settings.instance_path), "CATALOG_SECRET_KEY": "test-secret"}
+    worker = subprocess.Popen([sys.executable, "-c", "from catalog.cli import main; main()", "--database-url",
+                               database_url, "worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        body = wait_for(client, editor, location, seconds=30)
+        assert body["status"] == "done" and body["report"]["created"] == 60
+        assert not (folder / "0ld0ld.csv").exists()
+    finally:
+        worker.send_signal(signal.SIGINT)
+        try:
+            worker.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+    assert worker.returncode == 0, worker.stderr.read().decode()[-2000:]
