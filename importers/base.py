@@ -162,7 +162,7 @@ class TableImporter:
     # --- the frame -----------------------------------------------------------------
 
     def open_table(self) -> Table:
-        return Table(self.path, self.layout, limits=Limits.of(self.ctx.settings))
+        return Table(self.path, self.layout, limits=Limits.of(self.ctx.settings), name=self.report.file_name)
 
     def column_error(self, row_number: int | None, field_name: str | None, reason: str) -> None:
         table = self.table

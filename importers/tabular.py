@@ -149,7 +149,7 @@ def _mb(size: int) -> str:
     return f"{size / 1024 / 1024:.0f} МБ"
 
 
-def check_xlsx_parts(path: Path, limits: Limits) -> None:
+def check_xlsx_parts(path: Path, limits: Limits, name: str | None = None) -> None:
     """Refuse a workbook whose parts would inflate past the limits, from the zip directory alone.
 
     The directory's sizes can be trusted as upper bounds: Python's zipfile stops inflating a part
@@ -160,7 +160,7 @@ def check_xlsx_parts(path: Path, limits: Limits) -> None:
         return  # not a zip: openpyxl says so in its own words
     with archive:
         for info in archive.infolist():
-            where = f"Файл «{path.name}», часть «{info.filename}»"
+            where = f"Файл «{name or path.name}», часть «{info.filename}»"
             if info.file_size > limits.part_bytes:
                 raise LimitExceeded(
                     f"{where}: после распаковки {_mb(info.file_size)} — больше допустимого "
@@ -250,20 +250,21 @@ class Table:
     """One sheet (or a CSV file) read with a known layout. Iterate ``rows()`` once per pass."""
 
     def __init__(self, path: Path, layout: Layout, sheet: str | None = None, min_columns: int = 2,
-                 limits: Limits | None = None):
+                 limits: Limits | None = None, name: str | None = None):
         self.path = Path(path)
+        self.name = name or self.path.name  # as the user knows the file (uploads are stored under a token)
         self.layout = layout
         self.limits = limits or Limits()
         self.suffix = self.path.suffix.lower()
         if self.suffix not in EXCEL_SUFFIXES | CSV_SUFFIXES:
-            raise InvalidInput(f"Файл «{self.path.name}»: ожидается таблица Excel (.xlsx) или CSV (.csv).",
+            raise InvalidInput(f"Файл «{self.name}»: ожидается таблица Excel (.xlsx) или CSV (.csv).",
                                {"file": ["Неподдерживаемый формат файла."]})
         self.sheet_name = sheet
         self.encoding = None
         self.delimiter = None
         self.notes: list[str] = []  # what the reader skipped, for the report
         if self.suffix in EXCEL_SUFFIXES:
-            check_xlsx_parts(self.path, self.limits)
+            check_xlsx_parts(self.path, self.limits, self.name)
         self._find_header(min_columns)
         if self.suffix in EXCEL_SUFFIXES:
             self._check_dimension()
@@ -278,7 +279,7 @@ class Table:
             try:
                 self._workbook = load_workbook(self.path, read_only=True, data_only=True)
             except Exception as error:  # a broken or renamed file
-                raise InvalidInput(f"Файл «{self.path.name}» не читается как таблица Excel: {error}.",
+                raise InvalidInput(f"Файл «{self.name}» не читается как таблица Excel: {error}.",
                                    {"file": ["Файл повреждён или это не .xlsx."]}) from None
         return self._workbook
 
@@ -288,7 +289,7 @@ class Table:
             self._workbook = None
 
     def _where(self, sheet: str, number: int | None = None) -> str:
-        where = f"Файл «{self.path.name}»"
+        where = f"Файл «{self.name}»"
         if self.suffix in EXCEL_SUFFIXES and sheet:
             where += f", лист «{sheet}»"
         return where + (f", строка {number}" if number is not None else "")
@@ -381,7 +382,7 @@ class Table:
             self.encoding = encoding
             break
         else:
-            raise InvalidInput(f"Файл «{self.path.name}»: кодировка не UTF-8 и не Windows-1251.",
+            raise InvalidInput(f"Файл «{self.name}»: кодировка не UTF-8 и не Windows-1251.",
                                {"file": ["Сохраните файл в UTF-8 или Windows-1251."]})
         text = head.decode(self.encoding, errors="ignore")
         lines = text.splitlines()[:HEADER_SCAN_ROWS]
@@ -419,15 +420,15 @@ class Table:
                 if limit is not None and number > limit:
                     return
                 if len(row) > self.limits.columns:
-                    raise self._too_wide(self.path.name, number, len(row))
-                yield self.path.name, number, [self._text(cell_text(unmark_text(v)), self.path.name, number, column)
+                    raise self._too_wide(self.name, number, len(row))
+                yield self.name, number, [self._text(cell_text(unmark_text(v)), self.name, number, column)
                                                for column, v in enumerate(row, start=1)]
 
     def raw_rows(self, limit: int | None = None) -> Iterator[tuple[str, int, list[str | None]]]:
         """Every row of every sheet (with ``limit``, only the first rows of each sheet)."""
         if self.suffix in EXCEL_SUFFIXES:
             return self._excel_rows(limit)
-        return self._stop_after_empty(self.path.name, self._csv_rows(limit))
+        return self._stop_after_empty(self.name, self._csv_rows(limit))
 
     # --- header and data --------------------------------------------------------
 
@@ -448,7 +449,7 @@ class Table:
         if best is None or best[0] < min_columns:
             known = ", ".join(f"«{f.label}»" for f in self.layout.fields if f.required)
             raise InvalidInput(
-                f"Файл «{self.path.name}»: не найдена строка заголовков таблицы (в первых {HEADER_SCAN_ROWS} строках). "
+                f"Файл «{self.name}»: не найдена строка заголовков таблицы (в первых {HEADER_SCAN_ROWS} строках). "
                 f"Ожидаются столбцы: {known}.", {"file": ["Нет строки заголовков."]})
         _, self.sheet_name, self.header_row, self.header_cells = best
         self.columns = self.layout.columns_of(self.header_cells)

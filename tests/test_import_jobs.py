@@ -172,3 +172,19 @@ def test_catalog_worker_runs_jobs_alone_and_removes_old_files(app, client, ctx, 
             worker.kill()
             worker.wait()
     assert worker.returncode == 0, worker.stderr.read().decode()[-2000:]
+
+
+def test_a_job_refused_past_a_limit_while_reading_says_which_and_where(app, client, ctx, editor, queue, tmp_path):
+    queue.start(1)
+    app.config["CATALOG"].import_max_rows = 100
+    path = tmp_path / "системы.csv"
+    path.write_text("\n".join(["Наименование ИС;Вид системы;Стадия"] +
+                              [f"Система {n};региональная гис;в эксплуатации" for n in range(150)]), encoding="utf-8")
+    response = client.post("/api/v1/imports/systems", content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(path.read_bytes()), path.name)})
+    assert response.status_code == 202
+    body = wait_for(client, editor, response.headers["Location"])
+    assert body["status"] == "failed"
+    assert body["error"].startswith("Файл «системы.csv», строка 102: строк данных больше допустимого (не более 100")
+    ctx.session.rollback()
+    assert not ctx.session.scalar(select(func.count(models.InformationSystem.id)))

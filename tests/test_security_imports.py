@@ -62,6 +62,23 @@ def test_twenty_million_empty_rows_are_not_walked_and_the_report_says_so(ctx, re
     assert any("после строки 7 больше 1000 пустых строк подряд" in note for note in report.notes)
 
 
+def test_a_sheet_of_twenty_million_empty_rows_says_no_header_in_a_second(ctx, seed, tmp_path):
+    from openpyxl import Workbook
+
+    from catalog.errors import InvalidInput
+
+    book = Workbook()
+    book.active.title = "Реестр"
+    book.active["A1"] = "РЕЕСТР ПРОЦЕССОВ"
+    book.save(tmp_path / "заголовок.xlsx")
+    hostile = sheet_with_rows(tmp_path / "заголовок.xlsx", tmp_path / "пусто.xlsx", empty_rows=20_000_000)
+    started = time.perf_counter()
+    with pytest.raises(InvalidInput) as refused:
+        run_register(ctx, hostile)
+    assert time.perf_counter() - started < 2
+    assert "не найдена строка заголовков" in refused.value.message
+
+
 def test_a_row_far_below_the_data_is_reached_without_walking_the_gap(ctx, register, tmp_path):
     hostile = sheet_with_rows(register, tmp_path / "разрыв.xlsx", gap_to=20_000_000)
     started = time.perf_counter()
