@@ -3,7 +3,9 @@ dry runs, progress, and the mapping of service errors back to the file's columns
 
 The rule: a file with any bad row is refused whole (nothing written) unless ``partial`` is asked
 for, when the good rows are written and the bad ones reported. A dry run does all the work,
-validation by the same services included, and rolls it back. Every write goes through
+validation by the same services included, and rolls it back. A partial load run as a background
+job (``commit_every``) commits whole batches of rows, so other writers are not kept waiting; every
+other import is one transaction. Every write goes through
 ``catalog.services.records``, so rights, validation and the history apply, under the acting user.
 """
 from __future__ import annotations
