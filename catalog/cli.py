@@ -140,6 +140,7 @@ def serve(env: Env, host, port, threads):
     """Запустить веб-сервер (waitress)."""
     import waitress
 
+    from catalog.services import import_jobs
     from web import create_app
     from web.outbox import start as start_outbox
 
@@ -154,8 +155,39 @@ def serve(env: Env, host, port, threads):
             f"(CATALOG_SPARQL_MAX_CONCURRENT={env.settings.sparql_max_concurrent})", param_hint="--threads")
     app = create_app(env.settings)
     start_outbox(app)  # projections catch up in the background, not in the first requests
+    # Background imports run in this process's worker threads (CATALOG_IMPORT_WORKERS; 0: «catalog worker»).
+    queue = import_jobs.queue_for(env.settings, app.extensions["catalog_sessions"])
+    queue.start(env.settings.import_workers)
+    stop = import_jobs.start_housekeeping(queue)
     click.echo(f"Каталог доступен по адресу http://{host}:{port}/")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="catalog")
+    try:
+        waitress.serve(app, host=host, port=port, threads=threads, ident="catalog")
+    finally:
+        stop.set()
+        queue.stop()
+
+
+@main.command()
+@click.option("--workers", type=int, default=None, help="Потоков (по умолчанию CATALOG_IMPORT_WORKERS или 1).")
+@click.pass_obj
+def worker(env: Env, workers):
+    """Выполнять фоновые загрузки файлов (без веб-сервера) и удалять старые файлы загрузок."""
+    import threading
+
+    from catalog.services import import_jobs
+
+    if not schema_is_current(env.engine):
+        raise click.ClickException("База данных не создана или устарела: выполните «catalog init».")
+    queue = import_jobs.queue_for(env.settings, env.sessions)
+    queue.start(max(1, workers or env.settings.import_workers or 1))
+    stop = threading.Event()
+    click.echo("Обработчик фоновых загрузок запущен (Ctrl+C — остановить).")
+    try:
+        import_jobs.housekeeping(queue, stop)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        queue.stop()
 
 
 # --- users and tokens -------------------------------------------------------
@@ -777,7 +809,7 @@ def import_openlineage_command(env: Env, path, as_login):
 
     ctx = _import_context(env, as_login)
     try:
-        events = openlineage.read_events(path)
+        events = openlineage.read_events(path, ctx.settings.openlineage_max_events)
         with click.progressbar(length=len(events) if isinstance(events, list) else 1, label="События",
                                file=sys.stderr) as bar:
             results = openlineage.ingest(ctx, events, progress=bar.update)

@@ -19,6 +19,15 @@
 | CATALOG_GATE_BLOCKING | as_is,optimised,data_model,duplicates,cost_value | checks of a system request that block its approval |
 | CATALOG_GATE_DECIDER_ROLE | architect | the role that decides on system requests |
 | CATALOG_IMPORT_MAX_MB | 50 | the largest file the upload page accepts (the command line reads any size, streamed) |
+| CATALOG_IMPORT_MAX_XLSX_PART_MB / CATALOG_IMPORT_MAX_XLSX_RATIO | 200 / 200 | the largest uncompressed part of an .xlsx (shared strings, each sheet) and the highest compression ratio of a part over 1 MB, both read from the zip directory before anything is unpacked |
+| CATALOG_IMPORT_MAX_ROWS / CATALOG_IMPORT_MAX_COLUMNS / CATALOG_IMPORT_MAX_CELL_CHARS | 200000 / 200 / 32767 | the most data rows, columns and characters in a cell of an imported table (declared and read) |
+| CATALOG_IMPORT_MAX_EMPTY_ROWS | 1000 | reading a sheet or CSV stops after this many empty rows in a row below the last data row |
+| CATALOG_OPENLINEAGE_MAX_EVENTS / CATALOG_OPENLINEAGE_MAX_DATASETS | 10000 / 10000 | the most events in one file or request; the most inputs (and outputs) of one event |
+| CATALOG_OPENLINEAGE_MAX_FACETS_KB / CATALOG_IMPORT_MAX_JSON_DEPTH | 1024 / 64 | the largest facets of one event (as JSON); the deepest nesting of an imported JSON document |
+| CATALOG_IMPORT_BACKGROUND_MB / CATALOG_IMPORT_BACKGROUND_ROWS | 1 / 5000 | an upload larger than this (or with more declared rows) runs as a background job (the CLI stays synchronous) |
+| CATALOG_IMPORT_WORKERS | 1 | worker threads `catalog serve` starts for import jobs (0: none, run `catalog worker` instead) |
+| CATALOG_IMPORT_KEEP_HOURS | 24 | uploaded files, error copies and finished jobs' files in <instance>/imports are removed after this many hours |
+| CATALOG_IMPORT_QUOTA_FILES / CATALOG_IMPORT_QUOTA_MB | 20 / 500 | the most files (and megabytes) one user may have kept in <instance>/imports; more uploads are refused |
 | CATALOG_OPENLINEAGE_AGENCY | — | code of the agency that owns processes created for new OpenLineage jobs |
 | CATALOG_OPENLINEAGE_RESPONSIBLE | — | id of the person responsible for them (default: the agency's first person) |
 | CATALOG_BASE_IRI | http://localhost:8000 | base of the records' IRIs in RDF (``<base>/processes/5``): the public address of the site |
@@ -84,6 +93,22 @@ class Settings:
     rdf_max_bytes: int = 10 * 1024 * 1024
     max_page_size: int = 500
     import_max_bytes: int = 50 * 1024 * 1024
+    import_max_xlsx_part_bytes: int = 200 * 1024 * 1024
+    import_max_xlsx_ratio: float = 200.0
+    import_max_rows: int = 200_000
+    import_max_columns: int = 200
+    import_max_cell_chars: int = 32_767
+    import_max_empty_rows: int = 1000
+    openlineage_max_events: int = 10_000
+    openlineage_max_datasets: int = 10_000
+    openlineage_max_facets_bytes: int = 1024 * 1024
+    import_max_json_depth: int = 64
+    import_background_bytes: int = 1024 * 1024
+    import_background_rows: int = 5000
+    import_workers: int = 1
+    import_keep_hours: float = 24.0
+    import_quota_files: int = 20
+    import_quota_bytes: int = 500 * 1024 * 1024
     openlineage_agency: str | None = None
     openlineage_responsible: int | None = None
     outbox_consumer: str = "thread"
@@ -144,6 +169,22 @@ def load_settings(**overrides) -> Settings:
             "CATALOG_GATE_BLOCKING", "as_is,optimised,data_model,duplicates,cost_value").split(",") if c.strip()),
         gate_decider_role=os.environ.get("CATALOG_GATE_DECIDER_ROLE", "architect"),
         import_max_bytes=int(float(os.environ.get("CATALOG_IMPORT_MAX_MB", "50")) * 1024 * 1024),
+        import_max_xlsx_part_bytes=int(float(os.environ.get("CATALOG_IMPORT_MAX_XLSX_PART_MB", "200")) * 1024 * 1024),
+        import_max_xlsx_ratio=float(os.environ.get("CATALOG_IMPORT_MAX_XLSX_RATIO", "200")),
+        import_max_rows=int(os.environ.get("CATALOG_IMPORT_MAX_ROWS", "200000")),
+        import_max_columns=int(os.environ.get("CATALOG_IMPORT_MAX_COLUMNS", "200")),
+        import_max_cell_chars=int(os.environ.get("CATALOG_IMPORT_MAX_CELL_CHARS", "32767")),
+        import_max_empty_rows=int(os.environ.get("CATALOG_IMPORT_MAX_EMPTY_ROWS", "1000")),
+        openlineage_max_events=int(os.environ.get("CATALOG_OPENLINEAGE_MAX_EVENTS", "10000")),
+        openlineage_max_datasets=int(os.environ.get("CATALOG_OPENLINEAGE_MAX_DATASETS", "10000")),
+        openlineage_max_facets_bytes=int(float(os.environ.get("CATALOG_OPENLINEAGE_MAX_FACETS_KB", "1024")) * 1024),
+        import_max_json_depth=int(os.environ.get("CATALOG_IMPORT_MAX_JSON_DEPTH", "64")),
+        import_background_bytes=int(float(os.environ.get("CATALOG_IMPORT_BACKGROUND_MB", "1")) * 1024 * 1024),
+        import_background_rows=int(os.environ.get("CATALOG_IMPORT_BACKGROUND_ROWS", "5000")),
+        import_workers=int(os.environ.get("CATALOG_IMPORT_WORKERS", "1")),
+        import_keep_hours=float(os.environ.get("CATALOG_IMPORT_KEEP_HOURS", "24")),
+        import_quota_files=int(os.environ.get("CATALOG_IMPORT_QUOTA_FILES", "20")),
+        import_quota_bytes=int(float(os.environ.get("CATALOG_IMPORT_QUOTA_MB", "500")) * 1024 * 1024),
         openlineage_agency=os.environ.get("CATALOG_OPENLINEAGE_AGENCY") or None,
         openlineage_responsible=int(os.environ["CATALOG_OPENLINEAGE_RESPONSIBLE"])
         if os.environ.get("CATALOG_OPENLINEAGE_RESPONSIBLE") else None,

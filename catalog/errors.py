@@ -31,6 +31,12 @@ class BadParameter(InvalidInput):
     status = 400
 
 
+class LimitExceeded(InvalidInput):
+    """An imported file goes past a limit of the settings; the message names the limit and the value found."""
+
+    status = 413
+
+
 class NotFound(CatalogError):
     status = 404
 
