@@ -247,21 +247,21 @@ def main() -> int:
                        and "sandbox" in h.get("Content-Security-Policy", "")
                        and h.get("X-Content-Type-Options") == "nosniff")
             # 2. SPARQL SERVICE, anonymous.
-            for query in (f"SELECT * WHERE {{ SERVICE <{listener.url}> {{ ?s ?p ?o }} }}",
-                          f"SELECT * WHERE {{ SERVICE SILENT <{listener.url}> {{ ?s ?p ?o }} }}",
-                          f"SELECT * FROM <{listener.url}> WHERE {{ ?s ?p ?o }}"):
-                attack("SPARQL " + query.split("{")[1].split("<")[0].strip() or "FROM", "GET",
+            for construct, query in (("SERVICE", f"SELECT * WHERE {{ SERVICE <{listener.url}> {{ ?s ?p ?o }} }}"),
+                                     ("SERVICE SILENT", f"SELECT * WHERE {{ SERVICE SILENT <{listener.url}> {{ ?s ?p ?o }} }}"),
+                                     ("FROM", f"SELECT * FROM <{listener.url}> WHERE {{ ?s ?p ?o }}")):
+                attack(f"SPARQL {construct} без входа", "GET",
                        "/api/v1/sparql?" + urllib.parse.urlencode({"query": query}),
                        expect=lambda s, h, d: 400 <= s < 500)
             # 3. JSON-LD contexts: a URL and a local file, anonymous and with a token.
             for context in (listener.url, "file:///etc/passwd"):
                 document = json.dumps({"@context": context, "@id": "http://x/1", "title": "x"}).encode()
-                for token in (None, "editor"):
+                for token in (None, "admin"):
                     attack(f"JSON-LD @context {context[:20]} {'токен' if token else 'без входа'}", "POST",
                            "/api/v1/import.rdf?format=jsonld", document, {"Content-Type": "application/ld+json"},
                            token=token, expect=lambda s, h, d: 400 <= s < 500)
             # 4. Billion laughs, anonymous and with a token.
-            for token in (None, "editor"):
+            for token in (None, "admin"):
                 attack(f"RDF/XML billion laughs {'токен' if token else 'без входа'}", "POST",
                        "/api/v1/import.rdf?format=xml", billion_laughs(), {"Content-Type": "application/rdf+xml"},
                        token=token, expect=lambda s, h, d: 400 <= s < 500)
