@@ -140,15 +140,54 @@ def serve(env: Env, host, port, threads):
     """Запустить веб-сервер (waitress)."""
     import waitress
 
+    from catalog.services import import_jobs
     from web import create_app
+    from web.outbox import start as start_outbox
 
     if not schema_is_current(env.engine):
         raise click.ClickException("База данных не создана или устарела: выполните «catalog init».")
     host = host or env.settings.host
     port = port or env.settings.port
+    if threads <= env.settings.sparql_max_concurrent:
+        # SPARQL may hold up to that many threads: others must be left for every other page.
+        raise click.BadParameter(
+            f"потоков ({threads}) должно быть больше, чем запросов SPARQL одновременно "
+            f"(CATALOG_SPARQL_MAX_CONCURRENT={env.settings.sparql_max_concurrent})", param_hint="--threads")
     app = create_app(env.settings)
+    start_outbox(app)  # projections catch up in the background, not in the first requests
+    # Background imports run in this process's worker threads (CATALOG_IMPORT_WORKERS; 0: «catalog worker»).
+    queue = import_jobs.queue_for(env.settings, app.extensions["catalog_sessions"])
+    queue.start(env.settings.import_workers)
+    stop = import_jobs.start_housekeeping(queue)
     click.echo(f"Каталог доступен по адресу http://{host}:{port}/")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="catalog")
+    try:
+        waitress.serve(app, host=host, port=port, threads=threads, ident="catalog")
+    finally:
+        stop.set()
+        queue.stop()
+
+
+@main.command()
+@click.option("--workers", type=int, default=None, help="Потоков (по умолчанию CATALOG_IMPORT_WORKERS или 1).")
+@click.pass_obj
+def worker(env: Env, workers):
+    """Выполнять фоновые загрузки файлов (без веб-сервера) и удалять старые файлы загрузок."""
+    import threading
+
+    from catalog.services import import_jobs
+
+    if not schema_is_current(env.engine):
+        raise click.ClickException("База данных не создана или устарела: выполните «catalog init».")
+    queue = import_jobs.queue_for(env.settings, env.sessions)
+    queue.start(max(1, workers or env.settings.import_workers or 1))
+    stop = threading.Event()
+    click.echo("Обработчик фоновых загрузок запущен (Ctrl+C — остановить).")
+    try:
+        import_jobs.housekeeping(queue, stop)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        queue.stop()
 
 
 # --- users and tokens -------------------------------------------------------
@@ -770,7 +809,7 @@ def import_openlineage_command(env: Env, path, as_login):
 
     ctx = _import_context(env, as_login)
     try:
-        events = openlineage.read_events(path)
+        events = openlineage.read_events(path, ctx.settings.openlineage_max_events)
         with click.progressbar(length=len(events) if isinstance(events, list) else 1, label="События",
                                file=sys.stderr) as bar:
             results = openlineage.ingest(ctx, events, progress=bar.update)
@@ -1004,6 +1043,61 @@ def graph_check(env: Env):
     for label, items in lines:
         click.echo(f"{label}: {len(items)}: {', '.join(sorted(items)[:20])}{' …' if len(items) > 20 else ''}")
     sys.exit(1)
+
+
+# --- the outbox consumer ------------------------------------------------------
+
+
+@main.group("outbox")
+def outbox_group():
+    """Журнал изменений и проекции, которые его применяют: поиск, граф, проверки заявок."""
+
+
+def _consumer(env: Env):
+    from catalog.outbox import OutboxConsumer
+
+    if not schema_is_current(env.engine):
+        raise click.ClickException("База данных не создана или устарела: выполните «catalog init».")
+    return OutboxConsumer.for_store(env.settings, env.sessions, search=env.search(), graph=env.graph())
+
+
+def _applied_line(consumer, applied: dict) -> str:
+    return "Применено событий: " + ", ".join(f"{consumer.feeds[name].label} {count}"
+                                             for name, count in applied.items()) + "."
+
+
+@outbox_group.command("follow")
+@click.option("--once", is_flag=True, help="Применить накопленное и завершиться.")
+@click.pass_obj
+def outbox_follow(env: Env, once):
+    """Держать проекции в актуальном состоянии (для CATALOG_OUTBOX_CONSUMER=external)."""
+    consumer = _consumer(env)
+    if once:
+        click.echo(_applied_line(consumer, consumer.run_once()))
+        for name, message in consumer.errors.items():
+            click.echo(f"{consumer.feeds[name].label}: {message}", err=True)
+        sys.exit(1 if consumer.errors else 0)
+
+    def report(what: str, applied: dict) -> None:
+        if what == "standby":
+            click.echo("Журнал применяет другой процесс; жду, пока он не завершится.", err=True)
+        elif what == "lead":
+            click.echo("Применяю журнал изменений (Ctrl+C — остановить).", err=True)
+        else:
+            click.echo(_applied_line(consumer, applied))
+
+    try:
+        consumer.run_forever(report)
+    except KeyboardInterrupt:
+        pass
+
+
+@outbox_group.command("status")
+@click.pass_obj
+def outbox_status(env: Env):
+    """Сколько событий журнала ещё не применено к каждой проекции."""
+    for label, position, pending in _consumer(env).status():
+        click.echo(f"{label}: применено до события {position}, не применено {pending}")
 
 
 if __name__ == "__main__":

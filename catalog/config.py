@@ -5,6 +5,9 @@
 | CATALOG_INSTANCE | ./instance | folder for the SQLite file, the secret key and other local state |
 | CATALOG_DATABASE_URL | sqlite:///<instance>/catalog.db | SQLAlchemy URL; postgresql+psycopg://… for a shared deployment |
 | CATALOG_SECRET_KEY | generated once into <instance>/secret_key | signs web sessions and CSRF tokens |
+| CATALOG_SECURE_COOKIES | off | `on`: session and CSRF cookies only over HTTPS (the `Secure` flag); turn it on in every deployment behind HTTPS |
+| CATALOG_LOGIN_MAX_FAILURES / CATALOG_LOGIN_LOCKOUT_MINUTES | 5 / 15 | wrong passwords per login or per address within the period before both are refused for that many minutes |
+| CATALOG_TRUSTED_PROXIES | 0 | reverse proxies in front of the app whose `X-Forwarded-For`/`-Proto` are believed (the client's address counts failed logins) |
 | CATALOG_HOST / CATALOG_PORT | 127.0.0.1 / 8000 | where `catalog serve` listens |
 | CATALOG_TIMEZONE | Europe/Moscow | time zone in which pages show dates and times (stored in UTC) |
 | CATALOG_GRAPH_BACKEND | sql | `sql` (queries over the store) or `neo4j` (a Bolt server fed by the outbox) |
@@ -16,6 +19,15 @@
 | CATALOG_GATE_BLOCKING | as_is,optimised,data_model,duplicates,cost_value | checks of a system request that block its approval |
 | CATALOG_GATE_DECIDER_ROLE | architect | the role that decides on system requests |
 | CATALOG_IMPORT_MAX_MB | 50 | the largest file the upload page accepts (the command line reads any size, streamed) |
+| CATALOG_IMPORT_MAX_XLSX_PART_MB / CATALOG_IMPORT_MAX_XLSX_RATIO | 200 / 200 | the largest uncompressed part of an .xlsx (shared strings, each sheet) and the highest compression ratio of a part over 1 MB, both read from the zip directory before anything is unpacked |
+| CATALOG_IMPORT_MAX_ROWS / CATALOG_IMPORT_MAX_COLUMNS / CATALOG_IMPORT_MAX_CELL_CHARS | 200000 / 200 / 32767 | the most data rows, columns and characters in a cell of an imported table (declared and read) |
+| CATALOG_IMPORT_MAX_EMPTY_ROWS | 1000 | reading a sheet or CSV stops after this many empty rows in a row below the last data row |
+| CATALOG_OPENLINEAGE_MAX_EVENTS / CATALOG_OPENLINEAGE_MAX_DATASETS | 10000 / 10000 | the most events in one file or request; the most inputs (and outputs) of one event |
+| CATALOG_OPENLINEAGE_MAX_FACETS_KB / CATALOG_IMPORT_MAX_JSON_DEPTH | 1024 / 64 | the largest facets of one event (as JSON); the deepest nesting of an imported JSON document or a JSON request body |
+| CATALOG_IMPORT_BACKGROUND_MB / CATALOG_IMPORT_BACKGROUND_ROWS | 1 / 5000 | an upload larger than this (or with more declared rows) runs as a background job (the CLI stays synchronous) |
+| CATALOG_IMPORT_WORKERS | 1 | worker threads `catalog serve` starts for import jobs (0: none, run `catalog worker` instead) |
+| CATALOG_IMPORT_KEEP_HOURS | 24 | uploaded files, error copies and finished jobs' files in <instance>/imports are removed after this many hours |
+| CATALOG_IMPORT_QUOTA_FILES / CATALOG_IMPORT_QUOTA_MB | 20 / 500 | the most files (and megabytes) one user may have kept in <instance>/imports; more uploads are refused |
 | CATALOG_OPENLINEAGE_AGENCY | — | code of the agency that owns processes created for new OpenLineage jobs |
 | CATALOG_OPENLINEAGE_RESPONSIBLE | — | id of the person responsible for them (default: the agency's first person) |
 | CATALOG_BASE_IRI | http://localhost:8000 | base of the records' IRIs in RDF (``<base>/processes/5``): the public address of the site |
@@ -23,8 +35,15 @@
 | CATALOG_PUBLISHER | Оператор каталога процессов и данных | who publishes the catalogue (RDF: the catalogue's dct:publisher) |
 | CATALOG_SPARQL_TIMEOUT / CATALOG_SPARQL_MAX_ROWS | 10 / 10000 | seconds a SPARQL query may run; the most rows in its answer |
 | CATALOG_SPARQL_ISOLATION | process | `process`: each query runs in a forked child, killed at the time limit; `thread`: in a thread (where fork is missing) |
+| CATALOG_OUTBOX_CONSUMER | thread | who keeps the projections (search, neo4j graph, re-checks of requests) in step: `thread` (a worker started by `catalog serve`), `external` (a separate `catalog outbox follow`), `off` (each request catches up itself) |
+| CATALOG_OUTBOX_INTERVAL | 1 | seconds between two looks of the consumer at the outbox (a write made through this server wakes it at once) |
+| CATALOG_OUTBOX_TAIL | 500 | with a consumer, the most change events a request applies itself before answering (more are left to the consumer) |
+| CATALOG_SPARQL_MAX_MEMORY_MB | 1024 | memory a SPARQL query's child process may take beyond the server's own size; a query over it is stopped |
+| CATALOG_SPARQL_MAX_CONCURRENT / CATALOG_SPARQL_MAX_PER_CLIENT | 2 / 1 | SPARQL queries running at once, overall and per user or address; one more is refused at once (503 / 429) |
+| CATALOG_SPARQL_ANONYMOUS | on | `off`: SPARQL (API and page) only for signed-in users and tokens, even when anonymous reading is on |
+| CATALOG_SPARQL_ANONYMOUS_PER_MINUTE | 30 | SPARQL queries an anonymous address may send a minute (429 beyond) |
+| CATALOG_RDF_MAX_MB | 10 | the largest RDF document `POST /api/v1/import.rdf` accepts (413 beyond, before parsing) |
 | CATALOG_SPARQL_SYNC_REBUILD | 5 | a SPARQL graph that took longer to build is rebuilt in the background after a change, queries meanwhile answered from the previous copy |
-| CATALOG_JSON_MAX_DEPTH | 64 | the deepest nesting of arrays and objects a JSON body may have (deeper: 400 before parsing) |
 """
 from __future__ import annotations
 
@@ -39,6 +58,10 @@ class Settings:
     instance_path: Path = Path("instance")
     database_url: str = ""
     secret_key: str = ""
+    secure_cookies: bool = False
+    login_max_failures: int = 5
+    login_lockout_minutes: int = 15
+    trusted_proxies: int = 0
     host: str = "127.0.0.1"
     port: int = 8000
     timezone: str = "Europe/Moscow"
@@ -62,11 +85,35 @@ class Settings:
     sparql_max_rows: int = 10_000
     sparql_sync_rebuild: float = 5.0
     sparql_isolation: str = "process"
-    json_max_depth: int = 64
+    sparql_max_memory_mb: int = 1024
+    sparql_max_concurrent: int = 2
+    sparql_max_per_client: int = 1
+    sparql_anonymous: bool = True
+    sparql_anonymous_per_minute: int = 30
+    rdf_max_bytes: int = 10 * 1024 * 1024
     max_page_size: int = 500
     import_max_bytes: int = 50 * 1024 * 1024
+    import_max_xlsx_part_bytes: int = 200 * 1024 * 1024
+    import_max_xlsx_ratio: float = 200.0
+    import_max_rows: int = 200_000
+    import_max_columns: int = 200
+    import_max_cell_chars: int = 32_767
+    import_max_empty_rows: int = 1000
+    openlineage_max_events: int = 10_000
+    openlineage_max_datasets: int = 10_000
+    openlineage_max_facets_bytes: int = 1024 * 1024
+    import_max_json_depth: int = 64
+    import_background_bytes: int = 1024 * 1024
+    import_background_rows: int = 5000
+    import_workers: int = 1
+    import_keep_hours: float = 24.0
+    import_quota_files: int = 20
+    import_quota_bytes: int = 500 * 1024 * 1024
     openlineage_agency: str | None = None
     openlineage_responsible: int | None = None
+    outbox_consumer: str = "thread"
+    outbox_interval: float = 1.0
+    outbox_tail: int = 500
 
 
 def _secret_key(instance: Path) -> str:
@@ -74,14 +121,25 @@ def _secret_key(instance: Path) -> str:
     if key_file.exists():
         return key_file.read_text().strip()
     key = secrets.token_hex(32)
-    key_file.write_text(key)
-    key_file.chmod(0o600)
+    # Created owner-only from the start: never readable by others, not even for a moment.
+    with os.fdopen(os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+        out.write(key)
     return key
+
+
+def _private_folder(path: Path) -> None:
+    """The instance folder (database, secret key, search index, uploads) is its owner's alone."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        if path.stat().st_mode & 0o077 and path.stat().st_uid == os.getuid():
+            path.chmod(0o700)
+    except OSError:
+        pass
 
 
 def load_settings(**overrides) -> Settings:
     instance = Path(overrides.pop("instance_path", None) or os.environ.get("CATALOG_INSTANCE", "instance")).resolve()
-    instance.mkdir(parents=True, exist_ok=True)
+    _private_folder(instance)
     database_url = overrides.pop("database_url", None) or os.environ.get(
         "CATALOG_DATABASE_URL", f"sqlite:///{instance / 'catalog.db'}"
     )
@@ -90,6 +148,10 @@ def load_settings(**overrides) -> Settings:
         instance_path=instance,
         database_url=database_url,
         secret_key=secret_key,
+        secure_cookies=os.environ.get("CATALOG_SECURE_COOKIES", "off").strip().lower() in ("1", "on", "true", "yes"),
+        login_max_failures=int(os.environ.get("CATALOG_LOGIN_MAX_FAILURES", "5")),
+        login_lockout_minutes=int(os.environ.get("CATALOG_LOGIN_LOCKOUT_MINUTES", "15")),
+        trusted_proxies=int(os.environ.get("CATALOG_TRUSTED_PROXIES", "0")),
         host=os.environ.get("CATALOG_HOST", "127.0.0.1"),
         port=int(os.environ.get("CATALOG_PORT", "8000")),
         timezone=os.environ.get("CATALOG_TIMEZONE", "Europe/Moscow"),
@@ -107,6 +169,22 @@ def load_settings(**overrides) -> Settings:
             "CATALOG_GATE_BLOCKING", "as_is,optimised,data_model,duplicates,cost_value").split(",") if c.strip()),
         gate_decider_role=os.environ.get("CATALOG_GATE_DECIDER_ROLE", "architect"),
         import_max_bytes=int(float(os.environ.get("CATALOG_IMPORT_MAX_MB", "50")) * 1024 * 1024),
+        import_max_xlsx_part_bytes=int(float(os.environ.get("CATALOG_IMPORT_MAX_XLSX_PART_MB", "200")) * 1024 * 1024),
+        import_max_xlsx_ratio=float(os.environ.get("CATALOG_IMPORT_MAX_XLSX_RATIO", "200")),
+        import_max_rows=int(os.environ.get("CATALOG_IMPORT_MAX_ROWS", "200000")),
+        import_max_columns=int(os.environ.get("CATALOG_IMPORT_MAX_COLUMNS", "200")),
+        import_max_cell_chars=int(os.environ.get("CATALOG_IMPORT_MAX_CELL_CHARS", "32767")),
+        import_max_empty_rows=int(os.environ.get("CATALOG_IMPORT_MAX_EMPTY_ROWS", "1000")),
+        openlineage_max_events=int(os.environ.get("CATALOG_OPENLINEAGE_MAX_EVENTS", "10000")),
+        openlineage_max_datasets=int(os.environ.get("CATALOG_OPENLINEAGE_MAX_DATASETS", "10000")),
+        openlineage_max_facets_bytes=int(float(os.environ.get("CATALOG_OPENLINEAGE_MAX_FACETS_KB", "1024")) * 1024),
+        import_max_json_depth=int(os.environ.get("CATALOG_IMPORT_MAX_JSON_DEPTH", "64")),
+        import_background_bytes=int(float(os.environ.get("CATALOG_IMPORT_BACKGROUND_MB", "1")) * 1024 * 1024),
+        import_background_rows=int(os.environ.get("CATALOG_IMPORT_BACKGROUND_ROWS", "5000")),
+        import_workers=int(os.environ.get("CATALOG_IMPORT_WORKERS", "1")),
+        import_keep_hours=float(os.environ.get("CATALOG_IMPORT_KEEP_HOURS", "24")),
+        import_quota_files=int(os.environ.get("CATALOG_IMPORT_QUOTA_FILES", "20")),
+        import_quota_bytes=int(float(os.environ.get("CATALOG_IMPORT_QUOTA_MB", "500")) * 1024 * 1024),
         openlineage_agency=os.environ.get("CATALOG_OPENLINEAGE_AGENCY") or None,
         openlineage_responsible=int(os.environ["CATALOG_OPENLINEAGE_RESPONSIBLE"])
         if os.environ.get("CATALOG_OPENLINEAGE_RESPONSIBLE") else None,
@@ -117,7 +195,15 @@ def load_settings(**overrides) -> Settings:
         sparql_max_rows=int(os.environ.get("CATALOG_SPARQL_MAX_ROWS", "10000")),
         sparql_sync_rebuild=float(os.environ.get("CATALOG_SPARQL_SYNC_REBUILD", "5")),
         sparql_isolation=os.environ.get("CATALOG_SPARQL_ISOLATION", "process"),
-        json_max_depth=int(os.environ.get("CATALOG_JSON_MAX_DEPTH", "64")),
+        outbox_consumer=os.environ.get("CATALOG_OUTBOX_CONSUMER", "thread"),
+        outbox_interval=float(os.environ.get("CATALOG_OUTBOX_INTERVAL", "1")),
+        outbox_tail=int(os.environ.get("CATALOG_OUTBOX_TAIL", "500")),
+        sparql_max_memory_mb=int(os.environ.get("CATALOG_SPARQL_MAX_MEMORY_MB", "1024")),
+        sparql_max_concurrent=int(os.environ.get("CATALOG_SPARQL_MAX_CONCURRENT", "2")),
+        sparql_max_per_client=int(os.environ.get("CATALOG_SPARQL_MAX_PER_CLIENT", "1")),
+        sparql_anonymous=os.environ.get("CATALOG_SPARQL_ANONYMOUS", "on").lower() not in ("off", "0", "false", "no"),
+        sparql_anonymous_per_minute=int(os.environ.get("CATALOG_SPARQL_ANONYMOUS_PER_MINUTE", "30")),
+        rdf_max_bytes=int(float(os.environ.get("CATALOG_RDF_MAX_MB", "10")) * 1024 * 1024),
     )
     for key, value in overrides.items():
         setattr(settings, key, value)

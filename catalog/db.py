@@ -1,6 +1,7 @@
 """Engine, sessions and schema migrations of the relational store."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, inspect
@@ -14,9 +15,25 @@ def _lower(value):
     return value.lower() if isinstance(value, str) else value
 
 
+def _private_sqlite_file(engine: Engine) -> None:
+    """Create the SQLite file readable by its owner only (SQLite gives its -wal and -shm files the
+    same mode); an existing file left readable by others is tightened."""
+    path = engine.url.database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+        if os.stat(path).st_mode & 0o077 and os.stat(path).st_uid == os.getuid():
+            os.chmod(path, 0o600)
+    except OSError:
+        pass  # a read-only place or another owner: SQLite reports what matters when it opens the file
+
+
 def make_engine(url: str) -> Engine:
     engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
+        _private_sqlite_file(engine)
+
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
             # SQLite's own lower() folds ASCII only; Russian needs Python's.

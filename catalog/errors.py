@@ -35,6 +35,12 @@ class BadRequest(InvalidInput):
     status = 400
 
 
+class LimitExceeded(InvalidInput):
+    """An imported file goes past a limit of the settings; the message names the limit and the value found."""
+
+    status = 413
+
+
 class NotFound(CatalogError):
     status = 404
 
@@ -57,3 +63,9 @@ class Unavailable(CatalogError):
     """A part the catalogue needs (the search index, a graph server) is not there."""
 
     status = 503
+
+
+class TooManyRequests(CatalogError):
+    """Too many attempts in a period (failed logins); ``extra['retry_after']`` in seconds when known."""
+
+    status = 429

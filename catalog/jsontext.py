@@ -29,7 +29,8 @@ def _check_depth(text: str, max_depth: int) -> None:
         if token == "[" or token == "{":
             depth += 1
             if depth > max_depth:
-                raise _refuse(f"Слишком глубокая вложенность JSON: допустимо не больше {max_depth} уровней.")
+                raise _refuse(f"Слишком глубокая вложенность JSON: допустимо не больше {max_depth} уровней "
+                              "(CATALOG_IMPORT_MAX_JSON_DEPTH).")
         elif token == "]" or token == "}":
             depth -= 1
 

@@ -770,6 +770,9 @@ class User(Base):
     mart_ids: Mapped[list] = mapped_column(JSON, default=list)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Stored in the web session at login and compared on every request: raising it (logout, a new
+    # password, deactivation) ends every session of the user at once.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     def has_role(self, role: str) -> bool:
         return role in (self.roles or [])
@@ -790,8 +793,42 @@ class ApiToken(Base):
     user: Mapped[User] = relationship()
 
 
+class LoginFailure(Base):
+    """A wrong password, kept in the store so every server process counts the same failures."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(100), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    failed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
 class Setting(Base):
     __tablename__ = "settings"
 
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class ImportJob(Base):
+    """An import run in the background (catalog.services.import_jobs): what its owner sees of it."""
+
+    __tablename__ = "import_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    actor_name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(32))
+    file_name: Mapped[str] = mapped_column(String(300))
+    token: Mapped[str] = mapped_column(String(64), unique=True)  # names the stored file in <instance>/imports
+    options: Mapped[dict] = mapped_column(JSON, default=dict)  # agency, partial, dry_run
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued running done refused failed cancelled
+    rows_done: Mapped[int] = mapped_column(Integer, default=0)
+    rows_total: Mapped[int] = mapped_column(Integer, default=0)
+    report: Mapped[dict | None] = mapped_column(JSON)
+    has_error_copy: Mapped[bool] = mapped_column(Boolean, default=False)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]

@@ -3,7 +3,9 @@ dry runs, progress, and the mapping of service errors back to the file's columns
 
 The rule: a file with any bad row is refused whole (nothing written) unless ``partial`` is asked
 for, when the good rows are written and the bad ones reported. A dry run does all the work,
-validation by the same services included, and rolls it back. Every write goes through
+validation by the same services included, and rolls it back. A partial load run as a background
+job (``commit_every``) commits whole batches of rows, so other writers are not kept waiting; every
+other import is one transaction. Every write goes through
 ``catalog.services.records``, so rights, validation and the history apply, under the acting user.
 """
 from __future__ import annotations
@@ -17,11 +19,14 @@ from catalog.errors import CatalogError, InvalidInput
 from catalog.services import history, permissions
 from catalog.services.context import Context
 from importers.report import ImportReport, write_error_copy
-from importers.tabular import Layout, Row, Table, normalize, split_major, split_values
+from importers.tabular import Layout, Limits, Row, Table, normalize, split_major, split_values
 
 Progress = Callable[[int], None]
 
 EXPUNGE_EVERY = 2000  # rows between clearing the session's identity map (memory stays flat)
+# After a batch commit on SQLite, the write lock stays free this long, longer than the longest
+# sleep of SQLite's busy handler (100 ms), so a writer waiting for it gets in.
+LOCK_PAUSE = 0.12
 
 
 class RowFailed(Exception):
@@ -136,6 +141,10 @@ class TableImporter:
         # lists): held here so the session's weak identity map keeps them and checks need no query.
         self.pinned: list = []
         self.on_table: Callable[[Table], None] | None = None  # called once the header is found
+        # A partial load (not a dry run) may commit every ``commit_every`` rows (background jobs):
+        # its rows stand on their own, so whole batches can be committed and the write lock released.
+        self.commit_every: int | None = None
+        self.committed_rows = 0
 
     # --- to override -------------------------------------------------------------
 
@@ -155,7 +164,7 @@ class TableImporter:
     # --- the frame -----------------------------------------------------------------
 
     def open_table(self) -> Table:
-        return Table(self.path, self.layout)
+        return Table(self.path, self.layout, limits=Limits.of(self.ctx.settings), name=self.report.file_name)
 
     def column_error(self, row_number: int | None, field_name: str | None, reason: str) -> None:
         table = self.table
@@ -262,6 +271,9 @@ class TableImporter:
                     self.progress(1)
                 if done % EXPUNGE_EVERY == 0:
                     self.release_memory()
+                if self.batches and done % self.commit_every == 0:
+                    self.commit_batch(done)
+            self.report.notes += [n for n in self.table.notes if n not in self.report.notes]
             self.finish_rows()
             self.settle_counts()
             if self.report.errors and not self.partial:
@@ -278,6 +290,20 @@ class TableImporter:
         finally:
             self.table.close()
         return self.report
+
+    @property
+    def batches(self) -> bool:
+        return bool(self.commit_every) and self.partial and not self.dry_run
+
+    def commit_batch(self, done: int) -> None:
+        """Commit the rows so far (a whole batch) and let other writers in before the next one."""
+        import time
+
+        self.ctx.session.commit()
+        self.committed_rows = done
+        if self.ctx.session.get_bind().dialect.name == "sqlite":
+            time.sleep(LOCK_PAUSE)
+        begin_write(self.ctx)
 
     def error_copy(self, target: Path) -> Path:
         try:

@@ -35,7 +35,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from catalog import models
-from catalog.errors import BadParameter, Forbidden, InvalidInput, Unauthorized
+from catalog.errors import BadParameter, Forbidden, InvalidInput, LimitExceeded, Unauthorized
 from catalog.kinds import KINDS
 from catalog.services import permissions, records
 from catalog.services.context import Context
@@ -203,7 +203,7 @@ def _facet_containers(event: dict):
 # --- into the catalogue -------------------------------------------------------------
 
 
-def _require_writer(ctx: Context) -> None:
+def require_writer(ctx: Context) -> None:
     if ctx.is_system:
         return
     if ctx.user is None:
@@ -374,6 +374,50 @@ def apply(ctx: Context, event: dict, kind: str) -> dict:
     return outcome
 
 
+def json_depth(value, limit: int) -> int:
+    """How deep ``value`` nests (objects and lists), counted without recursion and up to ``limit + 1``."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth)
+            if deepest > limit:
+                return deepest
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def check_limits(settings, events: list) -> None:
+    """Refuse, before any work, a batch past the limits: events per file, inputs and outputs per
+    event, facets size, JSON depth (the CATALOG_OPENLINEAGE_… settings)."""
+    if len(events) > settings.openlineage_max_events:
+        raise LimitExceeded(f"Событий OpenLineage {len(events)} — больше допустимого (не более "
+                            f"{settings.openlineage_max_events}, CATALOG_OPENLINEAGE_MAX_EVENTS).",
+                            {"$": [f"{len(events)} событий"]})
+    for index, event in enumerate(events):
+        where = f"Событие № {index + 1}" if len(events) > 1 else "Событие OpenLineage"
+        prefix = f"$[{index}]" if len(events) > 1 else "$"
+        depth = json_depth(event, settings.import_max_json_depth)
+        if depth > settings.import_max_json_depth:
+            raise LimitExceeded(f"{where}: вложенность JSON больше допустимой (не более "
+                                f"{settings.import_max_json_depth}, CATALOG_IMPORT_MAX_JSON_DEPTH).",
+                                {prefix: [f"вложенность больше {settings.import_max_json_depth}"]})
+        if not isinstance(event, dict):
+            continue
+        for side in ("inputs", "outputs"):
+            items = event.get(side)
+            if isinstance(items, list) and len(items) > settings.openlineage_max_datasets:
+                raise LimitExceeded(f"{where}: в «{side}» {len(items)} наборов данных — больше допустимого (не более "
+                                    f"{settings.openlineage_max_datasets}, CATALOG_OPENLINEAGE_MAX_DATASETS).",
+                                    {f"{prefix}.{side}": [f"{len(items)} элементов"]})
+        size = sum(len(json.dumps(facets, ensure_ascii=False).encode()) for _path, _container, facets
+                   in _facet_containers(event) if facets)
+        if size > settings.openlineage_max_facets_bytes:
+            raise LimitExceeded(f"{where}: фасеты занимают {size // 1024} КБ — больше допустимого (не более "
+                                f"{settings.openlineage_max_facets_bytes // 1024} КБ, CATALOG_OPENLINEAGE_MAX_FACETS_KB).",
+                                {prefix: [f"фасеты: {size} байт"]})
+
+
 def ingest(ctx: Context, events, progress=None) -> list[dict]:
     """Validate every event, then write them all in one transaction (all or nothing)."""
     single = isinstance(events, dict)
@@ -381,7 +425,8 @@ def ingest(ctx: Context, events, progress=None) -> list[dict]:
     if not isinstance(batch, list) or not batch:
         raise BadParameter("Ожидается событие OpenLineage (объект JSON) или непустой список событий.",
                            {"$": ["ожидается объект или список"]})
-    _require_writer(ctx)
+    require_writer(ctx)
+    check_limits(ctx.settings, batch)
     kinds = []
     for index, event in enumerate(batch):
         try:
@@ -406,25 +451,40 @@ def ingest(ctx: Context, events, progress=None) -> list[dict]:
     return results
 
 
-def read_events(path: Path) -> list[dict]:
-    """Events of a file: a JSON object, a JSON list, or NDJSON (one event per line)."""
+def loads(text: str, where: str):
+    """JSON decoded, a document nested too deep for the decoder refused as a limit, not a crash."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise LimitExceeded(f"{where}: вложенность JSON больше допустимой (CATALOG_IMPORT_MAX_JSON_DEPTH).",
+                            {"$": ["слишком глубокая вложенность"]}) from None
+
+
+def read_events(path: Path, max_events: int | None = None) -> list[dict]:
+    """Events of a file: a JSON object, a JSON list, or NDJSON (one event per line).
+
+    With ``max_events``, NDJSON stops being read past that many events (refused)."""
+    name = Path(path).name
     text = Path(path).read_text(encoding="utf-8-sig")
     stripped = text.lstrip()
     if stripped.startswith("["):
-        data = json.loads(stripped)
+        data = loads(stripped, f"Файл «{name}»")
         return data
     try:
-        return [json.loads(stripped)]
+        return [loads(stripped, f"Файл «{name}»")]
     except json.JSONDecodeError:
         pass
     events = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
+        if max_events is not None and len(events) >= max_events:
+            raise LimitExceeded(f"Файл «{name}», строка {number}: событий больше допустимого (не более "
+                                f"{max_events}, CATALOG_OPENLINEAGE_MAX_EVENTS).", {f"строка {number}": ["лишнее событие"]})
         try:
-            events.append(json.loads(line))
+            events.append(loads(line, f"Файл «{name}», строка {number}"))
         except json.JSONDecodeError as error:
-            raise BadParameter(f"Файл «{Path(path).name}», строка {number}: не JSON ({error.msg}).",
+            raise BadParameter(f"Файл «{name}», строка {number}: не JSON ({error.msg}).",
                                {f"строка {number}": [error.msg]}) from None
     return events
 

@@ -174,10 +174,14 @@ def write_error_copy(table, report: ImportReport, target: Path) -> Path:
 
     target = Path(target)
     if table.suffix in (".csv", ".txt"):
+        from catalog.cells import csv_row
+
         with target.open("w", encoding=table.encoding or "utf-8-sig", newline="", errors="replace") as handle:
             writer = csv.writer(handle, delimiter=table.delimiter or ";")
             for _number, cells in rows():
-                writer.writerow(["" if c is None else c for c in cells])
+                # The copy is made to be opened in a spreadsheet, fixed and loaded again: a value that
+                # would run as a formula gets the apostrophe mark, which the CSV reader takes off again.
+                writer.writerow(csv_row("" if c is None else c for c in cells))
         return target
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell

@@ -10,12 +10,19 @@
 
 Reading is streamed (openpyxl ``read_only=True``, the csv module): memory does not grow with the
 file. Nothing here knows the catalogue; the importers say which fields they want.
+
+Every read is bounded by ``Limits`` (from the settings), refused at once with ``LimitExceeded``:
+the uncompressed size and compression ratio of every part of an .xlsx, checked from the zip
+directory before anything is unpacked; the sheet's declared dimension; the rows, columns and
+cell lengths actually read. Rows missing from a sheet are never walked one by one (openpyxl's own
+iterator fills every gap), and reading stops after ``Limits.empty_rows`` empty rows in a row.
 """
 from __future__ import annotations
 
 import codecs
 import csv
 import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -24,9 +31,11 @@ from pathlib import Path
 
 from openpyxl.utils import get_column_letter
 
-from catalog.errors import InvalidInput
+from catalog.cells import is_formula_like
+from catalog.errors import InvalidInput, LimitExceeded
 
 HEADER_SCAN_ROWS = 30
+RATIO_CHECKED_FROM = 1024 * 1024  # small parts may compress very well (empty styles) without harm
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 CSV_SUFFIXES = {".csv", ".txt"}
 
@@ -86,6 +95,91 @@ def cell_text(value, number_format: str | None = None) -> str | None:
         return value.isoformat()
     text = str(value).replace("\u00a0", " ").strip()
     return text or None
+
+
+def _declared_size(self) -> None:
+    """openpyxl's read-only sheet looks for ``<dimension>`` until the *end* of ``<sheetData>``, so
+    a sheet without one is parsed whole when the workbook opens (20 million rows: minutes). The
+    dimension comes before the data (ECMA-376), so looking stops where the data starts."""
+    from openpyxl.worksheet.dimensions import SheetDimension
+    from openpyxl.xml.constants import SHEET_MAIN_NS
+    from openpyxl.xml.functions import iterparse
+
+    with self._get_source() as source:
+        for _event, element in iterparse(source, events=("start",)):
+            if element.tag == f"{{{SHEET_MAIN_NS}}}dimension":
+                boundaries = SheetDimension.from_tree(element).boundaries
+                if boundaries is not None:
+                    self._min_column, self._min_row, self._max_column, self._max_row = boundaries
+                return
+            if element.tag == f"{{{SHEET_MAIN_NS}}}sheetData":
+                return
+
+
+def _bound_openpyxl() -> None:
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    ReadOnlyWorksheet._get_size = _declared_size
+
+
+_bound_openpyxl()
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much of a table is read at most (the CATALOG_IMPORT_… settings)."""
+
+    part_bytes: int = 200 * 1024 * 1024
+    ratio: float = 200.0
+    rows: int = 200_000
+    columns: int = 200
+    cell_chars: int = 32_767
+    empty_rows: int = 1000
+
+    @classmethod
+    def of(cls, settings) -> "Limits":
+        if settings is None:
+            return cls()
+        return cls(part_bytes=settings.import_max_xlsx_part_bytes, ratio=settings.import_max_xlsx_ratio,
+                   rows=settings.import_max_rows, columns=settings.import_max_columns,
+                   cell_chars=settings.import_max_cell_chars, empty_rows=settings.import_max_empty_rows)
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1024 / 1024:.0f} МБ"
+
+
+def check_xlsx_parts(path: Path, limits: Limits, name: str | None = None) -> None:
+    """Refuse a workbook whose parts would inflate past the limits, from the zip directory alone.
+
+    The directory's sizes can be trusted as upper bounds: Python's zipfile stops inflating a part
+    at its declared size (and then fails its checksum), so no part yields more than it declares."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        return  # not a zip: openpyxl says so in its own words
+    with archive:
+        for info in archive.infolist():
+            where = f"Файл «{name or path.name}», часть «{info.filename}»"
+            if info.file_size > limits.part_bytes:
+                raise LimitExceeded(
+                    f"{where}: после распаковки {_mb(info.file_size)} — больше допустимого "
+                    f"(не более {_mb(limits.part_bytes)}, CATALOG_IMPORT_MAX_XLSX_PART_MB).",
+                    {"file": [f"часть {info.filename}: {info.file_size} байт"]})
+            if info.file_size > RATIO_CHECKED_FROM and info.file_size > limits.ratio * max(info.compress_size, 1):
+                ratio = info.file_size / max(info.compress_size, 1)
+                raise LimitExceeded(
+                    f"{where}: сжата в {ratio:.0f} раз — больше допустимого "
+                    f"(не более {limits.ratio:.0f}, CATALOG_IMPORT_MAX_XLSX_RATIO).",
+                    {"file": [f"часть {info.filename}: сжатие в {ratio:.0f} раз"]})
+
+
+def unmark_text(value: str) -> str:
+    """A CSV field as written before ``catalog.cells.csv_text`` marked it as text: the leading
+    apostrophe in front of a formula-like value is taken off (so an error copy loads back unchanged)."""
+    if value.startswith("'") and is_formula_like(value[1:]):
+        return value[1:]
+    return value
 
 
 @dataclass
@@ -155,17 +249,25 @@ class Layout:
 class Table:
     """One sheet (or a CSV file) read with a known layout. Iterate ``rows()`` once per pass."""
 
-    def __init__(self, path: Path, layout: Layout, sheet: str | None = None, min_columns: int = 2):
+    def __init__(self, path: Path, layout: Layout, sheet: str | None = None, min_columns: int = 2,
+                 limits: Limits | None = None, name: str | None = None):
         self.path = Path(path)
+        self.name = name or self.path.name  # as the user knows the file (uploads are stored under a token)
         self.layout = layout
+        self.limits = limits or Limits()
         self.suffix = self.path.suffix.lower()
         if self.suffix not in EXCEL_SUFFIXES | CSV_SUFFIXES:
-            raise InvalidInput(f"Файл «{self.path.name}»: ожидается таблица Excel (.xlsx) или CSV (.csv).",
+            raise InvalidInput(f"Файл «{self.name}»: ожидается таблица Excel (.xlsx) или CSV (.csv).",
                                {"file": ["Неподдерживаемый формат файла."]})
         self.sheet_name = sheet
         self.encoding = None
         self.delimiter = None
+        self.notes: list[str] = []  # what the reader skipped, for the report
+        if self.suffix in EXCEL_SUFFIXES:
+            check_xlsx_parts(self.path, self.limits, self.name)
         self._find_header(min_columns)
+        if self.suffix in EXCEL_SUFFIXES:
+            self._check_dimension()
 
     # --- raw rows -------------------------------------------------------------
 
@@ -177,7 +279,7 @@ class Table:
             try:
                 self._workbook = load_workbook(self.path, read_only=True, data_only=True)
             except Exception as error:  # a broken or renamed file
-                raise InvalidInput(f"Файл «{self.path.name}» не читается как таблица Excel: {error}.",
+                raise InvalidInput(f"Файл «{self.name}» не читается как таблица Excel: {error}.",
                                    {"file": ["Файл повреждён или это не .xlsx."]}) from None
         return self._workbook
 
@@ -186,23 +288,89 @@ class Table:
             self._workbook.close()
             self._workbook = None
 
+    def _where(self, sheet: str, number: int | None = None) -> str:
+        where = f"Файл «{self.name}»"
+        if self.suffix in EXCEL_SUFFIXES and sheet:
+            where += f", лист «{sheet}»"
+        return where + (f", строка {number}" if number is not None else "")
+
+    def _too_wide(self, sheet: str, number: int, column: int) -> LimitExceeded:
+        return LimitExceeded(f"{self._where(sheet, number)}: столбец № {column} — столбцов больше допустимого "
+                             f"(не более {self.limits.columns}, CATALOG_IMPORT_MAX_COLUMNS).",
+                             {"file": [f"строка {number}: {column} столбцов"]})
+
+    def _text(self, value: str | None, sheet: str, number: int, column: int) -> str | None:
+        if value is not None and len(value) > self.limits.cell_chars:
+            raise LimitExceeded(
+                f"{self._where(sheet, number)}, столбец {get_column_letter(column)}: в ячейке {len(value)} символов — "
+                f"больше допустимого (не более {self.limits.cell_chars}, CATALOG_IMPORT_MAX_CELL_CHARS).",
+                {"file": [f"строка {number}, столбец {get_column_letter(column)}: {len(value)} символов"]})
+        return value
+
     def _excel_rows(self, limit: int | None = None) -> Iterator[tuple[str, int, list[str | None]]]:
         workbook = self.workbook()
         sheets = [workbook[self.sheet_name]] if self.sheet_name else workbook.worksheets
         for sheet in sheets:
-            for row in sheet.iter_rows(max_row=limit):
-                number = next((c.row for c in row if getattr(c, "row", None)), None)
-                if number is None:
-                    continue
+            yield from self._stop_after_empty(sheet.title, self._sheet_rows(workbook, sheet, limit))
+
+    def _sheet_rows(self, workbook, sheet, limit: int | None) -> Iterator[tuple[str, int, list[str | None]]]:
+        """The rows the sheet's XML holds, and only those: openpyxl's ``iter_rows`` yields every
+        missing row between two present ones, so a sheet with one cell at row 20 000 000 would be
+        walked 20 million times."""
+        from openpyxl.cell.read_only import ReadOnlyCell
+        from openpyxl.worksheet._reader import WorkSheetParser
+
+        with sheet._get_source() as source:
+            parser = WorkSheetParser(source, sheet._shared_strings, data_only=True, epoch=workbook.epoch,
+                                     date_formats=workbook._date_formats,
+                                     timedelta_formats=workbook._timedelta_formats)
+            for number, found in parser.parse():
+                if limit is not None and number > limit:
+                    return
                 cells: list[str | None] = []
-                for cell in row:
-                    column = getattr(cell, "column", None)
-                    if column is None:
-                        continue
+                for cell in found:
+                    column = cell["column"]
+                    if column > self.limits.columns:
+                        raise self._too_wide(sheet.title, number, column)
                     while len(cells) < column - 1:
                         cells.append(None)
-                    cells.append(cell_text(cell.value, getattr(cell, "number_format", None)))
+                    number_format = ReadOnlyCell(sheet, **cell).number_format if cell["style_id"] else None
+                    cells.append(self._text(cell_text(cell["value"], number_format), sheet.title, number, column))
                 yield sheet.title, number, cells
+
+    def _stop_after_empty(self, sheet: str, rows) -> Iterator[tuple[str, int, list[str | None]]]:
+        """Rows up to the last data row; reading stops after ``limits.empty_rows`` empty rows in a row."""
+        last = 0
+        for name, number, cells in rows:
+            if number - last > self.limits.empty_rows:
+                if any(cells):
+                    self.notes.append(
+                        f"{self._where(sheet)}: после строки {last} идут {number - last - 1} пустых строк подряд; "
+                        f"строки с {number} не прочитаны (не более {self.limits.empty_rows} пустых строк подряд, "
+                        "CATALOG_IMPORT_MAX_EMPTY_ROWS). Удалите пустые строки и загрузите файл снова.")
+                else:
+                    self.notes.append(
+                        f"{self._where(sheet)}: после строки {last} больше {self.limits.empty_rows} пустых строк "
+                        "подряд; дальше файл не читался (CATALOG_IMPORT_MAX_EMPTY_ROWS).")
+                return
+            if any(cells):
+                last = number
+            yield name, number, cells
+
+    def _check_dimension(self) -> None:
+        """The size the sheet declares (``<dimension ref="A1:J20000000">``), before its rows are read."""
+        sheet = self.workbook()[self.sheet_name]
+        if (sheet.max_column or 0) > self.limits.columns:
+            raise LimitExceeded(
+                f"{self._where(self.sheet_name)}: объявлено столбцов {sheet.max_column} — больше допустимого "
+                f"(не более {self.limits.columns}, CATALOG_IMPORT_MAX_COLUMNS).",
+                {"file": [f"объявлено столбцов: {sheet.max_column}"]})
+        declared = (sheet.max_row or 0) - self.header_row
+        if declared > self.limits.rows:
+            raise LimitExceeded(
+                f"{self._where(self.sheet_name)}: объявлено строк {declared} — больше допустимого "
+                f"(не более {self.limits.rows}, CATALOG_IMPORT_MAX_ROWS). Удалите пустые строки внизу листа "
+                "или разделите файл.", {"file": [f"объявлено строк: {declared}"]})
 
     def _detect_csv(self) -> None:
         head = self.path.open("rb").read(65536)
@@ -214,7 +382,7 @@ class Table:
             self.encoding = encoding
             break
         else:
-            raise InvalidInput(f"Файл «{self.path.name}»: кодировка не UTF-8 и не Windows-1251.",
+            raise InvalidInput(f"Файл «{self.name}»: кодировка не UTF-8 и не Windows-1251.",
                                {"file": ["Сохраните файл в UTF-8 или Windows-1251."]})
         text = head.decode(self.encoding, errors="ignore")
         lines = text.splitlines()[:HEADER_SCAN_ROWS]
@@ -235,14 +403,32 @@ class Table:
             self._detect_csv()
         with self.path.open(encoding=self.encoding, newline="") as handle:
             reader = csv.reader(handle, delimiter=self.delimiter)
-            for number, row in enumerate(reader, start=1):
+            number = 0
+            while True:
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as error:  # a field over the csv module's own limit, a stray NUL
+                    if "field larger" in str(error):
+                        raise LimitExceeded(
+                            f"{self._where('', number + 1)}: в ячейке больше {self.limits.cell_chars} символов "
+                            f"(CATALOG_IMPORT_MAX_CELL_CHARS).", {"file": [f"строка {number + 1}"]}) from None
+                    raise InvalidInput(f"{self._where('', number + 1)}: не читается как CSV ({error}).",
+                                       {"file": [str(error)]}) from None
+                number += 1
                 if limit is not None and number > limit:
                     return
-                yield self.path.name, number, [cell_text(v) for v in row]
+                if len(row) > self.limits.columns:
+                    raise self._too_wide(self.name, number, len(row))
+                yield self.name, number, [self._text(cell_text(unmark_text(v)), self.name, number, column)
+                                               for column, v in enumerate(row, start=1)]
 
     def raw_rows(self, limit: int | None = None) -> Iterator[tuple[str, int, list[str | None]]]:
         """Every row of every sheet (with ``limit``, only the first rows of each sheet)."""
-        return self._excel_rows(limit) if self.suffix in EXCEL_SUFFIXES else self._csv_rows(limit)
+        if self.suffix in EXCEL_SUFFIXES:
+            return self._excel_rows(limit)
+        return self._stop_after_empty(self.name, self._csv_rows(limit))
 
     # --- header and data --------------------------------------------------------
 
@@ -263,7 +449,7 @@ class Table:
         if best is None or best[0] < min_columns:
             known = ", ".join(f"«{f.label}»" for f in self.layout.fields if f.required)
             raise InvalidInput(
-                f"Файл «{self.path.name}»: не найдена строка заголовков таблицы (в первых {HEADER_SCAN_ROWS} строках). "
+                f"Файл «{self.name}»: не найдена строка заголовков таблицы (в первых {HEADER_SCAN_ROWS} строках). "
                 f"Ожидаются столбцы: {known}.", {"file": ["Нет строки заголовков."]})
         _, self.sheet_name, self.header_row, self.header_cells = best
         self.columns = self.layout.columns_of(self.header_cells)
@@ -275,6 +461,8 @@ class Table:
     def rows(self) -> Iterator[Row]:
         """Data rows below the header; wholly empty rows are skipped."""
         started = False
+        self.notes = []
+        read = 0
         for sheet, number, cells in self.raw_rows():
             if sheet != self.sheet_name:
                 if started:
@@ -285,17 +473,37 @@ class Table:
             started = True
             if not any(cells):
                 continue
+            read += 1
+            if read > self.limits.rows:
+                raise LimitExceeded(
+                    f"{self._where(sheet, number)}: строк данных больше допустимого "
+                    f"(не более {self.limits.rows}, CATALOG_IMPORT_MAX_ROWS). Разделите файл.",
+                    {"file": [f"строка {number}: больше {self.limits.rows} строк"]})
             values = {c.field: (cells[c.index] if c.index < len(cells) else None) for c in self.columns}
             yield Row(sheet, number, values, cells)
 
     def estimate_rows(self) -> int:
         """Data rows below the header, as the file declares them (for a progress bar)."""
         if self.suffix in EXCEL_SUFFIXES:
-            total = self.workbook()[self.sheet_name].max_row or 0
+            sheet = self.workbook()[self.sheet_name]
+            total = sheet.max_row or self._count_rows(sheet)
         else:
             with self.path.open("rb") as handle:
                 total = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
         return max(0, total - self.header_row)
+
+    def _count_rows(self, sheet) -> int:
+        """Rows of a sheet that declares no dimension (openpyxl's write-only files), counted from
+        the raw XML (a part already checked against the size limit), without parsing it."""
+        pattern = re.compile(rb"<(?:\w+:)?row[\s>/]")
+        count, tail = 0, b""
+        with sheet._get_source() as source:
+            for chunk in iter(lambda: source.read(1 << 20), b""):
+                data = tail + chunk
+                count += len(pattern.findall(data))
+                tail = data[-16:]
+                count -= len(pattern.findall(tail))  # counted again with the next chunk
+        return count + len(pattern.findall(tail))
 
     def header_of(self, field_name: str) -> str:
         column = self.column_of.get(field_name)

@@ -29,3 +29,19 @@ def test_lineage_picture_draws_and_escapes(live_server, ctx, tiny):
     assert 'class="vis-network"' in dom  # vis-network built its canvas: the script ran from our server
     assert "<canvas" in dom
     assert "<img src=" not in dom.replace("&lt;img src=", "")
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_pages_still_work_under_the_content_security_policy(live_server, tiny):
+    """The policy forbids inline script and style: the app's own scripts still draw the picture
+    and colour the legend (static/page.js), and a BPMN page links its file as a download."""
+    import urllib.request
+
+    process_id = int(tiny.P.split(":")[1])
+    url = f"{live_server}/lineage/processes/{process_id}"
+    with urllib.request.urlopen(url) as answer:
+        policy = answer.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    dom = dump_dom(url)
+    assert 'class="vis-network"' in dom and "<canvas" in dom  # lineage.js and vis-network ran
+    assert 'data-color="#0b5cab" style="color: rgb(11, 92, 171);"' in dom  # page.js ran

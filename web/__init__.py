@@ -21,21 +21,28 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
         CATALOG=settings,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,  # CATALOG_SECURE_COOKIES; CSRF tokens live in this session
         WTF_CSRF_TIME_LIMIT=None,
         # Uploads may be as large as the import limit (plus the form around the file).
         MAX_CONTENT_LENGTH=max(16 * 1024 * 1024, settings.import_max_bytes + 1024 * 1024),
         JSON_AS_ASCII=False,
     )
     app.json.ensure_ascii = False
+    if settings.trusted_proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # The client's address (login throttling) and scheme as the proxies saw them.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)
     engine = make_engine(settings.database_url)
     app.extensions["catalog_engine"] = engine
     app.extensions["catalog_sessions"] = make_session_factory(engine)
     csrf.init_app(app)
 
-    from web import (admin, api, auth, dashboard, errors, gate, imports, lineage, linked, pages, passports,
-                     projects, search, views_helpers)
+    from web import (admin, api, auth, dashboard, errors, gate, imports, lineage, linked, outbox, pages, passports,
+                     projects, search, security, views_helpers)
 
     auth.init_app(app)
+    security.init_app(app)
     errors.init_app(app)
     app.register_blueprint(auth.bp)
     # JSON APIs under /api/v1: tokens or a session with X-CSRFToken, errors as JSON.
@@ -47,7 +54,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
                       passports.bp, projects.bp):
         app.register_blueprint(blueprint)
     # Hooks: runs on process pages, re-checks of system requests and the search index after writes, globals.
-    for module in (imports, gate, search, views_helpers):
+    for module in (imports, gate, search, outbox, views_helpers):
         module.init_app(app)
 
     @app.teardown_appcontext
@@ -82,4 +89,5 @@ def context() -> Context:
     if "catalog_search" not in current_app.extensions:
         current_app.extensions["catalog_search"] = open_search(settings, sessions)
     return Context(session=db_session(), user=g.get("user"), settings=settings,
-                   graph=current_app.extensions["catalog_graph"], search=current_app.extensions["catalog_search"])
+                   graph=current_app.extensions["catalog_graph"], search=current_app.extensions["catalog_search"],
+                   outbox=current_app.extensions.get("catalog_outbox"))

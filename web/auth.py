@@ -1,9 +1,13 @@
 """Who is asking: a web session (login form) or an API token (``Authorization: Bearer``)."""
 from __future__ import annotations
 
+import re
+from urllib.parse import unquote, urlsplit
+
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 
 from catalog import models
+from catalog.errors import TooManyRequests
 from catalog.services import users
 from web import context, db_session
 
@@ -24,33 +28,61 @@ def init_app(app) -> None:
         user_id = session.get("user_id")
         if user_id is not None:
             user = db_session().get(models.User, user_id)
-            g.user = user if user is not None and user.is_active else None
+            if users.session_is_current(user, session.get("session_version")):
+                g.user = user
+            else:
+                # Logged out elsewhere, a new password, deactivated: this cookie is over.
+                session.clear()
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _safe_next(target: str | None) -> str:
-    # Only local paths: never send a user to another site after login.
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("pages.home")
+    """``target`` when it is a path on this site, else the home page: never another site after login.
+
+    Checked after percent-decoding (twice encoded too), since browsers drop tabs and newlines and
+    read a backslash as a slash: ``/%09/evil.example`` would be ``//evil.example``."""
+    home = url_for("pages.home")
+    if not target:
+        return home
+    decoded = target
+    for _ in range(3):
+        decoded = unquote(decoded)
+    if _CONTROL.search(decoded) or "\\" in decoded or not decoded.startswith("/") or decoded.startswith("//"):
+        return home
+    parts = urlsplit(decoded)
+    if parts.scheme or parts.netloc:
+        return home
+    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     error = None
+    status = 200
     if request.method == "POST":
-        user = users.authenticate(context(), request.form.get("login", ""), request.form.get("password", ""))
+        try:
+            user = users.log_in(context(), request.form.get("login", ""), request.form.get("password", ""),
+                                request.remote_addr or "")
+        except TooManyRequests as refused:
+            return render_template("login.html", error=refused.message, next=request.values.get("next", "")), 429, {
+                "Retry-After": str(refused.extra.get("retry_after", 60))}
         if user is None:
-            error = "Неверный логин или пароль."
+            error, status = "Неверный логин или пароль.", 401
         else:
             session.clear()
             session["user_id"] = user.id
+            session["session_version"] = user.session_version or 0
             flash(f"Вы вошли как {user.full_name}.")
             return redirect(_safe_next(request.form.get("next")))
-    return render_template("login.html", error=error, next=request.values.get("next", "")), (401 if error else 200)
+    return render_template("login.html", error=error, next=request.values.get("next", "")), status
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if g.get("user") is not None and not g.get("token_auth"):
+        users.logout(context(), g.user)
     session.clear()
     flash("Вы вышли из системы.")
     return redirect(url_for("pages.home"))

@@ -171,7 +171,7 @@ def request_page(request_id):
                            RequestKind=RequestKind, conclusions=list(Conclusion), decisions=list(Decision),
                            events=gate.request_history(ctx, request_id),
                            picture=picture(*answers) if answers else None, styles=STYLE,
-                           decider_role=ctx.settings.gate_decider_role)
+                           decider_role=ctx.settings.gate_decider_role, may=gate.actions_allowed(ctx, found))
 
 
 @bp.post("/requests/<int:request_id>/<any(submit,conclusion,decision,recheck):step>")
@@ -207,8 +207,9 @@ def conclusion_page(request_id):
 def init_app(app) -> None:
     @app.after_request
     def _recheck_after_writes(response):
-        # A change to a process, passport or dataset re-runs the checks of the requests resting on it.
-        if request.method not in ("GET", "HEAD", "OPTIONS") and response.status_code < 400:
+        # A change to a process, passport or dataset re-runs the checks of the requests resting on it
+        # (the outbox consumer does it when one runs: web/outbox.py wakes it).
+        if app.extensions.get("catalog_outbox") is None and request.method not in ("GET", "HEAD", "OPTIONS") and response.status_code < 400:
             try:
                 gate.recheck_changed(context())
             except Exception:

@@ -5,11 +5,12 @@ import json
 import secrets
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, g, jsonify, render_template, request, send_file
+from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, send_file, url_for
 from sqlalchemy import select
 
 from catalog import models
 from catalog.errors import InvalidInput, Unauthorized
+from catalog.services import import_jobs, uploads
 from web import context
 from web.api import json_blueprint
 
@@ -26,20 +27,16 @@ KINDS = {
 SUFFIXES = {".xlsx", ".xlsm", ".csv", ".txt"}
 
 
+def _settings():
+    return current_app.config["CATALOG"]
+
+
 def _folder() -> Path:
-    folder = Path(current_app.config["CATALOG"].instance_path) / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return uploads.folder(_settings())
 
 
-def _importer(ctx, meta: dict, path: Path, dry_run: bool):
-    from importers.records import IMPORTERS
-    from importers.register import RegisterImporter
-
-    options = {"dry_run": dry_run, "partial": meta["partial"], "file_name": meta["file_name"]}
-    if meta["kind"] == "register":
-        return RegisterImporter(ctx, path, meta["agency"] or "", **options)
-    return IMPORTERS[meta["kind"]](ctx, path, **options)
+def _queue():
+    return import_jobs.queue_for(_settings(), current_app.extensions["catalog_sessions"])
 
 
 def _agencies(ctx) -> list[models.Agency]:
@@ -51,19 +48,42 @@ def _agencies(ctx) -> list[models.Agency]:
 
 
 def _form(ctx, error: str | None = None, status: int = 200, values=None):
-    limit_mb = current_app.config["CATALOG"].import_max_bytes / 1024 / 1024
+    limit_mb = _settings().import_max_bytes / 1024 / 1024
     return render_template("imports.html", kinds=KINDS, agencies=_agencies(ctx), error=error,
                            values=values or {}, limit_mb=limit_mb), status
 
 
+def _forget(token: str, suffix: str) -> None:
+    """A refused file is not kept: nothing to apply later."""
+    for name in (f"{token}{suffix}", f"{token}.json", f"{token}-errors{suffix}"):
+        (_folder() / name).unlink(missing_ok=True)
+
+
+def _prepare(ctx, token: str, meta: dict, dry_run: bool):
+    """The importer, the file opened (limits, header row) and whether it runs as a job."""
+    path = _folder() / f"{token}{meta['suffix']}"
+    options = {"dry_run": dry_run, "partial": meta["partial"], "file_name": meta["file_name"],
+               "agency": meta.get("agency")}
+    importer = import_jobs.make_importer(ctx, meta["kind"], path, options)
+    table = importer.open_table()
+    try:
+        rows = table.estimate_rows()
+    finally:
+        table.close()
+    return importer, options, import_jobs.needs_background(_settings(), path, rows), rows
+
+
 def _run(token: str, meta: dict, dry_run: bool):
     ctx = context()
-    path = _folder() / f"{token}{meta['suffix']}"
     try:
-        importer = _importer(ctx, meta, path, dry_run)
+        importer, options, background, rows = _prepare(ctx, token, meta, dry_run)
+        if background:
+            job = import_jobs.create_job(ctx, _queue(), meta["kind"], token, meta["suffix"], options, rows)
+            return redirect(url_for("imports.job_page", job_id=job.id), 303)
         report = importer.run()
-    except InvalidInput as error:  # the file as a whole (no header row, not a table)
-        return _form(ctx, error.message, 422, meta)
+    except InvalidInput as error:  # the file as a whole (no header row, not a table, past a limit)
+        _forget(token, meta["suffix"])
+        return _form(ctx, error.message, error.status, meta)
     has_copy = False
     if report.errors and importer.table is not None:
         importer.error_copy(_folder() / f"{token}-errors{meta['suffix']}")
@@ -85,17 +105,26 @@ def _meta(token: str) -> dict:
     return meta
 
 
+def _uploader(ctx):
+    if ctx.user is None:
+        raise Unauthorized("Войдите в систему, чтобы загружать файлы.")
+    uploads.require_uploader(ctx)
+
+
 @bp.route("/", methods=["GET", "POST"])
 def upload_page():
     ctx = context()
-    if ctx.user is None:
-        raise Unauthorized("Войдите в систему, чтобы загружать файлы.")
+    _uploader(ctx)
     if request.method == "GET":
         return _form(ctx)
-    limit = current_app.config["CATALOG"].import_max_bytes
+    limit = _settings().import_max_bytes
     if request.content_length and request.content_length > limit:
         return _form(ctx, f"Файл больше допустимого: не более {limit / 1024 / 1024:.0f} МБ "
                           "(CATALOG_IMPORT_MAX_MB). Большие файлы загружайте командой «catalog import».", 413)
+    try:  # before the body is read: old files removed, the user's quota
+        uploads.before_upload(ctx, request.content_length or 0)
+    except uploads.QuotaExceeded as error:
+        return _form(ctx, error.message, error.status)
     values = {"kind": request.form.get("kind"), "agency": request.form.get("agency") or None,
               "partial": bool(request.form.get("partial"))}
     upload = request.files.get("file")
@@ -121,7 +150,11 @@ def upload_page():
 
 @bp.post("/<token>/apply")
 def apply_page(token):
+    ctx = context()
+    _uploader(ctx)
     meta = _meta(token)
+    if not (_folder() / f"{token}{meta['suffix']}").exists():
+        abort(404)
     meta["partial"] = bool(request.form.get("partial")) or meta["partial"]
     return _run(token, meta, dry_run=False)
 
@@ -133,7 +166,29 @@ def errors_file(token):
     if not path.exists():
         abort(404)
     name = Path(meta["file_name"]).stem + "-ошибки" + meta["suffix"]
-    return send_file(path, as_attachment=True, download_name=name)
+    from web.security import as_download
+
+    return as_download(send_file(path, as_attachment=True, download_name=name), name)
+
+
+@bp.get("/jobs/<int:job_id>")
+def job_page(job_id):
+    ctx = context()
+    if ctx.user is None:
+        raise Unauthorized("Войдите в систему.")
+    job = import_jobs.get_job(ctx, job_id)
+    return render_template("import_job.html", job=import_jobs.job_json(job, _queue()),
+                           file_token=job.options.get("file_token"), kinds=KINDS,
+                           active=job.status in import_jobs.ACTIVE)
+
+
+@bp.post("/jobs/<int:job_id>/cancel")
+def job_cancel_page(job_id):
+    ctx = context()
+    if ctx.user is None:
+        raise Unauthorized("Войдите в систему.")
+    import_jobs.cancel_job(ctx, _queue(), job_id)
+    return redirect(url_for("imports.job_page", job_id=job_id), 303)
 
 
 # --- OpenLineage ---------------------------------------------------------------------
@@ -144,31 +199,41 @@ def lineage_events():
     """OpenLineage HTTP transport: one event (or a list) per request; 201 with what it did."""
     from importers import openlineage
 
+    ctx = context()
+    openlineage.require_writer(ctx)  # who is asking, before the body is read
     limit = current_app.config["CATALOG"].import_max_bytes
     if request.content_length and request.content_length > limit:
         raise InvalidInput(f"Тело запроса больше допустимого ({limit} байт).")
-    data = request.get_json(silent=True)
+    data = None
+    if request.is_json:
+        try:
+            data = openlineage.loads(request.get_data(as_text=True), "Тело запроса")
+        except ValueError:
+            data = None
     if data is None:
         from catalog.errors import BadRequest
 
         raise BadRequest("Тело запроса должно быть событием OpenLineage в JSON (Content-Type: application/json).",
                            {"$": ["не JSON"]})
-    results = openlineage.ingest(context(), data)
+    results = openlineage.ingest(ctx, data)
     return jsonify(items=results), 201
 
 
 @api_bp.post("/imports/<any(register,typical,systems,marts,datasets):kind>")
 def import_api(kind):
     """The table importers for machines: multipart ``file``; ``agency``, ``dry_run``, ``partial`` as
-    form or query parameters. Answers the report as JSON (422 when the file is refused whole)."""
+    form or query parameters. Answers the report as JSON (422 when the file is refused whole), or,
+    for a file over the background threshold, 202 with ``Location`` of the job."""
     from catalog.errors import BadParameter
 
     ctx = context()
     if ctx.user is None:
         raise Unauthorized("Нужен токен API пользователя, которому разрешено вносить изменения.")
-    limit = current_app.config["CATALOG"].import_max_bytes
+    uploads.require_uploader(ctx)
+    limit = _settings().import_max_bytes
     if request.content_length and request.content_length > limit:
         raise BadParameter(f"Файл больше допустимого ({limit} байт).", {"file": ["Слишком большой файл."]})
+    uploads.before_upload(ctx, request.content_length or 0)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise BadParameter("Передайте файл в поле «file» (multipart/form-data).", {"file": ["Нет файла."]})
@@ -178,17 +243,48 @@ def import_api(kind):
     values = request.values
     flag = lambda name: values.get(name, "").lower() in ("1", "true", "yes", "да")  # noqa: E731
     meta = {"kind": kind, "agency": values.get("agency"), "partial": flag("partial"), "file_name": upload.filename,
-            "suffix": suffix}
+            "suffix": suffix, "user_id": ctx.user.id}
     if kind == "register" and not meta["agency"]:
         raise BadParameter("Укажите орган.", {"agency": ["Обязательный параметр для реестра процессов."]})
     token = secrets.token_hex(12)
     path = _folder() / f"{token}{suffix}"
     upload.save(path)
+    keep = False
     try:
-        report = _importer(ctx, meta, path, flag("dry_run")).run()
+        importer, options, background, rows = _prepare(ctx, token, meta, flag("dry_run"))
+        if background:
+            (_folder() / f"{token}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+            job = import_jobs.create_job(ctx, _queue(), kind, token, suffix, options, rows)
+            keep = True
+            response = jsonify(import_jobs.job_json(job))
+            response.status_code = 202
+            response.headers["Location"] = f"/api/v1/imports/jobs/{job.id}"
+            return response
+        report = importer.run()
     finally:
-        path.unlink(missing_ok=True)
+        if not keep:
+            path.unlink(missing_ok=True)
     return jsonify(report.to_dict()), 422 if report.refused_whole else 200
+
+
+@api_bp.get("/imports/jobs/<int:job_id>")
+def import_job_api(job_id):
+    """A background import: status, rows done of the total, the report once finished."""
+    ctx = context()
+    if ctx.user is None:
+        raise Unauthorized("Нужен токен API.")
+    return jsonify(import_jobs.job_json(import_jobs.get_job(ctx, job_id), _queue()))
+
+
+@api_bp.post("/imports/jobs/<int:job_id>/cancel")
+def import_job_cancel_api(job_id):
+    """Cancel a background import: a queued job never starts, a running one stops at its next batch
+    of rows and writes nothing."""
+    ctx = context()
+    if ctx.user is None:
+        raise Unauthorized("Нужен токен API.")
+    job = import_jobs.cancel_job(ctx, _queue(), job_id)
+    return jsonify(import_jobs.job_json(job, _queue())), 202
 
 
 @api_bp.get("/processes/<int:process_id>/runs")

@@ -59,7 +59,7 @@ class CatalogJSONProvider(DefaultJSONProvider):
     """Reads JSON with the catalogue's limits; writes datetimes as RFC 3339 with a zone."""
 
     def loads(self, s, **kwargs):
-        return jsontext.loads(s, self._app.config["CATALOG"].json_max_depth)
+        return jsontext.loads(s, self._app.config["CATALOG"].import_max_json_depth)
 
     @staticmethod
     def default(o):

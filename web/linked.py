@@ -64,10 +64,13 @@ def export_view():
 @api_bp.post("/import.rdf")
 def import_view():
     ctx = context()
+    importer.require_import(ctx)  # who is asking comes first: no byte of the body is read before
     ctx.autocommit = False
     declared = request.args.get("format") or RDF_TYPES.get(request.mimetype)
     fmt = importer.guess_format(None, declared or "ttl")
-    data = request.get_data()
+    importer.check_size(ctx, request.content_length)
+    data = request.stream.read(ctx.settings.rdf_max_bytes + 1)  # a body without a length is cut at the limit
+    importer.check_size(ctx, len(data))
     if not data:
         raise InvalidInput("Пустое тело запроса: пришлите документ RDF.", {"file": ["Нет данных."]})
     result = importer.import_rdf(ctx, data, fmt)
@@ -88,7 +91,7 @@ def _query_text() -> str | None:
 
 @api_bp.route("/sparql", methods=["GET", "POST"])
 def sparql_api():
-    answer = sparql.run(context(), _query_text())
+    answer = sparql.run(context(), _query_text(), request.remote_addr)
     fmt = request.values.get("format")
     if fmt is None:
         best = request.accept_mimetypes.best_match(["application/sparql-results+json", "application/json",
@@ -124,20 +127,18 @@ def _local(iri: str | None) -> str | None:
 @bp.get("/sparql")
 def sparql_page():
     ctx = context()
-    from catalog.services import permissions
-
-    permissions.require_read(ctx)
+    sparql.require_sparql(ctx)
     example = sparql.EXAMPLES_BY_SLUG.get(request.args.get("example", ""))
     query = request.args.get("query") or (example.query if example else None)
     answer, error, columns, rows, status = None, None, [], [], 200
     if query and query.strip():
         try:
-            answer = sparql.run(ctx, query)
+            answer = sparql.run(ctx, query, request.remote_addr)
             columns, rows = sparql.table(answer)
             rows = [[(text, _local(link)) for text, link in row] for row in rows]
         except CatalogError as caught:
             error, status = caught, caught.status
-    graph = sparql.store_for(ctx)
+    graph = sparql.cached_view(ctx)
     return render_template(
         "sparql.html", graph=graph, query=query or sparql.EXAMPLES[0].query, ran=bool(query and query.strip()),
         examples=sparql.EXAMPLES, example=example, answer=answer, error=error, columns=columns, rows=rows,
@@ -182,8 +183,11 @@ def openapi_paths() -> dict:
     answer_format = {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"]}}
     answers = {"200": {"description": "Результаты SPARQL", "content": {
         "application/sparql-results+json": {"schema": {"type": "object"}}, "text/csv": {"schema": {"type": "string"}}}},
-        "400": {"description": "Запрос на изменение, синтаксическая ошибка или превышен предел времени или строк"},
-        "401": {"description": "Нужен вход или токен API"}}
+        "400": {"description": "Запрос на изменение, SERVICE или FROM, синтаксическая ошибка, превышен предел "
+                               "времени, памяти или строк"},
+        "401": {"description": "Нужен вход или токен API"},
+        "429": {"description": "Предыдущий запрос этого клиента ещё выполняется или превышен предел запросов в минуту"},
+        "503": {"description": "Все места для запросов SPARQL заняты"}}
     return {
         "/export.rdf": {"get": {
             "tags": [tag], "summary": "Выгрузка каталога или его части в RDF (потоком)",
@@ -200,6 +204,7 @@ def openapi_paths() -> dict:
                 m: {"schema": {"type": "string"}} for m in RDF_TYPES}},
             "responses": {"200": {"description": "Сколько записей создано, изменено, без изменений"},
                           "401": {"description": "Нужен токен API"}, "403": {"description": "Нужна роль администратора"},
+                          "413": {"description": "Документ больше CATALOG_RDF_MAX_MB"},
                           "422": {"description": "Файл не разобран или запись не прошла проверку"}}}},
         "/sparql": {"get": {"tags": [tag], "summary": "Запрос SPARQL (только чтение)",
                             "parameters": [query, answer_format], "responses": answers},

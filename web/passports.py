@@ -82,7 +82,10 @@ def diagram_view(passport_id):
     passport = passports.get_passport(context(), passport_id)
     if not passport.diagram:
         raise InvalidInput("У паспорта нет диаграммы.")
-    return Response(passport.diagram, mimetype="application/xml")
+    from web.security import as_download
+
+    # The uploaded file as it was, only ever as a download: it may carry script (finding 1 of issue 12).
+    return as_download(Response(passport.diagram, mimetype="application/xml"), passport.diagram_name, "diagram.bpmn")
 
 
 # -- pages

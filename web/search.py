@@ -60,8 +60,9 @@ def names_match():
 def init_app(app) -> None:
     @app.after_request
     def _index_writes(response):
-        # Keep the index in step with each write, so searches rarely wait for it.
-        if request.method not in ("GET", "HEAD", "OPTIONS") and response.status_code < 400:
+        # Keep the index in step with each write, so searches rarely wait for it (the outbox
+        # consumer does it when one runs: web/outbox.py wakes it).
+        if app.extensions.get("catalog_outbox") is None and request.method not in ("GET", "HEAD", "OPTIONS") and response.status_code < 400:
             try:
                 search.catch_up(context())
             except Exception:  # the next search catches up; a write never fails for the index

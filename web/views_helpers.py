@@ -2,6 +2,7 @@
 service input, values shown in Russian."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
@@ -162,6 +163,25 @@ def refs_for(kind: Kind, items) -> dict:
     return titles_for(context(), wanted)
 
 
+LINK_SCHEMES = ("http", "https")
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+
+
+def link_href(value) -> str | None:
+    """What a value may be as a link's href: an http(s) address or a path on this site; None
+    otherwise (``javascript:``, ``data:``, any other scheme, or characters a browser would drop
+    before reading the scheme), and the value is then shown as text. Every template that turns a
+    value into a link goes through this filter."""
+    if not isinstance(value, str) or not value or any(ord(c) <= 0x20 or ord(c) == 0x7F for c in value):
+        return None
+    scheme = _SCHEME.match(value)
+    if scheme:
+        return value if scheme.group(1).lower() in LINK_SCHEMES else None
+    if value.startswith("/") and not value.startswith(("//", "/\\")) and "\\" not in value:
+        return value
+    return None
+
+
 def record_url(kind_name: str, record_id: int) -> str:
     return url_for("pages.detail", kind_name=kind_name, record_id=record_id)
 
@@ -187,6 +207,8 @@ def error_text(error) -> str:
 
 
 def init_app(app) -> None:
+    app.add_template_filter(link_href, "link_href")
+
     @app.context_processor
     def _globals():
         ctx = context()

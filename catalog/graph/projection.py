@@ -167,19 +167,20 @@ class Neo4jProjection:
 
     # -- sync
 
-    def sync(self, batch_size: int = 1000, progress: Progress | None = None) -> int:
-        """Apply the change events after the position; returns how many were applied."""
+    def sync(self, batch_size: int = 1000, progress: Progress | None = None, max_events: int | None = None) -> int:
+        """Apply the change events after the position (at most ``max_events``); returns how many were applied."""
         progress = progress or (lambda stage, count: None)
         applied = 0
         self.graph.ensure_indexes()  # also: an unreachable server fails here, before anything is read
-        while True:
+        while max_events is None or applied < max_events:
+            size = batch_size if max_events is None else min(batch_size, max_events - applied)
             with self.sessions() as session:
                 position = self.position(session)
                 events = session.execute(
                     select(models.ChangeEvent.id, models.ChangeEvent.record_kind, models.ChangeEvent.record_id)
                     .where(models.ChangeEvent.id > position)
                     .order_by(models.ChangeEvent.id)
-                    .limit(batch_size)
+                    .limit(size)
                 ).all()
                 if not events:
                     return applied
@@ -188,6 +189,7 @@ class Neo4jProjection:
             self._set_position(events[-1].id, forward_only=True)
             applied += len(events)
             progress("События", applied)
+        return applied
 
     def _plan(self, session: Session, events) -> _Plan:
         plan = _Plan()

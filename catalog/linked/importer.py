@@ -10,13 +10,19 @@ export → import into an empty catalogue → export gives the same graph.
 """
 from __future__ import annotations
 
+import contextvars
 import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from urllib.parse import urljoin
 
-from rdflib import Graph, Literal, URIRef
+from defusedxml import DefusedXmlException
+from rdflib import Graph, Literal, URIRef, plugin
 from rdflib.namespace import RDF
+from rdflib.parser import Parser
+from rdflib.plugins.parsers.rdfxml import ErrorHandler, RDFXMLHandler, RDFXMLParser
+from rdflib.plugins.shared.jsonld.context import Context as JsonLdContext
 from sqlalchemy import func, select, text
 
 from catalog.errors import CatalogError, InvalidInput
@@ -55,6 +61,83 @@ PARSE_FORMATS = {"ttl": "turtle", "turtle": "turtle", "nt": "nt", "jsonld": "jso
 FORMAT_NAMES = {"turtle": "Turtle", "nt": "N-Triples", "json-ld": "JSON-LD", "xml": "RDF/XML"}
 
 
+class TooLarge(CatalogError):
+    status = 413
+
+
+# --- parsing RDF without fetching anything -------------------------------------------------
+#
+# rdflib resolves a JSON-LD "@context" (or "@import") given as a string by opening it as a URL or
+# a local file, and its RDF/XML parser expands the entities of a DTD. An uploaded document must
+# cost no request to anywhere and no file read: contexts come only from the copies the catalogue
+# ships, RDF/XML with a DTD is refused.
+
+_shipped_contexts: contextvars.ContextVar[dict] = contextvars.ContextVar("shipped_contexts", default={})
+
+
+class ContextRefused(Exception):
+    def __init__(self, iri: str):
+        super().__init__(iri)
+        self.iri = iri
+
+
+def _fetch_shipped_context(self, source, base, referenced_contexts):
+    """Replaces rdflib's context loader (which opens URLs and files): shipped copies or a refusal."""
+    shipped = _shipped_contexts.get()
+    iri = source if source in shipped else urljoin(base or "", source)
+    if iri not in shipped:
+        raise ContextRefused(source)  # as written: the resolved form would show the server's folder
+    return json.loads(json.dumps(shipped[iri]))  # rdflib may change what it is given
+
+
+if not hasattr(JsonLdContext, "_fetch_context"):  # pragma: no cover - a new rdflib must be checked again
+    raise ImportError("rdflib's JSON-LD context loader moved: catalog.linked.importer must be updated")
+JsonLdContext._fetch_context = _fetch_shipped_context
+
+
+def shipped_contexts(settings) -> dict[str, dict]:
+    """JSON-LD contexts an imported document may name by IRI: the catalogue's own /ns/context.jsonld."""
+    from catalog.linked.export import jsonld_context
+
+    return {f"{settings.base_iri}/ns/context.jsonld": jsonld_context()}
+
+
+class SafeRdfXmlParser(RDFXMLParser):
+    """rdflib's RDF/XML parser on an expat reader that refuses DTDs, entities and external references."""
+
+    def parse(self, source, sink, **args) -> None:
+        from defusedxml.expatreader import create_parser
+        from xml.sax import handler
+
+        reader = create_parser(forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        reader.start_namespace_decl("xml", "http://www.w3.org/XML/1998/namespace")
+        reader.setFeature(handler.feature_namespaces, 1)
+        rdfxml = RDFXMLHandler(sink)
+        rdfxml.setDocumentLocator(source)
+        reader.setContentHandler(rdfxml)
+        reader.setErrorHandler(ErrorHandler())
+        reader.parse(source)
+
+
+plugin.register("pdc-safe-xml", Parser, __name__, "SafeRdfXmlParser")
+PARSER_PLUGINS = {"xml": "pdc-safe-xml"}
+
+
+def require_import(ctx: Context) -> None:
+    """Who may load RDF: an admin (or the command line). Checked before the document is read."""
+    if not ctx.is_system:
+        permissions.require_admin(ctx)
+
+
+def check_size(ctx: Context, size: int | None) -> None:
+    """An RDF document sent to the server is refused above ``Settings.rdf_max_bytes``, before parsing."""
+    limit = ctx.settings.rdf_max_bytes
+    if size is not None and size > limit:
+        megabytes = f"{limit / 1024 / 1024:g}"
+        raise TooLarge(f"Документ RDF больше {megabytes} МБ: такой загружается командой «catalog import rdf».",
+                       {"file": [f"Предел — {megabytes} МБ (CATALOG_RDF_MAX_MB)."]})
+
+
 @dataclass
 class ImportResult:
     created: dict[str, int] = field(default_factory=lambda: defaultdict(int))
@@ -77,8 +160,11 @@ def guess_format(filename: str | None, declared: str | None = None) -> str:
     return PARSE_FORMATS.get(suffix, "turtle")
 
 
-def parse(data: str | bytes, fmt: str) -> Graph:
-    """Parse RDF text; a malformed document gets an error naming the line and what is wrong."""
+def parse(data: str | bytes, fmt: str, contexts: dict[str, dict] | None = None) -> Graph:
+    """Parse RDF text; a malformed document gets an error naming the line and what is wrong.
+
+    Nothing is fetched: JSON-LD contexts named by IRI come from ``contexts`` (shipped copies), any
+    other is refused naming it; RDF/XML with a DTD or entities is refused."""
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8")
@@ -86,8 +172,21 @@ def parse(data: str | bytes, fmt: str) -> Graph:
             raise InvalidInput("Файл RDF не в кодировке UTF-8.",
                                {"file": [f"Неверный байт в позиции {error.start}."]}) from None
     name = FORMAT_NAMES.get(fmt, fmt)
+    token = _shipped_contexts.set(contexts or {})
     try:
-        return Graph().parse(data=data, format=fmt)
+        return Graph().parse(data=data, format=PARSER_PLUGINS.get(fmt, fmt))
+    except ContextRefused as error:
+        allowed = ", ".join(f"<{iri}>" for iri in contexts or {}) or "нет"
+        raise InvalidInput(
+            f"Контекст JSON-LD <{error.iri}> не загружается: каталог не обращается ни к сети, ни к файлам.",
+            {"@context": [f"Контекст <{error.iri}> не принят: дайте его в документе объектом "
+                          f"(«@context»: {{…}}) или сошлитесь на встроенный ({allowed})."]}) from None
+    except DefusedXmlException as error:
+        what = {"DTDForbidden": "объявление типа документа (<!DOCTYPE …>)",
+                "EntitiesForbidden": "объявление сущности (<!ENTITY …>)"}.get(type(error).__name__,
+                                                                              "ссылку на внешний ресурс")
+        raise InvalidInput(f"Файл RDF/XML содержит {what}: DTD и сущности не принимаются.",
+                           {"file": [f"Уберите {what} из файла."]}) from None
     except json.JSONDecodeError as error:
         where, why = f"строка {error.lineno}, позиция {error.colno}", error.msg
     except (NameError, TypeError, AttributeError, KeyError, IndexError, RecursionError):
@@ -96,6 +195,8 @@ def parse(data: str | bytes, fmt: str) -> Graph:
         where, why = "документ", "структура документа не соответствует формату"
     except Exception as error:  # rdflib's parsers raise many kinds; each is reported the same way
         where, why = _where(error, data)
+    finally:
+        _shipped_contexts.reset(token)
     raise InvalidInput(f"Файл не разобран как {name}: {where}: {why}.", {"file": [f"{where}: {why}"]})
 
 
@@ -117,8 +218,7 @@ def _where(error: Exception, data: str) -> tuple[str, str]:
 
 class Importer:
     def __init__(self, ctx: Context, graph: Graph):
-        if not ctx.is_system:
-            permissions.require_admin(ctx)
+        require_import(ctx)
         if ctx.autocommit:
             raise ValueError("the import runs in one transaction: pass Context(autocommit=False)")
         self.ctx = ctx
@@ -405,7 +505,8 @@ class Importer:
 
 def import_rdf(ctx: Context, data: str | bytes, fmt: str) -> ImportResult:
     """Parse and load; commit at the end, roll everything back on any error."""
-    graph = parse(data, fmt)
+    require_import(ctx)
+    graph = parse(data, fmt, shipped_contexts(ctx.settings))
     try:
         result = Importer(ctx, graph).run()
         ctx.session.commit()

@@ -4,7 +4,13 @@ The graph is an in-memory Oxigraph store filled from the streaming N-Triples exp
 while the catalogue does not change: it is keyed by the newest change event's id, so the first
 query after any write rebuilds it. Queries run against that copy, so nothing a query says can
 change the catalogue; update requests are refused before they reach the store anyway.
-Each query has a time limit and a row limit (``Settings.sparql_timeout``, ``sparql_max_rows``).
+Each query has a time limit and a row limit (``Settings.sparql_timeout``, ``sparql_max_rows``), and
+in its child process a memory limit and no way to open a file or a socket
+(``sparql_max_memory_mb``). Queries that would reach beyond the catalogue's graph (``SERVICE``,
+``FROM``, ``FROM NAMED``) are refused before evaluation. Queries running at once are limited overall
+and per client (``sparql_max_concurrent``, ``sparql_max_per_client``) and refused at once beyond, so
+SPARQL never holds more than that many of the server's threads; anonymous queries can be switched
+off and are limited per address and minute (``sparql_anonymous``, ``sparql_anonymous_per_minute``).
 """
 from __future__ import annotations
 
@@ -13,13 +19,14 @@ import io
 import re
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 from sqlalchemy import func, select
 
 from catalog import models
-from catalog.errors import BadParameter, CatalogError
+from catalog.errors import BadParameter, CatalogError, Unauthorized
 from catalog.linked import export, vocab
 from catalog.services import permissions
 from catalog.services.context import Context
@@ -27,6 +34,7 @@ from catalog.services.context import Context
 # Prefixes every query may use without declaring them.
 PREFIXES = {**vocab.PREFIXES, "dcatap": str(vocab.DCATAP)}
 UPDATE_KEYWORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH")
+MAX_QUERY_CHARS = 100_000
 
 
 class QueryRefused(BadParameter):
@@ -36,7 +44,19 @@ class QueryRefused(BadParameter):
 
 
 class Busy(CatalogError):
+    """Every SPARQL place is taken (503)."""
+
     status = 503
+
+    def __init__(self, message: str, retry_after: int = 5):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class TooMany(Busy):
+    """This client already runs a query, or sent too many this minute (429)."""
+
+    status = 429
 
 
 @dataclass
@@ -243,6 +263,14 @@ def store_for(ctx: Context) -> GraphView:
     return GraphView(cached, version)
 
 
+def cached_view(ctx: Context) -> GraphView | None:
+    """The graph as last built, without building it (for pages that only describe it): a page
+    never waits for a build, which may take long and holds ``_cache_lock``."""
+    permissions.require_read(ctx)
+    cached = _cache.get((str(ctx.session.get_bind().url), ctx.settings.base_iri))
+    return GraphView(cached, catalogue_version(ctx)) if cached is not None else None
+
+
 # --- checking the query -------------------------------------------------------------------
 
 
@@ -277,16 +305,79 @@ def _strip_comments(query: str) -> str:
 _PROLOGUE = re.compile(r"\s*(?:(?:PREFIX\s+[^\s:]*:\s*<[^>]*>|BASE\s+<[^>]*>)\s*)*", re.I)
 
 
-def check_query(query: str | None) -> str:
+def _refuse_update(word: str):
+    raise QueryRefused(
+        f"Запросы на изменение ({word}) запрещены: точка доступа SPARQL только читает каталог.",
+        {"query": ["Разрешены только SELECT, ASK, CONSTRUCT и DESCRIBE; каталог меняется через API и страницы."]})
+
+
+def _nodes(tree):
+    """Every node of an rdflib SPARQL parse tree."""
+    from pyparsing import ParseResults
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, CompValue):
+            yield node
+            stack.extend(dict.values(node))
+        elif isinstance(node, (list, tuple, ParseResults)):
+            stack.extend(node)
+
+
+def _outside_reach(tree) -> str | None:
+    """The first construct of a parsed query that reads from beyond the catalogue's graph."""
+    for node in _nodes(tree):
+        if node.name == "ServiceGraphPattern":
+            return "SERVICE SILENT" if dict.get(node, "silent") else "SERVICE"
+        if node.name == "DatasetClause":
+            return "FROM NAMED" if dict.get(node, "named") is not None else "FROM"
+    return None
+
+
+def check_query(query: str | None, parser_fallback: bool = False) -> str:
+    """Refuse, before anything runs, an empty or overlong query, an update, and federation.
+
+    The query is parsed by rdflib's SPARQL 1.1 parser and its tree searched for ``SERVICE`` and
+    dataset clauses (so comments, strings and IRIs cannot hide or fake them). A query that parser
+    cannot read is refused naming the position, unless ``parser_fallback``: then Oxigraph reports
+    it, in a child process that can open no socket (``_in_child_process``)."""
+    from pyparsing import ParseBaseException
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+
     if query is None or not query.strip():
         raise QueryRefused("Пустой запрос SPARQL.", {"query": ["Напишите запрос SELECT, ASK, CONSTRUCT или DESCRIBE."]})
+    if len(query) > MAX_QUERY_CHARS:
+        raise QueryRefused(f"Запрос SPARQL длиннее {MAX_QUERY_CHARS} знаков.",
+                           {"query": [f"Предел — {MAX_QUERY_CHARS} знаков."]})
     body = _strip_comments(query)
     rest = body[_PROLOGUE.match(body).end():]
     word = re.match(r"[A-Za-z]+", rest)
     if word and word.group(0).upper() in UPDATE_KEYWORDS:
+        _refuse_update(word.group(0).upper())
+    try:
+        tree = parseQuery(query)
+    except (ParseBaseException, RecursionError) as error:
+        try:
+            update = parseUpdate(query)
+        except (ParseBaseException, RecursionError):
+            update = None
+        if update is not None and update.request:
+            _refuse_update(re.sub(r"(?<!^)(?=[A-Z])", " ", update.request[0].name).upper())
+        if parser_fallback:
+            return query
+        where = (f"строка {error.lineno}, позиция {error.col}" if isinstance(error, ParseBaseException)
+                 else "запрос")
+        reason = "запрос не разобран как SPARQL 1.1" + (
+            f" (ожидалось: {error.msg.removeprefix('Expected ')})" if isinstance(error, ParseBaseException) else "")
+        raise QueryRefused(f"Синтаксическая ошибка SPARQL: {where}: {reason}.", {"query": [f"{where}: {reason}"]})
+    construct = _outside_reach(tree)
+    if construct:
         raise QueryRefused(
-            f"Запросы на изменение ({word.group(0).upper()}) запрещены: точка доступа SPARQL только читает каталог.",
-            {"query": ["Разрешены только SELECT, ASK, CONSTRUCT и DESCRIBE; каталог меняется через API и страницы."]})
+            f"Конструкция {construct} запрещена: точка доступа SPARQL отвечает только по графу каталога "
+            "и ни к чему другому не обращается.",
+            {"query": [f"Уберите {construct}: другие источники и графы (SERVICE, FROM, FROM NAMED) не запрашиваются."]})
     return query
 
 
@@ -305,7 +396,81 @@ class Answer:
     stale: bool = False  # the catalogue changed since; the graph is being rebuilt
 
 
-_slots = threading.BoundedSemaphore(4)
+# --- who may run a query now ---------------------------------------------------------------
+
+
+class _Admission:
+    """Queries running now, overall and per client, and the recent anonymous queries per address.
+
+    A query beyond a limit is refused at once rather than queued, so SPARQL never holds more
+    than ``sparql_max_concurrent`` of the server's threads."""
+
+    MAX_ADDRESSES = 10_000  # remembered for the per-minute limit; the oldest are forgotten first
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.running = 0
+        self.by_client: dict[str, int] = {}
+        self.recent: dict[str, deque] = {}
+
+    def enter(self, ctx: Context, client: str, anonymous: bool) -> None:
+        settings = ctx.settings
+        now = time.monotonic()
+        with self.lock:
+            if anonymous:
+                times = self.recent.pop(client, None) or deque()
+                while times and now - times[0] >= 60:
+                    times.popleft()
+                self.recent[client] = times  # re-inserted: the dict is ordered by last use
+                while len(self.recent) > self.MAX_ADDRESSES:
+                    self.recent.pop(next(iter(self.recent)))
+                per_minute = int(settings.sparql_anonymous_per_minute)
+                if len(times) >= per_minute:
+                    wait = int(60 - (now - times[0])) + 1
+                    raise TooMany(f"Слишком много запросов SPARQL без входа с этого адреса: не больше {per_minute} "
+                                  f"в минуту. Повторите через {wait} с или войдите.", retry_after=wait)
+            if self.by_client.get(client, 0) >= int(settings.sparql_max_per_client):
+                raise TooMany("Ваш предыдущий запрос SPARQL ещё выполняется: дождитесь его ответа.")
+            if self.running >= int(settings.sparql_max_concurrent):
+                raise Busy(f"Точка доступа SPARQL занята: уже выполняется запросов — {self.running}. "
+                           "Повторите через несколько секунд.")
+            if anonymous:
+                self.recent[client].append(now)
+            self.running += 1
+            self.by_client[client] = self.by_client.get(client, 0) + 1
+
+    def leave(self, client: str) -> None:
+        with self.lock:
+            self.running -= 1
+            self.by_client[client] -= 1
+            if not self.by_client[client]:
+                del self.by_client[client]
+
+
+_admissions: dict[tuple, _Admission] = {}
+_admissions_lock = threading.Lock()  # not _cache_lock: that one is held while a graph is built
+
+
+def _admission_for(ctx: Context) -> _Admission:
+    """One per catalogue served (as the graph cache): a process usually serves one."""
+    key = (str(ctx.session.get_bind().url), ctx.settings.base_iri)
+    with _admissions_lock:
+        return _admissions.setdefault(key, _Admission())
+
+
+def running_queries(ctx: Context) -> int:
+    return _admission_for(ctx).running
+
+
+def require_sparql(ctx: Context) -> None:
+    """Who may query: whoever may read, and without signing in only while anonymous SPARQL is on."""
+    permissions.require_read(ctx)
+    if ctx.user is None and not ctx.is_system and not ctx.settings.sparql_anonymous:
+        raise Unauthorized("Запросы SPARQL без входа выключены: войдите или пришлите токен API.")
+
+
+def client_of(ctx: Context, address: str | None) -> str:
+    return f"user:{ctx.user.id}" if ctx.user is not None else f"address:{address or 'unknown'}"
 
 
 def _evaluate(store: ox.Store, query: str, max_rows: int, cancel: threading.Event | None = None) -> dict:
@@ -334,27 +499,36 @@ def _evaluate(store: ox.Store, query: str, max_rows: int, cancel: threading.Even
         return {"answer": answer}
     except SyntaxError as error:
         return {"syntax": str(error)}
+    except MemoryError:
+        raise
     except Exception as error:  # an evaluation error of the store
         return {"failed": str(error)}
 
 
-def _in_thread(store: ox.Store, query: str, timeout: float, max_rows: int) -> dict:
+def _in_thread(store: ox.Store, query: str, timeout: float, max_rows: int, release) -> dict:
     """Where processes cannot fork: the query runs in a thread, abandoned (it stops at its next
-    row) when the time is up."""
+    row) when the time is up; its place is given back when the thread ends."""
     state: dict = {}
     cancel = threading.Event()
 
     def work():
         try:
             state.update(_evaluate(store, query, max_rows, cancel))
+        except MemoryError:
+            state["memory"] = True
         finally:
-            _slots.release()
+            release()
 
     thread = threading.Thread(target=work, name="sparql-query", daemon=True)
-    thread.start()
+    try:
+        thread.start()
+    except BaseException:
+        release()
+        raise
     thread.join(timeout)
     if thread.is_alive():
         cancel.set()
+        thread.join(1.0)  # most queries stop at their next row: their place is free for the next one
         return {"timeout": True}
     return state
 
@@ -373,9 +547,30 @@ def _term_from_json(item):
     return ox.Literal(item["value"])
 
 
-def _in_child_process(store: ox.Store, query: str, timeout: float, max_rows: int) -> dict:
+MEMORY_EXIT = 3  # the child's exit code when Python ran out of the memory it may take
+
+
+def _confine_child(max_memory_mb: int) -> None:
+    """In the forked child, before the query: at most ``max_memory_mb`` more address space than the
+    server had, and no new file descriptor, so no socket (SERVICE) and no file can be opened."""
+    import os
+    import resource
+
+    if max_memory_mb > 0:
+        try:
+            with open("/proc/self/statm") as statm:
+                size = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError):  # not Linux: the limit is then the whole address space
+            size = 0
+        limit = size + max_memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (0, 0))
+
+
+def _in_child_process(store: ox.Store, query: str, timeout: float, max_rows: int, max_memory_mb: int = 0) -> dict:
     """The query runs in a forked child that shares the store's memory; when the time is up the
-    child is killed, so a runaway query costs nothing after its limit."""
+    child is killed, so a runaway query costs nothing after its limit. The child has a memory
+    limit and cannot open files or sockets (``_confine_child``)."""
     import json
     import os
     import select
@@ -384,8 +579,10 @@ def _in_child_process(store: ox.Store, query: str, timeout: float, max_rows: int
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: evaluate, write the answer as JSON, leave without any clean-up
+        code = 0
         try:
             os.close(read_end)
+            _confine_child(max_memory_mb)
             state = _evaluate(store, query, max_rows)
             if "answer" in state:
                 answer = state["answer"]
@@ -397,17 +594,23 @@ def _in_child_process(store: ox.Store, query: str, timeout: float, max_rows: int
             view = memoryview(data)
             while view:
                 view = view[os.write(write_end, view):]
+        except MemoryError:
+            code = MEMORY_EXIT
+        except BaseException:
+            code = 1
         finally:
-            os._exit(0)
+            os._exit(code)
     os.close(write_end)
     chunks: list[bytes] = []
     deadline = time.monotonic() + timeout
+    timed_out = False
     try:
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 os.kill(pid, signal.SIGKILL)
-                return {"timeout": True}
+                timed_out = True
+                break
             ready, _, _ = select.select([read_end], [], [], remaining)
             if ready:
                 chunk = os.read(read_end, 1 << 20)
@@ -416,8 +619,14 @@ def _in_child_process(store: ox.Store, query: str, timeout: float, max_rows: int
                 chunks.append(chunk)
     finally:
         os.close(read_end)
-        os.waitpid(pid, 0)
+        _, status = os.waitpid(pid, 0)
+    if timed_out:
+        return {"timeout": True}
     if not chunks:
+        # Rust aborts when an allocation fails; Python exits with MEMORY_EXIT.
+        if (os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGABRT, signal.SIGSEGV, signal.SIGBUS)) \
+                or (os.WIFEXITED(status) and os.WEXITSTATUS(status) == MEMORY_EXIT):
+            return {"memory": True}
         return {"failed": "процесс запроса завершился без ответа"}
     state = json.loads(b"".join(chunks))
     if "answer" in state:
@@ -436,22 +645,45 @@ def isolation(settings) -> str:
     return "process" if wanted == "process" and hasattr(os, "fork") else "thread"
 
 
-def run(ctx: Context, query: str) -> Answer:
-    """Run a read-only query within the configured time and row limits."""
-    check_query(query)
-    cached = store_for(ctx)
+def run(ctx: Context, query: str, address: str | None = None) -> Answer:
+    """Run a read-only query within the configured time, memory, row and concurrency limits.
+
+    ``address`` is the client's network address: anonymous queries are counted per address."""
+    require_sparql(ctx)
+    in_process = isolation(ctx.settings) == "process"
     timeout = float(ctx.settings.sparql_timeout)
     max_rows = int(ctx.settings.sparql_max_rows)
-    if not _slots.acquire(timeout=timeout):
-        raise Busy("Точка доступа SPARQL занята другими запросами; повторите позже.")
-    started = time.perf_counter()
-    if isolation(ctx.settings) == "process":
-        try:
-            state = _in_child_process(cached.store, query, timeout, max_rows)
-        finally:
-            _slots.release()
-    else:
-        state = _in_thread(cached.store, query, timeout, max_rows)  # releases the slot itself
+    limited = not ctx.is_system  # the command line runs alone, in its own process
+    client = client_of(ctx, address)
+    admission = _admission_for(ctx)
+    if limited:
+        admission.enter(ctx, client, anonymous=ctx.user is None)
+    released = threading.Event()
+
+    def release():
+        if limited and not released.is_set():
+            released.set()
+            admission.leave(client)
+
+    handed_to_thread = False
+    try:
+        check_query(query, parser_fallback=in_process)  # inside the place: refused queries count too
+        cached = store_for(ctx)  # a rebuild counts as part of the query's place
+        started = time.perf_counter()
+        if in_process:
+            state = _in_child_process(cached.store, query, timeout, max_rows, int(ctx.settings.sparql_max_memory_mb))
+        else:
+            handed_to_thread = True
+            state = _in_thread(cached.store, query, timeout, max_rows, release)  # releases the place itself
+    finally:
+        if not handed_to_thread:
+            release()
+    if state.get("memory"):
+        limit = int(ctx.settings.sparql_max_memory_mb)
+        raise QueryRefused(
+            f"Запросу не хватило памяти: предел — {limit} МБ, запрос остановлен.",
+            {"query": [f"Предел памяти — {limit} МБ (CATALOG_SPARQL_MAX_MEMORY_MB): сузьте шаблон, "
+                       "уберите сортировку или группировку по всему графу, добавьте LIMIT."]})
     if state.get("timeout"):
         raise QueryRefused(
             f"Запрос выполнялся дольше {timeout:g} с и остановлен.",

@@ -51,7 +51,7 @@ SCHEMA = _schema()
 
 
 def _open(path: Path) -> tantivy.Index:
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)  # the index holds every record's text
     index = tantivy.Index(SCHEMA, path=str(path))
     index.register_tokenizer("spaces", tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build())
     return index
@@ -172,10 +172,11 @@ class EmbeddedIndex:
 
     def __init__(self, root: Path):
         self.root = Path(root)
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._lock = threading.RLock()
         self._dir_name: str | None = None
         self._index: tantivy.Index | None = None
+        self._seen_position: int | None = None  # the position the reader was last reloaded at
 
     # -- the directory that answers
 
@@ -273,9 +274,22 @@ class EmbeddedIndex:
 
     # -- reading
 
+    def _searcher(self):
+        """A searcher that sees every commit, this process's or another's (the outbox consumer's).
+
+        tantivy notices another process's commit only at its next poll of the directory; the
+        position file moves with every commit, so a changed one means reload now.
+        """
+        index = self.index()
+        position = self.position()
+        if position != self._seen_position:
+            index.reload()
+            self._seen_position = position
+        return index.searcher()
+
     def versions(self, kind: str) -> dict[int, int]:
         """record id → indexed version, of one kind."""
-        searcher = self.index().searcher()
+        searcher = self._searcher()
         query = _term("kind", kind)
         total = searcher.search(query, 1, count=True).count
         if not total:
@@ -286,7 +300,7 @@ class EmbeddedIndex:
         return dict(zip(ids, versions))
 
     def search(self, parsed: ParsedQuery, filters: dict, page: int, per_page: int, highlighter) -> SearchResult:
-        searcher = self.index().searcher()
+        searcher = self._searcher()
         base = text_query(parsed)
         query = _with_filters(base, parsed, filters)
         found = searcher.search(query, per_page, count=True, offset=(page - 1) * per_page)
@@ -323,7 +337,7 @@ class EmbeddedIndex:
             return []
         complete = words if text.endswith(" ") else words[:-1]
         partial = None if text.endswith(" ") else words[-1]
-        searcher = self.index().searcher()
+        searcher = self._searcher()
         clauses = []
         for word in complete:
             lemma = analysis.lemma(word)

@@ -85,14 +85,15 @@ class SearchProjection:
                 touched[other_kind].add(other_id)
         return touched
 
-    def sync(self, progress: Progress | None = None) -> int:
-        """Apply the outbox after the index's position; returns how many events were applied."""
+    def sync(self, progress: Progress | None = None, max_events: int | None = None) -> int:
+        """Apply the outbox after the index's position (at most ``max_events``); returns how many were applied."""
         applied = 0
-        while True:
+        while max_events is None or applied < max_events:
+            size = BATCH if max_events is None else min(BATCH, max_events - applied)
             with self.sessions() as session:
                 events = list(session.scalars(select(models.ChangeEvent)
                                               .where(models.ChangeEvent.id > self.index.position())
-                                              .order_by(models.ChangeEvent.id).limit(BATCH)))
+                                              .order_by(models.ChangeEvent.id).limit(size)))
                 if not events:
                     return applied
                 documents, gone = [], []
@@ -106,6 +107,7 @@ class SearchProjection:
             applied += len(events)
             if progress:
                 progress("события", applied)
+        return applied
 
     def _work(self) -> list[tuple[str, list[int]]]:
         """(kind, ids) chunks of every live record."""

@@ -25,6 +25,9 @@ class Context:
     graph: Any = None
     # The search projection (catalog.search.open_search), opened by the app or the CLI.
     search: Any = None
+    # The outbox consumer (catalog.outbox) keeping the projections in step, if one runs: then a
+    # read applies only a short tail of the outbox instead of the whole backlog.
+    outbox: Any = None
     # Bulk loads (importers): with autocommit off, leave the change events of an operation
     # pending until the next flush instead of flushing after every operation.
     bulk: bool = False

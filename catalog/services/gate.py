@@ -95,6 +95,8 @@ def _require_filer(ctx: Context, agency_id: int) -> None:
     user = ctx.user
     if user is None:
         raise Unauthorized("Войдите в систему.")
+    if not user.is_active:
+        raise Forbidden(permissions.INACTIVE)
     if user.has_role(Role.ADMIN.value):
         return
     if not (user.has_role(Role.AGENCY_EDITOR.value) and agency_id in (user.agency_ids or [])):
@@ -369,6 +371,67 @@ def _store_checks(ctx: Context, request: models.SystemRequest) -> bool:
     return changed
 
 
+# -- who acts on a request
+#
+# Leningrad 8.4: the process office's conclusion comes before the decision; the README's roles
+# table gives admins everything, so an admin may conclude and decide too, but nobody, admin or not,
+# decides on a request they filed or concluded, or concludes one they filed.
+
+
+def _require_concluder(ctx: Context, request: models.SystemRequest) -> None:
+    permissions.require_role(ctx, {Role.PROCESS_OFFICE.value, Role.ADMIN.value},
+                             "Недостаточно прав: заключение по заявке даёт процессный офис (или администратор).",
+                             allow_system=False)
+    if request.filed_by_id == ctx.actor_id:
+        raise Forbidden("Нельзя давать заключение по заявке, которую вы подали.")
+
+
+def _require_decider(ctx: Context, request: models.SystemRequest) -> None:
+    role = ctx.settings.gate_decider_role
+    permissions.require_role(ctx, {role, Role.ADMIN.value},
+                             f"Недостаточно прав: решение по заявке принимает роль «{Role.label_of(role)}» "
+                             "(или администратор).", allow_system=False)
+    if ctx.actor_id in (request.filed_by_id, request.concluded_by_id):
+        raise Forbidden("Нельзя принимать решение по заявке, которую вы подали или по которой дали заключение.")
+
+
+def _require_rechecker(ctx: Context, request: models.SystemRequest) -> None:
+    """Re-running the checks bumps the request's version, so only those who act on the request may:
+    the applicant agency's editors, the process office, the deciding role and admins (and the CLI)."""
+    if ctx.is_system:
+        return
+    user = ctx.user
+    if user is None:
+        raise Unauthorized("Войдите в систему, чтобы запускать проверки заявки.")
+    if not user.is_active:
+        raise Forbidden(permissions.INACTIVE)
+    roles = set(user.roles or [])
+    if roles & {Role.ADMIN.value, Role.PROCESS_OFFICE.value, ctx.settings.gate_decider_role}:
+        return
+    if Role.AGENCY_EDITOR.value in roles and request.agency_id in (user.agency_ids or []):
+        return
+    raise Forbidden("Недостаточно прав: проверки заявки запускают заново редакторы органа-заявителя, "
+                    f"процессный офис, роль «{Role.label_of(ctx.settings.gate_decider_role)}» и администратор.")
+
+
+def _allowed(check, ctx: Context, *args) -> bool:
+    try:
+        check(ctx, *args)
+    except (Forbidden, Unauthorized):
+        return False
+    return True
+
+
+def actions_allowed(ctx: Context, request: models.SystemRequest) -> dict[str, bool]:
+    """Which steps the acting user may take on the request now: the page shows only those."""
+    return {
+        "edit": request.status in EDITABLE and _allowed(_require_filer, ctx, request.agency_id),
+        "recheck": request.status in OPEN and _allowed(_require_rechecker, ctx, request),
+        "conclude": request.status == RequestStatus.SUBMITTED.value and _allowed(_require_concluder, ctx, request),
+        "decide": request.status == RequestStatus.CONCLUDED.value and _allowed(_require_decider, ctx, request),
+    }
+
+
 # -- the workflow
 
 
@@ -394,9 +457,7 @@ def submit(ctx: Context, request_id: int) -> models.SystemRequest:
 def conclude(ctx: Context, request_id: int, data: dict) -> models.SystemRequest:
     """The process office's conclusion, positive or negative, with reasons: required before a decision."""
     request = get_request(ctx, request_id)
-    permissions.require_role(ctx, {Role.PROCESS_OFFICE.value}, "Заключение даёт процессный офис.", allow_system=False)
-    if request.filed_by_id == ctx.actor_id:
-        raise Forbidden("Нельзя давать заключение по заявке, которую вы подали.")
+    _require_concluder(ctx, request)
     if request.status != RequestStatus.SUBMITTED.value:
         raise Conflict(f"Заключение даётся по поданной заявке; её состояние — «{RequestStatus.label_of(request.status)}».")
     try:
@@ -425,11 +486,7 @@ def conclude(ctx: Context, request_id: int, data: dict) -> models.SystemRequest:
 def decide(ctx: Context, request_id: int, data: dict) -> models.SystemRequest:
     """Approve, reject or return, by the deciding role; never on one's own request or conclusion."""
     request = get_request(ctx, request_id)
-    role = ctx.settings.gate_decider_role
-    permissions.require_role(ctx, {role}, f"Решение по заявке принимает роль «{Role.label_of(role)}».",
-                             allow_system=False)
-    if ctx.actor_id in (request.filed_by_id, request.concluded_by_id):
-        raise Forbidden("Нельзя принимать решение по заявке, которую вы подали или по которой дали заключение.")
+    _require_decider(ctx, request)
     if request.status == RequestStatus.SUBMITTED.value:
         raise Conflict("Сначала нужно заключение процессного офиса.")
     if request.status != RequestStatus.CONCLUDED.value:
@@ -533,6 +590,7 @@ def _aware(moment: datetime) -> datetime:
 def recheck(ctx: Context, request_id: int) -> models.SystemRequest:
     """Run the checks of one request again (the CLI, the queue)."""
     request = get_request(ctx, request_id)
+    _require_rechecker(ctx, request)
     if request.status not in OPEN:
         raise Conflict("Проверки запускаются у поданных заявок.")
     changed = _store_checks(ctx, request)

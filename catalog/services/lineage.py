@@ -67,7 +67,10 @@ def _ask(ctx: Context, question):
     from catalog.graph.neo4j_backend import GraphError
 
     try:
-        ctx.graph.catch_up()
+        if ctx.outbox is not None:  # a consumer keeps the graph in step: apply at most a short tail
+            ctx.outbox.tail("graph")
+        else:
+            ctx.graph.catch_up()
         return question(ctx.graph), ctx.graph.name, None
     except GraphError:
         return question(store), store.name, UNAVAILABLE

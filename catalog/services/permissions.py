@@ -5,8 +5,11 @@
   situations, acts, the typical list);
 - architect: datasets, entities, attributes, document types, systems, marts;
 - agency editor: records tied to one of its agencies (``Kind.agency_field``);
-- data-mart owner: its marts, the links from them, and the datasets, entities and
-  attributes its marts expose; it may register new marts and data;
+- data-mart owner: its marts (kept in their agency and on its systems), the links from them,
+  and the datasets, entities and attributes its marts rightfully expose: data of the mart's own
+  agency, or data an architect assigned to the mart (an EXPOSES link an architect or admin made);
+  it deletes only data of its marts' agencies, registers marts and datasets only for them, and
+  adds entities and attributes only to data its marts expose;
 - reader (or anonymous, when anonymous reading is on): reading only.
 A link is changed by whoever may change its source record.
 """
@@ -21,6 +24,7 @@ from catalog.kinds import KINDS, Kind
 from catalog.services.context import Context
 
 ANONYMOUS_READ_KEY = "anonymous_read"
+INACTIVE = "Ваша учётная запись отключена: изменения недоступны."
 
 
 def anonymous_read_enabled(ctx: Context) -> bool:
@@ -45,6 +49,8 @@ def require_role(ctx: Context, roles: set[str], message: str, allow_system: bool
         return
     if ctx.user is None:
         raise Unauthorized("Войдите в систему.")
+    if not ctx.user.is_active:
+        raise Forbidden(INACTIVE)
     if not roles & set(ctx.user.roles or []):
         raise Forbidden(message)
 
@@ -69,84 +75,310 @@ def _agency_of(ctx: Context, kind: Kind, values: dict) -> int | None:
     return None
 
 
-def _exposed_by_own_mart(ctx: Context, kind: Kind, values: dict) -> bool:
-    mart_ids = list(ctx.user.mart_ids or [])
+# --- data-mart owners ---------------------------------------------------------
+#
+# Samara concept, section 5, result 13: officials answer for the data "представляемых посредством
+# своих витрин данных", and section 6.3: "сформировать перечень наборов данных для предоставления на
+# витринах данных органов власти". So a mart presents the data of the agency that owns it; data of
+# another agency comes onto it only by the list the architect keeps (an EXPOSES link an architect or
+# admin made). The mart's owner agency is the anchor, not the user's own agencies: the demo mart
+# owner has none, and a mart owner does not choose which agency's data its mart presents.
+
+DATA_KINDS = ("datasets", "entities", "attributes")
+LINK_ENDS = ("link_type", "source_kind", "source_id", "target_kind", "target_id")
+ASSIGNING_ROLES = {Role.ARCHITECT.value, Role.ADMIN.value}
+
+
+def _own_mart_agencies(ctx: Context, user: models.User) -> set[int]:
+    """The agencies a mart owner's marts belong to."""
+    mart_ids = list(user.mart_ids or [])
     if not mart_ids:
-        return False
-    targets: list[tuple[str, int]] = []
-    if kind.name == "datasets" and values.get("id"):
-        targets.append(("datasets", values["id"]))
-    elif kind.name == "entities":
-        if values.get("id"):
-            targets.append(("entities", values["id"]))
-        if values.get("dataset_id"):
-            targets.append(("datasets", values["dataset_id"]))
-    elif kind.name == "attributes" and values.get("entity_id"):
-        entity = ctx.session.get(models.Entity, values["entity_id"])
-        if entity:
-            targets += [("entities", entity.id), ("datasets", entity.dataset_id)]
-    for target_kind, target_id in targets:
-        found = ctx.session.scalar(
-            select(models.Link.id).where(
-                models.Link.link_type == "EXPOSES",
-                models.Link.source_kind == "marts",
-                models.Link.source_id.in_(mart_ids),
-                models.Link.target_kind == target_kind,
-                models.Link.target_id == target_id,
-                models.Link.deleted_at.is_(None),
-            ).limit(1)
-        )
-        if found:
-            return True
+        return set()
+    return set(ctx.session.scalars(select(models.DataMart.owner_agency_id).where(models.DataMart.id.in_(mart_ids))))
+
+
+def _data_owner(ctx: Context, kind_name: str | None, record_id) -> int | None:
+    """The agency owning a dataset, or the dataset of an entity or attribute."""
+    if record_id is None:
+        return None
+    if kind_name == "attributes":
+        attribute = ctx.session.get(models.Attribute, record_id)
+        kind_name, record_id = "entities", attribute.entity_id if attribute else None
+    if kind_name == "entities":
+        entity = ctx.session.get(models.Entity, record_id) if record_id is not None else None
+        kind_name, record_id = "datasets", entity.dataset_id if entity else None
+    if kind_name == "datasets" and record_id is not None:
+        dataset = ctx.session.get(models.Dataset, record_id)
+        return dataset.owner_agency_id if dataset else None
+    return None
+
+
+def assigned_by_architect(ctx: Context, link: models.Link) -> bool:
+    """Was the link put where it points by an architect, an admin or the server itself?
+
+    Read from the outbox: the last event that set the link's ends (its creation, or a change of its
+    source or target) names who did it. No column is needed, and a mart owner who retargets an
+    assigned link makes it its own, not the architect's.
+    """
+    events = ctx.session.scalars(select(models.ChangeEvent).where(
+        models.ChangeEvent.record_kind == "links", models.ChangeEvent.record_id == link.id,
+    ).order_by(models.ChangeEvent.id.desc()))
+    for event in events:
+        if set(LINK_ENDS) & set(event.changes or {}):
+            if event.actor_id is None:
+                return True  # the CLI and loaders run on the server; anonymous visitors write nothing
+            actor = ctx.session.get(models.User, event.actor_id)
+            return bool(actor and ASSIGNING_ROLES & set(actor.roles or []))
     return False
+
+
+def _exposing_mart(ctx: Context, user: models.User, targets: list[tuple[str, int]]) -> models.DataMart | None:
+    """One of the user's marts that exposes one of ``targets`` by a rightful EXPOSES link: to its own
+    agency's data, or assigned by an architect."""
+    mart_ids = list(user.mart_ids or [])
+    targets = [(k, i) for k, i in targets if i is not None]
+    if not mart_ids or not targets:
+        return None
+    for target_kind, target_id in targets:
+        links = ctx.session.scalars(select(models.Link).where(
+            models.Link.link_type == "EXPOSES",
+            models.Link.source_kind == "marts",
+            models.Link.source_id.in_(mart_ids),
+            models.Link.target_kind == target_kind,
+            models.Link.target_id == target_id,
+            models.Link.deleted_at.is_(None),
+        ).order_by(models.Link.id))
+        for link in links:
+            mart = ctx.session.get(models.DataMart, link.source_id)
+            if mart is None or mart.is_deleted:
+                continue
+            if _data_owner(ctx, target_kind, target_id) == mart.owner_agency_id or assigned_by_architect(ctx, link):
+                return mart
+    return None
+
+
+def _exposure_targets(ctx: Context, kind_name: str, values: dict) -> list[tuple[str, int]]:
+    """The records whose exposure puts a record of ``kind_name`` in a mart owner's reach."""
+    if kind_name == "datasets":
+        return [("datasets", values.get("id"))]
+    if kind_name == "entities":
+        return [("entities", values.get("id")), ("datasets", values.get("dataset_id"))]
+    entity = ctx.session.get(models.Entity, values["entity_id"]) if values.get("entity_id") else None
+    return [("entities", entity.id), ("datasets", entity.dataset_id)] if entity else []
+
+
+def _title(ctx: Context, kind_name: str, record_id) -> str:
+    kind = KINDS[kind_name]
+    record = ctx.session.get(kind.model, record_id) if record_id is not None else None
+    title = getattr(record, kind.title_field, None) if record is not None else None
+    return title or f"№ {record_id}"
+
+
+def _host_refusal(ctx: Context, user: models.User, values: dict) -> str | None:
+    host_id = values.get("host_system_id")
+    system = ctx.session.get(models.InformationSystem, host_id) if host_id is not None else None
+    if system is None:
+        return None  # no host, or a missing one the reference check reports
+    # A system no agency operates (a shared platform) is no other agency's.
+    if system.operator_agency_id is None or system.operator_agency_id in {values.get("owner_agency_id"),
+                                                                          *(user.agency_ids or [])}:
+        return None
+    return (f"Недостаточно прав: информационную систему «{system.short_name or system.name}» ведёт другой орган; "
+            "разместить в ней витрину может архитектор или администратор.")
+
+
+def _mart_refusal(ctx: Context, user: models.User, values: dict, action: str, current: dict | None) -> str | None:
+    """A mart owner's own marts stay its own, in their agency."""
+    if action == "create":
+        scope = set(user.agency_ids or []) | _own_mart_agencies(ctx, user)
+        if not values:  # "may it register some mart?" (the list page's button)
+            return None if scope else "Недостаточно прав: за вами не закреплены ни витрины, ни органы."
+        if values.get("owner_agency_id") not in scope:
+            return ("Недостаточно прав: витрину можно зарегистрировать только за органом, витрины которого вы ведёте; "
+                    "за другим органом её регистрирует архитектор или администратор.")
+        return _host_refusal(ctx, user, values)
+    if values.get("id") not in (user.mart_ids or []):
+        return f"Недостаточно прав: «{values.get('name') or _title(ctx, 'marts', values.get('id'))}» — витрина другого владельца."
+    if action == "update" and current is not None:
+        if values.get("owner_agency_id") != current.get("owner_agency_id"):
+            return "Недостаточно прав: передать витрину другому органу может только архитектор или администратор."
+        if values.get("host_system_id") != current.get("host_system_id"):
+            return _host_refusal(ctx, user, values)
+    return None
+
+
+def _data_refusal(ctx: Context, user: models.User, kind: Kind, values: dict, action: str,
+                  current: dict | None) -> str | None:
+    """A mart owner writes the datasets, entities and attributes its marts rightfully expose."""
+    name = values.get(kind.title_field) or f"№ {values.get('id')}"
+    if action == "create":
+        if not values:  # the list page's button
+            return None if user.mart_ids else "Недостаточно прав: за вами не закреплено ни одной витрины."
+        if kind.name == "datasets":
+            if values.get("owner_agency_id") in set(user.agency_ids or []) | _own_mart_agencies(ctx, user):
+                return None
+            return ("Недостаточно прав: набор данных регистрируйте за органом своей витрины; "
+                    "за другим органом его регистрирует архитектор или администратор.")
+        if _exposing_mart(ctx, user, _exposure_targets(ctx, kind.name, values)) is not None:
+            return None
+        if kind.name == "entities":
+            return (f"Недостаточно прав: набор данных «{_title(ctx, 'datasets', values.get('dataset_id'))}» "
+                    "не предоставляется вашей витриной: добавлять в него сущности нельзя.")
+        return (f"Недостаточно прав: сущность «{_title(ctx, 'entities', values.get('entity_id'))}» "
+                "не предоставляется вашей витриной: добавлять в неё атрибуты нельзя.")
+    if action == "update" and current is not None:
+        if kind.name == "datasets" and values.get("owner_agency_id") != current.get("owner_agency_id"):
+            return "Недостаточно прав: передать набор данных другому органу может только архитектор или администратор."
+        # An entity exposed by itself still moves only into a dataset the mart exposes (attributes are
+        # checked by their new entity below).
+        if kind.name == "entities" and values.get("dataset_id") != current.get("dataset_id") \
+                and _exposing_mart(ctx, user, [("datasets", values.get("dataset_id"))]) is None:
+            return (f"Недостаточно прав: набор данных «{_title(ctx, 'datasets', values.get('dataset_id'))}» "
+                    "не предоставляется вашей витриной: переносить в него сущности нельзя.")
+    mart = _exposing_mart(ctx, user, _exposure_targets(ctx, kind.name, values))
+    if mart is None:
+        return (f"Недостаточно прав: {kind.label_one} «{name}» не предоставляется вашей витриной "
+                "(или набор данных не принадлежит органу витрины и не назначен ей архитектором).")
+    if action in ("delete", "restore"):
+        record_id = values.get("id")
+        owner = _data_owner(ctx, kind.name, record_id) if record_id is not None else None
+        if owner is None or owner not in _own_mart_agencies(ctx, user):
+            verb = "удалить" if action == "delete" else "восстановить"
+            return (f"Недостаточно прав: {kind.label_one} «{name}» принадлежит другому органу, а ваша витрина лишь "
+                    f"предоставляет эти данные; {verb} их может орган-владелец, архитектор или администратор.")
+    return None
+
+
+def _only_as_mart_owner(ctx: Context, user: models.User, mart: models.DataMart) -> bool:
+    """Does the user write this mart only because it owns it (not as architect, admin or agency editor)?"""
+    roles = set(user.roles or [])
+    if roles & (KINDS["marts"].editor_roles | {Role.ADMIN.value}):
+        return False
+    return not (Role.AGENCY_EDITOR.value in roles and mart.owner_agency_id in (user.agency_ids or []))
+
+
+def _exposes_refusal(ctx: Context, mart: models.DataMart, values: dict, action: str,
+                     current: dict | None) -> str | None:
+    """A mart owner exposes only its mart agency's data; it keeps what an architect assigned."""
+    if action in ("edit", "delete"):
+        return None  # keeping a link or giving it up widens nothing
+    if action == "update" and current is not None and all(current.get(k) == values.get(k) for k in LINK_ENDS):
+        return None
+    target_kind, target_id = values.get("target_kind"), values.get("target_id")
+    if _data_owner(ctx, target_kind, target_id) == mart.owner_agency_id and mart.owner_agency_id is not None:
+        return None
+    label = KINDS[target_kind].label_one if target_kind in KINDS else "запись"
+    title = _title(ctx, target_kind, target_id) if target_kind in KINDS else f"№ {target_id}"
+    assigned = "назначена" if target_kind == "entities" else "назначен"
+    return (f"Недостаточно прав: {label} «{title}» не принадлежит органу вашей витрины «{mart.name}» "
+            f"и не {assigned} ей архитектором; данные другого органа витрина предоставляет по назначению архитектора.")
+
+
+def _link_refusal(ctx: Context, values: dict, action: str, current: dict | None) -> str | None:
+    """A link is written by whoever may write its source record; EXPOSES also looks at the target."""
+    user = ctx.user
+    source_kind = KINDS.get(values.get("source_kind") or "")
+    if source_kind is None:
+        if set(user.roles or []) & {Role.ARCHITECT.value, Role.PROCESS_OFFICE.value}:
+            return None
+        return "Недостаточно прав: укажите запись, от которой идёт связь."
+    source = ctx.session.get(source_kind.model, values.get("source_id")) if values.get("source_id") else None
+    reason = refusal(ctx, source_kind, record_values(source) if source else {})
+    if reason:
+        return reason
+    if (values.get("link_type") == "EXPOSES" and source_kind.name == "marts" and source is not None
+            and _only_as_mart_owner(ctx, user, source)):
+        return _exposes_refusal(ctx, source, values, action, current)
+    return None
+
+
+def _generic_refusal(ctx: Context, kind: Kind, values: dict, action: str, current: dict | None) -> str:
+    user = ctx.user
+    roles = set(user.roles or [])
+    if not roles - {Role.READER.value}:
+        return "Недостаточно прав: ваша роль позволяет только читать каталог."
+    if Role.AGENCY_EDITOR.value in roles:
+        if kind.name == "agencies" and action == "create":
+            return "Недостаточно прав: новый орган добавляет администратор."
+        if kind.agency_field or kind.name in ("entities", "attributes"):
+            title = values.get(kind.title_field)
+            what = f"{kind.label_one} «{title}»" if title else f"эта запись вида «{kind.label_one}»"
+            if action == "update" and current is not None \
+                    and _agency_of(ctx, kind, current) in (user.agency_ids or []):
+                return f"Недостаточно прав: {what} может перейти только к одному из ваших органов."
+            return f"Недостаточно прав: {what} относится к другому органу, а вы изменяете записи только своих органов."
+    who = " или ".join(Role.label_of(r) for r in sorted(kind.editor_roles))
+    return (f"Недостаточно прав: записи вида «{kind.label_one}» ведёт {who + ' или ' if who else ''}администратор; "
+            "вашей роли это недоступно.")
+
+
+# --- the one entry point -------------------------------------------------------
+
+ACTIONS = ("edit", "create", "update", "delete", "restore")
+
+
+def refusal(ctx: Context, kind: Kind, values: dict, action: str = "edit", current: dict | None = None) -> str | None:
+    """Why the acting user may not do ``action`` to a record of ``kind`` whose fields are ``values``;
+    None when it may.
+
+    ``edit`` asks about the record as it is (pages ask it to show their buttons); ``update`` gets the
+    record as it would become in ``values`` and as it is in ``current``; ``create`` with empty values
+    asks whether the user may create some record of the kind.
+    """
+    if ctx.is_system:
+        return None
+    user = ctx.user
+    if user is None:
+        return "Войдите в систему, чтобы вносить изменения."
+    if not user.is_active:
+        return INACTIVE
+    roles = set(user.roles or [])
+    if Role.ADMIN.value in roles:
+        return None
+    if kind.name == "links":
+        return _link_refusal(ctx, values, action, current)
+    if roles & kind.editor_roles:
+        return None
+    if Role.AGENCY_EDITOR.value in roles and not (action == "create" and kind.name == "agencies"):
+        agency_id = _agency_of(ctx, kind, values)
+        if agency_id is not None and agency_id in (user.agency_ids or []):
+            return None
+    if Role.MART_OWNER.value in roles:
+        if kind.name == "marts":
+            return _mart_refusal(ctx, user, values, action, current)
+        if kind.name in DATA_KINDS:
+            return _data_refusal(ctx, user, kind, values, action, current)
+    return _generic_refusal(ctx, kind, values, action, current)
 
 
 def can_edit(ctx: Context, kind: Kind, values: dict, creating: bool = False) -> bool:
     """May the acting user write a record of ``kind`` whose fields are ``values``?"""
-    if ctx.is_system:
-        return True
-    user = ctx.user
-    if user is None or not user.is_active:
+    if ctx.user is None and not ctx.is_system:
         return False
-    roles = set(user.roles or [])
-    if Role.ADMIN.value in roles:
-        return True
-    if kind.name == "links":
-        source_kind = KINDS.get(values.get("source_kind") or "")
-        if source_kind is None:
-            return bool(roles & {Role.ARCHITECT.value, Role.PROCESS_OFFICE.value})
-        source_model = source_kind.model
-        source = ctx.session.get(source_model, values.get("source_id")) if values.get("source_id") else None
-        source_values = record_values(source) if source else {}
-        return can_edit(ctx, source_kind, source_values)
-    if roles & kind.editor_roles:
-        return True
-    if Role.AGENCY_EDITOR.value in roles and not (creating and kind.name == "agencies"):
-        agency_id = _agency_of(ctx, kind, values)
-        if agency_id is not None and agency_id in (user.agency_ids or []):
-            return True
-    if Role.MART_OWNER.value in roles:
-        if kind.name == "marts":
-            return creating or values.get("id") in (user.mart_ids or [])
-        if kind.name in ("datasets", "entities", "attributes"):
-            return creating or _exposed_by_own_mart(ctx, kind, values)
-    return False
+    return refusal(ctx, kind, values, "create" if creating else "edit") is None
 
 
 def record_values(record: models.Record) -> dict:
     return {c.key: getattr(record, c.key) for c in record.__table__.columns}
 
 
-def require_edit(ctx: Context, kind: Kind, values: dict, creating: bool = False) -> None:
+def require_edit(ctx: Context, kind: Kind, values: dict, creating: bool = False, action: str | None = None,
+                 current: dict | None = None) -> None:
     if ctx.user is None and not ctx.is_system:
         raise Unauthorized("Войдите в систему, чтобы вносить изменения.")
-    if not can_edit(ctx, kind, values, creating=creating):
-        raise Forbidden(f"Недостаточно прав: нельзя изменять запись вида «{kind.label_one}».")
+    reason = refusal(ctx, kind, values, action or ("create" if creating else "edit"), current)
+    if reason:
+        raise Forbidden(reason)
 
 
-def require_edit_record(ctx: Context, kind: Kind, record: models.Record, new_values: dict | None = None) -> None:
-    """Check the record as it is and, for an update, as it would become."""
+def require_edit_record(ctx: Context, kind: Kind, record: models.Record, new_values: dict | None = None,
+                        action: str = "update") -> None:
+    """Check the record as it is and, for an update, as it would become; ``action`` "delete" or
+    "restore" for those."""
     current = record_values(record)
+    if action in ("delete", "restore"):
+        require_edit(ctx, kind, current, action=action)
+        return
     require_edit(ctx, kind, current)
     if new_values:
-        require_edit(ctx, kind, {**current, **new_values})
+        require_edit(ctx, kind, {**current, **new_values}, action="update", current=current)

@@ -428,7 +428,7 @@ def _set_deleted(ctx: Context, kind_name: str, record_id: int, deleted: bool, ve
     record = get_record(ctx, kind_name, record_id)
     if version is not None:
         _require_current_version(ctx, kind, record, version)
-    permissions.require_edit_record(ctx, kind, record)
+    permissions.require_edit_record(ctx, kind, record, action="delete" if deleted else "restore")
     if record.is_deleted == deleted:
         return record
     if version is None and version_required:  # after the rights: who may not delete hears 403, not this

@@ -1,7 +1,8 @@
 """Searching the catalogue: the one way the API, the pages and the CLI ask the search index.
 
 Before answering, the index catches up with the outbox, so a record just written or
-deleted is found (or gone) at once, whichever process wrote it.
+deleted is found (or gone) at once, whichever process wrote it. When an outbox consumer
+runs (catalog.outbox), only a short tail is applied here and the consumer does the rest.
 """
 from __future__ import annotations
 
@@ -30,6 +31,9 @@ def _projection(ctx: Context):
 def catch_up(ctx: Context) -> None:
     """Apply the change events the index has not seen yet."""
     projection = _projection(ctx)
+    if ctx.outbox is not None:  # a consumer keeps the index in step: a request applies at most a tail
+        ctx.outbox.tail("search")
+        return
     newest, position = projection.newest_event(ctx.session), projection.index.position()
     if newest <= position:
         return

@@ -2,21 +2,29 @@
 from __future__ import annotations
 
 import hashlib
+import logging
+import math
 import secrets
+import threading
+import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from catalog import models
 from catalog.enums import Role
-from catalog.errors import InvalidInput, NotFound
+from catalog.errors import InvalidInput, NotFound, TooManyRequests
 from catalog.services import permissions
 from catalog.services.context import Context
 
 TOKEN_PREFIX = "cat_"
 MIN_PASSWORD = 8
+# A token's last use is written at most this often (seconds): reads never wait on the write lock.
+TOKEN_USE_INTERVAL = 60
+
+log = logging.getLogger(__name__)
 
 
 def _hash_token(token: str) -> str:
@@ -98,11 +106,29 @@ def update_user(ctx: Context, user_id: int, *, full_name=None, roles=None, agenc
     if full_name:
         user.full_name = full_name.strip()
     if is_active is not None:
+        if user.is_active and not is_active:
+            end_sessions(user)
         user.is_active = is_active
     if password:
         user.password_hash = generate_password_hash(password)
+        end_sessions(user)
     ctx.finish()
     return user
+
+
+def end_sessions(user: models.User) -> None:
+    """Every web session of the user ends: each carries the version it was opened with."""
+    user.session_version = (user.session_version or 0) + 1
+
+
+def logout(ctx: Context, user: models.User) -> None:
+    """Logging out ends every session of the user (a copied cookie stops working too)."""
+    end_sessions(user)
+    ctx.session.commit()
+
+
+def session_is_current(user: models.User | None, version) -> bool:
+    return user is not None and user.is_active and version == (user.session_version or 0)
 
 
 def get_user(ctx: Context, user_id: int) -> models.User:
@@ -124,11 +150,86 @@ def list_users(ctx: Context) -> list[models.User]:
     return list(ctx.session.scalars(select(models.User).order_by(models.User.login)))
 
 
+_dummy_hash: str | None = None
+
+
+def _hash_for_unknown() -> str:
+    # A real hash of a random password, checked when the login is unknown, so that an unknown
+    # login takes as long as a known one and timing does not tell which logins exist.
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = generate_password_hash(secrets.token_hex(16))
+    return _dummy_hash
+
+
 def authenticate(ctx: Context, login: str, password: str) -> models.User | None:
     user = ctx.session.scalar(select(models.User).where(models.User.login == (login or "").strip()))
-    if user is None or not user.is_active or not user.password_hash:
+    usable = user is not None and user.is_active and bool(user.password_hash)
+    matches = check_password_hash(user.password_hash if usable else _hash_for_unknown(), password or "")
+    return user if usable and matches else None
+
+
+def minutes_text(n: int) -> str:
+    """«1 минуту», «3 минуты», «15 минут»: the noun agrees with the number."""
+    if n % 10 == 1 and n % 100 != 11:
+        word = "минуту"
+    elif 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        word = "минуты"
+    else:
+        word = "минут"
+    return f"{n} {word}"
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite gives back naive datetimes; the store keeps UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def login_wait(ctx: Context, login: str, address: str) -> int:
+    """Seconds until a login from this address for this account may be tried again (0: now).
+
+    Counted in the store, so every server process of a deployment refuses the same attempts."""
+    limit, period = ctx.settings.login_max_failures, timedelta(minutes=ctx.settings.login_lockout_minutes)
+    if limit <= 0:
+        return 0
+    now = datetime.now(timezone.utc)
+    wait = 0.0
+    for column, value in ((models.LoginFailure.login, login), (models.LoginFailure.address, address)):
+        recent = list(ctx.session.scalars(
+            select(models.LoginFailure.failed_at).where(column == value, models.LoginFailure.failed_at > now - period)
+            .order_by(models.LoginFailure.failed_at.desc()).limit(limit)))
+        if len(recent) >= limit:
+            # Refused until the oldest of the last `limit` failures leaves the period.
+            wait = max(wait, (_aware(recent[-1]) + period - now).total_seconds())
+    return math.ceil(wait) if wait > 0 else 0
+
+
+def record_login_failure(ctx: Context, login: str, address: str) -> None:
+    now = datetime.now(timezone.utc)
+    period = timedelta(minutes=ctx.settings.login_lockout_minutes)
+    ctx.session.execute(delete(models.LoginFailure).where(models.LoginFailure.failed_at <= now - period))
+    ctx.session.add(models.LoginFailure(login=login[:100], address=address[:64], failed_at=now))
+    ctx.session.commit()
+
+
+def log_in(ctx: Context, login: str, password: str, address: str) -> models.User | None:
+    """The user whose password this is, or None; refused (429) after too many failures for the
+    login or from the address, the right password included, until the period has passed."""
+    login = (login or "").strip()
+    address = address or "?"
+    wait = login_wait(ctx, login, address)
+    if wait:
+        raise TooManyRequests(f"Слишком много неудачных попыток входа. Попробуйте через {minutes_text(math.ceil(wait / 60))}.",
+                              retry_after=wait)
+    user = authenticate(ctx, login, password)
+    if user is None:
+        record_login_failure(ctx, login, address)
         return None
-    return user if check_password_hash(user.password_hash, password or "") else None
+    # A success forgets the account's failures (not the address's: one known password must not
+    # reset the count of an address that tries others).
+    ctx.session.execute(delete(models.LoginFailure).where(models.LoginFailure.login == login))
+    ctx.session.commit()
+    return user
 
 
 @dataclass
@@ -172,9 +273,85 @@ def user_for_token(ctx: Context, secret: str) -> models.User | None:
     token = ctx.session.scalar(select(models.ApiToken).where(models.ApiToken.token_hash == _hash_token(secret)))
     if token is None or token.revoked_at is not None or not token.user.is_active:
         return None
-    token.last_used_at = datetime.now(timezone.utc)
-    ctx.session.commit()
+    note_token_use(ctx, token)
     return token.user
+
+
+def note_token_use(ctx: Context, token: models.ApiToken) -> None:
+    """Record that the token was used, at most once a minute, without the request ever waiting:
+    the write happens later, in its own transaction, in a background thread (a long import that
+    holds SQLite's write lock must not turn every token request into «database is locked»)."""
+    now = datetime.now(timezone.utc)
+    if token.last_used_at is not None and now - _aware(token.last_used_at) < timedelta(seconds=TOKEN_USE_INTERVAL):
+        return
+    _token_uses.note(ctx.session.get_bind(), token.id, now)
+
+
+class _TokenUseWriter:
+    """One daemon thread per process writing ``api_tokens.last_used_at``; a failed write (the lock
+    held, the server away) is logged and tried again for a while, never raised to a request."""
+
+    retry_every = 0.5
+    give_up_after = 300.0
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._pending: dict[tuple[str, int], tuple] = {}  # (store, token) -> (engine, when, queued)
+        self._noted: dict[tuple[str, int], float] = {}  # (store, token) -> monotonic time of the last note
+        self._thread: threading.Thread | None = None
+
+    def note(self, engine, token_id: int, when: datetime) -> None:
+        key, now = (engine.url.render_as_string(hide_password=True), token_id), time.monotonic()
+        with self._lock:
+            last = self._noted.get(key)
+            if last is not None and now - last < TOKEN_USE_INTERVAL:
+                return
+            if len(self._noted) > 10_000:
+                self._noted = {k: t for k, t in self._noted.items() if now - t < TOKEN_USE_INTERVAL}
+            self._noted[key] = now
+            self._pending[key] = (engine, when, now)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="token-last-used", daemon=True)
+                self._thread.start()
+        self._wake.set()
+
+    def _run(self) -> None:
+        items: list = []
+        while True:
+            # Asleep while nothing is pending; a failed write is retried after a short pause.
+            self._wake.wait(self.retry_every if items else None)
+            self._wake.clear()
+            with self._lock:
+                items = list(self._pending.items())
+            for key, (engine, when, queued) in items:
+                try:
+                    self._write(engine, key[1], when)
+                except Exception as error:  # noqa: BLE001 - a lock or a lost server: the request already answered
+                    if time.monotonic() - queued < self.give_up_after:
+                        log.warning("last use of API token %s not written yet: %s", key[1], error)
+                        continue
+                    log.error("last use of API token %s not written: %s", key[1], error)
+                with self._lock:
+                    if self._pending.get(key, (None, None, None))[1] == when:
+                        del self._pending[key]
+            with self._lock:
+                items = list(self._pending)
+
+    @staticmethod
+    def _write(engine, token_id: int, when: datetime) -> None:
+        table = models.ApiToken.__table__
+        with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql("SET LOCAL lock_timeout = '5s'")
+            connection.execute(update(table).where(
+                table.c.id == token_id,
+                # Another process may have written it meanwhile: still at most once a minute.
+                or_(table.c.last_used_at.is_(None),
+                    table.c.last_used_at <= when - timedelta(seconds=TOKEN_USE_INTERVAL))).values(last_used_at=when))
+
+
+_token_uses = _TokenUseWriter()
 
 
 def set_anonymous_read(ctx: Context, enabled: bool) -> None:

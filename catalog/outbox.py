@@ -1,0 +1,384 @@
+"""The outbox consumer: one background worker that keeps every projection in step with the store.
+
+Every write appends change events to the outbox (``change_events``) in its own transaction. The
+projections (the search index, the neo4j graph, the re-check of submitted system requests) each
+remember how far they have applied it and apply the rest idempotently. They used to catch up only
+when read, so after a crash right after a large import the first search or lineage request paid
+for the whole backlog. Now:
+
+- ``catalog serve`` starts a consumer in a daemon thread (``CATALOG_OUTBOX_CONSUMER=thread``), or
+  ``catalog outbox follow`` runs one as a process of its own (``external``). On start it catches
+  every projection up; then it looks at the outbox every ``CATALOG_OUTBOX_INTERVAL`` seconds and
+  at once when a web request of its process has written.
+- A request applies only a tail (``tail``): when at most ``CATALOG_OUTBOX_TAIL`` events are
+  pending it applies them before answering, so a user finds their own write at the next search;
+  when more are pending it answers from the projection as it stands and leaves the rest to the
+  consumer. ``off`` keeps the old way: each request catches up in full.
+- Several server processes on one store: one consumer works at a time, holding a lease (a
+  PostgreSQL advisory lock on a connection of its own, or a lock on a file beside the SQLite
+  database; both end with the process). The others stand by and take over when it goes. Request
+  tails may overlap with it: applying an event twice gives the same result (every projection
+  writes the records' *current* state), so a position is only ever a lower bound.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from catalog import models
+
+MODES = ("thread", "external", "off")
+BATCH = 1000  # events the consumer applies between two looks at the stop flag and the tail's lock
+TAIL_WAIT = 0.5  # seconds a request waits for the consumer to finish a batch before answering anyway
+LEASE_KEY = 727_002  # PostgreSQL advisory lock of the working consumer (history.OUTBOX_LOCK is 727_001)
+
+log = logging.getLogger("catalog.outbox")
+
+
+def check_mode(mode: str) -> str:
+    if mode not in MODES:
+        raise ValueError(f"CATALOG_OUTBOX_CONSUMER: неизвестный режим «{mode}» (thread, external или off).")
+    return mode
+
+
+def _count_after(session: Session, position: int, limit: int | None) -> int:
+    """Change events after ``position``, counted up to ``limit`` (so a request's look stays cheap)."""
+    ids = select(models.ChangeEvent.id).where(models.ChangeEvent.id > position)
+    if limit is not None:
+        ids = ids.limit(limit)
+    return session.scalar(select(func.count()).select_from(ids.subquery())) or 0
+
+
+# -- the projections that plug into the consumer
+
+
+class SearchFeed:
+    """The search index (catalog.search.projection.SearchProjection)."""
+
+    name, label = "search", "поиск"
+
+    def __init__(self, projection):
+        self.projection = projection
+        self.lock = threading.Lock()
+
+    def position(self) -> int:
+        return self.projection.index.position()
+
+    def pending(self, limit: int | None = None) -> int:
+        position = self.position()
+        with self.projection.sessions() as session:
+            return _count_after(session, position, limit)
+
+    def apply(self, limit: int | None, background: bool = False) -> int:
+        from catalog.search.query import IndexBusy
+        from catalog.services.search import REBUILD_OVER
+
+        projection = self.projection
+        try:
+            position = self.position()
+            if background and position == 0:
+                with projection.sessions() as session:
+                    newest = projection.newest_event(session)
+                # A new, empty index over a large catalogue is quicker built than replayed.
+                if newest > REBUILD_OVER:
+                    projection.reindex()
+                    return newest
+            return projection.sync(max_events=limit)
+        except IndexBusy:
+            return 0  # another process is writing the index: its events are applied there
+
+
+class GraphFeed:
+    """The neo4j projection (catalog.graph.projection.Neo4jProjection)."""
+
+    name, label = "graph", "граф"
+
+    def __init__(self, projection):
+        self.projection = projection
+        self.lock = threading.Lock()
+
+    def position(self) -> int:
+        with self.projection.sessions() as session:
+            return self.projection.position(session)
+
+    def pending(self, limit: int | None = None) -> int:
+        with self.projection.sessions() as session:
+            return _count_after(session, self.projection.position(session), limit)
+
+    def apply(self, limit: int | None, background: bool = False) -> int:
+        return self.projection.sync(max_events=limit)
+
+
+class GateFeed:
+    """The re-check of submitted system requests whose processes, passports or datasets changed."""
+
+    name, label = "gate", "проверки заявок"
+
+    def __init__(self, sessions: sessionmaker[Session], settings):
+        self.sessions, self.settings = sessions, settings
+        self.lock = threading.Lock()
+
+    def position(self) -> int:
+        from catalog.services.gate import POSITION
+
+        with self.sessions() as session:
+            row = session.get(models.ProjectionPosition, POSITION)
+            return row.last_event_id if row is not None else 0
+
+    def pending(self, limit: int | None = None) -> int:
+        with self.sessions() as session:
+            return _count_after(session, self.position(), limit)
+
+    def apply(self, limit: int | None, background: bool = False) -> int:
+        from catalog.services import gate
+        from catalog.services.context import Context
+
+        waiting = self.pending()
+        if not waiting:
+            return 0
+        # recheck_changed reads every event after its position at once (ids only, cheap).
+        with self.sessions() as session:
+            gate.recheck_changed(Context(session=session, is_system=True, system_actor="проверка заявок",
+                                         settings=self.settings))
+        return waiting
+
+
+# -- the lease: one working consumer per store
+
+
+class _NoLease:
+    """A store only this process sees (SQLite in memory): nothing to share."""
+
+    def acquire(self) -> bool:
+        return True
+
+    def release(self) -> None:
+        pass
+
+
+class _FileLease:
+    """flock on a file beside the SQLite database; the kernel drops it when the process ends."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self._fd: int | None = None
+
+    def acquire(self) -> bool:
+        import fcntl
+
+        if self._fd is not None:
+            return True
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the descriptor drops the flock
+            self._fd = None
+
+
+class _AdvisoryLease:
+    """A session-level PostgreSQL advisory lock on a connection of its own; it ends with the connection."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._connection = None
+
+    def acquire(self) -> bool:
+        if self._connection is not None:
+            try:
+                self._connection.execute(text("SELECT 1"))
+                self._connection.commit()
+                return True
+            except Exception:  # the connection (and with it the lock) is gone: try again below
+                self._drop()
+        connection = self.engine.connect()
+        try:
+            held = bool(connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": LEASE_KEY}).scalar())
+            connection.commit()
+        except Exception:
+            connection.invalidate()
+            connection.close()
+            raise
+        if not held:
+            connection.close()
+            return False
+        self._connection = connection
+        return True
+
+    def _drop(self) -> None:
+        try:
+            self._connection.invalidate()  # never hand a connection holding the lock back to the pool
+            self._connection.close()
+        except Exception:
+            pass
+        self._connection = None
+
+    def release(self) -> None:
+        if self._connection is not None:
+            self._drop()
+
+
+def lease_for(engine: Engine):
+    if engine.dialect.name == "postgresql":
+        return _AdvisoryLease(engine)
+    database = engine.url.database
+    if engine.dialect.name == "sqlite" and database and database != ":memory:":
+        try:
+            import fcntl  # noqa: F401
+        except ImportError:  # no flock on this system: one server per store
+            return _NoLease()
+        return _FileLease(os.path.abspath(database) + ".outbox-lock")
+    return _NoLease()
+
+
+# -- the consumer
+
+
+class OutboxConsumer:
+    """Applies the outbox to every projection plugged into it, in the background."""
+
+    def __init__(self, feeds, lease=None, interval: float = 1.0, tail: int = 500, tail_wait: float = TAIL_WAIT):
+        self.feeds = {feed.name: feed for feed in feeds}
+        self.lease = lease or _NoLease()
+        self.interval, self.tail_limit, self.tail_wait = interval, tail, tail_wait
+        # Events applied per projection: by this consumer's loop, and by requests' tails.
+        self.applied = {name: {"consumer": 0, "requests": 0} for name in self.feeds}
+        self.errors: dict[str, str] = {}
+        self.leading = False
+        self._counts = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._caught_up = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @classmethod
+    def for_store(cls, settings, sessions: sessionmaker[Session], search=None, graph=None) -> OutboxConsumer:
+        """The consumer of a store: its search index, its neo4j graph if configured, the re-checks."""
+        feeds = []
+        if search is not None:
+            feeds.append(SearchFeed(search))
+        if graph is not None:
+            feeds.append(GraphFeed(graph.projection))
+        feeds.append(GateFeed(sessions, settings))
+        return cls(feeds, lease_for(sessions.kw["bind"]), settings.outbox_interval, settings.outbox_tail)
+
+    def _count(self, name: str, who: str, events: int) -> None:
+        with self._counts:
+            self.applied[name][who] += events
+
+    # -- what requests do
+
+    def tail(self, name: str) -> int:
+        """Apply a short tail of the outbox to one projection for a request; returns the events applied.
+
+        A longer backlog is the consumer's: the request answers from the projection as it stands.
+        """
+        feed = self.feeds.get(name)
+        if feed is None or self.tail_limit <= 0:
+            return 0
+        waiting = feed.pending(self.tail_limit + 1)
+        if not waiting:
+            return 0
+        if waiting > self.tail_limit:
+            self.wake()
+            return 0
+        if not feed.lock.acquire(timeout=self.tail_wait):
+            return 0  # the consumer is applying these very events
+        try:
+            applied = feed.apply(self.tail_limit)
+        finally:
+            feed.lock.release()
+        self._count(name, "requests", applied)
+        return applied
+
+    def wake(self) -> None:
+        """Look at the outbox now (after a write), not at the end of the interval."""
+        self._wake.set()
+
+    # -- what the consumer does
+
+    def run_once(self) -> dict[str, int]:
+        """Catch every projection up; a failing one is logged and retried at the next pass."""
+        applied = {}
+        for name, feed in self.feeds.items():
+            total = 0
+            try:
+                while not self._stop.is_set():
+                    with feed.lock:
+                        events = feed.apply(BATCH, background=True)
+                    if not events:
+                        break
+                    total += events
+                    self._count(name, "consumer", events)
+                self.errors.pop(name, None)
+            except Exception as error:  # a projection's server may be down: the others go on
+                self.errors[name] = str(error)
+                log.exception("outbox: applying to %s failed; retried at the next pass", name)
+            applied[name] = total
+        if not self.errors and not self._stop.is_set() and not any(f.pending(1) for f in self.feeds.values()):
+            self._caught_up.set()
+        return applied
+
+    def run_forever(self, report: Callable[[str, dict], None] | None = None) -> None:
+        """The consumer's loop (in the calling thread): work while holding the lease, else stand by."""
+        said = None  # what was last reported: leading or standing by
+        try:
+            while not self._stop.is_set():
+                self._wake.clear()
+                try:
+                    leading = self.lease.acquire()
+                except Exception as error:  # the store is unreachable: try again later
+                    log.warning("outbox: the lease could not be taken: %s", error)
+                    leading = False
+                if leading != said and report:
+                    report("lead" if leading else "standby", {})
+                said = leading
+                self.leading = leading
+                if leading:
+                    try:
+                        applied = self.run_once()
+                    except Exception:  # e.g. the store went away for a moment: the next pass retries
+                        log.exception("outbox: a pass failed")
+                        applied = {}
+                    if report and any(applied.values()):
+                        report("applied", applied)
+                self._wake.wait(self.interval)
+        finally:
+            self.leading = False
+            self.lease.release()
+
+    def start(self) -> OutboxConsumer:
+        """Run the loop in a daemon thread (``catalog serve``)."""
+        if self._thread is None or not self._thread.is_alive():
+            self._stop.clear()
+            self._thread = threading.Thread(target=self.run_forever, name="catalog-outbox", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def wait_caught_up(self, timeout: float) -> bool:
+        """Wait until a pass found nothing left to apply (True), or ``timeout`` seconds (False)."""
+        return self._caught_up.wait(timeout)
+
+    def status(self) -> list[tuple[str, int, int]]:
+        """(label, position, events pending) of each projection."""
+        return [(feed.label, feed.position(), feed.pending()) for feed in self.feeds.values()]
