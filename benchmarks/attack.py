@@ -289,8 +289,10 @@ def main() -> int:
             attack("читатель загружает файл", "POST", "/api/v1/imports/register?agency=MINSOC", body,
                    {"Content-Type": kind}, token="reader", expect=lambda s, h, d: s in (401, 403))
             # 14. Bad input.
-            attack("JSON глубиной 100 000", "POST", "/api/v1/processes", b"[" * 100_000 + b"]" * 100_000,
-                   {"Content-Type": "application/json"}, expect=lambda s, h, d: 400 <= s < 500)
+            for token in (None, "admin"):
+                attack(f"JSON глубиной 100 000 {'токен' if token else 'без входа'}", "POST", "/api/v1/processes",
+                       b"[" * 100_000 + b"]" * 100_000, {"Content-Type": "application/json"}, token=token,
+                       expect=lambda s, h, d: 400 <= s < 500)
             attack("число 2^63 в пути", "GET", f"/api/v1/processes/{2 ** 63}", expect=lambda s, h, d: 400 <= s < 500)
             attack("число 2^64 в запросе", "GET", f"/api/v1/processes?page={2 ** 64}", expect=lambda s, h, d: 400 <= s < 500)
             attack("одиночный суррогат в JSON", "POST", "/api/v1/agencies", b'{"name": "\\ud800", "code": "X"}',
