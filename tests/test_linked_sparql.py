@@ -166,7 +166,7 @@ def test_cli_runs_examples_and_refuses_writes(runner, demo):
 
 
 def test_cli_offers_every_saved_example():
-    from catalog.cli import sparql_command
+    from catalog.cli.linked import sparql_command
 
     choices = next(p for p in sparql_command.params if p.name == "example").type.choices
     assert set(choices) == set(sparql.EXAMPLES_BY_SLUG)

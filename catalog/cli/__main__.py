@@ -1,0 +1,4 @@
+"""``python -m catalog.cli``: the same commands as the ``catalog`` script."""
+from catalog.cli import main
+
+main()

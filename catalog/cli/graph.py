@@ -1,0 +1,149 @@
+"""The graph: lineage and impact of a record, the architect's reports, the neo4j projection."""
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+
+from catalog.cli import Env, progress
+
+
+@click.command()
+@click.argument("kind")
+@click.argument("record_id", type=int)
+@click.option("--direction", type=click.Choice(["upstream", "downstream", "both"]), default="both", show_default=True)
+@click.option("--depth", type=int, default=3, show_default=True)
+@click.option("--edge-types", help="Типы связей через запятую, например CONSUMES,STORED_IN.")
+@click.pass_obj
+def lineage(env: Env, kind, record_id, direction, depth, edge_types):
+    """Происхождение и влияние записи: таблица записей по шагам."""
+    from catalog.graph.model import split_uid
+    from catalog.kinds import KINDS
+    from catalog.services import lineage as lineage_service
+
+    answer = lineage_service.lineage(env.context(), kind, record_id, direction, depth, edge_types)
+    if answer.notice:
+        click.echo(answer.notice, err=True)
+    for node, distance in sorted(answer.subgraph.nodes.items(), key=lambda item: (item[1], item[0])):
+        node_kind, _ = split_uid(node)
+        record = answer.record(node)
+        click.echo(f"{distance}\t{KINDS[node_kind].label_one}\t{node}\t{record.title if record else '?'}")
+    click.echo(f"Записей: {len(answer.subgraph.nodes)}, связей: {len(answer.subgraph.edges)}"
+               + (" (ответ неполный: достигнут предел)" if answer.subgraph.truncated else ""), err=True)
+
+
+@click.command()
+@click.argument("kind", type=click.Choice(["systems", "marts", "datasets"]))
+@click.argument("record_id", type=int)
+@click.pass_obj
+def impact(env: Env, kind, record_id):
+    """Что зависит от системы, витрины или набора данных."""
+    from catalog.kinds import KINDS
+    from catalog.services import lineage as lineage_service
+
+    _, grouped = lineage_service.impact(env.context(), kind, record_id)
+    for group, items in grouped.items():
+        click.echo(f"{KINDS[group].label}: {len(items)}")
+        for record, distance in items:
+            click.echo(f"  {record.id}\t{record.title}")
+
+
+@click.command()
+@click.argument("name", type=click.Choice(["hand-typed", "paper-requests", "duplicated-systems"]))
+@click.pass_obj
+def report(env: Env, name):
+    """Отчёты архитектора: ручной ввод в нескольких системах, бумажные запросы, дублирование систем."""
+    from catalog.services import lineage as lineage_service
+
+    ctx = env.context()
+    if name == "hand-typed":
+        for h in lineage_service.hand_typed_duplicates(ctx):
+            systems = ", ".join(s.short_name or s.name for s in h.systems)
+            click.echo(f"{h.record.title}\tсистемы: {systems or '—'}\tручной ввод в процессах: {len(h.manual_processes)}")
+    elif name == "paper-requests":
+        for r in lineage_service.paper_requests(ctx):
+            click.echo(f"{r.process.registry_id} {r.process.name}\t{r.data.title}\t{', '.join(m.name for m in r.marts)}")
+    else:
+        for d in lineage_service.duplicated_systems(ctx):
+            click.echo(f"{d.typical.name}\t{', '.join(s.short_name or s.name for s in d.systems)}")
+
+
+@click.group("graph")
+def graph_group():
+    """Проекция графа в сервер neo4j: пересборка, синхронизация, проверка расхождений."""
+
+
+def _projection(env: Env):
+    graph = env.graph()
+    if graph is None:
+        click.echo("Бэкенд графа sql читает хранилище напрямую: проекции нет, расхождений быть не может.")
+        return None
+    return graph.projection
+
+
+def _graph_call(fn, *args, **kwargs):
+    """Run a projection call; a graph server that is down or refuses gets a message, not a traceback."""
+    from catalog.graph.neo4j_backend import GraphError
+
+    try:
+        return fn(*args, **kwargs)
+    except GraphError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@graph_group.command("rebuild")
+@click.pass_obj
+def graph_rebuild(env: Env):
+    """Пересобрать граф в сервере из хранилища."""
+    projection = _projection(env)
+    if projection is None:
+        return
+    counts = _graph_call(projection.rebuild, progress=progress)
+    click.echo(f"Граф пересобран: {counts}")
+
+
+@graph_group.command("sync")
+@click.option("--follow", is_flag=True, help="Не завершаться: применять новые события каждые несколько секунд.")
+@click.option("--interval", type=float, default=2.0, show_default=True)
+@click.pass_obj
+def graph_sync(env: Env, follow, interval):
+    """Применить к графу события, накопленные в хранилище."""
+    projection = _projection(env)
+    if projection is None:
+        return
+    while True:
+        try:
+            applied = _graph_call(projection.sync, progress=progress)
+        except click.ClickException as error:
+            if not follow:
+                raise
+            click.echo(error.message, err=True)  # a follower waits for the server to come back
+            applied = 0
+        if applied or not follow:
+            click.echo(f"Применено событий: {applied}")
+        if not follow:
+            return
+        time.sleep(interval)
+
+
+@graph_group.command("check")
+@click.pass_obj
+def graph_check(env: Env):
+    """Сравнить граф с хранилищем; код выхода 1, если есть расхождения."""
+    projection = _projection(env)
+    if projection is None:
+        return
+    drift = _graph_call(projection.check)
+    lines = [(label, items) for label, items in (
+        ("нет в графе записей", drift.missing_nodes), ("лишние записи в графе", drift.extra_nodes),
+        ("нет в графе связей", drift.missing_edges), ("лишние связи в графе", drift.extra_edges)) if items]
+    if not lines:
+        click.echo("Расхождений нет.")
+        return
+    for label, items in lines:
+        click.echo(f"{label}: {len(items)}: {', '.join(sorted(items)[:20])}{' …' if len(items) > 20 else ''}")
+    sys.exit(1)
+
+
+COMMANDS = [lineage, impact, report, graph_group]

@@ -1,0 +1,234 @@
+"""Loading records from files and other catalogues (``catalog import``), writing them out (``catalog export``),
+and the OpenLineage jobs mapped to processes."""
+from __future__ import annotations
+
+import getpass
+import sys
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+
+from catalog import models
+from catalog.cli import Env
+from catalog.services import users
+from catalog.services.context import Context
+
+
+@click.group("import")
+def import_group():
+    """Загрузка записей из файлов и других каталогов."""
+
+
+@click.group("export")
+def export_group():
+    """Выгрузка каталога в файлы."""
+
+
+def _import_context(env: Env, as_login: str | None) -> Context:
+    """The CLI acts as the catalogue's administrator, or with ``--as LOGIN`` as that user (with its rights)."""
+    ctx = env.context(autocommit=False)
+    if as_login:
+        ctx.user = users.find_user(ctx, as_login)
+        ctx.is_system = False
+    else:
+        ctx.system_actor = f"командная строка ({getpass.getuser()})"
+    return ctx
+
+
+def _run_import(importer, errors_file: Path | None) -> None:
+    """Run a table import with a progress bar; print the report; keep a copy of the file with errors."""
+    bar = {}
+
+    def on_table(table):
+        bar["bar"] = click.progressbar(length=table.estimate_rows(), label="Строки", file=sys.stderr)
+        bar["bar"].__enter__()
+
+    importer.on_table = on_table
+    importer.progress = lambda n: bar["bar"].update(n) if "bar" in bar else None
+    try:
+        report = importer.run()
+    finally:
+        if "bar" in bar:
+            bar["bar"].__exit__(None, None, None)
+    for line in report.lines():
+        click.echo(line)
+    if report.errors:
+        target = errors_file or importer.path.with_name(f"{importer.path.stem}-ошибки{importer.path.suffix}")
+        importer.error_copy(target)
+        click.echo(f"Копия файла со столбцом ошибок: {target}")
+    if report.refused_whole:
+        raise click.ClickException("Файл отклонён: ничего не записано.")
+
+
+IMPORT_OPTIONS = [
+    click.option("--dry-run", is_flag=True, help="Только проверить и показать изменения по полям; ничего не записывать."),
+    click.option("--partial", is_flag=True, help="Загрузить верные строки, даже если в других есть ошибки."),
+    click.option("--as", "as_login", help="Выполнить от имени пользователя каталога (с его правами)."),
+    click.option("--errors-file", type=click.Path(dir_okay=False, path_type=Path),
+                 help="Куда сохранить копию файла со столбцом ошибок (по умолчанию рядом с файлом)."),
+]
+
+
+def _import_options(fn):
+    for option in reversed(IMPORT_OPTIONS):
+        fn = option(fn)
+    return fn
+
+
+@import_group.command("bpmn")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--process", "process_id", type=int, required=True, help="Номер процесса.")
+@click.option("--variant", type=click.Choice(["as_is", "to_be"]), required=True)
+@click.pass_obj
+def import_bpmn_command(env: Env, path, process_id, variant):
+    """Загрузить диаграмму BPMN 2.0 в черновик паспорта процесса (AS-IS или TO-BE)."""
+    from catalog.services import passports
+
+    passport = passports.import_bpmn(env.context(), process_id, variant, path.name, path.read_bytes())
+    click.echo(f"Паспорт {passport.id} (версия № {passport.revision}): шагов {len(passport.steps)}, "
+               f"данных {len(passport.data)}, потоков {len(passport.flows)}.")
+
+
+@import_group.command("register")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--agency", "agency_code", required=True, help="Код органа, чей реестр загружается.")
+@_import_options
+@click.pass_obj
+def import_register_command(env: Env, path, agency_code, dry_run, partial, as_login, errors_file):
+    """Загрузить реестр процессов органа из Excel (правила ведения реестра, раздел 2.1)."""
+    from importers.register import RegisterImporter
+
+    ctx = _import_context(env, as_login)
+    _run_import(RegisterImporter(ctx, path, agency_code, dry_run=dry_run, partial=partial), errors_file)
+
+
+@import_group.command("typical")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_import_options
+@click.pass_obj
+def import_typical_command(env: Env, path, dry_run, partial, as_login, errors_file):
+    """Загрузить типовой перечень процессов и группы процессов из Excel или CSV."""
+    from importers.records import TypicalImporter
+
+    _run_import(TypicalImporter(_import_context(env, as_login), path, dry_run=dry_run, partial=partial), errors_file)
+
+
+def _records_command(kind: str, doc: str):
+    @import_group.command(kind, help=doc)
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @_import_options
+    @click.pass_obj
+    def command(env: Env, path, dry_run, partial, as_login, errors_file):
+        from importers.records import IMPORTERS
+
+        importer = IMPORTERS[kind](_import_context(env, as_login), path, dry_run=dry_run, partial=partial)
+        _run_import(importer, errors_file)
+
+    return command
+
+
+_records_command("systems", "Загрузить информационные системы из Excel или CSV (UTF-8 или Windows-1251, «;» или «,»).")
+_records_command("marts", "Загрузить витрины данных из Excel или CSV.")
+_records_command("datasets", "Загрузить наборы данных с сущностями и атрибутами из Excel или CSV.")
+
+
+@import_group.command("openlineage")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "as_login", help="Выполнить от имени пользователя каталога (с его правами).")
+@click.pass_obj
+def import_openlineage_command(env: Env, path, as_login):
+    """Воспроизвести события OpenLineage из файла: JSON (событие или список) или NDJSON (по событию в строке)."""
+    from importers import openlineage
+
+    ctx = _import_context(env, as_login)
+    events = openlineage.read_events(path, ctx.settings.openlineage_max_events)
+    with click.progressbar(length=len(events) if isinstance(events, list) else 1, label="События",
+                           file=sys.stderr) as bar:
+        results = openlineage.ingest(ctx, events, progress=bar.update)
+    processes = {r["process_id"] for r in results if r["process_id"]}
+    datasets = {d for r in results for d in r["datasets"]}
+    click.echo(f"Принято событий OpenLineage: {len(results)}; процессов: {len(processes)}, наборов данных: "
+               f"{len(datasets)}, новых связей: {sum(r['links_added'] for r in results)}, "
+               f"записей о запусках: {sum(r['run_stored'] for r in results)}.")
+
+
+@import_group.command("rdf")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["ttl", "jsonld", "nt", "xml"]),
+              help="Формат файла (по умолчанию по расширению).")
+@click.pass_obj
+def import_rdf(env: Env, path, fmt):
+    """Загрузить записи из файла RDF: всё или ничего, с историей изменений."""
+    from catalog.linked import importer
+
+    ctx = env.context(autocommit=False)
+    ctx.system_actor = f"загрузка RDF из {path.name}"
+    result = importer.import_rdf(ctx, path.read_bytes(), importer.guess_format(path.name, fmt))
+    click.echo(f"Загружено из {path}: {result.summary()}.")
+
+
+@export_group.command("register")
+@click.option("--agency", "agency_code", help="Код органа; без него — реестр всех органов на одном листе "
+                                              "со столбцом «Орган (код)».")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.pass_obj
+def export_register_command(env: Env, agency_code, output):
+    """Выгрузить реестр процессов в Excel в том же виде, в каком его читает загрузка."""
+    from sqlalchemy import func
+
+    from importers.register import export_register
+
+    ctx = env.context()
+    query = select(func.count(models.Process.id)).where(models.Process.deleted_at.is_(None))
+    if agency_code:
+        query = query.join(models.Agency, models.Agency.id == models.Process.agency_id).where(
+            models.Agency.code == agency_code)
+    with click.progressbar(length=ctx.session.scalar(query) or 0, label="Процессы", file=sys.stderr) as bar:
+        count = export_register(ctx, output, agency_code, progress=bar.update)
+    click.echo(f"Выгружено процессов: {count} в {output}")
+
+
+@export_group.command("rdf")
+@click.option("--format", "fmt", type=click.Choice(["ttl", "jsonld", "nt"]), default="ttl", show_default=True,
+              help="Turtle, JSON-LD или N-Triples.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Файл (по умолчанию вывод на экран).")
+@click.option("--kind", "kinds", multiple=True, help="Только записи этого вида (processes, services…); можно несколько.")
+@click.option("--agency", help="Только записи органа: код или номер.")
+@click.pass_obj
+def export_rdf(env: Env, fmt, output, kinds, agency):
+    """Выгрузить каталог (или его часть) как RDF в словарях онтологии, CPSV-AP, DCAT и PROV-O."""
+    from catalog.linked import export as rdf_export
+
+    chunks = rdf_export.stream(env.context(), fmt, kinds, agency)
+    if output:
+        with output.open("w", encoding="utf-8") as out:
+            for chunk in chunks:
+                out.write(chunk)
+        click.echo(f"Выгружено в {output} ({output.stat().st_size / 1e6:.1f} МБ).", err=True)
+    else:
+        for chunk in chunks:
+            click.echo(chunk, nl=False)
+
+
+@click.group("openlineage")
+def openlineage_group():
+    """Задания OpenLineage и процессы каталога."""
+
+
+@openlineage_group.command("map")
+@click.argument("namespace")
+@click.argument("name")
+@click.argument("process_id", type=int)
+@click.pass_obj
+def openlineage_map(env: Env, namespace, name, process_id):
+    """Сопоставить задание OpenLineage (пространство имён и имя) существующему процессу."""
+    from importers import openlineage
+
+    ctx = env.context(autocommit=False)
+    openlineage.map_job(ctx, namespace, name, process_id)
+    ctx.session.commit()
+    click.echo(f"Задание «{namespace}» / «{name}» сопоставлено процессу № {process_id}.")
+
+
+COMMANDS = [import_group, export_group, openlineage_group]

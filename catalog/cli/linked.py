@@ -1,0 +1,64 @@
+"""Linked data over the catalogue: SHACL validation and read-only SPARQL (RDF import and export are
+subcommands of ``catalog import`` and ``catalog export``, in :mod:`catalog.cli.imports`)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from catalog.cli import Env
+
+
+@click.command("validate")
+@click.option("--shapes", "extra", multiple=True, metavar="ИМЯ=ФАЙЛ",
+              help="Ещё формы SHACL, например DCAT-AP=…/shapes.ttl; можно несколько.")
+@click.pass_obj
+def validate_command(env: Env, extra):
+    """Проверить каталог формами SHACL: каждое нарушение — запись, поле и причина. Код выхода 1 при нарушениях."""
+    from catalog.linked import validate as validation
+
+    shapes = []
+    for item in extra:
+        name, _, path = item.partition("=")
+        if not path:
+            name, path = Path(item).stem, item
+        shapes.append((name, path))
+    report = validation.validate_catalog(env.context(), shapes)
+    for finding in report.findings:
+        click.echo(finding.line())
+    checked = ", ".join(report.shapes)
+    if report.conforms:
+        click.echo(f"Нарушений нет ({checked}; триплетов: {report.triples}).")
+        return
+    click.echo(f"Нарушений: {len(report.findings)} ({checked}; триплетов: {report.triples}).", err=True)
+    sys.exit(1)
+
+
+@click.command("sparql")
+@click.argument("query", required=False)
+@click.option("--file", "query_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Запрос из файла.")
+@click.option("--example", type=click.Choice(["egrn-consumers", "stale-marts", "systems-without-fgis-ki",
+                                              "paper-requests", "processes-by-status"]),
+              help="Один из сохранённых примеров.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.pass_obj
+def sparql_command(env: Env, query, query_file, example, fmt):
+    """Запрос SPARQL к графу каталога (только чтение); ответ в CSV или JSON."""
+    import json as json_module
+
+    from catalog.linked import sparql
+
+    if example:
+        query = sparql.EXAMPLES_BY_SLUG[example].query
+    elif query_file:
+        query = query_file.read_text(encoding="utf-8")
+    answer = sparql.run(env.context(), query)
+    if fmt == "json":
+        click.echo(json_module.dumps(sparql.to_json(answer), ensure_ascii=False, indent=1))
+    else:
+        click.echo(sparql.to_csv(answer), nl=False)
+
+
+COMMANDS = [validate_command, sparql_command]
