@@ -1,4 +1,5 @@
 """``python -m catalog.cli``: the same commands as the ``catalog`` script."""
 from catalog.cli import main
 
-main()
+if __name__ == "__main__":
+    main()
