@@ -627,20 +627,24 @@ class MeasureProgressSchema(CatalogSchema):
     status = choice("Состояние", enums.MeasureStatus, required=True)
     actual_start = _date("Фактическая дата начала")
     actual_end = _date("Фактическая дата окончания")
+    version = Int(allow_none=True, metadata={"label": "Версия"})
 
 
 class MeasurementSchema(CatalogSchema):
     measured_on = _date("Дата измерения", required=True)
     value = fields.Float(required=True, error_messages=_required_messages(True), metadata={"label": "Значение"})
     note = text("Комментарий", multiline=True)
+    version = Int(allow_none=True, metadata={"label": "Версия"})
 
 
 class DeviationAnswerSchema(CatalogSchema):
     reasons = text("Причины недостижения целевого значения", required=True, multiline=True)
     corrective_measures = text("Мероприятия по исправлению ситуации", required=True, multiline=True)
     answered_on = _date("Дата ответа")
+    version = Int(allow_none=True, metadata={"label": "Версия"})
 
 
 class DeviationAssessmentSchema(CatalogSchema):
     assessment = text("Оценка предложенных мероприятий", required=True, multiline=True)
     assessed_on = _date("Дата оценки")
+    version = Int(allow_none=True, metadata={"label": "Версия"})

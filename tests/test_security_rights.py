@@ -124,9 +124,9 @@ OPERATIONS = {
                                                        "data_type": "string"}),
         {"stranger", "architect", "admin"}),
     "delete an exposed dataset of its agency": (
-        lambda c, w: r.delete_record(c, "datasets", w.seed.dataset.id), {"editor", "architect", "owner", "admin"}),
+        lambda c, w: r.delete_record(c, "datasets", w.seed.dataset.id, w.seed.dataset.version), {"editor", "architect", "owner", "admin"}),
     "delete a dataset it only exposes": (
-        lambda c, w: r.delete_record(c, "datasets", w.assigned.id), {"stranger", "architect", "admin"}),
+        lambda c, w: r.delete_record(c, "datasets", w.assigned.id, w.assigned.version), {"stranger", "architect", "admin"}),
     "edit its mart": (
         lambda c, w: _patch(c, "marts", w.seed.mart, completeness=97.5), {"editor", "architect", "owner", "admin"}),
     "move its mart to another agency": (
@@ -196,7 +196,7 @@ def test_refusals_say_why_from_the_mart_owners_side(ctx, world):
     assert "не предоставляется вашей витриной: добавлять в него сущности нельзя" in _refusal(
         ctx, lambda: r.create_record(owner, "entities", {"name": "Врач", "dataset_id": w.foreign.id}))
     assert "ваша витрина лишь предоставляет эти данные" in _refusal(
-        ctx, lambda: r.delete_record(owner, "datasets", w.assigned.id))
+        ctx, lambda: r.delete_record(owner, "datasets", w.assigned.id, w.assigned.version))
     assert "не назначена ей архитектором" in _refusal(ctx, lambda: _expose(owner, w, "entities", w.foreign_entity))
     reader = as_user(ctx, w.users["reader"], commit=False)
     assert "только читать" in _refusal(ctx, lambda: _patch(reader, "datasets", w.seed.dataset, description="x"))
