@@ -476,11 +476,13 @@ class ConclusionSchema(CatalogSchema):
     conclusion = choice("Заключение", enums.Conclusion, required=True)
     reasons = text("Обоснование", required=True, multiline=True)
     overlap_answer = text("Ответ на пересечение с действующими системами", multiline=True)
+    version = Int(allow_none=True, metadata={"label": "Версия"})
 
 
 class DecisionSchema(CatalogSchema):
     decision = choice("Решение", enums.Decision, required=True)
     reasons = text("Обоснование", multiline=True)
+    version = Int(allow_none=True, metadata={"label": "Версия"})
 
 
 def validation_messages(error: ValidationError) -> dict:
