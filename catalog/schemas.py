@@ -443,6 +443,7 @@ class CriteriaSchema(CatalogSchema):
     criteria = fields.Dict(keys=fields.String(validate=validate.OneOf(
         enums.DigitalCriterion.values(), error="Неизвестный критерий.")), values=fields.Nested(CriterionSchema),
         required=True)
+    version = Int(allow_none=True, metadata={"label": "Версия"})
 
 
 class RequestDatasetSchema(CatalogSchema):
