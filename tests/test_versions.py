@@ -62,6 +62,14 @@ def _passport_approve(ctx, seed, request):
     return draft, lambda v: passports.approve(editor, draft.id, v)
 
 
+def _passport_bpmn(ctx, seed, request):
+    """A diagram loaded into an existing draft replaces its content: a change of that draft."""
+    editor, draft = _editor(ctx, seed, request), passports.create_passport(ctx, seed.process.id, "as_is")
+    diagram = (Path(__file__).resolve().parents[2] / "shared" / "conformance" / "bpmn-miwg" / "Reference" / "A.2.0.bpmn")
+    content = diagram.read_bytes()
+    return draft, lambda v: passports.import_bpmn(editor, seed.process.id, "as_is", diagram.name, content, v)
+
+
 def _passport_criteria(ctx, seed, request):
     office = as_user(ctx, _fixture(request, "make_user")("office", ["process_office"]))
     draft = passports.create_passport(ctx, seed.process.id, "to_be")
@@ -196,6 +204,7 @@ OPERATIONS = {
     "records.restore_record": _record_restore,
     "passports.save_passport": _passport_save,
     "passports.approve": _passport_approve,
+    "passports.import_bpmn": _passport_bpmn,
     "passports.set_criteria": _passport_criteria,
     "costs.save_position": _position_update,
     "gate.update_request": _request_update,
@@ -300,3 +309,37 @@ def test_the_rule_lives_in_one_place():
     services = Path(__file__).resolve().parent.parent / "catalog" / "services"
     copies = [p.name for p in services.glob("*.py") if "у вас версия" in p.read_text(encoding="utf-8")]
     assert copies == ["versions.py"]
+
+
+# -- through the pages: each form carries the version the page showed
+
+
+def test_the_pages_send_the_version_they_showed(client, ctx, seed, make_user, login):
+    import io
+    import re
+
+    make_user("social", ["agency_editor"], agency_ids=[seed.agency.id])
+    draft = passports.create_passport(ctx, seed.process.id, "as_is")
+    login("social")
+    listing = client.get(f"/processes/{seed.process.id}/passports").get_data(as_text=True)
+    [shown] = re.findall(r'name="version-as_is" value="(\d+)"', listing)
+    assert int(shown) == draft.version
+    diagram = Path(__file__).resolve().parents[2] / "shared" / "conformance" / "bpmn-miwg" / "Reference" / "A.2.0.bpmn"
+
+    def upload(**fields):
+        return client.post(f"/processes/{seed.process.id}/passports/bpmn", content_type="multipart/form-data",
+                           data={"variant": "as_is", "file": (io.BytesIO(diagram.read_bytes()), diagram.name), **fields},
+                           follow_redirects=True).get_data(as_text=True)
+
+    assert "Укажите версию" in upload() and _current(ctx, draft) == draft.version
+    assert "изменён другим пользователем" in upload(**{"version-as_is": str(int(shown) + 3)})
+    assert "загружена" in upload(**{"version-as_is": shown}) and _current(ctx, draft) == int(shown) + 1
+    # A record's «Удалить» button without the version it showed is refused by name, and deletes nothing.
+    page = client.get(f"/processes/{seed.process.id}").get_data(as_text=True)
+    assert f'name="version" value="{seed.process.version}"' in page
+    make_user("admin", ["admin"])
+    client.post("/logout")
+    login("admin")
+    assert client.post(f"/processes/{seed.process.id}/delete").status_code == 422
+    assert client.post(f"/processes/{seed.process.id}/delete", data={"version": "99"}).status_code == 409
+    assert client.get(f"/api/v1/processes/{seed.process.id}").get_json()["deleted_at"] is None

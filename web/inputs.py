@@ -157,7 +157,7 @@ def versioned_body() -> dict:
     return data
 
 
-def form_version() -> int | None:
+def form_version(name: str = "version") -> int | None:
     """The hidden ``version`` field of a page's form; absent or not a number, the rule refuses it by name."""
-    raw = (request.form.get("version") or "").strip()
+    raw = (request.form.get(name) or "").strip()
     return int(raw) if raw.isdigit() and len(raw) < 10 else None

@@ -59,7 +59,7 @@ def _uploaded_bpmn() -> tuple[str, bytes]:
 def import_bpmn_view(process_id):
     name, content = _uploaded_bpmn()
     passport = passports.import_bpmn(context(), process_id, request.args.get("variant") or request.form.get("variant", ""),
-                                     name, content)
+                                     name, content, change_version(required=False))
     return jsonify(passport_json(passport)), 201
 
 
@@ -114,7 +114,9 @@ def import_bpmn_page(process_id):
     ctx = context()
     try:
         name, content = _uploaded_bpmn()
-        passport = passports.import_bpmn(ctx, process_id, request.form.get("variant", ""), name, content)
+        variant = request.form.get("variant", "")
+        # The page sends the version of each variant's draft; the chosen variant's one is the one replaced.
+        passport = passports.import_bpmn(ctx, process_id, variant, name, content, form_version(f"version-{variant}"))
     except CatalogError as error:
         ctx.session.rollback()
         flash(error_text(error))

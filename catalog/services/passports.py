@@ -323,13 +323,18 @@ def _bpmn_content(model, datasets_by_name: dict[str, int]) -> dict:
     return {"steps": steps, "data": data, "flows": flows}
 
 
-def import_bpmn(ctx: Context, process_id: int, variant: str, file_name: str, diagram: bytes) -> models.Passport:
-    """Import a BPMN 2.0 file into the draft of a variant (a new draft when there is none); the diagram is kept."""
+def import_bpmn(ctx: Context, process_id: int, variant: str, file_name: str, diagram: bytes,
+                version: int | None = None) -> models.Passport:
+    """Import a BPMN 2.0 file into the draft of a variant (a new draft when there is none); the diagram is kept.
+    Replacing an existing draft is a change of it: ``version`` is the draft's version the user read."""
     from importers.bpmn import parse_bytes
 
     model = parse_bytes(diagram, file_name)
     latest = current(ctx, process_id, variant)
     passport = latest if latest is not None and latest.state == PassportState.DRAFT.value else None
+    if passport is not None:
+        _require_edit(ctx, passport.process)
+        _require_version(ctx, passport, version)
     autocommit, ctx.autocommit = ctx.autocommit, False
     try:
         if passport is None:
