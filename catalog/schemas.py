@@ -443,6 +443,7 @@ class CriteriaSchema(CatalogSchema):
     criteria = fields.Dict(keys=fields.String(validate=validate.OneOf(
         enums.DigitalCriterion.values(), error="Неизвестный критерий.")), values=fields.Nested(CriterionSchema),
         required=True)
+    version = Int(allow_none=True, metadata={"label": "Версия"})
 
 
 class RequestDatasetSchema(CatalogSchema):
@@ -476,11 +477,13 @@ class ConclusionSchema(CatalogSchema):
     conclusion = choice("Заключение", enums.Conclusion, required=True)
     reasons = text("Обоснование", required=True, multiline=True)
     overlap_answer = text("Ответ на пересечение с действующими системами", multiline=True)
+    version = Int(allow_none=True, metadata={"label": "Версия"})
 
 
 class DecisionSchema(CatalogSchema):
     decision = choice("Решение", enums.Decision, required=True)
     reasons = text("Обоснование", multiline=True)
+    version = Int(allow_none=True, metadata={"label": "Версия"})
 
 
 def validation_messages(error: ValidationError) -> dict:
@@ -627,20 +630,24 @@ class MeasureProgressSchema(CatalogSchema):
     status = choice("Состояние", enums.MeasureStatus, required=True)
     actual_start = _date("Фактическая дата начала")
     actual_end = _date("Фактическая дата окончания")
+    version = Int(allow_none=True, metadata={"label": "Версия"})
 
 
 class MeasurementSchema(CatalogSchema):
     measured_on = _date("Дата измерения", required=True)
     value = fields.Float(required=True, error_messages=_required_messages(True), metadata={"label": "Значение"})
     note = text("Комментарий", multiline=True)
+    version = Int(allow_none=True, metadata={"label": "Версия"})
 
 
 class DeviationAnswerSchema(CatalogSchema):
     reasons = text("Причины недостижения целевого значения", required=True, multiline=True)
     corrective_measures = text("Мероприятия по исправлению ситуации", required=True, multiline=True)
     answered_on = _date("Дата ответа")
+    version = Int(allow_none=True, metadata={"label": "Версия"})
 
 
 class DeviationAssessmentSchema(CatalogSchema):
     assessment = text("Оценка предложенных мероприятий", required=True, multiline=True)
     assessed_on = _date("Дата оценки")
+    version = Int(allow_none=True, metadata={"label": "Версия"})

@@ -223,7 +223,7 @@ def write_record(ctx, kind_name: str, existing: int | None, data: dict, label_of
         return "created", [*changes, record.id]
     record = ctx.session.get(kind.model, existing)
     if record.is_deleted:
-        records.restore_record(ctx, kind_name, record.id)
+        records.restore_record(ctx, kind_name, record.id, record.version)
     before = {k: getattr(record, k) for k in data}
     record = records.update_record(ctx, kind_name, record.id, {**data, "version": record.version})
     after = {k: getattr(record, k) for k in data}
@@ -252,7 +252,7 @@ def sync_links(ctx, source_kind: str, source_id: int, link_type: str, target_kin
                                              "source_id": source_id, "target_kind": target_kind,
                                              "target_id": target_id})
     for target_id in removed:
-        records.delete_record(ctx, "links", current[target_id].id)
+        records.delete_record(ctx, "links", current[target_id].id, current[target_id].version)
     if not added and not removed:
         return []
     return [(label, "; ".join(names.get(t, f"№ {t}") for t in removed) or None,

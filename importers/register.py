@@ -326,7 +326,7 @@ class RegisterImporter(TableImporter):
         else:
             process = ctx.session.get(models.Process, existing_id)
             if process.is_deleted:
-                records.restore_record(ctx, "processes", process.id)
+                records.restore_record(ctx, "processes", process.id, process.version)
                 changes.append(("Удалён", "да", "нет (восстановлен)"))
             before = _snapshot(process)
             if data.get("status") == process.status:
@@ -389,7 +389,8 @@ class RegisterImporter(TableImporter):
                                                         "target_id": target_id})
             now[target_id] = link.id
         for target_id in removed:
-            records.delete_record(ctx, "links", current[target_id])
+            link = ctx.session.get(models.Link, current[target_id])
+            records.delete_record(ctx, "links", link.id, link.version)
             del now[target_id]
         if added or removed:
             self.later(lambda: self.current_links.__setitem__((process_id, link_type), now))

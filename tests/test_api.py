@@ -57,7 +57,7 @@ def test_create_read_update_delete_restore(client, seed, admin_headers):
     assert deleted.get_json()["deleted_at"]
     assert client.get("/api/v1/systems").get_json()["total"] == 0
     assert client.get("/api/v1/systems?include_deleted=1").get_json()["total"] == 1
-    restored = client.post(f"/api/v1/systems/{system['id']}/restore", headers=admin_headers)
+    restored = client.post(f"/api/v1/systems/{system['id']}/restore?version=3", headers=admin_headers)
     assert restored.get_json()["deleted_at"] is None
     history = client.get(f"/api/v1/systems/{system['id']}/history").get_json()["items"]
     assert [e["action"] for e in history] == ["restore", "delete", "update", "create"]

@@ -100,13 +100,15 @@ def test_positions_are_kept_by_the_process_office(ctx, make_user):
 def test_criteria_checklist_of_a_to_be_variant(ctx, seed, variants, make_user):
     office = Context(session=ctx.session, user=make_user("office", ["process_office"]), settings=ctx.settings)
     with pytest.raises(InvalidInput):
-        passports.set_criteria(office, variants["as_is"].id, {"criteria": {"proactive": {"met": True}}})
-    passport = passports.set_criteria(office, variants["to_be"].id, {"criteria": {
+        passports.set_criteria(office, variants["as_is"].id, {"version": variants["as_is"].version,
+                                                               "criteria": {"proactive": {"met": True}}})
+    passport = passports.set_criteria(office, variants["to_be"].id, {"version": variants["to_be"].version, "criteria": {
         "registry": {"met": True, "evidence": "результат — запись в реестре"},
         "multichannel": {"met": True, "evidence": "ЕПГУ и МФЦ"}}})
     assert passports.unmet_criteria(passport) == ["proactive", "exterritorial", "no_human_decision", "no_human_interagency"]
     with pytest.raises(InvalidInput) as error:
-        passports.set_criteria(office, variants["to_be"].id, {"criteria": {"telepathy": {"met": True}}})
+        passports.set_criteria(office, variants["to_be"].id, {"version": variants["to_be"].version,
+                                                               "criteria": {"telepathy": {"met": True}}})
     assert "criteria.telepathy.key" in error.value.fields or "criteria" in str(error.value.fields)
 
 

@@ -11,6 +11,11 @@ from catalog.services.context import Context
 STEPS = [{"name": "Приём заявления", "duration_minutes": 10, "times_per_year": 100}]
 
 
+def _submit(ctx, request):
+    """Submit a request as its filer does: against the version just read."""
+    return gate.submit(ctx, request.id, request.version)
+
+
 def as_user(ctx, user):
     return Context(session=ctx.session, user=user, settings=ctx.settings)
 
@@ -62,7 +67,7 @@ def results(request) -> dict:
 def test_each_check_fails_for_its_reason_then_passes(ctx, seed, world):
     filer = as_user(ctx, world["users"]["filer"])
     bare = gate.create_request(filer, {**good_request(seed), "datasets": [], "estimated_cost": None, "expected_value": None})
-    checked = gate.submit(filer, bare.id)
+    checked = gate.submit(filer, bare.id, bare.version)
     assert results(checked) | {} == {
         "as_is": "fail", "optimised": "fail", "data_model": "fail", "duplicates": "fail", "marts": "warning",
         "cost_value": "fail"}
@@ -75,8 +80,8 @@ def test_each_check_fails_for_its_reason_then_passes(ctx, seed, world):
     assert by_code["cost_value"]["reason"] == "Не указаны: оценка стоимости, ценность для граждан и организаций."
 
     describe_and_optimise(ctx, seed.process.id)
-    good = gate.submit(filer, gate.create_request(filer, good_request(
-        seed, overlap_explanation="РСВ не поддерживает проактивное назначение")).id)
+    good = _submit(filer, gate.create_request(filer, good_request(
+        seed, overlap_explanation="РСВ не поддерживает проактивное назначение")))
     found = results(good)
     assert found["as_is"] == found["optimised"] == found["data_model"] == found["marts"] == found["cost_value"] == "pass"
     # An explained overlap is no longer blocking, but the conclusion must answer it.
@@ -93,7 +98,7 @@ def test_supplier_and_consumer_are_required_and_blocking_is_configurable(ctx, se
     filer = as_user(ctx, world["users"]["filer"])
     data = good_request(seed, overlap_explanation="есть причина")
     data["datasets"][0]["consumer"] = None
-    checked = gate.submit(filer, gate.create_request(filer, data).id)
+    checked = _submit(filer, gate.create_request(filer, data))
     assert results(checked)["data_model"] == "fail"
     assert "не указан потребитель" in next(c for c in checked.checks if c["code"] == "data_model")["reason"]
     ctx.settings.gate_blocking = ("as_is",)
@@ -111,30 +116,30 @@ def test_workflow_order_and_roles(ctx, seed, world):
     request = gate.create_request(as_user(ctx, users["filer"]), good_request(seed, overlap_explanation="нужно"))
     office, architect = as_user(ctx, users["office"]), as_user(ctx, users["architect"])
     with pytest.raises(Conflict):
-        gate.conclude(office, request.id, {"conclusion": "positive", "reasons": "ок"})  # not submitted yet
-    gate.submit(as_user(ctx, users["filer"]), request.id)
+        gate.conclude(office, request.id, {"version": request.version, "conclusion": "positive", "reasons": "ок"})  # not submitted yet
+    gate.submit(as_user(ctx, users["filer"]), request.id, request.version)
     with pytest.raises(Conflict):
-        gate.decide(architect, request.id, {"decision": "approved"})  # no conclusion yet
+        gate.decide(architect, request.id, {"version": request.version, "decision": "approved"})  # no conclusion yet
     with pytest.raises(Forbidden):
-        gate.conclude(architect, request.id, {"conclusion": "positive", "reasons": "ок"})
+        gate.conclude(architect, request.id, {"version": request.version, "conclusion": "positive", "reasons": "ок"})
     with pytest.raises(InvalidInput) as error:
-        gate.conclude(office, request.id, {"conclusion": "positive"})
+        gate.conclude(office, request.id, {"version": request.version, "conclusion": "positive"})
     assert "reasons" in error.value.fields
     with pytest.raises(InvalidInput) as error:
-        gate.conclude(office, request.id, {"conclusion": "positive", "reasons": "процессы оптимизированы"})
+        gate.conclude(office, request.id, {"version": request.version, "conclusion": "positive", "reasons": "процессы оптимизированы"})
     assert "overlap_answer" in error.value.fields
     both = as_user(ctx, users["both"])
-    gate.conclude(both, request.id, {"conclusion": "positive", "reasons": "процессы оптимизированы",
+    gate.conclude(both, request.id, {"version": request.version, "conclusion": "positive", "reasons": "процессы оптимизированы",
                                      "overlap_answer": "РСВ выводится из эксплуатации в 2027 году"})
     with pytest.raises(Forbidden):
-        gate.decide(both, request.id, {"decision": "approved"})  # concluded it
+        gate.decide(both, request.id, {"version": request.version, "decision": "approved"})  # concluded it
     with pytest.raises(InvalidInput) as error:
-        gate.decide(architect, request.id, {"decision": "returned"})
+        gate.decide(architect, request.id, {"version": request.version, "decision": "returned"})
     assert "reasons" in error.value.fields
-    approved = gate.decide(architect, request.id, {"decision": "approved"})
+    approved = gate.decide(architect, request.id, {"version": request.version, "decision": "approved"})
     assert approved.status == "approved" and approved.decided_by == "architect"
     with pytest.raises(Conflict):
-        gate.decide(architect, request.id, {"decision": "rejected", "reasons": "передумали"})
+        gate.decide(architect, request.id, {"version": request.version, "decision": "rejected", "reasons": "передумали"})
     statuses = [e.changes.get("status", {}).get("after") for e in gate.request_history(ctx, request.id)]
     assert [s for s in statuses if s] == ["approved", "concluded", "submitted", "draft"]
 
@@ -142,25 +147,25 @@ def test_workflow_order_and_roles(ctx, seed, world):
 def test_a_failing_blocking_check_cannot_be_approved_and_return_reopens(ctx, seed, world):
     users = world["users"]
     filer = as_user(ctx, users["filer"])
-    request = gate.submit(filer, gate.create_request(filer, good_request(seed)).id)
-    gate.conclude(as_user(ctx, users["office"]), request.id, {"conclusion": "positive", "reasons": "поддерживаем",
+    request = _submit(filer, gate.create_request(filer, good_request(seed)))
+    gate.conclude(as_user(ctx, users["office"]), request.id, {"version": request.version, "conclusion": "positive", "reasons": "поддерживаем",
                                                               "overlap_answer": "учтено"})
     architect = as_user(ctx, users["architect"])
     with pytest.raises(Conflict) as error:
-        gate.decide(architect, request.id, {"decision": "approved"})
+        gate.decide(architect, request.id, {"version": request.version, "decision": "approved"})
     assert "Текущие процессы описаны" in error.value.message
     assert gate.get_request(ctx, request.id).status == "concluded"
-    returned = gate.decide(architect, request.id, {"decision": "returned", "reasons": "опишите процессы"})
+    returned = gate.decide(architect, request.id, {"version": request.version, "decision": "returned", "reasons": "опишите процессы"})
     assert returned.status == "returned"
     updated = gate.update_request(filer, request.id, {"version": returned.version, "purpose": "уточнено"})
-    assert gate.submit(filer, updated.id).status == "submitted"
+    assert gate.submit(filer, updated.id, updated.version).status == "submitted"
 
 
 def test_a_change_after_submission_rechecks_and_marks_for_review(ctx, seed, world):
     describe_and_optimise(ctx, seed.process.id)
     filer = as_user(ctx, world["users"]["filer"])
     gate.recheck_changed(ctx)  # start following the outbox
-    request = gate.submit(filer, gate.create_request(filer, good_request(seed, overlap_explanation="x")).id)
+    request = _submit(filer, gate.create_request(filer, good_request(seed, overlap_explanation="x")))
     assert gate.recheck_changed(ctx) == []  # nothing changed since the checks ran
     assert results(request)["as_is"] == "pass"
     new_as_is = passports.create_passport(ctx, seed.process.id, "as_is")  # a new draft revision
@@ -208,9 +213,10 @@ def test_requests_api_pages_and_cli(client, runner, seed, world, token_for, logi
     request_id = created.get_json()["id"]
     bad = client.post("/api/v1/requests", json={**good_request(seed), "estimated_cost": -1}, headers=headers)
     assert bad.status_code == 422 and "estimated_cost" in bad.get_json()["fields"]
-    submitted = client.post(f"/api/v1/requests/{request_id}/submit", headers=headers).get_json()
+    submitted = client.post(f"/api/v1/requests/{request_id}/submit", headers=headers,
+                            json={"version": created.get_json()["version"]}).get_json()
     assert submitted["status"] == "submitted" and not submitted["blocked"]
-    out_of_turn = client.post(f"/api/v1/requests/{request_id}/decision", json={"decision": "approved"},
+    out_of_turn = client.post(f"/api/v1/requests/{request_id}/decision", json={"version": submitted["version"], "decision": "approved"},
                               headers=token_for(users["architect"]))
     assert out_of_turn.status_code == 409
     assert client.get("/api/v1/requests", query_string={"failing": "duplicates"}).get_json()["items"][0]["id"] == request_id
@@ -218,7 +224,7 @@ def test_requests_api_pages_and_cli(client, runner, seed, world, token_for, logi
     login("office")
     page = client.get(f"/requests/{request_id}").get_data(as_text=True)
     assert "Проверки" in page and "Региональная система выплат" in page and 'id="graph-data"' in page
-    client.post(f"/requests/{request_id}/conclusion", data={"conclusion": "positive", "reasons": "оптимизировано",
+    client.post(f"/requests/{request_id}/conclusion", data={"version": submitted["version"], "conclusion": "positive", "reasons": "оптимизировано",
                                                             "overlap_answer": "РСВ выводится"})
     printable = client.get(f"/requests/{request_id}/conclusion").get_data(as_text=True)
     assert "Заключение" in printable and "положительное" in printable and "РСВ выводится" in printable

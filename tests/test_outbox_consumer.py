@@ -176,7 +176,8 @@ def test_one_consumer_works_per_store_and_another_takes_over(app, seed):
 def test_requests_are_rechecked_in_the_background(app, ctx, seed, world, consumer):  # noqa: F811
     describe_and_optimise(ctx, seed.process.id)
     filer = as_user(ctx, world["users"]["filer"])
-    request = gate.submit(filer, gate.create_request(filer, good_request(seed, overlap_explanation="x")).id)
+    draft = gate.create_request(filer, good_request(seed, overlap_explanation="x"))
+    request = gate.submit(filer, draft.id, draft.version)
     running = consumer()
     assert running.wait_caught_up(timeout=30), running.errors
     passports.create_passport(ctx, seed.process.id, "as_is")

@@ -94,10 +94,11 @@ def test_editor_cannot_edit_another_agencys_record(client, seed, editor):
 
 
 def test_delete_and_restore_from_the_page(client, seed, editor):
-    client.post(f"/processes/{seed.process.id}/delete")
+    # The buttons carry the version the page showed, as every change does.
+    client.post(f"/processes/{seed.process.id}/delete", data={"version": "1"})
     page = text_of(client.get(f"/processes/{seed.process.id}"))
     assert "Запись удалена" in page
-    client.post(f"/processes/{seed.process.id}/restore")
+    client.post(f"/processes/{seed.process.id}/restore", data={"version": "2"})
     assert "Запись удалена" not in text_of(client.get(f"/processes/{seed.process.id}"))
 
 

@@ -72,8 +72,8 @@ def test_approval_by_the_owning_agency_freezes_and_a_new_revision_copies(ctx, se
     office = make_user("office", ["process_office"])
     for user in (stranger, office):
         with pytest.raises(Forbidden):
-            passports.approve(Context(session=ctx.session, user=user, settings=ctx.settings), draft.id)
-    approved = passports.approve(Context(session=ctx.session, user=owner, settings=ctx.settings), draft.id)
+            passports.approve(Context(session=ctx.session, user=user, settings=ctx.settings), draft.id, draft.version)
+    approved = passports.approve(Context(session=ctx.session, user=owner, settings=ctx.settings), draft.id, draft.version)
     assert approved.state == "approved" and approved.approved_by == "social"
     with pytest.raises(Conflict):
         passports.save_passport(ctx, draft.id, {**CONTENT, "version": approved.version})
@@ -103,7 +103,8 @@ def test_passport_api(client, seed, make_user, token_for):
     assert client.post(f"/api/v1/processes/{seed.process.id}/passports", json={"variant": "maybe"},
                        headers=headers).get_json()["fields"] == {"variant": ["Допустимо: as_is (AS-IS), to_be (TO-BE)."]}
     assert client.post(f"/api/v1/passports/{body['id']}/approve").status_code == 401
-    approved = client.post(f"/api/v1/passports/{body['id']}/approve", headers=headers).get_json()
+    approved = client.post(f"/api/v1/passports/{body['id']}/approve", headers=headers,
+                           json={"version": body["version"]}).get_json()
     assert approved["state"] == "approved"
     listed = client.get(f"/api/v1/processes/{seed.process.id}/passports").get_json()["items"]
     assert [(p["variant"], p["state"]) for p in listed] == [("to_be", "approved")]
@@ -128,7 +129,7 @@ def test_passport_pages(client, seed, make_user, login):
     assert saved.status_code == 302
     page = client.get(saved.headers["Location"]).get_data(as_text=True)
     assert "Приём" in page and "лишние данные" in page  # the application leads to no result
-    approve = client.post(saved.headers["Location"] + "/approve")
+    approve = client.post(saved.headers["Location"] + "/approve", data={"version": passports_version(client, edit_url)})
     assert approve.status_code == 302 and "утверждён" in client.get(approve.headers["Location"]).get_data(as_text=True)
 
 

@@ -31,6 +31,11 @@ KPIS = [
 ]
 
 
+def _version(client, pid):
+    """The version a user reads before changing the project, as the page and the API show it."""
+    return client.get(f"/api/v1/projects/{pid}").get_json()["version"]
+
+
 def as_user(ctx, user):
     return Context(session=ctx.session, user=user, settings=ctx.settings)
 
@@ -58,21 +63,21 @@ def applied(ctx, seed, people):
 
 @pytest.fixture
 def ordered(ctx, applied, people):
-    projects.answer_application(as_user(ctx, people.office), applied.id, {
+    projects.answer_application(as_user(ctx, people.office), applied.id, {"version": applied.version,
         "decision": "accepted", "answered_on": "2025-11-05", "office_members": ["Сидоров А.А."],
         "suggested_start": "2025-11-12", "suggested_end": "2026-06-30", "training": "Семинар по картированию"})
-    return projects.save_order(as_user(ctx, people.owner), applied.id, ORDER)
+    return projects.save_order(as_user(ctx, people.owner), applied.id, {**ORDER, "version": applied.version})
 
 
 @pytest.fixture
 def drafted(ctx, ordered, people):
-    return projects.save_roadmap(as_user(ctx, people.owner), ordered.id, {"measures": MEASURES, "kpis": KPIS})
+    return projects.save_roadmap(as_user(ctx, people.owner), ordered.id, {"version": ordered.version, "measures": MEASURES, "kpis": KPIS})
 
 
 @pytest.fixture
 def approved(ctx, drafted, people):
-    projects.agree_roadmap(as_user(ctx, people.chief), drafted.id, date(2025, 11, 27))
-    return projects.approve_roadmap(as_user(ctx, people.head), drafted.id, date(2025, 11, 28))
+    projects.agree_roadmap(as_user(ctx, people.chief), drafted.id, date(2025, 11, 27), version=drafted.version)
+    return projects.approve_roadmap(as_user(ctx, people.head), drafted.id, date(2025, 11, 28), version=drafted.version)
 
 
 def test_application_is_due_in_three_working_days_and_a_late_answer_is_flagged(ctx, applied, people):
@@ -84,20 +89,20 @@ def test_application_is_due_in_three_working_days_and_a_late_answer_is_flagged(c
     assert state["overdue"] and not state["late"]
     assert projects.current_stage(applied, date(2025, 11, 7)) == "initiation"
     with pytest.raises(Forbidden):
-        projects.answer_application(as_user(ctx, people.owner), applied.id, {"decision": "refused",
+        projects.answer_application(as_user(ctx, people.owner), applied.id, {"version": applied.version, "decision": "refused",
                                                                             "refusal_reason": "нет"})
     with pytest.raises(InvalidInput) as error:
-        projects.answer_application(as_user(ctx, people.office), applied.id, {"decision": "refused"})
+        projects.answer_application(as_user(ctx, people.office), applied.id, {"version": applied.version, "decision": "refused"})
     assert list(error.value.fields) == ["refusal_reason"]
     with pytest.raises(InvalidInput) as error:
-        projects.answer_application(as_user(ctx, people.office), applied.id, {"decision": "accepted"})
+        projects.answer_application(as_user(ctx, people.office), applied.id, {"version": applied.version, "decision": "accepted"})
     assert set(error.value.fields) == {"office_members", "suggested_start", "suggested_end", "training"}
-    answered = projects.answer_application(as_user(ctx, people.office), applied.id, {
+    answered = projects.answer_application(as_user(ctx, people.office), applied.id, {"version": applied.version,
         "decision": "refused", "answered_on": "2025-11-10", "refusal_reason": "Нет свободных сотрудников"})
     state = projects.application_state(answered, today=date(2025, 11, 20))
     assert state["late"] and not state["overdue"] and answered.with_office is False
     # A refusal does not stop the owner: the order is issued and the work goes on with its own forces.
-    assert projects.save_order(as_user(ctx, people.owner), applied.id, ORDER).start_date == date(2025, 11, 12)
+    assert projects.save_order(as_user(ctx, people.owner), applied.id, {**ORDER, "version": applied.version}).start_date == date(2025, 11, 12)
 
 
 def test_stage_dates_are_derived_as_the_regulation_says(ctx, approved, people):
@@ -113,9 +118,9 @@ def test_stage_dates_are_derived_as_the_regulation_says(ctx, approved, people):
     assert projects.current_stage(approved, date(2025, 12, 1)) == "implementation"
     team = as_user(ctx, people.owner)
     first, second = approved.measures
-    projects.update_measure(team, approved.id, first.id, {"status": "done", "actual_start": "2025-12-01",
+    projects.update_measure(team, approved.id, first.id, {"version": approved.version, "status": "done", "actual_start": "2025-12-01",
                                                           "actual_end": "2026-02-20"})
-    projects.update_measure(team, approved.id, second.id, {"status": "done", "actual_start": "2026-01-12",
+    projects.update_measure(team, approved.id, second.id, {"version": approved.version, "status": "done", "actual_start": "2026-01-12",
                                                            "actual_end": "2026-05-15"})
     # Done late: the project ends with the actual date of the last measure.
     assert projects.project_end(approved) == date(2026, 5, 15)
@@ -128,35 +133,35 @@ def test_who_may_agree_and_approve_the_roadmap(ctx, drafted, people):
     assert drafted.roadmap_authors == ["owner"]
     # The owner's editor wrote it: they approve nothing of it.
     with pytest.raises(Forbidden, match="составляли"):
-        projects.approve_roadmap(as_user(ctx, people.owner), drafted.id, date(2025, 11, 28))
+        projects.approve_roadmap(as_user(ctx, people.owner), drafted.id, date(2025, 11, 28), version=drafted.version)
     # A user of another agency and the office do not approve («утверждаю» is the owner's).
     for user in (people.stranger, people.office):
         with pytest.raises(Forbidden):
-            projects.approve_roadmap(as_user(ctx, user), drafted.id, date(2025, 11, 28))
+            projects.approve_roadmap(as_user(ctx, user), drafted.id, date(2025, 11, 28), version=drafted.version)
     # The office takes part: its «согласовано» comes first.
     with pytest.raises(Conflict, match="согласует"):
-        projects.approve_roadmap(as_user(ctx, people.head), drafted.id, date(2025, 11, 28))
+        projects.approve_roadmap(as_user(ctx, people.head), drafted.id, date(2025, 11, 28), version=drafted.version)
     with pytest.raises(Forbidden):
-        projects.agree_roadmap(as_user(ctx, people.head), drafted.id, date(2025, 11, 27))
+        projects.agree_roadmap(as_user(ctx, people.head), drafted.id, date(2025, 11, 27), version=drafted.version)
     # An office member who edits the roadmap becomes its author and cannot agree it.
-    projects.save_roadmap(as_user(ctx, people.office), drafted.id, {"measures": MEASURES, "kpis": KPIS})
+    projects.save_roadmap(as_user(ctx, people.office), drafted.id, {"version": drafted.version, "measures": MEASURES, "kpis": KPIS})
     with pytest.raises(Forbidden, match="составляли"):
-        projects.agree_roadmap(as_user(ctx, people.office), drafted.id, date(2025, 11, 27))
-    agreed = projects.agree_roadmap(as_user(ctx, people.chief), drafted.id, date(2025, 11, 27))
+        projects.agree_roadmap(as_user(ctx, people.office), drafted.id, date(2025, 11, 27), version=drafted.version)
+    agreed = projects.agree_roadmap(as_user(ctx, people.chief), drafted.id, date(2025, 11, 27), version=drafted.version)
     assert agreed.agreed_by == "chief"
     with pytest.raises(InvalidInput) as error:
-        projects.approve_roadmap(as_user(ctx, people.head), drafted.id, date(2025, 11, 26))
+        projects.approve_roadmap(as_user(ctx, people.head), drafted.id, date(2025, 11, 26), version=drafted.version)
     assert list(error.value.fields) == ["approved_on"]
     ctx.session.rollback()
-    done = projects.approve_roadmap(as_user(ctx, people.head), drafted.id, date(2025, 11, 28))
+    done = projects.approve_roadmap(as_user(ctx, people.head), drafted.id, date(2025, 11, 28), version=drafted.version)
     assert (done.approved_by, done.approved_on) == ("head", date(2025, 11, 28))
     with pytest.raises(Conflict):
-        projects.save_roadmap(as_user(ctx, people.owner), drafted.id, {"measures": MEASURES, "kpis": KPIS})
+        projects.save_roadmap(as_user(ctx, people.owner), drafted.id, {"version": drafted.version, "measures": MEASURES, "kpis": KPIS})
 
 
 def test_a_changed_roadmap_loses_its_agreement(ctx, drafted, people):
-    projects.agree_roadmap(as_user(ctx, people.chief), drafted.id, date(2025, 11, 27))
-    changed = projects.save_roadmap(as_user(ctx, people.owner), drafted.id, {"measures": MEASURES[:1], "kpis": KPIS})
+    projects.agree_roadmap(as_user(ctx, people.chief), drafted.id, date(2025, 11, 27), version=drafted.version)
+    changed = projects.save_roadmap(as_user(ctx, people.owner), drafted.id, {"version": drafted.version, "measures": MEASURES[:1], "kpis": KPIS})
     assert changed.agreed_on is None and changed.agreed_by is None
 
 
@@ -165,68 +170,68 @@ def test_without_the_office_the_owner_approves_alone(ctx, seed, people):
     project = projects.create_project(owner, {"process_id": seed.process.id, "ground": "own_decision",
                                               "initiated_on": "2026-01-12"})
     assert project.application_due_on is None and project.with_office is False
-    projects.save_order(owner, project.id, {**ORDER, "order_date": "2026-01-13", "start_date": "2026-01-14",
+    projects.save_order(owner, project.id, {"version": project.version, **ORDER, "order_date": "2026-01-13", "start_date": "2026-01-14",
                                             "end_date": "2026-12-30"})
     measures = [{**MEASURES[1], "planned_start": "2026-02-02"}]
-    projects.save_roadmap(owner, project.id, {"measures": measures, "kpis": KPIS[:1]})
+    projects.save_roadmap(owner, project.id, {"version": project.version, "measures": measures, "kpis": KPIS[:1]})
     with pytest.raises(Conflict):
-        projects.agree_roadmap(as_user(ctx, people.chief), project.id, date(2026, 1, 20))
-    assert projects.approve_roadmap(as_user(ctx, people.head), project.id, date(2026, 1, 20)).approved_on
+        projects.agree_roadmap(as_user(ctx, people.chief), project.id, date(2026, 1, 20), version=project.version)
+    assert projects.approve_roadmap(as_user(ctx, people.head), project.id, date(2026, 1, 20), version=project.version).approved_on
 
 
 def test_kpi_deviation_opens_a_request_that_the_owner_answers(ctx, approved, people):
     office = as_user(ctx, people.office)
     term, refusals = approved.kpis
-    ok = projects.add_measurement(office, approved.id, term.id, {"measured_on": "2026-05-29", "value": 4.5})
+    ok = projects.add_measurement(office, approved.id, term.id, {"version": approved.version, "measured_on": "2026-05-29", "value": 4.5})
     assert not ok.deviates and approved.deviation_requests == []
-    missed = projects.add_measurement(office, approved.id, term.id, {"measured_on": "2026-06-30", "value": 7})
+    missed = projects.add_measurement(office, approved.id, term.id, {"version": approved.version, "measured_on": "2026-06-30", "value": 7})
     assert missed.deviates
     [request] = approved.deviation_requests
     assert request.state == "open" and request.kpi_id == term.id and request.due_on == date(2026, 7, 14)
     # A second miss of the same KPI while the request is open does not open another one.
-    projects.add_measurement(office, approved.id, term.id, {"measured_on": "2026-07-31", "value": 6})
+    projects.add_measurement(office, approved.id, term.id, {"version": approved.version, "measured_on": "2026-07-31", "value": 6})
     assert len(approved.deviation_requests) == 1
     with pytest.raises(Forbidden):
         projects.add_measurement(as_user(ctx, people.stranger), approved.id, refusals.id,
                                  {"measured_on": "2026-06-30", "value": 1})
     with pytest.raises(Forbidden):
-        projects.answer_deviation(office, approved.id, request.id, {"reasons": "x", "corrective_measures": "y"})
+        projects.answer_deviation(office, approved.id, request.id, {"version": approved.version, "reasons": "x", "corrective_measures": "y"})
     with pytest.raises(InvalidInput) as error:
-        projects.answer_deviation(as_user(ctx, people.owner), approved.id, request.id, {"reasons": "Сбой СМЭВ"})
+        projects.answer_deviation(as_user(ctx, people.owner), approved.id, request.id, {"version": approved.version, "reasons": "Сбой СМЭВ"})
     assert list(error.value.fields) == ["corrective_measures"]
-    answered = projects.answer_deviation(as_user(ctx, people.owner), approved.id, request.id, {
+    answered = projects.answer_deviation(as_user(ctx, people.owner), approved.id, request.id, {"version": approved.version,
         "reasons": "Сбой СМЭВ в июне", "corrective_measures": "Резервный канал запроса", "answered_on": "2026-07-20"})
     assert answered.state == "answered" and projects.request_overdue(answered)  # answered after 14 July
     with pytest.raises(Forbidden):
-        projects.assess_deviation(as_user(ctx, people.owner), approved.id, request.id, {"assessment": "хорошо"})
+        projects.assess_deviation(as_user(ctx, people.owner), approved.id, request.id, {"version": approved.version, "assessment": "хорошо"})
     with pytest.raises(InvalidInput) as error:
-        projects.assess_deviation(office, approved.id, request.id, {"assessment": " "})
+        projects.assess_deviation(office, approved.id, request.id, {"version": approved.version, "assessment": " "})
     assert list(error.value.fields) == ["assessment"]
-    assessed = projects.assess_deviation(office, approved.id, request.id, {
+    assessed = projects.assess_deviation(office, approved.id, request.id, {"version": approved.version,
         "assessment": "Мероприятия достаточны; Губернатор проинформирован", "assessed_on": "2026-07-22"})
     assert assessed.state == "assessed" and assessed.assessed_by == "office"
     with pytest.raises(Conflict):
-        projects.assess_deviation(office, approved.id, request.id, {"assessment": "ещё раз"})
+        projects.assess_deviation(office, approved.id, request.id, {"version": approved.version, "assessment": "ещё раз"})
     with pytest.raises(InvalidInput) as error:
-        projects.add_measurement(office, approved.id, term.id, {"measured_on": "2025-11-01", "value": 1})
+        projects.add_measurement(office, approved.id, term.id, {"version": approved.version, "measured_on": "2025-11-01", "value": 1})
     assert list(error.value.fields) == ["measured_on"]
 
 
 def test_bad_input_names_the_field_and_saves_nothing(ctx, seed, ordered, people):
     owner = as_user(ctx, people.owner)
     with pytest.raises(InvalidInput) as error:
-        projects.save_order(owner, ordered.id, {**ORDER, "start_date": "2026-07-01", "end_date": "2026-06-30"})
+        projects.save_order(owner, ordered.id, {"version": ordered.version, **ORDER, "start_date": "2026-07-01", "end_date": "2026-06-30"})
     assert error.value.fields == {"end_date": ["Дата окончания работ раньше даты начала."]}
     ctx.session.rollback()
     bad_measures = [MEASURES[0], {**MEASURES[1], "planned_end": "2026-07-15"},
                     {**MEASURES[1], "planned_start": "2026-03-01", "planned_end": "2026-02-01"}]
     no_method = [{**KPIS[0], "method": ""}, {**KPIS[1], "responsible_level": "specialist"}]
     with pytest.raises(InvalidInput) as error:
-        projects.save_roadmap(owner, ordered.id, {"measures": bad_measures, "kpis": no_method})
+        projects.save_roadmap(owner, ordered.id, {"version": ordered.version, "measures": bad_measures, "kpis": no_method})
     assert error.value.fields == {"kpis.0.method": ["Укажите методику расчёта показателя."]}
     ctx.session.rollback()
     with pytest.raises(InvalidInput) as error:
-        projects.save_roadmap(owner, ordered.id, {"measures": bad_measures, "kpis": KPIS[1:] + [no_method[1]]})
+        projects.save_roadmap(owner, ordered.id, {"version": ordered.version, "measures": bad_measures, "kpis": KPIS[1:] + [no_method[1]]})
     assert error.value.fields == {
         "measures.1.planned_end": ["Мероприятие заканчивается позже окончания работ по оптимизации (30.06.2026)."],
         "measures.2.planned_end": ["Плановая дата окончания раньше даты начала."],
@@ -243,19 +248,19 @@ def test_bad_input_names_the_field_and_saves_nothing(ctx, seed, ordered, people)
                                         "application_submitted_on": "2020-01-01", "initiated_on": "2020-02-01"})
     assert set(error.value.fields) == {"with_office", "application_submitted_on"}
     with pytest.raises(InvalidInput) as error:
-        projects.save_analysis(owner, ordered.id, {"losses": [{"kind": "waiting"}],
+        projects.save_analysis(owner, ordered.id, {"version": ordered.version, "losses": [{"kind": "waiting"}],
                                                    "root_causes": [{"category": "luck", "description": "x"}]})
     assert set(error.value.fields) == {"losses.0.description", "root_causes.0.category"}
     with pytest.raises(Forbidden):
-        projects.save_order(as_user(ctx, people.stranger), ordered.id, ORDER)
-    projects.save_roadmap(owner, ordered.id, {"measures": MEASURES, "kpis": KPIS})
+        projects.save_order(as_user(ctx, people.stranger), ordered.id, {**ORDER, "version": ordered.version})
+    projects.save_roadmap(owner, ordered.id, {"version": ordered.version, "measures": MEASURES, "kpis": KPIS})
     with pytest.raises(InvalidInput) as error:
-        projects.agree_roadmap(as_user(ctx, people.chief), ordered.id, date.today() + timedelta(days=400))
+        projects.agree_roadmap(as_user(ctx, people.chief), ordered.id, date.today() + timedelta(days=400), version=ordered.version)
     assert list(error.value.fields) == ["agreed_on"]
 
 
 def test_every_change_is_an_event_of_kind_projects(ctx, approved, people):
-    projects.save_analysis(as_user(ctx, people.owner), approved.id, {
+    projects.save_analysis(as_user(ctx, people.owner), approved.id, {"version": approved.version,
         "problem": "Долгое назначение", "goals": "5 дней", "best_practices": "Опыт Татарстана",
         "losses": [{"kind": "waiting", "description": "Ожидание ответов на запросы"}],
         "root_causes": [{"category": "methods", "description": "Бумажные запросы"}]})
@@ -276,23 +281,23 @@ def test_project_api(client, seed, people, token_for):
     pid = body["id"]
     assert body["application"]["due_on"] == "2025-11-06" and body["stage"] == "initiation"
     assert client.post("/api/v1/projects", json={"process_id": seed.process.id, "ground": "application"}).status_code == 401
-    refused = client.post(f"/api/v1/projects/{pid}/application/answer", headers=office, json={"decision": "refused"})
+    refused = client.post(f"/api/v1/projects/{pid}/application/answer", headers=office, json={"version": _version(client, pid), "decision": "refused"})
     assert refused.status_code == 422 and list(refused.get_json()["fields"]) == ["refusal_reason"]
-    accepted = client.post(f"/api/v1/projects/{pid}/application/answer", headers=office, json={
+    accepted = client.post(f"/api/v1/projects/{pid}/application/answer", headers=office, json={"version": _version(client, pid),
         "decision": "accepted", "answered_on": "2025-11-07", "office_members": ["Сидоров А.А."],
         "suggested_start": "2025-11-12", "suggested_end": "2026-06-30", "training": "Семинар"}).get_json()
     assert accepted["application"]["late"] is True and accepted["with_office"] is True
-    bad = client.put(f"/api/v1/projects/{pid}/order", headers=owner, json={**ORDER, "end_date": "2025-01-01"})
+    bad = client.put(f"/api/v1/projects/{pid}/order", headers=owner, json={"version": _version(client, pid), **ORDER, "end_date": "2025-01-01"})
     assert bad.status_code == 422 and "end_date" in bad.get_json()["fields"]
-    assert client.put(f"/api/v1/projects/{pid}/order", headers=owner, json=ORDER).get_json()["stages"][1]["start"] == "2025-11-12"
+    assert client.put(f"/api/v1/projects/{pid}/order", headers=owner, json={**ORDER, "version": _version(client, pid)}).get_json()["stages"][1]["start"] == "2025-11-12"
     no_method = client.put(f"/api/v1/projects/{pid}/roadmap", headers=owner,
                            json={"measures": MEASURES, "kpis": [{**KPIS[0], "method": None}]})
     assert no_method.get_json()["fields"] == {"kpis.0.method": ["Укажите методику расчёта показателя."]}
-    client.put(f"/api/v1/projects/{pid}/roadmap", headers=owner, json={"measures": MEASURES, "kpis": KPIS})
-    assert client.post(f"/api/v1/projects/{pid}/roadmap/approve", headers=owner, json={"date": "2025-11-28"}).status_code == 403
-    assert client.post(f"/api/v1/projects/{pid}/roadmap/approve", headers=head, json={"date": "2025-11-28"}).status_code == 409
-    assert client.post(f"/api/v1/projects/{pid}/roadmap/agree", headers=chief, json={"date": "2025-11-27"}).status_code == 200
-    approved = client.post(f"/api/v1/projects/{pid}/roadmap/approve", headers=head, json={"date": "2025-11-28"}).get_json()
+    client.put(f"/api/v1/projects/{pid}/roadmap", headers=owner, json={"version": _version(client, pid), "measures": MEASURES, "kpis": KPIS})
+    assert client.post(f"/api/v1/projects/{pid}/roadmap/approve", headers=owner, json={"version": _version(client, pid), "date": "2025-11-28"}).status_code == 403
+    assert client.post(f"/api/v1/projects/{pid}/roadmap/approve", headers=head, json={"version": _version(client, pid), "date": "2025-11-28"}).status_code == 409
+    assert client.post(f"/api/v1/projects/{pid}/roadmap/agree", headers=chief, json={"version": _version(client, pid), "date": "2025-11-27"}).status_code == 200
+    approved = client.post(f"/api/v1/projects/{pid}/roadmap/approve", headers=head, json={"version": _version(client, pid), "date": "2025-11-28"}).get_json()
     assert approved["stages"][2] == {"stage": "implementation", "label": "внедрение оптимизационных решений",
                                      "start": "2025-11-28", "end": "2026-04-30", "current": approved["stage"] == "implementation"}
     detail = client.get(f"/api/v1/projects/{pid}").get_json()
@@ -302,18 +307,18 @@ def test_project_api(client, seed, people, token_for):
     assert history[0]["record_kind"] == "projects" and "approved_on" in history[0]["changes"]
     measure_id = approved["roadmap"]["measures"][0]["id"]
     assert client.patch(f"/api/v1/projects/{pid}/measures/{measure_id}", headers=owner,
-                        json={"status": "done"}).get_json()["fields"] == {
+                        json={"version": _version(client, pid), "status": "done"}).get_json()["fields"] == {
         "actual_end": ["Для выполненного мероприятия укажите фактическую дату выполнения."]}
     kpi_id = approved["kpis"][0]["id"]
     measured = client.post(f"/api/v1/projects/{pid}/kpis/{kpi_id}/measurements", headers=office,
-                           json={"measured_on": "2026-06-01", "value": 9})
+                           json={"version": _version(client, pid), "measured_on": "2026-06-01", "value": 9})
     assert measured.status_code == 201 and measured.get_json()["deviates"] is True
     [request] = measured.get_json()["project"]["deviation_requests"]
     answer = client.post(f"/api/v1/projects/{pid}/deviations/{request['id']}/answer", headers=head,
-                         json={"reasons": "Сбой", "corrective_measures": "Резервный канал"})
+                         json={"version": _version(client, pid), "reasons": "Сбой", "corrective_measures": "Резервный канал"})
     assert answer.status_code == 200 and answer.get_json()["state"] == "answered"
     assessed = client.post(f"/api/v1/projects/{pid}/deviations/{request['id']}/assess", headers=office,
-                           json={"assessment": "Достаточно"})
+                           json={"version": _version(client, pid), "assessment": "Достаточно"})
     assert assessed.get_json()["state"] == "assessed"
     spec = client.get("/api/v1/openapi.json").get_json()
     assert {"/projects", "/projects/{project_id}/roadmap/approve", "/calendar/working-days"} <= set(spec["paths"])
@@ -345,12 +350,12 @@ def test_project_pages(client, seed, people, login, ctx):
     url = created.headers["Location"]
     page = client.get(url).get_data(as_text=True)
     assert "инициирование" in page and "Правовой акт ещё не внесён" in page
-    order = client.post(url + "/order", data={"start_date": "2026-01-14", "end_date": "2026-01-13",
+    order = client.post(url + "/order", data={"version": _version(client, url.rsplit("/", 1)[1]), "start_date": "2026-01-14", "end_date": "2026-01-13",
                                               "team": "Иванова М.П.\nПетров П.И.", "tasks": "Сократить срок"})
     assert order.status_code == 422 and "Дата окончания работ раньше даты начала." in order.get_data(as_text=True)
-    assert client.post(url + "/order", data={"start_date": "2026-01-14", "end_date": "2026-12-30",
+    assert client.post(url + "/order", data={"version": _version(client, url.rsplit("/", 1)[1]), "start_date": "2026-01-14", "end_date": "2026-12-30",
                                              "team": "Иванова М.П.\nПетров П.И.", "tasks": "Сократить срок"}).status_code == 302
-    analysis = client.post(url + "/analysis", data={"problem": "Долго", "loss-0-kind": "waiting",
+    analysis = client.post(url + "/analysis", data={"version": _version(client, url.rsplit("/", 1)[1]), "problem": "Долго", "loss-0-kind": "waiting",
                                                     "loss-0-description": "Ожидание справок",
                                                     "cause-0-category": "methods", "cause-0-description": ""})
     assert analysis.status_code == 302
@@ -362,10 +367,12 @@ def test_project_pages(client, seed, people, login, ctx):
            "kpi-0-direction": "at_most", "kpi-0-method": "", "kpi-0-responsible": "Иванова",
            "kpi-0-responsible_position": "начальник отдела", "kpi-0-responsible_level": "head_of_unit",
            "kpi-1-kind": "quality", "kpi-1-direction": "at_least", "kpi-1-responsible_level": "head_of_agency"}
+    row["version"] = _version(client, url.rsplit("/", 1)[1])
     bad = client.post(url + "/roadmap", data=row)
     text = bad.get_data(as_text=True)
     assert bad.status_code == 422 and "Укажите методику расчёта показателя." in text
     row["kpi-0-method"] = "Медиана срока"
+    row["version"] = _version(client, url.rsplit("/", 1)[1])
     bad = client.post(url + "/roadmap", data=row)
     assert bad.status_code == 422 and "позже окончания работ по оптимизации (30.12.2026)" in bad.get_data(as_text=True)
     row["measure-0-planned_end"] = "2026-06-30"
@@ -373,14 +380,14 @@ def test_project_pages(client, seed, people, login, ctx):
     # The owner's editor wrote the roadmap: approving it shows why not.
     page = client.get(url).get_data(as_text=True)
     assert "Вы составляли эту дорожную карту" in page and "«Утверждаю»</button>" not in page
-    refused = client.post(url + "/roadmap/approve", data={"date": "2026-01-20"})
+    refused = client.post(url + "/roadmap/approve", data={"version": _version(client, url.rsplit("/", 1)[1]), "date": "2026-01-20"})
     assert refused.status_code == 403
     client.post("/logout")
     login("head")
     assert "«Утверждаю»</button>" in client.get(url).get_data(as_text=True)
     stale = client.post(url + "/roadmap/approve", data={"date": "2026-01-20", "version": "1"})
     assert stale.status_code == 409 and "изменён другим пользователем" in stale.get_data(as_text=True)
-    approved = client.post(url + "/roadmap/approve", data={"date": "2026-01-20"})
+    approved = client.post(url + "/roadmap/approve", data={"version": _version(client, url.rsplit("/", 1)[1]), "date": "2026-01-20"})
     assert approved.status_code == 302
     page = client.get(url).get_data(as_text=True)
     assert "«Утверждаю»: <b>head, 20.01.2026</b>" in page and "Медиана срока" in page

@@ -76,9 +76,9 @@ def world(ctx, seed, make_user):
     filer = as_user(ctx, users["editor"])
     request = {"agency_id": a, "kind": "create", "new_system_name": "Система выплат", "purpose": "без бумаг",
                "processes": [seed.process.id], "datasets": []}
-    submitted = gate.submit(filer, gate.create_request(filer, request).id)
-    concluded = gate.submit(filer, gate.create_request(filer, {**request, "new_system_name": "Вторая"}).id)
-    gate.conclude(as_user(ctx, users["office"]), concluded.id, CONCLUSION)
+    drafts = [gate.create_request(filer, request), gate.create_request(filer, {**request, "new_system_name": "Вторая"})]
+    submitted, concluded = (gate.submit(filer, d.id, d.version) for d in drafts)
+    gate.conclude(as_user(ctx, users["office"]), concluded.id, {**CONCLUSION, "version": concluded.version})
     return World(seed, users, own_unexposed, foreign, foreign_entity, assigned, other_mart, foreign_system,
                  submitted, concluded)
 
@@ -124,9 +124,9 @@ OPERATIONS = {
                                                        "data_type": "string"}),
         {"stranger", "architect", "admin"}),
     "delete an exposed dataset of its agency": (
-        lambda c, w: r.delete_record(c, "datasets", w.seed.dataset.id), {"editor", "architect", "owner", "admin"}),
+        lambda c, w: r.delete_record(c, "datasets", w.seed.dataset.id, w.seed.dataset.version), {"editor", "architect", "owner", "admin"}),
     "delete a dataset it only exposes": (
-        lambda c, w: r.delete_record(c, "datasets", w.assigned.id), {"stranger", "architect", "admin"}),
+        lambda c, w: r.delete_record(c, "datasets", w.assigned.id, w.assigned.version), {"stranger", "architect", "admin"}),
     "edit its mart": (
         lambda c, w: _patch(c, "marts", w.seed.mart, completeness=97.5), {"editor", "architect", "owner", "admin"}),
     "move its mart to another agency": (
@@ -141,11 +141,11 @@ OPERATIONS = {
                                                   "owner_agency_id": w.seed.other_agency.id}),
         {"stranger", "architect", "other_owner", "admin"}),
     "re-check a request": (
-        lambda c, w: gate.recheck(c, w.submitted.id), {"editor", "office", "architect", "admin"}),
+        lambda c, w: gate.recheck(c, w.submitted.id, w.submitted.version), {"editor", "office", "architect", "admin"}),
     "conclude on a request": (
-        lambda c, w: gate.conclude(c, w.submitted.id, CONCLUSION), {"office", "admin"}),
+        lambda c, w: gate.conclude(c, w.submitted.id, {**CONCLUSION, "version": w.submitted.version}), {"office", "admin"}),
     "decide on a request": (
-        lambda c, w: gate.decide(c, w.concluded.id, DECISION), {"architect", "admin"}),
+        lambda c, w: gate.decide(c, w.concluded.id, {**DECISION, "version": w.concluded.version}), {"architect", "admin"}),
     "edit a process": (
         lambda c, w: _patch(c, "processes", w.seed.process, client="Граждане"), {"editor", "office", "admin"}),
 }
@@ -196,7 +196,7 @@ def test_refusals_say_why_from_the_mart_owners_side(ctx, world):
     assert "не предоставляется вашей витриной: добавлять в него сущности нельзя" in _refusal(
         ctx, lambda: r.create_record(owner, "entities", {"name": "Врач", "dataset_id": w.foreign.id}))
     assert "ваша витрина лишь предоставляет эти данные" in _refusal(
-        ctx, lambda: r.delete_record(owner, "datasets", w.assigned.id))
+        ctx, lambda: r.delete_record(owner, "datasets", w.assigned.id, w.assigned.version))
     assert "не назначена ей архитектором" in _refusal(ctx, lambda: _expose(owner, w, "entities", w.foreign_entity))
     reader = as_user(ctx, w.users["reader"], commit=False)
     assert "только читать" in _refusal(ctx, lambda: _patch(reader, "datasets", w.seed.dataset, description="x"))
@@ -237,15 +237,16 @@ def test_an_assigned_link_is_kept_not_retargeted(ctx, world):
 def test_an_admin_concludes_and_decides_but_not_on_its_own(ctx, world, seed):
     w = world
     admin = as_user(ctx, w.users["admin"])
-    concluded = gate.conclude(admin, w.submitted.id, CONCLUSION)
+    concluded = gate.conclude(admin, w.submitted.id, {**CONCLUSION, "version": w.submitted.version})
     assert concluded.concluded_by == "admin"
     with pytest.raises(Forbidden, match="по которой дали заключение"):
-        gate.decide(admin, concluded.id, DECISION)
-    own = gate.submit(admin, gate.create_request(admin, {
+        gate.decide(admin, concluded.id, {**DECISION, "version": concluded.version})
+    draft = gate.create_request(admin, {
         "agency_id": seed.agency.id, "kind": "create", "new_system_name": "Своя", "processes": [seed.process.id],
-        "datasets": []}).id)
+        "datasets": []})
+    own = gate.submit(admin, draft.id, draft.version)
     with pytest.raises(Forbidden, match="которую вы подали"):
-        gate.conclude(admin, own.id, CONCLUSION)
+        gate.conclude(admin, own.id, {**CONCLUSION, "version": own.version})
 
 
 # -- through the API and the pages
@@ -263,7 +264,7 @@ def test_recheck_needs_a_role_and_a_refusal_leaves_the_version(client, world, to
     gone = client.post(f"{url}/recheck", headers=token_for(world.users["inactive"]))  # a deactivated admin
     assert gone.status_code == 401 and CYRILLIC.search(gone.get_json()["error"])
     assert client.get(url).get_json()["version"] == version
-    done = client.post(f"{url}/recheck", headers=token_for(world.users["editor"]))
+    done = client.post(f"{url}/recheck?version={version}", headers=token_for(world.users["editor"]))
     assert done.status_code == 200 and done.get_json()["version"] == version + 1
 
 
@@ -309,9 +310,15 @@ def test_the_api_refuses_a_mart_owner_with_its_reason(client, world, token_for):
 def test_the_api_lets_an_admin_conclude_and_decide(client, world, token_for):
     w = world
     auth = token_for(w.users["admin"])
-    concluded = client.post(f"/api/v1/requests/{w.submitted.id}/conclusion", headers=auth, json=CONCLUSION)
+    def current(request):  # the version a client reads before acting
+        return {"version": client.get(f"/api/v1/requests/{request.id}").get_json()["version"]}
+
+    concluded = client.post(f"/api/v1/requests/{w.submitted.id}/conclusion", headers=auth,
+                            json={**CONCLUSION, **current(w.submitted)})
     assert concluded.status_code == 200 and concluded.get_json()["status"] == "concluded"
-    decided = client.post(f"/api/v1/requests/{w.concluded.id}/decision", headers=auth, json=DECISION)
+    decided = client.post(f"/api/v1/requests/{w.concluded.id}/decision", headers=auth,
+                          json={**DECISION, **current(w.concluded)})
     assert decided.status_code == 200 and decided.get_json()["status"] == "returned"
-    again = client.post(f"/api/v1/requests/{w.submitted.id}/decision", headers=auth, json=DECISION)
+    again = client.post(f"/api/v1/requests/{w.submitted.id}/decision", headers=auth,
+                        json={**DECISION, **current(w.submitted)})
     assert again.status_code == 403 and "дали заключение" in again.get_json()["error"]

@@ -12,7 +12,7 @@ from catalog.kinds import KINDS
 from catalog.schemas import ChangeEventSchema, StatusTransitionSchema, rfc3339
 from catalog.services import permissions, records
 from web import context
-from web.inputs import bool_arg, change_version, int_arg, json_body, known_args
+from web.inputs import bool_arg, change_version, int_arg, json_body, known_args, versioned_body
 from web.openapi import build_spec
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -161,23 +161,19 @@ def read_view(kind_name, record_id):
 
 @bp.route(f"/{KIND_PATH}/<int:record_id>", methods=["PATCH", "PUT"])
 def update_view(kind_name, record_id):
-    data = _json_body()
-    if "version" not in data and request.headers.get("If-Match"):
-        data["version"] = request.headers["If-Match"].strip('W/"')
-    record = records.update_record(context(), kind_name, record_id, data)
+    record = records.update_record(context(), kind_name, record_id, versioned_body())
     return jsonify(records.dump_record(kind_name, record))
 
 
 @bp.delete(f"/{KIND_PATH}/<int:record_id>")
 def delete_view(kind_name, record_id):
-    record = records.delete_record(context(), kind_name, record_id, version=change_version(required=False),
-                                   version_required=True)
+    record = records.delete_record(context(), kind_name, record_id, version=change_version(required=False))
     return jsonify(records.dump_record(kind_name, record))
 
 
 @bp.post(f"/{KIND_PATH}/<int:record_id>/restore")
 def restore_view(kind_name, record_id):
-    record = records.restore_record(context(), kind_name, record_id)
+    record = records.restore_record(context(), kind_name, record_id, version=change_version(required=False))
     return jsonify(records.dump_record(kind_name, record))
 
 

@@ -10,7 +10,7 @@ from catalog.schemas import ChangeEventSchema, rfc3339
 from catalog.services import gate, lineage
 from web import context
 from web.api import _json_body, json_blueprint
-from web.inputs import int_arg
+from web.inputs import change_version, form_version, int_arg, versioned_body
 from web.views_helpers import error_text, form_rows
 
 bp = Blueprint("gate", __name__)
@@ -56,27 +56,27 @@ def get_view(request_id):
 
 @api_bp.patch("/requests/<int:request_id>")
 def update_view(request_id):
-    return jsonify(request_json(gate.update_request(context(), request_id, _json_body())))
+    return jsonify(request_json(gate.update_request(context(), request_id, versioned_body())))
 
 
 @api_bp.post("/requests/<int:request_id>/submit")
 def submit_view(request_id):
-    return jsonify(request_json(gate.submit(context(), request_id)))
+    return jsonify(request_json(gate.submit(context(), request_id, change_version(required=False))))
 
 
 @api_bp.post("/requests/<int:request_id>/conclusion")
 def conclusion_view(request_id):
-    return jsonify(request_json(gate.conclude(context(), request_id, _json_body())))
+    return jsonify(request_json(gate.conclude(context(), request_id, versioned_body())))
 
 
 @api_bp.post("/requests/<int:request_id>/decision")
 def decision_view(request_id):
-    return jsonify(request_json(gate.decide(context(), request_id, _json_body())))
+    return jsonify(request_json(gate.decide(context(), request_id, versioned_body())))
 
 
 @api_bp.post("/requests/<int:request_id>/recheck")
 def recheck_view(request_id):
-    return jsonify(request_json(gate.recheck(context(), request_id)))
+    return jsonify(request_json(gate.recheck(context(), request_id, change_version(required=False))))
 
 
 @api_bp.get("/requests/<int:request_id>/history")
@@ -179,17 +179,18 @@ def step_page(request_id, step):
     ctx = context()
     try:
         if step == "submit":
-            gate.submit(ctx, request_id)
+            gate.submit(ctx, request_id, form_version())
             flash("Заявка подана, проверки выполнены.")
         elif step == "conclusion":
-            gate.conclude(ctx, request_id, {k: request.form.get(k) for k in ("conclusion", "reasons", "overlap_answer")
-                                            if request.form.get(k)})
+            gate.conclude(ctx, request_id, {"version": form_version(), **{
+                k: request.form.get(k) for k in ("conclusion", "reasons", "overlap_answer") if request.form.get(k)}})
             flash("Заключение процессного офиса сохранено.")
         elif step == "decision":
-            gate.decide(ctx, request_id, {k: request.form.get(k) for k in ("decision", "reasons") if request.form.get(k)})
+            gate.decide(ctx, request_id, {"version": form_version(), **{
+                k: request.form.get(k) for k in ("decision", "reasons") if request.form.get(k)}})
             flash("Решение по заявке принято.")
         else:
-            gate.recheck(ctx, request_id)
+            gate.recheck(ctx, request_id, form_version())
             flash("Проверки выполнены заново.")
     except CatalogError as error:
         ctx.session.rollback()

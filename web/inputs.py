@@ -131,9 +131,13 @@ def known_args(*names: str) -> None:
 
 
 def change_version(required: bool = True) -> int | None:
-    """The version a change without a body (a DELETE) was made against: ``?version=N`` or ``If-Match``.
+    """The version a change was made against: the JSON body's ``version``, ``?version=N`` or ``If-Match``.
 
-    The README: every change carries the version it was made against; without one it is refused, naming it."""
+    The one reader of it for the API. The rule itself (422 without it, 409 when stale) is
+    catalog.services.versions.check_version; ``required=False`` leaves the refusal to it, after the rights."""
+    body = request.get_json(silent=True) if request.is_json else None
+    if isinstance(body, dict) and body.get("version") is not None:
+        return body["version"]  # its type is checked by the rule
     raw = request.args.get("version") or (request.headers.get("If-Match") or "").strip().removeprefix("W/").strip('"')
     if not raw:
         if not required:
@@ -141,3 +145,19 @@ def change_version(required: bool = True) -> int | None:
         raise InvalidInput("Укажите версию записи, которую вы читали.",
                            {"version": ["Передайте параметр version или заголовок If-Match."]})
     return parse_int(raw, "version", minimum=1)
+
+
+def versioned_body() -> dict:
+    """The JSON body of a change, with the version from ``?version=`` or ``If-Match`` when the body has none."""
+    data = json_body()
+    if data.get("version") is None:
+        version = change_version(required=False)
+        if version is not None:
+            data["version"] = version
+    return data
+
+
+def form_version(name: str = "version") -> int | None:
+    """The hidden ``version`` field of a page's form; absent or not a number, the rule refuses it by name."""
+    raw = (request.form.get(name) or "").strip()
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None

@@ -11,6 +11,7 @@ from catalog.services import records, stats
 from web import context
 from web.api import KIND_PATH, list_filters
 from web.views_helpers import form_fields, form_to_data, ref_options, refs_for
+from web.inputs import form_version
 
 bp = Blueprint("pages", __name__)
 
@@ -135,14 +136,14 @@ def edit_page(kind_name, record_id):
 
 @bp.post(f"/{KIND_PATH}/<int:record_id>/delete")
 def delete_page(kind_name, record_id):
-    record = records.delete_record(context(), kind_name, record_id)
+    record = records.delete_record(context(), kind_name, record_id, form_version())
     flash(f"Запись «{record.title}» удалена. Её можно восстановить.")
     return _back_to(kind_name, record_id)
 
 
 @bp.post(f"/{KIND_PATH}/<int:record_id>/restore")
 def restore_page(kind_name, record_id):
-    record = records.restore_record(context(), kind_name, record_id)
+    record = records.restore_record(context(), kind_name, record_id, form_version())
     flash(f"Запись «{record.title}» восстановлена.")
     return _back_to(kind_name, record_id)
 

@@ -9,6 +9,7 @@ from catalog.schemas import rfc3339
 from catalog.services import costs, passports
 from web import context
 from web.api import _json_body, json_blueprint
+from web.inputs import change_version, form_version, versioned_body
 from web.views_helpers import error_text, form_rows
 
 bp = Blueprint("passports", __name__)
@@ -58,7 +59,7 @@ def _uploaded_bpmn() -> tuple[str, bytes]:
 def import_bpmn_view(process_id):
     name, content = _uploaded_bpmn()
     passport = passports.import_bpmn(context(), process_id, request.args.get("variant") or request.form.get("variant", ""),
-                                     name, content)
+                                     name, content, change_version(required=False))
     return jsonify(passport_json(passport)), 201
 
 
@@ -69,12 +70,12 @@ def get_view(passport_id):
 
 @api_bp.put("/passports/<int:passport_id>")
 def save_view(passport_id):
-    return jsonify(passport_json(passports.save_passport(context(), passport_id, _json_body())))
+    return jsonify(passport_json(passports.save_passport(context(), passport_id, versioned_body())))
 
 
 @api_bp.post("/passports/<int:passport_id>/approve")
 def approve_view(passport_id):
-    return jsonify(passport_json(passports.approve(context(), passport_id)))
+    return jsonify(passport_json(passports.approve(context(), passport_id, change_version(required=False))))
 
 
 @api_bp.get("/passports/<int:passport_id>/diagram")
@@ -113,7 +114,9 @@ def import_bpmn_page(process_id):
     ctx = context()
     try:
         name, content = _uploaded_bpmn()
-        passport = passports.import_bpmn(ctx, process_id, request.form.get("variant", ""), name, content)
+        variant = request.form.get("variant", "")
+        # The page sends the version of each variant's draft; the chosen variant's one is the one replaced.
+        passport = passports.import_bpmn(ctx, process_id, variant, name, content, form_version(f"version-{variant}"))
     except CatalogError as error:
         ctx.session.rollback()
         flash(error_text(error))
@@ -185,7 +188,7 @@ def edit_page(passport_id):
 
 @bp.post("/passports/<int:passport_id>/approve")
 def approve_page(passport_id):
-    passports.approve(context(), passport_id)
+    passports.approve(context(), passport_id, form_version())
     flash("Паспорт утверждён.")
     return redirect(url_for("passports.view_page", passport_id=passport_id))
 
@@ -249,12 +252,12 @@ def create_position_view():
 
 @api_bp.patch("/positions/<int:position_id>")
 def update_position_view(position_id):
-    return jsonify(position_json(costs.save_position(context(), _json_body(), position_id)))
+    return jsonify(position_json(costs.save_position(context(), versioned_body(), position_id)))
 
 
 @api_bp.put("/passports/<int:passport_id>/criteria")
 def criteria_view(passport_id):
-    return jsonify(passport_json(passports.set_criteria(context(), passport_id, _json_body())))
+    return jsonify(passport_json(passports.set_criteria(context(), passport_id, versioned_body())))
 
 
 @bp.route("/processes/<int:process_id>/costs", methods=["GET", "POST"])
@@ -299,6 +302,6 @@ def positions_page():
 def criteria_page(passport_id):
     criteria = {c.value: {"met": request.form.get(f"{c.value}-met") == "on",
                           "evidence": request.form.get(f"{c.value}-evidence", "")} for c in DigitalCriterion}
-    passports.set_criteria(context(), passport_id, {"criteria": criteria})
+    passports.set_criteria(context(), passport_id, {"criteria": criteria, "version": form_version()})
     flash("Чек-лист критериев цифровой трансформации сохранён.")
     return redirect(url_for("passports.view_page", passport_id=passport_id))

@@ -12,7 +12,7 @@ from catalog.errors import BadParameter, Conflict, InvalidInput, NotFound
 from catalog.services import calendar, projects
 from web import context
 from web.api import _json_body, json_blueprint
-from web.inputs import change_version, date_arg, int_arg
+from web.inputs import change_version, date_arg, form_version, int_arg, versioned_body
 from web.views_helpers import error_text, form_rows
 
 bp = Blueprint("projects", __name__)
@@ -160,27 +160,27 @@ def history_view(project_id):
 
 @api_bp.delete("/projects/<int:project_id>")
 def delete_view(project_id):
-    return jsonify(project_json(projects.delete_project(context(), project_id, change_version())))
+    return jsonify(project_json(projects.delete_project(context(), project_id, change_version(required=False))))
 
 
 @api_bp.post("/projects/<int:project_id>/application/answer")
 def answer_view(project_id):
-    return jsonify(project_json(projects.answer_application(context(), project_id, _json_body())))
+    return jsonify(project_json(projects.answer_application(context(), project_id, versioned_body())))
 
 
 @api_bp.put("/projects/<int:project_id>/order")
 def order_view(project_id):
-    return jsonify(project_json(projects.save_order(context(), project_id, _json_body())))
+    return jsonify(project_json(projects.save_order(context(), project_id, versioned_body())))
 
 
 @api_bp.put("/projects/<int:project_id>/analysis")
 def analysis_view(project_id):
-    return jsonify(project_json(projects.save_analysis(context(), project_id, _json_body())))
+    return jsonify(project_json(projects.save_analysis(context(), project_id, versioned_body())))
 
 
 @api_bp.put("/projects/<int:project_id>/roadmap")
 def roadmap_view(project_id):
-    return jsonify(project_json(projects.save_roadmap(context(), project_id, _json_body())))
+    return jsonify(project_json(projects.save_roadmap(context(), project_id, versioned_body())))
 
 
 def _visa_args() -> tuple[date | None, int | None]:
@@ -192,10 +192,7 @@ def _visa_args() -> tuple[date | None, int | None]:
         on = date.fromisoformat(on) if on else None
     except (TypeError, ValueError):
         raise InvalidInput("Неверная дата.", {"date": ["Ожидается дата в формате ГГГГ-ММ-ДД."]}) from None
-    version = body.get("version")
-    if version is not None and not isinstance(version, int):
-        raise InvalidInput("Неверная версия.", {"version": ["Ожидается целое число."]})
-    return on, version
+    return on, change_version(required=False)
 
 
 @api_bp.post("/projects/<int:project_id>/roadmap/agree")
@@ -212,25 +209,25 @@ def approve_view(project_id):
 
 @api_bp.patch("/projects/<int:project_id>/measures/<int:measure_id>")
 def measure_view(project_id, measure_id):
-    return jsonify(project_json(projects.update_measure(context(), project_id, measure_id, _json_body())))
+    return jsonify(project_json(projects.update_measure(context(), project_id, measure_id, versioned_body())))
 
 
 @api_bp.post("/projects/<int:project_id>/kpis/<int:kpi_id>/measurements")
 def measurement_view(project_id, kpi_id):
     ctx = context()
-    measurement = projects.add_measurement(ctx, project_id, kpi_id, _json_body())
+    measurement = projects.add_measurement(ctx, project_id, kpi_id, versioned_body())
     return jsonify({"id": measurement.id, "deviates": measurement.deviates,
                     "project": project_json(projects.get_project(ctx, project_id))}), 201
 
 
 @api_bp.post("/projects/<int:project_id>/deviations/<int:request_id>/answer")
 def deviation_view(project_id, request_id):
-    return jsonify(request_json(projects.answer_deviation(context(), project_id, request_id, _json_body())))
+    return jsonify(request_json(projects.answer_deviation(context(), project_id, request_id, versioned_body())))
 
 
 @api_bp.post("/projects/<int:project_id>/deviations/<int:request_id>/assess")
 def assess_view(project_id, request_id):
-    return jsonify(request_json(projects.assess_deviation(context(), project_id, request_id, _json_body())))
+    return jsonify(request_json(projects.assess_deviation(context(), project_id, request_id, versioned_body())))
 
 
 # -- API: the production calendar
@@ -296,11 +293,6 @@ def _rows(prefix: str, fields: tuple[str, ...]) -> list[dict]:
     """Rows of a table form, empty values as None; selects always have a value, so they do not keep a row."""
     selects = {"status", "direction", "kind", "category", "responsible_level"}
     return [{k: (v or None) for k, v in row.items()} for row in form_rows(prefix, fields, selects)]
-
-
-def _version() -> int | None:
-    raw = request.form.get("version", "")
-    return int(raw) if raw.isdigit() else None
 
 
 def _agencies():
@@ -380,7 +372,7 @@ def _form_date(name: str) -> date | None:
 
 @bp.post("/projects/<int:project_id>/application")
 def answer_page(project_id):
-    data = {"version": _version(), "decision": request.form.get("decision") or None,
+    data = {"version": form_version(), "decision": request.form.get("decision") or None,
             "answered_on": request.form.get("answered_on") or None, "office_members": _lines("office_members"),
             "suggested_start": request.form.get("suggested_start") or None,
             "suggested_end": request.form.get("suggested_end") or None,
@@ -391,48 +383,48 @@ def answer_page(project_id):
 
 @bp.post("/projects/<int:project_id>/roadmap/agree")
 def agree_page(project_id):
-    return _act(project_id, "roadmap", lambda ctx: projects.agree_roadmap(ctx, project_id, _form_date("date"), _version()),
+    return _act(project_id, "roadmap", lambda ctx: projects.agree_roadmap(ctx, project_id, _form_date("date"), form_version()),
                 "Дорожная карта согласована.")
 
 
 @bp.post("/projects/<int:project_id>/roadmap/approve")
 def approve_page(project_id):
     return _act(project_id, "roadmap",
-                lambda ctx: projects.approve_roadmap(ctx, project_id, _form_date("date"), _version()),
+                lambda ctx: projects.approve_roadmap(ctx, project_id, _form_date("date"), form_version()),
                 "Дорожная карта утверждена.")
 
 
 @bp.post("/projects/<int:project_id>/measures/<int:measure_id>")
 def measure_page(project_id, measure_id):
-    data = {k: request.form.get(k) or None for k in ("status", "actual_start", "actual_end")}
+    data = {"version": form_version(), **{k: request.form.get(k) or None for k in ("status", "actual_start", "actual_end")}}
     return _act(project_id, "roadmap", lambda ctx: projects.update_measure(ctx, project_id, measure_id, data),
                 "Ход мероприятия сохранён.")
 
 
 @bp.post("/projects/<int:project_id>/kpis/<int:kpi_id>/measurements")
 def measurement_page(project_id, kpi_id):
-    data = {k: request.form.get(k) or None for k in ("measured_on", "value", "note")}
+    data = {"version": form_version(), **{k: request.form.get(k) or None for k in ("measured_on", "value", "note")}}
     return _act(project_id, "kpis", lambda ctx: projects.add_measurement(ctx, project_id, kpi_id, data),
                 "Измерение сохранено.")
 
 
 @bp.post("/projects/<int:project_id>/deviations/<int:request_id>")
 def deviation_page(project_id, request_id):
-    data = {k: request.form.get(k) or None for k in ("reasons", "corrective_measures", "answered_on")}
+    data = {"version": form_version(), **{k: request.form.get(k) or None for k in ("reasons", "corrective_measures", "answered_on")}}
     return _act(project_id, "kpis", lambda ctx: projects.answer_deviation(ctx, project_id, request_id, data),
                 "Ответ на запрос сохранён.")
 
 
 @bp.post("/projects/<int:project_id>/deviations/<int:request_id>/assess")
 def assess_page(project_id, request_id):
-    data = {k: request.form.get(k) or None for k in ("assessment", "assessed_on")}
+    data = {"version": form_version(), **{k: request.form.get(k) or None for k in ("assessment", "assessed_on")}}
     return _act(project_id, "kpis", lambda ctx: projects.assess_deviation(ctx, project_id, request_id, data),
                 "Оценка мероприятий сохранена.")
 
 
 @bp.post("/projects/<int:project_id>/delete")
 def delete_page(project_id):
-    projects.delete_project(context(), project_id, _version())
+    projects.delete_project(context(), project_id, form_version())
     flash("Проект удалён.")
     return redirect(url_for("projects.list_page"))
 
@@ -446,13 +438,13 @@ FORMS = {
 
 def _form_values(what: str) -> dict:
     if what == "order":
-        return {"version": _version(), "team": _lines("team"), "tasks": _lines("tasks"),
+        return {"version": form_version(), "team": _lines("team"), "tasks": _lines("tasks"),
                 **{k: request.form.get(k) or None for k in ("order_number", "order_date", "start_date", "end_date")}}
     if what == "analysis":
-        return {"version": _version(), "losses": _rows("loss", ("kind", "description")),
+        return {"version": form_version(), "losses": _rows("loss", ("kind", "description")),
                 "root_causes": _rows("cause", ("category", "description")),
                 **{k: request.form.get(k) for k in ("problem", "goals", "best_practices")}}
-    return {"version": _version(), "measures": _rows("measure", projects.MEASURE_FIELDS),
+    return {"version": form_version(), "measures": _rows("measure", projects.MEASURE_FIELDS),
             "kpis": _rows("kpi", projects.KPI_FIELDS)}
 
 

@@ -107,16 +107,16 @@ def load_projects(ctx: Context, today: date | None = None) -> list[models.Optimi
     p = projects.create_project(editor, {
         "process_id": _process(ctx, "MINSOC", "006").id, "ground": "application", "initiated_on": day(-45),
         "ground_details": "Заявка министра от " + date.fromisoformat(day(-45)).strftime("%d.%m.%Y")})
-    projects.answer_application(office, p.id, {
+    projects.answer_application(office, p.id, {"version": p.version,
         "decision": "accepted", "answered_on": day(-43), "office_members": ["Сидорова А.А., консультант Процессного офиса"],
         "suggested_start": day(-30), "suggested_end": day(150), "training": "Двухдневный семинар по картированию процессов"})
-    projects.save_order(editor, p.id, {
+    projects.save_order(editor, p.id, {"version": p.version,
         "order_number": "45-р", "order_date": day(-32), "start_date": day(-30), "end_date": day(150),
         "team": ["Орлова Е.В., начальник отдела (руководитель группы)", "Сидорова А.А., Процессный офис",
                  "Белов К.Н., ГКУ «Оператор электронного правительства»", "Представитель многодетных семей"],
         "tasks": ["Выдавать удостоверение без справок о составе семьи", "Сократить срок до 5 рабочих дней"]})
-    projects.save_analysis(editor, p.id, ANALYSIS)
-    projects.save_roadmap(editor, p.id, {"measures": [
+    projects.save_analysis(editor, p.id, {**ANALYSIS, "version": p.version})
+    projects.save_roadmap(editor, p.id, {"version": p.version, "measures": [
         {"name": "Запрос сведений о рождении через СМЭВ (ЕГР ЗАГС)", "planned_start": day(10), "planned_end": day(60),
          "result": "Заявитель не представляет свидетельства о рождении", "responsible": "Орлова Е.В."},
         {"name": "Изменение административного регламента", "planned_start": day(20), "planned_end": day(90),
@@ -128,12 +128,12 @@ def load_projects(ctx: Context, today: date | None = None) -> list[models.Optimi
     p = projects.create_project(office, {
         "process_id": _process(ctx, "MINSOC", "002").id, "ground": "priority_services", "initiated_on": day(-120),
         "ground_details": "Услуга включена в региональный перечень приоритетных услуг (п. 14)"})
-    projects.save_order(office, p.id, {
+    projects.save_order(office, p.id, {"version": p.version,
         "order_number": "112", "order_date": day(-110), "start_date": day(-105), "end_date": day(120),
         "team": ["Сидорова А.А., Процессный офис (руководитель группы)", "Орлова Е.В., начальник отдела"],
         "tasks": ["Перевести межведомственные запросы в СМЭВ", "Исключить бумажный документооборот"]})
-    projects.save_analysis(office, p.id, ANALYSIS)
-    projects.save_roadmap(office, p.id, {"measures": [
+    projects.save_analysis(office, p.id, {**ANALYSIS, "version": p.version})
+    projects.save_roadmap(office, p.id, {"version": p.version, "measures": [
         {"name": "Подключение к витрине сведений о доходах (СМЭВ4)", "planned_start": day(-60), "planned_end": day(-20),
          "result": "Запрос и ответ за минуты", "responsible": "Белов К.Н.", "status": "in_progress",
          "actual_start": day(-58)},
@@ -144,10 +144,10 @@ def load_projects(ctx: Context, today: date | None = None) -> list[models.Optimi
          "planned_end": day(-90), "result": "Обучены 24 специалиста", "responsible": "Сидорова А.А.",
          "status": "done", "actual_start": day(-100), "actual_end": day(-92)},
     ], "kpis": _kpis("Срок межведомственного запроса", 5, 1)})
-    projects.agree_roadmap(chief_ctx, p.id, date.fromisoformat(day(-72)))
-    projects.approve_roadmap(head_ctx, p.id, date.fromisoformat(day(-70)))
+    projects.agree_roadmap(chief_ctx, p.id, date.fromisoformat(day(-72)), version=p.version)
+    projects.approve_roadmap(head_ctx, p.id, date.fromisoformat(day(-70)), version=p.version)
     first_kpi = p.kpis[0]
-    projects.add_measurement(office, p.id, first_kpi.id, {"measured_on": day(-15), "value": 2,
+    projects.add_measurement(office, p.id, first_kpi.id, {"version": p.version, "measured_on": day(-15), "value": 2,
                                                           "note": "Влияние отдельных решений на этапе внедрения"})
     made.append(p)
 
@@ -155,12 +155,12 @@ def load_projects(ctx: Context, today: date | None = None) -> list[models.Optimi
     p = projects.create_project(editor, {
         "process_id": _process(ctx, "MINSOC", "001").id, "ground": "governor_order", "initiated_on": day(-330),
         "ground_details": "Поручение Губернатора по итогам приёма граждан"})
-    projects.save_order(editor, p.id, {
+    projects.save_order(editor, p.id, {"version": p.version,
         "order_number": "7-р", "order_date": day(-322), "start_date": day(-320), "end_date": day(-60),
         "team": ["Орлова Е.В., начальник отдела (руководитель группы)", "Сидорова А.А., Процессный офис"],
         "tasks": ["Приём заявления на выплату на ребёнка в электронном виде за 1 день"]})
-    projects.save_analysis(editor, p.id, ANALYSIS)
-    projects.save_roadmap(editor, p.id, {"measures": [
+    projects.save_analysis(editor, p.id, {**ANALYSIS, "version": p.version})
+    projects.save_roadmap(editor, p.id, {"version": p.version, "measures": [
         {"name": "Приём заявления через ЕПГУ", "planned_start": day(-250), "planned_end": day(-150),
          "result": "Электронная форма на ЕПГУ", "responsible": "Белов К.Н.", "status": "done",
          "actual_start": day(-250), "actual_end": day(-155)},
@@ -168,12 +168,12 @@ def load_projects(ctx: Context, today: date | None = None) -> list[models.Optimi
          "result": "Регистрация без участия специалиста", "responsible": "Орлова Е.В.", "status": "done",
          "actual_start": day(-195), "actual_end": day(-80)},
     ], "kpis": _kpis("Срок регистрации заявления", 3, 1)})
-    projects.agree_roadmap(office, p.id, date.fromisoformat(day(-262)))
-    projects.approve_roadmap(head_ctx, p.id, date.fromisoformat(day(-260)))
+    projects.agree_roadmap(office, p.id, date.fromisoformat(day(-262)), version=p.version)
+    projects.approve_roadmap(head_ctx, p.id, date.fromisoformat(day(-260)), version=p.version)
     term, returns, output = p.kpis
     for measured_on, values in ((day(-45), (1, 6, 21)), (day(-14), (1, 4, 23))):
         for kpi, value in zip((term, returns, output), values):
-            projects.add_measurement(office, p.id, kpi.id, {"measured_on": measured_on, "value": value})
+            projects.add_measurement(office, p.id, kpi.id, {"version": p.version, "measured_on": measured_on, "value": value})
     made.append(p)
 
     # 5. Own forces of another ministry, in development, no office.
@@ -182,7 +182,7 @@ def load_projects(ctx: Context, today: date | None = None) -> list[models.Optimi
     if zdrav is not None:
         p = projects.create_project(system, {"process_id": zdrav.id, "ground": "own_decision", "initiated_on": day(-20),
                                              "ground_details": "Приказ министра об оптимизации собственными силами"})
-        projects.save_order(system, p.id, {
+        projects.save_order(system, p.id, {"version": p.version,
             "order_number": "301", "order_date": day(-15), "start_date": day(-14), "end_date": day(200),
             "team": ["Рабочая группа министерства здравоохранения"], "tasks": ["Сократить срок процесса вдвое"]})
         made.append(p)

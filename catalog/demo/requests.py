@@ -54,10 +54,10 @@ def load_requests(ctx: Context) -> int:
                       overlap_explanation="Действующие системы не назначают выплаты проактивно, без заявления.")
     if office and architect and not gate.failing_blocking(passing):
         gate.conclude(Context(session=ctx.session, user=office, settings=ctx.settings), passing.id, {
-            "conclusion": "positive", "reasons": "Процесс описан и оптимизирован, данные берутся из витрин.",
+            "version": passing.version, "conclusion": "positive", "reasons": "Процесс описан и оптимизирован, данные берутся из витрин.",
             "overlap_answer": "Пересекающиеся функции действующих систем будут выведены после запуска платформы."})
         gate.decide(Context(session=ctx.session, user=architect, settings=ctx.settings), passing.id,
-                    {"decision": "approved", "reasons": "Заключение положительное, обязательные проверки пройдены."})
+                    {"version": passing.version, "decision": "approved", "reasons": "Заключение положительное, обязательные проверки пройдены."})
     made.append(passing)
     # Waits for a conclusion: passes too.
     made.append(request(ready[1], "Модуль электронного согласования решений",

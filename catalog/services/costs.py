@@ -17,10 +17,11 @@ from sqlalchemy import select
 
 from catalog import models
 from catalog.enums import PassportVariant, ResourceKind, Role
-from catalog.errors import BadParameter, Conflict, InvalidInput, NotFound
+from catalog.errors import BadParameter, InvalidInput, NotFound
 from catalog.schemas import PositionSchema, validation_messages
 from catalog.services import history, passports, permissions, records
 from catalog.services.context import Context
+from catalog.services.versions import check_version
 
 
 @dataclass(frozen=True)
@@ -292,8 +293,7 @@ def save_position(ctx: Context, data: dict, position_id: int | None = None) -> m
         position = ctx.session.get(models.Position, position_id)
         if position is None:
             raise NotFound(f"Должность № {position_id} не найдена.")
-        if version is not None and version != position.version:
-            raise Conflict(f"Должность изменена другим пользователем: у вас версия {version}, текущая — {position.version}.")
+        check_version(ctx, "positions", position, version, "Должность изменена")
         before = history.snapshot(position)
         for name, value in values.items():
             setattr(position, name, value)

@@ -25,6 +25,7 @@ from catalog.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthor
 from catalog.schemas import ConclusionSchema, DecisionSchema, SystemRequestSchema, validation_messages
 from catalog.services import history, passports, permissions
 from catalog.services.context import Context
+from catalog.services.versions import check_version
 
 KIND = "requests"  # record_kind of their change events
 POSITION = "gate"  # ProjectionPosition of the re-check of submitted requests
@@ -45,6 +46,10 @@ CHECK_NAMES = {
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _require_version(ctx: Context, request: models.SystemRequest, version) -> None:
+    check_version(ctx, KIND, request, version, "Заявка изменена")
 
 
 def _ref(kind: str, record) -> dict:
@@ -197,11 +202,7 @@ def create_request(ctx: Context, data: dict) -> models.SystemRequest:
 def update_request(ctx: Context, request_id: int, data: dict) -> models.SystemRequest:
     request = get_request(ctx, request_id)
     values = _load(data, partial=True)
-    version = values.pop("version", None)
-    if version is None:
-        raise InvalidInput("Укажите версию заявки, которую вы изменяете.", {"version": ["Обязательное поле не заполнено."]})
-    if version != request.version:
-        raise Conflict(f"Заявка изменена другим пользователем: у вас версия {version}, текущая — {request.version}.")
+    _require_version(ctx, request, values.pop("version", None))
     if request.status not in EDITABLE:
         raise Conflict(f"Заявка в состоянии «{RequestStatus.label_of(request.status)}» не меняется.")
     _require_filer(ctx, request.agency_id)
@@ -435,9 +436,10 @@ def actions_allowed(ctx: Context, request: models.SystemRequest) -> dict[str, bo
 # -- the workflow
 
 
-def submit(ctx: Context, request_id: int) -> models.SystemRequest:
+def submit(ctx: Context, request_id: int, version: int | None = None) -> models.SystemRequest:
     request = get_request(ctx, request_id)
     _require_filer(ctx, request.agency_id)
+    _require_version(ctx, request, version)
     if request.status not in EDITABLE:
         raise Conflict(f"Заявка уже подана (состояние «{RequestStatus.label_of(request.status)}»).")
     before = request.status
@@ -458,6 +460,7 @@ def conclude(ctx: Context, request_id: int, data: dict) -> models.SystemRequest:
     """The process office's conclusion, positive or negative, with reasons: required before a decision."""
     request = get_request(ctx, request_id)
     _require_concluder(ctx, request)
+    _require_version(ctx, request, data.get("version"))
     if request.status != RequestStatus.SUBMITTED.value:
         raise Conflict(f"Заключение даётся по поданной заявке; её состояние — «{RequestStatus.label_of(request.status)}».")
     try:
@@ -487,6 +490,7 @@ def decide(ctx: Context, request_id: int, data: dict) -> models.SystemRequest:
     """Approve, reject or return, by the deciding role; never on one's own request or conclusion."""
     request = get_request(ctx, request_id)
     _require_decider(ctx, request)
+    _require_version(ctx, request, data.get("version"))
     if request.status == RequestStatus.SUBMITTED.value:
         raise Conflict("Сначала нужно заключение процессного офиса.")
     if request.status != RequestStatus.CONCLUDED.value:
@@ -587,10 +591,11 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def recheck(ctx: Context, request_id: int) -> models.SystemRequest:
-    """Run the checks of one request again (the CLI, the queue)."""
+def recheck(ctx: Context, request_id: int, version: int | None = None) -> models.SystemRequest:
+    """Run the checks of one request again (the page, the API, the CLI acting as the system on what it read)."""
     request = get_request(ctx, request_id)
     _require_rechecker(ctx, request)
+    _require_version(ctx, request, version)
     if request.status not in OPEN:
         raise Conflict("Проверки запускаются у поданных заявок.")
     changed = _store_checks(ctx, request)

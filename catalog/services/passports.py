@@ -20,6 +20,7 @@ from catalog.kinds import KINDS
 from catalog.schemas import PassportSchema, validation_messages
 from catalog.services import history, permissions, records
 from catalog.services.context import Context
+from catalog.services.versions import check_version
 
 KIND = "passports"  # record_kind of their change events
 CONTENT_FIELDS = ("key", "name", "role", "ref_kind", "ref_id")
@@ -67,6 +68,10 @@ def content(passport: models.Passport) -> dict:
         "steps": [{f: getattr(s, f) for f in STEP_FIELDS} for s in passport.steps],
         "flows": [{f: getattr(fl, f) for f in FLOW_FIELDS} for fl in passport.flows],
     }
+
+
+def _require_version(ctx: Context, passport: models.Passport, version) -> None:
+    check_version(ctx, KIND, passport, version, "Паспорт изменён")
 
 
 def create_passport(ctx: Context, process_id: int, variant: str) -> models.Passport:
@@ -149,12 +154,7 @@ def save_passport(ctx: Context, passport_id: int, data: dict, diagram: tuple[str
         values = PassportSchema().load(data)
     except ValidationError as error:
         raise InvalidInput("Паспорт не прошёл проверку.", validation_messages(error)) from None
-    version = values.pop("version", None)
-    if version is None:
-        raise InvalidInput("Укажите версию паспорта, которую вы изменяете.", {"version": ["Обязательное поле не заполнено."]})
-    if version != passport.version:
-        raise Conflict(f"Паспорт изменён другим пользователем: у вас версия {version}, текущая — {passport.version}.",
-                       current_version=passport.version)
+    _require_version(ctx, passport, values.pop("version", None))
     if passport.state != PassportState.DRAFT.value:
         raise Conflict("Паспорт утверждён и не меняется: начните новую версию.")
     _require_edit(ctx, passport.process)
@@ -179,7 +179,7 @@ def save_passport(ctx: Context, passport_id: int, data: dict, diagram: tuple[str
     return passport
 
 
-def approve(ctx: Context, passport_id: int) -> models.Passport:
+def approve(ctx: Context, passport_id: int, version: int | None = None) -> models.Passport:
     """Approval by a user of the owning agency; the approved revision is frozen."""
     passport = get_passport(ctx, passport_id)
     if not ctx.is_system:
@@ -188,6 +188,7 @@ def approve(ctx: Context, passport_id: int) -> models.Passport:
             raise Unauthorized("Войдите в систему.")
         if not (user.has_role(Role.AGENCY_EDITOR.value) and passport.process.agency_id in (user.agency_ids or [])):
             raise Forbidden("Паспорт утверждает пользователь органа — владельца процесса.")
+    _require_version(ctx, passport, version)
     if passport.state != PassportState.DRAFT.value:
         raise Conflict("Паспорт уже утверждён.")
     if not passport.steps:
@@ -264,6 +265,7 @@ def set_criteria(ctx: Context, passport_id: int, data: dict) -> models.Passport:
         values = CriteriaSchema().load(data)
     except ValidationError as error:
         raise InvalidInput("Чек-лист не прошёл проверку.", validation_messages(error)) from None
+    _require_version(ctx, passport, values.get("version"))
     before = dict(passport.criteria or {})
     passport.criteria = {**before, **values["criteria"]}
     passport.version += 1
@@ -321,13 +323,18 @@ def _bpmn_content(model, datasets_by_name: dict[str, int]) -> dict:
     return {"steps": steps, "data": data, "flows": flows}
 
 
-def import_bpmn(ctx: Context, process_id: int, variant: str, file_name: str, diagram: bytes) -> models.Passport:
-    """Import a BPMN 2.0 file into the draft of a variant (a new draft when there is none); the diagram is kept."""
+def import_bpmn(ctx: Context, process_id: int, variant: str, file_name: str, diagram: bytes,
+                version: int | None = None) -> models.Passport:
+    """Import a BPMN 2.0 file into the draft of a variant (a new draft when there is none); the diagram is kept.
+    Replacing an existing draft is a change of it: ``version`` is the draft's version the user read."""
     from importers.bpmn import parse_bytes
 
     model = parse_bytes(diagram, file_name)
     latest = current(ctx, process_id, variant)
     passport = latest if latest is not None and latest.state == PassportState.DRAFT.value else None
+    if passport is not None:
+        _require_edit(ctx, passport.process)
+        _require_version(ctx, passport, version)
     autocommit, ctx.autocommit = ctx.autocommit, False
     try:
         if passport is None:

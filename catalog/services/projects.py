@@ -48,6 +48,7 @@ from catalog.schemas import (
 )
 from catalog.services import calendar, history, permissions, records
 from catalog.services.context import Context
+from catalog.services.versions import check_version
 
 KIND = "projects"  # record_kind of their change events
 APPLICATION_ANSWER_DAYS = 3  # Leningrad 4.2: «в течение трех рабочих дней»
@@ -233,10 +234,8 @@ def _require_team(ctx: Context, project_or_process) -> None:
         raise Forbidden("Проект ведут пользователи органа — владельца процесса и Процессный офис.")
 
 
-def _require_version(project: models.OptimizationProject, version: int | None) -> None:
-    if version is not None and version != project.version:
-        raise Conflict(f"Проект изменён другим пользователем: у вас версия {version}, текущая — {project.version}.",
-                       current_version=project.version)
+def _require_version(ctx: Context, project: models.OptimizationProject, version) -> None:
+    check_version(ctx, KIND, project, version, "Проект изменён")
 
 
 def _save(ctx: Context, project: models.OptimizationProject, action: str, changes: dict) -> models.OptimizationProject:
@@ -317,7 +316,7 @@ def answer_application(ctx: Context, project_id: int, data: dict) -> models.Opti
     _require_user(ctx)
     if not (ctx.is_system or is_office(ctx)):
         raise Forbidden("На заявку отвечает Процессный офис.")
-    _require_version(project, values.get("version"))
+    _require_version(ctx, project, values.get("version"))
     if project.ground != ProjectGround.APPLICATION.value:
         raise Conflict("Проект начат не по заявке: ответ Процессного офиса не нужен.")
     if project.application_decision is not None:
@@ -380,7 +379,7 @@ def save_order(ctx: Context, project_id: int, data: dict) -> models.Optimization
     project = get_project(ctx, project_id)
     values = _load(OrderSchema(), data, "Правовой акт не сохранён: исправьте поля.")
     _require_team(ctx, project)
-    _require_version(project, values.get("version"))
+    _require_version(ctx, project, values.get("version"))
     if project.ground == ProjectGround.APPLICATION.value and project.application_decision is None:
         raise Conflict("Правовой акт издаётся после ответа Процессного офиса на заявку.")
     errors: dict[str, list[str]] = defaultdict(list)
@@ -422,7 +421,7 @@ def save_analysis(ctx: Context, project_id: int, data: dict) -> models.Optimizat
     project = get_project(ctx, project_id)
     values = _load(AnalysisSchema(), data, "Анализ процесса не сохранён: исправьте поля.")
     _require_team(ctx, project)
-    _require_version(project, values.get("version"))
+    _require_version(ctx, project, values.get("version"))
     if project.start_date is None:
         raise Conflict("Анализ ведётся на этапе разработки решений: сначала внесите правовой акт об оптимизации.")
     fields = ("problem", "goals", "losses", "root_causes", "best_practices")
@@ -453,7 +452,7 @@ def save_roadmap(ctx: Context, project_id: int, data: dict) -> models.Optimizati
     project = get_project(ctx, project_id)
     values = _load(RoadmapSchema(), data, "Дорожная карта не сохранена: исправьте поля.")
     _require_team(ctx, project)
-    _require_version(project, values.get("version"))
+    _require_version(ctx, project, values.get("version"))
     if project.start_date is None:
         raise Conflict("Дорожная карта составляется после правового акта об оптимизации (сроки работ).")
     if project.approved_on is not None:
@@ -506,7 +505,7 @@ def agree_roadmap(ctx: Context, project_id: int, agreed_on: date | None = None,
     _require_user(ctx)
     if not (ctx.is_system or is_office(ctx)):
         raise Forbidden("Дорожную карту согласует руководитель Процессного офиса.")
-    _require_version(project, version)
+    _require_version(ctx, project, version)
     if not project.with_office:
         raise Conflict("Процессный офис не участвует в этой оптимизации: согласование не требуется.")
     if project.approved_on is not None:
@@ -533,7 +532,7 @@ def approve_roadmap(ctx: Context, project_id: int, approved_on: date | None = No
     _require_user(ctx)
     if not (ctx.is_system or is_owner(ctx, project)):
         raise Forbidden("Дорожную карту утверждает руководитель органа — владельца процесса.")
-    _require_version(project, version)
+    _require_version(ctx, project, version)
     if project.approved_on is not None:
         raise Conflict("Дорожная карта уже утверждена.")
     _not_author(ctx, project, "утвердить")
@@ -564,6 +563,7 @@ def update_measure(ctx: Context, project_id: int, measure_id: int, data: dict) -
     project = get_project(ctx, project_id)
     values = _load(MeasureProgressSchema(), data, "Ход мероприятия не сохранён: исправьте поля.")
     _require_team(ctx, project)
+    _require_version(ctx, project, values.get("version"))
     measure = next((m for m in project.measures if m.id == measure_id), None)
     if measure is None:
         raise NotFound(f"В проекте нет мероприятия № {measure_id}.")
@@ -594,6 +594,7 @@ def add_measurement(ctx: Context, project_id: int, kpi_id: int, data: dict) -> m
     _require_user(ctx)
     if not (ctx.is_system or _is_admin(ctx) or is_office(ctx)):
         raise Forbidden("Постмониторинг ведут работники Процессного офиса.")
+    _require_version(ctx, project, values.get("version"))
     kpi = next((k for k in project.kpis if k.id == kpi_id), None)
     if kpi is None:
         raise NotFound(f"В проекте нет показателя № {kpi_id}.")
@@ -630,6 +631,7 @@ def answer_deviation(ctx: Context, project_id: int, request_id: int, data: dict)
     _require_user(ctx)
     if not (ctx.is_system or is_owner(ctx, project)):
         raise Forbidden("На запрос о причинах отклонения отвечает орган — владелец процесса.")
+    _require_version(ctx, project, values.get("version"))
     request = next((r for r in project.deviation_requests if r.id == request_id), None)
     if request is None:
         raise NotFound(f"В проекте нет запроса № {request_id}.")
@@ -655,6 +657,7 @@ def assess_deviation(ctx: Context, project_id: int, request_id: int, data: dict)
     _require_user(ctx)
     if not (ctx.is_system or is_office(ctx)):
         raise Forbidden("Мероприятия по отклонению оценивает Процессный офис.")
+    _require_version(ctx, project, values.get("version"))
     request = next((r for r in project.deviation_requests if r.id == request_id), None)
     if request is None:
         raise NotFound(f"В проекте нет запроса № {request_id}.")
@@ -677,7 +680,7 @@ def delete_project(ctx: Context, project_id: int, version: int | None = None) ->
     """Soft deletion: by the team while the roadmap is a draft, afterwards by an administrator only."""
     project = get_project(ctx, project_id)
     _require_team(ctx, project)
-    _require_version(project, version)
+    _require_version(ctx, project, version)
     if project.approved_on is not None and not (ctx.is_system or _is_admin(ctx)):
         raise Forbidden("Проект с утверждённой дорожной картой удаляет только администратор.")
     project.deleted_at = datetime.now(UTC)

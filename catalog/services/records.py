@@ -18,9 +18,10 @@ from catalog import models
 from catalog.enums import Action, ProcessStatus, Role
 from catalog.errors import BadParameter, Conflict, InvalidInput, NotFound
 from catalog.kinds import KINDS, LINK_RULES, Kind, get_kind
-from catalog.schemas import ChangeEventSchema, validation_messages
+from catalog.schemas import validation_messages
 from catalog.services import history, permissions
 from catalog.services.context import Context
+from catalog.services.versions import check_version
 
 UNIQUE_FIELDS = ("code",)
 
@@ -369,26 +370,11 @@ def _registers_own_mart(ctx: Context) -> bool:
     return user is not None and user.has_role(Role.MART_OWNER.value) and not user.has_role(Role.ADMIN.value)
 
 
-def _require_current_version(ctx: Context, kind: Kind, record: models.Record, version) -> None:
-    if version is None:
-        raise InvalidInput(
-            "Укажите версию записи, которую вы изменяете.",
-            {"version": ["Обязательное поле не заполнено: укажите версию, которую вы читали."]},
-        )
-    if version != record.version:
-        changes = history.events_for(ctx, kind.name, record.id, since_version=version)
-        raise Conflict(
-            f"Запись изменена другим пользователем: у вас версия {version}, текущая — {record.version}.",
-            current_version=record.version,
-            changes=ChangeEventSchema(many=True).dump(changes),
-        )
-
-
 def update_record(ctx: Context, kind_name: str, record_id: int, data: dict) -> models.Record:
     kind = get_kind(kind_name)
     record = get_record(ctx, kind_name, record_id)
     values = _validate(kind, data, partial=True)
-    _require_current_version(ctx, kind, record, values.pop("version", None))
+    check_version(ctx, kind.name, record, values.pop("version", None))
     reason = values.get("status_reason")
     if record.is_deleted:
         raise Conflict("Запись удалена: восстановите её, прежде чем изменять.")
@@ -422,18 +408,16 @@ def _flush_versioned(ctx: Context, kind: Kind, record: models.Record) -> None:
         raise Conflict("Запись изменена другим пользователем одновременно с вами; обновите страницу.") from None
 
 
-def _set_deleted(ctx: Context, kind_name: str, record_id: int, deleted: bool, version=None,
-                 version_required: bool = False) -> models.Record:
+def _set_deleted(ctx: Context, kind_name: str, record_id: int, deleted: bool, version=None) -> models.Record:
     kind = get_kind(kind_name)
     record = get_record(ctx, kind_name, record_id)
-    if version is not None:
-        _require_current_version(ctx, kind, record, version)
+    # The rights first: who may not delete hears 403, not a question about the version.
     permissions.require_edit_record(ctx, kind, record, action="delete" if deleted else "restore")
+    if record.is_deleted == deleted and version is None:
+        return record
+    check_version(ctx, kind.name, record, version)
     if record.is_deleted == deleted:
         return record
-    if version is None and version_required:  # after the rights: who may not delete hears 403, not this
-        raise InvalidInput("Укажите версию записи, которую вы читали.",
-                           {"version": ["Передайте параметр version или заголовок If-Match."]})
     if not deleted:
         # A restored record must not clash with one created meanwhile.
         _check_rules(ctx, kind, {c: getattr(record, c) for c in ("agency_id", "registry_id", "code")
@@ -448,15 +432,14 @@ def _set_deleted(ctx: Context, kind_name: str, record_id: int, deleted: bool, ve
     return record
 
 
-def delete_record(ctx: Context, kind_name: str, record_id: int, version: int | None = None,
-                  version_required: bool = False) -> models.Record:
-    """Soft deletion: the record stays, marked deleted; links to it show it as deleted. The API requires
-    the version (README: every change carries it); pages and importers act on what they just read."""
-    return _set_deleted(ctx, kind_name, record_id, True, version, version_required)
+def delete_record(ctx: Context, kind_name: str, record_id: int, version: int | None = None) -> models.Record:
+    """Soft deletion: the record stays, marked deleted; links to it show it as deleted.
+    Like every change it carries the version it was made against (catalog.services.versions)."""
+    return _set_deleted(ctx, kind_name, record_id, True, version)
 
 
-def restore_record(ctx: Context, kind_name: str, record_id: int) -> models.Record:
-    return _set_deleted(ctx, kind_name, record_id, False)
+def restore_record(ctx: Context, kind_name: str, record_id: int, version: int | None = None) -> models.Record:
+    return _set_deleted(ctx, kind_name, record_id, False, version)
 
 
 def dump_record(kind_name: str, record: models.Record) -> dict:
