@@ -29,3 +29,49 @@ def test_delete_and_restore_go_back_only_to_this_site(pages, client, seed, make_
     # A path on this site is still followed.
     again = client.post(f"/processes/{seed.process.id}/delete", data={"next": "/processes/?deleted=1", "version": 3})
     assert again.headers["Location"] == "/processes/?deleted=1"
+
+
+# -- finding 14: integers in the fields and query parameters of pages, not only of the API
+
+
+def test_a_request_form_with_a_superscript_digit_answers_in_russian(pages, client, seed, make_user, login):
+    make_user("social", ["agency_editor"], agency_ids=[seed.agency.id])
+    login("social")
+    answer = client.post("/requests/new", data={"title": "Заявка", "processes": ["²", "99999999999999999999"]})
+    assert answer.status_code == 422, answer.status_code
+    assert "Заявка" in answer.get_data(as_text=True)
+
+
+def test_admin_user_form_ignores_ids_that_are_not_integers(pages, client, seed, make_user, login):
+    make_user("chief", ["admin"])
+    login("chief")
+    for value in ("²", "99999999999999999999"):
+        answer = client.post("/admin/users", data={
+            "login": f"editor{len(value)}", "full_name": "Редактор", "password": "пароль-длинный-1",
+            "roles": "agency_editor", "agency_ids": [str(seed.agency.id), value]})
+        assert answer.status_code in (200, 302, 422), (value, answer.status_code)
+
+
+def test_project_form_version_that_is_not_an_integer_is_not_a_500(pages, client, seed, make_user, login):
+    make_user("office", ["process_office"])
+    login("office")
+    answer = client.post("/projects/1/delete", data={"version": "²"})
+    assert answer.status_code in (404, 422), answer.status_code
+
+
+@pytest.mark.parametrize("query, status", [("?rows=²", 422), ("?rows=200000", 200)])
+def test_passport_form_empty_rows_are_bounded(pages, client, seed, make_user, login, query, status):
+    make_user("social", ["agency_editor"], agency_ids=[seed.agency.id])
+    login("social")
+    created = client.post(f"/processes/{seed.process.id}/passports", data={"variant": "to_be"})
+    edit = created.headers["Location"]
+    answer = client.get(edit + query)
+    assert answer.status_code == status
+    assert len(answer.data) < 5_000_000  # 200 000 empty rows were 518 MB and 39 s
+
+
+@pytest.mark.parametrize("agency", ["99999999999999999999", "²"])
+def test_names_page_with_an_agency_out_of_range_answers_422(pages, client, seed, agency):
+    answer = client.get(f"/names?agency={agency}")
+    assert answer.status_code == 422
+    assert "agency" in answer.get_data(as_text=True)

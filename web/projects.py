@@ -299,8 +299,9 @@ def _rows(prefix: str, fields: tuple[str, ...]) -> list[dict]:
 
 
 def _version() -> int | None:
-    raw = request.form.get("version", "")
-    return int(raw) if raw.isdigit() else None
+    from web.inputs import form_int
+
+    return form_int(request.form.get("version", ""))
 
 
 def _agencies():
