@@ -75,3 +75,24 @@ def test_names_page_with_an_agency_out_of_range_answers_422(pages, client, seed,
     answer = client.get(f"/names?agency={agency}")
     assert answer.status_code == 422
     assert "agency" in answer.get_data(as_text=True)
+
+
+# -- finding 1's other side: a hostile diagram never breaks the passport page drawn from it
+
+
+@pytest.mark.parametrize("bad", ['x="abc"', 'x="1e999"', 'x="nan"'])
+def test_a_diagram_with_bad_coordinates_still_shows_its_passport(pages, client, seed, make_user, login, bad):
+    import io
+
+    from tests.test_security_web import BPMN
+
+    make_user("social", ["agency_editor"], agency_ids=[seed.agency.id])
+    login("social")
+    uploaded = client.post(f"/processes/{seed.process.id}/passports/bpmn",
+                           data={"variant": "as_is", "file": (io.BytesIO(BPMN.replace(b'x="10"', bad.encode())), "a.bpmn")},
+                           content_type="multipart/form-data")
+    assert uploaded.status_code == 302
+    page = client.get(uploaded.headers["Location"])
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "<svg" in text and "inf" not in text.split("<svg", 1)[1].split("</svg>", 1)[0]
