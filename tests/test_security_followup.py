@@ -96,3 +96,33 @@ def test_a_diagram_with_bad_coordinates_still_shows_its_passport(pages, client, 
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "<svg" in text and "inf" not in text.split("<svg", 1)[1].split("</svg>", 1)[0]
+
+
+# -- finding 4's variant: a BPMN upload checks who asks before it parses the file
+
+
+def test_a_bpmn_from_someone_who_may_not_edit_the_process_is_not_parsed(app, client, seed, make_user, token_for):
+    outsider = make_user("health", ["agency_editor"], agency_ids=[seed.other_agency.id])
+    reader = make_user("reader", ["reader"])
+    broken = b"<?xml version='1.0'?><definitions><process"  # a parse error if it were read
+    for user in (outsider, reader):
+        answer = client.post(f"/api/v1/processes/{seed.process.id}/passports/bpmn?variant=as_is", data=broken,
+                             headers={**token_for(user), "Content-Type": "application/xml"})
+        assert answer.status_code == 403, (user.login, answer.status_code, answer.get_json())
+    editor = make_user("social", ["agency_editor"], agency_ids=[seed.agency.id])
+    answer = client.post(f"/api/v1/processes/{seed.process.id}/passports/bpmn?variant=as_is", data=broken,
+                         headers={**token_for(editor), "Content-Type": "application/xml"})
+    assert answer.status_code == 422
+
+
+def test_the_bpmn_page_refuses_a_reader_before_reading_the_file(client, seed, make_user, login):
+    import io
+
+    make_user("reader", ["reader"])
+    login("reader")
+    answer = client.post(f"/processes/{seed.process.id}/passports/bpmn",
+                         data={"variant": "as_is", "file": (io.BytesIO(b"<definitions><process"), "a.bpmn")},
+                         content_type="multipart/form-data", follow_redirects=True)
+    text = answer.get_data(as_text=True)
+    assert "корректным XML" not in text  # the file was never read
+    assert "Приём заявления" in text or answer.status_code in (401, 403)

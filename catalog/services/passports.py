@@ -325,6 +325,8 @@ def import_bpmn(ctx: Context, process_id: int, variant: str, file_name: str, dia
     """Import a BPMN 2.0 file into the draft of a variant (a new draft when there is none); the diagram is kept."""
     from importers.bpmn import parse_bytes
 
+    # Who asks before what the file says: a reader's or another agency's file is never parsed.
+    _require_edit(ctx, records.get_record(ctx, "processes", process_id))
     model = parse_bytes(diagram, file_name)
     latest = current(ctx, process_id, variant)
     passport = latest if latest is not None and latest.state == PassportState.DRAFT.value else None
