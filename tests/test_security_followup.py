@@ -126,3 +126,14 @@ def test_the_bpmn_page_refuses_a_reader_before_reading_the_file(client, seed, ma
     text = answer.get_data(as_text=True)
     assert "корректным XML" not in text  # the file was never read
     assert "Приём заявления" in text or answer.status_code in (401, 403)
+
+
+# -- finding 14: a list page's filter text is bounded like the search box's, not a 500 from SQLite
+
+
+@pytest.mark.parametrize("path", ["/processes/", "/api/v1/processes"])
+def test_a_list_filter_longer_than_the_search_limit_answers_422(pages, client, seed, path):
+    answer = client.get(path, query_string={"q": "а" * 60_000})
+    assert answer.status_code == 422
+    assert "q" in answer.get_data(as_text=True) and "Слишком длинный запрос" in answer.get_data(as_text=True)
+    assert client.get(path, query_string={"q": "выплат"}).status_code == 200
