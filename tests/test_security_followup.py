@@ -137,3 +137,31 @@ def test_a_list_filter_longer_than_the_search_limit_answers_422(pages, client, s
     assert answer.status_code == 422
     assert "q" in answer.get_data(as_text=True) and "Слишком длинный запрос" in answer.get_data(as_text=True)
     assert client.get(path, query_string={"q": "выплат"}).status_code == 200
+
+
+# -- finding 8/12's variant: another agency's register is refused before it is queued or stored
+
+
+def test_another_agencys_register_is_refused_before_a_job_is_queued(app, client, seed, make_user, login, tmp_path):
+    import io
+
+    from catalog.services import import_jobs, uploads
+    from tests.test_import_jobs import register_rows
+    from tests.test_import_register import make_register
+
+    settings = app.config["CATALOG"]
+    settings.import_background_rows = 50  # this file would go to the queue
+    try:
+        make_user("health", ["agency_editor"], agency_ids=[seed.other_agency.id])
+        login("health")
+        path = make_register(tmp_path / "реестр.xlsx", register_rows(120))
+        answer = client.post("/api/v1/imports/register", content_type="multipart/form-data",
+                             data={"agency": "MINSOC", "file": (io.BytesIO(path.read_bytes()), path.name)})
+        assert answer.status_code == 403, (answer.status_code, answer.get_json())
+        page = client.post("/import/", content_type="multipart/form-data",
+                           data={"kind": "register", "agency": "MINSOC", "action": "import",
+                                 "file": (io.BytesIO(path.read_bytes()), path.name)})
+        assert page.status_code == 403, page.status_code
+        assert not [p for p in uploads.folder(settings).iterdir()]  # nothing kept against the quota
+    finally:
+        import_jobs.forget_queue(settings)
