@@ -165,3 +165,13 @@ def test_another_agencys_register_is_refused_before_a_job_is_queued(app, client,
         assert not [p for p in uploads.folder(settings).iterdir()]  # nothing kept against the quota
     finally:
         import_jobs.forget_queue(settings)
+
+
+# -- finding 14: the public RDF export reads its agency as a number or a code, never a 500
+
+
+@pytest.mark.parametrize("agency", ["²", "99999999999999999999"])
+def test_the_rdf_export_with_an_agency_that_is_no_number_answers_422(pages, seed, agency):
+    answer = pages.test_client().get("/api/v1/export.rdf", query_string={"agency": agency})  # anonymous
+    assert answer.status_code == 422
+    assert "agency" in answer.get_json()["fields"]
