@@ -175,3 +175,45 @@ def test_the_rdf_export_with_an_agency_that_is_no_number_answers_422(pages, seed
     answer = pages.test_client().get("/api/v1/export.rdf", query_string={"agency": agency})  # anonymous
     assert answer.status_code == 422
     assert "agency" in answer.get_json()["fields"]
+
+
+# -- finding 14: row numbers and ids in the costs what-if (public) and in table forms
+
+
+@pytest.fixture
+def costed(ctx, seed):
+    from catalog.services import passports
+
+    passport = passports.create_passport(ctx, seed.process.id, "as_is")
+    passports.save_passport(ctx, passport.id, {"version": passport.version, "instances_per_year": 10, "steps": [
+        {"key": "s1", "name": "Приём заявления", "duration_minutes": 5, "times_per_year": 1}]})
+    ctx.session.commit()
+    return seed.process.id
+
+
+@pytest.mark.parametrize("change", [
+    {"steps": {"²": {"duration_minutes": 5}}},
+    {"steps": {"1": {"position_id": "²"}}},
+    {"steps": {"1": {"position_id": "abc"}}},
+    {"steps": {"1": {"position_id": None}}},
+    {"positions": {"²": {"monthly_pay": 1}}},
+])
+def test_a_what_if_with_a_row_or_id_that_is_no_number_answers_422(pages, costed, change):
+    anonymous = pages.test_client()
+    answer = anonymous.post(f"/api/v1/processes/{costed}/costs/what-if", json={"as_is": change})
+    assert answer.status_code == 422, answer.get_data(as_text=True)
+    assert answer.get_json()["fields"]
+    section, rows = next(iter(change.items()))
+    index, fields = next(iter(rows.items()))
+    form = {f"as_is-{section}-{index}-{name}": str(value) for name, value in fields.items()} if section == "steps" else {}
+    if form:
+        page = anonymous.post(f"/processes/{costed}/costs", data=form)
+        assert page.status_code == 422, page.status_code
+
+
+def test_a_passport_form_row_numbered_with_a_superscript_is_ignored(pages, client, seed, make_user, login):
+    make_user("social", ["agency_editor"], agency_ids=[seed.agency.id])
+    login("social")
+    created = client.post(f"/processes/{seed.process.id}/passports", data={"variant": "to_be"})
+    answer = client.post(created.headers["Location"], data={"version": "1", "step-²-name": "Шаг", "step-0-name": "Приём"})
+    assert answer.status_code in (302, 422), answer.status_code
