@@ -124,17 +124,22 @@ class RegisterImporter(TableImporter):
         self.agency = find_agency(ctx, agency_code)
         self.agency_id = self.agency.id
         self.agency_code = self.agency.code
+        self.require_agency_right()
         self.linked_rows: list[tuple[int, list[str], int]] = []  # (row number, identifiers, process id)
         self.registry_of: dict[int, str] = {}  # process id -> identifier, for reports
 
     # --- lookups ---------------------------------------------------------------
 
-    def prepare(self) -> None:
-        ctx, agency_id = self.ctx, self.agency_id
+    def require_agency_right(self) -> None:
+        """An agency editor loads only its own agency's register: asked before the file is opened
+        or queued, and again when a job starts (the user's rights may have changed)."""
         from catalog.kinds import KINDS
 
-        # Rights first: an agency editor loads only its own agency's register.
-        permissions.require_edit(ctx, KINDS["processes"], {"agency_id": agency_id}, creating=True)
+        permissions.require_edit(self.ctx, KINDS["processes"], {"agency_id": self.agency_id}, creating=True)
+
+    def prepare(self) -> None:
+        ctx, agency_id = self.ctx, self.agency_id
+        self.require_agency_right()
         self.services = Lookup(ctx, models.Service, extra_attrs=("agency_id",))
         self.people = Lookup(ctx, models.Person, name_attr="full_name", code_attr=None,
                              where=models.Person.agency_id == agency_id)

@@ -13,7 +13,9 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def _ids(name: str) -> list[int]:
-    return [int(v) for v in request.form.getlist(name) if v.isdigit()]
+    from web.inputs import form_int
+
+    return [form_int(v) for v in request.form.getlist(name) if form_int(v) is not None]
 
 
 def _page(user=None, errors=None, message=None, issued=None, status=200):

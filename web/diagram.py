@@ -3,11 +3,22 @@ nothing loaded from elsewhere. Shapes: tasks as rounded boxes, events as circles
 diamonds, pools and lanes as frames; flows as the polylines the modeller saved."""
 from __future__ import annotations
 
+import math
+
 from defusedxml import ElementTree as SafeET
 from markupsafe import Markup, escape
 
 DC = "http://www.omg.org/spec/DD/20100524/DC"
 MAX_NODES = 2000
+
+
+def _number(raw) -> float:
+    """A coordinate from the file; what is not a finite number counts as 0 (the file is the user's, the page is everyone's)."""
+    try:
+        value = float(raw or 0)
+    except (TypeError, ValueError):
+        return 0.0
+    return value if math.isfinite(value) else 0.0
 
 
 def _local(tag: str) -> str:
@@ -27,11 +38,11 @@ def bpmn_svg(xml: str) -> Markup | None:
         if name == "BPMNShape":
             bounds = el.find(f"{{{DC}}}Bounds")
             if bounds is not None:
-                box = [float(bounds.get(k, 0)) for k in ("x", "y", "width", "height")]
+                box = [_number(bounds.get(k)) for k in ("x", "y", "width", "height")]
                 target = elements.get(el.get("bpmnElement"))
                 shapes.append((box, _local(target.tag) if target is not None else "", target))
         elif name == "BPMNEdge":
-            points = [(float(p.get("x", 0)), float(p.get("y", 0))) for p in el.iter() if _local(p.tag) == "waypoint"]
+            points = [(_number(p.get("x")), _number(p.get("y"))) for p in el.iter() if _local(p.tag) == "waypoint"]
             if len(points) >= 2:
                 target = elements.get(el.get("bpmnElement"))
                 edges.append((points, _local(target.tag) if target is not None else ""))

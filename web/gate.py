@@ -118,8 +118,11 @@ def _form(found, values, errors, status=200):
 def _titles(values) -> dict:
     from catalog.services.records import labels_for
 
-    refs = {("processes", int(p)) for p in values.get("processes", []) if str(p).isdigit()}
-    refs |= {("datasets", int(d["dataset_id"])) for d in values.get("datasets", []) if str(d.get("dataset_id", "")).isdigit()}
+    from web.inputs import form_int
+
+    refs = {("processes", form_int(p)) for p in values.get("processes", []) if form_int(p) is not None}
+    refs |= {("datasets", form_int(d.get("dataset_id", ""))) for d in values.get("datasets", [])
+             if form_int(d.get("dataset_id", "")) is not None}
     return {f"{kind}:{i}": label.title for (kind, i), label in labels_for(context(), refs).items()}
 
 

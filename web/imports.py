@@ -9,7 +9,7 @@ from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_te
 from sqlalchemy import select
 
 from catalog import models
-from catalog.errors import InvalidInput, Unauthorized
+from catalog.errors import Forbidden, InvalidInput, Unauthorized
 from catalog.services import import_jobs, uploads
 from web import context
 from web.api import json_blueprint
@@ -81,7 +81,7 @@ def _run(token: str, meta: dict, dry_run: bool):
             job = import_jobs.create_job(ctx, _queue(), meta["kind"], token, meta["suffix"], options, rows)
             return redirect(url_for("imports.job_page", job_id=job.id), 303)
         report = importer.run()
-    except InvalidInput as error:  # the file as a whole (no header row, not a table, past a limit)
+    except (InvalidInput, Forbidden) as error:  # the file as a whole (no header, past a limit); another agency's
         _forget(token, meta["suffix"])
         return _form(ctx, error.message, error.status, meta)
     has_copy = False

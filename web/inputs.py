@@ -105,6 +105,17 @@ def int_arg(name: str, default: int | None, minimum: int | None = 1, maximum: in
     return parse_int(raw, name, minimum, maximum)
 
 
+def form_int(raw) -> int | None:
+    """A form field's integer, or None when it is not one the store holds.
+
+    ``str.isdigit`` is no check: «²» passes it and then fails ``int``, and 20 digits overflow the store."""
+    text = str(raw).strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if INT_MIN <= value <= INT_MAX else None
+
+
 def date_arg(name: str, required: bool = True):
     """A date query parameter (ГГГГ-ММ-ДД); BadParameter (422) names it."""
     from datetime import date
@@ -159,5 +170,4 @@ def versioned_body() -> dict:
 
 def form_version(name: str = "version") -> int | None:
     """The hidden ``version`` field of a page's form; absent or not a number, the rule refuses it by name."""
-    raw = (request.form.get(name) or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+    return form_int(request.form.get(name) or "")

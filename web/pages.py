@@ -10,6 +10,7 @@ from catalog.services import history as history_service
 from catalog.services import records, stats
 from web import context
 from web.api import KIND_PATH, list_filters
+from web.security import safe_next
 from web.views_helpers import form_fields, form_to_data, ref_options, refs_for
 from web.inputs import form_version
 
@@ -149,10 +150,7 @@ def restore_page(kind_name, record_id):
 
 
 def _back_to(kind_name, record_id):
-    target = request.form.get("next")
-    if target and target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
-    return redirect(url_for("pages.detail", kind_name=kind_name, record_id=record_id))
+    return redirect(safe_next(request.form.get("next"), url_for("pages.detail", kind_name=kind_name, record_id=record_id)))
 
 
 @bp.route(f"/{KIND_PATH}/<int:record_id>/links/new", methods=["GET", "POST"])

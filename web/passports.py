@@ -9,7 +9,7 @@ from catalog.schemas import rfc3339
 from catalog.services import costs, passports
 from web import context
 from web.api import _json_body, json_blueprint
-from web.inputs import change_version, form_version, versioned_body
+from web.inputs import change_version, form_version, int_arg, versioned_body
 from web.views_helpers import error_text, form_rows
 
 bp = Blueprint("passports", __name__)
@@ -163,6 +163,10 @@ def _form_content() -> dict:
             "data": data, "steps": steps, "flows": flows, "resources": resources}
 
 
+# Empty rows the form adds on request («больше пустых строк» adds five): a bound, or ?rows= renders for minutes.
+MAX_EXTRA_ROWS = 100
+
+
 @bp.route("/passports/<int:passport_id>/edit", methods=["GET", "POST"])
 def edit_page(passport_id):
     ctx = context()
@@ -182,7 +186,7 @@ def edit_page(passport_id):
     return render_template("passport_form.html", passport=passport, values=values, errors=errors,
                            roles=list(DataRole), systems=ref_options("systems") or [],
                            positions=costs.list_positions(ctx), resource_kinds=list(ResourceKind),
-                           extra=int(request.args.get("rows", 3) if str(request.args.get("rows", 3)).isdigit() else 3)), \
+                           extra=min(int_arg("rows", 3, minimum=0), MAX_EXTRA_ROWS)), \
         (422 if errors else 200)
 
 

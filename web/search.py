@@ -6,6 +6,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from catalog.search.query import FILTERS
 from catalog.services import names, search
 from web import context
+from web.inputs import int_arg
+from web.security import safe_next
 
 bp = Blueprint("search", __name__)
 
@@ -28,10 +30,7 @@ def search_page():
 @bp.get("/names")
 def names_page():
     ctx = context()
-    try:
-        agency_id = int(request.args["agency"]) if request.args.get("agency") else None
-    except ValueError:
-        agency_id = None
+    agency_id = int_arg("agency", None)
     state = request.args.get("state") or "suggested"
     rows = names.list_matches(ctx, agency_id, state)
     from web.views_helpers import ref_options
@@ -45,9 +44,7 @@ def name_decision(match_id, decision):
     match = names.decide(context(), match_id, decision == "accept")
     flash(f"Предложение {'принято' if match.state == 'accepted' else 'отклонено'}: "
           f"«{match.typical_process.name}».")
-    target = request.form.get("next", "")
-    # Only back to a page of this catalogue.
-    return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("search.names_page"))
+    return redirect(safe_next(request.form.get("next"), url_for("search.names_page")))
 
 
 @bp.post("/names/match")

@@ -196,7 +196,9 @@ def form_rows(prefix: str, fields=None, always_set=()) -> list[dict]:
     rows: dict[int, dict] = {}
     for name, value in request.form.items():
         parts = name.split("-", 2)
-        if len(parts) == 3 and parts[0] == prefix and parts[1].isdigit() and (fields is None or parts[2] in fields):
+        # isascii: «step-²-name» passes str.isdigit and then fails int().
+        if len(parts) == 3 and parts[0] == prefix and parts[1].isascii() and parts[1].isdigit() \
+                and (fields is None or parts[2] in fields):
             rows.setdefault(int(parts[1]), {})[parts[2]] = value.strip()
     return [rows[i] for i in sorted(rows) if any(v for k, v in rows[i].items() if k not in always_set)]
 

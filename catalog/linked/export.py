@@ -86,7 +86,9 @@ def check_selection(ctx: Context, kinds: Iterable[str] | None, agency_id) -> Sel
         chosen = chosen or None
     if agency_id not in (None, ""):
         text = str(agency_id).strip()
-        agency = ctx.session.get(models.Agency, int(text)) if text.isdigit() and int(text) <= INT_MAX else ctx.session.scalar(
+        # isascii: «²» is a digit to str.isdigit, not to int; such a value is looked up as a code.
+        number = text.isascii() and text.isdigit() and int(text) <= INT_MAX
+        agency = ctx.session.get(models.Agency, int(text)) if number else ctx.session.scalar(
             select(models.Agency).where(models.Agency.code == text))
         if agency is None:
             raise BadParameter("Неверный параметр выгрузки.", {"agency": [f"Органа «{text}» нет: укажите номер или код."]})

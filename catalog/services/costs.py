@@ -153,6 +153,12 @@ def _number(value, path: str, integer: bool = False) -> float:
     return number
 
 
+def _whole(value) -> int | None:
+    """A row number or an id from a what-if, or None: «²» passes str.isdigit and then fails int()."""
+    text = str(value).strip()
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
 def apply_what_if(plan: Plan, changes: dict, prefix: str) -> Plan:
     """A copy of ``plan`` with the changes of a what-if: step times, resource quantities, pay, instances."""
     if not isinstance(changes, dict):
@@ -168,7 +174,7 @@ def apply_what_if(plan: Plan, changes: dict, prefix: str) -> Plan:
                                     ("resources", resources, {"unit_cost", "quantity"})):
         for index, fields in (changes.get(section) or {}).items():
             path = f"{prefix}.{section}.{index}"
-            if not str(index).isdigit() or not 1 <= int(index) <= len(items):
+            if _whole(index) is None or not 1 <= _whole(index) <= len(items):
                 raise BadParameter("Неверное изменение расчёта.", {path: [f"Нет строки № {index}."]})
             bad = set(fields) - allowed
             if bad:
@@ -176,15 +182,15 @@ def apply_what_if(plan: Plan, changes: dict, prefix: str) -> Plan:
             values = {}
             for name, value in fields.items():
                 if name == "position_id":
-                    if int(value) not in rates:
+                    if _whole(value) not in rates:
                         raise BadParameter("Неверное изменение расчёта.", {f"{path}.{name}": ["Нет такой должности."]})
-                    values[name] = int(value)
+                    values[name] = _whole(value)
                 else:
                     values[name] = _number(value, f"{path}.{name}", integer=name == "times_per_year")
             items[int(index) - 1] = replace(items[int(index) - 1], **values)
     for position_id, fields in (changes.get("positions") or {}).items():
         path = f"{prefix}.positions.{position_id}"
-        if not str(position_id).isdigit() or int(position_id) not in rates:
+        if _whole(position_id) not in rates:
             raise BadParameter("Неверное изменение расчёта.", {path: ["Нет такой должности."]})
         values = {name: _number(value, f"{path}.{name}") for name, value in fields.items()
                   if name in ("monthly_pay", "payroll_coefficient", "annual_hours")}

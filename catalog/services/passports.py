@@ -329,6 +329,8 @@ def import_bpmn(ctx: Context, process_id: int, variant: str, file_name: str, dia
     Replacing an existing draft is a change of it: ``version`` is the draft's version the user read."""
     from importers.bpmn import parse_bytes
 
+    # Who asks before what the file says: a reader's or another agency's file is never parsed.
+    _require_edit(ctx, records.get_record(ctx, "processes", process_id))
     model = parse_bytes(diagram, file_name)
     latest = current(ctx, process_id, variant)
     passport = latest if latest is not None and latest.state == PassportState.DRAFT.value else None

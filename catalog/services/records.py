@@ -75,6 +75,11 @@ def list_records(
             raise BadParameter("Неизвестный фильтр.", {name: [f"Фильтр «{name}» не поддерживается."]})
         query = query.where(getattr(model, name) == value)
     if q:
+        from catalog.search.query import MAX_QUERY_LENGTH
+
+        # The search box's own limit: SQLite refuses a LIKE pattern over 50 000 bytes with an error.
+        if len(q) > MAX_QUERY_LENGTH:
+            raise BadParameter("Слишком длинный запрос.", {"q": [f"Не длиннее {MAX_QUERY_LENGTH} символов."]})
         needle = f"%{normalize_text(q.strip())}%"
         text_columns = [getattr(model, c) for c in ("name", "full_name", "code", "registry_id", "short_name")
                         if hasattr(model, c)]
