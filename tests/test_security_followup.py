@@ -23,7 +23,7 @@ def test_delete_and_restore_go_back_only_to_this_site(pages, client, seed, make_
     deleted = client.post(f"/processes/{seed.process.id}/delete", data={"next": target, "version": 1})
     assert deleted.status_code == 302
     assert deleted.headers["Location"] == f"/processes/{seed.process.id}"
-    restored = client.post(f"/processes/{seed.process.id}/restore", data={"next": target})
+    restored = client.post(f"/processes/{seed.process.id}/restore", data={"next": target, "version": 2})
     assert restored.status_code == 302
     assert restored.headers["Location"] == f"/processes/{seed.process.id}"
     # A path on this site is still followed.
