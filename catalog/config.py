@@ -30,6 +30,7 @@
 | CATALOG_IMPORT_QUOTA_FILES / CATALOG_IMPORT_QUOTA_MB | 20 / 500 | the most files (and megabytes) one user may have kept in <instance>/imports; more uploads are refused |
 | CATALOG_OPENLINEAGE_AGENCY | — | code of the agency that owns processes created for new OpenLineage jobs |
 | CATALOG_OPENLINEAGE_RESPONSIBLE | — | id of the person responsible for them (default: the agency's first person) |
+| CATALOG_OPENLINEAGE_SPEC | ../shared/conformance/openlineage/spec | the OpenLineage `spec` folder (`OpenLineage.json`, `facets/`) events are validated against |
 | CATALOG_BASE_IRI | http://localhost:8000 | base of the records' IRIs in RDF (``<base>/processes/5``): the public address of the site |
 | CATALOG_REGION_NAME | Регион | the region the catalogue describes (RDF: the catalogue's and agencies' dct:spatial) |
 | CATALOG_PUBLISHER | Оператор каталога процессов и данных | who publishes the catalogue (RDF: the catalogue's dct:publisher) |
@@ -110,6 +111,7 @@ class Settings:
     import_quota_files: int = 20
     import_quota_bytes: int = 500 * 1024 * 1024
     openlineage_agency: str | None = None
+    openlineage_spec: Path | None = None  # None: the spec folder of ../shared/conformance beside the code
     openlineage_responsible: int | None = None
     outbox_consumer: str = "thread"
     outbox_interval: float = 1.0
@@ -186,6 +188,7 @@ def load_settings(**overrides) -> Settings:
         import_quota_files=int(os.environ.get("CATALOG_IMPORT_QUOTA_FILES", "20")),
         import_quota_bytes=int(float(os.environ.get("CATALOG_IMPORT_QUOTA_MB", "500")) * 1024 * 1024),
         openlineage_agency=os.environ.get("CATALOG_OPENLINEAGE_AGENCY") or None,
+        openlineage_spec=Path(os.environ["CATALOG_OPENLINEAGE_SPEC"]) if os.environ.get("CATALOG_OPENLINEAGE_SPEC") else None,
         openlineage_responsible=int(os.environ["CATALOG_OPENLINEAGE_RESPONSIBLE"])
         if os.environ.get("CATALOG_OPENLINEAGE_RESPONSIBLE") else None,
         base_iri=os.environ.get("CATALOG_BASE_IRI", "http://localhost:8000").rstrip("/"),

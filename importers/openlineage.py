@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -47,10 +46,6 @@ MAX_ERRORS = 10
 # Where facets sit in an event, by the base facet their schema extends.
 CONTAINERS = {"RunFacet": "run", "JobFacet": "job", "DatasetFacet": "dataset",
               "InputDatasetFacet": "inputFacets", "OutputDatasetFacet": "outputFacets"}
-
-
-def spec_dir() -> Path:
-    return Path(os.environ.get("CATALOG_OPENLINEAGE_SPEC") or DEFAULT_SPEC)
 
 
 class Schemas:
@@ -105,8 +100,8 @@ def _schemas(folder: str) -> Schemas:
     return Schemas(Path(folder))
 
 
-def schemas() -> Schemas:
-    return _schemas(str(spec_dir()))
+def schemas(folder: Path | None = None) -> Schemas:
+    return _schemas(str(folder or DEFAULT_SPEC))
 
 
 def json_path(parts) -> str:
@@ -159,11 +154,13 @@ def event_kind(event: dict) -> str:
     return "RunEvent"  # validated as one: the errors name what is missing
 
 
-def validate(event) -> str:
-    """Check an event against the spec; return its kind. BadParameter names each JSON path and reason."""
+def validate(event, spec: Path | None = None) -> str:
+    """Check an event against the spec in ``spec`` (``CATALOG_OPENLINEAGE_SPEC``); return its kind.
+
+    BadParameter names each JSON path and reason."""
     if not isinstance(event, dict):
         raise BadParameter("Событие OpenLineage должно быть объектом JSON.", {"$": ["ожидается объект JSON"]})
-    s = schemas()
+    s = schemas(spec)
     kind = event_kind(event)
     errors = _collect(s.events[kind], event, [])
     for path, container, facets in _facet_containers(event):
@@ -430,7 +427,7 @@ def ingest(ctx: Context, events, progress=None) -> list[dict]:
     kinds = []
     for index, event in enumerate(batch):
         try:
-            kinds.append(validate(event))
+            kinds.append(validate(event, ctx.settings.openlineage_spec))
         except BadParameter as error:
             if single:
                 raise

@@ -228,3 +228,11 @@ def test_a_new_job_without_a_configured_agency_is_refused_with_advice(app, clien
     response = post(client, architect, json.loads(EXAMPLES[0].read_text()))
     assert response.status_code == 422
     assert "CATALOG_OPENLINEAGE_AGENCY" in response.get_json()["error"]
+
+
+def test_the_spec_folder_comes_from_the_settings(ol_app, client, writer, tmp_path):
+    ol_app.config["CATALOG"].openlineage_spec = tmp_path / "нет-спецификации"
+    response = post(client, writer, json.loads(EXAMPLES[0].read_text()))
+    assert response.status_code == 422
+    assert "Схема OpenLineage не найдена" in response.get_json()["error"]
+    assert "нет-спецификации" in response.get_json()["error"]
