@@ -321,3 +321,15 @@ def test_a_csv_error_copy_marks_formulas_as_text_and_loads_back_unchanged(ctx, s
     ctx.session.rollback()
     names = set(ctx.session.scalars(select(models.InformationSystem.name)))
     assert {formula, "-вторая система"} <= names
+
+
+def test_the_upload_link_is_offered_only_to_those_who_may_upload(app, client, seed, make_user, login):
+    upload_link = '<a href="/import/">Загрузка</a>'
+    assert upload_link not in client.get("/").get_data(as_text=True)  # anonymous
+    make_user("reader", ["reader"])
+    login("reader")
+    assert upload_link not in client.get("/").get_data(as_text=True)
+    other = app.test_client()
+    make_user("social", ["agency_editor"], agency_ids=[seed.agency.id])
+    other.post("/login", data={"login": "social", "password": "пароль-тест"})
+    assert upload_link in other.get("/").get_data(as_text=True)

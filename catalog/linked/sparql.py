@@ -553,9 +553,12 @@ MEMORY_EXIT = 3  # the child's exit code when Python ran out of the memory it ma
 def _confine_child(max_memory_mb: int) -> None:
     """In the forked child, before the query: at most ``max_memory_mb`` more address space than the
     server had, and no new file descriptor, so no socket (SERVICE) and no file can be opened."""
+    import faulthandler
     import os
     import resource
 
+    # A child stopped by its memory limit aborts; that is the expected end, not a crash to report.
+    faulthandler.disable()
     if max_memory_mb > 0:
         try:
             with open("/proc/self/statm") as statm:

@@ -37,6 +37,15 @@ def require_uploader(ctx: Context) -> None:
                              "архитекторы, обладатели витрин и администраторы.")
 
 
+def may_upload(ctx: Context) -> bool:
+    """The rule of :func:`require_uploader` as a yes or no, for pages that offer the upload."""
+    try:
+        require_uploader(ctx)
+    except CatalogError:
+        return False
+    return True
+
+
 def folder(settings) -> Path:
     path = Path(settings.instance_path) / "imports"
     path.mkdir(parents=True, exist_ok=True)
