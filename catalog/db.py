@@ -16,9 +16,12 @@ def _lower(value):
 
 
 def _private_sqlite_file(engine: Engine) -> None:
+    private_sqlite_file(engine.url.database)
+
+
+def private_sqlite_file(path: str | None) -> None:
     """Create the SQLite file readable by its owner only (SQLite gives its -wal and -shm files the
     same mode); an existing file left readable by others is tightened."""
-    path = engine.url.database
     if not path or path == ":memory:" or path.startswith("file:"):
         return
     try:

@@ -475,3 +475,18 @@ def test_behind_a_trusted_proxy_failures_count_per_client(database_url, tmp_path
         assert other.status_code == 302
     finally:
         app.extensions["catalog_engine"].dispose()
+
+
+def test_the_job_queue_and_the_upload_folder_are_owner_only(tmp_path):
+    from catalog.config import load_settings
+    from catalog.services import import_jobs, uploads
+
+    settings = load_settings(instance_path=tmp_path / "instance", secret_key="test-secret")
+    old = os.umask(0o022)
+    try:
+        import_jobs._make_huey(settings)
+        folder = uploads.folder(settings)
+    finally:
+        os.umask(old)
+    assert _mode(settings.instance_path / "jobs.db") == 0o600
+    assert _mode(folder) == 0o700

@@ -130,7 +130,11 @@ def _make_huey(settings):
 
     url = settings.database_url
     if url.startswith("sqlite"):
-        return SqliteHuey("catalog", filename=str(Path(settings.instance_path) / "jobs.db"), results=False)
+        from catalog.db import private_sqlite_file
+
+        queue_file = str(Path(settings.instance_path) / "jobs.db")
+        private_sqlite_file(queue_file)  # job options name users' files: owner-only like the catalogue
+        return SqliteHuey("catalog", filename=queue_file, results=False)
     if url.startswith("postgresql"):
         from sqlalchemy.engine import make_url
 

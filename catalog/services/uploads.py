@@ -48,7 +48,7 @@ def may_upload(ctx: Context) -> bool:
 
 def folder(settings) -> Path:
     path = Path(settings.instance_path) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)  # uploaded registers are the agencies' own
     return path
 
 
