@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import itertools
 import os
+import warnings
 import shutil
 from dataclasses import dataclass
 
@@ -252,13 +253,22 @@ def refresh(graph_backend_name, request):
 
 
 @pytest.fixture(scope="session")
-def falkordb():
+def falkordb_process():
     """A FalkorDB server speaking Bolt, started on loopback for the session (per xdist worker)."""
     from tests.falkordb_server import FalkorDBServer
 
     server = FalkorDBServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def falkordb(falkordb_process):
+    """The session's FalkorDB, started again (with a warning carrying its log) if it has died."""
+    dead_log = falkordb_process.ensure_running()
+    if dead_log is not None:
+        warnings.warn(f"FalkorDB had stopped and was started again; the end of its log:\n{dead_log}")
+    return falkordb_process
 
 
 @pytest.fixture
