@@ -1,0 +1,102 @@
+"""The catalogue's tables (SQLAlchemy 2 typed mappings), one module per domain.
+
+Every catalogue record shares ``Record``: an id, a version used for optimistic
+locking, timestamps and soft deletion. Strict one-to-many ownership (a process
+belongs to an agency, an attribute to an entity) is a foreign key; everything
+many-to-many, and everything that carries how data moves, is a ``Link``.
+``from catalog import models`` gives every table (``models.Process``), and every
+module is imported here so that ``Base.metadata`` is complete.
+"""
+from catalog.models.base import Base, Record, utcnow
+from catalog.models.calendar import CalendarDay
+from catalog.models.costs import Position
+from catalog.models.history import ChangeEvent, ProjectionPosition
+from catalog.models.imports import ImportJob
+from catalog.models.names import NameMatch
+from catalog.models.openlineage import (
+    OpenLineageDataset,
+    OpenLineageJob,
+    OpenLineageRun,
+)
+from catalog.models.passports import (
+    Passport,
+    PassportData,
+    PassportFlow,
+    PassportResource,
+    PassportStep,
+)
+from catalog.models.projects import (
+    DeviationRequest,
+    KpiMeasurement,
+    OptimizationProject,
+    ProjectKpi,
+    RoadmapMeasure,
+)
+from catalog.models.records import (
+    Agency,
+    Attribute,
+    DataMart,
+    Dataset,
+    DocumentType,
+    Entity,
+    InformationSystem,
+    LifeSituation,
+    Link,
+    Person,
+    Process,
+    ProcessGroup,
+    RegulatoryAct,
+    Service,
+    StatusTransition,
+    TypicalProcess,
+)
+from catalog.models.requests import RequestDataset, RequestProcess, SystemRequest
+from catalog.models.users import ApiToken, LoginFailure, Setting, User
+
+__all__ = [
+    "utcnow",
+    "Base",
+    "Record",
+    "Agency",
+    "Person",
+    "LifeSituation",
+    "Service",
+    "RegulatoryAct",
+    "ProcessGroup",
+    "TypicalProcess",
+    "Process",
+    "StatusTransition",
+    "Dataset",
+    "Entity",
+    "Attribute",
+    "DocumentType",
+    "InformationSystem",
+    "DataMart",
+    "Link",
+    "ChangeEvent",
+    "ProjectionPosition",
+    "Passport",
+    "PassportData",
+    "PassportStep",
+    "PassportResource",
+    "PassportFlow",
+    "Position",
+    "SystemRequest",
+    "RequestProcess",
+    "RequestDataset",
+    "NameMatch",
+    "OpenLineageJob",
+    "OpenLineageDataset",
+    "OpenLineageRun",
+    "CalendarDay",
+    "OptimizationProject",
+    "RoadmapMeasure",
+    "ProjectKpi",
+    "KpiMeasurement",
+    "DeviationRequest",
+    "User",
+    "ApiToken",
+    "LoginFailure",
+    "Setting",
+    "ImportJob",
+]
