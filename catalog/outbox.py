@@ -115,17 +115,17 @@ class GraphFeed:
         return self.projection.sync(max_events=limit)
 
 
-class GateFeed:
+class RequestsFeed:
     """The re-check of submitted system requests whose processes, passports or datasets changed."""
 
-    name, label = "gate", "проверки заявок"
+    name, label = "requests", "проверки заявок"
 
     def __init__(self, sessions: sessionmaker[Session], settings):
         self.sessions, self.settings = sessions, settings
         self.lock = threading.Lock()
 
     def position(self) -> int:
-        from catalog.services.gate import POSITION
+        from catalog.services.requests import POSITION
 
         with self.sessions() as session:
             row = session.get(models.ProjectionPosition, POSITION)
@@ -136,7 +136,7 @@ class GateFeed:
             return _count_after(session, self.position(), limit)
 
     def apply(self, limit: int | None, background: bool = False) -> int:
-        from catalog.services import gate
+        from catalog.services import requests
         from catalog.services.context import Context
 
         waiting = self.pending()
@@ -144,7 +144,7 @@ class GateFeed:
             return 0
         # recheck_changed reads every event after its position at once (ids only, cheap).
         with self.sessions() as session:
-            gate.recheck_changed(Context(session=session, is_system=True, system_actor="проверка заявок",
+            requests.recheck_changed(Context(session=session, is_system=True, system_actor="проверка заявок",
                                          settings=self.settings))
         return waiting
 
@@ -272,7 +272,7 @@ class OutboxConsumer:
             feeds.append(SearchFeed(search))
         if graph is not None:
             feeds.append(GraphFeed(graph.projection))
-        feeds.append(GateFeed(sessions, settings))
+        feeds.append(RequestsFeed(sessions, settings))
         return cls(feeds, lease_for(sessions.kw["bind"]), settings.outbox_interval, settings.outbox_tail)
 
     def _count(self, name: str, who: str, events: int) -> None:

@@ -89,18 +89,18 @@ def test_demo_has_passports_with_costs_and_effect(ctx, demo):
 
 
 def test_demo_requests_show_each_check(ctx, demo):
-    from catalog.services import gate
+    from catalog.services import requests
 
-    found = gate.list_requests(ctx)
+    found = requests.list_requests(ctx)
     assert len(found) >= 7
     by_name = {r.new_system_name: r for r in found}
     assert by_name["Региональная платформа проактивных выплат"].status == "approved"
     failing = {c["code"] for r in found for c in r.checks if c["result"] == "fail" and c["blocking"]}
     assert failing >= {"as_is", "optimised", "data_model", "duplicates", "cost_value"}
-    passing = [r for r in found if not gate.failing_blocking(r)]
+    passing = [r for r in found if not requests.failing_blocking(r)]
     assert len(passing) >= 2
     duplicate = by_name["Ещё одна система назначения мер поддержки"]
-    assert [c["code"] for c in gate.failing_blocking(duplicate)] == ["duplicates"]
+    assert [c["code"] for c in requests.failing_blocking(duplicate)] == ["duplicates"]
     assert "уже автоматизирует" in next(c["reason"] for c in duplicate.checks if c["code"] == "duplicates")
 
 

@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 from catalog import models
 from catalog.outbox import OutboxConsumer
 from catalog.search import open_search
-from catalog.services import gate, passports
+from catalog.services import requests, passports
 from catalog.services import records as r
 from catalog.services.context import Context
-from tests.test_gate import as_user, describe_and_optimise, good_request, world  # noqa: F401 (a fixture)
+from tests.test_requests import as_user, describe_and_optimise, good_request, world  # noqa: F401 (a fixture)
 
 
 def newest_event(app) -> int:
@@ -176,8 +176,8 @@ def test_one_consumer_works_per_store_and_another_takes_over(app, seed):
 def test_requests_are_rechecked_in_the_background(app, ctx, seed, world, consumer):  # noqa: F811
     describe_and_optimise(ctx, seed.process.id)
     filer = as_user(ctx, world["users"]["filer"])
-    draft = gate.create_request(filer, good_request(seed, overlap_explanation="x"))
-    request = gate.submit(filer, draft.id, draft.version)
+    draft = requests.create_request(filer, good_request(seed, overlap_explanation="x"))
+    request = requests.submit(filer, draft.id, draft.version)
     running = consumer()
     assert running.wait_caught_up(timeout=30), running.errors
     passports.create_passport(ctx, seed.process.id, "as_is")
@@ -189,7 +189,7 @@ def test_requests_are_rechecked_in_the_background(app, ctx, seed, world, consume
             return session.get(models.SystemRequest, request.id).needs_review
 
     assert until(reviewed), running.errors
-    assert running.applied["gate"]["consumer"] >= 2
+    assert running.applied["requests"]["consumer"] >= 2
 
 
 def test_a_projection_that_fails_does_not_stop_the_others(app, seed):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pytest
 
 from catalog.errors import Forbidden, Unauthorized
-from catalog.services import gate
+from catalog.services import requests
 from catalog.services import records as r
 from catalog.services.context import Context
 
@@ -76,9 +76,9 @@ def world(ctx, seed, make_user):
     filer = as_user(ctx, users["editor"])
     request = {"agency_id": a, "kind": "create", "new_system_name": "Система выплат", "purpose": "без бумаг",
                "processes": [seed.process.id], "datasets": []}
-    drafts = [gate.create_request(filer, request), gate.create_request(filer, {**request, "new_system_name": "Вторая"})]
-    submitted, concluded = (gate.submit(filer, d.id, d.version) for d in drafts)
-    gate.conclude(as_user(ctx, users["office"]), concluded.id, {**CONCLUSION, "version": concluded.version})
+    drafts = [requests.create_request(filer, request), requests.create_request(filer, {**request, "new_system_name": "Вторая"})]
+    submitted, concluded = (requests.submit(filer, d.id, d.version) for d in drafts)
+    requests.conclude(as_user(ctx, users["office"]), concluded.id, {**CONCLUSION, "version": concluded.version})
     return World(seed, users, own_unexposed, foreign, foreign_entity, assigned, other_mart, foreign_system,
                  submitted, concluded)
 
@@ -141,11 +141,11 @@ OPERATIONS = {
                                                   "owner_agency_id": w.seed.other_agency.id}),
         {"stranger", "architect", "other_owner", "admin"}),
     "re-check a request": (
-        lambda c, w: gate.recheck(c, w.submitted.id, w.submitted.version), {"editor", "office", "architect", "admin"}),
+        lambda c, w: requests.recheck(c, w.submitted.id, w.submitted.version), {"editor", "office", "architect", "admin"}),
     "conclude on a request": (
-        lambda c, w: gate.conclude(c, w.submitted.id, {**CONCLUSION, "version": w.submitted.version}), {"office", "admin"}),
+        lambda c, w: requests.conclude(c, w.submitted.id, {**CONCLUSION, "version": w.submitted.version}), {"office", "admin"}),
     "decide on a request": (
-        lambda c, w: gate.decide(c, w.concluded.id, {**DECISION, "version": w.concluded.version}), {"architect", "admin"}),
+        lambda c, w: requests.decide(c, w.concluded.id, {**DECISION, "version": w.concluded.version}), {"architect", "admin"}),
     "edit a process": (
         lambda c, w: _patch(c, "processes", w.seed.process, client="Граждане"), {"editor", "office", "admin"}),
 }
@@ -237,16 +237,16 @@ def test_an_assigned_link_is_kept_not_retargeted(ctx, world):
 def test_an_admin_concludes_and_decides_but_not_on_its_own(ctx, world, seed):
     w = world
     admin = as_user(ctx, w.users["admin"])
-    concluded = gate.conclude(admin, w.submitted.id, {**CONCLUSION, "version": w.submitted.version})
+    concluded = requests.conclude(admin, w.submitted.id, {**CONCLUSION, "version": w.submitted.version})
     assert concluded.concluded_by == "admin"
     with pytest.raises(Forbidden, match="по которой дали заключение"):
-        gate.decide(admin, concluded.id, {**DECISION, "version": concluded.version})
-    draft = gate.create_request(admin, {
+        requests.decide(admin, concluded.id, {**DECISION, "version": concluded.version})
+    draft = requests.create_request(admin, {
         "agency_id": seed.agency.id, "kind": "create", "new_system_name": "Своя", "processes": [seed.process.id],
         "datasets": []})
-    own = gate.submit(admin, draft.id, draft.version)
+    own = requests.submit(admin, draft.id, draft.version)
     with pytest.raises(Forbidden, match="которую вы подали"):
-        gate.conclude(admin, own.id, {**CONCLUSION, "version": own.version})
+        requests.conclude(admin, own.id, {**CONCLUSION, "version": own.version})
 
 
 # -- through the API and the pages

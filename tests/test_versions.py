@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from catalog.errors import Conflict, InvalidInput
-from catalog.services import costs, gate, passports, projects
+from catalog.services import costs, passports, projects, requests
 from catalog.services import records as r
 from tests.test_costs import SPECIALIST
-from tests.test_gate import good_request
-from tests.test_gate import world  # noqa: F401  (a fixture)
+from tests.test_requests import good_request
+from tests.test_requests import world  # noqa: F401  (a fixture)
 from tests.test_projects import KPIS, MEASURES, ORDER, as_user
 from tests.test_projects import applied, approved, drafted, ordered, people  # noqa: F401  (fixtures)
 
@@ -85,38 +85,38 @@ def _position_update(ctx, seed, request):
 def _request(ctx, seed, request, state="draft"):
     users = _fixture(request, "world")["users"]
     filer = as_user(ctx, users["filer"])
-    found = gate.create_request(filer, good_request(seed, overlap_explanation="нужно"))
+    found = requests.create_request(filer, good_request(seed, overlap_explanation="нужно"))
     if state != "draft":
-        gate.submit(filer, found.id, found.version)
+        requests.submit(filer, found.id, found.version)
     if state == "concluded":
-        gate.conclude(as_user(ctx, users["office"]), found.id, {**CONCLUSION, "version": found.version})
+        requests.conclude(as_user(ctx, users["office"]), found.id, {**CONCLUSION, "version": found.version})
     return found, users
 
 
 def _request_update(ctx, seed, request):
     found, users = _request(ctx, seed, request)
     filer = as_user(ctx, users["filer"])
-    return found, lambda v: gate.update_request(filer, found.id, {"version": v, "purpose": "уточнено"})
+    return found, lambda v: requests.update_request(filer, found.id, {"version": v, "purpose": "уточнено"})
 
 
 def _request_submit(ctx, seed, request):
     found, users = _request(ctx, seed, request)
-    return found, lambda v: gate.submit(as_user(ctx, users["filer"]), found.id, v)
+    return found, lambda v: requests.submit(as_user(ctx, users["filer"]), found.id, v)
 
 
 def _request_recheck(ctx, seed, request):
     found, users = _request(ctx, seed, request, "submitted")
-    return found, lambda v: gate.recheck(as_user(ctx, users["filer"]), found.id, v)
+    return found, lambda v: requests.recheck(as_user(ctx, users["filer"]), found.id, v)
 
 
 def _request_conclude(ctx, seed, request):
     found, users = _request(ctx, seed, request, "submitted")
-    return found, lambda v: gate.conclude(as_user(ctx, users["office"]), found.id, {**CONCLUSION, "version": v})
+    return found, lambda v: requests.conclude(as_user(ctx, users["office"]), found.id, {**CONCLUSION, "version": v})
 
 
 def _request_decide(ctx, seed, request):
     found, users = _request(ctx, seed, request, "concluded")
-    return found, lambda v: gate.decide(as_user(ctx, users["architect"]), found.id, {**DECISION, "version": v})
+    return found, lambda v: requests.decide(as_user(ctx, users["architect"]), found.id, {**DECISION, "version": v})
 
 
 def _people(request):
@@ -207,11 +207,11 @@ OPERATIONS = {
     "passports.import_bpmn": _passport_bpmn,
     "passports.set_criteria": _passport_criteria,
     "costs.save_position": _position_update,
-    "gate.update_request": _request_update,
-    "gate.submit": _request_submit,
-    "gate.recheck": _request_recheck,
-    "gate.conclude": _request_conclude,
-    "gate.decide": _request_decide,
+    "requests.update_request": _request_update,
+    "requests.submit": _request_submit,
+    "requests.recheck": _request_recheck,
+    "requests.conclude": _request_conclude,
+    "requests.decide": _request_decide,
     "projects.answer_application": _project_answer,
     "projects.save_order": _project_order,
     "projects.save_analysis": _project_analysis,

@@ -1,4 +1,4 @@
-"""Requests to create or develop an information system (``catalog.services.gate``)."""
+"""Requests to create or develop an information system (``catalog.services.requests``)."""
 from __future__ import annotations
 
 import click
@@ -17,9 +17,9 @@ def requests_group():
 @click.pass_obj
 def requests_list(env: Env, status, failing):
     """Очередь заявок с результатами проверок."""
-    from catalog.services import gate
+    from catalog.services import requests
 
-    for r in gate.list_requests(env.context(), status=status, failing=failing):
+    for r in requests.list_requests(env.context(), status=status, failing=failing):
         bad = [c["code"] for c in r.checks if c["result"] == "fail"]
         click.echo(f"{r.id}\t{r.status}\t{r.title}\tне пройдены: {', '.join(bad) or 'нет'}"
                    + ("\tтребует пересмотра" if r.needs_review else ""))
@@ -30,12 +30,12 @@ def requests_list(env: Env, status, failing):
 @click.pass_obj
 def requests_recheck(env: Env, request_id):
     """Проверить заново одну заявку или все поданные."""
-    from catalog.services import gate
+    from catalog.services import requests
 
     ctx = env.context()
-    ids = [request_id] if request_id else [r.id for r in gate.list_requests(ctx) if r.status in gate.OPEN]
+    ids = [request_id] if request_id else [r.id for r in requests.list_requests(ctx) if r.status in requests.OPEN]
     for one in ids:
-        found = gate.recheck(ctx, one)
+        found = requests.recheck(ctx, one)
         bad = [c["code"] for c in found.checks if c["result"] == "fail"]
         click.echo(f"{found.id}\tне пройдены: {', '.join(bad) or 'нет'}")
 

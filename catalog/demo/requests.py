@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from catalog import models
-from catalog.services import gate
+from catalog.services import requests
 from catalog.services.context import Context
 
 
@@ -44,19 +44,19 @@ def load_requests(ctx: Context) -> int:
                 "expected_value": "Заявитель получает результат без визита и без бумажных справок",
                 "processes": [process.id], "datasets": _datasets(ctx, process, agency.name)}
         data.update(changes)
-        created = gate.create_request(ctx, data)
-        return gate.submit(ctx, created.id)
+        created = requests.create_request(ctx, data)
+        return requests.submit(ctx, created.id)
 
     made = []
     ready = [processes[i] for i in sorted(optimised & described)]
     # Passes: explains its overlap with systems in operation; concluded and approved.
     passing = request(ready[0], "Региональная платформа проактивных выплат",
                       overlap_explanation="Действующие системы не назначают выплаты проактивно, без заявления.")
-    if office and architect and not gate.failing_blocking(passing):
-        gate.conclude(Context(session=ctx.session, user=office, settings=ctx.settings), passing.id, {
+    if office and architect and not requests.failing_blocking(passing):
+        requests.conclude(Context(session=ctx.session, user=office, settings=ctx.settings), passing.id, {
             "version": passing.version, "conclusion": "positive", "reasons": "Процесс описан и оптимизирован, данные берутся из витрин.",
             "overlap_answer": "Пересекающиеся функции действующих систем будут выведены после запуска платформы."})
-        gate.decide(Context(session=ctx.session, user=architect, settings=ctx.settings), passing.id,
+        requests.decide(Context(session=ctx.session, user=architect, settings=ctx.settings), passing.id,
                     {"version": passing.version, "decision": "approved", "reasons": "Заключение положительное, обязательные проверки пройдены."})
     made.append(passing)
     # Waits for a conclusion: passes too.

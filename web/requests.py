@@ -7,14 +7,14 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from catalog.enums import CheckResult, Conclusion, Decision, RequestKind, RequestStatus
 from catalog.errors import CatalogError, InvalidInput
 from catalog.schemas import ChangeEventSchema, rfc3339
-from catalog.services import gate, lineage
+from catalog.services import requests, lineage
 from web import context
 from web.api import _json_body, json_blueprint
 from web.inputs import change_version, form_version, int_arg, versioned_body
 from web.views_helpers import error_text, form_rows
 
-bp = Blueprint("gate", __name__)
-api_bp = json_blueprint("gate_api", __name__)
+bp = Blueprint("requests", __name__)
+api_bp = json_blueprint("requests_api", __name__)
 
 
 def request_json(found) -> dict:
@@ -27,7 +27,7 @@ def request_json(found) -> dict:
         "datasets": [{"dataset_id": d.dataset_id, "direction": d.direction, "supplier": d.supplier,
                       "consumer": d.consumer, "mart_id": d.mart_id} for d in found.datasets],
         "checks": found.checks, "checked_at": rfc3339(found.checked_at),
-        "needs_review": found.needs_review, "blocked": bool(gate.failing_blocking(found)),
+        "needs_review": found.needs_review, "blocked": bool(requests.failing_blocking(found)),
         "conclusion": found.conclusion, "conclusion_reasons": found.conclusion_reasons,
         "overlap_answer": found.overlap_answer, "concluded_by": found.concluded_by,
         "decision": found.decision, "decision_reasons": found.decision_reasons, "decided_by": found.decided_by,
@@ -41,47 +41,47 @@ def _filters():
 
 @api_bp.get("/requests")
 def list_view():
-    return jsonify(items=[request_json(r) for r in gate.list_requests(context(), **_filters())])
+    return jsonify(items=[request_json(r) for r in requests.list_requests(context(), **_filters())])
 
 
 @api_bp.post("/requests")
 def create_view():
-    return jsonify(request_json(gate.create_request(context(), _json_body()))), 201
+    return jsonify(request_json(requests.create_request(context(), _json_body()))), 201
 
 
 @api_bp.get("/requests/<int:request_id>")
 def get_view(request_id):
-    return jsonify(request_json(gate.get_request(context(), request_id)))
+    return jsonify(request_json(requests.get_request(context(), request_id)))
 
 
 @api_bp.patch("/requests/<int:request_id>")
 def update_view(request_id):
-    return jsonify(request_json(gate.update_request(context(), request_id, versioned_body())))
+    return jsonify(request_json(requests.update_request(context(), request_id, versioned_body())))
 
 
 @api_bp.post("/requests/<int:request_id>/submit")
 def submit_view(request_id):
-    return jsonify(request_json(gate.submit(context(), request_id, change_version(required=False))))
+    return jsonify(request_json(requests.submit(context(), request_id, change_version(required=False))))
 
 
 @api_bp.post("/requests/<int:request_id>/conclusion")
 def conclusion_view(request_id):
-    return jsonify(request_json(gate.conclude(context(), request_id, versioned_body())))
+    return jsonify(request_json(requests.conclude(context(), request_id, versioned_body())))
 
 
 @api_bp.post("/requests/<int:request_id>/decision")
 def decision_view(request_id):
-    return jsonify(request_json(gate.decide(context(), request_id, versioned_body())))
+    return jsonify(request_json(requests.decide(context(), request_id, versioned_body())))
 
 
 @api_bp.post("/requests/<int:request_id>/recheck")
 def recheck_view(request_id):
-    return jsonify(request_json(gate.recheck(context(), request_id, change_version(required=False))))
+    return jsonify(request_json(requests.recheck(context(), request_id, change_version(required=False))))
 
 
 @api_bp.get("/requests/<int:request_id>/history")
 def history_view(request_id):
-    return jsonify(items=ChangeEventSchema(many=True).dump(gate.request_history(context(), request_id)))
+    return jsonify(items=ChangeEventSchema(many=True).dump(requests.request_history(context(), request_id)))
 
 
 # -- pages
@@ -92,8 +92,8 @@ def queue_page():
     from web.views_helpers import ref_options
 
     filters = _filters()
-    return render_template("requests.html", requests=gate.list_requests(context(), **filters), filters=filters,
-                           statuses=list(RequestStatus), checks=gate.CHECK_NAMES,
+    return render_template("requests.html", requests=requests.list_requests(context(), **filters), filters=filters,
+                           statuses=list(RequestStatus), checks=requests.CHECK_NAMES,
                            agencies=ref_options("agencies") or [])
 
 
@@ -133,9 +133,9 @@ def create_page():
         values = _form_data()
         ctx = context()
         try:
-            found = gate.create_request(ctx, values)
+            found = requests.create_request(ctx, values)
             flash("Черновик заявки сохранён.")
-            return redirect(url_for("gate.request_page", request_id=found.id))
+            return redirect(url_for("requests.request_page", request_id=found.id))
         except InvalidInput as error:
             ctx.session.rollback()
             return _form(None, values, error.fields, 422)
@@ -148,14 +148,14 @@ def create_page():
 @bp.route("/requests/<int:request_id>/edit", methods=["GET", "POST"])
 def edit_page(request_id):
     ctx = context()
-    found = gate.get_request(ctx, request_id)
+    found = requests.get_request(ctx, request_id)
     values = request_json(found)
     if request.method == "POST":
         values = _form_data()
         try:
-            gate.update_request(ctx, request_id, values)
+            requests.update_request(ctx, request_id, values)
             flash("Заявка сохранена.")
-            return redirect(url_for("gate.request_page", request_id=request_id))
+            return redirect(url_for("requests.request_page", request_id=request_id))
         except InvalidInput as error:
             ctx.session.rollback()
             return _form(found, values, error.fields, 422)
@@ -167,14 +167,14 @@ def request_page(request_id):
     from web.lineage import STYLE, picture
 
     ctx = context()
-    found = gate.get_request(ctx, request_id)
+    found = requests.get_request(ctx, request_id)
     answers = [lineage.lineage(ctx, "processes", p.process_id, "both", 1) for p in found.processes
                if not p.process.is_deleted][:10]
     return render_template("request.html", found=found, CheckResult=CheckResult, RequestStatus=RequestStatus,
                            RequestKind=RequestKind, conclusions=list(Conclusion), decisions=list(Decision),
-                           events=gate.request_history(ctx, request_id),
+                           events=requests.request_history(ctx, request_id),
                            picture=picture(*answers) if answers else None, styles=STYLE,
-                           decider_role=ctx.settings.gate_decider_role, may=gate.actions_allowed(ctx, found))
+                           decider_role=ctx.settings.gate_decider_role, may=requests.actions_allowed(ctx, found))
 
 
 @bp.post("/requests/<int:request_id>/<any(submit,conclusion,decision,recheck):step>")
@@ -182,28 +182,28 @@ def step_page(request_id, step):
     ctx = context()
     try:
         if step == "submit":
-            gate.submit(ctx, request_id, form_version())
+            requests.submit(ctx, request_id, form_version())
             flash("Заявка подана, проверки выполнены.")
         elif step == "conclusion":
-            gate.conclude(ctx, request_id, {"version": form_version(), **{
+            requests.conclude(ctx, request_id, {"version": form_version(), **{
                 k: request.form.get(k) for k in ("conclusion", "reasons", "overlap_answer") if request.form.get(k)}})
             flash("Заключение процессного офиса сохранено.")
         elif step == "decision":
-            gate.decide(ctx, request_id, {"version": form_version(), **{
+            requests.decide(ctx, request_id, {"version": form_version(), **{
                 k: request.form.get(k) for k in ("decision", "reasons") if request.form.get(k)}})
             flash("Решение по заявке принято.")
         else:
-            gate.recheck(ctx, request_id, form_version())
+            requests.recheck(ctx, request_id, form_version())
             flash("Проверки выполнены заново.")
     except CatalogError as error:
         ctx.session.rollback()
         flash(error_text(error))
-    return redirect(url_for("gate.request_page", request_id=request_id))
+    return redirect(url_for("requests.request_page", request_id=request_id))
 
 
 @bp.get("/requests/<int:request_id>/conclusion")
 def conclusion_page(request_id):
-    found = gate.get_request(context(), request_id)
+    found = requests.get_request(context(), request_id)
     return render_template("request_conclusion.html", found=found, CheckResult=CheckResult, Conclusion=Conclusion,
                            RequestKind=RequestKind)
 
@@ -215,7 +215,7 @@ def init_app(app) -> None:
         # (the outbox consumer does it when one runs: web/outbox.py wakes it).
         if app.extensions.get("catalog_outbox") is None and request.method not in ("GET", "HEAD", "OPTIONS") and response.status_code < 400:
             try:
-                gate.recheck_changed(context())
+                requests.recheck_changed(context())
             except Exception:
                 app.logger.exception("system requests: re-checking after a write failed")
         return response

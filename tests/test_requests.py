@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from catalog.errors import Conflict, Forbidden, InvalidInput
-from catalog.services import gate, passports
+from catalog.services import requests, passports
 from catalog.services import records as r
 from catalog.services.context import Context
 
@@ -13,7 +13,7 @@ STEPS = [{"name": "Приём заявления", "duration_minutes": 10, "time
 
 def _submit(ctx, request):
     """Submit a request as its filer does: against the version just read."""
-    return gate.submit(ctx, request.id, request.version)
+    return requests.submit(ctx, request.id, request.version)
 
 
 def as_user(ctx, user):
@@ -66,8 +66,8 @@ def results(request) -> dict:
 
 def test_each_check_fails_for_its_reason_then_passes(ctx, seed, world):
     filer = as_user(ctx, world["users"]["filer"])
-    bare = gate.create_request(filer, {**good_request(seed), "datasets": [], "estimated_cost": None, "expected_value": None})
-    checked = gate.submit(filer, bare.id, bare.version)
+    bare = requests.create_request(filer, {**good_request(seed), "datasets": [], "estimated_cost": None, "expected_value": None})
+    checked = requests.submit(filer, bare.id, bare.version)
     assert results(checked) | {} == {
         "as_is": "fail", "optimised": "fail", "data_model": "fail", "duplicates": "fail", "marts": "warning",
         "cost_value": "fail"}
@@ -80,7 +80,7 @@ def test_each_check_fails_for_its_reason_then_passes(ctx, seed, world):
     assert by_code["cost_value"]["reason"] == "Не указаны: оценка стоимости, ценность для граждан и организаций."
 
     describe_and_optimise(ctx, seed.process.id)
-    good = _submit(filer, gate.create_request(filer, good_request(
+    good = _submit(filer, requests.create_request(filer, good_request(
         seed, overlap_explanation="РСВ не поддерживает проактивное назначение")))
     found = results(good)
     assert found["as_is"] == found["optimised"] == found["data_model"] == found["marts"] == found["cost_value"] == "pass"
@@ -90,7 +90,7 @@ def test_each_check_fails_for_its_reason_then_passes(ctx, seed, world):
     assert {code for code, result in found.items() if code.startswith("criteria:")} == {
         "criteria:proactive", "criteria:exterritorial", "criteria:multichannel", "criteria:no_human_decision",
         "criteria:no_human_interagency"}
-    assert not gate.failing_blocking(good)
+    assert not requests.failing_blocking(good)
 
 
 def test_supplier_and_consumer_are_required_and_blocking_is_configurable(ctx, seed, world):
@@ -98,12 +98,12 @@ def test_supplier_and_consumer_are_required_and_blocking_is_configurable(ctx, se
     filer = as_user(ctx, world["users"]["filer"])
     data = good_request(seed, overlap_explanation="есть причина")
     data["datasets"][0]["consumer"] = None
-    checked = _submit(filer, gate.create_request(filer, data))
+    checked = _submit(filer, requests.create_request(filer, data))
     assert results(checked)["data_model"] == "fail"
     assert "не указан потребитель" in next(c for c in checked.checks if c["code"] == "data_model")["reason"]
     ctx.settings.gate_blocking = ("as_is",)
     try:
-        assert results(gate.recheck(ctx, checked.id))["data_model"] == "warning"
+        assert results(requests.recheck(ctx, checked.id))["data_model"] == "warning"
     finally:
         ctx.settings.gate_blocking = ("as_is", "optimised", "data_model", "duplicates", "cost_value")
 
@@ -112,72 +112,72 @@ def test_workflow_order_and_roles(ctx, seed, world):
     describe_and_optimise(ctx, seed.process.id)
     users = world["users"]
     with pytest.raises(Forbidden):
-        gate.create_request(as_user(ctx, users["stranger"]), good_request(seed))
-    request = gate.create_request(as_user(ctx, users["filer"]), good_request(seed, overlap_explanation="нужно"))
+        requests.create_request(as_user(ctx, users["stranger"]), good_request(seed))
+    request = requests.create_request(as_user(ctx, users["filer"]), good_request(seed, overlap_explanation="нужно"))
     office, architect = as_user(ctx, users["office"]), as_user(ctx, users["architect"])
     with pytest.raises(Conflict):
-        gate.conclude(office, request.id, {"version": request.version, "conclusion": "positive", "reasons": "ок"})  # not submitted yet
-    gate.submit(as_user(ctx, users["filer"]), request.id, request.version)
+        requests.conclude(office, request.id, {"version": request.version, "conclusion": "positive", "reasons": "ок"})  # not submitted yet
+    requests.submit(as_user(ctx, users["filer"]), request.id, request.version)
     with pytest.raises(Conflict):
-        gate.decide(architect, request.id, {"version": request.version, "decision": "approved"})  # no conclusion yet
+        requests.decide(architect, request.id, {"version": request.version, "decision": "approved"})  # no conclusion yet
     with pytest.raises(Forbidden):
-        gate.conclude(architect, request.id, {"version": request.version, "conclusion": "positive", "reasons": "ок"})
+        requests.conclude(architect, request.id, {"version": request.version, "conclusion": "positive", "reasons": "ок"})
     with pytest.raises(InvalidInput) as error:
-        gate.conclude(office, request.id, {"version": request.version, "conclusion": "positive"})
+        requests.conclude(office, request.id, {"version": request.version, "conclusion": "positive"})
     assert "reasons" in error.value.fields
     with pytest.raises(InvalidInput) as error:
-        gate.conclude(office, request.id, {"version": request.version, "conclusion": "positive", "reasons": "процессы оптимизированы"})
+        requests.conclude(office, request.id, {"version": request.version, "conclusion": "positive", "reasons": "процессы оптимизированы"})
     assert "overlap_answer" in error.value.fields
     both = as_user(ctx, users["both"])
-    gate.conclude(both, request.id, {"version": request.version, "conclusion": "positive", "reasons": "процессы оптимизированы",
+    requests.conclude(both, request.id, {"version": request.version, "conclusion": "positive", "reasons": "процессы оптимизированы",
                                      "overlap_answer": "РСВ выводится из эксплуатации в 2027 году"})
     with pytest.raises(Forbidden):
-        gate.decide(both, request.id, {"version": request.version, "decision": "approved"})  # concluded it
+        requests.decide(both, request.id, {"version": request.version, "decision": "approved"})  # concluded it
     with pytest.raises(InvalidInput) as error:
-        gate.decide(architect, request.id, {"version": request.version, "decision": "returned"})
+        requests.decide(architect, request.id, {"version": request.version, "decision": "returned"})
     assert "reasons" in error.value.fields
-    approved = gate.decide(architect, request.id, {"version": request.version, "decision": "approved"})
+    approved = requests.decide(architect, request.id, {"version": request.version, "decision": "approved"})
     assert approved.status == "approved" and approved.decided_by == "architect"
     with pytest.raises(Conflict):
-        gate.decide(architect, request.id, {"version": request.version, "decision": "rejected", "reasons": "передумали"})
-    statuses = [e.changes.get("status", {}).get("after") for e in gate.request_history(ctx, request.id)]
+        requests.decide(architect, request.id, {"version": request.version, "decision": "rejected", "reasons": "передумали"})
+    statuses = [e.changes.get("status", {}).get("after") for e in requests.request_history(ctx, request.id)]
     assert [s for s in statuses if s] == ["approved", "concluded", "submitted", "draft"]
 
 
 def test_a_failing_blocking_check_cannot_be_approved_and_return_reopens(ctx, seed, world):
     users = world["users"]
     filer = as_user(ctx, users["filer"])
-    request = _submit(filer, gate.create_request(filer, good_request(seed)))
-    gate.conclude(as_user(ctx, users["office"]), request.id, {"version": request.version, "conclusion": "positive", "reasons": "поддерживаем",
+    request = _submit(filer, requests.create_request(filer, good_request(seed)))
+    requests.conclude(as_user(ctx, users["office"]), request.id, {"version": request.version, "conclusion": "positive", "reasons": "поддерживаем",
                                                               "overlap_answer": "учтено"})
     architect = as_user(ctx, users["architect"])
     with pytest.raises(Conflict) as error:
-        gate.decide(architect, request.id, {"version": request.version, "decision": "approved"})
+        requests.decide(architect, request.id, {"version": request.version, "decision": "approved"})
     assert "Текущие процессы описаны" in error.value.message
-    assert gate.get_request(ctx, request.id).status == "concluded"
-    returned = gate.decide(architect, request.id, {"version": request.version, "decision": "returned", "reasons": "опишите процессы"})
+    assert requests.get_request(ctx, request.id).status == "concluded"
+    returned = requests.decide(architect, request.id, {"version": request.version, "decision": "returned", "reasons": "опишите процессы"})
     assert returned.status == "returned"
-    updated = gate.update_request(filer, request.id, {"version": returned.version, "purpose": "уточнено"})
-    assert gate.submit(filer, updated.id, updated.version).status == "submitted"
+    updated = requests.update_request(filer, request.id, {"version": returned.version, "purpose": "уточнено"})
+    assert requests.submit(filer, updated.id, updated.version).status == "submitted"
 
 
 def test_a_change_after_submission_rechecks_and_marks_for_review(ctx, seed, world):
     describe_and_optimise(ctx, seed.process.id)
     filer = as_user(ctx, world["users"]["filer"])
-    gate.recheck_changed(ctx)  # start following the outbox
-    request = _submit(filer, gate.create_request(filer, good_request(seed, overlap_explanation="x")))
-    assert gate.recheck_changed(ctx) == []  # nothing changed since the checks ran
+    requests.recheck_changed(ctx)  # start following the outbox
+    request = _submit(filer, requests.create_request(filer, good_request(seed, overlap_explanation="x")))
+    assert requests.recheck_changed(ctx) == []  # nothing changed since the checks ran
     assert results(request)["as_is"] == "pass"
     new_as_is = passports.create_passport(ctx, seed.process.id, "as_is")  # a new draft revision
     r.delete_record(ctx, "datasets", seed.dataset.id)
-    assert gate.recheck_changed(ctx) == [request.id]
-    again = gate.get_request(ctx, request.id)
+    assert requests.recheck_changed(ctx) == [request.id]
+    again = requests.get_request(ctx, request.id)
     assert again.needs_review
     # The dataset it consumed is gone: the request names a deleted record.
     assert results(again)["data_model"] == "fail"
     assert "удалён из каталога" in next(c for c in again.checks if c["code"] == "data_model")["reason"]
     assert new_as_is.state == "draft"
-    events = gate.request_history(ctx, request.id)
+    events = requests.request_history(ctx, request.id)
     assert events[0].changes["needs_review"] == {"before": False, "after": True}
 
 
@@ -188,20 +188,20 @@ def test_bad_input_names_the_field_and_saves_nothing(ctx, seed, world):
         "responsible_id": seed.person.id, "status": "queued_research"})
     r.delete_record(ctx, "processes", gone.id)
     with pytest.raises(InvalidInput) as error:
-        gate.create_request(filer, good_request(seed, processes=[seed.process.id, gone.id, 99999],
+        requests.create_request(filer, good_request(seed, processes=[seed.process.id, gone.id, 99999],
                                                 datasets=[{"dataset_id": seed.dataset.id, "direction": "sideways"}]))
     assert error.value.fields == {"datasets.0.direction": ["Допустимо: consumes (потребляется), produces (производится)."]}
     with pytest.raises(InvalidInput) as error:
-        gate.create_request(filer, good_request(seed, processes=[seed.process.id, gone.id, 99999]))
+        requests.create_request(filer, good_request(seed, processes=[seed.process.id, gone.id, 99999]))
     assert set(error.value.fields) == {"processes.1", "processes.2"}
     other_mart = r.create_record(ctx, "marts", {"name": "Другая витрина", "kind": "agency", "owner_agency_id": seed.agency.id})
     data = good_request(seed)
     data["datasets"][0]["mart_id"] = other_mart.id
     with pytest.raises(InvalidInput) as error:
-        gate.create_request(filer, data)
+        requests.create_request(filer, data)
     assert error.value.fields == {"datasets.0.mart_id": ["Витрина «Другая витрина» не предоставляет этот набор данных."]}
     ctx.session.rollback()
-    assert gate.list_requests(ctx) == []
+    assert requests.list_requests(ctx) == []
 
 
 def test_requests_api_pages_and_cli(client, runner, seed, world, token_for, login, ctx):

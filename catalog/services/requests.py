@@ -28,7 +28,7 @@ from catalog.services.context import Context
 from catalog.services.versions import check_version
 
 KIND = "requests"  # record_kind of their change events
-POSITION = "gate"  # ProjectionPosition of the re-check of submitted requests
+POSITION = "gate"  # ProjectionPosition of the re-check of submitted requests (the stored name, kept so catalogues resume)
 IN_OPERATION = ("operation", "development")
 OPEN = (RequestStatus.SUBMITTED.value, RequestStatus.CONCLUDED.value)
 EDITABLE = (RequestStatus.DRAFT.value, RequestStatus.RETURNED.value)
