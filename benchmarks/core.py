@@ -105,7 +105,7 @@ def run(args, workdir: Path) -> None:
     with sessions() as session:
         dumping.dump(session, dump_path)
     rows.append(("catalog dump", f"{time.perf_counter() - start:.1f} s, {dump_path.stat().st_size / 1e6:.1f} MB"))
-    app.extensions["catalog_engine"].dispose()
+    app.extensions["catalog"].close()
     target = make_engine(f"sqlite:///{workdir / 'restored.db'}")
     migrate(target)
     start = time.perf_counter()

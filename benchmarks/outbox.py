@@ -129,8 +129,8 @@ def run(args, workdir: Path, url: str, sessions, rows, falkor) -> None:
             # (5 s, see neo4j_backend._call), which has nothing to do with the outbox.
             from catalog.graph import open_graph
 
-            app.extensions["catalog_graph"] = open_graph(app.config["CATALOG"], app.extensions["catalog_sessions"])
-            app.extensions["catalog_graph"].graph.profile()
+            app.extensions["catalog"].graph() = open_graph(app.config["CATALOG"], app.extensions["catalog"].sessions)
+            app.extensions["catalog"].graph().graph.profile()
         return app, app.test_client()
 
     def search(client):
@@ -153,7 +153,7 @@ def run(args, workdir: Path, url: str, sessions, rows, falkor) -> None:
         rows.append(("without a consumer: first lineage request, neo4j (applies the backlog)", ms(took)))
     samples = [timed(lambda: search(client))[0] for _ in range(10)]
     rows.append(("search once caught up (median of 10)", ms(statistics.median(samples))))
-    app.extensions["catalog_engine"].dispose()
+    app.extensions["catalog"].close()
 
     # With the consumer, as `catalog serve` starts it.
     from web.outbox import start
@@ -180,7 +180,7 @@ def run(args, workdir: Path, url: str, sessions, rows, falkor) -> None:
         took, _ = timed(lambda: lineage(client))
         rows.append(("with the consumer: first lineage request once caught up", ms(took)))
     consumer.stop()
-    app.extensions["catalog_engine"].dispose()
+    app.extensions["catalog"].close()
 
     # The most a request pays with a consumer: a full tail of CATALOG_OUTBOX_TAIL events.
     app, client = new_app("external")
@@ -192,7 +192,7 @@ def run(args, workdir: Path, url: str, sessions, rows, falkor) -> None:
         session.commit()
     took, _ = timed(lambda: search(client))
     rows.append((f"a search that applies a full tail ({tail} events, CATALOG_OUTBOX_TAIL)", ms(took)))
-    app.extensions["catalog_engine"].dispose()
+    app.extensions["catalog"].close()
 
 
 if __name__ == "__main__":

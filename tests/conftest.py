@@ -77,7 +77,7 @@ def app(database_url, tmp_path):
     # Forms are posted without tokens in most tests; test_auth checks CSRF with it on.
     app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
     yield app
-    app.extensions["catalog_engine"].dispose()
+    app.extensions["catalog"].close()
 
 
 @pytest.fixture
@@ -105,7 +105,7 @@ def ctx(app):
     """A system context on the test database (what the CLI uses)."""
     from catalog.search import open_search
 
-    sessions = app.extensions["catalog_sessions"]
+    sessions = app.extensions["catalog"].sessions
     session = sessions()
     settings = app.config["CATALOG"]
     yield Context(session=session, is_system=True, system_actor="тест", settings=settings,
@@ -285,7 +285,7 @@ def _projected(url, user, password, app):
     from catalog.graph.projection import Neo4jProjection
 
     graph = Neo4jGraph(url, user, password)
-    projection = Neo4jProjection(graph, app.extensions["catalog_sessions"])
+    projection = Neo4jProjection(graph, app.extensions["catalog"].sessions)
     projection.rebuild()
     return Neo4jQueries(graph, projection)
 

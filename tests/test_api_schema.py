@@ -49,7 +49,7 @@ def demo_app(tmp_path_factory, request):
                      secret_key="test-secret")
     # Server errors must come back as 500 answers, as a client sees them, not as exceptions.
     app.config.update(TESTING=True, PROPAGATE_EXCEPTIONS=False)
-    sessions = app.extensions["catalog_sessions"]
+    sessions = app.extensions["catalog"].sessions
     session = sessions()
     ctx = Context(session=session, is_system=True, system_actor="тест", settings=app.config["CATALOG"],
                   search=open_search(app.config["CATALOG"], sessions))
@@ -60,7 +60,7 @@ def demo_app(tmp_path_factory, request):
         tokens[login] = users.create_token(ctx, user.id, "schemathesis").secret
     session.close()
     yield app, tokens
-    app.extensions["catalog_engine"].dispose()
+    app.extensions["catalog"].close()
 
 
 def _label(failure) -> str:

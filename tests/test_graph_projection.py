@@ -38,7 +38,7 @@ def graph(falkordb):
 
 @pytest.fixture
 def sessions(app):
-    return app.extensions["catalog_sessions"]
+    return app.extensions["catalog"].sessions
 
 
 @pytest.fixture

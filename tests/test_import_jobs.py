@@ -18,7 +18,7 @@ from tests.test_import_register import PERSON, make_register
 def queue(app):
     settings = app.config["CATALOG"]
     settings.import_background_rows = 50  # small files go to the queue, so the tests stay fast
-    queue = import_jobs.queue_for(settings, app.extensions["catalog_sessions"])
+    queue = import_jobs.queue_for(settings, app.extensions["catalog"].sessions)
     yield queue
     import_jobs.forget_queue(settings)
 

@@ -143,7 +143,7 @@ def test_unreachable_graph_server_falls_back_to_the_store(app, ctx, tiny):
     from catalog.graph.projection import Neo4jProjection
 
     graph = Neo4jGraph("bolt://127.0.0.1:1")
-    ctx.graph = Neo4jQueries(graph, Neo4jProjection(graph, app.extensions["catalog_sessions"]))
+    ctx.graph = Neo4jQueries(graph, Neo4jProjection(graph, app.extensions["catalog"].sessions))
     answer = lineage.lineage(ctx, "processes", int(tiny.P.split(":")[1]), "upstream", 2)
     assert answer.backend == "sql" and "недоступен" in answer.notice
     assert tiny.D in answer.subgraph.nodes

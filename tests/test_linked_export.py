@@ -118,7 +118,7 @@ def test_iris_follow_the_configured_base(database_url, tmp_path, seed):
                      base_iri="https://catalog.region.example")
     app.config.update(TESTING=True)
     text = app.test_client().get("/api/v1/export.rdf?format=nt").get_data(as_text=True)
-    app.extensions["catalog_engine"].dispose()
+    app.extensions["catalog"].close()
     assert f"<https://catalog.region.example/processes/{seed.process.id}>" in text
     assert "localhost" not in text
 

@@ -117,7 +117,7 @@ def test_russian_text_filter_ignores_case_and_yo(ctx, seed):
 def test_concurrent_writers_cannot_both_win(app, ctx, seed):
     """Two sessions read version 1; the second to write is refused even past the service check."""
     from catalog.services.context import Context
-    other = Context(session=app.extensions["catalog_sessions"](), is_system=True, system_actor="второй")
+    other = Context(session=app.extensions["catalog"].sessions(), is_system=True, system_actor="второй")
     mine = r.get_record(ctx, "processes", seed.process.id)
     r.get_record(other, "processes", seed.process.id)  # loaded at version 1 in the other session
     r.update_record(ctx, "processes", mine.id, {"version": 1, "client": "Первый"})
@@ -134,6 +134,6 @@ def test_migrations_match_the_models(app):
     from alembic.migration import MigrationContext
 
     from catalog.models import Base
-    with app.extensions["catalog_engine"].connect() as connection:
+    with app.extensions["catalog"].engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert diff == []

@@ -22,7 +22,7 @@ from tests.test_requests import as_user, describe_and_optimise, good_request, wo
 
 
 def newest_event(app) -> int:
-    with app.extensions["catalog_sessions"]() as session:
+    with app.extensions["catalog"].sessions() as session:
         return session.scalar(select(func.max(models.ChangeEvent.id))) or 0
 
 
@@ -31,7 +31,7 @@ def large_import(app, processes: int) -> int:
     from catalog.demo.generator import generate
     from catalog.demo.loader import load_catalogue
 
-    with app.extensions["catalog_sessions"]() as session:
+    with app.extensions["catalog"].sessions() as session:
         ctx = Context(session=session, is_system=True, autocommit=False)
         load_catalogue(ctx, generate(processes), None)
         session.commit()
@@ -40,7 +40,7 @@ def large_import(app, processes: int) -> int:
 
 def many_services(app, count: int) -> None:
     """``count`` new services written in one transaction (a bulk change on a catalogue already filled)."""
-    with app.extensions["catalog_sessions"]() as session:
+    with app.extensions["catalog"].sessions() as session:
         ctx = Context(session=session, is_system=True, autocommit=False, bulk=True)
         for number in range(count):
             r.create_record(ctx, "services", {"name": f"Пакетная услуга номер {number}", "kind": "service"})
@@ -82,7 +82,7 @@ def external_app(database_url, tmp_path):
                      outbox_consumer="external", outbox_tail=50)
     app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
     yield app
-    app.extensions["catalog_engine"].dispose()
+    app.extensions["catalog"].close()
 
 
 def test_after_a_large_import_the_consumer_catches_up_and_the_first_search_applies_nothing(app, client, consumer):
@@ -94,7 +94,7 @@ def test_after_a_large_import_the_consumer_catches_up_and_the_first_search_appli
     assert running.wait_caught_up(timeout=60), running.errors
     assert running.feeds["search"].position() == newest
     assert running.applied["search"]["consumer"] >= events
-    with app.extensions["catalog_sessions"]() as session:
+    with app.extensions["catalog"].sessions() as session:
         name = session.scalar(select(models.Process.name).order_by(models.Process.id.desc()).limit(1))
     found = client.get("/api/v1/search", query_string={"q": name, "kind": "processes"})
     assert found.status_code == 200
@@ -122,7 +122,7 @@ def test_a_write_is_found_at_the_next_search_with_the_consumer_running(app, clie
 
 def test_with_an_external_consumer_a_request_applies_its_tail_and_leaves_a_backlog(external_app, runner):
     client = external_app.test_client()
-    running = external_app.extensions["catalog_outbox"]
+    running = external_app.extensions["catalog"].outbox_consumer
     assert running.tail_limit == 50
     events = large_import(external_app, 20)
     assert events > 50
@@ -149,7 +149,7 @@ def test_with_an_external_consumer_a_request_applies_its_tail_and_leaves_a_backl
 
 
 def test_one_consumer_works_per_store_and_another_takes_over(app, seed):
-    settings, sessions = app.config["CATALOG"], app.extensions["catalog_sessions"]
+    settings, sessions = app.config["CATALOG"], app.extensions["catalog"].sessions
     settings.outbox_interval = 0.05
     # Two servers on one store, each with its consumer.
     first = OutboxConsumer.for_store(settings, sessions, search=open_search(settings, sessions)).start()
@@ -185,7 +185,7 @@ def test_requests_are_rechecked_in_the_background(app, ctx, seed, world, consume
     running.wake()
 
     def reviewed():
-        with app.extensions["catalog_sessions"]() as session:
+        with app.extensions["catalog"].sessions() as session:
             return session.get(models.SystemRequest, request.id).needs_review
 
     assert until(reviewed), running.errors
@@ -198,7 +198,7 @@ def test_a_projection_that_fails_does_not_stop_the_others(app, seed):
     from catalog.graph.neo4j_backend import Neo4jGraph
     from catalog.graph.projection import Neo4jProjection
 
-    settings, sessions = app.config["CATALOG"], app.extensions["catalog_sessions"]
+    settings, sessions = app.config["CATALOG"], app.extensions["catalog"].sessions
     graph = Neo4jGraph("bolt://127.0.0.1:1", timeout=2)
     running = OutboxConsumer.for_store(settings, sessions, search=open_search(settings, sessions),
                                        graph=Neo4jQueries(graph, Neo4jProjection(graph, sessions)))
@@ -223,7 +223,7 @@ def test_after_a_large_import_the_first_lineage_request_applies_nothing(app, cli
     running = consumer()
     assert running.wait_caught_up(timeout=60), running.errors
     assert running.applied["graph"]["consumer"] >= events
-    with app.extensions["catalog_sessions"]() as session:
+    with app.extensions["catalog"].sessions() as session:
         process_id = session.scalar(select(models.Process.id).order_by(models.Process.id.desc()).limit(1))
     answer = client.get(f"/api/v1/lineage/processes/{process_id}")
     assert answer.status_code == 200

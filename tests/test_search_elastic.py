@@ -66,7 +66,7 @@ def es_ctx(ctx, app, seed):
 
     settings = replace(ctx.settings, search_backend="elasticsearch", elasticsearch_url=ELASTICSEARCH_URL,
                        elasticsearch_index=f"catalog-test-{uuid.uuid4().hex[:8]}")
-    ctx.search = open_search(settings, app.extensions["catalog_sessions"])
+    ctx.search = open_search(settings, app.extensions["catalog"].sessions)
     yield ctx
     client = ctx.search.index.client
     for index in ctx.search.index._indices():

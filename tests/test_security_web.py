@@ -150,7 +150,7 @@ def test_the_session_cookie_is_secure_when_the_setting_says_so(database_url, tmp
             assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
             assert ("Secure" in cookie) is secure, cookie
         finally:
-            app.extensions["catalog_engine"].dispose()
+            app.extensions["catalog"].close()
 
 
 # -- finding 9: after login, only a path on this site
@@ -266,7 +266,7 @@ def test_the_lock_is_kept_in_the_store_for_every_server(app, database_url, tmp_p
                                            environ_base={"REMOTE_ADDR": "10.0.0.8"})
         assert answer.status_code == 429
     finally:
-        second.extensions["catalog_engine"].dispose()
+        second.extensions["catalog"].close()
 
 
 def test_the_lock_ends_after_the_period(client, ctx, make_user):
@@ -359,7 +359,7 @@ def test_a_new_instance_of_the_app_is_owner_only(tmp_path, monkeypatch):
         assert _mode(instance / "catalog.db") == 0o600
         assert _mode(instance / "secret_key") == 0o600
     finally:
-        app.extensions["catalog_engine"].dispose()
+        app.extensions["catalog"].close()
 
 
 def test_an_existing_world_readable_database_is_tightened(tmp_path):
@@ -378,7 +378,7 @@ def test_an_existing_world_readable_database_is_tightened(tmp_path):
 def _last_used(app, token_id):
     from sqlalchemy import text
 
-    with app.extensions["catalog_engine"].connect() as connection:
+    with app.extensions["catalog"].engine.connect() as connection:
         return connection.execute(text("SELECT last_used_at FROM api_tokens WHERE id = :id"), {"id": token_id}).scalar()
 
 
@@ -444,7 +444,7 @@ def test_a_token_last_use_is_written_at_most_once_a_minute(app, client, ctx, mak
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_every_sqlite_connection_is_in_wal_mode_with_a_busy_timeout(app):
-    engine = app.extensions["catalog_engine"]
+    engine = app.extensions["catalog"].engine
     connections = [engine.connect() for _ in range(3)]  # three pool connections, each opened anew
     try:
         for connection in connections:
@@ -474,7 +474,7 @@ def test_behind_a_trusted_proxy_failures_count_per_client(database_url, tmp_path
                             headers={"X-Forwarded-For": "198.51.100.9"})
         assert other.status_code == 302
     finally:
-        app.extensions["catalog_engine"].dispose()
+        app.extensions["catalog"].close()
 
 
 def test_the_job_queue_and_the_upload_folder_are_owner_only(tmp_path):

@@ -5,15 +5,17 @@ from flask import Flask, g
 from flask_wtf.csrf import CSRFProtect
 
 from catalog.config import Settings, load_settings
-from catalog.db import make_engine, make_session_factory
+from catalog.runtime import Runtime
 from catalog.services.context import Context
 from web import inputs
 
 csrf = CSRFProtect()
 
 
-def create_app(settings: Settings | None = None, **overrides) -> Flask:
-    settings = settings or load_settings(**overrides)
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None, **overrides) -> Flask:
+    """The web app over a runtime (``catalog serve`` passes its own; otherwise one from the settings)."""
+    runtime = runtime or Runtime(settings or load_settings(**overrides))
+    settings = runtime.settings
     app = Flask(__name__)
     inputs.init_app(app)  # bounded <int:…> in every route and limited JSON: before any blueprint
     app.config.update(
@@ -33,9 +35,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
 
         # The client's address (login throttling) and scheme as the proxies saw them.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)
-    engine = make_engine(settings.database_url)
-    app.extensions["catalog_engine"] = engine
-    app.extensions["catalog_sessions"] = make_session_factory(engine)
+    app.extensions["catalog"] = runtime
     csrf.init_app(app)
 
     from web import (admin, api, auth, dashboard, errors, imports, lineage, linked, outbox, pages, passports,
@@ -70,7 +70,7 @@ def db_session():
     if "db" not in g:
         from flask import current_app
 
-        g.db = current_app.extensions["catalog_sessions"]()
+        g.db = current_app.extensions["catalog"].sessions()
     return g.db
 
 
@@ -78,16 +78,4 @@ def context() -> Context:
     """The service context of the current request."""
     from flask import current_app
 
-    from catalog.graph import open_graph
-
-    from catalog.search import open_search
-
-    settings = current_app.config["CATALOG"]
-    sessions = current_app.extensions["catalog_sessions"]
-    if "catalog_graph" not in current_app.extensions:
-        current_app.extensions["catalog_graph"] = open_graph(settings, sessions)
-    if "catalog_search" not in current_app.extensions:
-        current_app.extensions["catalog_search"] = open_search(settings, sessions)
-    return Context(session=db_session(), user=g.get("user"), settings=settings,
-                   graph=current_app.extensions["catalog_graph"], search=current_app.extensions["catalog_search"],
-                   outbox=current_app.extensions.get("catalog_outbox"))
+    return current_app.extensions["catalog"].context(db_session(), user=g.get("user"))

@@ -36,7 +36,7 @@ def _folder() -> Path:
 
 
 def _queue():
-    return import_jobs.queue_for(_settings(), current_app.extensions["catalog_sessions"])
+    return import_jobs.queue_for(_settings(), current_app.extensions["catalog"].sessions)
 
 
 def _agencies(ctx) -> list[models.Agency]:

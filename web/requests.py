@@ -213,7 +213,7 @@ def init_app(app) -> None:
     def _recheck_after_writes(response):
         # A change to a process, passport or dataset re-runs the checks of the requests resting on it
         # (the outbox consumer does it when one runs: web/outbox.py wakes it).
-        if app.extensions.get("catalog_outbox") is None and request.method not in ("GET", "HEAD", "OPTIONS") and response.status_code < 400:
+        if app.extensions["catalog"].outbox_consumer is None and request.method not in ("GET", "HEAD", "OPTIONS") and response.status_code < 400:
             try:
                 requests.recheck_changed(context())
             except Exception:

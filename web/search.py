@@ -59,7 +59,7 @@ def init_app(app) -> None:
     def _index_writes(response):
         # Keep the index in step with each write, so searches rarely wait for it (the outbox
         # consumer does it when one runs: web/outbox.py wakes it).
-        if app.extensions.get("catalog_outbox") is None and request.method not in ("GET", "HEAD", "OPTIONS") and response.status_code < 400:
+        if app.extensions["catalog"].outbox_consumer is None and request.method not in ("GET", "HEAD", "OPTIONS") and response.status_code < 400:
             try:
                 search.catch_up(context())
             except Exception:  # the next search catches up; a write never fails for the index

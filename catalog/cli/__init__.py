@@ -8,53 +8,50 @@ from __future__ import annotations
 
 import click
 
-from catalog.config import load_settings
-from catalog.db import make_engine, make_session_factory, schema_is_current
 from catalog.errors import CatalogError
+from catalog.runtime import Runtime
 from catalog.services.context import Context
 
 
 class Env:
+    """One invocation of ``catalog``: the :class:`~catalog.runtime.Runtime` the web app is built on too,
+    opened lazily, with the CLI's own ways of saying a part cannot be opened."""
+
     def __init__(self, database_url: str | None):
-        self.settings = load_settings(database_url=database_url)
-        self.engine = make_engine(self.settings.database_url)
-        self.sessions = make_session_factory(self.engine)
+        self.runtime = Runtime.load(database_url=database_url)
+        self.settings, self.engine, self.sessions = self.runtime.settings, self.runtime.engine, self.runtime.sessions
 
     def require_schema(self) -> None:
-        if not schema_is_current(self.engine):
+        if not self.runtime.schema_is_current():
             raise click.ClickException("База данных не создана или устарела: выполните «catalog init».")
 
     def context(self, autocommit: bool = True) -> Context:
         self.require_schema()
-        return Context(session=self.sessions(), is_system=True, system_actor="командная строка", autocommit=autocommit,
-                       settings=self.settings, graph=self.graph(), search=self.search())
+        self.graph(), self.search()  # a bad setting is a CLI message, not a traceback
+        return self.runtime.context(is_system=True, system_actor="командная строка", autocommit=autocommit)
 
     def graph(self):
         """The configured graph backend, opened once per command and closed with it."""
-        from catalog.graph import open_graph
-
-        if not hasattr(self, "_graph"):
-            try:
-                self._graph = open_graph(self.settings, self.sessions)
-            except ValueError as error:
-                raise click.ClickException(str(error)) from None
-        return self._graph
+        try:
+            return self.runtime.graph()
+        except ValueError as error:
+            raise click.ClickException(str(error)) from None
 
     def search(self):
         """The configured search index, opened once per command."""
-        from catalog.search import open_search
+        try:
+            return self.runtime.search()
+        except ValueError as error:
+            raise click.ClickException(str(error)) from None
 
-        if not hasattr(self, "_search"):
-            try:
-                self._search = open_search(self.settings, self.sessions)
-            except ValueError as error:
-                raise click.ClickException(str(error)) from None
-        return self._search
+    def outbox(self):
+        """The outbox consumer of this invocation's runtime."""
+        self.require_schema()
+        self.graph(), self.search()
+        return self.runtime.outbox()
 
     def close(self) -> None:
-        if getattr(self, "_graph", None) is not None:
-            self._graph.graph.close()
-        self.engine.dispose()
+        self.runtime.close()
 
 
 def progress(stage: str, count: int) -> None:

@@ -13,13 +13,6 @@ def outbox_group():
     """Журнал изменений и проекции, которые его применяют: поиск, граф, проверки заявок."""
 
 
-def _consumer(env: Env):
-    from catalog.outbox import OutboxConsumer
-
-    env.require_schema()
-    return OutboxConsumer.for_store(env.settings, env.sessions, search=env.search(), graph=env.graph())
-
-
 def _applied_line(consumer, applied: dict) -> str:
     return "Применено событий: " + ", ".join(f"{consumer.feeds[name].label} {count}"
                                              for name, count in applied.items()) + "."
@@ -30,7 +23,7 @@ def _applied_line(consumer, applied: dict) -> str:
 @click.pass_obj
 def outbox_follow(env: Env, once):
     """Держать проекции в актуальном состоянии (для CATALOG_OUTBOX_CONSUMER=external)."""
-    consumer = _consumer(env)
+    consumer = env.outbox()
     if once:
         click.echo(_applied_line(consumer, consumer.run_once()))
         for name, message in consumer.errors.items():
@@ -55,7 +48,7 @@ def outbox_follow(env: Env, once):
 @click.pass_obj
 def outbox_status(env: Env):
     """Сколько событий журнала ещё не применено к каждой проекции."""
-    for label, position, pending in _consumer(env).status():
+    for label, position, pending in env.outbox().status():
         click.echo(f"{label}: применено до события {position}, не применено {pending}")
 
 

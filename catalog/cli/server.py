@@ -27,10 +27,10 @@ def serve(env: Env, host, port, threads):
         raise click.BadParameter(
             f"потоков ({threads}) должно быть больше, чем запросов SPARQL одновременно "
             f"(CATALOG_SPARQL_MAX_CONCURRENT={env.settings.sparql_max_concurrent})", param_hint="--threads")
-    app = create_app(env.settings)
+    app = create_app(runtime=env.runtime)
     start_outbox(app)  # projections catch up in the background, not in the first requests
     # Background imports run in this process's worker threads (CATALOG_IMPORT_WORKERS; 0: «catalog worker»).
-    queue = import_jobs.queue_for(env.settings, app.extensions["catalog_sessions"])
+    queue = import_jobs.queue_for(env.settings, app.extensions["catalog"].sessions)
     queue.start(env.settings.import_workers)
     stop = import_jobs.start_housekeeping(queue)
     click.echo(f"Каталог доступен по адресу http://{host}:{port}/")

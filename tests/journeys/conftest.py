@@ -59,7 +59,7 @@ def site(demo_instance, tmp_path):
     thread.start()
     yield Site(f"http://127.0.0.1:{port}", app, instance)
     server.close()
-    app.extensions["catalog_engine"].dispose()
+    app.extensions["catalog"].close()
 
 
 @pytest.fixture(scope="session")
