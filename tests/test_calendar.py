@@ -96,7 +96,7 @@ def test_calendar_api_and_page(client, make_user, token_for, login):
     assert client.post("/calendar", data={"day": "2030-01-01", "kind": "holiday"}).headers["Location"].startswith("/login")
     login("office")
     cleared = client.post("/calendar", data={"day": "2030-01-01", "clear": "1"}, follow_redirects=True)
-    assert "День 2030-01-01 не отмечен в календаре." in cleared.get_data(as_text=True)
+    assert "День 01.01.2030 не отмечен в календаре." in cleared.get_data(as_text=True)
     client.post("/calendar", data={"day": "2030-01-01", "kind": "holiday", "note": "Новый год"})
     assert "Новый год" in client.get("/calendar?year=2030").get_data(as_text=True)
     page = client.get("/calendar?year=2026").get_data(as_text=True)

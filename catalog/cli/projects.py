@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import click
-from sqlalchemy import select
 
-from catalog import models
 from catalog.cli import Env
 
 
@@ -20,15 +18,10 @@ def projects_group():
 def projects_list(env: Env, agency, stage):
     """Проекты: номер, этап, процесс, сроки."""
     from catalog.enums import ProjectStage
-    from catalog.services import projects
+    from catalog.services import projects, records
 
     ctx = env.context()
-    agency_id = None
-    if agency:
-        agency_id = int(agency) if agency.isdigit() else ctx.session.scalar(
-            select(models.Agency.id).where(models.Agency.code == agency))
-        if agency_id is None:
-            raise click.ClickException(f"Нет органа с кодом «{agency}».")
+    agency_id = records.find_by_code(ctx, "agencies", agency, "--agency").id if agency else None
     found = projects.list_projects(ctx, agency_id=agency_id, stage=stage)
     for p in found:
         dates = f"{p.start_date.isoformat()}…{p.end_date.isoformat()}" if p.start_date else "сроки не установлены"

@@ -5,34 +5,19 @@ import getpass
 import sys
 
 import click
-from sqlalchemy import select
 
-from catalog import models
 from catalog.cli import Env
 from catalog.enums import Role
-from catalog.services import users
+from catalog.services import records, users
 from catalog.services.context import Context
 
 
 def _agency_ids(ctx: Context, codes) -> list[int]:
-    ids = []
-    for code in codes:
-        agency = ctx.session.scalar(select(models.Agency).where(models.Agency.code == code))
-        if agency is None:
-            raise click.BadParameter(f"органа с кодом «{code}» нет", param_hint="--agency")
-        ids.append(agency.id)
-    return ids
+    return [records.find_by_code(ctx, "agencies", code, "--agency").id for code in codes]
 
 
 def _mart_ids(ctx: Context, codes) -> list[int]:
-    ids = []
-    for code in codes:
-        mart = ctx.session.scalar(select(models.DataMart).where(
-            (models.DataMart.code == code) | (models.DataMart.id == (int(code) if code.isdigit() else -1))))
-        if mart is None:
-            raise click.BadParameter(f"витрины «{code}» нет", param_hint="--mart")
-        ids.append(mart.id)
-    return ids
+    return [records.find_by_code(ctx, "marts", code, "--mart").id for code in codes]
 
 
 ROLE = click.Choice(Role.values())

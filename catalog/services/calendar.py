@@ -16,7 +16,7 @@ from sqlalchemy import extract, select
 
 from catalog import models
 from catalog.enums import DayKind, Role
-from catalog.errors import BadParameter, InvalidInput, NotFound
+from catalog.errors import BadParameter, InvalidInput
 from catalog.schemas import CalendarDaySchema, validation_messages
 from catalog.services import permissions
 from catalog.services.context import Context
@@ -129,9 +129,7 @@ def set_day(ctx: Context, data: dict) -> models.CalendarDay:
 def clear_day(ctx: Context, day: date) -> None:
     """Remove an exception: the day follows the Monday to Friday rule again."""
     require_calendar_edit(ctx)
-    row = ctx.session.get(models.CalendarDay, day)
-    if row is None:
-        raise NotFound(f"День {day.isoformat()} не отмечен в календаре.")
+    row = ctx.get(models.CalendarDay, day, f"День {day:%d.%m.%Y} не отмечен в календаре.")
     ctx.session.delete(row)
     ctx.finish()
 

@@ -42,6 +42,16 @@ class Context:
             return self.user.login
         return self.system_actor if self.is_system else "аноним"
 
+    def get(self, model, key, missing: str, *, deleted: bool = False):
+        """The row of ``model`` with this key, or NotFound with the domain's Russian message: the one
+        get-or-404 of the services. Soft-deleted records count as missing unless ``deleted``."""
+        from catalog.errors import NotFound
+
+        row = self.session.get(model, key)
+        if row is None or (not deleted and getattr(row, "is_deleted", False)):
+            raise NotFound(missing)
+        return row
+
     def finish(self) -> None:
         if self.autocommit:
             self.session.commit()

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from catalog import models
 from catalog.enums import PassportVariant, ResourceKind, Role
-from catalog.errors import BadParameter, InvalidInput, NotFound
+from catalog.errors import BadParameter, InvalidInput
 from catalog.schemas import PositionSchema, validation_messages
 from catalog.services import history, passports, permissions, records
 from catalog.services.context import Context
@@ -296,9 +296,7 @@ def save_position(ctx: Context, data: dict, position_id: int | None = None) -> m
         ctx.session.flush()
         history.append_event(ctx, "positions", position, "create", history.diff({}, history.snapshot(position)))
     else:
-        position = ctx.session.get(models.Position, position_id)
-        if position is None:
-            raise NotFound(f"Должность № {position_id} не найдена.")
+        position = ctx.get(models.Position, position_id, f"Должность № {position_id} не найдена.", deleted=True)
         check_version(ctx, "positions", position, version, "Должность изменена")
         before = history.snapshot(position)
         for name, value in values.items():

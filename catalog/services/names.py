@@ -19,7 +19,7 @@ from sqlalchemy import null, select
 
 from catalog import models
 from catalog.enums import Role
-from catalog.errors import BadParameter, Conflict, NotFound
+from catalog.errors import BadParameter, Conflict
 from catalog.kinds import KINDS
 from catalog.search import analysis
 from catalog.services import permissions, records
@@ -174,9 +174,7 @@ def describe(ctx: Context, matches: list[models.NameMatch]) -> list[MatchRow]:
 
 def decide(ctx: Context, match_id: int, accept: bool) -> models.NameMatch:
     """Accept (link the record to the typical process) or reject a suggestion, as an editor of the record."""
-    match = ctx.session.get(models.NameMatch, match_id)
-    if match is None:
-        raise NotFound("Предложение не найдено.")
+    match = ctx.get(models.NameMatch, match_id, "Предложение не найдено.")
     kind = KINDS[match.record_kind]
     record = records.get_record(ctx, match.record_kind, match.record_id)
     if record.is_deleted:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from catalog import models
 from catalog.enums import Action, PassportState, PassportVariant, Role
-from catalog.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from catalog.errors import Conflict, Forbidden, InvalidInput, Unauthorized
 from catalog.kinds import KINDS
 from catalog.schemas import PassportSchema, validation_messages
 from catalog.services import history, permissions, records
@@ -39,10 +39,7 @@ def list_passports(ctx: Context, process_id: int) -> list[models.Passport]:
 
 def get_passport(ctx: Context, passport_id: int) -> models.Passport:
     permissions.require_read(ctx)
-    passport = ctx.session.get(models.Passport, passport_id)
-    if passport is None or passport.is_deleted:
-        raise NotFound(f"Паспорт № {passport_id} не найден.")
-    return passport
+    return ctx.get(models.Passport, passport_id, f"Паспорт № {passport_id} не найден.")
 
 
 def current(ctx: Context, process_id: int, variant: str, approved_only: bool = False) -> models.Passport | None:

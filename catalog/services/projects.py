@@ -88,10 +88,7 @@ def _not_future(field: str, value: date) -> None:
 
 def get_project(ctx: Context, project_id: int) -> models.OptimizationProject:
     permissions.require_read(ctx)
-    project = ctx.session.get(models.OptimizationProject, project_id)
-    if project is None or project.is_deleted:
-        raise NotFound(f"Проект оптимизации № {project_id} не найден.")
-    return project
+    return ctx.get(models.OptimizationProject, project_id, f"Проект оптимизации № {project_id} не найден.")
 
 
 def list_projects(ctx: Context, agency_id: int | None = None, stage: str | None = None,

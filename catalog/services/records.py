@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from catalog import models
 from catalog.enums import Action, ProcessStatus, Role
-from catalog.errors import BadParameter, Conflict, InvalidInput, NotFound
+from catalog.errors import BadParameter, Conflict, InvalidInput
 from catalog.kinds import KINDS, LINK_RULES, Kind, get_kind
 from catalog.schemas import validation_messages
 from catalog.services import history, permissions
@@ -98,9 +98,22 @@ def list_records(
 def get_record(ctx: Context, kind_name: str, record_id: int) -> models.Record:
     permissions.require_read(ctx)
     kind = get_kind(kind_name)
-    record = ctx.session.get(kind.model, record_id)
+    return ctx.get(kind.model, record_id, f"Запись «{kind.label_one}» № {record_id} не найдена.", deleted=True)
+
+
+def find_by_code(ctx: Context, kind_name: str, code: str, parameter: str) -> models.Record:
+    """A live record by its code, or by its number when all digits (as people type them on a command
+    line); the refusal names the parameter the code came in."""
+    permissions.require_read(ctx)
+    kind = get_kind(kind_name)
+    code = str(code).strip()
+    match = kind.model.code == code
+    if code.isdigit() and len(code) < 10:
+        match = match | (kind.model.id == int(code))
+    record = ctx.session.scalar(select(kind.model).where(match, kind.model.deleted_at.is_(None)))
     if record is None:
-        raise NotFound(f"Запись «{kind.label_one}» № {record_id} не найдена.")
+        message = f"Нет записи «{kind.label_one}» с кодом или номером «{code}»."
+        raise BadParameter(message, {parameter: [message]})
     return record
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from catalog import models
 from catalog.enums import (Action, CheckResult, DigitalCriterion, PassportState, RequestStatus, Role)
-from catalog.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from catalog.errors import Conflict, Forbidden, InvalidInput, Unauthorized
 from catalog.schemas import ConclusionSchema, DecisionSchema, SystemRequestSchema, validation_messages
 from catalog.services import history, passports, permissions
 from catalog.services.context import Context
@@ -61,10 +61,7 @@ def _ref(kind: str, record) -> dict:
 
 def get_request(ctx: Context, request_id: int) -> models.SystemRequest:
     permissions.require_read(ctx)
-    found = ctx.session.get(models.SystemRequest, request_id)
-    if found is None or found.is_deleted:
-        raise NotFound(f"Заявка № {request_id} не найдена.")
-    return found
+    return ctx.get(models.SystemRequest, request_id, f"Заявка № {request_id} не найдена.")
 
 
 def list_requests(ctx: Context, status: str | None = None, agency_id: int | None = None,

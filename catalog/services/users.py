@@ -132,10 +132,7 @@ def session_is_current(user: models.User | None, version) -> bool:
 
 
 def get_user(ctx: Context, user_id: int) -> models.User:
-    user = ctx.session.get(models.User, user_id)
-    if user is None:
-        raise NotFound(f"Пользователь № {user_id} не найден.")
-    return user
+    return ctx.get(models.User, user_id, f"Пользователь № {user_id} не найден.")
 
 
 def find_user(ctx: Context, login: str) -> models.User:
@@ -260,9 +257,7 @@ def list_tokens(ctx: Context, user_id: int | None = None) -> list[models.ApiToke
 
 def revoke_token(ctx: Context, token_id: int) -> models.ApiToken:
     _require_admin_unless_system(ctx)
-    token = ctx.session.get(models.ApiToken, token_id)
-    if token is None:
-        raise NotFound(f"Токен № {token_id} не найден.")
+    token = ctx.get(models.ApiToken, token_id, f"Токен № {token_id} не найден.")
     if token.revoked_at is None:
         token.revoked_at = datetime.now(timezone.utc)
     ctx.finish()
