@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from catalog.db import make_engine, make_session_factory, migrate  # noqa: E402
 from catalog.demo.generator import generate  # noqa: E402
 from catalog.demo.loader import load_catalogue  # noqa: E402
-from catalog.services import dump as dumping  # noqa: E402
+from catalog.services import store  # noqa: E402
 from catalog.services.context import Context  # noqa: E402
 
 
@@ -103,14 +103,14 @@ def run(args, workdir: Path) -> None:
     dump_path = workdir / "dump.jsonl.gz"
     start = time.perf_counter()
     with sessions() as session:
-        dumping.dump(session, dump_path)
+        store.dump(session, dump_path)
     rows.append(("catalog dump", f"{time.perf_counter() - start:.1f} s, {dump_path.stat().st_size / 1e6:.1f} MB"))
     app.extensions["catalog"].close()
     target = make_engine(f"sqlite:///{workdir / 'restored.db'}")
     migrate(target)
     start = time.perf_counter()
     with make_session_factory(target)() as session:
-        dumping.restore(session, dump_path)
+        store.restore(session, dump_path)
     rows.append(("catalog restore (into SQLite)", f"{time.perf_counter() - start:.1f} s"))
     rows.append(("peak memory of this process", f"{peak_rss_mb():.0f} MB"))
 

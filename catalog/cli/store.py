@@ -22,9 +22,9 @@ def init(env: Env):
 @click.pass_obj
 def dump(env: Env, path):
     """Выгрузить весь каталог (записи, связи, историю, пользователей) в файл .jsonl.gz."""
-    from catalog.services import dump as dumping
+    from catalog.services import store
 
-    counts = dumping.dump(env.context().session, path, progress)
+    counts = store.dump(env.context().session, path, progress)
     click.echo(f"Выгружено в {path}: {sum(counts.values())} строк.")
 
 
@@ -33,9 +33,9 @@ def dump(env: Env, path):
 @click.pass_obj
 def restore(env: Env, path):
     """Восстановить каталог из выгрузки в пустую базу."""
-    from catalog.services import dump as dumping
+    from catalog.services import store
 
-    counts = dumping.restore(env.context().session, path, progress)
+    counts = store.restore(env.context().session, path, progress)
     click.echo(f"Восстановлено из {path}: {sum(counts.values())} строк.")
 
 
