@@ -13,7 +13,7 @@ from marshmallow import ValidationError
 from sqlalchemy import func, select
 
 from catalog import models
-from catalog.enums import Action, Role
+from catalog.enums import Role
 from catalog.errors import InvalidInput
 from catalog.kinds import KINDS
 from catalog.schemas import validation_messages
@@ -59,18 +59,13 @@ class _Loader:
                 objects.append(model(version=1, **values))
             session.add_all(objects)
             session.flush()
-            events = []
             for (code, _), obj in zip(chunk, objects):
                 if code is not None:
                     self.ids[(kind_name, code)] = obj.id
-                events.append(dict(
-                    actor_id=None, actor_name=self.ctx.actor_name, record_kind=kind_name, record_id=obj.id,
-                    action=Action.CREATE.value, version=1, changes=history.diff({}, history.snapshot(obj)),
-                ))
                 if kind_name == "processes":
                     session.add(models.StatusTransition(process_id=obj.id, from_status=None, to_status=obj.status,
                                                         actor_name=self.ctx.actor_name))
-            session.execute(models.ChangeEvent.__table__.insert(), events)
+            history.append_created(self.ctx, kind_name, objects)
             session.expunge_all()
             self.progress(KINDS[kind_name].label, self.counts[kind_name])
 

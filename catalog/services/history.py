@@ -6,6 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import select, text, union_all
 
 from catalog import models
+from catalog.enums import Action
 from catalog.services.context import Context
 
 # Columns that change on every write and say nothing by themselves.
@@ -44,19 +45,25 @@ def lock_outbox(session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": OUTBOX_LOCK})
 
 
+def _event_values(ctx: Context, kind_name: str, record: models.Record, action: str, changes: dict) -> dict:
+    return dict(actor_id=ctx.actor_id, actor_name=ctx.actor_name, record_kind=kind_name, record_id=record.id,
+                action=action, version=record.version, changes=changes)
+
+
 def append_event(ctx: Context, kind_name: str, record: models.Record, action: str, changes: dict) -> models.ChangeEvent:
     lock_outbox(ctx.session)
-    event = models.ChangeEvent(
-        actor_id=ctx.actor_id,
-        actor_name=ctx.actor_name,
-        record_kind=kind_name,
-        record_id=record.id,
-        action=action,
-        version=record.version,
-        changes=changes,
-    )
+    event = models.ChangeEvent(**_event_values(ctx, kind_name, record, action, changes))
     ctx.session.add(event)
     return event
+
+
+def append_created(ctx: Context, kind_name: str, records: list[models.Record]) -> None:
+    """The create events of many new records in one statement (bulk loads: the demo, generated catalogues)."""
+    if records:
+        lock_outbox(ctx.session)
+        ctx.session.execute(models.ChangeEvent.__table__.insert(), [
+            _event_values(ctx, kind_name, record, Action.CREATE.value, diff({}, snapshot(record)))
+            for record in records])
 
 
 def events_for(ctx: Context, kind_name: str, record_id: int, since_version: int | None = None) -> list[models.ChangeEvent]:
