@@ -197,7 +197,7 @@ def job_cancel_page(job_id):
 @api_bp.post("/lineage")
 def lineage_events():
     """OpenLineage HTTP transport: one event (or a list) per request; 201 with what it did."""
-    from importers import openlineage
+    from catalog.services.imports import openlineage
 
     ctx = context()
     openlineage.require_writer(ctx)  # who is asking, before the body is read
@@ -289,7 +289,7 @@ def import_job_cancel_api(job_id):
 
 @api_bp.get("/processes/<int:process_id>/runs")
 def process_runs(process_id):
-    from importers import openlineage
+    from catalog.services.imports import openlineage
 
     return jsonify(items=[openlineage.run_json(r) for r in openlineage.runs_of(context(), process_id)])
 
@@ -298,7 +298,7 @@ def init_app(app) -> None:
     @app.context_processor
     def _runs():
         def process_runs_of(process_id: int):
-            from importers import openlineage
+            from catalog.services.imports import openlineage
 
             return openlineage.runs_of(context(), process_id, limit=50)
 

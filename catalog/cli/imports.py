@@ -97,7 +97,7 @@ def import_bpmn_command(env: Env, path, process_id, variant):
 @click.pass_obj
 def import_register_command(env: Env, path, agency_code, dry_run, partial, as_login, errors_file):
     """Загрузить реестр процессов органа из Excel (правила ведения реестра, раздел 2.1)."""
-    from importers.register import RegisterImporter
+    from catalog.services.imports.register import RegisterImporter
 
     ctx = _import_context(env, as_login)
     _run_import(RegisterImporter(ctx, path, agency_code, dry_run=dry_run, partial=partial), errors_file)
@@ -109,7 +109,7 @@ def import_register_command(env: Env, path, agency_code, dry_run, partial, as_lo
 @click.pass_obj
 def import_typical_command(env: Env, path, dry_run, partial, as_login, errors_file):
     """Загрузить типовой перечень процессов и группы процессов из Excel или CSV."""
-    from importers.records import TypicalImporter
+    from catalog.services.imports.records import TypicalImporter
 
     _run_import(TypicalImporter(_import_context(env, as_login), path, dry_run=dry_run, partial=partial), errors_file)
 
@@ -120,7 +120,7 @@ def _records_command(kind: str, doc: str):
     @_import_options
     @click.pass_obj
     def command(env: Env, path, dry_run, partial, as_login, errors_file):
-        from importers.records import IMPORTERS
+        from catalog.services.imports.records import IMPORTERS
 
         importer = IMPORTERS[kind](_import_context(env, as_login), path, dry_run=dry_run, partial=partial)
         _run_import(importer, errors_file)
@@ -139,7 +139,7 @@ _records_command("datasets", "Загрузить наборы данных с с
 @click.pass_obj
 def import_openlineage_command(env: Env, path, as_login):
     """Воспроизвести события OpenLineage из файла: JSON (событие или список) или NDJSON (по событию в строке)."""
-    from importers import openlineage
+    from catalog.services.imports import openlineage
 
     ctx = _import_context(env, as_login)
     events = openlineage.read_events(path, ctx.settings.openlineage_max_events)
@@ -177,7 +177,7 @@ def export_register_command(env: Env, agency_code, output):
     """Выгрузить реестр процессов в Excel в том же виде, в каком его читает загрузка."""
     from sqlalchemy import func
 
-    from importers.register import export_register
+    from catalog.services.imports.register import export_register
 
     ctx = env.context()
     query = select(func.count(models.Process.id)).where(models.Process.deleted_at.is_(None))
@@ -223,7 +223,7 @@ def openlineage_group():
 @click.pass_obj
 def openlineage_map(env: Env, namespace, name, process_id):
     """Сопоставить задание OpenLineage (пространство имён и имя) существующему процессу."""
-    from importers import openlineage
+    from catalog.services.imports import openlineage
 
     ctx = env.context(autocommit=False)
     openlineage.map_job(ctx, namespace, name, process_id)

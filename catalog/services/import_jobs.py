@@ -55,8 +55,8 @@ def utcnow() -> datetime:
 
 
 def make_importer(ctx: Context, kind: str, path: Path, options: dict):
-    from importers.records import IMPORTERS
-    from importers.register import RegisterImporter
+    from catalog.services.imports.records import IMPORTERS
+    from catalog.services.imports.register import RegisterImporter
 
     common = {"dry_run": bool(options.get("dry_run")), "partial": bool(options.get("partial")),
               "file_name": options.get("file_name")}

@@ -32,8 +32,8 @@ from catalog.enums import Channel, ProcessCategory, ProcessStatus, ProcessType
 from catalog.errors import NotFound
 from catalog.services import permissions, records
 from catalog.services.context import Context
-from importers.base import Lookup, TableImporter, show_value
-from importers.tabular import FieldSpec, Layout, Row, normalize, split_values
+from catalog.services.imports.base import Lookup, TableImporter, show_value
+from catalog.readers.tables import FieldSpec, Layout, Row, normalize, split_values
 
 # In the order of 2.1, then the catalogue's own columns. Labels are what exports write.
 FIELDS = [
@@ -353,7 +353,7 @@ class RegisterImporter(TableImporter):
             changes += self.sync_links(process.id, "linked", [])
         if action == "updated" and not changes:
             return "unchanged"
-        from importers.report import FieldChange, RowChange
+        from catalog.readers.report import FieldChange, RowChange
         self.report.add_change(RowChange(row.number, key, action,
                                          [FieldChange(*c) for c in notes + changes]))
         return action
@@ -442,7 +442,7 @@ class RegisterImporter(TableImporter):
                 self.outcomes[number] = "updated"
             if changes:
                 key = self.link_names("linked", {process_id})[process_id]
-                from importers.report import FieldChange, RowChange
+                from catalog.readers.report import FieldChange, RowChange
                 for change in self.report.changes:
                     if change.row == number:
                         change.changes += [FieldChange(*c) for c in changes]

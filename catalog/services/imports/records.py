@@ -20,9 +20,9 @@ from sqlalchemy import select
 from catalog import enums, models
 from catalog.kinds import KINDS
 from catalog.services import records
-from importers.base import Lookup, RowFailed, TableImporter, show_value
-from importers.report import FieldChange, RowChange
-from importers.tabular import FieldSpec, Layout, Row, normalize
+from catalog.services.imports.base import Lookup, RowFailed, TableImporter, show_value
+from catalog.readers.report import FieldChange, RowChange
+from catalog.readers.tables import FieldSpec, Layout, Row, normalize
 
 YES = {"да", "yes", "true", "1", "+", "есть", "содержит", "ключ", "ключевой", "обязательный", "обязательно"}
 NO = {"нет", "no", "false", "0", "-", "не содержит", ""}

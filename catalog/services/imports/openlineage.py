@@ -39,7 +39,7 @@ from catalog.kinds import KINDS
 from catalog.services import permissions, records
 from catalog.services.context import Context
 
-DEFAULT_SPEC = Path(__file__).resolve().parents[1].parent / "shared" / "conformance" / "openlineage" / "spec"
+DEFAULT_SPEC = Path(__file__).resolve().parents[4] / "shared" / "conformance" / "openlineage" / "spec"
 CORE_ID = "https://openlineage.io/spec/2-0-2/OpenLineage.json"
 SERVICE_NAME = "Обработка данных (задания OpenLineage)"
 MAX_ERRORS = 10

@@ -18,8 +18,8 @@ from sqlalchemy import select, text
 from catalog.errors import CatalogError, InvalidInput
 from catalog.services import history, permissions
 from catalog.services.context import Context
-from importers.report import ImportReport, write_error_copy
-from importers.tabular import Layout, Limits, Row, Table, normalize, split_major, split_values
+from catalog.readers.report import ImportReport, write_error_copy
+from catalog.readers.tables import Layout, Limits, Row, Table, normalize, split_major, split_values
 
 Progress = Callable[[int], None]
 

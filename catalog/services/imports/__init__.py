@@ -1,0 +1,1 @@
+"""Every import: register and reference-list tables, BPMN diagrams, OpenLineage events, RDF."""
