@@ -131,11 +131,9 @@ class RegisterImporter(TableImporter):
     # --- lookups ---------------------------------------------------------------
 
     def require_agency_right(self) -> None:
-        """An agency editor loads only its own agency's register: asked before the file is opened
-        or queued, and again when a job starts (the user's rights may have changed)."""
-        from catalog.kinds import KINDS
-
-        permissions.require_edit(self.ctx, KINDS["processes"], {"agency_id": self.agency_id}, creating=True)
+        """Asked before the file is opened or queued, and again when a job starts (the user's rights
+        may have changed)."""
+        permissions.require_import(self.ctx, "register", self.agency_id)
 
     def prepare(self) -> None:
         ctx, agency_id = self.ctx, self.agency_id
