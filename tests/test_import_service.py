@@ -55,3 +55,24 @@ def test_rows_linking_to_each_other_are_refused_together_when_one_fails_to_write
     assert "строка 5, столбец I «Связь с другими процессами»: процесс «202» не загружен: в его строке 6" in result.output
     assert set(processes_of(ctx, seed.agency.id)) == {"001", "204"}
     assert not ctx.session.scalars(select(models.Link).where(models.Link.link_type == "LINKED_TO")).all()
+
+
+def test_partial_load_refuses_the_rows_of_a_dataset_whose_first_row_was_refused(runner, ctx, seed, tmp_path):
+    from tests.test_import_records import write_csv
+
+    path = write_csv(tmp_path / "данные.csv", [
+        ["Набор данных", "Обладатель данных", "Сущность", "Атрибут", "Код атрибута", "Тип данных"],
+        ["Реестр получателей", "НЕТ ТАКОГО", "Получатель", "СНИЛС", "snils", "строка"],  # row 2: unknown owner
+        ["Реестр получателей", "", "Получатель", "Дата рождения", "birth_date", "дата"],  # its dataset's rows
+        ["Реестр получателей", "", "Выплата", "Сумма", "amount", "число"],
+        ["Реестр выплат", "MINSOC", "Выплата", "Сумма", "amount", "число"],  # row 5: its own dataset
+    ])
+    result = runner.invoke("import", "datasets", str(path), "--partial")
+    assert result.exit_code == 0, result.output
+    assert "создано 1, изменено 0, без изменений 0, отклонено 3" in result.output
+    assert "строка 3, столбец A «Набор данных»: набор данных «Реестр получателей» не загружен: в его строке 2 " \
+           "есть ошибки" in result.output
+    ctx.session.expire_all()
+    names = set(ctx.session.scalars(select(models.Dataset.name)))
+    assert "Реестр получателей" not in names and "Реестр выплат" in names
+    assert set(ctx.session.scalars(select(models.Attribute.code))) == {"amount"}

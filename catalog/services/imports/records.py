@@ -392,6 +392,8 @@ class DatasetsImporter(RecordsImporter):
             self.attributes.setdefault((entity_id, normalize(code or name)), attribute_id)
         self.datasets_in_file: dict[str, tuple[int, tuple]] = {}
         self.entities_in_file: set = set()
+        # The row where the file first names each dataset and entity: later rows of it depend on that row.
+        self.first_rows: dict[tuple, int] = {}
 
     def import_row(self, row: Row) -> str | None:
         v = row.values
@@ -443,6 +445,14 @@ class DatasetsImporter(RecordsImporter):
                 attribute["is_required"] = flag(v["is_required"]) if v.get("is_required") else False
             except ValueError as error:
                 errors.append(("data_type", str(error)))
+        parts = [((key,), "dataset_name", f"набор данных «{v.get('dataset_name')}» не загружен: в его строке")]
+        if entity is not None:
+            parts.append(((key, normalize(entity["name"])), "entity_name",
+                          f"сущность «{entity['name']}» не загружена: в её строке"))
+        for part, column, refused in parts:
+            number = self.first_rows.setdefault(part, row.number)
+            if self.partial and number != row.number and number in self.report.bad_rows:
+                errors.append((column, f"{refused} {number} есть ошибки"))
         if errors:
             for column, reason in errors:
                 self.column_error(row.number, column, reason)
