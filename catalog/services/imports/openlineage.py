@@ -408,13 +408,12 @@ def check_limits(settings, events: list) -> None:
 
 def ingest(ctx: Context, events, progress=None, dry_run: bool = False) -> list[dict]:
     """Validate every event, then write them all in one transaction (all or nothing); a dry run
-    does the same work and rolls it back."""
+    does the same work and rolls it back. The caller (:func:`run`) has asked the right."""
     single = isinstance(events, dict)
     batch = [events] if single else events
     if not isinstance(batch, list) or not batch:
         raise BadParameter("Ожидается событие OpenLineage (объект JSON) или непустой список событий.",
                            {"$": ["ожидается объект или список"]})
-    permissions.require_import(ctx, "openlineage")
     check_limits(ctx.settings, batch)
     kinds = []
     for index, event in enumerate(batch):
