@@ -214,3 +214,52 @@ def test_readers_cover_tables_bpmn_and_the_report_and_the_old_package_is_gone():
 
     assert {p.stem for p in READERS} >= {"tables", "bpmn", "report"}
     assert importlib.util.find_spec("importers") is None
+
+
+# --- one rule for every import, for every role ---------------------------------------------------
+
+IMPORT_RULES = ["upload", "register own", "register other", "typical", "systems", "marts", "datasets",
+                "openlineage", "rdf"]
+MAY = {  # role → the imports it may start (permissions.require_import); the services check each row too
+    "reader": set(),
+    "agency editor": {"upload", "register own", "systems", "marts", "datasets", "openlineage"},
+    "process office": {"upload", "register own", "register other", "typical", "openlineage"},
+    "architect": {"upload", "systems", "marts", "datasets", "openlineage"},
+    "mart owner": {"upload", "marts", "datasets", "openlineage"},
+    "admin": set(IMPORT_RULES),
+    "deactivated admin": set(),
+    "nobody": set(),
+}
+
+
+def test_one_rule_decides_every_import_for_every_role(ctx, seed, make_user):
+    from catalog.errors import Forbidden, Unauthorized
+    from catalog.services import permissions, users
+    from catalog.services.context import Context
+
+    people = {"reader": make_user("reader", ["reader"]),
+              "agency editor": make_user("editor", ["agency_editor"], [seed.agency.id]),
+              "process office": make_user("office", ["process_office"]),
+              "architect": make_user("architect", ["architect"]),
+              "mart owner": make_user("owner", ["mart_owner"], mart_ids=[seed.mart.id]),
+              "admin": make_user("admin", ["admin"]),
+              "deactivated admin": make_user("gone", ["admin"]), "nobody": None}
+    users.update_user(ctx, people["deactivated admin"].id, is_active=False)
+    asks = {"upload": (None, None), "register own": ("register", seed.agency.id),
+            "register other": ("register", seed.other_agency.id),
+            **{kind: (kind, None) for kind in ("typical", "systems", "marts", "datasets", "openlineage", "rdf")}}
+    found = {}
+    for role, user in people.items():
+        acting = Context(session=ctx.session, user=user, settings=ctx.settings)
+        found[role] = set()
+        for name, (kind, agency_id) in asks.items():
+            try:
+                permissions.require_import(acting, kind, agency_id)
+            except (Forbidden, Unauthorized) as error:
+                assert error.message.endswith(".")  # a sentence in Russian, not a code
+                continue
+            found[role].add(name)
+    assert found == MAY
+    system = Context(session=ctx.session, is_system=True, settings=ctx.settings)
+    for kind, agency_id in asks.values():
+        permissions.require_import(system, kind, agency_id)  # the command line administers the catalogue
