@@ -42,13 +42,14 @@ def _run_import(env: Env, kind: str, path: Path, *, as_login: str | None = None,
     ctx = _import_context(env, as_login)
     bar = {}
 
-    def on_table(table):
-        bar["bar"] = click.progressbar(length=table.estimate_rows(), label="Строки", file=sys.stderr)
+    def on_start(total: int) -> None:
+        bar["bar"] = click.progressbar(length=total, label="События" if kind == "openlineage" else "Строки",
+                                       file=sys.stderr)
         bar["bar"].__enter__()
 
     target = errors_file or path.with_name(f"{path.stem}-ошибки{path.suffix}")
     try:
-        report = imports.run_import(ctx, kind, path, errors_to=target, on_table=on_table,
+        report = imports.run_import(ctx, kind, path, errors_to=target, on_start=on_start,
                                     progress=lambda n: bar["bar"].update(n) if "bar" in bar else None, **options)
     finally:
         if "bar" in bar:

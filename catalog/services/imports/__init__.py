@@ -61,20 +61,24 @@ def declared_rows(ctx: Context, kind: str, path: Path, *, agency: str | None = N
 
 def run_import(ctx: Context, kind: str, source, *, agency: str | None = None, partial: bool = False,
                dry_run: bool = False, file_name: str | None = None, errors_to: Path | None = None,
-               progress: Callable[[int], None] | None = None, on_table: Callable | None = None,
+               progress: Callable[[int], None] | None = None, on_start: Callable[[int], None] | None = None,
                commit_every: int | None = None, process_id: int | None = None, variant: str | None = None,
                version: int | None = None, fmt: str | None = None) -> ImportReport:
     """Run one import and report what it did (or, with ``dry_run``, what it would do).
 
     ``source`` is the file's path; RDF and BPMN may also come as their content (bytes), OpenLineage
     events as the decoded JSON. ``errors_to``: where a table's copy with an error column goes when
-    a row is refused. ``commit_every``: a background job's partial load commits whole batches.
+    a row is refused. ``on_start`` hears how many rows (or events) there are, once the file is open;
+    ``progress`` each one done (a progress bar). ``commit_every``: a background job's partial load
+    commits whole batches.
     A file refused as a whole (no header, past a limit, no right) raises a ``CatalogError``.
     """
     if kind in TABLE_KINDS:
         importer = table_importer(ctx, kind, source, agency=agency, partial=partial, dry_run=dry_run,
                                   file_name=file_name)
-        importer.progress, importer.on_table, importer.commit_every = progress, on_table, commit_every
+        importer.progress, importer.commit_every = progress, commit_every
+        if on_start is not None:
+            importer.on_table = lambda table: on_start(table.estimate_rows())
         report = importer.run()
         if report.errors and errors_to is not None and importer.table is not None:
             report.error_copy = importer.error_copy(errors_to)
@@ -83,7 +87,7 @@ def run_import(ctx: Context, kind: str, source, *, agency: str | None = None, pa
     if kind == "openlineage":
         from catalog.services.imports import openlineage
 
-        return openlineage.run(ctx, source, file_name=name, dry_run=dry_run, progress=progress)
+        return openlineage.run(ctx, source, file_name=name, dry_run=dry_run, progress=progress, on_start=on_start)
     data = Path(source).read_bytes() if isinstance(source, Path) else source
     if kind == "rdf":
         from catalog.services.imports import rdf

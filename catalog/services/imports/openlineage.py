@@ -504,12 +504,14 @@ def run_json(run: models.OpenLineageRun) -> dict:
             "received_at": rfc3339(run.received_at), "actor": run.actor_name}
 
 
-def run(ctx: Context, source, *, file_name: str, dry_run: bool = False, progress=None):
+def run(ctx: Context, source, *, file_name: str, dry_run: bool = False, progress=None, on_start=None):
     """Events from a file (``Path``: JSON, a list, NDJSON) or already decoded (the HTTP transport)."""
     from catalog.readers.report import ImportReport
 
     permissions.require_import(ctx, "openlineage")  # who is asking, before the file is read
     events = read_events(source, ctx.settings.openlineage_max_events) if isinstance(source, Path) else source
+    if on_start is not None:
+        on_start(len(events) if isinstance(events, list) else 1)
     results = ingest(ctx, events, progress=progress, dry_run=dry_run)
     counts = summary(results)
     report = ImportReport("события OpenLineage", file_name, dry_run=dry_run, written=not dry_run, details=counts,
