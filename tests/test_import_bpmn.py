@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from catalog.errors import InvalidInput
-from importers import bpmn
+from catalog.readers import bpmn
 
 MIWG = Path(__file__).resolve().parents[1].parent / "shared" / "conformance" / "bpmn-miwg"
 REFERENCE = sorted((MIWG / "Reference").glob("*.bpmn"))

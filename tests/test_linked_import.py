@@ -9,7 +9,7 @@ from catalog import models
 from catalog.config import load_settings
 from catalog.db import make_engine, make_session_factory
 from catalog.errors import InvalidInput
-from catalog.linked import importer
+from catalog.services.imports import rdf
 from catalog.services.context import Context
 from tests.linked_helpers import empty_database, export_text, graph_of, load_demo
 
@@ -33,7 +33,7 @@ def _count(ctx, model) -> int:
 def test_demo_round_trip_gives_an_isomorphic_graph(ctx, other_ctx):
     load_demo(ctx)
     first = export_text(ctx, "ttl")
-    result = importer.import_rdf(other_ctx, first, "turtle")
+    result = rdf.import_rdf(other_ctx, first, "turtle")
     assert result.created["processes"] == 203 and result.created["links"] > 1000
     other_ctx.session.expire_all()
     again = export_text(other_ctx, "ttl")
@@ -53,7 +53,7 @@ def test_demo_round_trip_gives_an_isomorphic_graph(ctx, other_ctx):
 
 def test_json_ld_and_n_triples_load_too(ctx, other_ctx, seed):
     text = export_text(ctx, "jsonld")
-    result = importer.import_rdf(other_ctx, text, "json-ld")
+    result = rdf.import_rdf(other_ctx, text, "json-ld")
     assert result.created["processes"] == 1 and result.created["marts"] == 1
     other_ctx.session.expire_all()
     assert isomorphic(graph_of(export_text(other_ctx, "nt"), "nt"), graph_of(export_text(ctx, "nt"), "nt"))
@@ -62,7 +62,7 @@ def test_json_ld_and_n_triples_load_too(ctx, other_ctx, seed):
 def test_import_updates_records_it_names_and_keeps_history(ctx, seed):
     text = export_text(ctx, "ttl").replace("Приём заявления о назначении выплаты", "Приём заявления (уточнено)")
     ctx.autocommit = False
-    result = importer.import_rdf(ctx, text, "turtle")
+    result = rdf.import_rdf(ctx, text, "turtle")
     assert result.updated["processes"] == 1 and result.unchanged["agencies"] == 2
     assert not result.created
     ctx.session.expire_all()
@@ -80,17 +80,17 @@ def test_malformed_turtle_names_the_line_and_writes_nothing(other_ctx):
             '    pdc:agencyKind <https://w3id.org/process-data-catalog/vocab/agency-kind/executive> ,\n'
             '    skos:prefLabel "Орган"@ru .\n')
     with pytest.raises(InvalidInput) as caught:
-        importer.import_rdf(other_ctx, text, "turtle")
+        rdf.import_rdf(other_ctx, text, "turtle")
     assert "строка 5" in caught.value.message and "skos" in caught.value.message
     assert _count(other_ctx, models.Agency) == 0
 
 
 def test_malformed_n_triples_and_json_ld_name_the_line(other_ctx):
     with pytest.raises(InvalidInput) as caught:
-        importer.import_rdf(other_ctx, '<http://a/1> <http://a/p> "x" .\n<http://a/2> <http://a/p> oops .\n', "nt")
+        rdf.import_rdf(other_ctx, '<http://a/1> <http://a/p> "x" .\n<http://a/2> <http://a/p> oops .\n', "nt")
     assert "строка 2" in caught.value.message and "oops" in caught.value.message
     with pytest.raises(InvalidInput) as caught:
-        importer.import_rdf(other_ctx, '{"@id": "http://a/1",\n "http://a/p": [}', "json-ld")
+        rdf.import_rdf(other_ctx, '{"@id": "http://a/1",\n "http://a/p": [}', "json-ld")
     assert "строка 2" in caught.value.message
 
 
@@ -100,7 +100,7 @@ def test_a_bad_record_late_in_the_file_leaves_nothing_written(ctx, other_ctx, se
     text = text.replace(f"pdc:responsible <http://localhost:8000/people/{seed.person.id}>",
                         "pdc:responsible <http://localhost:8000/people/999>")
     with pytest.raises(InvalidInput) as caught:
-        importer.import_rdf(other_ctx, text, "turtle")
+        rdf.import_rdf(other_ctx, text, "turtle")
     message = caught.value.message
     assert f"processes/{seed.process.id}" in message and "Ответственный за процесс" in message and "people/999" in message
     for model in (models.Agency, models.Person, models.Service, models.Process, models.ChangeEvent):
@@ -112,7 +112,7 @@ def test_records_breaking_the_catalogue_rules_are_refused_by_name(other_ctx):
             '@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n'
             '<http://elsewhere.example/org/1> a pdc:Agency ; pdc:code "A1" ; skos:prefLabel "Орган"@ru .\n')
     with pytest.raises(InvalidInput) as caught:
-        importer.import_rdf(other_ctx, text, "turtle")
+        rdf.import_rdf(other_ctx, text, "turtle")
     assert "<http://elsewhere.example/org/1>" in caught.value.message and "kind" in caught.value.message
     assert _count(other_ctx, models.Agency) == 0
 
@@ -149,7 +149,7 @@ def test_the_cpsv_ap_example_service_loads(other_ctx):
     from tests.linked_helpers import CONFORMANCE
 
     text = (CONFORMANCE / "cpsv-ap/releases/3.2.0/html/examples/example-rdf_public_service.ttl").read_text()
-    result = importer.import_rdf(other_ctx, text, "turtle")
+    result = rdf.import_rdf(other_ctx, text, "turtle")
     assert result.created == {"agencies": 1, "services": 1, "document-types": 1}
     service = other_ctx.session.scalars(select(models.Service)).one()
     assert service.name == "Tax-on-web" and service.kind == "service"
@@ -170,7 +170,7 @@ ex:service a cpsv:PublicService ; dct:title "Пособие при рожден�
 ex:data a dcat:Dataset ; dct:title "Сведения о рождении"@ru ; dct:publisher ex:org .
 ex:mart a dcat:DataService ; dct:title "Витрина рождений"@ru ; dct:publisher ex:org ; dcat:servesDataset ex:data .
 """
-    result = importer.import_rdf(other_ctx, text, "turtle")
+    result = rdf.import_rdf(other_ctx, text, "turtle")
     assert result.created["links"] == 3
     links = {(link.link_type, link.source_kind, link.target_kind)
              for link in other_ctx.session.scalars(select(models.Link))}

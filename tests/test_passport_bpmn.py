@@ -8,7 +8,7 @@ import pytest
 
 from catalog.errors import InvalidInput
 from catalog.services import passports
-from importers.bpmn import parse_bytes
+from catalog.readers.bpmn import parse_bytes
 
 SUITE = Path(__file__).resolve().parents[1].parent / "shared" / "conformance" / "bpmn-miwg"
 FILES = sorted(SUITE.glob("Reference/*.bpmn")) + sorted(SUITE.glob("vendor/*/*.bpmn"))

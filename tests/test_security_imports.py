@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from catalog import models
 from catalog.errors import LimitExceeded
-from importers.records import IMPORTERS
-from importers.register import RegisterImporter
+from catalog.services.imports.records import IMPORTERS
+from catalog.services.imports.register import RegisterImporter
 from tests.hostile_files import shared_strings_bomb, sheet_with_rows
 from tests.test_import_register import good_rows, make_register, situations  # noqa: F401 (a fixture)
 

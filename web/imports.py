@@ -1,4 +1,5 @@
-"""Loading files from the browser («Загрузка») and OpenLineage events from pipelines: thin views over ``importers``."""
+"""Loading files from the browser («Загрузка») and OpenLineage events from pipelines: thin views over
+``catalog.services.imports.run_import``."""
 from __future__ import annotations
 
 import json
@@ -10,20 +11,14 @@ from sqlalchemy import select
 
 from catalog import models
 from catalog.errors import Forbidden, InvalidInput, Unauthorized
-from catalog.services import import_jobs, uploads
+from catalog.services import import_jobs, imports, permissions, uploads
 from web import context
 from web.api import json_blueprint
 
 bp = Blueprint("imports", __name__, url_prefix="/import")
 api_bp = json_blueprint("openlineage_api", __name__)
 
-KINDS = {
-    "register": "Реестр процессов органа (Excel)",
-    "typical": "Типовой перечень процессов и группы (Excel или CSV)",
-    "systems": "Информационные системы (Excel или CSV)",
-    "marts": "Витрины данных (Excel или CSV)",
-    "datasets": "Наборы данных с сущностями и атрибутами (Excel или CSV)",
-}
+KINDS = imports.LABELS
 SUFFIXES = {".xlsx", ".xlsm", ".csv", ".txt"}
 
 
@@ -59,38 +54,31 @@ def _forget(token: str, suffix: str) -> None:
         (_folder() / name).unlink(missing_ok=True)
 
 
-def _prepare(ctx, token: str, meta: dict, dry_run: bool):
-    """The importer, the file opened (limits, header row) and whether it runs as a job."""
+def _start(ctx, token: str, meta: dict, dry_run: bool):
+    """Run the import of an uploaded file now, or queue it as a job when the file is large:
+    the report, or the job."""
     path = _folder() / f"{token}{meta['suffix']}"
     options = {"dry_run": dry_run, "partial": meta["partial"], "file_name": meta["file_name"],
                "agency": meta.get("agency")}
-    importer = import_jobs.make_importer(ctx, meta["kind"], path, options)
-    table = importer.open_table()
-    try:
-        rows = table.estimate_rows()
-    finally:
-        table.close()
-    return importer, options, import_jobs.needs_background(_settings(), path, rows), rows
+    rows = imports.declared_rows(ctx, meta["kind"], path, agency=options["agency"], file_name=meta["file_name"])
+    if import_jobs.needs_background(_settings(), path, rows):
+        return None, import_jobs.create_job(ctx, _queue(), meta["kind"], token, meta["suffix"], options, rows)
+    return imports.run_import(ctx, meta["kind"], path, **options,
+                              errors_to=_folder() / f"{token}-errors{meta['suffix']}"), None
 
 
 def _run(token: str, meta: dict, dry_run: bool):
     ctx = context()
     try:
-        importer, options, background, rows = _prepare(ctx, token, meta, dry_run)
-        if background:
-            job = import_jobs.create_job(ctx, _queue(), meta["kind"], token, meta["suffix"], options, rows)
-            return redirect(url_for("imports.job_page", job_id=job.id), 303)
-        report = importer.run()
+        report, job = _start(ctx, token, meta, dry_run)
     except (InvalidInput, Forbidden) as error:  # the file as a whole (no header, past a limit); another agency's
         _forget(token, meta["suffix"])
         return _form(ctx, error.message, error.status, meta)
-    has_copy = False
-    if report.errors and importer.table is not None:
-        importer.error_copy(_folder() / f"{token}-errors{meta['suffix']}")
-        has_copy = True
+    if job is not None:
+        return redirect(url_for("imports.job_page", job_id=job.id), 303)
     status = 422 if report.refused_whole else 200
     return render_template("import_report.html", report=report, token=token, meta=meta, kinds=KINDS,
-                           has_copy=has_copy), status
+                           has_copy=report.error_copy is not None), status
 
 
 def _meta(token: str) -> dict:
@@ -105,16 +93,10 @@ def _meta(token: str) -> dict:
     return meta
 
 
-def _uploader(ctx):
-    if ctx.user is None:
-        raise Unauthorized("Войдите в систему, чтобы загружать файлы.")
-    uploads.require_uploader(ctx)
-
-
 @bp.route("/", methods=["GET", "POST"])
 def upload_page():
     ctx = context()
-    _uploader(ctx)
+    permissions.require_import(ctx)
     if request.method == "GET":
         return _form(ctx)
     limit = _settings().import_max_bytes
@@ -151,7 +133,7 @@ def upload_page():
 @bp.post("/<token>/apply")
 def apply_page(token):
     ctx = context()
-    _uploader(ctx)
+    permissions.require_import(ctx)
     meta = _meta(token)
     if not (_folder() / f"{token}{meta['suffix']}").exists():
         abort(404)
@@ -197,10 +179,10 @@ def job_cancel_page(job_id):
 @api_bp.post("/lineage")
 def lineage_events():
     """OpenLineage HTTP transport: one event (or a list) per request; 201 with what it did."""
-    from importers import openlineage
+    from catalog.services.imports import openlineage
 
     ctx = context()
-    openlineage.require_writer(ctx)  # who is asking, before the body is read
+    permissions.require_import(ctx, "openlineage")  # who is asking, before the body is read
     limit = current_app.config["CATALOG"].import_max_bytes
     if request.content_length and request.content_length > limit:
         raise InvalidInput(f"Тело запроса больше допустимого ({limit} байт).")
@@ -215,21 +197,19 @@ def lineage_events():
 
         raise BadRequest("Тело запроса должно быть событием OpenLineage в JSON (Content-Type: application/json).",
                            {"$": ["не JSON"]})
-    results = openlineage.ingest(ctx, data)
-    return jsonify(items=results), 201
+    report = imports.run_import(ctx, "openlineage", data, file_name="Тело запроса")
+    return jsonify(items=report.result), 201
 
 
 @api_bp.post("/imports/<any(register,typical,systems,marts,datasets):kind>")
 def import_api(kind):
-    """The table importers for machines: multipart ``file``; ``agency``, ``dry_run``, ``partial`` as
+    """The table imports for machines: multipart ``file``; ``agency``, ``dry_run``, ``partial`` as
     form or query parameters. Answers the report as JSON (422 when the file is refused whole), or,
     for a file over the background threshold, 202 with ``Location`` of the job."""
     from catalog.errors import BadParameter
 
     ctx = context()
-    if ctx.user is None:
-        raise Unauthorized("Нужен токен API пользователя, которому разрешено вносить изменения.")
-    uploads.require_uploader(ctx)
+    permissions.require_import(ctx)
     limit = _settings().import_max_bytes
     if request.content_length and request.content_length > limit:
         raise BadParameter(f"Файл больше допустимого ({limit} байт).", {"file": ["Слишком большой файл."]})
@@ -251,19 +231,18 @@ def import_api(kind):
     upload.save(path)
     keep = False
     try:
-        importer, options, background, rows = _prepare(ctx, token, meta, flag("dry_run"))
-        if background:
+        # The page keeps the error copy for its download; the API answers the errors in the report.
+        report, job = _start(ctx, token, meta, flag("dry_run"))
+        if job is not None:
             (_folder() / f"{token}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-            job = import_jobs.create_job(ctx, _queue(), kind, token, suffix, options, rows)
             keep = True
             response = jsonify(import_jobs.job_json(job))
             response.status_code = 202
             response.headers["Location"] = f"/api/v1/imports/jobs/{job.id}"
             return response
-        report = importer.run()
     finally:
         if not keep:
-            path.unlink(missing_ok=True)
+            _forget(token, suffix)
     return jsonify(report.to_dict()), 422 if report.refused_whole else 200
 
 
@@ -289,7 +268,7 @@ def import_job_cancel_api(job_id):
 
 @api_bp.get("/processes/<int:process_id>/runs")
 def process_runs(process_id):
-    from importers import openlineage
+    from catalog.services.imports import openlineage
 
     return jsonify(items=[openlineage.run_json(r) for r in openlineage.runs_of(context(), process_id)])
 
@@ -298,7 +277,7 @@ def init_app(app) -> None:
     @app.context_processor
     def _runs():
         def process_runs_of(process_id: int):
-            from importers import openlineage
+            from catalog.services.imports import openlineage
 
             return openlineage.runs_of(context(), process_id, limit=50)
 

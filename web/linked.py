@@ -63,17 +63,20 @@ def export_view():
 
 @api_bp.post("/import.rdf")
 def import_view():
+    from catalog.services import imports, permissions
+    from catalog.services.imports import rdf
+
     ctx = context()
-    importer.require_import(ctx)  # who is asking comes first: no byte of the body is read before
-    ctx.autocommit = False
+    permissions.require_import(ctx, "rdf")  # who is asking comes first: no byte of the body is read before
     declared = request.args.get("format") or RDF_TYPES.get(request.mimetype)
     fmt = importer.guess_format(None, declared or "ttl")
-    importer.check_size(ctx, request.content_length)
+    rdf.check_size(ctx, request.content_length)
     data = request.stream.read(ctx.settings.rdf_max_bytes + 1)  # a body without a length is cut at the limit
-    importer.check_size(ctx, len(data))
+    rdf.check_size(ctx, len(data))
     if not data:
         raise InvalidInput("Пустое тело запроса: пришлите документ RDF.", {"file": ["Нет данных."]})
-    result = importer.import_rdf(ctx, data, fmt)
+    dry_run = request.args.get("dry_run", "").lower() in ("1", "true", "yes", "да")
+    result = imports.run_import(ctx, "rdf", data, file_name="тела запроса", fmt=fmt, dry_run=dry_run).result
     return jsonify(created=dict(result.created), updated=dict(result.updated),
                    unchanged=dict(result.unchanged), summary=result.summary())
 

@@ -58,8 +58,11 @@ def _uploaded_bpmn() -> tuple[str, bytes]:
 @api_bp.post("/processes/<int:process_id>/passports/bpmn")
 def import_bpmn_view(process_id):
     name, content = _uploaded_bpmn()
-    passport = passports.import_bpmn(context(), process_id, request.args.get("variant") or request.form.get("variant", ""),
-                                     name, content, change_version(required=False))
+    from catalog.services import imports
+
+    passport = imports.run_import(context(), "bpmn", content, file_name=name, process_id=process_id,
+                                  variant=request.args.get("variant") or request.form.get("variant", ""),
+                                  version=change_version(required=False)).result
     return jsonify(passport_json(passport)), 201
 
 
@@ -116,7 +119,10 @@ def import_bpmn_page(process_id):
         name, content = _uploaded_bpmn()
         variant = request.form.get("variant", "")
         # The page sends the version of each variant's draft; the chosen variant's one is the one replaced.
-        passport = passports.import_bpmn(ctx, process_id, variant, name, content, form_version(f"version-{variant}"))
+        from catalog.services import imports
+
+        passport = imports.run_import(ctx, "bpmn", content, file_name=name, process_id=process_id, variant=variant,
+                                      version=form_version(f"version-{variant}")).result
     except CatalogError as error:
         ctx.session.rollback()
         flash(error_text(error))

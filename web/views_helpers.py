@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from catalog import enums
 from catalog.kinds import KINDS, Kind
-from catalog.services import permissions, uploads
+from catalog.services import permissions
 from web import context
 
 # Options in a select are capped: a larger list is typed as a record number.
@@ -226,5 +226,5 @@ def init_app(app) -> None:
             "record_values": permissions.record_values,
             "metadata_lines": metadata_lines,
             "is_admin": g.get("user") is not None and g.user.has_role(enums.Role.ADMIN.value),
-            "may_upload": lambda: uploads.may_upload(ctx),
+            "may_upload": lambda: permissions.may_import(ctx),
         }

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from catalog import models
 from catalog.cli import Env
-from catalog.services import users
+from catalog.services import imports, users
 from catalog.services.context import Context
 
 
@@ -36,27 +36,28 @@ def _import_context(env: Env, as_login: str | None) -> Context:
     return ctx
 
 
-def _run_import(importer, errors_file: Path | None) -> None:
-    """Run a table import with a progress bar; print the report; keep a copy of the file with errors."""
+def _run_import(env: Env, kind: str, path: Path, *, as_login: str | None = None,
+                errors_file: Path | None = None, **options) -> None:
+    """Run an import with a progress bar; print the report; keep a copy of a table with errors."""
+    ctx = _import_context(env, as_login)
     bar = {}
 
-    def on_table(table):
-        bar["bar"] = click.progressbar(length=table.estimate_rows(), label="Строки", file=sys.stderr)
+    def on_start(total: int) -> None:
+        bar["bar"] = click.progressbar(length=total, label="События" if kind == "openlineage" else "Строки",
+                                       file=sys.stderr)
         bar["bar"].__enter__()
 
-    importer.on_table = on_table
-    importer.progress = lambda n: bar["bar"].update(n) if "bar" in bar else None
+    target = errors_file or path.with_name(f"{path.stem}-ошибки{path.suffix}")
     try:
-        report = importer.run()
+        report = imports.run_import(ctx, kind, path, errors_to=target, on_start=on_start,
+                                    progress=lambda n: bar["bar"].update(n) if "bar" in bar else None, **options)
     finally:
         if "bar" in bar:
             bar["bar"].__exit__(None, None, None)
     for line in report.lines():
         click.echo(line)
-    if report.errors:
-        target = errors_file or importer.path.with_name(f"{importer.path.stem}-ошибки{importer.path.suffix}")
-        importer.error_copy(target)
-        click.echo(f"Копия файла со столбцом ошибок: {target}")
+    if report.error_copy is not None:
+        click.echo(f"Копия файла со столбцом ошибок: {report.error_copy}")
     if report.refused_whole:
         raise click.ClickException("Файл отклонён: ничего не записано.")
 
@@ -80,14 +81,12 @@ def _import_options(fn):
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--process", "process_id", type=int, required=True, help="Номер процесса.")
 @click.option("--variant", type=click.Choice(["as_is", "to_be"]), required=True)
+@click.option("--dry-run", is_flag=True, help="Только проверить; ничего не записывать.")
+@click.option("--as", "as_login", help="Выполнить от имени пользователя каталога (с его правами).")
 @click.pass_obj
-def import_bpmn_command(env: Env, path, process_id, variant):
+def import_bpmn_command(env: Env, path, process_id, variant, dry_run, as_login):
     """Загрузить диаграмму BPMN 2.0 в черновик паспорта процесса (AS-IS или TO-BE)."""
-    from catalog.services import passports
-
-    passport = passports.import_bpmn(env.context(), process_id, variant, path.name, path.read_bytes())
-    click.echo(f"Паспорт {passport.id} (версия № {passport.revision}): шагов {len(passport.steps)}, "
-               f"данных {len(passport.data)}, потоков {len(passport.flows)}.")
+    _run_import(env, "bpmn", path, as_login=as_login, process_id=process_id, variant=variant, dry_run=dry_run)
 
 
 @import_group.command("register")
@@ -97,21 +96,8 @@ def import_bpmn_command(env: Env, path, process_id, variant):
 @click.pass_obj
 def import_register_command(env: Env, path, agency_code, dry_run, partial, as_login, errors_file):
     """Загрузить реестр процессов органа из Excel (правила ведения реестра, раздел 2.1)."""
-    from importers.register import RegisterImporter
-
-    ctx = _import_context(env, as_login)
-    _run_import(RegisterImporter(ctx, path, agency_code, dry_run=dry_run, partial=partial), errors_file)
-
-
-@import_group.command("typical")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@_import_options
-@click.pass_obj
-def import_typical_command(env: Env, path, dry_run, partial, as_login, errors_file):
-    """Загрузить типовой перечень процессов и группы процессов из Excel или CSV."""
-    from importers.records import TypicalImporter
-
-    _run_import(TypicalImporter(_import_context(env, as_login), path, dry_run=dry_run, partial=partial), errors_file)
+    _run_import(env, "register", path, as_login=as_login, errors_file=errors_file, agency=agency_code,
+                dry_run=dry_run, partial=partial)
 
 
 def _records_command(kind: str, doc: str):
@@ -120,14 +106,12 @@ def _records_command(kind: str, doc: str):
     @_import_options
     @click.pass_obj
     def command(env: Env, path, dry_run, partial, as_login, errors_file):
-        from importers.records import IMPORTERS
-
-        importer = IMPORTERS[kind](_import_context(env, as_login), path, dry_run=dry_run, partial=partial)
-        _run_import(importer, errors_file)
+        _run_import(env, kind, path, as_login=as_login, errors_file=errors_file, dry_run=dry_run, partial=partial)
 
     return command
 
 
+_records_command("typical", "Загрузить типовой перечень процессов и группы процессов из Excel или CSV.")
 _records_command("systems", "Загрузить информационные системы из Excel или CSV (UTF-8 или Windows-1251, «;» или «,»).")
 _records_command("marts", "Загрузить витрины данных из Excel или CSV.")
 _records_command("datasets", "Загрузить наборы данных с сущностями и атрибутами из Excel или CSV.")
@@ -135,37 +119,23 @@ _records_command("datasets", "Загрузить наборы данных с с
 
 @import_group.command("openlineage")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Только проверить события; ничего не записывать.")
 @click.option("--as", "as_login", help="Выполнить от имени пользователя каталога (с его правами).")
 @click.pass_obj
-def import_openlineage_command(env: Env, path, as_login):
+def import_openlineage_command(env: Env, path, dry_run, as_login):
     """Воспроизвести события OpenLineage из файла: JSON (событие или список) или NDJSON (по событию в строке)."""
-    from importers import openlineage
-
-    ctx = _import_context(env, as_login)
-    events = openlineage.read_events(path, ctx.settings.openlineage_max_events)
-    with click.progressbar(length=len(events) if isinstance(events, list) else 1, label="События",
-                           file=sys.stderr) as bar:
-        results = openlineage.ingest(ctx, events, progress=bar.update)
-    processes = {r["process_id"] for r in results if r["process_id"]}
-    datasets = {d for r in results for d in r["datasets"]}
-    click.echo(f"Принято событий OpenLineage: {len(results)}; процессов: {len(processes)}, наборов данных: "
-               f"{len(datasets)}, новых связей: {sum(r['links_added'] for r in results)}, "
-               f"записей о запусках: {sum(r['run_stored'] for r in results)}.")
+    _run_import(env, "openlineage", path, as_login=as_login, dry_run=dry_run)
 
 
 @import_group.command("rdf")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["ttl", "jsonld", "nt", "xml"]),
               help="Формат файла (по умолчанию по расширению).")
+@click.option("--dry-run", is_flag=True, help="Только проверить файл; ничего не записывать.")
 @click.pass_obj
-def import_rdf(env: Env, path, fmt):
+def import_rdf(env: Env, path, fmt, dry_run):
     """Загрузить записи из файла RDF: всё или ничего, с историей изменений."""
-    from catalog.linked import importer
-
-    ctx = env.context(autocommit=False)
-    ctx.system_actor = f"загрузка RDF из {path.name}"
-    result = importer.import_rdf(ctx, path.read_bytes(), importer.guess_format(path.name, fmt))
-    click.echo(f"Загружено из {path}: {result.summary()}.")
+    _run_import(env, "rdf", path, fmt=fmt, dry_run=dry_run)
 
 
 @export_group.command("register")
@@ -177,7 +147,7 @@ def export_register_command(env: Env, agency_code, output):
     """Выгрузить реестр процессов в Excel в том же виде, в каком его читает загрузка."""
     from sqlalchemy import func
 
-    from importers.register import export_register
+    from catalog.services.imports.register import export_register
 
     ctx = env.context()
     query = select(func.count(models.Process.id)).where(models.Process.deleted_at.is_(None))
@@ -223,7 +193,7 @@ def openlineage_group():
 @click.pass_obj
 def openlineage_map(env: Env, namespace, name, process_id):
     """Сопоставить задание OpenLineage (пространство имён и имя) существующему процессу."""
-    from importers import openlineage
+    from catalog.services.imports import openlineage
 
     ctx = env.context(autocommit=False)
     openlineage.map_job(ctx, namespace, name, process_id)

@@ -1,4 +1,5 @@
-"""RDF in the catalogue's vocabularies → records, through the service layer, in one transaction.
+"""RDF in the catalogue's vocabularies → records, through the service layer, in one transaction
+(run by ``catalog.services.imports.rdf``: rights, the transaction, the dry run).
 
 Every record is created (or, when its IRI names a record of this catalogue, updated) by
 ``catalog.services.records``, so the schemas, the rules, the rights and the history apply as if
@@ -32,7 +33,7 @@ from catalog.linked import vocab
 from catalog.linked.export import NO_DESCRIPTION
 from catalog.linked.iris import Iris
 from catalog.linked.vocab import CLASSES, FIELDS, PDC
-from catalog.services import permissions, records
+from catalog.services import records
 from catalog.services.context import Context
 
 # Records are created so that what a record points to exists before it.
@@ -59,10 +60,6 @@ FOREIGN_DEFAULTS = {
 PARSE_FORMATS = {"ttl": "turtle", "turtle": "turtle", "nt": "nt", "jsonld": "json-ld", "json-ld": "json-ld",
                  "xml": "xml", "rdf": "xml"}
 FORMAT_NAMES = {"turtle": "Turtle", "nt": "N-Triples", "json-ld": "JSON-LD", "xml": "RDF/XML"}
-
-
-class TooLarge(CatalogError):
-    status = 413
 
 
 # --- parsing RDF without fetching anything -------------------------------------------------
@@ -121,21 +118,6 @@ class SafeRdfXmlParser(RDFXMLParser):
 
 plugin.register("pdc-safe-xml", Parser, __name__, "SafeRdfXmlParser")
 PARSER_PLUGINS = {"xml": "pdc-safe-xml"}
-
-
-def require_import(ctx: Context) -> None:
-    """Who may load RDF: an admin (or the command line). Checked before the document is read."""
-    if not ctx.is_system:
-        permissions.require_admin(ctx)
-
-
-def check_size(ctx: Context, size: int | None) -> None:
-    """An RDF document sent to the server is refused above ``Settings.rdf_max_bytes``, before parsing."""
-    limit = ctx.settings.rdf_max_bytes
-    if size is not None and size > limit:
-        megabytes = f"{limit / 1024 / 1024:g}"
-        raise TooLarge(f"Документ RDF больше {megabytes} МБ: такой загружается командой «catalog import rdf».",
-                       {"file": [f"Предел — {megabytes} МБ (CATALOG_RDF_MAX_MB)."]})
 
 
 @dataclass
@@ -218,7 +200,6 @@ def _where(error: Exception, data: str) -> tuple[str, str]:
 
 class Importer:
     def __init__(self, ctx: Context, graph: Graph):
-        require_import(ctx)
         if ctx.autocommit:
             raise ValueError("the import runs in one transaction: pass Context(autocommit=False)")
         self.ctx = ctx
@@ -501,16 +482,3 @@ class Importer:
             session.execute(text(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"))
-
-
-def import_rdf(ctx: Context, data: str | bytes, fmt: str) -> ImportResult:
-    """Parse and load; commit at the end, roll everything back on any error."""
-    require_import(ctx)
-    graph = parse(data, fmt, shipped_contexts(ctx.settings))
-    try:
-        result = Importer(ctx, graph).run()
-        ctx.session.commit()
-    except BaseException:
-        ctx.session.rollback()
-        raise
-    return result

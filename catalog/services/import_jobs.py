@@ -10,7 +10,7 @@ ends, never while the import's transaction is open, so a job never waits on its 
 it runs, the rows done and a cancel request travel through huey's key-value store.
 
 A cancelled job stops at its next batch of ``PROGRESS_EVERY`` rows. An all-or-nothing import (the
-rule of ``importers.base``) and a dry run keep their one transaction, which is then rolled back:
+rule of ``catalog.services.imports.base``) and a dry run keep their one transaction, which is then rolled back:
 nothing of the job is written, not even part of a row (committing batches would break the rule
 that a file with a bad row writes nothing). A partial load, whose rows stand alone by definition,
 commits whole batches of ``COMMIT_EVERY`` rows and releases the write lock between them, so other
@@ -29,6 +29,7 @@ from sqlalchemy.exc import OperationalError
 
 from catalog import models
 from catalog.errors import CatalogError, NotFound, Unavailable
+from catalog.services import imports
 from catalog.services.context import Context
 
 log = logging.getLogger(__name__)
@@ -40,29 +41,15 @@ COMMIT_EVERY = 500  # rows per committed batch of a partial load (a multiple of 
 MAX_ERRORS_KEPT = 1000  # errors kept in a job's report (the error copy has them all)
 STATUS_LABELS = {"queued": "в очереди", "running": "выполняется", "done": "выполнено",
                  "refused": "файл отклонён", "failed": "ошибка", "cancelled": "отменено"}
-TABLE_KINDS = ("register", "typical", "systems", "marts", "datasets")
+TABLE_KINDS = imports.TABLE_KINDS
 
 
-class JobCancelled(Exception):
-    """Raised inside an import when its job is cancelled: the import rolls back."""
+# Raised inside an import when its job is cancelled: the import rolls back.
+JobCancelled = imports.Cancelled
 
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
-
-
-# --- the importers ------------------------------------------------------------------------------
-
-
-def make_importer(ctx: Context, kind: str, path: Path, options: dict):
-    from importers.records import IMPORTERS
-    from importers.register import RegisterImporter
-
-    common = {"dry_run": bool(options.get("dry_run")), "partial": bool(options.get("partial")),
-              "file_name": options.get("file_name")}
-    if kind == "register":
-        return RegisterImporter(ctx, path, options.get("agency") or "", **common)
-    return IMPORTERS[kind](ctx, path, **common)
 
 
 def needs_background(settings, path: Path, declared_rows: int) -> bool:
@@ -257,7 +244,6 @@ def run_job(queue: Queue, job_id: int) -> None:
             ctx = Context(session=work, user=user, settings=settings)
             options = {**job.options, "file_name": job.file_name}
             path = uploads.folder(settings) / f"{options['file_token']}{options['suffix']}"
-            importer = make_importer(ctx, job.kind, path, options)
             done = 0
 
             def progress(count: int) -> None:
@@ -268,12 +254,14 @@ def run_job(queue: Queue, job_id: int) -> None:
                     if queue.cancelled(job_id):
                         raise JobCancelled()
 
-            importer.progress = progress
-            importer.commit_every = COMMIT_EVERY
             try:
-                report = importer.run()
-            except JobCancelled:
-                kept = importer.committed_rows if importer.batches else 0
+                report = imports.run_import(
+                    ctx, job.kind, path, agency=options.get("agency"), partial=bool(options.get("partial")),
+                    dry_run=bool(options.get("dry_run")), file_name=options.get("file_name"),
+                    errors_to=uploads.folder(settings) / f"{options['file_token']}-errors{options['suffix']}",
+                    progress=progress, commit_every=COMMIT_EVERY)
+            except JobCancelled as cancelled:
+                kept = cancelled.kept_rows
                 _finish(session, job, "cancelled", rows_done=done,
                         error=(f"Отменено после {done} строк; записаны первые {kept} строк целыми пакетами "
                                f"по {COMMIT_EVERY} (частичная загрузка)." if kept else None))
@@ -281,10 +269,7 @@ def run_job(queue: Queue, job_id: int) -> None:
             except CatalogError as error:  # the file as a whole: past a limit, no header row
                 _finish(session, job, "failed", rows_done=done, error=error.message)
                 return
-            has_copy = False
-            if report.errors and importer.table is not None:
-                importer.error_copy(uploads.folder(settings) / f"{options['file_token']}-errors{options['suffix']}")
-                has_copy = True
+            has_copy = report.error_copy is not None
             body = report.to_dict()
             body["errors_total"] = len(body["errors"])
             body["errors"] = body["errors"][:MAX_ERRORS_KEPT]

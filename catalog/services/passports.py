@@ -324,7 +324,7 @@ def import_bpmn(ctx: Context, process_id: int, variant: str, file_name: str, dia
                 version: int | None = None) -> models.Passport:
     """Import a BPMN 2.0 file into the draft of a variant (a new draft when there is none); the diagram is kept.
     Replacing an existing draft is a change of it: ``version`` is the draft's version the user read."""
-    from importers.bpmn import parse_bytes
+    from catalog.readers.bpmn import parse_bytes
 
     # Who asks before what the file says: a reader's or another agency's file is never parsed.
     _require_edit(ctx, records.get_record(ctx, "processes", process_id))

@@ -382,3 +382,57 @@ def require_edit_record(ctx: Context, kind: Kind, record: models.Record, new_val
     require_edit(ctx, kind, current)
     if new_values:
         require_edit(ctx, kind, {**current, **new_values}, action="update", current=current)
+
+
+# --- imports -------------------------------------------------------------------
+
+# Every role that may write something an import writes; readers only read.
+IMPORTING_ROLES = {Role.AGENCY_EDITOR.value, Role.PROCESS_OFFICE.value, Role.ARCHITECT.value,
+                   Role.MART_OWNER.value, Role.ADMIN.value}
+# Import kinds of reference-list tables → the record kind each row writes.
+TABLE_IMPORT_KINDS = {"typical": "typical-processes", "systems": "systems", "marts": "marts", "datasets": "datasets"}
+
+
+def require_import(ctx: Context, kind: str | None = None, agency_id: int | None = None) -> None:
+    """The one rule of every import (page, API, CLI, background job), asked before a file is read.
+
+    ``kind`` None asks whether the user may upload anything at all (the «Загрузка» page and its
+    link); ``register`` with ``agency_id`` whether it may load that agency's register; the
+    reference-list kinds whether it may write some record of the kind (the services check each
+    row too); ``openlineage`` whether it may change anything; ``rdf`` (whole catalogues, with
+    their ids) is an administrator's; ``bpmn`` goes to a passport, whose own rule is the
+    process's (``passports._require_edit``).
+    """
+    if ctx.is_system:
+        return
+    if ctx.user is None:
+        raise Unauthorized("Войдите в систему, чтобы загружать файлы.")
+    if not ctx.user.is_active:
+        raise Forbidden(INACTIVE)
+    roles = set(ctx.user.roles or [])
+    if kind == "rdf":
+        require_admin(ctx)
+    elif kind == "openlineage":
+        if not roles - {Role.READER.value}:
+            raise Forbidden("Недостаточно прав: читатель не может передавать события OpenLineage.")
+    elif kind == "register" and agency_id is not None:
+        # An agency editor loads only its own agency's register.
+        require_edit(ctx, KINDS["processes"], {"agency_id": agency_id}, creating=True)
+    elif kind in TABLE_IMPORT_KINDS:
+        record_kind = KINDS[TABLE_IMPORT_KINDS[kind]]
+        scoped = {Role.AGENCY_EDITOR.value} | ({Role.MART_OWNER.value} if kind in ("marts", "datasets") else set())
+        if not roles & (set(record_kind.editor_roles) | {Role.ADMIN.value}
+                        | (scoped if record_kind.agency_field else set())):
+            raise Forbidden(f"Недостаточно прав: нельзя изменять записи вида «{record_kind.label_one}».")
+    elif not roles & IMPORTING_ROLES:
+        raise Forbidden("Недостаточно прав: загружать файлы могут редакторы органов, процессный офис, "
+                        "архитекторы, обладатели витрин и администраторы.")
+
+
+def may_import(ctx: Context, kind: str | None = None) -> bool:
+    """:func:`require_import` as a yes or no, for pages that offer an import."""
+    try:
+        require_import(ctx, kind)
+    except (Forbidden, Unauthorized):
+        return False
+    return True

@@ -1,4 +1,4 @@
-"""Files uploaded for import, kept in <instance>/imports: who may upload, how long files are kept,
+"""Files uploaded for import, kept in <instance>/imports: how long files are kept,
 and how much one user may keep (finding 12 of the security issue).
 
 An upload is a group of files sharing a token: ``<token>.<ext>`` (the file), ``<token>.json`` (who
@@ -13,14 +13,10 @@ import re
 import time
 from pathlib import Path
 
-from catalog.enums import Role
 from catalog.errors import CatalogError
 from catalog.services import permissions
 from catalog.services.context import Context
 
-# Every role that may write something an import writes; readers only read.
-IMPORTING_ROLES = {Role.AGENCY_EDITOR.value, Role.PROCESS_OFFICE.value, Role.ARCHITECT.value,
-                   Role.MART_OWNER.value, Role.ADMIN.value}
 _TOKEN = re.compile(r"^([0-9a-f]+)")
 
 
@@ -28,22 +24,6 @@ class QuotaExceeded(CatalogError):
     """A user keeps as many uploaded files (or bytes) as allowed."""
 
     status = 429
-
-
-def require_uploader(ctx: Context) -> None:
-    """Only users who may import something upload files (not readers, not anonymous visitors)."""
-    permissions.require_role(ctx, IMPORTING_ROLES,
-                             "Недостаточно прав: загружать файлы могут редакторы органов, процессный офис, "
-                             "архитекторы, обладатели витрин и администраторы.")
-
-
-def may_upload(ctx: Context) -> bool:
-    """The rule of :func:`require_uploader` as a yes or no, for pages that offer the upload."""
-    try:
-        require_uploader(ctx)
-    except CatalogError:
-        return False
-    return True
 
 
 def folder(settings) -> Path:
@@ -113,7 +93,7 @@ def check_quota(settings, user_id: int, incoming: int = 0) -> None:
 
 def before_upload(ctx: Context, incoming: int = 0) -> None:
     """Everything checked before an upload's body is read: rights, old files removed, the quota."""
-    require_uploader(ctx)
+    permissions.require_import(ctx)
     from catalog.services import import_jobs
 
     cleanup(ctx.settings, keep=import_jobs.active_tokens(ctx))

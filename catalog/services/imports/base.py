@@ -18,8 +18,8 @@ from sqlalchemy import select, text
 from catalog.errors import CatalogError, InvalidInput
 from catalog.services import history, permissions
 from catalog.services.context import Context
-from importers.report import ImportReport, write_error_copy
-from importers.tabular import Layout, Limits, Row, Table, normalize, split_major, split_values
+from catalog.readers.report import ImportReport, write_error_copy
+from catalog.readers.tables import Layout, Limits, Row, Table, normalize, split_major, split_values
 
 Progress = Callable[[int], None]
 
@@ -27,6 +27,13 @@ EXPUNGE_EVERY = 2000  # rows between clearing the session's identity map (memory
 # After a batch commit on SQLite, the write lock stays free this long, longer than the longest
 # sleep of SQLite's busy handler (100 ms), so a writer waiting for it gets in.
 LOCK_PAUSE = 0.12
+
+
+class Cancelled(Exception):
+    """Raised by a progress callback to stop an import (a background job cancelled): it rolls back,
+    and ``kept_rows`` says how many rows whole committed batches kept (a partial job's)."""
+
+    kept_rows = 0
 
 
 class RowFailed(Exception):
@@ -241,11 +248,7 @@ class TableImporter:
                 session.expunge(obj)
 
     def run(self) -> ImportReport:
-        permissions.require_read(self.ctx)
-        if self.ctx.user is None and not self.ctx.is_system:
-            from catalog.errors import Unauthorized
-
-            raise Unauthorized("Войдите в систему, чтобы загружать файлы.")
+        permissions.require_import(self.ctx)
         self.ctx.autocommit = False  # one transaction: committed at the end or not at all
         self.ctx.bulk = True
         self.table = self.open_table()
@@ -284,6 +287,10 @@ class TableImporter:
             else:
                 session.commit()
                 self.report.written = True
+        except Cancelled as cancelled:
+            cancelled.kept_rows = self.committed_rows if self.batches else 0
+            session.rollback()
+            raise
         except BaseException:
             session.rollback()
             raise

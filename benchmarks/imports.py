@@ -1,8 +1,8 @@
 """Benchmark of the register import: a generated register of N rows, imported, re-imported and exported.
 
-    .venv/bin/python benchmarks/importers.py --rows 10000
-    .venv/bin/python benchmarks/importers.py --rows 100000
-    .venv/bin/python benchmarks/importers.py --rows 10000 --postgresql   # a throwaway server, as the tests start
+    .venv/bin/python benchmarks/imports.py --rows 10000
+    .venv/bin/python benchmarks/imports.py --rows 100000
+    .venv/bin/python benchmarks/imports.py --rows 10000 --postgresql   # a throwaway server, as the tests start
 
 Each step runs the real command (``catalog import register`` …) in a fresh subprocess, which
 reports its own wall time and peak resident memory (``ru_maxrss``), so the figures are those of a

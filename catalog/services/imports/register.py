@@ -32,8 +32,8 @@ from catalog.enums import Channel, ProcessCategory, ProcessStatus, ProcessType
 from catalog.errors import NotFound
 from catalog.services import permissions, records
 from catalog.services.context import Context
-from importers.base import Lookup, TableImporter, show_value
-from importers.tabular import FieldSpec, Layout, Row, normalize, split_values
+from catalog.services.imports.base import Lookup, TableImporter, show_value
+from catalog.readers.tables import FieldSpec, Layout, Row, normalize, split_values
 
 # In the order of 2.1, then the catalogue's own columns. Labels are what exports write.
 FIELDS = [
@@ -131,15 +131,30 @@ class RegisterImporter(TableImporter):
     # --- lookups ---------------------------------------------------------------
 
     def require_agency_right(self) -> None:
-        """An agency editor loads only its own agency's register: asked before the file is opened
-        or queued, and again when a job starts (the user's rights may have changed)."""
-        from catalog.kinds import KINDS
-
-        permissions.require_edit(self.ctx, KINDS["processes"], {"agency_id": self.agency_id}, creating=True)
+        """Asked before the file is opened or queued, and again when a job starts (the user's rights
+        may have changed)."""
+        permissions.require_import(self.ctx, "register", self.agency_id)
 
     def prepare(self) -> None:
-        ctx, agency_id = self.ctx, self.agency_id
         self.require_agency_right()
+        self.load_caches()
+        self.first_row: dict[str, int] = {}
+        self.duplicates: dict[int, int] = {}
+        self.two_pass = self.partial
+        if self.two_pass:
+            # Partial loads check links between rows before writing a row (so a row is kept whole
+            # or not at all): a first pass collects every identifier of the file. A whole-file load
+            # checks them at the end instead, since any error there refuses the file anyway.
+            for row in self.table.rows():
+                self.note_identifier(row)
+        self.written: dict[str, int] = {}
+        # Partial loads: rows linking to a row not yet concluded wait for it (see finish_partial).
+        self.postponed: list[tuple] = []
+
+    def load_caches(self) -> None:
+        """What the rows are matched against, read from the store (again after a group is rolled back)."""
+        ctx, agency_id = self.ctx, self.agency_id
+        self.pinned = []
         self.services = Lookup(ctx, models.Service, extra_attrs=("agency_id",))
         self.people = Lookup(ctx, models.Person, name_attr="full_name", code_attr=None,
                              where=models.Person.agency_id == agency_id)
@@ -165,16 +180,6 @@ class RegisterImporter(TableImporter):
                        models.Link.link_type.in_([t for t, _ in LINK_FIELDS.values()]),
                        models.Link.deleted_at.is_(None))):
             self.current_links.setdefault((source_id, link_type), {})[target_id] = link_id
-        self.first_row: dict[str, int] = {}
-        self.duplicates: dict[int, int] = {}
-        self.two_pass = self.partial
-        if self.two_pass:
-            # Partial loads check links between rows before writing a row (so a row is kept whole
-            # or not at all): a first pass collects every identifier of the file. A whole-file load
-            # checks them at the end instead, since any error there refuses the file anyway.
-            for row in self.table.rows():
-                self.note_identifier(row)
-        self.written: dict[str, int] = {}
 
     def note_identifier(self, row: Row) -> None:
         key = row.values.get("registry_id")
@@ -295,8 +300,127 @@ class RegisterImporter(TableImporter):
             for field_name, reason in errors:
                 self.column_error(row.number, field_name, reason)
             return None
-        outcome = self.run_row(row, lambda: self.write_row(row, data, links, service_id, person_id))
-        return outcome
+        if self.two_pass:
+            return self.partial_row((row, data, links, service_id, person_id))
+        return self.run_row(row, lambda: self.write_row(row, data, links, service_id, person_id))
+
+    # --- partial loads: a row is written only with every row it links to -------------------------
+
+    def waits_for(self, item: tuple) -> tuple[list[tuple[str, int]], bool]:
+        """The rows of the file a row links to that were refused (identifier, row number), and
+        whether some other is not yet concluded."""
+        row, links = item[0], item[2]
+        bad, waiting = [], False
+        for identifier in links.get("linked") or []:
+            number = self.first_row.get(identifier)
+            if number is None or number == row.number or identifier in self.written:
+                continue
+            if number in self.report.bad_rows:
+                bad.append((identifier, number))
+            else:
+                waiting = True
+        return bad, waiting
+
+    def refuse_linked(self, row: Row, bad: list[tuple[str, int]]) -> None:
+        for identifier, number in bad:
+            self.column_error(row.number, "linked", f"процесс «{identifier}» не загружен: в его строке {number} "
+                                                    "есть ошибки")
+
+    def partial_row(self, item: tuple) -> str | None:
+        bad, waiting = self.waits_for(item)
+        if bad:
+            self.refuse_linked(item[0], bad)
+            return None
+        if waiting:
+            self.postponed.append(item)
+            return None
+        return self.write_partial(item)
+
+    def write_partial(self, item: tuple, targets_pending: bool = False) -> str | None:
+        """Write a row and its links to rows already written (all of them, unless ``targets_pending``:
+        a group of rows linking to one another links once every member is written)."""
+        row, data, links, service_id, person_id = item
+
+        def work():
+            if not links.get("linked"):
+                return self.write_row(row, data, links, service_id, person_id)
+            own = {k: v for k, v in links.items() if k != "linked"}  # the links to rows: below, in one go
+            outcome = self.write_row(row, data, own, service_id, person_id)
+            if not targets_pending:
+                outcome = self.link_written(row, self.last_process_id, links["linked"], outcome)
+            return outcome
+
+        return self.run_row(row, work)
+
+    def link_written(self, row: Row, process_id: int, identifiers: list[str], outcome: str) -> str:
+        key = row.values["registry_id"]
+        targets = [self.written[i] if i in self.written else self.existing[i] for i in identifiers]
+        changes = self.sync_links(process_id, "linked", targets, fresh=outcome == "created")
+        if changes:
+            from catalog.readers.report import FieldChange, RowChange
+
+            for change in self.report.changes:
+                if change.row == row.number:
+                    change.changes += [FieldChange(*c) for c in changes]
+                    break
+            else:
+                self.report.add_change(RowChange(row.number, key, "updated", [FieldChange(*c) for c in changes]))
+        return "updated" if outcome == "unchanged" and changes else outcome
+
+    def finish_partial(self) -> None:
+        """Rows that waited for rows after them: each once what it links to is concluded; rows that
+        link to one another (a cycle) as a group, kept only if every member is."""
+        while self.postponed:
+            progressed = False
+            for item in list(self.postponed):
+                bad, waiting = self.waits_for(item)
+                if bad or not waiting:
+                    self.postponed.remove(item)
+                    progressed = True
+                    if bad:
+                        self.refuse_linked(item[0], bad)
+                    else:
+                        self.count(self.write_partial(item), item[0])
+            if not progressed:
+                self.write_group(self.postponed)
+
+    def write_group(self, group: list[tuple]) -> None:
+        session, report = self.ctx.session, self.report
+        kept = (report.created, report.updated, report.unchanged, len(report.changes), report.changes_cut,
+                dict(self.outcomes), dict(self.written))
+        savepoint = session.begin_nested()
+        failed = []
+        for item in group:
+            outcome = self.write_partial(item, targets_pending=True)
+            if outcome is None:
+                failed.append(item)
+            self.count(outcome, item[0])
+        if not failed:
+            for item in group:
+                row, key = item[0], item[0].values["registry_id"]
+                outcome = self.run_row(row, lambda: self.link_written(row, self.written[key], item[2]["linked"],
+                                                                      self.outcomes[row.number]))
+                if outcome is None:
+                    failed.append(item)
+                else:
+                    self.outcomes[row.number] = outcome
+        if not failed:
+            savepoint.commit()
+            self.recount()
+            self.postponed = []
+            return
+        # A member was refused: none of the group is kept; the others are decided again without it.
+        savepoint.rollback()
+        (report.created, report.updated, report.unchanged, changes, report.changes_cut, self.outcomes,
+         self.written) = kept
+        del report.changes[changes:]
+        self.load_caches()
+        self.postponed = [i for i in group if i not in failed]
+
+    def recount(self) -> None:
+        """Counts from the outcomes of the rows (a group's links may turn an unchanged row into an updated one)."""
+        for name in ("created", "updated", "unchanged"):
+            setattr(self.report, name, sum(1 for o in self.outcomes.values() if o == name))
 
     def write_row(self, row: Row, data: dict, links: dict, service_id, person_id) -> str:
         ctx, v = self.ctx, row.values
@@ -343,6 +467,7 @@ class RegisterImporter(TableImporter):
                         for name, label in _LABELS.items() if before.get(name) != after.get(name)]
             action = "updated"
         self.later(lambda: self.written.__setitem__(key, process.id))
+        self.last_process_id = process.id
         fresh = action == "created"
         for name in ("life_situations", "acts"):
             if name in links:
@@ -353,7 +478,7 @@ class RegisterImporter(TableImporter):
             changes += self.sync_links(process.id, "linked", [])
         if action == "updated" and not changes:
             return "unchanged"
-        from importers.report import FieldChange, RowChange
+        from catalog.readers.report import FieldChange, RowChange
         self.report.add_change(RowChange(row.number, key, action,
                                          [FieldChange(*c) for c in notes + changes]))
         return action
@@ -417,6 +542,9 @@ class RegisterImporter(TableImporter):
 
     def finish_rows(self) -> None:
         """Links between processes, once every row of the file is written."""
+        if self.two_pass:
+            self.finish_partial()
+            return
         for number, identifiers, process_id in self.linked_rows:
             targets, errors = [], []
             for identifier in identifiers:
@@ -442,7 +570,7 @@ class RegisterImporter(TableImporter):
                 self.outcomes[number] = "updated"
             if changes:
                 key = self.link_names("linked", {process_id})[process_id]
-                from importers.report import FieldChange, RowChange
+                from catalog.readers.report import FieldChange, RowChange
                 for change in self.report.changes:
                     if change.row == number:
                         change.changes += [FieldChange(*c) for c in changes]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 MAX_CHANGES_KEPT = 1000  # rows whose changes are listed in full; the counts cover every row
 MAX_ERRORS_SHOWN = 200
@@ -70,6 +71,11 @@ class ImportReport:
     notes: list[str] = field(default_factory=list)
     sheet: str = ""
     header_row: int | None = None
+    # Kinds without rows (OpenLineage, RDF, BPMN): their counts, and their summary as their service words it.
+    details: dict = field(default_factory=dict)
+    text: str = ""
+    error_copy: Path | None = None  # the copy of the file with an error column, when one was written
+    result: Any = None  # what the import made, for its caller (the passport of a BPMN diagram)
 
     def error(self, sheet: str, row: int | None, column: str, header: str, reason: str) -> None:
         self.errors.append(RowError(sheet, row, column, header, reason))
@@ -95,6 +101,8 @@ class ImportReport:
         return out
 
     def summary(self) -> str:
+        if self.text:
+            return self.text
         counts = (f"создано {self.created}, изменено {self.updated}, без изменений {self.unchanged}, "
                   f"отклонено {self.refused}")
         if self.refused_whole:
@@ -134,6 +142,7 @@ class ImportReport:
             "created": self.created, "updated": self.updated, "unchanged": self.unchanged, "refused": self.refused,
             "refused_whole": self.refused_whole, "written": self.written, "summary": self.summary(),
             "errors": [e.to_dict() for e in self.errors],
+            **({"details": self.details} if self.details else {}),
             "changes": [{"row": c.row, "key": c.key, "action": c.action,
                          "changes": [{"field": f.label, "before": f.before, "after": f.after} for f in c.changes]}
                         for c in self.changes],

@@ -19,10 +19,10 @@ from sqlalchemy import select
 
 from catalog import enums, models
 from catalog.kinds import KINDS
-from catalog.services import records
-from importers.base import Lookup, RowFailed, TableImporter, show_value
-from importers.report import FieldChange, RowChange
-from importers.tabular import FieldSpec, Layout, Row, normalize
+from catalog.services import permissions, records
+from catalog.services.imports.base import Lookup, RowFailed, TableImporter, show_value
+from catalog.readers.report import FieldChange, RowChange
+from catalog.readers.tables import FieldSpec, Layout, Row, normalize
 
 YES = {"да", "yes", "true", "1", "+", "есть", "содержит", "ключ", "ключевой", "обязательный", "обязательно"}
 NO = {"нет", "no", "false", "0", "-", "не содержит", ""}
@@ -89,7 +89,8 @@ def day(text: str) -> str:
 class RecordsImporter(TableImporter):
     """One record per row of one kind; subclasses give the layout, converters and references."""
 
-    kind = ""
+    kind = ""  # the record kind a row writes
+    import_kind = ""  # the kind of import (permissions.require_import)
     converters: dict[str, Convert] = {}
     refs: dict[str, tuple[str, str]] = {}  # column -> (service field, lookup name)
     link_columns: dict[str, tuple[str, str, str]] = {}  # column -> (link type, target kind, lookup name)
@@ -110,16 +111,7 @@ class RecordsImporter(TableImporter):
 
     def require_some_right(self) -> None:
         """Refuse at once a user who may write none of these records (the services check each row too)."""
-        ctx = self.ctx
-        if ctx.is_system:
-            return
-        kind = KINDS[self.kind]
-        roles = set(ctx.user.roles or []) if ctx.user else set()
-        scoped = {"agency_editor"} | ({"mart_owner"} if self.kind in ("marts", "datasets") else set())
-        if not roles & (set(kind.editor_roles) | {"admin"} | (scoped if kind.agency_field else set())):
-            from catalog.errors import Forbidden
-
-            raise Forbidden(f"Недостаточно прав: нельзя изменять записи вида «{kind.label_one}».")
+        permissions.require_import(self.ctx, self.import_kind)
 
     def own_lookup(self) -> Lookup:
         return Lookup(self.ctx, KINDS[self.kind].model)
@@ -278,6 +270,7 @@ def _systems(ctx) -> Lookup:
 class SystemsImporter(RecordsImporter):
     what = "информационные системы"
     kind = "systems"
+    import_kind = "systems"
     layout = Layout([
         FieldSpec("code", "Код системы", ("код", "код ис")),
         FieldSpec("name", "Наименование системы", ("наименование", "наименование информационной системы",
@@ -312,6 +305,7 @@ class SystemsImporter(RecordsImporter):
 class MartsImporter(RecordsImporter):
     what = "витрины данных"
     kind = "marts"
+    import_kind = "marts"
     layout = Layout([
         FieldSpec("code", "Код витрины", ("код",)),
         FieldSpec("name", "Наименование витрины", ("наименование", "витрина", "витрина данных"), required=True),
@@ -355,6 +349,7 @@ class DatasetsImporter(RecordsImporter):
 
     what = "наборы данных, сущности и атрибуты"
     kind = "datasets"
+    import_kind = "datasets"
     layout = Layout([
         FieldSpec("dataset_code", "Код набора данных", ("код набора",)),
         FieldSpec("dataset_name", "Набор данных", ("наименование набора данных", "набор"), required=True),
@@ -397,6 +392,8 @@ class DatasetsImporter(RecordsImporter):
             self.attributes.setdefault((entity_id, normalize(code or name)), attribute_id)
         self.datasets_in_file: dict[str, tuple[int, tuple]] = {}
         self.entities_in_file: set = set()
+        # The row where the file first names each dataset and entity: later rows of it depend on that row.
+        self.first_rows: dict[tuple, int] = {}
 
     def import_row(self, row: Row) -> str | None:
         v = row.values
@@ -448,6 +445,14 @@ class DatasetsImporter(RecordsImporter):
                 attribute["is_required"] = flag(v["is_required"]) if v.get("is_required") else False
             except ValueError as error:
                 errors.append(("data_type", str(error)))
+        parts = [((key,), "dataset_name", f"набор данных «{v.get('dataset_name')}» не загружен: в его строке")]
+        if entity is not None:
+            parts.append(((key, normalize(entity["name"])), "entity_name",
+                          f"сущность «{entity['name']}» не загружена: в её строке"))
+        for part, column, refused in parts:
+            number = self.first_rows.setdefault(part, row.number)
+            if self.partial and number != row.number and number in self.report.bad_rows:
+                errors.append((column, f"{refused} {number} есть ошибки"))
         if errors:
             for column, reason in errors:
                 self.column_error(row.number, column, reason)
@@ -522,6 +527,7 @@ class DatasetsImporter(RecordsImporter):
 class TypicalImporter(RecordsImporter):
     what = "типовой перечень процессов"
     kind = "typical-processes"
+    import_kind = "typical"
     layout = Layout([
         FieldSpec("group_code", "Код группы", ("код группы процессов",)),
         FieldSpec("group", "Группа процессов", ("группа", "наименование группы")),

@@ -1,0 +1,101 @@
+"""The one path of every import: the page «Загрузка», the API, ``catalog import`` and the background
+jobs all call :func:`run_import`.
+
+It does, for every kind, what each caller used to do its own way: the right
+(``permissions.require_import``, asked before the file is read), one transaction (committed at the
+end, or rolled back: a dry run, a file refused whole), the partial mode of tables, the report
+(``catalog.readers.report.ImportReport``) and the copy of a table with an error column. One module
+per kind does the work: ``register`` and ``records`` (tables, over the frame of ``base``),
+``bpmn``, ``openlineage``, ``rdf``. The files are read by ``catalog.readers``.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from catalog.errors import InvalidInput
+from catalog.readers.report import ImportReport
+from catalog.services.context import Context
+from catalog.services.imports.base import Cancelled
+
+TABLE_KINDS = ("register", "typical", "systems", "marts", "datasets")
+KINDS = TABLE_KINDS + ("bpmn", "openlineage", "rdf")
+LABELS = {
+    "register": "Реестр процессов органа (Excel)",
+    "typical": "Типовой перечень процессов и группы (Excel или CSV)",
+    "systems": "Информационные системы (Excel или CSV)",
+    "marts": "Витрины данных (Excel или CSV)",
+    "datasets": "Наборы данных с сущностями и атрибутами (Excel или CSV)",
+}
+
+__all__ = ["Cancelled", "ImportReport", "KINDS", "LABELS", "TABLE_KINDS", "declared_rows", "run_import",
+           "table_importer"]
+
+
+def table_importer(ctx: Context, kind: str, path: Path, *, agency: str | None = None, partial: bool = False,
+                   dry_run: bool = False, file_name: str | None = None):
+    """The importer of a table kind; the right to import it is asked here, before the file is opened."""
+    from catalog.services.imports.records import IMPORTERS
+    from catalog.services.imports.register import RegisterImporter
+
+    options = {"dry_run": dry_run, "partial": partial, "file_name": file_name}
+    if kind == "register":
+        return RegisterImporter(ctx, path, agency or "", **options)
+    if kind not in IMPORTERS:
+        raise InvalidInput(f"Неизвестный вид загрузки «{kind}».", {"kind": ["неизвестный вид загрузки"]})
+    importer = IMPORTERS[kind](ctx, path, **options)
+    importer.require_some_right()
+    return importer
+
+
+def declared_rows(ctx: Context, kind: str, path: Path, *, agency: str | None = None,
+                  file_name: str | None = None) -> int:
+    """The rows a table declares, once the right is checked and the file opened (limits, header row):
+    what the page and the API ask before deciding to run the import as a background job."""
+    table = table_importer(ctx, kind, path, agency=agency, file_name=file_name).open_table()
+    try:
+        return table.estimate_rows()
+    finally:
+        table.close()
+
+
+def run_import(ctx: Context, kind: str, source, *, agency: str | None = None, partial: bool = False,
+               dry_run: bool = False, file_name: str | None = None, errors_to: Path | None = None,
+               progress: Callable[[int], None] | None = None, on_start: Callable[[int], None] | None = None,
+               commit_every: int | None = None, process_id: int | None = None, variant: str | None = None,
+               version: int | None = None, fmt: str | None = None) -> ImportReport:
+    """Run one import and report what it did (or, with ``dry_run``, what it would do).
+
+    ``source`` is the file's path; RDF and BPMN may also come as their content (bytes), OpenLineage
+    events as the decoded JSON. ``errors_to``: where a table's copy with an error column goes when
+    a row is refused. ``on_start`` hears how many rows (or events) there are, once the file is open;
+    ``progress`` each one done (a progress bar). ``commit_every``: a background job's partial load
+    commits whole batches.
+    A file refused as a whole (no header, past a limit, no right) raises a ``CatalogError``.
+    """
+    if kind in TABLE_KINDS:
+        importer = table_importer(ctx, kind, source, agency=agency, partial=partial, dry_run=dry_run,
+                                  file_name=file_name)
+        importer.progress, importer.commit_every = progress, commit_every
+        if on_start is not None:
+            importer.on_table = lambda table: on_start(table.estimate_rows())
+        report = importer.run()
+        if report.errors and errors_to is not None and importer.table is not None:
+            report.error_copy = importer.error_copy(errors_to)
+        return report
+    name = file_name or (Path(source).name if isinstance(source, Path) else kind)
+    if kind == "openlineage":
+        from catalog.services.imports import openlineage
+
+        return openlineage.run(ctx, source, file_name=name, dry_run=dry_run, progress=progress, on_start=on_start)
+    data = Path(source).read_bytes() if isinstance(source, Path) else source
+    if kind == "rdf":
+        from catalog.services.imports import rdf
+
+        return rdf.run(ctx, data, file_name=name, fmt=fmt, dry_run=dry_run)
+    if kind == "bpmn":
+        from catalog.services.imports import bpmn
+
+        return bpmn.run(ctx, data, file_name=name, process_id=process_id, variant=variant, version=version,
+                        dry_run=dry_run)
+    raise InvalidInput(f"Неизвестный вид загрузки «{kind}».", {"kind": ["неизвестный вид загрузки"]})

@@ -1,0 +1,32 @@
+"""A BPMN 2.0 diagram into the draft passport of a process (AS-IS or TO-BE), read by
+``catalog.readers.bpmn``; the passport's own rules apply (``passports.import_bpmn``)."""
+from __future__ import annotations
+
+from catalog.readers.report import ImportReport
+from catalog.services import passports
+from catalog.services.context import Context
+
+
+def run(ctx: Context, data: bytes, *, file_name: str, process_id: int, variant: str, version: int | None,
+        dry_run: bool) -> ImportReport:
+    ctx.autocommit = False  # one transaction: committed here, or rolled back for a dry run
+    try:
+        passport = passports.import_bpmn(ctx, process_id, variant, file_name, data, version)
+        made = passport.id
+        details = {"revision": passport.revision, "steps": len(passport.steps),
+                   "data": len(passport.data), "flows": len(passport.flows)}
+        if dry_run:
+            ctx.session.rollback()
+        else:
+            ctx.session.commit()
+    except BaseException:
+        ctx.session.rollback()
+        raise
+    report = ImportReport("диаграмма BPMN", file_name, dry_run=dry_run, written=not dry_run, details=details)
+    counts = f"шагов {details['steps']}, данных {details['data']}, потоков {details['flows']}"
+    if dry_run:
+        report.text = f"Проверка диаграммы «{file_name}», ничего не записано: {counts}."
+    else:
+        report.text = f"Паспорт {made} (версия № {details['revision']}): {counts}."
+    report.result = passport if not dry_run else None
+    return report
