@@ -36,7 +36,7 @@ from sqlalchemy import select
 from catalog import models
 from catalog.errors import BadParameter, Forbidden, InvalidInput, LimitExceeded, Unauthorized
 from catalog.kinds import KINDS
-from catalog.services import permissions, records
+from catalog.services import permissions, records, rules
 from catalog.services.context import Context
 
 DEFAULT_SPEC = Path(__file__).resolve().parents[1].parent / "shared" / "conformance" / "openlineage" / "spec"
@@ -276,7 +276,7 @@ def process_for(ctx: Context, job: dict, producer: str | None = None) -> models.
 def map_job(ctx: Context, namespace: str, name: str, process_id: int) -> models.OpenLineageJob:
     """Point an OpenLineage job at an existing process (its runs and links go there from now on)."""
     process = records.get_record(ctx, "processes", process_id)
-    permissions.require_edit(ctx, KINDS["processes"], permissions.record_values(process))
+    rules.check(ctx, "records.update", process)
     mapping = ctx.session.scalar(select(models.OpenLineageJob).where(
         models.OpenLineageJob.namespace == namespace, models.OpenLineageJob.name == name))
     if mapping is None:

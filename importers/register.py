@@ -135,7 +135,9 @@ class RegisterImporter(TableImporter):
         or queued, and again when a job starts (the user's rights may have changed)."""
         from catalog.kinds import KINDS
 
-        permissions.require_edit(self.ctx, KINDS["processes"], {"agency_id": self.agency_id}, creating=True)
+        from catalog.services import rules
+
+        rules.check(self.ctx, "records.create", rules.Change("processes", None, {"agency_id": self.agency_id}))
 
     def prepare(self) -> None:
         ctx, agency_id = self.ctx, self.agency_id

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from catalog import models
 from catalog.errors import Forbidden, InvalidInput, Unauthorized
-from catalog.services import import_jobs, uploads
+from catalog.services import import_jobs, rules, uploads
 from web import context
 from web.api import json_blueprint
 
@@ -108,7 +108,7 @@ def _meta(token: str) -> dict:
 def _uploader(ctx):
     if ctx.user is None:
         raise Unauthorized("Войдите в систему, чтобы загружать файлы.")
-    uploads.require_uploader(ctx)
+    rules.check(ctx, "imports.register")
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -229,7 +229,7 @@ def import_api(kind):
     ctx = context()
     if ctx.user is None:
         raise Unauthorized("Нужен токен API пользователя, которому разрешено вносить изменения.")
-    uploads.require_uploader(ctx)
+    rules.check(ctx, "imports.register")
     limit = _settings().import_max_bytes
     if request.content_length and request.content_length > limit:
         raise BadParameter(f"Файл больше допустимого ({limit} байт).", {"file": ["Слишком большой файл."]})

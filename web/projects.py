@@ -339,8 +339,7 @@ def _render_project(project_id: int, errors: dict | None = None, where: str | No
                            stages=projects.stages(project, work_calendar=calendar.load(ctx)),
                            stage=projects.current_stage(project), application=projects.application_state(project),
                            end=projects.project_end(project), events=projects.project_history(ctx, project_id),
-                           can_work=projects.can_work_on(ctx, project), is_office=projects.is_office(ctx) or ctx.is_system,
-                           is_owner=projects.is_owner(ctx, project), errors=errors or {}, where=where,
+                           errors=errors or {}, where=where,
                            E=enums, today=date.today()), (status if errors else 200)
 
 

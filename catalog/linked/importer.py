@@ -125,8 +125,9 @@ PARSER_PLUGINS = {"xml": "pdc-safe-xml"}
 
 def require_import(ctx: Context) -> None:
     """Who may load RDF: an admin (or the command line). Checked before the document is read."""
-    if not ctx.is_system:
-        permissions.require_admin(ctx)
+    from catalog.services import rules
+
+    rules.check(ctx, "imports.rdf")
 
 
 def check_size(ctx: Context, size: int | None) -> None:

@@ -37,31 +37,6 @@ def require_read(ctx: Context) -> None:
         raise Unauthorized("Войдите в систему: чтение без входа выключено.")
 
 
-def require_writer(ctx: Context) -> None:
-    """The acting user may change something at all: a reader (or nobody) is refused before any input is read."""
-    require_role(ctx, set(Role.values()) - {Role.READER.value},
-                 "Недостаточно прав: ваша роль позволяет только читать каталог.")
-
-
-def require_role(ctx: Context, roles: set[str], message: str, allow_system: bool = True) -> None:
-    """The acting user holds one of ``roles`` (the CLI, acting for the server, may when ``allow_system``)."""
-    if allow_system and ctx.is_system:
-        return
-    if ctx.user is None:
-        raise Unauthorized("Войдите в систему.")
-    if not ctx.user.is_active:
-        raise Forbidden(INACTIVE)
-    if not roles & set(ctx.user.roles or []):
-        raise Forbidden(message)
-
-
-def require_admin(ctx: Context) -> None:
-    if ctx.user is None:
-        raise Unauthorized("Войдите в систему.")
-    if not ctx.user.has_role(Role.ADMIN.value):
-        raise Forbidden("Действие доступно только администратору.")
-
-
 def _agency_of(ctx: Context, kind: Kind, values: dict) -> int | None:
     if kind.agency_field:
         return values.get(kind.agency_field)
@@ -302,11 +277,14 @@ def _generic_refusal(ctx: Context, kind: Kind, values: dict, action: str, curren
             return "Недостаточно прав: новый орган добавляет администратор."
         if kind.agency_field or kind.name in ("entities", "attributes"):
             title = values.get(kind.title_field)
-            what = f"{kind.label_one} «{title}»" if title else f"эта запись вида «{kind.label_one}»"
             if action == "update" and current is not None \
                     and _agency_of(ctx, kind, current) in (user.agency_ids or []):
+                what = f"{kind.label_one} «{title}»" if title else f"эта запись вида «{kind.label_one}»"
                 return f"Недостаточно прав: {what} может перейти только к одному из ваших органов."
-            return f"Недостаточно прав: {what} относится к другому органу, а вы изменяете записи только своих органов."
+            # In the user's terms: «процесс другого органа», not the kind's code or a rule's name.
+            named = f"«{title}» — " if title else ""
+            return (f"Недостаточно прав: {named}{kind.label_one} другого органа; "
+                    "вы изменяете записи только своих органов.")
     who = " или ".join(Role.label_of(r) for r in sorted(kind.editor_roles))
     return (f"Недостаточно прав: записи вида «{kind.label_one}» ведёт {who + ' или ' if who else ''}администратор; "
             "вашей роли это недоступно.")
@@ -351,34 +329,5 @@ def refusal(ctx: Context, kind: Kind, values: dict, action: str = "edit", curren
     return _generic_refusal(ctx, kind, values, action, current)
 
 
-def can_edit(ctx: Context, kind: Kind, values: dict, creating: bool = False) -> bool:
-    """May the acting user write a record of ``kind`` whose fields are ``values``?"""
-    if ctx.user is None and not ctx.is_system:
-        return False
-    return refusal(ctx, kind, values, "create" if creating else "edit") is None
-
-
 def record_values(record: models.Record) -> dict:
     return {c.key: getattr(record, c.key) for c in record.__table__.columns}
-
-
-def require_edit(ctx: Context, kind: Kind, values: dict, creating: bool = False, action: str | None = None,
-                 current: dict | None = None) -> None:
-    if ctx.user is None and not ctx.is_system:
-        raise Unauthorized("Войдите в систему, чтобы вносить изменения.")
-    reason = refusal(ctx, kind, values, action or ("create" if creating else "edit"), current)
-    if reason:
-        raise Forbidden(reason)
-
-
-def require_edit_record(ctx: Context, kind: Kind, record: models.Record, new_values: dict | None = None,
-                        action: str = "update") -> None:
-    """Check the record as it is and, for an update, as it would become; ``action`` "delete" or
-    "restore" for those."""
-    current = record_values(record)
-    if action in ("delete", "restore"):
-        require_edit(ctx, kind, current, action=action)
-        return
-    require_edit(ctx, kind, current)
-    if new_values:
-        require_edit(ctx, kind, {**current, **new_values}, action="update", current=current)

@@ -13,14 +13,11 @@ import re
 import time
 from pathlib import Path
 
-from catalog.enums import Role
 from catalog.errors import CatalogError
-from catalog.services import permissions
+from catalog.services import rules
 from catalog.services.context import Context
 
-# Every role that may write something an import writes; readers only read.
-IMPORTING_ROLES = {Role.AGENCY_EDITOR.value, Role.PROCESS_OFFICE.value, Role.ARCHITECT.value,
-                   Role.MART_OWNER.value, Role.ADMIN.value}
+
 _TOKEN = re.compile(r"^([0-9a-f]+)")
 
 
@@ -28,22 +25,6 @@ class QuotaExceeded(CatalogError):
     """A user keeps as many uploaded files (or bytes) as allowed."""
 
     status = 429
-
-
-def require_uploader(ctx: Context) -> None:
-    """Only users who may import something upload files (not readers, not anonymous visitors)."""
-    permissions.require_role(ctx, IMPORTING_ROLES,
-                             "Недостаточно прав: загружать файлы могут редакторы органов, процессный офис, "
-                             "архитекторы, обладатели витрин и администраторы.")
-
-
-def may_upload(ctx: Context) -> bool:
-    """The rule of :func:`require_uploader` as a yes or no, for pages that offer the upload."""
-    try:
-        require_uploader(ctx)
-    except CatalogError:
-        return False
-    return True
 
 
 def folder(settings) -> Path:
@@ -111,9 +92,10 @@ def check_quota(settings, user_id: int, incoming: int = 0) -> None:
                             {"file": [f"занято {size} байт"]})
 
 
+@rules.operation("imports.register")
 def before_upload(ctx: Context, incoming: int = 0) -> None:
     """Everything checked before an upload's body is read: rights, old files removed, the quota."""
-    require_uploader(ctx)
+    rules.check(ctx, "imports.register")
     from catalog.services import import_jobs
 
     cleanup(ctx.settings, keep=import_jobs.active_tokens(ctx))
