@@ -194,6 +194,9 @@ def _record_rule(action: str):
         change = _change(target)
         kind = KINDS[change.kind]
         if change.record is None:
+            if not change.values and _has(user, EDITOR) and user.agency_ids \
+                    and (kind.agency_field or kind.name in ("entities", "attributes")) and kind.name != "agencies":
+                return None  # "may it add some record of the kind?": yes, one of its own agencies
             return permissions.refusal(ctx, kind, change.values, "create")
         current = permissions.record_values(change.record)
         if action in ("delete", "restore"):
@@ -281,7 +284,13 @@ def _passport_criteria(ctx, user, passport):
 
 
 def _team(ctx, user, target) -> str | None:
-    """The working group: the owning agency's editors and the process office, and admins (4.3)."""
+    """The working group: the owning agency's editors and the process office, and admins (4.3).
+    Without a target: may the user start the optimisation of some process (the list page's button)?"""
+    if target is None:
+        if _has(user, ADMIN, OFFICE) or (_has(user, EDITOR) and user.agency_ids):
+            return None
+        return READ_ONLY if _only_reader(user) else \
+            "Недостаточно прав: оптимизацию начинают пользователи органа — владельца процесса и Процессный офис."
     process = _process_of(target)
     if _has(user, ADMIN, OFFICE) or _of_agency(user, process.agency_id):
         return None
@@ -456,8 +465,11 @@ rule("names.match", "Сопоставление названий с типовы
 
 
 @rule("names.decide", "Решение по предложенному типовому процессу")
-def _name_decide(ctx, user, record):
-    return _record_rule("update")(ctx, user, record)
+def _name_decide(ctx, user, target):
+    """The record's editor accepts or rejects the suggestion for it; ``target`` is the record or the match."""
+    if isinstance(target, models.NameMatch):
+        target = ctx.session.get(KINDS[target.record_kind].model, target.record_id)
+    return _record_rule("update")(ctx, user, target)
 
 
 # -- users, tokens, settings: the administrator's (README «Roles»: admin — users and tokens)
