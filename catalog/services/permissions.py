@@ -1,4 +1,6 @@
-"""Who may read and who may change what. Every service calls these beside its work.
+"""Who may read the catalogue, and the scope of a catalogue record: may this user write this record of
+this kind? The ``records.*`` and ``links.*`` rules of ``catalog.services.rules`` ask :func:`refusal`;
+services and pages ask the rules, never this module directly.
 
 - admin: everything;
 - process office: processes, services, people and the reference lists (life
