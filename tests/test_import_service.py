@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from catalog import models
-from catalog.services import imports
+from catalog.services import imports, rules
 from tests.test_import_register import BAD_ROWS, PERSON, good_rows, make_register, processes_of, situations  # noqa: F401
 from tests.test_requests import world  # noqa: F401 (a fixture)
 
@@ -97,7 +97,7 @@ def both_ways(app, kind, source, **options):
 
     outcomes = []
     for dry_run in (True, False):
-        with app.extensions["catalog_sessions"]() as session:
+        with app.extensions["catalog"].sessions() as session:
             ctx = Context(session=session, is_system=True, settings=app.config["CATALOG"])
             try:
                 outcomes.append(compared(imports.run_import(ctx, kind, source, dry_run=dry_run, **options)))
@@ -158,7 +158,7 @@ def test_a_register_loaded_by_the_cli_rechecks_the_request_resting_on_its_proces
     filer = as_user(ctx, world["users"]["filer"])
     draft = requests.create_request(filer, good_request(seed, overlap_explanation="x"))
     request = requests.submit(filer, draft.id, draft.version)
-    settings, sessions = app.config["CATALOG"], app.extensions["catalog_sessions"]
+    settings, sessions = app.config["CATALOG"], app.extensions["catalog"].sessions
     consumer = OutboxConsumer.for_store(settings, sessions)
     consumer.run_once()  # caught up: nothing to re-check yet
 
@@ -220,7 +220,7 @@ def test_readers_cover_tables_bpmn_and_the_report_and_the_old_package_is_gone():
 
 IMPORT_RULES = ["upload", "register own", "register other", "typical", "systems", "marts", "datasets",
                 "openlineage", "rdf"]
-MAY = {  # role → the imports it may start (permissions.require_import); the services check each row too
+MAY = {  # role → the imports it may start (rules.check_import); the services check each row too
     "reader": set(),
     "agency editor": {"upload", "register own", "systems", "marts", "datasets", "openlineage"},
     "process office": {"upload", "register own", "register other", "typical", "openlineage"},
@@ -234,7 +234,7 @@ MAY = {  # role → the imports it may start (permissions.require_import); the s
 
 def test_one_rule_decides_every_import_for_every_role(ctx, seed, make_user):
     from catalog.errors import Forbidden, Unauthorized
-    from catalog.services import permissions, users
+    from catalog.services import users
     from catalog.services.context import Context
 
     people = {"reader": make_user("reader", ["reader"]),
@@ -254,7 +254,7 @@ def test_one_rule_decides_every_import_for_every_role(ctx, seed, make_user):
         found[role] = set()
         for name, (kind, agency_id) in asks.items():
             try:
-                permissions.require_import(acting, kind, agency_id)
+                rules.check_import(acting, kind, agency_id)
             except (Forbidden, Unauthorized) as error:
                 assert error.message.endswith(".")  # a sentence in Russian, not a code
                 continue
@@ -262,4 +262,4 @@ def test_one_rule_decides_every_import_for_every_role(ctx, seed, make_user):
     assert found == MAY
     system = Context(session=ctx.session, is_system=True, settings=ctx.settings)
     for kind, agency_id in asks.values():
-        permissions.require_import(system, kind, agency_id)  # the command line administers the catalogue
+        rules.check_import(system, kind, agency_id)  # the command line administers the catalogue

@@ -178,7 +178,7 @@ def pipeline(app, seed, make_user, token_for):
 def test_an_event_with_200000_inputs_is_refused_before_any_work(client, ctx, pipeline):
     started = time.perf_counter()
     response = client.post("/api/v1/lineage", data=json.dumps(ol_event(200_000)), headers=pipeline)
-    assert time.perf_counter() - started < 5
+    assert time.perf_counter() - started < 15  # refused before parsing: well under this on any machine
     assert response.status_code == 413
     body = response.get_json()
     assert "200000 наборов данных" in body["error"] and "CATALOG_OPENLINEAGE_MAX_DATASETS" in body["error"]

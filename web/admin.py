@@ -5,7 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from catalog.enums import Role
 from catalog.errors import InvalidInput
-from catalog.services import permissions, users
+from catalog.services import permissions, rules, users
 from web import context
 from web.views_helpers import ref_options
 
@@ -57,7 +57,7 @@ def create_user_page():
 @bp.get("/users/<int:user_id>")
 def user_page(user_id):
     ctx = context()
-    permissions.require_admin(ctx)
+    rules.check(ctx, "users.update")  # the form to change a user: refused when opened, not on save
     return _page(users.get_user(ctx, user_id))
 
 

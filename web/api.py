@@ -10,7 +10,7 @@ from wtforms import ValidationError as FormValidationError
 from catalog.errors import BadParameter, CatalogError, Unauthorized
 from catalog.kinds import KINDS
 from catalog.schemas import ChangeEventSchema, StatusTransitionSchema, rfc3339
-from catalog.services import permissions, records
+from catalog.services import records, rules
 from web import context
 from web.inputs import bool_arg, change_version, int_arg, json_body, known_args, versioned_body
 from web.openapi import build_spec
@@ -48,7 +48,7 @@ def _authenticate():
     if request.content_length or request.headers.get("Transfer-Encoding"):
         # A body is about to be read: a reader, who may change nothing, hears 403 before any 422 on it.
         # Without a body the service's own refusal, which names the rule, answers.
-        permissions.require_writer(context())
+        rules.check(context(), "catalog.write")
 
 
 @bp.errorhandler(CatalogError)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from catalog import models
 from catalog.errors import Forbidden, InvalidInput, Unauthorized
-from catalog.services import import_jobs, imports, permissions, uploads
+from catalog.services import import_jobs, imports, rules, uploads
 from web import context
 from web.api import json_blueprint
 
@@ -96,7 +96,7 @@ def _meta(token: str) -> dict:
 @bp.route("/", methods=["GET", "POST"])
 def upload_page():
     ctx = context()
-    permissions.require_import(ctx)
+    rules.check_import(ctx)
     if request.method == "GET":
         return _form(ctx)
     limit = _settings().import_max_bytes
@@ -133,7 +133,7 @@ def upload_page():
 @bp.post("/<token>/apply")
 def apply_page(token):
     ctx = context()
-    permissions.require_import(ctx)
+    rules.check_import(ctx)
     meta = _meta(token)
     if not (_folder() / f"{token}{meta['suffix']}").exists():
         abort(404)
@@ -182,7 +182,7 @@ def lineage_events():
     from catalog.services.imports import openlineage
 
     ctx = context()
-    permissions.require_import(ctx, "openlineage")  # who is asking, before the body is read
+    rules.check_import(ctx, "openlineage")  # who is asking, before the body is read
     limit = current_app.config["CATALOG"].import_max_bytes
     if request.content_length and request.content_length > limit:
         raise InvalidInput(f"Тело запроса больше допустимого ({limit} байт).")
@@ -209,7 +209,7 @@ def import_api(kind):
     from catalog.errors import BadParameter
 
     ctx = context()
-    permissions.require_import(ctx)
+    rules.check_import(ctx)
     limit = _settings().import_max_bytes
     if request.content_length and request.content_length > limit:
         raise BadParameter(f"Файл больше допустимого ({limit} байт).", {"file": ["Слишком большой файл."]})

@@ -63,11 +63,11 @@ def export_view():
 
 @api_bp.post("/import.rdf")
 def import_view():
-    from catalog.services import imports, permissions
+    from catalog.services import imports, rules
     from catalog.services.imports import rdf
 
     ctx = context()
-    permissions.require_import(ctx, "rdf")  # who is asking comes first: no byte of the body is read before
+    rules.check_import(ctx, "rdf")  # who is asking comes first: no byte of the body is read before
     declared = request.args.get("format") or RDF_TYPES.get(request.mimetype)
     fmt = importer.guess_format(None, declared or "ttl")
     rdf.check_size(ctx, request.content_length)

@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
 from catalog.enums import LinkType, ProcessStatus
-from catalog.errors import Conflict, InvalidInput, Unauthorized
+from catalog.errors import Conflict, Forbidden, InvalidInput
 from catalog.kinds import KINDS, LINK_RULES
 from catalog.services import history as history_service
-from catalog.services import records, stats
+from catalog.services import records, rules, stats
 from web import context
 from web.api import KIND_PATH, list_filters
 from web.security import safe_next
@@ -102,12 +102,12 @@ def create_page(kind_name):
         data = form_to_data(kind, request.form, partial_version=False)
         try:
             record = records.create_record(context(), kind_name, data)
-        except InvalidInput as error:
-            return _form_page(kind, None, data, error.fields, error.message, 422)
+        except (InvalidInput, Forbidden) as error:  # a refused save keeps what was typed
+            return _form_page(kind, None, data, error.fields, error.message, error.status)
         flash(f"Запись «{record.title}» создана.")
         return redirect(url_for("pages.detail", kind_name=kind_name, record_id=record.id))
-    if context().user is None:
-        raise Unauthorized("Войдите в систему, чтобы вносить изменения.")
+    # A form the user may not save is refused when it is opened, saying why.
+    rules.check(context(), "records.create", rules.Change(kind_name))
     data = {k: v for k, v in request.args.items()}
     return _form_page(kind, None, data, {})
 
@@ -121,16 +121,16 @@ def edit_page(kind_name, record_id):
         data = form_to_data(kind, request.form)
         try:
             records.update_record(ctx, kind_name, record_id, data)
-        except InvalidInput as error:
-            return _form_page(kind, record, data, error.fields, error.message, 422)
+        except (InvalidInput, Forbidden) as error:
+            ctx.session.rollback()
+            return _form_page(kind, record, data, error.fields, error.message, error.status)
         except Conflict as error:
             ctx.session.expire_all()
             record = records.get_record(ctx, kind_name, record_id)
             return _form_page(kind, record, data, {}, error.message, 409, conflict=error.extra.get("changes", []))
         flash("Изменения сохранены.")
         return redirect(url_for("pages.detail", kind_name=kind_name, record_id=record_id))
-    if ctx.user is None:
-        raise Unauthorized("Войдите в систему, чтобы вносить изменения.")
+    rules.check(ctx, rules.record_rule(kind_name, "update"), record)
     data = records.dump_record(kind_name, record)
     return _form_page(kind, record, data, {})
 
@@ -174,13 +174,15 @@ def new_link_page(kind_name, record_id):
         }
         try:
             records.create_record(ctx, "links", data)
-        except InvalidInput as error:
-            errors, message, status = error.fields, error.message, 422
+        except (InvalidInput, Forbidden) as error:
+            ctx.session.rollback()
+            errors, message, status = error.fields, error.message, error.status
         else:
             flash("Связь добавлена.")
             return redirect(url_for("pages.detail", kind_name=kind_name, record_id=record_id))
-    elif ctx.user is None:
-        raise Unauthorized("Войдите в систему, чтобы вносить изменения.")
+    else:
+        # A link is added by whoever may change its source record (README «Roles»).
+        rules.check(ctx, "links.create", rules.Change("links", None, {"source_kind": kind_name, "source_id": record_id}))
     q = values.get("q", "")
     candidates = records.list_records(ctx, target_kind, q=q or None, per_page=200).items
     return render_template(

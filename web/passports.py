@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
 
 from catalog.enums import DataRole, DigitalCriterion, PassportState, PassportVariant, ResourceKind
-from catalog.errors import CatalogError, InvalidInput
+from catalog.errors import CatalogError, Forbidden, InvalidInput
 from catalog.schemas import rfc3339
-from catalog.services import costs, passports
+from catalog.services import costs, passports, rules
 from web import context
 from web.api import _json_body, json_blueprint
 from web.inputs import change_version, form_version, int_arg, versioned_body
@@ -177,23 +177,24 @@ MAX_EXTRA_ROWS = 100
 def edit_page(passport_id):
     ctx = context()
     passport = passports.get_passport(ctx, passport_id)
-    errors, values = {}, passports.content(passport)
+    errors, values, message, status = {}, passports.content(passport), None, 200
     if request.method == "POST":
         values = _form_content()
         try:
             passports.save_passport(ctx, passport_id, values)
             flash("Паспорт сохранён.")
             return redirect(url_for("passports.view_page", passport_id=passport_id))
-        except InvalidInput as error:
+        except (InvalidInput, Forbidden) as error:  # a refused save keeps what was typed
             ctx.session.rollback()
-            errors = error.fields
+            errors, message, status = error.fields, error.message, error.status
+    else:
+        rules.check(ctx, "passports.save", passport)  # refused when opened, saying why
     from web.views_helpers import ref_options
 
-    return render_template("passport_form.html", passport=passport, values=values, errors=errors,
+    return render_template("passport_form.html", passport=passport, values=values, errors=errors, message=message,
                            roles=list(DataRole), systems=ref_options("systems") or [],
                            positions=costs.list_positions(ctx), resource_kinds=list(ResourceKind),
-                           extra=min(int_arg("rows", 3, minimum=0), MAX_EXTRA_ROWS)), \
-        (422 if errors else 200)
+                           extra=min(int_arg("rows", 3, minimum=0), MAX_EXTRA_ROWS)), status
 
 
 @bp.post("/passports/<int:passport_id>/approve")

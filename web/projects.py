@@ -8,8 +8,8 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from sqlalchemy import select
 
 from catalog import enums, models
-from catalog.errors import BadParameter, Conflict, InvalidInput, NotFound
-from catalog.services import calendar, projects
+from catalog.errors import BadParameter, Conflict, Forbidden, InvalidInput, NotFound
+from catalog.services import calendar, projects, rules
 from web import context
 from web.api import _json_body, json_blueprint
 from web.inputs import change_version, date_arg, form_version, int_arg, versioned_body
@@ -314,7 +314,7 @@ def list_page():
 @bp.route("/projects/new", methods=["GET", "POST"])
 def new_page():
     ctx = context()
-    errors, values = {}, {"process_id": request.args.get("process_id", "")}
+    errors, values, message, status = {}, {"process_id": request.args.get("process_id", "")}, None, 200
     if request.method == "POST":
         values = {k: (request.form.get(k) or None) for k in ("process_id", "ground", "ground_details", "initiated_on",
                                                              "application_submitted_on")}
@@ -323,13 +323,18 @@ def new_page():
             project = projects.create_project(ctx, values)
             flash("Проект оптимизации создан.")
             return redirect(url_for("projects.view_page", project_id=project.id))
-        except InvalidInput as error:
+        except (InvalidInput, Forbidden) as error:  # a refused save keeps what was typed
             ctx.session.rollback()
-            errors = error.fields
+            errors, message, status = error.fields, error.message, error.status
+    else:
+        # Refused when opened: the process named in the address, or any process at all.
+        process_id = int_arg("process_id", None)
+        process = ctx.session.get(models.Process, process_id) if process_id is not None else None
+        rules.check(ctx, "projects.create", process)
     from web.views_helpers import ref_options
 
     return render_template("project_new.html", label=field_title, values=values, errors=errors, grounds=list(enums.ProjectGround),
-                           processes=ref_options("processes")), (422 if errors else 200)
+                           processes=ref_options("processes"), message=message), status
 
 
 def _render_project(project_id: int, errors: dict | None = None, where: str | None = None, status: int = 422):
@@ -339,8 +344,7 @@ def _render_project(project_id: int, errors: dict | None = None, where: str | No
                            stages=projects.stages(project, work_calendar=calendar.load(ctx)),
                            stage=projects.current_stage(project), application=projects.application_state(project),
                            end=projects.project_end(project), events=projects.project_history(ctx, project_id),
-                           can_work=projects.can_work_on(ctx, project), is_office=projects.is_office(ctx) or ctx.is_system,
-                           is_owner=projects.is_owner(ctx, project), errors=errors or {}, where=where,
+                           errors=errors or {}, where=where,
                            E=enums, today=date.today()), (status if errors else 200)
 
 
@@ -461,18 +465,20 @@ def edit_page(project_id, what):
     ctx = context()
     project = projects.get_project(ctx, project_id)
     title, save = FORMS[what]
-    errors, values = {}, _current_values(project, what)
+    errors, values, message, status = {}, _current_values(project, what), None, 200
     if request.method == "POST":
         values = _form_values(what)
         try:
             save(ctx, project_id, values)
             flash("Сохранено.")
             return redirect(url_for("projects.view_page", project_id=project_id))
-        except InvalidInput as error:
+        except (InvalidInput, Forbidden) as error:  # a refused save keeps what was typed
             ctx.session.rollback()
-            errors = error.fields
+            errors, message, status = error.fields, error.message, error.status
+    else:
+        rules.check(ctx, f"projects.save_{what}", project)  # refused when opened, saying why
     return render_template("project_form.html", label=field_title, project=project, what=what, title=title, values=values,
-                           errors=errors, E=enums, extra=3), (422 if errors else 200)
+                           errors=errors, message=message, E=enums, extra=3), status
 
 
 @bp.get("/calendar")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 
 from catalog.enums import CheckResult, Conclusion, Decision, RequestKind, RequestStatus
-from catalog.errors import CatalogError, InvalidInput
+from catalog.errors import CatalogError, Forbidden, InvalidInput
 from catalog.schemas import ChangeEventSchema, rfc3339
-from catalog.services import requests, lineage
+from catalog.services import lineage, requests, rules
 from web import context
 from web.api import _json_body, json_blueprint
 from web.inputs import change_version, form_version, int_arg, versioned_body
@@ -107,10 +107,11 @@ def _form_data() -> dict:
     return {k: v for k, v in data.items() if v is not None or k in ("processes", "datasets")}
 
 
-def _form(found, values, errors, status=200):
+def _form(found, values, errors, status=200, message=None):
     from web.views_helpers import ref_options
 
-    return render_template("request_form.html", found=found, values=values, errors=errors, kinds=list(RequestKind),
+    return render_template("request_form.html", found=found, values=values, errors=errors, message=message,
+                           kinds=list(RequestKind),
                            agencies=ref_options("agencies") or [], systems=ref_options("systems") or [],
                            marts=ref_options("marts") or [], titles=_titles(values)), status
 
@@ -136,9 +137,11 @@ def create_page():
             found = requests.create_request(ctx, values)
             flash("Черновик заявки сохранён.")
             return redirect(url_for("requests.request_page", request_id=found.id))
-        except InvalidInput as error:
+        except (InvalidInput, Forbidden) as error:  # a refused save keeps what was typed
             ctx.session.rollback()
-            return _form(None, values, error.fields, 422)
+            return _form(None, values, error.fields, error.status, error.message)
+    # The form is refused when opened to whoever may not file a request (rule «requests.file»).
+    rules.check(context(), "requests.file")
     user = context().user
     if user and user.agency_ids:
         values["agency_id"] = user.agency_ids[0]
@@ -156,9 +159,10 @@ def edit_page(request_id):
             requests.update_request(ctx, request_id, values)
             flash("Заявка сохранена.")
             return redirect(url_for("requests.request_page", request_id=request_id))
-        except InvalidInput as error:
+        except (InvalidInput, Forbidden) as error:
             ctx.session.rollback()
-            return _form(found, values, error.fields, 422)
+            return _form(found, values, error.fields, error.status, error.message)
+    rules.check(ctx, "requests.update", found)
     return _form(found, values, {})
 
 
@@ -174,7 +178,7 @@ def request_page(request_id):
                            RequestKind=RequestKind, conclusions=list(Conclusion), decisions=list(Decision),
                            events=requests.request_history(ctx, request_id),
                            picture=picture(*answers) if answers else None, styles=STYLE,
-                           decider_role=ctx.settings.gate_decider_role, may=requests.actions_allowed(ctx, found))
+                           decider_role=ctx.settings.gate_decider_role, allowed=requests.actions_allowed(ctx, found))
 
 
 @bp.post("/requests/<int:request_id>/<any(submit,conclusion,decision,recheck):step>")

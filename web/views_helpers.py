@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from catalog import enums
 from catalog.kinds import KINDS, Kind
-from catalog.services import permissions
+from catalog.services import permissions, rules
 from web import context
 
 # Options in a select are capped: a larger list is typed as a record number.
@@ -222,9 +222,10 @@ def init_app(app) -> None:
             "show": show,
             "field_label": field_label,
             "record_url": record_url,
-            "can_edit": lambda kind, values, creating=False: permissions.can_edit(ctx, kind, values, creating),
+            # The pages ask the services' rules: only the actions the user may take are shown.
+            "may": lambda name, target=None: rules.may(ctx, name, target),
             "record_values": permissions.record_values,
             "metadata_lines": metadata_lines,
             "is_admin": g.get("user") is not None and g.user.has_role(enums.Role.ADMIN.value),
-            "may_upload": lambda: permissions.may_import(ctx),
+            "may_upload": lambda: rules.may_import(ctx),
         }

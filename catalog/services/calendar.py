@@ -15,10 +15,10 @@ from marshmallow import ValidationError
 from sqlalchemy import extract, select
 
 from catalog import models
-from catalog.enums import DayKind, Role
+from catalog.enums import DayKind
 from catalog.errors import BadParameter, InvalidInput
 from catalog.schemas import CalendarDaySchema, validation_messages
-from catalog.services import permissions
+from catalog.services import permissions, rules
 from catalog.services.context import Context
 
 MAX_SPAN_DAYS = 366 * 20  # arithmetic further than this is a typo, not a plan
@@ -97,11 +97,6 @@ def years(ctx: Context) -> list[int]:
     return sorted({d.year for d in ctx.session.scalars(select(models.CalendarDay.day))})
 
 
-def require_calendar_edit(ctx: Context) -> None:
-    permissions.require_role(ctx, {Role.PROCESS_OFFICE.value, Role.ADMIN.value},
-                             "Производственный календарь меняют администратор и процессный офис.")
-
-
 def _check(data: dict, where: str = "") -> dict:
     try:
         return CalendarDaySchema().load(data)
@@ -118,25 +113,28 @@ def _put(ctx: Context, values: dict) -> models.CalendarDay:
     return row
 
 
+@rules.operation("calendar.set_day")
 def set_day(ctx: Context, data: dict) -> models.CalendarDay:
     """Mark a day as a holiday or a working day (an exception to the Monday to Friday rule)."""
-    require_calendar_edit(ctx)
+    rules.check(ctx, "calendar.set_day")
     row = _put(ctx, _check(data))
     ctx.finish()
     return row
 
 
+@rules.operation("calendar.clear_day")
 def clear_day(ctx: Context, day: date) -> None:
     """Remove an exception: the day follows the Monday to Friday rule again."""
-    require_calendar_edit(ctx)
+    rules.check(ctx, "calendar.clear_day")
     row = ctx.get(models.CalendarDay, day, f"День {day:%d.%m.%Y} не отмечен в календаре.")
     ctx.session.delete(row)
     ctx.finish()
 
 
+@rules.operation("calendar.import")
 def import_csv(ctx: Context, text: str) -> int:
     """Rows «date,kind[,note]» (a header row «date,kind,note» may come first); all or nothing."""
-    require_calendar_edit(ctx)
+    rules.check(ctx, "calendar.import")
     rows, errors = [], {}
     for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
         if not row or not "".join(row).strip() or row[0].strip().startswith("#"):

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field, replace
 from sqlalchemy import select
 
 from catalog import models
-from catalog.enums import PassportVariant, ResourceKind, Role
+from catalog.enums import PassportVariant, ResourceKind
 from catalog.errors import BadParameter, InvalidInput
 from catalog.schemas import PositionSchema, validation_messages
-from catalog.services import history, passports, permissions, records
+from catalog.services import history, passports, permissions, records, rules
 from catalog.services.context import Context
 from catalog.services.versions import check_version
 
@@ -277,9 +277,10 @@ def list_positions(ctx: Context) -> list[models.Position]:
                                     .order_by(models.Position.name)))
 
 
+@rules.operation("positions.save")
 def save_position(ctx: Context, data: dict, position_id: int | None = None) -> models.Position:
     """Create or change a position of the reference table: the process office keeps it."""
-    permissions.require_role(ctx, {Role.PROCESS_OFFICE.value, Role.ADMIN.value}, "Справочник должностей калькулятора ведёт процессный офис.")
+    rules.check(ctx, "positions.save")
     from marshmallow import ValidationError
 
     try:

@@ -30,6 +30,7 @@ from sqlalchemy.exc import OperationalError
 from catalog import models
 from catalog.errors import CatalogError, NotFound, Unavailable
 from catalog.services import imports
+from catalog.services import rules
 from catalog.services.context import Context
 
 log = logging.getLogger(__name__)
@@ -159,8 +160,10 @@ def active_tokens(ctx: Context) -> set[str]:
     return {options.get("file_token") for options in rows if options}
 
 
+@rules.operation("imports.register")
 def create_job(ctx: Context, queue: Queue, kind: str, file_token: str, suffix: str, options: dict,
                rows_total: int) -> models.ImportJob:
+    rules.check(ctx, "imports.register")
     job = models.ImportJob(user_id=ctx.user.id, actor_name=ctx.user.login, kind=kind,
                            file_name=options.get("file_name") or f"{file_token}{suffix}",
                            token=secrets.token_hex(12),
@@ -184,9 +187,11 @@ def get_job(ctx: Context, job_id: int) -> models.ImportJob:
     return job
 
 
+@rules.operation("imports.cancel")
 def cancel_job(ctx: Context, queue: Queue, job_id: int) -> models.ImportJob:
     """Ask a job to stop: a queued one never starts, a running one stops at its next batch."""
     job = get_job(ctx, job_id)
+    rules.check(ctx, "imports.cancel", job)
     if job.status in ACTIVE:
         queue.cancel(job.id)
     return job

@@ -18,11 +18,10 @@ from datetime import UTC, datetime
 from sqlalchemy import null, select
 
 from catalog import models
-from catalog.enums import Role
 from catalog.errors import BadParameter, Conflict
 from catalog.kinds import KINDS
 from catalog.search import analysis
-from catalog.services import permissions, records
+from catalog.services import permissions, records, rules
 from catalog.services.context import Context
 
 THRESHOLD = 0.5
@@ -97,14 +96,10 @@ def _linked_services(ctx: Context) -> set[tuple[int, int]]:
         link.link_type == "MATCHES_TYPICAL", link.deleted_at.is_(None))).all())
 
 
-def _require_office(ctx: Context) -> None:
-    permissions.require_role(ctx, {Role.PROCESS_OFFICE.value, Role.ADMIN.value},
-                             "Сопоставлять названия с типовым перечнем может процессный офис или администратор.")
-
-
+@rules.operation("names.match")
 def match_names(ctx: Context, progress=None) -> dict[str, int]:
     """Compute (again) the suggestion for every process and service; decisions already taken stay."""
-    _require_office(ctx)
+    rules.check(ctx, "names.match")
     typical = _typical_list(ctx)
     existing = {(m.record_kind, m.record_id): m for m in ctx.session.scalars(select(models.NameMatch))}
     linked_services = _linked_services(ctx)
@@ -172,16 +167,16 @@ def describe(ctx: Context, matches: list[models.NameMatch]) -> list[MatchRow]:
     return [MatchRow(m, title((m.record_kind, m.record_id)), title(("agencies", m.agency_id))) for m in matches]
 
 
+@rules.operation("names.decide")
 def decide(ctx: Context, match_id: int, accept: bool) -> models.NameMatch:
     """Accept (link the record to the typical process) or reject a suggestion, as an editor of the record."""
     match = ctx.get(models.NameMatch, match_id, "Предложение не найдено.")
-    kind = KINDS[match.record_kind]
     record = records.get_record(ctx, match.record_kind, match.record_id)
     if record.is_deleted:
         raise Conflict("Запись удалена: решение по её названию не принимается.")
     if match.state != "suggested":
         raise Conflict(f"По этому предложению уже принято решение: {STATES[match.state]}.")
-    permissions.require_edit_record(ctx, kind, record)
+    rules.check(ctx, "names.decide", record)
     autocommit, ctx.autocommit = ctx.autocommit, False
     try:
         if accept and match.record_kind == "processes":

@@ -14,11 +14,11 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from catalog import models
-from catalog.enums import Action, PassportState, PassportVariant, Role
-from catalog.errors import Conflict, Forbidden, InvalidInput, Unauthorized
+from catalog.enums import Action, PassportState, PassportVariant
+from catalog.errors import Conflict, InvalidInput
 from catalog.kinds import KINDS
 from catalog.schemas import PassportSchema, validation_messages
-from catalog.services import history, permissions, records
+from catalog.services import history, permissions, records, rules
 from catalog.services.context import Context
 from catalog.services.versions import check_version
 
@@ -51,10 +51,6 @@ def current(ctx: Context, process_id: int, variant: str, approved_only: bool = F
     return ctx.session.scalars(query.order_by(models.Passport.revision.desc()).limit(1)).first()
 
 
-def _require_edit(ctx: Context, process: models.Process) -> None:
-    permissions.require_edit_record(ctx, KINDS["processes"], process)
-
-
 def content(passport: models.Passport) -> dict:
     """The variant's content in the shape ``PassportSchema`` loads."""
     return {
@@ -71,6 +67,7 @@ def _require_version(ctx: Context, passport: models.Passport, version) -> None:
     check_version(ctx, KIND, passport, version, "Паспорт изменён")
 
 
+@rules.operation("passports.create")
 def create_passport(ctx: Context, process_id: int, variant: str) -> models.Passport:
     """A new draft of a variant: empty, or a copy of the latest approved revision."""
     if variant not in PassportVariant.values():
@@ -78,7 +75,7 @@ def create_passport(ctx: Context, process_id: int, variant: str) -> models.Passp
     process = records.get_record(ctx, "processes", process_id)
     if process.is_deleted:
         raise Conflict("Процесс удалён: паспорт для него не создаётся.")
-    _require_edit(ctx, process)
+    rules.check(ctx, "passports.create", process)
     latest = current(ctx, process_id, variant)
     if latest is not None and latest.state == PassportState.DRAFT.value:
         raise Conflict(f"У процесса уже есть черновик этого варианта (№ {latest.revision}): измените его.",
@@ -144,9 +141,11 @@ def _fill(passport: models.Passport, values: dict) -> None:
     passport.flows = [models.PassportFlow(**flow) for flow in values["flows"]]
 
 
+@rules.operation("passports.save")
 def save_passport(ctx: Context, passport_id: int, data: dict, diagram: tuple[str, str] | None = None) -> models.Passport:
     """Replace a draft's content; ``diagram`` is (file name, BPMN XML) when imported from a diagram."""
     passport = get_passport(ctx, passport_id)
+    rules.check(ctx, "passports.save", passport)
     try:
         values = PassportSchema().load(data)
     except ValidationError as error:
@@ -154,7 +153,6 @@ def save_passport(ctx: Context, passport_id: int, data: dict, diagram: tuple[str
     _require_version(ctx, passport, values.pop("version", None))
     if passport.state != PassportState.DRAFT.value:
         raise Conflict("Паспорт утверждён и не меняется: начните новую версию.")
-    _require_edit(ctx, passport.process)
     _check_references(ctx, values)
     before = content(passport)
     # The old rows go first: the new ones may reuse their keys.
@@ -176,15 +174,11 @@ def save_passport(ctx: Context, passport_id: int, data: dict, diagram: tuple[str
     return passport
 
 
+@rules.operation("passports.approve")
 def approve(ctx: Context, passport_id: int, version: int | None = None) -> models.Passport:
     """Approval by a user of the owning agency; the approved revision is frozen."""
     passport = get_passport(ctx, passport_id)
-    if not ctx.is_system:
-        user = ctx.user
-        if user is None:
-            raise Unauthorized("Войдите в систему.")
-        if not (user.has_role(Role.AGENCY_EDITOR.value) and passport.process.agency_id in (user.agency_ids or [])):
-            raise Forbidden("Паспорт утверждает пользователь органа — владельца процесса.")
+    rules.check(ctx, "passports.approve", passport)
     _require_version(ctx, passport, version)
     if passport.state != PassportState.DRAFT.value:
         raise Conflict("Паспорт уже утверждён.")
@@ -249,12 +243,13 @@ def totals(passport: models.Passport) -> dict:
 
 
 
+@rules.operation("passports.set_criteria")
 def set_criteria(ctx: Context, passport_id: int, data: dict) -> models.Passport:
     """The process office's checklist of a TO-BE variant against the criteria of Leningrad 8.3, with evidence."""
     from catalog.schemas import CriteriaSchema
 
     passport = get_passport(ctx, passport_id)
-    permissions.require_role(ctx, {Role.PROCESS_OFFICE.value, Role.ADMIN.value}, "Соответствие критериям цифровой трансформации отмечает процессный офис.")
+    rules.check(ctx, "passports.set_criteria", passport)
     if passport.variant != PassportVariant.TO_BE.value:
         raise InvalidInput("Критерии цифровой трансформации проверяются у целевого процесса (TO-BE).",
                            {"variant": ["Это паспорт AS-IS."]})
@@ -320,6 +315,7 @@ def _bpmn_content(model, datasets_by_name: dict[str, int]) -> dict:
     return {"steps": steps, "data": data, "flows": flows}
 
 
+@rules.operation("passports.import_bpmn")
 def import_bpmn(ctx: Context, process_id: int, variant: str, file_name: str, diagram: bytes,
                 version: int | None = None) -> models.Passport:
     """Import a BPMN 2.0 file into the draft of a variant (a new draft when there is none); the diagram is kept.
@@ -327,12 +323,11 @@ def import_bpmn(ctx: Context, process_id: int, variant: str, file_name: str, dia
     from catalog.readers.bpmn import parse_bytes
 
     # Who asks before what the file says: a reader's or another agency's file is never parsed.
-    _require_edit(ctx, records.get_record(ctx, "processes", process_id))
+    rules.check(ctx, "passports.import_bpmn", records.get_record(ctx, "processes", process_id))
     model = parse_bytes(diagram, file_name)
     latest = current(ctx, process_id, variant)
     passport = latest if latest is not None and latest.state == PassportState.DRAFT.value else None
     if passport is not None:
-        _require_edit(ctx, passport.process)
         _require_version(ctx, passport, version)
     autocommit, ctx.autocommit = ctx.autocommit, False
     try:

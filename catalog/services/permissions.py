@@ -1,4 +1,6 @@
-"""Who may read and who may change what. Every service calls these beside its work.
+"""Who may read the catalogue, and the scope of a catalogue record: may this user write this record of
+this kind? The ``records.*`` and ``links.*`` rules of ``catalog.services.rules`` ask :func:`refusal`;
+services and pages ask the rules, never this module directly.
 
 - admin: everything;
 - process office: processes, services, people and the reference lists (life
@@ -19,7 +21,7 @@ from sqlalchemy import select
 
 from catalog import models
 from catalog.enums import Role
-from catalog.errors import Forbidden, Unauthorized
+from catalog.errors import Unauthorized
 from catalog.kinds import KINDS, Kind
 from catalog.services.context import Context
 
@@ -35,31 +37,6 @@ def anonymous_read_enabled(ctx: Context) -> bool:
 def require_read(ctx: Context) -> None:
     if ctx.user is None and not ctx.is_system and not anonymous_read_enabled(ctx):
         raise Unauthorized("Войдите в систему: чтение без входа выключено.")
-
-
-def require_writer(ctx: Context) -> None:
-    """The acting user may change something at all: a reader (or nobody) is refused before any input is read."""
-    require_role(ctx, set(Role.values()) - {Role.READER.value},
-                 "Недостаточно прав: ваша роль позволяет только читать каталог.")
-
-
-def require_role(ctx: Context, roles: set[str], message: str, allow_system: bool = True) -> None:
-    """The acting user holds one of ``roles`` (the CLI, acting for the server, may when ``allow_system``)."""
-    if allow_system and ctx.is_system:
-        return
-    if ctx.user is None:
-        raise Unauthorized("Войдите в систему.")
-    if not ctx.user.is_active:
-        raise Forbidden(INACTIVE)
-    if not roles & set(ctx.user.roles or []):
-        raise Forbidden(message)
-
-
-def require_admin(ctx: Context) -> None:
-    if ctx.user is None:
-        raise Unauthorized("Войдите в систему.")
-    if not ctx.user.has_role(Role.ADMIN.value):
-        raise Forbidden("Действие доступно только администратору.")
 
 
 def _agency_of(ctx: Context, kind: Kind, values: dict) -> int | None:
@@ -302,11 +279,14 @@ def _generic_refusal(ctx: Context, kind: Kind, values: dict, action: str, curren
             return "Недостаточно прав: новый орган добавляет администратор."
         if kind.agency_field or kind.name in ("entities", "attributes"):
             title = values.get(kind.title_field)
-            what = f"{kind.label_one} «{title}»" if title else f"эта запись вида «{kind.label_one}»"
             if action == "update" and current is not None \
                     and _agency_of(ctx, kind, current) in (user.agency_ids or []):
+                what = f"{kind.label_one} «{title}»" if title else f"эта запись вида «{kind.label_one}»"
                 return f"Недостаточно прав: {what} может перейти только к одному из ваших органов."
-            return f"Недостаточно прав: {what} относится к другому органу, а вы изменяете записи только своих органов."
+            # In the user's terms: «процесс другого органа», not the kind's code or a rule's name.
+            named = f"«{title}» — " if title else ""
+            return (f"Недостаточно прав: {named}{kind.label_one} другого органа; "
+                    "вы изменяете записи только своих органов.")
     who = " или ".join(Role.label_of(r) for r in sorted(kind.editor_roles))
     return (f"Недостаточно прав: записи вида «{kind.label_one}» ведёт {who + ' или ' if who else ''}администратор; "
             "вашей роли это недоступно.")
@@ -351,88 +331,6 @@ def refusal(ctx: Context, kind: Kind, values: dict, action: str = "edit", curren
     return _generic_refusal(ctx, kind, values, action, current)
 
 
-def can_edit(ctx: Context, kind: Kind, values: dict, creating: bool = False) -> bool:
-    """May the acting user write a record of ``kind`` whose fields are ``values``?"""
-    if ctx.user is None and not ctx.is_system:
-        return False
-    return refusal(ctx, kind, values, "create" if creating else "edit") is None
-
-
 def record_values(record: models.Record) -> dict:
     return {c.key: getattr(record, c.key) for c in record.__table__.columns}
 
-
-def require_edit(ctx: Context, kind: Kind, values: dict, creating: bool = False, action: str | None = None,
-                 current: dict | None = None) -> None:
-    if ctx.user is None and not ctx.is_system:
-        raise Unauthorized("Войдите в систему, чтобы вносить изменения.")
-    reason = refusal(ctx, kind, values, action or ("create" if creating else "edit"), current)
-    if reason:
-        raise Forbidden(reason)
-
-
-def require_edit_record(ctx: Context, kind: Kind, record: models.Record, new_values: dict | None = None,
-                        action: str = "update") -> None:
-    """Check the record as it is and, for an update, as it would become; ``action`` "delete" or
-    "restore" for those."""
-    current = record_values(record)
-    if action in ("delete", "restore"):
-        require_edit(ctx, kind, current, action=action)
-        return
-    require_edit(ctx, kind, current)
-    if new_values:
-        require_edit(ctx, kind, {**current, **new_values}, action="update", current=current)
-
-
-# --- imports -------------------------------------------------------------------
-
-# Every role that may write something an import writes; readers only read.
-IMPORTING_ROLES = {Role.AGENCY_EDITOR.value, Role.PROCESS_OFFICE.value, Role.ARCHITECT.value,
-                   Role.MART_OWNER.value, Role.ADMIN.value}
-# Import kinds of reference-list tables → the record kind each row writes.
-TABLE_IMPORT_KINDS = {"typical": "typical-processes", "systems": "systems", "marts": "marts", "datasets": "datasets"}
-
-
-def require_import(ctx: Context, kind: str | None = None, agency_id: int | None = None) -> None:
-    """The one rule of every import (page, API, CLI, background job), asked before a file is read.
-
-    ``kind`` None asks whether the user may upload anything at all (the «Загрузка» page and its
-    link); ``register`` with ``agency_id`` whether it may load that agency's register; the
-    reference-list kinds whether it may write some record of the kind (the services check each
-    row too); ``openlineage`` whether it may change anything; ``rdf`` (whole catalogues, with
-    their ids) is an administrator's; ``bpmn`` goes to a passport, whose own rule is the
-    process's (``passports._require_edit``).
-    """
-    if ctx.is_system:
-        return
-    if ctx.user is None:
-        raise Unauthorized("Войдите в систему, чтобы загружать файлы.")
-    if not ctx.user.is_active:
-        raise Forbidden(INACTIVE)
-    roles = set(ctx.user.roles or [])
-    if kind == "rdf":
-        require_admin(ctx)
-    elif kind == "openlineage":
-        if not roles - {Role.READER.value}:
-            raise Forbidden("Недостаточно прав: читатель не может передавать события OpenLineage.")
-    elif kind == "register" and agency_id is not None:
-        # An agency editor loads only its own agency's register.
-        require_edit(ctx, KINDS["processes"], {"agency_id": agency_id}, creating=True)
-    elif kind in TABLE_IMPORT_KINDS:
-        record_kind = KINDS[TABLE_IMPORT_KINDS[kind]]
-        scoped = {Role.AGENCY_EDITOR.value} | ({Role.MART_OWNER.value} if kind in ("marts", "datasets") else set())
-        if not roles & (set(record_kind.editor_roles) | {Role.ADMIN.value}
-                        | (scoped if record_kind.agency_field else set())):
-            raise Forbidden(f"Недостаточно прав: нельзя изменять записи вида «{record_kind.label_one}».")
-    elif not roles & IMPORTING_ROLES:
-        raise Forbidden("Недостаточно прав: загружать файлы могут редакторы органов, процессный офис, "
-                        "архитекторы, обладатели витрин и администраторы.")
-
-
-def may_import(ctx: Context, kind: str | None = None) -> bool:
-    """:func:`require_import` as a yes or no, for pages that offer an import."""
-    try:
-        require_import(ctx, kind)
-    except (Forbidden, Unauthorized):
-        return False
-    return True

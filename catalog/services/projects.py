@@ -31,9 +31,8 @@ from catalog.enums import (
     ProjectGround,
     ProjectStage,
     RequestState,
-    Role,
 )
-from catalog.errors import BadParameter, Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from catalog.errors import BadParameter, Conflict, InvalidInput, NotFound
 from catalog.schemas import (
     AnalysisSchema,
     ApplicationAnswerSchema,
@@ -46,7 +45,7 @@ from catalog.schemas import (
     RoadmapSchema,
     validation_messages,
 )
-from catalog.services import calendar, history, permissions, records
+from catalog.services import calendar, history, permissions, records, rules
 from catalog.services.context import Context
 from catalog.services.versions import check_version
 
@@ -196,39 +195,7 @@ def project_history(ctx: Context, project_id: int) -> list[models.ChangeEvent]:
     return history.history_of(ctx, KIND, project_id)
 
 
-# -- who may do what
-
-
-def _require_user(ctx: Context) -> None:
-    if ctx.user is None and not ctx.is_system:
-        raise Unauthorized("Войдите в систему, чтобы вносить изменения.")
-
-
-def is_owner(ctx: Context, project_or_process) -> bool:
-    """A user of the agency owning the process (agency_editor with that agency)."""
-    process = getattr(project_or_process, "process", project_or_process)
-    user = ctx.user
-    return bool(user and user.is_active and user.has_role(Role.AGENCY_EDITOR.value)
-                and process.agency_id in (user.agency_ids or []))
-
-
-def is_office(ctx: Context) -> bool:
-    return bool(ctx.user and ctx.user.is_active and ctx.user.has_role(Role.PROCESS_OFFICE.value))
-
-
-def _is_admin(ctx: Context) -> bool:
-    return bool(ctx.user and ctx.user.is_active and ctx.user.has_role(Role.ADMIN.value))
-
-
-def can_work_on(ctx: Context, project_or_process) -> bool:
-    """The working group: the owning agency's editors and the process office (and admins, the CLI)."""
-    return ctx.is_system or _is_admin(ctx) or is_office(ctx) or is_owner(ctx, project_or_process)
-
-
-def _require_team(ctx: Context, project_or_process) -> None:
-    _require_user(ctx)
-    if not can_work_on(ctx, project_or_process):
-        raise Forbidden("Проект ведут пользователи органа — владельца процесса и Процессный офис.")
+# -- who may do what: catalog.services.rules («projects.*»)
 
 
 def _require_version(ctx: Context, project: models.OptimizationProject, version) -> None:
@@ -251,16 +218,16 @@ def _changes(before: dict, after: dict) -> dict:
 # -- initiation (4.2)
 
 
+@rules.operation("projects.create")
 def create_project(ctx: Context, data: dict) -> models.OptimizationProject:
     values = _load(ProjectCreateSchema(), data, "Проект оптимизации не создан: исправьте поля.")
-    _require_user(ctx)
     try:
         process = records.get_record(ctx, "processes", values["process_id"])
     except NotFound:  # a reference in the body: the body is wrong, not the address
         raise InvalidInput("Нет такого процесса.", {"process_id": ["Процесса с таким номером нет."]}) from None
     if process.is_deleted:
         raise InvalidInput("Процесс удалён.", {"process_id": ["Процесс удалён: его не оптимизируют."]})
-    _require_team(ctx, process)
+    rules.check(ctx, "projects.create", process)
     ground = values["ground"]
     initiated = values.get("initiated_on") or _today()
     with_office = values.get("with_office")
@@ -306,13 +273,12 @@ def create_project(ctx: Context, data: dict) -> models.OptimizationProject:
     return project
 
 
+@rules.operation("projects.answer_application")
 def answer_application(ctx: Context, project_id: int, data: dict) -> models.OptimizationProject:
     """The process office's answer: acceptance (members, suggested dates, training) or a reasoned refusal."""
     project = get_project(ctx, project_id)
+    rules.check(ctx, "projects.answer_application", project)
     values = _load(ApplicationAnswerSchema(), data, "Ответ на заявку не сохранён: исправьте поля.")
-    _require_user(ctx)
-    if not (ctx.is_system or is_office(ctx)):
-        raise Forbidden("На заявку отвечает Процессный офис.")
     _require_version(ctx, project, values.get("version"))
     if project.ground != ProjectGround.APPLICATION.value:
         raise Conflict("Проект начат не по заявке: ответ Процессного офиса не нужен.")
@@ -371,11 +337,12 @@ def _measure_date_errors(errors: dict, prefix: str, measure: dict, start: date |
             f"Мероприятие заканчивается позже окончания работ по оптимизации ({end:%d.%m.%Y}).")
 
 
+@rules.operation("projects.save_order")
 def save_order(ctx: Context, project_id: int, data: dict) -> models.OptimizationProject:
     """The legal (local) act on the optimisation: dates, the team, the tasks."""
     project = get_project(ctx, project_id)
+    rules.check(ctx, "projects.save_order", project)
     values = _load(OrderSchema(), data, "Правовой акт не сохранён: исправьте поля.")
-    _require_team(ctx, project)
     _require_version(ctx, project, values.get("version"))
     if project.ground == ProjectGround.APPLICATION.value and project.application_decision is None:
         raise Conflict("Правовой акт издаётся после ответа Процессного офиса на заявку.")
@@ -413,11 +380,12 @@ def save_order(ctx: Context, project_id: int, data: dict) -> models.Optimization
 # -- development of solutions (5.3–5.4)
 
 
+@rules.operation("projects.save_analysis")
 def save_analysis(ctx: Context, project_id: int, data: dict) -> models.OptimizationProject:
     """The problem, goals, losses (eight wastes), root causes (Ishikawa) and best practices."""
     project = get_project(ctx, project_id)
+    rules.check(ctx, "projects.save_analysis", project)
     values = _load(AnalysisSchema(), data, "Анализ процесса не сохранён: исправьте поля.")
-    _require_team(ctx, project)
     _require_version(ctx, project, values.get("version"))
     if project.start_date is None:
         raise Conflict("Анализ ведётся на этапе разработки решений: сначала внесите правовой акт об оптимизации.")
@@ -444,11 +412,12 @@ def _progress_errors(errors: dict, prefix: str, values: dict) -> None:
         errors[f"{prefix}actual_end"].append("Для выполненного мероприятия укажите фактическую дату выполнения.")
 
 
+@rules.operation("projects.save_roadmap")
 def save_roadmap(ctx: Context, project_id: int, data: dict) -> models.OptimizationProject:
     """Write the draft roadmap whole: its measures and KPIs. The writer becomes one of its authors."""
     project = get_project(ctx, project_id)
+    rules.check(ctx, "projects.save_roadmap", project)
     values = _load(RoadmapSchema(), data, "Дорожная карта не сохранена: исправьте поля.")
-    _require_team(ctx, project)
     _require_version(ctx, project, values.get("version"))
     if project.start_date is None:
         raise Conflict("Дорожная карта составляется после правового акта об оптимизации (сроки работ).")
@@ -490,18 +459,12 @@ def _check_ready(project: models.OptimizationProject) -> None:
         raise InvalidInput("Дорожная карта не готова.", errors)
 
 
-def _not_author(ctx: Context, project: models.OptimizationProject, what: str) -> None:
-    if not ctx.is_system and ctx.actor_name in (project.roadmap_authors or []):
-        raise Forbidden(f"Нельзя {what} дорожную карту, которую вы составляли.")
-
-
+@rules.operation("projects.agree_roadmap")
 def agree_roadmap(ctx: Context, project_id: int, agreed_on: date | None = None,
                   version: int | None = None) -> models.OptimizationProject:
     """«Согласовано»: the process office, when it takes part (4.4)."""
     project = get_project(ctx, project_id)
-    _require_user(ctx)
-    if not (ctx.is_system or is_office(ctx)):
-        raise Forbidden("Дорожную карту согласует руководитель Процессного офиса.")
+    rules.check(ctx, "projects.agree_roadmap", project)
     _require_version(ctx, project, version)
     if not project.with_office:
         raise Conflict("Процессный офис не участвует в этой оптимизации: согласование не требуется.")
@@ -509,7 +472,6 @@ def agree_roadmap(ctx: Context, project_id: int, agreed_on: date | None = None,
         raise Conflict("Дорожная карта уже утверждена.")
     if project.agreed_on is not None:
         raise Conflict("Дорожная карта уже согласована.")
-    _not_author(ctx, project, "согласовать")
     _check_ready(project)
     agreed_on = agreed_on or _today()
     _not_future("agreed_on", agreed_on)
@@ -521,18 +483,16 @@ def agree_roadmap(ctx: Context, project_id: int, agreed_on: date | None = None,
                                                      "agreed_by": {"before": None, "after": ctx.actor_name}})
 
 
+@rules.operation("projects.approve_roadmap")
 def approve_roadmap(ctx: Context, project_id: int, approved_on: date | None = None,
                     version: int | None = None) -> models.OptimizationProject:
     """«Утверждаю»: the head of the owning agency (a user of it). The approval date ends development (4.3)
     and starts implementation (4.4)."""
     project = get_project(ctx, project_id)
-    _require_user(ctx)
-    if not (ctx.is_system or is_owner(ctx, project)):
-        raise Forbidden("Дорожную карту утверждает руководитель органа — владельца процесса.")
+    rules.check(ctx, "projects.approve_roadmap", project)
     _require_version(ctx, project, version)
     if project.approved_on is not None:
         raise Conflict("Дорожная карта уже утверждена.")
-    _not_author(ctx, project, "утвердить")
     _check_ready(project)
     if project.with_office and project.agreed_on is None:
         raise Conflict("Сначала дорожную карту согласует Процессный офис (он участвует в оптимизации).")
@@ -555,11 +515,12 @@ def approve_roadmap(ctx: Context, project_id: int, approved_on: date | None = No
 # -- implementation and post-monitoring (4.4–4.5)
 
 
+@rules.operation("projects.update_measure")
 def update_measure(ctx: Context, project_id: int, measure_id: int, data: dict) -> models.OptimizationProject:
     """The state and actual dates of a measure of the approved roadmap."""
     project = get_project(ctx, project_id)
+    rules.check(ctx, "projects.update_measure", project)
     values = _load(MeasureProgressSchema(), data, "Ход мероприятия не сохранён: исправьте поля.")
-    _require_team(ctx, project)
     _require_version(ctx, project, values.get("version"))
     measure = next((m for m in project.measures if m.id == measure_id), None)
     if measure is None:
@@ -584,13 +545,12 @@ def deviates(kpi: models.ProjectKpi, value: float) -> bool:
     return value < kpi.target
 
 
+@rules.operation("projects.add_measurement")
 def add_measurement(ctx: Context, project_id: int, kpi_id: int, data: dict) -> models.KpiMeasurement:
     """A KPI value measured after the roadmap's approval; a miss opens a request to the owner (4.5)."""
     project = get_project(ctx, project_id)
+    rules.check(ctx, "projects.add_measurement", project)
     values = _load(MeasurementSchema(), data, "Измерение не сохранено: исправьте поля.")
-    _require_user(ctx)
-    if not (ctx.is_system or _is_admin(ctx) or is_office(ctx)):
-        raise Forbidden("Постмониторинг ведут работники Процессного офиса.")
     _require_version(ctx, project, values.get("version"))
     kpi = next((k for k in project.kpis if k.id == kpi_id), None)
     if kpi is None:
@@ -621,13 +581,12 @@ def add_measurement(ctx: Context, project_id: int, kpi_id: int, data: dict) -> m
     return measurement
 
 
+@rules.operation("projects.answer_deviation")
 def answer_deviation(ctx: Context, project_id: int, request_id: int, data: dict) -> models.DeviationRequest:
     """The owner's answer: the reasons the target was missed and the corrective measures."""
     project = get_project(ctx, project_id)
+    rules.check(ctx, "projects.answer_deviation", project)
     values = _load(DeviationAnswerSchema(), data, "Ответ не сохранён: исправьте поля.")
-    _require_user(ctx)
-    if not (ctx.is_system or is_owner(ctx, project)):
-        raise Forbidden("На запрос о причинах отклонения отвечает орган — владелец процесса.")
     _require_version(ctx, project, values.get("version"))
     request = next((r for r in project.deviation_requests if r.id == request_id), None)
     if request is None:
@@ -647,13 +606,12 @@ def answer_deviation(ctx: Context, project_id: int, request_id: int, data: dict)
     return request
 
 
+@rules.operation("projects.assess_deviation")
 def assess_deviation(ctx: Context, project_id: int, request_id: int, data: dict) -> models.DeviationRequest:
     """The process office assesses the owner's measures (4.5), to inform the Governor or the deputy."""
     project = get_project(ctx, project_id)
+    rules.check(ctx, "projects.assess_deviation", project)
     values = _load(DeviationAssessmentSchema(), data, "Оценка не сохранена: исправьте поля.")
-    _require_user(ctx)
-    if not (ctx.is_system or is_office(ctx)):
-        raise Forbidden("Мероприятия по отклонению оценивает Процессный офис.")
     _require_version(ctx, project, values.get("version"))
     request = next((r for r in project.deviation_requests if r.id == request_id), None)
     if request is None:
@@ -673,13 +631,12 @@ def assess_deviation(ctx: Context, project_id: int, request_id: int, data: dict)
     return request
 
 
+@rules.operation("projects.delete")
 def delete_project(ctx: Context, project_id: int, version: int | None = None) -> models.OptimizationProject:
     """Soft deletion: by the team while the roadmap is a draft, afterwards by an administrator only."""
     project = get_project(ctx, project_id)
-    _require_team(ctx, project)
+    rules.check(ctx, "projects.delete", project)
     _require_version(ctx, project, version)
-    if project.approved_on is not None and not (ctx.is_system or _is_admin(ctx)):
-        raise Forbidden("Проект с утверждённой дорожной картой удаляет только администратор.")
     project.deleted_at = datetime.now(UTC)
     return _save(ctx, project, Action.DELETE.value, {"deleted_at": {"before": None,
                                                                     "after": project.deleted_at.isoformat()}})

@@ -19,7 +19,7 @@ from catalog.enums import Action, ProcessStatus, Role
 from catalog.errors import BadParameter, Conflict, InvalidInput
 from catalog.kinds import KINDS, LINK_RULES, Kind, get_kind
 from catalog.schemas import validation_messages
-from catalog.services import history, permissions
+from catalog.services import history, permissions, rules
 from catalog.services.context import Context
 from catalog.services.versions import check_version
 
@@ -359,13 +359,14 @@ def _record_transition(ctx: Context, process: models.Process, from_status: str |
     )
 
 
+@rules.operation("records.create", "links.create")
 def create_record(ctx: Context, kind_name: str, data: dict, record_id: int | None = None) -> models.Record:
     """``record_id`` is for loaders that keep a record's number (the RDF import); it must be free."""
     kind = get_kind(kind_name)
     values = _validate(kind, data, partial=False)
     values.pop("version", None)
     reason = values.pop("status_reason", None)
-    permissions.require_edit(ctx, kind, values, creating=True)
+    rules.check(ctx, rules.record_rule(kind.name, "create"), rules.Change(kind.name, None, values))
     _check_rules(ctx, kind, values, None)
     record = kind.model(**values)
     record.version = 1
@@ -388,15 +389,17 @@ def _registers_own_mart(ctx: Context) -> bool:
     return user is not None and user.has_role(Role.MART_OWNER.value) and not user.has_role(Role.ADMIN.value)
 
 
+@rules.operation("records.update", "links.update", "processes.change_status")
 def update_record(ctx: Context, kind_name: str, record_id: int, data: dict) -> models.Record:
     kind = get_kind(kind_name)
     record = get_record(ctx, kind_name, record_id)
     values = _validate(kind, data, partial=True)
-    check_version(ctx, kind.name, record, values.pop("version", None))
+    version = values.pop("version", None)
+    rules.check(ctx, rules.record_rule(kind.name, "update", values), rules.Change(kind.name, record, values))
+    check_version(ctx, kind.name, record, version)
     reason = values.get("status_reason")
     if record.is_deleted:
         raise Conflict("Запись удалена: восстановите её, прежде чем изменять.")
-    permissions.require_edit_record(ctx, kind, record, values)
     _check_rules(ctx, kind, values, record)
     values.pop("status_reason", None)
     before = history.snapshot(record)
@@ -430,7 +433,7 @@ def _set_deleted(ctx: Context, kind_name: str, record_id: int, deleted: bool, ve
     kind = get_kind(kind_name)
     record = get_record(ctx, kind_name, record_id)
     # The rights first: who may not delete hears 403, not a question about the version.
-    permissions.require_edit_record(ctx, kind, record, action="delete" if deleted else "restore")
+    rules.check(ctx, rules.record_rule(kind.name, "delete" if deleted else "restore"), record)
     if record.is_deleted == deleted and version is None:
         return record
     check_version(ctx, kind.name, record, version)
@@ -450,12 +453,14 @@ def _set_deleted(ctx: Context, kind_name: str, record_id: int, deleted: bool, ve
     return record
 
 
+@rules.operation("records.delete", "links.delete")
 def delete_record(ctx: Context, kind_name: str, record_id: int, version: int | None = None) -> models.Record:
     """Soft deletion: the record stays, marked deleted; links to it show it as deleted.
     Like every change it carries the version it was made against (catalog.services.versions)."""
     return _set_deleted(ctx, kind_name, record_id, True, version)
 
 
+@rules.operation("records.restore", "links.restore")
 def restore_record(ctx: Context, kind_name: str, record_id: int, version: int | None = None) -> models.Record:
     return _set_deleted(ctx, kind_name, record_id, False, version)
 

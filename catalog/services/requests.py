@@ -20,10 +20,10 @@ from marshmallow import ValidationError
 from sqlalchemy import func, select
 
 from catalog import models
-from catalog.enums import (Action, CheckResult, DigitalCriterion, PassportState, RequestStatus, Role)
-from catalog.errors import Conflict, Forbidden, InvalidInput, Unauthorized
+from catalog.enums import (Action, CheckResult, DigitalCriterion, PassportState, RequestStatus)
+from catalog.errors import Conflict, InvalidInput
 from catalog.schemas import ConclusionSchema, DecisionSchema, SystemRequestSchema, validation_messages
-from catalog.services import history, passports, permissions
+from catalog.services import history, passports, permissions, rules
 from catalog.services.context import Context
 from catalog.services.versions import check_version
 
@@ -89,20 +89,6 @@ def request_history(ctx: Context, request_id: int) -> list[models.ChangeEvent]:
 
 
 # -- writing a request
-
-
-def _require_filer(ctx: Context, agency_id: int) -> None:
-    if ctx.is_system:
-        return
-    user = ctx.user
-    if user is None:
-        raise Unauthorized("Войдите в систему.")
-    if not user.is_active:
-        raise Forbidden(permissions.INACTIVE)
-    if user.has_role(Role.ADMIN.value):
-        return
-    if not (user.has_role(Role.AGENCY_EDITOR.value) and agency_id in (user.agency_ids or [])):
-        raise Forbidden("Заявку подаёт редактор органа, от имени которого она подаётся.")
 
 
 def _load(data: dict, partial: bool) -> dict:
@@ -181,10 +167,11 @@ def _event(ctx: Context, request: models.SystemRequest, action: str, changes: di
     history.append_event(ctx, KIND, request, action, changes)
 
 
+@rules.operation("requests.file")
 def create_request(ctx: Context, data: dict) -> models.SystemRequest:
     values = _load(data, partial=False)
     values.pop("version", None)
-    _require_filer(ctx, values["agency_id"])
+    rules.check(ctx, "requests.file", values["agency_id"])
     _check_references(ctx, values)
     request = models.SystemRequest(version=1, status=RequestStatus.DRAFT.value, checks=[],
                                    filed_by_id=ctx.actor_id, filed_by=ctx.actor_name)
@@ -196,15 +183,14 @@ def create_request(ctx: Context, data: dict) -> models.SystemRequest:
     return request
 
 
+@rules.operation("requests.update")
 def update_request(ctx: Context, request_id: int, data: dict) -> models.SystemRequest:
     request = get_request(ctx, request_id)
     values = _load(data, partial=True)
+    rules.check(ctx, "requests.update", rules.Change("requests", request, values))
     _require_version(ctx, request, values.pop("version", None))
     if request.status not in EDITABLE:
         raise Conflict(f"Заявка в состоянии «{RequestStatus.label_of(request.status)}» не меняется.")
-    _require_filer(ctx, request.agency_id)
-    if "agency_id" in values:
-        _require_filer(ctx, values["agency_id"])
     _check_references(ctx, {"kind": request.kind, "system_id": request.system_id,
                             "new_system_name": request.new_system_name, **values})
     before = _snapshot(request)
@@ -369,73 +355,24 @@ def _store_checks(ctx: Context, request: models.SystemRequest) -> bool:
     return changed
 
 
-# -- who acts on a request
-#
-# Leningrad 8.4: the process office's conclusion comes before the decision; the README's roles
-# table gives admins everything, so an admin may conclude and decide too, but nobody, admin or not,
-# decides on a request they filed or concluded, or concludes one they filed.
-
-
-def _require_concluder(ctx: Context, request: models.SystemRequest) -> None:
-    permissions.require_role(ctx, {Role.PROCESS_OFFICE.value, Role.ADMIN.value},
-                             "Недостаточно прав: заключение по заявке даёт процессный офис (или администратор).",
-                             allow_system=False)
-    if request.filed_by_id == ctx.actor_id:
-        raise Forbidden("Нельзя давать заключение по заявке, которую вы подали.")
-
-
-def _require_decider(ctx: Context, request: models.SystemRequest) -> None:
-    role = ctx.settings.gate_decider_role
-    permissions.require_role(ctx, {role, Role.ADMIN.value},
-                             f"Недостаточно прав: решение по заявке принимает роль «{Role.label_of(role)}» "
-                             "(или администратор).", allow_system=False)
-    if ctx.actor_id in (request.filed_by_id, request.concluded_by_id):
-        raise Forbidden("Нельзя принимать решение по заявке, которую вы подали или по которой дали заключение.")
-
-
-def _require_rechecker(ctx: Context, request: models.SystemRequest) -> None:
-    """Re-running the checks bumps the request's version, so only those who act on the request may:
-    the applicant agency's editors, the process office, the deciding role and admins (and the CLI)."""
-    if ctx.is_system:
-        return
-    user = ctx.user
-    if user is None:
-        raise Unauthorized("Войдите в систему, чтобы запускать проверки заявки.")
-    if not user.is_active:
-        raise Forbidden(permissions.INACTIVE)
-    roles = set(user.roles or [])
-    if roles & {Role.ADMIN.value, Role.PROCESS_OFFICE.value, ctx.settings.gate_decider_role}:
-        return
-    if Role.AGENCY_EDITOR.value in roles and request.agency_id in (user.agency_ids or []):
-        return
-    raise Forbidden("Недостаточно прав: проверки заявки запускают заново редакторы органа-заявителя, "
-                    f"процессный офис, роль «{Role.label_of(ctx.settings.gate_decider_role)}» и администратор.")
-
-
-def _allowed(check, ctx: Context, *args) -> bool:
-    try:
-        check(ctx, *args)
-    except (Forbidden, Unauthorized):
-        return False
-    return True
-
-
 def actions_allowed(ctx: Context, request: models.SystemRequest) -> dict[str, bool]:
     """Which steps the acting user may take on the request now: the page shows only those."""
     return {
-        "edit": request.status in EDITABLE and _allowed(_require_filer, ctx, request.agency_id),
-        "recheck": request.status in OPEN and _allowed(_require_rechecker, ctx, request),
-        "conclude": request.status == RequestStatus.SUBMITTED.value and _allowed(_require_concluder, ctx, request),
-        "decide": request.status == RequestStatus.CONCLUDED.value and _allowed(_require_decider, ctx, request),
+        "edit": request.status in EDITABLE and rules.may(ctx, "requests.update", request),
+        "submit": request.status in EDITABLE and rules.may(ctx, "requests.submit", request),
+        "recheck": request.status in OPEN and rules.may(ctx, "requests.recheck", request),
+        "conclude": request.status == RequestStatus.SUBMITTED.value and rules.may(ctx, "requests.conclude", request),
+        "decide": request.status == RequestStatus.CONCLUDED.value and rules.may(ctx, "requests.decide", request),
     }
 
 
 # -- the workflow
 
 
+@rules.operation("requests.submit")
 def submit(ctx: Context, request_id: int, version: int | None = None) -> models.SystemRequest:
     request = get_request(ctx, request_id)
-    _require_filer(ctx, request.agency_id)
+    rules.check(ctx, "requests.submit", request)
     _require_version(ctx, request, version)
     if request.status not in EDITABLE:
         raise Conflict(f"Заявка уже подана (состояние «{RequestStatus.label_of(request.status)}»).")
@@ -453,10 +390,11 @@ def submit(ctx: Context, request_id: int, version: int | None = None) -> models.
     return request
 
 
+@rules.operation("requests.conclude")
 def conclude(ctx: Context, request_id: int, data: dict) -> models.SystemRequest:
     """The process office's conclusion, positive or negative, with reasons: required before a decision."""
     request = get_request(ctx, request_id)
-    _require_concluder(ctx, request)
+    rules.check(ctx, "requests.conclude", request)
     _require_version(ctx, request, data.get("version"))
     if request.status != RequestStatus.SUBMITTED.value:
         raise Conflict(f"Заключение даётся по поданной заявке; её состояние — «{RequestStatus.label_of(request.status)}».")
@@ -483,10 +421,11 @@ def conclude(ctx: Context, request_id: int, data: dict) -> models.SystemRequest:
     return request
 
 
+@rules.operation("requests.decide")
 def decide(ctx: Context, request_id: int, data: dict) -> models.SystemRequest:
     """Approve, reject or return, by the deciding role; never on one's own request or conclusion."""
     request = get_request(ctx, request_id)
-    _require_decider(ctx, request)
+    rules.check(ctx, "requests.decide", request)
     _require_version(ctx, request, data.get("version"))
     if request.status == RequestStatus.SUBMITTED.value:
         raise Conflict("Сначала нужно заключение процессного офиса.")
@@ -588,10 +527,11 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+@rules.operation("requests.recheck")
 def recheck(ctx: Context, request_id: int, version: int | None = None) -> models.SystemRequest:
     """Run the checks of one request again (the page, the API, the CLI acting as the system on what it read)."""
     request = get_request(ctx, request_id)
-    _require_rechecker(ctx, request)
+    rules.check(ctx, "requests.recheck", request)
     _require_version(ctx, request, version)
     if request.status not in OPEN:
         raise Conflict("Проверки запускаются у поданных заявок.")

@@ -11,7 +11,7 @@ from catalog.errors import Unavailable
 from catalog.kinds import KINDS
 from catalog.search.highlight import highlight, matcher
 from catalog.search.query import FILTERS, IndexBusy, ParsedQuery, SearchResult, Suggestion, parse_filters, parse_query
-from catalog.services import permissions
+from catalog.services import permissions, rules
 from catalog.services.context import Context
 from catalog.services.records import labels_for
 
@@ -102,9 +102,9 @@ def _label_facets(ctx: Context, result: SearchResult) -> None:
 FACET_LABELS = {name: label for name, (_, label, _) in FILTERS.items()}
 
 
+@rules.operation("search.reindex")
 def reindex(ctx: Context, progress=None) -> int:
-    if not ctx.is_system:
-        permissions.require_admin(ctx)
+    rules.check(ctx, "search.reindex")
     return _projection(ctx).reindex(progress)
 
 

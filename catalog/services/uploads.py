@@ -14,8 +14,9 @@ import time
 from pathlib import Path
 
 from catalog.errors import CatalogError
-from catalog.services import permissions
+from catalog.services import rules
 from catalog.services.context import Context
+
 
 _TOKEN = re.compile(r"^([0-9a-f]+)")
 
@@ -91,9 +92,10 @@ def check_quota(settings, user_id: int, incoming: int = 0) -> None:
                             {"file": [f"занято {size} байт"]})
 
 
+@rules.operation("imports.register")
 def before_upload(ctx: Context, incoming: int = 0) -> None:
     """Everything checked before an upload's body is read: rights, old files removed, the quota."""
-    permissions.require_import(ctx)
+    rules.check(ctx, "imports.register")
     from catalog.services import import_jobs
 
     cleanup(ctx.settings, keep=import_jobs.active_tokens(ctx))

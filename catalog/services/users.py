@@ -16,7 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from catalog import models
 from catalog.enums import Role
 from catalog.errors import InvalidInput, NotFound, TooManyRequests
-from catalog.services import permissions
+from catalog.services import permissions, rules
 from catalog.services.context import Context
 
 TOKEN_PREFIX = "cat_"
@@ -49,11 +49,7 @@ def _check_scope(ctx: Context, roles: list[str], agency_ids: list[int], mart_ids
     return errors
 
 
-def _require_admin_unless_system(ctx: Context) -> None:
-    if not ctx.is_system:
-        permissions.require_admin(ctx)
-
-
+@rules.operation("users.create")
 def create_user(
     ctx: Context,
     login: str,
@@ -63,7 +59,7 @@ def create_user(
     agency_ids: list[int] | None = None,
     mart_ids: list[int] | None = None,
 ) -> models.User:
-    _require_admin_unless_system(ctx)
+    rules.check(ctx, "users.create")
     agency_ids, mart_ids = list(agency_ids or []), list(mart_ids or [])
     login = (login or "").strip()
     errors = _check_scope(ctx, roles, agency_ids, mart_ids)
@@ -90,9 +86,10 @@ def create_user(
     return user
 
 
+@rules.operation("users.update")
 def update_user(ctx: Context, user_id: int, *, full_name=None, roles=None, agency_ids=None, mart_ids=None,
                 is_active=None, password=None) -> models.User:
-    _require_admin_unless_system(ctx)
+    rules.check(ctx, "users.update")
     user = get_user(ctx, user_id)
     roles = user.roles if roles is None else roles
     agency_ids = user.agency_ids if agency_ids is None else agency_ids
@@ -143,7 +140,7 @@ def find_user(ctx: Context, login: str) -> models.User:
 
 
 def list_users(ctx: Context) -> list[models.User]:
-    _require_admin_unless_system(ctx)
+    rules.check(ctx, "users.list")
     return list(ctx.session.scalars(select(models.User).order_by(models.User.login)))
 
 
@@ -235,8 +232,9 @@ class IssuedToken:
     secret: str  # shown once; only its hash is stored
 
 
+@rules.operation("tokens.create")
 def create_token(ctx: Context, user_id: int, name: str) -> IssuedToken:
-    _require_admin_unless_system(ctx)
+    rules.check(ctx, "tokens.create")
     user = get_user(ctx, user_id)
     if not (name or "").strip():
         raise InvalidInput("Токен не выпущен.", {"name": ["Укажите назначение токена."]})
@@ -248,15 +246,16 @@ def create_token(ctx: Context, user_id: int, name: str) -> IssuedToken:
 
 
 def list_tokens(ctx: Context, user_id: int | None = None) -> list[models.ApiToken]:
-    _require_admin_unless_system(ctx)
+    rules.check(ctx, "tokens.list")
     query = select(models.ApiToken).order_by(models.ApiToken.id)
     if user_id is not None:
         query = query.where(models.ApiToken.user_id == user_id)
     return list(ctx.session.scalars(query))
 
 
+@rules.operation("tokens.revoke")
 def revoke_token(ctx: Context, token_id: int) -> models.ApiToken:
-    _require_admin_unless_system(ctx)
+    rules.check(ctx, "tokens.revoke")
     token = ctx.get(models.ApiToken, token_id, f"Токен № {token_id} не найден.")
     if token.revoked_at is None:
         token.revoked_at = datetime.now(timezone.utc)
@@ -349,8 +348,9 @@ class _TokenUseWriter:
 _token_uses = _TokenUseWriter()
 
 
+@rules.operation("settings.anonymous_read")
 def set_anonymous_read(ctx: Context, enabled: bool) -> None:
-    _require_admin_unless_system(ctx)
+    rules.check(ctx, "settings.anonymous_read")
     setting = ctx.session.get(models.Setting, permissions.ANONYMOUS_READ_KEY)
     value = "on" if enabled else "off"
     if setting is None:

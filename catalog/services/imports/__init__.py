@@ -2,7 +2,7 @@
 jobs all call :func:`run_import`.
 
 It does, for every kind, what each caller used to do its own way: the right
-(``permissions.require_import``, asked before the file is read), one transaction (committed at the
+(``rules.check_import``, asked before the file is read), one transaction (committed at the
 end, or rolled back: a dry run, a file refused whole), the partial mode of tables, the report
 (``catalog.readers.report.ImportReport``) and the copy of a table with an error column. One module
 per kind does the work: ``register`` and ``records`` (tables, over the frame of ``base``),
@@ -15,6 +15,7 @@ from pathlib import Path
 
 from catalog.errors import InvalidInput
 from catalog.readers.report import ImportReport
+from catalog.services import rules
 from catalog.services.context import Context
 from catalog.services.imports.base import Cancelled
 
@@ -59,6 +60,7 @@ def declared_rows(ctx: Context, kind: str, path: Path, *, agency: str | None = N
         table.close()
 
 
+@rules.operation(*rules.IMPORT_RULES)
 def run_import(ctx: Context, kind: str, source, *, agency: str | None = None, partial: bool = False,
                dry_run: bool = False, file_name: str | None = None, errors_to: Path | None = None,
                progress: Callable[[int], None] | None = None, on_start: Callable[[int], None] | None = None,
@@ -73,6 +75,9 @@ def run_import(ctx: Context, kind: str, source, *, agency: str | None = None, pa
     commits whole batches.
     A file refused as a whole (no header, past a limit, no right) raises a ``CatalogError``.
     """
+    # Anyone who may import nothing is refused before the file is opened; each kind then asks its own
+    # rule (the register its agency, RDF an administrator, BPMN the passport's).
+    rules.check_import(ctx, kind if kind in ("rdf", "openlineage") else None)
     if kind in TABLE_KINDS:
         importer = table_importer(ctx, kind, source, agency=agency, partial=partial, dry_run=dry_run,
                                   file_name=file_name)

@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import select, text
 
 from catalog.errors import CatalogError, InvalidInput
-from catalog.services import history, permissions
+from catalog.services import history, rules
 from catalog.services.context import Context
 from catalog.readers.report import ImportReport, write_error_copy
 from catalog.readers.tables import Layout, Limits, Row, Table, normalize, split_major, split_values
@@ -248,7 +248,7 @@ class TableImporter:
                 session.expunge(obj)
 
     def run(self) -> ImportReport:
-        permissions.require_import(self.ctx)
+        rules.check_import(self.ctx)
         self.ctx.autocommit = False  # one transaction: committed at the end or not at all
         self.ctx.bulk = True
         self.table = self.open_table()

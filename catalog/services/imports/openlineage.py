@@ -35,8 +35,7 @@ from sqlalchemy import select
 
 from catalog import models
 from catalog.errors import BadParameter, InvalidInput, LimitExceeded
-from catalog.kinds import KINDS
-from catalog.services import permissions, records
+from catalog.services import records, rules
 from catalog.services.context import Context
 
 DEFAULT_SPEC = Path(__file__).resolve().parents[4] / "shared" / "conformance" / "openlineage" / "spec"
@@ -264,10 +263,11 @@ def process_for(ctx: Context, job: dict, producer: str | None = None) -> models.
     return process
 
 
+@rules.operation("records.update")
 def map_job(ctx: Context, namespace: str, name: str, process_id: int) -> models.OpenLineageJob:
     """Point an OpenLineage job at an existing process (its runs and links go there from now on)."""
     process = records.get_record(ctx, "processes", process_id)
-    permissions.require_edit(ctx, KINDS["processes"], permissions.record_values(process))
+    rules.check(ctx, "records.update", process)
     mapping = ctx.session.scalar(select(models.OpenLineageJob).where(
         models.OpenLineageJob.namespace == namespace, models.OpenLineageJob.name == name))
     if mapping is None:
@@ -504,11 +504,12 @@ def run_json(run: models.OpenLineageRun) -> dict:
             "received_at": rfc3339(run.received_at), "actor": run.actor_name}
 
 
+@rules.operation("imports.openlineage")
 def run(ctx: Context, source, *, file_name: str, dry_run: bool = False, progress=None, on_start=None):
     """Events from a file (``Path``: JSON, a list, NDJSON) or already decoded (the HTTP transport)."""
     from catalog.readers.report import ImportReport
 
-    permissions.require_import(ctx, "openlineage")  # who is asking, before the file is read
+    rules.check_import(ctx, "openlineage")  # who is asking, before the file is read
     events = read_events(source, ctx.settings.openlineage_max_events) if isinstance(source, Path) else source
     if on_start is not None:
         on_start(len(events) if isinstance(events, list) else 1)

@@ -6,7 +6,7 @@ from catalog.errors import CatalogError
 from catalog.linked import importer
 from catalog.linked.importer import ImportResult
 from catalog.readers.report import ImportReport
-from catalog.services import permissions
+from catalog.services import rules
 from catalog.services.context import Context
 
 
@@ -23,9 +23,10 @@ def check_size(ctx: Context, size: int | None) -> None:
                        {"file": [f"Предел — {megabytes} МБ (CATALOG_RDF_MAX_MB)."]})
 
 
+@rules.operation("imports.rdf")
 def import_rdf(ctx: Context, data: str | bytes, fmt: str, dry_run: bool = False) -> ImportResult:
     """Parse and load; commit at the end (roll back for a dry run), roll everything back on any error."""
-    permissions.require_import(ctx, "rdf")
+    rules.check_import(ctx, "rdf")
     graph = importer.parse(data, fmt, importer.shipped_contexts(ctx.settings))
     ctx.autocommit = False
     try:

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from catalog import enums, models
 from catalog.kinds import KINDS
-from catalog.services import permissions, records
+from catalog.services import records, rules
 from catalog.services.imports.base import Lookup, RowFailed, TableImporter, show_value
 from catalog.readers.report import FieldChange, RowChange
 from catalog.readers.tables import FieldSpec, Layout, Row, normalize
@@ -90,7 +90,7 @@ class RecordsImporter(TableImporter):
     """One record per row of one kind; subclasses give the layout, converters and references."""
 
     kind = ""  # the record kind a row writes
-    import_kind = ""  # the kind of import (permissions.require_import)
+    import_kind = ""  # the kind of import (rules.check_import)
     converters: dict[str, Convert] = {}
     refs: dict[str, tuple[str, str]] = {}  # column -> (service field, lookup name)
     link_columns: dict[str, tuple[str, str, str]] = {}  # column -> (link type, target kind, lookup name)
@@ -111,7 +111,7 @@ class RecordsImporter(TableImporter):
 
     def require_some_right(self) -> None:
         """Refuse at once a user who may write none of these records (the services check each row too)."""
-        permissions.require_import(self.ctx, self.import_kind)
+        rules.check_import(self.ctx, self.import_kind)
 
     def own_lookup(self) -> Lookup:
         return Lookup(self.ctx, KINDS[self.kind].model)

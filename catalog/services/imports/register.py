@@ -30,7 +30,7 @@ from sqlalchemy import select
 from catalog import models
 from catalog.enums import Channel, ProcessCategory, ProcessStatus, ProcessType
 from catalog.errors import NotFound
-from catalog.services import permissions, records
+from catalog.services import permissions, records, rules
 from catalog.services.context import Context
 from catalog.services.imports.base import Lookup, TableImporter, show_value
 from catalog.readers.tables import FieldSpec, Layout, Row, normalize, split_values
@@ -133,7 +133,7 @@ class RegisterImporter(TableImporter):
     def require_agency_right(self) -> None:
         """Asked before the file is opened or queued, and again when a job starts (the user's rights
         may have changed)."""
-        permissions.require_import(self.ctx, "register", self.agency_id)
+        rules.check_import(self.ctx, "register", self.agency_id)
 
     def prepare(self) -> None:
         self.require_agency_right()
