@@ -35,8 +35,7 @@ from sqlalchemy import select
 
 from catalog import models
 from catalog.errors import BadParameter, Forbidden, InvalidInput, LimitExceeded, Unauthorized
-from catalog.kinds import KINDS
-from catalog.services import permissions, records, rules
+from catalog.services import records, rules
 from catalog.services.context import Context
 
 DEFAULT_SPEC = Path(__file__).resolve().parents[1].parent / "shared" / "conformance" / "openlineage" / "spec"

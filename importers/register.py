@@ -133,8 +133,6 @@ class RegisterImporter(TableImporter):
     def require_agency_right(self) -> None:
         """An agency editor loads only its own agency's register: asked before the file is opened
         or queued, and again when a job starts (the user's rights may have changed)."""
-        from catalog.kinds import KINDS
-
         from catalog.services import rules
 
         rules.check(self.ctx, "records.create", rules.Change("processes", None, {"agency_id": self.agency_id}))
