@@ -246,7 +246,7 @@ def _some_change(ctx: Context, user: models.User, target) -> str | None:
 
 def _process_editor(ctx: Context, user: models.User, process) -> str | None:
     reason = permissions.refusal(ctx, KINDS["processes"], permissions.record_values(process), "edit")
-    if reason and _has(user, EDITOR, MART_OWNER, ARCHITECT) and not _only_reader(user):
+    if reason and _has(user, EDITOR):
         return f"Недостаточно прав: «{process.name}» — процесс другого органа; паспорт ведёт орган — владелец процесса."
     return reason
 
@@ -299,8 +299,8 @@ def _team(ctx, user, target) -> str | None:
         return None
     if _only_reader(user):
         return READ_ONLY
-    return (f"Недостаточно прав: «{process.name}» — процесс другого органа; проект ведут пользователи органа — "
-            "владельца процесса и Процессный офис.")
+    whose = f"«{process.name}» — процесс другого органа; " if _has(user, EDITOR) else ""
+    return f"Недостаточно прав: {whose}проект ведут пользователи органа — владельца процесса и Процессный офис."
 
 
 def _office_only(message):
