@@ -106,7 +106,7 @@ def test_lineage_page_shows_picture_table_and_systems(client, tiny):
     page = client.get(f"/lineage/processes/{process_id}")
     assert page.status_code == 200
     soup = BeautifulSoup(page.get_data(as_text=True), "html.parser")
-    assert soup.find(id="graph") and soup.find(id="graph-data")
+    assert soup.find(id="layers") and soup.find(id="lineage-data")
     scripts = [s.get("src") for s in soup.find_all("script") if s.get("src")]
     assert all(src.startswith("/") for src in scripts)
     assert client.get(scripts[0]).status_code == 200
@@ -185,6 +185,6 @@ def test_large_answers_are_cut_with_a_message(app, client, tiny):
     app.config["CATALOG"].graph_max_nodes = 3
     process_id = tiny.P.split(":")[1]
     page = client.get(f"/lineage/processes/{process_id}?direction=upstream&depth=3").get_data(as_text=True)
-    assert "Показаны первые 3 записей" in page
+    assert "на схеме и в таблице 3 записи" in page  # the noun agrees with the number
     body = client.get(f"/api/v1/lineage/processes/{process_id}?direction=upstream&depth=3").get_json()
     assert body["truncated"] is True and len(body["nodes"]) == 3
