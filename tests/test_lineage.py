@@ -50,8 +50,8 @@ def test_process_systems_come_with_their_paths(ctx, demo):
 
 def test_impact_of_a_system_reaches_services_agencies_and_situations(ctx, demo):
     zags = ctx.session.scalar(select(models.InformationSystem).where(models.InformationSystem.short_name == "ЕГР ЗАГС"))
-    _, grouped = lineage.impact(ctx, "systems", zags.id)
-    titles = {kind: {r.title for r, _ in items} for kind, items in grouped.items()}
+    grouped = lineage.impact(ctx, "systems", zags.id).by_kind()
+    titles = {kind: {r.record.title for r in items} for kind, items in grouped.items()}
     assert "Рождение ребёнка" in titles["life-situations"]
     assert any(t.startswith("Назначение ежемесячной денежной выплаты") for t in titles["services"])
     assert "Министерство социальной защиты населения Приволжской области" in titles["agencies"]

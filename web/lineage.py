@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyvis
-from flask import Blueprint, jsonify, render_template, request, send_from_directory, url_for
+from flask import Blueprint, Response, jsonify, render_template, request, send_from_directory, url_for
 from pyvis.network import Network
 
 from catalog.graph.model import EDGE_TYPES
@@ -12,7 +12,8 @@ from catalog.kinds import KINDS
 from catalog.services import lineage
 from web import context
 from web.api import KIND_PATH
-from web.inputs import int_arg
+from web.inputs import int_arg, known_args
+from web.security import as_download
 from web.views_helpers import record_url
 
 bp = Blueprint("lineage", __name__)
@@ -134,13 +135,29 @@ def lineage_page(kind_name, record_id):
 @api_bp.get(f"/lineage/{KIND_PATH}/<int:record_id>/picture")
 def picture_view(kind_name, record_id):
     """The layered picture with some groups opened and records expanded: what the page redraws from."""
+    known_args("direction", "depth", "edge_types", "open", "expand")
     return jsonify(picture_json(lineage.picture(context(), kind_name, record_id, **_picture_question())))
 
 
 @bp.get(f"/impact/{KIND_PATH}/<int:record_id>")
 def impact_page(kind_name, record_id):
-    answer, grouped = lineage.impact(context(), kind_name, record_id)
-    return render_template("impact.html", kind=KINDS[kind_name], answer=answer, grouped=grouped)
+    ctx = context()
+    found = lineage.impact(ctx, kind_name, record_id, request.args.get("depth") or None)
+    return render_template("impact.html", kind=KINDS[kind_name], found=found, answer=found.answer,
+                           max_depth=ctx.settings.graph_max_depth, counted=lineage.counted)
+
+
+@bp.get(f"/impact/{KIND_PATH}/<int:record_id>.<any(csv,xlsx):fmt>")
+def impact_export(kind_name, record_id, fmt):
+    """The impact table as a file: the same rows as the page, cells that never run as formulas."""
+    found = lineage.impact(context(), kind_name, record_id, request.args.get("depth") or None)
+    name = f"impact-{kind_name}-{record_id}-depth-{found.depth}.{fmt}"
+    if fmt == "csv":
+        response = Response(lineage.impact_csv(found).encode("utf-8"), mimetype="text/csv")
+    else:
+        response = Response(lineage.impact_xlsx(found),
+                            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return as_download(response, name)
 
 
 @bp.get("/reports/")

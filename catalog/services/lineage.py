@@ -6,6 +6,7 @@ questions over the links of the store itself.
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -106,6 +107,9 @@ EDGE_LABELS: dict[str, str] = {**{t.value: t.label for t in LinkType}, **{t.valu
 # Kinds in the order a column lists them: data and systems first, then what they serve.
 KIND_ORDER = ("systems", "marts", "datasets", "entities", "attributes", "document-types", "acts", "processes",
               "services", "life-situations", "typical-processes", "process-groups", "agencies", "people")
+
+
+UID_RE = re.compile(r"[a-z-]+:\d{1,12}")
 
 
 def edge_label(edge_type: str) -> str:
@@ -302,7 +306,7 @@ def picture(ctx: Context, kind_name: str, record_id: int, direction: str | None 
     types = parse_edge_types(edge_types)
     root = uid(kind_name, record_id)
     max_nodes = ctx.settings.graph_max_nodes
-    wanted = [node for node in dict.fromkeys(expanded) if isinstance(node, str) and ":" in node][:50]
+    wanted = [node for node in dict.fromkeys(expanded) if isinstance(node, str) and UID_RE.fullmatch(node)][:50]
 
     def question(graph):
         levels = {root: 0}
@@ -441,21 +445,148 @@ def process_systems(ctx: Context, process_id: int) -> tuple[list[SystemUse], dic
 IMPACT_TYPES = {"STORED_IN", "EXPOSES", "HOSTED_BY", "CONSUMES", "AUTOMATED_BY", "PART_OF", "IN_SITUATION",
                 "OWNED_BY", "LINKED_TO"}
 IMPACT_KINDS = ("processes", "services", "agencies", "life-situations", "datasets", "marts")
+# Reached, these are affected but pass nothing on: an agency that loses a process does not lose
+# its other datasets (the walk would otherwise go system → … → agency → every dataset it owns).
+IMPACT_STOPS = {"agencies", "life-situations"}
 
 
-def impact(ctx: Context, kind_name: str, record_id: int, depth=None) -> tuple[GraphAnswer, dict[str, list]]:
-    """Processes, services, agencies and life situations that depend on a system or a mart."""
+@dataclass
+class ImpactRow:
+    kind: str
+    record: RecordLabel
+    agency: str | None  # the agency whose record it is (an agency: itself)
+    distance: int  # links from the record asked about
+    path: list[tuple[str, str]]  # (kind, title) from the record asked about to this one
+
+    @property
+    def path_text(self) -> str:
+        return " → ".join(f"{KINDS[kind].label_one} «{title}»" for kind, title in self.path)
+
+
+@dataclass
+class Impact:
+    answer: GraphAnswer
+    depth: int
+    rows: list[ImpactRow]
+
+    def grouped(self) -> list[tuple[str, list[tuple[str, list[ImpactRow]]]]]:
+        """[(agency, [(kind, rows)])]: agencies by name, those without one last, kinds in IMPACT_KINDS order."""
+        by_agency: dict[str, dict[str, list[ImpactRow]]] = defaultdict(lambda: defaultdict(list))
+        for row in self.rows:
+            by_agency[row.agency or ""][row.kind].append(row)
+        order = sorted(by_agency, key=lambda name: (name == "", name))
+        return [(name or "Без органа", [(kind, by_agency[name][kind]) for kind in IMPACT_KINDS
+                                        if by_agency[name].get(kind)]) for name in order]
+
+    def by_kind(self) -> dict[str, list[ImpactRow]]:
+        out: dict[str, list[ImpactRow]] = {kind: [] for kind in IMPACT_KINDS}
+        for row in self.rows:
+            out[row.kind].append(row)
+        return out
+
+
+def impact(ctx: Context, kind_name: str, record_id: int, depth=None) -> Impact:
+    """What retiring or changing a system, mart or dataset affects: each record with the path that explains it.
+
+    The walk goes downstream along the links of dependence, shortest path first; agencies and life
+    situations are reached but not walked through."""
     if kind_name not in ("systems", "marts", "datasets"):
         raise BadParameter("Влияние считается для систем, витрин и наборов данных.",
-                           {"kind": ["Ожидается systems, marts или datasets."]})
-    answer = lineage(ctx, kind_name, record_id, "downstream", depth or ctx.settings.graph_max_depth,
-                     IMPACT_TYPES)
-    grouped: dict[str, list] = {k: [] for k in IMPACT_KINDS}
-    for node, distance in sorted(answer.subgraph.nodes.items(), key=lambda item: (item[1], item[0])):
-        kind = node.split(":")[0]
-        if node != answer.root and kind in grouped and node in answer.records:
-            grouped[kind].append((answer.records[node], distance))
-    return answer, grouped
+                           {"kind": ["Ожидается информационная система, витрина или набор данных."]})
+    get_record(ctx, kind_name, record_id)
+    depth = _check_depth(ctx, depth or ctx.settings.graph_max_depth)
+    root = uid(kind_name, record_id)
+    max_nodes = ctx.settings.graph_max_nodes
+
+    def question(graph):
+        walked = Subgraph(nodes={root: 0})
+        parent: dict[str, Edge] = {}
+        frontier = {root}
+        for level in range(1, depth + 1):
+            following: set[str] = set()
+            for edge in sorted(graph.expand(frontier, IMPACT_TYPES, "downstream"), key=lambda e: e.uid):
+                if edge.source not in frontier or edge.target in walked.nodes:
+                    continue
+                if len(walked.nodes) >= max_nodes:
+                    walked.truncated = True
+                    break
+                walked.nodes[edge.target] = level
+                walked.edges[edge.uid] = edge
+                parent[edge.target] = edge
+                following.add(edge.target)
+            frontier = {node for node in following if node.split(":")[0] not in IMPACT_STOPS}
+            if not frontier or walked.truncated:
+                break
+        return walked, parent
+
+    (walked, parent), backend, notice = _ask(ctx, question)
+    answer = _answer(ctx, root, walked, backend, notice)
+    details = _details(ctx, set(walked.nodes))
+    agencies = _agency_names(ctx, {agency for agency, _ in details.values() if agency} | {
+        split_uid(n)[1] for n in walked.nodes if n.startswith("agencies:")})
+    rows = []
+    for node, distance in walked.nodes.items():
+        kind, node_id = split_uid(node)
+        if node == root or kind not in IMPACT_KINDS or node not in answer.records:
+            continue
+        chain, step = [node], node
+        while step in parent:
+            step = parent[step].source
+            chain.append(step)
+        path = [(n.split(":")[0], answer.records[n].title if n in answer.records else n) for n in reversed(chain)]
+        agency_id = node_id if kind == "agencies" else details.get(node, (None, None))[0]
+        rows.append(ImpactRow(kind, answer.records[node], agencies.get(agency_id) if agency_id else None,
+                              distance, path))
+    rows.sort(key=lambda r: (r.agency or "\uffff", IMPACT_KINDS.index(r.kind), r.distance, r.record.title))
+    return Impact(answer, depth, rows)
+
+
+IMPACT_COLUMNS = ["Орган", "Вид записи", "Запись", "Связей до записи", "Путь"]
+
+
+def impact_table(found: Impact) -> list[list]:
+    """The rows of the export: one per affected record, the same in CSV and Excel."""
+    return [[row.agency or "", KINDS[row.kind].label_one, row.record.title, row.distance, row.path_text]
+            for row in found.rows]
+
+
+def impact_csv(found: Impact) -> str:
+    import csv
+    import io
+
+    from catalog.cells import csv_row
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")  # «;»: what a Russian Excel opens
+    writer.writerow(IMPACT_COLUMNS)
+    for values in impact_table(found):
+        writer.writerow(csv_row(values))
+    return "\ufeff" + buffer.getvalue()  # the BOM tells Excel the file is UTF-8
+
+
+def impact_xlsx(found: Impact) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from catalog.cells import xlsx_row
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Влияние"
+    root = found.answer.record(found.answer.root)
+    sheet.append(xlsx_row(sheet, [f"Что затронет вывод из эксплуатации: {root.title if root else ''}"]))
+    sheet["A1"].font = Font(bold=True)
+    sheet.append([f"Глубина: {found.depth}"])
+    sheet.append(IMPACT_COLUMNS)
+    for values in impact_table(found):
+        sheet.append(xlsx_row(sheet, values))
+    for column, width in zip("ABCDE", (36, 18, 60, 16, 100)):
+        sheet.column_dimensions[column].width = width
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 # --- reports over the store -----------------------------------------------------
