@@ -224,12 +224,16 @@ def _agency_names(ctx: Context, ids: set[int]) -> dict[int, str]:
     return {agency_id: short or name for agency_id, short, name in rows}
 
 
+MIN_GROUP = 5  # fewer records of a kind (or of an agency) than this are shown, not grouped
+
+
 def _columns(levels: dict[str, int], keep: set[str], agency_of: dict[str, int | None], threshold: int,
              opened: set[str]) -> dict[str, str]:
     """record uid → the uid it is drawn as: itself, or the group it falls in.
 
     A column with more records than ``threshold`` is grouped by kind; an opened kind group, if still
-    large, by agency; an opened agency group shows its records. ``keep`` (the record asked about
+    large, by agency; an opened agency group shows its records. Fewer than MIN_GROUP records of a
+    kind or an agency are never grouped. ``keep`` (the record asked about
     and the expanded ones) is never grouped."""
     drawn: dict[str, str] = {}
     by_level: dict[int, list[str]] = defaultdict(list)
@@ -247,7 +251,10 @@ def _columns(levels: dict[str, int], keep: set[str], agency_of: dict[str, int | 
             by_kind[node.split(":")[0]].append(node)
         for kind, same_kind in by_kind.items():
             kind_key = f"cluster:{level}:{kind}"
-            if len(same_kind) > 1 and kind_key not in opened:
+            if len(same_kind) < MIN_GROUP:  # a handful is read as fast as a group's name
+                drawn.update({n: n for n in same_kind})
+                continue
+            if kind_key not in opened:
                 drawn.update({n: kind_key for n in same_kind})
                 continue
             if len(same_kind) <= threshold:
@@ -258,7 +265,7 @@ def _columns(levels: dict[str, int], keep: set[str], agency_of: dict[str, int | 
                 by_agency[agency_of.get(node) or 0].append(node)
             for agency_id, group in by_agency.items():
                 key = f"{kind_key}:{agency_id}"
-                target = key if len(group) > 1 and key not in opened else None
+                target = key if len(group) >= MIN_GROUP and key not in opened else None
                 drawn.update({n: target or n for n in group})
     return drawn
 
@@ -322,7 +329,8 @@ def picture(ctx: Context, kind_name: str, record_id: int, direction: str | None 
                 walked.nodes[node] = min(distance, walked.nodes.get(node, distance))
                 if node not in levels or abs(levels[node]) > distance:
                     levels[node] = sign * distance
-        shown_expanded = []
+        base = dict(levels)
+        shown_expanded, added_by = [], {}
         for node in wanted:  # in the order asked, so expanding a record shown by an expansion works
             if node not in levels or len(levels) >= max_nodes:
                 continue
@@ -331,10 +339,11 @@ def picture(ctx: Context, kind_name: str, record_id: int, direction: str | None 
                 for other in graph.traverse(node, side, 1, types, max_nodes).nodes:
                     if other not in levels and len(levels) < max_nodes:
                         levels[other] = levels[node] + step
+                        added_by[other] = node
         edges = graph.subgraph(set(levels), types).edges
-        return levels, walked, edges, shown_expanded
+        return levels, base, added_by, walked, edges, shown_expanded
 
-    (levels, walked, edges, shown_expanded), backend, notice = _ask(ctx, question)
+    (levels, base, added_by, walked, edges, shown_expanded), backend, notice = _ask(ctx, question)
     answer = _answer(ctx, root, walked, backend, notice)
     labels = {uid(kind, label.id): label for (kind, _), label in labels_for(
         ctx, {split_uid(node) for node in levels}).items()}
@@ -343,7 +352,19 @@ def picture(ctx: Context, kind_name: str, record_id: int, direction: str | None 
     agencies = _agency_names(ctx, {a for a in agency_of.values() if a})
     threshold = ctx.settings.graph_cluster_threshold
     opened_set = {key for key in opened if isinstance(key, str) and key.startswith("cluster:")}
-    drawn = _columns(levels, {root, *shown_expanded}, agency_of, threshold, opened_set)
+    keep = {root, *shown_expanded}
+    drawn = _columns(base, keep, agency_of, threshold, opened_set)
+    # What an expansion brought stays apart from the columns' groups (expanding one record must not
+    # fold a whole column): grouped by kind only when that one record brought many.
+    brought: dict[str, list[str]] = defaultdict(list)
+    for node, anchor in added_by.items():
+        brought[anchor].append(node)
+    for anchor, new_nodes in brought.items():
+        for node in new_nodes:
+            key = f"cluster:{levels[node]}:{node.split(':')[0]}:via:{anchor}"
+            many = len(new_nodes) > threshold and sum(
+                1 for n in new_nodes if n.split(":")[0] == node.split(":")[0]) >= MIN_GROUP
+            drawn[node] = key if many and key not in opened_set and node not in keep else node
 
     nodes: dict[str, PictureNode] = {}
     for node, level in levels.items():
@@ -353,14 +374,15 @@ def picture(ctx: Context, kind_name: str, record_id: int, direction: str | None 
             cluster = nodes.get(target)
             if cluster is None:
                 parts = target.split(":")
-                agency_id = int(parts[3]) if len(parts) > 3 else None
+                agency_id = int(parts[3]) if len(parts) > 3 and parts[3] != "via" else None
                 agency = agencies.get(agency_id) if agency_id else None
                 cluster = nodes[target] = PictureNode(target, kind, level, KINDS[kind].label, agency=agency)
             cluster.members.append(node)
             continue
         label = labels.get(node)
         agency_id, status = details.get(node, (None, None))
-        group = next((key for key in (f"cluster:{level}:{kind}:{agency_id or 0}", f"cluster:{level}:{kind}")
+        group = next((key for key in (f"cluster:{level}:{kind}:{agency_id or 0}", f"cluster:{level}:{kind}",
+                                      f"cluster:{level}:{kind}:via:{added_by.get(node)}")
                       if key in opened_set), None)
         nodes[node] = PictureNode(node, kind, level, label.title if label else node,
                                   agencies.get(agency_id) if agency_id else None, status,

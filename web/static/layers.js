@@ -92,7 +92,9 @@
       var column = el("section", "lcol");
       column.dataset.level = level;
       column.appendChild(el("h3", "lcol-head", columnTitle(level)));
-      byLevel[level] = column;
+      var body = el("div", "lcol-body");  // centred beside taller columns
+      column.appendChild(body);
+      byLevel[level] = body;
       columns.appendChild(column);
     });
     data.nodes.forEach(function (n) { byLevel[n.level].appendChild(card(n)); });
@@ -302,6 +304,7 @@
 
   function refresh(opened, expanded, focus) {
     var params = query(opened, expanded);
+    var expanding = (expanded || []).length > (data.expanded || []).length;
     box.setAttribute("aria-busy", "true");
     fetch(box.dataset.api + "?" + params.toString(), { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
@@ -319,9 +322,8 @@
           select(keep);
           var button = box.querySelector('.lnode[data-uid="' + CSS.escape(keep) + '"] .lnode-toggle');
           if (button) { button.focus(); }
-        } else if (focus && data.nodes.length <= before) {
-          panel.textContent = "";
         }
+        if (expanding && data.nodes.length <= before) { say("Все связи этой записи уже на схеме."); }
       })
       .catch(function () { box.removeAttribute("aria-busy"); say("Не удалось перестроить схему: сервер не ответил."); });
   }
