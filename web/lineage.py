@@ -43,7 +43,8 @@ def vis_asset(name):
 
 
 def picture(*answers) -> dict:
-    """Nodes and edges for vis-network, built with pyvis, of one lineage answer or several drawn together.
+    """Nodes and edges for vis-network, built with pyvis, of one lineage answer or several drawn together
+    (the system request's page; the lineage page draws columns from :func:`picture_json`).
 
     Titles stay plain text (never HTML)."""
     net = Network(directed=True, cdn_resources="local")
@@ -70,7 +71,7 @@ def picture(*answers) -> dict:
             seen_edges.add(edge.uid)
             net.add_edge(edge.source, edge.target, title=EDGE_LABELS.get(edge.edge_type, edge.edge_type),
                          dashes=edge.transport in ("paper", "manual"), id=edge.uid)
-    return {"nodes": net.nodes, "edges": net.edges}
+    return {"nodes": net.nodes, "edges": net.edges, "labels": EDGE_LABELS}
 
 
 def _picture_question() -> dict:
