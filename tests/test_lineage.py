@@ -321,3 +321,17 @@ def test_cli_impact_prints_agencies_and_paths_and_writes_files(runner, tiny, tmp
     out = tmp_path / "impact.xlsx"
     saved = runner.invoke("impact", "systems", system, "--format", "xlsx", "--output", str(out))
     assert saved.exit_code == 0 and out.read_bytes()[:2] == b"PK"
+
+
+def test_picture_and_impact_are_the_same_on_the_neo4j_backend(ctx, tiny, projected_graph):
+    process, system = int(tiny.P.split(":")[1]), int(tiny.S.split(":")[1])
+    on_store = lineage.picture(ctx, "processes", process, "both", 2, expanded=[tiny.D])
+    impact_on_store = lineage.impact(ctx, "systems", system)
+    ctx.graph = projected_graph
+    on_graph = lineage.picture(ctx, "processes", process, "both", 2, expanded=[tiny.D])
+    assert on_graph.answer.backend == "neo4j"
+    assert [(n.uid, n.level) for n in on_graph.nodes] == [(n.uid, n.level) for n in on_store.nodes]
+    assert {(e.source, e.target, e.text) for e in on_graph.edges} == {(e.source, e.target, e.text) for e in on_store.edges}
+    impact_on_graph = lineage.impact(ctx, "systems", system)
+    assert [(r.record.title, r.distance, r.path) for r in impact_on_graph.rows] == [
+        (r.record.title, r.distance, r.path) for r in impact_on_store.rows]
