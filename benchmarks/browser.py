@@ -86,12 +86,16 @@ def serve(instance: Path):
     return app, server, f"http://127.0.0.1:{port}"
 
 
-def record_id(app, model, name: str) -> int:
-    session = app.extensions["catalog_sessions"]()
+def record_id(instance: Path, model, name: str) -> int:
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    engine = create_engine(f"sqlite:///{instance / 'catalog.db'}")
     try:
-        return session.scalar(select(model.id).where(model.name == name))
+        with Session(engine) as session:
+            return session.scalar(select(model.id).where(model.name == name))
     finally:
-        session.close()
+        engine.dispose()
 
 
 def median(values: list[float]) -> str:
@@ -111,8 +115,8 @@ def main() -> None:
     started = time.monotonic()
     instance = demo_instance(Path(tempfile.mkdtemp(prefix="catalog-browser-bench-")) / "instance")
     app, server, url = serve(instance)
-    process_id = record_id(app, models.Process, PROCESS)
-    sed_id = record_id(app, models.InformationSystem, SED)
+    process_id = record_id(instance, models.Process, PROCESS)
+    sed_id = record_id(instance, models.InformationSystem, SED)
     pages = [
         ("home page", "/"),
         ("a process page", f"/processes/{process_id}"),

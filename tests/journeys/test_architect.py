@@ -8,7 +8,8 @@ import io
 import re
 
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
 
 from catalog import models
 from tests.journeys.conftest import login
@@ -21,12 +22,13 @@ CODES = re.compile(r"\b(CONSUMES|PRODUCES|STORED_IN|EXPOSES|OWNED_BY|PART_OF|HOS
 
 
 def _id(site, model, **where) -> int:
-    with site.app.app_context():
-        session = site.app.extensions["catalog_sessions"]()
-        try:
+    """A demo record's id, read from the site's own database file."""
+    engine = create_engine(f"sqlite:///{site.instance / 'catalog.db'}")
+    try:
+        with Session(engine) as session:
             return session.scalar(select(model.id).filter_by(**where))
-        finally:
-            session.close()
+    finally:
+        engine.dispose()
 
 
 def _card(page, title: str):
