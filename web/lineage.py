@@ -31,8 +31,6 @@ STYLE = {
     "acts": ("#777777", "triangleDown"), "document-types": ("#999999", "triangleDown"),
     "typical-processes": ("#3a9bb5", "dot"), "process-groups": ("#3a9bb5", "dot"), "people": ("#aaaaaa", "dot"),
 }
-SHAPE_NAMES = {"dot": "●", "hexagon": "⬢", "star": "★", "diamond": "◆", "square": "■", "triangle": "▲",
-               "triangleDown": "▼"}
 EDGE_LABELS = lineage.EDGE_LABELS
 
 
@@ -126,7 +124,7 @@ def lineage_page(kind_name, record_id):
         "lineage.html", kind=KINDS[kind_name], answer=answer, found=found, drawn=drawn,
         direction=found.direction, depth=found.depth, edge_types=request.args.getlist("edge_types"),
         all_edge_types=sorted(EDGE_TYPES, key=lambda t: EDGE_LABELS.get(t, t)), edge_labels=EDGE_LABELS,
-        systems=systems, max_depth=ctx.settings.graph_max_depth, styles=STYLE, shape_names=SHAPE_NAMES,
+        systems=systems, max_depth=ctx.settings.graph_max_depth, styles=STYLE,
         kinds_drawn=sorted({n.kind for n in found.nodes}, key=lambda k: KINDS[k].label_one),
         rows=rows, page=page, pages=pages, links=links, links_page=links_page, links_pages=links_pages,
         page_url=_page_url, counted=lineage.counted, edge_ends=lineage.edge_ends,

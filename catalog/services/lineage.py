@@ -283,11 +283,11 @@ def _order(nodes: list[PictureNode], edges: list[PictureEdge]) -> list[PictureNo
     ordered: list[PictureNode] = []
     kind_rank = {k: i for i, k in enumerate(KIND_ORDER)}
     for level in sorted(by_level, key=lambda lv: (abs(lv), lv)):
-        inner = level - 1 if level > 0 else level + 1
+        inner_level = level - 1 if level > 0 else level + 1
+        inner = {o.uid for o in by_level.get(inner_level, ())}
 
         def barycentre(node):
-            near = [position[n] for n in neighbours[node.uid] if n in position and
-                    any(o.uid == n for o in by_level.get(inner, ()))]
+            near = [position[n] for n in neighbours[node.uid] if n in inner]
             return sum(near) / len(near) if near else float("inf")
 
         column = sorted(by_level[level], key=lambda n: (barycentre(n) if level else 0, kind_rank.get(n.kind, 99),
