@@ -190,7 +190,8 @@
     if (!types.length) { return; }
     place.appendChild(el("span", "", "Связи: "));
     types.forEach(function (type, i) {
-      var swatch = el("span", "swatch", "━");
+      var swatch = el("span", "swatch line");  // no text: a colour, not a character to read
+      swatch.setAttribute("aria-hidden", "true");
       swatch.style.color = edgeColour(type);
       place.appendChild(swatch);
       place.appendChild(document.createTextNode(" " + seen[type] + (i < types.length - 1 ? " · " : "")));
