@@ -44,4 +44,4 @@ def test_pages_still_work_under_the_content_security_policy(live_server, tiny):
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy
     dom = dump_dom(url)
     assert 'data-ready="1"' in dom and 'class="ledges"' in dom  # layers.js ran and drew the edges
-    assert 'data-color="#0b5cab" style="color: rgb(11, 92, 171);"' in dom  # page.js ran
+    assert 'data-color="#0b5cab" aria-hidden="true" style="color: rgb(11, 92, 171);"' in dom  # page.js ran
