@@ -13,6 +13,7 @@
 | CATALOG_GRAPH_BACKEND | sql | `sql` (queries over the store) or `neo4j` (a Bolt server fed by the outbox) |
 | CATALOG_NEO4J_URL, CATALOG_NEO4J_USER, CATALOG_NEO4J_PASSWORD | — | the Bolt server of the neo4j backend |
 | CATALOG_GRAPH_MAX_DEPTH / CATALOG_GRAPH_MAX_NODES | 6 / 400 | the deepest lineage asked for; the most records in one answer |
+| CATALOG_GRAPH_CLUSTER_THRESHOLD | 12 | a lineage column with more records is drawn as groups by kind and agency |
 | CATALOG_SEARCH_BACKEND | embedded | `embedded` (a tantivy index in <instance>/search) or `elasticsearch` |
 | CATALOG_SEARCH_PATH | <instance>/search | folder of the embedded index |
 | CATALOG_ELASTICSEARCH_URL, CATALOG_ELASTICSEARCH_INDEX | —, catalog | the Elasticsearch server and the alias searches use |
@@ -72,6 +73,7 @@ class Settings:
     neo4j_password: str | None = None
     graph_max_depth: int = 6
     graph_max_nodes: int = 400
+    graph_cluster_threshold: int = 12
     search_backend: str = "embedded"
     search_path: Path | None = None
     elasticsearch_url: str | None = None
@@ -163,6 +165,7 @@ def load_settings(**overrides) -> Settings:
         neo4j_password=os.environ.get("CATALOG_NEO4J_PASSWORD"),
         graph_max_depth=int(os.environ.get("CATALOG_GRAPH_MAX_DEPTH", "6")),
         graph_max_nodes=int(os.environ.get("CATALOG_GRAPH_MAX_NODES", "400")),
+        graph_cluster_threshold=int(os.environ.get("CATALOG_GRAPH_CLUSTER_THRESHOLD", "12")),
         search_backend=os.environ.get("CATALOG_SEARCH_BACKEND", "embedded"),
         search_path=Path(os.environ["CATALOG_SEARCH_PATH"]) if os.environ.get("CATALOG_SEARCH_PATH") else None,
         elasticsearch_url=os.environ.get("CATALOG_ELASTICSEARCH_URL"),

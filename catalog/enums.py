@@ -170,6 +170,24 @@ class LinkType(LabeledEnum):
     MATCHES_TYPICAL = "MATCHES_TYPICAL", "соответствует типовому процессу"
 
 
+class RelationType(LabeledEnum):
+    """Relations the graph reads from a record's own fields (catalog/graph/model.py FK_EDGES).
+
+    Each label reads from the record that holds the field to the record it names, like the
+    link types' labels, and no two edge types share a label."""
+
+    OWNED_BY = "OWNED_BY", "принадлежит органу"
+    PART_OF = "PART_OF", "входит в услугу"
+    TYPICAL_OF = "TYPICAL_OF", "выполняется по типовому процессу"
+    IN_GROUP = "IN_GROUP", "входит в группу процессов"
+    PROVIDED_BY = "PROVIDED_BY", "оказывается органом"
+    CONTAINS = "CONTAINS", "входит в набор данных"
+    HAS = "HAS", "относится к сущности"
+    OPERATED_BY = "OPERATED_BY", "эксплуатируется органом"
+    HOSTED_BY = "HOSTED_BY", "размещена в системе"
+    SUBORDINATE_TO = "SUBORDINATE_TO", "подчинён органу"
+
+
 class Action(LabeledEnum):
     """What a change event records."""
 

@@ -26,8 +26,8 @@ def test_lineage_picture_draws_and_escapes(live_server, ctx, tiny):
     process_id = int(tiny.P.split(":")[1])
     records.update_record(ctx, "processes", process_id, {"version": 1, "name": "<img src=x onerror=alert(1)>"})
     dom = dump_dom(f"{live_server}/lineage/processes/{process_id}")
-    assert 'class="vis-network"' in dom  # vis-network built its canvas: the script ran from our server
-    assert "<canvas" in dom
+    assert 'data-ready="1"' in dom and 'class="lnode' in dom  # layers.js drew the columns from our server
+    assert "<svg" in dom
     assert "<img src=" not in dom.replace("&lt;img src=", "")
 
 
@@ -43,5 +43,5 @@ def test_pages_still_work_under_the_content_security_policy(live_server, tiny):
         policy = answer.headers["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy
     dom = dump_dom(url)
-    assert 'class="vis-network"' in dom and "<canvas" in dom  # lineage.js and vis-network ran
-    assert 'data-color="#0b5cab" style="color: rgb(11, 92, 171);"' in dom  # page.js ran
+    assert 'data-ready="1"' in dom and 'class="ledges"' in dom  # layers.js ran and drew the edges
+    assert 'data-color="#0b5cab" aria-hidden="true" style="color: rgb(11, 92, 171);"' in dom  # page.js ran

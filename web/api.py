@@ -275,11 +275,16 @@ def impact_view(kind_name, record_id):
     from catalog.services import lineage
 
     _known_args("depth")
-    answer, grouped = lineage.impact(context(), kind_name, record_id, request.args.get("depth"))
+    found = lineage.impact(context(), kind_name, record_id, request.args.get("depth"))
+    answer = found.answer
     return jsonify(root=answer.root, backend=answer.backend, notice=answer.notice,
-                   truncated=answer.subgraph.truncated,
-                   **{kind.replace("-", "_"): [{"id": r.id, "title": r.title, "distance": d} for r, d in items]
-                      for kind, items in grouped.items()})
+                   truncated=answer.subgraph.truncated, depth=found.depth,
+                   rows=[{"kind": r.kind, "id": r.record.id, "title": r.record.title, "agency": r.agency,
+                          "distance": r.distance, "path": [{"kind": k, "title": t} for k, t in r.path],
+                          "path_text": r.path_text} for r in found.rows],
+                   **{kind.replace("-", "_"): [{"id": r.record.id, "title": r.record.title, "agency": r.agency,
+                                                "distance": r.distance} for r in items]
+                      for kind, items in found.by_kind().items()})
 
 
 @bp.get("/reports/hand-typed")

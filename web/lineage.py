@@ -4,17 +4,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyvis
-from flask import Blueprint, render_template, request, send_from_directory
+from flask import Blueprint, Response, jsonify, render_template, request, send_from_directory, url_for
 from pyvis.network import Network
 
-from catalog.enums import LinkType
 from catalog.graph.model import EDGE_TYPES
 from catalog.kinds import KINDS
 from catalog.services import lineage
 from web import context
-from web.api import KIND_PATH, graph_json
+from web.api import KIND_PATH
+from web.inputs import int_arg, known_args
+from web.security import as_download
+from web.views_helpers import record_url
 
 bp = Blueprint("lineage", __name__)
+api_bp = Blueprint("lineage_api", __name__, url_prefix="/api/v1")
+
+TABLE_PAGE = 50
 
 VIS_DIR = Path(pyvis.__file__).parent / "lib" / "vis-9.1.2"
 
@@ -26,12 +31,7 @@ STYLE = {
     "acts": ("#777777", "triangleDown"), "document-types": ("#999999", "triangleDown"),
     "typical-processes": ("#3a9bb5", "dot"), "process-groups": ("#3a9bb5", "dot"), "people": ("#aaaaaa", "dot"),
 }
-SHAPE_NAMES = {"dot": "●", "hexagon": "⬢", "star": "★", "diamond": "◆", "square": "■", "triangle": "▲",
-               "triangleDown": "▼"}
-EDGE_LABELS = {**{t.value: t.label for t in LinkType}, "OWNED_BY": "владелец", "PART_OF": "часть услуги",
-               "TYPICAL_OF": "типовой процесс", "IN_GROUP": "группа", "PROVIDED_BY": "предоставляет",
-               "CONTAINS": "содержит", "HAS": "атрибут", "OPERATED_BY": "оператор", "HOSTED_BY": "размещена в",
-               "SUBORDINATE_TO": "подчинён"}
+EDGE_LABELS = lineage.EDGE_LABELS
 
 
 @bp.get("/vendor/vis/<path:name>")
@@ -41,7 +41,8 @@ def vis_asset(name):
 
 
 def picture(*answers) -> dict:
-    """Nodes and edges for vis-network, built with pyvis, of one lineage answer or several drawn together.
+    """Nodes and edges for vis-network, built with pyvis, of one lineage answer or several drawn together
+    (the system request's page; the lineage page draws columns from :func:`picture_json`).
 
     Titles stay plain text (never HTML)."""
     net = Network(directed=True, cdn_resources="local")
@@ -68,30 +69,94 @@ def picture(*answers) -> dict:
             seen_edges.add(edge.uid)
             net.add_edge(edge.source, edge.target, title=EDGE_LABELS.get(edge.edge_type, edge.edge_type),
                          dashes=edge.transport in ("paper", "manual"), id=edge.uid)
-    return {"nodes": net.nodes, "edges": net.edges}
+    return {"nodes": net.nodes, "edges": net.edges, "labels": EDGE_LABELS}
+
+
+def _picture_question() -> dict:
+    return {"direction": request.args.get("direction") or None, "depth": request.args.get("depth") or None,
+            "edge_types": request.args.getlist("edge_types") or None, "opened": request.args.getlist("open"),
+            "expanded": request.args.getlist("expand")}
+
+
+def picture_json(found: lineage.Picture) -> dict:
+    """The layered picture as the page's script draws it: columns, records or groups, Russian edge texts."""
+    return {
+        "root": found.answer.root, "direction": found.direction, "depth": found.depth,
+        "levels": found.levels, "truncated": found.answer.subgraph.truncated, "notice": found.answer.notice,
+        "opened": found.opened, "expanded": found.expanded, "allEdgeTypes": sorted(EDGE_TYPES),
+        "nodes": [{
+            "uid": n.uid, "kind": n.kind, "kind_label": KINDS[n.kind].label_one, "level": n.level, "title": n.title,
+            "agency": n.agency, "status": n.status, "deleted": n.deleted, "count": len(n.members),
+            "group": n.group, "expanded": n.expanded, "colour": STYLE.get(n.kind, ("#999999",))[0],
+            "url": None if n.is_cluster else record_url(n.kind, int(n.uid.split(":")[1])),
+        } for n in found.nodes],
+        "edges": [{"source": e.source, "target": e.target, "type": e.edge_type,
+                   "label": lineage.edge_label(e.edge_type), "text": e.text, "dashed": e.dashed, "count": e.count}
+                  for e in found.edges],
+    }
+
+
+def _page_url(**changes) -> str:
+    """This page's address with some parameters changed, lists (open, expand, edge_types) kept as lists."""
+    args = {key: request.args.getlist(key) for key in request.args}
+    args.update({key: [str(value)] for key, value in changes.items()})
+    return url_for(request.endpoint, **request.view_args, **args)
+
+
+def _paged(items: list, name: str) -> tuple[list, int, int]:
+    pages = max(1, -(-len(items) // TABLE_PAGE))
+    number = min(int_arg(name, 1, 1, 100_000), pages)
+    return items[(number - 1) * TABLE_PAGE:number * TABLE_PAGE], number, pages
 
 
 @bp.get(f"/lineage/{KIND_PATH}/<int:record_id>")
 def lineage_page(kind_name, record_id):
     ctx = context()
-    direction = request.args.get("direction", "both")
-    depth = request.args.get("depth", lineage.DEFAULT_DEPTH)
-    edge_types = request.args.getlist("edge_types") or None
-    answer = lineage.lineage(ctx, kind_name, record_id, direction, depth, edge_types)
+    found = lineage.picture(ctx, kind_name, record_id, **_picture_question())
+    answer = found.answer
     systems = lineage.process_systems(ctx, record_id)[0] if kind_name == "processes" else []
-    data = graph_json(answer)
+    records = sorted(answer.subgraph.nodes.items(), key=lambda item: (item[1], item[0]))
+    rows, page, pages = _paged(records, "page")
+    links, links_page, links_pages = _paged(sorted(answer.subgraph.edges.values(), key=lambda e: e.uid),
+                                            "links_page")
+    drawn = picture_json(found)
     return render_template(
-        "lineage.html", kind=KINDS[kind_name], answer=answer, data=data, picture=picture(answer),
-        direction=direction, depth=int(depth), edge_types=edge_types or [], all_edge_types=sorted(EDGE_TYPES),
-        edge_labels=EDGE_LABELS, systems=systems, max_depth=ctx.settings.graph_max_depth, styles=STYLE,
-        shape_names=SHAPE_NAMES, kinds_drawn=sorted({n["kind"] for n in data["nodes"]}),
+        "lineage.html", kind=KINDS[kind_name], answer=answer, found=found, drawn=drawn,
+        direction=found.direction, depth=found.depth, edge_types=request.args.getlist("edge_types"),
+        all_edge_types=sorted(EDGE_TYPES, key=lambda t: EDGE_LABELS.get(t, t)), edge_labels=EDGE_LABELS,
+        systems=systems, max_depth=ctx.settings.graph_max_depth, styles=STYLE,
+        kinds_drawn=sorted({n.kind for n in found.nodes}, key=lambda k: KINDS[k].label_one),
+        rows=rows, page=page, pages=pages, links=links, links_page=links_page, links_pages=links_pages,
+        page_url=_page_url, counted=lineage.counted, edge_ends=lineage.edge_ends,
     )
+
+
+@api_bp.get(f"/lineage/{KIND_PATH}/<int:record_id>/picture")
+def picture_view(kind_name, record_id):
+    """The layered picture with some groups opened and records expanded: what the page redraws from."""
+    known_args("direction", "depth", "edge_types", "open", "expand")
+    return jsonify(picture_json(lineage.picture(context(), kind_name, record_id, **_picture_question())))
 
 
 @bp.get(f"/impact/{KIND_PATH}/<int:record_id>")
 def impact_page(kind_name, record_id):
-    answer, grouped = lineage.impact(context(), kind_name, record_id)
-    return render_template("impact.html", kind=KINDS[kind_name], answer=answer, grouped=grouped)
+    ctx = context()
+    found = lineage.impact(ctx, kind_name, record_id, request.args.get("depth") or None)
+    return render_template("impact.html", kind=KINDS[kind_name], found=found, answer=found.answer,
+                           max_depth=ctx.settings.graph_max_depth, counted=lineage.counted)
+
+
+@bp.get(f"/impact/{KIND_PATH}/<int:record_id>.<any(csv,xlsx):fmt>")
+def impact_export(kind_name, record_id, fmt):
+    """The impact table as a file: the same rows as the page, cells that never run as formulas."""
+    found = lineage.impact(context(), kind_name, record_id, request.args.get("depth") or None)
+    name = f"impact-{kind_name}-{record_id}-depth-{found.depth}.{fmt}"
+    if fmt == "csv":
+        response = Response(lineage.impact_csv(found).encode("utf-8"), mimetype="text/csv")
+    else:
+        response = Response(lineage.impact_xlsx(found),
+                            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return as_download(response, name)
 
 
 @bp.get("/reports/")

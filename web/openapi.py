@@ -319,10 +319,23 @@ def _graph_paths(spec: APISpec) -> None:
                        depth, {"name": "edge_types", "in": "query", "description": "Типы связей через запятую",
                                "schema": {"type": "string"}}],
         "responses": {"200": _response("Граф", graph)}}})
+    strings = {"type": "array", "items": {"type": "string"}}
+    spec.path(path="/lineage/{kind}/{record_id}/picture", operations={"get": {
+        "tags": [tag], "summary": "Схема происхождения по столбцам: записи и группы, связи с подписями по-русски",
+        "parameters": [kind, record_id,
+                       {"name": "direction", "in": "query",
+                        "schema": {"type": "string", "enum": ["upstream", "downstream", "both"]}},
+                       depth, {"name": "edge_types", "in": "query", "schema": strings, "explode": True},
+                       {"name": "open", "in": "query", "schema": strings, "explode": True,
+                        "description": "Раскрытые группы (cluster:…)"},
+                       {"name": "expand", "in": "query", "schema": strings, "explode": True,
+                        "description": "Записи, чьи связи раскрыты (вид:номер)"}],
+        "responses": {"200": _response("Столбцы, записи и группы, связи", {"type": "object"})}}})
     spec.path(path="/impact/{kind}/{record_id}", operations={"get": {
         "tags": [tag], "summary": "Что зависит от системы, витрины или набора данных",
         "parameters": [kind, record_id, depth],
-        "responses": {"200": _response("Процессы, услуги, органы, жизненные ситуации по видам", {"type": "object"})}}})
+        "responses": {"200": _response("Затронутые записи с органом, путём и числом связей; они же по видам",
+                                        {"type": "object"})}}})
     spec.path(path="/processes/{record_id}/systems", operations={"get": {
         "tags": [tag], "summary": "Системы и витрины, которыми пользуется процесс, с путём связей",
         "parameters": [record_id],

@@ -36,17 +36,35 @@ def lineage(env: Env, kind, record_id, direction, depth, edge_types):
 @click.command()
 @click.argument("kind", type=click.Choice(["systems", "marts", "datasets"]))
 @click.argument("record_id", type=int)
+@click.option("--depth", type=int, default=None, help="Сколько связей пройти (по умолчанию — наибольшая глубина).")
+@click.option("--format", "fmt", type=click.Choice(["text", "csv", "xlsx"]), default="text", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Файл для csv или xlsx (иначе — стандартный вывод).")
 @click.pass_obj
-def impact(env: Env, kind, record_id):
-    """Что зависит от системы, витрины или набора данных."""
+def impact(env: Env, kind, record_id, depth, fmt, output):
+    """Что затронет вывод системы, витрины или набора данных: по органам и видам, с путём и числом связей."""
     from catalog.kinds import KINDS
     from catalog.services import lineage as lineage_service
 
-    _, grouped = lineage_service.impact(env.context(), kind, record_id)
-    for group, items in grouped.items():
-        click.echo(f"{KINDS[group].label}: {len(items)}")
-        for record, distance in items:
-            click.echo(f"  {record.id}\t{record.title}")
+    found = lineage_service.impact(env.context(), kind, record_id, depth)
+    if found.answer.notice:
+        click.echo(found.answer.notice, err=True)
+    if fmt != "text":
+        data = lineage_service.impact_csv(found).encode("utf-8") if fmt == "csv" else lineage_service.impact_xlsx(found)
+        if output:
+            with open(output, "wb") as handle:
+                handle.write(data)
+        else:
+            sys.stdout.buffer.write(data)
+        click.echo(f"Затронуто: {lineage_service.counted(len(found.rows), 'запись')}.", err=True)
+        return
+    for agency, kinds in found.grouped():
+        click.echo(agency)
+        for kind_name, rows in kinds:
+            click.echo(f"  {KINDS[kind_name].label}: {len(rows)}")
+            for row in rows:
+                click.echo(f"    {row.record.id}\t{row.record.title}\t{lineage_service.counted(row.distance, 'связь')}"
+                           f"\t{row.path_text}")
+    click.echo(f"Затронуто: {lineage_service.counted(len(found.rows), 'запись')} (глубина {found.depth}).", err=True)
 
 
 @click.command()

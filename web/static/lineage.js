@@ -1,4 +1,5 @@
-// The lineage picture: vis-network (served by the app) over the JSON the page embeds.
+// The small picture of a system request's processes: vis-network (served by the app) over the JSON
+// the page embeds. The lineage page itself draws columns (static/layers.js).
 // Labels and tooltips are plain text: vis-network 9 draws labels on a canvas and shows string
 // titles as text, so a record named "<script>" is shown, never run.
 (function () {
@@ -31,11 +32,18 @@
     message.hidden = !text;
   }
 
+  // A click opens the record in this tab, unless a second click follows (a double click expands
+  // the node): a double click used to open the record in two new tabs as well.
+  var pending = null;
   network.on("click", function (params) {
-    if (params.nodes.length === 1) { window.open(recordUrl(params.nodes[0]), "_blank", "noopener"); }
+    if (params.nodes.length !== 1) { return; }
+    var target = recordUrl(params.nodes[0]);
+    clearTimeout(pending);
+    pending = setTimeout(function () { window.location.href = target; }, 350);
   });
 
   network.on("doubleClick", function (params) {
+    clearTimeout(pending);
     if (params.nodes.length !== 1) { return; }
     var uid = params.nodes[0];
     var parts = uid.split(":");
@@ -55,7 +63,7 @@
         });
         answer.edges.forEach(function (e) {
           if (!edges.get(e.uid) && nodes.get(e.source) && nodes.get(e.target)) {
-            edges.add({ id: e.uid, from: e.source, to: e.target, title: e.type,
+            edges.add({ id: e.uid, from: e.source, to: e.target, title: (data.picture.labels || {})[e.type] || "связь",
                         dashes: e.transport === "paper" || e.transport === "manual" });
           }
         });
