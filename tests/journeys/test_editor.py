@@ -80,7 +80,7 @@ def test_the_history_names_the_person_and_reads_in_russian(page):
     login(page, "editor")
     open_first_process_of(page, OWN_AGENCY)
     page.get_by_role("link", name="Изменить").click()
-    page.get_by_label("Клиент").fill("Граждане с детьми")
+    page.get_by_label("Клиент", exact=True).fill("Граждане с детьми")
     page.get_by_role("button", name="Сохранить").click()
     history = page.locator("table.history tbody tr").first
     expect(history.locator("td").nth(1)).to_contain_text(EDITOR_NAME)
