@@ -15,6 +15,8 @@ def test_suggestions_in_the_header_box_open_with_arrow_keys_and_enter(page):
     box.press_sequentially("Выдача заявит", delay=30)
     listbox = page.locator("header [role=listbox]")
     expect(listbox).to_be_visible()
+    # Until the suggestions for every letter typed have come, the list says it is busy.
+    expect(listbox).to_have_attribute("aria-busy", "false")
     options = listbox.get_by_role("option")
     expect(options.first).to_be_visible()
     assert options.count() >= 2

@@ -28,7 +28,10 @@
 
     function options() { return list.querySelectorAll("[role=option]"); }
 
+    function settled() { list.setAttribute("aria-busy", "false"); }
+
     function close() {
+      settled();
       list.hidden = true;
       active = -1;
       input.setAttribute("aria-expanded", "false");
@@ -62,21 +65,27 @@
       }));
       active = -1;
       input.removeAttribute("aria-activedescendant");
+      settled();
       list.hidden = items.length === 0;
       input.setAttribute("aria-expanded", items.length ? "true" : "false");
     }
 
     input.addEventListener("input", function () {
       clearTimeout(timer);
+      // Suggestions for what is typed now are on their way: the list shown may still be for fewer letters.
+      list.setAttribute("aria-busy", "true");
       timer = setTimeout(function () {
         var q = input.value;
-        if (q === last) { return; }
+        if (q === last) { settled(); return; }
         last = q;
         if (!q.trim()) { close(); return; }
         fetch(input.dataset.suggest + "?q=" + encodeURIComponent(q), {headers: {Accept: "application/json"}})
           .then(function (response) { return response.ok ? response.json() : null; })
-          .then(function (body) { if (body && q === input.value) { render(body.items); } })
-          .catch(function () { /* no suggestions: the search itself still works */ });
+          .then(function (body) {
+            if (q !== input.value) { return; }  // a later request answers for the newer text
+            if (body) { render(body.items); } else { settled(); }
+          })
+          .catch(function () { settled(); /* no suggestions: the search itself still works */ });
       }, 120);
     });
 
