@@ -49,6 +49,16 @@ def test_suggestions_in_the_header_box_open_with_arrow_keys_and_enter(page):
     expect(box).to_have_attribute("aria-expanded", "false")
     expect(box).to_have_value("Минздр")
 
+    # A click on a suggestion opens it too.
+    box.press_sequentially("ав", delay=30)
+    listbox = page.locator("header [role=listbox]")
+    expect(listbox).to_have_attribute("aria-busy", "false")
+    option = listbox.get_by_role("option").first
+    title = option.locator(".title").inner_text()
+    option.click()
+    page.wait_for_url(re.compile(r"/\w[\w-]*/\d+$"))
+    expect(page.locator("main h1")).to_have_text(title)
+
 
 def test_searching_from_the_home_page_through_facets_and_pages_to_a_record(page):
     page.goto("/")

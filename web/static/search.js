@@ -54,8 +54,11 @@
         li.setAttribute("role", "option");
         li.setAttribute("aria-selected", "false");
         li.dataset.href = "/" + item.kind + "/" + item.id;
-        var title = document.createElement("span");
+        // A real link inside the option: a click (or a middle click, Ctrl+click) opens the record as links do.
+        var title = document.createElement("a");
         title.className = "title";
+        title.href = li.dataset.href;
+        title.tabIndex = -1;
         title.textContent = item.title;
         var meta = document.createElement("span");
         meta.className = "meta";
@@ -105,10 +108,11 @@
       }
     });
 
-    // mousedown, not click: the input's blur would close the list before the click landed.
-    list.addEventListener("mousedown", function (event) {
+    // The input keeps the focus while an option is pressed, so its blur does not close the list first.
+    list.addEventListener("mousedown", function (event) { event.preventDefault(); });
+    list.addEventListener("click", function (event) {
       var option = event.target.closest("[role=option]");
-      if (option) { event.preventDefault(); window.location.assign(option.dataset.href); }
+      if (option && !event.target.closest("a")) { window.location.assign(option.dataset.href); }
     });
     input.addEventListener("blur", function () { setTimeout(close, 150); });
   }
