@@ -93,7 +93,7 @@ def test_hits_show_agency_status_and_registry_id(client, seed, licences):
     hit = page.select_one("ol.hits > li")
     assert text(hit.a) == "Выдача лицензии на фармацевтическую деятельность, вариант 7"
     meta = text(hit.select_one(".hit-meta"))
-    assert "процесс" in meta and "L-007" in meta
+    assert "процесс" in meta and "идентификатор L-007" in meta
     assert "Министерство социальной защиты" in meta and "прошел реинжиниринг" in meta
 
 

@@ -94,7 +94,7 @@ def test_searching_from_the_home_page_through_facets_and_pages_to_a_record(page)
     hit = page.locator("ol.hits > li").first
     meta = hit.locator(".hit-meta")
     expect(meta.locator(".badge")).to_have_text("процесс")
-    expect(meta.locator(".registry-id")).to_have_text(re.compile(r"№ \S+"))
+    expect(meta.locator(".registry-id")).to_have_text(re.compile(r"^идентификатор \S+$"))
     expect(meta.locator(".status")).not_to_be_empty()
     assert meta.locator(".agency").inner_text()
     title = " ".join(hit.locator("a").first.inner_text().split())
