@@ -122,3 +122,10 @@ def test_suggestions_say_kind_and_agency(client, seed, licences):
     items = client.get("/api/v1/search/suggest", query_string={"q": "Система выд"}).get_json()["items"]
     system = next(i for i in items if i["kind"] == "systems")
     assert system["kind_label"] == "информационная система" and system["agency"] is None
+
+
+def test_the_cli_names_agency_status_and_registry_id_too(runner, seed, licences):
+    out = runner.invoke("search", "вариант 7", "--kind", "processes").output
+    line = next(line for line in out.splitlines() if "вариант 7" in line)
+    assert line.split("\t")[1:] == ["Выдача лицензии на фармацевтическую деятельность, вариант 7", "идентификатор L-007",
+                                    "Министерство социальной защиты", "прошел реинжиниринг"]
