@@ -129,3 +129,23 @@ def test_the_cli_names_agency_status_and_registry_id_too(runner, seed, licences)
     line = next(line for line in out.splitlines() if "вариант 7" in line)
     assert line.split("\t")[1:] == ["Выдача лицензии на фармацевтическую деятельность, вариант 7", "идентификатор L-007",
                                     "Министерство социальной защиты", "прошел реинжиниринг"]
+
+
+def test_an_agency_past_the_first_eight_is_one_click_away(client, ctx, seed):
+    for i in range(10):
+        agency = r.create_record(ctx, "agencies", {"code": f"AG{i}", "name": f"Комитет № {i + 1}", "kind": "executive"})
+        for _ in range(i + 1):  # counts 1…10: the facet orders by count
+            r.create_record(ctx, "services", {"name": f"Лицензирование деятельности вида {i}", "kind": "service",
+                                              "agency_id": agency.id})
+    page = soup(client.get("/search", query_string={"q": "лицензирование"}))
+    section = next(s for s in page.select(".facets section") if s.h3.get_text(strip=True) == "Орган")
+    assert len(section.select(":scope > ul > li")) == 8
+    more = section.select_one("details.more-values")
+    assert more.summary.get_text(strip=True) == "ещё 2"
+    last = more.select("li a")[-1]
+    assert last.get_text(strip=True) == "Комитет № 1"
+    chosen = soup(client.get(last["href"]))
+    assert "Найдено: 1" in found(chosen)
+    section = next(s for s in chosen.select(".facets section") if s.h3.get_text(strip=True) == "Орган")
+    # The chosen agency is listed at once, to be taken off again.
+    assert section.select_one(":scope > ul > li.selected a").get_text(strip=True) == "Комитет № 1"
