@@ -67,3 +67,16 @@ def test_the_upload_page_offers_the_register_to_download(client, seed, make_user
     assert sheet.cell(5, 1).value == "001"
     missing = client.get("/import/register.xlsx", query_string={"agency": "NOPE"})
     assert missing.status_code == 404 and "Органа с кодом «NOPE» нет в каталоге." in missing.get_data(as_text=True)
+
+
+def test_an_agency_editor_links_its_process_to_another_agencys_by_identifier(runner, ctx, seed, make_user, tmp_path):
+    other = linked_across_agencies(ctx, seed)
+    make_user("editor", ["agency_editor"], [seed.agency.id])
+    exported = tmp_path / "реестр.xlsx"
+    assert runner.invoke("export", "register", "--agency", "MINSOC", "-o", str(exported)).exit_code == 0
+    for link in r.links_of(ctx, "processes", seed.process.id)[0]:
+        r.delete_record(ctx, "links", link.link.id, link.link.version)
+    result = runner.invoke("import", "register", str(exported), "--agency", "MINSOC", "--as", "editor")
+    assert "изменено 1, без изменений 0, отклонено 0" in result.output, result.output
+    outgoing = [i for i in r.links_of(ctx, "processes", seed.process.id)[0] if i.link.link_type == "LINKED_TO"]
+    assert [i.other.id for i in outgoing] == [other.id]
