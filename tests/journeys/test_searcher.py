@@ -101,3 +101,14 @@ def test_searching_from_the_home_page_through_facets_and_pages_to_a_record(page)
     hit.locator("a").first.click()
     page.wait_for_url(re.compile(r"/processes/\d+$"))
     expect(page.locator("main h1")).to_have_text(title)
+
+
+def test_the_search_page_fits_a_phone(page):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/search?q=выдача лицензии")
+    expect(page.locator(".results > p.muted")).to_contain_text("Найдено: 60")
+    # It scrolled sideways to 500 px: the facets and the results side by side.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    facets, results = page.locator("aside.facets").bounding_box(), page.locator("section.results").bounding_box()
+    assert facets["y"] + facets["height"] <= results["y"] + 1  # the facets above the results
+    shot(page, "search-phone")
