@@ -326,7 +326,8 @@ def search_json(result) -> dict:
     return {
         "total": result.total, "page": result.page, "per_page": result.per_page, "pages": result.pages,
         "items": [{"uid": h.uid, "kind": h.kind, "id": h.record_id, "title": h.title, "score": round(h.score, 4),
-                   "highlights": h.highlights} for h in result.hits],
+                   "highlights": h.highlights, "kind_label": h.kind_label, "agency": h.agency, "status": h.status,
+                   "status_label": h.status_label, "registry_id": h.registry_id} for h in result.hits],
         "facets": {name: [{"value": v.value, "label": v.label, "count": v.count, "selected": v.selected}
                           for v in values] for name, values in result.facets.items()},
     }
@@ -349,7 +350,8 @@ def suggest_view():
 
     _known_args("q", "limit")
     found = search.suggest(context(), request.args.get("q"), _int_arg("limit", 8, maximum=20))
-    return jsonify(items=[{"uid": s.uid, "kind": s.kind, "id": s.record_id, "title": s.title} for s in found])
+    return jsonify(items=[{"uid": s.uid, "kind": s.kind, "id": s.record_id, "title": s.title,
+                           "kind_label": s.kind_label, "agency": s.agency} for s in found])
 
 
 def _match_json(row) -> dict:

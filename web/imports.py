@@ -130,6 +130,29 @@ def upload_page():
     return _run(token, meta, dry_run=request.form.get("action") != "import")
 
 
+@bp.get("/register.xlsx")
+def register_download():
+    """The agency's register as the upload reads it, to change in Excel and load back."""
+    import io
+    import tempfile
+
+    from importers.register import export_register, find_agency
+
+    ctx = context()
+    _uploader(ctx)
+    code = request.args.get("agency") or ""
+    agency = find_agency(ctx, code)  # an unknown code is refused, naming it
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder) / "register.xlsx"
+        export_register(ctx, target, agency.code)
+        data = io.BytesIO(target.read_bytes())
+    from web.security import as_download
+
+    name = f"Реестр процессов {agency.short_name or agency.code}.xlsx"
+    return as_download(send_file(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                 as_attachment=True, download_name=name), name)
+
+
 @bp.post("/<token>/apply")
 def apply_page(token):
     ctx = context()

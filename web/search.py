@@ -19,12 +19,33 @@ def _page_number() -> int:
         return 1
 
 
+def _search_url(**changes) -> str:
+    """This search with some parameters replaced (a list: all values of a repeatable one; None: removed).
+
+    Built from the request's MultiDict so repeated filters stay separate parameters; Jinja's
+    ``urlencode`` of a dict of lists wrote them as ``kind=['processes']``."""
+    args = request.args.copy()
+    for name, value in changes.items():
+        args.poplist(name)
+        if value is not None:
+            args.setlist(name, value if isinstance(value, list) else [value])
+    return url_for("search.search_page", **args.to_dict(flat=False))
+
+
+def _facet_url(name: str, value, selected: bool) -> str:
+    current = request.args.getlist(name)
+    value = str(int(value) if isinstance(value, bool) else value)
+    chosen = [v for v in current if v != value] if selected else current + [value]
+    return _search_url(**{name: chosen or None, "page": None})  # a new filter starts again at page 1
+
+
 @bp.get("/search")
 def search_page():
     q = request.args.get("q", "")
     result = search.search(context(), q, request.args, _page_number(), 20)
     selected = {name: request.args.getlist(name) for name in FILTERS if request.args.getlist(name)}
-    return render_template("search.html", q=q, result=result, selected=selected, facet_labels=search.FACET_LABELS)
+    return render_template("search.html", q=q, result=result, selected=selected, facet_labels=search.FACET_LABELS,
+                           facet_url=_facet_url, search_url=_search_url)
 
 
 @bp.get("/names")

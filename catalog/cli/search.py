@@ -36,7 +36,9 @@ def search_query(env: Env, words, kinds, agencies, limit):
     result = search.search(ctx, " ".join(words), {"kind": list(kinds), "agency": list(agencies)}, 1, limit)
     click.echo(f"Найдено: {result.total}")
     for hit in result.hits:
-        click.echo(f"{hit.kind}/{hit.record_id}\t{hit.title}")
+        # The same details as the search page, so like-named records of different agencies are told apart.
+        details = [hit.registry_id and f"идентификатор {hit.registry_id}", hit.agency, hit.status_label]
+        click.echo("\t".join([f"{hit.kind}/{hit.record_id}", hit.title, *[d for d in details if d]]))
 
 
 @search_group.command("reindex")

@@ -138,6 +138,11 @@ class Hit:
     title: str
     score: float
     highlights: dict[str, str] = field(default_factory=dict)  # field → HTML with <mark>
+    # Filled from the store by catalog.services.search.describe, so like-named records can be told apart.
+    agency: str | None = None
+    status: str | None = None
+    status_label: str | None = None
+    registry_id: str | None = None
 
     @property
     def kind_label(self) -> str:
@@ -171,3 +176,8 @@ class Suggestion:
     kind: str
     record_id: int
     title: str
+    agency: str | None = None  # filled by catalog.services.search.describe
+
+    @property
+    def kind_label(self) -> str:
+        return KINDS[self.kind].label_one

@@ -6,9 +6,13 @@ runs (catalog.outbox), only a short tail is applied here and the consumer does t
 """
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from catalog import models
 from catalog.enums import ProcessStatus
 from catalog.errors import Unavailable
 from catalog.kinds import KINDS
+from catalog.search.documents import AGENCY_COLUMN
 from catalog.search.highlight import highlight, matcher
 from catalog.search.query import FILTERS, IndexBusy, ParsedQuery, SearchResult, Suggestion, parse_filters, parse_query
 from catalog.services import permissions, rules
@@ -68,6 +72,7 @@ def search(ctx: Context, q: str | None, args=None, page: int = 1, per_page: int 
     catch_up(ctx)
     result = _projection(ctx).index.search(parsed, filters, page, per_page, _highlighter(parsed))
     _label_facets(ctx, result)
+    describe(ctx, result.hits)
     return result
 
 
@@ -78,7 +83,40 @@ def suggest(ctx: Context, q: str | None, limit: int = 8) -> list[Suggestion]:
     if not text.strip():
         return []
     catch_up(ctx)
-    return _projection(ctx).index.suggest(text, limit)
+    return describe(ctx, _projection(ctx).index.suggest(text, limit))
+
+
+def describe(ctx: Context, items: list) -> list:
+    """Fill in what tells like-named hits or suggestions apart: the agency, and a process's status and
+    registry identifier (twenty agencies each have «Выдача лицензии…»). One narrow query per kind."""
+    by_kind: dict[str, list] = {}
+    for item in items:
+        by_kind.setdefault(item.kind, []).append(item)
+    agency_of: dict[tuple[str, int], int] = {}
+    status: dict[int, tuple] = {}  # process id → (status, registry id)
+    for kind, group in by_kind.items():
+        column = AGENCY_COLUMN.get(kind)
+        if column is None or kind == "agencies":
+            continue
+        model = KINDS[kind].model
+        ids = [item.record_id for item in group]
+        extra = [model.status, model.registry_id] if kind == "processes" else []
+        for row in ctx.session.execute(select(model.id, getattr(model, column), *extra).where(model.id.in_(ids))):
+            agency_of[(kind, row[0])] = row[1]
+            if kind == "processes":
+                status[row[0]] = row[2:]
+    names = {}
+    agency_ids = {i for i in agency_of.values() if i is not None}
+    if agency_ids:
+        names = {i: short or name for i, name, short in ctx.session.execute(
+            select(models.Agency.id, models.Agency.name, models.Agency.short_name)
+            .where(models.Agency.id.in_(agency_ids)))}
+    for item in items:
+        item.agency = names.get(agency_of.get((item.kind, item.record_id)))
+        if item.kind == "processes" and item.record_id in status and hasattr(item, "status"):  # hits, not suggestions
+            item.status, item.registry_id = status[item.record_id]
+            item.status_label = ProcessStatus.label_of(item.status) or None
+    return items
 
 
 def _label_facets(ctx: Context, result: SearchResult) -> None:

@@ -94,3 +94,13 @@ def login(page, login: str, password: str = DEMO_PASSWORD) -> None:
     page.get_by_role("button", name="Войти", exact=True).click()
     page.wait_for_load_state()
     assert "/login" not in page.url, page.content()[:2000]
+
+
+def shot(page, name: str) -> None:
+    """Save a screenshot for the user guide when CATALOG_JOURNEY_SHOTS names a folder (unset: none)."""
+    import os
+
+    folder = os.environ.get("CATALOG_JOURNEY_SHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=False)

@@ -13,8 +13,9 @@ What a row's references become (the choices of this catalogue):
   no position given the row is refused;
 - **life situations, regulating acts, group, typical process**: reference lists the process office
   keeps; an unknown name is an **error** (they are not created by a register import);
-- **linked processes** (2.1 «п»): identifiers in the same file or already in the agency's register;
-  any other is an error.
+- **linked processes** (2.1 «п»): identifiers in the same file or already in the agency's register,
+  or the identifier of exactly one other agency's process (a link across agencies, as the export
+  writes it); any other is an error.
 
 Life situations, acts and linked processes are links (IN_SITUATION, REGULATED_BY, LINKED_TO) from
 the process; a re-import makes the links match the file (adds the missing, deletes the extra ones).
@@ -169,6 +170,8 @@ class RegisterImporter(TableImporter):
                              (models.TypicalProcess, None)):
             query = select(model).where(model.deleted_at.is_(None))
             self.pin(query.where(where) if where is not None else query)
+        self._elsewhere: dict[str, int | None] = {}  # identifier → another agency's process
+        self.registry_of_elsewhere: dict[int, str] = {}
         self.existing: dict[str, int] = dict(ctx.session.execute(
             select(models.Process.registry_id, models.Process.id).where(models.Process.agency_id == agency_id)).all())
         # The register's links as they are: {(process id, link type): {target id: link id}}, read once.
@@ -271,7 +274,8 @@ class RegisterImporter(TableImporter):
             for identifier in identifiers:
                 if identifier == key:
                     errors.append(("linked", f"процесс «{identifier}» не может быть связан сам с собой"))
-                elif self.two_pass and identifier not in self.first_row and identifier not in self.existing:
+                elif (self.two_pass and identifier not in self.first_row and identifier not in self.existing
+                      and self.elsewhere(identifier) is None):
                     errors.append(("linked", f"процесса с идентификатором «{identifier}» нет ни в файле, "
                                              f"ни в реестре органа «{self.agency_code}»"))
             links["linked"] = identifiers
@@ -531,6 +535,19 @@ class RegisterImporter(TableImporter):
         return [(label, "; ".join(names[t] for t in removed) or None,
                  "; ".join(f"+ {names[t]}" for t in added) or None)]
 
+    def elsewhere(self, identifier: str) -> int | None:
+        """The one live process of another agency with this identifier (2.1 «п» names processes by
+        identifier; the export writes a link across agencies so), None when there is none or several."""
+        if identifier not in self._elsewhere:
+            found = self.ctx.session.execute(
+                select(models.Process.id).where(models.Process.registry_id == identifier,
+                                                models.Process.agency_id != self.agency_id,
+                                                models.Process.deleted_at.is_(None)).limit(2)).scalars().all()
+            self._elsewhere[identifier] = found[0] if len(found) == 1 else None
+            if len(found) == 1:
+                self.registry_of_elsewhere[found[0]] = identifier
+        return self._elsewhere[identifier]
+
     def link_names(self, name: str, ids: set) -> dict:
         if name == "life_situations":
             return {i: self.situations.names.get(i, f"№ {i}") for i in ids}
@@ -538,7 +555,7 @@ class RegisterImporter(TableImporter):
             return {i: self.acts.names.get(i, f"№ {i}") for i in ids}
         if len(self.registry_of) != len(self.existing):  # rebuilt only when processes were added
             self.registry_of = {pid: key for key, pid in self.existing.items()}
-        return {i: self.registry_of.get(i, f"№ {i}") for i in ids}
+        return {i: self.registry_of.get(i) or self.registry_of_elsewhere.get(i, f"№ {i}") for i in ids}
 
     def finish_rows(self) -> None:
         """Links between processes, once every row of the file is written."""
@@ -555,6 +572,8 @@ class RegisterImporter(TableImporter):
                                              f"{self.first_row[identifier]} есть ошибки"))
                 elif identifier in self.existing:
                     targets.append(self.existing[identifier])
+                elif self.elsewhere(identifier) is not None:
+                    targets.append(self.elsewhere(identifier))
                 else:
                     errors.append(("linked", f"процесса с идентификатором «{identifier}» нет ни в файле, "
                                              f"ни в реестре органа «{self.agency_code}»"))
