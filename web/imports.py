@@ -136,10 +136,10 @@ def register_download():
     import io
     import tempfile
 
-    from importers.register import export_register, find_agency
+    from catalog.services.imports.register import export_register, find_agency
 
     ctx = context()
-    _uploader(ctx)
+    rules.check_import(ctx)
     code = request.args.get("agency") or ""
     agency = find_agency(ctx, code)  # an unknown code is refused, naming it
     with tempfile.TemporaryDirectory() as folder:

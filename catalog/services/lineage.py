@@ -16,7 +16,7 @@ from catalog import models
 from catalog.errors import BadParameter
 from catalog.graph import SqlGraph
 from catalog.enums import LinkType, ProcessStatus, RelationType, SystemStage
-from catalog.graph.model import DIRECTIONS, EDGE_TYPES, FK_EDGES, LINK_FLOW, Edge, Subgraph, split_uid, uid
+from catalog.graph.model import DIRECTIONS, EDGE_TYPES, LINK_FLOW, Edge, Subgraph, split_uid, uid
 from catalog.kinds import KINDS
 from catalog.services import permissions
 from catalog.services.context import Context
