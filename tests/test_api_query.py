@@ -20,6 +20,9 @@ import pytest
     ("/api/v1/names/matches?limit=-1", "limit", "Допустимо от 1 до 5000."),
     ("/api/v1/reports/duplicated-systems?include_federal=2", "include_federal", "Ожидается «да» или «нет»."),
     ("/api/v1/export.rdf?colour=red", "colour", "Такого параметра нет."),
+    # Routes that take no parameters refuse unknown ones too.
+    ("/api/v1/reports/hand-typed?colour=red", "colour", "Такого параметра нет."),
+    ("/api/v1/positions?page=2", "page", "Такого параметра нет."),
 ])
 def test_a_bad_query_parameter_is_named_in_russian(client, url, parameter, message):
     answer = client.get(url)

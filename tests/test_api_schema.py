@@ -180,3 +180,20 @@ def test_the_routes_the_issue_found_missing_are_documented(client):
     change = paths["/processes/{record_id}"]["patch"]["responses"]
     assert {"401", "403", "404", "409", "413", "422", "503"} <= set(change)
     assert change["409"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+
+
+def test_the_docs_page_shows_each_section_once(client):
+    """Operations of one tag from several domains (a process's runs, systems, costs) sit in one section."""
+    from bs4 import BeautifulSoup
+
+    page = BeautifulSoup(client.get("/api/v1/docs").get_data(as_text=True), "html.parser")
+    headings = [h.get_text() for h in page.select("h2[id]")]
+    assert len(headings) == len(set(headings)), headings
+    processes = page.find("h2", id="Процессы").find_next_siblings()
+    section = []
+    for element in processes:
+        if element.name == "h2":
+            break
+        section.append(element.get_text(" ", strip=True))
+    assert any("/api/v1/processes/{process_id}/runs" in text for text in section)
+    assert any("/api/v1/processes/{record_id}/status-history" in text for text in section)

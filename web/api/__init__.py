@@ -79,7 +79,9 @@ def openapi_json():
 def openapi_page():
     spec = build_spec()
     tags = list(dict.fromkeys(op["tags"][0] for ops in spec["paths"].values() for op in ops.values()))
-    return render_template("api_docs.html", spec=spec, tags=tags)
+    # One section per tag: paths of a tag that several blueprints share (Процессы) are shown together.
+    paths = sorted(spec["paths"].items(), key=lambda item: tags.index(next(iter(item[1].values()))["tags"][0]))
+    return render_template("api_docs.html", spec={**spec, "paths": dict(paths)}, tags=tags)
 
 
 # What pages reuse from the API (web/pages.py, web/lineage.py, web/errors.py).

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 
 import flask_smorest
 from flask import current_app, g, jsonify, request
@@ -196,6 +197,20 @@ class CatalogParser(FlaskParser):
         raise BadParameter("Неизвестный параметр запроса." if unknown else "Неверный параметр запроса.", messages)
 
 
+def _declares_query(view) -> bool:
+    arguments = getattr(view, "_apidoc", {}).get("arguments", {})
+    return any(p.get("in") == "query" for p in arguments.get("parameters", []))
+
+
+def _without_query(view):
+    @functools.wraps(view)
+    def refuse_unknown(*args, **kwargs):
+        CatalogParser().parse(QueryArgs(), location="query")
+        return view(*args, **kwargs)
+
+    return refuse_unknown
+
+
 class Blueprint(flask_smorest.Blueprint):
     """One domain's API: under /api/v1, authenticated and answering errors as JSON; its routes are
     operations of the document under the domain's Russian tag."""
@@ -210,7 +225,15 @@ class Blueprint(flask_smorest.Blueprint):
         self.register_error_handler(HTTPException, http_error)
 
     def route(self, rule, *, parameters=None, tags=None, **options):
-        return super().route(rule, parameters=parameters, tags=tags or [self.tag], **options)
+        register = super().route(rule, parameters=parameters, tags=tags or [self.tag], **options)
+        reads_only = set(options.get("methods", ["GET"])) <= {"GET"}
+
+        def decorator(view):
+            # A GET that declares no query parameters still refuses unknown ones, by name, as every list does.
+            # (Changes read ?version= themselves: web/inputs.py change_version.)
+            return register(_without_query(view) if reads_only and not _declares_query(view) else view)
+
+        return decorator
 
     def _store_endpoint_docs(self, endpoint, obj, parameters, tags, **options):
         super()._store_endpoint_docs(endpoint, obj, parameters, tags, **options)
