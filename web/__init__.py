@@ -45,11 +45,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     security.init_app(app)
     errors.init_app(app)
     app.register_blueprint(auth.bp)
-    # JSON APIs under /api/v1: tokens or a session with X-CSRFToken, errors as JSON.
-    for blueprint in (imports.api_bp, api.bp, linked.api_bp, requests.api_bp, dashboard.api_bp, passports.api_bp,
-                      projects.api_bp, lineage.api_bp):
-        app.register_blueprint(blueprint)
-        csrf.exempt(blueprint)
+    # The JSON API under /api/v1, one blueprint per domain, and its generated document (web/api/).
+    api.init_app(app, csrf)
     for blueprint in (imports.bp, admin.bp, lineage.bp, linked.bp, pages.bp, search.bp, dashboard.bp, requests.bp,
                       passports.bp, projects.bp):
         app.register_blueprint(blueprint)

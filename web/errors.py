@@ -1,6 +1,6 @@
 """Errors on pages: Russian error pages, and the login form when a visitor must sign in.
 
-The API blueprint answers its own errors as JSON (web/api.py).
+The API blueprints answer their own errors as JSON (web/api/base.py).
 """
 from __future__ import annotations
 

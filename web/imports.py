@@ -1,22 +1,20 @@
-"""Loading files from the browser («Загрузка») and OpenLineage events from pipelines: thin views over
-``catalog.services.imports.run_import``."""
+"""Loading files from the browser («Загрузка»): thin views over ``catalog.services.imports.run_import`` (for machines:
+web/api/imports.py, web/api/openlineage.py)."""
 from __future__ import annotations
 
 import json
 import secrets
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, send_file, url_for
 from sqlalchemy import select
 
 from catalog import models
 from catalog.errors import Forbidden, InvalidInput, Unauthorized
 from catalog.services import import_jobs, imports, rules, uploads
 from web import context
-from web.api import json_blueprint
 
 bp = Blueprint("imports", __name__, url_prefix="/import")
-api_bp = json_blueprint("openlineage_api", __name__)
 
 KINDS = imports.LABELS
 SUFFIXES = {".xlsx", ".xlsm", ".csv", ".txt"}
@@ -194,106 +192,6 @@ def job_cancel_page(job_id):
         raise Unauthorized("Войдите в систему.")
     import_jobs.cancel_job(ctx, _queue(), job_id)
     return redirect(url_for("imports.job_page", job_id=job_id), 303)
-
-
-# --- OpenLineage ---------------------------------------------------------------------
-
-
-@api_bp.post("/lineage")
-def lineage_events():
-    """OpenLineage HTTP transport: one event (or a list) per request; 201 with what it did."""
-    from catalog.services.imports import openlineage
-
-    ctx = context()
-    rules.check_import(ctx, "openlineage")  # who is asking, before the body is read
-    limit = current_app.config["CATALOG"].import_max_bytes
-    if request.content_length and request.content_length > limit:
-        raise InvalidInput(f"Тело запроса больше допустимого ({limit} байт).")
-    data = None
-    if request.is_json:
-        try:
-            data = openlineage.loads(request.get_data(as_text=True), "Тело запроса")
-        except ValueError:
-            data = None
-    if data is None:
-        from catalog.errors import BadRequest
-
-        raise BadRequest("Тело запроса должно быть событием OpenLineage в JSON (Content-Type: application/json).",
-                           {"$": ["не JSON"]})
-    report = imports.run_import(ctx, "openlineage", data, file_name="Тело запроса")
-    return jsonify(items=report.result), 201
-
-
-@api_bp.post("/imports/<any(register,typical,systems,marts,datasets):kind>")
-def import_api(kind):
-    """The table imports for machines: multipart ``file``; ``agency``, ``dry_run``, ``partial`` as
-    form or query parameters. Answers the report as JSON (422 when the file is refused whole), or,
-    for a file over the background threshold, 202 with ``Location`` of the job."""
-    from catalog.errors import BadParameter
-
-    ctx = context()
-    rules.check_import(ctx)
-    limit = _settings().import_max_bytes
-    if request.content_length and request.content_length > limit:
-        raise BadParameter(f"Файл больше допустимого ({limit} байт).", {"file": ["Слишком большой файл."]})
-    uploads.before_upload(ctx, request.content_length or 0)
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise BadParameter("Передайте файл в поле «file» (multipart/form-data).", {"file": ["Нет файла."]})
-    suffix = Path(upload.filename).suffix.lower()
-    if suffix not in SUFFIXES:
-        raise BadParameter("Ожидается .xlsx или .csv.", {"file": [f"Неподдерживаемый формат «{suffix}»."]})
-    values = request.values
-    flag = lambda name: values.get(name, "").lower() in ("1", "true", "yes", "да")  # noqa: E731
-    meta = {"kind": kind, "agency": values.get("agency"), "partial": flag("partial"), "file_name": upload.filename,
-            "suffix": suffix, "user_id": ctx.user.id}
-    if kind == "register" and not meta["agency"]:
-        raise BadParameter("Укажите орган.", {"agency": ["Обязательный параметр для реестра процессов."]})
-    token = secrets.token_hex(12)
-    path = _folder() / f"{token}{suffix}"
-    upload.save(path)
-    keep = False
-    try:
-        # The page keeps the error copy for its download; the API answers the errors in the report.
-        report, job = _start(ctx, token, meta, flag("dry_run"))
-        if job is not None:
-            (_folder() / f"{token}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-            keep = True
-            response = jsonify(import_jobs.job_json(job))
-            response.status_code = 202
-            response.headers["Location"] = f"/api/v1/imports/jobs/{job.id}"
-            return response
-    finally:
-        if not keep:
-            _forget(token, suffix)
-    return jsonify(report.to_dict()), 422 if report.refused_whole else 200
-
-
-@api_bp.get("/imports/jobs/<int:job_id>")
-def import_job_api(job_id):
-    """A background import: status, rows done of the total, the report once finished."""
-    ctx = context()
-    if ctx.user is None:
-        raise Unauthorized("Нужен токен API.")
-    return jsonify(import_jobs.job_json(import_jobs.get_job(ctx, job_id), _queue()))
-
-
-@api_bp.post("/imports/jobs/<int:job_id>/cancel")
-def import_job_cancel_api(job_id):
-    """Cancel a background import: a queued job never starts, a running one stops at its next batch
-    of rows and writes nothing."""
-    ctx = context()
-    if ctx.user is None:
-        raise Unauthorized("Нужен токен API.")
-    job = import_jobs.cancel_job(ctx, _queue(), job_id)
-    return jsonify(import_jobs.job_json(job, _queue())), 202
-
-
-@api_bp.get("/processes/<int:process_id>/runs")
-def process_runs(process_id):
-    from catalog.services.imports import openlineage
-
-    return jsonify(items=[openlineage.run_json(r) for r in openlineage.runs_of(context(), process_id)])
 
 
 def init_app(app) -> None:

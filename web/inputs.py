@@ -4,7 +4,8 @@
   the 32-bit range of PostgreSQL's INTEGER): a larger one is a 422 naming the parameter;
 - JSON is parsed by ``catalog.jsontext`` (UTF-8, depth limit, no lone surrogates) wherever Flask
   reads it, so ``request.get_json`` everywhere answers 400 naming the body instead of failing;
-- query-parameter errors are ``BadParameter`` (422) naming the parameter.
+- query-parameter errors are ``BadParameter`` (422) naming the parameter. The API declares its query
+  parameters as schemas (web/api/base.py ``QueryArgs``); ``int_arg`` and ``date_arg`` serve the pages.
 """
 from __future__ import annotations
 
@@ -129,16 +130,6 @@ def date_arg(name: str, required: bool = True):
         return date.fromisoformat(raw)
     except ValueError:
         raise BadParameter(f"Неверная дата в параметре {name}.", {name: ["Ожидается дата в формате ГГГГ-ММ-ДД."]}) from None
-
-
-def bool_arg(name: str) -> bool:
-    return request.args.get(name, "").lower() in TRUE_WORDS
-
-
-def known_args(*names: str) -> None:
-    unknown = [name for name in request.args if name not in names]
-    if unknown:
-        raise BadParameter("Неизвестный параметр запроса.", {name: ["Такого параметра нет."] for name in unknown})
 
 
 def change_version(required: bool = True) -> int | None:

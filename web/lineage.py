@@ -4,20 +4,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyvis
-from flask import Blueprint, Response, jsonify, render_template, request, send_from_directory, url_for
+from flask import Blueprint, Response, render_template, request, send_from_directory, url_for
 from pyvis.network import Network
 
 from catalog.graph.model import EDGE_TYPES
 from catalog.kinds import KINDS
 from catalog.services import lineage
 from web import context
-from web.api import KIND_PATH
-from web.inputs import int_arg, known_args
+from web.api.records import KIND_PATH
+from web.inputs import int_arg
 from web.security import as_download
 from web.views_helpers import record_url
 
 bp = Blueprint("lineage", __name__)
-api_bp = Blueprint("lineage_api", __name__, url_prefix="/api/v1")
 
 TABLE_PAGE = 50
 
@@ -129,13 +128,6 @@ def lineage_page(kind_name, record_id):
         rows=rows, page=page, pages=pages, links=links, links_page=links_page, links_pages=links_pages,
         page_url=_page_url, counted=lineage.counted, edge_ends=lineage.edge_ends,
     )
-
-
-@api_bp.get(f"/lineage/{KIND_PATH}/<int:record_id>/picture")
-def picture_view(kind_name, record_id):
-    """The layered picture with some groups opened and records expanded: what the page redraws from."""
-    known_args("direction", "depth", "edge_types", "open", "expand")
-    return jsonify(picture_json(lineage.picture(context(), kind_name, record_id, **_picture_question())))
 
 
 @bp.get(f"/impact/{KIND_PATH}/<int:record_id>")

@@ -1,17 +1,16 @@
-"""Linked data on the web: the RDF export, the import, the JSON-LD context, SPARQL (API and page),
-and the RDF answer of a record's page. Thin views over ``catalog.linked``."""
+"""Linked data on the web: the JSON-LD context, the vocabulary documents, the SPARQL page and the RDF
+answer of a record's page; thin views over ``catalog.linked`` (export, import and SPARQL for machines:
+web/api/linked.py)."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, stream_with_context
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
-from catalog.errors import CatalogError, InvalidInput, Unauthorized
-from catalog.linked import export, importer, sparql
+from catalog.errors import CatalogError, Unauthorized
+from catalog.linked import export, sparql
 from catalog.linked.validate import ONTOLOGY, SHAPES
 from web import context
-from web.api import json_blueprint
 
 bp = Blueprint("linked", __name__)
-api_bp = json_blueprint("linked_api", __name__)
 
 RDF_TYPES = {"text/turtle": "ttl", "application/ld+json": "jsonld", "application/n-triples": "nt"}
 
@@ -39,84 +38,7 @@ def shapes():
 # --- export and import ------------------------------------------------------------------------
 
 
-def _requested_format(default: str = "ttl") -> str:
-    fmt = request.args.get("format")
-    if fmt:
-        return export.check_format(fmt)
-    best = request.accept_mimetypes.best_match(list(RDF_TYPES))
-    return RDF_TYPES.get(best, default) if best and request.accept_mimetypes[best] > 0 else default
-
-
-@api_bp.get("/export.rdf")
-def export_view():
-    unknown = [name for name in request.args if name not in ("format", "kind", "agency")]
-    if unknown:
-        from catalog.errors import BadParameter
-
-        raise BadParameter("Неизвестный параметр запроса.", {name: ["Такого параметра нет."] for name in unknown})
-    fmt = _requested_format()
-    chunks = export.stream(context(), fmt, request.args.getlist("kind"), request.args.get("agency"))
-    response = Response(stream_with_context(chunks), mimetype=export.FORMATS[fmt].split(";")[0])
-    response.headers["Content-Disposition"] = f'attachment; filename="catalog.{export.EXTENSIONS[fmt]}"'
-    return response
-
-
-@api_bp.post("/import.rdf")
-def import_view():
-    from catalog.services import imports, rules
-    from catalog.services.imports import rdf
-
-    ctx = context()
-    rules.check_import(ctx, "rdf")  # who is asking comes first: no byte of the body is read before
-    declared = request.args.get("format") or RDF_TYPES.get(request.mimetype)
-    fmt = importer.guess_format(None, declared or "ttl")
-    rdf.check_size(ctx, request.content_length)
-    data = request.stream.read(ctx.settings.rdf_max_bytes + 1)  # a body without a length is cut at the limit
-    rdf.check_size(ctx, len(data))
-    if not data:
-        raise InvalidInput("Пустое тело запроса: пришлите документ RDF.", {"file": ["Нет данных."]})
-    dry_run = request.args.get("dry_run", "").lower() in ("1", "true", "yes", "да")
-    result = imports.run_import(ctx, "rdf", data, file_name="тела запроса", fmt=fmt, dry_run=dry_run).result
-    return jsonify(created=dict(result.created), updated=dict(result.updated),
-                   unchanged=dict(result.unchanged), summary=result.summary())
-
-
 # --- SPARQL -----------------------------------------------------------------------------------
-
-
-def _query_text() -> str | None:
-    if request.method == "POST":
-        if request.mimetype == "application/sparql-query":
-            return request.get_data(as_text=True)
-        return request.form.get("query")
-    return request.args.get("query")
-
-
-@api_bp.route("/sparql", methods=["GET", "POST"])
-def sparql_api():
-    answer = sparql.run(context(), _query_text(), request.remote_addr)
-    fmt = request.values.get("format")
-    if fmt is None:
-        best = request.accept_mimetypes.best_match(["application/sparql-results+json", "application/json",
-                                                    "text/csv"])
-        fmt = "csv" if best == "text/csv" else "json"
-    if fmt == "csv":
-        return _graph_headers(Response(sparql.to_csv(answer), mimetype="text/csv",
-                                       headers={"Content-Disposition": 'inline; filename="sparql.csv"'}), answer)
-    if fmt != "json":
-        from catalog.errors import BadParameter
-
-        raise BadParameter("Неверный формат ответа.", {"format": ["Допустимо: json, csv."]})
-    response = jsonify(sparql.to_json(answer))
-    response.mimetype = "application/sparql-results+json"
-    return _graph_headers(response, answer)
-
-
-def _graph_headers(response, answer):
-    """Which state of the catalogue answered: the change event id, and whether it is being rebuilt."""
-    response.headers["X-Catalog-Graph-Version"] = str(answer.graph_version)
-    response.headers["X-Catalog-Graph-Stale"] = "true" if answer.stale else "false"
-    return response
 
 
 def _local(iri: str | None) -> str | None:
@@ -174,43 +96,3 @@ def negotiated_rdf(kind_name: str, record_id: int) -> Response | None:
     response = Response(body, mimetype=best)
     response.headers["Vary"] = "Accept"
     return response
-
-
-def openapi_paths() -> dict:
-    """The linked-data routes for the OpenAPI document (web/openapi.py)."""
-    tag = "Связанные данные (RDF, SPARQL)"
-    text = {"description": "Документ", "content": {
-        m: {"schema": {"type": "object" if m == "application/ld+json" else "string"}} for m in RDF_TYPES}}
-    query = {"name": "query", "in": "query", "description": "Запрос SPARQL (SELECT, ASK, CONSTRUCT, DESCRIBE)",
-             "schema": {"type": "string"}}
-    answer_format = {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"]}}
-    answers = {"200": {"description": "Результаты SPARQL", "content": {
-        "application/sparql-results+json": {"schema": {"type": "object"}}, "text/csv": {"schema": {"type": "string"}}}},
-        "400": {"description": "Запрос на изменение, SERVICE или FROM, синтаксическая ошибка, превышен предел "
-                               "времени, памяти или строк"},
-        "401": {"description": "Нужен вход или токен API"},
-        "429": {"description": "Предыдущий запрос этого клиента ещё выполняется или превышен предел запросов в минуту"},
-        "503": {"description": "Все места для запросов SPARQL заняты"}}
-    return {
-        "/export.rdf": {"get": {
-            "tags": [tag], "summary": "Выгрузка каталога или его части в RDF (потоком)",
-            "parameters": [
-                {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["ttl", "jsonld", "nt"]}},
-                {"name": "kind", "in": "query", "description": "Вид записей; можно несколько",
-                 "schema": {"type": "string"}},
-                {"name": "agency", "in": "query", "description": "Номер или код органа", "schema": {"type": "string"}}],
-            "responses": {"200": text, "400": {"description": "Неверный параметр"},
-                          "401": {"description": "Нужен вход или токен API"}}}},
-        "/import.rdf": {"post": {
-            "tags": [tag], "summary": "Загрузка записей из RDF (только администратор; всё или ничего)",
-            "security": [{"token": []}], "requestBody": {"required": True, "content": {
-                m: {"schema": {"type": "string"}} for m in RDF_TYPES}},
-            "responses": {"200": {"description": "Сколько записей создано, изменено, без изменений"},
-                          "401": {"description": "Нужен токен API"}, "403": {"description": "Нужна роль администратора"},
-                          "413": {"description": "Документ больше CATALOG_RDF_MAX_MB"},
-                          "422": {"description": "Файл не разобран или запись не прошла проверку"}}}},
-        "/sparql": {"get": {"tags": [tag], "summary": "Запрос SPARQL (только чтение)",
-                            "parameters": [query, answer_format], "responses": answers},
-                    "post": {"tags": [tag], "summary": "Запрос SPARQL (form: query, или application/sparql-query)",
-                             "responses": answers}},
-    }

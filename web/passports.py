@@ -1,95 +1,26 @@
-"""Passport pages and their API: thin views over ``catalog.services.passports``."""
+"""Passport pages: thin views over ``catalog.services.passports`` (their API: web/api/passports.py, web/api/costs.py)."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from catalog.enums import DataRole, DigitalCriterion, PassportState, PassportVariant, ResourceKind
 from catalog.errors import CatalogError, Forbidden, InvalidInput
-from catalog.schemas import rfc3339
 from catalog.services import costs, passports, rules
 from web import context
-from web.api import _json_body, json_blueprint
-from web.inputs import change_version, form_version, int_arg, versioned_body
+from web.inputs import form_version, int_arg
 from web.views_helpers import error_text, form_rows
 
 bp = Blueprint("passports", __name__)
-api_bp = json_blueprint("passports_api", __name__)
-
-
-def passport_json(passport) -> dict:
-    return {
-        "id": passport.id, "process_id": passport.process_id, "variant": passport.variant,
-        "revision": passport.revision, "state": passport.state, "version": passport.version,
-        "approved_by": passport.approved_by,
-        "approved_at": rfc3339(passport.approved_at),
-        "diagram_name": passport.diagram_name, **passports.content(passport),
-        "criteria": passport.criteria or {},
-        "unmet_criteria": passports.unmet_criteria(passport) if passport.variant == "to_be" else [],
-        "excess_data": [d.key for d in passports.excess_data(passport)],
-        "totals": passports.totals(passport),
-    }
-
-
-@api_bp.get("/processes/<int:process_id>/passports")
-def list_view(process_id):
-    return jsonify(items=[passport_json(p) for p in passports.list_passports(context(), process_id)])
-
-
-@api_bp.post("/processes/<int:process_id>/passports")
-def create_view(process_id):
-    body = _json_body()
-    ctx = context()
-    passport = passports.create_passport(ctx, process_id, body.get("variant", ""))
-    if set(body) - {"variant"}:
-        passport = passports.save_passport(ctx, passport.id, {**{k: v for k, v in body.items() if k != "variant"},
-                                                              "version": passport.version})
-    return jsonify(passport_json(passport)), 201
 
 
 def _uploaded_bpmn() -> tuple[str, bytes]:
+    """The BPMN file of a form's ``file`` field, or the body itself (the API's too: web/api/passports.py)."""
     upload = request.files.get("file")
     if upload is not None and upload.filename:
         return upload.filename, upload.read()
     if request.data:
         return request.args.get("name") or "diagram.bpmn", request.data
     raise InvalidInput("Приложите файл BPMN.", {"file": ["Файл не передан."]})
-
-
-@api_bp.post("/processes/<int:process_id>/passports/bpmn")
-def import_bpmn_view(process_id):
-    name, content = _uploaded_bpmn()
-    from catalog.services import imports
-
-    passport = imports.run_import(context(), "bpmn", content, file_name=name, process_id=process_id,
-                                  variant=request.args.get("variant") or request.form.get("variant", ""),
-                                  version=change_version(required=False)).result
-    return jsonify(passport_json(passport)), 201
-
-
-@api_bp.get("/passports/<int:passport_id>")
-def get_view(passport_id):
-    return jsonify(passport_json(passports.get_passport(context(), passport_id)))
-
-
-@api_bp.put("/passports/<int:passport_id>")
-def save_view(passport_id):
-    return jsonify(passport_json(passports.save_passport(context(), passport_id, versioned_body())))
-
-
-@api_bp.post("/passports/<int:passport_id>/approve")
-def approve_view(passport_id):
-    return jsonify(passport_json(passports.approve(context(), passport_id, change_version(required=False))))
-
-
-@api_bp.get("/passports/<int:passport_id>/diagram")
-def diagram_view(passport_id):
-    passport = passports.get_passport(context(), passport_id)
-    if not passport.diagram:
-        raise InvalidInput("У паспорта нет диаграммы.")
-    from web.security import as_download
-
-    # The uploaded file as it was, only ever as a download: it may carry script (finding 1 of issue 12).
-    return as_download(Response(passport.diagram, mimetype="application/xml"), passport.diagram_name, "diagram.bpmn")
 
 
 # -- pages
@@ -202,73 +133,6 @@ def approve_page(passport_id):
     passports.approve(context(), passport_id, form_version())
     flash("Паспорт утверждён.")
     return redirect(url_for("passports.view_page", passport_id=passport_id))
-
-
-# -- the cost calculator
-
-
-def costs_json(result) -> dict:
-    def variant_json(variant, cost):
-        passport = result.passports[variant]
-        return {"passport_id": passport.id, "revision": passport.revision, "state": passport.state,
-                "per_year": round(cost.per_year, 2),
-                "per_instance": round(cost.per_instance, 2) if cost.per_instance is not None else None,
-                "by_kind": {k: round(v, 2) for k, v in cost.by_kind.items()},
-                "steps": [{"name": s.name, "position": s.position, "hours_per_year": round(s.hours_per_year, 3),
-                           "per_occurrence": round(s.per_occurrence, 2), "per_year": round(s.per_year, 2)}
-                          for s in cost.steps],
-                "warnings": cost.warnings}
-
-    effect = result.effect
-    return {"process_id": result.process.id, "what_if": result.what_if,
-            "variants": {v: variant_json(v, c) for v, c in result.costs.items()},
-            "effect": None if effect is None else {
-                "money_per_year": round(effect.money_per_year, 2), "hours_per_year": round(effect.hours_per_year, 2),
-                "fte": round(effect.fte, 4), "share": round(effect.share, 4)}}
-
-
-@api_bp.get("/processes/<int:process_id>/costs")
-def costs_view(process_id):
-    return jsonify(costs_json(costs.process_costs(context(), process_id)))
-
-
-@api_bp.post("/processes/<int:process_id>/costs/what-if")
-def what_if_view(process_id):
-    return jsonify(costs_json(costs.process_costs(context(), process_id, _json_body())))
-
-
-@api_bp.get("/processes/<int:process_id>/costs.xlsx")
-def costs_xlsx_view(process_id):
-    result = costs.process_costs(context(), process_id)
-    return Response(costs.export_xlsx(result), headers={
-        "Content-Disposition": f'attachment; filename="process-{process_id}-costs.xlsx"'},
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-
-
-def position_json(position) -> dict:
-    return {"id": position.id, "version": position.version, "name": position.name, "monthly_pay": position.monthly_pay,
-            "payroll_coefficient": position.payroll_coefficient, "annual_hours": position.annual_hours,
-            "hourly_cost": round(position.hourly_cost, 2)}
-
-
-@api_bp.get("/positions")
-def positions_view():
-    return jsonify(items=[position_json(p) for p in costs.list_positions(context())])
-
-
-@api_bp.post("/positions")
-def create_position_view():
-    return jsonify(position_json(costs.save_position(context(), _json_body()))), 201
-
-
-@api_bp.patch("/positions/<int:position_id>")
-def update_position_view(position_id):
-    return jsonify(position_json(costs.save_position(context(), versioned_body(), position_id)))
-
-
-@api_bp.put("/passports/<int:passport_id>/criteria")
-def criteria_view(passport_id):
-    return jsonify(passport_json(passports.set_criteria(context(), passport_id, versioned_body())))
 
 
 @bp.route("/processes/<int:process_id>/costs", methods=["GET", "POST"])

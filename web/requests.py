@@ -1,20 +1,18 @@
-"""System requests: the queue, the form, the request page with its checks and picture, the printable
-conclusion, and the API agencies' own systems file and follow requests with."""
+"""System requests: the queue, the form, the request page with its checks and picture, and the printable
+conclusion (the API agencies file and follow requests with: web/api/requests.py)."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from catalog.enums import CheckResult, Conclusion, Decision, RequestKind, RequestStatus
 from catalog.errors import CatalogError, Forbidden, InvalidInput
-from catalog.schemas import ChangeEventSchema, rfc3339
+from catalog.schemas import rfc3339
 from catalog.services import lineage, requests, rules
 from web import context
-from web.api import _json_body, json_blueprint
-from web.inputs import change_version, form_version, int_arg, versioned_body
+from web.inputs import form_version, int_arg
 from web.views_helpers import error_text, form_rows
 
 bp = Blueprint("requests", __name__)
-api_bp = json_blueprint("requests_api", __name__)
 
 
 def request_json(found) -> dict:
@@ -37,51 +35,6 @@ def request_json(found) -> dict:
 def _filters():
     return dict(status=request.args.get("status") or None, agency_id=int_arg("agency", None),
                 failing=request.args.get("failing") or None)
-
-
-@api_bp.get("/requests")
-def list_view():
-    return jsonify(items=[request_json(r) for r in requests.list_requests(context(), **_filters())])
-
-
-@api_bp.post("/requests")
-def create_view():
-    return jsonify(request_json(requests.create_request(context(), _json_body()))), 201
-
-
-@api_bp.get("/requests/<int:request_id>")
-def get_view(request_id):
-    return jsonify(request_json(requests.get_request(context(), request_id)))
-
-
-@api_bp.patch("/requests/<int:request_id>")
-def update_view(request_id):
-    return jsonify(request_json(requests.update_request(context(), request_id, versioned_body())))
-
-
-@api_bp.post("/requests/<int:request_id>/submit")
-def submit_view(request_id):
-    return jsonify(request_json(requests.submit(context(), request_id, change_version(required=False))))
-
-
-@api_bp.post("/requests/<int:request_id>/conclusion")
-def conclusion_view(request_id):
-    return jsonify(request_json(requests.conclude(context(), request_id, versioned_body())))
-
-
-@api_bp.post("/requests/<int:request_id>/decision")
-def decision_view(request_id):
-    return jsonify(request_json(requests.decide(context(), request_id, versioned_body())))
-
-
-@api_bp.post("/requests/<int:request_id>/recheck")
-def recheck_view(request_id):
-    return jsonify(request_json(requests.recheck(context(), request_id, change_version(required=False))))
-
-
-@api_bp.get("/requests/<int:request_id>/history")
-def history_view(request_id):
-    return jsonify(items=ChangeEventSchema(many=True).dump(requests.request_history(context(), request_id)))
 
 
 # -- pages
