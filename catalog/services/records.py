@@ -363,6 +363,9 @@ def _record_transition(ctx: Context, process: models.Process, from_status: str |
 def create_record(ctx: Context, kind_name: str, data: dict, record_id: int | None = None) -> models.Record:
     """``record_id`` is for loaders that keep a record's number (the RDF import); it must be free."""
     kind = get_kind(kind_name)
+    # Who may change nothing (a reader) hears why before any field error; the rule of the kind, with
+    # its scope (the agency, the mart), is asked once the values are read.
+    rules.check(ctx, "catalog.write")
     values = _validate(kind, data, partial=False)
     values.pop("version", None)
     reason = values.pop("status_reason", None)
@@ -393,6 +396,7 @@ def _registers_own_mart(ctx: Context) -> bool:
 def update_record(ctx: Context, kind_name: str, record_id: int, data: dict) -> models.Record:
     kind = get_kind(kind_name)
     record = get_record(ctx, kind_name, record_id)
+    rules.check(ctx, "catalog.write")  # a reader hears why before any field error
     values = _validate(kind, data, partial=True)
     version = values.pop("version", None)
     rules.check(ctx, rules.record_rule(kind.name, "update", values), rules.Change(kind.name, record, values))

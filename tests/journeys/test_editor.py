@@ -113,8 +113,6 @@ def test_another_agencys_process_cannot_be_changed(page):
     expect(page.locator("main h1")).to_have_text(name)
 
 
-@pytest.mark.xfail(strict=True, reason="an edit form of another agency's record opens and refuses only on save "
-                                       "(issue 14, «Role-aware pages», another engineer's part)")
 def test_another_agencys_edit_form_is_refused_when_opened(page):
     login(page, "editor")
     open_first_process_of(page, OTHER_AGENCY)

@@ -69,10 +69,10 @@ def test_a_post_by_url_is_refused_and_changes_nothing(page):
     attempts = {
         "/processes/1/delete": ({"version": "1"}, "Недостаточно прав: ваша роль позволяет только читать каталог."),
         "/processes/1/passports": ({"variant": "as_is"}, "Недостаточно прав"),
-        "/positions": ({"name": "Должность читателя"}, "Справочник должностей калькулятора ведёт процессный офис."),
-        "/names/match": ({}, "Сопоставлять названия с типовым перечнем может процессный офис или администратор."),
+        "/positions": ({"name": "Должность читателя"}, "Недостаточно прав: ваша роль позволяет только читать каталог."),
+        "/names/match": ({}, "Недостаточно прав: ваша роль позволяет только читать каталог."),
         "/names/1/accept": ({}, "Недостаточно прав"),
-        "/calendar": ({}, "Производственный календарь меняют администратор и процессный офис."),
+        "/calendar": ({}, "Недостаточно прав: ваша роль позволяет только читать каталог."),
     }
     for path, (form, why) in attempts.items():
         response = page.request.post(path, form={"csrf_token": token, **form}, max_redirects=0)
@@ -84,8 +84,8 @@ def test_a_post_by_url_is_refused_and_changes_nothing(page):
     # A request's steps answer on its page, saying why, and the request stays as it was.
     page.goto("/requests/1")
     status = page.locator("main").inner_text()
-    for step, why in (("conclusion", "Недостаточно прав: заключение по заявке даёт процессный офис"),
-                      ("decision", "Недостаточно прав: решение по заявке принимает роль «архитектор»")):
+    for step, why in (("conclusion", "Недостаточно прав: ваша роль позволяет только читать каталог."),
+                      ("decision", "Недостаточно прав: ваша роль позволяет только читать каталог.")):
         response = page.request.post(f"/requests/1/{step}", form={"csrf_token": token, "version": "1",
                                                                   "conclusion": "approve", "decision": "approve"})
         assert response.ok and why in response.text(), step
