@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask, g
 from flask_wtf.csrf import CSRFProtect
 
+from catalog import formatting
 from catalog.config import Settings, load_settings
 from catalog.db import make_engine, make_session_factory
 from catalog.services.context import Context
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app.extensions["catalog_engine"] = engine
     app.extensions["catalog_sessions"] = make_session_factory(engine)
     csrf.init_app(app)
+    formatting.init_jinja(app)  # |number, |money, |percent, |day, |moment, |counted('процесс') in every template
 
     from web import (admin, api, auth, dashboard, errors, imports, lineage, linked, outbox, pages, passports,
                      projects, requests, search, security, views_helpers)

@@ -58,7 +58,12 @@ class Env:
 
 
 def progress(stage: str, count: int) -> None:
-    click.echo(f"  {stage}: {count}", err=True)
+    from catalog.formatting import number
+    from catalog.kinds import KINDS
+
+    # Projections report by kind name («agencies»): a person reads the kind's label.
+    label = KINDS[stage].label if stage in KINDS else stage
+    click.echo(f"  {label}: {number(count, 0)}", err=True)
 
 
 def error_message(error: CatalogError) -> str:

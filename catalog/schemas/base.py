@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from catalog import enums
+from catalog import enums, formatting
 from catalog.errors import BadParameter
 
 REQUIRED = "Обязательное поле не заполнено."
@@ -27,6 +27,18 @@ RU_MESSAGES = {
 }
 for _field_class, _messages in RU_MESSAGES.items():
     _field_class.default_error_messages = {**_field_class.default_error_messages, **_messages}
+
+_float_from = fields.Float._format_num
+
+
+def _float_with_decimal_comma(self, value):
+    # Every Float of every schema (forms, API, imports) reads «97,2» and «2 443 157,12» as a Russian types them.
+    if isinstance(value, str):
+        value = float(formatting.parse_number(value))
+    return _float_from(self, value)
+
+
+fields.Float._format_num = _float_with_decimal_comma
 
 
 # Every integer the catalogue reads fits its INTEGER columns: 64-bit on SQLite but 32-bit on PostgreSQL, so

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from marshmallow import ValidationError
 from sqlalchemy import func, select
 
-from catalog import models
+from catalog import formatting, models
 from catalog.enums import (Action, CheckResult, DigitalCriterion, PassportState, RequestStatus, Role)
 from catalog.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from catalog.schemas import ConclusionSchema, DecisionSchema, SystemRequestSchema, validation_messages
@@ -345,7 +345,7 @@ def run_checks(ctx: Context, request: models.SystemRequest) -> list[dict]:
     if not request.expected_value:
         missing.append("ценность для граждан и организаций")
     add("cost_value", not missing, [], ("Не указаны: " + ", ".join(missing) + ".") if missing
-        else f"Стоимость {request.estimated_cost:,.0f} руб.; ценность описана.".replace(",", " "))
+        else f"Стоимость {formatting.money(request.estimated_cost, 0)}; ценность описана.")
     return results
 
 
