@@ -12,9 +12,9 @@ from flask_wtf.csrf import generate_csrf
 from marshmallow import fields as mfields
 from sqlalchemy import select
 
-from catalog import enums
+from catalog import enums, formatting
 from catalog.kinds import KINDS, Kind
-from catalog.services import permissions, uploads
+from catalog.services import feed, permissions, uploads, users
 from web import context
 
 # Options in a select are capped: a larger list is typed as a record number.
@@ -129,8 +129,8 @@ def show(value, field_name: str | None = None, kind_name: str | None = None, ref
         return value.astimezone(ZoneInfo(current_app.config["CATALOG"].timezone)).strftime("%d.%m.%Y %H:%M")
     if isinstance(value, date):
         return value.strftime("%d.%m.%Y")
-    if isinstance(value, float):
-        return f"{value:g}" + (" %" if meta.get("unit") == "%" else "")
+    if isinstance(value, (int, float)):
+        return formatting.number(value) + (" %" if meta.get("unit") == "%" else "")
     if isinstance(value, list) and meta.get("nested"):
         return "; ".join(i.get("name", "") for i in value)
     return str(value)
@@ -227,4 +227,7 @@ def init_app(app) -> None:
             "metadata_lines": metadata_lines,
             "is_admin": g.get("user") is not None and g.user.has_role(enums.Role.ADMIN.value),
             "may_upload": lambda: uploads.may_upload(ctx),
+            # Every history on pages goes through the one description in words.
+            "feed": lambda events: feed.describe(ctx, events),
+            "person": lambda login: users.display_name(ctx, login),
         }

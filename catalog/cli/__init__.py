@@ -93,13 +93,13 @@ def main(click_ctx, database_url):
 
 # Imported after ``main``, ``Env`` and ``progress`` exist: the modules use them.
 from catalog.cli import (  # noqa: E402
-    calendar, costs, dashboard, demo, graph, imports, jobs, linked, names, outbox, passports, projects, requests,
+    calendar, costs, dashboard, demo, graph, history, imports, jobs, linked, names, outbox, passports, projects, requests,
     search, server, store, users,
 )
 
 # Each module names the commands and groups it adds to ``catalog`` in its ``COMMANDS``.
 MODULES = (store, demo, server, jobs, users, search, names, passports, costs, dashboard, requests, imports, linked,
-           graph, outbox, calendar, projects)
+           graph, outbox, calendar, projects, history)
 
 for _module in MODULES:
     for _command in _module.COMMANDS:
