@@ -241,7 +241,7 @@ def _responsible(ctx: Context, agency: models.Agency, job_label: str) -> int:
     person_id = ctx.session.scalar(select(models.Person.id).where(
         models.Person.agency_id == agency.id, models.Person.deleted_at.is_(None)).order_by(models.Person.id).limit(1))
     if person_id is None:
-        raise BadParameter(f"Для задания {job_label} нужен ответственный: в органе «{agency.code}» нет ни одного "
+        raise BadParameter(f"Для задания {job_label} нужен ответственный: в органе «{agency.name}» нет ни одного "
                            "ответственного лица (или задайте CATALOG_OPENLINEAGE_RESPONSIBLE).",
                            {"$.job": ["нет ответственного за процесс"]})
     return person_id
