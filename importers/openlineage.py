@@ -38,6 +38,7 @@ from catalog.errors import BadParameter, Forbidden, InvalidInput, LimitExceeded,
 from catalog.kinds import KINDS
 from catalog.services import permissions, records
 from catalog.services.context import Context
+from catalog.formatting import counted
 
 DEFAULT_SPEC = Path(__file__).resolve().parents[1].parent / "shared" / "conformance" / "openlineage" / "spec"
 CORE_ID = "https://openlineage.io/spec/2-0-2/OpenLineage.json"
@@ -390,7 +391,7 @@ def check_limits(settings, events: list) -> None:
     if len(events) > settings.openlineage_max_events:
         raise LimitExceeded(f"Событий OpenLineage {len(events)} — больше допустимого (не более "
                             f"{settings.openlineage_max_events}, CATALOG_OPENLINEAGE_MAX_EVENTS).",
-                            {"$": [f"{len(events)} событий"]})
+                            {"$": [counted(len(events), "событие")]})
     for index, event in enumerate(events):
         where = f"Событие № {index + 1}" if len(events) > 1 else "Событие OpenLineage"
         prefix = f"$[{index}]" if len(events) > 1 else "$"
@@ -406,7 +407,7 @@ def check_limits(settings, events: list) -> None:
             if isinstance(items, list) and len(items) > settings.openlineage_max_datasets:
                 raise LimitExceeded(f"{where}: в «{side}» {len(items)} наборов данных — больше допустимого (не более "
                                     f"{settings.openlineage_max_datasets}, CATALOG_OPENLINEAGE_MAX_DATASETS).",
-                                    {f"{prefix}.{side}": [f"{len(items)} элементов"]})
+                                    {f"{prefix}.{side}": [counted(len(items), "элемент")]})
         size = sum(len(json.dumps(facets, ensure_ascii=False).encode()) for _path, _container, facets
                    in _facet_containers(event) if facets)
         if size > settings.openlineage_max_facets_bytes:

@@ -159,3 +159,34 @@ def test_demo_roadmaps_can_be_agreed_and_approved(ctx, client, login):
          "result": "Запись без звонка", "responsible": "Лебедева О.М."}], "kpis": _kpis("Срок записи", 3, 1)})
     projects.approve_roadmap(as_("zdrav-head"), zdrav.id, version=zdrav.version)
     assert projects.current_stage(zdrav) == "implementation"
+
+
+def test_menu_reaches_dashboards_requests_reports_and_my_records(client, seed, make_user, login):
+    page = BeautifulSoup(client.get("/").get_data(as_text=True), "html.parser")
+    top = {a.get_text(strip=True): a["href"] for a in page.select("#main-nav > a")}
+    assert {"Показатели", "Заявки", "Отчёты"} <= set(top)  # no longer under «Ещё»
+    assert page.select_one("button.nav-toggle")  # the menu folds on a phone
+    make_user("orlova", ["agency_editor"], agency_ids=[seed.agency.id])
+    login("orlova")
+    page = BeautifulSoup(client.get("/").get_data(as_text=True), "html.parser")
+    mine = page.find("a", string="Мой орган")
+    assert mine is not None and f"agency_id={seed.agency.id}" in mine["href"]
+    client.post("/logout")
+    make_user("owner", ["mart_owner"], mart_ids=[seed.mart.id])
+    login("owner")
+    page = BeautifulSoup(client.get("/").get_data(as_text=True), "html.parser")
+    assert page.find("a", string="Моя витрина")["href"] == f"/marts/{seed.mart.id}"
+
+
+def test_favicon_is_served_by_the_app(client):
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.content_type.startswith("image/svg+xml") and b"<svg" in icon.data
+    assert 'rel="icon"' in client.get("/").get_data(as_text=True)
+
+
+def test_dashboard_filter_lists_every_agency_of_its_table(ctx, client):
+    load_demo(ctx)
+    page = BeautifulSoup(client.get("/dashboard").get_data(as_text=True), "html.parser")
+    offered = {o.get_text(strip=True) for o in page.select("select[name=agency] option") if o.get("value")}
+    in_table = {a.get_text(strip=True) for a in page.select("table.grid tbody tr td:first-child a")}
+    assert in_table and in_table <= offered

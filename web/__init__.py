@@ -59,6 +59,12 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     for module in (imports, requests, search, outbox, views_helpers):
         module.init_app(app)
 
+    @app.get("/favicon.ico")
+    def favicon():
+        # Browsers ask for /favicon.ico on pages without the <link rel="icon"> (prints, JSON, files).
+        return app.send_static_file("favicon.svg"), 200, {"Content-Type": "image/svg+xml",
+                                                          "Cache-Control": "public, max-age=86400"}
+
     @app.teardown_appcontext
     def _close_session(_exc):
         session = g.pop("db", None)

@@ -162,6 +162,23 @@ def record_name(kind_name: str, record_id) -> str:
     return found.title if found is not None else f"{KINDS[kind_name].label_one} (удалена)"
 
 
+def _mine(ctx, kind_name: str) -> list[tuple[int, str]]:
+    """The agencies an agency editor keeps, or the marts a mart owner answers for: «Мой орган», «Мои витрины»."""
+    user = g.get("user")
+    if user is None:
+        return []
+    if kind_name == "agencies" and user.has_role(enums.Role.AGENCY_EDITOR.value):
+        ids = user.agency_ids or []
+    elif kind_name == "marts" and user.has_role(enums.Role.MART_OWNER.value):
+        ids = user.mart_ids or []
+    else:
+        return []
+    from catalog.services.records import titles_for
+
+    found = titles_for(ctx, {(kind_name, i) for i in ids})
+    return [(i, found[(kind_name, i)].title) for i in ids if (kind_name, i) in found]
+
+
 def field_label(kind_name: str, field_name: str) -> str:
     kind = KINDS.get(kind_name)
     field = kind.schema().fields.get(field_name) if kind else None
@@ -249,6 +266,8 @@ def init_app(app) -> None:
             "field_label": field_label,
             "record_title": record_title,
             "record_name": record_name,
+            "my_agencies": lambda: _mine(ctx, "agencies"),
+            "my_marts": lambda: _mine(ctx, "marts"),
             "kind_label_of": lambda name: KINDS[name].label_one if name in KINDS else name,
             "record_url": record_url,
             "can_edit": lambda kind, values, creating=False: permissions.can_edit(ctx, kind, values, creating),

@@ -49,11 +49,12 @@ def loaded_summary(counts: dict) -> str:
 def generate(env: Env, processes, seed):
     """Заполнить пустой каталог сгенерированными данными того же вида, что демо-регион (для замеров)."""
     from catalog.demo.generator import generate as make
+    from catalog.formatting import counted
     from catalog.demo.loader import load_catalogue
 
     ctx = env.context(autocommit=False)
     started = time.perf_counter()
-    click.echo(f"Генерация описания на {processes} процессов…", err=True)
+    click.echo(f"Генерация описания на {counted(processes, 'процесс')}…", err=True)
     data = make(processes, seed=seed)
     counts = load_catalogue(ctx, data, progress)
     ctx.session.commit()
