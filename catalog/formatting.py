@@ -104,6 +104,14 @@ def parse_iso(text: str):
         return text
 
 
+def parse_date(text: str) -> date:
+    """«05.01.2026» (as a person types it) or «2026-01-05» (as forms and the API send it); ValueError otherwise."""
+    text = (text or "").strip()
+    if len(text) == 10 and text[2] == "." and text[5] == ".":
+        return datetime.strptime(text, "%d.%m.%Y").date()
+    return date.fromisoformat(text)
+
+
 def parse_number(text) -> Decimal:
     """«97,2», «97.2», «2 443 157,12» → Decimal; ValueError when it is not a number."""
     if isinstance(text, (int, float, Decimal)) and not isinstance(text, bool):

@@ -3,6 +3,7 @@ dates dd.mm.yyyy, people by name, histories in words, no code or English on the 
 demo whose every approval has someone to give it."""
 from __future__ import annotations
 
+import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 
@@ -190,3 +191,14 @@ def test_dashboard_filter_lists_every_agency_of_its_table(ctx, client):
     offered = {o.get_text(strip=True) for o in page.select("select[name=agency] option") if o.get("value")}
     in_table = {a.get_text(strip=True) for a in page.select("table.grid tbody tr td:first-child a")}
     assert in_table and in_table <= offered
+
+
+def test_a_date_typed_as_dd_mm_yyyy_is_read(ctx, seed):
+    from catalog.schemas import MeasurementSchema
+
+    assert MeasurementSchema().load({"measured_on": "05.01.2026", "value": "2,5"}) == {
+        "measured_on": formatting.parse_date("2026-01-05"), "value": 2.5}
+    from marshmallow import ValidationError
+
+    with pytest.raises(ValidationError, match="ДД.ММ.ГГГГ"):
+        MeasurementSchema().load({"measured_on": "31.02.2026", "value": 1})

@@ -7,7 +7,7 @@ from datetime import date
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from catalog import enums, models
+from catalog import enums, formatting, models
 from catalog.errors import BadParameter, Conflict, InvalidInput, NotFound
 from catalog.services import calendar, projects
 from web import context
@@ -365,9 +365,9 @@ def _act(project_id: int, where: str, action, message: str):
 def _form_date(name: str) -> date | None:
     raw = request.form.get(name) or ""
     try:
-        return date.fromisoformat(raw) if raw else None
+        return formatting.parse_date(raw) if raw else None
     except ValueError:
-        raise InvalidInput("Неверная дата.", {name: ["Ожидается дата в формате ГГГГ-ММ-ДД."]}) from None
+        raise InvalidInput("Неверная дата.", {name: ["Ожидается дата в формате ДД.ММ.ГГГГ (или ГГГГ-ММ-ДД)."]}) from None
 
 
 @bp.post("/projects/<int:project_id>/application")

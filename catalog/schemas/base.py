@@ -20,7 +20,7 @@ RU_MESSAGES = {
     fields.Integer: {"invalid": "Ожидается целое число.", "too_large": "Слишком большое число."},
     fields.Float: {"invalid": "Ожидается число.", "special": "Недопустимое число."},
     fields.Boolean: {"invalid": "Ожидается «да» или «нет»."},
-    fields.Date: {"invalid": "Ожидается дата в формате ГГГГ-ММ-ДД.", "format": "Неверный формат даты."},
+    fields.Date: {"invalid": "Ожидается дата в формате ДД.ММ.ГГГГ (или ГГГГ-ММ-ДД).", "format": "Неверный формат даты."},
     fields.List: {"invalid": "Ожидается список."},
     fields.Dict: {"invalid": "Ожидается объект."},
     fields.Nested: {"type": "Ожидается объект."},
@@ -39,6 +39,21 @@ def _float_with_decimal_comma(self, value):
 
 
 fields.Float._format_num = _float_with_decimal_comma
+
+_date_from = fields.Date._deserialize
+
+
+def _date_as_typed(self, value, attr, data, **kwargs):
+    # «05.01.2026», as a Russian reader writes a date, is the same date as «2026-01-05».
+    if isinstance(value, str) and len(value.strip()) == 10 and value.strip()[2:3] == ".":
+        try:
+            value = formatting.parse_date(value).isoformat()
+        except ValueError:
+            raise self.make_error("invalid") from None
+    return _date_from(self, value, attr, data, **kwargs)
+
+
+fields.Date._deserialize = _date_as_typed
 
 
 # Every integer the catalogue reads fits its INTEGER columns: 64-bit on SQLite but 32-bit on PostgreSQL, so
