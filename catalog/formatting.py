@@ -25,6 +25,8 @@ def number(value, digits: int | None = None, exact: bool = False) -> str:
     otherwise trailing zeros are dropped); None and "" give «—»."""
     if value is None or value == "":
         return "—"
+    if not isinstance(value, (int, float, Decimal)) or isinstance(value, bool):
+        return str(value)  # as typed (a form shown again with its errors); "" for a template's undefined
     if digits is None:
         pattern = "#,##0.###"
     elif digits == 0:

@@ -202,3 +202,12 @@ def test_a_date_typed_as_dd_mm_yyyy_is_read(ctx, seed):
 
     with pytest.raises(ValidationError, match="ДД.ММ.ГГГГ"):
         MeasurementSchema().load({"measured_on": "31.02.2026", "value": 1})
+
+
+def test_form_errors_name_rows_and_fields_as_the_form_shows_them():
+    from catalog.services.feed import error_title
+
+    # Was «шаг 3.duration_minutes» on the passport form.
+    assert error_title("passports", "steps.3.duration_minutes") == "Шаг 4: Длительность, мин"
+    assert error_title("passports", "resources.0.unit_cost") == "Ресурс 1: Стоимость единицы, руб."
+    assert error_title("passports", "instances_per_year") == "Экземпляров процесса в год"

@@ -266,6 +266,7 @@ def init_app(app) -> None:
             "field_label": field_label,
             "record_title": record_title,
             "record_name": record_name,
+            "error_title": feed.error_title,
             "my_agencies": lambda: _mine(ctx, "agencies"),
             "my_marts": lambda: _mine(ctx, "marts"),
             "kind_label_of": lambda name: KINDS[name].label_one if name in KINDS else name,

@@ -399,3 +399,20 @@ def as_lines(views: list[EventView], tz: str | None = None) -> list[str]:
         out.append(head + (f" ({v.summary})" if v.summary else ""))
         out.extend(f"    {c.label}: {c.before} → {c.after}" for c in v.changes)
     return out
+
+
+def error_title(kind: str, key: str) -> str:
+    """A field a validation error names, as the form shows it: «steps.3.duration_minutes» → «Шаг 4:
+    Длительность, мин» (the rows of a form count from one, marshmallow's from zero)."""
+    describer = _Describer.__new__(_Describer)
+    parts = key.split(".")
+    fld = describer.field(kind, parts[0])
+    if len(parts) >= 2 and parts[1].isdigit() and isinstance(fld, mfields.List) \
+            and isinstance(fld.inner, mfields.Nested):
+        title = f"{ITEM_NOUNS.get(parts[0], 'строка').capitalize()} {int(parts[1]) + 1}"
+        if len(parts) >= 3:
+            sub = fld.inner.schema.fields.get(parts[2])
+            title += ": " + ((sub.metadata.get("label") if sub is not None else None) or "поле")
+        return title
+    label = fld.metadata.get("label") if fld is not None else None
+    return label or EXTRA_FIELDS.get(parts[0], (None,))[0] or "поле"
