@@ -40,6 +40,18 @@ def _float_with_decimal_comma(self, value):
 
 fields.Float._format_num = _float_with_decimal_comma
 
+_int_from = fields.Integer._format_num
+
+
+def _int_with_spaces(self, value):
+    # «1 500» with a (no-break) space between thousands, as the pages print it, is 1500.
+    if isinstance(value, str):
+        value = value.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+    return _int_from(self, value)
+
+
+fields.Integer._format_num = _int_with_spaces
+
 _date_from = fields.Date._deserialize
 
 
