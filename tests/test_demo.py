@@ -53,7 +53,7 @@ def test_demo_lineage_has_interesting_answers(ctx, demo):
 
 
 def test_demo_accounts_log_in(client, demo, login):
-    for name in ["admin", "office", "architect", "editor", "mart", "reader"]:
+    for name in ["admin", "office", "office-head", "architect", "editor", "head", "zdrav", "zdrav-head", "mart", "reader"]:
         assert login(name, DEMO_PASSWORD).status_code == 302, name
         client.post("/logout")
 
