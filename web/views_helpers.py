@@ -135,7 +135,7 @@ def show(value, field_name: str | None = None, kind_name: str | None = None, ref
         return value.astimezone(ZoneInfo(current_app.config["CATALOG"].timezone)).strftime("%d.%m.%Y %H:%M")
     if isinstance(value, date):
         return value.strftime("%d.%m.%Y")
-    if isinstance(value, (int, float)):
+    if isinstance(value, float) or (isinstance(value, int) and not (field_name or "").endswith("id")):
         return formatting.number(value) + (" %" if meta.get("unit") == "%" else "")
     if isinstance(value, list) and meta.get("nested"):
         return "; ".join(i.get("name", "") for i in value)
