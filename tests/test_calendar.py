@@ -66,7 +66,8 @@ def test_csv_import_is_all_or_nothing(ctx):
 
 
 def test_calendar_cli(runner, tmp_path):
-    assert "247 рабочих" in runner.invoke("calendar", "show", "2025").output
+    shown = runner.invoke("calendar", "show", "2025").output
+    assert "2025: 247\u00a0рабочих дней" in shown and "01.01.2025\t" in shown
     assert "2027-01-01" in runner.invoke("calendar", "set", "2027-01-01", "holiday", "--note", "Новый год").output
     path = tmp_path / "cal.csv"
     path.write_text("date,kind,note\n2027-01-02,holiday,\n2027-01-09,workday,суббота\n", encoding="utf-8")

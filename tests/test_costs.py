@@ -123,11 +123,11 @@ def test_costs_api_page_cli_and_excel(client, runner, seed, variants, tmp_path):
     bad = client.post(f"/api/v1/processes/{seed.process.id}/costs/what-if", json={"to_be": {"steps": {"1": {"times_per_year": "много"}}}})
     assert bad.status_code == 422 and bad.get_json()["fields"] == {"to_be.steps.1.times_per_year": ["Ожидается число."]}
     book = load_workbook(io.BytesIO(client.get(f"/api/v1/processes/{seed.process.id}/costs.xlsx").data))
-    assert book.sheetnames == ["Итого", "Шаги as_is", "Ресурсы as_is", "Шаги to_be", "Ресурсы to_be"]
+    assert book.sheetnames == ["Итого", "Шаги AS-IS", "Ресурсы AS-IS", "Шаги TO-BE", "Ресурсы TO-BE"]
     assert book["Итого"]["B3"].value == 585000
     page = client.get(f"/processes/{seed.process.id}/costs").get_data(as_text=True)
-    assert "378 333.33 руб." in page and "Калькулятор стоимости процесса" in page
+    assert "378\u00a0333,33 руб." in page and "Калькулятор стоимости процесса" in page
     page = client.post(f"/processes/{seed.process.id}/costs", data={"to_be-steps-1-duration_minutes": "20"})
-    assert "Расчёт «что если»" in page.get_data(as_text=True) and "173 333.33" in page.get_data(as_text=True)
+    assert "Расчёт «что если»" in page.get_data(as_text=True) and "173\u00a0333,33" in page.get_data(as_text=True)
     out = runner.invoke("costs", str(seed.process.id), "--xlsx", str(tmp_path / "c.xlsx")).output
-    assert "as_is\tв год 585000.00 руб.\tэкземпляр 585.00 руб." in out and (tmp_path / "c.xlsx").exists()
+    assert "AS-IS (текущее состояние)\tв год 585\u00a0000,00\u00a0руб.\tэкземпляр 585,00\u00a0руб." in out and (tmp_path / "c.xlsx").exists()

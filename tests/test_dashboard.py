@@ -41,7 +41,7 @@ def test_region_and_agency_figures(ctx, seed, optimised):
 
 def test_dashboard_page_api_and_cli(client, runner, seed, optimised):
     page = client.get("/dashboard").get_data(as_text=True)
-    assert "Показатели: Регион" in page and "<svg" in page and "351 000 ₽" in page
+    assert "Показатели: Регион" in page and "<svg" in page and "351\u00a0000\u00a0руб." in page
     assert "Министерство социальной защиты" in page
     assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
     one = client.get("/dashboard", query_string={"agency": seed.agency.id}).get_data(as_text=True)
@@ -52,4 +52,4 @@ def test_dashboard_page_api_and_cli(client, runner, seed, optimised):
     assert bad.status_code == 422 and "agency" in bad.get_json()["fields"]
     assert client.get("/api/v1/dashboard", query_string={"agency": 999}).status_code == 404
     out = runner.invoke("dashboard").output
-    assert "эффект 351000.00 руб." in out
+    assert "эффект 351\u00a0000,00\u00a0руб." in out

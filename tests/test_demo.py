@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from catalog import models
 from catalog.demo.loader import DEMO_PASSWORD, load_demo
 from catalog.errors import InvalidInput
+from catalog.formatting import agree
 from catalog.kinds import KINDS
 
 
@@ -52,7 +53,7 @@ def test_demo_lineage_has_interesting_answers(ctx, demo):
 
 
 def test_demo_accounts_log_in(client, demo, login):
-    for name in ["admin", "office", "architect", "editor", "mart", "reader"]:
+    for name in ["admin", "office", "office-head", "architect", "editor", "head", "zdrav", "zdrav-head", "mart", "reader"]:
         assert login(name, DEMO_PASSWORD).status_code == 302, name
         client.post("/logout")
 
@@ -111,6 +112,8 @@ def test_demo_dashboard_shows_projects(ctx, client, demo):
     assert all(count for _, _, count in board.project_stages)  # projects in every stage
     assert board.overdue_measures and board.deviations and board.total.effect > 0
     page = client.get("/dashboard").get_data(as_text=True)
-    assert "мероприятий дорожных карт просрочено" in page and "Отклонения КПЭ от цели" in page
+    late = len(board.overdue_measures)
+    assert f"<div class=\"big\">{late}</div>{agree(late, 'мероприятие')} дорожных карт" in page
+    assert "Отклонения КПЭ от цели" in page
     data = client.get("/api/v1/dashboard").get_json()
     assert data["projects"]["post_monitoring"] >= 1 and data["kpi_deviations"]

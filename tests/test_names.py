@@ -98,10 +98,10 @@ def test_names_api_page_and_cli(client, runner, seed, typical, make_user, token_
     assert report["total"]["names"] == 6 and report["total"]["share_conforming"] == 0.1667
     login("office")
     page = client.get("/names").get_data(as_text=True)
-    assert "Соответствие названий типовому перечню" in page and "Принять" in page and "16.7 %" in page
+    assert "Соответствие названий типовому перечню" in page and "Принять" in page and "16,7\u00a0%" in page
     pending = client.get("/api/v1/names/matches").get_json()["items"][0]
     answer = client.post(f"/names/{pending['id']}/reject", data={"next": "//evil.example/"})
     assert answer.status_code == 302 and answer.headers["Location"].endswith("/names")
     assert "Предложение отклонено" in client.get("/names").get_data(as_text=True)
     out = runner.invoke("names", "report").output
-    assert "Всего\t6\t1\t16.7" in out
+    assert "Всего\t6\t1\t16,7" in out

@@ -62,7 +62,7 @@ def test_user_finds_edits_and_sees_history(client, seed, editor):
     assert "ЕПГУ, РПГУ" in page
     assert "История статусов реинжиниринга" in page and "идет исследование" in page
     assert "Приём заявления о назначении выплаты → Приём заявления о выплате" in page
-    assert "editor" in page
+    assert "Editor" in page  # the person by name (make_user gives «Editor»), not the login
 
 
 def test_form_errors_are_in_russian_and_name_the_field(client, seed, editor):

@@ -141,5 +141,5 @@ def passports_version(client, edit_url) -> str:
 
 def test_passport_cli(runner, ctx, seed, draft):
     out = runner.invoke("passports", "list", str(seed.process.id)).output
-    assert "as_is" in out and "лишние данные: Копия паспорта" in out
+    assert "AS-IS (текущее состояние)" in out and "as_is" not in out and "лишние данные: Копия паспорта" in out
     assert "утверждён" in runner.invoke("passports", "approve", str(draft.id)).output

@@ -390,7 +390,7 @@ def test_project_pages(client, seed, people, login, ctx):
     approved = client.post(url + "/roadmap/approve", data={"version": _version(client, url.rsplit("/", 1)[1]), "date": "2026-01-20"})
     assert approved.status_code == 302
     page = client.get(url).get_data(as_text=True)
-    assert "«Утверждаю»: <b>head, 20.01.2026</b>" in page and "Медиана срока" in page
+    assert "«Утверждаю»: <b>Head, 20.01.2026</b>" in page and "Медиана срока" in page  # by name, not login
     listing = client.get(f"/projects?agency_id={seed.agency.id}").get_data(as_text=True)
     assert seed.process.name in listing
     assert seed.process.name not in client.get("/projects?stage=post_monitoring").get_data(as_text=True)
@@ -399,12 +399,13 @@ def test_project_pages(client, seed, people, login, ctx):
     assert "Оптимизация процесса" in client.get(f"/processes/{seed.process.id}").get_data(as_text=True)
 
 
-def test_project_cli(runner, approved):
+def test_project_cli(runner, approved, ctx):
     out = runner.invoke("projects", "list", "--agency", "MINSOC").output
     assert f"{approved.id}\t" in out and "Приём заявления" in out
     shown = runner.invoke("projects", "show", str(approved.id)).output
-    assert "разработка оптимизационных решений: 2025-11-12 — 2025-11-28" in shown
-    assert "утверждено head 2025-11-28" in shown and "КПЭ Срок назначения выплаты" in shown
+    assert "разработка оптимизационных решений: 12.11.2025 — 28.11.2025" in shown
+    head = ctx.session.scalar(select(models.User).where(models.User.login == "head"))
+    assert f"утверждено {head.full_name} 28.11.2025" in shown and "утверждено head" not in shown and "КПЭ Срок назначения выплаты" in shown
     assert runner.invoke("projects", "list", "--agency", "NOPE").exit_code != 0
 
 

@@ -231,7 +231,7 @@ def test_requests_api_pages_and_cli(client, runner, seed, world, token_for, logi
     queue = client.get("/requests", query_string={"status": "concluded"}).get_data(as_text=True)
     assert "Система назначения выплат" in queue
     out = runner.invoke("requests", "list").output
-    assert f"{request_id}\tconcluded" in out
+    assert f"{request_id}\tесть заключение процессного офиса" in out and "concluded" not in out
     assert "не пройдены: нет" in runner.invoke("requests", "recheck", str(request_id)).output
 
 

@@ -108,7 +108,7 @@ def test_rows_columns_and_cells_past_the_limits_are_refused_with_where(ctx, seed
     long_name[0][1] = "я" * 4000
     with pytest.raises(LimitExceeded) as cell:
         run_register(ctx, make_register(tmp_path / "ячейка.xlsx", long_name))
-    assert "строка 5, столбец C: в ячейке 4000 символов" in cell.value.message
+    assert "строка 5, столбец C: в ячейке 4\u00a0000\u00a0символов" in cell.value.message
     wide = [row + ["лишнее"] * 300 for row in good_rows()]
     with pytest.raises(LimitExceeded) as columns:
         run_register(ctx, make_register(tmp_path / "столбцы.xlsx", wide))

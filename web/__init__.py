@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask, g
 from flask_wtf.csrf import CSRFProtect
 
+from catalog import formatting
 from catalog.config import Settings, load_settings
 from catalog.runtime import Runtime
 from catalog.services.context import Context
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)
     app.extensions["catalog"] = runtime
     csrf.init_app(app)
+    formatting.init_jinja(app)  # |number, |money, |percent, |day, |moment, |counted('процесс') in every template
 
     from web import (admin, api, auth, dashboard, errors, imports, lineage, linked, outbox, pages, passports,
                      projects, requests, search, security, views_helpers)
@@ -53,6 +55,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     # Hooks: runs on process pages, re-checks of system requests and the search index after writes, globals.
     for module in (imports, requests, search, outbox, views_helpers):
         module.init_app(app)
+
+    @app.get("/favicon.ico")
+    def favicon():
+        # Browsers ask for /favicon.ico on pages without the <link rel="icon"> (prints, JSON, files).
+        return app.send_static_file("favicon.svg"), 200, {"Content-Type": "image/svg+xml",
+                                                          "Cache-Control": "public, max-age=86400"}
 
     @app.teardown_appcontext
     def _close_session(_exc):

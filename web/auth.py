@@ -46,7 +46,8 @@ def login():
             user = users.log_in(context(), request.form.get("login", ""), request.form.get("password", ""),
                                 request.remote_addr or "")
         except TooManyRequests as refused:
-            return render_template("login.html", error=refused.message, next=request.values.get("next", "")), 429, {
+            return render_template("login.html", error=refused.message, next=request.values.get("next", ""),
+                                   demo=_demo()), 429, {
                 "Retry-After": str(refused.extra.get("retry_after", 60))}
         if user is None:
             error, status = "Неверный логин или пароль.", 401
@@ -56,7 +57,15 @@ def login():
             session["session_version"] = user.session_version or 0
             flash(f"Вы вошли как {user.full_name}.")
             return redirect(_safe_next(request.form.get("next")))
-    return render_template("login.html", error=error, next=request.values.get("next", "")), status
+    return render_template("login.html", error=error, next=request.values.get("next", ""), demo=_demo()), status
+
+
+def _demo():
+    """The demo's logins, when the demo region is loaded (its password is the documented one)."""
+    from catalog.demo.loader import DEMO_PASSWORD, demo_accounts
+
+    accounts = demo_accounts(context())
+    return {"accounts": accounts, "password": DEMO_PASSWORD} if accounts else None
 
 
 @bp.route("/logout", methods=["POST"])

@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
-from sqlalchemy import select
 
-from catalog import models
 from catalog.services import dashboard
 from web import context
 from web.inputs import int_arg
@@ -21,8 +19,7 @@ def dashboard_page():
     ctx = context()
     agency_id = _agency_arg()
     board = dashboard.dashboard(ctx, agency_id)
-    agencies = ctx.session.execute(select(models.Agency.id, models.Agency.name).where(
-        models.Agency.deleted_at.is_(None), models.Agency.kind == "executive").order_by(models.Agency.name)).all()
+    agencies = dashboard.agency_choices(ctx)
     return render_template("dashboard.html", board=board, agency_id=agency_id, agencies=agencies,
                            status_bars=[(label, count) for _, label, count in board.statuses], extra_cards=[],
                            project_bars=[(label, count) for _, label, count in board.project_stages])

@@ -153,7 +153,7 @@ def costs_page(process_id):
     except CatalogError as caught:
         error, result = caught, costs.process_costs(ctx, process_id)
     return render_template("costs.html", result=result, error=error, ResourceKind=ResourceKind,
-                           PassportVariant=PassportVariant), (error.status if error else 200)
+                           PassportVariant=PassportVariant, what_if_field_title=costs.what_if_field_title), (error.status if error else 200)
 
 
 @bp.route("/positions", methods=["GET", "POST"])

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from catalog import enums, models
 from catalog.errors import BadParameter, Conflict, Forbidden, InvalidInput, NotFound
 from catalog.services import calendar, projects, rules
+from catalog import formatting
 from web import context
 from web.inputs import date_arg, form_version, int_arg
 from web.views_helpers import error_text, form_rows
@@ -169,9 +170,9 @@ def _act(project_id: int, where: str, action, message: str):
 def _form_date(name: str) -> date | None:
     raw = request.form.get(name) or ""
     try:
-        return date.fromisoformat(raw) if raw else None
+        return formatting.parse_date(raw) if raw else None
     except ValueError:
-        raise InvalidInput("Неверная дата.", {name: ["Ожидается дата в формате ГГГГ-ММ-ДД."]}) from None
+        raise InvalidInput("Неверная дата.", {name: ["Ожидается дата в формате ДД.ММ.ГГГГ (или ГГГГ-ММ-ДД)."]}) from None
 
 
 @bp.post("/projects/<int:project_id>/application")

@@ -12,9 +12,9 @@ from flask_wtf.csrf import generate_csrf
 from marshmallow import fields as mfields
 from sqlalchemy import select
 
-from catalog import enums
+from catalog import enums, formatting
 from catalog.kinds import KINDS, Kind
-from catalog.services import permissions, rules
+from catalog.services import feed, permissions, rules, users
 from web import context
 
 # Options in a select are capped: a larger list is typed as a record number.
@@ -70,20 +70,24 @@ def ref_options(ref: str) -> list[tuple[int, str]] | None:
 
 
 def parse_metadata_lines(text: str) -> list[dict]:
-    """«Наименование; тип; да» per line → metadata fields of a document type."""
+    """«Наименование; тип; да» per line → metadata fields of a document type; the type as the form
+    lists it («целое число») or by its code («integer»)."""
+    by_label = {t.label.lower(): t.value for t in enums.DataType}
     items = []
     for line in (text or "").splitlines():
         if not line.strip():
             continue
         parts = [p.strip() for p in line.split(";")]
-        item = {"name": parts[0], "data_type": parts[1] if len(parts) > 1 and parts[1] else "string"}
+        given = parts[1] if len(parts) > 1 and parts[1] else "string"
+        item = {"name": parts[0], "data_type": by_label.get(given.lower(), given)}
         item["required"] = len(parts) > 2 and parts[2].lower() in ("да", "yes", "true", "1", "обязательное")
         items.append(item)
     return items
 
 
 def metadata_lines(items: list | None) -> str:
-    return "\n".join(f"{i['name']}; {i['data_type']}; {'да' if i.get('required') else 'нет'}" for i in items or [])
+    return "\n".join(f"{i['name']}; {enums.DataType.label_of(i['data_type'])}; {'да' if i.get('required') else 'нет'}"
+                     for i in items or [])
 
 
 def form_to_data(kind: Kind, form, partial_version: bool = True) -> dict:
@@ -118,9 +122,11 @@ def show(value, field_name: str | None = None, kind_name: str | None = None, ref
         if isinstance(value, list):
             return ", ".join(enum.label_of(v) for v in value)
         return enum.label_of(value)
+    if kind_name == "links" and field_name in ("source_kind", "target_kind") and value in KINDS:
+        return KINDS[value].label_one
     if meta.get("ref") and refs is not None:
         record = refs.get((meta["ref"], value))
-        return record.title if record else f"№ {value}"
+        return record.title if record else f"{KINDS[meta['ref']].label_one} (удалена)"
     if isinstance(value, bool):
         return "да" if value else "нет"
     if isinstance(value, datetime):
@@ -129,11 +135,48 @@ def show(value, field_name: str | None = None, kind_name: str | None = None, ref
         return value.astimezone(ZoneInfo(current_app.config["CATALOG"].timezone)).strftime("%d.%m.%Y %H:%M")
     if isinstance(value, date):
         return value.strftime("%d.%m.%Y")
-    if isinstance(value, float):
-        return f"{value:g}" + (" %" if meta.get("unit") == "%" else "")
+    if isinstance(value, float) or (isinstance(value, int) and not (field_name or "").endswith("id")):
+        return formatting.number(value) + (" %" if meta.get("unit") == "%" else "")
     if isinstance(value, list) and meta.get("nested"):
         return "; ".join(i.get("name", "") for i in value)
     return str(value)
+
+
+def record_title(kind_name: str, record) -> str:
+    """The heading of a record's page; a link is named by the records it joins, not by codes."""
+    if kind_name != "links":
+        return record.title
+    from catalog.services.records import titles_for
+
+    ends = titles_for(context(), {(record.source_kind, record.source_id), (record.target_kind, record.target_id)})
+    source, target = ends.get((record.source_kind, record.source_id)), ends.get((record.target_kind, record.target_id))
+    return (f"«{source.title if source else KINDS[record.source_kind].label_one}» "
+            f"{enums.LinkType.label_of(record.link_type)} «{target.title if target else KINDS[record.target_kind].label_one}»")
+
+
+def record_name(kind_name: str, record_id) -> str:
+    """The name of one referenced record, for a page that has only its number."""
+    from catalog.services.records import titles_for
+
+    found = titles_for(context(), {(kind_name, record_id)}).get((kind_name, record_id))
+    return found.title if found is not None else f"{KINDS[kind_name].label_one} (удалена)"
+
+
+def _mine(ctx, kind_name: str) -> list[tuple[int, str]]:
+    """The agencies an agency editor keeps, or the marts a mart owner answers for: «Мой орган», «Мои витрины»."""
+    user = g.get("user")
+    if user is None:
+        return []
+    if kind_name == "agencies" and user.has_role(enums.Role.AGENCY_EDITOR.value):
+        ids = user.agency_ids or []
+    elif kind_name == "marts" and user.has_role(enums.Role.MART_OWNER.value):
+        ids = user.mart_ids or []
+    else:
+        return []
+    from catalog.services.records import titles_for
+
+    found = titles_for(ctx, {(kind_name, i) for i in ids})
+    return [(i, found[(kind_name, i)].title) for i in ids if (kind_name, i) in found]
 
 
 def field_label(kind_name: str, field_name: str) -> str:
@@ -221,11 +264,17 @@ def init_app(app) -> None:
             "csrf_token": generate_csrf,
             "show": show,
             "field_label": field_label,
+            "record_title": record_title,
+            "record_name": record_name,
+            "error_title": feed.error_title,
+            "my_agencies": lambda: _mine(ctx, "agencies"),
+            "my_marts": lambda: _mine(ctx, "marts"),
+            "kind_label_of": lambda name: KINDS[name].label_one if name in KINDS else name,
             "record_url": record_url,
             # The pages ask the services' rules: only the actions the user may take are shown.
             "may": lambda name, target=None: rules.may(ctx, name, target),
             "record_values": permissions.record_values,
             "metadata_lines": metadata_lines,
             "is_admin": g.get("user") is not None and g.user.has_role(enums.Role.ADMIN.value),
-            "may_upload": lambda: rules.may_import(ctx),
+from catalog.services import feed, permissions, rules, users
         }

@@ -55,7 +55,12 @@ class Env:
 
 
 def progress(stage: str, count: int) -> None:
-    click.echo(f"  {stage}: {count}", err=True)
+    from catalog.formatting import number
+    from catalog.kinds import KINDS
+
+    # Projections report by kind name («agencies»): a person reads the kind's label.
+    label = KINDS[stage].label if stage in KINDS else stage
+    click.echo(f"  {label}: {number(count, 0)}", err=True)
 
 
 def error_message(error: CatalogError) -> str:
@@ -85,13 +90,13 @@ def main(click_ctx, database_url):
 
 # Imported after ``main``, ``Env`` and ``progress`` exist: the modules use them.
 from catalog.cli import (  # noqa: E402
-    calendar, costs, dashboard, demo, imports, jobs, lineage, linked, names, outbox, passports, projects, requests,
-    search, server, store, users,
+    calendar, costs, dashboard, demo, history, imports, jobs, lineage, linked, names, outbox, passports, projects,
+    requests, search, server, store, users,
 )
 
 # Each module names the commands and groups it adds to ``catalog`` in its ``COMMANDS``.
 MODULES = (store, demo, server, jobs, users, search, names, passports, costs, dashboard, requests, imports, linked,
-           lineage, outbox, calendar, projects)
+           lineage, outbox, calendar, projects, history)
 
 for _module in MODULES:
     for _command in _module.COMMANDS:

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from catalog.cli import Env
+from catalog.formatting import counted, day as ru_day
 
 
 @click.group("calendar")
@@ -31,9 +32,9 @@ def calendar_show(env: Env, year):
 
     ctx = env.context()
     for d in calendar.list_days(ctx, year):
-        click.echo(f"{d.day.isoformat()}\t{DayKind.label_of(d.kind)}\t{d.note or ''}")
+        click.echo(f"{ru_day(d.day)}\t{DayKind.label_of(d.kind)}\t{d.note or ''}")
     working = calendar.working_days_between(ctx, date(year - 1, 12, 31), date(year, 12, 31))
-    click.echo(f"{year}: {working} рабочих дней")
+    click.echo(f"{year}: {counted(working, 'рабочий день')}")
 
 
 @calendar_group.command("set")

@@ -14,16 +14,17 @@ from catalog.cli import Env
 @click.pass_obj
 def costs_command(env: Env, process_id, xlsx_path):
     """Стоимость процесса по вариантам AS-IS и TO-BE и эффект оптимизации."""
+    from catalog import formatting as f
+    from catalog.enums import PassportVariant
     from catalog.services import costs
 
     result = costs.process_costs(env.context(), process_id)
     for variant, cost in result.costs.items():
-        per_instance = f"{cost.per_instance:.2f}" if cost.per_instance is not None else "—"
-        click.echo(f"{variant}\tв год {cost.per_year:.2f} руб.\tэкземпляр {per_instance} руб.")
+        click.echo(f"{PassportVariant.label_of(variant)}\tв год {f.money(cost.per_year)}\tэкземпляр {f.money(cost.per_instance)}")
         for warning in cost.warnings:
             click.echo(f"  ! {warning}")
     if result.effect:
-        click.echo(f"эффект\t{result.effect.money_per_year:.2f} руб. в год\t{result.effect.fte:.3f} шт. ед.")
+        click.echo(f"эффект\t{f.money(result.effect.money_per_year)} в год\t{f.counted(result.effect.fte, 'штатная единица', 3)}")
     if xlsx_path:
         Path(xlsx_path).write_bytes(costs.export_xlsx(result))
         click.echo(f"Расчёт выгружен в {xlsx_path}.")
@@ -37,10 +38,12 @@ def positions_group():
 @positions_group.command("list")
 @click.pass_obj
 def positions_list(env: Env):
+    from catalog import formatting as f
     from catalog.services import costs
 
     for p in costs.list_positions(env.context()):
-        click.echo(f"{p.id}\t{p.name}\t{p.monthly_pay:.2f}\t{p.payroll_coefficient}\t{p.annual_hours:g}\t{p.hourly_cost:.2f} руб./ч")
+        click.echo(f"{p.id}\t{p.name}\t{f.money(p.monthly_pay)} в месяц\tкоэффициент {f.number(p.payroll_coefficient)}\t"
+                   f"{f.hours(p.annual_hours)} в год\t{f.money(p.hourly_cost)} за час")
 
 
 @positions_group.command("add")
@@ -50,11 +53,12 @@ def positions_list(env: Env):
 @click.option("--hours", type=float, default=1973, show_default=True, help="Фонд рабочего времени в год.")
 @click.pass_obj
 def positions_add(env: Env, name, pay, coefficient, hours):
+    from catalog import formatting as f
     from catalog.services import costs
 
     position = costs.save_position(env.context(), {"name": name, "monthly_pay": pay,
                                                     "payroll_coefficient": coefficient, "annual_hours": hours})
-    click.echo(f"Должность {position.id}: час работы {position.hourly_cost:.2f} руб.")
+    click.echo(f"Должность {position.id}: час работы {f.money(position.hourly_cost)}")
 
 
 COMMANDS = [costs_command, positions_group]

@@ -11,14 +11,15 @@ from catalog.cli import Env
 @click.pass_obj
 def dashboard_command(env: Env, agency_id):
     """Показатели органа или региона: статусы, доли, стоимость и эффект."""
+    from catalog import formatting as f
     from catalog.services import dashboard
 
     board = dashboard.dashboard(env.context(), agency_id)
     total = board.total
-    click.echo(f"{board.title}: процессов {total.processes}, в цифровом виде {total.digital_share:.0%}, "
-               f"оптимизированы {total.optimised_share:.0%}")
-    click.echo(f"стоимость в год: AS-IS {total.cost_as_is:.2f}, TO-BE {total.cost_to_be:.2f}, "
-               f"эффект {total.effect:.2f} руб., {total.fte:.2f} шт. ед.")
+    click.echo(f"{board.title}: {f.counted(total.processes, 'процесс')}, в цифровом виде {f.percent(total.digital_share, 0)}, "
+               f"оптимизированы {f.percent(total.optimised_share, 0)}")
+    click.echo(f"стоимость в год: как есть (AS-IS) {f.money(total.cost_as_is)}, как будет (TO-BE) {f.money(total.cost_to_be)}, "
+               f"эффект {f.money(total.effect)}, высвобождается {f.counted(total.fte, 'штатная единица', 2)}")
     for _, label, count in board.statuses:
         click.echo(f"  {label}: {count}")
 

@@ -15,7 +15,8 @@ from catalog.cli import Env, progress
 @click.pass_obj
 def demo(env: Env, if_empty):
     """Загрузить демонстрационный регион и учётные записи по ролям."""
-    from catalog.demo.loader import DEMO_PASSWORD, load_demo
+    from catalog.demo.loader import DEMO_PASSWORD, demo_accounts, load_demo
+    from catalog.formatting import counted
 
     ctx = env.context()
     ctx.system_actor = "загрузка демо-региона"
@@ -23,13 +24,22 @@ def demo(env: Env, if_empty):
         click.echo("Каталог не пуст: демонстрационные данные не загружались.")
         return
     counts = load_demo(ctx, progress)
-    click.echo("Загружено: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    click.echo("Загружено: " + loaded_summary(counts) + ".")
     from catalog.services import names, search
 
-    click.echo(f"Поисковый индекс: {search.reindex(ctx, progress)} записей.")
+    click.echo(f"Поисковый индекс: {counted(search.reindex(ctx, progress), 'запись')}.")
     click.echo("Названия и типовой перечень: "
                + ", ".join(f"{k} {v}" for k, v in names.match_names(ctx).items()) + ".")
-    click.echo(f"Учётные записи: admin, office, architect, editor, mart, reader; пароль «{DEMO_PASSWORD}».")
+    click.echo("Учётные записи: " + ", ".join(f"{u.login} ({purpose})" for u, purpose in demo_accounts(ctx))
+               + f"; пароль «{DEMO_PASSWORD}».")
+
+
+def loaded_summary(counts: dict) -> str:
+    """«Органы и организации: 28, …, паспорта процессов: 12»: kinds by their labels, counts with spaces."""
+    from catalog.formatting import number
+    from catalog.kinds import KINDS
+
+    return ", ".join(f"{KINDS[k].label if k in KINDS else k}: {number(v, 0)}" for k, v in counts.items())
 
 
 @click.command()
@@ -39,16 +49,18 @@ def demo(env: Env, if_empty):
 def generate(env: Env, processes, seed):
     """Заполнить пустой каталог сгенерированными данными того же вида, что демо-регион (для замеров)."""
     from catalog.demo.generator import generate as make
+    from catalog.formatting import counted
     from catalog.demo.loader import load_catalogue
 
     ctx = env.context(autocommit=False)
     started = time.perf_counter()
-    click.echo(f"Генерация описания на {processes} процессов…", err=True)
+    click.echo(f"Генерация описания на {counted(processes, 'процесс')}…", err=True)
     data = make(processes, seed=seed)
     counts = load_catalogue(ctx, data, progress)
     ctx.session.commit()
-    click.echo("Загружено: " + ", ".join(f"{k} {v}" for k, v in counts.items())
-               + f" за {time.perf_counter() - started:.1f} с")
+    from catalog.formatting import seconds
+
+    click.echo("Загружено: " + loaded_summary(counts) + f" за {seconds(time.perf_counter() - started)}")
 
 
 COMMANDS = [demo, generate]

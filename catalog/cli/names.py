@@ -25,12 +25,13 @@ def names_match(env: Env):
 @click.pass_obj
 def names_report(env: Env):
     """Доля названий, соответствующих типовому перечню, по органам и всего."""
+    from catalog.formatting import number
     from catalog.services import names
 
     answer = names.report(env.context())
     click.echo("Орган\tназваний\tсоответствуют\tдоля, %\tсвязаны\tждут решения")
     for row in [*answer.rows, answer.total]:
-        click.echo(f"{row.agency}\t{row.names}\t{row.conforming}\t{row.share * 100:.1f}\t{row.linked}\t{row.pending}")
+        click.echo(f"{row.agency}\t{row.names}\t{row.conforming}\t{number(row.share * 100, 1, exact=True)}\t{row.linked}\t{row.pending}")
 
 
 COMMANDS = [names_group]

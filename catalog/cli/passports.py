@@ -4,6 +4,8 @@ from __future__ import annotations
 import click
 
 from catalog.cli import Env
+from catalog.enums import PassportState, PassportVariant
+from catalog.formatting import counted
 
 
 @click.group("passports")
@@ -20,7 +22,8 @@ def passports_list(env: Env, process_id):
 
     for p in passports.list_passports(env.context(), process_id):
         excess = ", ".join(d.name for d in passports.excess_data(p)) or "нет"
-        click.echo(f"{p.id}\t{p.variant}\t№ {p.revision}\t{p.state}\tшагов {len(p.steps)}\tлишние данные: {excess}")
+        click.echo(f"{p.id}\t{PassportVariant.label_of(p.variant)}\tредакция {p.revision}\t{PassportState.label_of(p.state)}\t"
+                   f"{counted(len(p.steps), 'шаг')}\tлишние данные: {excess}")
 
 
 @passports_group.command("approve")

@@ -19,9 +19,11 @@ def requests_list(env: Env, status, failing):
     """Очередь заявок с результатами проверок."""
     from catalog.services import requests
 
+    from catalog.enums import RequestStatus
+
     for r in requests.list_requests(env.context(), status=status, failing=failing):
-        bad = [c["code"] for c in r.checks if c["result"] == "fail"]
-        click.echo(f"{r.id}\t{r.status}\t{r.title}\tне пройдены: {', '.join(bad) or 'нет'}"
+        bad = [c["name"] for c in r.checks if c["result"] == "fail"]
+        click.echo(f"{r.id}\t{RequestStatus.label_of(r.status)}\t{r.title}\tне пройдены: {'; '.join(bad) or 'нет'}"
                    + ("\tтребует пересмотра" if r.needs_review else ""))
 
 
@@ -36,8 +38,8 @@ def requests_recheck(env: Env, request_id):
     ids = [request_id] if request_id else [r.id for r in requests.list_requests(ctx) if r.status in requests.OPEN]
     for one in ids:
         found = requests.recheck(ctx, one)
-        bad = [c["code"] for c in found.checks if c["result"] == "fail"]
-        click.echo(f"{found.id}\tне пройдены: {', '.join(bad) or 'нет'}")
+        bad = [c["name"] for c in found.checks if c["result"] == "fail"]
+        click.echo(f"{found.id}\tне пройдены: {'; '.join(bad) or 'нет'}")
 
 
 COMMANDS = [requests_group]

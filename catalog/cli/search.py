@@ -7,6 +7,7 @@ import time
 import click
 
 from catalog.cli import Env, progress
+from catalog.formatting import counted, seconds
 
 
 class _QueryGroup(click.Group):
@@ -49,7 +50,7 @@ def search_reindex(env: Env):
 
     started = time.monotonic()
     count = search.reindex(env.context(), progress)
-    click.echo(f"В индексе {count} записей ({time.monotonic() - started:.1f} с).")
+    click.echo(f"В индексе {counted(count, 'запись')} ({seconds(time.monotonic() - started)}).")
 
 
 @search_group.command("sync")

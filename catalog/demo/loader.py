@@ -224,26 +224,70 @@ def load_catalogue(ctx: Context, data: dict, progress: Callable[[str, int], None
     return loader.counts
 
 
+# Who may sign in to the demo: every workflow of the demo can be walked to its end with these accounts.
+# Leningrad regulation 4.3–4.4: the roadmap is written by the owner's team, agreed («согласовано») by the
+# head of the process office when the office takes part, approved («утверждаю») by the head of the owning
+# agency, and nobody agrees or approves a roadmap they wrote: hence a second process-office account
+# («office-head») and, for each agency with a demo project, an editor and a head.
+# login, full name, what the account is for, roles, agency codes, mart codes («MART» is the first demo mart)
 DEMO_USERS = [
-    # login, name, roles, agency codes, mart codes
-    ("admin", "Администратор каталога", [Role.ADMIN.value], [], []),
-    ("office", "Процессный офис", [Role.PROCESS_OFFICE.value], [], []),
-    ("architect", "Главный архитектор", [Role.ARCHITECT.value], [], []),
-    ("reader", "Читатель", [Role.READER.value], [], []),
+    ("admin", "Администратор каталога", "администратор", [Role.ADMIN.value], [], []),
+    ("office", "Сидорова Анна Андреевна", "консультант Процессного офиса", [Role.PROCESS_OFFICE.value], [], []),
+    ("office-head", "Кузнецов Павел Игоревич", "руководитель Процессного офиса: согласует дорожные карты",
+     [Role.PROCESS_OFFICE.value], [], []),
+    ("architect", "Ветров Олег Николаевич", "главный архитектор", [Role.ARCHITECT.value], [], []),
+    ("editor", "Орлова Елена Викторовна", "начальник отдела министерства социальной защиты: ведёт реестр",
+     [Role.AGENCY_EDITOR.value], ["@editor"], []),
+    ("head", "Громов Игорь Сергеевич", "министр социальной защиты: утверждает дорожные карты",
+     [Role.AGENCY_EDITOR.value], ["@editor"], []),
+    ("zdrav", "Лебедева Ольга Михайловна", "начальник отдела министерства здравоохранения: ведёт реестр",
+     [Role.AGENCY_EDITOR.value], ["MINZDRAV"], []),
+    ("zdrav-head", "Никитин Андрей Викторович", "министр здравоохранения: утверждает дорожные карты",
+     [Role.AGENCY_EDITOR.value], ["MINZDRAV"], []),
+    ("mart", "Белов Кирилл Николаевич", "обладатель витрины данных", [Role.MART_OWNER.value], [], ["@mart"]),
+    ("reader", "Зайцева Мария Петровна", "читатель", [Role.READER.value], [], []),
 ]
+DEMO_ACCOUNTS_KEY = "demo_accounts"  # a Setting: the demo's logins and what each is for, shown on the login page
 
 
 def create_demo_users(ctx: Context, editor_agency: str, mart_code: str) -> list[str]:
-    """Demo accounts, one per role, all with the password ``DEMO_PASSWORD``."""
-    agency_id = ctx.session.scalar(select(models.Agency.id).where(models.Agency.code == editor_agency))
+    """Demo accounts, all with the password ``DEMO_PASSWORD``; remembered for the login page."""
+    import json
+
+    def agency(code: str) -> int | None:
+        code = editor_agency if code == "@editor" else code
+        return ctx.session.scalar(select(models.Agency.id).where(models.Agency.code == code))
+
     mart_id = ctx.session.scalar(select(models.DataMart.id).where(models.DataMart.code == mart_code))
-    accounts = DEMO_USERS + [
-        ("editor", "Редактор реестра органа", [Role.AGENCY_EDITOR.value], [agency_id], []),
-        ("mart", "Обладатель витрины", [Role.MART_OWNER.value], [], [mart_id]),
-    ]
-    for login, name, roles, agency_ids, mart_ids in accounts:
-        users.create_user(ctx, login, name, DEMO_PASSWORD, roles, agency_ids, mart_ids)
-    return [a[0] for a in accounts]
+    made = []
+    for login, name, purpose, roles, agency_codes, mart_codes in DEMO_USERS:
+        agency_ids = [a for a in (agency(c) for c in agency_codes) if a is not None]
+        if agency_codes and not agency_ids:
+            continue  # a generated or trimmed region without that agency
+        if ctx.session.scalar(select(models.User.id).where(models.User.login == login)) is None:
+            users.create_user(ctx, login, name, DEMO_PASSWORD, roles, agency_ids, [mart_id] if mart_codes else [])
+        made.append({"login": login, "purpose": purpose})
+    setting = ctx.session.get(models.Setting, DEMO_ACCOUNTS_KEY)
+    value = json.dumps(made, ensure_ascii=False)
+    if setting is None:
+        ctx.session.add(models.Setting(key=DEMO_ACCOUNTS_KEY, value=value))
+    else:
+        setting.value = value
+    ctx.session.flush()
+    return [a["login"] for a in made]
+
+
+def demo_accounts(ctx: Context) -> list[tuple[models.User, str]]:
+    """The demo's accounts that still exist and may sign in, with what each is for; empty without the demo."""
+    import json
+
+    setting = ctx.session.get(models.Setting, DEMO_ACCOUNTS_KEY)
+    if setting is None:
+        return []
+    wanted = json.loads(setting.value)
+    found = {u.login: u for u in ctx.session.scalars(select(models.User).where(
+        models.User.login.in_([a["login"] for a in wanted]), models.User.is_active.is_(True)))}
+    return [(found[a["login"]], a["purpose"]) for a in wanted if a["login"] in found]
 
 
 def load_demo(ctx: Context, progress=None) -> dict[str, int]:

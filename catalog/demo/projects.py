@@ -89,9 +89,9 @@ def load_projects(ctx: Context, today: date | None = None) -> list[models.Optimi
 
     system = ctx
     minsoc = ctx.session.scalar(select(models.Agency.id).where(models.Agency.code == "MINSOC"))
-    head = _user(ctx, "head") or users.create_user(ctx, "head", "Министр социальной защиты", DEMO_PASSWORD,
+    head = _user(ctx, "head") or users.create_user(ctx, "head", "Громов Игорь Сергеевич", DEMO_PASSWORD,
                                                    [Role.AGENCY_EDITOR.value], [minsoc], [])
-    chief = _user(ctx, "office-head") or users.create_user(ctx, "office-head", "Руководитель Процессного офиса",
+    chief = _user(ctx, "office-head") or users.create_user(ctx, "office-head", "Кузнецов Павел Игоревич",
                                                            DEMO_PASSWORD, [Role.PROCESS_OFFICE.value], [], [])
     editor, office = _as(ctx, _user(ctx, "editor")), _as(ctx, _user(ctx, "office"))
     head_ctx, chief_ctx = _as(ctx, head), _as(ctx, chief)

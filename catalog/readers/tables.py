@@ -33,6 +33,7 @@ from openpyxl.utils import get_column_letter
 
 from catalog.cells import is_formula_like
 from catalog.errors import InvalidInput, LimitExceeded
+from catalog.formatting import counted
 
 HEADER_SCAN_ROWS = 30
 RATIO_CHECKED_FROM = 1024 * 1024  # small parts may compress very well (empty styles) without harm
@@ -297,14 +298,14 @@ class Table:
     def _too_wide(self, sheet: str, number: int, column: int) -> LimitExceeded:
         return LimitExceeded(f"{self._where(sheet, number)}: столбец № {column} — столбцов больше допустимого "
                              f"(не более {self.limits.columns}, CATALOG_IMPORT_MAX_COLUMNS).",
-                             {"file": [f"строка {number}: {column} столбцов"]})
+                             {"file": [f"строка {number}: {counted(column, 'столбец')}"]})
 
     def _text(self, value: str | None, sheet: str, number: int, column: int) -> str | None:
         if value is not None and len(value) > self.limits.cell_chars:
             raise LimitExceeded(
-                f"{self._where(sheet, number)}, столбец {get_column_letter(column)}: в ячейке {len(value)} символов — "
+                f"{self._where(sheet, number)}, столбец {get_column_letter(column)}: в ячейке {counted(len(value), 'символ')} — "
                 f"больше допустимого (не более {self.limits.cell_chars}, CATALOG_IMPORT_MAX_CELL_CHARS).",
-                {"file": [f"строка {number}, столбец {get_column_letter(column)}: {len(value)} символов"]})
+                {"file": [f"строка {number}, столбец {get_column_letter(column)}: {counted(len(value), 'символ')}"]})
         return value
 
     def _excel_rows(self, limit: int | None = None) -> Iterator[tuple[str, int, list[str | None]]]:
@@ -345,7 +346,7 @@ class Table:
             if number - last > self.limits.empty_rows:
                 if any(cells):
                     self.notes.append(
-                        f"{self._where(sheet)}: после строки {last} идут {number - last - 1} пустых строк подряд; "
+                        f"{self._where(sheet)}: после строки {last} идут {counted(number - last - 1, 'пустая строка')} подряд; "
                         f"строки с {number} не прочитаны (не более {self.limits.empty_rows} пустых строк подряд, "
                         "CATALOG_IMPORT_MAX_EMPTY_ROWS). Удалите пустые строки и загрузите файл снова.")
                 else:

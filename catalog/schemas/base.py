@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from catalog import enums
+from catalog import enums, formatting
 from catalog.errors import BadParameter
 
 REQUIRED = "Обязательное поле не заполнено."
@@ -20,13 +20,52 @@ RU_MESSAGES = {
     fields.Integer: {"invalid": "Ожидается целое число.", "too_large": "Слишком большое число."},
     fields.Float: {"invalid": "Ожидается число.", "special": "Недопустимое число."},
     fields.Boolean: {"invalid": "Ожидается «да» или «нет»."},
-    fields.Date: {"invalid": "Ожидается дата в формате ГГГГ-ММ-ДД.", "format": "Неверный формат даты."},
+    fields.Date: {"invalid": "Ожидается дата в формате ДД.ММ.ГГГГ (или ГГГГ-ММ-ДД).", "format": "Неверный формат даты."},
     fields.List: {"invalid": "Ожидается список."},
     fields.Dict: {"invalid": "Ожидается объект."},
     fields.Nested: {"type": "Ожидается объект."},
 }
 for _field_class, _messages in RU_MESSAGES.items():
     _field_class.default_error_messages = {**_field_class.default_error_messages, **_messages}
+
+_float_from = fields.Float._format_num
+
+
+def _float_with_decimal_comma(self, value):
+    # Every Float of every schema (forms, API, imports) reads «97,2» and «2 443 157,12» as a Russian types them.
+    if isinstance(value, str):
+        value = float(formatting.parse_number(value))
+    return _float_from(self, value)
+
+
+fields.Float._format_num = _float_with_decimal_comma
+
+_int_from = fields.Integer._format_num
+
+
+def _int_with_spaces(self, value):
+    # «1 500» with a (no-break) space between thousands, as the pages print it, is 1500.
+    if isinstance(value, str):
+        value = value.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+    return _int_from(self, value)
+
+
+fields.Integer._format_num = _int_with_spaces
+
+_date_from = fields.Date._deserialize
+
+
+def _date_as_typed(self, value, attr, data, **kwargs):
+    # «05.01.2026», as a Russian reader writes a date, is the same date as «2026-01-05».
+    if isinstance(value, str) and len(value.strip()) == 10 and value.strip()[2:3] == ".":
+        try:
+            value = formatting.parse_date(value).isoformat()
+        except ValueError:
+            raise self.make_error("invalid") from None
+    return _date_from(self, value, attr, data, **kwargs)
+
+
+fields.Date._deserialize = _date_as_typed
 
 
 # Every integer the catalogue reads fits its INTEGER columns: 64-bit on SQLite but 32-bit on PostgreSQL, so

@@ -18,10 +18,14 @@ from sqlalchemy import select
 from catalog import models
 from catalog.enums import PassportVariant, ResourceKind
 from catalog.errors import BadParameter, InvalidInput
+from catalog import formatting
 from catalog.schemas import PositionSchema, validation_messages
 from catalog.services import history, passports, permissions, records, rules
 from catalog.services.context import Context
 from catalog.services.versions import check_version
+
+# Sheet names and messages: the variants as the regulation's diagrams name them (Excel allows 31 characters).
+VARIANT_SHORT = {PassportVariant.AS_IS.value: "AS-IS", PassportVariant.TO_BE.value: "TO-BE"}
 
 
 @dataclass(frozen=True)
@@ -145,12 +149,36 @@ def plan_of(passport: models.Passport, rates: dict[int, Rate]) -> Plan:
 
 def _number(value, path: str, integer: bool = False) -> float:
     try:
-        number = int(value) if integer else float(value)
-    except (TypeError, ValueError):
+        parsed = formatting.parse_number(value)  # «20,5» as typed on the page
+        if integer and parsed != parsed.to_integral_value():
+            raise ValueError(value)
+        number = int(parsed) if integer else float(parsed)
+    except (TypeError, ValueError, ArithmeticError):
         raise BadParameter("Неверное изменение расчёта.", {path: ["Ожидается число."]}) from None
     if number < 0:
         raise BadParameter("Неверное изменение расчёта.", {path: ["Не может быть отрицательным."]})
     return number
+
+
+WHAT_IF_FIELDS = {"duration_minutes": "длительность, мин", "times_per_year": "раз в год", "position_id": "должность",
+                  "unit_cost": "стоимость единицы", "quantity": "количество", "instances_per_year": "экземпляров в год",
+                  "monthly_pay": "денежное содержание в месяц", "payroll_coefficient": "коэффициент начислений",
+                  "annual_hours": "фонд рабочего времени"}
+WHAT_IF_SECTIONS = {"steps": "шаг", "resources": "ресурс", "positions": "должность №"}
+
+
+def what_if_field_title(path: str) -> str:
+    """«to_be.steps.3.duration_minutes» → «TO-BE, шаг 3: длительность, мин», as a person reads the form."""
+    parts = path.split(".")
+    out = [VARIANT_SHORT.get(parts[0], parts[0])]
+    rest = parts[1:]
+    if len(rest) >= 2 and rest[0] in WHAT_IF_SECTIONS:
+        out.append(f"{WHAT_IF_SECTIONS[rest[0]]} {rest[1]}")
+        rest = rest[2:]
+    title = ", ".join(out)
+    if rest:
+        title += ": " + ", ".join(WHAT_IF_FIELDS.get(r, "раздел «" + r + "»") for r in rest)
+    return title
 
 
 def _whole(value) -> int | None:
@@ -254,12 +282,12 @@ def export_xlsx(result: ProcessCosts) -> bytes:
         summary.append(["Высвобождено, ч в год", round(result.effect.hours_per_year, 2)])
         summary.append(["Высвобождено, штатных единиц", round(result.effect.fte, 3)])
     for variant, cost in result.costs.items():
-        sheet = book.create_sheet(f"Шаги {variant}")
+        sheet = book.create_sheet(f"Шаги {VARIANT_SHORT[variant]}")
         sheet.append(["№", "Шаг", "Должность", "Часов в год", "Стоимость выполнения, руб.", "Стоимость в год, руб."])
         for number, step in enumerate(cost.steps, 1):
             sheet.append(xlsx_row(sheet, [number, step.name, step.position, round(step.hours_per_year, 2),
                                           round(step.per_occurrence, 2), round(step.per_year, 2)]))
-        sheet = book.create_sheet(f"Ресурсы {variant}")
+        sheet = book.create_sheet(f"Ресурсы {VARIANT_SHORT[variant]}")
         sheet.append(["Вид ресурса", "Стоимость в год, руб."])
         for kind, value in cost.by_kind.items():
             sheet.append([ResourceKind.label_of(kind), round(value, 2)])

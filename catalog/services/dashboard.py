@@ -110,3 +110,12 @@ def _projects(ctx: Context, board: Dashboard, process_ids: set[int]) -> None:
         board.overdue_measures += [(project, m) for m in projects.overdue_measures(project)]
         board.deviations += [(project, r) for r in projects.open_requests(project)]
     board.project_stages = [(s.value, s.label, stages[s.value]) for s in ProjectStage]
+
+
+def agency_choices(ctx: Context) -> list[tuple[int, str]]:
+    """The agencies the dashboard's filter offers: every agency that owns a process, whatever its kind,
+    so each row of the region's table can also be chosen in the filter."""
+    permissions.require_read(ctx)
+    owning = select(models.Process.agency_id).where(models.Process.deleted_at.is_(None)).distinct()
+    return [tuple(row) for row in ctx.session.execute(
+        select(models.Agency.id, models.Agency.name).where(models.Agency.id.in_(owning)).order_by(models.Agency.name))]

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from catalog import models
 from catalog.enums import (Action, CheckResult, DigitalCriterion, PassportState, RequestStatus)
 from catalog.errors import Conflict, InvalidInput
+from catalog import formatting
 from catalog.schemas import ConclusionSchema, DecisionSchema, SystemRequestSchema, validation_messages
 from catalog.services import history, passports, permissions, rules
 from catalog.services.context import Context
@@ -328,7 +329,7 @@ def run_checks(ctx: Context, request: models.SystemRequest) -> list[dict]:
     if not request.expected_value:
         missing.append("ценность для граждан и организаций")
     add("cost_value", not missing, [], ("Не указаны: " + ", ".join(missing) + ".") if missing
-        else f"Стоимость {request.estimated_cost:,.0f} руб.; ценность описана.".replace(",", " "))
+        else f"Стоимость {formatting.money(request.estimated_cost, 0)}; ценность описана.")
     return results
 
 

@@ -358,3 +358,21 @@ def set_anonymous_read(ctx: Context, enabled: bool) -> None:
     else:
         setting.value = value
     ctx.finish()
+
+
+def display_names(ctx: Context, logins) -> dict[str, str]:
+    """Logins (as the history and the projects store who acted) → the people's full names, for pages and
+    CLI messages. A name that is no login (the system, a loader, «аноним») is shown as it is."""
+    wanted = {login for login in logins if login}
+    if not wanted:
+        return {}
+    found = dict(ctx.session.execute(select(models.User.login, models.User.full_name).where(
+        models.User.login.in_(wanted))).all())
+    return {login: found.get(login) or login for login in wanted}
+
+
+def display_name(ctx: Context, login: str | None) -> str:
+    """One login as a person's name; «—» for nobody."""
+    if not login:
+        return "—"
+    return display_names(ctx, [login]).get(login, login)

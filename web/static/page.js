@@ -19,3 +19,14 @@
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", paint); } else { paint(); }
 }());
+// The header's «Меню» button: on narrow screens the menu folds away until asked for.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest(".nav-toggle");
+    if (!button) { return; }
+    var open = button.getAttribute("aria-expanded") !== "true";
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    document.body.classList.toggle("nav-open", open);
+  });
+}());

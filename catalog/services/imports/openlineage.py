@@ -37,6 +37,7 @@ from catalog import models
 from catalog.errors import BadParameter, InvalidInput, LimitExceeded
 from catalog.services import records, rules
 from catalog.services.context import Context
+from catalog.formatting import counted
 
 DEFAULT_SPEC = Path(__file__).resolve().parents[4] / "shared" / "conformance" / "openlineage" / "spec"
 CORE_ID = "https://openlineage.io/spec/2-0-2/OpenLineage.json"
@@ -231,7 +232,7 @@ def _responsible(ctx: Context, agency: models.Agency, job_label: str) -> int:
     person_id = ctx.session.scalar(select(models.Person.id).where(
         models.Person.agency_id == agency.id, models.Person.deleted_at.is_(None)).order_by(models.Person.id).limit(1))
     if person_id is None:
-        raise BadParameter(f"Для задания {job_label} нужен ответственный: в органе «{agency.code}» нет ни одного "
+        raise BadParameter(f"Для задания {job_label} нужен ответственный: в органе «{agency.name}» нет ни одного "
                            "ответственного лица (или задайте CATALOG_OPENLINEAGE_RESPONSIBLE).",
                            {"$.job": ["нет ответственного за процесс"]})
     return person_id
@@ -381,7 +382,7 @@ def check_limits(settings, events: list) -> None:
     if len(events) > settings.openlineage_max_events:
         raise LimitExceeded(f"Событий OpenLineage {len(events)} — больше допустимого (не более "
                             f"{settings.openlineage_max_events}, CATALOG_OPENLINEAGE_MAX_EVENTS).",
-                            {"$": [f"{len(events)} событий"]})
+                            {"$": [counted(len(events), "событие")]})
     for index, event in enumerate(events):
         where = f"Событие № {index + 1}" if len(events) > 1 else "Событие OpenLineage"
         prefix = f"$[{index}]" if len(events) > 1 else "$"
@@ -397,7 +398,7 @@ def check_limits(settings, events: list) -> None:
             if isinstance(items, list) and len(items) > settings.openlineage_max_datasets:
                 raise LimitExceeded(f"{where}: в «{side}» {len(items)} наборов данных — больше допустимого (не более "
                                     f"{settings.openlineage_max_datasets}, CATALOG_OPENLINEAGE_MAX_DATASETS).",
-                                    {f"{prefix}.{side}": [f"{len(items)} элементов"]})
+                                    {f"{prefix}.{side}": [counted(len(items), "элемент")]})
         size = sum(len(json.dumps(facets, ensure_ascii=False).encode()) for _path, _container, facets
                    in _facet_containers(event) if facets)
         if size > settings.openlineage_max_facets_bytes:

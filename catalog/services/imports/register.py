@@ -207,7 +207,7 @@ class RegisterImporter(TableImporter):
         if v.get("agency") and normalize(v["agency"]) != normalize(self.agency_code) \
                 and normalize(v["agency"]) != normalize(self.agency.name):
             errors.append(("agency", f"строка относится к органу «{v['agency']}», а загружается реестр органа "
-                                     f"«{self.agency_code}»"))
+                                     f"«{self.agency.name}»"))
         key = v.get("registry_id")
         if not self.two_pass:
             self.note_identifier(row)
@@ -277,7 +277,7 @@ class RegisterImporter(TableImporter):
                 elif (self.two_pass and identifier not in self.first_row and identifier not in self.existing
                       and self.elsewhere(identifier) is None):
                     errors.append(("linked", f"процесса с идентификатором «{identifier}» нет ни в файле, "
-                                             f"ни в реестре органа «{self.agency_code}»"))
+                                             f"ни в реестре органа «{self.agency.name}»"))
             links["linked"] = identifiers
         return data, links, errors
 
@@ -576,7 +576,7 @@ class RegisterImporter(TableImporter):
                     targets.append(self.elsewhere(identifier))
                 else:
                     errors.append(("linked", f"процесса с идентификатором «{identifier}» нет ни в файле, "
-                                             f"ни в реестре органа «{self.agency_code}»"))
+                                             f"ни в реестре органа «{self.agency.name}»"))
             row = Row(self.table.sheet_name, number, {})
             if errors:
                 for field_name, reason in errors:
