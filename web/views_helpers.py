@@ -276,5 +276,8 @@ def init_app(app) -> None:
             "record_values": permissions.record_values,
             "metadata_lines": metadata_lines,
             "is_admin": g.get("user") is not None and g.user.has_role(enums.Role.ADMIN.value),
-from catalog.services import feed, permissions, rules, users
+            "may_upload": lambda: rules.may_import(ctx),
+            # Every history on pages goes through the one description in words.
+            "feed": lambda events: feed.describe(ctx, events),
+            "person": lambda login: users.display_name(ctx, login),
         }
