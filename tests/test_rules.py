@@ -32,7 +32,7 @@ READ_ONLY = {
     "calendar.add_working_days", "calendar.is_working_day", "calendar.list_days", "calendar.load",
     "calendar.working_days_between", "calendar.years",
     "costs.list_positions", "costs.process_costs",
-    "dashboard.dashboard",
+    "dashboard.agency_choices", "dashboard.dashboard", "feed.describe",
     "history.events_for", "history.history_of", "history.recent_events",
     "imports.table_importer", "imports.declared_rows", "imports.rdf.check_size", "imports.register.find_agency",
     "imports.register.register_rows", "imports.register.export_register", "imports.openlineage.runs_of",
@@ -52,7 +52,7 @@ READ_ONLY = {
     "rules.check", "rules.may", "rules.refusal",
     "search.check", "search.search", "search.suggest",
     "stats.overview",
-    "users.find_user", "users.get_user", "users.list_tokens", "users.list_users", "users.login_wait",
+    "users.display_name", "users.display_names", "users.find_user", "users.get_user", "users.list_tokens", "users.list_users", "users.login_wait",
     "users.user_for_token",
     "versions.check_version",
 }

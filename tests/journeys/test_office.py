@@ -191,8 +191,6 @@ def test_the_dashboard_of_the_region_and_of_an_agency(page):
     expect(page.locator("main .card").first).to_contain_text(processes)
 
 
-@pytest.mark.xfail(strict=True, reason="the dashboard's agency filter lists fewer agencies than its own table, and "
-                                       "counts read «203 процессов» (issue 14, «Layout» and «Numbers, plurals»)")
 def test_the_dashboard_filter_lists_every_agency_of_its_table_and_counts_agree(page):
     login(page, "office")
     page.goto("/dashboard")

@@ -34,8 +34,7 @@ def pick(page, box_label: str, typed: str) -> str:
 
 def test_a_request_from_filing_to_the_printable_conclusion(page):
     login(page, "editor")
-    page.locator("header").get_by_text("Ещё").click()
-    page.locator("header").get_by_role("link", name="Заявки на информационные системы").click()
+    page.locator("header").get_by_role("link", name="Заявки", exact=True).click()
     page.get_by_role("link", name="Новая заявка").click()
     expect(page.locator("main h1")).to_have_text("Новая заявка на информационную систему")
 
