@@ -220,6 +220,7 @@ def _changes(before: dict, after: dict) -> dict:
 
 @rules.operation("projects.create")
 def create_project(ctx: Context, data: dict) -> models.OptimizationProject:
+    rules.check(ctx, "catalog.write")  # a reader hears why before any field error
     values = _load(ProjectCreateSchema(), data, "Проект оптимизации не создан: исправьте поля.")
     try:
         process = records.get_record(ctx, "processes", values["process_id"])

@@ -170,6 +170,7 @@ def _event(ctx: Context, request: models.SystemRequest, action: str, changes: di
 
 @rules.operation("requests.file")
 def create_request(ctx: Context, data: dict) -> models.SystemRequest:
+    rules.check(ctx, "requests.file")  # who may file no request at all hears why before any field error
     values = _load(data, partial=False)
     values.pop("version", None)
     rules.check(ctx, "requests.file", values["agency_id"])

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.journeys.conftest import login, shot
@@ -37,9 +36,6 @@ def test_the_reader_reads_a_process_and_its_neighbours(page):
     assert offered_actions(page) == []
 
 
-@pytest.mark.xfail(strict=True, reason="actions a reader may not take are shown: «Новая заявка», «Начать оптимизацию "
-                                       "процесса», «Начать новую версию AS-IS», «Принять»/«Отклонить» on /names, "
-                                       "«Добавить» on /positions (issue 14, «Role-aware pages», another engineer's part)")
 def test_the_reader_is_offered_no_action_anywhere(page):
     login(page, "reader")
     offered = {}
