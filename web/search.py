@@ -24,7 +24,8 @@ def search_page():
     q = request.args.get("q", "")
     result = search.search(context(), q, request.args, _page_number(), 20)
     selected = {name: request.args.getlist(name) for name in FILTERS if request.args.getlist(name)}
-    return render_template("search.html", q=q, result=result, selected=selected, facet_labels=search.FACET_LABELS)
+    return render_template("search.html", q=q, result=result, selected=selected, facet_labels=search.FACET_LABELS,
+                           note=search.note(result))
 
 
 @bp.get("/names")

@@ -2,7 +2,7 @@
 
 Searches go to an alias; a reindex writes a new index and moves the alias to it in one
 ``update_aliases`` call, so searches never see half an index. The index analyses Russian
-itself (stemming, stop words, «ё» as «е», the catalogue's synonyms at search time); the
+itself (stemming, stop words, «ё» as «е», the thesaurus as a synonym filter at search time); the
 position in the outbox is kept in the index's ``_meta``. The mapping and the query bodies
 are plain functions so that they can be checked without a server.
 """
@@ -12,16 +12,28 @@ import time
 
 from catalog.search import analysis
 from catalog.search.documents import SearchDocument
-from catalog.search.query import FACETS, FILTERS, FacetValue, Hit, ParsedQuery, SearchResult, Suggestion
-from catalog.search.synonyms import SYNONYM_GROUPS
+from catalog.search.query import (FACETS, FILTERS, STRICT, FacetValue, Group, Hit, ParsedQuery, Plan, SearchResult,
+                                  Suggestion, word_groups)
+from catalog.search.synonyms import SHIPPED, Thesaurus
 
 FACET_SIZE = 50
 SOURCE_FIELDS = ["uid", "kind", "record_id", "title", "text"]
 
 
-def index_body() -> dict:
+def synonym_rules(thesaurus: Thesaurus = SHIPPED) -> list[str]:
+    """The thesaurus as Solr synonym rules: «a, b» for equivalents, «a => a, b» for one-way meanings
+    (the word itself is kept, as the embedded backend keeps it)."""
+    def norm(phrase: str) -> str:
+        return phrase.lower().replace("ё", "е")
+
+    rules = [", ".join(norm(p) for p in group) for group in thesaurus.groups]
+    rules += [f"{norm(key)} => {', '.join(norm(p) for p in [key, *meanings])}" for key, meanings in thesaurus.one_way]
+    return rules
+
+
+def index_body(thesaurus: Thesaurus = SHIPPED) -> dict:
     """Settings and mappings of a catalogue index."""
-    synonyms = [", ".join(phrase.lower().replace("ё", "е") for phrase in group) for group in SYNONYM_GROUPS]
+    synonyms = synonym_rules(thesaurus)
     return {
         "settings": {
             "number_of_shards": 1,
@@ -85,20 +97,30 @@ def _filter(name: str, values: list) -> dict:
     return {"terms": {FILTERS[name][0]: values}}
 
 
-def search_body(parsed: ParsedQuery, filters: dict, page: int, per_page: int) -> dict:
-    """The request a search sends: filters as post_filter, so each facet counts under the others."""
+def _asked(parsed: ParsedQuery, plan: Plan) -> list:
+    return [t for i, g in enumerate(word_groups(parsed)) if i not in plan.skip for t in g.terms]
+
+
+def search_body(parsed: ParsedQuery, filters: dict, page: int, per_page: int, plan: Plan = STRICT) -> dict:
+    """The request a search sends: filters as post_filter, so each facet counts under the others.
+
+    The plan says which words are asked and how many must match (``query.best_effort``).
+    """
     if parsed.empty:
         query: dict = {"match_all": {}}
     else:
         must = []
-        if parsed.terms:
-            words = _words(parsed.terms)
+        asked = _asked(parsed, plan)
+        if asked:
+            words = _words(asked)
+            needed = plan.needed(len(asked))
             must.append({"bool": {"should": [
                 {"multi_match": {"query": words, "fields": ["title^4", "text^1.5", "context"],
-                                 "type": "cross_fields", "operator": "and" if len(parsed.terms) <= 2 else "or",
-                                 "minimum_should_match": "-1" if len(parsed.terms) > 2 else "100%"}},
+                                 "type": "cross_fields", "operator": "and" if needed == len(asked) else "or",
+                                 "minimum_should_match": str(needed)}},
                 {"match": {"title.words": {"query": words, "fuzziness": "AUTO", "prefix_length": 1,
-                                           "operator": "and", "boost": 1.5}}},
+                                           "operator": "and" if needed == len(asked) else "or",
+                                           "minimum_should_match": str(needed), "boost": 1.5}}},
             ], "minimum_should_match": 1}})
         for phrase in parsed.phrases:
             must.append({"multi_match": {"query": _words(phrase), "fields": ["title^4", "text^1.5", "context"],
@@ -120,6 +142,19 @@ def search_body(parsed: ParsedQuery, filters: dict, page: int, per_page: int) ->
     if filters:
         body["post_filter"] = {"bool": {"filter": [_filter(n, v) for n, v in filters.items()]}}
     return body
+
+
+def known_bodies(groups: list[Group]) -> list[dict]:
+    """One request a word group: does anything match it (``_msearch`` pairs of header and body)."""
+    lines = []
+    for group in groups:
+        lines += [{}, {"size": 0, "terminate_after": 1, "track_total_hits": 1, "query": {"bool": {"should": [
+            {"multi_match": {"query": _words(group.terms), "fields": ["title", "text", "context"],
+                             "operator": "and"}},
+            {"match": {"title.words": {"query": _words(group.terms), "fuzziness": "AUTO", "prefix_length": 1,
+                                       "operator": "and"}}},
+        ]}}}]
+    return lines
 
 
 def suggest_body(text: str, limit: int, fuzzy: bool = False) -> dict:
@@ -204,9 +239,15 @@ class ElasticIndex:
         return {hit["_source"]["record_id"]: hit["_source"]["version"] for hit in helpers.scan(
             self.client, index=self.alias, query={"query": {"term": {"kind": kind}}, "_source": ["record_id", "version"]})}
 
-    def search(self, parsed: ParsedQuery, filters: dict, page: int, per_page: int, highlighter) -> SearchResult:
+    def known_groups(self, parsed: ParsedQuery, groups: list[Group]) -> list[bool]:
         self._ensure()
-        answer = self.client.search(index=self.alias, **search_body(parsed, filters, page, per_page))
+        answers = self.client.msearch(index=self.alias, searches=known_bodies(groups))["responses"]
+        return [bool(a.get("hits", {}).get("total", {}).get("value")) for a in answers]
+
+    def search(self, parsed: ParsedQuery, filters: dict, page: int, per_page: int, highlighter,
+               plan: Plan = STRICT) -> SearchResult:
+        self._ensure()
+        answer = self.client.search(index=self.alias, **search_body(parsed, filters, page, per_page, plan))
         hits = [highlighter(Hit(h["_source"]["uid"], h["_source"]["kind"], h["_source"]["record_id"],
                                 h["_source"]["title"], h["_score"] or 0.0), h["_source"].get("text") or "")
                 for h in answer["hits"]["hits"]]

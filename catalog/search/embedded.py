@@ -18,8 +18,8 @@ import tantivy
 
 from catalog.search import analysis
 from catalog.search.documents import SearchDocument
-from catalog.search.query import (FACETS, FILTERS, FacetValue, Hit, IndexBusy, ParsedQuery, SearchResult,
-                                  Suggestion)
+from catalog.search.query import (FACETS, FILTERS, STRICT, FacetValue, Group, Hit, IndexBusy, ParsedQuery, Plan,
+                                  SearchResult, Suggestion, word_groups)
 
 Q = tantivy.Query
 MUST, SHOULD, MUST_NOT = tantivy.Occur.Must, tantivy.Occur.Should, tantivy.Occur.MustNot
@@ -110,6 +110,10 @@ def _term_clause(term) -> tantivy.Query:
         distance = 1 if len(term.word) < 9 else 2
         clauses += [_boost(Q.fuzzy_term_query(SCHEMA, "name_words", term.word, distance), 1.5),
                     _boost(Q.fuzzy_term_query(SCHEMA, "text_words", term.word, distance), 0.5)]
+        if term.lemma != term.word and analysis.is_typo_candidate(term.word):
+            # A typo and an inflection together are too far from any indexed form; the guessed
+            # lemma is one edit from the right one (фармацефтическая → фармацевтический).
+            clauses.append(_boost(Q.fuzzy_term_query(SCHEMA, "name_lemmas", term.lemma, distance), 1.5))
     return Q.disjunction_max_query(clauses, 0.1)
 
 
@@ -119,31 +123,35 @@ def _phrase_clause(lemmas, weight: float = 1.0) -> tantivy.Query:
                                     _boost(_phrase("ctx_lemmas", lemmas), 1.0 * weight)], 0.1)
 
 
-def text_query(parsed: ParsedQuery) -> tantivy.Query:
-    """Every word (or a synonym of it) should match; with three words or more one may be missing."""
+def _group_clause(group: Group) -> tantivy.Query:
+    """A group matches by its own words (all of them) or by one of its equivalent phrases."""
+    if not group.alternatives:
+        return _term_clause(group.terms[0])
+    own = [(MUST, _term_clause(t)) for t in group.terms]
+    options = [Q.boolean_query(own)] + [_phrase_clause(alt, 0.9) for alt in group.alternatives]
+    return Q.disjunction_max_query(options, 0.1)
+
+
+# In a search for any of the words, each word found adds this much: records covering more
+# of the query come first, however rare a single word is.
+COVERAGE = 8.0
+
+
+def text_query(parsed: ParsedQuery, plan: Plan = STRICT) -> tantivy.Query:
+    """The query's word groups under the plan's rule, quoted phrases required, bonuses for the name."""
     if parsed.empty:
         return Q.all_query()
-    groups = []
-    covered: set[int] = set()
-    lemmas = [t.lemma for t in parsed.terms]
-    for phrase, alternatives in parsed.synonyms:
-        start = next((i for i in range(len(lemmas) - len(phrase) + 1)
-                      if tuple(lemmas[i:i + len(phrase)]) == phrase and not covered & set(range(i, i + len(phrase)))),
-                     None)
-        if start is None:
-            continue
-        span = range(start, start + len(phrase))
-        covered.update(span)
-        own = [(MUST, _term_clause(parsed.terms[i])) for i in span]
-        options = [Q.boolean_query(own)] + [_phrase_clause(alt, 0.9) for alt in alternatives]
-        groups.append(Q.disjunction_max_query(options, 0.1))
-    groups += [_term_clause(t) for i, t in enumerate(parsed.terms) if i not in covered]
+    groups = [_group_clause(g) for i, g in enumerate(word_groups(parsed)) if i not in plan.skip]
     subqueries = []
     if groups:
-        needed = len(groups) if len(groups) <= 2 else len(groups) - 1
-        subqueries.append((MUST, Q.boolean_query([(SHOULD, g) for g in groups], needed)))
+        if plan.minimum is not None:
+            groups = [Q.boolean_query([(SHOULD, g), (SHOULD, Q.const_score_query(g, COVERAGE))]) for g in groups]
+        subqueries.append((MUST, Q.boolean_query([(SHOULD, g) for g in groups], plan.needed(len(groups)))))
     subqueries += [(MUST, _phrase_clause([t.lemma for t in phrase])) for phrase in parsed.phrases]
+    if not any(occur == MUST for occur, _ in subqueries):
+        return Q.empty_query()
     # Bonuses: the whole name as typed first, then the words together in the name.
+    lemmas = [t.lemma for t in parsed.terms]
     subqueries.append((SHOULD, _boost(_term("name_exact", parsed.normalized), 20.0)))
     if len(parsed.terms) >= 2:
         subqueries.append((SHOULD, _boost(Q.phrase_query(SCHEMA, "name_lemmas", lemmas, 2), 3.0)))
@@ -299,9 +307,15 @@ class EmbeddedIndex:
         versions = searcher.fast_field_values("version", addresses)
         return dict(zip(ids, versions))
 
-    def search(self, parsed: ParsedQuery, filters: dict, page: int, per_page: int, highlighter) -> SearchResult:
+    def known_groups(self, parsed: ParsedQuery, groups: list[Group]) -> list[bool]:
+        """Whether each word group matches anything in the index (filters aside)."""
         searcher = self._searcher()
-        base = text_query(parsed)
+        return [bool(searcher.search(_group_clause(g), 1, count=False).hits) for g in groups]
+
+    def search(self, parsed: ParsedQuery, filters: dict, page: int, per_page: int, highlighter,
+               plan: Plan = STRICT) -> SearchResult:
+        searcher = self._searcher()
+        base = text_query(parsed, plan)
         query = _with_filters(base, parsed, filters)
         found = searcher.search(query, per_page, count=True, offset=(page - 1) * per_page)
         hits = []

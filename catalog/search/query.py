@@ -48,6 +48,7 @@ class ParsedQuery:
     phrases: list[list[Term]] = field(default_factory=list)  # quoted
     excluded: list[Term] = field(default_factory=list)  # -word
     synonyms: list[tuple[tuple[str, ...], list[tuple[str, ...]]]] = field(default_factory=list)
+    questions: list[str] = field(default_factory=list)  # words of question phrases, left out
 
     @property
     def empty(self) -> bool:
@@ -59,6 +60,91 @@ class ParsedQuery:
 
     def all_terms(self) -> list[Term]:
         return self.terms + [t for phrase in self.phrases for t in phrase]
+
+
+@dataclass
+class Group:
+    """Words of the query asked together: one word, or a phrase the thesaurus knows with its equivalents."""
+    terms: list[Term]
+    alternatives: list[tuple[str, ...]] = field(default_factory=list)  # lemma phrases meaning the same
+
+
+def word_groups(parsed: ParsedQuery) -> list[Group]:
+    """The query's words, a phrase with synonyms (the longest first) taken as one group."""
+    groups: list[tuple[int, Group]] = []
+    covered: set[int] = set()
+    lemmas = [t.lemma for t in parsed.terms]
+    for phrase, alternatives in parsed.synonyms:
+        start = next((i for i in range(len(lemmas) - len(phrase) + 1)
+                      if tuple(lemmas[i:i + len(phrase)]) == phrase and not covered & set(range(i, i + len(phrase)))),
+                     None)
+        if start is None:
+            continue
+        span = range(start, start + len(phrase))
+        covered.update(span)
+        groups.append((start, Group([parsed.terms[i] for i in span], alternatives)))
+    groups += [(i, Group([t])) for i, t in enumerate(parsed.terms) if i not in covered]
+    return [g for _, g in sorted(groups, key=lambda pair: pair[0])]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Which word groups a search asks and how many must match.
+
+    The strict rule (``minimum`` None): with one or two groups each must match, with three or
+    more one may be missing.
+    """
+    skip: frozenset[int] = frozenset()  # groups left out: words the index does not know
+    minimum: int | None = None
+
+    def needed(self, asked: int) -> int:
+        if self.minimum is not None:
+            return min(self.minimum, asked)
+        return asked if asked <= 2 else asked - 1
+
+
+STRICT = Plan()
+
+
+def best_effort(index, parsed: ParsedQuery, filters: dict, page: int, per_page: int, highlighter) -> "SearchResult":
+    """Never empty by accident: the strict query, then without the words the index does not know,
+    then any of the known words, the records covering more of them first.
+
+    Words are left out only when the words the index knows say enough (``_worth_relaxing``):
+    a query of unknown words, or mostly of them, still finds nothing.
+    """
+    result = index.search(parsed, filters, page, per_page, highlighter, STRICT)
+    if result.total or not parsed.terms:
+        return result
+    groups = word_groups(parsed)
+    known = index.known_groups(parsed, groups)
+    if not _worth_relaxing(groups, known):
+        return result
+    skip = frozenset(i for i, k in enumerate(known) if not k)
+    ignored = [t.word for i in sorted(skip) for t in groups[i].terms]
+    if skip:
+        result = index.search(parsed, filters, page, per_page, highlighter, Plan(skip))
+        if result.total:
+            result.ignored = ignored
+            return result
+    if len(groups) - len(skip) > 1:
+        result = index.search(parsed, filters, page, per_page, highlighter, Plan(skip, minimum=1))
+        result.partial = bool(result.total)
+    result.ignored = ignored if result.total else []
+    return result
+
+
+def _worth_relaxing(groups: list[Group], known: list[bool]) -> bool:
+    """Whether the words the index knows say enough of the query to answer without the others.
+
+    They must outnumber the unknown words, or be as many and name a thing (a noun, an adjective,
+    an abbreviation): «деньги на похороны» is about burial, «купить айфон» is not about purchases.
+    """
+    found = [t for g, k in zip(groups, known) if k for t in g.terms]
+    missing = sum(len(g.terms) for g, k in zip(groups, known) if not k)
+    if len(found) != missing:
+        return len(found) > missing
+    return any(analysis.names_a_thing(t.word) for t in found)
 
 
 def _term(word: str) -> Term:
@@ -77,10 +163,21 @@ def parse_query(text: str | None) -> ParsedQuery:
         if words:
             parsed.phrases.append([_term(w) for w in words])
     rest = re.sub(r'"[^"]+"|«[^»]+»', " ", text)
-    for token in rest.split():
-        negative = token.startswith("-") and len(token) > 1
-        for word in analysis.words(token):
-            (parsed.excluded if negative else parsed.terms).append(_term(word))
+    # Every word with its token, stop words included, so question phrases can be found and left out.
+    tokens = [(token.startswith("-") and len(token) > 1, analysis.WORD_RE.findall(token.lower().replace("ё", "е")))
+              for token in rest.split()]
+    flat = [w for negative, found in tokens if not negative for w in found]
+    question = analysis.question_words(flat)
+    position = 0
+    for negative, found in tokens:
+        for word in found:
+            if not negative:
+                position += 1
+                if position - 1 in question:
+                    parsed.questions.append(word)
+                    continue
+            if word not in analysis.STOP_WORDS:
+                (parsed.excluded if negative else parsed.terms).append(_term(word))
     if len(parsed.terms) + sum(len(p) for p in parsed.phrases) > MAX_TERMS:
         raise BadParameter("Слишком много слов в запросе.", {"q": [f"Не больше {MAX_TERMS} слов."]})
     parsed.synonyms = analysis.expansions([t.lemma for t in parsed.all_terms()])
@@ -159,6 +256,8 @@ class SearchResult:
     facets: dict[str, list[FacetValue]]
     page: int
     per_page: int
+    ignored: list[str] = field(default_factory=list)  # words as typed the index does not know, left out
+    partial: bool = False  # no record has every known word: records with some of them
 
     @property
     def pages(self) -> int:

@@ -10,7 +10,8 @@ from catalog.enums import ProcessStatus
 from catalog.errors import Unavailable
 from catalog.kinds import KINDS
 from catalog.search.highlight import highlight, matcher
-from catalog.search.query import FILTERS, IndexBusy, ParsedQuery, SearchResult, Suggestion, parse_filters, parse_query
+from catalog.search.query import (FILTERS, IndexBusy, ParsedQuery, SearchResult, Suggestion, best_effort,
+                                  parse_filters, parse_query)
 from catalog.services import permissions
 from catalog.services.context import Context
 from catalog.services.records import labels_for
@@ -66,9 +67,27 @@ def search(ctx: Context, q: str | None, args=None, page: int = 1, per_page: int 
     parsed = parse_query(q)
     filters = parse_filters(args or {})
     catch_up(ctx)
-    result = _projection(ctx).index.search(parsed, filters, page, per_page, _highlighter(parsed))
+    result = best_effort(_projection(ctx).index, parsed, filters, page, per_page, _highlighter(parsed))
     _label_facets(ctx, result)
     return result
+
+
+def note(result: SearchResult) -> str | None:
+    """What the search left out, in words a user reads above the results."""
+    if not result.total:
+        return None
+    quoted = ", ".join(f"«{w}»" for w in result.ignored)
+    parts = []
+    if len(result.ignored) == 1:
+        parts.append(f"не найдено слово {quoted}; показаны результаты без него")
+    elif result.ignored:
+        parts.append(f"не найдены слова {quoted}; показаны результаты без них")
+    if result.partial:
+        parts.append("нет записей со всеми словами запроса; показаны записи с частью слов")
+    if not parts:
+        return None
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
 
 
 def suggest(ctx: Context, q: str | None, limit: int = 8) -> list[Suggestion]:
