@@ -89,3 +89,63 @@ def test_elasticsearch_uses_the_same_thesaurus_and_plan():
     words = relaxed["query"]["bool"]["must"][0]["bool"]["should"][0]["multi_match"]
     assert words["query"] == "охотничий билет" and words["operator"] == "and"
     assert len(known_bodies(groups)) == 2 * len(groups)
+    # The kinds people look for first, as the embedded index orders them.
+    weights = {f["filter"]["term"]["kind"]: f["weight"]
+               for f in relaxed["rescore"]["query"]["rescore_query"]["function_score"]["functions"]}
+    assert weights["attributes"] < weights["processes"] < 1 and "services" not in weights
+
+
+def test_agencies_by_any_of_their_names_and_their_records_first(ctx, seed):
+    from catalog.search.documents import agency_aliases
+
+    farming = r.create_record(ctx, "agencies", {"code": "MINSELHOZ", "kind": "executive", "short_name": "Минсельхоз",
+                                                "name": "Министерство сельского хозяйства и продовольствия Приволжской области"})
+    transport = r.create_record(ctx, "agencies", {"code": "MINTRANS", "kind": "executive", "short_name": "Минтранс",
+                                                  "name": "Министерство транспорта и автомобильных дорог Приволжской области"})
+    crops = r.create_record(ctx, "services", {"name": "Предоставление субсидий на поддержку растениеводства",
+                                              "kind": "service", "agency_id": farming.id})
+    r.create_record(ctx, "services", {"name": "Предоставление субсидий перевозчикам на обновление автобусов",
+                                      "kind": "service", "agency_id": transport.id})
+    assert {"минсх", "минсельхоз", "минсхп"} <= set(agency_aliases(farming.name, farming.short_name))
+    for q in ("минсх", "минсельхоз", "Минсельхозе"):
+        first = search.search(ctx, q).hits[0]
+        assert (first.kind, first.record_id) == ("agencies", farming.id), q
+    for q in ("минтран", "минтранса"):
+        first = search.search(ctx, q).hits[0]
+        assert (first.kind, first.record_id) == ("agencies", transport.id), q
+    # A query naming an agency puts its records first.
+    assert titles(search.search(ctx, "минсх субсидии", {"kind": "services"}))[0] == crops.name
+    assert titles(search.search(ctx, "субсидии минтранса", {"kind": "services"}))[0].endswith("автобусов")
+
+
+def test_a_system_and_a_mart_are_found_by_what_their_data_holds(ctx, seed):
+    system = r.create_record(ctx, "systems", {"name": "Региональная ГИС «Занятость населения»", "short_name": "ГИС Занятость",
+                                              "legal_kind": "regional", "stage": "operation"})
+    dataset = r.create_record(ctx, "datasets", {"name": "Банк вакансий", "owner_agency_id": seed.agency.id})
+    entity = r.create_record(ctx, "entities", {"name": "Вакансия", "dataset_id": dataset.id})
+    r.create_record(ctx, "attributes", {"name": "Требуемая квалификация", "entity_id": entity.id, "data_type": "string"})
+    r.create_record(ctx, "links", {"link_type": "STORED_IN", "source_kind": "datasets", "source_id": dataset.id,
+                                   "target_kind": "systems", "target_id": system.id})
+    r.create_record(ctx, "links", {"link_type": "EXPOSES", "source_kind": "marts", "source_id": seed.mart.id,
+                                   "target_kind": "datasets", "target_id": dataset.id})
+    for q in ("система для учёта вакансий", "в какой системе хранится требуемая квалификация"):
+        assert titles(search.search(ctx, q))[0] == system.name, q
+    assert titles(search.search(ctx, "витрина с квалификацией"))[0] == seed.mart.name
+
+
+def test_an_index_written_by_an_earlier_version_is_built_again(ctx, seed):
+    import tantivy
+
+    from catalog.search import open_search
+
+    root = ctx.search.index.root
+    old = root / "index-old"
+    old.mkdir(parents=True)
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("uid", stored=True)
+    tantivy.Index(builder.build(), path=str(old))
+    (old / "position").write_text("0")
+    (root / "CURRENT").write_text("index-old")
+    ctx.search = open_search(ctx.settings, ctx.search.sessions)
+    assert seed.service.name in titles(search.search(ctx, "выплата на ребёнка"))
+    assert not old.exists()

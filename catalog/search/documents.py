@@ -50,6 +50,8 @@ CHUNK = 500
 # Names of records linking *into* a record kept in its document: a life situation holds thousands
 # of services, and past a few dozen their names only add noise.
 MAX_INCOMING = 50
+# Names of entities and attributes a system or mart holds kept in its document.
+MAX_HELD = 300
 
 
 @dataclass
@@ -67,6 +69,63 @@ class SearchDocument:
     life_situation_ids: list[int] = field(default_factory=list)
     system_ids: list[int] = field(default_factory=list)
     is_digital: bool | None = None
+    aliases: list[str] = field(default_factory=list)  # an agency's other names, lower case: минтранс, минсх
+
+
+# What people call each kind of record: a query saying «система», «витрина», «НПА» or «услуги»
+# names the kind, and each document carries its kind's words among the names around it.
+KIND_WORDS = {
+    "agencies": "орган власти", "services": "услуга", "life-situations": "жизненная ситуация",
+    "acts": "нормативный правовой акт закон", "datasets": "набор данных сведения",
+    "systems": "информационная система", "marts": "витрина данных", "typical-processes": "типовой процесс",
+}
+
+# The head word of an agency's name and the prefix people build its short names from.
+_HEADS = {"министерство": "мин", "комитет": "ком", "департамент": "деп", "управление": "упр"}
+# Words of the territory at the end of a name («… Приволжской области», «… Российской Федерации»).
+_TERRITORY = {"области", "края", "республики", "округа", "федерации", "россии", "российской", "района", "города"}
+
+
+def agency_aliases(name: str, short_name: str | None = None, code: str | None = None) -> list[str]:
+    """The names an agency goes by besides its own: the short names people build from the full one.
+
+    «Министерство транспорта и автомобильных дорог» → минтра, минтран, минтранс…, минтад;
+    «Министерство сельского хозяйства и продовольствия» → минсельхоз, минсх, минсхп;
+    «Государственная жилищная инспекция» → гжи; prefixes of a one-word short name (Минсоцзащиты →
+    минсоц…), its abbreviations (Управление ЗАГС → загс), the code.
+    """
+    import re
+
+    from catalog.search.analysis import STOP_WORDS, normalize
+
+    words = [w for w in normalize(name).split() if w not in STOP_WORDS]
+    # Drop the territory: its words and the adjective before «области», «края».
+    while words and words[-1] in _TERRITORY:
+        words.pop()
+        if words and words[-1].endswith(("ской", "цкой", "ского")):
+            words.pop()
+    words = [w for w in words if w not in {"гау", "гку", "гбу", "фгбу"}]
+    found: list[str] = []
+    if len(words) >= 2:
+        found.append("".join(w[0] for w in words))
+    head = _HEADS.get(words[0]) if words else None
+    rest = words[1:]
+    if head and rest:
+        first = rest[0]
+        found += [head + first[:k] for k in range(3, len(first) + 1)]
+        if len(rest) >= 2:
+            found += [head + first[:a] + rest[1][:b] for a in (3, 4, 5) for b in (3, 4)]
+            initials = "".join(w[0] for w in rest)
+            found += [head + initials[:k] for k in range(2, len(initials) + 1)]
+    for word in re.findall(r"[0-9A-Za-zА-Яа-яЁё]+", short_name or ""):
+        if word.isupper() and len(word) >= 2:
+            found.append(normalize(word))
+    short_words = normalize(short_name or "").split()
+    if len(short_words) == 1 and len(short_words[0]) >= 5:
+        found += [short_words[0][:k] for k in range(5, len(short_words[0]) + 1)]
+    if code:
+        found.append(normalize(code).replace(" ", "_"))
+    return list(dict.fromkeys(a for a in found if len(a) >= 2))
 
 
 def doc_uid(kind: str, record_id: int) -> str:
@@ -176,6 +235,31 @@ def build_documents(session: Session, kind: str, ids: list[int]) -> tuple[list[S
                     .where(models.Attribute.entity_id.in_(chunk), models.Attribute.deleted_at.is_(None))):
                 children[entity_parent[entity_id]].append(name)
 
+    # A system and a mart are found by what they store and expose: the entities and attributes
+    # of their datasets («система для учёта вакансий», «витрина со сведениями об инвалидности»).
+    if kind in ("systems", "marts"):
+        link_type = "STORED_IN" if kind == "systems" else "EXPOSES"
+        holder: dict[int, set[int]] = defaultdict(set)  # dataset id → systems or marts holding it
+        for record_id, edges in linked.items():
+            for edge_type, other_kind, other_id in edges:
+                if edge_type == link_type and other_kind == "datasets":
+                    holder[other_id].add(record_id)
+        entity_holder: dict[int, set[int]] = defaultdict(set)
+        for chunk in _chunks(holder):
+            for entity_id, dataset_id, name in session.execute(
+                    select(models.Entity.id, models.Entity.dataset_id, models.Entity.name)
+                    .where(models.Entity.dataset_id.in_(chunk), models.Entity.deleted_at.is_(None))):
+                entity_holder[entity_id] |= holder[dataset_id]
+                for record_id in holder[dataset_id]:
+                    children[record_id].append(name)
+        for chunk in _chunks(entity_holder):
+            for entity_id, name in session.execute(
+                    select(models.Attribute.entity_id, models.Attribute.name)
+                    .where(models.Attribute.entity_id.in_(chunk), models.Attribute.deleted_at.is_(None))):
+                for record_id in entity_holder[entity_id]:
+                    if len(children[record_id]) < MAX_HELD:
+                        children[record_id].append(name)
+
     names = _names(session, set().union(*refs.values()) if refs else set())
     text_columns = TEXT_COLUMNS.get(kind, ())
     agency_column = AGENCY_COLUMN.get(kind)
@@ -187,6 +271,12 @@ def build_documents(session: Session, kind: str, ids: list[int]) -> tuple[list[S
             text=" ".join(str(v) for v in (getattr(record, c) for c in text_columns) if v),
             context=[names[ref] for ref in sorted(refs[record.id]) if ref in names] + children[record.id],
         )
+        if kind in KIND_WORDS:
+            doc.context.append(KIND_WORDS[kind])
+        if kind == "agencies":
+            doc.aliases = agency_aliases(record.name, record.short_name, record.code)
+        if kind == "services" and record.is_mszu:
+            doc.text = " ".join(filter(None, [doc.text, "МСЗУ массовая социально значимая услуга"]))
         if agency_column and getattr(record, agency_column) is not None:
             doc.agency_ids = [getattr(record, agency_column)]
         edges = linked[record.id]

@@ -12,7 +12,7 @@ import time
 
 from catalog.search import analysis
 from catalog.search.documents import SearchDocument
-from catalog.search.query import (FACETS, FILTERS, STRICT, FacetValue, Group, Hit, ParsedQuery, Plan, SearchResult,
+from catalog.search.query import (FACETS, FILTERS, KIND_PRIOR, RERANK_WINDOW, STRICT, FacetValue, Group, Hit, ParsedQuery, Plan, SearchResult,
                                   Suggestion, word_groups)
 from catalog.search.synonyms import SHIPPED, Thesaurus
 
@@ -83,8 +83,10 @@ def index_body(thesaurus: Thesaurus = SHIPPED) -> dict:
 
 
 def document_source(doc: SearchDocument) -> dict:
+    # An agency's other names are searched with its own text.
+    text = " ".join(filter(None, [doc.text[:2000], " ".join(doc.aliases)]))
     return {"uid": doc.uid, "kind": doc.kind, "record_id": doc.record_id, "version": doc.version,
-            "title": doc.title, "text": doc.text[:2000], "context": doc.context, "agency_ids": doc.agency_ids,
+            "title": doc.title, "text": text, "context": doc.context, "agency_ids": doc.agency_ids,
             "status": doc.status, "group_id": doc.group_id, "life_situation_ids": doc.life_situation_ids,
             "system_ids": doc.system_ids, "is_digital": doc.is_digital}
 
@@ -139,6 +141,14 @@ def search_body(parsed: ParsedQuery, filters: dict, page: int, per_page: int, pl
         aggs[name] = {"filter": {"bool": {"filter": others}}, "aggs": {"values": terms}} if others else terms
     body = {"query": query, "aggs": aggs, "from": (page - 1) * per_page, "size": per_page,
             "track_total_hits": True, "source": SOURCE_FIELDS}
+    if not parsed.empty:
+        # The first hits in the order people want (``query.KIND_PRIOR``), as the embedded index does.
+        body["rescore"] = {"window_size": max(RERANK_WINDOW, page * per_page), "query": {
+            "score_mode": "multiply", "query_weight": 1.0, "rescore_query_weight": 1.0,
+            "rescore_query": {"function_score": {"query": {"match_all": {}}, "boost_mode": "replace",
+                                                 "score_mode": "first", "functions": [
+                {"filter": {"term": {"kind": kind}}, "weight": weight}
+                for kind, weight in KIND_PRIOR.items() if weight != 1.0]}}}}
     if filters:
         body["post_filter"] = {"bool": {"filter": [_filter(n, v) for n, v in filters.items()]}}
     return body

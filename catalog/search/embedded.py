@@ -18,7 +18,7 @@ import tantivy
 
 from catalog.search import analysis
 from catalog.search.documents import SearchDocument
-from catalog.search.query import (FACETS, FILTERS, STRICT, FacetValue, Group, Hit, IndexBusy, ParsedQuery, Plan,
+from catalog.search.query import (FACETS, FILTERS, KIND_PRIOR, RERANK_WINDOW, STRICT, FacetValue, Group, Hit, IndexBusy, ParsedQuery, Plan,
                                   SearchResult, Suggestion, word_groups)
 
 Q = tantivy.Query
@@ -41,6 +41,7 @@ def _schema() -> tantivy.Schema:
     for name in ANALYZED:
         builder.add_text_field(name, tokenizer_name="spaces",
                                index_option="position" if name.endswith("lemmas") else "freq")
+    builder.add_text_field("alias", tokenizer_name="spaces", index_option="basic")  # an agency's other names
     builder.add_text_field("status", fast=True, tokenizer_name="raw", index_option="basic")
     for name in ("agency_ids", "life_situation_ids", "system_ids", "group_id", "is_digital"):
         builder.add_integer_field(name, indexed=True, fast=True)
@@ -50,9 +51,18 @@ def _schema() -> tantivy.Schema:
 SCHEMA = _schema()
 
 
+class OlderSchema(Exception):
+    """The directory holds an index written with other fields (by an earlier version)."""
+
+
 def _open(path: Path) -> tantivy.Index:
     path.mkdir(parents=True, exist_ok=True, mode=0o700)  # the index holds every record's text
-    index = tantivy.Index(SCHEMA, path=str(path))
+    try:
+        index = tantivy.Index(SCHEMA, path=str(path))
+    except ValueError as error:
+        if "schema does not match" in str(error):
+            raise OlderSchema(str(error)) from None
+        raise
     index.register_tokenizer("spaces", tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build())
     return index
 
@@ -60,7 +70,8 @@ def _open(path: Path) -> tantivy.Index:
 def prepare(doc: SearchDocument) -> dict:
     """The document's fields, analysed: plain data, so a reindex can prepare them in worker processes."""
     name = analysis.analyze(doc.title)
-    text = analysis.analyze(doc.text) if doc.text else analysis.Analyzed("", "", "")
+    own_text = " ".join(filter(None, [doc.text, " ".join(doc.aliases)]))
+    text = analysis.analyze(own_text) if own_text else analysis.Analyzed("", "", "")
     ctx = analysis.analyze_many(doc.context)
     fields = dict(
         uid=doc.uid, kind=doc.kind, record_id=doc.record_id, version=doc.version, title=doc.title,
@@ -69,6 +80,8 @@ def prepare(doc: SearchDocument) -> dict:
         text_words=text.words, text_lemmas=text.lemmas, text_roots=text.roots,
         ctx_lemmas=ctx.lemmas, ctx_roots=ctx.roots,
     )
+    if doc.aliases:
+        fields["alias"] = " ".join(doc.aliases)
     if doc.agency_ids:
         fields["agency_ids"] = doc.agency_ids
     if doc.life_situation_ids:
@@ -123,13 +136,38 @@ def _phrase_clause(lemmas, weight: float = 1.0) -> tantivy.Query:
                                     _boost(_phrase("ctx_lemmas", lemmas), 1.0 * weight)], 0.1)
 
 
-def _group_clause(group: Group) -> tantivy.Query:
-    """A group matches by its own words (all of them) or by one of its equivalent phrases."""
-    if not group.alternatives:
+# A word naming an agency: the agency's own record scores this much, its records that much.
+AGENCY_ITSELF, AGENCY_RECORDS = 40.0, 6.0
+
+
+def _group_clause(group: Group, agencies: list[int] = ()) -> tantivy.Query:
+    """A group matches by its own words (all of them), by one of its equivalent phrases, or, when
+    it names agencies (``agencies``), by those agencies and their records."""
+    if not group.alternatives and not agencies:
         return _term_clause(group.terms[0])
     own = [(MUST, _term_clause(t)) for t in group.terms]
     options = [Q.boolean_query(own)] + [_phrase_clause(alt, 0.9) for alt in group.alternatives]
+    if agencies:
+        options += [Q.const_score_query(Q.term_set_query(SCHEMA, "agency_ids", list(agencies)), AGENCY_RECORDS),
+                    Q.const_score_query(_alias_query(group), AGENCY_ITSELF)]
     return Q.disjunction_max_query(options, 0.1)
+
+
+def _alias_query(group: Group) -> tantivy.Query:
+    term = group.terms[0]
+    return Q.term_set_query(SCHEMA, "alias", list({term.word, term.lemma}))
+
+
+def named_agencies(searcher, groups: list[Group]) -> dict[int, list[int]]:
+    """Group index → the agencies one of whose names (full, short, abbreviation, prefix) it is."""
+    found = {}
+    for i, group in enumerate(groups):
+        if len(group.terms) != 1 or len(group.terms[0].word) < 2:
+            continue
+        hits = searcher.search(_alias_query(group), 5, count=False).hits
+        if hits:
+            found[i] = sorted(set(searcher.fast_field_values("record_id", [a for _, a in hits])))
+    return found
 
 
 # In a search for any of the words, each word found adds this much: records covering more
@@ -137,11 +175,12 @@ def _group_clause(group: Group) -> tantivy.Query:
 COVERAGE = 8.0
 
 
-def text_query(parsed: ParsedQuery, plan: Plan = STRICT) -> tantivy.Query:
+def text_query(parsed: ParsedQuery, plan: Plan = STRICT, agencies: dict[int, list[int]] | None = None) -> tantivy.Query:
     """The query's word groups under the plan's rule, quoted phrases required, bonuses for the name."""
     if parsed.empty:
         return Q.all_query()
-    groups = [_group_clause(g) for i, g in enumerate(word_groups(parsed)) if i not in plan.skip]
+    agencies = agencies or {}
+    groups = [_group_clause(g, agencies.get(i, ())) for i, g in enumerate(word_groups(parsed)) if i not in plan.skip]
     subqueries = []
     if groups:
         if plan.minimum is not None:
@@ -207,7 +246,16 @@ class EmbeddedIndex:
                 self._write_position(self.root / name, 0)
                 self._swap_to(name)
             if name != self._dir_name:
-                self._index = _open(self.root / name)
+                try:
+                    self._index = _open(self.root / name)
+                except OlderSchema:
+                    # Written by an earlier version: start an empty index at position 0, which the
+                    # next catch-up builds from the store, and drop the old one.
+                    old, name = name, self._new_dir_name()
+                    self._index = _open(self.root / name)
+                    self._write_position(self.root / name, 0)
+                    self._swap_to(name)
+                    shutil.rmtree(self.root / old, ignore_errors=True)
                 self._dir_name = name
             return self._index
 
@@ -310,17 +358,30 @@ class EmbeddedIndex:
     def known_groups(self, parsed: ParsedQuery, groups: list[Group]) -> list[bool]:
         """Whether each word group matches anything in the index (filters aside)."""
         searcher = self._searcher()
-        return [bool(searcher.search(_group_clause(g), 1, count=False).hits) for g in groups]
+        agencies = named_agencies(searcher, groups)
+        return [bool(searcher.search(_group_clause(g, agencies.get(i, ())), 1, count=False).hits)
+                for i, g in enumerate(groups)]
 
     def search(self, parsed: ParsedQuery, filters: dict, page: int, per_page: int, highlighter,
                plan: Plan = STRICT) -> SearchResult:
         searcher = self._searcher()
-        base = text_query(parsed, plan)
+        agencies = named_agencies(searcher, word_groups(parsed)) if parsed.terms else {}
+        base = text_query(parsed, plan, agencies)
         query = _with_filters(base, parsed, filters)
-        found = searcher.search(query, per_page, count=True, offset=(page - 1) * per_page)
+        offset = (page - 1) * per_page
+        if offset + per_page <= RERANK_WINDOW:
+            # The first pages in the order people want (``KIND_PRIOR``): the window is reordered
+            # by score × the kind's weight, then cut.
+            found = searcher.search(query, RERANK_WINDOW, count=True)
+            stored_hits = [(score * KIND_PRIOR.get(doc["kind"][0], 1.0), doc)
+                           for score, doc in ((score, searcher.doc(a)) for score, a in found.hits)]
+            stored_hits.sort(key=lambda pair: -pair[0])
+            stored_hits = stored_hits[offset:offset + per_page]
+        else:
+            found = searcher.search(query, per_page, count=True, offset=offset)
+            stored_hits = [(score, searcher.doc(address)) for score, address in found.hits]
         hits = []
-        for score, address in found.hits:
-            stored = searcher.doc(address)
+        for score, stored in stored_hits:
             hits.append(highlighter(Hit(stored["uid"][0], stored["kind"][0], stored["record_id"][0],
                                         stored["title"][0], score), bytes(stored["text_raw"][0]).decode()
                                     if stored.get_first("text_raw") else ""))

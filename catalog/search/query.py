@@ -29,6 +29,15 @@ FILTERS: dict[str, tuple[str, str, type]] = {
 }
 FACETS = tuple(FILTERS)
 
+# What people look for first, as a weight on a record's score: the services, situations, agencies,
+# systems and marts they ask about outrank the steps of processes and the parts of data models
+# (entities, attributes, document types) that share their words. The first RERANK_WINDOW hits
+# are put in this order; pages beyond keep the index's order.
+KIND_PRIOR = {"services": 1.0, "life-situations": 1.0, "agencies": 1.0, "systems": 1.0, "marts": 1.0,
+              "datasets": 0.9, "acts": 0.9, "people": 0.9, "processes": 0.75, "typical-processes": 0.7,
+              "process-groups": 0.7, "document-types": 0.7, "entities": 0.6, "attributes": 0.5}
+RERANK_WINDOW = 60
+
 
 class IndexBusy(Exception):
     """Another process is writing the index; it applies the same events, so this one need not."""
