@@ -149,3 +149,28 @@ def test_an_index_written_by_an_earlier_version_is_built_again(ctx, seed):
     ctx.search = open_search(ctx.settings, ctx.search.sessions)
     assert seed.service.name in titles(search.search(ctx, "выплата на ребёнка"))
     assert not old.exists()
+
+
+def test_queries_that_found_nothing_or_little_are_counted_for_the_process_office(client, ctx, seed, services, runner,
+                                                                                 make_user, token_for, login):
+    from catalog import models
+
+    for q in ("развод", "Развод", "охотничий билет новичку", "выплата на ребенка"):
+        client.get("/search", query_string={"q": q})
+    client.get("/api/v1/search", query_string={"q": "развод"})
+    client.get("/api/v1/search", query_string={"q": "развод", "page": 2})  # paging is not a new miss
+    rows = {m.query: m for m in ctx.session.query(models.SearchMiss)}
+    assert rows["развод"].empty_count == 3 and rows["развод"].few_count == 0
+    assert rows["охотничий билет новичку"].few_count == 1 and rows["охотничий билет новичку"].ignored == "новичку"
+    assert set(rows) == {"развод", "охотничий билет новичку", "выплата на ребенка"}  # one hit is «little»
+    assert not any(hasattr(m, "user_id") or hasattr(m, "actor_name") for m in rows.values())
+    office = make_user("office", ["process_office"])
+    report = client.get("/api/v1/search/misses", headers=token_for(office)).get_json()["items"]
+    assert report[0]["query"] == "развод" and report[0]["empty"] == 3
+    reader = make_user("reader", ["reader"])
+    refused = client.get("/api/v1/search/misses", headers=token_for(reader))
+    assert refused.status_code == 403 and "процессному офису" in refused.get_json()["error"]
+    assert "«развод»: ничего — 3, мало — 0" in runner.invoke("search", "misses").output
+    login("office")
+    page = client.get("/search/misses").get_data(as_text=True)
+    assert "Ненайденные запросы" in page and ">развод</a>" in page and "новичку" in page

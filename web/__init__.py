@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     csrf.init_app(app)
 
     from web import (admin, api, auth, dashboard, errors, imports, lineage, linked, outbox, pages, passports,
-                     projects, requests, search, security, views_helpers)
+                     projects, requests, search, search_misses, security, views_helpers)
 
     auth.init_app(app)
     security.init_app(app)
@@ -47,11 +47,11 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app.register_blueprint(auth.bp)
     # JSON APIs under /api/v1: tokens or a session with X-CSRFToken, errors as JSON.
     for blueprint in (imports.api_bp, api.bp, linked.api_bp, requests.api_bp, dashboard.api_bp, passports.api_bp,
-                      projects.api_bp):
+                      projects.api_bp, search_misses.api_bp):
         app.register_blueprint(blueprint)
         csrf.exempt(blueprint)
     for blueprint in (imports.bp, admin.bp, lineage.bp, linked.bp, pages.bp, search.bp, dashboard.bp, requests.bp,
-                      passports.bp, projects.bp):
+                      passports.bp, projects.bp, search_misses.bp):
         app.register_blueprint(blueprint)
     # Hooks: runs on process pages, re-checks of system requests and the search index after writes, globals.
     for module in (imports, requests, search, outbox, views_helpers):

@@ -276,7 +276,7 @@ def build_documents(session: Session, kind: str, ids: list[int]) -> tuple[list[S
         if kind == "agencies":
             doc.aliases = agency_aliases(record.name, record.short_name, record.code)
         if kind == "services" and record.is_mszu:
-            doc.text = " ".join(filter(None, [doc.text, "МСЗУ массовая социально значимая услуга"]))
+            doc.context.append("МСЗУ массовая социально значимая услуга")
         if agency_column and getattr(record, agency_column) is not None:
             doc.agency_ids = [getattr(record, agency_column)]
         edges = linked[record.id]

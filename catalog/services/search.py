@@ -6,7 +6,10 @@ runs (catalog.outbox), only a short tail is applied here and the consumer does t
 """
 from __future__ import annotations
 
-from catalog.enums import ProcessStatus
+import logging
+
+from catalog import models
+from catalog.enums import ProcessStatus, Role
 from catalog.errors import Unavailable
 from catalog.kinds import KINDS
 from catalog.search.highlight import highlight, matcher
@@ -69,7 +72,64 @@ def search(ctx: Context, q: str | None, args=None, page: int = 1, per_page: int 
     catch_up(ctx)
     result = best_effort(_projection(ctx).index, parsed, filters, page, per_page, _highlighter(parsed))
     _label_facets(ctx, result)
+    if page == 1 and not filters and not parsed.empty:
+        count_miss(ctx, parsed, result)
     return result
+
+
+# Fewer hits than this, or words left out, and a query counts as a miss.
+FEW = 3
+
+
+def count_miss(ctx: Context, parsed: ParsedQuery, result: SearchResult) -> None:
+    """Count a query that found nothing or little (who asked is not kept), in its own transaction.
+
+    A search never fails for its count: a lost count is only logged.
+    """
+    if result.total >= FEW and not result.ignored and not result.partial:
+        return
+    text = parsed.normalized[:500]
+    if not text:
+        return
+    from datetime import datetime, timezone
+
+    from sqlalchemy import update
+    from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+    empty = result.total == 0
+    values = {"last_total": result.total, "ignored": " ".join(result.ignored) or None,
+              "last_at": datetime.now(timezone.utc)}
+    counter = models.SearchMiss.empty_count if empty else models.SearchMiss.few_count
+    session = _projection(ctx).sessions()
+    try:
+        for _ in range(2):  # a concurrent first count of the same query: the second try updates
+            changed = session.execute(update(models.SearchMiss).where(models.SearchMiss.query == text)
+                                      .values(**values, **{counter.key: counter + 1})).rowcount
+            if not changed:
+                session.add(models.SearchMiss(query=text, empty_count=int(empty), few_count=int(not empty),
+                                              first_at=values["last_at"], **values))
+            try:
+                session.commit()
+                return
+            except IntegrityError:
+                session.rollback()
+    except SQLAlchemyError:
+        session.rollback()
+        logging.getLogger(__name__).exception("search: a missed query was not counted")
+    finally:
+        session.close()
+
+
+def misses(ctx: Context, limit: int = 200) -> list[models.SearchMiss]:
+    """The queries that found nothing or little, the most frequent first: the process office's
+    list of words to add to the thesaurus."""
+    permissions.require_role(ctx, {Role.PROCESS_OFFICE.value, Role.ADMIN.value},
+                             "Отчёт о ненайденных запросах доступен процессному офису.")
+    from sqlalchemy import select
+
+    total = models.SearchMiss.empty_count + models.SearchMiss.few_count
+    return list(ctx.session.scalars(select(models.SearchMiss)
+                                    .order_by(total.desc(), models.SearchMiss.last_at.desc()).limit(limit)))
 
 
 def note(result: SearchResult) -> str | None:
