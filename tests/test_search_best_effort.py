@@ -174,3 +174,35 @@ def test_queries_that_found_nothing_or_little_are_counted_for_the_process_office
     login("office")
     page = client.get("/search/misses").get_data(as_text=True)
     assert "Ненайденные запросы" in page and ">развод</a>" in page and "новичку" in page
+
+
+@pytest.fixture
+def demo(ctx):
+    from catalog.demo.loader import load_demo
+
+    load_demo(ctx)
+    search.catch_up(ctx)
+    return ctx
+
+
+def test_passports_projects_and_requests_are_found_and_one_name_shows_once(demo, client):
+    result = search.search(demo, "целевое состояние прикрепления к поликлинике")
+    assert result.hits[0].kind == "passports" and result.hits[0].title.startswith("Паспорт TO-BE")
+    stages = {v.value: v.label for v in result.facets["stage"]}
+    assert stages["passports:draft"] == "паспорт процесса: черновик"
+    drafts = search.search(demo, "паспорт прикрепление к поликлинике", {"stage": "passports:draft"})
+    assert drafts.total == 4 and {h.kind for h in drafts.hits} == {"passports"}
+    request = search.search(demo, "заявка на новую систему проактивных выплат").hits[0]
+    assert (request.kind, request.title) == ("requests", "Заявка на создание системы «Региональная платформа проактивных выплат»")
+    project = search.search(demo, "оптимизация многодетные").hits[0]
+    assert project.kind == "projects" and project.kind_label == "проект оптимизации"
+    html = client.get("/search", query_string={"q": "заявка на новую систему проактивных выплат"}).get_data(as_text=True)
+    assert f'href="/requests/{request.record_id}"' in html and "заявка на систему" in html
+    bad = client.get("/api/v1/search", query_string={"q": "паспорт", "stage": "planets"})
+    assert bad.status_code == 422 and "planets" in bad.get_json()["fields"]["stage"][0]
+    # One name shows once, with how many records share it (one demo load for both: it takes seconds).
+    hits = search.search(demo, "регистрация и рассмотрение обращений граждан", {"kind": "processes"}).hits
+    assert [h.title for h in hits].count("Регистрация и рассмотрение обращений граждан") == 1
+    assert hits[0].title == "Регистрация и рассмотрение обращений граждан" and hits[0].same_name == 15
+    html = client.get("/search", query_string={"q": "регистрация и рассмотрение обращений граждан"}).get_data(as_text=True)
+    assert "и ещё 15 с тем же названием" in html

@@ -324,7 +324,7 @@ def search_json(result) -> dict:
         "total": result.total, "page": result.page, "per_page": result.per_page, "pages": result.pages,
         "ignored": result.ignored, "partial": result.partial, "note": search.note(result),
         "items": [{"uid": h.uid, "kind": h.kind, "id": h.record_id, "title": h.title, "score": round(h.score, 4),
-                   "highlights": h.highlights} for h in result.hits],
+                   "highlights": h.highlights, "same_name": h.same_name} for h in result.hits],
         "facets": {name: [{"value": v.value, "label": v.label, "count": v.count, "selected": v.selected}
                           for v in values] for name, values in result.facets.items()},
     }

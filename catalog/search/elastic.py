@@ -73,6 +73,7 @@ def index_body(thesaurus: Thesaurus = SHIPPED) -> dict:
                 "context": {"type": "text", "analyzer": "ru", "search_analyzer": "ru_search"},
                 "agency_ids": {"type": "integer"},
                 "status": {"type": "keyword"},
+                "stage": {"type": "keyword"},
                 "group_id": {"type": "integer"},
                 "life_situation_ids": {"type": "integer"},
                 "system_ids": {"type": "integer"},
@@ -87,7 +88,7 @@ def document_source(doc: SearchDocument) -> dict:
     text = " ".join(filter(None, [doc.text[:2000], " ".join(doc.aliases)]))
     return {"uid": doc.uid, "kind": doc.kind, "record_id": doc.record_id, "version": doc.version,
             "title": doc.title, "text": text, "context": doc.context, "agency_ids": doc.agency_ids,
-            "status": doc.status, "group_id": doc.group_id, "life_situation_ids": doc.life_situation_ids,
+            "status": doc.status, "stage": doc.stage, "group_id": doc.group_id, "life_situation_ids": doc.life_situation_ids,
             "system_ids": doc.system_ids, "is_digital": doc.is_digital}
 
 

@@ -43,6 +43,7 @@ def _schema() -> tantivy.Schema:
                                index_option="position" if name.endswith("lemmas") else "freq")
     builder.add_text_field("alias", tokenizer_name="spaces", index_option="basic")  # an agency's other names
     builder.add_text_field("status", fast=True, tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("stage", fast=True, tokenizer_name="raw", index_option="basic")
     for name in ("agency_ids", "life_situation_ids", "system_ids", "group_id", "is_digital"):
         builder.add_integer_field(name, indexed=True, fast=True)
     return builder.build()
@@ -92,6 +93,8 @@ def prepare(doc: SearchDocument) -> dict:
         fields["group_id"] = doc.group_id
     if doc.status:
         fields["status"] = doc.status
+    if doc.stage:
+        fields["stage"] = doc.stage
     if doc.is_digital is not None:
         fields["is_digital"] = int(doc.is_digital)
     return fields
@@ -212,6 +215,25 @@ def _with_filters(base: tantivy.Query, parsed: ParsedQuery, filters: dict, skip:
     clauses += [(MUST_NOT, Q.disjunction_max_query([_term("name_lemmas", t.lemma), _term("text_lemmas", t.lemma),
                                                     _term("ctx_lemmas", t.lemma)])) for t in parsed.excluded]
     return Q.boolean_query(clauses) if len(clauses) > 1 else base
+
+
+def fold_same_names(ranked: list) -> list:
+    """One entry a name among services and processes: a service and its processes of the same name,
+    or one process repeated by agency, show once, the first with how many others it stands for."""
+    seen: dict[str, list] = {}
+    folded = []
+    for score, stored in ranked:
+        kind = stored["kind"][0]
+        if kind not in ("services", "processes"):
+            folded.append([score, stored, 0])
+            continue
+        name = analysis.normalize(stored["title"][0])
+        if name in seen:
+            seen[name][2] += 1
+            continue
+        seen[name] = [score, stored, 0]
+        folded.append(seen[name])
+    return folded
 
 
 class EmbeddedIndex:
@@ -376,15 +398,16 @@ class EmbeddedIndex:
             stored_hits = [(score * KIND_PRIOR.get(doc["kind"][0], 1.0), doc)
                            for score, doc in ((score, searcher.doc(a)) for score, a in found.hits)]
             stored_hits.sort(key=lambda pair: -pair[0])
-            stored_hits = stored_hits[offset:offset + per_page]
+            stored_hits = fold_same_names(stored_hits)[offset:offset + per_page]
         else:
             found = searcher.search(query, per_page, count=True, offset=offset)
             stored_hits = [(score, searcher.doc(address)) for score, address in found.hits]
         hits = []
-        for score, stored in stored_hits:
-            hits.append(highlighter(Hit(stored["uid"][0], stored["kind"][0], stored["record_id"][0],
-                                        stored["title"][0], score), bytes(stored["text_raw"][0]).decode()
-                                    if stored.get_first("text_raw") else ""))
+        for entry in stored_hits:
+            score, stored = entry[0], entry[1]
+            hit = Hit(stored["uid"][0], stored["kind"][0], stored["record_id"][0], stored["title"][0], score)
+            hit.same_name = entry[2] if len(entry) > 2 else 0
+            hits.append(highlighter(hit, bytes(stored["text_raw"][0]).decode() if stored.get_first("text_raw") else ""))
         return SearchResult(found.count, hits, self._facets(searcher, base, parsed, filters), page, per_page)
 
     def _facets(self, searcher, base, parsed, filters) -> dict[str, list[FacetValue]]:

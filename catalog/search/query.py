@@ -10,9 +10,8 @@ from dataclasses import dataclass, field
 
 from catalog.errors import BadParameter
 from catalog.schemas import INT_MAX, INT_MIN
-from catalog.kinds import KINDS
 from catalog.search import analysis
-from catalog.search.documents import SEARCHED_KINDS
+from catalog.search.documents import SEARCHED_KINDS, kind_label
 
 MAX_QUERY_LENGTH = 500
 MAX_TERMS = 16
@@ -26,6 +25,7 @@ FILTERS: dict[str, tuple[str, str, type]] = {
     "group": ("group_id", "группа процессов", int),
     "digital": ("is_digital", "в цифровом виде", bool),
     "system": ("system_ids", "информационная система", int),
+    "stage": ("stage", "стадия", str),
 }
 FACETS = tuple(FILTERS)
 
@@ -34,7 +34,7 @@ FACETS = tuple(FILTERS)
 # (entities, attributes, document types) that share their words. The first RERANK_WINDOW hits
 # are put in this order; pages beyond keep the index's order.
 KIND_PRIOR = {"services": 1.0, "life-situations": 1.0, "agencies": 1.0, "systems": 1.0, "marts": 1.0,
-              "datasets": 0.9, "acts": 0.9, "people": 0.9, "processes": 0.75, "typical-processes": 0.7,
+              "datasets": 0.9, "acts": 0.9, "people": 0.9, "passports": 0.8, "projects": 0.8, "requests": 0.8, "processes": 0.75, "typical-processes": 0.7,
               "process-groups": 0.7, "document-types": 0.7, "entities": 0.6, "attributes": 0.5}
 RERANK_WINDOW = 60
 
@@ -226,6 +226,11 @@ def parse_filters(args) -> dict[str, list]:
             unknown = [v for v in checked if v not in known]
             if unknown:
                 raise BadParameter("Неверный фильтр поиска.", {name: [f"Нет такого статуса: «{unknown[0]}»."]})
+        if name == "stage":
+            from catalog.search.documents import stage_label
+            unknown = [v for v in checked if stage_label(v) == v]
+            if unknown:
+                raise BadParameter("Неверный фильтр поиска.", {name: [f"Нет такой стадии: «{unknown[0]}»."]})
         filters[name] = checked
     return filters
 
@@ -245,9 +250,11 @@ class Hit:
     score: float
     highlights: dict[str, str] = field(default_factory=dict)  # field → HTML with <mark>
 
+    same_name: int = 0  # other records of this name folded under this one (a service and its processes)
+
     @property
     def kind_label(self) -> str:
-        return KINDS[self.kind].label_one
+        return kind_label(self.kind)
 
 
 @dataclass

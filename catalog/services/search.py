@@ -11,7 +11,7 @@ import logging
 from catalog import models
 from catalog.enums import ProcessStatus, Role
 from catalog.errors import Unavailable
-from catalog.kinds import KINDS
+from catalog.search.documents import SEARCHED_KINDS, kind_label, stage_label
 from catalog.search.highlight import highlight, matcher
 from catalog.search.query import (FILTERS, IndexBusy, ParsedQuery, SearchResult, Suggestion, best_effort,
                                   parse_filters, parse_query)
@@ -170,7 +170,9 @@ def _label_facets(ctx: Context, result: SearchResult) -> None:
                 label = labels.get((FACET_KINDS[name], value.value))
                 value.label = label.title if label else f"#{value.value}"
             elif name == "kind":
-                value.label = KINDS[value.value].label if value.value in KINDS else str(value.value)
+                value.label = kind_label(value.value, one=False) if value.value in SEARCHED_KINDS else str(value.value)
+            elif name == "stage":
+                value.label = stage_label(value.value)
             elif name == "status":
                 value.label = ProcessStatus.label_of(value.value)
             elif name == "digital":
