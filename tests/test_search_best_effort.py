@@ -206,3 +206,25 @@ def test_passports_projects_and_requests_are_found_and_one_name_shows_once(demo,
     assert hits[0].title == "Регистрация и рассмотрение обращений граждан" and hits[0].same_name == 15
     html = client.get("/search", query_string={"q": "регистрация и рассмотрение обращений граждан"}).get_data(as_text=True)
     assert "и ещё 15 с тем же названием" in html
+
+
+def test_suggestions_know_synonyms_agencies_and_typos_and_group_one_name(client, ctx, seed):
+    portal = r.create_record(ctx, "systems", {"name": "Федеральная государственная информационная система «Единый портал "
+                                                      "государственных и муниципальных услуг (функций)»",
+                                              "short_name": "ЕПГУ", "legal_kind": "federal", "stage": "operation"})
+    farming = r.create_record(ctx, "agencies", {"code": "MINSELHOZ", "kind": "executive", "short_name": "Минсельхоз",
+                                                "name": "Министерство сельского хозяйства и продовольствия Приволжской области"})
+    for agency in (seed.agency, seed.other_agency, farming):
+        r.create_record(ctx, "processes", {"agency_id": agency.id, "registry_id": f"9{agency.id}", "service_id": seed.service.id,
+                                           "name": "Регистрация и рассмотрение обращений граждан",
+                                           "responsible_id": seed.person.id, "status": "queued_research"})
+    assert search.suggest(ctx, "госусл")[0].title == portal.name  # the thesaurus: госуслуги = ЕПГУ
+    assert search.suggest(ctx, "минсх")[0].title == farming.name  # an agency's short name
+    # A typo in an earlier word, the last one a prefix; one name once, with its count and agencies.
+    grouped = search.suggest(ctx, "регистрацыя и рассм")
+    assert [s.title for s in grouped].count("Регистрация и рассмотрение обращений граждан") == 1
+    first = grouped[0]
+    assert first.count == 3 and first.kind_label == "процесс" and len(first.agencies) == 3
+    item = client.get("/api/v1/search/suggest", query_string={"q": "регистрацыя и рассм"}).get_json()["items"][0]
+    assert item["count"] == 3 and item["kind_label"] == "процесс"
+    assert "Министерство здравоохранения" in item["agencies"]

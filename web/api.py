@@ -347,7 +347,8 @@ def suggest_view():
 
     _known_args("q", "limit")
     found = search.suggest(context(), request.args.get("q"), _int_arg("limit", 8, maximum=20))
-    return jsonify(items=[{"uid": s.uid, "kind": s.kind, "id": s.record_id, "title": s.title} for s in found])
+    return jsonify(items=[{"uid": s.uid, "kind": s.kind, "kind_label": s.kind_label, "id": s.record_id, "title": s.title,
+                           "count": s.count, "agencies": s.agencies} for s in found])
 
 
 def _match_json(row) -> dict:

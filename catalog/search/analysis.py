@@ -174,3 +174,10 @@ def question_words(raw_words: list[str]) -> set[int]:
                 marked |= span
     remaining = [w for i, w in enumerate(raw_words) if i not in marked and w not in STOP_WORDS]
     return marked if remaining else set()
+
+
+def synonyms_starting(prefix: str, limit: int = 5) -> list[tuple[tuple[str, ...], list[tuple[str, ...]]]]:
+    """One-word thesaurus phrases starting with ``prefix`` (госусл → госуслуга), with what they mean."""
+    found = [(key, alts) for key, alts in SYNONYMS.items() if len(key) == 1 and key[0].startswith(prefix)
+             and key[0] != prefix]
+    return found[:limit]

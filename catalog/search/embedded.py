@@ -430,6 +430,9 @@ class EmbeddedIndex:
         return facets
 
     def suggest(self, text: str, limit: int) -> list[Suggestion]:
+        """Names as typed so far: the words typed (a typo allowed, or a synonym), the last one a prefix
+        of a name's word, of a thesaurus phrase (госусл → госуслуги → ЕПГУ) or of an agency's other name;
+        one name once, with how many records bear it."""
         words = analysis.words(text)
         if not words:
             return []
@@ -439,23 +442,56 @@ class EmbeddedIndex:
         clauses = []
         for word in complete:
             lemma = analysis.lemma(word)
-            clauses.append((MUST, Q.disjunction_max_query([_term("name_lemmas", lemma),
-                                                           _term("name_roots", analysis.root(lemma))])))
+            options = [_term("name_lemmas", lemma), _term("name_roots", analysis.root(lemma))]
+            if len(word) >= 5:  # a typo in an earlier word does not stop the suggestions
+                options.append(Q.fuzzy_term_query(SCHEMA, "name_words", word, 1 if len(word) < 9 else 2))
+            options += [_phrase("name_lemmas", alt) for alt in analysis.SYNONYMS.get((lemma,), [])]
+            options.append(_term("alias", word))
+            clauses.append((MUST, Q.disjunction_max_query(options)))
         if partial:
-            clauses.append((MUST, Q.regex_query(SCHEMA, "name_words", partial + ".*")))
+            clauses.append((MUST, _partial_clause(partial)))
         clauses.append((SHOULD, _boost(Q.regex_query(SCHEMA, "name_exact", analysis.normalize(text) + ".*"), 5.0)))
-        found = searcher.search(Q.boolean_query(clauses), limit * 3, count=False).hits
+        found = searcher.search(Q.boolean_query(clauses), limit * 6, count=False).hits
+        # Nothing starts so: what the thesaurus means by words starting so, then one typo in it.
+        if not found and partial and len(partial) >= 3:
+            meant = [_suggest_phrase(alt) for _, alts in analysis.synonyms_starting(partial) for alt in alts]
+            if meant:
+                clauses[-2] = (MUST, Q.disjunction_max_query(meant))
+                found = searcher.search(Q.boolean_query(clauses), limit * 6, count=False).hits
         if not found and partial and len(partial) >= 4:
             clauses[-2] = (MUST, Q.fuzzy_term_query(SCHEMA, "name_words", partial, 1, True, True))
-            found = searcher.search(Q.boolean_query(clauses), limit * 3, count=False).hits
-        seen, suggestions = set(), []
-        for _, address in found:
-            stored = searcher.doc(address)
+            found = searcher.search(Q.boolean_query(clauses), limit * 6, count=False).hits
+        addresses = [a for _, a in found]
+        agency_of = searcher.fast_field_values("agency_ids", addresses) if addresses else []
+        docs = [searcher.doc(a) for a in addresses]
+        ranked = sorted(range(len(found)), key=lambda i: -found[i][0] * KIND_PRIOR.get(docs[i]["kind"][0], 1.0))
+        by_name: dict[str, Suggestion] = {}
+        for i in ranked:
+            stored = docs[i]
             title = stored["title"][0]
-            if title.lower() in seen:
+            key = analysis.normalize(title)
+            agency = agency_of[i] if i < len(agency_of) else None
+            if key in by_name:
+                by_name[key].count += 1
+                if agency:
+                    by_name[key].agency_ids.add(agency)
                 continue
-            seen.add(title.lower())
-            suggestions.append(Suggestion(stored["uid"][0], stored["kind"][0], stored["record_id"][0], title))
-            if len(suggestions) >= limit:
-                break
-        return suggestions
+            if len(by_name) < limit:
+                by_name[key] = Suggestion(stored["uid"][0], stored["kind"][0], stored["record_id"][0], title,
+                                          agency_ids={agency} if agency else set())
+        return list(by_name.values())
+
+
+def _partial_clause(partial: str) -> tantivy.Query:
+    """The word being typed: a prefix of a name's word or of an agency's other name."""
+    # Words are letters and digits only (analysis.WORD_RE): nothing in them is a regex operator.
+    return Q.disjunction_max_query([Q.regex_query(SCHEMA, "name_words", partial + ".*"),
+                                    Q.regex_query(SCHEMA, "alias", partial + ".*")])
+
+
+def _suggest_phrase(lemmas: tuple[str, ...]) -> tantivy.Query:
+    """A thesaurus phrase in a name (its words close together), or an abbreviation in a record's own text
+    (a short name: ЕПГУ)."""
+    if len(lemmas) == 1:
+        return Q.disjunction_max_query([_term("name_lemmas", lemmas[0]), _term("text_lemmas", lemmas[0])])
+    return Q.phrase_query(SCHEMA, "name_lemmas", list(lemmas), 2)

@@ -286,3 +286,10 @@ class Suggestion:
     kind: str
     record_id: int
     title: str
+    count: int = 1  # records of this name (a service and its processes, one process in many agencies)
+    agency_ids: set = field(default_factory=set)
+    agencies: list[str] = field(default_factory=list)  # their names, filled in by the service
+
+    @property
+    def kind_label(self) -> str:
+        return kind_label(self.kind)

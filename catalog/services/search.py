@@ -157,7 +157,12 @@ def suggest(ctx: Context, q: str | None, limit: int = 8) -> list[Suggestion]:
     if not text.strip():
         return []
     catch_up(ctx)
-    return _projection(ctx).index.suggest(text, limit)
+    found = _projection(ctx).index.suggest(text, limit)
+    labels = labels_for(ctx, {("agencies", a) for s in found for a in s.agency_ids})
+    for suggestion in found:
+        suggestion.agencies = sorted(labels[("agencies", a)].title for a in suggestion.agency_ids
+                                     if ("agencies", a) in labels)
+    return found
 
 
 def _label_facets(ctx: Context, result: SearchResult) -> None:
