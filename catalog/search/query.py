@@ -113,19 +113,30 @@ class Plan:
 
 
 STRICT = Plan()
+# Fewer records than this with every word, and the records with most of the words are shown after them.
+FEW_HITS = 3
 
 
 def best_effort(index, parsed: ParsedQuery, filters: dict, page: int, per_page: int, highlighter) -> "SearchResult":
-    """Never empty by accident: the strict query, then without the words the index does not know,
-    then any of the known words, the records covering more of them first.
+    """Never empty by accident: the strict query; when it finds only a few records, the records with
+    most of the words after them; when it finds nothing, the query without the words the index does
+    not know, then any of the known words, the records covering more of them first.
 
     Words are left out only when the words the index knows say enough (``_worth_relaxing``):
     a query of unknown words, or mostly of them, still finds nothing.
     """
     result = index.search(parsed, filters, page, per_page, highlighter, STRICT)
-    if result.total or not parsed.terms:
+    if result.total >= FEW_HITS or not parsed.terms:
         return result
     groups = word_groups(parsed)
+    if result.total:
+        # A few records have every word: the records with most of the words follow them.
+        if len(groups) > 1:
+            wider = index.search(parsed, filters, page, per_page, highlighter, Plan(minimum=1))
+            if wider.total > result.total:
+                wider.partial, wider.strict_total = True, result.total
+                return wider
+        return result
     known = index.known_groups(parsed, groups)
     if not _worth_relaxing(groups, known):
         return result
@@ -273,7 +284,8 @@ class SearchResult:
     page: int
     per_page: int
     ignored: list[str] = field(default_factory=list)  # words as typed the index does not know, left out
-    partial: bool = False  # no record has every known word: records with some of them
+    partial: bool = False  # records with some of the known words (after those with all, if any)
+    strict_total: int = 0  # records with every word, when ``partial``
 
     @property
     def pages(self) -> int:

@@ -77,7 +77,7 @@ def search(ctx: Context, q: str | None, args=None, page: int = 1, per_page: int 
     return result
 
 
-# Fewer hits than this, or words left out, and a query counts as a miss.
+# Fewer hits than this with every word, or words left out, and a query counts as a miss.
 FEW = 3
 
 
@@ -87,6 +87,8 @@ def count_miss(ctx: Context, parsed: ParsedQuery, result: SearchResult) -> None:
     A search never fails for its count: a lost count is only logged.
     """
     if result.total >= FEW and not result.ignored and not result.partial:
+        return
+    if result.partial and result.strict_total >= FEW:
         return
     text = parsed.normalized[:500]
     if not text:
@@ -142,7 +144,9 @@ def note(result: SearchResult) -> str | None:
         parts.append(f"не найдено слово {quoted}; показаны результаты без него")
     elif result.ignored:
         parts.append(f"не найдены слова {quoted}; показаны результаты без них")
-    if result.partial:
+    if result.partial and result.strict_total:
+        parts.append(f"записей со всеми словами запроса — {result.strict_total}; после них показаны записи с частью слов")
+    elif result.partial:
         parts.append("нет записей со всеми словами запроса; показаны записи с частью слов")
     if not parts:
         return None
