@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from catalog import models
 from catalog.search import synonyms
 from catalog.search.elastic import known_bodies, search_body, synonym_rules
 from catalog.search.query import Plan, parse_query, word_groups
@@ -228,3 +229,31 @@ def test_suggestions_know_synonyms_agencies_and_typos_and_group_one_name(client,
     item = client.get("/api/v1/search/suggest", query_string={"q": "регистрацыя и рассм"}).get_json()["items"][0]
     assert item["count"] == 3 and item["kind_label"] == "процесс"
     assert "Министерство здравоохранения" in item["agencies"]
+
+
+def test_the_process_office_extends_the_thesaurus_with_history(client, ctx, seed, make_user, login):
+    inspection = r.create_record(ctx, "agencies", {"code": "GATI", "kind": "executive",
+                                                   "name": "Государственная административно-техническая инспекция"})
+    # Its initials are one of its names already; the jargon of another region is not.
+    assert titles(search.search(ctx, "ГАТИ"))[0] == inspection.name
+    assert search.search(ctx, "ОАТИ").total == 0
+    make_user("office", ["process_office"], password="пароль-тест")
+    make_user("reader", ["reader"], password="пароль-тест")
+    login("reader")
+    refused = client.post("/search/thesaurus", data={"marker": "=", "phrases": "ОАТИ\nадминистративно-техническая инспекция"})
+    assert refused.status_code == 403
+    client.post("/logout")
+    login("office")
+    bad = client.post("/search/thesaurus", data={"marker": "=", "phrases": "ОАТИ"}, follow_redirects=True)
+    assert "Нужны хотя бы две фразы" in bad.get_data(as_text=True)
+    client.post("/search/thesaurus", data={"marker": "=", "phrases": "ОАТИ\nадминистративно-техническая инспекция",
+                                           "note": "так говорят в районах"})
+    assert titles(search.search(ctx, "ОАТИ"))[0] == inspection.name
+    assert titles(search.search(ctx, "оати"))[0] == inspection.name
+    entry = ctx.session.query(models.ThesaurusEntry).one()
+    client.post(f"/search/thesaurus/{entry.id}/remove")
+    assert search.search(ctx, "ОАТИ").total == 0
+    page = client.get("/search/thesaurus").get_data(as_text=True)
+    assert "ОАТИ; административно-техническая инспекция" in page and page.count("Office, ") == 2  # added, removed
+    items = client.get("/api/v1/search/thesaurus").get_json()["items"]
+    assert items[0]["removed_by"] == "Office" and items[0]["phrases"][0] == "ОАТИ"

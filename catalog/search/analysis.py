@@ -117,19 +117,24 @@ QUESTIONS: list[tuple[str, ...]] = []  # lemmas of every word, stop words includ
 
 
 def use_thesaurus(thesaurus: Thesaurus) -> None:
-    """Make these entries the ones queries are expanded with (the shipped file, or it extended)."""
-    _PROTECTED.clear()
-    SYNONYMS.clear()
-    lemma.cache_clear()
-    analyze.cache_clear()
+    """Make these entries the ones queries are expanded with (the shipped file, or it extended).
+
+    The new tables are built aside and swapped in, so a search running meanwhile sees the old or
+    the new ones, never half of them.
+    """
+    global SYNONYMS, QUESTIONS
     phrases_of = [group for group in thesaurus.groups] + [[key, *rest] for key, rest in thesaurus.one_way]
-    for group in phrases_of:
-        for phrase in group:
-            if len(phrase.split()) == 1 and phrase.isupper():
-                _PROTECTED.add(phrase.lower().replace("ё", "е"))
+    protected = {phrase.lower().replace("ё", "е") for group in phrases_of for phrase in group
+                 if len(phrase.split()) == 1 and phrase.isupper()}
+    if protected != _PROTECTED:
+        _PROTECTED.clear()
+        _PROTECTED.update(protected)
+        lemma.cache_clear()
+        analyze.cache_clear()
+    table: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
 
     def add(phrase, others):
-        known = SYNONYMS.setdefault(phrase, [])
+        known = table.setdefault(phrase, [])
         known.extend(o for o in others if o != phrase and o not in known)
 
     for group in thesaurus.groups:
@@ -138,9 +143,10 @@ def use_thesaurus(thesaurus: Thesaurus) -> None:
             add(phrase, phrases)
     for key, meanings in thesaurus.one_way:
         add(lemma_phrase(key), [lemma_phrase(m) for m in meanings])
-    SYNONYMS.pop((), None)
-    QUESTIONS[:] = sorted({tuple(lemma(w) for w in WORD_RE.findall(q.lower().replace("ё", "е")))
-                           for q in thesaurus.questions}, key=len, reverse=True)
+    table.pop((), None)
+    questions = sorted({tuple(lemma(w) for w in WORD_RE.findall(q.lower().replace("ё", "е")))
+                        for q in thesaurus.questions}, key=len, reverse=True)
+    SYNONYMS, QUESTIONS = table, questions
 
 
 use_thesaurus(SHIPPED)

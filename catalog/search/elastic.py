@@ -14,15 +14,19 @@ from catalog.search import analysis
 from catalog.search.documents import SearchDocument
 from catalog.search.query import (FACETS, FILTERS, KIND_PRIOR, RERANK_WINDOW, STRICT, FacetValue, Group, Hit, ParsedQuery, Plan, SearchResult,
                                   Suggestion, word_groups)
-from catalog.search.synonyms import SHIPPED, Thesaurus
+from catalog.search.synonyms import Thesaurus
 
 FACET_SIZE = 50
 SOURCE_FIELDS = ["uid", "kind", "record_id", "title", "text"]
 
 
-def synonym_rules(thesaurus: Thesaurus = SHIPPED) -> list[str]:
+def synonym_rules(thesaurus: Thesaurus | None = None) -> list[str]:
     """The thesaurus as Solr synonym rules: «a, b» for equivalents, «a => a, b» for one-way meanings
     (the word itself is kept, as the embedded backend keeps it)."""
+    from catalog.search import synonyms as current
+
+    thesaurus = thesaurus or current.CURRENT
+
     def norm(phrase: str) -> str:
         return phrase.lower().replace("ё", "е")
 
@@ -31,7 +35,7 @@ def synonym_rules(thesaurus: Thesaurus = SHIPPED) -> list[str]:
     return rules
 
 
-def index_body(thesaurus: Thesaurus = SHIPPED) -> dict:
+def index_body(thesaurus: Thesaurus | None = None) -> dict:
     """Settings and mappings of a catalogue index."""
     synonyms = synonym_rules(thesaurus)
     return {

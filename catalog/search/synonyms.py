@@ -46,3 +46,6 @@ def load(path: Path = THESAURUS) -> Thesaurus:
 
 SHIPPED = load()
 SYNONYM_GROUPS: list[list[str]] = SHIPPED.groups
+# The thesaurus in use: the shipped one, or it with the process office's entries
+# (catalog.services.thesaurus.refresh).
+CURRENT: Thesaurus = SHIPPED

@@ -15,7 +15,7 @@ from catalog.search.documents import SEARCHED_KINDS, kind_label, stage_label
 from catalog.search.highlight import highlight, matcher
 from catalog.search.query import (FILTERS, IndexBusy, ParsedQuery, SearchResult, Suggestion, best_effort,
                                   parse_filters, parse_query)
-from catalog.services import permissions
+from catalog.services import permissions, thesaurus
 from catalog.services.context import Context
 from catalog.services.records import labels_for
 
@@ -67,6 +67,7 @@ def _highlighter(parsed: ParsedQuery):
 def search(ctx: Context, q: str | None, args=None, page: int = 1, per_page: int = 20) -> SearchResult:
     """Records matching ``q`` under the filters in ``args`` (request parameters), with facet counts."""
     permissions.require_read(ctx)
+    thesaurus.refresh(ctx.session)
     parsed = parse_query(q)
     filters = parse_filters(args or {})
     catch_up(ctx)
@@ -160,6 +161,7 @@ def suggest(ctx: Context, q: str | None, limit: int = 8) -> list[Suggestion]:
     text = (q or "")[:200]
     if not text.strip():
         return []
+    thesaurus.refresh(ctx.session)
     catch_up(ctx)
     found = _projection(ctx).index.suggest(text, limit)
     labels = labels_for(ctx, {("agencies", a) for s in found for a in s.agency_ids})

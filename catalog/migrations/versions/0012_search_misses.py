@@ -1,4 +1,4 @@
-"""search misses: queries that found nothing or little, counted without who asked
+"""search misses (queries that found nothing or little, counted without who asked) and the thesaurus entries of the process office
 
 Revision ID: 0012
 Revises: 0011
@@ -29,7 +29,20 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("query"),
     )
+    op.create_table(
+        "thesaurus_entries",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("marker", sa.String(length=1), nullable=False),
+        sa.Column("phrases", sa.Text(), nullable=False),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("added_by", sa.String(length=300), nullable=False),
+        sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("removed_by", sa.String(length=300), nullable=True),
+        sa.Column("removed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("thesaurus_entries")
     op.drop_table("search_misses")
