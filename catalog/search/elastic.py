@@ -12,8 +12,8 @@ import time
 
 from catalog.search import analysis
 from catalog.search.documents import SearchDocument
-from catalog.search.query import (FACETS, FILTERS, KIND_PRIOR, RERANK_WINDOW, STRICT, FacetValue, Group, Hit, ParsedQuery, Plan, SearchResult,
-                                  Suggestion, word_groups)
+from catalog.search.query import (FACETS, FILTERS, KIND_PRIOR, RERANK_WINDOW, STRICT, FacetValue, Group, Hit,
+                                  ParsedQuery, Plan, SearchResult, Suggestion, word_groups)
 from catalog.search.synonyms import Thesaurus
 
 FACET_SIZE = 50

@@ -18,8 +18,8 @@ import tantivy
 
 from catalog.search import analysis
 from catalog.search.documents import SearchDocument
-from catalog.search.query import (FACETS, FILTERS, KIND_PRIOR, RERANK_WINDOW, STRICT, FacetValue, Group, Hit, IndexBusy, ParsedQuery, Plan,
-                                  SearchResult, Suggestion, word_groups)
+from catalog.search.query import (FACETS, FILTERS, KIND_PRIOR, RERANK_WINDOW, STRICT, FacetValue, Group, Hit,
+                                  IndexBusy, ParsedQuery, Plan, SearchResult, Suggestion, word_groups)
 
 Q = tantivy.Query
 MUST, SHOULD, MUST_NOT = tantivy.Occur.Must, tantivy.Occur.Should, tantivy.Occur.MustNot

@@ -21,7 +21,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog import models
-from catalog.kinds import KINDS
 from catalog.search.documents import (NAME_COLUMNS, SEARCHED_KINDS, build_documents, dependants, doc_uid,
                                       search_model)
 
