@@ -233,6 +233,11 @@ def _work_paths(spec: APISpec) -> None:
         param("page", "query"), param("per_page", "query")], codes=(400, 401))})
     spec.path(path="/search/suggest", operations={"get": op(search, "Подсказки по началу названия", [
         param("q", "query", "string"), param("limit", "query")], codes=(400, 401))})
+    spec.path(path="/search/misses", operations={"get": op(
+        search, "Запросы, по которым не нашлось ничего или мало (процессный офис)", [param("limit", "query")],
+        codes=(400, 401, 403))})
+    spec.path(path="/search/thesaurus", operations={"get": op(
+        search, "Записи тезауруса, добавленные процессным офисом, с историей", codes=(401,))})
     spec.path(path="/names/matches", operations={"get": op(names, "Предложенные типовые названия", [
         param("agency", "query"), param("state", "query", "string", "suggested, accepted, rejected, all")],
         codes=(400, 401))})

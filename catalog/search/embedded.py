@@ -451,16 +451,16 @@ class EmbeddedIndex:
         if partial:
             clauses.append((MUST, _partial_clause(partial)))
         clauses.append((SHOULD, _boost(Q.regex_query(SCHEMA, "name_exact", analysis.normalize(text) + ".*"), 5.0)))
-        found = searcher.search(Q.boolean_query(clauses), limit * 6, count=False).hits
+        found = searcher.search(Q.boolean_query(clauses), limit * 4, count=False).hits
         # Nothing starts so: what the thesaurus means by words starting so, then one typo in it.
         if not found and partial and len(partial) >= 3:
             meant = [_suggest_phrase(alt) for _, alts in analysis.synonyms_starting(partial) for alt in alts]
             if meant:
                 clauses[-2] = (MUST, Q.disjunction_max_query(meant))
-                found = searcher.search(Q.boolean_query(clauses), limit * 6, count=False).hits
+                found = searcher.search(Q.boolean_query(clauses), limit * 4, count=False).hits
         if not found and partial and len(partial) >= 4:
             clauses[-2] = (MUST, Q.fuzzy_term_query(SCHEMA, "name_words", partial, 1, True, True))
-            found = searcher.search(Q.boolean_query(clauses), limit * 6, count=False).hits
+            found = searcher.search(Q.boolean_query(clauses), limit * 4, count=False).hits
         addresses = [a for _, a in found]
         agency_of = searcher.fast_field_values("agency_ids", addresses) if addresses else []
         docs = [searcher.doc(a) for a in addresses]

@@ -37,7 +37,7 @@ KIND_PRIOR = {"services": 1.0, "life-situations": 1.0, "agencies": 1.0, "systems
               "datasets": 0.9, "acts": 0.9, "people": 0.9, "passports": 0.8, "projects": 0.8, "requests": 0.8,
               "processes": 0.75, "typical-processes": 0.7, "process-groups": 0.7, "document-types": 0.7,
               "entities": 0.6, "attributes": 0.5}
-RERANK_WINDOW = 60
+RERANK_WINDOW = 50
 
 
 class IndexBusy(Exception):

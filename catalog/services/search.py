@@ -6,7 +6,11 @@ runs (catalog.outbox), only a short tail is applied here and the consumer does t
 """
 from __future__ import annotations
 
+import atexit
 import logging
+import threading
+import time
+from datetime import datetime, timezone
 
 from catalog import models
 from catalog.enums import ProcessStatus, Role
@@ -82,11 +86,16 @@ def search(ctx: Context, q: str | None, args=None, page: int = 1, per_page: int 
 FEW = 3
 
 
-def count_miss(ctx: Context, parsed: ParsedQuery, result: SearchResult) -> None:
-    """Count a query that found nothing or little (who asked is not kept), in its own transaction.
+# Counts wait in memory and are written together at most this often (and at exit, and before the
+# report is read), so a search never waits for a write.
+FLUSH_SECONDS = 20.0
+_pending_lock = threading.Lock()
+_pending: dict = {}  # session factory → {query text: [empty, few, last total, ignored, last at]}
+_flushed_at: dict = {}
 
-    A search never fails for its count: a lost count is only logged.
-    """
+
+def count_miss(ctx: Context, parsed: ParsedQuery, result: SearchResult) -> None:
+    """Count a query that found nothing or little with every word (who asked is not kept)."""
     if result.total >= FEW and not result.ignored and not result.partial:
         return
     if result.partial and result.strict_total >= FEW:
@@ -94,33 +103,54 @@ def count_miss(ctx: Context, parsed: ParsedQuery, result: SearchResult) -> None:
     text = parsed.normalized[:500]
     if not text:
         return
-    from datetime import datetime, timezone
-
-    from sqlalchemy import update
-    from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-
+    sessions = _projection(ctx).sessions
     empty = result.total == 0
-    values = {"last_total": result.total, "ignored": " ".join(result.ignored) or None,
-              "last_at": datetime.now(timezone.utc)}
-    counter = models.SearchMiss.empty_count if empty else models.SearchMiss.few_count
-    session = _projection(ctx).sessions()
-    try:
-        for _ in range(2):  # a concurrent first count of the same query: the second try updates
-            changed = session.execute(update(models.SearchMiss).where(models.SearchMiss.query == text)
-                                      .values(**values, **{counter.key: counter + 1})).rowcount
-            if not changed:
-                session.add(models.SearchMiss(query=text, empty_count=int(empty), few_count=int(not empty),
-                                              first_at=values["last_at"], **values))
-            try:
-                session.commit()
-                return
-            except IntegrityError:
-                session.rollback()
-    except SQLAlchemyError:
-        session.rollback()
-        logging.getLogger(__name__).exception("search: a missed query was not counted")
-    finally:
-        session.close()
+    with _pending_lock:
+        row = _pending.setdefault(sessions, {}).setdefault(text, [0, 0, 0, None, None])
+        row[0 if empty else 1] += 1
+        row[2], row[3], row[4] = result.total, " ".join(result.ignored) or None, datetime.now(timezone.utc)
+        due = time.monotonic() - _flushed_at.setdefault(sessions, time.monotonic()) >= FLUSH_SECONDS
+    if due:
+        flush_misses(sessions)
+
+
+def flush_misses(sessions=None) -> None:
+    """Write the waiting counts (of one store, or of all) in one short transaction each.
+
+    A lost count is only logged: counting never fails a search.
+    """
+    from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    with _pending_lock:
+        factories = [sessions] if sessions is not None else list(_pending)
+        batches = {f: _pending.pop(f, {}) for f in factories}
+        for factory in factories:
+            _flushed_at[factory] = time.monotonic()
+    for factory, batch in batches.items():
+        if not batch:
+            continue
+        session = factory()
+        try:
+            known = {m.query: m for m in session.scalars(
+                select(models.SearchMiss).where(models.SearchMiss.query.in_(list(batch))))}
+            for text, (empty, few, total, ignored, at) in batch.items():
+                miss = known.get(text)
+                if miss is None:
+                    miss = models.SearchMiss(query=text, empty_count=0, few_count=0, first_at=at)
+                    session.add(miss)
+                miss.empty_count += empty
+                miss.few_count += few
+                miss.last_total, miss.ignored, miss.last_at = total, ignored, at
+            session.commit()
+        except SQLAlchemyError:  # another process wrote the same new query first: its count stands
+            session.rollback()
+            logging.getLogger(__name__).exception("search: missed queries were not counted")
+        finally:
+            session.close()
+
+
+atexit.register(flush_misses)
 
 
 def misses(ctx: Context, limit: int = 200) -> list[models.SearchMiss]:
@@ -130,6 +160,7 @@ def misses(ctx: Context, limit: int = 200) -> list[models.SearchMiss]:
                              "Отчёт о ненайденных запросах доступен процессному офису.")
     from sqlalchemy import select
 
+    flush_misses(_projection(ctx).sessions)
     total = models.SearchMiss.empty_count + models.SearchMiss.few_count
     return list(ctx.session.scalars(select(models.SearchMiss)
                                     .order_by(total.desc(), models.SearchMiss.last_at.desc()).limit(limit)))
@@ -164,8 +195,11 @@ def suggest(ctx: Context, q: str | None, limit: int = 8) -> list[Suggestion]:
     thesaurus.refresh(ctx.session)
     catch_up(ctx)
     found = _projection(ctx).index.suggest(text, limit)
-    labels = labels_for(ctx, {("agencies", a) for s in found for a in s.agency_ids})
-    for suggestion in found:
+    # The agencies of a name many records bear (one process in many agencies); a single record
+    # is shown by its name alone, and the suggestion asks nothing more of the store.
+    grouped = [s for s in found if s.count > 1]
+    labels = labels_for(ctx, {("agencies", a) for s in grouped for a in s.agency_ids}) if grouped else {}
+    for suggestion in grouped:
         suggestion.agencies = sorted(labels[("agencies", a)].title for a in suggestion.agency_ids
                                      if ("agencies", a) in labels)
     return found

@@ -8,6 +8,7 @@ same entries when an index is built, so there they take effect at the next reind
 from __future__ import annotations
 
 import threading
+import time
 from datetime import datetime, timezone
 
 from sqlalchemy import func, select
@@ -23,7 +24,9 @@ MARKERS = {"=": "равнозначные фразы", ">": "слово и чт�
 MAX_PHRASES, MAX_PHRASE = 12, 200
 
 _lock = threading.Lock()
-_loaded: dict = {"revision": None}
+_loaded: dict = {"revision": None, "checked": 0.0, "session": None}
+# Entries another process added are seen within this many seconds (this process's at once).
+CHECK_SECONDS = 5.0
 
 
 def require_office(ctx: Context) -> None:
@@ -92,7 +95,13 @@ def effective(session) -> synonyms.Thesaurus:
 
 
 def refresh(session, force: bool = False) -> None:
-    """Use the office's entries if they changed since the last look (one small query)."""
+    """Use the office's entries if they changed since the last look (one small query, at most every
+    few seconds, or at once for another store)."""
+    bind = session.get_bind()
+    if (not force and bind is _loaded["session"]
+            and time.monotonic() - _loaded["checked"] < CHECK_SECONDS):
+        return
+    _loaded["session"], _loaded["checked"] = bind, time.monotonic()
     revision = tuple(session.execute(select(func.max(models.ThesaurusEntry.id),
                                             func.count(models.ThesaurusEntry.removed_at))).one())
     if revision == _loaded["revision"] and not force:
