@@ -89,6 +89,7 @@ FEW = 3
 # Counts wait in memory and are written together at most this often (and at exit, and before the
 # report is read), so a search never waits for a write.
 FLUSH_SECONDS = 20.0
+MAX_PENDING = 1000  # distinct queries waiting: past this they are written at once
 _pending_lock = threading.Lock()
 _pending: dict = {}  # session factory → {query text: [empty, few, last total, ignored, last at]}
 _flushed_at: dict = {}
@@ -109,15 +110,17 @@ def count_miss(ctx: Context, parsed: ParsedQuery, result: SearchResult) -> None:
         row = _pending.setdefault(sessions, {}).setdefault(text, [0, 0, 0, None, None])
         row[0 if empty else 1] += 1
         row[2], row[3], row[4] = result.total, " ".join(result.ignored) or None, datetime.now(timezone.utc)
-        due = time.monotonic() - _flushed_at.setdefault(sessions, time.monotonic()) >= FLUSH_SECONDS
+        due = (time.monotonic() - _flushed_at.setdefault(sessions, time.monotonic()) >= FLUSH_SECONDS
+               or len(_pending[sessions]) >= MAX_PENDING)
     if due:
         flush_misses(sessions)
 
 
-def flush_misses(sessions=None) -> None:
+def flush_misses(sessions=None, at_exit: bool = False) -> None:
     """Write the waiting counts (of one store, or of all) in one short transaction each.
 
-    A lost count is only logged: counting never fails a search.
+    A lost count is only logged: counting never fails a search (at exit, when the store may be
+    gone already, in one line).
     """
     from sqlalchemy import select
     from sqlalchemy.exc import SQLAlchemyError
@@ -143,14 +146,18 @@ def flush_misses(sessions=None) -> None:
                 miss.few_count += few
                 miss.last_total, miss.ignored, miss.last_at = total, ignored, at
             session.commit()
-        except SQLAlchemyError:  # another process wrote the same new query first: its count stands
+        except SQLAlchemyError as error:  # e.g. another process wrote the same new query first
             session.rollback()
-            logging.getLogger(__name__).exception("search: missed queries were not counted")
+            if at_exit:
+                logging.getLogger(__name__).warning("search: %d missed queries were not counted at exit: %s",
+                                                    len(batch), type(error).__name__)
+            else:
+                logging.getLogger(__name__).exception("search: missed queries were not counted")
         finally:
             session.close()
 
 
-atexit.register(flush_misses)
+atexit.register(flush_misses, at_exit=True)
 
 
 def misses(ctx: Context, limit: int = 200) -> list[models.SearchMiss]:
