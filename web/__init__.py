@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     formatting.init_jinja(app)  # |number, |money, |percent, |day, |moment, |counted('процесс') in every template
 
     from web import (admin, api, auth, dashboard, errors, imports, lineage, linked, outbox, pages, passports,
-                     projects, requests, search, security, views_helpers)
+                     projects, requests, search, search_misses, security, views_helpers)
 
     auth.init_app(app)
     security.init_app(app)
@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     # The JSON API under /api/v1, one blueprint per domain, and its generated document (web/api/).
     api.init_app(app, csrf)
     for blueprint in (imports.bp, admin.bp, lineage.bp, linked.bp, pages.bp, search.bp, dashboard.bp, requests.bp,
-                      passports.bp, projects.bp):
+                      passports.bp, projects.bp, search_misses.bp):
         app.register_blueprint(blueprint)
     # Hooks: runs on process pages, re-checks of system requests and the search index after writes, globals.
     for module in (imports, requests, search, outbox, views_helpers):

@@ -45,7 +45,7 @@ def search_page():
     result = search.search(context(), q, request.args, _page_number(), 20)
     selected = {name: request.args.getlist(name) for name in FILTERS if request.args.getlist(name)}
     return render_template("search.html", q=q, result=result, selected=selected, facet_labels=search.FACET_LABELS,
-                           facet_url=_facet_url, search_url=_search_url)
+                           facet_url=_facet_url, search_url=_search_url, note=search.note(result))
 
 
 @bp.get("/names")

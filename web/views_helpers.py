@@ -225,7 +225,15 @@ def link_href(value) -> str | None:
     return None
 
 
+# Records with pages of their own, outside the registry's generic record page.
+OWN_PAGES = {"passports": ("passports.view_page", "passport_id"), "projects": ("projects.view_page", "project_id"),
+             "requests": ("requests.request_page", "request_id")}
+
+
 def record_url(kind_name: str, record_id: int) -> str:
+    if kind_name in OWN_PAGES:
+        endpoint, argument = OWN_PAGES[kind_name]
+        return url_for(endpoint, **{argument: record_id})
     return url_for("pages.detail", kind_name=kind_name, record_id=record_id)
 
 

@@ -79,4 +79,19 @@ def search_check(env: Env):
     sys.exit(1)
 
 
+@search_group.command("misses")
+@click.option("--limit", default=50, show_default=True)
+@click.pass_obj
+def search_misses(env: Env, limit):
+    """Запросы, по которым не нашлось ничего или мало (без сведений о том, кто искал)."""
+    from catalog.services import search
+
+    rows = search.misses(env.context(), limit)
+    if not rows:
+        click.echo("Ненайденных запросов нет.")
+    for row in rows:
+        ignored = f"; пропущено: {row.ignored}" if row.ignored else ""
+        click.echo(f"«{row.query}»: ничего — {row.empty_count}, мало — {row.few_count}{ignored}")
+
+
 COMMANDS = [search_group]

@@ -51,10 +51,13 @@ from catalog.models.records import (
     TypicalProcess,
 )
 from catalog.models.requests import RequestDataset, RequestProcess, SystemRequest
+from catalog.models.search import SearchMiss, ThesaurusEntry
 from catalog.models.users import ApiToken, LoginFailure, Setting, User
 
 __all__ = [
     "utcnow",
+    "SearchMiss",
+    "ThesaurusEntry",
     "Base",
     "Record",
     "Agency",

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import pymorphy3
 
-from catalog.search.synonyms import SYNONYM_GROUPS
+from catalog.search.synonyms import SHIPPED, Thesaurus
 
 WORD_RE = re.compile(r"[0-9A-Za-zА-Яа-яЁё]+")
 
@@ -53,6 +53,21 @@ def lemma(word: str) -> str:
         if len(word) <= 5:
             return word
     return _morph.parse(word)[0].normal_form.replace("ё", "е")
+
+
+_THING_TAGS = ("NOUN", "ADJF", "ADJS", "PRTF")
+
+
+def names_a_thing(word: str) -> bool:
+    """A noun or an adjective (or an abbreviation the dictionary does not know), not a verb or an adverb."""
+    if word in _PROTECTED or not _morph.word_is_known(word):
+        return True
+    return _morph.parse(word)[0].tag.POS in _THING_TAGS
+
+
+def is_typo_candidate(word: str) -> bool:
+    """A long word the dictionary does not know: probably mistyped."""
+    return len(word) >= 6 and word not in _PROTECTED and not _morph.word_is_known(word)
 
 
 @lru_cache(maxsize=200_000)
@@ -94,25 +109,47 @@ def lemma_phrase(text: str) -> tuple[str, ...]:
     return tuple(lemma(w) for w in words(text))
 
 
-# -- synonyms: each phrase → the lemma phrases equivalent to it
+# -- the thesaurus: each phrase → the lemma phrases it also means; question phrases
 
 _PROTECTED: set[str] = set()
 SYNONYMS: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+QUESTIONS: list[tuple[str, ...]] = []  # lemmas of every word, stop words included, longest first
 
 
-def _load_synonyms() -> None:
-    for group in SYNONYM_GROUPS:
-        for phrase in group:
-            if len(phrase.split()) == 1 and phrase.isupper():
-                _PROTECTED.add(phrase.lower())
-    for group in SYNONYM_GROUPS:
+def use_thesaurus(thesaurus: Thesaurus) -> None:
+    """Make these entries the ones queries are expanded with (the shipped file, or it extended).
+
+    The new tables are built aside and swapped in, so a search running meanwhile sees the old or
+    the new ones, never half of them.
+    """
+    global SYNONYMS, QUESTIONS
+    phrases_of = [group for group in thesaurus.groups] + [[key, *rest] for key, rest in thesaurus.one_way]
+    protected = {phrase.lower().replace("ё", "е") for group in phrases_of for phrase in group
+                 if len(phrase.split()) == 1 and phrase.isupper()}
+    if protected != _PROTECTED:
+        _PROTECTED.clear()
+        _PROTECTED.update(protected)
+        lemma.cache_clear()
+        analyze.cache_clear()
+    table: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+
+    def add(phrase, others):
+        known = table.setdefault(phrase, [])
+        known.extend(o for o in others if o != phrase and o not in known)
+
+    for group in thesaurus.groups:
         phrases = [lemma_phrase(p) for p in group]
         for phrase in phrases:
-            SYNONYMS.setdefault(phrase, [])
-            SYNONYMS[phrase].extend(other for other in phrases if other != phrase and other not in SYNONYMS[phrase])
+            add(phrase, phrases)
+    for key, meanings in thesaurus.one_way:
+        add(lemma_phrase(key), [lemma_phrase(m) for m in meanings])
+    table.pop((), None)
+    questions = sorted({tuple(lemma(w) for w in WORD_RE.findall(q.lower().replace("ё", "е")))
+                        for q in thesaurus.questions}, key=len, reverse=True)
+    SYNONYMS, QUESTIONS = table, questions
 
 
-_load_synonyms()
+use_thesaurus(SHIPPED)
 
 
 def expansions(query_lemmas: list[str]) -> list[tuple[tuple[str, ...], list[tuple[str, ...]]]]:
@@ -125,3 +162,28 @@ def expansions(query_lemmas: list[str]) -> list[tuple[tuple[str, ...], list[tupl
             if phrase in SYNONYMS:
                 found.append((phrase, SYNONYMS[phrase]))
     return found
+
+
+def question_words(raw_words: list[str]) -> set[int]:
+    """Positions of the words that belong to a question phrase («как получить», «куда подать»).
+
+    ``raw_words`` are every word of the query, stop words included; nothing is marked when
+    that would leave no word to search for.
+    """
+    lemmas = [lemma(w) for w in raw_words]
+    marked: set[int] = set()
+    for phrase in QUESTIONS:
+        size = len(phrase)
+        for start in range(0, len(lemmas) - size + 1):
+            span = set(range(start, start + size))
+            if tuple(lemmas[start:start + size]) == phrase and not span & marked:
+                marked |= span
+    remaining = [w for i, w in enumerate(raw_words) if i not in marked and w not in STOP_WORDS]
+    return marked if remaining else set()
+
+
+def synonyms_starting(prefix: str, limit: int = 5) -> list[tuple[tuple[str, ...], list[tuple[str, ...]]]]:
+    """One-word thesaurus phrases starting with ``prefix`` (госусл → госуслуга), with what they mean."""
+    found = [(key, alts) for key, alts in SYNONYMS.items() if len(key) == 1 and key[0].startswith(prefix)
+             and key[0] != prefix]
+    return found[:limit]

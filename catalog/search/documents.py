@@ -18,8 +18,37 @@ from catalog import models
 from catalog.graph.model import FK_EDGES
 from catalog.kinds import KINDS
 
+# Records of the catalogue's own registry aside (catalog.kinds), what else people look for:
+# kind → (model, singular label, plural label).
+EXTRA_KINDS: dict[str, tuple[type, str, str]] = {
+    "passports": (models.Passport, "паспорт процесса", "Паспорта процессов"),
+    "projects": (models.OptimizationProject, "проект оптимизации", "Проекты оптимизации"),
+    "requests": (models.SystemRequest, "заявка на систему", "Заявки на информационные системы"),
+}
+
 # Everything but links (a link is found through the records it joins).
-SEARCHED_KINDS: tuple[str, ...] = tuple(name for name in KINDS if name != "links")
+SEARCHED_KINDS: tuple[str, ...] = tuple(name for name in KINDS if name != "links") + tuple(EXTRA_KINDS)
+
+
+def search_model(kind: str):
+    return EXTRA_KINDS[kind][0] if kind in EXTRA_KINDS else KINDS[kind].model
+
+
+def kind_label(kind: str, one: bool = True) -> str:
+    if kind in EXTRA_KINDS:
+        return EXTRA_KINDS[kind][1 if one else 2]
+    return KINDS[kind].label_one if one else KINDS[kind].label
+
+
+# The stage facet: passports by state, requests by status; values are «kind:value».
+def stage_label(value: str) -> str:
+    from catalog.enums import PassportState, RequestStatus
+
+    kind, _, code = str(value).partition(":")
+    enum = {"passports": PassportState, "requests": RequestStatus}.get(kind)
+    if enum is None or code not in enum.values():
+        return str(value)
+    return f"{kind_label(kind)}: {enum.label_of(code)}"
 
 # Columns read as the record's own text, besides its title.
 TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -50,6 +79,8 @@ CHUNK = 500
 # Names of records linking *into* a record kept in its document: a life situation holds thousands
 # of services, and past a few dozen their names only add noise.
 MAX_INCOMING = 50
+# Names of entities and attributes a system or mart holds kept in its document.
+MAX_HELD = 300
 
 
 @dataclass
@@ -67,6 +98,65 @@ class SearchDocument:
     life_situation_ids: list[int] = field(default_factory=list)
     system_ids: list[int] = field(default_factory=list)
     is_digital: bool | None = None
+    aliases: list[str] = field(default_factory=list)  # an agency's other names, lower case: минтранс, минсх
+    stage: str | None = None  # «passports:approved», «requests:submitted»
+
+
+# What people call each kind of record: a query saying «система», «витрина», «НПА» or «услуги»
+# names the kind, and each document carries its kind's words among the names around it.
+KIND_WORDS = {
+    "agencies": "орган власти", "services": "услуга", "life-situations": "жизненная ситуация",
+    "acts": "нормативный правовой акт закон", "datasets": "набор данных сведения",
+    "systems": "информационная система", "marts": "витрина данных", "typical-processes": "типовой процесс",
+    "passports": "паспорт процесса", "projects": "проект оптимизации", "requests": "заявка на информационную систему",
+}
+
+# The head word of an agency's name and the prefix people build its short names from.
+_HEADS = {"министерство": "мин", "комитет": "ком", "департамент": "деп", "управление": "упр"}
+# Words of the territory at the end of a name («… Приволжской области», «… Российской Федерации»).
+_TERRITORY = {"области", "края", "республики", "округа", "федерации", "россии", "российской", "района", "города"}
+
+
+def agency_aliases(name: str, short_name: str | None = None, code: str | None = None) -> list[str]:
+    """The names an agency goes by besides its own: the short names people build from the full one.
+
+    «Министерство транспорта и автомобильных дорог» → минтра, минтран, минтранс…, минтад;
+    «Министерство сельского хозяйства и продовольствия» → минсельхоз, минсх, минсхп;
+    «Государственная жилищная инспекция» → гжи; prefixes of a one-word short name (Минсоцзащиты →
+    минсоц…), its abbreviations (Управление ЗАГС → загс), the code.
+    """
+    import re
+
+    from catalog.search.analysis import STOP_WORDS, normalize
+
+    words = [w for w in normalize(name).split() if w not in STOP_WORDS]
+    # Drop the territory: its words and the adjective before «области», «края».
+    while words and words[-1] in _TERRITORY:
+        words.pop()
+        if words and words[-1].endswith(("ской", "цкой", "ского")):
+            words.pop()
+    words = [w for w in words if w not in {"гау", "гку", "гбу", "фгбу"}]
+    found: list[str] = []
+    if len(words) >= 2:
+        found.append("".join(w[0] for w in words))
+    head = _HEADS.get(words[0]) if words else None
+    rest = words[1:]
+    if head and rest:
+        first = rest[0]
+        found += [head + first[:k] for k in range(3, len(first) + 1)]
+        if len(rest) >= 2:
+            found += [head + first[:a] + rest[1][:b] for a in (3, 4, 5) for b in (3, 4)]
+            initials = "".join(w[0] for w in rest)
+            found += [head + initials[:k] for k in range(2, len(initials) + 1)]
+    for word in re.findall(r"[0-9A-Za-zА-Яа-яЁё]+", short_name or ""):
+        if word.isupper() and len(word) >= 2:
+            found.append(normalize(word))
+    short_words = normalize(short_name or "").split()
+    if len(short_words) == 1 and len(short_words[0]) >= 5:
+        found += [short_words[0][:k] for k in range(5, len(short_words[0]) + 1)]
+    if code:
+        found.append(normalize(code).replace(" ", "_"))
+    return list(dict.fromkeys(a for a in found if len(a) >= 2))
 
 
 def doc_uid(kind: str, record_id: int) -> str:
@@ -115,6 +205,8 @@ def _links(session: Session, kind: str, ids: list[int], all_incoming: bool = Tru
 
 def build_documents(session: Session, kind: str, ids: list[int]) -> tuple[list[SearchDocument], list[str]]:
     """Documents of the live records among ``ids`` of ``kind``, and the uids of those gone or deleted."""
+    if kind in EXTRA_KINDS:
+        return _extra_documents(session, kind, ids)
     table = KINDS[kind].model.__table__
     # Plain rows, not ORM objects: a reindex reads hundreds of thousands of them.
     records = {r.id: r for r in session.execute(select(table).where(table.c.id.in_(ids))).all()}
@@ -176,6 +268,31 @@ def build_documents(session: Session, kind: str, ids: list[int]) -> tuple[list[S
                     .where(models.Attribute.entity_id.in_(chunk), models.Attribute.deleted_at.is_(None))):
                 children[entity_parent[entity_id]].append(name)
 
+    # A system and a mart are found by what they store and expose: the entities and attributes
+    # of their datasets («система для учёта вакансий», «витрина со сведениями об инвалидности»).
+    if kind in ("systems", "marts"):
+        link_type = "STORED_IN" if kind == "systems" else "EXPOSES"
+        holder: dict[int, set[int]] = defaultdict(set)  # dataset id → systems or marts holding it
+        for record_id, edges in linked.items():
+            for edge_type, other_kind, other_id in edges:
+                if edge_type == link_type and other_kind == "datasets":
+                    holder[other_id].add(record_id)
+        entity_holder: dict[int, set[int]] = defaultdict(set)
+        for chunk in _chunks(holder):
+            for entity_id, dataset_id, name in session.execute(
+                    select(models.Entity.id, models.Entity.dataset_id, models.Entity.name)
+                    .where(models.Entity.dataset_id.in_(chunk), models.Entity.deleted_at.is_(None))):
+                entity_holder[entity_id] |= holder[dataset_id]
+                for record_id in holder[dataset_id]:
+                    children[record_id].append(name)
+        for chunk in _chunks(entity_holder):
+            for entity_id, name in session.execute(
+                    select(models.Attribute.entity_id, models.Attribute.name)
+                    .where(models.Attribute.entity_id.in_(chunk), models.Attribute.deleted_at.is_(None))):
+                for record_id in entity_holder[entity_id]:
+                    if len(children[record_id]) < MAX_HELD:
+                        children[record_id].append(name)
+
     names = _names(session, set().union(*refs.values()) if refs else set())
     text_columns = TEXT_COLUMNS.get(kind, ())
     agency_column = AGENCY_COLUMN.get(kind)
@@ -187,6 +304,12 @@ def build_documents(session: Session, kind: str, ids: list[int]) -> tuple[list[S
             text=" ".join(str(v) for v in (getattr(record, c) for c in text_columns) if v),
             context=[names[ref] for ref in sorted(refs[record.id]) if ref in names] + children[record.id],
         )
+        if kind in KIND_WORDS:
+            doc.context.append(KIND_WORDS[kind])
+        if kind == "agencies":
+            doc.aliases = agency_aliases(record.name, record.short_name, record.code)
+        if kind == "services" and record.is_mszu:
+            doc.context.append("МСЗУ массовая социально значимая услуга")
         if agency_column and getattr(record, agency_column) is not None:
             doc.agency_ids = [getattr(record, agency_column)]
         edges = linked[record.id]
@@ -208,6 +331,63 @@ def build_documents(session: Session, kind: str, ids: list[int]) -> tuple[list[S
     return docs, gone
 
 
+# What a request asks for, as its title says it (the accusative: «заявка на модернизацию системы»).
+_REQUEST_WHAT = {"create": "создание системы", "modernise": "модернизацию системы", "develop": "развитие системы"}
+
+
+def _extra_documents(session: Session, kind: str, ids: list[int]) -> tuple[list[SearchDocument], list[str]]:
+    """Passports and optimisation projects (found by their process, its agency and service, their own
+    text) and system requests (by their agency and system)."""
+    from catalog.enums import PassportVariant
+
+    model = EXTRA_KINDS[kind][0]
+    records = {r.id: r for r in session.execute(select(model.__table__).where(model.id.in_(ids))).all()}
+    gone = [doc_uid(kind, i) for i in ids if i not in records or records[i].deleted_at is not None]
+    live = [r for r in records.values() if r.deleted_at is None]
+    refs: set[tuple[str, int]] = set()
+    processes = {}
+    if kind in ("passports", "projects"):
+        process_ids = {r.process_id for r in live}
+        for row in session.execute(select(models.Process.id, models.Process.name, models.Process.agency_id,
+                                          models.Process.service_id).where(models.Process.id.in_(process_ids))):
+            processes[row.id] = row
+            refs |= {("agencies", row.agency_id), ("services", row.service_id)}
+    else:
+        refs |= {("agencies", r.agency_id) for r in live} | {("systems", r.system_id) for r in live if r.system_id}
+    names = _names(session, refs)
+    docs = []
+    for record in live:
+        doc = SearchDocument(uid=doc_uid(kind, record.id), kind=kind, record_id=record.id, version=record.version,
+                             title="", context=[KIND_WORDS[kind]])
+        if kind in ("passports", "projects"):
+            process = processes.get(record.process_id)
+            process_name = process.name if process else f"процесс №{record.process_id}"
+            if process:
+                doc.agency_ids = [process.agency_id]
+                doc.context += [names.get(("agencies", process.agency_id), ""), names.get(("services", process.service_id), "")]
+            if kind == "passports":
+                variant = "AS-IS" if record.variant == PassportVariant.AS_IS.value else "TO-BE"
+                doc.title = f"Паспорт {variant}, редакция {record.revision}: {process_name}"
+                doc.text = " ".join(filter(None, [record.description, record.diagram_name]))
+                doc.stage = f"passports:{record.state}"
+            else:
+                doc.title = f"Проект оптимизации: {process_name}"
+                doc.text = " ".join(filter(None, [record.ground_details, record.problem, record.goals,
+                                                  record.best_practices, record.order_number]))
+        else:
+            system = names.get(("systems", record.system_id)) if record.system_id else record.new_system_name
+            what = _REQUEST_WHAT.get(record.kind, "систему")
+            doc.title = f"Заявка на {what} «{system or 'без названия'}»"
+            doc.text = " ".join(filter(None, [record.purpose, record.expected_value]))
+            doc.agency_ids = [record.agency_id]
+            doc.context.append(names.get(("agencies", record.agency_id), ""))
+            doc.system_ids = [record.system_id] if record.system_id else []
+            doc.stage = f"requests:{record.status}"
+        doc.context = [c for c in doc.context if c]
+        docs.append(doc)
+    return docs, gone
+
+
 def dependants(session: Session, kind: str, ids: list[int]) -> set[tuple[str, int]]:
     """Records whose documents show the names of these records."""
     found: set[tuple[str, int]] = set()
@@ -225,6 +405,13 @@ def dependants(session: Session, kind: str, ids: list[int]) -> set[tuple[str, in
         for chunk in _chunks(ids):
             found.update(("processes", i) for i in session.scalars(
                 select(models.Process.id).where(models.Process.responsible_id.in_(chunk))))
+    extra = {"processes": [(models.Passport, "passports", models.Passport.process_id),
+                           (models.OptimizationProject, "projects", models.OptimizationProject.process_id)],
+             "agencies": [(models.SystemRequest, "requests", models.SystemRequest.agency_id)],
+             "systems": [(models.SystemRequest, "requests", models.SystemRequest.system_id)]}
+    for model, other_kind, column in extra.get(kind, []):
+        for chunk in _chunks(ids):
+            found.update((other_kind, i) for i in session.scalars(select(model.id).where(column.in_(chunk))))
     if kind == "entities":
         found.update(("datasets", i) for i in session.scalars(
             select(models.Entity.dataset_id).where(models.Entity.id.in_(ids))))

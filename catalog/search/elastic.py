@@ -2,7 +2,7 @@
 
 Searches go to an alias; a reindex writes a new index and moves the alias to it in one
 ``update_aliases`` call, so searches never see half an index. The index analyses Russian
-itself (stemming, stop words, «ё» as «е», the catalogue's synonyms at search time); the
+itself (stemming, stop words, «ё» as «е», the thesaurus as a synonym filter at search time); the
 position in the outbox is kept in the index's ``_meta``. The mapping and the query bodies
 are plain functions so that they can be checked without a server.
 """
@@ -12,16 +12,32 @@ import time
 
 from catalog.search import analysis
 from catalog.search.documents import SearchDocument
-from catalog.search.query import FACETS, FILTERS, FacetValue, Hit, ParsedQuery, SearchResult, Suggestion
-from catalog.search.synonyms import SYNONYM_GROUPS
+from catalog.search.query import (FACETS, FILTERS, KIND_PRIOR, RERANK_WINDOW, STRICT, FacetValue, Group, Hit,
+                                  ParsedQuery, Plan, SearchResult, Suggestion, word_groups)
+from catalog.search.synonyms import Thesaurus
 
 FACET_SIZE = 50
 SOURCE_FIELDS = ["uid", "kind", "record_id", "title", "text"]
 
 
-def index_body() -> dict:
+def synonym_rules(thesaurus: Thesaurus | None = None) -> list[str]:
+    """The thesaurus as Solr synonym rules: «a, b» for equivalents, «a => a, b» for one-way meanings
+    (the word itself is kept, as the embedded backend keeps it)."""
+    from catalog.search import synonyms as current
+
+    thesaurus = thesaurus or current.CURRENT
+
+    def norm(phrase: str) -> str:
+        return phrase.lower().replace("ё", "е")
+
+    rules = [", ".join(norm(p) for p in group) for group in thesaurus.groups]
+    rules += [f"{norm(key)} => {', '.join(norm(p) for p in [key, *meanings])}" for key, meanings in thesaurus.one_way]
+    return rules
+
+
+def index_body(thesaurus: Thesaurus | None = None) -> dict:
     """Settings and mappings of a catalogue index."""
-    synonyms = [", ".join(phrase.lower().replace("ё", "е") for phrase in group) for group in SYNONYM_GROUPS]
+    synonyms = synonym_rules(thesaurus)
     return {
         "settings": {
             "number_of_shards": 1,
@@ -61,6 +77,7 @@ def index_body() -> dict:
                 "context": {"type": "text", "analyzer": "ru", "search_analyzer": "ru_search"},
                 "agency_ids": {"type": "integer"},
                 "status": {"type": "keyword"},
+                "stage": {"type": "keyword"},
                 "group_id": {"type": "integer"},
                 "life_situation_ids": {"type": "integer"},
                 "system_ids": {"type": "integer"},
@@ -71,9 +88,11 @@ def index_body() -> dict:
 
 
 def document_source(doc: SearchDocument) -> dict:
+    # An agency's other names are searched with its own text.
+    text = " ".join(filter(None, [doc.text[:2000], " ".join(doc.aliases)]))
     return {"uid": doc.uid, "kind": doc.kind, "record_id": doc.record_id, "version": doc.version,
-            "title": doc.title, "text": doc.text[:2000], "context": doc.context, "agency_ids": doc.agency_ids,
-            "status": doc.status, "group_id": doc.group_id, "life_situation_ids": doc.life_situation_ids,
+            "title": doc.title, "text": text, "context": doc.context, "agency_ids": doc.agency_ids,
+            "status": doc.status, "stage": doc.stage, "group_id": doc.group_id, "life_situation_ids": doc.life_situation_ids,
             "system_ids": doc.system_ids, "is_digital": doc.is_digital}
 
 
@@ -85,20 +104,30 @@ def _filter(name: str, values: list) -> dict:
     return {"terms": {FILTERS[name][0]: values}}
 
 
-def search_body(parsed: ParsedQuery, filters: dict, page: int, per_page: int) -> dict:
-    """The request a search sends: filters as post_filter, so each facet counts under the others."""
+def _asked(parsed: ParsedQuery, plan: Plan) -> list:
+    return [t for i, g in enumerate(word_groups(parsed)) if i not in plan.skip for t in g.terms]
+
+
+def search_body(parsed: ParsedQuery, filters: dict, page: int, per_page: int, plan: Plan = STRICT) -> dict:
+    """The request a search sends: filters as post_filter, so each facet counts under the others.
+
+    The plan says which words are asked and how many must match (``query.best_effort``).
+    """
     if parsed.empty:
         query: dict = {"match_all": {}}
     else:
         must = []
-        if parsed.terms:
-            words = _words(parsed.terms)
+        asked = _asked(parsed, plan)
+        if asked:
+            words = _words(asked)
+            needed = plan.needed(len(asked))
             must.append({"bool": {"should": [
                 {"multi_match": {"query": words, "fields": ["title^4", "text^1.5", "context"],
-                                 "type": "cross_fields", "operator": "and" if len(parsed.terms) <= 2 else "or",
-                                 "minimum_should_match": "-1" if len(parsed.terms) > 2 else "100%"}},
+                                 "type": "cross_fields", "operator": "and" if needed == len(asked) else "or",
+                                 "minimum_should_match": str(needed)}},
                 {"match": {"title.words": {"query": words, "fuzziness": "AUTO", "prefix_length": 1,
-                                           "operator": "and", "boost": 1.5}}},
+                                           "operator": "and" if needed == len(asked) else "or",
+                                           "minimum_should_match": str(needed), "boost": 1.5}}},
             ], "minimum_should_match": 1}})
         for phrase in parsed.phrases:
             must.append({"multi_match": {"query": _words(phrase), "fields": ["title^4", "text^1.5", "context"],
@@ -117,9 +146,30 @@ def search_body(parsed: ParsedQuery, filters: dict, page: int, per_page: int) ->
         aggs[name] = {"filter": {"bool": {"filter": others}}, "aggs": {"values": terms}} if others else terms
     body = {"query": query, "aggs": aggs, "from": (page - 1) * per_page, "size": per_page,
             "track_total_hits": True, "source": SOURCE_FIELDS}
+    if not parsed.empty:
+        # The first hits in the order people want (``query.KIND_PRIOR``), as the embedded index does.
+        body["rescore"] = {"window_size": max(RERANK_WINDOW, page * per_page), "query": {
+            "score_mode": "multiply", "query_weight": 1.0, "rescore_query_weight": 1.0,
+            "rescore_query": {"function_score": {"query": {"match_all": {}}, "boost_mode": "replace",
+                                                 "score_mode": "first", "functions": [
+                {"filter": {"term": {"kind": kind}}, "weight": weight}
+                for kind, weight in KIND_PRIOR.items() if weight != 1.0]}}}}
     if filters:
         body["post_filter"] = {"bool": {"filter": [_filter(n, v) for n, v in filters.items()]}}
     return body
+
+
+def known_bodies(groups: list[Group]) -> list[dict]:
+    """One request a word group: does anything match it (``_msearch`` pairs of header and body)."""
+    lines = []
+    for group in groups:
+        lines += [{}, {"size": 0, "terminate_after": 1, "track_total_hits": 1, "query": {"bool": {"should": [
+            {"multi_match": {"query": _words(group.terms), "fields": ["title", "text", "context"],
+                             "operator": "and"}},
+            {"match": {"title.words": {"query": _words(group.terms), "fuzziness": "AUTO", "prefix_length": 1,
+                                       "operator": "and"}}},
+        ]}}}]
+    return lines
 
 
 def suggest_body(text: str, limit: int, fuzzy: bool = False) -> dict:
@@ -204,9 +254,15 @@ class ElasticIndex:
         return {hit["_source"]["record_id"]: hit["_source"]["version"] for hit in helpers.scan(
             self.client, index=self.alias, query={"query": {"term": {"kind": kind}}, "_source": ["record_id", "version"]})}
 
-    def search(self, parsed: ParsedQuery, filters: dict, page: int, per_page: int, highlighter) -> SearchResult:
+    def known_groups(self, parsed: ParsedQuery, groups: list[Group]) -> list[bool]:
         self._ensure()
-        answer = self.client.search(index=self.alias, **search_body(parsed, filters, page, per_page))
+        answers = self.client.msearch(index=self.alias, searches=known_bodies(groups))["responses"]
+        return [bool(a.get("hits", {}).get("total", {}).get("value")) for a in answers]
+
+    def search(self, parsed: ParsedQuery, filters: dict, page: int, per_page: int, highlighter,
+               plan: Plan = STRICT) -> SearchResult:
+        self._ensure()
+        answer = self.client.search(index=self.alias, **search_body(parsed, filters, page, per_page, plan))
         hits = [highlighter(Hit(h["_source"]["uid"], h["_source"]["kind"], h["_source"]["record_id"],
                                 h["_source"]["title"], h["_score"] or 0.0), h["_source"].get("text") or "")
                 for h in answer["hits"]["hits"]]

@@ -18,8 +18,8 @@ import tantivy
 
 from catalog.search import analysis
 from catalog.search.documents import SearchDocument
-from catalog.search.query import (FACETS, FILTERS, FacetValue, Hit, IndexBusy, ParsedQuery, SearchResult,
-                                  Suggestion)
+from catalog.search.query import (FACETS, FILTERS, KIND_PRIOR, RERANK_WINDOW, STRICT, FacetValue, Group, Hit,
+                                  IndexBusy, ParsedQuery, Plan, SearchResult, Suggestion, word_groups)
 
 Q = tantivy.Query
 MUST, SHOULD, MUST_NOT = tantivy.Occur.Must, tantivy.Occur.Should, tantivy.Occur.MustNot
@@ -41,7 +41,9 @@ def _schema() -> tantivy.Schema:
     for name in ANALYZED:
         builder.add_text_field(name, tokenizer_name="spaces",
                                index_option="position" if name.endswith("lemmas") else "freq")
+    builder.add_text_field("alias", tokenizer_name="spaces", index_option="basic")  # an agency's other names
     builder.add_text_field("status", fast=True, tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("stage", fast=True, tokenizer_name="raw", index_option="basic")
     for name in ("agency_ids", "life_situation_ids", "system_ids", "group_id", "is_digital"):
         builder.add_integer_field(name, indexed=True, fast=True)
     return builder.build()
@@ -50,9 +52,18 @@ def _schema() -> tantivy.Schema:
 SCHEMA = _schema()
 
 
+class OlderSchema(Exception):
+    """The directory holds an index written with other fields (by an earlier version)."""
+
+
 def _open(path: Path) -> tantivy.Index:
     path.mkdir(parents=True, exist_ok=True, mode=0o700)  # the index holds every record's text
-    index = tantivy.Index(SCHEMA, path=str(path))
+    try:
+        index = tantivy.Index(SCHEMA, path=str(path))
+    except ValueError as error:
+        if "schema does not match" in str(error):
+            raise OlderSchema(str(error)) from None
+        raise
     index.register_tokenizer("spaces", tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build())
     return index
 
@@ -60,7 +71,8 @@ def _open(path: Path) -> tantivy.Index:
 def prepare(doc: SearchDocument) -> dict:
     """The document's fields, analysed: plain data, so a reindex can prepare them in worker processes."""
     name = analysis.analyze(doc.title)
-    text = analysis.analyze(doc.text) if doc.text else analysis.Analyzed("", "", "")
+    own_text = " ".join(filter(None, [doc.text, " ".join(doc.aliases)]))
+    text = analysis.analyze(own_text) if own_text else analysis.Analyzed("", "", "")
     ctx = analysis.analyze_many(doc.context)
     fields = dict(
         uid=doc.uid, kind=doc.kind, record_id=doc.record_id, version=doc.version, title=doc.title,
@@ -69,6 +81,8 @@ def prepare(doc: SearchDocument) -> dict:
         text_words=text.words, text_lemmas=text.lemmas, text_roots=text.roots,
         ctx_lemmas=ctx.lemmas, ctx_roots=ctx.roots,
     )
+    if doc.aliases:
+        fields["alias"] = " ".join(doc.aliases)
     if doc.agency_ids:
         fields["agency_ids"] = doc.agency_ids
     if doc.life_situation_ids:
@@ -79,6 +93,8 @@ def prepare(doc: SearchDocument) -> dict:
         fields["group_id"] = doc.group_id
     if doc.status:
         fields["status"] = doc.status
+    if doc.stage:
+        fields["stage"] = doc.stage
     if doc.is_digital is not None:
         fields["is_digital"] = int(doc.is_digital)
     return fields
@@ -110,6 +126,10 @@ def _term_clause(term) -> tantivy.Query:
         distance = 1 if len(term.word) < 9 else 2
         clauses += [_boost(Q.fuzzy_term_query(SCHEMA, "name_words", term.word, distance), 1.5),
                     _boost(Q.fuzzy_term_query(SCHEMA, "text_words", term.word, distance), 0.5)]
+        if term.lemma != term.word and analysis.is_typo_candidate(term.word):
+            # A typo and an inflection together are too far from any indexed form; the guessed
+            # lemma is one edit from the right one (фармацефтическая → фармацевтический).
+            clauses.append(_boost(Q.fuzzy_term_query(SCHEMA, "name_lemmas", term.lemma, distance), 1.5))
     return Q.disjunction_max_query(clauses, 0.1)
 
 
@@ -119,31 +139,61 @@ def _phrase_clause(lemmas, weight: float = 1.0) -> tantivy.Query:
                                     _boost(_phrase("ctx_lemmas", lemmas), 1.0 * weight)], 0.1)
 
 
-def text_query(parsed: ParsedQuery) -> tantivy.Query:
-    """Every word (or a synonym of it) should match; with three words or more one may be missing."""
+# A word naming an agency: the agency's own record scores this much, its records that much.
+AGENCY_ITSELF, AGENCY_RECORDS = 40.0, 6.0
+
+
+def _group_clause(group: Group, agencies: list[int] = ()) -> tantivy.Query:
+    """A group matches by its own words (all of them), by one of its equivalent phrases, or, when
+    it names agencies (``agencies``), by those agencies and their records."""
+    if not group.alternatives and not agencies:
+        return _term_clause(group.terms[0])
+    own = [(MUST, _term_clause(t)) for t in group.terms]
+    options = [Q.boolean_query(own)] + [_phrase_clause(alt, 0.9) for alt in group.alternatives]
+    if agencies:
+        options += [Q.const_score_query(Q.term_set_query(SCHEMA, "agency_ids", list(agencies)), AGENCY_RECORDS),
+                    Q.const_score_query(_alias_query(group), AGENCY_ITSELF)]
+    return Q.disjunction_max_query(options, 0.1)
+
+
+def _alias_query(group: Group) -> tantivy.Query:
+    term = group.terms[0]
+    return Q.term_set_query(SCHEMA, "alias", list({term.word, term.lemma}))
+
+
+def named_agencies(searcher, groups: list[Group]) -> dict[int, list[int]]:
+    """Group index → the agencies one of whose names (full, short, abbreviation, prefix) it is."""
+    found = {}
+    for i, group in enumerate(groups):
+        if len(group.terms) != 1 or len(group.terms[0].word) < 2:
+            continue
+        hits = searcher.search(_alias_query(group), 5, count=False).hits
+        if hits:
+            found[i] = sorted(set(searcher.fast_field_values("record_id", [a for _, a in hits])))
+    return found
+
+
+# In a search for any of the words, each word found adds this much: records covering more
+# of the query come first, however rare a single word is.
+COVERAGE = 8.0
+
+
+def text_query(parsed: ParsedQuery, plan: Plan = STRICT, agencies: dict[int, list[int]] | None = None) -> tantivy.Query:
+    """The query's word groups under the plan's rule, quoted phrases required, bonuses for the name."""
     if parsed.empty:
         return Q.all_query()
-    groups = []
-    covered: set[int] = set()
-    lemmas = [t.lemma for t in parsed.terms]
-    for phrase, alternatives in parsed.synonyms:
-        start = next((i for i in range(len(lemmas) - len(phrase) + 1)
-                      if tuple(lemmas[i:i + len(phrase)]) == phrase and not covered & set(range(i, i + len(phrase)))),
-                     None)
-        if start is None:
-            continue
-        span = range(start, start + len(phrase))
-        covered.update(span)
-        own = [(MUST, _term_clause(parsed.terms[i])) for i in span]
-        options = [Q.boolean_query(own)] + [_phrase_clause(alt, 0.9) for alt in alternatives]
-        groups.append(Q.disjunction_max_query(options, 0.1))
-    groups += [_term_clause(t) for i, t in enumerate(parsed.terms) if i not in covered]
+    agencies = agencies or {}
+    groups = [_group_clause(g, agencies.get(i, ())) for i, g in enumerate(word_groups(parsed)) if i not in plan.skip]
     subqueries = []
     if groups:
-        needed = len(groups) if len(groups) <= 2 else len(groups) - 1
-        subqueries.append((MUST, Q.boolean_query([(SHOULD, g) for g in groups], needed)))
+        if plan.minimum is not None:
+            groups = [Q.boolean_query([(SHOULD, g), (SHOULD, Q.const_score_query(g, COVERAGE))]) for g in groups]
+        subqueries.append((MUST, Q.boolean_query([(SHOULD, g) for g in groups], plan.needed(len(groups)))))
     subqueries += [(MUST, _phrase_clause([t.lemma for t in phrase])) for phrase in parsed.phrases]
+    if not any(occur == MUST for occur, _ in subqueries):
+        return Q.empty_query()
     # Bonuses: the whole name as typed first, then the words together in the name.
+    lemmas = [t.lemma for t in parsed.terms]
     subqueries.append((SHOULD, _boost(_term("name_exact", parsed.normalized), 20.0)))
     if len(parsed.terms) >= 2:
         subqueries.append((SHOULD, _boost(Q.phrase_query(SCHEMA, "name_lemmas", lemmas, 2), 3.0)))
@@ -165,6 +215,25 @@ def _with_filters(base: tantivy.Query, parsed: ParsedQuery, filters: dict, skip:
     clauses += [(MUST_NOT, Q.disjunction_max_query([_term("name_lemmas", t.lemma), _term("text_lemmas", t.lemma),
                                                     _term("ctx_lemmas", t.lemma)])) for t in parsed.excluded]
     return Q.boolean_query(clauses) if len(clauses) > 1 else base
+
+
+def fold_same_names(ranked: list) -> list:
+    """One entry a name among services and processes: a service and its processes of the same name,
+    or one process repeated by agency, show once, the first with how many others it stands for."""
+    seen: dict[str, list] = {}
+    folded = []
+    for score, stored in ranked:
+        kind = stored["kind"][0]
+        if kind not in ("services", "processes"):
+            folded.append([score, stored, 0])
+            continue
+        name = analysis.normalize(stored["title"][0])
+        if name in seen:
+            seen[name][2] += 1
+            continue
+        seen[name] = [score, stored, 0]
+        folded.append(seen[name])
+    return folded
 
 
 class EmbeddedIndex:
@@ -199,7 +268,16 @@ class EmbeddedIndex:
                 self._write_position(self.root / name, 0)
                 self._swap_to(name)
             if name != self._dir_name:
-                self._index = _open(self.root / name)
+                try:
+                    self._index = _open(self.root / name)
+                except OlderSchema:
+                    # Written by an earlier version: start an empty index at position 0, which the
+                    # next catch-up builds from the store, and drop the old one.
+                    old, name = name, self._new_dir_name()
+                    self._index = _open(self.root / name)
+                    self._write_position(self.root / name, 0)
+                    self._swap_to(name)
+                    shutil.rmtree(self.root / old, ignore_errors=True)
                 self._dir_name = name
             return self._index
 
@@ -299,17 +377,37 @@ class EmbeddedIndex:
         versions = searcher.fast_field_values("version", addresses)
         return dict(zip(ids, versions))
 
-    def search(self, parsed: ParsedQuery, filters: dict, page: int, per_page: int, highlighter) -> SearchResult:
+    def known_groups(self, parsed: ParsedQuery, groups: list[Group]) -> list[bool]:
+        """Whether each word group matches anything in the index (filters aside)."""
         searcher = self._searcher()
-        base = text_query(parsed)
+        agencies = named_agencies(searcher, groups)
+        return [bool(searcher.search(_group_clause(g, agencies.get(i, ())), 1, count=False).hits)
+                for i, g in enumerate(groups)]
+
+    def search(self, parsed: ParsedQuery, filters: dict, page: int, per_page: int, highlighter,
+               plan: Plan = STRICT) -> SearchResult:
+        searcher = self._searcher()
+        agencies = named_agencies(searcher, word_groups(parsed)) if parsed.terms else {}
+        base = text_query(parsed, plan, agencies)
         query = _with_filters(base, parsed, filters)
-        found = searcher.search(query, per_page, count=True, offset=(page - 1) * per_page)
+        offset = (page - 1) * per_page
+        if offset + per_page <= RERANK_WINDOW:
+            # The first pages in the order people want (``KIND_PRIOR``): the window is reordered
+            # by score × the kind's weight, then cut.
+            found = searcher.search(query, RERANK_WINDOW, count=True)
+            stored_hits = [(score * KIND_PRIOR.get(doc["kind"][0], 1.0), doc)
+                           for score, doc in ((score, searcher.doc(a)) for score, a in found.hits)]
+            stored_hits.sort(key=lambda pair: -pair[0])
+            stored_hits = fold_same_names(stored_hits)[offset:offset + per_page]
+        else:
+            found = searcher.search(query, per_page, count=True, offset=offset)
+            stored_hits = [(score, searcher.doc(address)) for score, address in found.hits]
         hits = []
-        for score, address in found.hits:
-            stored = searcher.doc(address)
-            hits.append(highlighter(Hit(stored["uid"][0], stored["kind"][0], stored["record_id"][0],
-                                        stored["title"][0], score), bytes(stored["text_raw"][0]).decode()
-                                    if stored.get_first("text_raw") else ""))
+        for entry in stored_hits:
+            score, stored = entry[0], entry[1]
+            hit = Hit(stored["uid"][0], stored["kind"][0], stored["record_id"][0], stored["title"][0], score)
+            hit.same_name = entry[2] if len(entry) > 2 else 0
+            hits.append(highlighter(hit, bytes(stored["text_raw"][0]).decode() if stored.get_first("text_raw") else ""))
         return SearchResult(found.count, hits, self._facets(searcher, base, parsed, filters), page, per_page)
 
     def _facets(self, searcher, base, parsed, filters) -> dict[str, list[FacetValue]]:
@@ -332,6 +430,9 @@ class EmbeddedIndex:
         return facets
 
     def suggest(self, text: str, limit: int) -> list[Suggestion]:
+        """Names as typed so far: the words typed (a typo allowed, or a synonym), the last one a prefix
+        of a name's word, of a thesaurus phrase (госусл → госуслуги → ЕПГУ) or of an agency's other name;
+        one name once, with how many records bear it."""
         words = analysis.words(text)
         if not words:
             return []
@@ -341,23 +442,56 @@ class EmbeddedIndex:
         clauses = []
         for word in complete:
             lemma = analysis.lemma(word)
-            clauses.append((MUST, Q.disjunction_max_query([_term("name_lemmas", lemma),
-                                                           _term("name_roots", analysis.root(lemma))])))
+            options = [_term("name_lemmas", lemma), _term("name_roots", analysis.root(lemma))]
+            if len(word) >= 5:  # a typo in an earlier word does not stop the suggestions
+                options.append(Q.fuzzy_term_query(SCHEMA, "name_words", word, 1 if len(word) < 9 else 2))
+            options += [_phrase("name_lemmas", alt) for alt in analysis.SYNONYMS.get((lemma,), [])]
+            options.append(_term("alias", word))
+            clauses.append((MUST, Q.disjunction_max_query(options)))
         if partial:
-            clauses.append((MUST, Q.regex_query(SCHEMA, "name_words", partial + ".*")))
+            clauses.append((MUST, _partial_clause(partial)))
         clauses.append((SHOULD, _boost(Q.regex_query(SCHEMA, "name_exact", analysis.normalize(text) + ".*"), 5.0)))
-        found = searcher.search(Q.boolean_query(clauses), limit * 3, count=False).hits
+        found = searcher.search(Q.boolean_query(clauses), limit * 4, count=False).hits
+        # Nothing starts so: what the thesaurus means by words starting so, then one typo in it.
+        if not found and partial and len(partial) >= 3:
+            meant = [_suggest_phrase(alt) for _, alts in analysis.synonyms_starting(partial) for alt in alts]
+            if meant:
+                clauses[-2] = (MUST, Q.disjunction_max_query(meant))
+                found = searcher.search(Q.boolean_query(clauses), limit * 4, count=False).hits
         if not found and partial and len(partial) >= 4:
             clauses[-2] = (MUST, Q.fuzzy_term_query(SCHEMA, "name_words", partial, 1, True, True))
-            found = searcher.search(Q.boolean_query(clauses), limit * 3, count=False).hits
-        seen, suggestions = set(), []
-        for _, address in found:
-            stored = searcher.doc(address)
+            found = searcher.search(Q.boolean_query(clauses), limit * 4, count=False).hits
+        addresses = [a for _, a in found]
+        agency_of = searcher.fast_field_values("agency_ids", addresses) if addresses else []
+        docs = [searcher.doc(a) for a in addresses]
+        ranked = sorted(range(len(found)), key=lambda i: -found[i][0] * KIND_PRIOR.get(docs[i]["kind"][0], 1.0))
+        by_name: dict[str, Suggestion] = {}
+        for i in ranked:
+            stored = docs[i]
             title = stored["title"][0]
-            if title.lower() in seen:
+            key = analysis.normalize(title)
+            agency = agency_of[i] if i < len(agency_of) else None
+            if key in by_name:
+                by_name[key].count += 1
+                if agency:
+                    by_name[key].agency_ids.add(agency)
                 continue
-            seen.add(title.lower())
-            suggestions.append(Suggestion(stored["uid"][0], stored["kind"][0], stored["record_id"][0], title))
-            if len(suggestions) >= limit:
-                break
-        return suggestions
+            if len(by_name) < limit:
+                by_name[key] = Suggestion(stored["uid"][0], stored["kind"][0], stored["record_id"][0], title,
+                                          agency_ids={agency} if agency else set())
+        return list(by_name.values())
+
+
+def _partial_clause(partial: str) -> tantivy.Query:
+    """The word being typed: a prefix of a name's word or of an agency's other name."""
+    # Words are letters and digits only (analysis.WORD_RE): nothing in them is a regex operator.
+    return Q.disjunction_max_query([Q.regex_query(SCHEMA, "name_words", partial + ".*"),
+                                    Q.regex_query(SCHEMA, "alias", partial + ".*")])
+
+
+def _suggest_phrase(lemmas: tuple[str, ...]) -> tantivy.Query:
+    """A thesaurus phrase in a name (its words close together), or an abbreviation in a record's own text
+    (a short name: ЕПГУ)."""
+    if len(lemmas) == 1:
+        return Q.disjunction_max_query([_term("name_lemmas", lemmas[0]), _term("text_lemmas", lemmas[0])])
+    return Q.phrase_query(SCHEMA, "name_lemmas", list(lemmas), 2)

@@ -21,8 +21,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog import models
-from catalog.kinds import KINDS
-from catalog.search.documents import NAME_COLUMNS, SEARCHED_KINDS, build_documents, dependants, doc_uid
+from catalog.search.documents import (NAME_COLUMNS, SEARCHED_KINDS, build_documents, dependants, doc_uid,
+                                      search_model)
 
 BATCH = 1000  # events read at a time
 CHUNK = 500  # records built at a time by a reindex
@@ -114,7 +114,7 @@ class SearchProjection:
         items = []
         with self.sessions() as session:
             for kind in SEARCHED_KINDS:
-                model = KINDS[kind].model
+                model = search_model(kind)
                 ids = list(session.scalars(select(model.id).where(model.deleted_at.is_(None)).order_by(model.id)))
                 items += [(kind, ids[start:start + CHUNK]) for start in range(0, len(ids), CHUNK)]
         return items
@@ -168,7 +168,7 @@ class SearchProjection:
         drift = Drift()
         with self.sessions() as session:
             for kind in SEARCHED_KINDS:
-                model = KINDS[kind].model
+                model = search_model(kind)
                 live = dict(session.execute(select(model.id, model.version).where(model.deleted_at.is_(None))).all())
                 indexed = self.index.versions(kind)
                 drift.missing |= {doc_uid(kind, i) for i in live.keys() - indexed.keys()}

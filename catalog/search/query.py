@@ -10,9 +10,8 @@ from dataclasses import dataclass, field
 
 from catalog.errors import BadParameter
 from catalog.schemas import INT_MAX, INT_MIN
-from catalog.kinds import KINDS
 from catalog.search import analysis
-from catalog.search.documents import SEARCHED_KINDS
+from catalog.search.documents import SEARCHED_KINDS, kind_label
 
 MAX_QUERY_LENGTH = 500
 MAX_TERMS = 16
@@ -26,8 +25,19 @@ FILTERS: dict[str, tuple[str, str, type]] = {
     "group": ("group_id", "группа процессов", int),
     "digital": ("is_digital", "в цифровом виде", bool),
     "system": ("system_ids", "информационная система", int),
+    "stage": ("stage", "стадия", str),
 }
 FACETS = tuple(FILTERS)
+
+# What people look for first, as a weight on a record's score: the services, situations, agencies,
+# systems and marts they ask about outrank the steps of processes and the parts of data models
+# (entities, attributes, document types) that share their words. The first RERANK_WINDOW hits
+# are put in this order; pages beyond keep the index's order.
+KIND_PRIOR = {"services": 1.0, "life-situations": 1.0, "agencies": 1.0, "systems": 1.0, "marts": 1.0,
+              "datasets": 0.9, "acts": 0.9, "people": 0.9, "passports": 0.8, "projects": 0.8, "requests": 0.8,
+              "processes": 0.75, "typical-processes": 0.7, "process-groups": 0.7, "document-types": 0.7,
+              "entities": 0.6, "attributes": 0.5}
+RERANK_WINDOW = 50
 
 
 class IndexBusy(Exception):
@@ -48,6 +58,7 @@ class ParsedQuery:
     phrases: list[list[Term]] = field(default_factory=list)  # quoted
     excluded: list[Term] = field(default_factory=list)  # -word
     synonyms: list[tuple[tuple[str, ...], list[tuple[str, ...]]]] = field(default_factory=list)
+    questions: list[str] = field(default_factory=list)  # words of question phrases, left out
 
     @property
     def empty(self) -> bool:
@@ -59,6 +70,102 @@ class ParsedQuery:
 
     def all_terms(self) -> list[Term]:
         return self.terms + [t for phrase in self.phrases for t in phrase]
+
+
+@dataclass
+class Group:
+    """Words of the query asked together: one word, or a phrase the thesaurus knows with its equivalents."""
+    terms: list[Term]
+    alternatives: list[tuple[str, ...]] = field(default_factory=list)  # lemma phrases meaning the same
+
+
+def word_groups(parsed: ParsedQuery) -> list[Group]:
+    """The query's words, a phrase with synonyms (the longest first) taken as one group."""
+    groups: list[tuple[int, Group]] = []
+    covered: set[int] = set()
+    lemmas = [t.lemma for t in parsed.terms]
+    for phrase, alternatives in parsed.synonyms:
+        start = next((i for i in range(len(lemmas) - len(phrase) + 1)
+                      if tuple(lemmas[i:i + len(phrase)]) == phrase and not covered & set(range(i, i + len(phrase)))),
+                     None)
+        if start is None:
+            continue
+        span = range(start, start + len(phrase))
+        covered.update(span)
+        groups.append((start, Group([parsed.terms[i] for i in span], alternatives)))
+    groups += [(i, Group([t])) for i, t in enumerate(parsed.terms) if i not in covered]
+    return [g for _, g in sorted(groups, key=lambda pair: pair[0])]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Which word groups a search asks and how many must match.
+
+    The strict rule (``minimum`` None): with one or two groups each must match, with three or
+    more one may be missing.
+    """
+    skip: frozenset[int] = frozenset()  # groups left out: words the index does not know
+    minimum: int | None = None
+
+    def needed(self, asked: int) -> int:
+        if self.minimum is not None:
+            return min(self.minimum, asked)
+        return asked if asked <= 2 else asked - 1
+
+
+STRICT = Plan()
+# Fewer records than this with every word, and the records with most of the words are shown after them.
+FEW_HITS = 3
+
+
+def best_effort(index, parsed: ParsedQuery, filters: dict, page: int, per_page: int, highlighter) -> "SearchResult":
+    """Never empty by accident: the strict query; when it finds only a few records, the records with
+    most of the words after them; when it finds nothing, the query without the words the index does
+    not know, then any of the known words, the records covering more of them first.
+
+    Words are left out only when the words the index knows say enough (``_worth_relaxing``):
+    a query of unknown words, or mostly of them, still finds nothing.
+    """
+    result = index.search(parsed, filters, page, per_page, highlighter, STRICT)
+    if result.total >= FEW_HITS or not parsed.terms:
+        return result
+    groups = word_groups(parsed)
+    if result.total:
+        # A few records have every word: the records with most of the words follow them.
+        if len(groups) > 1:
+            wider = index.search(parsed, filters, page, per_page, highlighter, Plan(minimum=1))
+            if wider.total > result.total:
+                wider.partial, wider.strict_total = True, result.total
+                return wider
+        return result
+    known = index.known_groups(parsed, groups)
+    if not _worth_relaxing(groups, known):
+        return result
+    skip = frozenset(i for i, k in enumerate(known) if not k)
+    ignored = [t.word for i in sorted(skip) for t in groups[i].terms]
+    if skip:
+        result = index.search(parsed, filters, page, per_page, highlighter, Plan(skip))
+        if result.total:
+            result.ignored = ignored
+            return result
+    if len(groups) - len(skip) > 1:
+        result = index.search(parsed, filters, page, per_page, highlighter, Plan(skip, minimum=1))
+        result.partial = bool(result.total)
+    result.ignored = ignored if result.total else []
+    return result
+
+
+def _worth_relaxing(groups: list[Group], known: list[bool]) -> bool:
+    """Whether the words the index knows say enough of the query to answer without the others.
+
+    They must outnumber the unknown words, or be as many and name a thing (a noun, an adjective,
+    an abbreviation): «деньги на похороны» is about burial, «купить айфон» is not about purchases.
+    """
+    found = [t for g, k in zip(groups, known) if k for t in g.terms]
+    missing = sum(len(g.terms) for g, k in zip(groups, known) if not k)
+    if len(found) != missing:
+        return len(found) > missing
+    return any(analysis.names_a_thing(t.word) for t in found)
 
 
 def _term(word: str) -> Term:
@@ -77,10 +184,21 @@ def parse_query(text: str | None) -> ParsedQuery:
         if words:
             parsed.phrases.append([_term(w) for w in words])
     rest = re.sub(r'"[^"]+"|«[^»]+»', " ", text)
-    for token in rest.split():
-        negative = token.startswith("-") and len(token) > 1
-        for word in analysis.words(token):
-            (parsed.excluded if negative else parsed.terms).append(_term(word))
+    # Every word with its token, stop words included, so question phrases can be found and left out.
+    tokens = [(token.startswith("-") and len(token) > 1, analysis.WORD_RE.findall(token.lower().replace("ё", "е")))
+              for token in rest.split()]
+    flat = [w for negative, found in tokens if not negative for w in found]
+    question = analysis.question_words(flat)
+    position = 0
+    for negative, found in tokens:
+        for word in found:
+            if not negative:
+                position += 1
+                if position - 1 in question:
+                    parsed.questions.append(word)
+                    continue
+            if word not in analysis.STOP_WORDS:
+                (parsed.excluded if negative else parsed.terms).append(_term(word))
     if len(parsed.terms) + sum(len(p) for p in parsed.phrases) > MAX_TERMS:
         raise BadParameter("Слишком много слов в запросе.", {"q": [f"Не больше {MAX_TERMS} слов."]})
     parsed.synonyms = analysis.expansions([t.lemma for t in parsed.all_terms()])
@@ -120,6 +238,11 @@ def parse_filters(args) -> dict[str, list]:
             unknown = [v for v in checked if v not in known]
             if unknown:
                 raise BadParameter("Неверный фильтр поиска.", {name: [f"Нет такого статуса: «{unknown[0]}»."]})
+        if name == "stage":
+            from catalog.search.documents import stage_label
+            unknown = [v for v in checked if stage_label(v) == v]
+            if unknown:
+                raise BadParameter("Неверный фильтр поиска.", {name: [f"Нет такой стадии: «{unknown[0]}»."]})
         filters[name] = checked
     return filters
 
@@ -144,9 +267,11 @@ class Hit:
     status_label: str | None = None
     registry_id: str | None = None
 
+    same_name: int = 0  # other records of this name folded under this one (a service and its processes)
+
     @property
     def kind_label(self) -> str:
-        return KINDS[self.kind].label_one
+        return kind_label(self.kind)
 
 
 @dataclass
@@ -164,6 +289,9 @@ class SearchResult:
     facets: dict[str, list[FacetValue]]
     page: int
     per_page: int
+    ignored: list[str] = field(default_factory=list)  # words as typed the index does not know, left out
+    partial: bool = False  # records with some of the known words (after those with all, if any)
+    strict_total: int = 0  # records with every word, when ``partial``
 
     @property
     def pages(self) -> int:
@@ -177,7 +305,10 @@ class Suggestion:
     record_id: int
     title: str
     agency: str | None = None  # filled by catalog.services.search.describe
+    count: int = 1  # records of this name (a service and its processes, one process in many agencies)
+    agency_ids: set = field(default_factory=set)
+    agencies: list[str] = field(default_factory=list)  # their names, filled in by the service
 
     @property
     def kind_label(self) -> str:
-        return KINDS[self.kind].label_one
+        return kind_label(self.kind)

@@ -1,37 +1,51 @@
-"""Abbreviations and the other names officials use for the same thing.
+"""The thesaurus: abbreviations, everyday words and question phrases, shipped as data.
 
-Each entry is a group of equivalent phrases; a query naming one finds records naming any.
-Keys are written as people write them; ``analysis`` normalises them once.
+``thesaurus.tsv`` beside this module is read once (its header says the format): groups of
+equivalent phrases, one-way meanings (an everyday word or a verb → the register's nouns) and
+question phrases left out of queries. Both backends use it: the embedded index expands queries
+with it (``analysis``), Elasticsearch gets a synonym filter built from the same entries
+(``elastic.index_body``).
 """
 from __future__ import annotations
 
-SYNONYM_GROUPS: list[list[str]] = [
-    ["МФЦ", "многофункциональный центр"],
-    ["ЕПГУ", "единый портал государственных услуг", "госуслуги", "портал госуслуг"],
-    ["РПГУ", "региональный портал государственных услуг"],
-    ["ЕГРН", "единый государственный реестр недвижимости", "росреестр"],
-    ["ЕГРЮЛ", "единый государственный реестр юридических лиц"],
-    ["ЕГРИП", "единый государственный реестр индивидуальных предпринимателей"],
-    ["ЗАГС", "запись актов гражданского состояния", "акты гражданского состояния"],
-    ["СМЭВ", "система межведомственного электронного взаимодействия", "межведомственный запрос"],
-    ["ФНС", "налоговая служба", "налоговая"],
-    ["СФР", "социальный фонд", "пенсионный фонд", "ПФР"],
-    ["ГИБДД", "госавтоинспекция"],
-    ["ИС", "информационная система"],
-    ["ГИС", "государственная информационная система"],
-    ["ФГИС", "федеральная государственная информационная система"],
-    ["НПА", "нормативный правовой акт"],
-    ["ОМСУ", "орган местного самоуправления", "муниципалитет"],
-    ["ИОГВ", "исполнительный орган государственной власти", "министерство", "ведомство"],
-    ["МСЗУ", "массовая социально значимая услуга"],
-    ["ИНН", "идентификационный номер налогоплательщика"],
-    ["СНИЛС", "страховой номер индивидуального лицевого счета"],
-    ["ЖКХ", "жилищно-коммунальное хозяйство", "коммунальные услуги"],
-    ["ДОУ", "детский сад", "дошкольное образовательное учреждение"],
-    ["пособие", "выплата"],
-    ["справка", "выписка"],
-    ["разрешение", "лицензия"],
-    ["ребенок", "дети"],
-    ["заявление", "обращение"],
-    ["жилье", "жилое помещение"],
-]
+from dataclasses import dataclass, field
+from pathlib import Path
+
+THESAURUS = Path(__file__).with_name("thesaurus.tsv")
+
+
+@dataclass
+class Thesaurus:
+    groups: list[list[str]] = field(default_factory=list)  # equivalent phrases
+    one_way: list[tuple[str, list[str]]] = field(default_factory=list)  # phrase → what it also means
+    questions: list[str] = field(default_factory=list)  # phrases left out of queries
+
+
+def parse(text: str, where: str = "thesaurus") -> Thesaurus:
+    """Entries of a thesaurus text; a malformed line names its number."""
+    found = Thesaurus()
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        marker, *phrases = [part.strip() for part in line.split("\t")]
+        phrases = [p for p in phrases if p]
+        if marker == "=" and len(phrases) >= 2:
+            found.groups.append(phrases)
+        elif marker == ">" and len(phrases) >= 2:
+            found.one_way.append((phrases[0], phrases[1:]))
+        elif marker == "-" and phrases:
+            found.questions.extend(phrases)
+        else:
+            raise ValueError(f"{where}, строка {number}: ожидается «=», «>» или «-» и фразы через табуляцию.")
+    return found
+
+
+def load(path: Path = THESAURUS) -> Thesaurus:
+    return parse(path.read_text(encoding="utf-8"), path.name)
+
+
+SHIPPED = load()
+SYNONYM_GROUPS: list[list[str]] = SHIPPED.groups
+# The thesaurus in use: the shipped one, or it with the process office's entries
+# (catalog.services.thesaurus.refresh).
+CURRENT: Thesaurus = SHIPPED

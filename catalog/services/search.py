@@ -6,16 +6,23 @@ runs (catalog.outbox), only a short tail is applied here and the consumer does t
 """
 from __future__ import annotations
 
+import atexit
+import logging
+import threading
+import time
+from datetime import datetime, timezone
+
 from sqlalchemy import select
 
 from catalog import models
-from catalog.enums import ProcessStatus
+from catalog.enums import ProcessStatus, Role
 from catalog.errors import Unavailable
 from catalog.kinds import KINDS
-from catalog.search.documents import AGENCY_COLUMN
+from catalog.search.documents import AGENCY_COLUMN, SEARCHED_KINDS, kind_label, stage_label
 from catalog.search.highlight import highlight, matcher
-from catalog.search.query import FILTERS, IndexBusy, ParsedQuery, SearchResult, Suggestion, parse_filters, parse_query
-from catalog.services import permissions, rules
+from catalog.search.query import (FILTERS, IndexBusy, ParsedQuery, SearchResult, Suggestion, best_effort,
+                                  parse_filters, parse_query)
+from catalog.services import permissions, rules, thesaurus
 from catalog.services.context import Context
 from catalog.services.records import labels_for
 
@@ -67,13 +74,127 @@ def _highlighter(parsed: ParsedQuery):
 def search(ctx: Context, q: str | None, args=None, page: int = 1, per_page: int = 20) -> SearchResult:
     """Records matching ``q`` under the filters in ``args`` (request parameters), with facet counts."""
     permissions.require_read(ctx)
+    thesaurus.refresh(ctx.session)
     parsed = parse_query(q)
     filters = parse_filters(args or {})
     catch_up(ctx)
-    result = _projection(ctx).index.search(parsed, filters, page, per_page, _highlighter(parsed))
+    result = best_effort(_projection(ctx).index, parsed, filters, page, per_page, _highlighter(parsed))
     _label_facets(ctx, result)
     describe(ctx, result.hits)
+    if page == 1 and not filters and not parsed.empty:
+        count_miss(ctx, parsed, result)
     return result
+
+
+# Fewer hits than this with every word, or words left out, and a query counts as a miss.
+FEW = 3
+
+
+# Counts wait in memory and are written together at most this often (and at exit, and before the
+# report is read), so a search never waits for a write.
+FLUSH_SECONDS = 20.0
+MAX_PENDING = 1000  # distinct queries waiting: past this they are written at once
+_pending_lock = threading.Lock()
+_pending: dict = {}  # session factory → {query text: [empty, few, last total, ignored, last at]}
+_flushed_at: dict = {}
+
+
+def count_miss(ctx: Context, parsed: ParsedQuery, result: SearchResult) -> None:
+    """Count a query that found nothing or little with every word (who asked is not kept)."""
+    if result.total >= FEW and not result.ignored and not result.partial:
+        return
+    if result.partial and result.strict_total >= FEW:
+        return
+    text = parsed.normalized[:500]
+    if not text:
+        return
+    sessions = _projection(ctx).sessions
+    empty = result.total == 0
+    with _pending_lock:
+        row = _pending.setdefault(sessions, {}).setdefault(text, [0, 0, 0, None, None])
+        row[0 if empty else 1] += 1
+        row[2], row[3], row[4] = result.total, " ".join(result.ignored) or None, datetime.now(timezone.utc)
+        due = (time.monotonic() - _flushed_at.setdefault(sessions, time.monotonic()) >= FLUSH_SECONDS
+               or len(_pending[sessions]) >= MAX_PENDING)
+    if due:
+        flush_misses(sessions)
+
+
+def flush_misses(sessions=None, at_exit: bool = False) -> None:
+    """Write the waiting counts (of one store, or of all) in one short transaction each.
+
+    A lost count is only logged: counting never fails a search (at exit, when the store may be
+    gone already, in one line).
+    """
+    from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    with _pending_lock:
+        factories = [sessions] if sessions is not None else list(_pending)
+        batches = {f: _pending.pop(f, {}) for f in factories}
+        for factory in factories:
+            _flushed_at[factory] = time.monotonic()
+    for factory, batch in batches.items():
+        if not batch:
+            continue
+        session = factory()
+        try:
+            known = {m.query: m for m in session.scalars(
+                select(models.SearchMiss).where(models.SearchMiss.query.in_(list(batch))))}
+            for text, (empty, few, total, ignored, at) in batch.items():
+                miss = known.get(text)
+                if miss is None:
+                    miss = models.SearchMiss(query=text, empty_count=0, few_count=0, first_at=at)
+                    session.add(miss)
+                miss.empty_count += empty
+                miss.few_count += few
+                miss.last_total, miss.ignored, miss.last_at = total, ignored, at
+            session.commit()
+        except SQLAlchemyError as error:  # e.g. another process wrote the same new query first
+            session.rollback()
+            if at_exit:
+                logging.getLogger(__name__).warning("search: %d missed queries were not counted at exit: %s",
+                                                    len(batch), type(error).__name__)
+            else:
+                logging.getLogger(__name__).exception("search: missed queries were not counted")
+        finally:
+            session.close()
+
+
+atexit.register(flush_misses, at_exit=True)
+
+
+def misses(ctx: Context, limit: int = 200) -> list[models.SearchMiss]:
+    """The queries that found nothing or little, the most frequent first: the process office's
+    list of words to add to the thesaurus."""
+    permissions.require_role(ctx, {Role.PROCESS_OFFICE.value, Role.ADMIN.value},
+                             "Отчёт о ненайденных запросах доступен процессному офису.")
+    from sqlalchemy import select
+
+    flush_misses(_projection(ctx).sessions)
+    total = models.SearchMiss.empty_count + models.SearchMiss.few_count
+    return list(ctx.session.scalars(select(models.SearchMiss)
+                                    .order_by(total.desc(), models.SearchMiss.last_at.desc()).limit(limit)))
+
+
+def note(result: SearchResult) -> str | None:
+    """What the search left out, in words a user reads above the results."""
+    if not result.total:
+        return None
+    quoted = ", ".join(f"«{w}»" for w in result.ignored)
+    parts = []
+    if len(result.ignored) == 1:
+        parts.append(f"не найдено слово {quoted}; показаны результаты без него")
+    elif result.ignored:
+        parts.append(f"не найдены слова {quoted}; показаны результаты без них")
+    if result.partial and result.strict_total:
+        parts.append(f"записей со всеми словами запроса — {result.strict_total}; после них показаны записи с частью слов")
+    elif result.partial:
+        parts.append("нет записей со всеми словами запроса; показаны записи с частью слов")
+    if not parts:
+        return None
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
 
 
 def suggest(ctx: Context, q: str | None, limit: int = 8) -> list[Suggestion]:
@@ -82,8 +203,17 @@ def suggest(ctx: Context, q: str | None, limit: int = 8) -> list[Suggestion]:
     text = (q or "")[:200]
     if not text.strip():
         return []
+    thesaurus.refresh(ctx.session)
     catch_up(ctx)
-    return describe(ctx, _projection(ctx).index.suggest(text, limit))
+    found = describe(ctx, _projection(ctx).index.suggest(text, limit))
+    # The agencies of a name many records bear (one process in many agencies); a single record
+    # is shown by its name alone, and the suggestion asks nothing more of the store.
+    grouped = [s for s in found if s.count > 1]
+    labels = labels_for(ctx, {("agencies", a) for s in grouped for a in s.agency_ids}) if grouped else {}
+    for suggestion in grouped:
+        suggestion.agencies = sorted(labels[("agencies", a)].title for a in suggestion.agency_ids
+                                     if ("agencies", a) in labels)
+    return found
 
 
 def describe(ctx: Context, items: list) -> list:
@@ -129,7 +259,9 @@ def _label_facets(ctx: Context, result: SearchResult) -> None:
                 label = labels.get((FACET_KINDS[name], value.value))
                 value.label = label.title if label else f"#{value.value}"
             elif name == "kind":
-                value.label = KINDS[value.value].label if value.value in KINDS else str(value.value)
+                value.label = kind_label(value.value, one=False) if value.value in SEARCHED_KINDS else str(value.value)
+            elif name == "stage":
+                value.label = stage_label(value.value)
             elif name == "status":
                 value.label = ProcessStatus.label_of(value.value)
             elif name == "digital":
