@@ -50,7 +50,7 @@ READ_ONLY = {
     "requests.actions_allowed", "requests.finished_projects", "requests.get_request", "requests.list_requests",
     "requests.request_history", "requests.run_checks",
     "rules.check", "rules.may", "rules.refusal",
-    "search.check", "search.search", "search.suggest",
+    "search.check", "search.misses", "search.search", "search.suggest", "thesaurus.entries",
     "stats.overview",
     "users.display_name", "users.display_names", "users.find_user", "users.get_user", "users.list_tokens", "users.list_users", "users.login_wait",
     "users.user_for_token",
@@ -71,6 +71,8 @@ INTERNAL = {
     "requests.recheck_changed": "outbox consumer",
     # The search projection follows the outbox; it writes only its own index.
     "search.catch_up": "search projection", "search.sync": "search projection",
+    # Counts a search that found little, without who asked: part of reading, for the office's report.
+    "search.count_miss": "part of every search",
     # Signing in and out: the person's own session, before any role applies.
     "users.authenticate": "signing in", "users.log_in": "signing in", "users.logout": "signing out",
     "users.record_login_failure": "signing in", "users.note_token_use": "a token's last use",
@@ -280,6 +282,8 @@ def _targets(w: World) -> dict:
         "positions.save": (None, OFFICE),
         # Samara concept, section 3 task 7: the typical list; a suggestion is decided by the record's editor.
         "names.match": (None, OFFICE),
+        # Issue 18: the office keeps the search's thesaurus and reads what people did not find.
+        "search.thesaurus": (None, OFFICE), "search.misses": (None, OFFICE),
         "names.decide": (w.match, PROCESS_EDITORS),
         # README «Roles»: admin — users and tokens.
         "users.create": (None, ADMIN), "users.update": (None, ADMIN), "users.list": (None, ADMIN),

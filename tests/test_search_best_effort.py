@@ -173,7 +173,7 @@ def test_queries_that_found_nothing_or_little_are_counted_for_the_process_office
     assert report[0]["query"] == "развод" and report[0]["empty"] == 4
     reader = make_user("reader", ["reader"])
     refused = client.get("/api/v1/search/misses", headers=token_for(reader))
-    assert refused.status_code == 403 and "процессному офису" in refused.get_json()["error"]
+    assert refused.status_code == 403 and "Недостаточно прав" in refused.get_json()["error"]
     assert "«развод»: ничего — 4, мало — 0" in runner.invoke("search", "misses").output
     login("office")
     page = client.get("/search/misses").get_data(as_text=True)

@@ -465,6 +465,11 @@ rule("positions.save", "Должность справочника калькул
 # Samara concept, section 3 task 7: the ~700 municipal service names against the typical list.
 rule("names.match", "Сопоставление названий с типовым перечнем")(
     _office_or_admin("сопоставлять названия с типовым перечнем может процессный офис или администратор."))
+# The words people use that the register does not: the office extends the search's thesaurus from the
+# report of what people did not find (issue 18).
+rule("search.thesaurus", "Запись тезауруса поиска")(_office_or_admin("тезаурус поиска дополняет процессный офис."))
+rule("search.misses", "Отчёт о ненайденных запросах")(
+    _office_or_admin("отчёт о ненайденных запросах доступен процессному офису."))
 
 
 @rule("names.decide", "Решение по предложенному типовому процессу")

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 
 from catalog import models
-from catalog.enums import ProcessStatus, Role
+from catalog.enums import ProcessStatus
 from catalog.errors import Unavailable
 from catalog.kinds import KINDS
 from catalog.search.documents import AGENCY_COLUMN, SEARCHED_KINDS, kind_label, stage_label
@@ -167,8 +167,7 @@ atexit.register(flush_misses, at_exit=True)
 def misses(ctx: Context, limit: int = 200) -> list[models.SearchMiss]:
     """The queries that found nothing or little, the most frequent first: the process office's
     list of words to add to the thesaurus."""
-    permissions.require_role(ctx, {Role.PROCESS_OFFICE.value, Role.ADMIN.value},
-                             "Отчёт о ненайденных запросах доступен процессному офису.")
+    rules.check(ctx, "search.misses")
     from sqlalchemy import select
 
     flush_misses(_projection(ctx).sessions)

@@ -14,10 +14,9 @@ from datetime import datetime, timezone
 from sqlalchemy import func, select
 
 from catalog import models
-from catalog.enums import Role
 from catalog.errors import InvalidInput, NotFound
 from catalog.search import analysis, synonyms
-from catalog.services import permissions
+from catalog.services import permissions, rules
 from catalog.services.context import Context
 
 MARKERS = {"=": "равнозначные фразы", ">": "слово и что оно значит", "-": "оборот вопроса, без которого ищут"}
@@ -27,11 +26,6 @@ _lock = threading.Lock()
 _loaded: dict = {"revision": None, "checked": 0.0, "session": None}
 # Entries another process added are seen within this many seconds (this process's at once).
 CHECK_SECONDS = 5.0
-
-
-def require_office(ctx: Context) -> None:
-    permissions.require_role(ctx, {Role.PROCESS_OFFICE.value, Role.ADMIN.value},
-                             "Тезаурус поиска дополняет процессный офис.")
 
 
 def _who(ctx: Context) -> str:
@@ -44,9 +38,10 @@ def entries(ctx: Context) -> list[models.ThesaurusEntry]:
     return list(ctx.session.scalars(select(models.ThesaurusEntry).order_by(models.ThesaurusEntry.id.desc())))
 
 
+@rules.operation("search.thesaurus")
 def add_entry(ctx: Context, marker: str | None, phrases, note: str | None = None) -> models.ThesaurusEntry:
     """Add an entry: «=» equivalent phrases (two or more), «>» a word and what it means, «-» question phrases."""
-    require_office(ctx)
+    rules.check(ctx, "search.thesaurus")
     if isinstance(phrases, str):
         phrases = phrases.splitlines()
     phrases = [" ".join(str(p).split()) for p in (phrases or []) if str(p).strip()]
@@ -73,11 +68,12 @@ def add_entry(ctx: Context, marker: str | None, phrases, note: str | None = None
     return entry
 
 
+@rules.operation("search.thesaurus")
 def remove_entry(ctx: Context, entry_id: int) -> models.ThesaurusEntry:
-    require_office(ctx)
-    entry = ctx.session.get(models.ThesaurusEntry, entry_id)
-    if entry is None or entry.removed_at is not None:
-        raise NotFound(f"Записи тезауруса №{entry_id} нет или она уже удалена.")
+    rules.check(ctx, "search.thesaurus")
+    entry = ctx.get(models.ThesaurusEntry, entry_id, f"Записи тезауруса № {entry_id} нет или она уже удалена.")
+    if entry.removed_at is not None:
+        raise NotFound(f"Записи тезауруса № {entry_id} нет или она уже удалена.")
     entry.removed_by, entry.removed_at = _who(ctx), datetime.now(timezone.utc)
     ctx.finish()
     refresh(ctx.session, force=True)

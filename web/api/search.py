@@ -68,7 +68,8 @@ class MissesArgs(QueryArgs):
 @blp.get("/search/misses")
 @blp.query(MissesArgs)
 @blp.response(200, description="Запросы: query, empty, few, last_total, ignored, first_at, last_at")
-@blp.doc(summary="Запросы, по которым не нашлось ничего или мало (процессный офис)")
+@blp.doc(summary="Запросы, по которым не нашлось ничего или мало (процессный офис)",
+         responses={"403": {"description": "Отчёт — процессному офису и администратору"}})
 def misses_view(args):
     rows = search.misses(context(), args["limit"])
     return jsonify(items=[{"query": m.query, "empty": m.empty_count, "few": m.few_count, "last_total": m.last_total,
