@@ -240,7 +240,7 @@ def test_result_iris_become_links_only_for_http_and_the_site(client, seed):
 
 
 def test_the_link_filter_refuses_every_active_scheme(app):
-    from web.views_helpers import link_href
+    from web.pages.helpers import link_href
 
     for bad in ("javascript:alert(1)", " javascript:alert(1)", "java\tscript:alert(1)", "JAVASCRIPT:x",
                 "data:text/html,x", "vbscript:x", "file:///etc/passwd", "//evil.example/", "/\\evil.example",

@@ -40,8 +40,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     csrf.init_app(app)
     formatting.init_jinja(app)  # |number, |money, |percent, |day, |moment, |counted('процесс') in every template
 
-    from web import (admin, api, auth, dashboard, errors, imports, lineage, linked, outbox, pages, passports,
-                     projects, requests, search, search_misses, security, views_helpers)
+    from web import api, auth, errors, outbox, security
+    from web.pages import (dashboard, helpers, imports, lineage, linked, passports, projects, records, requests,
+                           search, search_misses, users)
 
     auth.init_app(app)
     security.init_app(app)
@@ -49,11 +50,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     app.register_blueprint(auth.bp)
     # The JSON API under /api/v1, one blueprint per domain, and its generated document (web/api/).
     api.init_app(app, csrf)
-    for blueprint in (imports.bp, admin.bp, lineage.bp, linked.bp, pages.bp, search.bp, dashboard.bp, requests.bp,
-                      passports.bp, projects.bp, search_misses.bp):
+    # The pages in Russian, one module per domain (web/pages/).
+    for blueprint in (records.bp, search.bp, search_misses.bp, lineage.bp, linked.bp, imports.bp, passports.bp,
+                      projects.bp, requests.bp, dashboard.bp, users.bp):
         app.register_blueprint(blueprint)
     # Hooks: runs on process pages, re-checks of system requests and the search index after writes, globals.
-    for module in (imports, requests, search, outbox, views_helpers):
+    for module in (imports, requests, search, outbox, helpers):
         module.init_app(app)
 
     @app.get("/favicon.ico")

@@ -84,6 +84,6 @@ def openapi_page():
     return render_template("api_docs.html", spec={**spec, "paths": dict(paths)}, tags=tags)
 
 
-# What pages reuse from the API (web/pages.py, web/lineage.py, web/errors.py).
+# What pages reuse from the API (web/pages/records.py, web/pages/lineage.py, web/errors.py).
 from web.api.records import KIND_PATH, list_filters  # noqa: E402,F401
 from web.api.lineage import graph_json  # noqa: E402,F401

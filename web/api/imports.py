@@ -11,7 +11,7 @@ from catalog.errors import BadParameter, Unauthorized
 from catalog.services import import_jobs, rules, uploads
 from web import context
 from web.api.base import Blueprint
-from web.imports import KINDS, SUFFIXES, _folder, _forget, _queue, _settings, _start
+from web.pages.imports import KINDS, SUFFIXES, _folder, _forget, _queue, _settings, _start
 
 blp = Blueprint("imports_api", __name__, tag="Загрузка")
 

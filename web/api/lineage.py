@@ -134,7 +134,7 @@ class PictureArgs(QueryArgs):
 @blp.doc(summary="Схема происхождения по столбцам: записи и группы, связи с подписями по-русски")
 def picture_view(args, kind_name, record_id):
     """The layered picture with some groups opened and records expanded: what the page redraws from."""
-    from web.lineage import picture_json
+    from web.pages.lineage import picture_json
 
     found = lineage.picture(context(), kind_name, record_id, direction=args["direction"], depth=args["depth"],
                             edge_types=args["edge_types"] or None, opened=args["open"], expanded=args["expand"])

@@ -8,7 +8,7 @@ from catalog.errors import BadParameter, InvalidInput
 from catalog.linked import export, importer, sparql
 from web import context
 from web.api.base import Blueprint, Flag, QueryArgs, read_only
-from web.linked import RDF_TYPES
+from web.pages.linked import RDF_TYPES
 
 blp = Blueprint("linked_api", __name__, tag="Связанные данные (RDF, SPARQL)")
 

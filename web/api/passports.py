@@ -11,7 +11,7 @@ from catalog.services import passports
 from web import context
 from web.api.base import Blueprint, QueryArgs
 from web.inputs import change_version, json_body, versioned_body
-from web.passports import _uploaded_bpmn
+from web.pages.passports import _uploaded_bpmn
 
 blp = Blueprint("passports_api", __name__, tag="Паспорта процессов")
 PASSPORT = "Паспорт: шаги, модель данных, потоки, ресурсы, лишние данные"

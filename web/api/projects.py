@@ -15,7 +15,7 @@ from web import context
 from web.api.base import Blueprint, QueryArgs, bounded
 from web.api.records import EventList
 from web.inputs import change_version, json_body, versioned_body
-from web.projects import _iso
+from web.pages.projects import _iso
 
 blp = Blueprint("projects_api", __name__, tag="Оптимизация процессов")
 PROJECT = "Проект: этапы с датами, заявка, акт, анализ, дорожная карта, КПЭ"

@@ -11,7 +11,7 @@ from web import context
 from web.api.base import Blueprint, QueryArgs, bounded
 from web.api.records import EventList
 from web.inputs import change_version, json_body, versioned_body
-from web.requests import request_json
+from web.pages.requests import request_json
 
 blp = Blueprint("requests_api", __name__, tag="Заявки на информационные системы")
 REQUEST = "Заявка с результатами проверок"

@@ -14,7 +14,7 @@ from web import context
 from web.api.records import KIND_PATH
 from web.inputs import int_arg
 from web.security import as_download
-from web.views_helpers import record_url
+from web.pages.helpers import record_url
 
 bp = Blueprint("lineage", __name__)
 

@@ -8,7 +8,7 @@ from catalog.errors import InvalidInput, NotFound
 from catalog.services import search, thesaurus
 from web import context
 from web.inputs import int_arg
-from web.views_helpers import error_text
+from web.pages.helpers import error_text
 
 bp = Blueprint("search_misses", __name__)
 

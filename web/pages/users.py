@@ -7,9 +7,9 @@ from catalog.enums import Role
 from catalog.errors import InvalidInput
 from catalog.services import permissions, rules, users
 from web import context
-from web.views_helpers import ref_options
+from web.pages.helpers import ref_options
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp = Blueprint("users", __name__, url_prefix="/admin")
 
 
 def _ids(name: str) -> list[int]:
@@ -21,7 +21,7 @@ def _ids(name: str) -> list[int]:
 def _page(user=None, errors=None, message=None, issued=None, status=200):
     ctx = context()
     return render_template(
-        "admin_users.html",
+        "users.html",
         users=users.list_users(ctx),
         edited=user,
         tokens=users.list_tokens(ctx, user.id) if user else [],
@@ -51,7 +51,7 @@ def create_user_page():
     except InvalidInput as error:
         return _page(errors=error.fields, message=error.message, status=422)
     flash(f"Пользователь «{user.login}» создан.")
-    return redirect(url_for("admin.user_page", user_id=user.id))
+    return redirect(url_for("users.user_page", user_id=user.id))
 
 
 @bp.get("/users/<int:user_id>")
@@ -74,7 +74,7 @@ def update_user_page(user_id):
         ctx.session.rollback()
         return _page(users.get_user(ctx, user_id), error.fields, error.message, status=422)
     flash("Пользователь изменён.")
-    return redirect(url_for("admin.user_page", user_id=user_id))
+    return redirect(url_for("users.user_page", user_id=user_id))
 
 
 @bp.post("/users/<int:user_id>/tokens")
@@ -92,12 +92,12 @@ def revoke_token_page(token_id):
     ctx = context()
     token = users.revoke_token(ctx, token_id)
     flash(f"Токен «{token.name}» отозван.")
-    return redirect(url_for("admin.user_page", user_id=token.user_id))
+    return redirect(url_for("users.user_page", user_id=token.user_id))
 
 
 @bp.post("/settings")
 def settings_page():
     users.set_anonymous_read(context(), request.form.get("anonymous_read") == "on")
     flash("Настройки сохранены.")
-    return redirect(url_for("admin.users_page"))
+    return redirect(url_for("users.users_page"))
 

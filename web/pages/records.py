@@ -11,7 +11,7 @@ from catalog.services import records, rules, stats
 from web import context
 from web.api import KIND_PATH, list_filters
 from web.security import safe_next
-from web.views_helpers import form_fields, form_to_data, ref_options, refs_for
+from web.pages.helpers import form_fields, form_to_data, ref_options, refs_for
 from web.inputs import form_version
 
 bp = Blueprint("pages", __name__)
@@ -52,7 +52,7 @@ def list_page(kind_name):
 
 @bp.route(f"/{KIND_PATH}/<int:record_id>")
 def detail(kind_name, record_id):
-    from web.linked import negotiated_rdf
+    from web.pages.linked import negotiated_rdf
 
     rdf = negotiated_rdf(kind_name, record_id)  # Accept: text/turtle, application/ld+json, …
     if rdf is not None:

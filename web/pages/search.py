@@ -54,7 +54,7 @@ def names_page():
     agency_id = int_arg("agency", None)
     state = request.args.get("state") or "suggested"
     rows = names.list_matches(ctx, agency_id, state)
-    from web.views_helpers import ref_options
+    from web.pages.helpers import ref_options
 
     return render_template("names.html", report=names.report(ctx), rows=rows, agency_id=agency_id, state=state,
                            states=names.STATES, agencies=ref_options("agencies"), threshold=names.THRESHOLD)

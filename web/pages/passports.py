@@ -8,7 +8,7 @@ from catalog.errors import CatalogError, Forbidden, InvalidInput
 from catalog.services import costs, passports, rules
 from web import context
 from web.inputs import form_version, int_arg
-from web.views_helpers import error_text, form_rows
+from web.pages.helpers import error_text, form_rows
 
 bp = Blueprint("passports", __name__)
 
@@ -66,7 +66,7 @@ def import_bpmn_page(process_id):
 def view_page(passport_id):
     ctx = context()
     passport = passports.get_passport(ctx, passport_id)
-    from web.diagram import bpmn_svg
+    from web.pages.diagram import bpmn_svg
 
     return render_template("passport.html", passport=passport, excess={d.key for d in passports.excess_data(passport)},
                            diagram=bpmn_svg(passport.diagram) if passport.diagram else None,
@@ -120,7 +120,7 @@ def edit_page(passport_id):
             errors, message, status = error.fields, error.message, error.status
     else:
         rules.check(ctx, "passports.save", passport)  # refused when opened, saying why
-    from web.views_helpers import ref_options
+    from web.pages.helpers import ref_options
 
     return render_template("passport_form.html", passport=passport, values=values, errors=errors, message=message,
                            roles=list(DataRole), systems=ref_options("systems") or [],

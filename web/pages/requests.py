@@ -10,7 +10,7 @@ from catalog.schemas import rfc3339
 from catalog.services import lineage, requests, rules
 from web import context
 from web.inputs import form_version, int_arg
-from web.views_helpers import error_text, form_rows
+from web.pages.helpers import error_text, form_rows
 
 bp = Blueprint("requests", __name__)
 
@@ -42,7 +42,7 @@ def _filters():
 
 @bp.get("/requests")
 def queue_page():
-    from web.views_helpers import ref_options
+    from web.pages.helpers import ref_options
 
     filters = _filters()
     return render_template("requests.html", requests=requests.list_requests(context(), **filters), filters=filters,
@@ -61,7 +61,7 @@ def _form_data() -> dict:
 
 
 def _form(found, values, errors, status=200, message=None):
-    from web.views_helpers import ref_options
+    from web.pages.helpers import ref_options
 
     return render_template("request_form.html", found=found, values=values, errors=errors, message=message,
                            kinds=list(RequestKind),
@@ -121,7 +121,7 @@ def edit_page(request_id):
 
 @bp.get("/requests/<int:request_id>")
 def request_page(request_id):
-    from web.lineage import STYLE, picture
+    from web.pages.lineage import STYLE, picture
 
     ctx = context()
     found = requests.get_request(ctx, request_id)

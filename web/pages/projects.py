@@ -13,7 +13,7 @@ from catalog.services import calendar, projects, rules
 from catalog import formatting
 from web import context
 from web.inputs import date_arg, form_version, int_arg
-from web.views_helpers import error_text, form_rows
+from web.pages.helpers import error_text, form_rows
 
 bp = Blueprint("projects", __name__)
 
@@ -132,7 +132,7 @@ def new_page():
         process_id = int_arg("process_id", None)
         process = ctx.session.get(models.Process, process_id) if process_id is not None else None
         rules.check(ctx, "projects.create", process)
-    from web.views_helpers import ref_options
+    from web.pages.helpers import ref_options
 
     return render_template("project_new.html", label=field_title, values=values, errors=errors, grounds=list(enums.ProjectGround),
                            processes=ref_options("processes"), message=message), status
