@@ -28,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from catalog import models
-from catalog.errors import CatalogError, NotFound, Unavailable
+from catalog.errors import CatalogError, NotFound, Unauthorized, Unavailable
 from catalog.services import imports
 from catalog.services import rules
 from catalog.services.context import Context
@@ -180,7 +180,9 @@ def create_job(ctx: Context, queue: Queue, kind: str, file_token: str, suffix: s
 
 
 def get_job(ctx: Context, job_id: int) -> models.ImportJob:
-    """A job as its owner (or an administrator) sees it; anyone else gets 404."""
+    """A job as its owner (or an administrator) sees it; anyone else gets 404, nobody logged in 401."""
+    if ctx.user is None and not ctx.is_system:
+        raise Unauthorized("Войдите в систему или передайте токен API: задание загрузки видит тот, кто его начал.")
     job = ctx.session.get(models.ImportJob, job_id)
     if job is None or ctx.user is None or (job.user_id != ctx.user.id and not ctx.user.has_role("admin")):
         raise NotFound(f"Задания загрузки № {job_id} нет.")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import jsonify, request
 
-from catalog.errors import BadParameter, Unauthorized
+from catalog.errors import BadParameter
 from catalog.services import import_jobs, rules, uploads
 from web import context
 from web.api.base import Blueprint
@@ -75,8 +75,6 @@ def import_api(kind):
 @blp.doc(summary="Фоновая загрузка: состояние, сколько строк сделано, отчёт по окончании")
 def import_job_api(job_id):
     ctx = context()
-    if ctx.user is None:
-        raise Unauthorized("Нужен токен API.")
     return jsonify(import_jobs.job_json(import_jobs.get_job(ctx, job_id), _queue()))
 
 
@@ -87,7 +85,5 @@ def import_job_api(job_id):
 def import_job_cancel_api(job_id):
     """A queued job never starts, a running one stops at its next batch of rows and writes nothing."""
     ctx = context()
-    if ctx.user is None:
-        raise Unauthorized("Нужен токен API.")
     job = import_jobs.cancel_job(ctx, _queue(), job_id)
     return jsonify(import_jobs.job_json(job, _queue())), 202
