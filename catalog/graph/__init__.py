@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from catalog.graph import store_edges, traversal
+from catalog.graph import cte, store_edges, traversal
 from catalog.graph.model import Edge, Subgraph
 
 
@@ -75,3 +75,7 @@ class SqlGraph(QueryMixin):
     def expand(self, nodes: set[str], edge_types: set[str] | None, direction: str | None = None,
                limit: int | None = None) -> list[Edge]:
         return store_edges.edges_touching(self.session, nodes, edge_types, direction, limit)
+
+    def traverse(self, start, direction, depth, edge_types, max_nodes) -> Subgraph:
+        # One recursive statement per direction; ``traversal.traverse`` over ``expand`` is the reference.
+        return cte.traverse(self.session, start, direction, depth, edge_types, max_nodes)
