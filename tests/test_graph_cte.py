@@ -11,9 +11,10 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import delete, event, update
 
 from catalog import models
-from catalog.graph import SqlGraph, cte, store_edges, traversal
+from catalog.graph import RecursiveSqlGraph, SqlGraph, cte, store_edges, traversal
 from catalog.graph.model import LINK_FLOW, uid
 from catalog.kinds import KINDS
+from tests import test_graph_contract as contract
 
 POOL = {"agencies": 3, "services": 3, "processes": 6, "datasets": 5, "systems": 3, "marts": 2,
         "life-situations": 2}
@@ -97,7 +98,7 @@ def test_recursive_walk_answers_as_the_level_walk(ctx, pool, links, deleted, que
     for kind, i in deleted:
         session.execute(update(KINDS[kind].model).where(KINDS[kind].model.id == pool[kind][i]).values(deleted_at=now))
     session.flush()
-    graph = SqlGraph(session)
+    graph = RecursiveSqlGraph(session)
     for (kind, i), direction, depth, edge_types, max_nodes in questions:
         start = uid(kind, pool[kind][i])
         expected = reference(session, start, direction, depth, edge_types, max_nodes)
@@ -126,8 +127,34 @@ def test_lineage_in_one_statement_per_direction(ctx, tiny):
     ctx.session.connection()
     event.listen(engine, "before_cursor_execute", listener)
     try:
-        answer = SqlGraph(ctx.session).traverse(tiny.P, "both", 6, None, 400)
+        answer = RecursiveSqlGraph(ctx.session).traverse(tiny.P, "both", 6, None, 400)
     finally:
         event.remove(engine, "before_cursor_execute", listener)
     assert {tiny.D, tiny.S, tiny.V, tiny.L, tiny.A, tiny.R} <= set(answer.nodes)
     assert len(statements) == 2
+
+
+def test_the_sql_backend_walks_by_the_recursive_query_on_postgresql(ctx, tiny):
+    engine = ctx.session.get_bind().dialect.name
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    ctx.session.connection()
+    event.listen(ctx.session.get_bind(), "before_cursor_execute", listener)
+    try:
+        SqlGraph(ctx.session).traverse(tiny.P, "both", 3, None, 400)
+    finally:
+        event.remove(ctx.session.get_bind(), "before_cursor_execute", listener)
+    assert (len(statements) == 2) == (engine == "postgresql")
+
+
+CONTRACT = [name for name in dir(contract) if name.startswith("test_")]
+
+
+@pytest.mark.parametrize("case", CONTRACT)
+def test_the_contract_holds_for_the_recursive_query(case, ctx, tiny):
+    """The contract suite (tests/test_graph_contract.py) with the recursive walk on this engine."""
+    function = getattr(contract, case)
+    arguments = {"graph": RecursiveSqlGraph(ctx.session), "tiny": tiny, "ctx": ctx, "refresh": lambda: None}
+    if case == "test_unknown_node_has_no_neighbours":
+        arguments["node"] = "processes:999999"
+    function(**{name: arguments[name] for name in function.__code__.co_varnames[:function.__code__.co_argcount]})
