@@ -158,3 +158,23 @@ def test_the_contract_holds_for_the_recursive_query(case, ctx, tiny):
     if case == "test_unknown_node_has_no_neighbours":
         arguments["node"] = "processes:999999"
     function(**{name: arguments[name] for name in function.__code__.co_varnames[:function.__code__.co_argcount]})
+
+
+def test_the_records_of_a_lineage_are_named_in_one_statement(ctx, tiny):
+    from catalog.graph.model import split_uid
+    from catalog.services.records import labels_for
+
+    refs = {split_uid(node) for node in (tiny.S, tiny.D, tiny.M, tiny.P, tiny.V, tiny.L, tiny.A)}
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    ctx.session.connection()
+    event.listen(ctx.session.get_bind(), "before_cursor_execute", listener)
+    try:
+        labels = labels_for(ctx, refs | {("processes", 999999)})
+    finally:
+        event.remove(ctx.session.get_bind(), "before_cursor_execute", listener)
+    assert len(statements) == 1
+    assert {label.title for label in labels.values()} == {
+        "АСП", "Доходы граждан", "Витрина доходов", "Назначение выплаты", "Выплата на ребёнка", "Рождение ребёнка",
+        "Минсоцзащиты"}
+    assert all(label.deleted_at is None for label in labels.values())
