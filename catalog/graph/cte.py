@@ -9,10 +9,14 @@ in-memory ``expand``, so the answer (depths, edges, node cap, ``truncated``) is 
 by construction; tests/test_graph_cte.py compares the two on generated graphs.
 
 The statement is capped by rows, not nodes (SQL cannot count distinct nodes inside a recursion):
-``max_nodes * ROWS_PER_NODE + ROWS_SLACK`` rows at most. Rows come out level by level on both
+at first ``max_nodes * FIRST_ROWS_PER_NODE + 64`` rows. Rows come out level by level on both
 engines (PostgreSQL's working table, SQLite's FIFO queue), so when the budget is spent the levels
-before the last are whole and the answer is the reference's walk up to them, completed from the
-partial last level and marked truncated.
+before the last one walked are whole. The answer is then exactly the reference's if the walk met
+the cap before that last level; if it met the cap inside it, both answers hold the cap's number
+of records, the same nearer levels and ``truncated``, and may differ in which records of the
+level where the cap bit are kept (the reference keeps those of its 64-node slices in uid order,
+within per-query row limits whose rows the database chooses); if it did not meet the cap, the
+walk is asked again with ``RETRY_ROWS_PER_NODE`` rows a node, so a complete answer is complete.
 """
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ from catalog.graph.model import FK_EDGES, LINK_FLOW, Edge, Subgraph, split_uid, 
 from catalog.graph.store_edges import _wanted
 from catalog.kinds import KINDS, LINK_RULES
 
+FIRST_ROWS_PER_NODE = 8  # rows of the first try: most walks meet the cap within it
 RETRY_ROWS_PER_NODE = 64  # the second, larger budget when the first one left the answer unsure
 
 _SQL: dict[tuple, object] = {}
@@ -160,9 +165,8 @@ def walk_one(session: Session, start: str, direction: str, depth: int, edge_type
     types = None if edge_types is None else frozenset(edge_types)
     if budget is not None:
         return _walk(session, start, kind, record_id, direction, depth, types, max_nodes, budget)[0]
-    # The reference asks for at most this many edges a level; most walks meet the cap within it.
     result, exact = _walk(session, start, kind, record_id, direction, depth, types, max_nodes,
-                          max_nodes * traversal.EDGES_PER_NEW_NODE + traversal.EXPAND_SLICE)
+                          max_nodes * FIRST_ROWS_PER_NODE + traversal.EXPAND_SLICE)
     # A walk that met the cap is truncated on both walks alike; only one short of it may be
     # the reference's complete answer, and is asked again with room enough to be sure.
     if not exact and len(result.nodes) < max_nodes:
