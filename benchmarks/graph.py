@@ -2,6 +2,13 @@
 
     .venv/bin/python benchmarks/graph.py                        # 50k processes, over 1M graph edges
     .venv/bin/python benchmarks/graph.py --processes 5000 --samples 50
+    .venv/bin/python benchmarks/graph.py --processes 10000 --postgresql --skip-neo4j --skip-http
+
+Beside the backends it runs three walks of the sql backend on the same sample, with the same
+node cap: the level-by-level walk over ``expand`` (``traversal.traverse``, the answer before),
+the recursive query (``cte.traverse``, what the sql backend runs now) and a plain in-memory BFS
+over the same edges loaded into dicts (the floor), with statements per call, the ratios and how
+many answers differ between the first two. ``--postgresql`` does the same on a throwaway server.
 
 Measures p50/p95 of lineage at depth 3 and 6 (in process, through the service, and over HTTP to
 a waitress server), the projection's rebuild and sync throughput, and the graph server's memory.
@@ -11,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import socket
 import statistics
@@ -30,15 +38,92 @@ from catalog.config import load_settings  # noqa: E402
 from catalog.db import make_engine, make_session_factory, migrate  # noqa: E402
 from catalog.demo.generator import generate  # noqa: E402
 from catalog.demo.loader import load_catalogue  # noqa: E402
-from catalog.graph import store_edges  # noqa: E402
+from catalog.graph import cte, store_edges, traversal  # noqa: E402
 from catalog.services import lineage, records  # noqa: E402
 from catalog.services.context import Context  # noqa: E402
 
 
-def percentiles(samples: list[float]) -> str:
+def p95(samples: list[float]) -> float:
     ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
-    return f"p50 {statistics.median(ordered):.1f} ms, p95 {p95:.1f} ms"
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+
+
+def percentiles(samples: list[float]) -> str:
+    return f"p50 {statistics.median(samples):.2f} ms, p95 {p95(samples):.2f} ms"
+
+
+def load_average() -> str:
+    return "load average " + " ".join(f"{x:.2f}".replace(".", ",") for x in os.getloadavg())
+
+
+def in_memory(session):
+    """The floor: every live edge in two dicts, walked by the same reference code."""
+    out, into = {}, {}
+    for edge in store_edges.all_edges(session):
+        out.setdefault(edge.source, []).append(edge)
+        into.setdefault(edge.target, []).append(edge)
+
+    def expand(nodes, edge_types, direction=None, limit=None):
+        found = []
+        for node in nodes:
+            if direction in (None, "both", "downstream"):
+                found += out.get(node, ())
+            if direction in (None, "both", "upstream"):
+                found += into.get(node, ())
+        return [e for e in found if edge_types is None or e.edge_type in edge_types]
+
+    return expand
+
+
+def compare_walks(label: str, session, process_ids: list[int], max_nodes: int, rows: list) -> None:
+    """The level walk, the recursive query and the in-memory BFS on the same sample and cap."""
+    from sqlalchemy import event
+
+    level_expand = lambda nodes, types, way=None, limit=None: store_edges.edges_touching(  # noqa: E731
+        session, nodes, types, way, limit)
+    started = time.perf_counter()
+    memory_expand = in_memory(session)
+    rows.append((f"{label}: in-memory graph loaded for the BFS", f"{time.perf_counter() - started:.0f} s"))
+    walks = {
+        "level walk (before)": lambda start, depth: traversal.traverse(level_expand, start, "both", depth, None, max_nodes),
+        "recursive query (now)": lambda start, depth: cte.traverse(session, start, "both", depth, None, max_nodes),
+        "in-memory BFS": lambda start, depth: traversal.traverse(memory_expand, start, "both", depth, None, max_nodes),
+    }
+    engine = session.get_bind()
+    for depth in (3, 6):
+        times: dict[str, list[float]] = {name: [] for name in walks}
+        statements: dict[str, int] = {name: 0 for name in walks}
+        answers: dict[str, list] = {name: [] for name in walks}
+        for process_id in process_ids:
+            start = f"processes:{process_id}"
+            for name, walk in walks.items():
+                counted = [0]
+
+                def count(*_args, counted=counted):
+                    counted[0] += 1
+
+                session.connection()
+                event.listen(engine, "before_cursor_execute", count)
+                began = time.perf_counter()
+                answer = walk(start, depth)
+                times[name].append((time.perf_counter() - began) * 1000)
+                event.remove(engine, "before_cursor_execute", count)
+                statements[name] += counted[0]
+                answers[name].append((answer.nodes, set(answer.edges), answer.truncated))
+        for name in walks:
+            rows.append((f"{label}: {name}, depth {depth}",
+                         f"{percentiles(times[name])}, {statements[name] / len(process_ids):.1f} statements per call"))
+        level, query, floor = (p95(times[name]) for name in walks)
+        pairs = list(zip(answers["level walk (before)"], answers["recursive query (now)"]))
+        differ = sum(a != b for a, b in pairs)
+        differ_nodes = sum(set(a[0]) != set(b[0]) for a, b in pairs)
+        differ_depths = sum(a[0][n] != b[0][n] for a, b in pairs for n in set(a[0]) & set(b[0]))
+        truncated = sum(t for _, _, t in answers["recursive query (now)"])
+        rows.append((f"{label}: depth {depth}, p95 ratios",
+                     f"level walk / recursive query {level / query:.1f}×, recursive query / in-memory BFS "
+                     f"{query / floor:.1f}×; answers that differ: {differ} of {len(process_ids)} "
+                     f"({differ_nodes} in the records, {differ_depths} depths; {truncated} at the cap); "
+                     f"{load_average()}"))
 
 
 def free_port() -> int:
@@ -82,26 +167,35 @@ def serve(settings) -> tuple[str, object]:
     return f"http://127.0.0.1:{port}", server
 
 
+def loaded(url: str, args, rows: list, label: str):
+    """A migrated store at ``url`` holding the generated catalogue; its session factory."""
+    engine = make_engine(url)
+    migrate(engine)
+    sessions = make_session_factory(engine)
+    start = time.perf_counter()
+    ctx = Context(session=sessions(), is_system=True, autocommit=False)
+    load_catalogue(ctx, generate(args.processes, extra_consumes=args.extra_consumes),
+                   lambda stage, n: print(f"  {stage}: {n}", file=sys.stderr, end="\r"))
+    ctx.session.commit()
+    ctx.session.close()
+    rows.append((f"load the catalogue into {label}", f"{time.perf_counter() - start:.0f} s"))
+    return sessions
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--processes", type=int, default=50_000)
     parser.add_argument("--extra-consumes", type=int, default=14, help="CONSUMES links added per process")
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--skip-neo4j", action="store_true")
+    parser.add_argument("--skip-http", action="store_true", help="no lineage through the service and HTTP")
+    parser.add_argument("--postgresql", action="store_true", help="also compare the walks on a throwaway PostgreSQL")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="catalog-graph-bench-"))
     url = f"sqlite:///{workdir / 'bench.db'}"
-    engine = make_engine(url)
-    migrate(engine)
-    sessions = make_session_factory(engine)
-    rows: list[tuple[str, str]] = []
-
-    start = time.perf_counter()
+    rows: list[tuple[str, str]] = [("machine at the start", f"{os.cpu_count()} cores, {load_average()}")]
+    sessions = loaded(url, args, rows, "SQLite")
     ctx = Context(session=sessions(), is_system=True, autocommit=False)
-    load_catalogue(ctx, generate(args.processes, extra_consumes=args.extra_consumes),
-                   lambda stage, n: print(f"  {stage}: {n}", file=sys.stderr, end="\r"))
-    ctx.session.commit()
-    rows.append(("load the catalogue", f"{time.perf_counter() - start:.0f} s"))
     links = ctx.session.scalar(select(func.count()).select_from(models.Link))
     edges = sum(1 for _ in store_edges.all_edges(ctx.session))
     rows.append(("store", f"{args.processes} processes, {links} links, {edges} graph edges (links and relation keys)"))
@@ -109,10 +203,21 @@ def main() -> None:
     rng = random.Random(1)
     process_ids = rng.sample(range(1, args.processes + 1), min(args.samples, args.processes))
     settings = load_settings(database_url=url, instance_path=workdir / "instance")
-    ctx = Context(session=sessions(), is_system=True, settings=settings)
-    base_url, server = serve(settings)
-    measure("sql on SQLite", ctx, process_ids, base_url, rows)
-    server.close()
+    compare_walks("SQLite", sessions(), process_ids, settings.graph_max_nodes, rows)
+    if args.postgresql:
+        from tests.pgserver import PostgresServer
+
+        pg = PostgresServer().start()
+        try:
+            compare_walks("PostgreSQL", loaded(pg.url(), args, rows, "PostgreSQL")(), process_ids,
+                          settings.graph_max_nodes, rows)
+        finally:
+            pg.stop()
+    if not args.skip_http:
+        ctx = Context(session=sessions(), is_system=True, settings=settings)
+        base_url, server = serve(settings)
+        measure("sql on SQLite", ctx, process_ids, base_url, rows)
+        server.close()
 
     if not args.skip_neo4j:
         from catalog.graph import Neo4jQueries

@@ -68,6 +68,16 @@ def test_node_cap_truncates(graph, tiny):
     assert len(answer.nodes) == 3 and answer.truncated
 
 
+def test_a_truncated_walk_keeps_the_nearest_records(graph, tiny):
+    # The system's first level is its dataset and the mart it hosts; the cap cuts what lies beyond.
+    answer = graph.traverse(tiny.S, "downstream", 4, None, 3)
+    assert answer.nodes == {tiny.S: 0, tiny.D: 1, tiny.M: 1}
+    assert all(e.source in answer.nodes and e.target in answer.nodes for e in answer.edges.values())
+    both = graph.traverse(tiny.P, "both", 3, None, 4)
+    assert both.truncated and len(both.nodes) <= 4 and both.nodes[tiny.P] == 0
+    assert graph.traverse(tiny.S, "downstream", 4, None, 100).truncated is False
+
+
 def test_deleted_links_and_records_are_not_walked(graph, tiny, ctx, refresh):
     from catalog.services import records
     records.delete_record(ctx, "links", tiny.stored_link)

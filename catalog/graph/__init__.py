@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from catalog.graph import store_edges, traversal
+from catalog.graph import cte, store_edges, traversal
 from catalog.graph.model import Edge, Subgraph
 
 
@@ -75,3 +75,19 @@ class SqlGraph(QueryMixin):
     def expand(self, nodes: set[str], edge_types: set[str] | None, direction: str | None = None,
                limit: int | None = None) -> list[Edge]:
         return store_edges.edges_touching(self.session, nodes, edge_types, direction, limit)
+
+    # Where the recursive query is the faster walk (docs/benchmarks.md, «Lineage in one statement»):
+    # on PostgreSQL each of the level walk's ~100 statements is a round trip; on SQLite a statement
+    # costs little and the recursive query's per-row work makes it slower.
+    RECURSIVE_ON = frozenset({"postgresql"})
+
+    def traverse(self, start, direction, depth, edge_types, max_nodes) -> Subgraph:
+        if self.session.get_bind().dialect.name in self.RECURSIVE_ON:
+            return cte.traverse(self.session, start, direction, depth, edge_types, max_nodes)
+        return super().traverse(start, direction, depth, edge_types, max_nodes)
+
+
+class RecursiveSqlGraph(SqlGraph):
+    """The sql backend walking by the recursive query on every engine (the tests, the benchmark)."""
+
+    RECURSIVE_ON = frozenset({"sqlite", "postgresql"})

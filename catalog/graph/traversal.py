@@ -37,13 +37,8 @@ def traverse(expand: Expand, start: str, direction: str, depth: int, edge_types:
     upstream of a process that consumes it.
     """
     if direction == "both":
-        up = traverse(expand, start, "upstream", depth, edge_types, max(1, max_nodes // 2))
-        down = traverse(expand, start, "downstream", depth, edge_types, max(1, max_nodes - len(up.nodes) + 1))
-        for node, distance in down.nodes.items():
-            up.nodes[node] = min(distance, up.nodes.get(node, distance))
-        up.edges.update(down.edges)
-        up.truncated = up.truncated or down.truncated
-        return up
+        return walk_directions(lambda way, cap: traverse(expand, start, way, depth, edge_types, cap),
+                               direction, max_nodes)
     result = Subgraph(nodes={start: 0})
     frontier = {start}
     for level in range(1, depth + 1):
@@ -75,6 +70,22 @@ def traverse(expand: Expand, start: str, direction: str, depth: int, edge_types:
             break  # the cap is reached: deeper levels would only be cut away
         frontier = following
     return result
+
+
+def walk_directions(walk: Callable[[str, int], Subgraph], direction: str, max_nodes: int) -> Subgraph:
+    """``walk(direction, cap)`` for one direction; for "both" the union of the two walks.
+
+    Upstream may take half the cap, downstream what is left (the start counts once).
+    """
+    if direction != "both":
+        return walk(direction, max_nodes)
+    up = walk("upstream", max(1, max_nodes // 2))
+    down = walk("downstream", max(1, max_nodes - len(up.nodes) + 1))
+    for node, distance in down.nodes.items():
+        up.nodes[node] = min(distance, up.nodes.get(node, distance))
+    up.edges.update(down.edges)
+    up.truncated = up.truncated or down.truncated
+    return up
 
 
 def paths(expand: Expand, source: str, target: str, max_depth: int, edge_types: set[str] | None,
