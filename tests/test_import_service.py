@@ -186,7 +186,7 @@ def test_a_register_loaded_by_the_cli_rechecks_the_request_resting_on_its_proces
 # --- the readers know files, not the catalogue ----------------------------------------------------
 
 READERS = sorted((Path(__file__).resolve().parents[1] / "catalog" / "readers").glob("*.py"))
-ALLOWED_CATALOG = {"catalog.errors", "catalog.cells"}  # the refusals, and how a cell is written safely
+ALLOWED_CATALOG = {"catalog.errors", "catalog.cells", "catalog.formatting"}  # the refusals, how a cell is written safely, Russian words for counts (no catalogue imports)
 FORBIDDEN_TOP = {"sqlalchemy", "flask", "web", "marshmallow", "click"}
 
 

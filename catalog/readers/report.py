@@ -76,6 +76,7 @@ class ImportReport:
     text: str = ""
     error_copy: Path | None = None  # the copy of the file with an error column, when one was written
     result: Any = None  # what the import made, for its caller (the passport of a BPMN diagram)
+    missing_columns: list[str] = field(default_factory=list)  # mandatory columns the header lacks
 
     def error(self, sheet: str, row: int | None, column: str, header: str, reason: str) -> None:
         self.errors.append(RowError(sheet, row, column, header, reason))
@@ -105,6 +106,13 @@ class ImportReport:
             return self.text
         counts = (f"создано {self.created}, изменено {self.updated}, без изменений {self.unchanged}, "
                   f"отклонено {self.refused}")
+        if self.refused_whole and self.missing_columns:
+            # No row was read: the header decides, and counts of rows would say nothing true.
+            where = f" (лист «{self.sheet}», строка {self.header_row})" if self.sheet and self.header_row else ""
+            names = ", ".join(f"«{label}»" for label in self.missing_columns)
+            return (f"Файл «{self.file_name}» отклонён целиком: в строке заголовков{where} нет "
+                    f"{'обязательного столбца' if len(self.missing_columns) == 1 else 'обязательных столбцов'} "
+                    f"{names}, строки не прочитаны. Ничего не записано.")
         if self.refused_whole:
             return (f"Файл «{self.file_name}» отклонён целиком: строк с ошибками — {self.refused}. Ничего не записано. "
                     f"Исправьте ошибки или загрузите только верные строки (частичная загрузка). "

@@ -261,6 +261,8 @@ class TableImporter:
                 self.report.error(self.table.sheet_name, self.table.header_row, "", spec.label,
                                   f"нет обязательного столбца «{spec.label}» в строке заголовков")
             self.report.refused_whole = True
+            self.report.missing_columns = [spec.label for spec in missing]
+            self.report.refused = len(self.report.bad_rows)  # the header row, the one row with errors
             return self.report
         session = self.ctx.session
         try:

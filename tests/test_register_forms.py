@@ -1,0 +1,155 @@
+"""Registers as offices fill them: forms, not tables (issue 15). Each test builds its register here
+with openpyxl, in one layout, and checks the result record by record.
+
+The columns are those of the register rules, section 2.1 (а–с; starred ones mandatory); the rules
+say what a register holds, not how the form is drawn, so every drawing below must read the same.
+"""
+from __future__ import annotations
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.comments import Comment
+from sqlalchemy import select
+
+from catalog import models
+
+PERSON = "Иванова Мария Петровна, начальник отдела"
+SERVICE = "Назначение ежемесячной выплаты на ребёнка"
+
+
+def form_register(path, rows, *, notes_sheet=True, hidden_status=True, numbering=True, footer=True):
+    """A register drawn as a form: a notes sheet first; a title; a two-row header with group cells
+    merged across and single columns merged down over both rows; a row of column numbers; one service
+    cell merged down over its three processes; a blank separator; a total line and a signature."""
+    book = Workbook()
+    if notes_sheet:
+        notes = book.active
+        notes.title = "Пояснения"
+        notes["A1"] = "Порядок заполнения реестра"
+        notes["A2"] = "Идентификатор процесса — номер процесса в реестре органа."
+        notes["A3"] = "Статус процесса — по правилам ведения реестра, раздел 2.1."
+        sheet = book.create_sheet("Реестр")
+    else:
+        sheet = book.active
+        sheet.title = "Реестр"
+    sheet["A1"] = "РЕЕСТР ПРОЦЕССОВ Министерства социальной защиты"
+    sheet.merge_cells("A1:H1")
+    # Row 3-4: the header.
+    sheet["A3"] = "Идентификатор процесса*"
+    sheet.merge_cells("A3:A4")
+    sheet["B3"] = "Сведения об услуге"
+    sheet.merge_cells("B3:C3")
+    sheet["B4"] = "Название услуги, функции, сервиса*"
+    sheet["C4"] = "Жизненная ситуация"
+    sheet["D3"] = "Сведения о процессе"
+    sheet.merge_cells("D3:E3")
+    sheet["D4"] = "Название процесса*"
+    sheet["E4"] = "Ответственный за процесс\n(ФИО, должность)*"
+    sheet["F3"] = "Статус процесса (статус реинжиниринга)*"
+    sheet.merge_cells("F3:F4")
+    sheet["G3"] = "Статус"  # an old column of another form, hidden: «Общая», «Исполняемое»
+    sheet.merge_cells("G3:G4")
+    sheet["H3"] = "Клиент"
+    sheet.merge_cells("H3:H4")
+    if hidden_status:
+        sheet.column_dimensions["G"].hidden = True
+    number = 5
+    if numbering:
+        for column in range(1, 9):
+            sheet.cell(5, column, column)
+        number = 6
+    first = number
+    for row in rows:
+        if row is None:  # a blank separator
+            number += 1
+            continue
+        for column, value in enumerate(row, start=1):
+            if value is not None:
+                sheet.cell(number, column, value)
+        number += 1
+    # One service over the first three processes: merged down, the value in the top cell only.
+    sheet.merge_cells(start_row=first, start_column=2, end_row=first + 2, end_column=2)
+    if footer:
+        number += 1
+        sheet.cell(number, 1, f"Итого процессов: {sum(1 for r in rows if r)}")
+        sheet.merge_cells(start_row=number, start_column=1, end_row=number, end_column=5)
+        sheet.cell(number + 1, 1, "Всего")
+        sheet.cell(number + 3, 1, "Ответственный за ведение реестра ____________ (подпись)")
+        sheet.cell(number + 3, 5, "Иванова М. П.")
+    book.save(path)
+    return path
+
+
+def form_rows():
+    return [
+        ["002", SERVICE, "", "Приём заявления", PERSON, "идёт исследование", "Общая", "Граждане"],
+        ["003", None, "", "Проверка сведений", PERSON, "в очереди на исследование", "Исполняемое", ""],
+        ["004", None, "", "Решение о назначении", PERSON, "сертифицирован", "Общая", ""],
+        None,
+        ["005", "Выдача справки о составе семьи", "", "Выдача справки", PERSON, "идёт исследование", "", ""],
+    ]
+
+
+def processes_of(ctx, agency_id):
+    ctx.session.expire_all()
+    return {p.registry_id: p for p in ctx.session.scalars(
+        select(models.Process).where(models.Process.agency_id == agency_id))}
+
+
+def test_a_register_drawn_as_a_form_loads_every_process_and_nothing_else(runner, ctx, seed, tmp_path):
+    path = form_register(tmp_path / "реестр-форма.xlsx", form_rows())
+    result = runner.invoke("import", "register", str(path), "--agency", "MINSOC")
+    assert result.exit_code == 0, result.output
+    # Four processes: no row of column numbers, no total line, no «Всего», no signature among them.
+    assert "создано 4, изменено 0, без изменений 0, отклонено 0" in result.output
+    assert "строка 5: строка с номерами столбцов пропущена" in result.output
+    assert "«Итого процессов: 4» — конец таблицы" in result.output
+    found = processes_of(ctx, seed.agency.id)
+    assert set(found) == {"001", "002", "003", "004", "005"}  # 001 is the seed's own
+    # The service merged down over three rows applies to each of them.
+    for key, name, status in (("002", "Приём заявления", "researching"), ("003", "Проверка сведений", "queued_research"),
+                              ("004", "Решение о назначении", "certified")):
+        assert found[key].name == name and found[key].status == status
+        assert found[key].service_id == seed.service.id
+        assert found[key].responsible.full_name == "Иванова Мария Петровна"
+    assert found["002"].client == "Граждане" and found["003"].client is None
+    assert found["005"].service.name == "Выдача справки о составе семьи"
+    assert found["005"].service.agency_id == seed.agency.id
+    # The hidden «Статус» («Общая», «Исполняемое») is not the reengineering status, and the report says so.
+    assert "скрытые столбцы не прочитаны" in result.output and "G «Статус»" in result.output
+
+
+def test_a_form_without_its_numbering_row_or_footer_reads_the_same(runner, ctx, seed, tmp_path):
+    path = form_register(tmp_path / "реестр.xlsx", form_rows(), notes_sheet=False, numbering=False, footer=False,
+                         hidden_status=False)
+    # Visible now, the second «Статус» column is still not taken: the first column of a field wins.
+    result = runner.invoke("import", "register", str(path), "--agency", "MINSOC", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "будет создано 4" in result.output and "отклонено 0" in result.output
+
+
+def test_errors_in_a_form_name_the_lower_header_row_and_the_right_cells(runner, ctx, seed, tmp_path):
+    rows = form_rows()
+    rows[1][5] = "завершён"  # row 7
+    path = form_register(tmp_path / "реестр.xlsx", rows)
+    result = runner.invoke("import", "register", str(path), "--agency", "MINSOC")
+    assert result.exit_code == 1
+    assert "строк с ошибками — 1" in result.output
+    assert ("лист «Реестр», строка 7, столбец F «Статус процесса (статус реинжиниринга)*»: "
+            "неизвестный статус «завершён»") in result.output
+    assert "обязательное поле" not in result.output  # the merged service reached rows 7 and 8
+
+
+def test_a_header_without_mandatory_columns_is_refused_without_a_false_count(runner, ctx, seed, tmp_path):
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Реестр"
+    sheet.append(["Идентификатор процесса", "Название процесса", "Клиент"])
+    sheet.append(["010", "Приём заявления", "Граждане"])
+    book.save(tmp_path / "без-столбцов.xlsx")
+    result = runner.invoke("import", "register", str(tmp_path / "без-столбцов.xlsx"), "--agency", "MINSOC")
+    assert result.exit_code == 1
+    assert "строк с ошибками — 0" not in result.output
+    assert ("в строке заголовков (лист «Реестр», строка 1) нет обязательных столбцов "
+            "«Название услуги, функции, сервиса», «Ответственный за процесс», "
+            "«Статус процесса (статус реинжиниринга)»") in result.output
+    assert "Ничего не записано" in result.output
