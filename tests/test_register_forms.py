@@ -6,6 +6,7 @@ say what a register holds, not how the form is drawn, so every drawing below mus
 """
 from __future__ import annotations
 
+import pytest
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 from sqlalchemy import select
@@ -153,3 +154,71 @@ def test_a_header_without_mandatory_columns_is_refused_without_a_false_count(run
             "«Название услуги, функции, сервиса», «Ответственный за процесс», "
             "«Статус процесса (статус реинжиниринга)»") in result.output
     assert "Ничего не записано" in result.output
+
+
+def plain_register(path, rows):
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Реестр"
+    sheet.append(["Идентификатор процесса*", "Название услуги, функции, сервиса*", "Название процесса*",
+                  "Ответственный за процесс*", "Статус процесса (статус реинжиниринга)*", "Связь с другими процессами"])
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def test_identifiers_are_compared_as_numbers_and_kept_as_first_written(runner, ctx, seed, tmp_path):
+    # 2.1 «а»: the identifier names the process in the agency's register; «1» is the seed's «001».
+    path = plain_register(tmp_path / "реестр.xlsx", [
+        ["1", SERVICE, "Приём заявления (новая редакция)", PERSON, "идёт исследование", ""],
+        ["07", SERVICE, "Проверка сведений", PERSON, "идёт исследование", "001"],
+    ])
+    result = runner.invoke("import", "register", str(path), "--agency", "MINSOC")
+    assert result.exit_code == 0, result.output
+    assert "создано 1, изменено 1" in result.output
+    found = processes_of(ctx, seed.agency.id)
+    assert set(found) == {"001", "07"}  # not a second process «1»; «07» kept as written
+    assert found["001"].name == "Приём заявления (новая редакция)"
+    links = {(l.source_id, l.target_id) for l in ctx.session.scalars(
+        select(models.Link).where(models.Link.link_type == "LINKED_TO"))}
+    assert links == {(found["07"].id, found["001"].id)}
+    # «7» next month is the same «07», and «004» / «4» in one file are one identifier given twice.
+    plain_register(path, [["7", SERVICE, "Проверка сведений", PERSON, "идёт исследование", "1"],
+                          ["004", SERVICE, "Решение", PERSON, "идёт исследование", ""],
+                          ["4", SERVICE, "Решение", PERSON, "идёт исследование", ""]])
+    again = runner.invoke("import", "register", str(path), "--agency", "MINSOC")
+    assert again.exit_code == 1
+    assert "строка 4, столбец A «Идентификатор процесса*»: идентификатор «4» повторяется: он уже есть в строке 3" \
+        in again.output
+    assert "строка 2" not in again.output  # «7» = «07», linked to «1» = «001»: nothing wrong
+
+
+@pytest.mark.parametrize("partial", [(), ("--partial",)])
+def test_a_person_given_once_with_a_position_is_the_same_person_without_it(runner, ctx, seed, tmp_path, partial):
+    # 2.1 «ж»: «ФИО, должность». The position given in one row is enough for every row of that person.
+    path = plain_register(tmp_path / "реестр.xlsx", [
+        ["010", SERVICE, "Приём заявления", "Сидоров Иван Ильич", "идёт исследование", "011"],
+        ["011", SERVICE, "Проверка сведений", "Сидоров Иван Ильич, главный специалист", "идёт исследование", ""],
+        ["012", SERVICE, "Решение", "Сидоров Иван Ильич", "идёт исследование", ""],
+    ])
+    result = runner.invoke("import", "register", str(path), "--agency", "MINSOC", *partial)
+    assert result.exit_code == 0, result.output
+    assert "создано 3, изменено 0, без изменений 0, отклонено 0" in result.output
+    found = processes_of(ctx, seed.agency.id)
+    people = {found[k].responsible_id for k in ("010", "011", "012")}
+    assert len(people) == 1
+    person = ctx.session.get(models.Person, people.pop())
+    assert (person.full_name, person.position, person.agency_id) == ("Сидоров Иван Ильич", "главный специалист",
+                                                                     seed.agency.id)
+    link = ctx.session.scalars(select(models.Link).where(models.Link.link_type == "LINKED_TO")).one()
+    assert (link.source_id, link.target_id) == (found["010"].id, found["011"].id)
+
+
+def test_a_person_never_given_a_position_is_still_refused_by_name(runner, ctx, seed, tmp_path):
+    path = plain_register(tmp_path / "реестр.xlsx", [
+        ["010", SERVICE, "Приём заявления", "Сидоров Иван Ильич", "идёт исследование", ""]])
+    for partial in ((), ("--partial",)):
+        result = runner.invoke("import", "register", str(path), "--agency", "MINSOC", *partial)
+        assert ("строка 2, столбец D «Ответственный за процесс*»: ответственного «Сидоров Иван Ильич» нет среди "
+                "лиц органа") in result.output

@@ -13,6 +13,12 @@ What a row's references become (the choices of this catalogue):
   no position given the row is refused;
 - **life situations, regulating acts, group, typical process**: reference lists the process office
   keeps; an unknown name is an **error** (they are not created by a register import);
+- **identifiers** (2.1 «а»): compared as the register's numbering means them, so «004», «4» and
+  «ЗАГС.004» / «ЗАГС.4» are one process (numbers are numbers, whatever their leading zeros; case and
+  spaces do not count); a process keeps its identifier as first written, a new one is kept as the file
+  writes it;
+- **a person without a position** is the person of that name given with a position in another row of
+  the same file (the row waits for that row), or one the agency already has;
 - **linked processes** (2.1 «п»): identifiers in the same file or already in the agency's register,
   or the identifier of exactly one other agency's process (a link across agencies, as the export
   writes it); any other is an error.
@@ -22,6 +28,7 @@ the process; a re-import makes the links match the file (adds the missing, delet
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -107,6 +114,49 @@ def _status_list() -> str:
     return "; ".join(f"«{m.label}»" for m in ProcessStatus)
 
 
+def identifier_key(text: str) -> str:
+    """An identifier as compared: numbers without their leading zeros, no spaces, any case."""
+    key = re.sub(r"\s+", "", str(text)).casefold()
+    return re.sub(r"\d+", lambda m: m.group().lstrip("0") or "0", key)
+
+
+class Identifiers(dict):
+    """A mapping keyed by identifiers as the register means them (``identifier_key``), which also
+    remembers how each was first written."""
+
+    def __init__(self, items=()):
+        super().__init__()
+        self.as_written: dict[str, str] = {}
+        for key, value in dict(items).items():
+            self[key] = value
+
+    def __setitem__(self, key, value):
+        self.as_written.setdefault(identifier_key(key), key)
+        super().__setitem__(identifier_key(key), value)
+
+    def __getitem__(self, key):
+        return super().__getitem__(identifier_key(key))
+
+    def __contains__(self, key):
+        return super().__contains__(identifier_key(key))
+
+    def get(self, key, default=None):
+        return super().get(identifier_key(key), default)
+
+    def written(self, key) -> str:
+        return self.as_written.get(identifier_key(key), key)
+
+    def copy(self) -> "Identifiers":
+        twin = Identifiers()
+        dict.update(twin, self)
+        twin.as_written = dict(self.as_written)
+        return twin
+
+    def by_value(self) -> dict:
+        """Value → identifier as written (process id → identifier, for reports)."""
+        return {value: self.as_written[key] for key, value in self.items()}
+
+
 def find_agency(ctx: Context, code: str) -> models.Agency:
     agency = ctx.session.scalar(select(models.Agency).where(models.Agency.code == code,
                                                             models.Agency.deleted_at.is_(None)))
@@ -139,7 +189,9 @@ class RegisterImporter(TableImporter):
     def prepare(self) -> None:
         self.require_agency_right()
         self.load_caches()
-        self.first_row: dict[str, int] = {}
+        self.first_row = Identifiers()
+        self.waiting_for_person: list[Row] = []  # rows whose person another row gives a position
+        self.finishing = False
         self.duplicates: dict[int, int] = {}
         self.two_pass = self.partial
         if self.two_pass:
@@ -148,7 +200,7 @@ class RegisterImporter(TableImporter):
             # checks them at the end instead, since any error there refuses the file anyway.
             for row in self.table.rows():
                 self.note_identifier(row)
-        self.written: dict[str, int] = {}
+        self.written = Identifiers()
         # Partial loads: rows linking to a row not yet concluded wait for it (see finish_partial).
         self.postponed: list[tuple] = []
 
@@ -172,8 +224,9 @@ class RegisterImporter(TableImporter):
             self.pin(query.where(where) if where is not None else query)
         self._elsewhere: dict[str, int | None] = {}  # identifier → another agency's process
         self.registry_of_elsewhere: dict[int, str] = {}
-        self.existing: dict[str, int] = dict(ctx.session.execute(
-            select(models.Process.registry_id, models.Process.id).where(models.Process.agency_id == agency_id)).all())
+        self.existing = Identifiers(ctx.session.execute(
+            select(models.Process.registry_id, models.Process.id).where(models.Process.agency_id == agency_id)
+            .order_by(models.Process.id)).all())
         # The register's links as they are: {(process id, link type): {target id: link id}}, read once.
         self.current_links: dict[tuple[int, str], dict[int, int]] = {}
         for source_id, link_type, target_id, link_id in ctx.session.execute(
@@ -189,7 +242,8 @@ class RegisterImporter(TableImporter):
         if not key:
             return
         if key in self.first_row:
-            self.duplicates[row.number] = self.first_row[key]
+            if self.first_row[key] != row.number:  # a row read again (it waited for its person)
+                self.duplicates[row.number] = self.first_row[key]
         else:
             self.first_row[key] = row.number
 
@@ -212,7 +266,7 @@ class RegisterImporter(TableImporter):
         if not self.two_pass:
             self.note_identifier(row)
         if key:
-            data["registry_id"] = key
+            data["registry_id"] = self.existing.written(key) if key in self.existing else key
             if row.number in self.duplicates:
                 errors.append(("registry_id", f"идентификатор «{key}» повторяется: он уже есть в строке "
                                               f"{self.duplicates[row.number]}"))
@@ -272,7 +326,7 @@ class RegisterImporter(TableImporter):
         if "linked" in self.table.column_of:
             identifiers = list(dict.fromkeys(split_values(v.get("linked"))))
             for identifier in identifiers:
-                if identifier == key:
+                if key and identifier_key(identifier) == identifier_key(key):
                     errors.append(("linked", f"процесс «{identifier}» не может быть связан сам с собой"))
                 elif (self.two_pass and identifier not in self.first_row and identifier not in self.existing
                       and self.elsewhere(identifier) is None):
@@ -287,6 +341,8 @@ class RegisterImporter(TableImporter):
         if found is not None:
             return found
         if not position.strip():
+            if not self.finishing and not errors:
+                return -2  # another row may give the position: decided once every row is read
             errors.append(("responsible", f"ответственного «{name.strip()}» нет среди лиц органа; чтобы его добавить, "
                                           "укажите «ФИО, должность»"))
             return None
@@ -300,6 +356,9 @@ class RegisterImporter(TableImporter):
             service_id = self.services.find(v["service"], prefer=lambda c: c[1] == self.agency_id)
         if v.get("responsible"):
             person_id = self.person(v["responsible"], errors)
+        if person_id == -2:
+            self.waiting_for_person.append(row)
+            return None
         if errors:
             for field_name, reason in errors:
                 self.column_error(row.number, field_name, reason)
@@ -391,7 +450,7 @@ class RegisterImporter(TableImporter):
     def write_group(self, group: list[tuple]) -> None:
         session, report = self.ctx.session, self.report
         kept = (report.created, report.updated, report.unchanged, len(report.changes), report.changes_cut,
-                dict(self.outcomes), dict(self.written))
+                dict(self.outcomes), self.written.copy())
         savepoint = session.begin_nested()
         failed = []
         for item in group:
@@ -554,11 +613,14 @@ class RegisterImporter(TableImporter):
         if name == "acts":
             return {i: self.acts.names.get(i, f"№ {i}") for i in ids}
         if len(self.registry_of) != len(self.existing):  # rebuilt only when processes were added
-            self.registry_of = {pid: key for key, pid in self.existing.items()}
+            self.registry_of = self.existing.by_value()
         return {i: self.registry_of.get(i) or self.registry_of_elsewhere.get(i, f"№ {i}") for i in ids}
 
     def finish_rows(self) -> None:
-        """Links between processes, once every row of the file is written."""
+        """Rows that waited for their person, then links between processes, once every row is read."""
+        self.finishing = True
+        for row in self.waiting_for_person:
+            self.count(self.import_row(row), row)
         if self.two_pass:
             self.finish_partial()
             return
