@@ -222,3 +222,37 @@ def test_a_person_never_given_a_position_is_still_refused_by_name(runner, ctx, s
         result = runner.invoke("import", "register", str(path), "--agency", "MINSOC", *partial)
         assert ("строка 2, столбец D «Ответственный за процесс*»: ответственного «Сидоров Иван Ильич» нет среди "
                 "лиц органа") in result.output
+
+
+def test_the_error_copy_is_the_users_file_with_one_error_column_after_the_table(runner, ctx, seed, tmp_path):
+    rows = form_rows()
+    rows[1][5] = "завершён"  # row 7
+    path = form_register(tmp_path / "реестр.xlsx", rows)
+    book = load_workbook(path)
+    book["Реестр"]["D6"].comment = Comment("Уточнить формулировку", "Иванова М. П.")
+    book["Реестр"]["J6"] = "замечание сбоку"  # something of the user's right of the table
+    book.save(path)
+    result = runner.invoke("import", "register", str(path), "--agency", "MINSOC")
+    assert result.exit_code == 1
+    copy = load_workbook(tmp_path / "реестр-ошибки.xlsx")
+    assert copy.sheetnames == ["Пояснения", "Реестр"]  # the notes sheet is kept
+    assert copy["Пояснения"]["A2"].value == "Идентификатор процесса — номер процесса в реестре органа."
+    sheet = copy["Реестр"]
+    # The table ends at H, J holds the user's remark: the errors go to I, under the two-row header.
+    assert sheet["I3"].value == "Ошибки загрузки" and "I3:I4" in {str(m) for m in sheet.merged_cells.ranges}
+    assert sheet["I7"].value == ("F «Статус процесса (статус реинжиниринга)*»: неизвестный статус «завершён»; "
+                                 "допустимы: " + sheet["I7"].value.split("допустимы: ")[1])
+    assert all(sheet.cell(n, 9).value is None for n in (5, 6, 8, 9, 10))
+    assert sheet["J6"].value == "замечание сбоку"
+    # Every merge, hidden column and comment of the user's file stays.
+    merges = {str(m) for m in sheet.merged_cells.ranges}
+    assert {"A1:H1", "A3:A4", "B3:C3", "D3:E3", "F3:F4", "G3:G4", "H3:H4", "B6:B8"} <= merges
+    assert sheet.column_dimensions["G"].hidden
+    assert sheet["D6"].comment.text == "Уточнить формулировку"
+    assert sheet["B6"].value == SERVICE and sheet["A5"].value == 1  # values as the user wrote them
+    # Fixed in the copy, the same file loads: the error column is not read as data.
+    sheet["F7"] = "идёт исследование"
+    copy.save(tmp_path / "исправленный.xlsx")
+    again = runner.invoke("import", "register", str(tmp_path / "исправленный.xlsx"), "--agency", "MINSOC")
+    assert again.exit_code == 0, again.output
+    assert "создано 4" in again.output

@@ -586,6 +586,10 @@ class Table:
                 f"Файл «{self.name}»: не найдена строка заголовков таблицы (в первых {HEADER_SCAN_ROWS} строках). "
                 f"Ожидаются столбцы: {known}.", {"file": ["Нет строки заголовков."]})
         _, self.sheet_name, self.header_first, self.header_row, self.header_cells = best
+        # Cells merged down onto the header row from above make those rows part of the header.
+        tops = [top for _left, top, _right, bottom in self.shape(self.sheet_name).merges
+                if top < self.header_row <= bottom and top >= self.header_row - 3]
+        self.header_first = min([self.header_first, *tops])
         hidden = self.shape(self.sheet_name).hidden
         self.columns = self.layout.columns_of(self.header_cells, hidden)
         self.column_of = {c.field: c for c in self.columns}
