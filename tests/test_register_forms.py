@@ -256,3 +256,26 @@ def test_the_error_copy_is_the_users_file_with_one_error_column_after_the_table(
     again = runner.invoke("import", "register", str(tmp_path / "исправленный.xlsx"), "--agency", "MINSOC")
     assert again.exit_code == 0, again.output
     assert "создано 4" in again.output
+
+
+def test_names_as_long_as_real_registers_write_them_and_each_error_in_its_own_column(runner, ctx, seed, tmp_path):
+    long_service = "Предоставление " + "сведений о мерах социальной поддержки; " * 105  # about 4,100 characters
+    long_process = "Рассмотрение " + "заявления и документов заявителя, " * 120
+    assert len(long_service) > 4000 and len(long_process) > 4000
+    path = plain_register(tmp_path / "реестр.xlsx", [
+        ["020", long_service, long_process, PERSON, "идёт исследование", ""]])
+    result = runner.invoke("import", "register", str(path), "--agency", "MINSOC")
+    assert result.exit_code == 0, result.output
+    process = processes_of(ctx, seed.agency.id)["020"]
+    assert process.name == long_process.strip() and process.service.name == long_service.strip()
+    # Past the limit, the service's name is refused in the service's column, not the process name's.
+    too_long = "Услуга " + "х" * 8000
+    plain_register(path, [["021", too_long, "Приём заявления", PERSON, "идёт исследование", ""]])
+    refused = runner.invoke("import", "register", str(path), "--agency", "MINSOC")
+    assert refused.exit_code == 1
+    assert "строка 2, столбец B «Название услуги, функции, сервиса*»: Не длиннее 8000 символов." in refused.output
+    assert "столбец C" not in refused.output
+    plain_register(path, [["022", SERVICE, too_long, PERSON, "идёт исследование", ""]])
+    refused = runner.invoke("import", "register", str(path), "--agency", "MINSOC")
+    assert "строка 2, столбец C «Название процесса*»: Не длиннее 8000 символов." in refused.output
+    assert "столбец B" not in refused.output

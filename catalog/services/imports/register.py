@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -37,10 +38,10 @@ from sqlalchemy import select
 
 from catalog import models
 from catalog.enums import Channel, ProcessCategory, ProcessStatus, ProcessType
-from catalog.errors import NotFound
+from catalog.errors import InvalidInput, NotFound
 from catalog.services import permissions, records, rules
 from catalog.services.context import Context
-from catalog.services.imports.base import Lookup, TableImporter, show_value
+from catalog.services.imports.base import Lookup, RowFailed, TableImporter, show_value
 from catalog.readers.tables import FieldSpec, Layout, Row, normalize, split_values
 
 # In the order of 2.1, then the catalogue's own columns. Labels are what exports write.
@@ -489,16 +490,19 @@ class RegisterImporter(TableImporter):
         ctx, v = self.ctx, row.values
         notes = []
         if service_id is None:
-            service = records.create_record(ctx, "services", {"name": v["service"], "kind": "service",
-                                                              "agency_id": self.agency_id})
+            with own_column("service"):
+                service = records.create_record(ctx, "services", {"name": v["service"], "kind": "service",
+                                                                  "agency_id": self.agency_id})
             service_id = service.id
             self.later(lambda: self.services.add(service.id, service.name, None, (self.agency_id,)))
             self.later(lambda: self.pinned.append(service))
             notes.append(("Услуга", None, f"создана новая: «{service.name}»"))
         if person_id == -1:
             name, _, position = v["responsible"].partition(",")
-            person = records.create_record(ctx, "people", {"full_name": name.strip(), "position": position.strip(),
-                                                           "agency_id": self.agency_id})
+            with own_column("responsible"):
+                person = records.create_record(ctx, "people", {"full_name": name.strip(),
+                                                               "position": position.strip(),
+                                                               "agency_id": self.agency_id})
             person_id = person.id
             self.later(lambda: self.people.add(person.id, person.full_name))
             self.later(lambda: self.pinned.append(person))
@@ -658,6 +662,17 @@ class RegisterImporter(TableImporter):
                         break
                 else:
                     self.report.add_change(RowChange(number, key, "updated", [FieldChange(*c) for c in changes]))
+
+
+@contextmanager
+def own_column(column: str):
+    """A record the row creates (its service, its person) is refused in the column that names it,
+    not in the column of the process's field of the same name («name»)."""
+    try:
+        yield
+    except InvalidInput as error:
+        messages = [m for ms in error.fields.values() for m in ms] or [error.message]
+        raise RowFailed([(column, message) for message in messages]) from None
 
 
 _LABELS = {field: next(f.label for f in FIELDS if f.name == column) for field, column in SERVICE_FIELDS.items()
