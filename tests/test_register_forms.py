@@ -279,3 +279,75 @@ def test_names_as_long_as_real_registers_write_them_and_each_error_in_its_own_co
     refused = runner.invoke("import", "register", str(path), "--agency", "MINSOC")
     assert "строка 2, столбец C «Название процесса*»: Не длиннее 8000 символов." in refused.output
     assert "столбец B" not in refused.output
+
+
+def acts_register(path):
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Реестр"
+    sheet.append(["Идентификатор процесса*", "Название услуги, функции, сервиса*", "Название процесса*",
+                  "Ответственный за процесс*", "Статус процесса (статус реинжиниринга)*", "Регулирующий акт",
+                  "Жизненная ситуация", "Отметка о согласовании"])
+    sheet.append(["030", SERVICE, "Приём заявления", PERSON, "идёт исследование",
+                  "Закон Кемеровской области от 18.11.2004 № 86-ОЗ", "Потеря работы", "согласовано"])
+    sheet.append(["031", SERVICE, "Проверка сведений", PERSON, "идёт исследование",
+                  "Закон Кемеровской области от 18.11.2004 № 86-ОЗ", "Потеря работы; Рождение ребёнка", ""])
+    book.save(path)
+    return path
+
+
+def test_the_dry_run_names_each_columns_field_and_the_references_the_catalogue_lacks(runner, ctx, seed, tmp_path):
+    path = form_register(tmp_path / "реестр.xlsx", form_rows())
+    preview = runner.invoke("import", "register", str(path), "--agency", "MINSOC", "--dry-run")
+    assert preview.exit_code == 0, preview.output
+    out = preview.output
+    assert "Столбцы файла:" in out
+    assert "A «Идентификатор процесса*» → Идентификатор процесса" in out
+    assert "B «Название услуги, функции, сервиса*» → Название услуги, функции, сервиса" in out
+    assert "G «Статус» — не прочитан: это поле уже дал столбец левее (скрытый столбец)" in out
+    assert "Нет столбцов: «Орган (код)», «Регулирующий акт»" in out
+    # An agency's own acts and life situations of the federal list: listed once each, for the process office.
+    acts = acts_register(tmp_path / "акты.xlsx")
+    refused = runner.invoke("import", "register", str(acts), "--agency", "MINSOC", "--dry-run")
+    assert refused.exit_code == 1
+    assert "H «Отметка о согласовании» — не прочитан: такого поля нет" in refused.output
+    listed = refused.output.split("Нет в каталоге")[1]
+    assert "Регулирующий акт: «Закон Кемеровской области от 18.11.2004 № 86-ОЗ»\n" in listed
+    assert "Жизненная ситуация: «Потеря работы»; «Рождение ребёнка»\n" in listed
+
+
+def test_the_api_report_carries_the_mapping_and_the_unknown_references(client, ctx, seed, make_user, token_for,
+                                                                      tmp_path):
+    import io
+
+    headers = token_for(make_user("robot", ["agency_editor"], [seed.agency.id]))
+    path = acts_register(tmp_path / "акты.xlsx")
+    body = client.post("/api/v1/imports/register", headers=headers, content_type="multipart/form-data",
+                       data={"agency": "MINSOC", "dry_run": "1",
+                             "file": (io.BytesIO(path.read_bytes()), path.name)}).get_json()
+    assert {"column": "F", "header": "Регулирующий акт", "field": "Регулирующий акт", "hidden": False,
+            "twin": False} in body["columns"]
+    assert {"column": "H", "header": "Отметка о согласовании", "field": None, "hidden": False,
+            "twin": False} in body["columns"]
+    assert body["unknown_references"] == {
+        "Регулирующий акт": ["Закон Кемеровской области от 18.11.2004 № 86-ОЗ"],
+        "Жизненная ситуация": ["Потеря работы", "Рождение ребёнка"]}
+    assert "Орган (код)" in body["missing_fields"]
+
+
+def test_the_upload_page_shows_the_mapping_and_the_list_for_the_process_office(client, seed, make_user, login,
+                                                                               tmp_path):
+    from bs4 import BeautifulSoup
+
+    from tests.test_import_page import upload
+
+    make_user("editor", ["agency_editor"], [seed.agency.id])
+    login("editor")
+    page = upload(client, acts_register(tmp_path / "акты.xlsx"))
+    soup = BeautifulSoup(page.get_data(as_text=True), "html.parser")
+    mapping = [li.get_text() for li in soup.select("ul.column-mapping li")]
+    assert "F «Регулирующий акт» → Регулирующий акт" in mapping
+    assert "H «Отметка о согласовании» — не прочитан: такого поля нет" in mapping
+    assert [li.get_text() for li in soup.select("ul.unknown-references li")] == [
+        "Регулирующий акт: «Закон Кемеровской области от 18.11.2004 № 86-ОЗ»",
+        "Жизненная ситуация: «Потеря работы»; «Рождение ребёнка»"]

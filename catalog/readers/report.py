@@ -77,6 +77,34 @@ class ImportReport:
     error_copy: Path | None = None  # the copy of the file with an error column, when one was written
     result: Any = None  # what the import made, for its caller (the passport of a BPMN diagram)
     missing_columns: list[str] = field(default_factory=list)  # mandatory columns the header lacks
+    columns: list[dict] = field(default_factory=list)  # the file's columns and the fields they went to
+    missing_fields: list[str] = field(default_factory=list)  # fields no column of the file gives
+    # References the file names that the catalogue lacks: {column label: [names as written]}.
+    unknown_references: dict[str, list[str]] = field(default_factory=dict)
+
+    def unknown(self, label: str, name: str) -> None:
+        names = self.unknown_references.setdefault(label, [])
+        if name not in names:
+            names.append(name)
+
+    def column_lines(self) -> list[str]:
+        """Which column of the file went to which field, and which were not read."""
+        out = []
+        for c in self.columns:
+            where = f"{c['column']} «{c['header']}»"
+            if c["field"]:
+                out.append(f"{where} → {c['field']}" + (" (скрытый столбец)" if c["hidden"] else ""))
+            elif c["twin"]:
+                out.append(f"{where} — не прочитан: это поле уже дал столбец левее"
+                           + (" (скрытый столбец)" if c["hidden"] else ""))
+            else:
+                out.append(f"{where} — не прочитан: такого поля нет")
+        return out
+
+    def unknown_lines(self) -> list[str]:
+        order = {c["field"]: i for i, c in enumerate(self.columns) if c["field"]}  # as the file's columns go
+        return [f"{label}: " + "; ".join(f"«{n}»" for n in names)
+                for label, names in sorted(self.unknown_references.items(), key=lambda i: order.get(i[0], 1 << 10))]
 
     def error(self, sheet: str, row: int | None, column: str, header: str, reason: str) -> None:
         self.errors.append(RowError(sheet, row, column, header, reason))
@@ -126,6 +154,14 @@ class ImportReport:
     def lines(self, limit: int = MAX_ERRORS_SHOWN) -> list[str]:
         """The report as text lines, for the command line."""
         out = [self.summary(), *self.notes]
+        if self.dry_run and self.columns:
+            out.append("Столбцы файла:")
+            out += [f"  {line}" for line in self.column_lines()]
+            if self.missing_fields:
+                out.append("  Нет столбцов: " + ", ".join(f"«{label}»" for label in self.missing_fields))
+        if self.unknown_references:
+            out.append("Нет в каталоге (справочники ведёт процессный офис; отправьте ему этот список):")
+            out += [f"  {line}" for line in self.unknown_lines()]
         if self.errors:
             out.append("Ошибки:")
             out += [f"  {e.text()}" for e in self.errors[:limit]]
@@ -151,6 +187,8 @@ class ImportReport:
             "refused_whole": self.refused_whole, "written": self.written, "summary": self.summary(),
             "errors": [e.to_dict() for e in self.errors],
             **({"details": self.details} if self.details else {}),
+            **({"columns": self.columns, "missing_fields": self.missing_fields} if self.columns else {}),
+            **({"unknown_references": self.unknown_references} if self.unknown_references else {}),
             "changes": [{"row": c.row, "key": c.key, "action": c.action,
                          "changes": [{"field": f.label, "before": f.before, "after": f.after} for f in c.changes]}
                         for c in self.changes],

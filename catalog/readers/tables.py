@@ -618,6 +618,24 @@ class Table:
                 joined.append(upper or lower)
         return joined
 
+    def mapping(self) -> list[dict]:
+        """Each titled column of the file and the field it went to (None: not read), for the report."""
+        hidden = self.shape(self.sheet_name).hidden
+        by_index = {c.index: c for c in self.columns}
+        out = []
+        for index, text in enumerate(self.header_cells):
+            if not text:
+                continue
+            column = by_index.get(index)
+            out.append({"column": get_column_letter(index + 1), "header": re.sub(r"\s+", " ", str(text)).strip(),
+                        "field": self.layout.by_name[column.field].label if column else None,
+                        "hidden": index in hidden,
+                        "twin": column is None and self.layout.match(text) is not None})
+        return out
+
+    def missing_fields(self) -> list[str]:
+        return [f.label for f in self.layout.fields if f.name not in self.column_of]
+
     def missing_required(self) -> list[FieldSpec]:
         return [f for f in self.layout.fields if f.required and f.name not in self.column_of]
 

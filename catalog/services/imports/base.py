@@ -255,6 +255,7 @@ class TableImporter:
         if self.on_table:
             self.on_table(self.table)
         self.report.sheet, self.report.header_row = self.table.sheet_name, self.table.header_row
+        self.report.columns, self.report.missing_fields = self.table.mapping(), self.table.missing_fields()
         missing = self.table.missing_required()
         if missing:
             for spec in missing:

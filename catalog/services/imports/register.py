@@ -314,6 +314,7 @@ class RegisterImporter(TableImporter):
                 found = lookup.find(v[name])
                 if found is None:
                     errors.append((name, f"нет {label} «{v[name]}» в каталоге (справочник ведёт процессный офис)"))
+                    self.report.unknown(self.layout.by_name[name].label, v[name])
                 data[field_name] = found
             elif name in self.table.column_of:
                 data[field_name] = None
@@ -323,6 +324,7 @@ class RegisterImporter(TableImporter):
                 ids, missing = lookup.find_many(v.get(name))
                 for part in missing:
                     errors.append((name, f"нет {label} «{part}» в каталоге (справочник ведёт процессный офис)"))
+                    self.report.unknown(self.layout.by_name[name].label, part)
                 links[name] = ids
         if "linked" in self.table.column_of:
             identifiers = list(dict.fromkeys(split_values(v.get("linked"))))
