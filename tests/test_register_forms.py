@@ -351,3 +351,14 @@ def test_the_upload_page_shows_the_mapping_and_the_list_for_the_process_office(c
     assert [li.get_text() for li in soup.select("ul.unknown-references li")] == [
         "Регулирующий акт: «Закон Кемеровской области от 18.11.2004 № 86-ОЗ»",
         "Жизненная ситуация: «Потеря работы»; «Рождение ребёнка»"]
+
+
+def test_a_file_without_a_header_names_the_columns_expected_even_where_none_is_mandatory(runner, ctx, seed,
+                                                                                         tmp_path):
+    book = Workbook()
+    book.active.append(["что-то", "совсем", "другое"])
+    book.save(tmp_path / "перечень.xlsx")
+    result = runner.invoke("import", "typical", str(tmp_path / "перечень.xlsx"))
+    assert result.exit_code != 0
+    assert "Ожидаются столбцы: ." not in result.output
+    assert "Ожидаются столбцы: «" in result.output

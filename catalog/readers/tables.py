@@ -581,7 +581,9 @@ class Table:
                     best = (score, sheet, previous[0], number, joined)
             previous = (number, cells)
         if best is None or best[0] < min_columns:
-            known = ", ".join(f"«{f.label}»" for f in self.layout.fields if f.required)
+            # The mandatory columns; a layout with none names the columns it knows.
+            known = ", ".join(f"«{f.label}»" for f in self.layout.fields if f.required) \
+                or ", ".join(f"«{f.label}»" for f in self.layout.fields)
             raise InvalidInput(
                 f"Файл «{self.name}»: не найдена строка заголовков таблицы (в первых {HEADER_SCAN_ROWS} строках). "
                 f"Ожидаются столбцы: {known}.", {"file": ["Нет строки заголовков."]})
