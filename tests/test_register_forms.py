@@ -362,3 +362,25 @@ def test_a_file_without_a_header_names_the_columns_expected_even_where_none_is_m
     assert result.exit_code != 0
     assert "Ожидаются столбцы: ." not in result.output
     assert "Ожидаются столбцы: «" in result.output
+
+
+def test_a_form_splitting_the_responsible_into_name_and_position_columns(runner, ctx, seed, tmp_path):
+    # 2.1 «ж» is «ФИО, должность»; a form may draw it as a group over two columns.
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Реестр"
+    for ref, text in (("A1", "Идентификатор процесса*"), ("B1", "Название услуги, функции, сервиса*"),
+                      ("C1", "Название процесса*"), ("D1", "Ответственный за процесс*"), ("D2", "ФИО"),
+                      ("E2", "Должность"), ("F1", "Статус процесса (статус реинжиниринга)*")):
+        sheet[ref] = text
+    for merge in ("A1:A2", "B1:B2", "C1:C2", "D1:E1", "F1:F2"):
+        sheet.merge_cells(merge)
+    sheet.append(["040", SERVICE, "Приём заявления", "Орлова Анна Сергеевна", "ведущий специалист", "идёт исследование"])
+    sheet.append(["041", SERVICE, "Проверка сведений", "Иванова Мария Петровна", "", "идёт исследование"])
+    book.save(tmp_path / "реестр.xlsx")
+    result = runner.invoke("import", "register", str(tmp_path / "реестр.xlsx"), "--agency", "MINSOC")
+    assert result.exit_code == 0, result.output
+    found = processes_of(ctx, seed.agency.id)
+    assert (found["040"].responsible.full_name, found["040"].responsible.position) == ("Орлова Анна Сергеевна",
+                                                                                      "ведущий специалист")
+    assert found["041"].responsible.id == seed.process.responsible_id  # known by name alone

@@ -58,6 +58,8 @@ FIELDS = [
     FieldSpec("name", "Название процесса", ("наименование процесса",), required=True),
     FieldSpec("responsible", "Ответственный за процесс", ("ответственный", "ответственный за процесс (фио, должность)"),
               required=True),
+    # A form may split 2.1 «ж» under a group «Ответственный за процесс»: «ФИО» | «Должность».
+    FieldSpec("responsible_position", "Должность ответственного", ("должность", "должность ответственного за процесс")),
     FieldSpec("status", "Статус процесса (статус реинжиниринга)", ("статус процесса", "статус реинжиниринга", "статус"),
               required=True),
     FieldSpec("client", "Клиент", ("клиент процесса",)),
@@ -352,8 +354,11 @@ class RegisterImporter(TableImporter):
         return -1  # to be created
 
     def import_row(self, row: Row) -> str | None:
-        data, links, errors = self.parse(row)
         v = row.values
+        position = v.pop("responsible_position", None)
+        if position and v.get("responsible") and "," not in v["responsible"]:
+            v["responsible"] = f"{v['responsible']}, {position}"  # as 2.1 «ж» writes it: «ФИО, должность»
+        data, links, errors = self.parse(row)
         service_id = person_id = None
         if v.get("service"):
             service_id = self.services.find(v["service"], prefer=lambda c: c[1] == self.agency_id)
@@ -693,7 +698,7 @@ def import_register(ctx: Context, path: Path, agency_code: str, **options) -> Re
 
 # --- export ------------------------------------------------------------------------
 
-EXPORT_FIELDS = [f for f in FIELDS if f.name not in ("agency", "status_reason")]
+EXPORT_FIELDS = [f for f in FIELDS if f.name not in ("agency", "status_reason", "responsible_position")]
 BATCH = 1000
 
 
