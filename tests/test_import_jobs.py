@@ -24,7 +24,8 @@ def queue(app):
 
 
 def register_rows(count: int) -> list[list[str]]:
-    return [[f"{n:05d}", f"Процесс {n}", "Назначение ежемесячной выплаты на ребёнка", "", PERSON,
+    # From 10001: «00001» would be the seed's «001» (identifiers compare as numbers, issue 15).
+    return [[f"{n + 10000:05d}", f"Процесс {n}", "Назначение ежемесячной выплаты на ребёнка", "", PERSON,
              "идёт исследование", "", "", "цифровой", "ЕПГУ"] for n in range(1, count + 1)]
 
 

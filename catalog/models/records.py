@@ -23,6 +23,10 @@ from sqlalchemy.orm import (
 
 from catalog.models.base import Base, Record, utcnow
 
+# Names as real registers write them: a service's or process's name runs to 4,060 characters
+# (St. Petersburg's register of functions and services), an act's full title as long (issue 15).
+LONG_NAME = 8000
+
 
 class Agency(Record):
     __tablename__ = "agencies"
@@ -69,7 +73,7 @@ class Service(Record):
     __tablename__ = "services"
 
     code: Mapped[str | None] = mapped_column(String(64), unique=True)
-    name: Mapped[str] = mapped_column(String(1000))
+    name: Mapped[str] = mapped_column(String(LONG_NAME))
     kind: Mapped[str] = mapped_column(String(32))
     is_mszu: Mapped[bool] = mapped_column(Boolean, default=False)
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
@@ -82,7 +86,7 @@ class RegulatoryAct(Record):
     __tablename__ = "regulatory_acts"
 
     code: Mapped[str | None] = mapped_column(String(64), unique=True)
-    name: Mapped[str] = mapped_column(String(1000))
+    name: Mapped[str] = mapped_column(String(LONG_NAME))
     kind: Mapped[str] = mapped_column(String(32))
     number: Mapped[str | None] = mapped_column(String(100))
     adopted_on: Mapped[date | None] = mapped_column(Date)
@@ -106,7 +110,7 @@ class TypicalProcess(Record):
     __tablename__ = "typical_processes"
 
     code: Mapped[str | None] = mapped_column(String(64), unique=True)
-    name: Mapped[str] = mapped_column(String(1000))
+    name: Mapped[str] = mapped_column(String(LONG_NAME))
     group_id: Mapped[int | None] = mapped_column(ForeignKey("process_groups.id"), index=True)
     description: Mapped[str | None] = mapped_column(Text)
 
@@ -121,7 +125,7 @@ class Process(Record):
 
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     registry_id: Mapped[str] = mapped_column(String(100))
-    name: Mapped[str] = mapped_column(String(1000))
+    name: Mapped[str] = mapped_column(String(LONG_NAME))
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("process_groups.id"), index=True)
     typical_process_id: Mapped[int | None] = mapped_column(ForeignKey("typical_processes.id"))

@@ -76,6 +76,35 @@ class ImportReport:
     text: str = ""
     error_copy: Path | None = None  # the copy of the file with an error column, when one was written
     result: Any = None  # what the import made, for its caller (the passport of a BPMN diagram)
+    missing_columns: list[str] = field(default_factory=list)  # mandatory columns the header lacks
+    columns: list[dict] = field(default_factory=list)  # the file's columns and the fields they went to
+    missing_fields: list[str] = field(default_factory=list)  # fields no column of the file gives
+    # References the file names that the catalogue lacks: {column label: [names as written]}.
+    unknown_references: dict[str, list[str]] = field(default_factory=dict)
+
+    def unknown(self, label: str, name: str) -> None:
+        names = self.unknown_references.setdefault(label, [])
+        if name not in names:
+            names.append(name)
+
+    def column_lines(self) -> list[str]:
+        """Which column of the file went to which field, and which were not read."""
+        out = []
+        for c in self.columns:
+            where = f"{c['column']} «{c['header']}»"
+            if c["field"]:
+                out.append(f"{where} → {c['field']}" + (" (скрытый столбец)" if c["hidden"] else ""))
+            elif c["twin"]:
+                out.append(f"{where} — не прочитан: это поле уже дал столбец левее"
+                           + (" (скрытый столбец)" if c["hidden"] else ""))
+            else:
+                out.append(f"{where} — не прочитан: такого поля нет")
+        return out
+
+    def unknown_lines(self) -> list[str]:
+        order = {c["field"]: i for i, c in enumerate(self.columns) if c["field"]}  # as the file's columns go
+        return [f"{label}: " + "; ".join(f"«{n}»" for n in names)
+                for label, names in sorted(self.unknown_references.items(), key=lambda i: order.get(i[0], 1 << 10))]
 
     def error(self, sheet: str, row: int | None, column: str, header: str, reason: str) -> None:
         self.errors.append(RowError(sheet, row, column, header, reason))
@@ -105,6 +134,13 @@ class ImportReport:
             return self.text
         counts = (f"создано {self.created}, изменено {self.updated}, без изменений {self.unchanged}, "
                   f"отклонено {self.refused}")
+        if self.refused_whole and self.missing_columns:
+            # No row was read: the header decides, and counts of rows would say nothing true.
+            where = f" (лист «{self.sheet}», строка {self.header_row})" if self.sheet and self.header_row else ""
+            names = ", ".join(f"«{label}»" for label in self.missing_columns)
+            return (f"Файл «{self.file_name}» отклонён целиком: в строке заголовков{where} нет "
+                    f"{'обязательного столбца' if len(self.missing_columns) == 1 else 'обязательных столбцов'} "
+                    f"{names}, строки не прочитаны. Ничего не записано.")
         if self.refused_whole:
             return (f"Файл «{self.file_name}» отклонён целиком: строк с ошибками — {self.refused}. Ничего не записано. "
                     f"Исправьте ошибки или загрузите только верные строки (частичная загрузка). "
@@ -118,6 +154,14 @@ class ImportReport:
     def lines(self, limit: int = MAX_ERRORS_SHOWN) -> list[str]:
         """The report as text lines, for the command line."""
         out = [self.summary(), *self.notes]
+        if self.dry_run and self.columns:
+            out.append("Столбцы файла:")
+            out += [f"  {line}" for line in self.column_lines()]
+            if self.missing_fields:
+                out.append("  Нет столбцов: " + ", ".join(f"«{label}»" for label in self.missing_fields))
+        if self.unknown_references:
+            out.append("Нет в каталоге (справочники ведёт процессный офис; отправьте ему этот список):")
+            out += [f"  {line}" for line in self.unknown_lines()]
         if self.errors:
             out.append("Ошибки:")
             out += [f"  {e.text()}" for e in self.errors[:limit]]
@@ -143,6 +187,8 @@ class ImportReport:
             "refused_whole": self.refused_whole, "written": self.written, "summary": self.summary(),
             "errors": [e.to_dict() for e in self.errors],
             **({"details": self.details} if self.details else {}),
+            **({"columns": self.columns, "missing_fields": self.missing_fields} if self.columns else {}),
+            **({"unknown_references": self.unknown_references} if self.unknown_references else {}),
             "changes": [{"row": c.row, "key": c.key, "action": c.action,
                          "changes": [{"field": f.label, "before": f.before, "after": f.after} for f in c.changes]}
                         for c in self.changes],
@@ -152,36 +198,49 @@ class ImportReport:
 ERROR_HEADER = "Ошибки загрузки"
 
 
-def write_error_copy(table, report: ImportReport, target: Path) -> Path:
-    """The file as read, with a last column holding each row's errors (streamed both ways).
+# Workbooks up to this many cells are copied whole (every sheet, merge, comment, hidden column kept);
+# larger ones are streamed (the read sheet's values only), so memory stays bounded.
+FULL_COPY_CELLS = 400_000
 
-    An Excel file gives an .xlsx copy of the sheet that was read; a CSV file a CSV copy in the
-    same encoding and delimiter.
+
+def error_text(errors) -> str:
+    return "; ".join(f"{e.column} «{e.header}»: {e.reason}" if e.header else e.reason for e in errors)
+
+
+def write_error_copy(table, report: ImportReport, target: Path) -> Path:
+    """The user's file with one «Ошибки загрузки» column after the table's last column: the header
+    there (merged down like a two-row header), each refused row's errors in its own row.
+
+    An Excel file of moderate size is the user's workbook itself, opened whole and saved again, so
+    every sheet, merge, hidden column, comment and format stays; a larger one is streamed (values of
+    the sheet read). A CSV file gives a CSV copy in the same encoding and delimiter.
     """
+    target = Path(target)
+    if table.suffix not in (".csv", ".txt") and _cells_declared(table) <= FULL_COPY_CELLS:
+        return _workbook_copy(table, report, target)
     by_row = report.errors_by_row()
     file_errors = "; ".join(e.reason for e in by_row.get(None, []))
-    width = len(table.header_cells)
+    width = _table_width(table)
 
     def rows():
         previous = 0
-        for sheet, number, cells in table.raw_rows():
+        for sheet, number, cells in table.raw_rows(filled=False):
             if sheet != table.sheet_name:
                 continue
             for gap in range(previous + 1, number):  # keep Excel's row numbers: empty rows stay
                 yield gap, [None] * (width + 1)
             previous = number
             cells = list(cells) + [None] * (width - len(cells))
+            head, rest = cells[:width], cells[width:]  # anything right of the table moves one column on
             if number == table.header_row:
-                yield number, cells + [ERROR_HEADER]
+                yield number, head + [ERROR_HEADER] + rest
             elif number in by_row:
-                yield number, cells + ["; ".join(f"{e.column} «{e.header}»: {e.reason}" if e.header else e.reason
-                                                  for e in by_row[number])]
+                yield number, head + [error_text(by_row[number])] + rest
             elif number == 1 and file_errors:
-                yield number, cells + [file_errors]
+                yield number, head + [file_errors] + rest
             else:
-                yield number, cells + [None]
+                yield number, head + [None] + rest
 
-    target = Path(target)
     if table.suffix in (".csv", ".txt"):
         from catalog.cells import csv_row
 
@@ -196,16 +255,79 @@ def write_error_copy(table, report: ImportReport, target: Path) -> Path:
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    from catalog.cells import xlsx_row
+    from catalog.cells import as_text, xlsx_row
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(table.sheet_name)
     for number, cells in rows():
-        if cells[-1]:
-            last = WriteOnlyCell(sheet, value=cells[-1])
-            last.font = Font(bold=number == table.header_row, color="B3261E")
-            sheet.append([*xlsx_row(sheet, cells[:-1]), last])
-        else:
-            sheet.append(xlsx_row(sheet, cells))
+        error = cells[width]
+        out = xlsx_row(sheet, cells)
+        if error:
+            cell = as_text(WriteOnlyCell(sheet, value=error))
+            cell.font = Font(bold=number == table.header_row, color="B3261E")
+            out[width] = cell
+        sheet.append(out)
     book.save(target)
     return target
+
+
+def _table_width(table) -> int:
+    """Columns up to the table's last one: its header's last filled cell."""
+    filled = [index for index, text in enumerate(table.header_cells) if text]
+    return (max(filled) + 1) if filled else len(table.header_cells)
+
+
+def _cells_declared(table) -> int:
+    sheet = table.workbook()[table.sheet_name]
+    rows = sheet.max_row or table._count_rows(sheet)
+    return rows * max(sheet.max_column or 1, 1)
+
+
+def _workbook_copy(table, report: ImportReport, target: Path) -> Path:
+    from openpyxl import load_workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    book = load_workbook(table.path, keep_vba=table.suffix == ".xlsm", keep_links=True, rich_text=True)
+    sheet = book[table.sheet_name]
+    column = _table_width(table) + 1
+    # Right after the table, unless something of the user's is there (a remark beside the table):
+    # then the first free column after it, so nothing of theirs is overwritten.
+    while any(sheet.cell(row, column).value is not None for row in range(1, (sheet.max_row or 1) + 1)):
+        column += 1
+    first, last = getattr(table, "header_first", table.header_row), table.header_row
+    red = Font(color="B3261E")
+    header = sheet.cell(first, column, ERROR_HEADER)
+    header.font = Font(bold=True, color="B3261E")
+    header.alignment = Alignment(wrap_text=True, vertical="top")
+    if last > first:
+        sheet.merge_cells(start_row=first, start_column=column, end_row=last, end_column=column)
+    letter = get_column_letter(column)
+    sheet.column_dimensions[letter].width = 60
+    sheet.column_dimensions[letter].hidden = False
+    by_row = report.errors_by_row()
+    file_errors = "; ".join(e.reason for e in by_row.get(None, []))
+    about_file = [file_errors] if file_errors else []
+    for number, errors in by_row.items():
+        if number is None:
+            continue
+        cell = sheet.cell(number, column)
+        if number == last or cell.coordinate in sheet.merged_cells:
+            about_file.append(error_text(errors) if number == last else f"строка {number}: {error_text(errors)}")
+            continue
+        _error_cell(cell, error_text(errors), red)
+    if about_file:  # the file's or the header's own errors (a mandatory column missing): in the header
+        header.value = f"{ERROR_HEADER}: {'; '.join(about_file)}"
+    book.save(target)
+    book.close()
+    return target
+
+
+def _error_cell(cell, text: str, font) -> None:
+    from openpyxl.styles import Alignment
+
+    cell.value = text
+    if text.startswith("="):
+        cell.data_type = "s"  # never a formula
+    cell.font = font
+    cell.alignment = Alignment(wrap_text=True, vertical="top")

@@ -8,6 +8,17 @@
   (``1`` formatted ``000`` is ``"001"``); whole floats are read without ``.0``;
 - CSV: UTF-8 (with or without BOM) or Windows-1251, detected; ``;`` or ``,`` as delimiter, detected.
 
+Registers are forms, not tables, and are read as forms (``SheetShape``):
+
+- a header of two rows: group cells merged across, under them the columns' own headers, and cells
+  merged down over both rows (the merged value applies to each cell of the range);
+- a row of column numbers («1», «2» … «19») under the header is skipped;
+- a cell merged down over several data rows applies to each of them (one service over its processes);
+- a total line («Итого процессов: 5», «Всего») or the signature of the official responsible for
+  the register ends the table: nothing below it is read as data;
+- a hidden column is read only when no visible column says the same, and the report says so;
+- sheets without the table (notes, instructions) are passed over.
+
 Reading is streamed (openpyxl ``read_only=True``, the csv module): memory does not grow with the
 file. Nothing here knows the catalogue; the importers say which fields they want.
 
@@ -194,6 +205,97 @@ class Column:
         return get_column_letter(self.index + 1)
 
 
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*?ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+_COL = re.compile(rb"<(?:\w+:)?col\s[^>]*>")
+_ATTR = re.compile(rb'(\w+)="([^"]*)"')
+
+
+@dataclass
+class SheetShape:
+    """What a streamed sheet does not give: merged ranges and hidden columns (read from its XML)."""
+
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # min_col, min_row, max_col, max_row
+    hidden: set[int] = field(default_factory=set)  # 0-based column indexes
+
+    @classmethod
+    def of(cls, source) -> "SheetShape":
+        from openpyxl.utils import column_index_from_string
+
+        shape, tail = cls(), b""
+        for chunk in iter(lambda: source.read(1 << 20), b""):
+            data = tail + chunk
+            cut = data.rfind(b"<")  # a tag cut by the chunk's end is read with the next chunk
+            cut = len(data) if cut < 0 or b">" in data[cut:] else cut
+            data, tail = data[:cut], data[cut:]
+            for match in _MERGE.finditer(data):
+                first, top, last, bottom = match.groups()
+                left = column_index_from_string(first.decode())
+                right = column_index_from_string(last.decode()) if last else left
+                shape.merges.append((left, int(top), right, int(bottom) if bottom else int(top)))
+            for tag in _COL.findall(data):
+                attrs = {k.decode(): v.decode() for k, v in _ATTR.findall(tag)}
+                if attrs.get("hidden") in ("1", "true") and attrs.get("min", "").isdigit():
+                    for index in range(int(attrs["min"]), int(attrs.get("max") or attrs["min"]) + 1):
+                        shape.hidden.add(index - 1)
+        return shape
+
+
+def fill_merges(rows, merges: list[tuple[int, int, int, int]], across_from: int = 0):
+    """Rows with each merged range's value in every cell of the range. Above row ``across_from``
+    (titles and the header) every range is filled; below it only ranges merged down over several
+    rows, since a row merged across is a heading or a remark, not a value of each column."""
+    starts: dict[int, list[tuple[int, int, int, int]]] = {}
+    for merge in merges:
+        if merge[0] != merge[2] or merge[1] != merge[3]:
+            starts.setdefault(merge[1], []).append(merge)
+    active: list[tuple[int, int, int, int, str | None]] = []
+    for sheet, number, cells in rows:
+        active = [a for a in active if a[3] >= number]
+        for left, top, right, bottom in starts.get(number, ()):
+            if number >= across_from and bottom == top:
+                continue
+            value = cells[left - 1] if left - 1 < len(cells) else None
+            active.append((left, top, right, bottom, value))
+        if active:
+            cells = list(cells)
+            for left, top, right, bottom, value in active:
+                if value is None or (number >= across_from and bottom == top):
+                    continue
+                if len(cells) < right:
+                    cells += [None] * (right - len(cells))
+                for index in range(left - 1, right):
+                    cells[index] = value
+        yield sheet, number, cells
+
+
+_NUMBERING = re.compile(r"^\d{1,3}(?:\.\d{1,2})?$")
+_TOTAL = re.compile(r"^(?:итого|всего|итог)\b")
+_SIGNATURE = re.compile(r"подпись|ответственн\w* за ведение|ответственное лицо|ф\.\s?и\.\s?о|^руководитель|^исполнитель"
+                        r"|^м\.\s?п\b|^составил|^дата составления|^согласовано|^утверждаю")
+
+
+def is_numbering(cells: list[str | None]) -> bool:
+    """A row of column numbers under a form's header («1», «2» … or «1», «2», «2.1» …)."""
+    filled = [c for c in cells if c]
+    if len(filled) < 3 or not all(_NUMBERING.match(c) for c in filled):
+        return False
+    numbers = [float(c) for c in filled]
+    return numbers == sorted(numbers) and numbers[0] <= 2
+
+
+def ends_table(cells: list[str | None]) -> str | None:
+    """The text of a total or signature line (which ends a register), None for any other row."""
+    filled = [c for c in cells if c]
+    if not filled:
+        return None
+    first = normalize(filled[0])
+    if _TOTAL.match(first):
+        return filled[0]
+    if len(set(filled)) <= 3 and _SIGNATURE.search(first):
+        return filled[0]
+    return None
+
+
 @dataclass
 class Row:
     sheet: str
@@ -234,17 +336,22 @@ class Layout:
                     best, best_len = spec.name, len(wording)
         return best
 
-    def columns_of(self, cells: list[str | None]) -> list[Column]:
+    def columns_of(self, cells: list[str | None], hidden: set[int] = frozenset()) -> list[Column]:
+        """Columns matched to fields, the first visible one for each field; a hidden column only
+        for a field no visible column gives."""
         columns, seen = [], set()
-        for index, header in enumerate(cells):
-            name = self.match(header)
-            if name and name not in seen:
-                seen.add(name)
-                columns.append(Column(name, index, re.sub(r"\s+", " ", str(header)).strip()))
-        return columns
+        for pass_hidden in (False, True):
+            for index, header in enumerate(cells):
+                if (index in hidden) != pass_hidden:
+                    continue
+                name = self.match(header)
+                if name and name not in seen:
+                    seen.add(name)
+                    columns.append(Column(name, index, re.sub(r"\s+", " ", str(header)).strip()))
+        return sorted(columns, key=lambda c: c.index)
 
-    def score(self, cells: list[str | None]) -> int:
-        return len(self.columns_of(cells))
+    def score(self, cells: list[str | None], hidden: set[int] = frozenset()) -> int:
+        return len(self.columns_of(cells, hidden))
 
 
 class Table:
@@ -264,6 +371,7 @@ class Table:
         self.encoding = None
         self.delimiter = None
         self.notes: list[str] = []  # what the reader skipped, for the report
+        self.header_notes: list[str] = []  # what the header says about the columns (hidden ones)
         if self.suffix in EXCEL_SUFFIXES:
             check_xlsx_parts(self.path, self.limits, self.name)
         self._find_header(min_columns)
@@ -308,11 +416,26 @@ class Table:
                 {"file": [f"строка {number}, столбец {get_column_letter(column)}: {counted(len(value), 'символ')}"]})
         return value
 
-    def _excel_rows(self, limit: int | None = None) -> Iterator[tuple[str, int, list[str | None]]]:
+    def _excel_rows(self, limit: int | None = None, filled: bool = True) -> Iterator[tuple[str, int, list[str | None]]]:
         workbook = self.workbook()
         sheets = [workbook[self.sheet_name]] if self.sheet_name else workbook.worksheets
         for sheet in sheets:
-            yield from self._stop_after_empty(sheet.title, self._sheet_rows(workbook, sheet, limit))
+            rows = self._sheet_rows(workbook, sheet, limit)
+            if filled:
+                header = getattr(self, "header_row", None) if sheet.title == self.sheet_name else None
+                rows = fill_merges(rows, self.shape(sheet.title).merges, header + 1 if header else 1 << 30)
+            yield from self._stop_after_empty(sheet.title, rows)
+
+    def shape(self, sheet_title: str) -> SheetShape:
+        """The sheet's merged ranges and hidden columns (an empty shape for CSV), read once."""
+        shapes = self.__dict__.setdefault("_shapes", {})
+        if sheet_title not in shapes:
+            if self.suffix in EXCEL_SUFFIXES:
+                with self.workbook()[sheet_title]._get_source() as source:
+                    shapes[sheet_title] = SheetShape.of(source)
+            else:
+                shapes[sheet_title] = SheetShape()
+        return shapes[sheet_title]
 
     def _sheet_rows(self, workbook, sheet, limit: int | None) -> Iterator[tuple[str, int, list[str | None]]]:
         """The rows the sheet's XML holds, and only those: openpyxl's ``iter_rows`` yields every
@@ -425,36 +548,95 @@ class Table:
                 yield self.name, number, [self._text(cell_text(unmark_text(v)), self.name, number, column)
                                                for column, v in enumerate(row, start=1)]
 
-    def raw_rows(self, limit: int | None = None) -> Iterator[tuple[str, int, list[str | None]]]:
-        """Every row of every sheet (with ``limit``, only the first rows of each sheet)."""
+    def raw_rows(self, limit: int | None = None, filled: bool = True) -> Iterator[tuple[str, int, list[str | None]]]:
+        """Every row of every sheet (with ``limit``, only the first rows of each sheet); merged
+        ranges filled (``fill_merges``) unless ``filled`` is false (the file as written)."""
         if self.suffix in EXCEL_SUFFIXES:
-            return self._excel_rows(limit)
+            return self._excel_rows(limit, filled)
         return self._stop_after_empty(self.name, self._csv_rows(limit))
 
     # --- header and data --------------------------------------------------------
 
     def _find_header(self, min_columns: int) -> None:
-        best = None  # (score, sheet, number, cells)
-        current_sheet, scanned = None, 0
+        """The header: one row, or two (group cells above the columns' own headers), whichever names
+        more known columns; a form's two rows count as one header ending at the lower row."""
+        best = None  # (score, sheet, first row, last row, cells)
+        current_sheet, scanned, previous = None, 0, None
         for sheet, number, cells in self.raw_rows(limit=HEADER_SCAN_ROWS):
             if sheet != current_sheet:
                 if best is not None and best[0] >= min_columns:
-                    break  # the first sheet with a register wins
-                current_sheet, scanned = sheet, 0
+                    break  # the first sheet with a register wins (notes sheets before it are passed over)
+                current_sheet, scanned, previous = sheet, 0, None
             scanned += 1
             if scanned > HEADER_SCAN_ROWS:
                 continue
-            score = self.layout.score(cells)
+            hidden = self.shape(sheet).hidden
+            score = self.layout.score(cells, hidden)
             if best is None or score > best[0]:
-                best = (score, sheet, number, cells)
+                best = (score, sheet, number, number, cells)
+            if previous is not None and previous[0] == number - 1:
+                joined = self.two_row_header(previous[1], cells)
+                score = self.layout.score(joined, hidden)
+                if score > best[0]:
+                    best = (score, sheet, previous[0], number, joined)
+            previous = (number, cells)
         if best is None or best[0] < min_columns:
-            known = ", ".join(f"«{f.label}»" for f in self.layout.fields if f.required)
+            # The mandatory columns; a layout with none names the columns it knows.
+            known = ", ".join(f"«{f.label}»" for f in self.layout.fields if f.required) \
+                or ", ".join(f"«{f.label}»" for f in self.layout.fields)
             raise InvalidInput(
                 f"Файл «{self.name}»: не найдена строка заголовков таблицы (в первых {HEADER_SCAN_ROWS} строках). "
                 f"Ожидаются столбцы: {known}.", {"file": ["Нет строки заголовков."]})
-        _, self.sheet_name, self.header_row, self.header_cells = best
-        self.columns = self.layout.columns_of(self.header_cells)
+        _, self.sheet_name, self.header_first, self.header_row, self.header_cells = best
+        # Cells merged down onto the header row from above make those rows part of the header.
+        tops = [top for _left, top, _right, bottom in self.shape(self.sheet_name).merges
+                if top < self.header_row <= bottom and top >= self.header_row - 3]
+        self.header_first = min([self.header_first, *tops])
+        hidden = self.shape(self.sheet_name).hidden
+        self.columns = self.layout.columns_of(self.header_cells, hidden)
         self.column_of = {c.field: c for c in self.columns}
+        for column in self.columns:
+            if column.index in hidden:
+                self.header_notes.append(
+                    f"{self._where(self.sheet_name)}: столбец {column.letter} «{column.header}» скрыт; он прочитан, "
+                    "потому что видимого столбца с таким заголовком нет.")
+        ignored = [f"{get_column_letter(i + 1)} «{self.header_cells[i]}»" for i in sorted(hidden)
+                   if i < len(self.header_cells) and self.header_cells[i]
+                   and all(c.index != i for c in self.columns) and self.layout.match(self.header_cells[i])]
+        if ignored:
+            self.header_notes.append(f"{self._where(self.sheet_name)}: скрытые столбцы не прочитаны "
+                                     f"(видимые столбцы с теми же заголовками есть): {', '.join(ignored)}.")
+
+    def two_row_header(self, top: list[str | None], bottom: list[str | None]) -> list[str | None]:
+        """A column's header in a two-row form header: its own cell in the lower row, or the cell
+        above it when that one names a column (merged down over both rows, or standing alone)."""
+        joined = []
+        for index in range(max(len(top), len(bottom))):
+            upper = top[index] if index < len(top) else None
+            lower = bottom[index] if index < len(bottom) else None
+            if lower and (self.layout.match(lower) or not self.layout.match(upper)):
+                joined.append(lower)
+            else:
+                joined.append(upper or lower)
+        return joined
+
+    def mapping(self) -> list[dict]:
+        """Each titled column of the file and the field it went to (None: not read), for the report."""
+        hidden = self.shape(self.sheet_name).hidden
+        by_index = {c.index: c for c in self.columns}
+        out = []
+        for index, text in enumerate(self.header_cells):
+            if not text:
+                continue
+            column = by_index.get(index)
+            out.append({"column": get_column_letter(index + 1), "header": re.sub(r"\s+", " ", str(text)).strip(),
+                        "field": self.layout.by_name[column.field].label if column else None,
+                        "hidden": index in hidden,
+                        "twin": column is None and self.layout.match(text) is not None})
+        return out
+
+    def missing_fields(self) -> list[str]:
+        return [f.label for f in self.layout.fields if f.name not in self.column_of]
 
     def missing_required(self) -> list[FieldSpec]:
         return [f for f in self.layout.fields if f.required and f.name not in self.column_of]
@@ -462,7 +644,7 @@ class Table:
     def rows(self) -> Iterator[Row]:
         """Data rows below the header; wholly empty rows are skipped."""
         started = False
-        self.notes = []
+        self.notes = list(self.header_notes)
         read = 0
         for sheet, number, cells in self.raw_rows():
             if sheet != self.sheet_name:
@@ -474,6 +656,14 @@ class Table:
             started = True
             if not any(cells):
                 continue
+            if read == 0 and is_numbering(cells):
+                self.notes.append(f"{self._where(sheet, number)}: строка с номерами столбцов пропущена.")
+                continue
+            end = ends_table(cells)
+            if end is not None:
+                self.notes.append(f"{self._where(sheet, number)}: «{end[:80]}» — конец таблицы; "
+                                  "эта строка и строки ниже не прочитаны как процессы.")
+                break
             read += 1
             if read > self.limits.rows:
                 raise LimitExceeded(

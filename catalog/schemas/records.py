@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from catalog import enums
+from catalog.models.records import LONG_NAME  # the columns' own length
 from catalog.schemas.base import (
     CatalogSchema,
     DateTime,
@@ -57,7 +58,7 @@ class LifeSituationSchema(RecordSchema):
 
 class ServiceSchema(RecordSchema):
     code = text("Код", max_length=64)
-    name = text("Наименование услуги, функции, сервиса", required=True, max_length=1000)
+    name = text("Наименование услуги, функции, сервиса", required=True, max_length=LONG_NAME)
     kind = choice("Вид", enums.ServiceKind, required=True)
     is_mszu = flag("Массовая социально значимая услуга (МСЗУ)")
     agency_id = ref("Орган, предоставляющий услугу", "agencies")
@@ -66,7 +67,7 @@ class ServiceSchema(RecordSchema):
 
 class RegulatoryActSchema(RecordSchema):
     code = text("Код", max_length=64)
-    name = text("Наименование акта", required=True, max_length=1000)
+    name = text("Наименование акта", required=True, max_length=LONG_NAME)
     kind = choice("Вид акта", enums.ActKind, required=True)
     number = text("Номер", max_length=100)
     adopted_on = fields.Date(allow_none=True, metadata={"label": "Дата принятия"})
@@ -82,7 +83,7 @@ class ProcessGroupSchema(RecordSchema):
 
 class TypicalProcessSchema(RecordSchema):
     code = text("Код", max_length=64)
-    name = text("Наименование типового процесса", required=True, max_length=1000)
+    name = text("Наименование типового процесса", required=True, max_length=LONG_NAME)
     group_id = ref("Группа процессов", "process-groups")
     description = text("Описание", multiline=True)
 
@@ -93,7 +94,7 @@ class ProcessSchema(RecordSchema):
     agency_id = ref("Орган — владелец процесса", "agencies", required=True)
     registry_id = text("Идентификатор процесса", required=True, max_length=100)
     service_id = ref("Услуга, функция, сервис", "services", required=True)
-    name = text("Название процесса", required=True, max_length=1000)
+    name = text("Название процесса", required=True, max_length=LONG_NAME)
     group_id = ref("Группа процессов", "process-groups")
     typical_process_id = ref("Типовой процесс", "typical-processes")
     responsible_id = ref("Ответственный за процесс", "people", required=True)

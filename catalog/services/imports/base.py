@@ -255,12 +255,15 @@ class TableImporter:
         if self.on_table:
             self.on_table(self.table)
         self.report.sheet, self.report.header_row = self.table.sheet_name, self.table.header_row
+        self.report.columns, self.report.missing_fields = self.table.mapping(), self.table.missing_fields()
         missing = self.table.missing_required()
         if missing:
             for spec in missing:
                 self.report.error(self.table.sheet_name, self.table.header_row, "", spec.label,
                                   f"нет обязательного столбца «{spec.label}» в строке заголовков")
             self.report.refused_whole = True
+            self.report.missing_columns = [spec.label for spec in missing]
+            self.report.refused = len(self.report.bad_rows)  # the header row, the one row with errors
             return self.report
         session = self.ctx.session
         try:

@@ -13,6 +13,12 @@ What a row's references become (the choices of this catalogue):
   no position given the row is refused;
 - **life situations, regulating acts, group, typical process**: reference lists the process office
   keeps; an unknown name is an **error** (they are not created by a register import);
+- **identifiers** (2.1 «а»): compared as the register's numbering means them, so «004», «4» and
+  «ЗАГС.004» / «ЗАГС.4» are one process (numbers are numbers, whatever their leading zeros; case and
+  spaces do not count); a process keeps its identifier as first written, a new one is kept as the file
+  writes it;
+- **a person without a position** is the person of that name given with a position in another row of
+  the same file (the row waits for that row), or one the agency already has;
 - **linked processes** (2.1 «п»): identifiers in the same file or already in the agency's register,
   or the identifier of exactly one other agency's process (a link across agencies, as the export
   writes it); any other is an error.
@@ -22,7 +28,9 @@ the process; a re-import makes the links match the file (adds the missing, delet
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -30,10 +38,10 @@ from sqlalchemy import select
 
 from catalog import models
 from catalog.enums import Channel, ProcessCategory, ProcessStatus, ProcessType
-from catalog.errors import NotFound
+from catalog.errors import InvalidInput, NotFound
 from catalog.services import permissions, records, rules
 from catalog.services.context import Context
-from catalog.services.imports.base import Lookup, TableImporter, show_value
+from catalog.services.imports.base import Lookup, RowFailed, TableImporter, show_value
 from catalog.readers.tables import FieldSpec, Layout, Row, normalize, split_values
 
 # In the order of 2.1, then the catalogue's own columns. Labels are what exports write.
@@ -50,6 +58,8 @@ FIELDS = [
     FieldSpec("name", "Название процесса", ("наименование процесса",), required=True),
     FieldSpec("responsible", "Ответственный за процесс", ("ответственный", "ответственный за процесс (фио, должность)"),
               required=True),
+    # A form may split 2.1 «ж» under a group «Ответственный за процесс»: «ФИО» | «Должность».
+    FieldSpec("responsible_position", "Должность ответственного", ("должность", "должность ответственного за процесс")),
     FieldSpec("status", "Статус процесса (статус реинжиниринга)", ("статус процесса", "статус реинжиниринга", "статус"),
               required=True),
     FieldSpec("client", "Клиент", ("клиент процесса",)),
@@ -107,6 +117,49 @@ def _status_list() -> str:
     return "; ".join(f"«{m.label}»" for m in ProcessStatus)
 
 
+def identifier_key(text: str) -> str:
+    """An identifier as compared: numbers without their leading zeros, no spaces, any case."""
+    key = re.sub(r"\s+", "", str(text)).casefold()
+    return re.sub(r"\d+", lambda m: m.group().lstrip("0") or "0", key)
+
+
+class Identifiers(dict):
+    """A mapping keyed by identifiers as the register means them (``identifier_key``), which also
+    remembers how each was first written."""
+
+    def __init__(self, items=()):
+        super().__init__()
+        self.as_written: dict[str, str] = {}
+        for key, value in dict(items).items():
+            self[key] = value
+
+    def __setitem__(self, key, value):
+        self.as_written.setdefault(identifier_key(key), key)
+        super().__setitem__(identifier_key(key), value)
+
+    def __getitem__(self, key):
+        return super().__getitem__(identifier_key(key))
+
+    def __contains__(self, key):
+        return super().__contains__(identifier_key(key))
+
+    def get(self, key, default=None):
+        return super().get(identifier_key(key), default)
+
+    def written(self, key) -> str:
+        return self.as_written.get(identifier_key(key), key)
+
+    def copy(self) -> "Identifiers":
+        twin = Identifiers()
+        dict.update(twin, self)
+        twin.as_written = dict(self.as_written)
+        return twin
+
+    def by_value(self) -> dict:
+        """Value → identifier as written (process id → identifier, for reports)."""
+        return {value: self.as_written[key] for key, value in self.items()}
+
+
 def find_agency(ctx: Context, code: str) -> models.Agency:
     agency = ctx.session.scalar(select(models.Agency).where(models.Agency.code == code,
                                                             models.Agency.deleted_at.is_(None)))
@@ -139,7 +192,9 @@ class RegisterImporter(TableImporter):
     def prepare(self) -> None:
         self.require_agency_right()
         self.load_caches()
-        self.first_row: dict[str, int] = {}
+        self.first_row = Identifiers()
+        self.waiting_for_person: list[Row] = []  # rows whose person another row gives a position
+        self.finishing = False
         self.duplicates: dict[int, int] = {}
         self.two_pass = self.partial
         if self.two_pass:
@@ -148,7 +203,7 @@ class RegisterImporter(TableImporter):
             # checks them at the end instead, since any error there refuses the file anyway.
             for row in self.table.rows():
                 self.note_identifier(row)
-        self.written: dict[str, int] = {}
+        self.written = Identifiers()
         # Partial loads: rows linking to a row not yet concluded wait for it (see finish_partial).
         self.postponed: list[tuple] = []
 
@@ -172,8 +227,9 @@ class RegisterImporter(TableImporter):
             self.pin(query.where(where) if where is not None else query)
         self._elsewhere: dict[str, int | None] = {}  # identifier → another agency's process
         self.registry_of_elsewhere: dict[int, str] = {}
-        self.existing: dict[str, int] = dict(ctx.session.execute(
-            select(models.Process.registry_id, models.Process.id).where(models.Process.agency_id == agency_id)).all())
+        self.existing = Identifiers(ctx.session.execute(
+            select(models.Process.registry_id, models.Process.id).where(models.Process.agency_id == agency_id)
+            .order_by(models.Process.id)).all())
         # The register's links as they are: {(process id, link type): {target id: link id}}, read once.
         self.current_links: dict[tuple[int, str], dict[int, int]] = {}
         for source_id, link_type, target_id, link_id in ctx.session.execute(
@@ -189,7 +245,8 @@ class RegisterImporter(TableImporter):
         if not key:
             return
         if key in self.first_row:
-            self.duplicates[row.number] = self.first_row[key]
+            if self.first_row[key] != row.number:  # a row read again (it waited for its person)
+                self.duplicates[row.number] = self.first_row[key]
         else:
             self.first_row[key] = row.number
 
@@ -212,7 +269,7 @@ class RegisterImporter(TableImporter):
         if not self.two_pass:
             self.note_identifier(row)
         if key:
-            data["registry_id"] = key
+            data["registry_id"] = self.existing.written(key) if key in self.existing else key
             if row.number in self.duplicates:
                 errors.append(("registry_id", f"идентификатор «{key}» повторяется: он уже есть в строке "
                                               f"{self.duplicates[row.number]}"))
@@ -259,6 +316,7 @@ class RegisterImporter(TableImporter):
                 found = lookup.find(v[name])
                 if found is None:
                     errors.append((name, f"нет {label} «{v[name]}» в каталоге (справочник ведёт процессный офис)"))
+                    self.report.unknown(self.layout.by_name[name].label, v[name])
                 data[field_name] = found
             elif name in self.table.column_of:
                 data[field_name] = None
@@ -268,11 +326,12 @@ class RegisterImporter(TableImporter):
                 ids, missing = lookup.find_many(v.get(name))
                 for part in missing:
                     errors.append((name, f"нет {label} «{part}» в каталоге (справочник ведёт процессный офис)"))
+                    self.report.unknown(self.layout.by_name[name].label, part)
                 links[name] = ids
         if "linked" in self.table.column_of:
             identifiers = list(dict.fromkeys(split_values(v.get("linked"))))
             for identifier in identifiers:
-                if identifier == key:
+                if key and identifier_key(identifier) == identifier_key(key):
                     errors.append(("linked", f"процесс «{identifier}» не может быть связан сам с собой"))
                 elif (self.two_pass and identifier not in self.first_row and identifier not in self.existing
                       and self.elsewhere(identifier) is None):
@@ -287,19 +346,27 @@ class RegisterImporter(TableImporter):
         if found is not None:
             return found
         if not position.strip():
+            if not self.finishing and not errors:
+                return -2  # another row may give the position: decided once every row is read
             errors.append(("responsible", f"ответственного «{name.strip()}» нет среди лиц органа; чтобы его добавить, "
                                           "укажите «ФИО, должность»"))
             return None
         return -1  # to be created
 
     def import_row(self, row: Row) -> str | None:
-        data, links, errors = self.parse(row)
         v = row.values
+        position = v.pop("responsible_position", None)
+        if position and v.get("responsible") and "," not in v["responsible"]:
+            v["responsible"] = f"{v['responsible']}, {position}"  # as 2.1 «ж» writes it: «ФИО, должность»
+        data, links, errors = self.parse(row)
         service_id = person_id = None
         if v.get("service"):
             service_id = self.services.find(v["service"], prefer=lambda c: c[1] == self.agency_id)
         if v.get("responsible"):
             person_id = self.person(v["responsible"], errors)
+        if person_id == -2:
+            self.waiting_for_person.append(row)
+            return None
         if errors:
             for field_name, reason in errors:
                 self.column_error(row.number, field_name, reason)
@@ -391,7 +458,7 @@ class RegisterImporter(TableImporter):
     def write_group(self, group: list[tuple]) -> None:
         session, report = self.ctx.session, self.report
         kept = (report.created, report.updated, report.unchanged, len(report.changes), report.changes_cut,
-                dict(self.outcomes), dict(self.written))
+                dict(self.outcomes), self.written.copy())
         savepoint = session.begin_nested()
         failed = []
         for item in group:
@@ -430,16 +497,19 @@ class RegisterImporter(TableImporter):
         ctx, v = self.ctx, row.values
         notes = []
         if service_id is None:
-            service = records.create_record(ctx, "services", {"name": v["service"], "kind": "service",
-                                                              "agency_id": self.agency_id})
+            with own_column("service"):
+                service = records.create_record(ctx, "services", {"name": v["service"], "kind": "service",
+                                                                  "agency_id": self.agency_id})
             service_id = service.id
             self.later(lambda: self.services.add(service.id, service.name, None, (self.agency_id,)))
             self.later(lambda: self.pinned.append(service))
             notes.append(("Услуга", None, f"создана новая: «{service.name}»"))
         if person_id == -1:
             name, _, position = v["responsible"].partition(",")
-            person = records.create_record(ctx, "people", {"full_name": name.strip(), "position": position.strip(),
-                                                           "agency_id": self.agency_id})
+            with own_column("responsible"):
+                person = records.create_record(ctx, "people", {"full_name": name.strip(),
+                                                               "position": position.strip(),
+                                                               "agency_id": self.agency_id})
             person_id = person.id
             self.later(lambda: self.people.add(person.id, person.full_name))
             self.later(lambda: self.pinned.append(person))
@@ -554,11 +624,14 @@ class RegisterImporter(TableImporter):
         if name == "acts":
             return {i: self.acts.names.get(i, f"№ {i}") for i in ids}
         if len(self.registry_of) != len(self.existing):  # rebuilt only when processes were added
-            self.registry_of = {pid: key for key, pid in self.existing.items()}
+            self.registry_of = self.existing.by_value()
         return {i: self.registry_of.get(i) or self.registry_of_elsewhere.get(i, f"№ {i}") for i in ids}
 
     def finish_rows(self) -> None:
-        """Links between processes, once every row of the file is written."""
+        """Rows that waited for their person, then links between processes, once every row is read."""
+        self.finishing = True
+        for row in self.waiting_for_person:
+            self.count(self.import_row(row), row)
         if self.two_pass:
             self.finish_partial()
             return
@@ -598,6 +671,17 @@ class RegisterImporter(TableImporter):
                     self.report.add_change(RowChange(number, key, "updated", [FieldChange(*c) for c in changes]))
 
 
+@contextmanager
+def own_column(column: str):
+    """A record the row creates (its service, its person) is refused in the column that names it,
+    not in the column of the process's field of the same name («name»)."""
+    try:
+        yield
+    except InvalidInput as error:
+        messages = [m for ms in error.fields.values() for m in ms] or [error.message]
+        raise RowFailed([(column, message) for message in messages]) from None
+
+
 _LABELS = {field: next(f.label for f in FIELDS if f.name == column) for field, column in SERVICE_FIELDS.items()
            if field not in ("agency_id", "status_reason")}
 
@@ -614,7 +698,7 @@ def import_register(ctx: Context, path: Path, agency_code: str, **options) -> Re
 
 # --- export ------------------------------------------------------------------------
 
-EXPORT_FIELDS = [f for f in FIELDS if f.name not in ("agency", "status_reason")]
+EXPORT_FIELDS = [f for f in FIELDS if f.name not in ("agency", "status_reason", "responsible_position")]
 BATCH = 1000
 
 
