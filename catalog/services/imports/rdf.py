@@ -49,6 +49,7 @@ def run(ctx: Context, data: bytes, *, file_name: str, fmt: str | None, dry_run: 
     report.details = {name: dict(sorted(getattr(result, name).items())) for name in ("created", "updated", "unchanged")}
     report.written = not dry_run
     prefix = f"Проверка {file_name}, ничего не записано" if dry_run else f"Загружено из {file_name}"
-    report.text = f"{prefix}: {result.summary()}."
+    report.notes = result.notes()
+    report.text = " ".join([f"{prefix}: {result.summary()}.", *report.notes])
     report.result = result
     return report
