@@ -21,7 +21,9 @@ def test_every_real_file_imports_into_a_passport(ctx, seed):
     for path in FILES:
         passport = passports.import_bpmn(ctx, seed.process.id, "as_is", path.name, path.read_bytes())
         model = parse_bytes(path.read_bytes(), path.name)
-        assert len(passport.steps) == sum(len(p.steps) for p in model.processes), path.name
+        ids = {s.id for p in model.processes for s in p.steps}
+        containers = {s.parent for p in model.processes for s in p.steps if s.parent in ids}
+        assert len(passport.steps) == sum(len(p.steps) for p in model.processes) - len(containers), path.name
         assert passport.diagram_name == path.name
 
 
@@ -98,3 +100,20 @@ def test_each_diagram_plane_is_drawn_on_its_own():
     assert drawing.count('<svg class="bpmn"') == 6 and "Схема 6" in drawing
     single = bpmn_svg((REAL / "pizza-collaboration.bpmn").read_text(encoding="utf-8"))
     assert single.count('<svg class="bpmn"') == 1 and "Схема 1" not in single
+
+
+def test_a_sub_process_with_its_own_tasks_is_counted_once(ctx, seed):
+    # nested-subprocesses.bpmn: 11 activities, 6 of them sub-processes holding the other 5 (was: 11 steps).
+    path = REAL / "nested-subprocesses.bpmn"
+    passport = passports.import_bpmn(ctx, seed.process.id, "as_is", path.name, path.read_bytes())
+    assert [s.name for s in passport.steps] == [
+        "Order Products › Check Items", "Order Products › Expanded Process › Call External Supplier",
+        "Procure Payment › Charge Card", "Procure Payment › Accounting Stuff, I don't know", "Ship Items (todo)"]
+
+
+def test_an_unnamed_step_is_called_by_its_kind(ctx, seed):
+    path = REAL / "kitchen-sink.bpmn"
+    passport = passports.import_bpmn(ctx, seed.process.id, "as_is", path.name, path.read_bytes())
+    names = [s.name for s in passport.steps]
+    assert "Сервисная задача без названия (Task_1suvpez)" in names
+    assert not any(name.startswith("Шаг без названия") for name in names)

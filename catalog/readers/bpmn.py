@@ -173,10 +173,12 @@ class BpmnModel:
                         queue.append(target)
         # Steps of sub-processes and what no flow reaches keep their place after their pool's reached steps.
         ordered = []
+        parent_of = {s.id: s.parent for p in self.processes for s in p.steps}
         for index, process in enumerate(self.processes):
             for step in process.steps:
-                parent_rank = rank.get(step.parent) if step.parent else None
-                base = rank.get(step.id, parent_rank)
+                node, base = step.id, None
+                while node is not None and base is None:  # a nested step sits where its outermost container does
+                    base, node = rank.get(node), parent_of.get(node)
                 ordered.append((base if base is not None else len(rank) + index, step.order, process, step))
         ordered.sort(key=lambda item: (item[0], self.processes.index(item[2]), item[1]))
         return [(process, step) for _, _, process, step in ordered]

@@ -278,6 +278,14 @@ def unmet_criteria(passport: models.Passport) -> list[str]:
 # -- a variant drawn in a BPMN modeller
 
 
+# A step the modeller left unnamed is called by its kind (BPMN 2.0.2 §10.3 task types).
+UNNAMED_STEPS = {"task": "Задача", "userTask": "Задача пользователя", "serviceTask": "Сервисная задача",
+                 "sendTask": "Отправка сообщения", "receiveTask": "Получение сообщения", "manualTask": "Ручная задача",
+                 "businessRuleTask": "Задача бизнес-правила", "scriptTask": "Задача-сценарий",
+                 "subProcess": "Подпроцесс", "callActivity": "Вызов процесса", "transaction": "Транзакция",
+                 "adHocSubProcess": "Произвольный подпроцесс"}
+
+
 def _bpmn_content(model, datasets_by_name: dict[str, int]) -> dict:
     """A passport's content from a parsed BPMN model: tasks as ordered steps, lanes as performers,
     data objects and stores as the data steps read and write, sequence flows kept."""
@@ -297,13 +305,48 @@ def _bpmn_content(model, datasets_by_name: dict[str, int]) -> dict:
         flows += [{"source_key": clip(f.source, 100), "target_key": clip(f.target, 100),
                    "name": clip(f.name, 500) if f.name else None} for f in process.sequence_flows]
     # Steps of all pools in the order of the flow (sequence and message flows), not pool by pool.
-    for process, step in model.steps_in_flow_order():
-        consumes = sorted({clip(refers.get(i, i), 100) for i in step.inputs})
-        produces = sorted({clip(refers.get(i, i), 100) for i in step.outputs})
+    ordered = model.steps_in_flow_order()
+    by_id = {step.id: step for _, step in ordered}
+    # A sub-process with steps of its own is those steps (named «Sub-process › step»), so its work and its
+    # automation are counted once; its data go to its first and last step.
+    containers = {step.parent for _, step in ordered if step.parent in by_id}
+    children = {c: [s for _, s in ordered if s.parent == c] for c in containers}
+
+    def title(step):
+        own = step.name or f"{UNNAMED_STEPS.get(step.type, 'Шаг')} без названия ({step.id})"
+        parent = by_id.get(step.parent)
+        if parent is None:
+            return own
+        # A collapsed sub-process often holds one task of its own name: «Charge Card», not «Charge Card › Charge Card».
+        return title(parent) if step.name and step.name == parent.name else f"{title(parent)} › {own}"
+
+    def data_of(step, side):
+        items = list(getattr(step, side))
+        node = step
+        while node.parent in children:  # the first child takes its container's inputs, the last its outputs
+            siblings = children[node.parent]
+            if node is not (siblings[0] if side == "inputs" else siblings[-1]):
+                break
+            node = by_id[node.parent]
+            items += getattr(node, side)
+        return items
+
+    def lane(step):  # a sub-process's own tasks are in its lane (lanes list the sub-process, not them)
+        while step is not None:
+            if lanes.get(step.id):
+                return lanes[step.id]
+            step = by_id.get(step.parent)
+        return None
+
+    for process, step in ordered:
+        if step.id in containers:
+            continue
+        consumes = sorted({clip(refers.get(i, i), 100) for i in data_of(step, "inputs")})
+        produces = sorted({clip(refers.get(i, i), 100) for i in data_of(step, "outputs")})
         reads.update(consumes)
         writes.update(produces)
-        steps.append({"key": clip(step.id, 100), "name": clip(step.name or f"Шаг без названия ({step.id})", 1000),
-                      "performer_position": clip(lanes.get(step.id) or process.participant or "", 300) or None,
+        steps.append({"key": clip(step.id, 100), "name": clip(title(step), 1000),
+                      "performer_position": clip(lane(step) or process.participant or "", 300) or None,
                       "is_automated": step.automated, "consumes": consumes, "produces": produces})
     data = []
     for key, name in names.items():
