@@ -92,7 +92,7 @@ def test_a_named_publisher_from_outside_the_file_is_remembered(ctx):
     first = rdf.import_rdf(ctx, text, "turtle")
     assert first.created["agencies"] == 1
     agency = ctx.session.scalars(select(models.Agency)).one()
-    assert agency.code == "ESTAT"
+    assert agency.code == "ESTAT" and agency.name == "ESTAT"
     second = rdf.import_rdf(ctx, text, "turtle")
     assert not second.created and _count(ctx, models.Agency) == 1
 
@@ -108,9 +108,13 @@ def test_an_org_organization_publisher_and_a_blank_node_error_names_it(ctx):
     with pytest.raises(InvalidInput) as error:
         rdf.import_rdf(ctx, text, "turtle")
     assert error.value.message.startswith("«Министерство цифрового развития» (безымянный ресурс) (орган")
-    result = rdf.import_rdf(ctx, text.replace("pdc:agencyKind <https://example.eu/not-a-kind>", "dct:type \"орган\""),
-                            "turtle")
-    assert result.created["agencies"] == 1 and result.created["datasets"] == 1
+    fixed = text.replace("pdc:agencyKind <https://example.eu/not-a-kind>",
+                         "<http://xmlns.com/foaf/0.1/homepage> <https://digital.example.ru/>")
+    report = rdf.run(ctx, fixed.encode(), file_name="каталог.ttl", fmt="ttl", dry_run=False)
+    assert report.details["created"] == {"agencies": 1, "datasets": 1}
+    agency = ctx.session.scalars(select(models.Agency)).one()
+    assert agency.name == "Министерство цифрового развития" and agency.website == "https://digital.example.ru/"
+    assert "foaf:homepage" not in report.text  # kept in the agency's website, not reported as left out
 
 
 @pytest.mark.parametrize("code", sorted(set(importer.vocab.EU_FREQUENCY.values())))

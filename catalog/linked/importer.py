@@ -57,6 +57,8 @@ FOREIGN_CLASSES = {
 }
 # Predicates whose object is an agency even when the file gives it no class (a publisher named only).
 AGENCY_PREDICATES = (vocab.DCTERMS.publisher, vocab.CV.hasCompetentAuthority)
+# Standard properties kept in a field of the catalogue when its own predicate is not there.
+FOREIGN_FIELDS = {"agencies": {"website": vocab.FOAF.homepage}}
 FOREIGN_DEFAULTS = {
     "agencies": {"kind": "other"},
     "services": {"kind": "service"},
@@ -428,6 +430,10 @@ class Importer:
             data[title_field] = _tail(subject)  # a publisher named only by its IRI
         if data.get("code") is None and "code" in KINDS[kind_name].schema().fields:
             data["code"] = self._foreign_code(kind_name, subject, data.get(title_field))
+        for name, predicate in FOREIGN_FIELDS.get(kind_name, {}).items():
+            value = self._one(subject, predicate)
+            if data.get(name) is None and value is not None:
+                data[name] = str(value)
         if kind_name == "marts" and data.get("owner_agency_id") is None:
             data["owner_agency_id"] = self._inherited_owner(subject)
 
@@ -515,13 +521,15 @@ class Importer:
         for by_source in vocab.LINK_PREDICATES.values():
             known |= set(by_source.values())
         records_found = {s for subjects in found.values() for s in subjects}
+        kind_of = {s: kind_name for kind_name, subjects in found.items() for s in subjects}
         # The catalogue's own export points at its region, catalogue and publisher, and gives a data
         # mart as its own endpoint: nothing of that is lost on the way back.
         skip = {self.iris.publisher, self.iris.catalog, self.iris.region}
         properties: dict[str, int] = defaultdict(int)
         for subject in records_found:
             for predicate, obj in self.graph.predicate_objects(subject):
-                if predicate not in known and obj not in skip and obj != subject:
+                if predicate not in known and obj not in skip and obj != subject \
+                        and predicate not in FOREIGN_FIELDS.get(kind_of[subject], {}).values():
                     properties[_short(predicate)] += 1
         classes: dict[str, int] = defaultdict(int)
         own = (str(PDC), vocab.VOCAB_BASE, str(vocab.SKOS), str(vocab.OWL), str(vocab.RDFS))
