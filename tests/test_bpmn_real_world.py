@@ -58,6 +58,7 @@ def test_steps_start_with_the_pool_that_begins_the_collaboration(ctx, seed):
     assert names[:2] == ["Select a pizza", "Order a pizza"]  # was: the vendor's steps first
     assert names.index("Order a pizza") < names.index("Bake the pizza") < names.index("Deliver the pizza")
     assert names.index("Bake the pizza") < names.index("Eat the pizza")
+    assert names.index("Deliver the pizza") < names.index("Receive payment")  # the vendor's own order holds
 
 
 def test_flows_are_shown_by_names_and_a_file_without_layout_says_so(client, ctx, seed, make_user, login):

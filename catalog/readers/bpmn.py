@@ -148,8 +148,12 @@ class BpmnModel:
             first_node[process.id] = [e.id for e in process.events if e.type == "startEvent" and e.parent is None]
         pool_process = {p["id"]: p["process"] for p in self.participants}
         messaged: set[str] = set()
+        start_ids = {e for starts in first_node.values() for e in starts}
         for flow in self.message_flows:
             targets = first_node.get(pool_process.get(flow.target), [flow.target])
+            # Only a message that starts a pool orders it; one caught mid-way («money» at «Receive payment»)
+            # must not pull that step ahead of the steps before it in its own pool.
+            targets = [t for t in targets if t in start_ids]
             sources = [flow.source]
             if flow.source in pool_process:  # from a pool as a whole: after all that pool does
                 sources = [s.id for p in self.processes if p.id == pool_process[flow.source] for s in p.steps]
