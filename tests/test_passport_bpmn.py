@@ -24,7 +24,10 @@ def test_every_suite_file_imports_into_a_passport(ctx, seed):
         content = path.read_bytes()
         model = parse_bytes(content, path.name)
         passport = passports.import_bpmn(ctx, seed.process.id, "as_is", path.name, content)
-        steps = sum(len(p.steps) for p in model.processes)
+        # A sub-process with tasks of its own is those tasks: counted once.
+        ids = {s.id for p in model.processes for s in p.steps}
+        containers = {s.parent for p in model.processes for s in p.steps if s.parent in ids}
+        steps = sum(len(p.steps) for p in model.processes) - len(containers)
         assert len(passport.steps) == steps, path.name
         assert len(passport.flows) == sum(len(p.sequence_flows) for p in model.processes), path.name
         # Every step's data is in the variant's data model.

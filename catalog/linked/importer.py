@@ -12,14 +12,17 @@ export → import into an empty catalogue → export gives the same graph.
 from __future__ import annotations
 
 import contextvars
+import hashlib
 import json
 import re
+from functools import cache
+from pathlib import Path
 from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
 from defusedxml import DefusedXmlException
-from rdflib import Graph, Literal, URIRef, plugin
+from rdflib import BNode, Graph, Literal, URIRef, plugin
 from rdflib.namespace import RDF
 from rdflib.parser import Parser
 from rdflib.plugins.parsers.rdfxml import ErrorHandler, RDFXMLHandler, RDFXMLParser
@@ -43,7 +46,8 @@ IMPORT_ORDER = ["agencies", "people", "life-situations", "acts", "process-groups
 # Standard classes that make a resource from elsewhere a record of a kind, and the values the
 # catalogue requires that such RDF does not carry.
 FOREIGN_CLASSES = {
-    "agencies": (vocab.ORG.Organization, vocab.CV.PublicOrganisation),
+    # foaf:Agent is the DCAT-AP range of dct:publisher: most catalogues name their publishers so.
+    "agencies": (vocab.ORG.Organization, vocab.CV.PublicOrganisation, vocab.FOAF.Agent),
     "services": (vocab.CPSV.PublicService,),
     "life-situations": (vocab.CV.LifeEvent,),
     "acts": (vocab.ELI.LegalResource,),
@@ -51,6 +55,10 @@ FOREIGN_CLASSES = {
     "document-types": (vocab.CV.EvidenceType,),
     "marts": (vocab.DCAT.DataService,),
 }
+# Predicates whose object is an agency even when the file gives it no class (a publisher named only).
+AGENCY_PREDICATES = (vocab.DCTERMS.publisher, vocab.CV.hasCompetentAuthority)
+# Standard properties kept in a field of the catalogue when its own predicate is not there.
+FOREIGN_FIELDS = {"agencies": {"website": vocab.FOAF.homepage}}
 FOREIGN_DEFAULTS = {
     "agencies": {"kind": "other"},
     "services": {"kind": "service"},
@@ -92,11 +100,26 @@ if not hasattr(JsonLdContext, "_fetch_context"):  # pragma: no cover - a new rdf
 JsonLdContext._fetch_context = _fetch_shipped_context
 
 
+# Copies of the standards' published contexts (catalog/linked/contexts/), by the IRIs documents name.
+SHIPPED_CONTEXT_FILES = {
+    "https://semiceu.github.io/uri.semic.eu-generated/CPSV-AP/releases/3.2.0/context/cpsv-ap.jsonld":
+        "cpsv-ap-3.2.0.jsonld",
+}
+
+
+@cache
+def _context_file(name: str) -> dict:
+    return json.loads((Path(__file__).parent / "contexts" / name).read_text(encoding="utf-8"))
+
+
 def shipped_contexts(settings) -> dict[str, dict]:
-    """JSON-LD contexts an imported document may name by IRI: the catalogue's own /ns/context.jsonld."""
+    """JSON-LD contexts an imported document may name by IRI: the catalogue's own /ns/context.jsonld
+    and the copies of DCAT-AP / CPSV-AP contexts shipped with it."""
     from catalog.linked.export import jsonld_context
 
-    return {f"{settings.base_iri}/ns/context.jsonld": jsonld_context()}
+    contexts = {iri: _context_file(name) for iri, name in SHIPPED_CONTEXT_FILES.items()}
+    contexts[f"{settings.base_iri}/ns/context.jsonld"] = jsonld_context()
+    return contexts
 
 
 class SafeRdfXmlParser(RDFXMLParser):
@@ -125,11 +148,26 @@ class ImportResult:
     created: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     updated: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     unchanged: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    # What the catalogue does not model: {"dcat:distribution": 2} for values of imported records,
+    # {"dcat:Distribution": 2} for resources of classes it has no record for.
+    ignored_properties: dict[str, int] = field(default_factory=dict)
+    ignored_classes: dict[str, int] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)  # records left out, each with its reason
 
     def summary(self) -> str:
         def part(counts):
             return ", ".join(f"{KINDS[k].label.lower()} {v}" for k, v in counts.items() if v) or "нет"
         return f"создано: {part(self.created)}; изменено: {part(self.updated)}; без изменений: {part(self.unchanged)}"
+
+    def notes(self) -> list[str]:
+        def counts(found):
+            return ", ".join(f"{name} — {number}" for name, number in found.items())
+        notes = list(self.skipped)
+        if self.ignored_properties:
+            notes.append(f"Не перенесены свойства, которых нет в каталоге: {counts(self.ignored_properties)}.")
+        if self.ignored_classes:
+            notes.append(f"Не перенесены ресурсы классов, которых нет в каталоге: {counts(self.ignored_classes)}.")
+        return notes
 
 
 def guess_format(filename: str | None, declared: str | None = None) -> str:
@@ -220,8 +258,13 @@ class Importer:
             for cls in FOREIGN_CLASSES.get(kind_name, ()):
                 own |= {s for s in self.graph.subjects(RDF.type, cls)
                         if not any((s, RDF.type, CLASSES[k][0]) in self.graph for k in KINDS)}
+            if kind_name == "agencies":
+                own |= {o for p in AGENCY_PREDICATES for o in self.graph.objects(None, p)
+                        if isinstance(o, (URIRef, BNode))
+                        and not any((o, RDF.type, CLASSES[k][0]) in self.graph for k in KINDS)}
             own -= seen
-            own = {s for s in own if isinstance(s, URIRef)
+            # A blank node is a record only as a resource from elsewhere (a publisher written [ … ]).
+            own = {s for s in own if (isinstance(s, URIRef) or self._foreign(kind_name, s))
                    and s not in (self.iris.publisher, self.iris.catalog, self.iris.region)}
             seen |= own
             found[kind_name] = sorted(own, key=self._order_key)
@@ -229,8 +272,22 @@ class Importer:
         return found
 
     def _order_key(self, iri):
-        parsed = self.iris.parse(iri)
+        parsed = self.iris.parse(iri) if isinstance(iri, URIRef) else None
         return (0, parsed[1], "") if parsed else (1, 0, str(iri))
+
+    def _foreign(self, kind_name: str, subject) -> bool:
+        """A resource from another catalogue: it lacks the catalogue's own class for its kind."""
+        return (subject, RDF.type, CLASSES[kind_name][0]) not in self.graph
+
+    def _label(self, subject) -> str:
+        """How a message names a resource: its IRI, or a blank node by its name (never rdflib's label)."""
+        if isinstance(subject, URIRef):
+            return f"<{subject}>"
+        for predicate in (vocab.FOAF.name, vocab.SKOS.prefLabel, vocab.DCTERMS.title, vocab.DCTERMS.identifier):
+            value = self._one(subject, predicate, prefer_ru=True)
+            if value is not None:
+                return f"«{value}» (безымянный ресурс)"
+        return "безымянный ресурс без названия"
 
     def _parents_first(self, agencies: list[URIRef]) -> list[URIRef]:
         wanted = set(agencies)
@@ -255,8 +312,8 @@ class Importer:
     def _fail(self, subject, kind_name: str, field_name: str, message: str):
         label = KINDS[kind_name].schema().fields.get(field_name)
         field_label = label.metadata.get("label", field_name) if label is not None else field_name
-        raise InvalidInput(f"<{subject}> ({KINDS[kind_name].label_one}): поле «{field_label}»: {message}",
-                           {f"<{subject}> {field_name}": [message]})
+        raise InvalidInput(f"{self._label(subject)} ({KINDS[kind_name].label_one}): поле «{field_label}»: {message}",
+                           {f"{self._label(subject)} {field_name}": [message]})
 
     def _one(self, subject, predicate, prefer_ru: bool = False):
         values = list(self.graph.objects(subject, predicate))
@@ -276,11 +333,11 @@ class Importer:
                            f"ссылка на <{iri}> ведёт к записи вида «{KINDS[found_kind].label_one}», "
                            f"а нужна «{KINDS[target_kind].label_one}».")
             return found_id
-        parsed = self.iris.parse(iri)
+        parsed = self.iris.parse(iri) if isinstance(iri, URIRef) else None
         if parsed and parsed[0] == target_kind and self.ctx.session.get(KINDS[target_kind].model, parsed[1]):
             return parsed[1]
         self._fail(subject, kind_name, field_name,
-                   f"ссылка на запись <{iri}>, которой нет ни в файле, ни в каталоге.")
+                   f"ссылка на запись {self._label(iri)}, которой нет ни в файле, ни в каталоге.")
 
     def _concept(self, subject, kind_name, field_name, scheme, value):
         prefix = f"{vocab.VOCAB_BASE}{scheme}/"
@@ -369,9 +426,47 @@ class Importer:
         for name, value in FOREIGN_DEFAULTS.get(kind_name, {}).items():
             if data.get(name) is None:
                 data[name] = value
-        if kind_name == "agencies" and data.get("code") is None:
-            identifier = self._one(subject, vocab.DCTERMS.identifier)
-            data["code"] = str(identifier) if identifier is not None else re.split(r"[/#]", str(subject).rstrip("/#"))[-1]
+        if data.get(title_field) is None and isinstance(subject, URIRef):
+            data[title_field] = _tail(subject)  # a publisher named only by its IRI
+        if data.get("code") is None and "code" in KINDS[kind_name].schema().fields:
+            data["code"] = self._foreign_code(kind_name, subject, data.get(title_field))
+        for name, predicate in FOREIGN_FIELDS.get(kind_name, {}).items():
+            value = self._one(subject, predicate)
+            if data.get(name) is None and value is not None:
+                data[name] = str(value)
+        if kind_name == "marts" and data.get("owner_agency_id") is None:
+            data["owner_agency_id"] = self._inherited_owner(subject)
+
+    def _foreign_code(self, kind_name: str, subject, title) -> str:
+        """The code a resource from elsewhere is found by at the next import of the same file: an agency's
+        identifier or the end of its IRI (as catalogues write agency codes), any other record's IRI."""
+        identifier = self._one(subject, vocab.DCTERMS.identifier)
+        if kind_name == "agencies" or isinstance(subject, BNode):
+            if identifier is not None:
+                code = str(identifier)
+            elif isinstance(subject, URIRef):
+                code = _tail(subject)
+            else:
+                code = str(title or "")
+        else:
+            code = str(subject)
+        if len(code) > 64:  # the column's width; the hash keeps two long IRIs apart
+            code = f"{code[:55]}-{hashlib.sha1(code.encode()).hexdigest()[:8]}"
+        return code
+
+    def _inherited_owner(self, subject):
+        """dct:publisher of a dcat:DataService is optional in DCAT-AP; the catalogue needs an owner: that of
+        the datasets it serves, or the publisher of the catalogue that lists it."""
+        for dataset in self.graph.objects(subject, vocab.DCAT.servesDataset):
+            if dataset in self.ids:
+                record = self.ctx.session.get(models.Dataset, self.ids[dataset][1])
+                if record is not None and record.owner_agency_id is not None:
+                    return record.owner_agency_id
+        for catalog in self.graph.subjects(vocab.DCAT.service, subject):
+            publisher = self._one(catalog, vocab.DCTERMS.publisher)
+            if publisher in self.ids and self.ids[publisher][0] == "agencies":
+                return self.ids[publisher][1]
+        return None
 
     # --- writing --------------------------------------------------------------------------
 
@@ -387,10 +482,14 @@ class Importer:
             self.next_ids[kind_name] += 1
         return self.next_ids[kind_name]
 
-    def _existing(self, kind_name: str, subject: URIRef):
-        parsed = self.iris.parse(subject)
+    def _existing(self, kind_name: str, subject: URIRef, data: dict | None = None):
+        parsed = self.iris.parse(subject) if isinstance(subject, URIRef) else None
         if parsed and parsed[0] == kind_name:
             return self.ctx.session.get(KINDS[kind_name].model, parsed[1])
+        if data is not None and data.get("code") and self._foreign(kind_name, subject):
+            # A resource from elsewhere imported before: found by the code its IRI gave it.
+            model = KINDS[kind_name].model
+            return self.ctx.session.scalar(select(model).where(model.code == data["code"]).limit(1))
         return None
 
     def run(self) -> ImportResult:
@@ -410,11 +509,43 @@ class Importer:
                 self._write(kind_name, subject, claimed[kind_name])
         self._direct_links(found["links"], claimed["links"])
         self._advance_sequences()
+        self._count_ignored(found)
         return self.result
+
+    def _count_ignored(self, found: dict[str, list]) -> None:
+        """What the file says that the catalogue has no field or record for, by property and by class."""
+        known = {RDF.type, vocab.DCTERMS.title, vocab.SKOS.prefLabel, vocab.FOAF.name, vocab.DCTERMS.identifier,
+                 vocab.DCAT.servesDataset}
+        for fields_of_kind in FIELDS.values():
+            known |= {f.predicate for f in fields_of_kind}
+        for by_source in vocab.LINK_PREDICATES.values():
+            known |= set(by_source.values())
+        records_found = {s for subjects in found.values() for s in subjects}
+        kind_of = {s: kind_name for kind_name, subjects in found.items() for s in subjects}
+        # The catalogue's own export points at its region, catalogue and publisher, and gives a data
+        # mart as its own endpoint: nothing of that is lost on the way back.
+        skip = {self.iris.publisher, self.iris.catalog, self.iris.region}
+        properties: dict[str, int] = defaultdict(int)
+        for subject in records_found:
+            for predicate, obj in self.graph.predicate_objects(subject):
+                if predicate not in known and obj not in skip and obj != subject \
+                        and predicate not in FOREIGN_FIELDS.get(kind_of[subject], {}).values():
+                    properties[_short(predicate)] += 1
+        classes: dict[str, int] = defaultdict(int)
+        own = (str(PDC), vocab.VOCAB_BASE, str(vocab.SKOS), str(vocab.OWL), str(vocab.RDFS))
+        for subject, cls in self.graph.subject_objects(RDF.type):
+            if subject in records_found or subject in skip or str(cls).startswith(own) \
+                    or str(subject).startswith(own):
+                continue
+            classes[_short(cls)] += 1
+        self.result.ignored_properties = dict(sorted(properties.items()))
+        self.result.ignored_classes = dict(sorted(classes.items()))
 
     def _write(self, kind_name: str, subject: URIRef, claimed: set[int]) -> None:
         data = self.values_of(kind_name, subject)
-        existing = self._existing(kind_name, subject)
+        existing = self._existing(kind_name, subject, data)
+        if existing is None and self._foreign(kind_name, subject) and self._skip_incomplete(kind_name, subject, data):
+            return
         try:
             if existing is not None:
                 before = existing.version
@@ -427,15 +558,31 @@ class Importer:
                 record = records.create_record(self.ctx, kind_name, data, record_id=record_id)
                 self.result.created[kind_name] += 1
         except CatalogError as error:
-            fields = {f"<{subject}> {name}": msgs for name, msgs in error.fields.items()}
+            fields = {f"{self._label(subject)} {name}": msgs for name, msgs in error.fields.items()}
             detail = "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in error.fields.items())
-            message = f"<{subject}> ({KINDS[kind_name].label_one}): {error.message}" + (f" {detail}" if detail else "")
+            message = f"{self._label(subject)} ({KINDS[kind_name].label_one}): {error.message}" + (f" {detail}" if detail else "")
             raise type(error)(message, fields, **error.extra) from None
         self.ids[subject] = (kind_name, record.id)
+
+    def _skip_incomplete(self, kind_name: str, subject, data: dict) -> bool:
+        """A resource from elsewhere without a reference the catalogue requires and its standard leaves
+        optional (a dcat:DataService without dct:publisher) is left out with a note, not the whole file."""
+        schema_fields = KINDS[kind_name].schema().fields
+        for f in FIELDS[kind_name]:
+            declared = schema_fields.get(f.field)
+            if f.how.startswith("ref:") and declared is not None and declared.required and data.get(f.field) is None:
+                label = declared.metadata.get("label", f.field)
+                self.result.skipped.append(
+                    f"{self._label(subject)} ({KINDS[kind_name].label_one}) не загружен(а): нет значения "
+                    f"«{label}» ({_short(f.predicate)}), а в каталоге оно обязательно.")
+                return True
+        return False
 
     def _kind_id(self, iri) -> tuple[str, int] | None:
         if iri in self.ids:
             return self.ids[iri]
+        if not isinstance(iri, URIRef):
+            return None
         parsed = self.iris.parse(iri)
         if parsed and self.ctx.session.get(KINDS[parsed[0]].model, parsed[1]) is not None:
             return parsed
@@ -482,3 +629,22 @@ class Importer:
             session.execute(text(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"))
+
+
+def _tail(iri) -> str:
+    return re.split(r"[/#]", str(iri).rstrip("/#"))[-1]
+
+
+_SHORT_PREFIXES = {**vocab.PREFIXES, "dcatap": str(vocab.DCATAP), "vcard": "http://www.w3.org/2006/vcard/ns#",
+                   "adms": "http://www.w3.org/ns/adms#", "locn": "http://www.w3.org/ns/locn#",
+                   "schema": "https://schema.org/", "spdx": "http://spdx.org/rdf/terms#",
+                   "odrl": "http://www.w3.org/ns/odrl/2/", "time": "http://www.w3.org/2006/time#"}
+
+
+def _short(iri) -> str:
+    """A property or class as the standards write it (dcat:distribution), else in full."""
+    text_iri = str(iri)
+    for prefix, namespace in sorted(_SHORT_PREFIXES.items(), key=lambda item: -len(item[1])):
+        if text_iri.startswith(namespace) and re.fullmatch(r"[A-Za-z_][\w.-]*", text_iri[len(namespace):]):
+            return f"{prefix}:{text_iri[len(namespace):]}"
+    return f"<{text_iri}>"

@@ -61,10 +61,12 @@ SCHEME_LABELS = {
     "link-type": ("Типы связей", "Link types"),
 }
 # Dataset update frequency uses the EU frequency authority table, as DCAT-AP recommends.
+# The first seven are the catalogue's own periodicities; every other member is a code of that table.
 EU_FREQUENCY = {
     "on_request": "IRREG", "realtime": "UPDATE_CONT", "daily": "DAILY", "weekly": "WEEKLY",
     "monthly": "MONTHLY", "quarterly": "QUARTERLY", "yearly": "ANNUAL",
 }
+EU_FREQUENCY.update({m.value: m.value.upper() for m in enums.Frequency if m.value not in EU_FREQUENCY})
 EU_FREQUENCY_BACK = {v: k for k, v in EU_FREQUENCY.items()}
 
 

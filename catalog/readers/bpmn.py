@@ -37,6 +37,22 @@ EVENTS = {"startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrow
           "implicitThrowEvent"}
 GATEWAYS = {"exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway", "complexGateway"}
 DATA = {"dataObject", "dataObjectReference", "dataStoreReference"}
+# BPMN 2.0.2 §10.3.3: a service, script or business-rule task is performed by software by definition;
+# a send or receive task is when it names how (an implementation, an engine's class, expression or topic).
+AUTOMATED_TASKS = {"serviceTask", "scriptTask", "businessRuleTask"}
+MESSAGE_TASKS = {"sendTask", "receiveTask"}
+ENGINE_ATTRIBUTES = {"class", "expression", "delegateExpression", "type", "topic", "resultVariable"}
+
+
+def _automated(element, kind: str) -> bool:
+    if kind in AUTOMATED_TASKS:
+        return True
+    if kind not in MESSAGE_TASKS:
+        return False
+    if element.get("implementation") not in (None, "##unspecified"):
+        return True
+    return any(name.startswith("{") and _local(name) in ENGINE_ATTRIBUTES and not _in_bpmn(name)
+               for name in element.attrib)
 
 
 def _local(tag) -> str:
@@ -53,6 +69,7 @@ class Node:
     type: str
     name: str | None
     parent: str | None = None  # the sub-process holding it
+    automated: bool = False
     event_definitions: list[str] = field(default_factory=list)
     attached_to: str | None = None  # boundary events
 
@@ -75,6 +92,7 @@ class Step:
     parent: str | None
     inputs: list[str] = field(default_factory=list)  # data item ids
     outputs: list[str] = field(default_factory=list)
+    automated: bool = False  # a task type software performs (AUTOMATED_TASKS, or a send/receive task with an implementation)
 
 
 @dataclass
@@ -116,6 +134,58 @@ class BpmnModel:
     participants: list[dict]
     message_flows: list[Flow]
     collaborations: int
+
+    def steps_in_flow_order(self) -> list[tuple[BpmnProcess, Step]]:
+        """Every pool's steps in one order: breadth-first over sequence and message flows from the start
+        event that begins the collaboration (one no message flow leads to: the customer who orders, not
+        the vendor who receives the order), then the other start events; within a pool ties keep its order."""
+        outgoing: dict[str, list[str]] = {}
+        for process in self.processes:
+            for flow in process.sequence_flows:
+                outgoing.setdefault(flow.source, []).append(flow.target)
+        first_node = {}  # a message flow to a pool (not to a node) reaches that pool's start events
+        for process in self.processes:
+            first_node[process.id] = [e.id for e in process.events if e.type == "startEvent" and e.parent is None]
+        pool_process = {p["id"]: p["process"] for p in self.participants}
+        messaged: set[str] = set()
+        start_ids = {e for starts in first_node.values() for e in starts}
+        for flow in self.message_flows:
+            targets = first_node.get(pool_process.get(flow.target), [flow.target])
+            # Only a message that starts a pool orders it; one caught mid-way («money» at «Receive payment»)
+            # must not pull that step ahead of the steps before it in its own pool.
+            targets = [t for t in targets if t in start_ids]
+            sources = [flow.source]
+            if flow.source in pool_process:  # from a pool as a whole: after all that pool does
+                sources = [s.id for p in self.processes if p.id == pool_process[flow.source] for s in p.steps]
+            for source in sources:
+                outgoing.setdefault(source, []).extend(targets)
+            messaged.update(targets)
+        starts = [(process, e) for process in self.processes for e in process.events
+                  if e.type == "startEvent" and e.parent is None]
+        roots = [e.id for _, e in starts if e.id not in messaged] + [e.id for _, e in starts if e.id in messaged]
+        rank: dict[str, int] = {}
+        for root in roots:
+            if root in rank:
+                continue
+            queue = deque([root])
+            rank[root] = len(rank)
+            while queue:
+                node = queue.popleft()
+                for target in outgoing.get(node, []):
+                    if target not in rank:
+                        rank[target] = len(rank)
+                        queue.append(target)
+        # Steps of sub-processes and what no flow reaches keep their place after their pool's reached steps.
+        ordered = []
+        parent_of = {s.id: s.parent for p in self.processes for s in p.steps}
+        for index, process in enumerate(self.processes):
+            for step in process.steps:
+                node, base = step.id, None
+                while node is not None and base is None:  # a nested step sits where its outermost container does
+                    base, node = rank.get(node), parent_of.get(node)
+                ordered.append((base if base is not None else len(rank) + index, step.order, process, step))
+        ordered.sort(key=lambda item: (item[0], self.processes.index(item[2]), item[1]))
+        return [(process, step) for _, _, process, step in ordered]
 
     def counts(self) -> dict[str, int]:
         """Counts with the conformance suite's definitions (element-counts.csv)."""
@@ -213,7 +283,8 @@ def _process(element, pool_of: dict, stores: dict) -> BpmnProcess:
             if kind == "laneSet":
                 lanes(el, None)
             elif kind in ACTIVITIES:
-                activities[el.get("id")] = Node(el.get("id"), kind, el.get("name"), parent)
+                activities[el.get("id")] = Node(el.get("id"), kind, el.get("name"), parent,
+                                                automated=_automated(el, kind))
                 order_in_file.append(el.get("id"))
                 inputs, outputs = [], []
                 for assoc in el:
@@ -257,7 +328,8 @@ def _process(element, pool_of: dict, stores: dict) -> BpmnProcess:
         number += 1
         inputs, outputs = associations.get(node_id, ([], []))
         process.steps.append(Step(number, node.id, node.type, node.name, lane_of.get(node.id), node.parent,
-                                  [i for i in inputs if i in data_ids], [o for o in outputs if o in data_ids]))
+                                  [i for i in inputs if i in data_ids], [o for o in outputs if o in data_ids],
+                                  node.automated))
     return process
 
 

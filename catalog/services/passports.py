@@ -278,6 +278,14 @@ def unmet_criteria(passport: models.Passport) -> list[str]:
 # -- a variant drawn in a BPMN modeller
 
 
+# A step the modeller left unnamed is called by its kind (BPMN 2.0.2 §10.3 task types).
+UNNAMED_STEPS = {"task": "Задача", "userTask": "Задача пользователя", "serviceTask": "Сервисная задача",
+                 "sendTask": "Отправка сообщения", "receiveTask": "Получение сообщения", "manualTask": "Ручная задача",
+                 "businessRuleTask": "Задача бизнес-правила", "scriptTask": "Задача-сценарий",
+                 "subProcess": "Подпроцесс", "callActivity": "Вызов процесса", "transaction": "Транзакция",
+                 "adHocSubProcess": "Произвольный подпроцесс"}
+
+
 def _bpmn_content(model, datasets_by_name: dict[str, int]) -> dict:
     """A passport's content from a parsed BPMN model: tasks as ordered steps, lanes as performers,
     data objects and stores as the data steps read and write, sequence flows kept."""
@@ -285,24 +293,61 @@ def _bpmn_content(model, datasets_by_name: dict[str, int]) -> dict:
         return text if len(text) <= size else text[:size - 1] + "…"
 
     steps, flows, reads, writes, names = [], [], set(), set(), {}
+    refers, lanes = {}, {}
     for process in model.processes:
-        refers = {item.id: item.refers_to or item.id for item in process.data}
+        refers.update({item.id: item.refers_to or item.id for item in process.data})
         for item in process.data:
             key = refers[item.id]
             if item.name and not names.get(key):
                 names[key] = item.name
             names.setdefault(key, None)
-        lanes = {node: lane.name for lane in process.lanes for node in lane.nodes}
-        for step in sorted(process.steps, key=lambda s: s.order):
-            consumes = sorted({clip(refers.get(i, i), 100) for i in step.inputs})
-            produces = sorted({clip(refers.get(i, i), 100) for i in step.outputs})
-            reads.update(consumes)
-            writes.update(produces)
-            steps.append({"key": clip(step.id, 100), "name": clip(step.name or f"Шаг без названия ({step.id})", 1000),
-                          "performer_position": clip(lanes.get(step.id) or process.participant or "", 300) or None,
-                          "consumes": consumes, "produces": produces})
+        lanes.update({node: lane.name for lane in process.lanes for node in lane.nodes})
         flows += [{"source_key": clip(f.source, 100), "target_key": clip(f.target, 100),
                    "name": clip(f.name, 500) if f.name else None} for f in process.sequence_flows]
+    # Steps of all pools in the order of the flow (sequence and message flows), not pool by pool.
+    ordered = model.steps_in_flow_order()
+    by_id = {step.id: step for _, step in ordered}
+    # A sub-process with steps of its own is those steps (named «Sub-process › step»), so its work and its
+    # automation are counted once; its data go to its first and last step.
+    containers = {step.parent for _, step in ordered if step.parent in by_id}
+    children = {c: [s for _, s in ordered if s.parent == c] for c in containers}
+
+    def title(step):
+        own = step.name or f"{UNNAMED_STEPS.get(step.type, 'Шаг')} без названия ({step.id})"
+        parent = by_id.get(step.parent)
+        if parent is None:
+            return own
+        # A collapsed sub-process often holds one task of its own name: «Charge Card», not «Charge Card › Charge Card».
+        return title(parent) if step.name and step.name == parent.name else f"{title(parent)} › {own}"
+
+    def data_of(step, side):
+        items = list(getattr(step, side))
+        node = step
+        while node.parent in children:  # the first child takes its container's inputs, the last its outputs
+            siblings = children[node.parent]
+            if node is not (siblings[0] if side == "inputs" else siblings[-1]):
+                break
+            node = by_id[node.parent]
+            items += getattr(node, side)
+        return items
+
+    def lane(step):  # a sub-process's own tasks are in its lane (lanes list the sub-process, not them)
+        while step is not None:
+            if lanes.get(step.id):
+                return lanes[step.id]
+            step = by_id.get(step.parent)
+        return None
+
+    for process, step in ordered:
+        if step.id in containers:
+            continue
+        consumes = sorted({clip(refers.get(i, i), 100) for i in data_of(step, "inputs")})
+        produces = sorted({clip(refers.get(i, i), 100) for i in data_of(step, "outputs")})
+        reads.update(consumes)
+        writes.update(produces)
+        steps.append({"key": clip(step.id, 100), "name": clip(title(step), 1000),
+                      "performer_position": clip(lane(step) or process.participant or "", 300) or None,
+                      "is_automated": step.automated, "consumes": consumes, "produces": produces})
     data = []
     for key, name in names.items():
         key = key[:100]
@@ -313,6 +358,29 @@ def _bpmn_content(model, datasets_by_name: dict[str, int]) -> dict:
             item.update(ref_kind="datasets", ref_id=dataset_id)
         data.append(item)
     return {"steps": steps, "data": data, "flows": flows}
+
+
+def diagram_node_names(passport) -> dict[str, str]:
+    """Names of the diagram's elements (steps, events, gateways) by id, so flows read «Заказ получен →
+    Испечь пиццу», not «_6-652 → _6-674»; an element without a name is called by its kind."""
+    from catalog.readers.bpmn import parse_bytes
+
+    if not passport.diagram:
+        return {}
+    try:
+        model = parse_bytes(passport.diagram.encode("utf-8"), passport.diagram_name or "BPMN")
+    except Exception:  # a stored diagram the reader no longer takes: flows keep their keys
+        return {}
+    unnamed = {"startEvent": "начало", "endEvent": "завершение", "boundaryEvent": "граничное событие",
+               "intermediateCatchEvent": "промежуточное событие", "intermediateThrowEvent": "промежуточное событие"}
+    names = {}
+    for process in model.processes:
+        for node in [*process.events, *process.gateways]:
+            names[node.id] = node.name or (unnamed.get(node.type) if node.type in unnamed
+                                           else "развилка" if node.type.endswith("Gateway") else node.id)
+        for step in process.steps:
+            names[step.id] = step.name or names.get(step.id) or f"шаг без названия ({step.id})"
+    return names
 
 
 @rules.operation("passports.import_bpmn")
@@ -344,7 +412,9 @@ def import_bpmn(ctx: Context, process_id: int, variant: str, file_name: str, dia
             if step["key"] in kept:
                 old = kept[step["key"]]
                 step.update({f: getattr(old, f) for f in ("performer_unit", "duration_minutes", "waiting_minutes",
-                                                          "times_per_year", "is_automated", "system_id", "position_id")})
+                                                          "times_per_year", "system_id", "position_id")})
+                # A task the diagram says software performs stays automated; otherwise the user's mark stays.
+                step["is_automated"] = step["is_automated"] or old.is_automated
         passport = save_passport(ctx, passport.id, body, diagram=(file_name, diagram.decode("utf-8", "replace")))
     except Exception:
         ctx.session.rollback()

@@ -26,14 +26,35 @@ def _local(tag: str) -> str:
 
 
 def bpmn_svg(xml: str) -> Markup | None:
-    """The diagram as inline SVG, or None when the file has no layout."""
+    """The diagram as inline SVG, one drawing per diagram plane (a collapsed sub-process or a second
+    diagram has its own plane, with coordinates of its own: drawn together they overlap), or None when
+    the file has no layout."""
     try:
         root = SafeET.fromstring(xml.encode(), forbid_dtd=True)
     except Exception:
         return None
     elements = {el.get("id"): el for el in root.iter() if el.get("id")}
+    planes = [el for el in root.iter() if _local(el.tag) == "BPMNPlane"]
+    drawings, budget = [], MAX_NODES
+    for index, plane in enumerate(planes):
+        drawing, used = _plane_svg(plane, elements, index, budget)
+        budget -= used
+        if drawing is None:
+            continue
+        target = elements.get(plane.get("bpmnElement"))
+        title = (target.get("name") if target is not None else None) or ""
+        if len(planes) > 1:
+            caption = f"Схема {len(drawings) + 1}" + (f": {escape(title)}" if title else "")
+            drawing = f'<p class="muted">{caption}</p>' + drawing
+        drawings.append(drawing)
+        if budget <= 0:
+            break
+    return Markup("".join(drawings)) if drawings else None
+
+
+def _plane_svg(plane, elements: dict, index: int, budget: int) -> tuple[str | None, int]:
     shapes, edges = [], []
-    for el in root.iter():
+    for el in plane.iter():
         name = _local(el.tag)
         if name == "BPMNShape":
             bounds = el.find(f"{{{DC}}}Bounds")
@@ -46,17 +67,18 @@ def bpmn_svg(xml: str) -> Markup | None:
             if len(points) >= 2:
                 target = elements.get(el.get("bpmnElement"))
                 edges.append((points, _local(target.tag) if target is not None else ""))
-        if len(shapes) + len(edges) > MAX_NODES:
+        if len(shapes) + len(edges) > budget:
             break
+    used = len(shapes) + len(edges)
     if not shapes:
-        return None
+        return None, used
     xs = [b[0] for b, _, _ in shapes] + [b[0] + b[2] for b, _, _ in shapes] + [x for pts, _ in edges for x, _ in pts]
     ys = [b[1] for b, _, _ in shapes] + [b[1] + b[3] for b, _, _ in shapes] + [y for pts, _ in edges for _, y in pts]
     left, top = min(xs) - 10, min(ys) - 10
     width, height = max(xs) - left + 10, max(ys) - top + 10
     out = [f'<svg class="bpmn" xmlns="http://www.w3.org/2000/svg" viewBox="{left:.0f} {top:.0f} {width:.0f} {height:.0f}" '
            f'width="{min(width, 1200):.0f}" role="img" aria-label="Диаграмма процесса">',
-           '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
+           f'<defs><marker id="arrow-{index}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
            'orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#4a5568"/></marker></defs>']
     # Frames first (pools and lanes), then nodes, larger ones (expanded sub-processes) under smaller, flows on top.
     order = sorted(shapes, key=lambda s: (0 if s[1] in ("participant", "lane") else 1, -s[0][2] * s[0][3]))
@@ -86,6 +108,6 @@ def bpmn_svg(xml: str) -> Markup | None:
         path = " ".join(f"{x},{y}" for x, y in points)
         dashed = ' stroke-dasharray="4 3"' if kind in ("messageFlow", "dataInputAssociation",
                                                         "dataOutputAssociation", "association") else ""
-        out.append(f'<polyline points="{path}" fill="none" stroke="#4a5568" marker-end="url(#arrow)"{dashed}/>')
+        out.append(f'<polyline points="{path}" fill="none" stroke="#4a5568" marker-end="url(#arrow-{index})"{dashed}/>')
     out.append("</svg>")
-    return Markup("".join(out))
+    return "".join(out), used

@@ -70,6 +70,7 @@ def view_page(passport_id):
 
     return render_template("passport.html", passport=passport, excess={d.key for d in passports.excess_data(passport)},
                            diagram=bpmn_svg(passport.diagram) if passport.diagram else None,
+                           node_names=passports.diagram_node_names(passport),
                            relations=passports.relations(passport), totals=passports.totals(passport),
                            events=passports.passport_history(ctx, passport_id), PassportState=PassportState,
                            DigitalCriterion=DigitalCriterion, ResourceKind=ResourceKind,

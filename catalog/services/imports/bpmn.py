@@ -28,5 +28,8 @@ def run(ctx: Context, data: bytes, *, file_name: str, process_id: int, variant: 
         report.text = f"Проверка диаграммы «{file_name}», ничего не записано: {counts}."
     else:
         report.text = f"Паспорт {made} (версия № {details['revision']}): {counts}."
+    if b"BPMNPlane" not in data:  # BPMN DI (the layout) is optional in BPMN 2.0.2 §12
+        report.text += (f" В файле «{file_name}» нет схемы диаграммы (BPMN DI): шаги и потоки загружены, "
+                        "рисунка диаграммы не будет.")
     report.result = passport if not dry_run else None
     return report

@@ -34,7 +34,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from catalog import models
-from catalog.errors import BadParameter, InvalidInput, LimitExceeded
+from catalog.errors import BadParameter, InvalidInput, LimitExceeded, Unavailable
 from catalog.services import records, rules
 from catalog.services.context import Context
 from catalog.formatting import counted
@@ -58,8 +58,9 @@ class Schemas:
 
         core_path = folder / "OpenLineage.json"
         if not core_path.exists():
-            raise InvalidInput(f"Схема OpenLineage не найдена в «{folder}»: задайте CATALOG_OPENLINEAGE_SPEC "
-                               "(папка spec из репозитория OpenLineage).")
+            # The server's setting, not the event: 503 tells the client to send it again later.
+            raise Unavailable(f"Схема OpenLineage не найдена в «{folder}»: администратору каталога нужно задать "
+                              "CATALOG_OPENLINEAGE_SPEC (папка spec из репозитория OpenLineage).")
         core = json.loads(core_path.read_text(encoding="utf-8"))
         resources = [(core["$id"], DRAFT202012.create_resource(core))]
         facets = []
@@ -154,22 +155,36 @@ def event_kind(event: dict) -> str:
     return "RunEvent"  # validated as one: the errors name what is missing
 
 
-def validate(event, spec: Path | None = None) -> str:
+def _root_first(errors: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Each (path, reason) once, the shallowest paths first (a missing «eventTime» before a facet's field)."""
+    unique = list(dict.fromkeys(errors))
+    return sorted(unique, key=lambda item: item[0].count(".") + item[0].count("["))
+
+
+def validate(event, spec: Path | None = None, facet_problems: list | None = None) -> str:
     """Check an event against the spec in ``spec`` (``CATALOG_OPENLINEAGE_SPEC``); return its kind.
 
-    BadParameter names each JSON path and reason."""
+    BadParameter names each JSON path and reason, the event's own fields first, each message once. With
+    ``facet_problems`` (a list), an event whose core is valid is accepted although an optional facet is not
+    (the 2-0-2 facets are optional): the facet's problems are appended there instead."""
     if not isinstance(event, dict):
         raise BadParameter("Событие OpenLineage должно быть объектом JSON.", {"$": ["ожидается объект JSON"]})
     s = schemas(spec)
     kind = event_kind(event)
-    errors = _collect(s.events[kind], event, [])
+    core = _root_first(_collect(s.events[kind], event, []))
+    facet_errors: list[tuple[str, str]] = []
     for path, container, facets in _facet_containers(event):
         if not isinstance(facets, dict):
             continue
         for key, facet in facets.items():
             validator = s.facets.get((container, key))
             if validator is not None:
-                errors += _collect(validator, {key: facet}, path)
+                facet_errors += _collect(validator, {key: facet}, path)
+    facet_errors = [e for e in _root_first(facet_errors) if e not in core]
+    if not core and facet_errors and facet_problems is not None:
+        facet_problems.extend({"path": path, "reason": reason} for path, reason in facet_errors[:MAX_ERRORS])
+        return kind
+    errors = core + facet_errors
     if errors:
         fields: dict[str, list[str]] = {}
         for path, reason in errors[:MAX_ERRORS]:
@@ -205,15 +220,18 @@ def _agency(ctx: Context, job_label: str, required: bool = True) -> models.Agenc
     if code:
         agency = ctx.session.scalar(select(models.Agency).where(models.Agency.code == code))
         if agency is None:
-            raise InvalidInput(f"Орган «{code}» из CATALOG_OPENLINEAGE_AGENCY не найден в каталоге.")
+            raise Unavailable(f"Орган «{code}» из CATALOG_OPENLINEAGE_AGENCY не найден в каталоге: администратору "
+                              "каталога нужно исправить эту настройку. Событие можно отправить повторно.")
         return agency
     if ctx.user is not None and len(ctx.user.agency_ids or []) == 1:
         return ctx.session.get(models.Agency, ctx.user.agency_ids[0])
     if not required:
         return None
-    raise BadParameter(
-        f"Задание {job_label} ещё не сопоставлено процессу, а орган для новых процессов не задан: настройте "
-        "CATALOG_OPENLINEAGE_AGENCY или сопоставьте задание процессу («catalog openlineage map»).",
+    # The event is fine; the server lacks a setting. 503 (not 4xx) so the client keeps the event and retries.
+    raise Unavailable(
+        f"Задание {job_label} ещё не сопоставлено процессу, а орган для новых процессов не задан: администратору "
+        "каталога нужно задать CATALOG_OPENLINEAGE_AGENCY (код органа) или сопоставить задание процессу "
+        "(«catalog openlineage map»). Событие можно отправить повторно.",
         {"$.job": ["задание не сопоставлено процессу"]})
 
 
@@ -344,7 +362,8 @@ def apply(ctx: Context, event: dict, kind: str) -> dict:
     for side, link_type in (("inputs", "CONSUMES"), ("outputs", "PRODUCES")):
         for item in event.get(side) or []:
             dataset = dataset_for(ctx, item, agency)
-            outcome["datasets"].append(dataset.id)
+            if dataset.id not in outcome["datasets"]:  # a dataset read and written is listed once
+                outcome["datasets"].append(dataset.id)
             outcome["links_added"] += _ensure_link(ctx, link_type, process, dataset)
     if kind == "RunEvent":
         run_id = event["run"]["runId"]
@@ -416,21 +435,30 @@ def ingest(ctx: Context, events, progress=None, dry_run: bool = False) -> list[d
         raise BadParameter("Ожидается событие OpenLineage (объект JSON) или непустой список событий.",
                            {"$": ["ожидается объект или список"]})
     check_limits(ctx.settings, batch)
-    kinds = []
+    kinds, problems = [], []
+    lines = getattr(batch, "lines", None)  # NDJSON: the file's line of each event
     for index, event in enumerate(batch):
+        problems.append([])
         try:
-            kinds.append(validate(event, ctx.settings.openlineage_spec))
+            kinds.append(validate(event, ctx.settings.openlineage_spec, problems[-1]))
         except BadParameter as error:
             if single:
                 raise
+            if lines is not None:
+                where = f"строка {lines[index]}"
+                raise BadParameter(f"{where}: {error.message}",
+                                   {f"{where}: {path}": reasons for path, reasons in error.fields.items()}) from None
             prefix = f"$[{index}]"
             raise BadParameter(f"Событие № {index + 1}: {error.message}",
                                {prefix + path[1:]: reasons for path, reasons in error.fields.items()}) from None
     ctx.autocommit = False
     try:
         results = []
-        for event, kind in zip(batch, kinds):
-            results.append(apply(ctx, event, kind))
+        for event, kind, facet_problems in zip(batch, kinds, problems):
+            outcome = apply(ctx, event, kind)
+            if facet_problems:  # the lineage is kept; the answer names the facet and why
+                outcome["invalid_facets"] = facet_problems
+            results.append(outcome)
             if progress:
                 progress(1)
         if dry_run:
@@ -467,15 +495,17 @@ def read_events(path: Path, max_events: int | None = None) -> list[dict]:
     With ``max_events``, NDJSON stops being read past that many events (refused)."""
     name = Path(path).name
     text = Path(path).read_text(encoding="utf-8-sig")
-    stripped = text.lstrip()
-    if stripped.startswith("["):
-        data = loads(stripped, f"Файл «{name}»")
-        return data
+    if text.lstrip().startswith("["):
+        try:
+            return loads(text, f"Файл «{name}»")
+        except json.JSONDecodeError as error:
+            raise _broken(name, error) from None
     try:
-        return [loads(stripped, f"Файл «{name}»")]
-    except json.JSONDecodeError:
-        pass
-    events = []
+        return [loads(text, f"Файл «{name}»")]
+    except json.JSONDecodeError as error:
+        if error.msg != "Extra data" and not _first_line_is_json(text):
+            raise _broken(name, error) from None  # one document, broken: its line and column
+    events = EventList()
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -484,10 +514,36 @@ def read_events(path: Path, max_events: int | None = None) -> list[dict]:
                                 f"{max_events}, CATALOG_OPENLINEAGE_MAX_EVENTS).", {f"строка {number}": ["лишнее событие"]})
         try:
             events.append(loads(line, f"Файл «{name}», строка {number}"))
+            events.lines.append(number)
         except json.JSONDecodeError as error:
-            raise BadParameter(f"Файл «{name}», строка {number}: не JSON ({error.msg}).",
-                               {f"строка {number}": [error.msg]}) from None
+            raise BadParameter(f"Файл «{name}», строка {number}, позиция {error.colno}: не JSON ({error.msg}).",
+                               {f"строка {number}": [f"позиция {error.colno}: {error.msg}"]}) from None
     return events
+
+
+class EventList(list):
+    """NDJSON events with the line each came from, so errors name lines, not event numbers."""
+
+    def __init__(self):
+        super().__init__()
+        self.lines: list[int] = []
+
+
+def _first_line_is_json(text: str) -> bool:
+    """NDJSON (several events, one a line) rather than one document: its first line is a whole event."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) < 2:
+        return False
+    try:
+        json.loads(lines[0])
+    except (ValueError, RecursionError):
+        return False
+    return True
+
+
+def _broken(name: str, error: json.JSONDecodeError) -> BadParameter:
+    where = f"строка {error.lineno}, позиция {error.colno}"
+    return BadParameter(f"Файл «{name}»: не JSON, {where}: {error.msg}.", {where: [error.msg]})
 
 
 def runs_of(ctx: Context, process_id: int, limit: int = 200) -> list[models.OpenLineageRun]:

@@ -49,6 +49,10 @@ def run(ctx: Context, data: bytes, *, file_name: str, fmt: str | None, dry_run: 
     report.details = {name: dict(sorted(getattr(result, name).items())) for name in ("created", "updated", "unchanged")}
     report.written = not dry_run
     prefix = f"Проверка {file_name}, ничего не записано" if dry_run else f"Загружено из {file_name}"
-    report.text = f"{prefix}: {result.summary()}."
+    # The notes are part of the summary the CLI, the page and the API show alike (not report.notes, which
+    # the CLI would print a second time); the API also gets them as a list.
+    notes = result.notes()
+    report.details["notes"] = notes
+    report.text = " ".join([f"{prefix}: {result.summary()}.", *notes])
     report.result = result
     return report
