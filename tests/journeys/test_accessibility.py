@@ -46,3 +46,38 @@ def test_main_page_has_no_serious_or_critical_axe_violation(page, who, url, read
     page.wait_for_selector(ready)
     assert page.evaluate("document.documentElement.lang") == "ru"
     assert _violations(page) == []
+
+
+def test_every_action_of_the_process_page_is_reached_with_tab(page):
+    login(page, "editor")
+    page.goto("/processes/1")
+    # Number every control on the page; walk it with Tab alone, opening the «Ещё» menu with Enter as a
+    # keyboard user would; then every control a mouse user could now see must have had the focus.
+    total = page.evaluate("""() => {
+        const controls = [...document.querySelectorAll(
+            'a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]:not([tabindex="-1"])')];
+        controls.forEach((e, i) => e.dataset.kb = i);
+        return controls.length;
+    }""")
+    reached: set[str] = set()
+    for _ in range(total + 5):
+        page.keyboard.press("Tab")
+        mark = page.evaluate("""() => {
+            const e = document.activeElement;
+            if (e && e.tagName === 'SUMMARY' && !e.parentElement.open) e.dataset.open = 1;
+            return e && e.dataset.kb;
+        }""")
+        if page.evaluate("!!document.querySelector('summary[data-open]:not([data-done])')"):
+            page.keyboard.press("Enter")
+            page.evaluate("document.querySelector('summary[data-open]').dataset.done = 1")
+        if mark is not None:
+            reached.add(mark)
+    shown = page.evaluate("""() => [...document.querySelectorAll('[data-kb]')]
+        .filter(e => !e.disabled && e.checkVisibility({visibilityProperty: true}))
+        .map(e => [e.dataset.kb, (e.innerText || e.value || e.getAttribute('aria-label') || e.name || '').trim()])""")
+    names = [name for _, name in shown]
+    assert {"Изменить", "Удалить", "Происхождение и влияние", "Стоимость процесса", "Органы и организации",
+            "Выйти"} <= set(names), names
+    missed = [name or f"№ {mark}" for mark, name in shown if mark not in reached]
+    assert missed == [], missed
+    shot(page, "keyboard-process-page")
