@@ -12,7 +12,7 @@ from importlib.resources import files
 
 import pytest
 
-from tests.journeys.conftest import login, shot
+from tests.journeys.conftest import login
 
 AXE = files("axe_playwright_python").joinpath("axe.min.js").read_text(encoding="utf-8")
 
@@ -80,4 +80,3 @@ def test_every_action_of_the_process_page_is_reached_with_tab(page):
             "Выйти"} <= set(names), names
     missed = [name or f"№ {mark}" for mark, name in shown if mark not in reached]
     assert missed == [], missed
-    shot(page, "keyboard-process-page")
