@@ -26,6 +26,7 @@ def test_the_administrator_gives_a_colleague_an_account_and_a_token(page):
     page.get_by_label("Назначение токена").fill("Выгрузка реестра")
     page.get_by_role("button", name="Выпустить токен").click()
     assert "Сохраните его сейчас: он показывается один раз." in page.locator("main").inner_text()
+    page.locator("p.warning").scroll_into_view_if_needed()
     shot(page, "admin-user-token")
 
     page.get_by_role("button", name="Выйти").click()
