@@ -26,6 +26,9 @@ PAGES = [
     ("lineage", "architect", "/lineage/processes/1", "#layers[data-ready='1']"),
     ("dashboard", "office", "/dashboard", "main"),
     ("request", "office", "/requests/1", "main h1"),
+    ("project", "office", "/projects/1", "main h1"),
+    ("impact", "architect", "/impact/systems/1", "main h1"),
+    ("users", "admin", "/users", "main h1"),
 ]
 
 
