@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from catalog import models
-from tests.journeys.conftest import login
+from tests.journeys.conftest import login, shot
 
 PROCESS = "Рассмотрение документов и принятие решения о назначении выплаты на ребёнка"
 LICENCES = "АИС «Учёт лицензий» (устаревшая)"
@@ -51,6 +51,7 @@ def test_architect_reads_a_process_lineage_expands_it_and_opens_records_in_the_p
     assert page.locator("select[name=depth]").input_value() == "2"
     heads = page.locator(".lcol-head").all_inner_texts()
     assert heads == ["Откуда, шаг 2", "Откуда, шаг 1", "Запись"]
+    shot(page, "architect-lineage")
 
     # The systems and marts the process uses, with how.
     uses = page.locator("table.grid").first
@@ -119,6 +120,7 @@ def test_the_regional_sed_is_drawn_in_groups_that_open(page, site):
     assert 10 <= by_agency.count() <= 40
     page.locator(".lcol[data-level='1'] .lnode.cluster").first.locator(".lnode-main").click()
     assert page.locator("#lineage-panel").get_by_role("button", name="Раскрыть группу").is_visible()
+    shot(page, "architect-sed-groups")
 
 
 def test_architect_weighs_retiring_a_system_and_exports_the_impact(page, site):
@@ -143,6 +145,7 @@ def test_architect_weighs_retiring_a_system_and_exports_the_impact(page, site):
     near = int(re.search(r"Затронуто: (\d+)", page.locator("#impact-summary").inner_text()).group(1))
     assert 0 < near < everything
     assert set(page.locator("table.impact tbody td:nth-child(2)").all_inner_texts()) == {"1"}
+    shot(page, "architect-impact")
 
     with page.expect_download() as download:
         page.get_by_role("link", name="Выгрузить в CSV").click()
@@ -163,6 +166,7 @@ def test_architect_reads_the_three_reports(page, site):
     page.goto("/reports/")
     headings = page.locator("h2").all_inner_texts()
     assert len(headings) == 3
+    shot(page, "architect-reports")
     for start in ("Данные, которые вводят вручную", "Процессы, которые запрашивают на бумаге",
                   "Системы, автоматизирующие одни и те же"):
         heading = next(h for h in headings if h.startswith(start))
