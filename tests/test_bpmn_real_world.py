@@ -95,7 +95,7 @@ def test_cli_import_bpmn_as_a_user_with_that_users_rights(runner, ctx, seed, mak
 def test_each_diagram_plane_is_drawn_on_its_own():
     # nested-subprocesses.bpmn: the process and five collapsed sub-processes, each with its own plane and
     # coordinates; drawn into one picture they lay on top of each other.
-    from web.diagram import bpmn_svg
+    from web.pages.diagram import bpmn_svg
 
     drawing = bpmn_svg((REAL / "nested-subprocesses.bpmn").read_text(encoding="utf-8"))
     assert drawing.count('<svg class="bpmn"') == 6 and "Схема 6" in drawing

@@ -34,7 +34,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from catalog import models
-from catalog.errors import BadParameter, InvalidInput, LimitExceeded, Unavailable
+from catalog.errors import BadParameter, LimitExceeded, Unavailable
 from catalog.services import records, rules
 from catalog.services.context import Context
 from catalog.formatting import counted
