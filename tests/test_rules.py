@@ -67,6 +67,7 @@ INTERNAL = {
     "imports.openlineage.apply": "step of run", "imports.openlineage.process_for": "step of run",
     "imports.openlineage.dataset_for": "step of run", "imports.records.write_record": "step of run_import",
     "imports.records.sync_links": "step of run_import", "imports.base.begin_write": "step of run_import",
+    "imports.base.one_transaction": "the transaction of a whole-file import",
     # The outbox consumer's step: re-checks requests after changes that were each checked by their rule.
     "requests.recheck_changed": "outbox consumer",
     # The search projection follows the outbox; it writes only its own index.

@@ -11,6 +11,7 @@ other import is one transaction. Every write goes through
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import select, text
@@ -20,6 +21,22 @@ from catalog.services import history, rules
 from catalog.services.context import Context
 from catalog.readers.report import ImportReport, write_error_copy
 from catalog.readers.tables import Layout, Limits, Row, Table, normalize, split_major, split_values
+
+
+@contextmanager
+def one_transaction(ctx: Context, dry_run: bool):
+    """A whole-file import (BPMN, OpenLineage, RDF) in one transaction: committed when its work is done,
+    rolled back for a dry run or on any error, so nothing is half-written."""
+    ctx.autocommit = False
+    try:
+        yield
+        if dry_run:
+            ctx.session.rollback()
+        else:
+            ctx.session.commit()
+    except BaseException:
+        ctx.session.rollback()
+        raise
 
 Progress = Callable[[int], None]
 

@@ -5,23 +5,16 @@ from __future__ import annotations
 from catalog.readers.report import ImportReport
 from catalog.services import passports
 from catalog.services.context import Context
+from catalog.services.imports.base import one_transaction
 
 
 def run(ctx: Context, data: bytes, *, file_name: str, process_id: int, variant: str, version: int | None,
         dry_run: bool) -> ImportReport:
-    ctx.autocommit = False  # one transaction: committed here, or rolled back for a dry run
-    try:
+    with one_transaction(ctx, dry_run):
         passport = passports.import_bpmn(ctx, process_id, variant, file_name, data, version)
         made = passport.id
         details = {"revision": passport.revision, "steps": len(passport.steps),
                    "data": len(passport.data), "flows": len(passport.flows)}
-        if dry_run:
-            ctx.session.rollback()
-        else:
-            ctx.session.commit()
-    except BaseException:
-        ctx.session.rollback()
-        raise
     report = ImportReport("диаграмма BPMN", file_name, dry_run=dry_run, written=not dry_run, details=details)
     counts = f"шагов {details['steps']}, данных {details['data']}, потоков {details['flows']}"
     if dry_run:

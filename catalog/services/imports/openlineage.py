@@ -38,6 +38,7 @@ from catalog.errors import BadParameter, LimitExceeded, Unavailable
 from catalog.services import records, rules
 from catalog.services.context import Context
 from catalog.formatting import counted
+from catalog.services.imports.base import one_transaction
 
 DEFAULT_SPEC = Path(__file__).resolve().parents[4] / "shared" / "conformance" / "openlineage" / "spec"
 CORE_ID = "https://openlineage.io/spec/2-0-2/OpenLineage.json"
@@ -451,9 +452,8 @@ def ingest(ctx: Context, events, progress=None, dry_run: bool = False) -> list[d
             prefix = f"$[{index}]"
             raise BadParameter(f"Событие № {index + 1}: {error.message}",
                                {prefix + path[1:]: reasons for path, reasons in error.fields.items()}) from None
-    ctx.autocommit = False
-    try:
-        results = []
+    results = []
+    with one_transaction(ctx, dry_run):
         for event, kind, facet_problems in zip(batch, kinds, problems):
             outcome = apply(ctx, event, kind)
             if facet_problems:  # the lineage is kept; the answer names the facet and why
@@ -461,13 +461,6 @@ def ingest(ctx: Context, events, progress=None, dry_run: bool = False) -> list[d
             results.append(outcome)
             if progress:
                 progress(1)
-        if dry_run:
-            ctx.session.rollback()
-        else:
-            ctx.session.commit()
-    except BaseException:
-        ctx.session.rollback()
-        raise
     return results
 
 

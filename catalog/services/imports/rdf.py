@@ -8,6 +8,7 @@ from catalog.linked.importer import ImportResult
 from catalog.readers.report import ImportReport
 from catalog.services import rules
 from catalog.services.context import Context
+from catalog.services.imports.base import one_transaction
 
 
 class TooLarge(CatalogError):
@@ -28,16 +29,8 @@ def import_rdf(ctx: Context, data: str | bytes, fmt: str, dry_run: bool = False)
     """Parse and load; commit at the end (roll back for a dry run), roll everything back on any error."""
     rules.check_import(ctx, "rdf")
     graph = importer.parse(data, fmt, importer.shipped_contexts(ctx.settings))
-    ctx.autocommit = False
-    try:
+    with one_transaction(ctx, dry_run):
         result = importer.Importer(ctx, graph).run()
-        if dry_run:
-            ctx.session.rollback()
-        else:
-            ctx.session.commit()
-    except BaseException:
-        ctx.session.rollback()
-        raise
     return result
 
 
