@@ -68,6 +68,24 @@ def test_facets_filters_and_highlights(ctx, seed, licences):
     assert search.search(ctx, "лицензирование", {"agency": str(seed.agency.id), "kind": "processes"}).total == 0
 
 
+def test_a_fragment_shows_the_text_not_the_identifiers(ctx, seed):
+    """A result's fragment reads as text: identifiers are found but never lead it («T_LIC_ISSUE Выдача…»)."""
+    r.create_record(ctx, "typical-processes", {
+        "code": "T_LIC_ISSUE", "name": "Выдача разрешения",
+        "description": "Выдача лицензии заявителю по результатам проверки его соответствия требованиям"})
+    r.create_record(ctx, "systems", {"name": "Система учёта лицензий", "code": "SYS_LIC_42",
+                                     "fgis_ki_number": "ФГИС-КИ 00042", "legal_kind": "regional",
+                                     "stage": "operation", "description": "Ведение реестра выданных лицензий"})
+    for q in ("лицензии заявителю", "реестр лицензий"):
+        hit = search.search(ctx, q).hits[0]
+        assert "<mark>" in hit.highlights["text"], q
+        assert "T_LIC" not in hit.highlights["text"] and "SYS_LIC" not in hit.highlights["text"], q
+        assert "00042" not in hit.highlights["text"], q
+    # The identifiers themselves still find their records.
+    assert titles(search.search(ctx, "T_LIC_ISSUE"))[:1] == ["Выдача разрешения"]
+    assert titles(search.search(ctx, "SYS_LIC_42"))[:1] == ["Система учёта лицензий"]
+
+
 def test_the_index_follows_every_write(ctx, seed, licences):
     process = licences["process"]
     r.update_record(ctx, "agencies", seed.other_agency.id, {"name": "Министерство торговли", "version": seed.other_agency.version})

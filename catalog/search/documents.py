@@ -68,6 +68,9 @@ TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
     "marts": ("code", "info_kind", "description"),
 }
 
+# Of those, the identifiers: searched, never shown in a result's fragment («T_LIC_ISSUE Выдача…»).
+CODE_COLUMNS = frozenset({"code", "registry_id", "fgis_ki_number"})
+
 # The column holding the agency a record belongs to, for the agency filter.
 AGENCY_COLUMN = {"agencies": "id", "people": "agency_id", "processes": "agency_id", "services": "agency_id",
                  "datasets": "owner_agency_id", "systems": "operator_agency_id", "marts": "owner_agency_id"}
@@ -98,6 +101,7 @@ class SearchDocument:
     life_situation_ids: list[int] = field(default_factory=list)
     system_ids: list[int] = field(default_factory=list)
     is_digital: bool | None = None
+    codes: list[str] = field(default_factory=list)  # its identifiers, searched with its text but not shown
     aliases: list[str] = field(default_factory=list)  # an agency's other names, lower case: минтранс, минсх
     stage: str | None = None  # «passports:approved», «requests:submitted»
 
@@ -301,7 +305,8 @@ def build_documents(session: Session, kind: str, ids: list[int]) -> tuple[list[S
         doc = SearchDocument(
             uid=doc_uid(kind, record.id), kind=kind, record_id=record.id, version=record.version,
             title=getattr(record, KINDS[kind].title_field) or f"#{record.id}",
-            text=" ".join(str(v) for v in (getattr(record, c) for c in text_columns) if v),
+            text=" ".join(str(v) for c in text_columns if c not in CODE_COLUMNS and (v := getattr(record, c))),
+            codes=[str(v) for c in text_columns if c in CODE_COLUMNS and (v := getattr(record, c))],
             context=[names[ref] for ref in sorted(refs[record.id]) if ref in names] + children[record.id],
         )
         if kind in KIND_WORDS:

@@ -17,7 +17,7 @@ from catalog.search.query import (FACETS, FILTERS, KIND_PRIOR, RERANK_WINDOW, ST
 from catalog.search.synonyms import Thesaurus
 
 FACET_SIZE = 50
-SOURCE_FIELDS = ["uid", "kind", "record_id", "title", "text"]
+SOURCE_FIELDS = ["uid", "kind", "record_id", "title", "shown"]
 
 
 def synonym_rules(thesaurus: Thesaurus | None = None) -> list[str]:
@@ -75,6 +75,7 @@ def index_body(thesaurus: Thesaurus | None = None) -> dict:
                 }},
                 "text": {"type": "text", "analyzer": "ru", "search_analyzer": "ru_search"},
                 "context": {"type": "text", "analyzer": "ru", "search_analyzer": "ru_search"},
+                "shown": {"type": "text", "index": False},
                 "agency_ids": {"type": "integer"},
                 "status": {"type": "keyword"},
                 "stage": {"type": "keyword"},
@@ -88,10 +89,11 @@ def index_body(thesaurus: Thesaurus | None = None) -> dict:
 
 
 def document_source(doc: SearchDocument) -> dict:
-    # An agency's other names are searched with its own text.
-    text = " ".join(filter(None, [doc.text[:2000], " ".join(doc.aliases)]))
+    # An agency's other names and a record's identifiers are searched with its own text; a result
+    # shows only the text itself ("shown").
+    text = " ".join(filter(None, [doc.text[:2000], *doc.codes, " ".join(doc.aliases)]))
     return {"uid": doc.uid, "kind": doc.kind, "record_id": doc.record_id, "version": doc.version,
-            "title": doc.title, "text": text, "context": doc.context, "agency_ids": doc.agency_ids,
+            "title": doc.title, "text": text, "shown": doc.text[:2000], "context": doc.context, "agency_ids": doc.agency_ids,
             "status": doc.status, "stage": doc.stage, "group_id": doc.group_id, "life_situation_ids": doc.life_situation_ids,
             "system_ids": doc.system_ids, "is_digital": doc.is_digital}
 
@@ -264,7 +266,7 @@ class ElasticIndex:
         self._ensure()
         answer = self.client.search(index=self.alias, **search_body(parsed, filters, page, per_page, plan))
         hits = [highlighter(Hit(h["_source"]["uid"], h["_source"]["kind"], h["_source"]["record_id"],
-                                h["_source"]["title"], h["_score"] or 0.0), h["_source"].get("text") or "")
+                                h["_source"]["title"], h["_score"] or 0.0), h["_source"].get("shown") or "")
                 for h in answer["hits"]["hits"]]
         facets = {}
         for name in FACETS:

@@ -71,7 +71,7 @@ def _open(path: Path) -> tantivy.Index:
 def prepare(doc: SearchDocument) -> dict:
     """The document's fields, analysed: plain data, so a reindex can prepare them in worker processes."""
     name = analysis.analyze(doc.title)
-    own_text = " ".join(filter(None, [doc.text, " ".join(doc.aliases)]))
+    own_text = " ".join(filter(None, [doc.text, *doc.codes, " ".join(doc.aliases)]))
     text = analysis.analyze(own_text) if own_text else analysis.Analyzed("", "", "")
     ctx = analysis.analyze_many(doc.context)
     fields = dict(
