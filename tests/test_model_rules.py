@@ -134,6 +134,17 @@ def test_migrations_match_the_models(app):
     from alembic.migration import MigrationContext
 
     from catalog.models import Base
+    from catalog.services.records import substring_indexed
+
+    # The substring filter's trigram indexes are not models (migration 0021).
+    tables = substring_indexed()
+    own = {f"{t}_text{s}" for t in tables for s in ("", "_data", "_idx", "_docsize", "_config")}
+    own |= {f"ix_{t}_{c}_trgm" for t, columns in tables.items() for c in columns}
+
+    def include_name(name, type_, parent_names):
+        return name not in own
+
     with app.extensions["catalog"].engine.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        context = MigrationContext.configure(connection, opts={"include_name": include_name})
+        diff = compare_metadata(context, Base.metadata)
     assert diff == []

@@ -46,7 +46,7 @@ READ_ONLY = {
     "permissions.require_read",
     "projects.get_project", "projects.list_projects", "projects.project_history",
     "records.get_record", "records.labels_for", "records.links_of", "records.list_records",
-    "records.record_history", "records.status_transitions", "records.titles_for",
+    "records.record_history", "records.status_transitions", "records.titles_for", "records.substring_filter",
     "requests.actions_allowed", "requests.finished_projects", "requests.get_request", "requests.list_requests",
     "requests.request_history", "requests.run_checks",
     "rules.check", "rules.may", "rules.refusal",

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from marshmallow import ValidationError
-from sqlalchemy import String, cast, func, literal, or_, select, union_all
+from sqlalchemy import Integer, String, and_, cast, column, func, literal, literal_column, or_, select, text, union_all
 from sqlalchemy.orm.exc import StaleDataError
 
 from catalog import models
@@ -49,6 +49,41 @@ def normalize_text(value: str) -> str:
     return value.lower().replace("ё", "е")
 
 
+# Columns the list filter «?q=» reads, each under a trigram index (migration 0021): pg_trgm on
+# PostgreSQL, an FTS5 trigram table «<table>_text» kept by triggers on SQLite.
+SUBSTRING_COLUMNS = ("name", "full_name", "code", "registry_id", "short_name")
+TRIGRAM = 3  # the shortest text a trigram index narrows; shorter ones are read by a scan
+
+
+def substring_indexed() -> dict[str, list[str]]:
+    """Each table the filter reads, with its columns; the names of its index objects follow from them:
+    «<table>_text» (FTS5, with shadow tables «<table>_text_data»… and triggers) and «ix_<table>_<column>_trgm»."""
+    tables = {kind.model.__tablename__: [c for c in SUBSTRING_COLUMNS if hasattr(kind.model, c)]
+              for kind in KINDS.values()}
+    return {table: columns for table, columns in tables.items() if columns}
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def substring_filter(ctx: Context, model, q: str):
+    """Records whose name, code or identifier contains ``q`` (case, «ё» and LIKE's own signs aside)."""
+    needle = normalize_text(q.strip())
+    columns = [getattr(model, c) for c in SUBSTRING_COLUMNS if hasattr(model, c)]
+    # Literal constants: the expression is the indexed one whatever the driver does with parameters.
+    folded = [func.replace(func.lower(c), literal_column("'ё'"), literal_column("'е'")) for c in columns]
+    pattern = f"%{_escape_like(needle)}%"
+    condition = or_(*[f.like(pattern, escape="\\") for f in folded])
+    if ctx.session.get_bind().dialect.name == "sqlite" and len(needle) >= TRIGRAM:
+        # The FTS table names the candidates; the LIKE above keeps the answer exact.
+        fts = f"{model.__tablename__}_text"
+        phrase = '"' + needle.replace('"', '""') + '"'
+        candidates = text(f"SELECT rowid FROM {fts} WHERE {fts} MATCH :phrase").bindparams(phrase=phrase)
+        condition = and_(model.id.in_(candidates.columns(column("rowid", Integer))), condition)
+    return condition
+
+
 def list_records(
     ctx: Context,
     kind_name: str,
@@ -80,11 +115,8 @@ def list_records(
         # The search box's own limit: SQLite refuses a LIKE pattern over 50 000 bytes with an error.
         if len(q) > MAX_QUERY_LENGTH:
             raise BadParameter("Слишком длинный запрос.", {"q": [f"Не длиннее {MAX_QUERY_LENGTH} символов."]})
-        needle = f"%{normalize_text(q.strip())}%"
-        text_columns = [getattr(model, c) for c in ("name", "full_name", "code", "registry_id", "short_name")
-                        if hasattr(model, c)]
-        if text_columns:
-            query = query.where(or_(*[func.replace(func.lower(col), "ё", "е").like(needle) for col in text_columns]))
+        if any(hasattr(model, c) for c in SUBSTRING_COLUMNS):
+            query = query.where(substring_filter(ctx, model, q))
     total = ctx.session.scalar(select(func.count()).select_from(query.subquery()))
     # The register reads agency by agency, in the agency's own numbering.
     order = [model.agency_id, model.registry_id, model.id] if model is models.Process else [model.id]
