@@ -127,9 +127,6 @@ def run(args, workdir: Path, url: str, sessions, rows, falkor) -> None:
         if falkor:
             # Connect before timing: FalkorDB loses the first connection after another client's GOODBYE
             # (5 s, see neo4j_backend._call), which has nothing to do with the outbox.
-            from catalog.graph import open_graph
-
-            app.extensions["catalog"].graph() = open_graph(app.config["CATALOG"], app.extensions["catalog"].sessions)
             app.extensions["catalog"].graph().graph.profile()
         return app, app.test_client()
 

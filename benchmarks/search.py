@@ -117,7 +117,7 @@ def main() -> None:
 
     over_http = http_samples(settings, queries, args.rounds)
     rows.append((f"query with facets, over HTTP ({len(queries) * args.rounds} queries)", percentiles(over_http)))
-    rows.append((f"  of them the register's wording", percentiles(
+    rows.append(("  of them the register's wording", percentiles(
         [t for i, t in enumerate(over_http) if i % len(queries) < len(REGISTER)])))
     rows.append(("peak memory (process, end)", f"{peak_rss_mb():.0f} MB"))
     print("\n| measure | result |\n|---|---|")
