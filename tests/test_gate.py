@@ -271,6 +271,14 @@ def test_a_declared_status_is_kept_and_marked_unconfirmed(client, ctx, seed, peo
     rows = client.get("/api/v1/reports/statuses").get_json()["items"]
     assert [(row["process_id"], row["problem"]) for row in rows] == [(seed.process.id, "unconfirmed")]
     assert "Не подтверждён: Статус «сертифицирован» требует" in rows[0]["why"]
+    # The register export says so in its last column, which the import does not read back.
+    from openpyxl import load_workbook
+
+    from catalog.services.imports.register import EVIDENCE_HEADER, export_register
+
+    export_register(ctx, tmp_path / "выгрузка.xlsx", "MINSOC")
+    rows = list(load_workbook(tmp_path / "выгрузка.xlsx").active.iter_rows(values_only=True))
+    assert rows[3][-1] == EVIDENCE_HEADER and rows[4][-1].startswith("не подтверждён: Статус «сертифицирован» требует")
     # The office sees it in its attention (the inbox source of issue 16).
     assert [i["kind"] for i in evidence.inbox_items(ctx, people["office"])] == ["Статус не подтверждён"]
     assert gate.inbox_items(ctx, people["filer"]) == []

@@ -115,12 +115,12 @@ def optimised_processes(ctx: Context, process_ids) -> set[int]:
 # -- the report
 
 
-def outside_rule(ctx: Context) -> list[dict]:
+def outside_rule(ctx: Context, process_id: int | None = None) -> list[dict]:
     """Every system and automation link that stands outside the rule, with why.
 
     Each item: ``kind`` («Система» / «Связь автоматизации»), ``what`` (``systems`` | ``links``), ``id``,
     ``title``, ``url``, ``why`` (a Russian sentence), ``flag`` (``no_conclusion`` | ``unoptimised``),
-    ``agency_id``, and ``system``/``process`` (the records).
+    ``agency_id``, and ``system``/``process`` (the records). With ``process_id``: only that process's links.
     """
     permissions.require_read(ctx)
     items: list[dict] = []
@@ -131,7 +131,7 @@ def outside_rule(ctx: Context) -> list[dict]:
             models.SystemRequest.status == RequestStatus.APPROVED.value, models.SystemRequest.deleted_at.is_(None),
             models.SystemRequest.system_id.is_not(None))):
         approved[request.system_id].append(request)
-    for system in sorted(systems.values(), key=lambda s: s.id):
+    for system in sorted(systems.values(), key=lambda s: s.id) if process_id is None else ():
         if system.stage in GATED and not approved[system.id]:
             items.append({
                 "kind": "Система", "what": "systems", "id": system.id, "title": system.name,
@@ -143,7 +143,8 @@ def outside_rule(ctx: Context) -> list[dict]:
     rows = ctx.session.execute(select(link, models.Process).join(
         models.Process, (link.source_kind == "processes") & (link.source_id == models.Process.id)).where(
         link.link_type == "AUTOMATED_BY", link.target_kind == "systems", link.deleted_at.is_(None),
-        models.Process.deleted_at.is_(None)).order_by(link.id)).all()
+        models.Process.deleted_at.is_(None), *([models.Process.id == process_id] if process_id else []))
+        .order_by(link.id)).all()
     optimised = optimised_processes(ctx, {p.id for _, p in rows})
     for row, process in rows:
         system = systems.get(row.target_id)
@@ -178,7 +179,7 @@ def system_flag(ctx: Context, system: models.InformationSystem) -> str | None:
 def process_flags(ctx: Context, process: models.Process) -> list[str]:
     """What a process's page shows of the gate: systems automating it outside the rule."""
     return [item["why"].rstrip(".") + f" (система «{item['system'].short_name or item['system'].name}»)."
-            for item in outside_rule(ctx) if item["what"] == "links" and item["process"].id == process.id]
+            for item in outside_rule(ctx, process.id)]
 
 
 def counts(items: list[dict]) -> dict:
