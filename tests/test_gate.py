@@ -223,7 +223,7 @@ def test_each_status_is_refused_without_its_evidence_and_accepted_with_it(client
     # Deleting the certificate leaves the status as it is, and shows it unconfirmed.
     assert client.delete(url, headers=editor, json={"version": 2}).status_code == 200
     page = client.get(f"/processes/{pid}").get_data(as_text=True)
-    assert "Статус «сертифицирован» не подтверждён: Статус «сертифицирован» требует: сертификат" in page
+    assert "Статус «сертифицирован» не подтверждён: требуется сертификат: кто сертифицировал, когда и каким документом." in page
 
 
 def test_a_running_project_is_the_evidence_and_its_stage_moves_the_status(client, runner, ctx, seed):
@@ -270,7 +270,7 @@ def test_a_declared_status_is_kept_and_marked_unconfirmed(client, ctx, seed, peo
     assert "Статус «сертифицирован» не подтверждён" in page
     rows = client.get("/api/v1/reports/statuses").get_json()["items"]
     assert [(row["process_id"], row["problem"]) for row in rows] == [(seed.process.id, "unconfirmed")]
-    assert "Не подтверждён: Статус «сертифицирован» требует" in rows[0]["why"]
+    assert rows[0]["why"] == "Не подтверждён: требуется сертификат: кто сертифицировал, когда и каким документом."
     # The register export says so in its last column, which the import does not read back.
     from openpyxl import load_workbook
 
@@ -278,7 +278,7 @@ def test_a_declared_status_is_kept_and_marked_unconfirmed(client, ctx, seed, peo
 
     export_register(ctx, tmp_path / "выгрузка.xlsx", "MINSOC")
     rows = list(load_workbook(tmp_path / "выгрузка.xlsx").active.iter_rows(values_only=True))
-    assert rows[3][-1] == EVIDENCE_HEADER and rows[4][-1].startswith("не подтверждён: Статус «сертифицирован» требует")
+    assert rows[3][-1] == EVIDENCE_HEADER and rows[4][-1] == "не подтверждён: требуется сертификат: кто сертифицировал, когда и каким документом"
     # The office sees it in its attention (the inbox source of issue 16).
     assert [i["kind"] for i in evidence.inbox_items(ctx, people["office"])] == ["Статус не подтверждён"]
     assert gate.inbox_items(ctx, people["filer"]) == []

@@ -82,13 +82,18 @@ def required_for(ctx: Context, status: str) -> tuple[str, ...]:
     return tuple(ctx.settings.status_evidence.get(status, ()))
 
 
-def missing(ctx: Context, status: str, has: set[str]) -> str | None:
-    """The sentence saying what a status lacks, or None when its evidence is there."""
+def lacking(ctx: Context, status: str, has: set[str]) -> str | None:
+    """What a status lacks («идущий проект оптимизации …»), or None when its evidence is there."""
     needed = required_for(ctx, status)
     if not needed or has & set(needed):
         return None
-    return (f"Статус «{ProcessStatus.label_of(status)}» требует: "
-            + " или ".join(EVIDENCE_LABELS.get(k, k) for k in needed) + ".")
+    return " или ".join(EVIDENCE_LABELS.get(k, k) for k in needed)
+
+
+def missing(ctx: Context, status: str, has: set[str]) -> str | None:
+    """The sentence saying what a status lacks, or None when its evidence is there."""
+    what = lacking(ctx, status, has)
+    return f"Статус «{ProcessStatus.label_of(status)}» требует: {what}." if what else None
 
 
 def check_status(ctx: Context, process: models.Process | None, status: str, errors: dict) -> None:
@@ -103,15 +108,15 @@ def check_status(ctx: Context, process: models.Process | None, status: str, erro
 
 def status_flag(ctx: Context, process: models.Process) -> str | None:
     """«не подтверждён: …» for a process page, the register export and reports; None when confirmed."""
-    sentence = missing(ctx, process.status, evidence_of(ctx, [process.id])[process.id])
-    return f"{UNCONFIRMED}: {sentence}" if sentence else None
+    what = lacking(ctx, process.status, evidence_of(ctx, [process.id])[process.id])
+    return f"{UNCONFIRMED}: требуется {what}." if what else None
 
 
 def unconfirmed_ids(ctx: Context, process_ids) -> dict[int, str]:
     """{process id: why} of those whose status lacks its evidence (one query per kind of evidence)."""
     processes = list(ctx.session.scalars(select(models.Process).where(models.Process.id.in_(list(process_ids)))))
     has = evidence_of(ctx, [p.id for p in processes])
-    return {p.id: why for p in processes if (why := missing(ctx, p.status, has[p.id]))}
+    return {p.id: f"требуется {why}" for p in processes if (why := lacking(ctx, p.status, has[p.id]))}
 
 
 def expected_status(stage: str, status: str, refused: bool = False) -> str | None:
@@ -191,9 +196,9 @@ def status_problems(ctx: Context, agency_id: int | None = None, today: date | No
         row = {"process": process, "process_id": process.id, "registry_id": process.registry_id,
                "name": process.name, "agency_id": process.agency_id, "status": process.status,
                "status_label": ProcessStatus.label_of(process.status)}
-        why = missing(ctx, process.status, has[process.id])
+        why = lacking(ctx, process.status, has[process.id])
         if why:
-            out.append({**row, "problem": "unconfirmed", "why": f"{UNCONFIRMED.capitalize()}: {why}",
+            out.append({**row, "problem": "unconfirmed", "why": f"{UNCONFIRMED.capitalize()}: требуется {why}.",
                         "expected_status": None})
         for project in projects[process.id]:
             target = _project_expectation(project, today)
