@@ -282,3 +282,23 @@ def test_a_declared_status_is_kept_and_marked_unconfirmed(client, ctx, seed, peo
     # The office sees it in its attention (the inbox source of issue 16).
     assert [i["kind"] for i in evidence.inbox_items(ctx, people["office"])] == ["Статус не подтверждён"]
     assert gate.inbox_items(ctx, people["filer"]) == []
+
+
+def test_the_certification_page_records_the_sending_then_the_certificate(client, ctx, seed, people, login):
+    login("filer")
+    url = f"/processes/{seed.process.id}/certifications"
+    assert "Записей о сертификации нет." in client.get(url).get_data(as_text=True)
+    assert client.post(url, data={"sent_on": "01.10.2026"}).status_code == 302
+    half = client.post(url, data={"certification_id": "1", "version": "1", "sent_on": "01.10.2026",
+                                  "certified_on": "02.11.2026"})
+    text = half.get_data(as_text=True)
+    assert half.status_code == 422 and "Для сертификата укажите, кто сертифицировал, когда и каким документом." in text
+    done = client.post(url, data={"certification_id": "1", "version": "1", "sent_on": "01.10.2026",
+                                  "certified_on": "02.11.2026", "certifier": "АНО «Центр клиентоцентричности»",
+                                  "document": "Сертификат № 5"}, follow_redirects=True)
+    assert "Запись о сертификации дополнена." in done.get_data(as_text=True)
+    assert "02.11.2026" in done.get_data(as_text=True) and "Сертификат № 5" in done.get_data(as_text=True)
+    login("architect")  # neither of the agency nor the office: reads, does not record
+    page = client.get(url).get_data(as_text=True)
+    assert "Новая запись" not in page and "Дополнить" not in page
+    assert client.post(url, data={"sent_on": "01.10.2026"}).status_code == 403
