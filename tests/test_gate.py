@@ -302,3 +302,15 @@ def test_the_certification_page_records_the_sending_then_the_certificate(client,
     page = client.get(url).get_data(as_text=True)
     assert "Новая запись" not in page and "Дополнить" not in page
     assert client.post(url, data={"sent_on": "01.10.2026"}).status_code == 403
+
+
+def test_an_approved_request_to_develop_lets_the_system_move_into_development(client, ctx, seed, people, token_for):
+    describe_and_optimise(ctx, seed.process.id)
+    running = r.create_record(ctx, "systems", {**SYSTEM, "name": "АСП", "stage": "operation"})
+    architect = token_for(people["architect"])
+    refused = client.patch(f"/api/v1/systems/{running.id}", headers=architect, json={"version": 1, "stage": "development"})
+    assert refused.status_code == 422
+    approve(ctx, people, good_request(seed, kind="develop", system_id=running.id, new_system_name=None))
+    moved = client.patch(f"/api/v1/systems/{running.id}", headers=architect, json={"version": 1, "stage": "development"})
+    assert moved.status_code == 200 and moved.get_json()["stage"] == "development"
+    assert client.get("/api/v1/reports/gate").get_json()["items"] == []
