@@ -19,6 +19,8 @@
 | CATALOG_ELASTICSEARCH_URL, CATALOG_ELASTICSEARCH_INDEX | —, catalog | the Elasticsearch server and the alias searches use |
 | CATALOG_GATE_BLOCKING | as_is,optimised,data_model,duplicates,cost_value | checks of a system request that block its approval |
 | CATALOG_GATE_DECIDER_ROLE | architect | the role that decides on system requests |
+| CATALOG_GATE_EXISTING_LANDSCAPE | off | `on`: a system in «создание»/«развитие» without an approved request, or an automation link to it, is saved (page, API, CLI, every import) and flagged «без заключения» in the gate report instead of refused: for registering the landscape the region inherits |
+| CATALOG_STATUS_EVIDENCE | reengineering=running_project;reengineered=approved_to_be,post_monitoring;sent_certification=certification;certified=certificate | the evidence a reengineering status needs (any one of those after `=`): `running_project`, `approved_to_be`, `post_monitoring`, `certification` (a record of sending), `certificate` (who certified, when, the document); a status not named needs none |
 | CATALOG_IMPORT_MAX_MB | 50 | the largest file the upload page accepts (the command line reads any size, streamed) |
 | CATALOG_IMPORT_MAX_XLSX_PART_MB / CATALOG_IMPORT_MAX_XLSX_RATIO | 200 / 200 | the largest uncompressed part of an .xlsx (shared strings, each sheet) and the highest compression ratio of a part over 1 MB, both read from the zip directory before anything is unpacked |
 | CATALOG_IMPORT_MAX_ROWS / CATALOG_IMPORT_MAX_COLUMNS / CATALOG_IMPORT_MAX_CELL_CHARS | 200000 / 200 / 32767 | the most data rows, columns and characters in a cell of an imported table (declared and read) |
@@ -51,8 +53,32 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+
+# Kemerovo register rules 2.1 «и» name the statuses; the issue (17) names what each rests on.
+DEFAULT_STATUS_EVIDENCE = {
+    "reengineering": ("running_project",),
+    "reengineered": ("approved_to_be", "post_monitoring"),
+    "sent_certification": ("certification",),
+    "certified": ("certificate",),
+}
+EVIDENCE_KINDS = ("running_project", "approved_to_be", "post_monitoring", "certification", "certificate")
+
+
+def parse_status_evidence(text: str) -> dict:
+    """``status=kind,kind;status=kind`` → {status: (kind, ...)}; unknown kinds are refused at start."""
+    found = {}
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        status, _, kinds = part.partition("=")
+        names = tuple(k.strip() for k in kinds.replace("|", ",").split(",") if k.strip())
+        unknown = [k for k in names if k not in EVIDENCE_KINDS]
+        if unknown:
+            raise ValueError(f"CATALOG_STATUS_EVIDENCE: неизвестный вид подтверждения «{unknown[0]}»; "
+                             f"допустимо: {', '.join(EVIDENCE_KINDS)}.")
+        found[status.strip()] = names
+    return found
 
 
 @dataclass
@@ -80,6 +106,8 @@ class Settings:
     elasticsearch_index: str = "catalog"
     gate_blocking: tuple[str, ...] = ("as_is", "optimised", "data_model", "duplicates", "cost_value")
     gate_decider_role: str = "architect"
+    gate_existing_landscape: bool = False
+    status_evidence: dict = field(default_factory=lambda: dict(DEFAULT_STATUS_EVIDENCE))
     page_size: int = 50
     base_iri: str = "http://localhost:8000"
     region_name: str = "Регион"
@@ -173,6 +201,10 @@ def load_settings(**overrides) -> Settings:
         gate_blocking=tuple(c.strip() for c in os.environ.get(
             "CATALOG_GATE_BLOCKING", "as_is,optimised,data_model,duplicates,cost_value").split(",") if c.strip()),
         gate_decider_role=os.environ.get("CATALOG_GATE_DECIDER_ROLE", "architect"),
+        gate_existing_landscape=os.environ.get("CATALOG_GATE_EXISTING_LANDSCAPE", "off").strip().lower()
+        in ("1", "on", "true", "yes"),
+        status_evidence=parse_status_evidence(os.environ["CATALOG_STATUS_EVIDENCE"])
+        if os.environ.get("CATALOG_STATUS_EVIDENCE") else dict(DEFAULT_STATUS_EVIDENCE),
         import_max_bytes=int(float(os.environ.get("CATALOG_IMPORT_MAX_MB", "50")) * 1024 * 1024),
         import_max_xlsx_part_bytes=int(float(os.environ.get("CATALOG_IMPORT_MAX_XLSX_PART_MB", "200")) * 1024 * 1024),
         import_max_xlsx_ratio=float(os.environ.get("CATALOG_IMPORT_MAX_XLSX_RATIO", "200")),

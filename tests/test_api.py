@@ -90,15 +90,16 @@ def test_update_without_version_is_refused(client, seed, admin_headers):
 
 def test_status_back_needs_reason_and_history_is_served(client, seed, admin_headers):
     url = f"/api/v1/processes/{seed.process.id}"
-    client.patch(url, headers=admin_headers, json={"version": 1, "status": "certified"})
-    back = client.patch(url, headers=admin_headers, json={"version": 2, "status": "reengineering"})
+    # Statuses that need no evidence (issue 17): the queue for reengineering, then back to research.
+    client.patch(url, headers=admin_headers, json={"version": 1, "status": "queued_reengineering"})
+    back = client.patch(url, headers=admin_headers, json={"version": 2, "status": "researching"})
     assert back.status_code == 422 and "status_reason" in back.get_json()["fields"]
-    ok = client.patch(url, headers=admin_headers, json={"version": 2, "status": "reengineering",
-                                                        "status_reason": "Сертификат отозван"})
+    ok = client.patch(url, headers=admin_headers, json={"version": 2, "status": "researching",
+                                                        "status_reason": "Выявлены новые этапы"})
     assert ok.status_code == 200
     items = client.get(f"{url}/status-history").get_json()["items"]
-    assert [i["to_status"] for i in items] == ["queued_research", "certified", "reengineering"]
-    assert items[-1]["reason"] == "Сертификат отозван" and items[-1]["actor_name"] == "admin"
+    assert [i["to_status"] for i in items] == ["queued_research", "queued_reengineering", "researching"]
+    assert items[-1]["reason"] == "Выявлены новые этапы" and items[-1]["actor_name"] == "admin"
 
 
 def test_links_show_deleted_ends(client, seed, admin_headers):

@@ -99,7 +99,10 @@ def test_demo_requests_show_each_check(ctx, demo):
     failing = {c["code"] for r in found for c in r.checks if c["result"] == "fail" and c["blocking"]}
     assert failing >= {"as_is", "optimised", "data_model", "duplicates", "cost_value"}
     passing = [r for r in found if not requests.failing_blocking(r)]
-    assert len(passing) >= 2
+    assert len(passing) >= 1
+    # Explained, not yet accepted by a conclusion: the overlap blocks until the office accepts it (issue 17).
+    waiting = by_name["Модуль электронного согласования решений"]
+    assert [c["code"] for c in requests.failing_blocking(waiting)] == ["duplicates"]
     duplicate = by_name["Ещё одна система назначения мер поддержки"]
     assert [c["code"] for c in requests.failing_blocking(duplicate)] == ["duplicates"]
     assert "уже автоматизирует" in next(c["reason"] for c in duplicate.checks if c["code"] == "duplicates")

@@ -33,6 +33,9 @@ def _count(ctx, model) -> int:
 def test_demo_round_trip_gives_an_isomorphic_graph(ctx, other_ctx):
     load_demo(ctx)
     first = export_text(ctx, "ttl")
+    # The demo's systems in «создание»/«развитие» carry no requests in RDF: moving a catalogue is registering
+    # its landscape (issue 17); by default such a file is refused (tests/test_gate.py).
+    other_ctx.settings.gate_existing_landscape = True
     result = rdf.import_rdf(other_ctx, first, "turtle")
     assert result.created["processes"] == 203 and result.created["links"] > 1000
     other_ctx.session.expire_all()

@@ -180,7 +180,7 @@ def test_a_large_graph_is_rebuilt_in_the_background_and_answers_say_so(app, clie
     assert first.headers["X-Catalog-Graph-Stale"] == "false"
     app.config["CATALOG"].sparql_sync_rebuild = 0  # any build counts as slow
     records.create_record(ctx, "systems", {"name": "ГИС «Энергоэффективность»", "legal_kind": "regional",
-                                           "stage": "creation"})
+                                           "stage": "operation"})
     meanwhile = client.get("/api/v1/sparql", query_string=query)  # answered from the previous copy
     assert meanwhile.headers["X-Catalog-Graph-Stale"] == "true"
     assert meanwhile.get_json()["results"]["bindings"] == []

@@ -84,13 +84,13 @@ def test_each_check_fails_for_its_reason_then_passes(ctx, seed, world):
         seed, overlap_explanation="РСВ не поддерживает проактивное назначение")))
     found = results(good)
     assert found["as_is"] == found["optimised"] == found["data_model"] == found["marts"] == found["cost_value"] == "pass"
-    # An explained overlap is no longer blocking, but the conclusion must answer it.
-    assert found["duplicates"] == "warning"
+    # An explained overlap stays blocking until the office's conclusion accepts it (issue 17).
+    assert found["duplicates"] == "fail"
+    assert [c["code"] for c in requests.failing_blocking(good)] == ["duplicates"]
     # Unmet criteria of 8.3 are warnings, one per criterion.
     assert {code for code, result in found.items() if code.startswith("criteria:")} == {
         "criteria:proactive", "criteria:exterritorial", "criteria:multichannel", "criteria:no_human_decision",
         "criteria:no_human_interagency"}
-    assert not requests.failing_blocking(good)
 
 
 def test_supplier_and_consumer_are_required_and_blocking_is_configurable(ctx, seed, world):
@@ -130,7 +130,8 @@ def test_workflow_order_and_roles(ctx, seed, world):
     assert "overlap_answer" in error.value.fields
     both = as_user(ctx, users["both"])
     requests.conclude(both, request.id, {"version": request.version, "conclusion": "positive", "reasons": "процессы оптимизированы",
-                                     "overlap_answer": "РСВ выводится из эксплуатации в 2027 году"})
+                                     "overlap_answer": "РСВ выводится из эксплуатации в 2027 году",
+                                     "overlap_accepted": True})
     with pytest.raises(Forbidden):
         requests.decide(both, request.id, {"version": request.version, "decision": "approved"})  # concluded it
     with pytest.raises(InvalidInput) as error:
@@ -215,7 +216,8 @@ def test_requests_api_pages_and_cli(client, runner, seed, world, token_for, logi
     assert bad.status_code == 422 and "estimated_cost" in bad.get_json()["fields"]
     submitted = client.post(f"/api/v1/requests/{request_id}/submit", headers=headers,
                             json={"version": created.get_json()["version"]}).get_json()
-    assert submitted["status"] == "submitted" and not submitted["blocked"]
+    # The applicant's word alone does not lift the overlap (issue 17): blocked until the conclusion accepts it.
+    assert submitted["status"] == "submitted" and submitted["blocked"]
     out_of_turn = client.post(f"/api/v1/requests/{request_id}/decision", json={"version": submitted["version"], "decision": "approved"},
                               headers=token_for(users["architect"]))
     assert out_of_turn.status_code == 409
@@ -225,7 +227,7 @@ def test_requests_api_pages_and_cli(client, runner, seed, world, token_for, logi
     page = client.get(f"/requests/{request_id}").get_data(as_text=True)
     assert "Проверки" in page and "Региональная система выплат" in page and 'id="graph-data"' in page
     client.post(f"/requests/{request_id}/conclusion", data={"version": submitted["version"], "conclusion": "positive", "reasons": "оптимизировано",
-                                                            "overlap_answer": "РСВ выводится"})
+                                                            "overlap_answer": "РСВ выводится", "overlap_accepted": "1"})
     printable = client.get(f"/requests/{request_id}/conclusion").get_data(as_text=True)
     assert "Заключение" in printable and "положительное" in printable and "РСВ выводится" in printable
     queue = client.get("/requests", query_string={"status": "concluded"}).get_data(as_text=True)

@@ -33,6 +33,12 @@ READ_ONLY = {
     "calendar.working_days_between", "calendar.years",
     "costs.list_positions", "costs.process_costs",
     "dashboard.agency_choices", "dashboard.dashboard", "feed.describe",
+    "evidence.check_status", "evidence.declared", "evidence.evidence_of", "evidence.get_certification",
+    "evidence.inbox_items", "evidence.lacking", "evidence.list_certifications", "evidence.missing",
+    "evidence.required_for",
+    "evidence.status_flag", "evidence.status_problems", "evidence.unconfirmed_ids",
+    "gate.approved_requests", "gate.check_automation", "gate.check_system", "gate.covering_request",
+    "gate.inbox_items", "gate.optimised_processes", "gate.outside_rule", "gate.process_flags", "gate.system_flag",
     "history.events_for", "history.history_of", "history.recent_events",
     "imports.table_importer", "imports.declared_rows", "imports.rdf.check_size", "imports.register.find_agency",
     "imports.register.register_rows", "imports.register.export_register", "imports.openlineage.runs_of",
@@ -70,6 +76,9 @@ INTERNAL = {
     "imports.base.one_transaction": "the transaction of a whole-file import",
     # The outbox consumer's step: re-checks requests after changes that were each checked by their rule.
     "requests.recheck_changed": "outbox consumer",
+    # Parts of operations that checked their rule (issue 17): a system created on an approved request
+    # becomes the request's system; a project's write moves its process's status with the stage.
+    "gate.bind_request": "part of records.create", "evidence.follow_project": "part of every project write",
     # The search projection follows the outbox; it writes only its own index.
     "search.catch_up": "search projection", "search.sync": "search projection",
     # Counts a search that found little, without who asked: part of reading, for the office's report.
@@ -256,6 +265,11 @@ def _targets(w: World) -> dict:
         "passports.set_criteria": (w.passport, OFFICE),
         # Leningrad 4.2–4.5.
         "projects.create": (s.process, TEAM),
+        # Issue 17, Kemerovo 1 («сертификация … посредством независимого аудита») and 3 (the agency keeps its
+        # register): the owning agency and the process office record a process's certification.
+        "certifications.record": (s.process, TEAM),
+        # Leningrad 4.3–4.5: the process office runs the projects whose stages the statuses follow.
+        "processes.follow_projects": (None, OFFICE),
         "projects.save_order": (w.project, TEAM),
         "projects.save_analysis": (w.project, TEAM),
         "projects.save_roadmap": (w.project, TEAM),

@@ -294,6 +294,7 @@ def load_demo(ctx: Context, progress=None) -> dict[str, int]:
     from catalog.demo import region
 
     data = {name: getattr(region, name) for name in dir(region) if name.isupper()}
+    from catalog.demo.certifications import load_certifications
     from catalog.demo.passports import load_passports
     from catalog.demo.projects import load_projects
     from catalog.demo.requests import load_requests
@@ -303,5 +304,6 @@ def load_demo(ctx: Context, progress=None) -> dict[str, int]:
     counts["паспорта процессов"] = load_passports(ctx)
     counts["проекты оптимизации"] = len(load_projects(ctx))
     counts["заявки на системы"] = load_requests(ctx)
+    counts["записи о сертификации"] = load_certifications(ctx)
     return counts
 

@@ -52,10 +52,12 @@ def load_requests(ctx: Context) -> int:
     # Passes: explains its overlap with systems in operation; concluded and approved.
     passing = request(ready[0], "Региональная платформа проактивных выплат",
                       overlap_explanation="Действующие системы не назначают выплаты проактивно, без заявления.")
-    if office and architect and not requests.failing_blocking(passing):
+    # The overlap blocks until the office accepts the explanation in its own words (issue 17).
+    if office and architect and all(c["code"] == "duplicates" for c in requests.failing_blocking(passing)):
         requests.conclude(Context(session=ctx.session, user=office, settings=ctx.settings), passing.id, {
             "version": passing.version, "conclusion": "positive", "reasons": "Процесс описан и оптимизирован, данные берутся из витрин.",
-            "overlap_answer": "Пересекающиеся функции действующих систем будут выведены после запуска платформы."})
+            "overlap_answer": "Пересекающиеся функции действующих систем будут выведены после запуска платформы.",
+            "overlap_accepted": True})
         requests.decide(Context(session=ctx.session, user=architect, settings=ctx.settings), passing.id,
                     {"version": passing.version, "decision": "approved", "reasons": "Заключение положительное, обязательные проверки пройдены."})
     made.append(passing)

@@ -9,6 +9,7 @@ module is imported here so that ``Base.metadata`` is complete.
 """
 from catalog.models.base import Base, Record, utcnow
 from catalog.models.calendar import CalendarDay
+from catalog.models.certifications import Certification
 from catalog.models.costs import Position
 from catalog.models.history import ChangeEvent, ProjectionPosition
 from catalog.models.imports import ImportJob
@@ -92,6 +93,7 @@ __all__ = [
     "OpenLineageDataset",
     "OpenLineageRun",
     "CalendarDay",
+    "Certification",
     "OptimizationProject",
     "RoadmapMeasure",
     "ProjectKpi",

@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import (
     Mapped,
@@ -51,6 +52,9 @@ class SystemRequest(Record):
     conclusion: Mapped[str | None] = mapped_column(String(16))
     conclusion_reasons: Mapped[str | None] = mapped_column(Text)
     overlap_answer: Mapped[str | None] = mapped_column(Text)
+    # Whether the process office's conclusion accepts the applicant's explanation of the overlap:
+    # until it does, the duplicate blocks (Samara section 3 task 6), whatever the applicant wrote.
+    overlap_accepted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     concluded_by_id: Mapped[int | None] = mapped_column(Integer)
     concluded_by: Mapped[str | None] = mapped_column(String(200))
     concluded_at: Mapped[datetime | None]

@@ -27,6 +27,12 @@ from catalog.schemas.base import (
     validation_messages,
 )
 from catalog.schemas.calendar import CalendarDaySchema
+from catalog.schemas.certifications import (
+    CertificationOutSchema,
+    CertificationSchema,
+    GateItemSchema,
+    StatusCheckSchema,
+)
 from catalog.schemas.costs import PositionSchema
 from catalog.schemas.history import ChangeEventSchema
 from catalog.schemas.passports import (
@@ -81,6 +87,10 @@ from catalog.schemas.requests import (
 )
 
 __all__ = [
+    "CertificationSchema",
+    "CertificationOutSchema",
+    "GateItemSchema",
+    "StatusCheckSchema",
     "REQUIRED",
     "RU_MESSAGES",
     "INT_MIN",

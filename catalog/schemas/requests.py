@@ -59,6 +59,8 @@ class ConclusionSchema(CatalogSchema):
     conclusion = choice("Заключение", enums.Conclusion, required=True)
     reasons = text("Обоснование", required=True, multiline=True)
     overlap_answer = text("Ответ на пересечение с действующими системами", multiline=True)
+    overlap_accepted = fields.Boolean(load_default=False, metadata={
+        "label": "Процессный офис принимает объяснение пересечения (пересечение перестаёт блокировать)"})
     version = Int(allow_none=True, metadata={"label": "Версия"})
 
 

@@ -31,6 +31,9 @@ class Context:
     # Bulk loads (importers): with autocommit off, leave the change events of an operation
     # pending until the next flush instead of flushing after every operation.
     bulk: bool = False
+    # A file the agency declares (the register, RDF): a reengineering status without its evidence is
+    # kept as declared and shown «не подтверждён» (catalog.services.evidence), not refused.
+    declared: bool = False
 
     @property
     def actor_id(self) -> int | None:

@@ -25,6 +25,7 @@ OTHER_KINDS = {
         "MeasureProgressSchema", "MeasurementSchema", "DeviationAnswerSchema", "DeviationAssessmentSchema"))),
     "requests": ("заявка на информационную систему", (schemas.SystemRequestSchema, schemas.DecisionSchema)),
     "positions": ("должность калькулятора", (schemas.PositionSchema,)),
+    "certifications": ("сертификация процесса", (schemas.CertificationSchema,)),
 }
 
 # Stored columns that no form shows, by the names the pages give them; (label, enum of their values).
@@ -70,6 +71,8 @@ EXTRA_FIELDS: dict[str, tuple[str, type[enums.LabeledEnum] | None]] = {
     "source_kind": ("вид источника", None),
     "target_kind": ("вид цели", None),
     "hourly_cost": ("час работы, руб.", None),
+    "process_id": ("процесс", None),
+    "overlap_accepted": ("объяснение пересечения принято", None),
 }
 STATUS_ENUMS = {"requests": enums.RequestStatus, "processes": enums.ProcessStatus}
 # Fields that hold a login: shown as the person's name.
@@ -174,6 +177,10 @@ class _Describer:
             request = session.get(models.SystemRequest, record_id)
             if request is not None:
                 title = request.title
+        elif kind == "certifications":
+            certification = session.get(models.Certification, record_id)
+            if certification is not None:
+                title = f"Сертификация: {certification.process.name}"
         elif kind == "positions":
             position = session.get(models.Position, record_id)
             if position is not None:

@@ -45,7 +45,7 @@ from catalog.schemas import (
     RoadmapSchema,
     validation_messages,
 )
-from catalog.services import calendar, history, permissions, records, rules
+from catalog.services import calendar, evidence, history, permissions, records, rules
 from catalog.services.context import Context
 from catalog.services.versions import check_version
 
@@ -207,6 +207,7 @@ def _save(ctx: Context, project: models.OptimizationProject, action: str, change
     project.updated_at = datetime.now(UTC)
     ctx.session.flush()
     history.append_event(ctx, KIND, project, action, changes)
+    evidence.follow_project(ctx, project)  # the process's status follows the project's stage (issue 17)
     ctx.finish()
     return project
 
@@ -270,6 +271,7 @@ def create_project(ctx: Context, data: dict) -> models.OptimizationProject:
                                                        "application_due_on")}
     history.append_event(ctx, KIND, project, Action.CREATE.value,
                          {k: {"before": None, "after": v} for k, v in snapshot.items() if v is not None})
+    evidence.follow_project(ctx, project)
     ctx.finish()
     return project
 

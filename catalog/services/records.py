@@ -19,7 +19,7 @@ from catalog.enums import Action, ProcessStatus, Role
 from catalog.errors import BadParameter, Conflict, InvalidInput
 from catalog.kinds import KINDS, LINK_RULES, Kind, get_kind
 from catalog.schemas import validation_messages
-from catalog.services import history, permissions, rules
+from catalog.services import evidence, gate, history, permissions, rules
 from catalog.services.context import Context
 from catalog.services.versions import check_version
 
@@ -322,6 +322,8 @@ def _check_process(ctx: Context, values: dict, record: models.Process | None, er
             errors.setdefault("status_reason", []).append(
                 f"Возврат со статуса «{before.label}» на «{after.label}» требует указать причину."
             )
+    if "status" in values and (record is None or values["status"] != record.status):
+        evidence.check_status(ctx, record, values["status"], errors)
 
 
 def _check_agency(ctx: Context, values: dict, record: models.Agency | None, errors: dict) -> None:
@@ -372,9 +374,12 @@ def _check_link(ctx: Context, values: dict, record: models.Link | None, errors: 
         duplicate = duplicate.where(models.Link.id != record.id)
     if ctx.session.scalar(duplicate.limit(1)) is not None:
         errors.setdefault("target_id", []).append("Такая связь уже есть.")
+    if record is None or any(name in values for name in ("link_type", "source_id", "target_kind", "target_id")):
+        gate.check_automation(ctx, merged, errors)
 
 
-RULES = {"processes": _check_process, "agencies": _check_agency, "links": _check_link}
+RULES = {"processes": _check_process, "agencies": _check_agency, "links": _check_link,
+         "systems": gate.check_system}
 
 
 def _check_rules(ctx: Context, kind: Kind, values: dict, record: models.Record | None) -> None:
@@ -420,6 +425,8 @@ def create_record(ctx: Context, kind_name: str, data: dict, record_id: int | Non
     ctx.session.flush()
     if kind.name == "processes":
         _record_transition(ctx, record, None, reason)
+    if kind.name == "systems":
+        gate.bind_request(ctx, record)
     if kind.name == "marts" and _registers_own_mart(ctx):
         ctx.user.mart_ids = [*(ctx.user.mart_ids or []), record.id]
     history.append_event(ctx, kind.name, record, Action.CREATE.value, history.diff({}, history.snapshot(record)))

@@ -289,9 +289,17 @@ def run_checks(ctx: Context, request: models.SystemRequest) -> list[dict]:
         reason = "; ".join(f"«{s.short_name or s.name}» уже автоматизирует: {', '.join(sorted(names)[:5])}"
                            + (" и другие" if len(names) > 5 else "") for s, names in overlapping.values()) + "."
         explained = bool(request.overlap_explanation)
-        add("duplicates", False, [_ref("systems", s) for s, _ in overlapping.values()],
-            reason + (f" Заявитель объясняет: {request.overlap_explanation}" if explained else ""),
-            force=CheckResult.WARNING.value if explained else None)
+        # Samara section 3 task 6: an explanation alone does not lift the block; the process office's
+        # conclusion must accept it in its own words (issue 17).
+        accepted = explained and overlap_accepted(request)
+        if accepted:
+            reason += (f" Заявитель объясняет: {request.overlap_explanation} Процессный офис принял объяснение: "
+                       f"{request.overlap_answer}")
+        elif explained:
+            reason += (f" Заявитель объясняет: {request.overlap_explanation} Объяснение не принято заключением "
+                       "процессного офиса: пересечение остаётся блокирующим.")
+        add("duplicates", False, [_ref("systems", s) for s, _ in overlapping.values()], reason,
+            force=CheckResult.WARNING.value if accepted else None)
     else:
         add("duplicates", True, [], "Действующих систем с той же функциональностью нет.")
 
@@ -345,6 +353,17 @@ def finished_projects(ctx: Context, process_ids: list[int]) -> set[int]:
     return {p.process_id for p in found if current_stage(p) == ProjectStage.POST_MONITORING.value}
 
 
+def overlap_accepted(request: models.SystemRequest) -> bool:
+    """The process office's conclusion accepted the applicant's explanation, in words of its own."""
+    return bool(request.overlap_accepted and request.overlap_answer and request.overlap_explanation)
+
+
+def _same_words(a: str | None, b: str | None) -> bool:
+    def key(text):
+        return " ".join("".join(c for c in (text or "").lower().replace("ё", "е") if c.isalnum() or c.isspace()).split())
+    return key(a) == key(b)
+
+
 def failing_blocking(request: models.SystemRequest) -> list[dict]:
     return [c for c in request.checks or [] if c["result"] == CheckResult.FAIL.value and c["blocking"]]
 
@@ -382,6 +401,7 @@ def submit(ctx: Context, request_id: int, version: int | None = None) -> models.
     _store_checks(ctx, request)
     request.status, request.submitted_at, request.needs_review = RequestStatus.SUBMITTED.value, _now(), False
     request.conclusion = request.conclusion_reasons = request.overlap_answer = None
+    request.overlap_accepted = False
     request.concluded_by = request.concluded_by_id = request.concluded_at = None
     request.version += 1
     ctx.session.flush()
@@ -408,8 +428,18 @@ def conclude(ctx: Context, request_id: int, data: dict) -> models.SystemRequest:
     if overlap and overlap["result"] != "pass" and not values.get("overlap_answer"):
         raise InvalidInput("Заключение не прошло проверку.", {"overlap_answer": [
             "Заявка пересекается с действующими системами: заключение должно ответить на объяснение заявителя."]})
+    accepts = bool(values.get("overlap_accepted"))
+    if accepts and not request.overlap_explanation:
+        raise InvalidInput("Заключение не прошло проверку.", {"overlap_accepted": [
+            "Заявитель не объяснил пересечение с действующими системами: принимать нечего."]})
+    if accepts and _same_words(values.get("overlap_answer"), request.overlap_explanation):
+        raise InvalidInput("Заключение не прошло проверку.", {"overlap_answer": [
+            "Приняв объяснение, процессный офис излагает своими словами, почему пересечение допустимо, "
+            "а не повторяет слова заявителя."]})
     request.conclusion, request.conclusion_reasons = values["conclusion"], values["reasons"]
     request.overlap_answer = values.get("overlap_answer")
+    request.overlap_accepted = accepts
+    _store_checks(ctx, request)  # the checklist shows at once whether the overlap still blocks
     request.concluded_by_id, request.concluded_by, request.concluded_at = ctx.actor_id, ctx.actor_name, _now()
     request.status = RequestStatus.CONCLUDED.value
     request.needs_review = False
@@ -418,7 +448,8 @@ def conclude(ctx: Context, request_id: int, data: dict) -> models.SystemRequest:
     _event(ctx, request, Action.UPDATE.value, {
         "status": {"before": RequestStatus.SUBMITTED.value, "after": request.status},
         "conclusion": {"before": None, "after": request.conclusion},
-        "conclusion_reasons": {"before": None, "after": request.conclusion_reasons}})
+        "conclusion_reasons": {"before": None, "after": request.conclusion_reasons},
+        "overlap_accepted": {"before": False, "after": request.overlap_accepted}})
     ctx.finish()
     return request
 

@@ -480,6 +480,13 @@ def _name_decide(ctx, user, target):
     return _record_rule("update")(ctx, user, target)
 
 
+# -- statuses need evidence (issue 17): Kemerovo 1 «сертификация – оценка … посредством независимого аудита»;
+# the agency keeps its register (Kemerovo 3), the process office runs the projects (Leningrad 4.3).
+rule("certifications.record", "Запись о сертификации процесса")(_team)
+rule("processes.follow_projects", "Статусы процессов по этапам проектов оптимизации")(
+    _office_or_admin("статусы по этапам проектов выравнивает процессный офис или администратор."))
+
+
 # -- users, tokens, settings: the administrator's (README «Roles»: admin — users and tokens)
 
 

@@ -171,3 +171,24 @@ def test_architect_reads_the_three_reports(page, site):
                   "Системы, автоматизирующие одни и те же"):
         heading = next(h for h in headings if h.startswith(start))
         assert int(heading.rsplit(":", 1)[1]) > 0, heading
+
+
+def test_architect_opens_one_report_and_sees_everything_outside_the_gate_with_why(page, site):
+    """Issue 17, «tried as the chief architect would»: the demo's inherited systems in «создание»/«развитие»
+    without approved requests, and automation of processes that were never optimised, each with its reason."""
+    login(page, "architect")
+    page.goto("/reports/")
+    page.locator("#gate-report-link").click()
+    page.wait_for_selector("#gate-summary")
+    assert page.locator("h1").inner_text() == "Системы и автоматизация вне правила"
+    rows = page.locator("#gate-report tbody tr")
+    kinds = set(page.locator("#gate-report tbody td:first-child").all_inner_texts())
+    assert kinds == {"Система", "Связь автоматизации"}
+    whys = page.locator("#gate-report tbody td:nth-child(3)").all_inner_texts()
+    assert all(why.strip() for why in whys) and rows.count() == len(whys)
+    assert any(why.startswith("Без заключения: стадия «создание»") for why in whys)
+    assert any(why.startswith("Процесс не оптимизирован") for why in whys)
+    shot(page, "architect-gate-report")
+    # Each row opens its record, which shows the same flag.
+    page.locator("#gate-report tr.no_conclusion a").first.click()
+    assert "Без заключения" in page.locator(".gate-flag").first.inner_text()

@@ -64,12 +64,24 @@ def detail(kind_name, record_id):
     transitions = records.status_transitions(ctx, record_id) if kind_name == "processes" else []
     children = _children(kind_name, record_id)
     return render_template(
-        "detail.html", kind=kind, record=record, refs=refs_for(kind, [record]),
+        "detail.html", kind=kind, record=record, refs=refs_for(kind, [record]), **_rule_flags(ctx, kind_name, record),
         fields=[f for f in form_fields(kind)], outgoing=outgoing, incoming=incoming,
         events=records.record_history(ctx, kind_name, record_id), transitions=transitions,
         children=children, link_types=[t for t, (sources, _) in LINK_RULES.items() if kind_name in sources],
         LinkType=LinkType,
     )
+
+
+def _rule_flags(ctx, kind_name: str, record) -> dict:
+    """What a record's page shows of the gate and of the evidence of statuses (issue 17)."""
+    from catalog.services import evidence, gate
+
+    if kind_name == "systems":
+        return {"gate_flags": [flag] if (flag := gate.system_flag(ctx, record)) else []}
+    if kind_name == "processes":
+        return {"gate_flags": gate.process_flags(ctx, record), "status_flag": evidence.status_flag(ctx, record),
+                "certifications": evidence.list_certifications(ctx, record.id)}
+    return {}
 
 
 def _children(kind_name: str, record_id: int) -> list[tuple]:

@@ -27,7 +27,8 @@ def request_json(found) -> dict:
         "checks": found.checks, "checked_at": rfc3339(found.checked_at),
         "needs_review": found.needs_review, "blocked": bool(requests.failing_blocking(found)),
         "conclusion": found.conclusion, "conclusion_reasons": found.conclusion_reasons,
-        "overlap_answer": found.overlap_answer, "concluded_by": found.concluded_by,
+        "overlap_answer": found.overlap_answer, "overlap_accepted": requests.overlap_accepted(found),
+        "concluded_by": found.concluded_by,
         "decision": found.decision, "decision_reasons": found.decision_reasons, "decided_by": found.decided_by,
     }
 
@@ -143,7 +144,8 @@ def step_page(request_id, step):
             flash("Заявка подана, проверки выполнены.")
         elif step == "conclusion":
             requests.conclude(ctx, request_id, {"version": form_version(), **{
-                k: request.form.get(k) for k in ("conclusion", "reasons", "overlap_answer") if request.form.get(k)}})
+                k: request.form.get(k) for k in ("conclusion", "reasons", "overlap_answer") if request.form.get(k)},
+                "overlap_accepted": request.form.get("overlap_accepted") == "1"})
             flash("Заключение процессного офиса сохранено.")
         elif step == "decision":
             requests.decide(ctx, request_id, {"version": form_version(), **{

@@ -78,6 +78,21 @@ def run_import(ctx: Context, kind: str, source, *, agency: str | None = None, pa
     # Anyone who may import nothing is refused before the file is opened; each kind then asks its own
     # rule (the register its agency, RDF an administrator, BPMN the passport's).
     rules.check_import(ctx, kind if kind in ("rdf", "openlineage") else None)
+    declared, ctx.declared = ctx.declared, ctx.declared or kind in DECLARING
+    try:
+        return _run(ctx, kind, source, agency=agency, partial=partial, dry_run=dry_run, file_name=file_name,
+                    errors_to=errors_to, progress=progress, on_start=on_start, commit_every=commit_every,
+                    process_id=process_id, variant=variant, version=version, fmt=fmt)
+    finally:
+        ctx.declared = declared
+
+
+# The files in which an agency declares its processes' statuses (issue 17): kept, shown «не подтверждён».
+DECLARING = ("register", "rdf")
+
+
+def _run(ctx: Context, kind: str, source, *, agency, partial, dry_run, file_name, errors_to, progress, on_start,
+         commit_every, process_id, variant, version, fmt) -> ImportReport:
     if kind in TABLE_KINDS:
         importer = table_importer(ctx, kind, source, agency=agency, partial=partial, dry_run=dry_run,
                                   file_name=file_name)

@@ -39,7 +39,7 @@ from sqlalchemy import select
 from catalog import models
 from catalog.enums import Channel, ProcessCategory, ProcessStatus, ProcessType
 from catalog.errors import InvalidInput, NotFound
-from catalog.services import permissions, records, rules
+from catalog.services import evidence, permissions, records, rules
 from catalog.services.context import Context
 from catalog.services.imports.base import Lookup, RowFailed, TableImporter, show_value
 from catalog.readers.tables import FieldSpec, Layout, Row, normalize, split_values
@@ -731,6 +731,7 @@ def register_rows(ctx: Context, agency_id: int | None) -> Iterator[list]:
             break
         offset += len(batch)
         ids = [p.id for p in batch]
+        unconfirmed = evidence.unconfirmed_ids(ctx, ids)  # issue 17: a declared status without its evidence
         linked: dict[tuple[int, str], list[str]] = {}
         for source_id, link_type, target_id in session.execute(
                 select(models.Link.source_id, models.Link.link_type, models.Link.target_id).where(
@@ -754,10 +755,17 @@ def register_rows(ctx: Context, agency_id: int | None) -> Iterator[list]:
                 "typical": typicals.get(p.typical_process_id),
                 "process_type": ProcessType.label_of(p.process_type) or None,
                 "category": ProcessCategory.label_of(p.category) or None, "description": p.description,
+                "status_evidence": f"{evidence.UNCONFIRMED}: {unconfirmed[p.id]}" if p.id in unconfirmed
+                else "подтверждён",
             }
             yield values
         for p in batch:  # memory stays flat however long the register
             session.expunge(p)
+
+
+# The last column of the export says whether each status rests on its evidence (issue 17); the import
+# does not read it (no field of 2.1 has this header).
+EVIDENCE_HEADER = "Подтверждение статуса (справочно, не загружается)"
 
 
 def export_register(ctx: Context, target: Path, agency_code: str | None = None,
@@ -786,8 +794,8 @@ def export_register(ctx: Context, target: Path, agency_code: str | None = None,
                   "Поля, отмеченные *, обязательны."])
     sheet.append([])
     header = []
-    for spec in fields:
-        cell = WriteOnlyCell(sheet, value=_header(spec))
+    for text in [*(_header(spec) for spec in fields), EVIDENCE_HEADER]:
+        cell = WriteOnlyCell(sheet, value=text)
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         header.append(cell)
@@ -800,6 +808,7 @@ def export_register(ctx: Context, target: Path, agency_code: str | None = None,
             if spec.name == "registry_id":
                 cell.number_format = "@"  # text: «001» stays «001»
             row.append(cell)
+        row.append(as_text(WriteOnlyCell(sheet, value=values["status_evidence"])))
         sheet.append(row)
         count += 1
         if progress:
