@@ -34,6 +34,7 @@ READ_ONLY = {
     "costs.list_positions", "costs.process_costs",
     "dashboard.agency_choices", "dashboard.dashboard", "feed.describe",
     "history.events_for", "history.history_of", "history.recent_events",
+    "harvest.get_system", "harvest.harvested_datasets", "harvest.named_sources", "harvest.source_url",
     "imports.table_importer", "imports.declared_rows", "imports.rdf.check_size", "imports.register.find_agency",
     "imports.register.register_rows", "imports.register.export_register", "imports.openlineage.runs_of",
     "records.find_by_code", "rules.check_import", "rules.may_import",
@@ -68,6 +69,9 @@ INTERNAL = {
     "imports.openlineage.dataset_for": "step of run", "imports.records.write_record": "step of run_import",
     "imports.records.sync_links": "step of run_import", "imports.base.begin_write": "step of run_import",
     "imports.base.one_transaction": "the transaction of a whole-file import",
+    # Issue 20: lays a harvested or imported model over the catalogue through the records service (each
+    # record asks records.*), inside harvest.database or an XSD import, which asked their rules first.
+    "harvest.apply_model": "step of harvest_database and of the XSD import",
     # The outbox consumer's step: re-checks requests after changes that were each checked by their rule.
     "requests.recheck_changed": "outbox consumer",
     # The search projection follows the outbox; it writes only its own index.
@@ -294,6 +298,10 @@ def _targets(w: World) -> dict:
         "imports.cancel": (job, {"editor", "admin", "server"}),
         "imports.records": ("processes", {"editor", "stranger", "office", "admin", "server"}),
         "imports.openlineage": (None, WRITERS),
+        # Issue 20 (Samara concept, 6.3: the data a process consumes down to entities and attributes): the
+        # system's data model is kept by who keeps the system, architects and the operating agency.
+        "harvest.database": (models.InformationSystem(name="Система", operator_agency_id=s.agency.id),
+                             {"editor", "architect", "admin", "server"}),
     }
 
 

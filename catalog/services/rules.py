@@ -480,6 +480,23 @@ def _name_decide(ctx, user, target):
     return _record_rule("update")(ctx, user, target)
 
 
+# -- data described from its source (issue 20)
+
+
+@rule("harvest.database", "Чтение схемы базы данных системы")
+def _harvest(ctx, user, system):
+    """Who keeps the system's record keeps its data model: architects (README «Roles»: information systems,
+    datasets), editors of the operating agency (Samara concept, 6.3: the data a process consumes down to
+    entities and attributes, described by the agencies) and admins."""
+    reason = permissions.refusal(ctx, KINDS["systems"], permissions.record_values(system), "edit")
+    if reason is None:
+        return None
+    if _only_reader(user):
+        return READ_ONLY
+    return ("Недостаточно прав: схему базы данных системы читают архитектор, редактор органа — оператора "
+            "системы и администратор.")
+
+
 # -- users, tokens, settings: the administrator's (README «Roles»: admin — users and tokens)
 
 
