@@ -280,3 +280,49 @@ def test_only_named_sources_by_name_and_only_who_keeps_the_system(ctx, system, t
     # The connection string is kept nowhere in the catalogue.
     for event in ctx.session.scalars(select(models.ChangeEvent)):
         assert url not in str(event.changes)
+
+
+@pytest.fixture
+def named(app, tmp_path):
+    url = _sqlite_source(tmp_path / "named-source.db", """
+        CREATE TABLE owners (id INTEGER PRIMARY KEY, name VARCHAR(200) NOT NULL);
+        CREATE TABLE parcels (id INTEGER PRIMARY KEY, owner_id INTEGER REFERENCES owners(id));
+    """)
+    app.config["CATALOG"].harvest_sources = {"reestr": url}
+    return url
+
+
+def test_the_api_harvests_only_named_sources(client, ctx, system, named, make_user, token_for):
+    architect = token_for(make_user("architect", ["architect"], password=None))
+    reader = token_for(make_user("reader", ["reader"], password=None))
+    sources = client.get("/api/v1/harvest/sources", headers=reader)
+    assert sources.json == {"items": ["reestr"]} and named not in sources.get_data(as_text=True)
+    path = f"/api/v1/harvest/systems/{system.id}"
+    assert client.post(path, json={"source": "reestr"}, headers=reader).status_code == 403
+    typed = client.post(path, json={"source": "reestr", "url": "postgresql://elsewhere/db"}, headers=architect)
+    assert typed.status_code == 422 and "url" in typed.json["fields"]
+    preview = client.post(path, json={"source": "reestr", "dry_run": True}, headers=architect)
+    assert preview.status_code == 200, preview.json
+    assert preview.json["counts"]["added"] == 8 and not preview.json["written"]
+    assert client.get(path, headers=reader).json == {"items": []}
+    done = client.post(path, json={"source": "reestr"}, headers=architect)
+    assert done.json["written"] and "Добавлено: связь сущностей «parcels → owners»" in \
+        [d["text"] for d in done.json["differences"]]
+    listed = client.get(path, headers=reader).json["items"]
+    assert [d["name"] for d in listed] == ["РССЗ"]
+    unknown = client.post(path, json={"source": "нет-такого"}, headers=architect)
+    assert unknown.status_code == 422 and "reestr" in unknown.json["fields"]["source"][0]
+
+
+def test_the_page_shows_the_changes_then_applies_them(client, ctx, system, named, make_user, login):
+    make_user("architect", ["architect"])
+    login("architect")
+    page = client.get(f"/systems/{system.id}/harvest")
+    assert page.status_code == 200 and "reestr" in page.get_data(as_text=True) and named not in page.get_data(as_text=True)
+    preview = client.post(f"/systems/{system.id}/harvest", data={"source": "reestr"}).get_data(as_text=True)
+    assert "Что изменится" in preview and "Применить изменения" in preview and "parcels.owner_id" in preview
+    assert client.get(f"/api/v1/harvest/systems/{system.id}").json == {"items": []}
+    applied = client.post(f"/systems/{system.id}/harvest", data={"source": "reestr", "apply": "1"}).get_data(as_text=True)
+    assert "Что изменено" in applied and "Прочитанные наборы данных" in applied
+    assert "Применить изменения" not in applied
+    assert client.get(f"/systems/{system.id}").get_data(as_text=True).count("Схема базы данных") == 1

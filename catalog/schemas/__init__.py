@@ -143,4 +143,6 @@ __all__ = [
     "MeasurementSchema",
     "DeviationAnswerSchema",
     "DeviationAssessmentSchema",
+    "HarvestRequestSchema",
 ]
+from catalog.schemas.harvest import HarvestRequestSchema  # noqa: E402

@@ -498,6 +498,9 @@ def _read_schema(inspector, dialect, system, schema, default, system_name, model
 
 def named_sources(ctx: Context) -> dict[str, str]:
     """The sources the configuration names (``CATALOG_HARVEST_SOURCES``): name → connection string."""
+    from catalog.services import permissions
+
+    permissions.require_read(ctx)
     return dict(ctx.settings.harvest_sources or {})
 
 
@@ -511,6 +514,9 @@ def source_url(ctx: Context, source: str) -> str:
 
 
 def get_system(ctx: Context, system_id: int) -> models.InformationSystem:
+    from catalog.services import permissions
+
+    permissions.require_read(ctx)
     return ctx.get(models.InformationSystem, system_id, f"Информационная система № {system_id} не найдена.")
 
 
@@ -541,6 +547,23 @@ def harvest_database(ctx: Context, system_id: int, *, url: str | None = None, so
     report.written = not dry_run
     report.seconds = time.monotonic() - started
     return report
+
+
+@rules.operation("harvest.database")
+def harvest_named(ctx: Context, system_id: int, data: dict) -> HarvestReport:
+    """A harvest asked by the page or the API: a named source only (``HarvestRequestSchema``)."""
+    from marshmallow import ValidationError
+
+    from catalog.schemas import HarvestRequestSchema, validation_messages
+
+    system = get_system(ctx, system_id)
+    rules.check(ctx, "harvest.database", system)  # who may not hears it before any field error
+    try:
+        values = HarvestRequestSchema().load(data if isinstance(data, dict) else {})
+    except ValidationError as error:
+        raise InvalidInput("Запрос не прошёл проверку.", validation_messages(error)) from None
+    return harvest_database(ctx, system_id, source=values["source"], schemas=values["schemas"] or None,
+                            dry_run=values["dry_run"])
 
 
 def harvested_datasets(ctx: Context, system_id: int) -> list[models.Dataset]:
