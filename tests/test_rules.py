@@ -64,6 +64,7 @@ INTERNAL = {
     # Steps of imports.run_import (or of imports.openlineage.run), which asked the import's rule first;
     # the rows they write go through the services, which ask records.* for each.
     "imports.rdf.run": "step of run_import", "imports.bpmn.run": "step of run_import",
+    "imports.xsd.run": "step of run_import",
     "imports.register.import_register": "step of run_import", "imports.openlineage.ingest": "step of run",
     "imports.openlineage.apply": "step of run", "imports.openlineage.process_for": "step of run",
     "imports.openlineage.dataset_for": "step of run", "imports.records.write_record": "step of run_import",

@@ -200,7 +200,8 @@ def _clip(value: str, length: int) -> str:
 
 class _Applier:
     def __init__(self, ctx: Context, scope: str, owner_agency_id: int | None, system_id: int | None,
-                 report: HarvestReport, prune: bool):
+                 report: HarvestReport, prune: bool, exact: bool = False):
+        self.exact = exact  # the scope is one dataset's key, not a prefix
         self.ctx, self.scope, self.owner, self.system_id, self.report = ctx, scope, owner_agency_id, system_id, report
         self.prune = prune  # gone datasets of the scope are deleted (a database); an XSD touches only its own
 
@@ -224,8 +225,9 @@ class _Applier:
     def run(self, model: Model) -> None:
         session = self.ctx.session
         self.prefixes = {spec.key: spec.prefix for spec in model.datasets}
-        stored = {d.source_ref: d for d in session.scalars(
-            select(models.Dataset).where(models.Dataset.source_ref.like(f"{self.scope}%")))}
+        match = models.Dataset.source_ref == self.scope if self.exact else \
+            models.Dataset.source_ref.like(f"{self.scope}%")
+        stored = {d.source_ref: d for d in session.scalars(select(models.Dataset).where(match))}
         dataset_ids = [d.id for d in stored.values()]
         entities: dict[int, dict[str, models.Entity]] = {}
         attributes: dict[int, dict[str, models.Attribute]] = {}
@@ -355,10 +357,10 @@ def _chunks(ids: list[int], size: int = 500):
 
 
 def apply_model(ctx: Context, model: Model, *, scope: str, owner_agency_id: int | None, system_id: int | None,
-                report: HarvestReport, prune: bool = True) -> HarvestReport:
+                report: HarvestReport, prune: bool = True, exact: bool = False) -> HarvestReport:
     """Lay ``model`` over the datasets whose ``source_ref`` starts with ``scope``, through the records
     service (rights, validation, history of each record); the caller holds the transaction."""
-    _Applier(ctx, scope, owner_agency_id, system_id, report, prune).run(model)
+    _Applier(ctx, scope, owner_agency_id, system_id, report, prune, exact).run(model)
     return report
 
 

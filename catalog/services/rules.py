@@ -552,7 +552,8 @@ def _openlineage(ctx, user, target):
 
 
 # Import kinds of reference-list tables → the record kind each row writes.
-TABLE_IMPORT_KINDS = {"typical": "typical-processes", "systems": "systems", "marts": "marts", "datasets": "datasets"}
+TABLE_IMPORT_KINDS = {"typical": "typical-processes", "systems": "systems", "marts": "marts", "datasets": "datasets",
+                      "xsd": "datasets"}  # an SMEV data type becomes a dataset with its entities (issue 20)
 
 
 def import_rule(kind: str | None = None, agency_id: int | None = None) -> tuple[str, Any]:
