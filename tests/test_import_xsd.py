@@ -288,3 +288,30 @@ def test_a_reader_may_not_import_a_data_type(ctx, make_user):
     with pytest.raises(Forbidden):
         imports.run_import(Context(session=ctx.session, user=reader, settings=ctx.settings), "xsd",
                            DATA / "iemk-eln" / "smev-iemk-eln-service.xsd")
+
+
+def test_the_import_page_loads_a_data_type_for_a_mart(client, ctx, mart, make_user, login, tmp_path):
+    import re
+
+    make_user("architect", ["architect"])
+    login("architect")
+    package = _zip(DATA / "zags-fataloiv", tmp_path / "zags-fataloiv.zip")
+    form = client.get("/import/").get_data(as_text=True)
+    assert "Вид сведений СМЭВ (XSD или zip со схемами)" in form
+    assert "Витрина сведений ЗАГС" in form, (mart.id, list(ctx.session.scalars(select(models.DataMart))))
+    with package.open("rb") as stream:
+        checked = client.post("/import/", data={"kind": "xsd", "mart": str(mart.id), "action": "check",
+                                                "file": (stream, "zags-fataloiv.zip")},
+                              content_type="multipart/form-data")
+    page = checked.get_data(as_text=True)
+    assert checked.status_code == 200, page
+    assert "ничего не записано" in page and "Добавлено: сущность «ОрганЗАГСТип»" in page
+    assert _dataset(ctx, "urn://x-artefacts-zags-fataloiv/root/112-41") is None
+    token = re.search(r'/import/([0-9a-f]+)/apply', page).group(1)
+    applied = client.post(f"/import/{token}/apply").get_data(as_text=True)
+    assert "Прочитано: вид сведений «Запрос сведений о записях актов о смерти», версия 4.0.0" in applied
+    ctx.session.expire_all()
+    assert _dataset(ctx, "urn://x-artefacts-zags-fataloiv/root/112-41").source_version == "4.0.0"
+    wrong = client.post("/import/", data={"kind": "xsd", "file": (tmp_path.joinpath("x.xlsx").open("wb+"), "x.xlsx")},
+                        content_type="multipart/form-data")
+    assert wrong.status_code == 422 and "ожидается схема XSD" in wrong.get_data(as_text=True)
