@@ -297,7 +297,7 @@ def test_the_import_page_loads_a_data_type_for_a_mart(client, ctx, mart, make_us
     login("architect")
     package = _zip(DATA / "zags-fataloiv", tmp_path / "zags-fataloiv.zip")
     form = client.get("/import/").get_data(as_text=True)
-    assert "Вид сведений СМЭВ (XSD или zip со схемами)" in form
+    assert "Вид сведений СМЭВ (XSD или архив ZIP со схемами)" in form
     assert "Витрина сведений ЗАГС" in form, (mart.id, list(ctx.session.scalars(select(models.DataMart))))
     with package.open("rb") as stream:
         checked = client.post("/import/", data={"kind": "xsd", "mart": str(mart.id), "action": "check",

@@ -27,7 +27,7 @@ LABELS = {
     "systems": "Информационные системы (Excel или CSV)",
     "marts": "Витрины данных (Excel или CSV)",
     "datasets": "Наборы данных с сущностями и атрибутами (Excel или CSV)",
-    "xsd": "Вид сведений СМЭВ (XSD или zip со схемами)",
+    "xsd": "Вид сведений СМЭВ (XSD или архив ZIP со схемами)",
 }
 
 __all__ = ["Cancelled", "ImportReport", "KINDS", "LABELS", "TABLE_KINDS", "declared_rows", "run_import",
