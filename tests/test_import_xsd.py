@@ -171,7 +171,6 @@ def test_a_new_version_shows_its_differences_from_the_previous(ctx, mart, tmp_pa
     phone = _attribute(ctx, person, "Телефон")
     r.update_record(ctx, "attributes", phone.id, {"description": "Контактный телефон заявителя",
                                                   "version": phone.version})
-    ctx.session.commit()  # the import left the context batching (one transaction per import)
 
     commons_2 = COMMONS.replace('<xs:maxLength value="60"/>', '<xs:maxLength value="100"/>') \
         .replace('<xs:element name="Телефон" type="xs:string" minOccurs="0"/>',

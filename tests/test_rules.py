@@ -35,6 +35,7 @@ READ_ONLY = {
     "dashboard.agency_choices", "dashboard.dashboard", "feed.describe",
     "history.events_for", "history.history_of", "history.recent_events",
     "harvest.get_system", "harvest.harvested_datasets", "harvest.named_sources", "harvest.source_url",
+    "personal_data.report",
     "imports.table_importer", "imports.declared_rows", "imports.rdf.check_size", "imports.register.find_agency",
     "imports.register.register_rows", "imports.register.export_register", "imports.openlineage.runs_of",
     "records.find_by_code", "rules.check_import", "rules.may_import",
@@ -231,6 +232,21 @@ TEAM = PROCESS_EDITORS  # Leningrad 4.3: the working group of the owning agency 
 MART_EDITORS = {"editor", "architect", "owner", "admin", "server"}
 
 
+def _exposed_attribute(seed) -> models.Attribute:
+    """An attribute of the seed's dataset, which the seed mart exposes (made here, flushed, never committed)."""
+    from sqlalchemy.orm import object_session
+
+    session = object_session(seed.dataset)
+    entity = models.Entity(name="Получатель", dataset_id=seed.dataset.id, version=1)
+    session.add(entity)
+    session.flush()
+    attribute = models.Attribute(name="СНИЛС", entity_id=entity.id, data_type="string", version=1,
+                                 pd_suggestion="general")
+    session.add(attribute)
+    session.flush()
+    return attribute
+
+
 def _targets(w: World) -> dict:
     s = w.seed
     job = models.ImportJob(user_id=w.users["editor"].id, kind="register", status="queued")
@@ -303,6 +319,9 @@ def _targets(w: World) -> dict:
         # system's data model is kept by who keeps the system, architects and the operating agency.
         "harvest.database": (models.InformationSystem(name="Система", operator_agency_id=s.agency.id),
                              {"editor", "architect", "admin", "server"}),
+        # 152-FZ: the category of an attribute is decided by who keeps it (Samara concept, 5 result 13: the
+        # mart's owner answers for the data its mart presents), as any edit of the attribute.
+        "personal_data.decide": (_exposed_attribute(s), MART_EDITORS),
     }
 
 

@@ -144,5 +144,6 @@ __all__ = [
     "DeviationAnswerSchema",
     "DeviationAssessmentSchema",
     "HarvestRequestSchema",
+    "PersonalDataDecisionSchema",
 ]
-from catalog.schemas.harvest import HarvestRequestSchema  # noqa: E402
+from catalog.schemas.harvest import HarvestRequestSchema, PersonalDataDecisionSchema  # noqa: E402

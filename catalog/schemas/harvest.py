@@ -14,3 +14,11 @@ class HarvestRequestSchema(CatalogSchema):
     dry_run = fields.Boolean(load_default=False, metadata={"label": "Только показать изменения"})
     schemas = fields.List(fields.String(), load_default=None, allow_none=True,
                           metadata={"label": "Только эти схемы базы данных"})
+
+
+class PersonalDataDecisionSchema(CatalogSchema):
+    """The owner's answer to a suggested category of personal data (152-FZ)."""
+
+    version = fields.Integer(required=True, metadata={"label": "Версия атрибута, которую вы читали"})
+    category = fields.String(load_default=None, allow_none=True,
+                             metadata={"label": "Другая категория: none, general, special, biometric"})

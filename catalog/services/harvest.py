@@ -29,7 +29,7 @@ from sqlalchemy.pool import NullPool
 from catalog import models
 from catalog.enums import DataType, EntityKind
 from catalog.errors import InvalidInput, NotFound
-from catalog.services import records, rules
+from catalog.services import personal_data, records, rules
 from catalog.services.context import Context
 from catalog.services.imports.base import one_transaction
 
@@ -95,6 +95,7 @@ FIELD_LABELS = {
     "is_key": "ключевой", "is_required": "обязательный", "default_value": "значение по умолчанию",
     "restrictions": "ограничения", "entity_kind": "чем является", "definition": "определение представления",
     "source_version": "версия", "relations": "внешние ключи",
+    "pd_suggestion": "предложенная категория персональных данных",
 }
 
 
@@ -297,12 +298,17 @@ class _Applier:
             name = f"{label}.{attribute_spec.code}"
             attribute = known.get(attribute_spec.code)
             desired = _desired_attribute(attribute_spec)
+            # 152-FZ: what the names and the description suggest; the owner accepts or rejects it.
+            suggestion = personal_data.suggest(attribute_spec.name, attribute_spec.code, attribute_spec.description)
             if attribute is None:
                 new.append({"entity_id": entity.id, "code": _clip(attribute_spec.code, 200),
-                            "name": _clip(attribute_spec.name, 500), **desired})
+                            "name": _clip(attribute_spec.name, 500), **desired, "pd_suggestion": suggestion})
                 self.report.differences.append(Difference("added", "attributes", name))
             else:
-                self._update("attributes", attribute, _changes(attribute, desired), name)
+                changes = _changes(attribute, desired)
+                if suggestion and attribute.pd_suggestion is None and attribute.pd_category is None:
+                    changes["pd_suggestion"] = suggestion
+                self._update("attributes", attribute, changes, name)
         if new:  # an entity's new columns in one flush: a first harvest of 40,000 columns in under two minutes
             records.create_many(self.ctx, "attributes", new)
         for code, attribute in known.items():
@@ -539,14 +545,14 @@ def harvest_database(ctx: Context, system_id: int, *, url: str | None = None, so
     what = f"база данных системы «{system.short_name or system.name}»" + (f" (источник «{source}»)" if source else "")
     report = HarvestReport(what=what, dry_run=dry_run)
     model = read_database(url, system=system, schemas=schemas, report=report)
-    with one_transaction(ctx, dry_run):
-        bulk = ctx.bulk
-        ctx.bulk = True  # change events flushed with the records, not one by one
-        try:
+    bulk, autocommit = ctx.bulk, ctx.autocommit
+    try:
+        with one_transaction(ctx, dry_run):
+            ctx.bulk = True  # change events flushed with the records, not one by one
             apply_model(ctx, model, scope=f"db:{system.id}:", owner_agency_id=system.operator_agency_id,
                         system_id=system.id, report=report, prune=schemas is None)
-        finally:
-            ctx.bulk = bulk
+    finally:
+        ctx.bulk, ctx.autocommit = bulk, autocommit  # the caller's context as it was
     report.written = not dry_run
     report.seconds = time.monotonic() - started
     return report

@@ -497,6 +497,11 @@ def _harvest(ctx, user, system):
             "системы и администратор.")
 
 
+# 152-FZ: the category of personal data an attribute holds is decided by who keeps the attribute (its
+# dataset's agency, the mart exposing it, architects): the records.update rule of the attribute.
+same_as("personal_data.decide", "records.update", "Решение о категории персональных данных атрибута")
+
+
 # -- users, tokens, settings: the administrator's (README «Roles»: admin — users and tokens)
 
 

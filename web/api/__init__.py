@@ -35,10 +35,11 @@ docs = Blueprint("api", __name__, tag="Документ API")
 
 def _blueprints():
     from web.api import (calendar, costs, dashboard, harvest, imports, lineage, linked, names, openlineage,
-                         passports, projects, records, requests, search)
+                         passports, personal_data, projects, records, requests, search)
 
     return [module.blp for module in (records, lineage, search, names, imports, openlineage, linked, requests,
-                                      dashboard, passports, costs, projects, calendar, harvest)] + [docs]
+                                      dashboard, passports, costs, projects, calendar, harvest,
+                                      personal_data)] + [docs]
 
 
 def init_app(app, csrf) -> None:

@@ -46,10 +46,10 @@ def run(ctx: Context, data: bytes, *, file_name: str, mart_id: int | None, dry_r
     found = harvest.HarvestReport(what=what, dry_run=dry_run)
     found.tables = len(xsd.entities)
     found.columns = sum(len(e.attributes) for e in xsd.entities)
-    with one_transaction(ctx, dry_run):
-        bulk = ctx.bulk
-        ctx.bulk = True
-        try:
+    bulk, autocommit = ctx.bulk, ctx.autocommit
+    try:
+        with one_transaction(ctx, dry_run):
+            ctx.bulk = True
             key = f"xsd:{xsd.base}"
             previous = ctx.session.scalar(models.Dataset.__table__.select().with_only_columns(
                 models.Dataset.source_version).where(models.Dataset.source_ref == key))
@@ -60,8 +60,8 @@ def run(ctx: Context, data: bytes, *, file_name: str, mart_id: int | None, dry_r
                                          .where(models.Dataset.source_ref == key))
             if mart is not None:
                 _expose(ctx, mart, dataset, found)
-        finally:
-            ctx.bulk = bulk
+    finally:
+        ctx.bulk, ctx.autocommit = bulk, autocommit  # the caller's context as it was
     report = ImportReport("вид сведений (XSD)", file_name, dry_run=dry_run, written=not dry_run)
     report.created = found.count("added")
     report.updated = found.count("changed") + found.count("restored")
