@@ -183,7 +183,7 @@ def test_architect_harvests_a_systems_database_from_the_page(page, site, tmp_pat
     connection.executescript("""
         CREATE TABLE documents (id INTEGER PRIMARY KEY, reg_number VARCHAR(50) NOT NULL, registered DATE);
         CREATE TABLE resolutions (id INTEGER PRIMARY KEY, document_id INTEGER NOT NULL REFERENCES documents(id),
-                                  text TEXT);
+                                  text TEXT, signer_snils CHAR(11));
     """)
     connection.close()
     site.app.config["CATALOG"].harvest_sources = {"sed-archive": f"sqlite:///{source}"}
@@ -204,3 +204,14 @@ def test_architect_harvests_a_systems_database_from_the_page(page, site, tmp_pat
     page.locator("ul.harvested a").first.click()
     assert "/datasets/" in page.url
     assert page.get_by_role("link", name="documents").count() >= 1
+
+    # 152-FZ: the column holding a SNILS is suggested as personal data; the architect accepts it.
+    page.goto("/reports/")
+    page.get_by_role("link", name="Персональные данные").click()
+    pending = page.locator("table.pd-pending tbody tr").filter(has_text="signer_snils")
+    assert "общие" in pending.inner_text()
+    pending.get_by_role("button", name="Принять").click()
+    assert "Атрибут «signer_snils»: общие." in page.locator(".flash").all_inner_texts()[-1]
+    assert page.locator("table.pd-pending tbody tr").filter(has_text="signer_snils").count() == 0
+    row = page.locator("table.pd-report tbody tr").filter(has_text="Региональная СЭД")
+    assert row.locator("td").nth(4).inner_text() == "1"  # the «общие» column
