@@ -131,3 +131,15 @@ def test_imported_data_types_are_suggested_too_and_the_cli_decides(ctx, runner):
     assert f"№ {snils.id}" in listed.output and "обладатель не указан\tсистема не указана" in listed.output
     decided = runner.invoke("personal-data", "decide", str(snils.id), "accept")
     assert decided.exit_code == 0 and "общие" in decided.output
+
+
+def test_the_rdf_export_marks_personal_data(ctx, catalogue):
+    from catalog.linked import vocab
+    from catalog.linked.export import record_graph
+
+    snils = _attribute(ctx, "snils")
+    personal_data.decide(ctx, snils.id, True)
+    graph = record_graph(ctx, "attributes", snils.id)
+    assert set(graph.objects(None, vocab.PDC.personalDataCategory)) == {vocab.concept("personal-data", "general")}
+    undecided = record_graph(ctx, "attributes", _attribute(ctx, "diagnosis").id)  # a suggestion is not a mark
+    assert list(undecided.objects(None, vocab.PDC.personalDataCategory)) == []
