@@ -314,3 +314,20 @@ def test_the_import_page_loads_a_data_type_for_a_mart(client, ctx, mart, make_us
     wrong = client.post("/import/", data={"kind": "xsd", "file": (tmp_path.joinpath("x.xlsx").open("wb+"), "x.xlsx")},
                         content_type="multipart/form-data")
     assert wrong.status_code == 422 and "ожидается схема XSD" in wrong.get_data(as_text=True)
+
+
+def test_machines_load_a_data_type_through_the_api(client, ctx, mart, make_user, token_for):
+    architect = token_for(make_user("architect", ["architect"], password=None))
+    path = DATA / "iemk-eln" / "smev-iemk-eln-service.xsd"
+    with path.open("rb") as stream:
+        answer = client.post("/api/v1/imports/xsd", data={"file": (stream, path.name), "mart": str(mart.id)},
+                             headers=architect, content_type="multipart/form-data")
+    assert answer.status_code == 200, answer.json
+    assert answer.json["details"]["version"] == "0.0.1" and answer.json["written"]
+    dataset = _dataset(ctx, "urn://iemk-rosminzdrav-ru/integration/services/eln")
+    assert ctx.session.scalar(select(models.Link).where(models.Link.link_type == "EXPOSES",
+                                                        models.Link.target_id == dataset.id)).source_id == mart.id
+    with path.open("rb") as stream:
+        wrong = client.post("/api/v1/imports/xsd", data={"file": (stream, "schema.csv")}, headers=architect,
+                            content_type="multipart/form-data")
+    assert wrong.status_code == 422 and "xsd" in wrong.json["error"]
