@@ -331,3 +331,7 @@ def test_machines_load_a_data_type_through_the_api(client, ctx, mart, make_user,
         wrong = client.post("/api/v1/imports/xsd", data={"file": (stream, "schema.csv")}, headers=architect,
                             content_type="multipart/form-data")
     assert wrong.status_code == 422 and "xsd" in wrong.json["error"]
+    with path.open("rb") as stream:
+        huge = client.post("/api/v1/imports/xsd", data={"file": (stream, path.name), "mart": "9" * 30},
+                           headers=architect, content_type="multipart/form-data")
+    assert huge.status_code == 422 and "mart" in huge.json["fields"]

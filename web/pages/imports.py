@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from catalog import models
 from catalog.errors import Forbidden, InvalidInput
+from catalog.schemas import INT_MAX
 from catalog.services import import_jobs, imports, rules, uploads
 from web import context
 
@@ -65,9 +66,11 @@ def _start(ctx, token: str, meta: dict, dry_run: bool):
     options = {"dry_run": dry_run, "partial": meta["partial"], "file_name": meta["file_name"],
                "agency": meta.get("agency")}
     if meta["kind"] == "xsd":  # a whole-file import: no rows to count, never a background job
-        mart = meta.get("mart")
+        mart = str(meta.get("mart") or "").strip()
+        if mart and not (mart.isdigit() and int(mart) <= INT_MAX):
+            raise InvalidInput("Неверный номер витрины.", {"mart": ["Ожидается номер витрины данных."]})
         return imports.run_import(ctx, "xsd", path, dry_run=dry_run, file_name=meta["file_name"],
-                                  mart_id=int(mart) if mart and str(mart).isdigit() else None), None
+                                  mart_id=int(mart) if mart else None), None
     rows = imports.declared_rows(ctx, meta["kind"], path, agency=options["agency"], file_name=meta["file_name"])
     if import_jobs.needs_background(_settings(), path, rows):
         return None, import_jobs.create_job(ctx, _queue(), meta["kind"], token, meta["suffix"], options, rows)
