@@ -335,3 +335,18 @@ def test_machines_load_a_data_type_through_the_api(client, ctx, mart, make_user,
         huge = client.post("/api/v1/imports/xsd", data={"file": (stream, path.name), "mart": "9" * 30},
                            headers=architect, content_type="multipart/form-data")
     assert huge.status_code == 422 and "mart" in huge.json["fields"]
+
+
+def test_a_mart_owner_registers_its_mart_data_type(ctx, mart, make_user, tmp_path):
+    """Samara concept, 5 result 13 and 6.3: the mart's owner describes the data its mart presents."""
+    from catalog.services.context import Context
+
+    owner = make_user("owner", ["mart_owner"], mart_ids=[mart.id], password=None)
+    as_owner = Context(session=ctx.session, user=owner, settings=ctx.settings)
+    package = _zip(DATA / "zags-fataloiv", tmp_path / "zags.zip")
+    report = imports.run_import(as_owner, "xsd", package, mart_id=mart.id)
+    assert report.written and report.created > 100
+    dataset = _dataset(ctx, "urn://x-artefacts-zags-fataloiv/root/112-41")
+    assert dataset.owner_agency_id == mart.owner_agency_id
+    assert ctx.session.scalar(select(models.ChangeEvent.actor_name).where(
+        models.ChangeEvent.record_kind == "entities").limit(1)) == "owner"

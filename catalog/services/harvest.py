@@ -201,8 +201,9 @@ def _clip(value: str, length: int) -> str:
 
 class _Applier:
     def __init__(self, ctx: Context, scope: str, owner_agency_id: int | None, system_id: int | None,
-                 report: HarvestReport, prune: bool, exact: bool = False):
+                 report: HarvestReport, prune: bool, exact: bool = False, after_dataset=None):
         self.exact = exact  # the scope is one dataset's key, not a prefix
+        self.after_dataset = after_dataset
         self.ctx, self.scope, self.owner, self.system_id, self.report = ctx, scope, owner_agency_id, system_id, report
         self.prune = prune  # gone datasets of the scope are deleted (a database); an XSD touches only its own
 
@@ -264,6 +265,9 @@ class _Applier:
                     wanted["description"] = spec.description
                 self._update("datasets", dataset, {k: v for k, v in wanted.items() if getattr(dataset, k) != v},
                              dataset.name)
+            if self.after_dataset is not None:
+                # Before its entities: a mart owner adds entities only to data its mart exposes.
+                self.after_dataset(dataset)
             known = entities.get(dataset.id, {})
             seen_entities = set()
             for entity_spec in spec.entities:
@@ -363,10 +367,10 @@ def _chunks(ids: list[int], size: int = 500):
 
 
 def apply_model(ctx: Context, model: Model, *, scope: str, owner_agency_id: int | None, system_id: int | None,
-                report: HarvestReport, prune: bool = True, exact: bool = False) -> HarvestReport:
+                report: HarvestReport, prune: bool = True, exact: bool = False, after_dataset=None) -> HarvestReport:
     """Lay ``model`` over the datasets whose ``source_ref`` starts with ``scope``, through the records
     service (rights, validation, history of each record); the caller holds the transaction."""
-    _Applier(ctx, scope, owner_agency_id, system_id, report, prune, exact).run(model)
+    _Applier(ctx, scope, owner_agency_id, system_id, report, prune, exact, after_dataset).run(model)
     return report
 
 

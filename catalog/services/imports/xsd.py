@@ -55,11 +55,10 @@ def run(ctx: Context, data: bytes, *, file_name: str, mart_id: int | None, dry_r
                 models.Dataset.source_version).where(models.Dataset.source_ref == key))
             harvest.apply_model(ctx, to_model(xsd), scope=key, exact=True,
                                 owner_agency_id=mart.owner_agency_id if mart else None, system_id=None,
-                                report=found)
+                                report=found,
+                                after_dataset=(lambda d: _expose(ctx, mart, d.id, found)) if mart else None)
             dataset = ctx.session.scalar(models.Dataset.__table__.select().with_only_columns(models.Dataset.id)
                                          .where(models.Dataset.source_ref == key))
-            if mart is not None:
-                _expose(ctx, mart, dataset, found)
     finally:
         ctx.bulk, ctx.autocommit = bulk, autocommit  # the caller's context as it was
     report = ImportReport("вид сведений (XSD)", file_name, dry_run=dry_run, written=not dry_run)
