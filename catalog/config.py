@@ -47,6 +47,7 @@
 | CATALOG_SPARQL_ANONYMOUS | on | `off`: SPARQL (API and page) only for signed-in users and tokens, even when anonymous reading is on |
 | CATALOG_SPARQL_ANONYMOUS_PER_MINUTE | 30 | SPARQL queries an anonymous address may send a minute (429 beyond) |
 | CATALOG_RDF_MAX_MB | 10 | the largest RDF document `POST /api/v1/import.rdf` accepts (413 beyond, before parsing) |
+| CATALOG_HARVEST_SOURCES | — | databases whose schemas may be harvested, `name=URL` separated by spaces or new lines (`kadry=postgresql+psycopg://reader@db/kadry`); the page and the API offer only these, the CLI also takes a URL |
 | CATALOG_SPARQL_SYNC_REBUILD | 5 | a SPARQL graph that took longer to build is rebuilt in the background after a change, queries meanwhile answered from the previous copy |
 """
 from __future__ import annotations
@@ -146,6 +147,7 @@ class Settings:
     outbox_consumer: str = "thread"
     outbox_interval: float = 1.0
     outbox_tail: int = 500
+    harvest_sources: dict[str, str] = field(default_factory=dict)  # name → connection string (issue 20)
 
 
 def _secret_key(instance: Path) -> str:
@@ -167,6 +169,17 @@ def _private_folder(path: Path) -> None:
             path.chmod(0o700)
     except OSError:
         pass
+
+
+def parse_sources(value: str) -> dict[str, str]:
+    """``name=URL`` pairs separated by whitespace (URLs hold none): the named harvest sources."""
+    sources = {}
+    for pair in value.split():
+        name, _, url = pair.partition("=")
+        if not name or not url:
+            raise ValueError(f"CATALOG_HARVEST_SOURCES: «{pair}» — ожидается имя=строка_подключения.")
+        sources[name] = url
+    return sources
 
 
 def load_settings(**overrides) -> Settings:
@@ -242,6 +255,7 @@ def load_settings(**overrides) -> Settings:
         sparql_anonymous=os.environ.get("CATALOG_SPARQL_ANONYMOUS", "on").lower() not in ("off", "0", "false", "no"),
         sparql_anonymous_per_minute=int(os.environ.get("CATALOG_SPARQL_ANONYMOUS_PER_MINUTE", "30")),
         rdf_max_bytes=int(float(os.environ.get("CATALOG_RDF_MAX_MB", "10")) * 1024 * 1024),
+        harvest_sources=parse_sources(os.environ.get("CATALOG_HARVEST_SOURCES", "")),
     )
     for key, value in overrides.items():
         setattr(settings, key, value)

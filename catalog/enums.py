@@ -125,6 +125,26 @@ class DataType(LabeledEnum):
     DOCUMENT = "document", "документ"
 
 
+class EntityKind(LabeledEnum):
+    """What an entity was read from (issue 20: harvested databases, SMEV XSD)."""
+
+    TABLE = "table", "таблица"
+    VIEW = "view", "представление"
+    COMPLEX_TYPE = "complex_type", "составной тип XSD"
+    ELEMENT = "element", "элемент XSD"
+
+
+class PersonalData(LabeledEnum):
+    """Categories of personal data, 152-FZ «О персональных данных»: art. 3 (any information about a
+    person), art. 10 (special: race, nationality, politics, religion, health, intimate life),
+    art. 11 (biometric)."""
+
+    NONE = "none", "не персональные данные"
+    GENERAL = "general", "общие"
+    SPECIAL = "special", "специальные"
+    BIOMETRIC = "biometric", "биометрические"
+
+
 class Transport(LabeledEnum):
     """How data moves along a link."""
 

@@ -24,7 +24,7 @@ ALLOWED_LATIN = {
     "catalog", "demo", "xmlns", "SELECT", "WHERE", "LIMIT", "PREFIX", "ASK", "CONSTRUCT", "DESCRIBE", "dcat", "dct",
     "rdf", "rdfs", "owl", "sh", "xsd", "foaf", "prov", "skos", "cat", "ttl", "jsonld", "nt", "schema", "org", "w3",
     "purl", "terms", "ns", "openlineage", "io", "spec", "facets", "CamelCase", "XSD", "REST", "CSRF", "Token",
-    "SMEV", "SMEV4", "ESIA", "IP", "PNG", "MFC", "NSI", "MINSOC",
+    "SMEV", "SMEV4", "ESIA", "IP", "PNG", "MFC", "NSI", "MINSOC", "ZIP", "zip",
 }
 # Paths and code samples are shown as code on purpose (the API and SPARQL pages).
 CODE_TAGS = ("code", "pre", "script", "style", "textarea", "svg", "kbd", "samp")

@@ -40,6 +40,8 @@ READ_ONLY = {
     "gate.approved_requests", "gate.check_automation", "gate.check_system", "gate.covering_request",
     "gate.inbox_items", "gate.optimised_processes", "gate.outside_rule", "gate.process_flags", "gate.system_flag",
     "history.events_for", "history.history_of", "history.recent_events",
+    "harvest.get_system", "harvest.harvested_datasets", "harvest.named_sources", "harvest.source_url",
+    "personal_data.report",
     "imports.table_importer", "imports.declared_rows", "imports.rdf.check_size", "imports.register.find_agency",
     "imports.register.register_rows", "imports.register.export_register", "imports.openlineage.runs_of",
     "records.find_by_code", "rules.check_import", "rules.may_import",
@@ -69,11 +71,15 @@ INTERNAL = {
     # Steps of imports.run_import (or of imports.openlineage.run), which asked the import's rule first;
     # the rows they write go through the services, which ask records.* for each.
     "imports.rdf.run": "step of run_import", "imports.bpmn.run": "step of run_import",
+    "imports.xsd.run": "step of run_import",
     "imports.register.import_register": "step of run_import", "imports.openlineage.ingest": "step of run",
     "imports.openlineage.apply": "step of run", "imports.openlineage.process_for": "step of run",
     "imports.openlineage.dataset_for": "step of run", "imports.records.write_record": "step of run_import",
     "imports.records.sync_links": "step of run_import", "imports.base.begin_write": "step of run_import",
     "imports.base.one_transaction": "the transaction of a whole-file import",
+    # Issue 20: lays a harvested or imported model over the catalogue through the records service (each
+    # record asks records.*), inside harvest.database or an XSD import, which asked their rules first.
+    "harvest.apply_model": "step of harvest_database and of the XSD import",
     # The outbox consumer's step: re-checks requests after changes that were each checked by their rule.
     "requests.recheck_changed": "outbox consumer",
     # Parts of operations that checked their rule (issue 17): a system created on an approved request
@@ -235,6 +241,21 @@ TEAM = PROCESS_EDITORS  # Leningrad 4.3: the working group of the owning agency 
 MART_EDITORS = {"editor", "architect", "owner", "admin", "server"}
 
 
+def _exposed_attribute(seed) -> models.Attribute:
+    """An attribute of the seed's dataset, which the seed mart exposes (made here, flushed, never committed)."""
+    from sqlalchemy.orm import object_session
+
+    session = object_session(seed.dataset)
+    entity = models.Entity(name="Получатель", dataset_id=seed.dataset.id, version=1)
+    session.add(entity)
+    session.flush()
+    attribute = models.Attribute(name="СНИЛС", entity_id=entity.id, data_type="string", version=1,
+                                 pd_suggestion="general")
+    session.add(attribute)
+    session.flush()
+    return attribute
+
+
 def _targets(w: World) -> dict:
     s = w.seed
     job = models.ImportJob(user_id=w.users["editor"].id, kind="register", status="queued")
@@ -308,6 +329,13 @@ def _targets(w: World) -> dict:
         "imports.cancel": (job, {"editor", "admin", "server"}),
         "imports.records": ("processes", {"editor", "stranger", "office", "admin", "server"}),
         "imports.openlineage": (None, WRITERS),
+        # Issue 20 (Samara concept, 6.3: the data a process consumes down to entities and attributes): the
+        # system's data model is kept by who keeps the system, architects and the operating agency.
+        "harvest.database": (models.InformationSystem(name="Система", operator_agency_id=s.agency.id),
+                             {"editor", "architect", "admin", "server"}),
+        # 152-FZ: the category of an attribute is decided by who keeps it (Samara concept, 5 result 13: the
+        # mart's owner answers for the data its mart presents), as any edit of the attribute.
+        "personal_data.decide": (_exposed_attribute(s), MART_EDITORS),
     }
 
 

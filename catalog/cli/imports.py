@@ -138,6 +138,18 @@ def import_rdf(env: Env, path, fmt, dry_run):
     _run_import(env, "rdf", path, fmt=fmt, dry_run=dry_run)
 
 
+@import_group.command("xsd")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--mart", "mart_id", type=int, help="Номер витрины данных, которая предоставляет этот вид сведений.")
+@click.option("--dry-run", is_flag=True, help="Только показать отличия от версии в каталоге; ничего не записывать.")
+@click.option("--as", "as_login", help="Выполнить от имени пользователя каталога (с его правами).")
+@click.pass_obj
+def import_xsd(env: Env, path, mart_id, dry_run, as_login):
+    """Загрузить вид сведений СМЭВ: схему XSD или zip со схемами (include, import). Новая версия того же
+    вида сведений показывает отличия от предыдущей."""
+    _run_import(env, "xsd", path, as_login=as_login, mart_id=mart_id, dry_run=dry_run)
+
+
 @export_group.command("register")
 @click.option("--agency", "agency_code", help="Код органа; без него — реестр всех органов на одном листе "
                                               "со столбцом «Орган (код)».")

@@ -43,6 +43,7 @@ ENUMS: dict[str, type[enums.LabeledEnum]] = {
     "transport": enums.Transport,
     "frequency": enums.Frequency,
     "link-type": enums.LinkType,
+    "personal-data": enums.PersonalData,
 }
 SCHEME_LABELS = {
     "process-status": ("Статусы реинжиниринга", "Reengineering statuses"),
@@ -59,6 +60,7 @@ SCHEME_LABELS = {
     "transport": ("Способы передачи данных", "Ways data moves"),
     "frequency": ("Периодичность", "Frequencies"),
     "link-type": ("Типы связей", "Link types"),
+    "personal-data": ("Категории персональных данных (152-ФЗ)", "Categories of personal data (152-FZ)"),
 }
 # Dataset update frequency uses the EU frequency authority table, as DCAT-AP recommends.
 # The first seven are the catalogue's own periodicities; every other member is a code of that table.
@@ -175,6 +177,8 @@ FIELDS: dict[str, list[FieldMap]] = {
         _f("entity_id", PDC.entity, "ref:entities"), _f("code", PDC.code, "plain"), _f("name", TITLE),
         _f("data_type", PDC.dataType, "enum:data-type"), _f("is_key", PDC.isKey, "bool"),
         _f("is_required", PDC.isRequired, "bool"), _f("description", DESCRIPTION),
+        # Issue 20: the category of personal data the owner accepted (152-FZ), so a reader of the export sees it.
+        _f("pd_category", PDC.personalDataCategory, "enum:personal-data"),
     ],
     "document-types": [
         _f("code", PDC.code, "plain"), _f("name", TITLE), _f("description", DESCRIPTION),

@@ -172,6 +172,10 @@ class Dataset(Record):
     update_frequency: Mapped[str | None] = mapped_column(String(32))
     contains_personal_data: Mapped[bool] = mapped_column(Boolean, default=False)
     description: Mapped[str | None] = mapped_column(Text)
+    # Where a harvested or imported dataset came from (catalog.services.harvest, the XSD import): a
+    # second harvest or a new version of the data type finds it by this key.
+    source_ref: Mapped[str | None] = mapped_column(String(1000), index=True)
+    source_version: Mapped[str | None] = mapped_column(String(100))
 
     owner_agency: Mapped[Agency | None] = relationship()
 
@@ -183,6 +187,9 @@ class Entity(Record):
     name: Mapped[str] = mapped_column(String(500))
     dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id"), index=True)
     description: Mapped[str | None] = mapped_column(Text)
+    source_ref: Mapped[str | None] = mapped_column(String(1000))  # the table's or the XSD type's own name
+    entity_kind: Mapped[str | None] = mapped_column(String(32))  # enums.EntityKind
+    definition: Mapped[str | None] = mapped_column(Text)  # a view's SQL, as the database gives it
 
     dataset: Mapped[Dataset] = relationship()
 
@@ -197,6 +204,11 @@ class Attribute(Record):
     is_key: Mapped[bool] = mapped_column(Boolean, default=False)
     is_required: Mapped[bool] = mapped_column(Boolean, default=False)
     description: Mapped[str | None] = mapped_column(Text)
+    source_type: Mapped[str | None] = mapped_column(String(200))  # VARCHAR(200), xs:string…
+    default_value: Mapped[str | None] = mapped_column(Text)
+    restrictions: Mapped[str | None] = mapped_column(Text)  # length, pattern, enumerations, as read
+    pd_category: Mapped[str | None] = mapped_column(String(32))  # enums.PersonalData, set by the owner
+    pd_suggestion: Mapped[str | None] = mapped_column(String(32))  # what the names suggested
 
     entity: Mapped[Entity] = relationship()
 

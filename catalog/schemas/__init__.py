@@ -153,4 +153,7 @@ __all__ = [
     "MeasurementSchema",
     "DeviationAnswerSchema",
     "DeviationAssessmentSchema",
+    "HarvestRequestSchema",
+    "PersonalDataDecisionSchema",
 ]
+from catalog.schemas.harvest import HarvestRequestSchema, PersonalDataDecisionSchema  # noqa: E402

@@ -125,6 +125,8 @@ class DatasetSchema(RecordSchema):
     update_frequency = choice("Периодичность обновления", enums.Frequency)
     contains_personal_data = flag("Содержит персональные данные")
     description = text("Описание", multiline=True)
+    source_ref = text("Источник (база данных, вид сведений)", max_length=1000)
+    source_version = text("Версия в источнике", max_length=100)
 
 
 class EntitySchema(RecordSchema):
@@ -132,6 +134,9 @@ class EntitySchema(RecordSchema):
     name = text("Наименование сущности", required=True, max_length=500)
     dataset_id = ref("Набор данных", "datasets", required=True)
     description = text("Описание", multiline=True)
+    source_ref = text("Имя в источнике", max_length=1000)
+    entity_kind = choice("Чем является в источнике", enums.EntityKind)
+    definition = text("Определение представления", multiline=True)
 
 
 class AttributeSchema(RecordSchema):
@@ -142,6 +147,11 @@ class AttributeSchema(RecordSchema):
     is_key = flag("Ключевой")
     is_required = flag("Обязательный")
     description = text("Описание", multiline=True)
+    source_type = text("Тип в источнике", max_length=200)
+    default_value = text("Значение по умолчанию", multiline=True)
+    restrictions = text("Ограничения (длина, шаблон, перечень значений)", multiline=True)
+    pd_category = choice("Категория персональных данных (152-ФЗ)", enums.PersonalData)
+    pd_suggestion = choice("Предложенная категория персональных данных", enums.PersonalData)
 
 
 class MetadataFieldSchema(CatalogSchema):

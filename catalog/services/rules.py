@@ -487,6 +487,28 @@ rule("processes.follow_projects", "Статусы процессов по эта
     _office_or_admin("статусы по этапам проектов выравнивает процессный офис или администратор."))
 
 
+# -- data described from its source (issue 20)
+
+
+@rule("harvest.database", "Чтение схемы базы данных системы")
+def _harvest(ctx, user, system):
+    """Who keeps the system's record keeps its data model: architects (README «Roles»: information systems,
+    datasets), editors of the operating agency (Samara concept, 6.3: the data a process consumes down to
+    entities and attributes, described by the agencies) and admins."""
+    reason = permissions.refusal(ctx, KINDS["systems"], permissions.record_values(system), "edit")
+    if reason is None:
+        return None
+    if _only_reader(user):
+        return READ_ONLY
+    return ("Недостаточно прав: схему базы данных системы читают архитектор, редактор органа — оператора "
+            "системы и администратор.")
+
+
+# 152-FZ: the category of personal data an attribute holds is decided by who keeps the attribute (its
+# dataset's agency, the mart exposing it, architects): the records.update rule of the attribute.
+same_as("personal_data.decide", "records.update", "Решение о категории персональных данных атрибута")
+
+
 # -- users, tokens, settings: the administrator's (README «Roles»: admin — users and tokens)
 
 
@@ -542,7 +564,8 @@ def _openlineage(ctx, user, target):
 
 
 # Import kinds of reference-list tables → the record kind each row writes.
-TABLE_IMPORT_KINDS = {"typical": "typical-processes", "systems": "systems", "marts": "marts", "datasets": "datasets"}
+TABLE_IMPORT_KINDS = {"typical": "typical-processes", "systems": "systems", "marts": "marts", "datasets": "datasets",
+                      "xsd": "datasets"}  # an SMEV data type becomes a dataset with its entities (issue 20)
 
 
 def import_rule(kind: str | None = None, agency_id: int | None = None) -> tuple[str, Any]:

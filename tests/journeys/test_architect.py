@@ -192,3 +192,47 @@ def test_architect_opens_one_report_and_sees_everything_outside_the_gate_with_wh
     # Each row opens its record, which shows the same flag.
     page.locator("#gate-report tr.no_conclusion a").first.click()
     assert "Без заключения" in page.locator(".gate-flag").first.inner_text()
+
+
+def test_architect_harvests_a_systems_database_from_the_page(page, site, tmp_path):
+    """Issue 20: the architect reads a system's database from a source the configuration names, sees what
+    would change, applies it, and finds the tables as entities of the system's dataset."""
+    import sqlite3
+
+    source = tmp_path / "sed.db"
+    connection = sqlite3.connect(source)
+    connection.executescript("""
+        CREATE TABLE documents (id INTEGER PRIMARY KEY, reg_number VARCHAR(50) NOT NULL, registered DATE);
+        CREATE TABLE resolutions (id INTEGER PRIMARY KEY, document_id INTEGER NOT NULL REFERENCES documents(id),
+                                  text TEXT, signer_snils CHAR(11));
+    """)
+    connection.close()
+    site.app.config["CATALOG"].harvest_sources = {"sed-archive": f"sqlite:///{source}"}
+    login(page, "architect")
+    page.goto(f"/systems/{_id(site, models.InformationSystem, name=SED)}")
+    page.get_by_role("link", name="Схема базы данных").click()
+    assert page.locator("h1").inner_text().startswith("Схема базы данных системы")
+    page.locator("select[name=source]").select_option("sed-archive")
+    page.get_by_role("button", name="Показать изменения").click()
+    summary = page.locator(".harvest-summary").inner_text()
+    assert "ничего не записано" in summary and "таблиц и представлений — 2" in summary
+    rows = page.locator("table.harvest-differences tbody tr").all_inner_texts()
+    assert any("resolutions.document_id" in row for row in rows) and any("связь сущностей" in row for row in rows)
+    shot(page, "architect-harvest-preview")
+    page.get_by_role("button", name="Применить изменения").click()
+    assert page.locator("h2", has_text="Что изменено").count() == 1
+    assert page.get_by_role("button", name="Применить изменения").count() == 0
+    page.locator("ul.harvested a").first.click()
+    assert "/datasets/" in page.url
+    assert page.get_by_role("link", name="documents").count() >= 1
+
+    # 152-FZ: the column holding a SNILS is suggested as personal data; the architect accepts it.
+    page.goto("/reports/")
+    page.get_by_role("link", name="Персональные данные").click()
+    pending = page.locator("table.pd-pending tbody tr").filter(has_text="signer_snils")
+    assert "общие" in pending.inner_text()
+    pending.get_by_role("button", name="Принять").click()
+    assert "Атрибут «signer_snils»: общие." in page.locator(".flash").all_inner_texts()[-1]
+    assert page.locator("table.pd-pending tbody tr").filter(has_text="signer_snils").count() == 0
+    row = page.locator("table.pd-report tbody tr").filter(has_text="Региональная СЭД")
+    assert row.locator("td").nth(4).inner_text() == "1"  # the «общие» column

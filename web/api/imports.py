@@ -11,7 +11,7 @@ from catalog.errors import BadParameter
 from catalog.services import import_jobs, rules, uploads
 from web import context
 from web.api.base import Blueprint
-from web.pages.imports import KINDS, SUFFIXES, _folder, _forget, _queue, _settings, _start
+from web.pages.imports import KINDS, SUFFIXES, XSD_SUFFIXES, _folder, _forget, _queue, _settings, _start
 
 blp = Blueprint("imports_api", __name__, tag="Загрузка")
 
@@ -19,7 +19,8 @@ OBJECT = {"application/json": {"schema": {"type": "object"}}}
 UPLOAD = {"type": "object", "required": ["file"], "properties": {
     "file": {"type": "string", "format": "binary"}, "agency": {"type": "string", "description": "Орган (для реестра)"},
     "dry_run": {"type": "boolean", "description": "Только проверить"},
-    "partial": {"type": "boolean", "description": "Загрузить только верные строки"}}}
+    "partial": {"type": "boolean", "description": "Загрузить только верные строки"},
+    "mart": {"type": "integer", "description": "Витрина, которая предоставляет вид сведений (для xsd)"}}}
 
 
 @blp.post(f"/imports/<any({','.join(KINDS)}):kind>")
@@ -42,12 +43,13 @@ def import_api(kind):
     if upload is None or not upload.filename:
         raise BadParameter("Передайте файл в поле «file» (multipart/form-data).", {"file": ["Нет файла."]})
     suffix = Path(upload.filename).suffix.lower()
-    if suffix not in SUFFIXES:
-        raise BadParameter("Ожидается .xlsx или .csv.", {"file": [f"Неподдерживаемый формат «{suffix}»."]})
+    if suffix not in (XSD_SUFFIXES if kind == "xsd" else SUFFIXES):
+        expected = "Ожидается .xsd или .zip." if kind == "xsd" else "Ожидается .xlsx или .csv."
+        raise BadParameter(expected, {"file": [f"Неподдерживаемый формат «{suffix}»."]})
     values = request.values
     flag = lambda name: values.get(name, "").lower() in ("1", "true", "yes", "да")  # noqa: E731
     meta = {"kind": kind, "agency": values.get("agency"), "partial": flag("partial"), "file_name": upload.filename,
-            "suffix": suffix, "user_id": ctx.user.id}
+            "suffix": suffix, "user_id": ctx.user.id, "mart": values.get("mart")}
     if kind == "register" and not meta["agency"]:
         raise BadParameter("Укажите орган.", {"agency": ["Обязательный параметр для реестра процессов."]})
     token = secrets.token_hex(12)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from catalog import models
 from catalog.errors import Forbidden, InvalidInput
+from catalog.schemas import INT_MAX
 from catalog.services import import_jobs, imports, rules, uploads
 from web import context
 
@@ -18,6 +19,7 @@ bp = Blueprint("imports", __name__, url_prefix="/import")
 
 KINDS = imports.LABELS
 SUFFIXES = {".xlsx", ".xlsm", ".csv", ".txt"}
+XSD_SUFFIXES = {".xsd", ".zip"}  # an SMEV data type: one schema or a zip of them (issue 20)
 
 
 def _settings():
@@ -40,10 +42,15 @@ def _agencies(ctx) -> list[models.Agency]:
     return list(ctx.session.scalars(query))
 
 
+def _marts(ctx) -> list[models.DataMart]:
+    return list(ctx.session.scalars(select(models.DataMart).where(models.DataMart.deleted_at.is_(None))
+                                    .order_by(models.DataMart.name)))
+
+
 def _form(ctx, error: str | None = None, status: int = 200, values=None):
     limit_mb = _settings().import_max_bytes / 1024 / 1024
     return render_template("imports.html", kinds=KINDS, agencies=_agencies(ctx), error=error,
-                           values=values or {}, limit_mb=limit_mb), status
+                           values=values or {}, limit_mb=limit_mb, mart_choices=_marts(ctx)), status
 
 
 def _forget(token: str, suffix: str) -> None:
@@ -58,6 +65,12 @@ def _start(ctx, token: str, meta: dict, dry_run: bool):
     path = _folder() / f"{token}{meta['suffix']}"
     options = {"dry_run": dry_run, "partial": meta["partial"], "file_name": meta["file_name"],
                "agency": meta.get("agency")}
+    if meta["kind"] == "xsd":  # a whole-file import: no rows to count, never a background job
+        mart = str(meta.get("mart") or "").strip()
+        if mart and not (mart.isdigit() and int(mart) <= INT_MAX):
+            raise InvalidInput("Неверный номер витрины.", {"mart": ["Ожидается номер витрины данных."]})
+        return imports.run_import(ctx, "xsd", path, dry_run=dry_run, file_name=meta["file_name"],
+                                  mart_id=int(mart) if mart else None), None
     rows = imports.declared_rows(ctx, meta["kind"], path, agency=options["agency"], file_name=meta["file_name"])
     if import_jobs.needs_background(_settings(), path, rows):
         return None, import_jobs.create_job(ctx, _queue(), meta["kind"], token, meta["suffix"], options, rows)
@@ -106,14 +119,16 @@ def upload_page():
     except uploads.QuotaExceeded as error:
         return _form(ctx, error.message, error.status)
     values = {"kind": request.form.get("kind"), "agency": request.form.get("agency") or None,
-              "partial": bool(request.form.get("partial"))}
+              "partial": bool(request.form.get("partial")), "mart": request.form.get("mart") or None}
     upload = request.files.get("file")
     if values["kind"] not in KINDS:
         return _form(ctx, "Выберите, что загружается.", 422, values)
     if upload is None or not upload.filename:
         return _form(ctx, "Выберите файл.", 422, values)
     suffix = Path(upload.filename).suffix.lower()
-    if suffix not in SUFFIXES:
+    if values["kind"] == "xsd" and suffix not in XSD_SUFFIXES:
+        return _form(ctx, f"Файл «{upload.filename}»: ожидается схема XSD (.xsd) или архив схем (.zip).", 422, values)
+    if values["kind"] != "xsd" and suffix not in SUFFIXES:
         return _form(ctx, f"Файл «{upload.filename}»: ожидается таблица Excel (.xlsx) или CSV (.csv).", 422, values)
     if values["kind"] == "register" and not values["agency"]:
         return _form(ctx, "Выберите орган, чей реестр загружается.", 422, values)

@@ -20,13 +20,14 @@ from catalog.services.context import Context
 from catalog.services.imports.base import Cancelled
 
 TABLE_KINDS = ("register", "typical", "systems", "marts", "datasets")
-KINDS = TABLE_KINDS + ("bpmn", "openlineage", "rdf")
+KINDS = TABLE_KINDS + ("bpmn", "openlineage", "rdf", "xsd")
 LABELS = {
     "register": "Реестр процессов органа (Excel)",
     "typical": "Типовой перечень процессов и группы (Excel или CSV)",
     "systems": "Информационные системы (Excel или CSV)",
     "marts": "Витрины данных (Excel или CSV)",
     "datasets": "Наборы данных с сущностями и атрибутами (Excel или CSV)",
+    "xsd": "Вид сведений СМЭВ (XSD или архив ZIP со схемами)",
 }
 
 __all__ = ["Cancelled", "ImportReport", "KINDS", "LABELS", "TABLE_KINDS", "declared_rows", "run_import",
@@ -65,7 +66,7 @@ def run_import(ctx: Context, kind: str, source, *, agency: str | None = None, pa
                dry_run: bool = False, file_name: str | None = None, errors_to: Path | None = None,
                progress: Callable[[int], None] | None = None, on_start: Callable[[int], None] | None = None,
                commit_every: int | None = None, process_id: int | None = None, variant: str | None = None,
-               version: int | None = None, fmt: str | None = None) -> ImportReport:
+               version: int | None = None, fmt: str | None = None, mart_id: int | None = None) -> ImportReport:
     """Run one import and report what it did (or, with ``dry_run``, what it would do).
 
     ``source`` is the file's path; RDF and BPMN may also come as their content (bytes), OpenLineage
@@ -77,12 +78,12 @@ def run_import(ctx: Context, kind: str, source, *, agency: str | None = None, pa
     """
     # Anyone who may import nothing is refused before the file is opened; each kind then asks its own
     # rule (the register its agency, RDF an administrator, BPMN the passport's).
-    rules.check_import(ctx, kind if kind in ("rdf", "openlineage") else None)
+    rules.check_import(ctx, kind if kind in ("rdf", "openlineage", "xsd") else None)
     declared, ctx.declared = ctx.declared, ctx.declared or kind in DECLARING
     try:
         return _run(ctx, kind, source, agency=agency, partial=partial, dry_run=dry_run, file_name=file_name,
                     errors_to=errors_to, progress=progress, on_start=on_start, commit_every=commit_every,
-                    process_id=process_id, variant=variant, version=version, fmt=fmt)
+                    process_id=process_id, variant=variant, version=version, fmt=fmt, mart_id=mart_id)
     finally:
         ctx.declared = declared
 
@@ -92,7 +93,7 @@ DECLARING = ("register", "rdf")
 
 
 def _run(ctx: Context, kind: str, source, *, agency, partial, dry_run, file_name, errors_to, progress, on_start,
-         commit_every, process_id, variant, version, fmt) -> ImportReport:
+         commit_every, process_id, variant, version, fmt, mart_id) -> ImportReport:
     if kind in TABLE_KINDS:
         importer = table_importer(ctx, kind, source, agency=agency, partial=partial, dry_run=dry_run,
                                   file_name=file_name)
@@ -118,4 +119,8 @@ def _run(ctx: Context, kind: str, source, *, agency, partial, dry_run, file_name
 
         return bpmn.run(ctx, data, file_name=name, process_id=process_id, variant=variant, version=version,
                         dry_run=dry_run)
+    if kind == "xsd":
+        from catalog.services.imports import xsd
+
+        return xsd.run(ctx, data, file_name=name, mart_id=mart_id, dry_run=dry_run)
     raise InvalidInput(f"Неизвестный вид загрузки «{kind}».", {"kind": ["неизвестный вид загрузки"]})
