@@ -36,6 +36,7 @@ READ_ONLY = {
     "history.events_for", "history.history_of", "history.recent_events",
     "imports.table_importer", "imports.declared_rows", "imports.rdf.check_size", "imports.register.find_agency",
     "imports.register.register_rows", "imports.register.export_register", "imports.openlineage.runs_of",
+    "imports.mappings.find_saved",
     "records.find_by_code", "rules.check_import", "rules.may_import",
     "import_jobs.active_tokens", "import_jobs.get_job",
     "lineage.duplicated_systems", "lineage.picture", "search.describe", "lineage.hand_typed_duplicates", "lineage.impact", "lineage.lineage",
@@ -68,6 +69,7 @@ INTERNAL = {
     "imports.openlineage.dataset_for": "step of run", "imports.records.write_record": "step of run_import",
     "imports.records.sync_links": "step of run_import", "imports.base.begin_write": "step of run_import",
     "imports.base.one_transaction": "the transaction of a whole-file import",
+    "imports.mappings.save": "step of run_import (a written import keeps the user's mapping)",
     # The outbox consumer's step: re-checks requests after changes that were each checked by their rule.
     "requests.recheck_changed": "outbox consumer",
     # The search projection follows the outbox; it writes only its own index.
@@ -294,6 +296,9 @@ def _targets(w: World) -> dict:
         "imports.cancel": (job, {"editor", "admin", "server"}),
         "imports.records": ("processes", {"editor", "stranger", "office", "admin", "server"}),
         "imports.openlineage": (None, WRITERS),
+        # Kemerovo rules 2.1 «б», «г», «е»: the reference lists are the process office's; an agency's
+        # register creates the acts, situations and groups it names only through the office (issue 15).
+        "imports.create_references": (None, OFFICE),
     }
 
 

@@ -11,7 +11,7 @@ from catalog.models.base import Base, Record, utcnow
 from catalog.models.calendar import CalendarDay
 from catalog.models.costs import Position
 from catalog.models.history import ChangeEvent, ProjectionPosition
-from catalog.models.imports import ImportJob
+from catalog.models.imports import ImportJob, ImportMapping
 from catalog.models.names import NameMatch
 from catalog.models.openlineage import (
     OpenLineageDataset,
@@ -102,4 +102,5 @@ __all__ = [
     "LoginFailure",
     "Setting",
     "ImportJob",
+    "ImportMapping",
 ]

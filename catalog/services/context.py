@@ -31,6 +31,8 @@ class Context:
     # Bulk loads (importers): with autocommit off, leave the change events of an operation
     # pending until the next flush instead of flushing after every operation.
     bulk: bool = False
+    # A register import creating the acts, life situations and groups it names (imports.create_references).
+    creating_references: bool = False
 
     @property
     def actor_id(self) -> int | None:
