@@ -651,8 +651,10 @@ class Table:
             # is taken as the header, so the user can map the rest (the mapping step).
             _, sheet, number, cells = widest
             best = (min_columns, sheet, number, number, cells)
-            self.header_notes.append(f"{self._where(sheet, number)}: строка заголовков не узнана по названиям "
-                                     "столбцов; взята первая самая заполненная строка. Сопоставьте столбцы с полями.")
+            self.guess_note = (f"{self._where(sheet, number)}: строка заголовков не узнана по названиям столбцов; "
+                               "взята первая самая заполненная строка. Сопоставьте столбцы с полями.")
+            if self.column_mapping is None:
+                self.header_notes.append(self.guess_note)
         if best is None or best[0] < min_columns:
             # The mandatory columns; a layout with none names the columns it knows.
             known = ", ".join(f"«{f.label}»" for f in self.layout.fields if f.required) \
@@ -690,6 +692,8 @@ class Table:
     def apply_mapping(self, mapping: ColumnMapping | None) -> None:
         """Read the columns again with the user's (or a saved) mapping over the recognition."""
         self.column_mapping = mapping
+        if getattr(self, "guess_note", None) in self.header_notes:
+            self.header_notes.remove(self.guess_note)  # the mapping says what the columns are
         self._assign_columns()
 
     def _assign_columns(self) -> None:
@@ -727,7 +731,8 @@ class Table:
                     column.reason += f"; значения — {spec.what_values}"
         for index, target in given.items():
             if not target:
-                self.rejected[index] = "не загружать (задано вручную)"
+                self.rejected[index] = "не загружать (" + ("сохранённое сопоставление" if mapping.source == "saved"
+                                                            else "задано вручную") + ")"
         self.columns = sorted(manual + auto, key=lambda c: c.index)
         self.column_of = {c.field: c for c in self.columns}
 
