@@ -201,3 +201,26 @@ def test_agency_and_act_kinds_are_on_the_upload_page_and_the_api(client, ctx, se
                          data={"file": (io.BytesIO(path.read_bytes()), path.name)})
     assert answer.status_code == 200, answer.get_json()
     assert answer.get_json()["created"] == 1
+
+
+def test_the_api_creates_references_on_the_flag_for_the_office_and_refuses_an_editor(client, ctx, seed, make_user,
+                                                                                     token_for, tmp_path):
+    path = acts_register(tmp_path / "акты.xlsx")
+
+    def post(headers, **form):
+        return client.post("/api/v1/imports/register", headers=headers, content_type="multipart/form-data",
+                           data={"agency": "MINSOC", "file": (io.BytesIO(path.read_bytes()), path.name), **form})
+
+    editor = token_for(make_user("robot", ["agency_editor"], [seed.agency.id]))
+    refused = post(editor, create_references="1")
+    assert refused.status_code == 403
+    assert "создаёт процессный офис" in refused.get_json()["error"]
+    office = token_for(make_user("office-robot", ["process_office"]))
+    preview = post(office, create_references="1", dry_run="1").get_json()
+    assert preview["created"] == 2 and not preview["written"]
+    assert preview["created_references"]["Регулирующий акт"] == [ACT]
+    assert "Будут созданы в справочниках" not in preview["summary"]
+    done = post(office, create_references="1").get_json()
+    assert done["written"] and done["created_references"]["Жизненная ситуация"] == ["Потеря работы", "Рождение ребёнка"]
+    ctx.session.expire_all()
+    assert ctx.session.scalar(select(models.RegulatoryAct.kind).where(models.RegulatoryAct.name == ACT)) == "regional_law"

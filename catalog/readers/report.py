@@ -171,7 +171,7 @@ class ImportReport:
             if self.missing_fields:
                 out.append("  Нет столбцов: " + ", ".join(f"«{label}»" for label in self.missing_fields))
         if self.created_references:
-            out.append("Созданы в справочниках:")
+            out.append("Будут созданы в справочниках:" if self.dry_run else "Созданы в справочниках:")
             out += [f"  {label}: " + "; ".join(f"«{n}»" for n in names) for label, names in self.created_references.items()]
         elif self.unknown_references:
             out.append("Нет в каталоге (справочники ведёт процессный офис; отправьте ему этот список или "
