@@ -209,3 +209,13 @@ def test_the_page_shows_a_select_per_column_and_the_corrected_mapping_is_reused(
     assert soup.select_one(".mapping-note").get_text().startswith("Применено сопоставление столбцов, сохранённое ")
     assert "будет создано 1, будет изменено 0, без изменений 3" in soup.get_text()
     assert soup.select_one("select[name=col-A] option[selected]")["value"] == "registry_id"
+
+
+def test_a_mapping_giving_one_field_two_columns_is_refused(runner, ctx, seed, tmp_path):
+    mapping = tmp_path / "сопоставление.json"
+    mapping.write_text(json.dumps({"columns": {"C": "registry_id", "A": "Идентификатор процесса"}},
+                                  ensure_ascii=False), encoding="utf-8")
+    result = runner.invoke("import", "register", str(spb_register(tmp_path / "р.csv")), "--agency", "MINSOC",
+                           "--mapping", str(mapping))
+    assert result.exit_code != 0
+    assert "поле «Идентификатор процесса» задано нескольким столбцам" in result.output

@@ -59,7 +59,10 @@ def parse_mapping(layout: Layout, data) -> ColumnMapping | None:
             problems.append(f"значение для всех строк: нет поля «{target}»")
         elif value not in (None, ""):
             values[name] = str(value).strip()
-    twice = sorted({n for n in columns.values() if n} & set(values))
+    given = [n for n in columns.values() if n]
+    problems += [f"поле «{layout.by_name[n].label}» задано нескольким столбцам"
+                 for n in dict.fromkeys(n for n in given if given.count(n) > 1)]
+    twice = sorted(set(given) & set(values))
     problems += [f"поле «{layout.by_name[n].label}» задано и столбцом, и значением для всех строк" for n in twice]
     if problems:
         known = ", ".join(f"{f.name} («{f.label}»)" for f in layout.fields)
