@@ -219,3 +219,23 @@ def test_a_mapping_giving_one_field_two_columns_is_refused(runner, ctx, seed, tm
                            "--mapping", str(mapping))
     assert result.exit_code != 0
     assert "поле «Идентификатор процесса» задано нескольким столбцам" in result.output
+
+
+from tests.test_import_jobs import editor, queue, send, wait_for  # noqa: E402,F401  (fixtures)
+
+
+def test_a_background_job_reads_with_the_mapping_and_saves_it(client, ctx, editor, queue, tmp_path):  # noqa: F811
+    queue.start(1)
+    path = spb_register(tmp_path / "реестр-спб.csv", spb_rows(60))
+    response = send(client, editor, path, mapping=json.dumps(MAPPING, ensure_ascii=False))
+    assert response.status_code == 202, response.get_json()
+    body = wait_for(client, editor, response.headers["Location"])
+    assert body["status"] == "done", body
+    assert body["report"]["created"] == 60
+    ctx.session.rollback()
+    saved = ctx.session.scalars(select(models.ImportMapping)).one()
+    assert saved.mapping["columns"]["C"] == "registry_id" and saved.agency_id == seed_agency_id(ctx)
+
+
+def seed_agency_id(ctx) -> int:
+    return ctx.session.scalar(select(models.Agency.id).where(models.Agency.code == "MINSOC"))
