@@ -239,3 +239,23 @@ def test_a_background_job_reads_with_the_mapping_and_saves_it(client, ctx, edito
 
 def seed_agency_id(ctx) -> int:
     return ctx.session.scalar(select(models.Agency.id).where(models.Agency.code == "MINSOC"))
+
+
+def test_a_service_the_register_calls_a_function_becomes_one(runner, ctx, seed, tmp_path):
+    """An earlier import made every row a service; the register's kind column corrects the agency's own."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Идентификатор процесса", "Название услуги, функции, сервиса", "Вид услуги (функции)",
+                  "Название процесса", "Ответственный за процесс", "Статус процесса"])
+    sheet.append(["077", seed.service.name, "Государственная функция", "Проверка", seed.person.full_name,
+                  "идёт исследование"])
+    book.save(tmp_path / "р.xlsx")
+    assert seed.service.kind == "service" and seed.service.agency_id == seed.agency.id
+    result = runner.invoke("import", "register", str(tmp_path / "р.xlsx"), "--agency", "MINSOC")
+    assert result.exit_code == 0, result.output
+    ctx.session.expire_all()
+    assert ctx.session.get(models.Service, seed.service.id).kind == "function"
+    process = ctx.session.scalars(select(models.Process).where(models.Process.registry_id == "077")).one()
+    assert process.service_id == seed.service.id  # the same service, not a new one

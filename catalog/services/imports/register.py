@@ -402,6 +402,9 @@ class RegisterImporter(TableImporter):
         if v.get("service"):
             service_id = self.services.find(v["service"], prefer=lambda c: c[1] == self.agency_id
                                             and (kind is None or c[2] == kind))
+            if kind and self.service_kind.get(service_id, (None,))[0] != self.agency_id:
+                # The agency's own service of another kind before anyone else's (its kind then follows the row).
+                service_id = self.services.find(v["service"], prefer=lambda c: c[1] == self.agency_id)
         if v.get("responsible"):
             person_id = self.person(v["responsible"], errors)
         if person_id == -2:
