@@ -77,6 +77,7 @@ def test_spb_register_loads_with_a_mapping_file_functions_apart_from_services(ru
     mapping.write_text(
         "columns:\n  B: не загружать\n  C: registry_id\n  F: null\n  «Краткое наименование»: name\n"
         "values:\n  status: в очереди на исследование\n  responsible: Петров Пётр Петрович, начальник отдела\n"
+        "  is_digital: цифровой\n"
         .replace("«Краткое наименование»", "Краткое наименование"), encoding="utf-8")
     result = runner.invoke("import", "register", str(path), "--agency", "MINSOC", "--mapping", str(mapping))
     assert result.exit_code == 0, result.output
@@ -87,6 +88,7 @@ def test_spb_register_loads_with_a_mapping_file_functions_apart_from_services(ru
     assert sorted(processes) == ["101", "102", "103", "104", "105", "106"]  # «Реестровый номер», not the service id
     for key, process in processes.items():
         assert process.status == "queued_research"  # the value given for all rows, never «Общая»
+        assert process.is_digital is True
         service = ctx.session.get(models.Service, process.service_id)
         assert service.kind == ("function" if int(key) % 2 == 0 else "service")
         assert process.name == f"Процесс по услуге № {int(key) - 100}"

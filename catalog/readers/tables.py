@@ -794,6 +794,10 @@ class Table:
                         "twin": column is None and rejected is None and self.layout.match(text) is not None})
         return out
 
+    def gives(self, field_name: str) -> bool:
+        """Whether the file gives a field: a column, or the mapping's value for every row."""
+        return field_name in self.column_of or field_name in self.fixed
+
     def missing_fields(self) -> list[str]:
         return [f.label for f in self.layout.fields if f.name not in self.column_of and f.name not in self.fixed]
 

@@ -122,7 +122,7 @@ class RecordsImporter(TableImporter):
     def data_of(self, v: dict) -> tuple[dict, dict[str, list[int]], list[tuple[str, str]]]:
         data, links, errors = {}, {}, []
         for column, convert in self.converters.items():
-            if column not in self.table.column_of:
+            if not self.table.gives(column):
                 continue
             text = v.get(column)
             if not text:
@@ -133,7 +133,7 @@ class RecordsImporter(TableImporter):
             except ValueError as error:
                 errors.append((column, str(error)))
         for column, (field, lookup_name) in self.refs.items():
-            if column not in self.table.column_of:
+            if not self.table.gives(column):
                 continue
             text = v.get(column)
             if not text:
@@ -144,7 +144,7 @@ class RecordsImporter(TableImporter):
                 errors.append((column, f"нет записи «{text}» в каталоге ({self.layout.by_name[column].label.lower()})"))
             data[field] = found
         for column, (_, _, lookup_name) in self.link_columns.items():
-            if column in self.table.column_of:
+            if self.table.gives(column):
                 ids, missing = self.others[lookup_name].find_many(v.get(column))
                 for part in missing:
                     errors.append((column, f"нет записи «{part}» в каталоге"))
@@ -402,7 +402,7 @@ class DatasetsImporter(RecordsImporter):
             errors.append(("dataset_name", "обязательное поле не заполнено"))
         dataset = {"code": v.get("dataset_code"), "name": v.get("dataset_name"),
                    "description": v.get("dataset_description")}
-        if "owner" in self.table.column_of:
+        if self.table.gives("owner"):
             dataset["owner_agency_id"] = None
             if v.get("owner"):
                 dataset["owner_agency_id"] = self.others["agencies"].find(v["owner"])
@@ -410,13 +410,13 @@ class DatasetsImporter(RecordsImporter):
                     errors.append(("owner", f"нет органа «{v['owner']}» в каталоге"))
         for column, field, fn in (("update_frequency", "update_frequency", self.FREQUENCY),
                                   ("personal_data", "contains_personal_data", flag)):
-            if column in self.table.column_of:
+            if self.table.gives(column):
                 try:
                     dataset[field] = fn(v[column]) if v.get(column) else (False if fn is flag else None)
                 except ValueError as error:
                     errors.append((column, str(error)))
         systems = None
-        if "stored_in" in self.table.column_of:
+        if self.table.gives("stored_in"):
             systems, missing = self.others["systems"].find_many(v.get("stored_in"))
             errors += [("stored_in", f"нет информационной системы «{m}» в каталоге") for m in missing]
         key = normalize(v.get("dataset_code") or v.get("dataset_name") or "")

@@ -318,9 +318,9 @@ class RegisterImporter(TableImporter):
                     allowed = ", ".join(f"«{m.label}»" for m in title)
                     errors.append((name, f"неизвестное значение «{v[name]}»; допустимы: {allowed}"))
                 data[name] = value
-            elif name in self.table.column_of:
+            elif self.table.gives(name):
                 data[name] = None
-        if "is_digital" in self.table.column_of:
+        if self.table.gives("is_digital"):
             if v.get("is_digital"):
                 digital = DIGITAL.get(normalize(v["is_digital"]))
                 if digital is None:
@@ -329,7 +329,7 @@ class RegisterImporter(TableImporter):
                 data["is_digital"] = digital
             else:
                 data["is_digital"] = False
-        if "channels" in self.table.column_of:
+        if self.table.gives("channels"):
             channels = []
             for part in split_values(v.get("channels")):
                 channel = CHANNEL_WORDS.get(normalize(part))
@@ -350,11 +350,11 @@ class RegisterImporter(TableImporter):
                     else:
                         errors.append((name, f"нет {label} «{v[name]}» в каталоге (справочник ведёт процессный офис)"))
                 data[field_name] = found
-            elif name in self.table.column_of:
+            elif self.table.gives(name):
                 data[field_name] = None
         for name, lookup, label in (("life_situations", self.situations, "жизненной ситуации"),
                                     ("acts", self.acts, "регулирующего акта")):
-            if name in self.table.column_of:
+            if self.table.gives(name):
                 ids, missing = lookup.find_many(v.get(name))
                 for part in missing:
                     self.report.unknown(self.layout.by_name[name].label, part)
@@ -363,7 +363,7 @@ class RegisterImporter(TableImporter):
                     else:
                         errors.append((name, f"нет {label} «{part}» в каталоге (справочник ведёт процессный офис)"))
                 links[name] = ids
-        if "linked" in self.table.column_of:
+        if self.table.gives("linked"):
             identifiers = list(dict.fromkeys(split_values(v.get("linked"))))
             for identifier in identifiers:
                 if key and identifier_key(identifier) == identifier_key(key):
@@ -591,7 +591,8 @@ class RegisterImporter(TableImporter):
             action = "created"
             if self.report.keeps_changes:
                 changes = [(self.layout.by_name[f].label, None, show_value(v.get(f)))
-                           for f in self.table.column_of if f not in ("status_reason",) and v.get(f)]
+                           for f in [*self.table.column_of, *self.table.fixed]
+                           if f not in ("status_reason",) and v.get(f)]
         else:
             process = ctx.session.get(models.Process, existing_id)
             if process.is_deleted:
