@@ -25,6 +25,7 @@
 | CATALOG_IMPORT_MAX_XLSX_PART_MB / CATALOG_IMPORT_MAX_XLSX_RATIO | 200 / 200 | the largest uncompressed part of an .xlsx (shared strings, each sheet) and the highest compression ratio of a part over 1 MB, both read from the zip directory before anything is unpacked |
 | CATALOG_IMPORT_MAX_ROWS / CATALOG_IMPORT_MAX_COLUMNS / CATALOG_IMPORT_MAX_CELL_CHARS | 200000 / 200 / 32767 | the most data rows, columns and characters in a cell of an imported table (declared and read) |
 | CATALOG_IMPORT_MAX_EMPTY_ROWS | 1000 | reading a sheet or CSV stops after this many empty rows in a row below the last data row |
+| CATALOG_IMPORT_EDITORS_CREATE_REFERENCES | off | `on`: agency editors, like the process office, may create the acts, life situations and groups their register names and the catalogue lacks, in the same import |
 | CATALOG_OPENLINEAGE_MAX_EVENTS / CATALOG_OPENLINEAGE_MAX_DATASETS | 10000 / 10000 | the most events in one file or request; the most inputs (and outputs) of one event |
 | CATALOG_OPENLINEAGE_MAX_FACETS_KB / CATALOG_IMPORT_MAX_JSON_DEPTH | 1024 / 64 | the largest facets of one event (as JSON); the deepest nesting of an imported JSON document or a JSON request body |
 | CATALOG_IMPORT_BACKGROUND_MB / CATALOG_IMPORT_BACKGROUND_ROWS | 1 / 5000 | an upload larger than this (or with more declared rows) runs as a background job (the CLI stays synchronous) |
@@ -131,6 +132,7 @@ class Settings:
     import_max_columns: int = 200
     import_max_cell_chars: int = 32_767
     import_max_empty_rows: int = 1000
+    import_editors_create_references: bool = False
     openlineage_max_events: int = 10_000
     openlineage_max_datasets: int = 10_000
     openlineage_max_facets_bytes: int = 1024 * 1024
@@ -225,6 +227,8 @@ def load_settings(**overrides) -> Settings:
         import_max_columns=int(os.environ.get("CATALOG_IMPORT_MAX_COLUMNS", "200")),
         import_max_cell_chars=int(os.environ.get("CATALOG_IMPORT_MAX_CELL_CHARS", "32767")),
         import_max_empty_rows=int(os.environ.get("CATALOG_IMPORT_MAX_EMPTY_ROWS", "1000")),
+        import_editors_create_references=os.environ.get("CATALOG_IMPORT_EDITORS_CREATE_REFERENCES", "off").lower()
+        in ("on", "1", "true", "yes"),
         openlineage_max_events=int(os.environ.get("CATALOG_OPENLINEAGE_MAX_EVENTS", "10000")),
         openlineage_max_datasets=int(os.environ.get("CATALOG_OPENLINEAGE_MAX_DATASETS", "10000")),
         openlineage_max_facets_bytes=int(float(os.environ.get("CATALOG_OPENLINEAGE_MAX_FACETS_KB", "1024")) * 1024),

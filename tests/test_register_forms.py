@@ -325,10 +325,12 @@ def test_the_api_report_carries_the_mapping_and_the_unknown_references(client, c
     body = client.post("/api/v1/imports/register", headers=headers, content_type="multipart/form-data",
                        data={"agency": "MINSOC", "dry_run": "1",
                              "file": (io.BytesIO(path.read_bytes()), path.name)}).get_json()
-    assert {"column": "F", "header": "Регулирующий акт", "field": "Регулирующий акт", "hidden": False,
-            "twin": False} in body["columns"]
-    assert {"column": "H", "header": "Отметка о согласовании", "field": None, "hidden": False,
-            "twin": False} in body["columns"]
+    columns = {c["column"]: c for c in body["columns"]}
+    assert columns["F"] | {"reason": ""} == {"column": "F", "header": "Регулирующий акт", "field": "Регулирующий акт",
+                                             "field_name": "acts", "hidden": False, "twin": False, "reason": ""}
+    assert columns["F"]["reason"] == "заголовок совпадает с «Регулирующий акт»"
+    assert columns["H"] == {"column": "H", "header": "Отметка о согласовании", "field": None, "field_name": None,
+                            "hidden": False, "twin": False, "reason": ""}
     assert body["unknown_references"] == {
         "Регулирующий акт": ["Закон Кемеровской области от 18.11.2004 № 86-ОЗ"],
         "Жизненная ситуация": ["Потеря работы", "Рождение ребёнка"]}
@@ -346,8 +348,10 @@ def test_the_upload_page_shows_the_mapping_and_the_list_for_the_process_office(c
     page = upload(client, acts_register(tmp_path / "акты.xlsx"))
     soup = BeautifulSoup(page.get_data(as_text=True), "html.parser")
     mapping = [li.get_text() for li in soup.select("ul.column-mapping li")]
-    assert "F «Регулирующий акт» → Регулирующий акт" in mapping
+    assert "F «Регулирующий акт» → Регулирующий акт (заголовок совпадает с «Регулирующий акт»)" in mapping
     assert "H «Отметка о согласовании» — не прочитан: такого поля нет" in mapping
+    assert soup.select_one("select[name=col-F] option[selected]")["value"] == "acts"
+    assert soup.select_one("select[name=col-H] option[selected]").get_text() == "не загружать"
     assert [li.get_text() for li in soup.select("ul.unknown-references li")] == [
         "Регулирующий акт: «Закон Кемеровской области от 18.11.2004 № 86-ОЗ»",
         "Жизненная ситуация: «Потеря работы»; «Рождение ребёнка»"]

@@ -44,6 +44,7 @@ READ_ONLY = {
     "personal_data.report",
     "imports.table_importer", "imports.declared_rows", "imports.rdf.check_size", "imports.register.find_agency",
     "imports.register.register_rows", "imports.register.export_register", "imports.openlineage.runs_of",
+    "imports.mappings.find_saved",
     "records.find_by_code", "rules.check_import", "rules.may_import",
     "import_jobs.active_tokens", "import_jobs.get_job",
     "lineage.duplicated_systems", "lineage.picture", "search.describe", "lineage.hand_typed_duplicates", "lineage.impact", "lineage.lineage",
@@ -80,6 +81,7 @@ INTERNAL = {
     # Issue 20: lays a harvested or imported model over the catalogue through the records service (each
     # record asks records.*), inside harvest.database or an XSD import, which asked their rules first.
     "harvest.apply_model": "step of harvest_database and of the XSD import",
+    "imports.mappings.save": "step of run_import (a written import keeps the user's mapping)",
     # The outbox consumer's step: re-checks requests after changes that were each checked by their rule.
     "requests.recheck_changed": "outbox consumer",
     # Parts of operations that checked their rule (issue 17): a system created on an approved request
@@ -336,6 +338,9 @@ def _targets(w: World) -> dict:
         # 152-FZ: the category of an attribute is decided by who keeps it (Samara concept, 5 result 13: the
         # mart's owner answers for the data its mart presents), as any edit of the attribute.
         "personal_data.decide": (_exposed_attribute(s), MART_EDITORS),
+        # Kemerovo rules 2.1 «б», «г», «е»: the reference lists are the process office's; an agency's
+        # register creates the acts, situations and groups it names only through the office (issue 15).
+        "imports.create_references": (None, OFFICE),
     }
 
 

@@ -68,7 +68,19 @@ IMPORT_OPTIONS = [
     click.option("--as", "as_login", help="Выполнить от имени пользователя каталога (с его правами)."),
     click.option("--errors-file", type=click.Path(dir_okay=False, path_type=Path),
                  help="Куда сохранить копию файла со столбцом ошибок (по умолчанию рядом с файлом)."),
+    click.option("--mapping", "mapping_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                 help="Сопоставление столбцов файла полям (JSON или YAML): {\"columns\": {\"B\": \"registry_id\"}, "
+                      "\"values\": {\"status\": \"…\"}}; сохраняется и применяется к следующему файлу с теми же "
+                      "заголовками."),
 ]
+
+
+def _mapping(kind: str, path: Path | None):
+    if path is None:
+        return None
+    from catalog.services.imports.mappings import read_mapping_file
+
+    return read_mapping_file(imports.layout_of(kind), path)
 
 
 def _import_options(fn):
@@ -92,12 +104,17 @@ def import_bpmn_command(env: Env, path, process_id, variant, dry_run, as_login):
 @import_group.command("register")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--agency", "agency_code", required=True, help="Код органа, чей реестр загружается.")
+@click.option("--create-references", is_flag=True,
+              help="Создать в справочниках акты, жизненные ситуации и группы, которых нет в каталоге "
+                   "(процессный офис; редакторы органов — если разрешено CATALOG_IMPORT_EDITORS_CREATE_REFERENCES).")
 @_import_options
 @click.pass_obj
-def import_register_command(env: Env, path, agency_code, dry_run, partial, as_login, errors_file):
-    """Загрузить реестр процессов органа из Excel (правила ведения реестра, раздел 2.1)."""
+def import_register_command(env: Env, path, agency_code, create_references, dry_run, partial, as_login, errors_file,
+                            mapping_file):
+    """Загрузить реестр процессов органа из Excel или CSV (правила ведения реестра, раздел 2.1)."""
     _run_import(env, "register", path, as_login=as_login, errors_file=errors_file, agency=agency_code,
-                dry_run=dry_run, partial=partial)
+                dry_run=dry_run, partial=partial, mapping=_mapping("register", mapping_file),
+                create_references=create_references)
 
 
 def _records_command(kind: str, doc: str):
@@ -105,8 +122,9 @@ def _records_command(kind: str, doc: str):
     @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @_import_options
     @click.pass_obj
-    def command(env: Env, path, dry_run, partial, as_login, errors_file):
-        _run_import(env, kind, path, as_login=as_login, errors_file=errors_file, dry_run=dry_run, partial=partial)
+    def command(env: Env, path, dry_run, partial, as_login, errors_file, mapping_file):
+        _run_import(env, kind, path, as_login=as_login, errors_file=errors_file, dry_run=dry_run, partial=partial,
+                    mapping=_mapping(kind, mapping_file))
 
     return command
 
@@ -115,6 +133,9 @@ _records_command("typical", "Загрузить типовой перечень 
 _records_command("systems", "Загрузить информационные системы из Excel или CSV (UTF-8 или Windows-1251, «;» или «,»).")
 _records_command("marts", "Загрузить витрины данных из Excel или CSV.")
 _records_command("datasets", "Загрузить наборы данных с сущностями и атрибутами из Excel или CSV.")
+_records_command("agencies", "Загрузить органы и организации (вышестоящий орган, вид, краткое наименование, "
+                             "руководитель) из Excel или CSV.")
+_records_command("acts", "Загрузить регулирующие акты (вид, номер, дата принятия) из Excel или CSV.")
 
 
 @import_group.command("openlineage")

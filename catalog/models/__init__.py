@@ -12,7 +12,7 @@ from catalog.models.calendar import CalendarDay
 from catalog.models.certifications import Certification
 from catalog.models.costs import Position
 from catalog.models.history import ChangeEvent, ProjectionPosition
-from catalog.models.imports import ImportJob
+from catalog.models.imports import ImportJob, ImportMapping
 from catalog.models.names import NameMatch
 from catalog.models.openlineage import (
     OpenLineageDataset,
@@ -104,4 +104,5 @@ __all__ = [
     "LoginFailure",
     "Setting",
     "ImportJob",
+    "ImportMapping",
 ]

@@ -40,3 +40,18 @@ class ImportJob(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+
+
+class ImportMapping(Base):
+    """How one agency's files of one header are read (issue 15): the columns a user mapped on the
+    page, in a file or through the API, reused for the next file with the same header."""
+
+    __tablename__ = "import_mappings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)  # None: not an agency's
+    fingerprint: Mapped[str] = mapped_column(String(64), index=True)  # tables.Table.fingerprint of the header
+    mapping: Mapped[dict] = mapped_column(JSON, default=dict)  # ColumnMapping.to_json
+    saved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    saved_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -79,8 +79,14 @@ class ImportReport:
     missing_columns: list[str] = field(default_factory=list)  # mandatory columns the header lacks
     columns: list[dict] = field(default_factory=list)  # the file's columns and the fields they went to
     missing_fields: list[str] = field(default_factory=list)  # fields no column of the file gives
+    field_choices: list[tuple[str, str]] = field(default_factory=list)  # (name, label) of the layout's fields
+    fixed_values: dict[str, str] = field(default_factory=dict)  # fields given one value for every row
+    mapping_note: str = ""  # «Применено сопоставление столбцов, сохранённое 01.12.2026.»
     # References the file names that the catalogue lacks: {column label: [names as written]}.
     unknown_references: dict[str, list[str]] = field(default_factory=dict)
+
+    # References the import created in the reference lists (imports.create_references): {label: [names]}.
+    created_references: dict[str, list[str]] = field(default_factory=dict)
 
     def unknown(self, label: str, name: str) -> None:
         names = self.unknown_references.setdefault(label, [])
@@ -92,13 +98,18 @@ class ImportReport:
         out = []
         for c in self.columns:
             where = f"{c['column']} «{c['header']}»"
+            why = f" ({c['reason']})" if c.get("reason") else ""
             if c["field"]:
-                out.append(f"{where} → {c['field']}" + (" (скрытый столбец)" if c["hidden"] else ""))
+                out.append(f"{where} → {c['field']}{why}" + (" (скрытый столбец)" if c["hidden"] else ""))
             elif c["twin"]:
                 out.append(f"{where} — не прочитан: это поле уже дал столбец левее"
                            + (" (скрытый столбец)" if c["hidden"] else ""))
+            elif c.get("reason"):
+                out.append(f"{where} — не прочитан: {c['reason']}")
             else:
                 out.append(f"{where} — не прочитан: такого поля нет")
+        labels = dict(self.field_choices)
+        out += [f"«{labels.get(name, name)}» — для всех строк: «{value}»" for name, value in self.fixed_values.items()]
         return out
 
     def unknown_lines(self) -> list[str]:
@@ -154,13 +165,17 @@ class ImportReport:
     def lines(self, limit: int = MAX_ERRORS_SHOWN) -> list[str]:
         """The report as text lines, for the command line."""
         out = [self.summary(), *self.notes]
-        if self.dry_run and self.columns:
+        if (self.dry_run or self.missing_columns) and self.columns:
             out.append("Столбцы файла:")
             out += [f"  {line}" for line in self.column_lines()]
             if self.missing_fields:
                 out.append("  Нет столбцов: " + ", ".join(f"«{label}»" for label in self.missing_fields))
-        if self.unknown_references:
-            out.append("Нет в каталоге (справочники ведёт процессный офис; отправьте ему этот список):")
+        if self.created_references:
+            out.append("Будут созданы в справочниках:" if self.dry_run else "Созданы в справочниках:")
+            out += [f"  {label}: " + "; ".join(f"«{n}»" for n in names) for label, names in self.created_references.items()]
+        elif self.unknown_references:
+            out.append("Нет в каталоге (справочники ведёт процессный офис; отправьте ему этот список или "
+                       "загрузите файл с созданием справочников, если у вас есть на это право):")
             out += [f"  {line}" for line in self.unknown_lines()]
         if self.errors:
             out.append("Ошибки:")
@@ -187,8 +202,12 @@ class ImportReport:
             "refused_whole": self.refused_whole, "written": self.written, "summary": self.summary(),
             "errors": [e.to_dict() for e in self.errors],
             **({"details": self.details} if self.details else {}),
-            **({"columns": self.columns, "missing_fields": self.missing_fields} if self.columns else {}),
+            **({"columns": self.columns, "missing_fields": self.missing_fields,
+                "fields": [{"name": n, "label": label} for n, label in self.field_choices],
+                "values": self.fixed_values} if self.columns else {}),
+            **({"mapping_note": self.mapping_note} if self.mapping_note else {}),
             **({"unknown_references": self.unknown_references} if self.unknown_references else {}),
+            **({"created_references": self.created_references} if self.created_references else {}),
             "changes": [{"row": c.row, "key": c.key, "action": c.action,
                          "changes": [{"field": f.label, "before": f.before, "after": f.after} for f in c.changes]}
                         for c in self.changes],

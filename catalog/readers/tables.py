@@ -34,7 +34,7 @@ import codecs
 import csv
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from datetime import date, datetime
@@ -199,6 +199,7 @@ class Column:
     field: str
     index: int  # 0-based
     header: str
+    reason: str = ""  # why the column went to its field, as the report says it
 
     @property
     def letter(self) -> str:
@@ -297,6 +298,36 @@ def ends_table(cells: list[str | None]) -> str | None:
 
 
 @dataclass
+class ColumnMapping:
+    """The user's correction of the recognition: file columns (by letter «B», or by header as written)
+    to fields (None: «не загружать»), and fields given one value for every row (no column gives them)."""
+
+    columns: dict[str, str | None] = field(default_factory=dict)
+    values: dict[str, str] = field(default_factory=dict)
+    source: str = "manual"  # manual (the page, a file, the API) | saved (reused for the same header)
+    saved_on: date | None = None
+
+    def to_json(self) -> dict:
+        return {"columns": dict(self.columns), "values": dict(self.values)}
+
+    def of_column(self, letter: str, header) -> tuple[bool, str | None]:
+        """(given, field) for one column of the file."""
+        if letter in self.columns:
+            return True, self.columns[letter]
+        key = normalize(header)
+        for given, target in self.columns.items():
+            if not _LETTER.match(given) and normalize(given) == key:
+                return True, target
+        return False, None
+
+    def header_keys(self) -> set[str]:
+        return {normalize(k) for k in self.columns if not _LETTER.match(k)}
+
+
+_LETTER = re.compile(r"^[A-Z]{1,3}$")
+
+
+@dataclass
 class Row:
     sheet: str
     number: int  # as the spreadsheet shows it (1-based, counting the title rows)
@@ -310,6 +341,14 @@ class FieldSpec:
     label: str  # Russian header written by exports and named in reports
     aliases: tuple[str, ...] = ()  # other wordings, compared after ``normalize``
     required: bool = False
+    # Words that make a header someone else's field when it only contains a wording of this one
+    # («Идентификатор услуги» is not the process identifier): such a header is not taken.
+    avoid: tuple[str, ...] = ()
+    # Wordings too common to be trusted alone («Статус»): the column is taken only if its values
+    # are this field's (``accepts``); the reason is reported either way.
+    weak: tuple[str, ...] = ()
+    accepts: Callable[[str], bool] | None = None
+    what_values: str = ""  # what its values are, for the report («статусы реинжиниринга»)
 
     def wordings(self) -> list[str]:
         return [normalize(self.label), *(normalize(a) for a in self.aliases)]
@@ -323,18 +362,39 @@ class Layout:
         self.by_name = {f.name: f for f in fields}
 
     def match(self, header) -> str | None:
+        return self.explain(header)[0]
+
+    def explain(self, header) -> tuple[str | None, str]:
+        """The field a header names and why (the report's words), or None and why not."""
         text = normalize(header)
         if not text:
-            return None
+            return None, ""
         for spec in self.fields:  # exact wording first
             if text in spec.wordings():
-                return spec.name
-        best, best_len = None, 0
+                return spec.name, f"заголовок совпадает с «{spec.label}»" if text == normalize(spec.label) \
+                    else f"заголовок — другое название поля «{spec.label}»"
+        best, best_len, avoided = None, 0, None
         for spec in self.fields:  # then the longest known wording the header starts with or contains
             for wording in spec.wordings():
                 if len(wording) >= 5 and (text.startswith(wording) or f" {wording}" in f" {text}") and len(wording) > best_len:
+                    word = next((w for w in spec.avoid if w in text), None)
+                    if word:
+                        avoided = (spec, wording, word)
+                        continue
                     best, best_len = spec.name, len(wording)
-        return best
+        if best:
+            spec = self.by_name[best]
+            wording = next(w for w in spec.wordings() if len(w) == best_len and w in text)
+            return best, f"заголовок содержит «{wording}» (поле «{spec.label}»)"
+        if avoided:
+            spec, wording, word = avoided
+            return None, (f"заголовок содержит «{wording}», но говорит о другом («{word}…»): не принят за поле "
+                          f"«{spec.label}»")
+        return None, ""
+
+    def is_weak(self, name: str, header) -> bool:
+        spec = self.by_name[name]
+        return spec.accepts is not None and normalize(header) in {normalize(w) for w in spec.weak}
 
     def columns_of(self, cells: list[str | None], hidden: set[int] = frozenset()) -> list[Column]:
         """Columns matched to fields, the first visible one for each field; a hidden column only
@@ -344,10 +404,10 @@ class Layout:
             for index, header in enumerate(cells):
                 if (index in hidden) != pass_hidden:
                     continue
-                name = self.match(header)
+                name, reason = self.explain(header)
                 if name and name not in seen:
                     seen.add(name)
-                    columns.append(Column(name, index, re.sub(r"\s+", " ", str(header)).strip()))
+                    columns.append(Column(name, index, re.sub(r"\s+", " ", str(header)).strip(), reason))
         return sorted(columns, key=lambda c: c.index)
 
     def score(self, cells: list[str | None], hidden: set[int] = frozenset()) -> int:
@@ -358,8 +418,9 @@ class Table:
     """One sheet (or a CSV file) read with a known layout. Iterate ``rows()`` once per pass."""
 
     def __init__(self, path: Path, layout: Layout, sheet: str | None = None, min_columns: int = 2,
-                 limits: Limits | None = None, name: str | None = None):
+                 limits: Limits | None = None, name: str | None = None, mapping: ColumnMapping | None = None):
         self.path = Path(path)
+        self.column_mapping = mapping
         self.name = name or self.path.name  # as the user knows the file (uploads are stored under a token)
         self.layout = layout
         self.limits = limits or Limits()
@@ -561,6 +622,7 @@ class Table:
         """The header: one row, or two (group cells above the columns' own headers), whichever names
         more known columns; a form's two rows count as one header ending at the lower row."""
         best = None  # (score, sheet, first row, last row, cells)
+        widest = None  # (filled cells, sheet, row, cells): a foreign layout's header, when names say too little
         current_sheet, scanned, previous = None, 0, None
         for sheet, number, cells in self.raw_rows(limit=HEADER_SCAN_ROWS):
             if sheet != current_sheet:
@@ -571,15 +633,28 @@ class Table:
             if scanned > HEADER_SCAN_ROWS:
                 continue
             hidden = self.shape(sheet).hidden
-            score = self.layout.score(cells, hidden)
+            score = self._score(cells, hidden)
             if best is None or score > best[0]:
                 best = (score, sheet, number, number, cells)
+            filled = sum(1 for c in cells if c)
+            if widest is None or filled > widest[0]:
+                widest = (filled, sheet, number, cells)
             if previous is not None and previous[0] == number - 1:
                 joined = self.two_row_header(previous[1], cells)
-                score = self.layout.score(joined, hidden)
+                score = self._score(joined, hidden)
                 if score > best[0]:
                     best = (score, sheet, previous[0], number, joined)
             previous = (number, cells)
+        if best is not None and best[0] < min_columns and (best[0] >= 1 or self.column_mapping) \
+                and widest is not None and widest[0] >= 3:
+            # Another layout: a column or two named as the catalogue names them. The first fullest row
+            # is taken as the header, so the user can map the rest (the mapping step).
+            _, sheet, number, cells = widest
+            best = (min_columns, sheet, number, number, cells)
+            self.guess_note = (f"{self._where(sheet, number)}: строка заголовков не узнана по названиям столбцов; "
+                               "взята первая самая заполненная строка. Сопоставьте столбцы с полями.")
+            if self.column_mapping is None:
+                self.header_notes.append(self.guess_note)
         if best is None or best[0] < min_columns:
             # The mandatory columns; a layout with none names the columns it knows.
             known = ", ".join(f"«{f.label}»" for f in self.layout.fields if f.required) \
@@ -593,8 +668,7 @@ class Table:
                 if top < self.header_row <= bottom and top >= self.header_row - 3]
         self.header_first = min([self.header_first, *tops])
         hidden = self.shape(self.sheet_name).hidden
-        self.columns = self.layout.columns_of(self.header_cells, hidden)
-        self.column_of = {c.field: c for c in self.columns}
+        self._assign_columns()
         for column in self.columns:
             if column.index in hidden:
                 self.header_notes.append(
@@ -606,6 +680,87 @@ class Table:
         if ignored:
             self.header_notes.append(f"{self._where(self.sheet_name)}: скрытые столбцы не прочитаны "
                                      f"(видимые столбцы с теми же заголовками есть): {', '.join(ignored)}.")
+
+    def _score(self, cells: list[str | None], hidden: set[int]) -> int:
+        """Known columns of a row; headers the user's mapping names count too (a foreign layout)."""
+        score = self.layout.score(cells, hidden)
+        if self.column_mapping is not None:
+            keys = self.column_mapping.header_keys()
+            score += sum(1 for c in cells if c and normalize(c) in keys)
+        return score
+
+    def apply_mapping(self, mapping: ColumnMapping | None) -> None:
+        """Read the columns again with the user's (or a saved) mapping over the recognition."""
+        self.column_mapping = mapping
+        if getattr(self, "guess_note", None) in self.header_notes:
+            self.header_notes.remove(self.guess_note)  # the mapping says what the columns are
+        self._assign_columns()
+
+    def _assign_columns(self) -> None:
+        """Columns from the headers' wording, checked against the first values where a wording is weak,
+        then the mapping's corrections (which always win)."""
+        hidden = self.shape(self.sheet_name).hidden
+        mapping = self.column_mapping
+        self.rejected: dict[int, str] = {}  # column index → why it is not read
+        self.fixed: dict[str, str] = dict(mapping.values) if mapping else {}
+        given: dict[int, str | None] = {}
+        if mapping is not None:
+            for index, text in enumerate(self.header_cells):
+                found, target = mapping.of_column(get_column_letter(index + 1), text or "")
+                if found:
+                    given[index] = target
+        manual = [Column(target, index, re.sub(r"\s+", " ", str(self.header_cells[index] or "")).strip(),
+                         "сохранённое сопоставление" if mapping.source == "saved" else "задано вручную")
+                  for index, target in given.items() if target]
+        taken = {c.field for c in manual} | set(self.fixed)
+        cells = [None if i in given else c for i, c in enumerate(self.header_cells)]
+        auto = [c for c in self.layout.columns_of(cells, hidden) if c.field not in taken]
+        weak = [c for c in auto if self.layout.is_weak(c.field, c.header)]
+        if weak:
+            samples = self._samples([c.index for c in weak])
+            for column in weak:
+                spec = self.layout.by_name[column.field]
+                values = list(dict.fromkeys(samples[column.index]))
+                good = [v for v in values if spec.accepts(v)]
+                if len(values) >= 2 and len(good) * 2 < len(values):
+                    shown = ", ".join(f"«{v}»" for v in values[:3])
+                    self.rejected[column.index] = (f"заголовок «{column.header}» похож на поле «{spec.label}», но "
+                                                   f"значения ({shown}) — не {spec.what_values}; не загружается")
+                    auto.remove(column)
+                else:
+                    column.reason += f"; значения — {spec.what_values}"
+        for index, target in given.items():
+            if not target:
+                self.rejected[index] = "не загружать (" + ("сохранённое сопоставление" if mapping.source == "saved"
+                                                            else "задано вручную") + ")"
+        self.columns = sorted(manual + auto, key=lambda c: c.index)
+        self.column_of = {c.field: c for c in self.columns}
+
+    def _samples(self, indexes: list[int], rows: int = 30) -> dict[int, list[str]]:
+        """The first values of some columns below the header (to tell a weak header's meaning)."""
+        out: dict[int, list[str]] = {i: [] for i in indexes}
+        seen = 0
+        for sheet, number, cells in self.raw_rows(limit=self.header_row + rows * 3):
+            if sheet != self.sheet_name or number <= self.header_row or not any(cells):
+                continue
+            if is_numbering(cells):
+                continue
+            if ends_table(cells) is not None or seen >= rows:
+                break
+            seen += 1
+            for index in indexes:
+                if index < len(cells) and cells[index]:
+                    out[index].append(cells[index])
+        return out
+
+    def fingerprint(self) -> str:
+        """The header as compared between two files of one layout (wording, order; not case or spaces)."""
+        import hashlib
+
+        words = [normalize(c) for c in self.header_cells]
+        while words and not words[-1]:
+            words.pop()
+        return hashlib.sha256("\u241f".join(words).encode()).hexdigest()
 
     def two_row_header(self, top: list[str | None], bottom: list[str | None]) -> list[str | None]:
         """A column's header in a two-row form header: its own cell in the lower row, or the cell
@@ -629,17 +784,26 @@ class Table:
             if not text:
                 continue
             column = by_index.get(index)
+            rejected = getattr(self, "rejected", {}).get(index)
+            _, why_not = self.layout.explain(text)
             out.append({"column": get_column_letter(index + 1), "header": re.sub(r"\s+", " ", str(text)).strip(),
                         "field": self.layout.by_name[column.field].label if column else None,
+                        "field_name": column.field if column else None,
+                        "reason": column.reason if column else (rejected or why_not),
                         "hidden": index in hidden,
-                        "twin": column is None and self.layout.match(text) is not None})
+                        "twin": column is None and rejected is None and self.layout.match(text) is not None})
         return out
 
+    def gives(self, field_name: str) -> bool:
+        """Whether the file gives a field: a column, or the mapping's value for every row."""
+        return field_name in self.column_of or field_name in self.fixed
+
     def missing_fields(self) -> list[str]:
-        return [f.label for f in self.layout.fields if f.name not in self.column_of]
+        return [f.label for f in self.layout.fields if f.name not in self.column_of and f.name not in self.fixed]
 
     def missing_required(self) -> list[FieldSpec]:
-        return [f for f in self.layout.fields if f.required and f.name not in self.column_of]
+        return [f for f in self.layout.fields if f.required and f.name not in self.column_of
+                and f.name not in self.fixed]
 
     def rows(self) -> Iterator[Row]:
         """Data rows below the header; wholly empty rows are skipped."""
@@ -671,6 +835,8 @@ class Table:
                     f"(не более {self.limits.rows}, CATALOG_IMPORT_MAX_ROWS). Разделите файл.",
                     {"file": [f"строка {number}: больше {self.limits.rows} строк"]})
             values = {c.field: (cells[c.index] if c.index < len(cells) else None) for c in self.columns}
+            for name, value in self.fixed.items():
+                values.setdefault(name, value)
             yield Row(sheet, number, values, cells)
 
     def estimate_rows(self) -> int:

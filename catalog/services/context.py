@@ -34,6 +34,8 @@ class Context:
     # A file the agency declares (the register, RDF): a reengineering status without its evidence is
     # kept as declared and shown «не подтверждён» (catalog.services.evidence), not refused.
     declared: bool = False
+    # A register import creating the acts, life situations and groups it names (imports.create_references).
+    creating_references: bool = False
 
     @property
     def actor_id(self) -> int | None:

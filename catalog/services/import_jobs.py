@@ -265,6 +265,7 @@ def run_job(queue: Queue, job_id: int) -> None:
                 report = imports.run_import(
                     ctx, job.kind, path, agency=options.get("agency"), partial=bool(options.get("partial")),
                     dry_run=bool(options.get("dry_run")), file_name=options.get("file_name"),
+                    mapping=options.get("mapping"), create_references=bool(options.get("create_references")),
                     errors_to=uploads.folder(settings) / f"{options['file_token']}-errors{options['suffix']}",
                     progress=progress, commit_every=COMMIT_EVERY)
             except JobCancelled as cancelled:

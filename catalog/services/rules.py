@@ -197,6 +197,9 @@ def _record_rule(action: str):
         change = _change(target)
         kind = KINDS[change.kind]
         if change.record is None:
+            if kind.name in REFERENCE_KINDS and ctx.creating_references \
+                    and refusal(ctx, "imports.create_references") is None:
+                return None  # a register import creating the references it names, by whom the settings allow
             if not change.values and _has(user, EDITOR) and user.agency_ids \
                     and (kind.agency_field or kind.name in ("entities", "attributes")) and kind.name != "agencies":
                 return None  # "may it add some record of the kind?": yes, one of its own agencies
@@ -563,9 +566,25 @@ def _openlineage(ctx, user, target):
     return "Недостаточно прав: читатель не может передавать события OpenLineage." if _only_reader(user) else None
 
 
+# Kemerovo register rules 2.1 «б», «г», «е»: life situations, regulating acts and groups are reference
+# lists the process office keeps; an agency's register may name ones the catalogue lacks (issue 15).
+REFERENCE_KINDS = ("acts", "life-situations", "process-groups")
+
+
+@rule("imports.create_references", "Создание справочников при загрузке реестра")
+def _create_references(ctx, user, target):
+    if _has(user, ADMIN, OFFICE) or (ctx.settings.import_editors_create_references and _has(user, EDITOR)):
+        return None
+    if _only_reader(user):
+        return READ_ONLY
+    return ("Недостаточно прав: акты, жизненные ситуации и группы процессов создаёт процессный офис. "
+            "Проверьте файл и отправьте процессному офису список того, чего нет в каталоге.")
+
+
 # Import kinds of reference-list tables → the record kind each row writes.
 TABLE_IMPORT_KINDS = {"typical": "typical-processes", "systems": "systems", "marts": "marts", "datasets": "datasets",
-                      "xsd": "datasets"}  # an SMEV data type becomes a dataset with its entities (issue 20)
+                      "xsd": "datasets",  # an SMEV data type becomes a dataset with its entities (issue 20)
+                      "agencies": "agencies", "acts": "acts"}
 
 
 def import_rule(kind: str | None = None, agency_id: int | None = None) -> tuple[str, Any]:
@@ -588,7 +607,8 @@ def import_rule(kind: str | None = None, agency_id: int | None = None) -> tuple[
 
 
 # Every rule an import may ask (the import's own, or the register's per-agency records rule).
-IMPORT_RULES = ("imports.register", "imports.rdf", "imports.openlineage", "imports.records", "records.create")
+IMPORT_RULES = ("imports.register", "imports.rdf", "imports.openlineage", "imports.records", "records.create",
+                "imports.create_references")
 
 
 def check_import(ctx: Context, kind: str | None = None, agency_id: int | None = None) -> None:

@@ -20,7 +20,12 @@ UPLOAD = {"type": "object", "required": ["file"], "properties": {
     "file": {"type": "string", "format": "binary"}, "agency": {"type": "string", "description": "Орган (для реестра)"},
     "dry_run": {"type": "boolean", "description": "Только проверить"},
     "partial": {"type": "boolean", "description": "Загрузить только верные строки"},
-    "mart": {"type": "integer", "description": "Витрина, которая предоставляет вид сведений (для xsd)"}}}
+    "mart": {"type": "integer", "description": "Витрина, которая предоставляет вид сведений (для xsd)"},
+    "mapping": {"type": "string", "description": "Сопоставление столбцов (JSON): {\"columns\": {\"B\": \"registry_id\", "
+                "\"C\": null}, \"values\": {\"status\": \"…\"}}; сохраняется и применяется к следующему файлу "
+                "органа с теми же заголовками"},
+    "create_references": {"type": "boolean", "description": "Создать недостающие акты, жизненные ситуации и "
+                          "группы (процессный офис)"}}}
 
 
 @blp.post(f"/imports/<any({','.join(KINDS)}):kind>")
@@ -30,8 +35,8 @@ UPLOAD = {"type": "object", "required": ["file"], "properties": {
     "202": {"description": "Большой файл загружается в фоне: Location — адрес задания", "content": OBJECT},
     "422": {"description": "Файл отклонён целиком (отчёт) или неверный параметр", "content": OBJECT}})
 def import_api(kind):
-    """The table importers for machines: multipart ``file``; ``agency``, ``dry_run``, ``partial`` as
-    form or query parameters. Answers the report as JSON (422 when the file is refused whole), or,
+    """The table importers for machines: multipart ``file``; ``agency``, ``dry_run``, ``partial``,
+    ``mapping`` (JSON), ``create_references`` as form or query parameters. Answers the report as JSON (422 when the file is refused whole), or,
     for a file over the background threshold, 202 with ``Location`` of the job."""
     ctx = context()
     rules.check_import(ctx)
@@ -49,7 +54,14 @@ def import_api(kind):
     values = request.values
     flag = lambda name: values.get(name, "").lower() in ("1", "true", "yes", "да")  # noqa: E731
     meta = {"kind": kind, "agency": values.get("agency"), "partial": flag("partial"), "file_name": upload.filename,
-            "suffix": suffix, "user_id": ctx.user.id, "mart": values.get("mart")}
+            "suffix": suffix, "user_id": ctx.user.id, "mart": values.get("mart"),
+            "create_references": flag("create_references")}
+    if values.get("mapping"):
+        from catalog.services.imports import layout_of
+        from catalog.services.imports.mappings import parse_mapping
+
+        parse_mapping(layout_of(kind), values["mapping"])  # a bad mapping is refused before the file is kept
+        meta["mapping"] = json.loads(values["mapping"])
     if kind == "register" and not meta["agency"]:
         raise BadParameter("Укажите орган.", {"agency": ["Обязательный параметр для реестра процессов."]})
     token = secrets.token_hex(12)

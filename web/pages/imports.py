@@ -64,14 +64,16 @@ def _start(ctx, token: str, meta: dict, dry_run: bool):
     the report, or the job."""
     path = _folder() / f"{token}{meta['suffix']}"
     options = {"dry_run": dry_run, "partial": meta["partial"], "file_name": meta["file_name"],
-               "agency": meta.get("agency")}
+               "agency": meta.get("agency"), "mapping": meta.get("mapping"),
+               "create_references": bool(meta.get("create_references"))}
     if meta["kind"] == "xsd":  # a whole-file import: no rows to count, never a background job
         mart = str(meta.get("mart") or "").strip()
         if mart and not (mart.isdigit() and int(mart) <= INT_MAX):
             raise InvalidInput("Неверный номер витрины.", {"mart": ["Ожидается номер витрины данных."]})
         return imports.run_import(ctx, "xsd", path, dry_run=dry_run, file_name=meta["file_name"],
                                   mart_id=int(mart) if mart else None), None
-    rows = imports.declared_rows(ctx, meta["kind"], path, agency=options["agency"], file_name=meta["file_name"])
+    rows = imports.declared_rows(ctx, meta["kind"], path, agency=options["agency"], file_name=meta["file_name"],
+                                 mapping=options["mapping"])
     if import_jobs.needs_background(_settings(), path, rows):
         return None, import_jobs.create_job(ctx, _queue(), meta["kind"], token, meta["suffix"], options, rows)
     return imports.run_import(ctx, meta["kind"], path, **options,
@@ -88,8 +90,16 @@ def _run(token: str, meta: dict, dry_run: bool):
     if job is not None:
         return redirect(url_for("imports.job_page", job_id=job.id), 303)
     status = 422 if report.refused_whole else 200
+    # The list for the process office is downloaded from what this run found.
+    meta["unknown"] = report.unknown_references
+    _save_meta(token, meta)
     return render_template("import_report.html", report=report, token=token, meta=meta, kinds=KINDS,
-                           has_copy=report.error_copy is not None), status
+                           has_copy=report.error_copy is not None,
+                           may_create_references=rules.may(ctx, "imports.create_references")), status
+
+
+def _save_meta(token: str, meta: dict) -> None:
+    (_folder() / f"{token}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
 
 def _meta(token: str) -> dict:
@@ -119,7 +129,8 @@ def upload_page():
     except uploads.QuotaExceeded as error:
         return _form(ctx, error.message, error.status)
     values = {"kind": request.form.get("kind"), "agency": request.form.get("agency") or None,
-              "partial": bool(request.form.get("partial")), "mart": request.form.get("mart") or None}
+              "partial": bool(request.form.get("partial")), "mart": request.form.get("mart") or None,
+              "create_references": bool(request.form.get("create_references"))}
     upload = request.files.get("file")
     if values["kind"] not in KINDS:
         return _form(ctx, "Выберите, что загружается.", 422, values)
@@ -139,7 +150,7 @@ def upload_page():
         target.unlink()
         return _form(ctx, f"Файл больше допустимого: не более {limit / 1024 / 1024:.0f} МБ.", 413, values)
     meta = {**values, "user_id": ctx.user.id, "file_name": upload.filename, "suffix": suffix}
-    (_folder() / f"{token}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    _save_meta(token, meta)
     return _run(token, meta, dry_run=request.form.get("action") != "import")
 
 
@@ -174,7 +185,60 @@ def apply_page(token):
     if not (_folder() / f"{token}{meta['suffix']}").exists():
         abort(404)
     meta["partial"] = bool(request.form.get("partial")) or meta["partial"]
+    # One confirmation: the box ticked under the list of what the catalogue lacks.
+    meta["create_references"] = bool(request.form.get("create_references")) or meta.get("create_references", False)
     return _run(token, meta, dry_run=False)
+
+
+@bp.post("/<token>/mapping")
+def mapping_page(token):
+    """The user's correction of the columns: a select per file column (a field or «не загружать») and
+    a value for all rows where no column gives a field; checked again at once (nothing written)."""
+    ctx = context()
+    rules.check_import(ctx)
+    meta = _meta(token)
+    if not (_folder() / f"{token}{meta['suffix']}").exists():
+        abort(404)
+    columns = {key[4:]: (value or None) for key, value in request.form.items() if key.startswith("col-")}
+    values = {key[6:]: value.strip() for key, value in request.form.items()
+              if key.startswith("value-") and value.strip()}
+    from catalog.services.imports.mappings import parse_mapping
+
+    try:
+        parse_mapping(imports.layout_of(meta["kind"]), {"columns": columns, "values": values})
+    except InvalidInput as error:
+        return _form(ctx, error.message, error.status, meta)
+    meta["mapping"] = {"columns": columns, "values": values}
+    _save_meta(token, meta)
+    return _run(token, meta, dry_run=True)
+
+
+@bp.get("/<token>/references.xlsx")
+def references_file(token):
+    """What the register names and the catalogue lacks, for the agency editor to send to the process office."""
+    import io
+    import tempfile
+
+    from catalog.services.imports.references import write_list
+
+    meta = _meta(token)
+    if not meta.get("unknown"):
+        abort(404)
+    agency = ctx_agency_name(meta)
+    with tempfile.TemporaryDirectory() as folder:
+        target = write_list(meta["unknown"], Path(folder) / "list.xlsx", agency, meta["file_name"])
+        data = io.BytesIO(target.read_bytes())
+    from web.security import as_download
+
+    name = Path(meta["file_name"]).stem + "-нет в каталоге.xlsx"
+    return as_download(send_file(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                 as_attachment=True, download_name=name), name)
+
+
+def ctx_agency_name(meta: dict) -> str:
+    from catalog.services.imports.register import find_agency
+
+    return find_agency(context(), meta["agency"]).name if meta.get("agency") else ""
 
 
 @bp.get("/<token>/errors")

@@ -19,7 +19,7 @@ from catalog.services import rules
 from catalog.services.context import Context
 from catalog.services.imports.base import Cancelled
 
-TABLE_KINDS = ("register", "typical", "systems", "marts", "datasets")
+TABLE_KINDS = ("register", "typical", "systems", "marts", "datasets", "agencies", "acts")
 KINDS = TABLE_KINDS + ("bpmn", "openlineage", "rdf", "xsd")
 LABELS = {
     "register": "Реестр процессов органа (Excel)",
@@ -28,21 +28,44 @@ LABELS = {
     "marts": "Витрины данных (Excel или CSV)",
     "datasets": "Наборы данных с сущностями и атрибутами (Excel или CSV)",
     "xsd": "Вид сведений СМЭВ (XSD или архив ZIP со схемами)",
+    "agencies": "Органы и организации: вышестоящий, вид, краткое наименование, руководитель (Excel или CSV)",
+    "acts": "Регулирующие акты (Excel или CSV)",
 }
 
-__all__ = ["Cancelled", "ImportReport", "KINDS", "LABELS", "TABLE_KINDS", "declared_rows", "run_import",
-           "table_importer"]
+__all__ = ["Cancelled", "ImportReport", "KINDS", "LABELS", "TABLE_KINDS", "declared_rows", "layout_of",
+           "run_import", "table_importer"]
+
+
+def layout_of(kind: str):
+    """The columns a table kind knows (what a mapping may name)."""
+    from catalog.services.imports.records import IMPORTERS
+    from catalog.services.imports.register import LAYOUT
+
+    if kind == "register":
+        return LAYOUT
+    if kind not in IMPORTERS:
+        raise InvalidInput(f"Неизвестный вид загрузки «{kind}».", {"kind": ["неизвестный вид загрузки"]})
+    return IMPORTERS[kind].layout
 
 
 def table_importer(ctx: Context, kind: str, path: Path, *, agency: str | None = None, partial: bool = False,
-                   dry_run: bool = False, file_name: str | None = None):
-    """The importer of a table kind; the right to import it is asked here, before the file is opened."""
+                   dry_run: bool = False, file_name: str | None = None, mapping=None,
+                   create_references: bool = False):
+    """The importer of a table kind; the right to import it is asked here, before the file is opened.
+
+    ``mapping``: the user's correction of the columns (a ColumnMapping, a dict or its JSON, see
+    ``imports.mappings``); ``create_references``: the register's unknown acts, life situations and
+    groups are created (rule ``imports.create_references``) instead of refusing their rows."""
+    from catalog.readers.tables import ColumnMapping
+    from catalog.services.imports.mappings import parse_mapping
     from catalog.services.imports.records import IMPORTERS
     from catalog.services.imports.register import RegisterImporter
 
-    options = {"dry_run": dry_run, "partial": partial, "file_name": file_name}
+    if mapping is not None and not isinstance(mapping, ColumnMapping):
+        mapping = parse_mapping(layout_of(kind), mapping)
+    options = {"dry_run": dry_run, "partial": partial, "file_name": file_name, "mapping": mapping}
     if kind == "register":
-        return RegisterImporter(ctx, path, agency or "", **options)
+        return RegisterImporter(ctx, path, agency or "", create_references=create_references, **options)
     if kind not in IMPORTERS:
         raise InvalidInput(f"Неизвестный вид загрузки «{kind}».", {"kind": ["неизвестный вид загрузки"]})
     importer = IMPORTERS[kind](ctx, path, **options)
@@ -51,10 +74,10 @@ def table_importer(ctx: Context, kind: str, path: Path, *, agency: str | None = 
 
 
 def declared_rows(ctx: Context, kind: str, path: Path, *, agency: str | None = None,
-                  file_name: str | None = None) -> int:
+                  file_name: str | None = None, mapping=None) -> int:
     """The rows a table declares, once the right is checked and the file opened (limits, header row):
     what the page and the API ask before deciding to run the import as a background job."""
-    table = table_importer(ctx, kind, path, agency=agency, file_name=file_name).open_table()
+    table = table_importer(ctx, kind, path, agency=agency, file_name=file_name, mapping=mapping).open_table()
     try:
         return table.estimate_rows()
     finally:
@@ -66,14 +89,15 @@ def run_import(ctx: Context, kind: str, source, *, agency: str | None = None, pa
                dry_run: bool = False, file_name: str | None = None, errors_to: Path | None = None,
                progress: Callable[[int], None] | None = None, on_start: Callable[[int], None] | None = None,
                commit_every: int | None = None, process_id: int | None = None, variant: str | None = None,
-               version: int | None = None, fmt: str | None = None, mart_id: int | None = None) -> ImportReport:
+               version: int | None = None, fmt: str | None = None, mart_id: int | None = None, mapping=None,
+               create_references: bool = False) -> ImportReport:
     """Run one import and report what it did (or, with ``dry_run``, what it would do).
 
     ``source`` is the file's path; RDF and BPMN may also come as their content (bytes), OpenLineage
     events as the decoded JSON. ``errors_to``: where a table's copy with an error column goes when
     a row is refused. ``on_start`` hears how many rows (or events) there are, once the file is open;
     ``progress`` each one done (a progress bar). ``commit_every``: a background job's partial load
-    commits whole batches.
+    commits whole batches. ``mapping`` and ``create_references``: see ``table_importer``.
     A file refused as a whole (no header, past a limit, no right) raises a ``CatalogError``.
     """
     # Anyone who may import nothing is refused before the file is opened; each kind then asks its own
@@ -83,7 +107,8 @@ def run_import(ctx: Context, kind: str, source, *, agency: str | None = None, pa
     try:
         return _run(ctx, kind, source, agency=agency, partial=partial, dry_run=dry_run, file_name=file_name,
                     errors_to=errors_to, progress=progress, on_start=on_start, commit_every=commit_every,
-                    process_id=process_id, variant=variant, version=version, fmt=fmt, mart_id=mart_id)
+                    process_id=process_id, variant=variant, version=version, fmt=fmt, mart_id=mart_id,
+                    mapping=mapping, create_references=create_references)
     finally:
         ctx.declared = declared
 
@@ -93,10 +118,10 @@ DECLARING = ("register", "rdf")
 
 
 def _run(ctx: Context, kind: str, source, *, agency, partial, dry_run, file_name, errors_to, progress, on_start,
-         commit_every, process_id, variant, version, fmt, mart_id) -> ImportReport:
+         commit_every, process_id, variant, version, fmt, mart_id, mapping, create_references) -> ImportReport:
     if kind in TABLE_KINDS:
         importer = table_importer(ctx, kind, source, agency=agency, partial=partial, dry_run=dry_run,
-                                  file_name=file_name)
+                                  file_name=file_name, mapping=mapping, create_references=create_references)
         importer.progress, importer.commit_every = progress, commit_every
         if on_start is not None:
             importer.on_table = lambda table: on_start(table.estimate_rows())

@@ -146,13 +146,15 @@ class TableImporter:
     """Subclasses give ``what``, ``layout``, ``field_columns`` and ``import_row``."""
 
     what = "записи"
+    import_kind = ""  # the kind of import (run_import's ``kind``): saved mappings are kept per kind
     layout: Layout
     # Service field names (as InvalidInput.fields names them) → the layout field of their column.
     field_columns: dict[str, str] = {}
 
     def __init__(self, ctx: Context, path: Path, *, dry_run: bool = False, partial: bool = False,
-                 progress: Progress | None = None, file_name: str | None = None):
+                 progress: Progress | None = None, file_name: str | None = None, mapping=None):
         self.ctx = ctx
+        self.mapping = mapping  # the user's ColumnMapping (page, --mapping, API); None: recognised or saved
         self.path = Path(path)
         self.dry_run = dry_run
         self.partial = partial
@@ -187,8 +189,21 @@ class TableImporter:
 
     # --- the frame -----------------------------------------------------------------
 
+    def mapping_scope(self) -> int | None:
+        """Whose files a saved mapping is for (the register: its agency)."""
+        return None
+
     def open_table(self) -> Table:
-        return Table(self.path, self.layout, limits=Limits.of(self.ctx.settings), name=self.report.file_name)
+        from catalog.services.imports import mappings
+
+        table = Table(self.path, self.layout, limits=Limits.of(self.ctx.settings), name=self.report.file_name,
+                      mapping=self.mapping)
+        if self.mapping is None:
+            saved = mappings.find_saved(self.ctx, self.import_kind, self.mapping_scope(), table)
+            if saved is not None:
+                table.apply_mapping(saved)
+                self.report.mapping_note = mappings.note(saved)
+        return table
 
     def column_error(self, row_number: int | None, field_name: str | None, reason: str) -> None:
         table = self.table
@@ -273,12 +288,17 @@ class TableImporter:
             self.on_table(self.table)
         self.report.sheet, self.report.header_row = self.table.sheet_name, self.table.header_row
         self.report.columns, self.report.missing_fields = self.table.mapping(), self.table.missing_fields()
+        self.report.field_choices = [(f.name, f.label) for f in self.layout.fields]
+        self.report.fixed_values = dict(self.table.fixed)
+        if self.report.mapping_note:
+            self.report.notes.insert(0, self.report.mapping_note)
         missing = self.table.missing_required()
         if missing:
             for spec in missing:
                 self.report.error(self.table.sheet_name, self.table.header_row, "", spec.label,
                                   f"нет обязательного столбца «{spec.label}» в строке заголовков")
             self.report.refused_whole = True
+            self.report.notes += [n for n in self.table.header_notes if n not in self.report.notes]
             self.report.missing_columns = [spec.label for spec in missing]
             self.report.refused = len(self.report.bad_rows)  # the header row, the one row with errors
             return self.report
@@ -305,6 +325,10 @@ class TableImporter:
             elif self.dry_run:
                 session.rollback()
             else:
+                if self.mapping is not None:  # the user's mapping is kept for this agency's next file
+                    from catalog.services.imports import mappings
+
+                    mappings.save(self.ctx, self.import_kind, self.mapping_scope(), self.table, self.mapping)
                 session.commit()
                 self.report.written = True
         except Cancelled as cancelled:

@@ -122,7 +122,7 @@ class RecordsImporter(TableImporter):
     def data_of(self, v: dict) -> tuple[dict, dict[str, list[int]], list[tuple[str, str]]]:
         data, links, errors = {}, {}, []
         for column, convert in self.converters.items():
-            if column not in self.table.column_of:
+            if not self.table.gives(column):
                 continue
             text = v.get(column)
             if not text:
@@ -133,7 +133,7 @@ class RecordsImporter(TableImporter):
             except ValueError as error:
                 errors.append((column, str(error)))
         for column, (field, lookup_name) in self.refs.items():
-            if column not in self.table.column_of:
+            if not self.table.gives(column):
                 continue
             text = v.get(column)
             if not text:
@@ -144,7 +144,7 @@ class RecordsImporter(TableImporter):
                 errors.append((column, f"нет записи «{text}» в каталоге ({self.layout.by_name[column].label.lower()})"))
             data[field] = found
         for column, (_, _, lookup_name) in self.link_columns.items():
-            if column in self.table.column_of:
+            if self.table.gives(column):
                 ids, missing = self.others[lookup_name].find_many(v.get(column))
                 for part in missing:
                     errors.append((column, f"нет записи «{part}» в каталоге"))
@@ -402,7 +402,7 @@ class DatasetsImporter(RecordsImporter):
             errors.append(("dataset_name", "обязательное поле не заполнено"))
         dataset = {"code": v.get("dataset_code"), "name": v.get("dataset_name"),
                    "description": v.get("dataset_description")}
-        if "owner" in self.table.column_of:
+        if self.table.gives("owner"):
             dataset["owner_agency_id"] = None
             if v.get("owner"):
                 dataset["owner_agency_id"] = self.others["agencies"].find(v["owner"])
@@ -410,13 +410,13 @@ class DatasetsImporter(RecordsImporter):
                     errors.append(("owner", f"нет органа «{v['owner']}» в каталоге"))
         for column, field, fn in (("update_frequency", "update_frequency", self.FREQUENCY),
                                   ("personal_data", "contains_personal_data", flag)):
-            if column in self.table.column_of:
+            if self.table.gives(column):
                 try:
                     dataset[field] = fn(v[column]) if v.get(column) else (False if fn is flag else None)
                 except ValueError as error:
                     errors.append((column, str(error)))
         systems = None
-        if "stored_in" in self.table.column_of:
+        if self.table.gives("stored_in"):
             systems, missing = self.others["systems"].find_many(v.get("stored_in"))
             errors += [("stored_in", f"нет информационной системы «{m}» в каталоге") for m in missing]
         key = normalize(v.get("dataset_code") or v.get("dataset_name") or "")
@@ -598,8 +598,116 @@ class TypicalImporter(RecordsImporter):
         return result
 
 
+# --- agencies and acts (issue 15): the lists the register refers to, loaded the same way ------------
+
+
+class AgenciesImporter(RecordsImporter):
+    """Agencies with their parent (by code or name, given in the file above or in the catalogue), kind,
+    short name and head («ФИО, должность»: the agency's person, created when missing)."""
+
+    what = "органы и организации"
+    kind = "agencies"
+    import_kind = "agencies"
+    layout = Layout([
+        FieldSpec("code", "Код органа", ("код", "код организации"), required=True),
+        FieldSpec("name", "Наименование органа", ("наименование", "полное наименование", "наименование организации",
+                                                  "орган", "организация"), required=True),
+        FieldSpec("short_name", "Краткое наименование", ("сокращенное наименование", "краткое название")),
+        FieldSpec("kind", "Вид органа", ("вид", "тип органа", "вид организации"), required=True),
+        FieldSpec("parent", "Вышестоящий орган", ("вышестоящая организация", "подчинен", "учредитель",
+                                                  "вышестоящий орган (код)")),
+        FieldSpec("head", "Руководитель", ("руководитель (фио, должность)", "фио руководителя")),
+        FieldSpec("website", "Сайт", ("официальный сайт", "адрес сайта")),
+        FieldSpec("description", "Описание", ()),
+    ])
+    converters = {
+        "code": Convert("code", str), "name": Convert("name", str), "short_name": Convert("short_name", str),
+        "kind": Convert("kind", choice(enums.AgencyKind, {"оив": "executive", "исполнительный орган": "executive",
+                                                          "подведомственное": "subordinate", "омсу": "municipality",
+                                                          "федеральный": "federal", "иная": "other"})),
+        "website": Convert("website", str), "description": Convert("description", str),
+    }
+    refs = {"parent": ("parent_id", "agencies")}
+
+    def lookups(self):
+        return {"agencies": self.own}  # a parent given in a row above is found too
+
+    def import_row(self, row: Row) -> str | None:
+        v = row.values
+        if v.get("parent") and v.get("code") and normalize(v["parent"]) in (normalize(v["code"]),
+                                                                              normalize(v.get("name"))):
+            self.column_error(row.number, "parent", "орган не может быть вышестоящим сам себе")
+            return None
+        return super().import_row(row)
+
+    def write(self, row: Row, data: dict, links: dict) -> str:
+        outcome = super().write(row, data, links)
+        head = row.values.get("head")
+        if not head:
+            return outcome
+        agency_id = self.ctx.session.scalar(select(models.Agency.id).where(models.Agency.code == row.values["code"]))
+        name, _, position = head.partition(",")
+        people = Lookup(self.ctx, models.Person, name_attr="full_name", code_attr=None,
+                        where=models.Person.agency_id == agency_id)
+        if people.find(name) is not None:
+            return outcome
+        from catalog.services.imports.register import own_column
+
+        with own_column("head"):
+            person = records.create_record(self.ctx, "people", {"full_name": name.strip(),
+                                                                "position": position.strip() or "руководитель",
+                                                                "agency_id": agency_id})
+        change = FieldChange("Руководитель", None, f"создан новый: «{person.title}»")
+        for item in self.report.changes:
+            if item.row == row.number:
+                item.changes.append(change)
+                break
+        else:
+            self.report.add_change(RowChange(row.number, self.key_of(row.values), "updated", [change]))
+        return "updated" if outcome == "unchanged" else outcome
+
+
+class ActsImporter(RecordsImporter):
+    """Regulating acts (Kemerovo 2.1 «г»): kind, number and date read from their columns, or from the
+    title as acts are cited («Закон Кемеровской области от 18.11.2004 № 86-ОЗ»)."""
+
+    what = "регулирующие акты"
+    kind = "acts"
+    import_kind = "acts"
+    layout = Layout([
+        FieldSpec("code", "Код акта", ("код",)),
+        FieldSpec("name", "Наименование акта", ("наименование", "регулирующий акт", "нормативный правовой акт",
+                                                "название акта", "акт"), required=True),
+        FieldSpec("kind", "Вид акта", ("вид", "вид нпа", "тип акта")),
+        FieldSpec("number", "Номер", ("номер акта", "№")),
+        FieldSpec("adopted_on", "Дата принятия", ("дата", "дата акта", "дата подписания")),
+        FieldSpec("issuer", "Принявший орган", ("кем принят", "орган, принявший акт")),
+        FieldSpec("url", "Ссылка", ("адрес", "url", "ссылка на текст")),
+    ])
+    converters = {
+        "code": Convert("code", str), "name": Convert("name", str),
+        "kind": Convert("kind", choice(enums.ActKind, {"закон": "regional_law", "фз": "federal_law",
+                                                       "постановление": "regional_decree",
+                                                       "регламент": "admin_regulation"})),
+        "number": Convert("number", str), "adopted_on": Convert("adopted_on", day), "issuer": Convert("issuer", str),
+        "url": Convert("url", str),
+    }
+
+    def data_of(self, v: dict):
+        from catalog.services.imports.references import act_values
+
+        data, links, errors = super().data_of(v)
+        if v.get("name"):
+            cited = act_values(v["name"])  # what the title says fills what no column gives
+            for name in ("kind", "number", "adopted_on"):
+                if data.get(name) is None and cited.get(name) is not None:
+                    data[name] = cited[name]
+        return data, links, errors
+
+
 IMPORTERS: dict[str, type[RecordsImporter]] = {
     "typical": TypicalImporter, "systems": SystemsImporter, "marts": MartsImporter, "datasets": DatasetsImporter,
+    "agencies": AgenciesImporter, "acts": ActsImporter,
 }
 
 __all__ = ["IMPORTERS", "RowFailed"]

@@ -37,7 +37,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from catalog import models
-from catalog.enums import Channel, ProcessCategory, ProcessStatus, ProcessType
+from catalog.enums import Channel, ProcessCategory, ProcessStatus, ProcessType, ServiceKind
 from catalog.errors import InvalidInput, NotFound
 from catalog.services import evidence, permissions, records, rules
 from catalog.services.context import Context
@@ -47,8 +47,10 @@ from catalog.readers.tables import FieldSpec, Layout, Row, normalize, split_valu
 # In the order of 2.1, then the catalogue's own columns. Labels are what exports write.
 FIELDS = [
     FieldSpec("agency", "Орган (код)", ("орган", "код органа", "исполнительный орган", "орган владелец процесса")),
+    # «Идентификатор услуги» (St. Petersburg's register of services) is the service's, not the process's.
     FieldSpec("registry_id", "Идентификатор процесса", ("идентификатор", "реестровый номер", "номер процесса",
-                                                       "№ процесса", "id процесса"), required=True),
+                                                       "№ процесса", "id процесса"), required=True,
+              avoid=("услуг", "функци", "сервис", "органа", "документ")),
     FieldSpec("life_situations", "Жизненная ситуация", ("жизненные ситуации",)),
     FieldSpec("service", "Название услуги, функции, сервиса", ("наименование услуги, функции, сервиса",
                                                               "название услуги", "наименование услуги",
@@ -60,8 +62,11 @@ FIELDS = [
               required=True),
     # A form may split 2.1 «ж» under a group «Ответственный за процесс»: «ФИО» | «Должность».
     FieldSpec("responsible_position", "Должность ответственного", ("должность", "должность ответственного за процесс")),
+    # 2.1 «и»: a bare «Статус» column is taken only when its values are these statuses (St. Petersburg's
+    # «Статус» says «Общая», «Исполняемое»: the state of the service's record, not its reengineering).
     FieldSpec("status", "Статус процесса (статус реинжиниринга)", ("статус процесса", "статус реинжиниринга", "статус"),
-              required=True),
+              required=True, weak=("статус",), accepts=lambda text: normalize(text) in STATUS_WORDS,
+              what_values="статусы реинжиниринга"),
     FieldSpec("client", "Клиент", ("клиент процесса",)),
     FieldSpec("client_value", "Ценность для клиента", ("ценность",)),
     FieldSpec("inputs", "Данные на входе", ("входные данные", "данные на вход")),
@@ -75,6 +80,10 @@ FIELDS = [
     FieldSpec("category", "Категория процесса", ("категория",)),
     FieldSpec("description", "Описание", ("описание процесса",)),
     FieldSpec("status_reason", "Причина смены статуса", ("причина возврата статуса",)),
+    # 2.1 «в» names a service, a function or a service of another kind: a column may say which.
+    FieldSpec("service_kind", "Вид услуги (услуга, функция, сервис)",
+              ("вид услуги", "тип услуги", "вид услуги (функции)", "тип услуги (функции)", "услуга или функция",
+               "услуга/функция", "признак услуги (функции)", "вид (услуга, функция)")),
 ]
 LAYOUT = Layout(FIELDS)
 STARRED = {f.name for f in FIELDS if f.required}
@@ -111,6 +120,17 @@ STATUS_WORDS.update({normalize("идёт исследование"): "researchin
 TYPE_WORDS = _vocabulary(ProcessType)
 CATEGORY_WORDS = _vocabulary(ProcessCategory)
 CHANNEL_WORDS.update(_vocabulary(Channel))
+
+
+def service_kind_of(text: str) -> str | None:
+    """The kind of 2.1 «в» a cell names: «Государственная функция», «контрольно-надзорная функция» are
+    functions, «услуга» in any wording a service, «сервис» a digital service."""
+    key = normalize(text)
+    for stem, kind in (("функци", ServiceKind.FUNCTION.value), ("сервис", ServiceKind.DIGITAL_SERVICE.value),
+                       ("услуг", ServiceKind.SERVICE.value)):
+        if stem in key:
+            return kind
+    return None
 
 
 def _status_list() -> str:
@@ -170,15 +190,22 @@ def find_agency(ctx: Context, code: str) -> models.Agency:
 
 class RegisterImporter(TableImporter):
     what = "реестр процессов"
+    import_kind = "register"
     layout = LAYOUT
     field_columns = SERVICE_FIELDS
 
-    def __init__(self, ctx: Context, path: Path, agency_code: str, **options):
+    def mapping_scope(self) -> int | None:
+        return self.agency_id
+
+    def __init__(self, ctx: Context, path: Path, agency_code: str, create_references: bool = False, **options):
         super().__init__(ctx, path, **options)
         self.agency = find_agency(ctx, agency_code)
         self.agency_id = self.agency.id
         self.agency_code = self.agency.code
         self.require_agency_right()
+        self.create_references = create_references
+        if create_references:  # asked before the file is read, like the import's own right
+            rules.check(ctx, "imports.create_references", self.agency)
         self.linked_rows: list[tuple[int, list[str], int]] = []  # (row number, identifiers, process id)
         self.registry_of: dict[int, str] = {}  # process id -> identifier, for reports
 
@@ -211,7 +238,9 @@ class RegisterImporter(TableImporter):
         """What the rows are matched against, read from the store (again after a group is rolled back)."""
         ctx, agency_id = self.ctx, self.agency_id
         self.pinned = []
-        self.services = Lookup(ctx, models.Service, extra_attrs=("agency_id",))
+        self.services = Lookup(ctx, models.Service, extra_attrs=("agency_id", "kind"))
+        self.service_kind = {i: (agency, kind) for candidates in self.services.by_name.values()
+                             for i, agency, kind in candidates}
         self.people = Lookup(ctx, models.Person, name_attr="full_name", code_attr=None,
                              where=models.Person.agency_id == agency_id)
         self.situations = Lookup(ctx, models.LifeSituation)
@@ -289,9 +318,9 @@ class RegisterImporter(TableImporter):
                     allowed = ", ".join(f"«{m.label}»" for m in title)
                     errors.append((name, f"неизвестное значение «{v[name]}»; допустимы: {allowed}"))
                 data[name] = value
-            elif name in self.table.column_of:
+            elif self.table.gives(name):
                 data[name] = None
-        if "is_digital" in self.table.column_of:
+        if self.table.gives("is_digital"):
             if v.get("is_digital"):
                 digital = DIGITAL.get(normalize(v["is_digital"]))
                 if digital is None:
@@ -300,7 +329,7 @@ class RegisterImporter(TableImporter):
                 data["is_digital"] = digital
             else:
                 data["is_digital"] = False
-        if "channels" in self.table.column_of:
+        if self.table.gives("channels"):
             channels = []
             for part in split_values(v.get("channels")):
                 channel = CHANNEL_WORDS.get(normalize(part))
@@ -315,20 +344,26 @@ class RegisterImporter(TableImporter):
             if v.get(name):
                 found = lookup.find(v[name])
                 if found is None:
-                    errors.append((name, f"нет {label} «{v[name]}» в каталоге (справочник ведёт процессный офис)"))
                     self.report.unknown(self.layout.by_name[name].label, v[name])
+                    if self.create_references and name == "group":
+                        links.setdefault("_create", []).append((name, v[name]))
+                    else:
+                        errors.append((name, f"нет {label} «{v[name]}» в каталоге (справочник ведёт процессный офис)"))
                 data[field_name] = found
-            elif name in self.table.column_of:
+            elif self.table.gives(name):
                 data[field_name] = None
         for name, lookup, label in (("life_situations", self.situations, "жизненной ситуации"),
                                     ("acts", self.acts, "регулирующего акта")):
-            if name in self.table.column_of:
+            if self.table.gives(name):
                 ids, missing = lookup.find_many(v.get(name))
                 for part in missing:
-                    errors.append((name, f"нет {label} «{part}» в каталоге (справочник ведёт процессный офис)"))
                     self.report.unknown(self.layout.by_name[name].label, part)
+                    if self.create_references:
+                        links.setdefault("_create", []).append((name, part))
+                    else:
+                        errors.append((name, f"нет {label} «{part}» в каталоге (справочник ведёт процессный офис)"))
                 links[name] = ids
-        if "linked" in self.table.column_of:
+        if self.table.gives("linked"):
             identifiers = list(dict.fromkeys(split_values(v.get("linked"))))
             for identifier in identifiers:
                 if key and identifier_key(identifier) == identifier_key(key):
@@ -360,8 +395,16 @@ class RegisterImporter(TableImporter):
             v["responsible"] = f"{v['responsible']}, {position}"  # as 2.1 «ж» writes it: «ФИО, должность»
         data, links, errors = self.parse(row)
         service_id = person_id = None
+        kind = service_kind_of(v["service_kind"]) if v.get("service_kind") else None
+        if v.get("service_kind") and kind is None:
+            errors.append(("service_kind", f"неизвестный вид «{v['service_kind']}»; допустимы: "
+                                           + ", ".join(f"«{m.label}»" for m in ServiceKind)))
         if v.get("service"):
-            service_id = self.services.find(v["service"], prefer=lambda c: c[1] == self.agency_id)
+            service_id = self.services.find(v["service"], prefer=lambda c: c[1] == self.agency_id
+                                            and (kind is None or c[2] == kind))
+            if kind and self.service_kind.get(service_id, (None,))[0] != self.agency_id:
+                # The agency's own service of another kind before anyone else's (its kind then follows the row).
+                service_id = self.services.find(v["service"], prefer=lambda c: c[1] == self.agency_id)
         if v.get("responsible"):
             person_id = self.person(v["responsible"], errors)
         if person_id == -2:
@@ -496,14 +539,37 @@ class RegisterImporter(TableImporter):
     def write_row(self, row: Row, data: dict, links: dict, service_id, person_id) -> str:
         ctx, v = self.ctx, row.values
         notes = []
+        if links.get("_create"):
+            creates = links["_create"]  # kept whole: a group of rows may be written again after a rollback
+            data, links = dict(data), {k: list(t) for k, t in links.items() if k != "_create"}
+            for name, text in dict.fromkeys(creates):
+                record_id, note = self.create_reference(name, text)
+                if note:
+                    notes.append(note)
+                if name == "group":
+                    data["group_id"] = record_id
+                else:
+                    links.setdefault(name, []).append(record_id)
+        kind = service_kind_of(v["service_kind"]) if v.get("service_kind") else None
         if service_id is None:
+            kind = kind or ServiceKind.SERVICE.value
             with own_column("service"):
-                service = records.create_record(ctx, "services", {"name": v["service"], "kind": "service",
+                service = records.create_record(ctx, "services", {"name": v["service"], "kind": kind,
                                                                   "agency_id": self.agency_id})
             service_id = service.id
-            self.later(lambda: self.services.add(service.id, service.name, None, (self.agency_id,)))
+            self.later(lambda: self.services.add(service.id, service.name, None, (self.agency_id, kind)))
+            self.later(lambda: self.service_kind.__setitem__(service.id, (self.agency_id, kind)))
             self.later(lambda: self.pinned.append(service))
-            notes.append(("Услуга", None, f"создана новая: «{service.name}»"))
+            notes.append((ServiceKind.label_of(kind).capitalize(), None, f"создана новая: «{service.name}»"))
+        elif kind and self.service_kind.get(service_id, (None, kind)) != (self.agency_id, kind) \
+                and self.service_kind.get(service_id, (None,))[0] == self.agency_id:
+            # The agency's own service said to be a function (or back): its kind follows the register.
+            before = self.service_kind[service_id][1]
+            service = ctx.session.get(models.Service, service_id)
+            with own_column("service_kind"):
+                records.update_record(ctx, "services", service_id, {"kind": kind, "version": service.version})
+            self.later(lambda: self.service_kind.__setitem__(service_id, (self.agency_id, kind)))
+            notes.append(("Вид услуги", ServiceKind.label_of(before), ServiceKind.label_of(kind)))
         if person_id == -1:
             name, _, position = v["responsible"].partition(",")
             with own_column("responsible"):
@@ -525,7 +591,8 @@ class RegisterImporter(TableImporter):
             action = "created"
             if self.report.keeps_changes:
                 changes = [(self.layout.by_name[f].label, None, show_value(v.get(f)))
-                           for f in self.table.column_of if f not in ("status_reason",) and v.get(f)]
+                           for f in [*self.table.column_of, *self.table.fixed]
+                           if f not in ("status_reason",) and v.get(f)]
         else:
             process = ctx.session.get(models.Process, existing_id)
             if process.is_deleted:
@@ -550,12 +617,35 @@ class RegisterImporter(TableImporter):
             self.later(lambda: self.linked_rows.append((row.number, links["linked"], process.id)))
         elif "linked" in links and not fresh:
             changes += self.sync_links(process.id, "linked", [])
-        if action == "updated" and not changes:
+        if action == "updated" and not changes and not notes:
             return "unchanged"
         from catalog.readers.report import FieldChange, RowChange
         self.report.add_change(RowChange(row.number, key, action,
                                          [FieldChange(*c) for c in notes + changes]))
         return action
+
+    def create_reference(self, name: str, text: str) -> tuple[int, tuple | None]:
+        """An act, life situation or group the row names and the catalogue lacks, created in the
+        reference list (with its history) under the rule ``imports.create_references``."""
+        from catalog.services.imports.references import act_values
+
+        kind, lookup = {"acts": ("acts", self.acts), "life_situations": ("life-situations", self.situations),
+                        "group": ("process-groups", self.groups)}[name]
+        found = lookup.find(text)  # created by an earlier row of this file
+        if found is not None:
+            return found, None
+        values = act_values(text) if name == "acts" else {"name": text}
+        self.ctx.creating_references = True  # the rule records.create lets the allowed editor do it
+        try:
+            with own_column(name):
+                record = records.create_record(self.ctx, kind, values)
+        finally:
+            self.ctx.creating_references = False
+        self.later(lambda: lookup.add(record.id, record.name, None))
+        self.later(lambda: self.pinned.append(record))
+        label = self.layout.by_name[name].label
+        self.later(lambda: self.report.created_references.setdefault(label, []).append(text))
+        return record.id, (label, None, f"создан в справочнике: «{text}»")
 
     def display(self, name: str, value) -> str | None:
         if value is None:
@@ -716,6 +806,7 @@ def register_rows(ctx: Context, agency_id: int | None) -> Iterator[list]:
     situations, acts = names(models.LifeSituation), names(models.RegulatoryAct)
     groups, typicals = names(models.ProcessGroup), names(models.TypicalProcess)
     services = names(models.Service)
+    service_kinds = names(models.Service, "kind")
     agencies = names(models.Agency, "code")
     people = {pid: f"{full}, {position}" for pid, full, position in session.execute(
         select(models.Person.id, models.Person.full_name, models.Person.position))}
@@ -755,6 +846,7 @@ def register_rows(ctx: Context, agency_id: int | None) -> Iterator[list]:
                 "typical": typicals.get(p.typical_process_id),
                 "process_type": ProcessType.label_of(p.process_type) or None,
                 "category": ProcessCategory.label_of(p.category) or None, "description": p.description,
+                "service_kind": ServiceKind.label_of(service_kinds.get(p.service_id)) or None,
                 "status_evidence": f"{evidence.UNCONFIRMED}: {unconfirmed[p.id]}" if p.id in unconfirmed
                 else "подтверждён",
             }
