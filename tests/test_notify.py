@@ -168,13 +168,8 @@ def test_preview_prints_what_the_person_would_get(ctx, seed, office, runner, tod
     assert "Получатель: Сидорова Анна Андреевна <sidorova@example.ru>" in shown
     assert "отправка выключена" in shown and project.title in shown
     assert re.search(r"сводка на \d\d\.\d\d\.\d{4}", shown)
-    assert "не найден" in runner_output_of_missing(runner)
-
-
-def runner_output_of_missing(runner):
-    from click.testing import CliRunner  # noqa: F401  (the runner fixture raises nothing: exit code 1)
-
-    return runner.invoke("notify", "preview", "nobody").output
+    missing = runner.invoke("notify", "preview", "nobody")
+    assert missing.exit_code == 1 and "Пользователь «nobody» не найден." in missing.output
 
 
 def test_each_person_chooses_their_e_mails_on_the_profile_page(client, ctx, seed, make_user, login):

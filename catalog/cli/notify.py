@@ -35,10 +35,7 @@ def notify_preview(env: Env, login):
     from catalog.services import notify, users
 
     ctx = env.context()
-    user = users.find_user(ctx, login)
-    if user is None:
-        raise click.ClickException(f"Пользователь «{login}» не найден.")
-    click.echo(notify.preview(ctx, user))
+    click.echo(notify.preview(ctx, users.find_user(ctx, login)))  # an unknown login: «Пользователь … не найден.»
 
 
 COMMANDS = (notify_group,)

@@ -16,7 +16,7 @@ class OverviewArgs(QueryArgs):
 
 
 def _dump(items: list[dict]) -> dict:
-    rows = [{**item, "waits_for": item.get("for")} for item in items]
+    rows = [{**item, **({"waits_for": item["for"]} if "for" in item else {})} for item in items]
     return {"count": len(rows), "overdue": sum(1 for r in rows if r["overdue"]),
             "items": InboxItemSchema(many=True).dump(rows)}
 
@@ -31,6 +31,7 @@ def inbox_view():
 @blp.get("/inbox/agencies")
 @blp.query(OverviewArgs)
 @blp.response(200, InboxSchema, description="Задачи всех органов, с тем, кто отвечает")
-@blp.doc(summary="Входящие по органам (Процессный офис)")
+@blp.doc(summary="Входящие по органам (Процессный офис)",
+         responses={"403": {"description": "Сводка — процессному офису и администратору"}})
 def overview_view(args):
     return jsonify(_dump(inbox.overview(context(), args["agency_id"])))

@@ -96,6 +96,9 @@ def init_app(app) -> None:
         settings = app.config["CATALOG"]
         if request.method in WRITES and response.status_code < 400 and settings.smtp_url:
             runtime = current_app.extensions["catalog"]
+            request_session = g.get("db")
+            if request_session is not None:
+                request_session.close()  # the answer is built; a read it holds must not lock SQLite's writer out
             session = runtime.sessions()
             try:
                 notify.collect(Context(session=session, is_system=True, system_actor="уведомления", settings=settings))
