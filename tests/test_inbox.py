@@ -172,3 +172,16 @@ def test_the_office_sees_every_agency_and_exports_it(client, seed, people, world
     assert {row[1] for row in sheet.iter_rows(min_row=2, values_only=True)} == set(rows)
     login("editor")
     assert client.get("/inbox/agencies").status_code == 403
+
+
+def test_the_command_line_shows_an_inbox_and_writes_the_overview(runner, seed, people, world, tmp_path):
+    shown = runner.invoke("inbox", "show", "editor").output
+    assert "! Мероприятие дорожной карты просрочено" in shown and "Всего: 3\xa0задачи, просрочено: 2." in shown
+    summary = runner.invoke("inbox", "agencies").output
+    assert f"{seed.agency.name}: задач 6, просрочено 2" in summary
+    target = tmp_path / "входящие.xlsx"
+    assert runner.invoke("inbox", "agencies", "--agency", seed.agency.code, "-o", str(target)).exit_code == 0
+    sheet = load_workbook(target).active
+    assert sheet.max_row == 7 and sheet["A2"].value == seed.agency.name
+    refused = runner.invoke("inbox", "agencies", "--agency", "НЕТ")
+    assert refused.exit_code == 1 and "Орган с кодом «НЕТ» не найден." in refused.output
