@@ -138,3 +138,34 @@ def test_a_backdated_measurement_opens_the_deviation_request_on_the_day_of_entry
     assert request.opened_on == today
     assert request.due_on == calendar.add_working_days(ctx, today, projects.DEVIATION_ANSWER_DAYS)
     assert not projects.request_overdue(request, today, settings=ctx.settings)
+
+
+def test_an_application_received_long_ago_needs_a_reason_naming_the_field_typed(ctx, seed, people, today):
+    owner = as_user(ctx, people.owner)
+    old = (today - timedelta(days=10)).isoformat()
+    with pytest.raises(InvalidInput) as error:
+        projects.create_project(owner, {"process_id": seed.process.id, "ground": "application", "initiated_on": old})
+    assert set(error.value.fields) == {"initiated_on", "late_reason"}
+    with pytest.raises(InvalidInput) as error:
+        projects.create_project(owner, {"process_id": seed.process.id, "ground": "application",
+                                        "initiated_on": old, "application_submitted_on": old})
+    assert set(error.value.fields) == {"application_submitted_on", "late_reason"}
+    made = projects.create_project(owner, {"process_id": seed.process.id, "ground": "application",
+                                           "initiated_on": old, "late_reason": "Заявка поступила письмом"})
+    assert made.late_reasons == {"application_submitted_on": "Заявка поступила письмом"}
+    assert entry_dates.is_late(ctx.settings, made.application_submitted_on, made.application_submitted_entered_at)
+
+
+def test_the_new_project_page_asks_for_the_reason_and_keeps_what_was_typed(client, seed, people, today, login):
+    login("owner")
+    old = (today - timedelta(days=10)).isoformat()
+    form = {"process_id": seed.process.id, "ground": "application", "initiated_on": old}
+    refused = client.post("/projects/new", data=form)
+    assert refused.status_code == 422
+    page = BeautifulSoup(refused.data, "html.parser")
+    assert "Укажите, почему дата вносится позже" in page.get_text()
+    assert page.select_one("input[name=initiated_on]")["value"] == old
+    made = client.post("/projects/new", data={**form, "late_reason": "Заявка поступила письмом"})
+    assert made.status_code == 302
+    shown = BeautifulSoup(client.get(made.headers["Location"]).data, "html.parser")
+    assert f"внесено позже: {formatting.day(today)} (Заявка поступила письмом)" in shown.get_text()

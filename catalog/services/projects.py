@@ -253,7 +253,9 @@ def create_project(ctx: Context, data: dict) -> models.OptimizationProject:
     submitted = values.get("application_submitted_on") or initiated
     receipt = None
     if ground == ProjectGround.APPLICATION.value:
-        receipt = entry_dates.accept(ctx, "application_submitted_on", submitted, values.get("late_reason"))
+        # The receipt defaults to the initiation date: the error names the field the user typed.
+        field = "application_submitted_on" if values.get("application_submitted_on") else "initiated_on"
+        receipt = entry_dates.accept(ctx, field, submitted, values.get("late_reason"))
     if ground == ProjectGround.APPLICATION.value and submitted < initiated:
         errors["application_submitted_on"] = ["Заявка не может поступить раньше даты инициирования."]
     if errors:

@@ -119,7 +119,7 @@ def new_page():
     errors, values, message, status = {}, {"process_id": request.args.get("process_id", "")}, None, 200
     if request.method == "POST":
         values = {k: (request.form.get(k) or None) for k in ("process_id", "ground", "ground_details", "initiated_on",
-                                                             "application_submitted_on")}
+                                                             "application_submitted_on", "late_reason")}
         values["with_office"] = request.form.get("with_office") == "on" if values.get("ground") in projects.COMMITTEE_GROUNDS else None
         try:
             project = projects.create_project(ctx, values)
@@ -136,7 +136,8 @@ def new_page():
     from web.pages.helpers import ref_options
 
     return render_template("project_new.html", label=field_title, values=values, errors=errors, grounds=list(enums.ProjectGround),
-                           processes=ref_options("processes"), message=message), status
+                           processes=ref_options("processes"), message=message,
+                           backdate_days=ctx.settings.backdate_days), status
 
 
 def _render_project(project_id: int, errors: dict | None = None, where: str | None = None, status: int = 422):
