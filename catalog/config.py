@@ -49,6 +49,11 @@
 | CATALOG_SPARQL_ANONYMOUS_PER_MINUTE | 30 | SPARQL queries an anonymous address may send a minute (429 beyond) |
 | CATALOG_RDF_MAX_MB | 10 | the largest RDF document `POST /api/v1/import.rdf` accepts (413 beyond, before parsing) |
 | CATALOG_HARVEST_SOURCES | — | databases whose schemas may be harvested, `name=URL` separated by spaces or new lines (`kadry=postgresql+psycopg://reader@db/kadry`); the page and the API offer only these, the CLI also takes a URL |
+| CATALOG_BACKDATE_DAYS | 3 | a date a user gives (an answer, a visa, a measurement) further back than this many days before its entry needs a reason and is shown as «внесено позже» |
+| CATALOG_QUALITY_CHECK_DAYS | 365 | a data mart whose quality was last checked longer ago is in its owners' inbox |
+| CATALOG_SMTP_URL | — | `smtp://user:password@host:port` (`smtps://` for TLS, `?starttls=on`): e-mail notifications and digests; unset: no e-mail is sent (nothing is queued) |
+| CATALOG_MAIL_FROM | catalog@localhost | the sender of the catalogue's e-mails |
+| CATALOG_MAIL_RETRY_SECONDS | 60 | the pause before a failed e-mail is tried again, doubled after each failure (8 attempts at most) |
 | CATALOG_SPARQL_SYNC_REBUILD | 5 | a SPARQL graph that took longer to build is rebuilt in the background after a change, queries meanwhile answered from the previous copy |
 """
 from __future__ import annotations
@@ -150,6 +155,11 @@ class Settings:
     outbox_interval: float = 1.0
     outbox_tail: int = 500
     harvest_sources: dict[str, str] = field(default_factory=dict)  # name → connection string (issue 20)
+    backdate_days: int = 3
+    quality_check_days: int = 365
+    smtp_url: str | None = None
+    mail_from: str = "catalog@localhost"
+    mail_retry_seconds: float = 60.0
 
 
 def _secret_key(instance: Path) -> str:
@@ -260,6 +270,11 @@ def load_settings(**overrides) -> Settings:
         sparql_anonymous_per_minute=int(os.environ.get("CATALOG_SPARQL_ANONYMOUS_PER_MINUTE", "30")),
         rdf_max_bytes=int(float(os.environ.get("CATALOG_RDF_MAX_MB", "10")) * 1024 * 1024),
         harvest_sources=parse_sources(os.environ.get("CATALOG_HARVEST_SOURCES", "")),
+        backdate_days=int(os.environ.get("CATALOG_BACKDATE_DAYS", "3")),
+        quality_check_days=int(os.environ.get("CATALOG_QUALITY_CHECK_DAYS", "365")),
+        smtp_url=os.environ.get("CATALOG_SMTP_URL") or None,
+        mail_from=os.environ.get("CATALOG_MAIL_FROM", "catalog@localhost"),
+        mail_retry_seconds=float(os.environ.get("CATALOG_MAIL_RETRY_SECONDS", "60")),
     )
     for key, value in overrides.items():
         setattr(settings, key, value)

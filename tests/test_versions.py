@@ -24,6 +24,9 @@ STEPS = [{"name": "Приём заявления", "duration_minutes": 10, "time
 CONCLUSION = {"conclusion": "positive", "reasons": "процессы описаны", "overlap_answer": "учтено"}
 DECISION = {"decision": "returned", "reasons": "опишите процессы AS-IS"}
 
+# Issue 16: these tests give dates of 2025, further back than the tolerance: a person says why.
+LATE = "Внесено по письму, поступившему ранее"
+
 
 def _fixture(request, name):
     return request.getfixturevalue(name)
@@ -126,7 +129,7 @@ def _people(request):
 def _project_answer(ctx, seed, request):
     project, office = _fixture(request, "applied"), as_user(ctx, _people(request).office)
     return project, lambda v: projects.answer_application(office, project.id, {
-        "version": v, "decision": "accepted", "answered_on": "2025-11-05", "office_members": ["Сидоров А.А."],
+        "version": v, "decision": "accepted", "late_reason": LATE, "answered_on": "2025-11-05", "office_members": ["Сидоров А.А."],
         "suggested_start": "2025-11-12", "suggested_end": "2026-06-30", "training": "Семинар"})
 
 
@@ -147,13 +150,13 @@ def _project_roadmap(ctx, seed, request):
 
 def _project_agree(ctx, seed, request):
     project, chief = _fixture(request, "drafted"), as_user(ctx, _people(request).chief)
-    return project, lambda v: projects.agree_roadmap(chief, project.id, date(2025, 11, 27), version=v)
+    return project, lambda v: projects.agree_roadmap(chief, project.id, date(2025, 11, 27), version=v, late_reason=LATE)
 
 
 def _project_approve(ctx, seed, request):
     project, people_ = _fixture(request, "drafted"), _people(request)
-    projects.agree_roadmap(as_user(ctx, people_.chief), project.id, date(2025, 11, 27), version=project.version)
-    return project, lambda v: projects.approve_roadmap(as_user(ctx, people_.head), project.id, date(2025, 11, 28), version=v)
+    projects.agree_roadmap(as_user(ctx, people_.chief), project.id, date(2025, 11, 27), version=project.version, late_reason=LATE)
+    return project, lambda v: projects.approve_roadmap(as_user(ctx, people_.head), project.id, date(2025, 11, 28), version=v, late_reason=LATE)
 
 
 def _project_measure(ctx, seed, request):
@@ -167,13 +170,13 @@ def _project_measurement(ctx, seed, request):
     project, office = _fixture(request, "approved"), as_user(ctx, _people(request).office)
     kpi = project.kpis[0]
     return project, lambda v: projects.add_measurement(office, project.id, kpi.id, {
-        "version": v, "measured_on": "2026-05-29", "value": 4.5})
+        "version": v, "late_reason": LATE, "measured_on": "2026-05-29", "value": 4.5})
 
 
 def _deviation(ctx, request):
     project, office = _fixture(request, "approved"), as_user(ctx, _people(request).office)
     projects.add_measurement(office, project.id, project.kpis[0].id,
-                             {"version": project.version, "measured_on": "2026-06-30", "value": 7})
+                             {"version": project.version, "late_reason": LATE, "measured_on": "2026-06-30", "value": 7})
     return project, projects.open_requests(project)[0]
 
 

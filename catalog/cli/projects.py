@@ -48,7 +48,7 @@ def projects_show(env: Env, project_id):
                f"{'участвует' if p.with_office else 'не участвует'}")
     for s in projects.stages(p):
         click.echo(f"  {'*' if s['current'] else ' '} {s['label']}: {d(s['start'])} — {d(s['end'])}")
-    state = projects.application_state(p)
+    state = projects.application_state(p, settings=ctx.settings)
     if state["required"]:
         flag = " (ПРОСРОЧЕН)" if state["overdue"] else " (ответ с опозданием)" if state["late"] else ""
         click.echo(f"Заявка: поступила {d(p.application_submitted_on)}, ответ до {d(p.application_due_on)}{flag}; "

@@ -74,6 +74,10 @@ ANALYSIS = {
 }
 
 
+# Issue 16: the demo enters months of history today; its dates are entered late, and say why.
+HISTORY = "Пример: история прошлых месяцев внесена при загрузке демонстрации"
+
+
 def load_projects(ctx: Context, today: date | None = None) -> list[models.OptimizationProject]:
     """Five projects: an overdue application, development, implementation, post-monitoring with a deviation,
     and one on the ministry's own forces."""
@@ -99,16 +103,16 @@ def load_projects(ctx: Context, today: date | None = None) -> list[models.Optimi
 
     # 1. Initiation: an application the office has not answered, its three working days gone.
     p = projects.create_project(editor, {
-        "process_id": _process(ctx, "MINSOC", "005").id, "ground": "application", "initiated_on": day(-20),
+        "process_id": _process(ctx, "MINSOC", "005").id, "ground": "application", "late_reason": HISTORY, "initiated_on": day(-20),
         "ground_details": "Заявка министра социальной защиты на оптимизацию с привлечением Процессного офиса"})
     made.append(p)
 
     # 2. Development: accepted application, the order, the analysis and a roadmap waiting for «согласовано».
     p = projects.create_project(editor, {
-        "process_id": _process(ctx, "MINSOC", "006").id, "ground": "application", "initiated_on": day(-45),
+        "process_id": _process(ctx, "MINSOC", "006").id, "ground": "application", "late_reason": HISTORY, "initiated_on": day(-45),
         "ground_details": "Заявка министра от " + date.fromisoformat(day(-45)).strftime("%d.%m.%Y")})
     projects.answer_application(office, p.id, {"version": p.version,
-        "decision": "accepted", "answered_on": day(-43), "office_members": ["Сидорова А.А., консультант Процессного офиса"],
+        "decision": "accepted", "late_reason": HISTORY, "answered_on": day(-43), "office_members": ["Сидорова А.А., консультант Процессного офиса"],
         "suggested_start": day(-30), "suggested_end": day(150), "training": "Двухдневный семинар по картированию процессов"})
     projects.save_order(editor, p.id, {"version": p.version,
         "order_number": "45-р", "order_date": day(-32), "start_date": day(-30), "end_date": day(150),
@@ -144,10 +148,10 @@ def load_projects(ctx: Context, today: date | None = None) -> list[models.Optimi
          "planned_end": day(-90), "result": "Обучены 24 специалиста", "responsible": "Сидорова А.А.",
          "status": "done", "actual_start": day(-100), "actual_end": day(-92)},
     ], "kpis": _kpis("Срок межведомственного запроса", 5, 1)})
-    projects.agree_roadmap(chief_ctx, p.id, date.fromisoformat(day(-72)), version=p.version)
-    projects.approve_roadmap(head_ctx, p.id, date.fromisoformat(day(-70)), version=p.version)
+    projects.agree_roadmap(chief_ctx, p.id, date.fromisoformat(day(-72)), version=p.version, late_reason=HISTORY)
+    projects.approve_roadmap(head_ctx, p.id, date.fromisoformat(day(-70)), version=p.version, late_reason=HISTORY)
     first_kpi = p.kpis[0]
-    projects.add_measurement(office, p.id, first_kpi.id, {"version": p.version, "measured_on": day(-15), "value": 2,
+    projects.add_measurement(office, p.id, first_kpi.id, {"version": p.version, "late_reason": HISTORY, "measured_on": day(-15), "value": 2,
                                                           "note": "Влияние отдельных решений на этапе внедрения"})
     made.append(p)
 
@@ -168,12 +172,12 @@ def load_projects(ctx: Context, today: date | None = None) -> list[models.Optimi
          "result": "Регистрация без участия специалиста", "responsible": "Орлова Е.В.", "status": "done",
          "actual_start": day(-195), "actual_end": day(-80)},
     ], "kpis": _kpis("Срок регистрации заявления", 3, 1)})
-    projects.agree_roadmap(office, p.id, date.fromisoformat(day(-262)), version=p.version)
-    projects.approve_roadmap(head_ctx, p.id, date.fromisoformat(day(-260)), version=p.version)
+    projects.agree_roadmap(office, p.id, date.fromisoformat(day(-262)), version=p.version, late_reason=HISTORY)
+    projects.approve_roadmap(head_ctx, p.id, date.fromisoformat(day(-260)), version=p.version, late_reason=HISTORY)
     term, returns, output = p.kpis
     for measured_on, values in ((day(-45), (1, 6, 21)), (day(-14), (1, 4, 23))):
         for kpi, value in zip((term, returns, output), values):
-            projects.add_measurement(office, p.id, kpi.id, {"version": p.version, "measured_on": measured_on, "value": value})
+            projects.add_measurement(office, p.id, kpi.id, {"version": p.version, "late_reason": HISTORY, "measured_on": measured_on, "value": value})
     made.append(p)
 
     # 5. Own forces of another ministry, in development, no office.

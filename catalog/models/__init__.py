@@ -14,6 +14,7 @@ from catalog.models.costs import Position
 from catalog.models.history import ChangeEvent, ProjectionPosition
 from catalog.models.imports import ImportJob, ImportMapping
 from catalog.models.names import NameMatch
+from catalog.models.notifications import EmailMessage, NotificationPreference, NotifiedItem
 from catalog.models.openlineage import (
     OpenLineageDataset,
     OpenLineageJob,
@@ -57,6 +58,9 @@ from catalog.models.users import ApiToken, LoginFailure, Setting, User
 
 __all__ = [
     "utcnow",
+    "EmailMessage",
+    "NotificationPreference",
+    "NotifiedItem",
     "SearchMiss",
     "ThesaurusEntry",
     "Base",

@@ -1,7 +1,7 @@
 """Optimisation projects (Leningrad sections 4 to 6): roadmap, KPIs, measurements and deviations."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
@@ -47,6 +47,9 @@ class OptimizationProject(Record):
     application_decision: Mapped[str | None] = mapped_column(String(16))
     application_answered_on: Mapped[date | None] = mapped_column(Date)
     application_answered_by: Mapped[str | None] = mapped_column(String(200))
+    # When the server recorded each date a user gave (issue 16: dates the server records).
+    application_submitted_entered_at: Mapped[datetime | None]
+    application_answered_entered_at: Mapped[datetime | None]
     office_members: Mapped[list] = mapped_column(JSON, default=list)
     suggested_start: Mapped[date | None] = mapped_column(Date)
     suggested_end: Mapped[date | None] = mapped_column(Date)
@@ -71,6 +74,10 @@ class OptimizationProject(Record):
     agreed_on: Mapped[date | None] = mapped_column(Date)
     approved_by: Mapped[str | None] = mapped_column(String(200))
     approved_on: Mapped[date | None] = mapped_column(Date)
+    agreed_entered_at: Mapped[datetime | None]
+    approved_entered_at: Mapped[datetime | None]
+    # Why a date was given further back than the tolerance allows: {"approved_on": "…"}.
+    late_reasons: Mapped[dict | None] = mapped_column(JSON, default=dict)
 
     process: Mapped[Process] = relationship()
     measures: Mapped[list[RoadmapMeasure]] = relationship(order_by="RoadmapMeasure.position",
@@ -137,6 +144,8 @@ class KpiMeasurement(Base):
     deviates: Mapped[bool] = mapped_column(Boolean, default=False)
     note: Mapped[str | None] = mapped_column(Text)
     recorded_by: Mapped[str] = mapped_column(String(200))
+    entered_at: Mapped[datetime | None]
+    late_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class DeviationRequest(Base):
@@ -159,6 +168,9 @@ class DeviationRequest(Base):
     assessment: Mapped[str | None] = mapped_column(Text)
     assessed_on: Mapped[date | None] = mapped_column(Date)
     assessed_by: Mapped[str | None] = mapped_column(String(200))
+    answered_entered_at: Mapped[datetime | None]
+    assessed_entered_at: Mapped[datetime | None]
+    late_reasons: Mapped[dict | None] = mapped_column(JSON, default=dict)
 
     kpi: Mapped[ProjectKpi] = relationship()
     measurement: Mapped[KpiMeasurement] = relationship()

@@ -35,6 +35,7 @@ from catalog.schemas.certifications import (
 )
 from catalog.schemas.costs import PositionSchema
 from catalog.schemas.history import ChangeEventSchema
+from catalog.schemas.notifications import InboxItemSchema, InboxSchema, PreferencesSchema
 from catalog.schemas.passports import (
     PassportDataSchema,
     PassportFlowSchema,
@@ -91,6 +92,9 @@ __all__ = [
     "CertificationOutSchema",
     "GateItemSchema",
     "StatusCheckSchema",
+    "InboxItemSchema",
+    "InboxSchema",
+    "PreferencesSchema",
     "REQUIRED",
     "RU_MESSAGES",
     "INT_MIN",

@@ -27,6 +27,7 @@ class ProjectCreateSchema(CatalogSchema):
     with_office = fields.Boolean(load_default=None, allow_none=True,
                                  metadata={"label": "С привлечением Процессного офиса"})
     application_submitted_on = date_field("Дата поступления заявки в Комитет")
+    late_reason = text("Причина позднего внесения даты", multiline=True)
 
 
 class ApplicationAnswerSchema(CatalogSchema):
@@ -35,6 +36,7 @@ class ApplicationAnswerSchema(CatalogSchema):
     version = Int(allow_none=True, metadata={"label": "Версия"})
     decision = choice("Решение", enums.ApplicationDecision, required=True)
     answered_on = date_field("Дата ответа")
+    late_reason = text("Причина позднего внесения даты", multiline=True)
     office_members = lines_field("Сотрудники Процессного офиса в рабочей группе")
     suggested_start = date_field("Рекомендуемая дата начала")
     suggested_end = date_field("Рекомендуемая дата окончания")
@@ -130,6 +132,7 @@ class MeasurementSchema(CatalogSchema):
     measured_on = date_field("Дата измерения", required=True)
     value = fields.Float(required=True, error_messages=required_messages(True), metadata={"label": "Значение"})
     note = text("Комментарий", multiline=True)
+    late_reason = text("Причина позднего внесения даты", multiline=True)
     version = Int(allow_none=True, metadata={"label": "Версия"})
 
 
@@ -137,10 +140,12 @@ class DeviationAnswerSchema(CatalogSchema):
     reasons = text("Причины недостижения целевого значения", required=True, multiline=True)
     corrective_measures = text("Мероприятия по исправлению ситуации", required=True, multiline=True)
     answered_on = date_field("Дата ответа")
+    late_reason = text("Причина позднего внесения даты", multiline=True)
     version = Int(allow_none=True, metadata={"label": "Версия"})
 
 
 class DeviationAssessmentSchema(CatalogSchema):
     assessment = text("Оценка предложенных мероприятий", required=True, multiline=True)
     assessed_on = date_field("Дата оценки")
+    late_reason = text("Причина позднего внесения даты", multiline=True)
     version = Int(allow_none=True, metadata={"label": "Версия"})

@@ -191,15 +191,16 @@ def counts(items: list[dict]) -> dict:
 
 
 def inbox_items(ctx: Context, user) -> list[dict]:
-    """The process office's inbox source (issue 16): systems and automation links «без заключения»."""
+    """The process office's inbox source (issue 16): systems and automation links «без заключения» (issue 17:
+    «flagged … in the inbox of the process office»). Automation of a process not yet optimised is allowed
+    and shown on the process and in the report, but asks nobody to act, so it stays out of the inbox."""
     from catalog.enums import Role
 
-    if user is None or not (user.has_role(Role.PROCESS_OFFICE.value) or user.has_role(Role.ADMIN.value)
-                            or user.has_role(Role.ARCHITECT.value)):
+    if user is None or not user.has_role(Role.PROCESS_OFFICE.value):
         return []
     return [{"kind": "Система без заключения" if item["what"] == "systems" else "Автоматизация вне правила",
              "title": f"{item['title']}: {item['why']}", "url": item["url"], "due": None, "overdue": False,
-             "agency_id": item["agency_id"]} for item in outside_rule(ctx)]
+             "agency_id": item["agency_id"]} for item in outside_rule(ctx) if item["flag"] == "no_conclusion"]
 
 
 __all__ = ["GATED", "approved_requests", "bind_request", "check_automation", "check_system", "counts",

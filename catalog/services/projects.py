@@ -45,7 +45,7 @@ from catalog.schemas import (
     RoadmapSchema,
     validation_messages,
 )
-from catalog.services import calendar, evidence, history, permissions, records, rules
+from catalog.services import calendar, entry_dates, evidence, history, permissions, records, rules
 from catalog.services.context import Context
 from catalog.services.versions import check_version
 
@@ -75,11 +75,13 @@ def _iso(value):
     return value.isoformat() if isinstance(value, date) else value
 
 
-def _not_future(field: str, value: date) -> None:
-    """A visa, an answer or a measurement is recorded when it has happened, not ahead of time."""
-    if value > _today():
-        raise InvalidInput(f"Дата {value:%d.%m.%Y} ещё не наступила.",
-                           {field: ["Дата не может быть позже сегодняшней."]})
+def _late_reason(project, field: str, entry: entry_dates.Entry) -> None:
+    """Keep why a date was entered late (issue 16), or forget an old reason for the field."""
+    reasons = dict(project.late_reasons or {})
+    reasons.pop(field, None)
+    if entry.reason:
+        reasons[field] = entry.reason
+    project.late_reasons = reasons
 
 
 # -- reading
@@ -156,11 +158,17 @@ def stages(project: models.OptimizationProject, today: date | None = None,
     return out
 
 
-def application_state(project: models.OptimizationProject, today: date | None = None) -> dict:
-    """Whether the office's answer is due, late (answered after the due date) or overdue (not answered yet)."""
+def application_state(project: models.OptimizationProject, today: date | None = None,
+                      settings=None) -> dict:
+    """Whether the office's answer is due, late (answered after the due date) or overdue (not answered yet).
+
+    An answer entered later than the tolerance counts on the day it was entered (catalog.services.entry_dates).
+    """
     today = today or _today()
     due = project.application_due_on
     answered = project.application_answered_on
+    if answered is not None and settings is not None:
+        answered = entry_dates.counted_on(settings, answered, project.application_answered_entered_at)
     return {
         "required": project.ground == ProjectGround.APPLICATION.value,
         "due_on": due,
@@ -179,10 +187,13 @@ def overdue_measures(project: models.OptimizationProject, today: date | None = N
     return [m for m in project.measures if measure_overdue(m, today)]
 
 
-def request_overdue(request: models.DeviationRequest, today: date | None = None) -> bool:
+def request_overdue(request: models.DeviationRequest, today: date | None = None, settings=None) -> bool:
     today = today or _today()
     if request.answered_on is not None:
-        return request.answered_on > request.due_on
+        answered = request.answered_on
+        if settings is not None:
+            answered = entry_dates.counted_on(settings, answered, request.answered_entered_at)
+        return answered > request.due_on
     return today > request.due_on
 
 
@@ -241,6 +252,11 @@ def create_project(ctx: Context, data: dict) -> models.OptimizationProject:
     if ground != ProjectGround.APPLICATION.value and values.get("application_submitted_on"):
         errors["application_submitted_on"] = ["Заявка подаётся только на основании «заявка руководителя органа»."]
     submitted = values.get("application_submitted_on") or initiated
+    receipt = None
+    if ground == ProjectGround.APPLICATION.value:
+        # The receipt defaults to the initiation date: the error names the field the user typed.
+        field = "application_submitted_on" if values.get("application_submitted_on") else "initiated_on"
+        receipt = entry_dates.accept(ctx, field, submitted, values.get("late_reason"))
     if ground == ProjectGround.APPLICATION.value and submitted < initiated:
         errors["application_submitted_on"] = ["Заявка не может поступить раньше даты инициирования."]
     if errors:
@@ -258,6 +274,8 @@ def create_project(ctx: Context, data: dict) -> models.OptimizationProject:
         # The office takes part once it accepts the application.
         project.with_office = False
         project.application_submitted_on = submitted
+        project.application_submitted_entered_at = receipt.entered_at
+        _late_reason(project, "application_submitted_on", receipt)
         project.application_due_on = calendar.add_working_days(ctx, submitted, APPLICATION_ANSWER_DAYS)
     elif ground == ProjectGround.OWN_DECISION.value:
         project.with_office = False
@@ -287,8 +305,8 @@ def answer_application(ctx: Context, project_id: int, data: dict) -> models.Opti
         raise Conflict("Проект начат не по заявке: ответ Процессного офиса не нужен.")
     if project.application_decision is not None:
         raise Conflict("На заявку уже дан ответ.")
-    answered = values.get("answered_on") or _today()
-    _not_future("answered_on", answered)
+    answered = values.get("answered_on") or entry_dates.local_day(ctx.settings)
+    entry = entry_dates.accept(ctx, "answered_on", answered, values.get("late_reason"))
     errors: dict[str, list[str]] = {}
     if answered < project.application_submitted_on:
         errors["answered_on"] = [f"Ответ не может быть раньше поступления заявки "
@@ -315,6 +333,8 @@ def answer_application(ctx: Context, project_id: int, data: dict) -> models.Opti
     accepted = values["decision"] == ApplicationDecision.ACCEPTED.value
     project.application_decision = values["decision"]
     project.application_answered_on = answered
+    project.application_answered_entered_at = entry.entered_at
+    _late_reason(project, "application_answered_on", entry)
     project.application_answered_by = ctx.actor_name
     project.office_members = list(values["office_members"]) if accepted else []
     project.suggested_start = values.get("suggested_start") if accepted else None
@@ -464,7 +484,7 @@ def _check_ready(project: models.OptimizationProject) -> None:
 
 @rules.operation("projects.agree_roadmap")
 def agree_roadmap(ctx: Context, project_id: int, agreed_on: date | None = None,
-                  version: int | None = None) -> models.OptimizationProject:
+                  version: int | None = None, late_reason: str | None = None) -> models.OptimizationProject:
     """«Согласовано»: the process office, when it takes part (4.4)."""
     project = get_project(ctx, project_id)
     rules.check(ctx, "projects.agree_roadmap", project)
@@ -476,19 +496,20 @@ def agree_roadmap(ctx: Context, project_id: int, agreed_on: date | None = None,
     if project.agreed_on is not None:
         raise Conflict("Дорожная карта уже согласована.")
     _check_ready(project)
-    agreed_on = agreed_on or _today()
-    _not_future("agreed_on", agreed_on)
+    agreed_on = agreed_on or entry_dates.local_day(ctx.settings)
+    entry = entry_dates.accept(ctx, "agreed_on", agreed_on, late_reason)
     if agreed_on < project.start_date:
         raise InvalidInput("Дата согласования не прошла проверку.",
                            {"agreed_on": [f"Согласование не раньше начала работ ({project.start_date:%d.%m.%Y})."]})
-    project.agreed_by, project.agreed_on = ctx.actor_name, agreed_on
+    project.agreed_by, project.agreed_on, project.agreed_entered_at = ctx.actor_name, agreed_on, entry.entered_at
+    _late_reason(project, "agreed_on", entry)
     return _save(ctx, project, Action.UPDATE.value, {"agreed_on": {"before": None, "after": agreed_on.isoformat()},
                                                      "agreed_by": {"before": None, "after": ctx.actor_name}})
 
 
 @rules.operation("projects.approve_roadmap")
 def approve_roadmap(ctx: Context, project_id: int, approved_on: date | None = None,
-                    version: int | None = None) -> models.OptimizationProject:
+                    version: int | None = None, late_reason: str | None = None) -> models.OptimizationProject:
     """«Утверждаю»: the head of the owning agency (a user of it). The approval date ends development (4.3)
     and starts implementation (4.4)."""
     project = get_project(ctx, project_id)
@@ -499,8 +520,8 @@ def approve_roadmap(ctx: Context, project_id: int, approved_on: date | None = No
     _check_ready(project)
     if project.with_office and project.agreed_on is None:
         raise Conflict("Сначала дорожную карту согласует Процессный офис (он участвует в оптимизации).")
-    approved_on = approved_on or _today()
-    _not_future("approved_on", approved_on)
+    approved_on = approved_on or entry_dates.local_day(ctx.settings)
+    entry = entry_dates.accept(ctx, "approved_on", approved_on, late_reason)
     errors = []
     if approved_on < project.start_date:
         errors.append(f"Утверждение не раньше начала работ ({project.start_date:%d.%m.%Y}).")
@@ -510,7 +531,8 @@ def approve_roadmap(ctx: Context, project_id: int, approved_on: date | None = No
         errors.append(f"Утверждение позже окончания работ по правовому акту ({project.end_date:%d.%m.%Y}).")
     if errors:
         raise InvalidInput("Дата утверждения не прошла проверку.", {"approved_on": errors})
-    project.approved_by, project.approved_on = ctx.actor_name, approved_on
+    project.approved_by, project.approved_on, project.approved_entered_at = ctx.actor_name, approved_on, entry.entered_at
+    _late_reason(project, "approved_on", entry)
     return _save(ctx, project, Action.UPDATE.value, {"approved_on": {"before": None, "after": approved_on.isoformat()},
                                                      "approved_by": {"before": None, "after": ctx.actor_name}})
 
@@ -560,22 +582,26 @@ def add_measurement(ctx: Context, project_id: int, kpi_id: int, data: dict) -> m
         raise NotFound(f"В проекте нет показателя № {kpi_id}.")
     if project.approved_on is None:
         raise Conflict("Показатели измеряются после утверждения дорожной карты.")
-    _not_future("measured_on", values["measured_on"])
+    entry = entry_dates.accept(ctx, "measured_on", values["measured_on"], values.get("late_reason"))
     if values["measured_on"] < project.approved_on:
         raise InvalidInput("Измерение не сохранено: исправьте поля.", {"measured_on": [
             f"Измерение не раньше утверждения дорожной карты ({project.approved_on:%d.%m.%Y})."]})
     measurement = models.KpiMeasurement(measured_on=values["measured_on"], value=values["value"],
                                         note=values.get("note"), deviates=deviates(kpi, values["value"]),
-                                        recorded_by=ctx.actor_name)
+                                        recorded_by=ctx.actor_name, entered_at=entry.entered_at,
+                                        late_reason=entry.reason)
     kpi.measurements.append(measurement)
     ctx.session.flush()
     changes = {f"kpis.{kpi.position}.measurements": {"before": None, "after": {
         "measured_on": values["measured_on"].isoformat(), "value": values["value"],
         "deviates": measurement.deviates}}}
     if measurement.deviates and not any(r.kpi_id == kpi.id for r in open_requests(project)):
+        # 4.5: the owner answers the office's request, which exists once the measurement is entered: a
+        # backdated measurement opens it on the day of entry (catalog.services.entry_dates).
+        opened = entry_dates.counted_on(ctx.settings, values["measured_on"], entry.entered_at)
         request = models.DeviationRequest(
-            kpi_id=kpi.id, measurement_id=measurement.id, opened_on=values["measured_on"],
-            due_on=calendar.add_working_days(ctx, values["measured_on"], DEVIATION_ANSWER_DAYS),
+            kpi_id=kpi.id, measurement_id=measurement.id, opened_on=opened,
+            due_on=calendar.add_working_days(ctx, opened, DEVIATION_ANSWER_DAYS),
             state=RequestState.OPEN.value)
         project.deviation_requests.append(request)
         changes["deviation_requests"] = {"before": None, "after": {"kpi": kpi.name,
@@ -596,13 +622,14 @@ def answer_deviation(ctx: Context, project_id: int, request_id: int, data: dict)
         raise NotFound(f"В проекте нет запроса № {request_id}.")
     if request.state != RequestState.OPEN.value:
         raise Conflict("На этот запрос уже ответили.")
-    answered = values.get("answered_on") or _today()
-    _not_future("answered_on", answered)
+    answered = values.get("answered_on") or entry_dates.local_day(ctx.settings)
+    entry = entry_dates.accept(ctx, "answered_on", answered, values.get("late_reason"))
     if answered < request.opened_on:
         raise InvalidInput("Ответ не сохранён: исправьте поля.",
                            {"answered_on": [f"Ответ не раньше запроса ({request.opened_on:%d.%m.%Y})."]})
     request.reasons, request.corrective_measures = values["reasons"], values["corrective_measures"]
-    request.answered_on, request.answered_by = answered, ctx.actor_name
+    request.answered_on, request.answered_by, request.answered_entered_at = answered, ctx.actor_name, entry.entered_at
+    _late_reason(request, "answered_on", entry)
     request.state = RequestState.ANSWERED.value
     _save(ctx, project, Action.UPDATE.value, {f"deviation_requests.{request.id}": {
         "before": RequestState.OPEN.value, "after": RequestState.ANSWERED.value}})
@@ -622,12 +649,14 @@ def assess_deviation(ctx: Context, project_id: int, request_id: int, data: dict)
     if request.state != RequestState.ANSWERED.value:
         raise Conflict("Оценивается ответ владельца процесса: его ещё нет." if request.state == RequestState.OPEN.value
                        else "Мероприятия уже оценены.")
-    assessed = values.get("assessed_on") or _today()
-    _not_future("assessed_on", assessed)
+    assessed = values.get("assessed_on") or entry_dates.local_day(ctx.settings)
+    entry = entry_dates.accept(ctx, "assessed_on", assessed, values.get("late_reason"))
     if assessed < request.answered_on:
         raise InvalidInput("Оценка не сохранена: исправьте поля.",
                            {"assessed_on": [f"Оценка не раньше ответа владельца ({request.answered_on:%d.%m.%Y})."]})
     request.assessment, request.assessed_on, request.assessed_by = values["assessment"], assessed, ctx.actor_name
+    request.assessed_entered_at = entry.entered_at
+    _late_reason(request, "assessed_on", entry)
     request.state = RequestState.ASSESSED.value
     _save(ctx, project, Action.UPDATE.value, {f"deviation_requests.{request.id}": {
         "before": RequestState.ANSWERED.value, "after": RequestState.ASSESSED.value}})
@@ -643,3 +672,56 @@ def delete_project(ctx: Context, project_id: int, version: int | None = None) ->
     project.deleted_at = datetime.now(UTC)
     return _save(ctx, project, Action.DELETE.value, {"deleted_at": {"before": None,
                                                                     "after": project.deleted_at.isoformat()}})
+
+
+# -- the inbox (issue 16): what waits for a person in optimisation projects
+
+
+def inbox_items(ctx: Context, user: models.User) -> list[dict]:
+    """Applications to answer, roadmaps to agree or approve, deviations to explain or assess, overdue measures.
+
+    Who is asked follows the same rules as the actions (catalog.services.rules), so the inbox and the
+    buttons agree. Due dates: the application's three working days (4.2, ``application_due_on``); a
+    roadmap's visas before the end of the works set by the order (4.3: approval ends development, and
+    ``approve_roadmap`` refuses a date after the end); the deviation request's term (``due_on``) and, for
+    the office's assessment, the same number of working days after the owner's answer (our default: 4.5
+    sets no term); a measure's planned end.
+    """
+    if user is None or not user.is_active:
+        return []
+    as_user = Context(session=ctx.session, user=user, settings=ctx.settings)
+    today = entry_dates.local_day(ctx.settings)
+    work = calendar.load(ctx)
+    items = []
+
+    def add(kind, project, title, url, due, overdue=None):
+        items.append({"kind": kind, "title": title, "url": url, "due": due,
+                      "overdue": bool(due and due < today) if overdue is None else overdue,
+                      "agency_id": project.process.agency_id})
+
+    found = ctx.session.scalars(select(models.OptimizationProject).where(
+        models.OptimizationProject.deleted_at.is_(None)).order_by(models.OptimizationProject.id))
+    for p in found:
+        url = f"/projects/{p.id}"
+        if (p.ground == ProjectGround.APPLICATION.value and p.application_decision is None
+                and rules.may(as_user, "projects.answer_application", p)):
+            add("Заявка на оптимизацию: ответить", p, p.title, url + "#application", p.application_due_on)
+        ready = p.start_date is not None and p.approved_on is None and bool(p.measures) and bool(p.kpis)
+        if ready and p.with_office and p.agreed_on is None and rules.may(as_user, "projects.agree_roadmap", p):
+            add("Дорожная карта: согласовать", p, p.title, url + "#roadmap", p.end_date)
+        if (ready and (p.agreed_on is not None or not p.with_office)
+                and rules.may(as_user, "projects.approve_roadmap", p)):
+            add("Дорожная карта: утвердить", p, p.title, url + "#roadmap", p.end_date)
+        for r in p.deviation_requests:
+            title = f"{p.title}: показатель «{r.kpi.name}»"
+            if r.state == RequestState.OPEN.value and rules.may(as_user, "projects.answer_deviation", p):
+                add("Отклонение КПЭ: объяснить причины", p, title, url + "#kpis", r.due_on)
+            elif r.state == RequestState.ANSWERED.value and rules.may(as_user, "projects.assess_deviation", p):
+                answered = entry_dates.counted_on(ctx.settings, r.answered_on, r.answered_entered_at)
+                add("Отклонение КПЭ: оценить мероприятия", p, title, url + "#kpis",
+                    work.add_working_days(answered, DEVIATION_ANSWER_DAYS))
+        if p.approved_on is not None and rules.may(as_user, "projects.update_measure", p):
+            for m in overdue_measures(p, today):
+                add("Мероприятие дорожной карты просрочено", p, f"{p.title}: {m.name}", url + "#roadmap",
+                    m.planned_end, overdue=True)
+    return items

@@ -577,3 +577,35 @@ def recheck(ctx: Context, request_id: int, version: int | None = None) -> models
         f"{c['name']}: {CheckResult.label_of(c['result'])}" for c in request.checks]}})
     ctx.finish()
     return request
+
+
+# -- the inbox (issue 16)
+
+CONCLUSION_DAYS = 10  # the regulations set no term for the office's conclusion (Leningrad 8.4): our default
+DECISION_DAYS = 10  # nor for the decision: our default
+
+
+def inbox_items(ctx: Context, user: models.User) -> list[dict]:
+    """Conclusions to give on submitted requests and decisions to take on concluded ones, by the rules of
+    those actions; due ten working days (our default) after submission or the conclusion."""
+    if user is None or not user.is_active:
+        return []
+    from catalog.services import calendar, entry_dates
+
+    as_user = Context(session=ctx.session, user=user, settings=ctx.settings)
+    today = entry_dates.local_day(ctx.settings)
+    work = calendar.load(ctx)
+    items = []
+    for request in ctx.session.scalars(select(models.SystemRequest).where(
+            models.SystemRequest.status.in_(OPEN), models.SystemRequest.deleted_at.is_(None))
+            .order_by(models.SystemRequest.id)):
+        if request.status == RequestStatus.SUBMITTED.value and rules.may(as_user, "requests.conclude", request):
+            kind, since, days = "Заявка на систему: дать заключение", request.submitted_at, CONCLUSION_DAYS
+        elif request.status == RequestStatus.CONCLUDED.value and rules.may(as_user, "requests.decide", request):
+            kind, since, days = "Заявка на систему: принять решение", request.concluded_at, DECISION_DAYS
+        else:
+            continue
+        due = work.add_working_days(entry_dates.local_day(ctx.settings, since), days) if since else None
+        items.append({"kind": kind, "title": request.title, "url": f"/requests/{request.id}", "due": due,
+                      "overdue": bool(due and due < today), "agency_id": request.agency_id})
+    return items

@@ -474,6 +474,18 @@ rule("search.thesaurus", "Запись тезауруса поиска")(_office
 rule("search.misses", "Отчёт о ненайденных запросах")(
     _office_or_admin("отчёт о ненайденных запросах доступен процессному офису."))
 
+# Issue 16: the office sees every agency's inbox as one table (the authorised body of Kemerovo 3.5 too,
+# once that role exists); each person chooses their own e-mails, an administrator anyone's.
+rule("inbox.overview", "Сводка входящих по органам")(
+    _office_or_admin("сводку входящих по органам видят процессный офис и администраторы."))
+
+
+@rule("notify.preferences", "Настройка уведомлений по электронной почте")
+def _notify_preferences(ctx, user, user_id):
+    if user_id is None or user_id == user.id or _has(user, ADMIN):
+        return None
+    return "Недостаточно прав: уведомления пользователя настраивает он сам или администратор."
+
 
 @rule("names.decide", "Решение по предложенному типовому процессу")
 def _name_decide(ctx, user, target):

@@ -43,6 +43,7 @@ def test_an_optimisation_project_from_the_application_to_post_monitoring(page):
     answer = page.locator("form", has=page.get_by_role("button", name="Ответить на заявку"))
     answer.get_by_label("Решение").select_option(label="процесс принят в оптимизацию")
     answer.locator("[name=answered_on]").fill(day(-15))
+    answer.locator("[name=late_reason]").fill("Оформлено на бумаге, внесено позже")  # issue 16: a date back
     answer.get_by_label("Сотрудники Процессного офиса (по одному в строке)").fill("Орлова Анна Викторовна")
     answer.locator("[name=suggested_start]").fill(day(-10))
     answer.locator("[name=suggested_end]").fill(day(60))
@@ -96,12 +97,14 @@ def test_an_optimisation_project_from_the_application_to_post_monitoring(page):
     page.goto(project_url)
     agree = page.locator("form", has=page.get_by_role("button", name="«Согласовано»"))
     agree.locator("[name=date]").fill(day(-8))
+    agree.locator("[name=late_reason]").fill("Оформлено на бумаге, внесено позже")  # issue 16: a date back
     agree.get_by_role("button", name="«Согласовано»").click()
     expect(page.locator(".flash")).to_have_text("Дорожная карта согласована.")
     switch(page, "editor")
     page.goto(project_url)
     approve = page.locator("form", has=page.get_by_role("button", name="«Утверждаю»"))
     approve.locator("[name=date]").fill(day(-7))
+    approve.locator("[name=late_reason]").fill("Оформлено на бумаге, внесено позже")  # issue 16: a date back
     approve.get_by_role("button", name="«Утверждаю»").click()
     expect(page.locator(".flash")).to_have_text("Дорожная карта утверждена.")
     assert stage(page) == "внедрение оптимизационных решений"

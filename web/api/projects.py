@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from marshmallow import fields
 
 from catalog import enums, schemas
 from catalog.errors import InvalidInput
 from catalog.schemas import ChangeEventSchema
-from catalog.services import calendar, projects
+from catalog.services import calendar, entry_dates, projects
 from web import context
 from web.api.base import Blueprint, QueryArgs, bounded
 from web.api.records import EventList
@@ -29,11 +29,19 @@ class ProjectArgs(QueryArgs):
 
 VISA = {"type": "object", "properties": {
     "date": {"type": "string", "format": "date", "description": "Дата визы; без неё — сегодня"},
+    "late_reason": {"type": "string", "description": "Причина, если дата раньше сегодняшней больше допуска "
+                                                      "(CATALOG_BACKDATE_DAYS)"},
     "version": {"type": "integer"}}}
 
 
+def _entry(given, entered_at, reason=None) -> dict:
+    return entry_dates.as_json(current_app.config["CATALOG"], given, entered_at, reason)
+
+
 def project_json(project, work_calendar=None) -> dict:
-    application = projects.application_state(project)
+    settings = current_app.config["CATALOG"]
+    application = projects.application_state(project, settings=settings)
+    reasons = project.late_reasons or {}
     return {
         "id": project.id, "version": project.version, "process_id": project.process_id,
         "process_name": project.process.name, "agency_id": project.process.agency_id,
@@ -50,6 +58,10 @@ def project_json(project, work_calendar=None) -> dict:
             "suggested_start": _iso(project.suggested_start), "suggested_end": _iso(project.suggested_end),
             "training": project.training, "refusal_reason": project.refusal_reason,
             "late": application["late"], "overdue": application["overdue"],
+            "submitted": _entry(project.application_submitted_on, project.application_submitted_entered_at,
+                                reasons.get("application_submitted_on")),
+            "answered": _entry(project.application_answered_on, project.application_answered_entered_at,
+                               reasons.get("application_answered_on")),
         } if application["required"] else None,
         "order": {"order_number": project.order_number, "order_date": _iso(project.order_date),
                   "start_date": _iso(project.start_date), "end_date": _iso(project.end_date),
@@ -59,23 +71,30 @@ def project_json(project, work_calendar=None) -> dict:
         "roadmap": {
             "authors": project.roadmap_authors, "agreed_by": project.agreed_by, "agreed_on": _iso(project.agreed_on),
             "approved_by": project.approved_by, "approved_on": _iso(project.approved_on),
+            "agreed": _entry(project.agreed_on, project.agreed_entered_at, reasons.get("agreed_on")),
+            "approved": _entry(project.approved_on, project.approved_entered_at, reasons.get("approved_on")),
             "measures": [{"id": m.id, **{f: _iso(getattr(m, f)) for f in projects.MEASURE_FIELDS},
                           "overdue": projects.measure_overdue(m)} for m in project.measures],
         },
         "kpis": [{"id": k.id, **{f: getattr(k, f) for f in projects.KPI_FIELDS},
                   "measurements": [{"id": x.id, "measured_on": _iso(x.measured_on), "value": x.value,
-                                    "deviates": x.deviates, "note": x.note, "recorded_by": x.recorded_by}
+                                    "deviates": x.deviates, "note": x.note, "recorded_by": x.recorded_by,
+                                    **_entry(x.measured_on, x.entered_at, x.late_reason)}
                                    for x in k.measurements]} for k in project.kpis],
         "deviation_requests": [request_json(r) for r in project.deviation_requests],
     }
 
 
 def request_json(r) -> dict:
+    settings = current_app.config["CATALOG"]
+    reasons = r.late_reasons or {}
     return {"id": r.id, "kpi_id": r.kpi_id, "measurement_id": r.measurement_id, "opened_on": _iso(r.opened_on),
             "due_on": _iso(r.due_on), "state": r.state, "reasons": r.reasons,
             "corrective_measures": r.corrective_measures, "answered_on": _iso(r.answered_on),
-            "answered_by": r.answered_by, "overdue": projects.request_overdue(r), "assessment": r.assessment,
-            "assessed_on": _iso(r.assessed_on), "assessed_by": r.assessed_by}
+            "answered_by": r.answered_by, "overdue": projects.request_overdue(r, settings=settings),
+            "assessment": r.assessment, "assessed_on": _iso(r.assessed_on), "assessed_by": r.assessed_by,
+            "answered": _entry(r.answered_on, r.answered_entered_at, reasons.get("answered_on")),
+            "assessed": _entry(r.assessed_on, r.assessed_entered_at, reasons.get("assessed_on"))}
 
 
 
@@ -146,7 +165,7 @@ _change("/projects/<int:project_id>/roadmap", "PUT", schemas.RoadmapSchema,
         "Дорожная карта целиком: мероприятия и КПЭ", projects.save_roadmap)
 
 
-def _visa_args() -> tuple[date | None, int | None]:
+def _visa_args() -> tuple[date | None, int | None, str | None]:
     body = request.get_json(silent=True) or {}
     if not isinstance(body, dict):
         raise InvalidInput("Тело запроса должно быть объектом JSON.")
@@ -155,7 +174,10 @@ def _visa_args() -> tuple[date | None, int | None]:
         on = date.fromisoformat(on) if on else None
     except (TypeError, ValueError):
         raise InvalidInput("Неверная дата.", {"date": ["Ожидается дата в формате ГГГГ-ММ-ДД."]}) from None
-    return on, change_version(required=False)
+    reason = body.get("late_reason")
+    if reason is not None and not isinstance(reason, str):
+        raise InvalidInput("Неверная причина.", {"late_reason": ["Ожидается строка."]})
+    return on, change_version(required=False), reason
 
 
 @blp.post("/projects/<int:project_id>/roadmap/agree")
@@ -163,8 +185,8 @@ def _visa_args() -> tuple[date | None, int | None]:
 @blp.response(200, description=PROJECT)
 @blp.doc(summary="«Согласовано» (Процессный офис)")
 def agree_view(project_id):
-    on, version = _visa_args()
-    return jsonify(project_json(projects.agree_roadmap(context(), project_id, on, version)))
+    on, version, reason = _visa_args()
+    return jsonify(project_json(projects.agree_roadmap(context(), project_id, on, version, reason)))
 
 
 @blp.post("/projects/<int:project_id>/roadmap/approve")
@@ -172,8 +194,8 @@ def agree_view(project_id):
 @blp.response(200, description=PROJECT)
 @blp.doc(summary="«Утверждаю» (владелец процесса)")
 def approve_view(project_id):
-    on, version = _visa_args()
-    return jsonify(project_json(projects.approve_roadmap(context(), project_id, on, version)))
+    on, version, reason = _visa_args()
+    return jsonify(project_json(projects.approve_roadmap(context(), project_id, on, version, reason)))
 
 
 @blp.patch("/projects/<int:project_id>/measures/<int:measure_id>")

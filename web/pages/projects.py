@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from catalog import enums, models
 from catalog.errors import BadParameter, Conflict, Forbidden, InvalidInput, NotFound
-from catalog.services import calendar, projects, rules
+from catalog.services import calendar, entry_dates, projects, rules
 from catalog import formatting
 from web import context
 from web.inputs import date_arg, form_version, int_arg
@@ -109,7 +109,8 @@ def list_page():
     found = projects.list_projects(ctx, agency_id=agency_id, stage=stage, process_id=process_id)
     process = ctx.session.get(models.Process, process_id) if process_id else None
     return render_template("projects.html", projects=found, agencies=_agencies(), agency_id=agency_id, stage=stage,
-                           stages=list(enums.ProjectStage), P=projects, process=process)
+                           stages=list(enums.ProjectStage), P=projects, process=process,
+                           catalog_settings=ctx.settings)
 
 
 @bp.route("/projects/new", methods=["GET", "POST"])
@@ -118,7 +119,7 @@ def new_page():
     errors, values, message, status = {}, {"process_id": request.args.get("process_id", "")}, None, 200
     if request.method == "POST":
         values = {k: (request.form.get(k) or None) for k in ("process_id", "ground", "ground_details", "initiated_on",
-                                                             "application_submitted_on")}
+                                                             "application_submitted_on", "late_reason")}
         values["with_office"] = request.form.get("with_office") == "on" if values.get("ground") in projects.COMMITTEE_GROUNDS else None
         try:
             project = projects.create_project(ctx, values)
@@ -135,7 +136,8 @@ def new_page():
     from web.pages.helpers import ref_options
 
     return render_template("project_new.html", label=field_title, values=values, errors=errors, grounds=list(enums.ProjectGround),
-                           processes=ref_options("processes"), message=message), status
+                           processes=ref_options("processes"), message=message,
+                           backdate_days=ctx.settings.backdate_days), status
 
 
 def _render_project(project_id: int, errors: dict | None = None, where: str | None = None, status: int = 422):
@@ -143,10 +145,14 @@ def _render_project(project_id: int, errors: dict | None = None, where: str | No
     project = projects.get_project(ctx, project_id)
     return render_template("project.html", label=field_title, change_title=change_title, project=project, P=projects,
                            stages=projects.stages(project, work_calendar=calendar.load(ctx)),
-                           stage=projects.current_stage(project), application=projects.application_state(project),
+                           stage=projects.current_stage(project),
+                           application=projects.application_state(project, settings=ctx.settings),
+                           late=lambda given, entered_at, reason=None: entry_dates.describe(ctx.settings, given, entered_at, reason),
+                           overdue_request=lambda r: projects.request_overdue(r, settings=ctx.settings),
                            end=projects.project_end(project), events=projects.project_history(ctx, project_id),
                            errors=errors or {}, where=where,
-                           E=enums, today=date.today()), (status if errors else 200)
+                           E=enums, today=entry_dates.local_day(ctx.settings),
+                           settings_backdate=ctx.settings.backdate_days), (status if errors else 200)
 
 
 @bp.get("/projects/<int:project_id>")
@@ -181,21 +187,24 @@ def answer_page(project_id):
             "answered_on": request.form.get("answered_on") or None, "office_members": _lines("office_members"),
             "suggested_start": request.form.get("suggested_start") or None,
             "suggested_end": request.form.get("suggested_end") or None,
-            "training": request.form.get("training"), "refusal_reason": request.form.get("refusal_reason")}
+            "training": request.form.get("training"), "refusal_reason": request.form.get("refusal_reason"),
+            "late_reason": request.form.get("late_reason") or None}
     return _act(project_id, "application", lambda ctx: projects.answer_application(ctx, project_id, data),
                 "Ответ на заявку сохранён.")
 
 
 @bp.post("/projects/<int:project_id>/roadmap/agree")
 def agree_page(project_id):
-    return _act(project_id, "roadmap", lambda ctx: projects.agree_roadmap(ctx, project_id, _form_date("date"), form_version()),
+    return _act(project_id, "roadmap", lambda ctx: projects.agree_roadmap(ctx, project_id, _form_date("date"), form_version(),
+                                                                         request.form.get("late_reason")),
                 "Дорожная карта согласована.")
 
 
 @bp.post("/projects/<int:project_id>/roadmap/approve")
 def approve_page(project_id):
     return _act(project_id, "roadmap",
-                lambda ctx: projects.approve_roadmap(ctx, project_id, _form_date("date"), form_version()),
+                lambda ctx: projects.approve_roadmap(ctx, project_id, _form_date("date"), form_version(),
+                                                     request.form.get("late_reason")),
                 "Дорожная карта утверждена.")
 
 
@@ -208,21 +217,21 @@ def measure_page(project_id, measure_id):
 
 @bp.post("/projects/<int:project_id>/kpis/<int:kpi_id>/measurements")
 def measurement_page(project_id, kpi_id):
-    data = {"version": form_version(), **{k: request.form.get(k) or None for k in ("measured_on", "value", "note")}}
+    data = {"version": form_version(), **{k: request.form.get(k) or None for k in ("measured_on", "value", "note", "late_reason")}}
     return _act(project_id, "kpis", lambda ctx: projects.add_measurement(ctx, project_id, kpi_id, data),
                 "Измерение сохранено.")
 
 
 @bp.post("/projects/<int:project_id>/deviations/<int:request_id>")
 def deviation_page(project_id, request_id):
-    data = {"version": form_version(), **{k: request.form.get(k) or None for k in ("reasons", "corrective_measures", "answered_on")}}
+    data = {"version": form_version(), **{k: request.form.get(k) or None for k in ("reasons", "corrective_measures", "answered_on", "late_reason")}}
     return _act(project_id, "kpis", lambda ctx: projects.answer_deviation(ctx, project_id, request_id, data),
                 "Ответ на запрос сохранён.")
 
 
 @bp.post("/projects/<int:project_id>/deviations/<int:request_id>/assess")
 def assess_page(project_id, request_id):
-    data = {"version": form_version(), **{k: request.form.get(k) or None for k in ("assessment", "assessed_on")}}
+    data = {"version": form_version(), **{k: request.form.get(k) or None for k in ("assessment", "assessed_on", "late_reason")}}
     return _act(project_id, "kpis", lambda ctx: projects.assess_deviation(ctx, project_id, request_id, data),
                 "Оценка мероприятий сохранена.")
 

@@ -1,0 +1,44 @@
+"""Data-mart quality checks as deadlines (Samara concept, section 5 result 13: the officials of the agencies
+answer for the completeness, accuracy and timeliness of the data their marts present).
+
+A mart's quality (``DataMart.quality_checked_on``) is due for a new check ``Settings.quality_check_days``
+(a year by default, CATALOG_QUALITY_CHECK_DAYS) after the last one; a mart never checked is due at once.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from catalog import models
+from catalog.enums import Role
+from catalog.services import entry_dates
+from catalog.services.context import Context
+
+
+def _answers_for(user: models.User, mart: models.DataMart) -> bool:
+    """The mart's owners (mart owners assigned to it) and the editors of the agency that owns it."""
+    return ((user.has_role(Role.MART_OWNER.value) and mart.id in (user.mart_ids or []))
+            or (user.has_role(Role.AGENCY_EDITOR.value) and mart.owner_agency_id in (user.agency_ids or [])))
+
+
+def inbox_items(ctx: Context, user: models.User) -> list[dict]:
+    """Marts the user answers for whose quality check is older than the configured term (or missing)."""
+    if user is None or not user.is_active or not (user.mart_ids or user.agency_ids):
+        return []
+    today = entry_dates.local_day(ctx.settings)
+    term = timedelta(days=ctx.settings.quality_check_days)
+    items = []
+    for mart in ctx.session.scalars(select(models.DataMart).where(models.DataMart.deleted_at.is_(None))
+                                    .order_by(models.DataMart.id)):
+        if not _answers_for(user, mart):
+            continue
+        checked = mart.quality_checked_on
+        due = checked + term if checked else None
+        if checked is not None and due >= today:
+            continue
+        title = (f"{mart.name}: качество проверено {checked:%d.%m.%Y}" if checked
+                 else f"{mart.name}: качество ни разу не проверялось")
+        items.append({"kind": "Проверка качества витрины устарела", "title": title, "url": f"/marts/{mart.id}",
+                      "due": due, "overdue": True, "agency_id": mart.owner_agency_id})
+    return items
