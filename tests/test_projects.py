@@ -44,10 +44,11 @@ def as_user(ctx, user):
 def people(seed, make_user):
     class People:
         owner = make_user("owner", ["agency_editor"], agency_ids=[seed.agency.id])
-        head = make_user("head", ["agency_editor"], agency_ids=[seed.agency.id])
+        # Leningrad 4.3 п. 6, 4.4: the head of the owning agency approves; 4.3 п. 7: the head of the process office agrees.
+        head = make_user("head", ["agency_editor"], agency_ids=[seed.agency.id], level="head_of_agency", position="министр")
         stranger = make_user("stranger", ["agency_editor"], agency_ids=[seed.other_agency.id])
         office = make_user("office", ["process_office"])
-        chief = make_user("chief", ["process_office"])
+        chief = make_user("chief", ["process_office"], level="head_of_agency", position="руководитель Процессного офиса")
         admin = make_user("admin", ["admin"])
     return People
 

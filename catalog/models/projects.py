@@ -71,6 +71,10 @@ class OptimizationProject(Record):
     agreed_on: Mapped[date | None] = mapped_column(Date)
     approved_by: Mapped[str | None] = mapped_column(String(200))
     approved_on: Mapped[date | None] = mapped_column(Date)
+    # Who signed, as they were when signing (catalog/services/people.visa): name, position, date, delegation.
+    agreed_visa: Mapped[dict | None] = mapped_column(JSON)
+    approved_visa: Mapped[dict | None] = mapped_column(JSON)
+    roadmap_number: Mapped[str | None] = mapped_column(String(32), unique=True)
 
     process: Mapped[Process] = relationship()
     measures: Mapped[list[RoadmapMeasure]] = relationship(order_by="RoadmapMeasure.position",

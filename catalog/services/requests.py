@@ -24,7 +24,7 @@ from catalog.enums import (Action, CheckResult, DigitalCriterion, PassportState,
 from catalog.errors import Conflict, InvalidInput
 from catalog import formatting
 from catalog.schemas import ConclusionSchema, DecisionSchema, SystemRequestSchema, validation_messages
-from catalog.services import history, passports, permissions, rules
+from catalog.services import history, passports, people, permissions, rules
 from catalog.services.context import Context
 from catalog.services.versions import check_version
 
@@ -383,6 +383,8 @@ def submit(ctx: Context, request_id: int, version: int | None = None) -> models.
     request.status, request.submitted_at, request.needs_review = RequestStatus.SUBMITTED.value, _now(), False
     request.conclusion = request.conclusion_reasons = request.overlap_answer = None
     request.concluded_by = request.concluded_by_id = request.concluded_at = None
+    # A returned request is concluded anew: the new conclusion is a new document with its own number.
+    request.conclusion_visa = request.conclusion_number = None
     request.version += 1
     ctx.session.flush()
     _event(ctx, request, Action.UPDATE.value, {
@@ -408,9 +410,14 @@ def conclude(ctx: Context, request_id: int, data: dict) -> models.SystemRequest:
     if overlap and overlap["result"] != "pass" and not values.get("overlap_answer"):
         raise InvalidInput("Заключение не прошло проверку.", {"overlap_answer": [
             "Заявка пересекается с действующими системами: заключение должно ответить на объяснение заявителя."]})
+    # Who signs and the number, before the request changes (a query's autoflush would count a version).
+    concluded_at = _now()
+    signed = people.visa(ctx, "conclusion", None, concluded_at.date())
+    number = people.allocate_number(ctx, "conclusion", concluded_at.year)
     request.conclusion, request.conclusion_reasons = values["conclusion"], values["reasons"]
     request.overlap_answer = values.get("overlap_answer")
-    request.concluded_by_id, request.concluded_by, request.concluded_at = ctx.actor_id, ctx.actor_name, _now()
+    request.concluded_by_id, request.concluded_by, request.concluded_at = ctx.actor_id, ctx.actor_name, concluded_at
+    request.conclusion_visa, request.conclusion_number = signed, number
     request.status = RequestStatus.CONCLUDED.value
     request.needs_review = False
     request.version += 1
@@ -418,7 +425,8 @@ def conclude(ctx: Context, request_id: int, data: dict) -> models.SystemRequest:
     _event(ctx, request, Action.UPDATE.value, {
         "status": {"before": RequestStatus.SUBMITTED.value, "after": request.status},
         "conclusion": {"before": None, "after": request.conclusion},
-        "conclusion_reasons": {"before": None, "after": request.conclusion_reasons}})
+        "conclusion_reasons": {"before": None, "after": request.conclusion_reasons},
+        "conclusion_number": {"before": None, "after": request.conclusion_number}})
     ctx.finish()
     return request
 
