@@ -256,3 +256,18 @@ def test_cli_creates_a_user_with_its_person(ctx, seed, runner):
     linked = runner.invoke("users", "create", "clerk", "--name", "Иванова М.П.", "--role", "reader", "--password", "",
                            "--person", str(seed.person.id))
     assert linked.exit_code == 0 and "Иванова Мария Петровна" in linked.output
+
+
+def test_cli_records_a_delegation_and_the_passport_approver(ctx, seed, runner, make_user):
+    head = make_user.person("Громов Игорь Сергеевич", "head_of_agency", "министр социальной защиты", seed.agency.id)
+    deputy = make_user.person("Фомина Татьяна Олеговна", "deputy_head_of_agency", "заместитель министра", seed.agency.id)
+    given = runner.invoke("people", "delegate", "--from", str(head.id), "--to", str(deputy.id), "--since", "2026-12-01",
+                          "--until", "2026-12-31", "--basis", "приказ от 30.11.2026 № 9-од")
+    assert given.exit_code == 0 and "Фомина Татьяна Олеговна подписывает за Громов Игорь Сергеевич" in given.output
+    wrong = runner.invoke("people", "delegate", "--from", str(deputy.id), "--to", str(head.id))
+    assert wrong.exit_code != 0 and "не подписывает" in wrong.output  # a deputy has no «утверждаю» to give
+    assert runner.invoke("people", "designate", "MINSOC", str(deputy.id)).exit_code == 0
+    shown = runner.invoke("people", "signatories", "MINSOC").output
+    assert "Руководитель: Громов Игорь Сергеевич, министр социальной защиты" in shown
+    assert "Утверждает паспорта: Фомина Татьяна Олеговна" in shown
+    assert "с 01.12.2026 по 31.12.2026, приказ от 30.11.2026 № 9-од" in shown
