@@ -256,6 +256,9 @@ def test_cli_creates_a_user_with_its_person(ctx, seed, runner):
     linked = runner.invoke("users", "create", "clerk", "--name", "Иванова М.П.", "--role", "reader", "--password", "",
                            "--person", str(seed.person.id))
     assert linked.exit_code == 0 and "Иванова Мария Петровна" in linked.output
+    # One person, one account: a second link is refused with the name of the account that has it.
+    assert "уже связан(а) с учётной записью «Иванова М.П.»" in runner.invoke(
+        "users", "update", "minister", "--person", str(seed.person.id)).output
 
 
 def test_cli_records_a_delegation_and_the_passport_approver(ctx, seed, runner, make_user):
@@ -271,3 +274,13 @@ def test_cli_records_a_delegation_and_the_passport_approver(ctx, seed, runner, m
     assert "Руководитель: Громов Игорь Сергеевич, министр социальной защиты" in shown
     assert "Утверждает паспорта: Фомина Татьяна Олеговна" in shown
     assert "с 01.12.2026 по 31.12.2026, приказ от 30.11.2026 № 9-од" in shown
+
+
+def test_the_inbox_lists_what_waits_for_the_users_visa(ctx, seed, staff):
+    project = _project(ctx, seed)
+    assert [i["kind"] for i in people.inbox_items(ctx, staff.chief)] == ["Дорожная карта на согласование"]
+    assert people.inbox_items(ctx, staff.office) == [] and people.inbox_items(ctx, staff.head) == []
+    projects.agree_roadmap(as_user(ctx, staff.chief), project.id, date(2025, 11, 27), version=project.version)
+    item, = people.inbox_items(ctx, staff.head)
+    assert item["kind"] == "Дорожная карта на утверждение" and item["url"] == f"/projects/{project.id}#roadmap"
+    assert item["agency_id"] == seed.agency.id and item["due"] is None and people.inbox_items(ctx, staff.editor) == []

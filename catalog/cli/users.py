@@ -78,15 +78,16 @@ def users_list(env: Env):
 @click.option("--mart", "marts", multiple=True)
 @click.option("--password")
 @click.option("--active/--inactive", default=None)
+@click.option("--person", "person_id", type=int, help="Номер должностного лица каталога, которым является пользователь.")
 @click.pass_obj
-def users_update(env: Env, login, roles, agencies, marts, password, active):
-    """Изменить роли, области, пароль или отключить пользователя."""
+def users_update(env: Env, login, roles, agencies, marts, password, active, person_id):
+    """Изменить роли, области, пароль, должностное лицо или отключить пользователя."""
     ctx = env.context()
     user = users.find_user(ctx, login)
     users.update_user(ctx, user.id, roles=list(roles) or None,
                       agency_ids=_agency_ids(ctx, agencies) if agencies else None,
                       mart_ids=_mart_ids(ctx, marts) if marts else None,
-                      password=password, is_active=active)
+                      password=password, is_active=active, person_id=person_id)
     click.echo(f"Пользователь {login} изменён.")
 
 

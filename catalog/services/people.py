@@ -282,3 +282,36 @@ def find_person(ctx: Context, person_id: int) -> models.Person:
     if person is None or person.is_deleted:
         raise NotFound(f"Должностное лицо № {person_id} не найдено.")
     return person
+
+
+# -- the inbox's source (issue 16, the inbox: catalog/services/inbox.py lists the sources)
+
+
+def inbox_items(ctx: Context, user: models.User) -> list[dict]:
+    """What waits for ``user``'s visa: roadmaps to agree or approve, requests to conclude. Only what the
+    user's position signs (the same rules as the buttons); no term of the regulation applies, so no due date."""
+    from catalog.enums import RequestStatus
+
+    mine = Context(session=ctx.session, user=user, settings=ctx.settings)
+    items = []
+    waiting = ctx.session.scalars(select(models.OptimizationProject).where(
+        models.OptimizationProject.approved_on.is_(None), models.OptimizationProject.deleted_at.is_(None))
+        .order_by(models.OptimizationProject.id))
+    for project in waiting:
+        if not (project.measures and project.kpis):
+            continue  # no roadmap to sign yet
+        if project.with_office and project.agreed_on is None:
+            kind, rule = "Дорожная карта на согласование", "projects.agree_roadmap"
+        else:
+            kind, rule = "Дорожная карта на утверждение", "projects.approve_roadmap"
+        if rules.may(mine, rule, project):
+            items.append({"kind": kind, "title": project.title, "url": f"/projects/{project.id}#roadmap", "due": None,
+                          "overdue": False, "agency_id": project.process.agency_id})
+    submitted = ctx.session.scalars(select(models.SystemRequest).where(
+        models.SystemRequest.status == RequestStatus.SUBMITTED.value, models.SystemRequest.deleted_at.is_(None))
+        .order_by(models.SystemRequest.id))
+    for request in submitted:
+        if rules.may(mine, "requests.conclude", request):
+            items.append({"kind": "Заявка на заключение", "title": request.title, "url": f"/requests/{request.id}",
+                          "due": None, "overdue": False, "agency_id": request.agency_id})
+    return items
