@@ -44,6 +44,8 @@ READ_ONLY = {
     "people.person_of", "people.head_of", "people.deputies_of", "people.process_offices", "people.process_office_head",
     "people.designated", "people.delegation_for", "people.visa_refusal", "people.visa", "people.delegations",
     "people.signatories", "people.find_person", "people.inbox_items",
+    "documents.address", "documents.order_document", "documents.roadmap_document", "documents.passport_document",
+    "documents.conclusion_document", "documents.document",
     "passports.current", "passports.get_passport", "passports.list_passports", "passports.passport_history",
     "permissions.anonymous_read_enabled", "permissions.assigned_by_architect", "permissions.refusal",
     "permissions.require_read",
