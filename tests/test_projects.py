@@ -391,7 +391,7 @@ def test_project_pages(client, seed, people, login, ctx):
     approved = client.post(url + "/roadmap/approve", data={"version": _version(client, url.rsplit("/", 1)[1]), "date": "2026-01-20"})
     assert approved.status_code == 302
     page = client.get(url).get_data(as_text=True)
-    assert "«Утверждаю»: <b>Head, 20.01.2026</b>" in page and "Медиана срока" in page  # by name, not login
+    assert "«Утверждаю»: <b>Head, министр, 20.01.2026</b> (№ ДК-2026-0001)" in page and "Медиана срока" in page  # by name and position, not login (issue 16)
     listing = client.get(f"/projects?agency_id={seed.agency.id}").get_data(as_text=True)
     assert seed.process.name in listing
     assert seed.process.name not in client.get("/projects?stage=post_monitoring").get_data(as_text=True)
