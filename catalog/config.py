@@ -36,6 +36,8 @@
 | CATALOG_OPENLINEAGE_RESPONSIBLE | — | id of the person responsible for them (default: the agency's first person) |
 | CATALOG_OPENLINEAGE_SPEC | ../shared/conformance/openlineage/spec | the OpenLineage `spec` folder (`OpenLineage.json`, `facets/`) events are validated against |
 | CATALOG_BASE_IRI | http://localhost:8000 | base of the records' IRIs in RDF (``<base>/processes/5``): the public address of the site |
+| CATALOG_VISA_LEVELS | roadmap_approve=head_of_agency;roadmap_agree=head_of_agency,office_curator;conclusion=head_of_agency;passport_approve=head_of_agency | which position levels give each visa: «утверждаю» (in the owning agency), «согласовано» and the conclusion (in the process office), a passport's approval when the agency has designated nobody |
+| CATALOG_BASE_URL | the value of CATALOG_BASE_IRI | the catalogue's public address, printed on documents beside the record's path |
 | CATALOG_REGION_NAME | Регион | the region the catalogue describes (RDF: the catalogue's and agencies' dct:spatial) |
 | CATALOG_PUBLISHER | Оператор каталога процессов и данных | who publishes the catalogue (RDF: the catalogue's dct:publisher) |
 | CATALOG_SPARQL_TIMEOUT / CATALOG_SPARQL_MAX_ROWS | 10 / 10000 | seconds a SPARQL query may run; the most rows in its answer |
@@ -88,6 +90,28 @@ def parse_status_evidence(text: str) -> dict:
     return found
 
 
+DEFAULT_VISA_LEVELS = {"roadmap_approve": ("head_of_agency",), "roadmap_agree": ("head_of_agency", "office_curator"),
+                       "conclusion": ("head_of_agency",), "passport_approve": ("head_of_agency",)}
+
+
+def parse_visa_levels(text: str | None) -> dict:
+    """``visa=level,level;visa=level`` over the defaults; an unknown visa or level stops the start."""
+    from catalog.enums import OfficialLevel, Visa
+
+    found = dict(DEFAULT_VISA_LEVELS)
+    for part in (text or "").split(";"):
+        if not part.strip():
+            continue
+        visa, _, levels = part.partition("=")
+        visa = visa.strip()
+        chosen = tuple(v.strip() for v in levels.split(",") if v.strip())
+        if visa not in Visa.values() or not chosen or set(chosen) - set(OfficialLevel.values()):
+            raise ValueError(f"CATALOG_VISA_LEVELS: неверная часть «{part.strip()}»: виза из {', '.join(Visa.values())}, "
+                             f"уровни из {', '.join(OfficialLevel.values())}.")
+        found[visa] = chosen
+    return found
+
+
 @dataclass
 class Settings:
     instance_path: Path = Path("instance")
@@ -118,6 +142,9 @@ class Settings:
     page_size: int = 50
     base_iri: str = "http://localhost:8000"
     region_name: str = "Регион"
+    # Leningrad 4.3 п. 6–7, 4.4, 8.4: who signs what, as position levels (catalog/services/people.py).
+    visa_levels: dict = field(default_factory=lambda: dict(DEFAULT_VISA_LEVELS))
+    base_url: str = ""
     publisher_name: str = "Оператор каталога процессов и данных"
     sparql_timeout: float = 10.0
     sparql_max_rows: int = 10_000
@@ -255,6 +282,8 @@ def load_settings(**overrides) -> Settings:
         if os.environ.get("CATALOG_OPENLINEAGE_RESPONSIBLE") else None,
         base_iri=os.environ.get("CATALOG_BASE_IRI", "http://localhost:8000").rstrip("/"),
         region_name=os.environ.get("CATALOG_REGION_NAME", "Регион"),
+        visa_levels=parse_visa_levels(os.environ.get("CATALOG_VISA_LEVELS")),
+        base_url=(os.environ.get("CATALOG_BASE_URL") or os.environ.get("CATALOG_BASE_IRI", "http://localhost:8000")).rstrip("/"),
         publisher_name=os.environ.get("CATALOG_PUBLISHER", "Оператор каталога процессов и данных"),
         sparql_timeout=float(os.environ.get("CATALOG_SPARQL_TIMEOUT", "10")),
         sparql_max_rows=int(os.environ.get("CATALOG_SPARQL_MAX_ROWS", "10000")),

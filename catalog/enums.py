@@ -58,6 +58,9 @@ class AgencyKind(LabeledEnum):
     MUNICIPALITY = "municipality", "орган местного самоуправления (ОМСУ)"
     FEDERAL = "federal", "федеральный орган"
     OTHER = "other", "иная организация"
+    # Leningrad 2.13: the process office is a department of the Committee; its head agrees roadmaps
+    # (4.3 п. 7, 4.4) and signs conclusions on system requests (8.4).
+    PROCESS_OFFICE = "process_office", "процессный офис"
 
 
 class ServiceKind(LabeledEnum):
@@ -423,6 +426,9 @@ class OfficialLevel(LabeledEnum):
     HEAD_OF_UNIT = "head_of_unit", "начальник структурного подразделения"
     DEPUTY_HEAD_OF_AGENCY = "deputy_head_of_agency", "заместитель руководителя органа (учреждения)"
     HEAD_OF_AGENCY = "head_of_agency", "руководитель органа (учреждения)"
+    # Leningrad 4.3 п. 7: «заместитель председателя Комитета, курирующий департамент процессного управления»
+    # may agree a roadmap instead of the head of the process office; a person of the process office's record.
+    OFFICE_CURATOR = "office_curator", "заместитель председателя Комитета, курирующий Процессный офис"
 
     @property
     def rank(self) -> int:
@@ -435,3 +441,12 @@ class RequestState(LabeledEnum):
     OPEN = "open", "ожидает ответа владельца процесса"
     ANSWERED = "answered", "ответ получен"
     ASSESSED = "assessed", "мероприятия оценены Процессным офисом"
+
+
+class Visa(LabeledEnum):
+    """The signatures the regulations name (Leningrad 4.3 п. 6–7, 4.4, 8.4; Samara concept, section 5 result 13)."""
+
+    ROADMAP_APPROVE = "roadmap_approve", "«Утверждаю» на дорожной карте"
+    ROADMAP_AGREE = "roadmap_agree", "«Согласовано» на дорожной карте"
+    CONCLUSION = "conclusion", "заключение по заявке на информационную систему"
+    PASSPORT_APPROVE = "passport_approve", "утверждение паспорта процесса"

@@ -150,10 +150,40 @@ def seed(ctx):
 def make_user(ctx):
     from catalog.services import users
 
-    def make(login, roles, agency_ids=(), mart_ids=(), password="пароль-тест"):
-        return users.create_user(ctx, login, login.capitalize(), password, list(roles), list(agency_ids), list(mart_ids))
+    def make(login, roles, agency_ids=(), mart_ids=(), password="пароль-тест", level=None, position=None,
+             person_agency=None):
+        """A user; with ``level`` also the person of the catalogue it is (issue 16: visas go by position),
+        in ``person_agency`` (its first agency by default; ``"office"``: the process office)."""
+        person_id = None
+        if level:
+            person_id = make_person(login.capitalize(), level, position, person_agency or (agency_ids or [None])[0]).id
+        return users.create_user(ctx, login, login.capitalize(), password, list(roles), list(agency_ids), list(mart_ids),
+                                 person_id=person_id)
 
+    def make_person(name, level, position=None, agency=None):
+        from catalog.enums import OfficialLevel
+
+        agency_id = process_office(ctx).id if agency in ("office", None) else agency
+        return r.create_record(ctx, "people", {"full_name": name, "position": position or OfficialLevel.label_of(level),
+                                               "level": level, "agency_id": agency_id})
+
+    from catalog.services import records as r
+
+    make.person = make_person
     return make
+
+
+def process_office(ctx):
+    """The process office (Leningrad 2.13: a department of the Committee), made once per test database."""
+    from sqlalchemy import select
+
+    from catalog import models
+    from catalog.services import records as r
+
+    found = ctx.session.scalar(select(models.Agency).where(models.Agency.code == "PROCOFFICE"))
+    return found or r.create_record(ctx, "agencies", {
+        "code": "PROCOFFICE", "name": "Департамент процессного управления и государственных услуг", "kind": "process_office"})
+
 
 
 @pytest.fixture

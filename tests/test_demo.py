@@ -53,9 +53,31 @@ def test_demo_lineage_has_interesting_answers(ctx, demo):
 
 
 def test_demo_accounts_log_in(client, demo, login):
-    for name in ["admin", "office", "office-head", "architect", "editor", "head", "zdrav", "zdrav-head", "mart", "reader"]:
+    for name in ["admin", "office", "office-head", "architect", "editor", "head", "deputy", "zdrav", "zdrav-head", "mart",
+                 "reader"]:
         assert login(name, DEMO_PASSWORD).status_code == 302, name
         client.post("/logout")
+
+
+def test_demo_people_hold_the_positions_that_sign(ctx, demo):
+    """Issue 16: every demo account is a person; the heads, the deputy with a delegation, the process
+    office's head and the designated passport approver are there, and the demo's signatures name them."""
+    from catalog.services import people
+
+    accounts = list(ctx.session.scalars(select(models.User)))
+    assert accounts and all(people.person_of(ctx, u) is not None for u in accounts), \
+        [u.login for u in accounts if u.person_id is None]
+    minsoc = ctx.session.scalar(select(models.Agency).where(models.Agency.code == "MINSOC"))
+    found = people.signatories(ctx, minsoc.id)
+    assert found["head"].full_name == "Громов Игорь Сергеевич"
+    assert found["passport_approver"].full_name == "Фомина Татьяна Олеговна"
+    assert found["office_head"].full_name == "Кузнецов Павел Игоревич"
+    assert [d.to_person.full_name for d in found["delegations"]] == ["Фомина Татьяна Олеговна"]
+    approved = ctx.session.scalars(select(models.OptimizationProject).where(
+        models.OptimizationProject.approved_visa.is_not(None))).all()
+    assert approved and all(p.approved_visa["position"] and p.roadmap_number for p in approved)
+    concluded = ctx.session.scalars(select(models.SystemRequest).where(models.SystemRequest.conclusion_number.is_not(None))).all()
+    assert concluded and all(r.conclusion_visa["position"] == "руководитель Процессного офиса" for r in concluded)
 
 
 def test_demo_loads_once(ctx, demo):

@@ -68,7 +68,7 @@ def test_bad_content_names_the_row_and_field_and_changes_nothing(ctx, draft):
 
 def test_approval_by_the_owning_agency_freezes_and_a_new_revision_copies(ctx, seed, draft, make_user):
     stranger = make_user("health", ["agency_editor"], agency_ids=[seed.other_agency.id])
-    owner = make_user("social", ["agency_editor"], agency_ids=[seed.agency.id])
+    owner = make_user("social", ["agency_editor"], agency_ids=[seed.agency.id], level="head_of_agency")
     office = make_user("office", ["process_office"])
     for user in (stranger, office):
         with pytest.raises(Forbidden):
@@ -88,7 +88,7 @@ def test_approval_by_the_owning_agency_freezes_and_a_new_revision_copies(ctx, se
 
 
 def test_passport_api(client, seed, make_user, token_for):
-    headers = token_for(make_user("social", ["agency_editor"], agency_ids=[seed.agency.id]))
+    headers = token_for(make_user("social", ["agency_editor"], agency_ids=[seed.agency.id], level="head_of_agency"))
     created = client.post(f"/api/v1/processes/{seed.process.id}/passports", json={"variant": "to_be", **CONTENT},
                           headers=headers)
     assert created.status_code == 201
@@ -111,7 +111,7 @@ def test_passport_api(client, seed, make_user, token_for):
 
 
 def test_passport_pages(client, seed, make_user, login):
-    make_user("social", ["agency_editor"], agency_ids=[seed.agency.id])
+    make_user("social", ["agency_editor"], agency_ids=[seed.agency.id], level="head_of_agency")
     login("social")
     assert "Паспорта процесса" in client.get(f"/processes/{seed.process.id}").get_data(as_text=True)
     created = client.post(f"/processes/{seed.process.id}/passports", data={"variant": "as_is"})

@@ -47,10 +47,11 @@ def as_user(ctx, user):
 def people(seed, make_user):
     class People:
         owner = make_user("owner", ["agency_editor"], agency_ids=[seed.agency.id])
-        head = make_user("head", ["agency_editor"], agency_ids=[seed.agency.id])
+        # Leningrad 4.3 п. 6, 4.4: the head of the owning agency approves; 4.3 п. 7: the head of the process office agrees.
+        head = make_user("head", ["agency_editor"], agency_ids=[seed.agency.id], level="head_of_agency", position="министр")
         stranger = make_user("stranger", ["agency_editor"], agency_ids=[seed.other_agency.id])
         office = make_user("office", ["process_office"])
-        chief = make_user("chief", ["process_office"])
+        chief = make_user("chief", ["process_office"], level="head_of_agency", position="руководитель Процессного офиса")
         admin = make_user("admin", ["admin"])
     return People
 
@@ -397,7 +398,7 @@ def test_project_pages(client, seed, people, login, ctx):
     approved = client.post(url + "/roadmap/approve", data={"version": _version(client, url.rsplit("/", 1)[1]), "late_reason": LATE, "date": "2026-01-20"})
     assert approved.status_code == 302
     page = client.get(url).get_data(as_text=True)
-    assert "«Утверждаю»: <b>Head, 20.01.2026</b>" in page and "Медиана срока" in page  # by name, not login
+    assert "«Утверждаю»: <b>Head, министр, 20.01.2026</b> (№ ДК-2026-0001)" in page and "Медиана срока" in page  # by name and position, not login (issue 16)
     listing = client.get(f"/projects?agency_id={seed.agency.id}").get_data(as_text=True)
     assert seed.process.name in listing
     assert seed.process.name not in client.get("/projects?stage=post_monitoring").get_data(as_text=True)

@@ -36,10 +36,12 @@ def world(ctx, seed, make_user):
                                    "target_kind": "systems", "target_id": running.id})
     r.create_record(ctx, "links", {"link_type": "CONSUMES", "source_kind": "processes", "source_id": seed.process.id,
                                    "target_kind": "datasets", "target_id": seed.dataset.id})
-    users = {name: make_user(name, roles, agency_ids=agencies) for name, roles, agencies in [
-        ("filer", ["agency_editor"], [seed.agency.id]), ("stranger", ["agency_editor"], [seed.other_agency.id]),
-        ("office", ["process_office"], []), ("architect", ["architect"], []),
-        ("both", ["process_office", "architect"], [])]}
+    # Leningrad 8.4: the conclusion is signed by the head of the process office (issue 16): «office» and
+    # «both» hold that position.
+    users = {name: make_user(name, roles, agency_ids=agencies, level=level) for name, roles, agencies, level in [
+        ("filer", ["agency_editor"], [seed.agency.id], None), ("stranger", ["agency_editor"], [seed.other_agency.id], None),
+        ("office", ["process_office"], [], "head_of_agency"), ("architect", ["architect"], [], None),
+        ("both", ["process_office", "architect"], [], "head_of_agency")]}
     return {"typical": typical, "other": other, "running": running, "users": users}
 
 

@@ -60,7 +60,8 @@ def world(ctx, seed, make_user):
         "reader": make_user("reader", ["reader"]),
         "editor": make_user("editor", ["agency_editor"], agency_ids=[a], **fast),
         "stranger": make_user("stranger", ["agency_editor"], agency_ids=[b], **fast),
-        "office": make_user("office", ["process_office"]),
+        # Leningrad 8.4: the conclusion is signed by the head of the process office (issue 16).
+        "office": make_user("office", ["process_office"], level="head_of_agency", position="руководитель Процессного офиса"),
         "architect": make_user("architect", ["architect"], **fast),
         "owner": make_user("owner", ["mart_owner"], mart_ids=[seed.mart.id], **fast),
         "other_owner": make_user("other_owner", ["mart_owner"], mart_ids=[other_mart.id], **fast),
@@ -143,7 +144,7 @@ OPERATIONS = {
     "re-check a request": (
         lambda c, w: requests.recheck(c, w.submitted.id, w.submitted.version), {"editor", "office", "architect", "admin"}),
     "conclude on a request": (
-        lambda c, w: requests.conclude(c, w.submitted.id, {**CONCLUSION, "version": w.submitted.version}), {"office", "admin"}),
+        lambda c, w: requests.conclude(c, w.submitted.id, {**CONCLUSION, "version": w.submitted.version}), {"office"}),
     "decide on a request": (
         lambda c, w: requests.decide(c, w.concluded.id, {**DECISION, "version": w.concluded.version}), {"architect", "admin"}),
     "edit a process": (
@@ -234,19 +235,25 @@ def test_an_assigned_link_is_kept_not_retargeted(ctx, world):
         ctx, lambda: _patch(owner, "entities", entity, dataset_id=w.foreign.id))
 
 
-def test_an_admin_concludes_and_decides_but_not_on_its_own(ctx, world, seed):
+def test_an_admin_decides_but_concludes_only_in_the_office_heads_position(ctx, world, seed, make_user):
+    """Issue 16 tightened 8.4: the conclusion is signed by the head of the process office, not by any admin."""
     w = world
     admin = as_user(ctx, w.users["admin"])
-    concluded = requests.conclude(admin, w.submitted.id, {**CONCLUSION, "version": w.submitted.version})
-    assert concluded.concluded_by == "admin"
+    with pytest.raises(Forbidden, match="руководитель Процессного офиса"):
+        requests.conclude(admin, w.submitted.id, {**CONCLUSION, "version": w.submitted.version})
+    ctx.session.rollback()
+    # An admin who is the head of the process office concludes, and then does not decide on it.
+    head = as_user(ctx, make_user("admin-head", ["admin"], password=None, level="head_of_agency"))
+    concluded = requests.conclude(head, w.submitted.id, {**CONCLUSION, "version": w.submitted.version})
+    assert concluded.concluded_by == "admin-head"
     with pytest.raises(Forbidden, match="по которой дали заключение"):
-        requests.decide(admin, concluded.id, {**DECISION, "version": concluded.version})
-    draft = requests.create_request(admin, {
+        requests.decide(head, concluded.id, {**DECISION, "version": concluded.version})
+    draft = requests.create_request(head, {
         "agency_id": seed.agency.id, "kind": "create", "new_system_name": "Своя", "processes": [seed.process.id],
         "datasets": []})
-    own = requests.submit(admin, draft.id, draft.version)
+    own = requests.submit(head, draft.id, draft.version)
     with pytest.raises(Forbidden, match="которую вы подали"):
-        requests.conclude(admin, own.id, {**CONCLUSION, "version": own.version})
+        requests.conclude(head, own.id, {**CONCLUSION, "version": own.version})
 
 
 # -- through the API and the pages
@@ -307,18 +314,15 @@ def test_the_api_refuses_a_mart_owner_with_its_reason(client, world, token_for):
     assert edited.status_code == 200
 
 
-def test_the_api_lets_an_admin_conclude_and_decide(client, world, token_for):
+def test_the_api_lets_an_admin_decide_but_not_conclude(client, world, token_for):
     w = world
     auth = token_for(w.users["admin"])
     def current(request):  # the version a client reads before acting
         return {"version": client.get(f"/api/v1/requests/{request.id}").get_json()["version"]}
 
-    concluded = client.post(f"/api/v1/requests/{w.submitted.id}/conclusion", headers=auth,
-                            json={**CONCLUSION, **current(w.submitted)})
-    assert concluded.status_code == 200 and concluded.get_json()["status"] == "concluded"
+    refused = client.post(f"/api/v1/requests/{w.submitted.id}/conclusion", headers=auth,
+                          json={**CONCLUSION, **current(w.submitted)})
+    assert refused.status_code == 403 and "руководитель Процессного офиса" in refused.get_json()["error"]
     decided = client.post(f"/api/v1/requests/{w.concluded.id}/decision", headers=auth,
                           json={**DECISION, **current(w.concluded)})
     assert decided.status_code == 200 and decided.get_json()["status"] == "returned"
-    again = client.post(f"/api/v1/requests/{w.submitted.id}/decision", headers=auth,
-                        json={**DECISION, **current(w.submitted)})
-    assert again.status_code == 403 and "дали заключение" in again.get_json()["error"]

@@ -51,7 +51,9 @@ def _record_restore(ctx, seed, request):
 
 
 def _editor(ctx, seed, request):
-    return as_user(ctx, _fixture(request, "make_user")("social", ["agency_editor"], agency_ids=[seed.agency.id]))
+    # The head of the owning agency (issue 16: a passport is approved by position, by default the head).
+    return as_user(ctx, _fixture(request, "make_user")("social", ["agency_editor"], agency_ids=[seed.agency.id],
+                                                       level="head_of_agency"))
 
 
 def _passport_save(ctx, seed, request):

@@ -7,8 +7,8 @@ import sys
 import click
 
 from catalog.cli import Env
-from catalog.enums import Role
-from catalog.services import records, users
+from catalog.enums import OfficialLevel, Role
+from catalog.services import people, records, users
 from catalog.services.context import Context
 
 
@@ -21,6 +21,7 @@ def _mart_ids(ctx: Context, codes) -> list[int]:
 
 
 ROLE = click.Choice(Role.values())
+LEVEL = click.Choice(OfficialLevel.values())
 
 
 @click.group("users")
@@ -35,15 +36,29 @@ def users_group():
 @click.option("--agency", "agencies", multiple=True, help="Код органа (для редактора органа); можно несколько.")
 @click.option("--mart", "marts", multiple=True, help="Код витрины (для обладателя витрины); можно несколько.")
 @click.option("--password", help="Пароль; без него спросит. Пусто: только токены API.")
+@click.option("--person", "person_id", type=int, help="Номер должностного лица каталога, которым является пользователь.")
+@click.option("--position", help="Должность: создать должностное лицо с именем пользователя (в первом органе из --agency "
+                                 "или в --person-agency).")
+@click.option("--level", type=LEVEL, help="Уровень должности (для --position).")
+@click.option("--person-agency", help="Код органа должностного лица (по умолчанию первый из --agency).")
 @click.pass_obj
-def users_create(env: Env, login, full_name, roles, agencies, marts, password):
-    """Создать пользователя."""
+def users_create(env: Env, login, full_name, roles, agencies, marts, password, person_id, position, level, person_agency):
+    """Создать пользователя (и должностное лицо, которым он является)."""
     ctx = env.context()
     if password is None and sys.stdin.isatty():
         password = getpass.getpass("Пароль (пусто: без входа на сайт): ") or None
-    user = users.create_user(ctx, login, full_name, password, list(roles),
-                             _agency_ids(ctx, agencies), _mart_ids(ctx, marts))
-    click.echo(f"Пользователь {user.login} создан (№ {user.id}).")
+    agency_ids = _agency_ids(ctx, agencies)
+    new_person = None
+    if position:
+        where = _agency_ids(ctx, [person_agency])[0] if person_agency else (agency_ids[0] if agency_ids else None)
+        if where is None:
+            raise click.UsageError("Для --position укажите орган: --agency или --person-agency.")
+        new_person = {"full_name": full_name, "position": position, "level": level, "agency_id": where}
+    user = users.create_user(ctx, login, full_name, password or None, list(roles), agency_ids, _mart_ids(ctx, marts),
+                             person_id=person_id, new_person=new_person)
+    person = people.person_of(ctx, user)
+    who = f"; должностное лицо: {person.full_name}, {person.position}" if person else ""
+    click.echo(f"Пользователь {user.login} создан (№ {user.id}){who}.")
 
 
 @users_group.command("list")
@@ -63,15 +78,16 @@ def users_list(env: Env):
 @click.option("--mart", "marts", multiple=True)
 @click.option("--password")
 @click.option("--active/--inactive", default=None)
+@click.option("--person", "person_id", type=int, help="Номер должностного лица каталога, которым является пользователь.")
 @click.pass_obj
-def users_update(env: Env, login, roles, agencies, marts, password, active):
-    """Изменить роли, области, пароль или отключить пользователя."""
+def users_update(env: Env, login, roles, agencies, marts, password, active, person_id):
+    """Изменить роли, области, пароль, должностное лицо или отключить пользователя."""
     ctx = env.context()
     user = users.find_user(ctx, login)
     users.update_user(ctx, user.id, roles=list(roles) or None,
                       agency_ids=_agency_ids(ctx, agencies) if agencies else None,
                       mart_ids=_mart_ids(ctx, marts) if marts else None,
-                      password=password, is_active=active)
+                      password=password, is_active=active, person_id=person_id)
     click.echo(f"Пользователь {login} изменён.")
 
 

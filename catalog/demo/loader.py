@@ -6,6 +6,7 @@ typed in. References are by code (``"MINZDRAV"``, ``"AGENCY:001"`` for processes
 """
 from __future__ import annotations
 
+from datetime import date
 from itertools import islice
 from typing import Callable, Iterable
 
@@ -17,7 +18,7 @@ from catalog.enums import Role
 from catalog.errors import InvalidInput
 from catalog.kinds import KINDS
 from catalog.schemas import validation_messages
-from catalog.services import history, users
+from catalog.services import history, records, users
 from catalog.services.context import Context
 
 DEMO_PASSWORD = "catalog-demo"
@@ -246,7 +247,24 @@ DEMO_USERS = [
      [Role.AGENCY_EDITOR.value], ["MINZDRAV"], []),
     ("mart", "Белов Кирилл Николаевич", "обладатель витрины данных", [Role.MART_OWNER.value], [], ["@mart"]),
     ("reader", "Зайцева Мария Петровна", "читатель", [Role.READER.value], [], []),
+    ("deputy", "Фомина Татьяна Олеговна", "заместитель министра социальной защиты: утверждает паспорта процессов, "
+     "утверждает дорожные карты по поручению министра", [Role.AGENCY_EDITOR.value], ["@editor"], []),
 ]
+# The person of the catalogue each demo account is (issue 16): position, level, agency («@editor»: the
+# editor's agency), unit. Visas go by these positions (catalog/services/people.py).
+DEMO_PEOPLE = {
+    "admin": ("администратор каталога", "specialist", "MINTSIFR", "отдел информатизации"),
+    "office": ("консультант Процессного офиса", "specialist", "PROCOFFICE", None),
+    "office-head": ("руководитель Процессного офиса", "head_of_agency", "PROCOFFICE", None),
+    "architect": ("главный архитектор региональной цифровой платформы", "head_of_unit", "MINTSIFR", "отдел архитектуры"),
+    "editor": ("начальник отдела назначения выплат", "head_of_unit", "@editor", "отдел назначения выплат"),
+    "head": ("министр социальной защиты", "head_of_agency", "@editor", "руководство"),
+    "deputy": ("заместитель министра социальной защиты", "deputy_head_of_agency", "@editor", "руководство"),
+    "zdrav": ("начальник отдела организации медицинской помощи", "head_of_unit", "MINZDRAV", None),
+    "zdrav-head": ("министр здравоохранения", "head_of_agency", "MINZDRAV", "руководство"),
+    "mart": ("обладатель витрины данных", "head_of_unit", "@editor", "отдел информационных ресурсов"),
+    "reader": ("консультант", "specialist", "MINEK", None),
+}
 DEMO_ACCOUNTS_KEY = "demo_accounts"  # a Setting: the demo's logins and what each is for, shown on the login page
 
 
@@ -264,9 +282,18 @@ def create_demo_users(ctx: Context, editor_agency: str, mart_code: str) -> list[
         agency_ids = [a for a in (agency(c) for c in agency_codes) if a is not None]
         if agency_codes and not agency_ids:
             continue  # a generated or trimmed region without that agency
-        if ctx.session.scalar(select(models.User.id).where(models.User.login == login)) is None:
-            users.create_user(ctx, login, name, DEMO_PASSWORD, roles, agency_ids, [mart_id] if mart_codes else [])
+        user = ctx.session.scalar(select(models.User).where(models.User.login == login))
+        if user is None:
+            user = users.create_user(ctx, login, name, DEMO_PASSWORD, roles, agency_ids, [mart_id] if mart_codes else [])
+        if user.person_id is None and login in DEMO_PEOPLE:
+            position, level, where, unit = DEMO_PEOPLE[login]
+            person_agency = agency(where)
+            if person_agency is not None:
+                person = records.create_record(ctx, "people", {"full_name": name, "position": position, "level": level,
+                                                               "unit": unit, "agency_id": person_agency})
+                users.update_user(ctx, user.id, person_id=person.id)
         made.append({"login": login, "purpose": purpose})
+    _demo_signatories(ctx, agency(editor_agency))
     setting = ctx.session.get(models.Setting, DEMO_ACCOUNTS_KEY)
     value = json.dumps(made, ensure_ascii=False)
     if setting is None:
@@ -275,6 +302,23 @@ def create_demo_users(ctx: Context, editor_agency: str, mart_code: str) -> list[
         setting.value = value
     ctx.session.flush()
     return [a["login"] for a in made]
+
+
+def _demo_signatories(ctx: Context, agency_id: int | None) -> None:
+    """The minister delegates «утверждаю» to the deputy for the year and designates the deputy to approve
+    passports (Leningrad 4.4; Samara concept, section 5 result 13)."""
+    from catalog.services import people
+
+    by_login = {u.login: u for u in ctx.session.scalars(select(models.User).where(models.User.login.in_(["head", "deputy"])))}
+    head, deputy = by_login.get("head"), by_login.get("deputy")
+    if agency_id is None or head is None or deputy is None or not (head.person_id and deputy.person_id):
+        return
+    if not ctx.session.scalar(select(models.Delegation.id).where(models.Delegation.to_person_id == deputy.person_id)):
+        today = date.today()
+        people.delegate(ctx, {"visa": "roadmap_approve", "from_person_id": head.person_id, "to_person_id": deputy.person_id,
+                              "valid_from": date(today.year, 1, 1), "valid_until": date(today.year, 12, 31),
+                              "basis": f"приказ министра от {date(today.year, 1, 9):%d.%m.%Y} № 3-од"})
+    people.designate(ctx, agency_id, deputy.person_id)
 
 
 def demo_accounts(ctx: Context) -> list[tuple[models.User, str]]:

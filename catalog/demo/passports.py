@@ -74,6 +74,19 @@ def _steps(template, positions: dict[str, int], times: int, system_id: int | Non
             for name, position, minutes, waiting, automated, consumes, produces in template]
 
 
+def _approver(ctx: Context, process: models.Process) -> Context:
+    """The account of the official the agency designated to approve passports; the loader itself for
+    agencies without one (generated regions)."""
+    from catalog.services import people
+
+    person = people.designated(ctx, process.agency_id)
+    user = ctx.session.scalar(select(models.User).where(models.User.person_id == person.id)) if person else None
+    if user is None:
+        return ctx
+    return Context(session=ctx.session, user=user, settings=ctx.settings, autocommit=ctx.autocommit,
+                   search=ctx.search, graph=ctx.graph)
+
+
 def load_passports(ctx: Context) -> int:
     """Positions, and both variants of a dozen processes under reengineering or past it."""
     rng = random.Random(7)
@@ -95,7 +108,7 @@ def load_passports(ctx: Context) -> int:
                            "per": "instance"},
                           {"kind": "other", "name": "Курьерская доставка дел из МФЦ", "unit_cost": 90, "quantity": 1,
                            "per": "instance"}]})
-        passports.approve(ctx, as_is.id)
+        passports.approve(_approver(ctx, process), as_is.id, as_is.version)
         to_be = passports.create_passport(ctx, process.id, "to_be")
         passports.save_passport(ctx, to_be.id, {
             "version": to_be.version, "description": "Целевое состояние: заявление с ЕПГУ, сведения через СМЭВ.",
@@ -107,5 +120,5 @@ def load_passports(ctx: Context) -> int:
         passports.set_criteria(ctx, to_be.id, {"criteria": {
             c: {"met": True, "evidence": "по паспорту TO-BE"} for c in met}})
         if number < 8:  # the rest are still being designed
-            passports.approve(ctx, to_be.id)
+            passports.approve(_approver(ctx, process), to_be.id, to_be.version)
     return len(chosen)

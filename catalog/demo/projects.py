@@ -172,7 +172,7 @@ def load_projects(ctx: Context, today: date | None = None) -> list[models.Optimi
          "result": "Регистрация без участия специалиста", "responsible": "Орлова Е.В.", "status": "done",
          "actual_start": day(-195), "actual_end": day(-80)},
     ], "kpis": _kpis("Срок регистрации заявления", 3, 1)})
-    projects.agree_roadmap(office, p.id, date.fromisoformat(day(-262)), version=p.version, late_reason=HISTORY)
+    projects.agree_roadmap(chief_ctx, p.id, date.fromisoformat(day(-262)), version=p.version, late_reason=HISTORY)
     projects.approve_roadmap(head_ctx, p.id, date.fromisoformat(day(-260)), version=p.version, late_reason=HISTORY)
     term, returns, output = p.kpis
     for measured_on, values in ((day(-45), (1, 6, 21)), (day(-14), (1, 4, 23))):

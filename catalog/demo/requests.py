@@ -34,7 +34,8 @@ def load_requests(ctx: Context) -> int:
     optimised = {p.process_id for p in ctx.session.scalars(select(models.Passport).where(
         models.Passport.variant == "to_be", models.Passport.state == "approved"))}
     processes = {p.id: p for p in ctx.session.scalars(select(models.Process).order_by(models.Process.id))}
-    office = ctx.session.scalar(select(models.User).where(models.User.login == "office"))
+    # 8.4: the conclusion is signed by the head of the process office.
+    office = ctx.session.scalar(select(models.User).where(models.User.login == "office-head"))
     architect = ctx.session.scalar(select(models.User).where(models.User.login == "architect"))
 
     def request(process, name, **changes) -> models.SystemRequest:

@@ -20,6 +20,7 @@ from catalog.models.openlineage import (
     OpenLineageJob,
     OpenLineageRun,
 )
+from catalog.models.people import Delegation, Designation, DocumentCounter
 from catalog.models.passports import (
     Passport,
     PassportData,
@@ -57,6 +58,9 @@ from catalog.models.search import SearchMiss, ThesaurusEntry
 from catalog.models.users import ApiToken, LoginFailure, Setting, User
 
 __all__ = [
+    "Delegation",
+    "Designation",
+    "DocumentCounter",
     "utcnow",
     "EmailMessage",
     "NotificationPreference",

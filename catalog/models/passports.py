@@ -42,6 +42,8 @@ class Passport(Record):
     description: Mapped[str | None] = mapped_column(Text)
     approved_by: Mapped[str | None] = mapped_column(String(200))
     approved_at: Mapped[datetime | None]
+    approved_visa: Mapped[dict | None] = mapped_column(JSON)
+    number: Mapped[str | None] = mapped_column(String(32), unique=True)
     # The BPMN diagram the passport was imported from, kept to show on the process page.
     diagram: Mapped[str | None] = mapped_column(Text)
     diagram_name: Mapped[str | None] = mapped_column(String(300))

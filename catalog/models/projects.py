@@ -78,6 +78,10 @@ class OptimizationProject(Record):
     approved_entered_at: Mapped[datetime | None]
     # Why a date was given further back than the tolerance allows: {"approved_on": "…"}.
     late_reasons: Mapped[dict | None] = mapped_column(JSON, default=dict)
+    # Who signed, as they were when signing (catalog/services/people.visa): name, position, date, delegation.
+    agreed_visa: Mapped[dict | None] = mapped_column(JSON)
+    approved_visa: Mapped[dict | None] = mapped_column(JSON)
+    roadmap_number: Mapped[str | None] = mapped_column(String(32), unique=True)
 
     process: Mapped[Process] = relationship()
     measures: Mapped[list[RoadmapMeasure]] = relationship(order_by="RoadmapMeasure.position",

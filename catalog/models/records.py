@@ -51,6 +51,8 @@ class Person(Record):
     unit: Mapped[str | None] = mapped_column(String(300))
     email: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(100))
+    # The level of the position (enums.OfficialLevel): who may sign what (catalog/services/people.py).
+    level: Mapped[str | None] = mapped_column(String(32))
 
     agency: Mapped[Agency] = relationship()
 

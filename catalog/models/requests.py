@@ -58,6 +58,8 @@ class SystemRequest(Record):
     concluded_by_id: Mapped[int | None] = mapped_column(Integer)
     concluded_by: Mapped[str | None] = mapped_column(String(200))
     concluded_at: Mapped[datetime | None]
+    conclusion_visa: Mapped[dict | None] = mapped_column(JSON)
+    conclusion_number: Mapped[str | None] = mapped_column(String(32), unique=True)
     decision: Mapped[str | None] = mapped_column(String(16))
     decision_reasons: Mapped[str | None] = mapped_column(Text)
     decided_by: Mapped[str | None] = mapped_column(String(200))

@@ -35,6 +35,10 @@ class User(Base):
     # Stored in the web session at login and compared on every request: raising it (logout, a new
     # password, deactivation) ends every session of the user at once.
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The person of the catalogue the account belongs to (issue 16): visas are given by positions.
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+
+    person = relationship("Person")
 
     def has_role(self, role: str) -> bool:
         return role in (self.roles or [])

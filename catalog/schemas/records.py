@@ -48,6 +48,7 @@ class PersonSchema(RecordSchema):
     email = Text(allow_none=True, metadata={"label": "Электронная почта"},
                  validate=lambda v: v is None or validate.Email(error="Неверный адрес электронной почты.")(v))
     phone = text("Телефон", max_length=100)
+    level = choice("Уровень должности", enums.OfficialLevel)
 
 
 class LifeSituationSchema(RecordSchema):

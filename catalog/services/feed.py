@@ -57,6 +57,9 @@ EXTRA_FIELDS: dict[str, tuple[str, type[enums.LabeledEnum] | None]] = {
     "agreed_by": ("согласовал", None),
     "approved_on": ("«утверждаю»", None),
     "approved_by": ("утвердил", None),
+    # Issue 16: the numbers signed documents get.
+    "roadmap_number": ("номер дорожной карты", None),
+    "conclusion_number": ("номер заключения", None),
     "roadmap_authors": ("составители дорожной карты", None),
     "application_decision": ("решение по заявке", enums.ApplicationDecision),
     "application_answered_on": ("дата ответа на заявку", None),

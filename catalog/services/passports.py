@@ -18,7 +18,7 @@ from catalog.enums import Action, PassportState, PassportVariant
 from catalog.errors import Conflict, InvalidInput
 from catalog.kinds import KINDS
 from catalog.schemas import PassportSchema, validation_messages
-from catalog.services import history, permissions, records, rules
+from catalog.services import history, people, permissions, records, rules
 from catalog.services.context import Context
 from catalog.services.versions import check_version
 
@@ -184,8 +184,13 @@ def approve(ctx: Context, passport_id: int, version: int | None = None) -> model
         raise Conflict("Паспорт уже утверждён.")
     if not passport.steps:
         raise InvalidInput("Паспорт без шагов не утверждается.", {"steps": ["Опишите хотя бы один шаг."]})
+    # Who signs and the number, before the passport changes (a query's autoflush would count a version).
+    approved_at = datetime.now(UTC)
+    signed = people.visa(ctx, "passport_approve", passport.process.agency_id, approved_at.date())
+    number = people.allocate_number(ctx, "passport", approved_at.year)
     passport.state = PassportState.APPROVED.value
-    passport.approved_by, passport.approved_at = ctx.actor_name, datetime.now(UTC)
+    passport.approved_by, passport.approved_at = ctx.actor_name, approved_at
+    passport.approved_visa, passport.number = signed, number
     passport.version += 1
     ctx.session.flush()
     history.append_event(ctx, KIND, passport, Action.UPDATE.value,

@@ -45,7 +45,7 @@ from catalog.schemas import (
     RoadmapSchema,
     validation_messages,
 )
-from catalog.services import calendar, entry_dates, evidence, history, permissions, records, rules
+from catalog.services import calendar, entry_dates, evidence, history, people, permissions, records, rules
 from catalog.services.context import Context
 from catalog.services.versions import check_version
 
@@ -468,7 +468,7 @@ def save_roadmap(ctx: Context, project_id: int, data: dict) -> models.Optimizati
     if project.agreed_on is not None and changes:
         # The office agreed another text: its «согласовано» no longer stands.
         changes["agreed_on"] = {"before": _iso(project.agreed_on), "after": None}
-        project.agreed_by, project.agreed_on = None, None
+        project.agreed_by, project.agreed_on, project.agreed_visa = None, None, None
     return _save(ctx, project, Action.UPDATE.value, changes)
 
 
@@ -501,7 +501,10 @@ def agree_roadmap(ctx: Context, project_id: int, agreed_on: date | None = None,
     if agreed_on < project.start_date:
         raise InvalidInput("Дата согласования не прошла проверку.",
                            {"agreed_on": [f"Согласование не раньше начала работ ({project.start_date:%d.%m.%Y})."]})
-    project.agreed_by, project.agreed_on, project.agreed_entered_at = ctx.actor_name, agreed_on, entry.entered_at
+    # Who signs is read before the project changes: a query's autoflush would count a version of its own.
+    signed = people.visa(ctx, "roadmap_agree", None, agreed_on)
+    project.agreed_by, project.agreed_on, project.agreed_visa = ctx.actor_name, agreed_on, signed
+    project.agreed_entered_at = entry.entered_at
     _late_reason(project, "agreed_on", entry)
     return _save(ctx, project, Action.UPDATE.value, {"agreed_on": {"before": None, "after": agreed_on.isoformat()},
                                                      "agreed_by": {"before": None, "after": ctx.actor_name}})
@@ -531,10 +534,16 @@ def approve_roadmap(ctx: Context, project_id: int, approved_on: date | None = No
         errors.append(f"Утверждение позже окончания работ по правовому акту ({project.end_date:%d.%m.%Y}).")
     if errors:
         raise InvalidInput("Дата утверждения не прошла проверку.", {"approved_on": errors})
-    project.approved_by, project.approved_on, project.approved_entered_at = ctx.actor_name, approved_on, entry.entered_at
+    # Who signs and the number are read before the project changes (a query's autoflush would count a
+    # version of its own); the roadmap gets its number when it is approved, the document that binds (4.4).
+    signed = people.visa(ctx, "roadmap_approve", project.process.agency_id, approved_on)
+    number = project.roadmap_number or people.allocate_number(ctx, "roadmap", approved_on.year)
+    project.approved_by, project.approved_on, project.approved_visa = ctx.actor_name, approved_on, signed
+    project.roadmap_number, project.approved_entered_at = number, entry.entered_at
     _late_reason(project, "approved_on", entry)
     return _save(ctx, project, Action.UPDATE.value, {"approved_on": {"before": None, "after": approved_on.isoformat()},
-                                                     "approved_by": {"before": None, "after": ctx.actor_name}})
+                                                     "approved_by": {"before": None, "after": ctx.actor_name},
+                                                     "roadmap_number": {"before": None, "after": project.roadmap_number}})
 
 
 # -- implementation and post-monitoring (4.4–4.5)

@@ -24,7 +24,7 @@ from catalog.enums import (Action, CheckResult, DigitalCriterion, PassportState,
 from catalog.errors import Conflict, InvalidInput
 from catalog import formatting
 from catalog.schemas import ConclusionSchema, DecisionSchema, SystemRequestSchema, validation_messages
-from catalog.services import history, passports, permissions, rules
+from catalog.services import history, passports, people, permissions, rules
 from catalog.services.context import Context
 from catalog.services.versions import check_version
 
@@ -403,6 +403,8 @@ def submit(ctx: Context, request_id: int, version: int | None = None) -> models.
     request.conclusion = request.conclusion_reasons = request.overlap_answer = None
     request.overlap_accepted = False
     request.concluded_by = request.concluded_by_id = request.concluded_at = None
+    # A returned request is concluded anew: the new conclusion is a new document with its own number.
+    request.conclusion_visa = request.conclusion_number = None
     request.version += 1
     ctx.session.flush()
     _event(ctx, request, Action.UPDATE.value, {
@@ -436,11 +438,16 @@ def conclude(ctx: Context, request_id: int, data: dict) -> models.SystemRequest:
         raise InvalidInput("Заключение не прошло проверку.", {"overlap_answer": [
             "Приняв объяснение, процессный офис излагает своими словами, почему пересечение допустимо, "
             "а не повторяет слова заявителя."]})
+    # Who signs and the number, before the request changes (a query's autoflush would count a version).
+    concluded_at = _now()
+    signed = people.visa(ctx, "conclusion", None, concluded_at.date())
+    number = people.allocate_number(ctx, "conclusion", concluded_at.year)
     request.conclusion, request.conclusion_reasons = values["conclusion"], values["reasons"]
     request.overlap_answer = values.get("overlap_answer")
     request.overlap_accepted = accepts
+    request.concluded_by_id, request.concluded_by, request.concluded_at = ctx.actor_id, ctx.actor_name, concluded_at
+    request.conclusion_visa, request.conclusion_number = signed, number
     _store_checks(ctx, request)  # the checklist shows at once whether the overlap still blocks
-    request.concluded_by_id, request.concluded_by, request.concluded_at = ctx.actor_id, ctx.actor_name, _now()
     request.status = RequestStatus.CONCLUDED.value
     request.needs_review = False
     request.version += 1
@@ -449,7 +456,8 @@ def conclude(ctx: Context, request_id: int, data: dict) -> models.SystemRequest:
         "status": {"before": RequestStatus.SUBMITTED.value, "after": request.status},
         "conclusion": {"before": None, "after": request.conclusion},
         "conclusion_reasons": {"before": None, "after": request.conclusion_reasons},
-        "overlap_accepted": {"before": False, "after": request.overlap_accepted}})
+        "overlap_accepted": {"before": False, "after": request.overlap_accepted},
+        "conclusion_number": {"before": None, "after": request.conclusion_number}})
     ctx.finish()
     return request
 

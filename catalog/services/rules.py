@@ -269,13 +269,12 @@ same_as("passports.import_bpmn", "passports.create", "Загрузка схем�
 
 @rule("passports.approve", "Утверждение паспорта процесса")
 def _passport_approve(ctx, user, passport):
-    # The passport is approved by the owning agency (Samara concept, section 5 result 13: the agencies
-    # answer for their processes); not by the process office, which checks the criteria.
-    if _of_agency(user, _process_of(passport).agency_id):
-        return None
+    # The passport is approved by the official the owning agency designates (Samara concept, section 5
+    # result 13: the agencies answer for their processes), by default its head; not by the process
+    # office, which checks the criteria (catalog/services/people.py).
     if _only_reader(user):
         return READ_ONLY
-    return "Недостаточно прав: паспорт утверждает пользователь органа — владельца процесса."
+    return _visa(ctx, user, "passport_approve", _process_of(passport).agency_id)
 
 
 @rule("passports.set_criteria", "Отметка критериев цифровой трансформации")
@@ -341,18 +340,29 @@ rule("projects.answer_application", "Ответ на заявку об опти�
     _office_only("на заявку об оптимизации отвечает Процессный офис."))
 
 
+def _visa(ctx, user, visa, agency_id):
+    from catalog.services import people  # people.py writes through these rules: imported when asked
+
+    return people.visa_refusal(ctx, user, visa, agency_id)
+
+
 @rule("projects.agree_roadmap", "Согласование дорожной карты")
 def _agree(ctx, user, project):
-    # 4.4: «согласовано» by the head of the process office, when it takes part; never by an author.
-    return _office_only("дорожную карту согласует руководитель Процессного офиса.")(ctx, user, project) \
-        or _not_author(ctx, project, "согласовать")
+    # 4.3 п. 7, 4.4: «согласовано» by the head of the process office or the deputy chair of the Committee
+    # overseeing it (positions: catalog/services/people.py); never by an author.
+    if _only_reader(user):
+        return READ_ONLY
+    return _not_author(ctx, project, "согласовать") or _visa(ctx, user, "roadmap_agree", None)
 
 
 @rule("projects.approve_roadmap", "Утверждение дорожной карты")
 def _approve(ctx, user, project):
-    # 4.4: «утверждаю» by the head of the owning agency; never by an author.
-    return _owner_only("дорожную карту утверждает руководитель органа — владельца процесса.")(ctx, user, project) \
-        or _not_author(ctx, project, "утвердить")
+    # 4.3 п. 6, 4.4: «утверждаю» by the head of the owning agency, or the official the head delegated it
+    # to (a recorded delegation in force); never by an author.
+    if _only_reader(user):
+        return READ_ONLY
+    return _not_author(ctx, project, "утвердить") \
+        or _visa(ctx, user, "roadmap_approve", _process_of(project).agency_id)
 
 
 @rule("projects.add_measurement", "Измерение показателя в постмониторинге")
@@ -419,12 +429,12 @@ def _submit(ctx, user, request):
 # on a request they filed, or decides on one they filed or concluded.
 @rule("requests.conclude", "Заключение процессного офиса по заявке", allow_system=False)
 def _conclude(ctx, user, request):
-    if not _has(user, OFFICE, ADMIN):
-        return READ_ONLY if _only_reader(user) else \
-            "Недостаточно прав: заключение по заявке даёт процессный офис (или администратор)."
+    # 8.4: the conclusion is the process office's, signed by its head (catalog/services/people.py).
+    if _only_reader(user):
+        return READ_ONLY
     if request is not None and request.filed_by_id == user.id:
         return "Нельзя давать заключение по заявке, которую вы подали."
-    return None
+    return _visa(ctx, user, "conclusion", None)
 
 
 @rule("requests.decide", "Решение по заявке", allow_system=False)
@@ -522,6 +532,29 @@ def _harvest(ctx, user, system):
 # 152-FZ: the category of personal data an attribute holds is decided by who keeps the attribute (its
 # dataset's agency, the mart exposing it, architects): the records.update rule of the attribute.
 same_as("personal_data.decide", "records.update", "Решение о категории персональных данных атрибута")
+
+
+# -- people: delegations and designations (issue 16)
+
+
+@rule("people.delegate", "Поручение подписи другому должностному лицу")
+def _delegate(ctx, user, giver):
+    """``giver``: the person whose visa is delegated; the head delegates their own, or an administrator records it."""
+    if _has(user, ADMIN) or (giver is not None and user.person_id == giver.id):
+        return None
+    return READ_ONLY if _only_reader(user) else \
+        "Недостаточно прав: поручение подписи даёт сам руководитель (или его записывает администратор)."
+
+
+@rule("people.designate", "Назначение должностного лица, утверждающего паспорта")
+def _designate(ctx, user, agency):
+    from catalog.services import people
+
+    head = people.head_of(ctx, agency.id) if agency is not None else None
+    if _has(user, ADMIN) or (head is not None and user.person_id == head.id):
+        return None
+    return READ_ONLY if _only_reader(user) else \
+        "Недостаточно прав: утверждающего паспорта назначает руководитель органа (или администратор)."
 
 
 # -- users, tokens, settings: the administrator's (README «Roles»: admin — users and tokens)

@@ -49,6 +49,33 @@ def _check_scope(ctx: Context, roles: list[str], agency_ids: list[int], mart_ids
     return errors
 
 
+def _check_person(ctx: Context, person_id: int | None, user_id: int | None = None) -> dict:
+    """The person exists, and no other account is theirs (a visa names one person, signed by one account)."""
+    if person_id is None:
+        return {}
+    person = ctx.session.get(models.Person, person_id)
+    if person is None or person.is_deleted:
+        return {"person_id": [f"Должностного лица № {person_id} нет."]}
+    other = ctx.session.scalar(select(models.User).where(models.User.person_id == person_id, models.User.id != user_id))
+    if other is not None:
+        return {"person_id": [f"{person.full_name} уже связан(а) с учётной записью «{other.full_name}»."]}
+    return {}
+
+
+def _new_person(ctx: Context, data: dict, message: str) -> models.Person:
+    """The person of a new link, written in the account's transaction (committed with it, or not at all)."""
+    from catalog.services import records
+
+    inner = Context(session=ctx.session, user=ctx.user, is_system=ctx.is_system, system_actor=ctx.system_actor,
+                    autocommit=False, settings=ctx.settings, search=ctx.search, graph=ctx.graph, outbox=ctx.outbox)
+    fields = {k: v for k, v in data.items() if k in ("full_name", "position", "level", "agency_id", "unit") and v not in (None, "")}
+    try:
+        return records.create_record(inner, "people", fields)
+    except InvalidInput as error:
+        ctx.session.rollback()
+        raise InvalidInput(message, {f"new_person_{k}": v for k, v in error.fields.items()}) from None
+
+
 @rules.operation("users.create")
 def create_user(
     ctx: Context,
@@ -58,11 +85,16 @@ def create_user(
     roles: list[str],
     agency_ids: list[int] | None = None,
     mart_ids: list[int] | None = None,
+    person_id: int | None = None,
+    new_person: dict | None = None,
 ) -> models.User:
+    """A new account; ``person_id`` links it to the person of the catalogue it belongs to (issue 16), or
+    ``new_person`` (full_name, position, level, agency_id, unit) makes that person with it, in one transaction."""
     rules.check(ctx, "users.create")
     agency_ids, mart_ids = list(agency_ids or []), list(mart_ids or [])
     login = (login or "").strip()
     errors = _check_scope(ctx, roles, agency_ids, mart_ids)
+    errors |= _check_person(ctx, person_id)
     if not login:
         errors["login"] = ["Укажите логин."]
     elif ctx.session.scalar(select(models.User).where(models.User.login == login)):
@@ -73,6 +105,8 @@ def create_user(
         errors["password"] = [f"Пароль не короче {MIN_PASSWORD} символов."]
     if errors:
         raise InvalidInput("Пользователь не создан.", errors)
+    if new_person:
+        person_id = _new_person(ctx, new_person, "Пользователь не создан.").id
     user = models.User(
         login=login,
         full_name=full_name.strip(),
@@ -80,6 +114,7 @@ def create_user(
         roles=roles,
         agency_ids=agency_ids,
         mart_ids=mart_ids,
+        person_id=person_id,
     )
     ctx.session.add(user)
     ctx.finish()
@@ -88,7 +123,9 @@ def create_user(
 
 @rules.operation("users.update")
 def update_user(ctx: Context, user_id: int, *, full_name=None, roles=None, agency_ids=None, mart_ids=None,
-                is_active=None, password=None) -> models.User:
+                is_active=None, password=None, person_id=None, unlink_person=False, new_person=None) -> models.User:
+    """``person_id`` links the account to a person of the catalogue (``new_person``: one made now, as in
+    :func:`create_user`); ``unlink_person`` removes the link."""
     rules.check(ctx, "users.update")
     user = get_user(ctx, user_id)
     roles = user.roles if roles is None else roles
@@ -97,9 +134,16 @@ def update_user(ctx: Context, user_id: int, *, full_name=None, roles=None, agenc
     errors = _check_scope(ctx, roles, agency_ids, mart_ids)
     if password is not None and len(password) < MIN_PASSWORD:
         errors["password"] = [f"Пароль не короче {MIN_PASSWORD} символов."]
+    errors |= _check_person(ctx, person_id, user.id)
     if errors:
         raise InvalidInput("Изменения не сохранены.", errors)
+    if new_person:
+        person_id = _new_person(ctx, new_person, "Изменения не сохранены.").id
     user.roles, user.agency_ids, user.mart_ids = list(roles), list(agency_ids), list(mart_ids)
+    if person_id is not None:
+        user.person_id = person_id
+    elif unlink_person:
+        user.person_id = None
     if full_name:
         user.full_name = full_name.strip()
     if is_active is not None:

@@ -92,8 +92,9 @@ def test_an_optimisation_project_from_the_application_to_post_monitoring(page):
     expect(page.locator(".flash")).to_have_text("Сохранено.")
     expect(page.locator("main")).to_contain_text("Перевести запрос сведений в СМЭВ")
 
-    # 4.4: «Согласовано» by the office, «Утверждаю» by the owning agency; approval starts implementation.
-    switch(page, "office")
+    # 4.3 п. 6–7, 4.4: «Согласовано» by the head of the process office, «Утверждаю» by the head of the owning
+    # agency (issue 16: by position, not by any user of the office or the agency); approval starts implementation.
+    switch(page, "office-head")
     page.goto(project_url)
     agree = page.locator("form", has=page.get_by_role("button", name="«Согласовано»"))
     agree.locator("[name=date]").fill(day(-8))
@@ -102,12 +103,25 @@ def test_an_optimisation_project_from_the_application_to_post_monitoring(page):
     expect(page.locator(".flash")).to_have_text("Дорожная карта согласована.")
     switch(page, "editor")
     page.goto(project_url)
+    expect(page.get_by_role("button", name="«Утверждаю»")).to_have_count(0)  # a head of unit does not approve
+    switch(page, "head")
+    page.goto(project_url)
     approve = page.locator("form", has=page.get_by_role("button", name="«Утверждаю»"))
     approve.locator("[name=date]").fill(day(-7))
     approve.locator("[name=late_reason]").fill("Оформлено на бумаге, внесено позже")  # issue 16: a date back
     approve.get_by_role("button", name="«Утверждаю»").click()
     expect(page.locator(".flash")).to_have_text("Дорожная карта утверждена.")
     assert stage(page) == "внедрение оптимизационных решений"
+    expect(page.locator("main")).to_contain_text("Громов Игорь Сергеевич, министр социальной защиты")
+
+    # The printable roadmap carries both visas with names and positions, and its own number.
+    page.get_by_role("link", name="дорожная карта с визами").click()
+    printable = page.locator("body")
+    expect(printable).to_contain_text("СОГЛАСОВАНО: Кузнецов Павел Игоревич, руководитель Процессного офиса")
+    expect(printable).to_contain_text("УТВЕРЖДАЮ: Громов Игорь Сергеевич, министр социальной защиты")
+    expect(printable).to_contain_text(re.compile(r"Номер: ДК-\d{4}-\d{4}"))
+    shot(page, "office-roadmap-printable")
+    page.goto(project_url)
 
     # The measure done: its last date past, the project is in post-monitoring (4.5).
     measure = page.locator("main table.grid tbody tr", has_text="Перевести запрос сведений в СМЭВ")

@@ -1,6 +1,6 @@
 """A request for a new information system, from filing to the printable conclusion: the agency editor files
-and submits it, the process office concludes, the architect decides (demo logins «editor», «office»,
-«architect»)."""
+and submits it, the head of the process office concludes, the architect decides (demo logins «editor»,
+«office-head», «architect»)."""
 from __future__ import annotations
 
 import re
@@ -72,8 +72,9 @@ def test_a_request_from_filing_to_the_printable_conclusion(page):
     assert checks.count() >= 3
     shot(page, "request-submitted")
 
-    # The process office concludes; where the request overlaps running systems it answers that too.
-    switch(page, "office")
+    # The process office concludes, signed by its head (8.4, issue 16); where the request overlaps running
+    # systems it answers that too.
+    switch(page, "office-head")
     page.goto(request_url)
     page.locator("select[name=conclusion]").select_option(label="положительное")
     page.get_by_label("Обоснование").fill("Процессы описаны, TO-BE утверждён, данные есть в витринах")
@@ -97,6 +98,8 @@ def test_a_request_from_filing_to_the_printable_conclusion(page):
     expect(printable).to_contain_text(SYSTEM)
     expect(printable).to_contain_text("положительное")
     expect(printable).to_contain_text("Процессы описаны, TO-BE утверждён, данные есть в витринах")
+    expect(printable).to_contain_text(re.compile(r"Заключение № З-\d{4}-\d{4}"))
+    expect(printable).to_contain_text("Подпись: Кузнецов Павел Игоревич, руководитель Процессного офиса")
     expect(page.locator("header.top")).to_be_hidden()
     shot(page, "request-conclusion-printable")
 

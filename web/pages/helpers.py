@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from catalog import enums, formatting
 from catalog.kinds import KINDS, Kind
-from catalog.services import feed, permissions, rules, users
+from catalog.services import feed, people, permissions, rules, users
 from web import context
 
 # Options in a select are capped: a larger list is typed as a record number.
@@ -288,4 +288,6 @@ def init_app(app) -> None:
             # Every history on pages goes through the one description in words.
             "feed": lambda events: feed.describe(ctx, events),
             "person": lambda login: users.display_name(ctx, login),
+            # A signature as given (issue 16): name, position, date, and the delegation it rests on.
+            "visa": people.describe_visa,
         }

@@ -162,9 +162,11 @@ def step_page(request_id, step):
 
 @bp.get("/requests/<int:request_id>/conclusion")
 def conclusion_page(request_id):
-    found = requests.get_request(context(), request_id)
-    return render_template("request_conclusion.html", found=found, CheckResult=CheckResult, Conclusion=Conclusion,
-                           RequestKind=RequestKind)
+    # The printable conclusion (issue 16): numbered, with the checks and the signatory's name and position.
+    from web.pages.documents import print_view
+
+    requests.get_request(context(), request_id)
+    return print_view("conclusion", request_id)
 
 
 def init_app(app) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from catalog.enums import Role
+from catalog.enums import OfficialLevel, Role
 from catalog.errors import InvalidInput
 from catalog.services import permissions, rules, users
 from web import context
@@ -18,6 +18,18 @@ def _ids(name: str) -> list[int]:
     return [form_int(v) for v in request.form.getlist(name) if form_int(v) is not None]
 
 
+def _person_fields() -> dict:
+    """The account's person: one chosen from the catalogue, or a new one typed on the form (issue 16)."""
+    from web.inputs import form_int
+
+    if (request.form.get("new_person_name") or "").strip():
+        return {"new_person": {"full_name": request.form.get("new_person_name", "").strip(),
+                               "position": request.form.get("new_person_position", "").strip(),
+                               "level": request.form.get("new_person_level") or None,
+                               "agency_id": form_int(request.form.get("new_person_agency_id"))}}
+    return {"person_id": form_int(request.form.get("person_id"))}
+
+
 def _page(user=None, errors=None, message=None, issued=None, status=200):
     ctx = context()
     return render_template(
@@ -28,6 +40,8 @@ def _page(user=None, errors=None, message=None, issued=None, status=200):
         roles=list(Role),
         agencies=ref_options("agencies") or [],
         marts=ref_options("marts") or [],
+        people_options=ref_options("people"),
+        levels=list(OfficialLevel),
         errors=errors or {},
         message=message,
         issued=issued,
@@ -46,7 +60,7 @@ def create_user_page():
         user = users.create_user(
             context(), request.form.get("login", ""), request.form.get("full_name", ""),
             request.form.get("password") or None, request.form.getlist("roles"),
-            _ids("agency_ids"), _ids("mart_ids"),
+            _ids("agency_ids"), _ids("mart_ids"), **_person_fields(),
         )
     except InvalidInput as error:
         return _page(errors=error.fields, message=error.message, status=422)
@@ -68,7 +82,8 @@ def update_user_page(user_id):
         users.update_user(
             ctx, user_id, full_name=request.form.get("full_name"), roles=request.form.getlist("roles"),
             agency_ids=_ids("agency_ids"), mart_ids=_ids("mart_ids"), is_active="is_active" in request.form,
-            password=request.form.get("password") or None,
+            password=request.form.get("password") or None, unlink_person="person_id" in request.form,
+            **_person_fields(),
         )
     except InvalidInput as error:
         ctx.session.rollback()
