@@ -31,8 +31,9 @@ def today(ctx):
 def people(seed, make_user):
     class People:
         owner = make_user("owner", ["agency_editor"], agency_ids=[seed.agency.id])
-        head = make_user("head", ["agency_editor"], agency_ids=[seed.agency.id])
-        office = make_user("office", ["process_office"])
+        # «Утверждаю» is the agency head's (Leningrad 4.3 п. 6); the office's head answers applications.
+        head = make_user("head", ["agency_editor"], agency_ids=[seed.agency.id], level="head_of_agency")
+        office = make_user("office", ["process_office"], level="head_of_agency")
     return People
 
 

@@ -25,9 +25,10 @@ SYSTEM = {"name": "Система назначения выплат", "legal_kin
 
 @pytest.fixture
 def people(make_user, seed):
-    return {name: make_user(name, roles, agency_ids=agencies) for name, roles, agencies in [
-        ("filer", ["agency_editor"], [seed.agency.id]), ("office", ["process_office"], []),
-        ("architect", ["architect"], []), ("admin", ["admin"], [])]}
+    # The conclusion is signed by the head of the process office (Leningrad 8.4; issue 16).
+    return {name: make_user(name, roles, agency_ids=agencies, level=level) for name, roles, agencies, level in [
+        ("filer", ["agency_editor"], [seed.agency.id], None), ("office", ["process_office"], [], "head_of_agency"),
+        ("architect", ["architect"], [], None), ("admin", ["admin"], [], None)]}
 
 
 def approve(ctx, people, data) -> models.SystemRequest:

@@ -27,12 +27,15 @@ def today(ctx):
 
 
 @pytest.fixture
-def people(ctx, seed):
-    def make(login, name, roles, agency_ids=(), mart_ids=()):
-        return users.create_user(ctx, login, name, "пароль-тест", roles, list(agency_ids), list(mart_ids))
+def people(ctx, seed, make_user):
+    def make(login, name, roles, agency_ids=(), mart_ids=(), person_id=None):
+        return users.create_user(ctx, login, name, "пароль-тест", roles, list(agency_ids), list(mart_ids),
+                                 person_id=person_id)
 
     class People:
-        office = make("office", "Сидорова Анна Андреевна", ["process_office"])
+        # The head of the process office: the conclusions wait for her signature (Leningrad 8.4).
+        office = make("office", "Сидорова Анна Андреевна", ["process_office"],
+                      person_id=make_user.person("Сидорова Анна Андреевна", "head_of_agency").id)
         editor = make("editor", "Орлова Елена Викторовна", ["agency_editor"], [seed.agency.id])
         architect = make("architect", "Ветров Олег Николаевич", ["architect"])
         mart = make("mart", "Белов Кирилл Николаевич", ["mart_owner"], mart_ids=[seed.mart.id])

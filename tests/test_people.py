@@ -26,6 +26,9 @@ ROADMAP = {
 STEPS = [{"name": "Приём заявления", "duration_minutes": 15, "times_per_year": 100}]
 TODAY = date.today()
 
+# The projects below are dated 2025: a visa given so far back needs its reason (issue 16, entry_dates).
+LATE = "Внесение данных за 2025 год"
+
 
 def as_user(ctx, user) -> Context:
     return Context(session=ctx.session, user=user, settings=ctx.settings)
@@ -75,19 +78,19 @@ def test_roadmap_visas_go_by_position_and_by_a_recorded_delegation(ctx, seed, st
     project = _project(ctx, seed)
     # «Согласовано»: not a member of the office, but its head (4.3 п. 7).
     with pytest.raises(Forbidden, match="руководитель Процессного офиса"):
-        projects.agree_roadmap(as_user(ctx, staff.office), project.id, date(2025, 11, 27), version=project.version)
+        projects.agree_roadmap(as_user(ctx, staff.office), project.id, date(2025, 11, 27), version=project.version, late_reason=LATE)
     ctx.session.rollback()
-    agreed = projects.agree_roadmap(as_user(ctx, staff.chief), project.id, date(2025, 11, 27), version=project.version)
+    agreed = projects.agree_roadmap(as_user(ctx, staff.chief), project.id, date(2025, 11, 27), version=project.version, late_reason=LATE)
     assert agreed.agreed_visa["name"] == "Kuznetsov" and agreed.agreed_visa["position"] == "руководитель Процессного офиса"
     # «Утверждаю»: an editor of the agency (a head of unit) is refused, in terms of positions.
     with pytest.raises(Forbidden) as refused:
-        projects.approve_roadmap(as_user(ctx, staff.editor), project.id, date(2025, 11, 28), version=project.version)
+        projects.approve_roadmap(as_user(ctx, staff.editor), project.id, date(2025, 11, 28), version=project.version, late_reason=LATE)
     assert "руководитель органа — владельца процесса" in str(refused.value)
     assert "начальник отдела назначения выплат" in str(refused.value)
     ctx.session.rollback()
     # The deputy: refused without a delegation, and with one that ended yesterday.
     with pytest.raises(Forbidden, match="руководитель органа"):
-        projects.approve_roadmap(as_user(ctx, staff.deputy), project.id, date(2025, 11, 28), version=project.version)
+        projects.approve_roadmap(as_user(ctx, staff.deputy), project.id, date(2025, 11, 28), version=project.version, late_reason=LATE)
     ctx.session.rollback()
     head = as_user(ctx, staff.head)
     people.delegate(head, {"from_person_id": staff.head.person_id, "to_person_id": staff.deputy.person_id,
@@ -98,7 +101,7 @@ def test_roadmap_visas_go_by_position_and_by_a_recorded_delegation(ctx, seed, st
     current = people.delegate(head, {"from_person_id": staff.head.person_id, "to_person_id": staff.deputy.person_id,
                                      "valid_from": TODAY - timedelta(days=1), "valid_until": TODAY + timedelta(days=30),
                                      "basis": "приказ от 30.11.2026 № 9-од"})
-    approved = projects.approve_roadmap(as_user(ctx, staff.deputy), project.id, date(2025, 11, 28), version=project.version)
+    approved = projects.approve_roadmap(as_user(ctx, staff.deputy), project.id, date(2025, 11, 28), version=project.version, late_reason=LATE)
     visa = approved.approved_visa
     assert (visa["name"], visa["position"], visa["date"]) == ("Fomina", "заместитель министра социальной защиты", "2025-11-28")
     assert visa["delegation"]["from"]["name"] == "Gromov" and visa["delegation"]["basis"] == "приказ от 30.11.2026 № 9-од"
@@ -106,13 +109,13 @@ def test_roadmap_visas_go_by_position_and_by_a_recorded_delegation(ctx, seed, st
     assert approved.roadmap_number == "ДК-2025-0001"  # numbered in the year of its approval
     # The delegation ends: the deputy no longer approves the next roadmap; the head does.
     second = _project(ctx, seed, _second_process(ctx, seed))
-    projects.agree_roadmap(as_user(ctx, staff.curator), second.id, date(2025, 11, 27), version=second.version)
+    projects.agree_roadmap(as_user(ctx, staff.curator), second.id, date(2025, 11, 27), version=second.version, late_reason=LATE)
     assert second.agreed_visa["position"] == "заместитель председателя Комитета"  # the deputy chair (4.3 п. 7)
     people.end_delegation(head, current.id)
     with pytest.raises(Forbidden, match="руководитель органа"):
-        projects.approve_roadmap(as_user(ctx, staff.deputy), second.id, date(2025, 11, 28), version=second.version)
+        projects.approve_roadmap(as_user(ctx, staff.deputy), second.id, date(2025, 11, 28), version=second.version, late_reason=LATE)
     ctx.session.rollback()
-    done = projects.approve_roadmap(head, second.id, date(2025, 11, 28), version=second.version)
+    done = projects.approve_roadmap(head, second.id, date(2025, 11, 28), version=second.version, late_reason=LATE)
     assert done.approved_visa["delegation"] is None and done.roadmap_number == "ДК-2025-0002"
 
 
@@ -162,8 +165,8 @@ def test_a_passport_is_approved_by_the_official_the_agency_designates(ctx, seed,
 
 def _approved_roadmap(ctx, seed, staff):
     project = _project(ctx, seed)
-    projects.agree_roadmap(as_user(ctx, staff.chief), project.id, date(2025, 11, 27), version=project.version)
-    return projects.approve_roadmap(as_user(ctx, staff.head), project.id, date(2025, 11, 28), version=project.version)
+    projects.agree_roadmap(as_user(ctx, staff.chief), project.id, date(2025, 11, 27), version=project.version, late_reason=LATE)
+    return projects.approve_roadmap(as_user(ctx, staff.head), project.id, date(2025, 11, 28), version=project.version, late_reason=LATE)
 
 
 def test_signed_documents_show_name_position_date_and_number(ctx, client, seed, staff):
@@ -286,7 +289,7 @@ def test_the_inbox_lists_what_waits_for_the_users_visa(ctx, seed, staff):
     project = _project(ctx, seed)
     assert [i["kind"] for i in roadmaps(staff.chief)] == ["Дорожная карта: согласовать"]
     assert roadmaps(staff.office) == [] and roadmaps(staff.head) == []
-    projects.agree_roadmap(as_user(ctx, staff.chief), project.id, date(2025, 11, 27), version=project.version)
+    projects.agree_roadmap(as_user(ctx, staff.chief), project.id, date(2025, 11, 27), version=project.version, late_reason=LATE)
     item, = roadmaps(staff.head)
     assert item["kind"] == "Дорожная карта: утвердить" and item["url"] == f"/projects/{project.id}#roadmap"
     assert item["agency_id"] == seed.agency.id and roadmaps(staff.editor) == []

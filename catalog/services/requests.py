@@ -447,7 +447,8 @@ def conclude(ctx: Context, request_id: int, data: dict) -> models.SystemRequest:
     request.overlap_accepted = accepts
     request.concluded_by_id, request.concluded_by, request.concluded_at = ctx.actor_id, ctx.actor_name, concluded_at
     request.conclusion_visa, request.conclusion_number = signed, number
-    _store_checks(ctx, request)  # the checklist shows at once whether the overlap still blocks
+    with ctx.session.no_autoflush:  # the checks' queries must not flush half the conclusion: one version
+        _store_checks(ctx, request)  # the checklist shows at once whether the overlap still blocks
     request.status = RequestStatus.CONCLUDED.value
     request.needs_review = False
     request.version += 1
