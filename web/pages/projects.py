@@ -288,8 +288,9 @@ def calendar_page():
     year = _int_arg("year") or date.today().year
     if not 1900 <= year <= 2200:
         raise BadParameter("Неверный год.", {"year": ["Год от 1900 до 2200."]})
-    working = calendar.working_days_between(ctx, date(year - 1, 12, 31), date(year, 12, 31))
-    return render_template("calendar.html", year=year, days=calendar.list_days(ctx, year), working=working,
+    counted = calendar.working_days_between_reckoned(ctx, date(year - 1, 12, 31), date(year, 12, 31))
+    return render_template("calendar.html", year=year, days=calendar.list_days(ctx, year), working=counted.value,
+                           calendar_warning=counted.warning,
                            years=calendar.years(ctx), kinds=list(enums.DayKind))
 
 
