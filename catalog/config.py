@@ -19,6 +19,8 @@
 | CATALOG_ELASTICSEARCH_URL, CATALOG_ELASTICSEARCH_INDEX | —, catalog | the Elasticsearch server and the alias searches use |
 | CATALOG_GATE_BLOCKING | as_is,optimised,data_model,duplicates,cost_value | checks of a system request that block its approval |
 | CATALOG_GATE_DECIDER_ROLE | architect | the role that decides on system requests |
+| CATALOG_AUTHORISED_BODY_ROLES | process_office | roles of the authorised body (Kemerovo register rules 3.5, 4 п. 1): correction notices, the registers' control page |
+| CATALOG_NOTICE_ANSWER_DAYS | 10 | working days an agency has to answer a correction notice |
 | CATALOG_IMPORT_MAX_MB | 50 | the largest file the upload page accepts (the command line reads any size, streamed) |
 | CATALOG_IMPORT_MAX_XLSX_PART_MB / CATALOG_IMPORT_MAX_XLSX_RATIO | 200 / 200 | the largest uncompressed part of an .xlsx (shared strings, each sheet) and the highest compression ratio of a part over 1 MB, both read from the zip directory before anything is unpacked |
 | CATALOG_IMPORT_MAX_ROWS / CATALOG_IMPORT_MAX_COLUMNS / CATALOG_IMPORT_MAX_CELL_CHARS | 200000 / 200 / 32767 | the most data rows, columns and characters in a cell of an imported table (declared and read) |
@@ -80,6 +82,8 @@ class Settings:
     elasticsearch_index: str = "catalog"
     gate_blocking: tuple[str, ...] = ("as_is", "optimised", "data_model", "duplicates", "cost_value")
     gate_decider_role: str = "architect"
+    authorised_body_roles: tuple[str, ...] = ("process_office",)
+    notice_answer_days: int = 10
     page_size: int = 50
     base_iri: str = "http://localhost:8000"
     region_name: str = "Регион"
@@ -173,6 +177,9 @@ def load_settings(**overrides) -> Settings:
         gate_blocking=tuple(c.strip() for c in os.environ.get(
             "CATALOG_GATE_BLOCKING", "as_is,optimised,data_model,duplicates,cost_value").split(",") if c.strip()),
         gate_decider_role=os.environ.get("CATALOG_GATE_DECIDER_ROLE", "architect"),
+        authorised_body_roles=tuple(r.strip() for r in os.environ.get(
+            "CATALOG_AUTHORISED_BODY_ROLES", "process_office").split(",") if r.strip()),
+        notice_answer_days=int(os.environ.get("CATALOG_NOTICE_ANSWER_DAYS", "10")),
         import_max_bytes=int(float(os.environ.get("CATALOG_IMPORT_MAX_MB", "50")) * 1024 * 1024),
         import_max_xlsx_part_bytes=int(float(os.environ.get("CATALOG_IMPORT_MAX_XLSX_PART_MB", "200")) * 1024 * 1024),
         import_max_xlsx_ratio=float(os.environ.get("CATALOG_IMPORT_MAX_XLSX_RATIO", "200")),

@@ -31,6 +31,13 @@ CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
 READ_ONLY = {
     "calendar.add_working_days", "calendar.is_working_day", "calendar.list_days", "calendar.load",
     "calendar.working_days_between", "calendar.years",
+    "calendar.add_working_days_reckoned", "calendar.working_days_between_reckoned",
+    "duties.entered_on", "duties.officials", "duties.current", "duties.vacancies", "duties.timing",
+    "duties.late_changes", "duties.record_labels", "duties.versions", "duties.published", "duties.published_agencies",
+    "duties.get_published", "duties.version_xlsx", "duties.current_xlsx", "duties.control", "duties.control_rows",
+    "duties.inbox_items", "notices.describe", "notices.get_notice", "notices.list_notices",
+    "notices.unanswered_by_agency", "notices.history_local", "notices.inbox_items",
+    "history.local_today", "history.register_agency_of",
     "costs.list_positions", "costs.process_costs",
     "dashboard.agency_choices", "dashboard.dashboard", "feed.describe",
     "history.events_for", "history.history_of", "history.recent_events",
@@ -49,7 +56,7 @@ READ_ONLY = {
     "records.record_history", "records.status_transitions", "records.titles_for",
     "requests.actions_allowed", "requests.finished_projects", "requests.get_request", "requests.list_requests",
     "requests.request_history", "requests.run_checks",
-    "rules.check", "rules.may", "rules.refusal",
+    "rules.check", "rules.may", "rules.refusal", "rules.authorised_body",
     "search.check", "search.misses", "search.search", "search.suggest", "thesaurus.entries",
     "stats.overview",
     "users.display_name", "users.display_names", "users.find_user", "users.get_user", "users.list_tokens", "users.list_users", "users.login_wait",
@@ -157,6 +164,7 @@ class World:
     exposes: object  # the seed mart's EXPOSES link to the seed dataset
     other_mart: object
     match: object
+    notice: object = None  # a correction notice to the seed agency, written by the office (Kemerovo 3.5)
 
 
 def as_user(ctx, user, commit=True) -> Context:
@@ -213,7 +221,14 @@ def world(ctx, seed, make_user):
                                                            models.Link.source_id == seed.mart.id))
     match = models.NameMatch(record_kind="processes", record_id=seed.process.id, agency_id=a,
                              typical_process_id=None, score=0.9, state="suggested")
-    return World(seed, users, passport, project, draft, submitted, concluded, exposes, other_mart, match)
+    from catalog.services import duties, notices
+
+    # Kemerovo 3.2: the editor is the seed agency's official responsible for agreeing its register.
+    agreeing = r.create_record(ctx, "people", {"full_name": "Editor", "position": "начальник отдела", "agency_id": a})
+    duties.appoint(ctx, a, "agree", agreeing.id)
+    notice = notices.write_notice(as_user(ctx, users["office"]), {
+        "agency_id": a, "reason": "Статус не соответствует", "items": [{"process_id": seed.process.id, "fields": ["status"]}]})
+    return World(seed, users, passport, project, draft, submitted, concluded, exposes, other_mart, match, notice)
 
 
 EVERYONE = {"reader", "editor", "stranger", "office", "architect", "owner", "other_owner", "admin", "server"}
@@ -294,6 +309,18 @@ def _targets(w: World) -> dict:
         "imports.cancel": (job, {"editor", "admin", "server"}),
         "imports.records": ("processes", {"editor", "stranger", "office", "admin", "server"}),
         "imports.openlineage": (None, WRITERS),
+        # Kemerovo register rules: 3.2 the agency appoints its officials and the agreeing one agrees the
+        # register (in person, never the server); 3.5 the authorised body (the process office by default)
+        # writes correction notices, the agency answers, the author closes or returns them.
+        "register.appoint": (s.agency.id, {"editor", "admin", "server"}),
+        "register.vacate": (s.agency.id, {"editor", "admin", "server"}),
+        "register.agree": (s.agency.id, {"editor"}),
+        "register.download": (s.agency.id, {"editor", "office", "admin", "server"}),
+        "register.control": (None, OFFICE),
+        "notices.write": (None, {"office"}),
+        "notices.answer": (w.notice, {"editor"}),
+        "notices.close": (w.notice, {"office"}),
+        "notices.return": (w.notice, {"office"}),
     }
 
 

@@ -90,13 +90,13 @@ def main(click_ctx, database_url):
 
 # Imported after ``main``, ``Env`` and ``progress`` exist: the modules use them.
 from catalog.cli import (  # noqa: E402
-    calendar, costs, dashboard, demo, history, import_jobs, imports, lineage, linked, names, outbox, passports, projects,
+    calendar, costs, dashboard, demo, duties, history, import_jobs, imports, lineage, linked, names, outbox, passports, projects,
     requests, search, server, store, users,
 )
 
 # Each module names the commands and groups it adds to ``catalog`` in its ``COMMANDS``.
 MODULES = (store, demo, server, import_jobs, users, search, names, passports, costs, dashboard, requests, imports, linked,
-           lineage, outbox, calendar, projects, history)
+           lineage, outbox, calendar, projects, history, duties)
 
 for _module in MODULES:
     for _command in _module.COMMANDS:

@@ -40,6 +40,7 @@ def _run_import(env: Env, kind: str, path: Path, *, as_login: str | None = None,
                 errors_file: Path | None = None, **options) -> None:
     """Run an import with a progress bar; print the report; keep a copy of a table with errors."""
     ctx = _import_context(env, as_login)
+    ctx.change_arose_on = options.pop("arose_on", None)  # Kemerovo 3.3: when the register's changes arose
     bar = {}
 
     def on_start(total: int) -> None:
@@ -92,12 +93,14 @@ def import_bpmn_command(env: Env, path, process_id, variant, dry_run, as_login):
 @import_group.command("register")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--agency", "agency_code", required=True, help="Код органа, чей реестр загружается.")
+@click.option("--arose-on", "arose_on", type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]),
+              help="Когда возникли изменения (по умолчанию сегодня); позже 10 рабочих дней — опоздание (3.3).")
 @_import_options
 @click.pass_obj
-def import_register_command(env: Env, path, agency_code, dry_run, partial, as_login, errors_file):
+def import_register_command(env: Env, path, agency_code, arose_on, dry_run, partial, as_login, errors_file):
     """Загрузить реестр процессов органа из Excel (правила ведения реестра, раздел 2.1)."""
     _run_import(env, "register", path, as_login=as_login, errors_file=errors_file, agency=agency_code,
-                dry_run=dry_run, partial=partial)
+                dry_run=dry_run, partial=partial, arose_on=arose_on.date() if arose_on else None)
 
 
 def _records_command(kind: str, doc: str):

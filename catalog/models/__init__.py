@@ -10,6 +10,7 @@ module is imported here so that ``Base.metadata`` is complete.
 from catalog.models.base import Base, Record, utcnow
 from catalog.models.calendar import CalendarDay
 from catalog.models.costs import Position
+from catalog.models.duties import CorrectionNotice, NoticeEvent, RegisterOfficial, RegisterVersion
 from catalog.models.history import ChangeEvent, ProjectionPosition
 from catalog.models.imports import ImportJob
 from catalog.models.names import NameMatch
@@ -102,4 +103,8 @@ __all__ = [
     "LoginFailure",
     "Setting",
     "ImportJob",
+    "RegisterOfficial",
+    "RegisterVersion",
+    "CorrectionNotice",
+    "NoticeEvent",
 ]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -31,6 +32,9 @@ class Context:
     # Bulk loads (importers): with autocommit off, leave the change events of an operation
     # pending until the next flush instead of flushing after every operation.
     bulk: bool = False
+    # Kemerovo register rules 3.3: the day the register change being made arose, as its editor gives it
+    # (a form, the API, an import); None: today. Kept on the change events beside the server's time.
+    change_arose_on: date | None = None
 
     @property
     def actor_id(self) -> int | None:

@@ -34,11 +34,11 @@ docs = Blueprint("api", __name__, tag="Документ API")
 
 
 def _blueprints():
-    from web.api import (calendar, costs, dashboard, imports, lineage, linked, names, openlineage, passports,
+    from web.api import (calendar, costs, dashboard, duties, imports, lineage, linked, names, openlineage, passports,
                          projects, records, requests, search)
 
     return [module.blp for module in (records, lineage, search, names, imports, openlineage, linked, requests,
-                                      dashboard, passports, costs, projects, calendar)] + [docs]
+                                      dashboard, passports, costs, projects, calendar, duties)] + [docs]
 
 
 def init_app(app, csrf) -> None:
