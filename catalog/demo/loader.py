@@ -303,5 +303,8 @@ def load_demo(ctx: Context, progress=None) -> dict[str, int]:
     counts["паспорта процессов"] = load_passports(ctx)
     counts["проекты оптимизации"] = len(load_projects(ctx))
     counts["заявки на системы"] = load_requests(ctx)
+    from catalog.demo.duties import load_duties
+
+    counts["опубликованные реестры"] = load_duties(ctx)
     return counts
 

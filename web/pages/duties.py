@@ -251,7 +251,8 @@ def control_page():
         book.save(out)
         return _download(out.getvalue(), name)
     rows = duties.control(ctx, month)
-    rows.sort(key=lambda r: (-(r["late_changes"] + r["unanswered_notices"] + len(r["vacant"])), r["agency"].name))
+    # What the month asks of the authorised body first (3.3, 3.5), then duties nobody holds (3.2).
+    rows.sort(key=lambda r: (-(r["late_changes"] + r["unanswered_notices"]), -len(r["vacant"]), r["agency"].name))
     return render_template("register_control.html", rows=rows, month=month)
 
 
