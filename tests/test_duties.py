@@ -231,8 +231,8 @@ def test_a_correction_notice_through_its_whole_life(ctx, seed, client, make_user
     closed = client.post(f"/api/v1/notices/{notice['id']}/close", json={"text": "Исправлено"}, headers=token_for(office))
     assert closed.status_code == 200 and closed.get_json()["state"] == "closed"
     assert [(e["label"], e["actor"]) for e in closed.get_json()["history"]] == [
-        ("направлено", "office"), ("ответ органа", "editor"), ("возвращено органу", "office"),
-        ("ответ органа", "editor"), ("закрыто", "office")]
+        ("направлено", "Office"), ("ответ органа", "Editor"), ("возвращено органу", "Office"),
+        ("ответ органа", "Editor"), ("закрыто", "Office")]  # people by name, never a login
     with pytest.raises(Conflict):
         notices.answer_notice(as_user(ctx, editor), notice["id"], "ещё")
     shown = runner.invoke("notices", "show", str(notice["id"])).output

@@ -90,8 +90,11 @@ def late_command(env: Env, agency_code, month):
     ctx = env.context()
     ids = [_agency(ctx, agency_code).id] if agency_code else None
     when = date.fromisoformat(f"{month}-01") if month else None
-    for t in duties.late_changes(ctx, ids, when):
-        click.echo(f"{t.event.record_kind} № {t.event.record_id}\t{t.action_label}\tвозникло {ru_day(t.arose_on)}\t"
+    found = duties.late_changes(ctx, ids, when)
+    labels = duties.record_labels(ctx, found)
+    for t in found:
+        what = labels.get((t.event.record_kind, t.event.record_id), f"№ {t.event.record_id}")
+        click.echo(f"{what}\t{t.action_label}\tвозникло {ru_day(t.arose_on)}\t"
                    f"срок {ru_day(t.due_on)}\tвнесено {ru_day(t.entered_on)}")
 
 
@@ -130,11 +133,13 @@ def show_command(env: Env, notice_id):
     from catalog.formatting import moment
     from catalog.services import notices
 
+    from catalog.services.users import display_name
+
     ctx = env.context()
     view = notices.get_notice(ctx, notice_id)
     click.echo(_show(view))
     for e in view.notice.events:
-        click.echo(f"{moment(e.at, ctx.settings.timezone)}\t{e.actor_name}\t{notices.ACTIONS.get(e.action, e.action)}"
+        click.echo(f"{moment(e.at, ctx.settings.timezone)}\t{display_name(ctx, e.actor_name)}\t{notices.ACTIONS.get(e.action, e.action)}"
                    f"\t{e.text or ''}")
 
 

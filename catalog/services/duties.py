@@ -406,10 +406,13 @@ def inbox_items(ctx: Context, user: models.User | None) -> list[dict]:
 
     if agency_ids:
         month = history.local_today(ctx)
-        for found in late_changes(ctx, agency_ids, month=month, limit=200):
+        late = late_changes(ctx, agency_ids, month=month, limit=200)
+        labels = record_labels(ctx, late)
+        for found in late:
+            what = labels.get((found.event.record_kind, found.event.record_id), f"запись № {found.event.record_id}")
             items.append({"kind": "Изменение реестра внесено с опозданием",
-                          "title": f"{found.action_label} {found.event.record_kind} № {found.event.record_id}: "
-                                   f"возникло {ru_day(found.arose_on)}, внесено {ru_day(found.entered_on)}",
+                          "title": f"«{what}»: {found.action_label}, возникло {ru_day(found.arose_on)}, "
+                                   f"внесено {ru_day(found.entered_on)} (срок — {ru_day(found.due_on)})",
                           "url": url("duties.agency_page", agency_id=found.event.register_agency_id),
                           "due": found.due_on, "overdue": True, "agency_id": found.event.register_agency_id})
     if agency_ids or authorised:

@@ -40,13 +40,16 @@ def version_json(ctx, version) -> dict:
 
 
 def notice_json(view: notices.NoticeView) -> dict:
+    from catalog.services.users import display_names
+
     n = view.notice
+    names = display_names(context(), [n.author_name, *(e.actor_name for e in n.events)])
     return {"id": n.id, "agency_id": n.agency_id, "state": n.state, "state_label": view.state_label,
-            "reason": n.reason, "items": n.items, "author": n.author_name, "written_at": n.written_at.isoformat(),
+            "reason": n.reason, "items": n.items, "author": names.get(n.author_name, n.author_name), "written_at": n.written_at.isoformat(),
             "due_on": n.due_on.isoformat(), "overdue": view.overdue, "calendar_warning": view.warning,
             "version": n.version,
             "history": [{"action": e.action, "label": notices.ACTIONS.get(e.action, e.action), "at": e.at.isoformat(),
-                         "actor": e.actor_name, "text": e.text} for e in n.events]}
+                         "actor": names.get(e.actor_name, e.actor_name), "text": e.text} for e in n.events]}
 
 
 def timing_json(t: duties.ChangeTiming) -> dict:
