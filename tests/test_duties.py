@@ -70,6 +70,10 @@ def test_a_change_is_late_on_the_11th_working_day_and_not_on_the_10th_across_a_h
         "event_id": late.id, "agency_id": seed.agency.id, "record_kind": "processes", "record_id": second.id,
         "action": "create", "arose_on": "2026-10-21", "entered_on": "2026-11-06", "due_on": "2026-11-05",
         "late": True, "calendar_warning": None}
+    # The history keeps both days: the API's event and the process page.
+    events = client.get(f"/api/v1/processes/{second.id}/history", headers=editor).get_json()["items"]
+    assert events[0]["arose_on"] == "2026-10-21" and events[0]["occurred_at"].startswith("2026-11-06")
+    assert "возникло 21.10.2026" in client.get(f"/processes/{second.id}").get_data(as_text=True)
     office = make_user("office", ["process_office"])
     control = duties.control(as_user(ctx, office), date(2026, 11, 1))
     assert {row["agency"].code: row["late_changes"] for row in control} == {"MINSOC": 1, "MINZDRAV": 0}
