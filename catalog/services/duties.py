@@ -354,7 +354,14 @@ def control(ctx: Context, month: date) -> list[dict]:
     from catalog.services import notices
 
     rules.check(ctx, "register.control")
-    agencies = list(ctx.session.scalars(select(models.Agency).where(models.Agency.deleted_at.is_(None))
+    # Agencies that keep a register: with processes in it, or officials, or notices (not every body named
+    # in the catalogue, e.g. a federal one a process only refers to).
+    keeping = set(ctx.session.scalars(select(models.Process.agency_id).where(models.Process.deleted_at.is_(None))
+                                      .distinct()))
+    keeping |= set(ctx.session.scalars(select(models.RegisterOfficial.agency_id).distinct()))
+    keeping |= set(ctx.session.scalars(select(models.CorrectionNotice.agency_id).distinct()))
+    agencies = list(ctx.session.scalars(select(models.Agency).where(models.Agency.deleted_at.is_(None),
+                                                                    models.Agency.id.in_(keeping))
                                         .order_by(models.Agency.name)))
     late: dict[int, int] = {}
     for found in late_changes(ctx, month=month):
