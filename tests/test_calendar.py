@@ -130,3 +130,17 @@ def test_an_unloaded_year_counts_on_the_labour_code_holidays_and_says_so(ctx, cl
     assert loaded["calendar_not_loaded"] == [] and loaded["calendar_warning"] is None
     page = client.get("/calendar?year=2027").get_data(as_text=True)
     assert "Производственный календарь на 2027 год не загружен" in page
+
+
+def test_a_project_counted_over_an_unloaded_year_says_so(ctx, seed, client, make_user, token_for):
+    """An application received on 30.12.2026 is due three working days later, in 2027, whose calendar is not
+    loaded: the project's page and the API say the answer was counted on the Labour Code holidays."""
+    from catalog.services import projects
+
+    project = projects.create_project(ctx, {"process_id": seed.process.id, "ground": "application",
+                                            "initiated_on": "2026-12-30", "application_submitted_on": "2026-12-30"})
+    assert project.application_due_on == date(2027, 1, 13)  # 31.12 off (2026), 1–8.01 (art. 112), 11, 12, 13
+    token = token_for(make_user("office", ["process_office"]))
+    answer = client.get(f"/api/v1/projects/{project.id}", headers=token).get_json()
+    assert "Производственный календарь на 2027 год не загружен" in answer["calendar_warning"]
+    assert "Производственный календарь на 2027 год не загружен" in client.get(f"/projects/{project.id}").get_data(as_text=True)

@@ -138,6 +138,12 @@ def is_working_day(ctx: Context, day: date) -> bool:
     return load(ctx).is_working(day)
 
 
+def warning_for_dates(work_calendar: WorkCalendar, dates) -> str | None:
+    """The not-loaded warning for working-day answers about these dates (deadlines, stage spans): any
+    of them in a year without a loaded calendar was counted on the Labour Code holidays."""
+    return not_loaded_warning({d.year for d in dates if d is not None} - work_calendar.loaded_years)
+
+
 def add_working_days_reckoned(ctx: Context, start: date, n: int) -> Reckoned:
     """``add_working_days`` with the warning when a year on the way has no loaded calendar."""
     cal = load(ctx)

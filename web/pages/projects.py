@@ -138,11 +138,20 @@ def new_page():
                            processes=ref_options("processes"), message=message), status
 
 
+def project_dates(project) -> list:
+    """The dates the project's working days and deadlines are counted over (stages, answer terms)."""
+    return [project.initiated_on, project.start_date, project.approved_on, projects.project_end(project),
+            project.application_submitted_on, project.application_due_on,
+            *(r.due_on for r in project.deviation_requests)]
+
+
 def _render_project(project_id: int, errors: dict | None = None, where: str | None = None, status: int = 422):
     ctx = context()
     project = projects.get_project(ctx, project_id)
+    work_calendar = calendar.load(ctx)
     return render_template("project.html", label=field_title, change_title=change_title, project=project, P=projects,
-                           stages=projects.stages(project, work_calendar=calendar.load(ctx)),
+                           stages=projects.stages(project, work_calendar=work_calendar),
+                           calendar_warning=calendar.warning_for_dates(work_calendar, project_dates(project)),
                            stage=projects.current_stage(project), application=projects.application_state(project),
                            end=projects.project_end(project), events=projects.project_history(ctx, project_id),
                            errors=errors or {}, where=where,
