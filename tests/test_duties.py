@@ -265,3 +265,16 @@ def test_the_authorised_body_sees_unanswered_notices_per_agency_and_exports_them
     assert lines[1].startswith("Министерство социальной защиты;0;1;0;")
     book = load_workbook(io.BytesIO(client.get(f"/registers/control?month={month}&format=xlsx").data)).active
     assert [c.value for c in book[2]][:3] == ["Министерство социальной защиты", 0, 1]
+
+
+def test_a_deletion_says_when_it_arose_through_the_api(ctx, seed, client, make_user, token_for):
+    editor = token_for(make_user("editor", ["agency_editor"], [seed.agency.id]))
+    arose = calendar.add_working_days(ctx, history.local_today(ctx), -11)
+    answer = client.delete(f"/api/v1/processes/{seed.process.id}?version={seed.process.version}"
+                           f"&change_arose_on={arose.isoformat()}", headers=editor)
+    assert answer.status_code == 200, answer.get_json()
+    event = last_event(ctx, "processes", seed.process.id)
+    assert event.action == "delete" and event.arose_on == arose
+    assert [t.event.id for t in duties.late_changes(ctx, [seed.agency.id])] == [event.id]
+    bad = client.delete(f"/api/v1/processes/{seed.process.id}?change_arose_on=вчера", headers=editor)
+    assert bad.status_code == 422 and "change_arose_on" in bad.get_json()["fields"]

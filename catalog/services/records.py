@@ -497,9 +497,12 @@ def _set_deleted(ctx: Context, kind_name: str, record_id: int, deleted: bool, ve
 
 
 @rules.operation("records.delete", "links.delete")
-def delete_record(ctx: Context, kind_name: str, record_id: int, version: int | None = None) -> models.Record:
+def delete_record(ctx: Context, kind_name: str, record_id: int, version: int | None = None,
+                  arose_on=None) -> models.Record:
     """Soft deletion: the record stays, marked deleted; links to it show it as deleted.
-    Like every change it carries the version it was made against (catalog.services.versions)."""
+    Like every change it carries the version it was made against (catalog.services.versions);
+    ``arose_on``: when the deletion arose (Kemerovo 3.3), today by default."""
+    _take_arose_on(ctx, {ARISE_FIELD: arose_on})
     return _set_deleted(ctx, kind_name, record_id, True, version)
 
 
