@@ -21,6 +21,8 @@
 | CATALOG_GATE_DECIDER_ROLE | architect | the role that decides on system requests |
 | CATALOG_GATE_EXISTING_LANDSCAPE | off | `on`: a system in «создание»/«развитие» without an approved request, or an automation link to it, is saved (page, API, CLI, every import) and flagged «без заключения» in the gate report instead of refused: for registering the landscape the region inherits |
 | CATALOG_STATUS_EVIDENCE | reengineering=running_project;reengineered=approved_to_be,post_monitoring;sent_certification=certification;certified=certificate | the evidence a reengineering status needs (any one of those after `=`): `running_project`, `approved_to_be`, `post_monitoring`, `certification` (a record of sending), `certificate` (who certified, when, the document); a status not named needs none |
+| CATALOG_AUTHORISED_BODY_ROLES | process_office | roles of the authorised body (Kemerovo register rules 3.5, 4 п. 1): correction notices, the registers' control page |
+| CATALOG_NOTICE_ANSWER_DAYS | 10 | working days an agency has to answer a correction notice |
 | CATALOG_IMPORT_MAX_MB | 50 | the largest file the upload page accepts (the command line reads any size, streamed) |
 | CATALOG_IMPORT_MAX_XLSX_PART_MB / CATALOG_IMPORT_MAX_XLSX_RATIO | 200 / 200 | the largest uncompressed part of an .xlsx (shared strings, each sheet) and the highest compression ratio of a part over 1 MB, both read from the zip directory before anything is unpacked |
 | CATALOG_IMPORT_MAX_ROWS / CATALOG_IMPORT_MAX_COLUMNS / CATALOG_IMPORT_MAX_CELL_CHARS | 200000 / 200 / 32767 | the most data rows, columns and characters in a cell of an imported table (declared and read) |
@@ -139,6 +141,8 @@ class Settings:
     gate_decider_role: str = "architect"
     gate_existing_landscape: bool = False
     status_evidence: dict = field(default_factory=lambda: dict(DEFAULT_STATUS_EVIDENCE))
+    authorised_body_roles: tuple[str, ...] = ("process_office",)
+    notice_answer_days: int = 10
     page_size: int = 50
     base_iri: str = "http://localhost:8000"
     region_name: str = "Регион"
@@ -257,6 +261,9 @@ def load_settings(**overrides) -> Settings:
         in ("1", "on", "true", "yes"),
         status_evidence=parse_status_evidence(os.environ["CATALOG_STATUS_EVIDENCE"])
         if os.environ.get("CATALOG_STATUS_EVIDENCE") else dict(DEFAULT_STATUS_EVIDENCE),
+        authorised_body_roles=tuple(r.strip() for r in os.environ.get(
+            "CATALOG_AUTHORISED_BODY_ROLES", "process_office").split(",") if r.strip()),
+        notice_answer_days=int(os.environ.get("CATALOG_NOTICE_ANSWER_DAYS", "10")),
         import_max_bytes=int(float(os.environ.get("CATALOG_IMPORT_MAX_MB", "50")) * 1024 * 1024),
         import_max_xlsx_part_bytes=int(float(os.environ.get("CATALOG_IMPORT_MAX_XLSX_PART_MB", "200")) * 1024 * 1024),
         import_max_xlsx_ratio=float(os.environ.get("CATALOG_IMPORT_MAX_XLSX_RATIO", "200")),

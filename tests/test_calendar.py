@@ -39,7 +39,8 @@ def test_working_days_across_holidays_and_moved_days(ctx):
 
 
 def test_a_day_set_and_cleared_changes_the_arithmetic(ctx, make_user):
-    assert calendar.add_working_days(ctx, date(2027, 1, 1), 1) == date(2027, 1, 4)  # no 2027 data: Mon–Fri
+    # No 2027 data: the Labour Code holidays (1–8 January), then Monday 11 January.
+    assert calendar.add_working_days(ctx, date(2027, 1, 1), 1) == date(2027, 1, 11)
     calendar.set_day(ctx, {"day": "2027-01-04", "kind": "holiday", "note": "Новогодние каникулы"})
     calendar.set_day(ctx, {"day": "2027-01-02", "kind": "workday"})
     assert calendar.add_working_days(ctx, date(2027, 1, 1), 1) == date(2027, 1, 2)
@@ -102,3 +103,44 @@ def test_calendar_api_and_page(client, make_user, token_for, login):
     assert "Новый год" in client.get("/calendar?year=2030").get_data(as_text=True)
     page = client.get("/calendar?year=2026").get_data(as_text=True)
     assert "Производственный календарь" in page and "09.01.2026" in page
+
+
+def test_an_unloaded_year_counts_on_the_labour_code_holidays_and_says_so(ctx, client):
+    """Issue 16: for 2027 (no calendar loaded) 1 January was a working day, without a warning. Labour Code
+    art. 112 part 1: 1–8 January, 23 February, 8 March, 1 and 9 May, 12 June, 4 November are holidays."""
+    assert 2027 not in calendar.years(ctx)
+    found = calendar.add_working_days_reckoned(ctx, date(2026, 12, 29), 1)
+    assert found.value == date(2026, 12, 30) and found.warning is None  # all in the loaded 2026
+    # Wednesday 30 December 2026 + 1 working day: 31 December off (2026 calendar), 1–8 January 2027
+    # off (the Labour Code), 9–10 the weekend.
+    found = calendar.add_working_days_reckoned(ctx, date(2026, 12, 30), 1)
+    assert found.value == date(2027, 1, 11)
+    assert found.unloaded_years == (2027,)
+    assert "Производственный календарь на 2027 год не загружен" in found.warning
+    assert "статьи 112 Трудового кодекса" in found.warning
+    # Monday 22 February 2027 + 1: Tuesday 23 February is Defender of the Fatherland Day.
+    assert calendar.add_working_days_reckoned(ctx, date(2027, 2, 22), 1).value == date(2027, 2, 24)
+    # 2027: 365 days, 104 of weekends, 9 of the 14 holidays on weekdays.
+    year = calendar.working_days_between_reckoned(ctx, date(2026, 12, 31), date(2027, 12, 31))
+    assert year.value == 365 - 104 - 9 and year.unloaded_years == (2027,)
+    answer = client.get("/api/v1/calendar/working-days?from=2026-12-30&days=1").get_json()
+    assert answer["date"] == "2027-01-11" and answer["calendar_not_loaded"] == [2027]
+    assert "не загружен" in answer["calendar_warning"]
+    loaded = client.get("/api/v1/calendar/working-days?from=2025-10-31&days=3").get_json()
+    assert loaded["calendar_not_loaded"] == [] and loaded["calendar_warning"] is None
+    page = client.get("/calendar?year=2027").get_data(as_text=True)
+    assert "Производственный календарь на 2027 год не загружен" in page
+
+
+def test_a_project_counted_over_an_unloaded_year_says_so(ctx, seed, client, make_user, token_for):
+    """An application received on 30.12.2026 is due three working days later, in 2027, whose calendar is not
+    loaded: the project's page and the API say the answer was counted on the Labour Code holidays."""
+    from catalog.services import projects
+
+    project = projects.create_project(ctx, {"process_id": seed.process.id, "ground": "application",
+                                            "initiated_on": "2026-12-30", "application_submitted_on": "2026-12-30"})
+    assert project.application_due_on == date(2027, 1, 13)  # 31.12 off (2026), 1–8.01 (art. 112), 11, 12, 13
+    token = token_for(make_user("office", ["process_office"]))
+    answer = client.get(f"/api/v1/projects/{project.id}", headers=token).get_json()
+    assert "Производственный календарь на 2027 год не загружен" in answer["calendar_warning"]
+    assert "Производственный календарь на 2027 год не загружен" in client.get(f"/projects/{project.id}").get_data(as_text=True)

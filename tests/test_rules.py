@@ -34,6 +34,14 @@ READ_ONLY = {
     "projects.inbox_items", "requests.inbox_items", "quality.inbox_items",
     "inbox.items_for", "inbox.inbox", "inbox.count", "inbox.overview",
     "notify.enabled", "notify.preferences", "notify.pending", "notify.digest_text", "notify.preview",
+    "calendar.working_days_between", "calendar.years",
+    "calendar.add_working_days_reckoned", "calendar.working_days_between_reckoned",
+    "duties.entered_on", "duties.officials", "duties.current", "duties.vacancies", "duties.timing",
+    "duties.late_changes", "duties.record_labels", "duties.versions", "duties.published", "duties.published_agencies",
+    "duties.get_published", "duties.version_xlsx", "duties.current_xlsx", "duties.control", "duties.control_rows",
+    "duties.inbox_items", "notices.describe", "notices.get_notice", "notices.list_notices",
+    "notices.unanswered_by_agency", "notices.history_local", "notices.inbox_items",
+    "history.local_today", "history.register_agency_of",
     "costs.list_positions", "costs.process_costs",
     "dashboard.agency_choices", "dashboard.dashboard", "feed.describe",
     "evidence.check_status", "evidence.declared", "evidence.evidence_of", "evidence.get_certification",
@@ -66,7 +74,7 @@ READ_ONLY = {
     "records.record_history", "records.status_transitions", "records.titles_for", "records.substring_filter",
     "requests.actions_allowed", "requests.finished_projects", "requests.get_request", "requests.list_requests",
     "requests.request_history", "requests.run_checks",
-    "rules.check", "rules.may", "rules.refusal",
+    "rules.check", "rules.may", "rules.refusal", "rules.authorised_body",
     "search.check", "search.misses", "search.search", "search.suggest", "thesaurus.entries",
     "stats.overview",
     "users.display_name", "users.display_names", "users.find_user", "users.get_user", "users.list_tokens", "users.list_users", "users.login_wait",
@@ -194,6 +202,7 @@ class World:
     exposes: object  # the seed mart's EXPOSES link to the seed dataset
     other_mart: object
     match: object
+    notice: object = None  # a correction notice to the seed agency, written by the office (Kemerovo 3.5)
 
 
 def as_user(ctx, user, commit=True) -> Context:
@@ -254,7 +263,14 @@ def world(ctx, seed, make_user):
                                                            models.Link.source_id == seed.mart.id))
     match = models.NameMatch(record_kind="processes", record_id=seed.process.id, agency_id=a,
                              typical_process_id=None, score=0.9, state="suggested")
-    return World(seed, users, passport, project, draft, submitted, concluded, exposes, other_mart, match)
+    from catalog.services import duties, notices
+
+    # Kemerovo 3.2: the editor is the seed agency's official responsible for agreeing its register.
+    agreeing = r.create_record(ctx, "people", {"full_name": "Editor", "position": "начальник отдела", "agency_id": a})
+    duties.appoint(ctx, a, "agree", agreeing.id)
+    notice = notices.write_notice(as_user(ctx, users["office"]), {
+        "agency_id": a, "reason": "Статус не соответствует", "items": [{"process_id": seed.process.id, "fields": ["status"]}]})
+    return World(seed, users, passport, project, draft, submitted, concluded, exposes, other_mart, match, notice)
 
 
 EVERYONE = {"reader", "editor", "stranger", "office", "architect", "owner", "other_owner", "admin", "server"}
@@ -375,6 +391,18 @@ def _targets(w: World) -> dict:
         # the agency's passport approver.
         "people.delegate": (w.users["head"].person, {"head", "admin", "server"}),
         "people.designate": (s.agency, {"head", "admin", "server"}),
+        # Kemerovo register rules: 3.2 the agency appoints its officials and the agreeing one agrees the
+        # register (in person, never the server); 3.5 the authorised body (the process office by default)
+        # writes correction notices, the agency answers, the author closes or returns them.
+        "register.appoint": (s.agency.id, {"editor", "admin", "server"}),
+        "register.vacate": (s.agency.id, {"editor", "admin", "server"}),
+        "register.agree": (s.agency.id, {"editor"}),
+        "register.download": (s.agency.id, {"editor", "office", "admin", "server"}),
+        "register.control": (None, OFFICE),
+        "notices.write": (None, {"office"}),
+        "notices.answer": (w.notice, {"editor"}),
+        "notices.close": (w.notice, {"office"}),
+        "notices.return": (w.notice, {"office"}),
     }
 
 
@@ -389,8 +417,8 @@ def test_every_rule_for_every_role(ctx, world):
     assert set(targets) == set(rules.RULES), "every rule has its row in the table"
     wrong, unclear = {}, {}
     for name, (target, allowed) in targets.items():
-        # The job and the e-mail settings are «editor»'s own, not its role's.
-        if name not in VISA_RULES and name not in ("imports.cancel", "notify.preferences"):
+        # The job, the e-mail settings and the register's agreement are «editor»'s own, not its role's.
+        if name not in VISA_RULES and name not in ("imports.cancel", "notify.preferences", "register.agree"):
             allowed = allowed | {a for a, like in ALIKE.items() if like in allowed}
         for actor in ACTORS:
             reason = rules.refusal(_context(ctx, actor, world.users[actor]), name, target)

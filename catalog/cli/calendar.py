@@ -33,8 +33,10 @@ def calendar_show(env: Env, year):
     ctx = env.context()
     for d in calendar.list_days(ctx, year):
         click.echo(f"{ru_day(d.day)}\t{DayKind.label_of(d.kind)}\t{d.note or ''}")
-    working = calendar.working_days_between(ctx, date(year - 1, 12, 31), date(year, 12, 31))
-    click.echo(f"{year}: {counted(working, 'рабочий день')}")
+    working = calendar.working_days_between_reckoned(ctx, date(year - 1, 12, 31), date(year, 12, 31))
+    click.echo(f"{year}: {counted(working.value, 'рабочий день')}")
+    if working.warning:
+        click.echo(working.warning)
 
 
 @calendar_group.command("set")
@@ -80,7 +82,10 @@ def calendar_add(env: Env, day, days):
     """Дата через DAYS рабочих дней после DAY."""
     from catalog.services import calendar
 
-    click.echo(calendar.add_working_days(env.context(), _iso_date(day, "DAY"), days).isoformat())
+    found = calendar.add_working_days_reckoned(env.context(), _iso_date(day, "DAY"), days)
+    click.echo(found.value.isoformat())
+    if found.warning:
+        click.echo(found.warning, err=True)
 
 
 @calendar_group.command("between")
@@ -91,7 +96,10 @@ def calendar_between(env: Env, first, last):
     """Рабочих дней после FIRST до LAST включительно."""
     from catalog.services import calendar
 
-    click.echo(calendar.working_days_between(env.context(), _iso_date(first, "FIRST"), _iso_date(last, "LAST")))
+    found = calendar.working_days_between_reckoned(env.context(), _iso_date(first, "FIRST"), _iso_date(last, "LAST"))
+    click.echo(found.value)
+    if found.warning:
+        click.echo(found.warning, err=True)
 
 
 COMMANDS = [calendar_group]

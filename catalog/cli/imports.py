@@ -40,6 +40,7 @@ def _run_import(env: Env, kind: str, path: Path, *, as_login: str | None = None,
                 errors_file: Path | None = None, **options) -> None:
     """Run an import with a progress bar; print the report; keep a copy of a table with errors."""
     ctx = _import_context(env, as_login)
+    ctx.change_arose_on = options.pop("arose_on", None)  # Kemerovo 3.3: when the register's changes arose
     bar = {}
 
     def on_start(total: int) -> None:
@@ -107,14 +108,16 @@ def import_bpmn_command(env: Env, path, process_id, variant, dry_run, as_login):
 @click.option("--create-references", is_flag=True,
               help="Создать в справочниках акты, жизненные ситуации и группы, которых нет в каталоге "
                    "(процессный офис; редакторы органов — если разрешено CATALOG_IMPORT_EDITORS_CREATE_REFERENCES).")
+@click.option("--arose-on", "arose_on", type=click.DateTime(["%Y-%m-%d", "%d.%m.%Y"]),
+              help="Когда возникли изменения (по умолчанию сегодня); позже 10 рабочих дней — опоздание (3.3).")
 @_import_options
 @click.pass_obj
-def import_register_command(env: Env, path, agency_code, create_references, dry_run, partial, as_login, errors_file,
-                            mapping_file):
+def import_register_command(env: Env, path, agency_code, create_references, arose_on, dry_run, partial, as_login,
+                            errors_file, mapping_file):
     """Загрузить реестр процессов органа из Excel или CSV (правила ведения реестра, раздел 2.1)."""
     _run_import(env, "register", path, as_login=as_login, errors_file=errors_file, agency=agency_code,
                 dry_run=dry_run, partial=partial, mapping=_mapping("register", mapping_file),
-                create_references=create_references)
+                create_references=create_references, arose_on=arose_on.date() if arose_on else None)
 
 
 def _records_command(kind: str, doc: str):

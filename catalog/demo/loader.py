@@ -352,5 +352,8 @@ def load_demo(ctx: Context, progress=None) -> dict[str, int]:
     from catalog.demo.inbox import load_inbox
 
     load_inbox(ctx, region.DATA_MARTS[0]["code"])  # issue 16: something in every acting user's inbox
+    from catalog.demo.duties import load_duties
+
+    counts["опубликованные реестры"] = load_duties(ctx)
     return counts
 

@@ -11,6 +11,7 @@ from catalog.models.base import Base, Record, utcnow
 from catalog.models.calendar import CalendarDay
 from catalog.models.certifications import Certification
 from catalog.models.costs import Position
+from catalog.models.duties import CorrectionNotice, NoticeEvent, RegisterOfficial, RegisterVersion
 from catalog.models.history import ChangeEvent, ProjectionPosition
 from catalog.models.imports import ImportJob, ImportMapping
 from catalog.models.names import NameMatch
@@ -113,4 +114,8 @@ __all__ = [
     "Setting",
     "ImportJob",
     "ImportMapping",
+    "RegisterOfficial",
+    "RegisterVersion",
+    "CorrectionNotice",
+    "NoticeEvent",
 ]

@@ -1,10 +1,11 @@
 """The change history, which is also the outbox the projections read, and how far each projection has read it."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
+    Date,
     Index,
     Integer,
     String,
@@ -37,6 +38,11 @@ class ChangeEvent(Base):
     version: Mapped[int] = mapped_column(Integer)
     # {field: {"before": ..., "after": ...}}
     changes: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Kemerovo register rules 3.3: when the change arose (given by the editor, today by default); when it
+    # was entered is ``occurred_at``, the server's time. ``register_agency_id``: the agency whose register
+    # the change is part of (a process, or a link from one), None for the rest of the catalogue.
+    arose_on: Mapped[date | None] = mapped_column(Date)
+    register_agency_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
 
 class ProjectionPosition(Base):

@@ -19,3 +19,5 @@ class ChangeEventSchema(CatalogSchema):
     action = fields.String()
     version = Int()
     changes = fields.Dict()
+    # Kemerovo register rules 3.3: when a register change arose (the editor's date); occurred_at is its entry.
+    arose_on = fields.Date(allow_none=True)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -36,6 +37,9 @@ class Context:
     declared: bool = False
     # A register import creating the acts, life situations and groups it names (imports.create_references).
     creating_references: bool = False
+    # Kemerovo register rules 3.3: the day the register change being made arose, as its editor gives it
+    # (a form, the API, an import); None: today. Kept on the change events beside the server's time.
+    change_arose_on: date | None = None
 
     @property
     def actor_id(self) -> int | None:

@@ -112,6 +112,7 @@ class EventView:
     changes: list[Change] = field(default_factory=list)
     summary: str = ""  # a creation or a link in one line
     version: int | None = None
+    arose_on: date | None = None  # a register change: when it arose (Kemerovo 3.3), beside ``when`` it was entered
 
     @property
     def is_record(self) -> bool:
@@ -339,7 +340,8 @@ class _Describer:
         changes = event.changes or {}
         view = EventView(id=event.id, when=event.occurred_at, who=self.person(event.actor_name),
                          action=enums.Action.label_of(event.action), kind=kind, kind_label=kind_label,
-                         record_id=event.record_id, title="", version=event.version)
+                         record_id=event.record_id, title="", version=event.version,
+                         arose_on=getattr(event, "arose_on", None))
         if kind == "links":
             view.title = self._link(changes, event)
         else:

@@ -45,9 +45,30 @@ def lock_outbox(session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": OUTBOX_LOCK})
 
 
+def local_today(ctx: Context) -> date:
+    """Today in the catalogue's time zone (CATALOG_TIMEZONE): the day people live in."""
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo(ctx.settings.timezone)).date()
+
+
+def register_agency_of(ctx: Context, kind_name: str, record) -> int | None:
+    """The agency whose register (Kemerovo 2.1) a change of this record belongs to: a process's own,
+    a link's from a process (its life situations, acts, linked processes); None outside the register."""
+    if kind_name == "processes":
+        return record.agency_id
+    if kind_name == "links" and record.source_kind == "processes":
+        process = ctx.session.get(models.Process, record.source_id)
+        return process.agency_id if process is not None else None
+    return None
+
+
 def _event_values(ctx: Context, kind_name: str, record: models.Record, action: str, changes: dict) -> dict:
+    agency_id = register_agency_of(ctx, kind_name, record)
+    arose_on = (ctx.change_arose_on or local_today(ctx)) if agency_id is not None else None
     return dict(actor_id=ctx.actor_id, actor_name=ctx.actor_name, record_kind=kind_name, record_id=record.id,
-                action=action, version=record.version, changes=changes)
+                action=action, version=record.version, changes=changes, arose_on=arose_on,
+                register_agency_id=agency_id)
 
 
 def append_event(ctx: Context, kind_name: str, record: models.Record, action: str, changes: dict) -> models.ChangeEvent:

@@ -21,17 +21,20 @@ from sqlalchemy import select
 
 from catalog import formatting, models
 from catalog.errors import Unauthorized
-from catalog.services import calendar, entry_dates, evidence, gate, projects, quality, requests, rules
+from catalog.services import (calendar, duties, entry_dates, evidence, gate, notices, personal_data, projects, quality,
+                              requests, rules)
 from catalog.services.context import Context
 
-# The sources, in the order the inbox lists kinds of equal urgency. Issue 16's other parts add theirs
-# (register duties: correction notices to answer, late register changes, officials not replaced).
+# The sources, in the order the inbox lists kinds of equal urgency.
 SOURCES = [
     projects.inbox_items,
     requests.inbox_items,
     quality.inbox_items,
     gate.inbox_items,
     evidence.inbox_items,
+    notices.inbox_items,
+    duties.inbox_items,
+    personal_data.inbox_items,
 ]
 
 EXPORT_COLUMNS = ("Орган", "Что", "Запись", "Срок", "Рабочих дней до срока", "Просрочено", "Кто отвечает", "Адрес")

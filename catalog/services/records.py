@@ -405,10 +405,39 @@ def _record_transition(ctx: Context, process: models.Process, from_status: str |
     )
 
 
+ARISE_FIELD = "change_arose_on"
+
+
+def _take_arose_on(ctx: Context, data: dict) -> dict:
+    """Read «when the change arose» (Kemerovo 3.3) off the data into the context; the rest is the record's.
+
+    Given by the editor (dd.mm.yyyy or ISO), never later than today; left out, it is today."""
+    if ARISE_FIELD not in data:
+        return data
+    data = dict(data)
+    raw = data.pop(ARISE_FIELD)
+    if raw in (None, ""):
+        return data
+    from catalog.formatting import parse_date
+
+    try:
+        arose = raw if hasattr(raw, "year") else parse_date(str(raw))
+    except ValueError:
+        raise InvalidInput("Неверная дата возникновения изменения.",
+                           {ARISE_FIELD: ["Ожидается дата ДД.ММ.ГГГГ или ГГГГ-ММ-ДД."]}) from None
+    if arose > history.local_today(ctx):
+        raise InvalidInput("Дата возникновения изменения позже сегодняшней.",
+                           {ARISE_FIELD: ["Изменение не может возникнуть позже, чем его вносят."]})
+    ctx.change_arose_on = arose
+    return data
+
+
 @rules.operation("records.create", "links.create")
 def create_record(ctx: Context, kind_name: str, data: dict, record_id: int | None = None) -> models.Record:
-    """``record_id`` is for loaders that keep a record's number (the RDF import); it must be free."""
+    """``record_id`` is for loaders that keep a record's number (the RDF import); it must be free.
+    ``data`` may say when the change arose (``change_arose_on``, Kemerovo 3.3)."""
     kind = get_kind(kind_name)
+    data = _take_arose_on(ctx, data)
     # Who may change nothing (a reader) hears why before any field error; the rule of the kind, with
     # its scope (the agency, the mart), is asked once the values are read.
     rules.check(ctx, "catalog.write")
@@ -468,6 +497,7 @@ def _registers_own_mart(ctx: Context) -> bool:
 @rules.operation("records.update", "links.update", "processes.change_status")
 def update_record(ctx: Context, kind_name: str, record_id: int, data: dict) -> models.Record:
     kind = get_kind(kind_name)
+    data = _take_arose_on(ctx, data)
     record = get_record(ctx, kind_name, record_id)
     rules.check(ctx, "catalog.write")  # a reader hears why before any field error
     values = _validate(kind, data, partial=True)
@@ -531,9 +561,12 @@ def _set_deleted(ctx: Context, kind_name: str, record_id: int, deleted: bool, ve
 
 
 @rules.operation("records.delete", "links.delete")
-def delete_record(ctx: Context, kind_name: str, record_id: int, version: int | None = None) -> models.Record:
+def delete_record(ctx: Context, kind_name: str, record_id: int, version: int | None = None,
+                  arose_on=None) -> models.Record:
     """Soft deletion: the record stays, marked deleted; links to it show it as deleted.
-    Like every change it carries the version it was made against (catalog.services.versions)."""
+    Like every change it carries the version it was made against (catalog.services.versions);
+    ``arose_on``: when the deletion arose (Kemerovo 3.3), today by default."""
+    _take_arose_on(ctx, {ARISE_FIELD: arose_on})
     return _set_deleted(ctx, kind_name, record_id, True, version)
 
 

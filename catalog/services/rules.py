@@ -484,10 +484,14 @@ rule("search.thesaurus", "Запись тезауруса поиска")(_office
 rule("search.misses", "Отчёт о ненайденных запросах")(
     _office_or_admin("отчёт о ненайденных запросах доступен процессному офису."))
 
-# Issue 16: the office sees every agency's inbox as one table (the authorised body of Kemerovo 3.5 too,
-# once that role exists); each person chooses their own e-mails, an administrator anyone's.
-rule("inbox.overview", "Сводка входящих по органам")(
-    _office_or_admin("сводку входящих по органам видят процессный офис и администраторы."))
+# Issue 16: the office and the authorised body (Kemerovo 3.5, CATALOG_AUTHORISED_BODY_ROLES) see every
+# agency's inbox as one table; each person chooses their own e-mails, an administrator anyone's.
+@rule("inbox.overview", "Сводка входящих по органам")
+def _inbox_overview(ctx, user, target):
+    if _has(user, ADMIN, OFFICE) or authorised_body(ctx, user):
+        return None
+    return READ_ONLY if _only_reader(user) else \
+        "Недостаточно прав: сводку входящих по органам видят процессный офис, уполномоченный орган и администраторы."
 
 
 @rule("notify.preferences", "Настройка уведомлений по электронной почте")
@@ -555,6 +559,102 @@ def _designate(ctx, user, agency):
         return None
     return READ_ONLY if _only_reader(user) else \
         "Недостаточно прав: утверждающего паспорта назначает руководитель органа (или администратор)."
+# -- the register's duties (Kemerovo register rules 3.2–3.5, 4 п. 1 and 3)
+
+
+def authorised_body(ctx: Context, user: models.User | None) -> bool:
+    """A user of the authorised body (4 п. 1: «уполномоченный орган по проверке сведений»): the roles of
+    CATALOG_AUTHORISED_BODY_ROLES, the process office by default."""
+    return user is not None and _has(user, *ctx.settings.authorised_body_roles)
+
+
+def _agency_of(target):
+    return target if isinstance(target, int) or target is None else getattr(target, "agency_id", None)
+
+
+def is_person(user: models.User, person) -> bool:
+    """Is this account that person of the catalogue (issue 16: an account is a person)?"""
+    return person is not None and user.person_id is not None and user.person_id == person.id
+
+
+@rule("register.appoint", "Назначение ответственного за реестр органа")
+def _appoint(ctx, user, target):
+    # 3.2: the officials are appointed in the agency (its editors record them; admins keep all).
+    agency_id = _agency_of(target)
+    if _has(user, ADMIN) or (agency_id is None and _has(user, EDITOR)) or _of_agency(user, agency_id):
+        return None
+    if _only_reader(user):
+        return READ_ONLY
+    return "Недостаточно прав: ответственных за реестр назначает сам орган (его редакторы) или администратор."
+
+
+same_as("register.vacate", "register.appoint", "Освобождение ответственного за реестр органа")
+
+
+@rule("register.agree", "Согласование реестра органа", allow_system=False)
+def _agree_register(ctx, user, target):
+    # 3.2: the register is agreed by the official responsible for agreeing it, under their own name.
+    from sqlalchemy import select as _select
+
+    agency_id = _agency_of(target)
+    if agency_id is None:
+        return None if _has(user, EDITOR) else "Недостаточно прав: реестр согласует ответственный за согласование."
+    official = ctx.session.scalar(_select(models.RegisterOfficial).where(
+        models.RegisterOfficial.agency_id == agency_id, models.RegisterOfficial.duty == "agree",
+        models.RegisterOfficial.until.is_(None)).order_by(models.RegisterOfficial.id.desc()))
+    if official is None:
+        return f"Реестр органа «{_agency_name(ctx, agency_id)}» некому согласовать: не назначен ответственный за согласование."
+    if is_person(user, official.person):
+        return None
+    if _only_reader(user):
+        return READ_ONLY
+    return f"Недостаточно прав: реестр согласует ответственный за согласование — {official.person.full_name}."
+
+
+@rule("register.download", "Выгрузка текущего реестра органа")
+def _download_register(ctx, user, target):
+    # The current (not yet agreed) register is for those who keep and check it; the agreed one is public.
+    if _has(user, ADMIN) or authorised_body(ctx, user) or _of_agency(user, _agency_of(target)):
+        return None
+    return "Недостаточно прав: текущий реестр выгружают редакторы органа и уполномоченный орган; опубликованный — любой."
+
+
+@rule("register.control", "Контроль ведения реестров органов")
+def _control(ctx, user, target):
+    if _has(user, ADMIN) or authorised_body(ctx, user):
+        return None
+    return READ_ONLY if _only_reader(user) else "Недостаточно прав: контроль ведения реестров — у уполномоченного органа."
+
+
+@rule("notices.write", "Уведомление о корректировке реестра", allow_system=False)
+def _write_notice(ctx, user, target):
+    # 3.5: «Уполномоченный орган … направляет в исполнительный орган … уведомление о необходимости их корректировки».
+    if authorised_body(ctx, user):
+        return None
+    return READ_ONLY if _only_reader(user) else \
+        "Недостаточно прав: уведомления о корректировке направляет уполномоченный орган."
+
+
+@rule("notices.answer", "Ответ на уведомление о корректировке", allow_system=False)
+def _answer_notice(ctx, user, notice):
+    # 3.5: the notice goes to the agency responsible for the data; its editors answer and correct.
+    if _of_agency(user, _agency_of(notice)) or (notice is None and _has(user, EDITOR)):
+        return None
+    if _only_reader(user):
+        return READ_ONLY
+    return "Недостаточно прав: на уведомление отвечает орган, которому оно направлено."
+
+
+@rule("notices.close", "Закрытие уведомления о корректировке", allow_system=False)
+def _close_notice(ctx, user, notice):
+    if notice is not None and notice.author_id == user.id:
+        return None
+    if _only_reader(user):
+        return READ_ONLY
+    return "Недостаточно прав: уведомление закрывает (или возвращает) тот, кто его написал."
+
+
+same_as("notices.return", "notices.close", "Возврат уведомления о корректировке органу")
 
 
 # -- users, tokens, settings: the administrator's (README «Roles»: admin — users and tokens)

@@ -29,6 +29,10 @@ PAGES = [
     ("project", "office", "/projects/1", "main h1"),
     ("impact", "architect", "/impact/systems/1", "main h1"),
     ("users", "admin", "/users", "main h1"),
+    ("public-register", None, "/registers/1/", "main h1"),
+    ("register-duties", "editor", "/agencies/1/duties", "main h1"),
+    ("notice", "editor", "/notices/1", "main h1"),
+    ("register-control", "office", "/registers/control", "main h1"),
 ]
 
 

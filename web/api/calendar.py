@@ -43,7 +43,8 @@ def calendar_view(args):
     year = args["year"]
     body = {"items": [_day_json(d) for d in calendar.list_days(ctx, year)], "years": calendar.years(ctx)}
     if year is not None:
-        body["working_days"] = calendar.working_days_between(ctx, date(year - 1, 12, 31), date(year, 12, 31))
+        counted = calendar.working_days_between_reckoned(ctx, date(year - 1, 12, 31), date(year, 12, 31))
+        body.update(working_days=counted.value, **counted.as_json())
     return jsonify(body)
 
 
@@ -54,13 +55,16 @@ def calendar_view(args):
 def working_days_view(args):
     ctx = context()
     start = args["start"]
+    # calendar_not_loaded / calendar_warning: the years counted on the Labour Code holidays only.
     if args["to"] is not None:
+        counted = calendar.working_days_between_reckoned(ctx, start, args["to"])
         return jsonify({"from": start.isoformat(), "to": args["to"].isoformat(),
-                        "working_days": calendar.working_days_between(ctx, start, args["to"])})
+                        "working_days": counted.value, **counted.as_json()})
     if args["days"] is None:
         raise BadParameter("Укажите days или to.", {"days": ["Сколько рабочих дней прибавить."]})
-    return jsonify({"from": start.isoformat(), "days": args["days"],
-                    "date": calendar.add_working_days(ctx, start, args["days"]).isoformat()})
+    found = calendar.add_working_days_reckoned(ctx, start, args["days"])
+    return jsonify({"from": start.isoformat(), "days": args["days"], "date": found.value.isoformat(),
+                    **found.as_json()})
 
 
 def _day(day: str) -> date:

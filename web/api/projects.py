@@ -13,6 +13,7 @@ from catalog.schemas import ChangeEventSchema
 from catalog.services import calendar, entry_dates, projects
 from web import context
 from web.api.base import Blueprint, QueryArgs, bounded
+from web.pages.projects import project_dates
 from web.api.records import EventList
 from web.inputs import change_version, json_body, versioned_body
 from web.pages.projects import _iso
@@ -51,6 +52,8 @@ def project_json(project, work_calendar=None) -> dict:
         "stages": [{**s, "start": _iso(s["start"]), "end": _iso(s["end"])}
                    for s in projects.stages(project, work_calendar=work_calendar)],
         "end": _iso(projects.project_end(project)),
+        # Issue 16: working days over a year without a loaded production calendar are a guess; say so.
+        "calendar_warning": calendar.warning_for_dates(work_calendar, project_dates(project)) if work_calendar else None,
         "application": {
             "submitted_on": _iso(project.application_submitted_on), "due_on": _iso(project.application_due_on),
             "decision": project.application_decision, "answered_on": _iso(project.application_answered_on),

@@ -57,6 +57,11 @@ class VersionArgs(QueryArgs):
     version = Int(load_default=None, metadata={"description": "Версия, которую вы читали (или If-Match)"})
 
 
+class DeleteArgs(VersionArgs):
+    # Kemerovo register rules 3.3: when the deletion arose (by default today); the server keeps when it was entered.
+    change_arose_on = fields.String(load_default=None, metadata={"description": "Когда возникло изменение (ГГГГ-ММ-ДД)"})
+
+
 EventList = Schema.from_dict({"items": fields.List(fields.Nested(ChangeEventSchema))}, name="ChangeEventList")
 
 
@@ -111,11 +116,12 @@ def _kind_routes(kind) -> None:
         return jsonify(records.dump_record(name, record))
 
     @blp.route(item, endpoint=f"{name}_delete", methods=["DELETE"], tags=[kind.label])
-    @blp.query(VersionArgs)
+    @blp.query(DeleteArgs)
     @blp.response(200, schema, description="Удалено")
     @blp.doc(summary="Удалить (мягко, можно восстановить)")
-    def delete_view(_args, record_id):
-        record = records.delete_record(context(), name, record_id, version=change_version(required=False))
+    def delete_view(args, record_id):
+        record = records.delete_record(context(), name, record_id, version=change_version(required=False),
+                                       arose_on=args.get("change_arose_on"))
         return jsonify(records.dump_record(name, record))
 
     @blp.route(f"{item}/restore", endpoint=f"{name}_restore", methods=["POST"], tags=[kind.label])

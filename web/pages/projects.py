@@ -140,11 +140,20 @@ def new_page():
                            backdate_days=ctx.settings.backdate_days), status
 
 
+def project_dates(project) -> list:
+    """The dates the project's working days and deadlines are counted over (stages, answer terms)."""
+    return [project.initiated_on, project.start_date, project.approved_on, projects.project_end(project),
+            project.application_submitted_on, project.application_due_on,
+            *(r.due_on for r in project.deviation_requests)]
+
+
 def _render_project(project_id: int, errors: dict | None = None, where: str | None = None, status: int = 422):
     ctx = context()
     project = projects.get_project(ctx, project_id)
+    work_calendar = calendar.load(ctx)
     return render_template("project.html", label=field_title, change_title=change_title, project=project, P=projects,
-                           stages=projects.stages(project, work_calendar=calendar.load(ctx)),
+                           stages=projects.stages(project, work_calendar=work_calendar),
+                           calendar_warning=calendar.warning_for_dates(work_calendar, project_dates(project)),
                            stage=projects.current_stage(project),
                            application=projects.application_state(project, settings=ctx.settings),
                            late=lambda given, entered_at, reason=None: entry_dates.describe(ctx.settings, given, entered_at, reason),
@@ -297,8 +306,9 @@ def calendar_page():
     year = _int_arg("year") or date.today().year
     if not 1900 <= year <= 2200:
         raise BadParameter("Неверный год.", {"year": ["Год от 1900 до 2200."]})
-    working = calendar.working_days_between(ctx, date(year - 1, 12, 31), date(year, 12, 31))
-    return render_template("calendar.html", year=year, days=calendar.list_days(ctx, year), working=working,
+    counted = calendar.working_days_between_reckoned(ctx, date(year - 1, 12, 31), date(year, 12, 31))
+    return render_template("calendar.html", year=year, days=calendar.list_days(ctx, year), working=counted.value,
+                           calendar_warning=counted.warning,
                            years=calendar.years(ctx), kinds=list(enums.DayKind))
 
 

@@ -112,6 +112,8 @@ def create_page(kind_name):
         return redirect(url_for("pages.list_page", kind_name="links"))
     if request.method == "POST":
         data = form_to_data(kind, request.form, partial_version=False)
+        if request.form.get("change_arose_on"):
+            data["change_arose_on"] = request.form["change_arose_on"]
         try:
             record = records.create_record(context(), kind_name, data)
         except (InvalidInput, Forbidden) as error:  # a refused save keeps what was typed
@@ -131,6 +133,8 @@ def edit_page(kind_name, record_id):
     record = records.get_record(ctx, kind_name, record_id)
     if request.method == "POST":
         data = form_to_data(kind, request.form)
+        if request.form.get("change_arose_on"):
+            data["change_arose_on"] = request.form["change_arose_on"]
         try:
             records.update_record(ctx, kind_name, record_id, data)
         except (InvalidInput, Forbidden) as error:

@@ -864,26 +864,34 @@ def export_register(ctx: Context, target: Path, agency_code: str | None = None,
                     progress=None) -> int:
     """Write the register as the import reads it: a title block, the header row of 2.1, one row per
     process. Without an agency: every agency on one sheet, with the agency's code as the first column."""
+    permissions.require_read(ctx)
+    agency = find_agency(ctx, agency_code) if agency_code else None
+    title = f"Реестр процессов: {agency.name}" if agency else "Реестр процессов всех органов"
+    note = (f"Выгружено из каталога процессов и данных {datetime.now(timezone.utc):%d.%m.%Y %H:%M} UTC. "
+            "Поля, отмеченные *, обязательны.")
+    return write_register(target, title, note, register_rows(ctx, agency.id if agency else None),
+                          with_agency=agency is None, progress=progress)
+
+
+def write_register(target, title: str, note: str, rows, with_agency: bool = False, progress=None) -> int:
+    """The Kemerovo layout (2.1) of ``rows`` (dicts as :func:`register_rows` yields them) into ``target``
+    (a path or a binary file): the register's export and its agreed, published versions share it."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
 
     from catalog.cells import as_text
 
-    permissions.require_read(ctx)
-    agency = find_agency(ctx, agency_code) if agency_code else None
-    fields = EXPORT_FIELDS if agency else [FIELDS[0], *EXPORT_FIELDS]
+    fields = [FIELDS[0], *EXPORT_FIELDS] if with_agency else EXPORT_FIELDS
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Реестр процессов")
     for index, spec in enumerate(fields):
-        from openpyxl.utils import get_column_letter
-
         sheet.column_dimensions[get_column_letter(index + 1)].width = 14 if spec.name in ("registry_id", "agency") else 30
-    title = WriteOnlyCell(sheet, value=f"Реестр процессов: {agency.name}" if agency else "Реестр процессов всех органов")
-    title.font = Font(bold=True, size=14)
-    sheet.append([title])
-    sheet.append([f"Выгружено из каталога процессов и данных {datetime.now(timezone.utc):%d.%m.%Y %H:%M} UTC. "
-                  "Поля, отмеченные *, обязательны."])
+    title_cell = WriteOnlyCell(sheet, value=title)
+    title_cell.font = Font(bold=True, size=14)
+    sheet.append([title_cell])
+    sheet.append([note])
     sheet.append([])
     header = []
     for text in [*(_header(spec) for spec in fields), EVIDENCE_HEADER]:
@@ -893,7 +901,7 @@ def export_register(ctx: Context, target: Path, agency_code: str | None = None,
         header.append(cell)
     sheet.append(header)
     count = 0
-    for values in register_rows(ctx, agency.id if agency else None):
+    for values in rows:
         row = []
         for spec in fields:
             cell = as_text(WriteOnlyCell(sheet, value=values.get(spec.name)))
@@ -907,5 +915,3 @@ def export_register(ctx: Context, target: Path, agency_code: str | None = None,
             progress(1)
     book.save(target)
     return count
-
-
