@@ -143,3 +143,16 @@ def test_the_rdf_export_marks_personal_data(ctx, catalogue):
     assert set(graph.objects(None, vocab.PDC.personalDataCategory)) == {vocab.concept("personal-data", "general")}
     undecided = record_graph(ctx, "attributes", _attribute(ctx, "diagnosis").id)  # a suggestion is not a mark
     assert list(undecided.objects(None, vocab.PDC.personalDataCategory)) == []
+
+
+def test_the_inbox_source_lists_what_the_user_may_decide(ctx, catalogue, make_user):
+    agency, system, dataset = catalogue
+    editor = make_user("editor", ["agency_editor"], agency_ids=[agency.id], password=None)
+    item, = personal_data.inbox_items(ctx, editor)
+    assert item == {"kind": "Предложена категория персональных данных",
+                    "title": "РССЗ: без решения — 4\u00a0атрибута", "url": "/reports/personal-data",
+                    "due": None, "overdue": False, "agency_id": agency.id}
+    other = r.create_record(ctx, "agencies", {"code": "MINZDRAV", "name": "Министерство здравоохранения",
+                                              "kind": "executive"})
+    stranger = make_user("stranger", ["agency_editor"], agency_ids=[other.id], password=None)
+    assert personal_data.inbox_items(ctx, stranger) == []

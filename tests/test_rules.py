@@ -52,7 +52,7 @@ READ_ONLY = {
     "gate.inbox_items", "gate.optimised_processes", "gate.outside_rule", "gate.process_flags", "gate.system_flag",
     "history.events_for", "history.history_of", "history.recent_events",
     "harvest.get_system", "harvest.harvested_datasets", "harvest.named_sources", "harvest.source_url",
-    "personal_data.report",
+    "personal_data.inbox_items", "personal_data.report",
     "imports.table_importer", "imports.declared_rows", "imports.rdf.check_size", "imports.register.find_agency",
     "imports.register.register_rows", "imports.register.export_register", "imports.openlineage.runs_of",
     "imports.mappings.find_saved",

@@ -172,3 +172,25 @@ def report(ctx: Context, pending_limit: int = 500) -> Report:
         if attr.pd_category is None and len(pending) < pending_limit:
             pending.append((attr, f"{dataset_name} → {entity_name}"))
     return Report(sorted(rows.values(), key=lambda r: (r.agency, r.system)), pending)
+
+
+def inbox_items(ctx: Context, user: models.User) -> list[dict]:
+    """The inbox's source (issue 16's ``catalog.services.inbox``): one item per dataset whose suggested
+    personal-data categories await a decision the user may take."""
+    from catalog.formatting import counted
+    from catalog.services.context import Context as _Context
+
+    as_user = _Context(session=ctx.session, user=user, settings=ctx.settings)
+    by_dataset: dict[int, list] = defaultdict(list)
+    found = report(as_user)
+    for attribute, where in found.pending:
+        if rules.may(as_user, "personal_data.decide", attribute):
+            by_dataset[attribute.entity.dataset_id].append((attribute, where))
+    items = []
+    for dataset_id, pending in by_dataset.items():
+        dataset = ctx.session.get(models.Dataset, dataset_id)
+        items.append({"kind": "Предложена категория персональных данных",
+                      "title": f"{dataset.name}: без решения — {counted(len(pending), 'атрибут')}",
+                      "url": "/reports/personal-data", "due": None, "overdue": False,
+                      "agency_id": dataset.owner_agency_id})
+    return items
