@@ -132,10 +132,15 @@ def test_an_unloaded_year_counts_on_the_labour_code_holidays_and_says_so(ctx, cl
     assert "Производственный календарь на 2027 год не загружен" in page
 
 
-def test_a_project_counted_over_an_unloaded_year_says_so(ctx, seed, client, make_user, token_for):
+def test_a_project_counted_over_an_unloaded_year_says_so(ctx, seed, client, make_user, token_for, monkeypatch):
     """An application received on 30.12.2026 is due three working days later, in 2027, whose calendar is not
     loaded: the project's page and the API say the answer was counted on the Labour Code holidays."""
-    from catalog.services import projects
+    from datetime import datetime, timezone
+
+    from catalog.services import entry_dates, projects
+
+    # Entered on the day it was received (a date the server has not reached is refused, issue 16).
+    monkeypatch.setattr(entry_dates, "now", lambda: datetime(2026, 12, 30, 9, tzinfo=timezone.utc))
 
     project = projects.create_project(ctx, {"process_id": seed.process.id, "ground": "application",
                                             "initiated_on": "2026-12-30", "application_submitted_on": "2026-12-30"})

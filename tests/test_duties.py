@@ -127,7 +127,7 @@ def agreed(ctx, seed, make_user):
     agreeing = r.create_record(ctx, "people", {"full_name": "Смирнов Олег Игоревич", "position": "заместитель министра",
                                                "agency_id": seed.agency.id})
     user = user_service.create_user(ctx, "deputy", "Смирнов Олег Игоревич", "пароль-тест", ["agency_editor"],
-                                    [seed.agency.id], [])
+                                    [seed.agency.id], [], person_id=agreeing.id)
     duties.appoint(ctx, seed.agency.id, "agree", agreeing.id, date(2026, 1, 12))
     duties.appoint(ctx, seed.agency.id, "fill", seed.person.id, date(2026, 1, 12))
     version = duties.agree(as_user(ctx, user), seed.agency.id)

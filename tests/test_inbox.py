@@ -47,6 +47,11 @@ def people(ctx, seed, make_user):
 def world(ctx, seed, people, today):
     """One item of every source: an application, a request to conclude and one to decide, a deviation to
     explain, an overdue measure, a mart checked two years ago."""
+    from catalog.services import duties
+
+    # The register's duties are held (Kemerovo 3.2), so no vacancy waits in the editor's inbox here.
+    for duty in ("fill", "agree"):
+        duties.appoint(ctx, seed.agency.id, duty, seed.person.id)
     applied = projects.create_project(ctx, {"process_id": seed.process.id, "ground": "application",
                                             "initiated_on": (today - timedelta(days=1)).isoformat()})
     other = records.create_record(ctx, "processes", {"agency_id": seed.agency.id, "registry_id": "002",

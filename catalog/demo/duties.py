@@ -18,11 +18,17 @@ OFFICIALS = [
 
 
 def _person(ctx: Context, user: models.User, agency_id: int, position: str) -> models.Person:
-    """The catalogue's person of a demo account (by name in the agency), added when the region lacks it."""
+    """The catalogue's person a demo account is (issue 16); one is added, and the account linked to it,
+    where the account has none."""
+    if user.person_id is not None:
+        return ctx.session.get(models.Person, user.person_id)
     found = ctx.session.scalar(select(models.Person).where(models.Person.agency_id == agency_id,
                                                            models.Person.full_name == user.full_name))
-    return found or r.create_record(ctx, "people", {"full_name": user.full_name, "position": position,
-                                                    "agency_id": agency_id})
+    person = found or r.create_record(ctx, "people", {"full_name": user.full_name, "position": position,
+                                                      "agency_id": agency_id})
+    user.person_id = person.id
+    ctx.session.flush()
+    return person
 
 
 def load_duties(ctx: Context) -> int:
