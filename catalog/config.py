@@ -45,6 +45,7 @@
 | CATALOG_SPARQL_ANONYMOUS | on | `off`: SPARQL (API and page) only for signed-in users and tokens, even when anonymous reading is on |
 | CATALOG_SPARQL_ANONYMOUS_PER_MINUTE | 30 | SPARQL queries an anonymous address may send a minute (429 beyond) |
 | CATALOG_RDF_MAX_MB | 10 | the largest RDF document `POST /api/v1/import.rdf` accepts (413 beyond, before parsing) |
+| CATALOG_MART_QUALITY_TERM_DAYS | 365 | a data mart whose quality was last checked longer ago than this is marked stale (page, search, reports, `catalog validate`) |
 | CATALOG_SPARQL_SYNC_REBUILD | 5 | a SPARQL graph that took longer to build is rebuilt in the background after a change, queries meanwhile answered from the previous copy |
 """
 from __future__ import annotations
@@ -118,6 +119,7 @@ class Settings:
     outbox_consumer: str = "thread"
     outbox_interval: float = 1.0
     outbox_tail: int = 500
+    mart_quality_term_days: int = 365
 
 
 def _secret_key(instance: Path) -> str:
@@ -194,6 +196,7 @@ def load_settings(**overrides) -> Settings:
         openlineage_spec=Path(os.environ["CATALOG_OPENLINEAGE_SPEC"]) if os.environ.get("CATALOG_OPENLINEAGE_SPEC") else None,
         openlineage_responsible=int(os.environ["CATALOG_OPENLINEAGE_RESPONSIBLE"])
         if os.environ.get("CATALOG_OPENLINEAGE_RESPONSIBLE") else None,
+        mart_quality_term_days=int(os.environ.get("CATALOG_MART_QUALITY_TERM_DAYS", "365")),
         base_iri=os.environ.get("CATALOG_BASE_IRI", "http://localhost:8000").rstrip("/"),
         region_name=os.environ.get("CATALOG_REGION_NAME", "Регион"),
         publisher_name=os.environ.get("CATALOG_PUBLISHER", "Оператор каталога процессов и данных"),

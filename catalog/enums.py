@@ -88,11 +88,19 @@ class ProcessCategory(LabeledEnum):
 
 
 class Channel(LabeledEnum):
-    """Kemerovo 2.1 «с»: where the digital process is placed."""
+    """Kemerovo 2.1 «с»: where the digital process is placed; the digital points of Kemerovo 1.1:
+    «официальные сайты (порталы), мобильные приложения, социальные сети, мессенджеры, чат-боты,
+    голосовые помощники, колл-центры»."""
 
     EPGU = "epgu", "ЕПГУ"
     RPGU = "rpgu", "РПГУ"
     AGENCY_SITE = "agency_site", "сайт ведомства"
+    MOBILE_APP = "mobile_app", "мобильное приложение"
+    SOCIAL_NETWORK = "social_network", "социальные сети"
+    MESSENGER = "messenger", "мессенджер"
+    CHAT_BOT = "chat_bot", "чат-бот"
+    VOICE_ASSISTANT = "voice_assistant", "голосовой помощник"
+    CALL_CENTRE = "call_centre", "колл-центр"
 
 
 class SystemLegalKind(LabeledEnum):
@@ -112,6 +120,22 @@ class SystemStage(LabeledEnum):
 class MartKind(LabeledEnum):
     SMEV4 = "smev4", "витрина СМЭВ4"
     AGENCY = "agency", "ведомственная витрина"
+
+
+class MartStage(LabeledEnum):
+    """Whether a mart serves data yet: only a mart in operation answers for its quality (Samara 3 п. 12)."""
+
+    DESIGN = "design", "проектируется"
+    OPERATION = "operation", "в эксплуатации"
+    RETIRED = "retired", "выведена из эксплуатации"
+
+
+class MartQuality(LabeledEnum):
+    """How a mart's declared quality stands today (the stage facet of search, the reports)."""
+
+    CHECKED = "checked", "качество подтверждено"
+    STALE = "stale", "проверка качества устарела"
+    MISSING = "missing", "качество не заявлено"
 
 
 class DataType(LabeledEnum):

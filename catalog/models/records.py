@@ -239,6 +239,9 @@ class DataMart(Record):
     host_system_id: Mapped[int | None] = mapped_column(ForeignKey("information_systems.id"))
     info_kind: Mapped[str | None] = mapped_column(String(1000))
     description: Mapped[str | None] = mapped_column(Text)
+    # A new mart is designed until its owner says it serves data; the migration put the marts
+    # registered before as in operation (they were registered as working ones).
+    stage: Mapped[str] = mapped_column(String(32), default="design")
     completeness: Mapped[float | None] = mapped_column(Float)
     accuracy: Mapped[float | None] = mapped_column(Float)
     timeliness: Mapped[float | None] = mapped_column(Float)

@@ -111,7 +111,8 @@ class ProcessSchema(RecordSchema):
     outputs = text("Результат на выходе", multiline=True)
     is_digital = flag("Цифровой процесс")
     channels = fields.List(
-        fields.String(validate=validate.OneOf(enums.Channel.values(), error="Допустимые точки размещения: epgu, rpgu, agency_site.")),
+        fields.String(validate=validate.OneOf(enums.Channel.values(), error="Допустимые точки размещения: " + ", ".join(
+            f"{v} ({enums.Channel.label_of(v)})" for v in enums.Channel.values()) + ".")),
         allow_none=True,
         metadata={"label": "Точка размещения в цифровом виде", "choices": enums.Channel},
     )
@@ -180,6 +181,7 @@ class DataMartSchema(RecordSchema):
     host_system_id = ref("Система, в которой размещена", "systems")
     info_kind = text("Вид сведений", max_length=1000)
     description = text("Описание", multiline=True)
+    stage = choice("Стадия", enums.MartStage)
     completeness = percent("Полнота")
     accuracy = percent("Достоверность")
     timeliness = percent("Актуальность")

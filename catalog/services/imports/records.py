@@ -314,6 +314,7 @@ class MartsImporter(RecordsImporter):
         FieldSpec("host", "Система, в которой размещена", ("система размещения", "система", "размещена в системе")),
         FieldSpec("info_kind", "Вид сведений", ("вид сведений смэв",)),
         FieldSpec("description", "Описание", ()),
+        FieldSpec("stage", "Стадия", ("стадия витрины", "состояние")),
         FieldSpec("completeness", "Полнота", ("полнота, %",)),
         FieldSpec("accuracy", "Достоверность", ("достоверность, %",)),
         FieldSpec("timeliness", "Актуальность", ("актуальность, %",)),
@@ -325,6 +326,8 @@ class MartsImporter(RecordsImporter):
         "code": Convert("code", str), "name": Convert("name", str),
         "kind": Convert("kind", choice(enums.MartKind, {"смэв4": "smev4", "смэв 4": "smev4", "ведомственная": "agency"})),
         "info_kind": Convert("info_kind", str), "description": Convert("description", str),
+        "stage": Convert("stage", choice(enums.MartStage, {"эксплуатация": "operation", "действует": "operation",
+                                                             "проектирование": "design", "создание": "design"})),
         "completeness": Convert("completeness", percent), "accuracy": Convert("accuracy", percent),
         "timeliness": Convert("timeliness", percent), "quality_checked_on": Convert("quality_checked_on", day),
     }
