@@ -40,7 +40,11 @@ READ_ONLY = {
     "import_jobs.active_tokens", "import_jobs.get_job",
     "lineage.duplicated_systems", "lineage.picture", "search.describe", "lineage.hand_typed_duplicates", "lineage.impact", "lineage.lineage",
     "lineage.paper_requests", "lineage.process_systems",
-    "names.describe", "names.list_matches", "names.report",
+    "names.describe", "names.list_matches", "names.report", "names.typical_lists", "names.curated_spheres",
+    # The register's rules: asked inside records.create_record / update_record, or read for reports.
+    "consistency.check", "consistency.check_mart", "consistency.check_process", "consistency.check_process_group",
+    "consistency.check_responsible_agency", "consistency.mart_official_outside", "consistency.mart_consumers",
+    "consistency.violations",
     "passports.current", "passports.get_passport", "passports.list_passports", "passports.passport_history",
     "permissions.anonymous_read_enabled", "permissions.assigned_by_architect", "permissions.refusal",
     "permissions.require_read",

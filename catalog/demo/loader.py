@@ -305,5 +305,8 @@ def load_demo(ctx: Context, progress=None) -> dict[str, int]:
     counts["паспорта процессов"] = load_passports(ctx)
     counts["проекты оптимизации"] = len(load_projects(ctx))
     counts["заявки на системы"] = load_requests(ctx)
+    from catalog.demo.municipal import load_municipal
+
+    counts["муниципальные услуги"] = load_municipal(ctx)
     return counts
 

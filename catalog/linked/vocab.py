@@ -107,6 +107,8 @@ CLASSES: dict[str, tuple] = {
     "acts": (PDC.RegulatoryAct, ELI.LegalResource),
     "process-groups": (PDC.ProcessGroup, SKOS.Concept),
     "typical-processes": (PDC.TypicalProcess, SKOS.Concept),
+    "service-spheres": (PDC.ServiceSphere, SKOS.Concept),
+    "typical-services": (PDC.TypicalService, SKOS.Concept),
     "processes": (PDC.Process, PROV.Activity),
     "datasets": (PDC.Dataset, DCAT.Dataset),
     "entities": (PDC.Entity,),
@@ -121,6 +123,9 @@ CONCEPT_SCHEMES = {
     "life-situations": ("schemes/life-situations", "Жизненные ситуации", "Life situations"),
     "process-groups": ("schemes/process-groups", "Группы процессов", "Process groups"),
     "typical-processes": ("schemes/typical-list", "Типовой перечень процессов", "Typical list of processes"),
+    "service-spheres": ("schemes/service-spheres", "Сферы муниципальных услуг", "Spheres of municipal services"),
+    "typical-services": ("schemes/typical-services", "Типовой перечень муниципальных услуг",
+                         "Typical list of municipal services"),
 }
 
 TITLE = DCTERMS.title
@@ -151,6 +156,14 @@ FIELDS: dict[str, list[FieldMap]] = {
     "typical-processes": [
         _f("code", PDC.code, "plain"), _f("name", SKOS.prefLabel),
         _f("group_id", PDC.processGroup, "ref:process-groups"), _f("description", DESCRIPTION),
+    ],
+    "service-spheres": [
+        _f("code", PDC.code, "plain"), _f("name", SKOS.prefLabel),
+        _f("curator_agency_id", PDC.curator, "ref:agencies"), _f("description", DESCRIPTION),
+    ],
+    "typical-services": [
+        _f("code", PDC.code, "plain"), _f("name", SKOS.prefLabel),
+        _f("sphere_id", PDC.sphere, "ref:service-spheres"), _f("description", DESCRIPTION),
     ],
     "processes": [
         _f("agency_id", PDC.ownedBy, "ref:agencies"), _f("registry_id", PDC.registryId, "plain"),

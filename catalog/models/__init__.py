@@ -12,7 +12,7 @@ from catalog.models.calendar import CalendarDay
 from catalog.models.costs import Position
 from catalog.models.history import ChangeEvent, ProjectionPosition
 from catalog.models.imports import ImportJob
-from catalog.models.names import NameMatch
+from catalog.models.names import NameMatch, ServiceSphere, TypicalService
 from catalog.models.openlineage import (
     OpenLineageDataset,
     OpenLineageJob,
@@ -55,6 +55,8 @@ from catalog.models.search import SearchMiss, ThesaurusEntry
 from catalog.models.users import ApiToken, LoginFailure, Setting, User
 
 __all__ = [
+    "ServiceSphere",
+    "TypicalService",
     "utcnow",
     "SearchMiss",
     "ThesaurusEntry",

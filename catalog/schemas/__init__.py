@@ -29,6 +29,7 @@ from catalog.schemas.base import (
 from catalog.schemas.calendar import CalendarDaySchema
 from catalog.schemas.costs import PositionSchema
 from catalog.schemas.history import ChangeEventSchema
+from catalog.schemas.names import ServiceSphereSchema, TypicalServiceSchema
 from catalog.schemas.passports import (
     PassportDataSchema,
     PassportFlowSchema,
@@ -81,6 +82,8 @@ from catalog.schemas.requests import (
 )
 
 __all__ = [
+    "ServiceSphereSchema",
+    "TypicalServiceSchema",
     "REQUIRED",
     "RU_MESSAGES",
     "INT_MIN",

@@ -535,7 +535,8 @@ def _openlineage(ctx, user, target):
 
 
 # Import kinds of reference-list tables → the record kind each row writes.
-TABLE_IMPORT_KINDS = {"typical": "typical-processes", "systems": "systems", "marts": "marts", "datasets": "datasets"}
+TABLE_IMPORT_KINDS = {"typical": "typical-processes", "typical-services": "typical-services", "systems": "systems",
+                      "marts": "marts", "datasets": "datasets"}
 
 
 def import_rule(kind: str | None = None, agency_id: int | None = None) -> tuple[str, Any]:

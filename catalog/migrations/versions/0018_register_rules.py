@@ -1,4 +1,4 @@
-"""register rules: marts in operation, with their stage
+"""register rules: marts in operation, with their stage; the typical list of municipal services
 
 Marts registered before this revision were registered as working marts: they are put in
 operation, and `catalog validate` lists those that lack a responsible official or quality figures
@@ -20,7 +20,45 @@ branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
 
+def _record_columns() -> list:
+    return [
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
+    ]
+
+
 def upgrade() -> None:
+    op.create_table(
+        "service_spheres", *_record_columns(),
+        sa.Column("code", sa.String(length=64), nullable=True),
+        sa.Column("name", sa.String(length=500), nullable=False),
+        sa.Column("curator_agency_id", sa.Integer(), nullable=False),
+        sa.Column("description", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(["curator_agency_id"], ["agencies.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("code"),
+    )
+    op.create_index("ix_service_spheres_curator_agency_id", "service_spheres", ["curator_agency_id"])
+    op.create_table(
+        "typical_services", *_record_columns(),
+        sa.Column("code", sa.String(length=64), nullable=True),
+        sa.Column("name", sa.String(length=8000), nullable=False),
+        sa.Column("sphere_id", sa.Integer(), nullable=False),
+        sa.Column("variants", sa.JSON(), nullable=False),
+        sa.Column("description", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(["sphere_id"], ["service_spheres.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("code"),
+    )
+    op.create_index("ix_typical_services_sphere_id", "typical_services", ["sphere_id"])
+    # A service's name is matched to a typical service; the matches kept so far stay as they are.
+    with op.batch_alter_table("name_matches") as batch:
+        batch.add_column(sa.Column("typical_service_id", sa.Integer(), nullable=True))
+        batch.alter_column("typical_process_id", existing_type=sa.Integer(), nullable=True)
+        batch.create_foreign_key("fk_name_matches_typical_service", "typical_services", ["typical_service_id"], ["id"])
     with op.batch_alter_table("data_marts") as batch:
         batch.add_column(sa.Column("stage", sa.String(length=32), nullable=False, server_default="operation"))
     with op.batch_alter_table("data_marts") as batch:
@@ -30,3 +68,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("data_marts") as batch:
         batch.drop_column("stage")
+    with op.batch_alter_table("name_matches") as batch:
+        batch.drop_constraint("fk_name_matches_typical_service", type_="foreignkey")
+        batch.drop_column("typical_service_id")
+    op.drop_table("typical_services")
+    op.drop_table("service_spheres")
