@@ -189,3 +189,25 @@ def test_processes_stored_before_the_rules_are_reported(client, ctx, seed):
     process = r.update_record(ctx, "processes", seed.process.id, {"version": seed.process.version,
                                                                   "description": "Уточнено"})
     assert process.description == "Уточнено"
+
+
+# --- МСЗУ: Leningrad 8.2, priority services first ----------------------------------------------
+
+
+def test_mszu_processes_are_a_dashboard_figure_and_a_report_by_agency(client, ctx, seed):
+    from catalog.services import dashboard
+
+    board = dashboard.dashboard(ctx)
+    assert (board.total.mszu, board.total.mszu_optimised) == (1, 0)
+    page = client.get("/dashboard").get_data(as_text=True)
+    from bs4 import BeautifulSoup
+
+    card = BeautifulSoup(page, "html.parser").select_one("#mszu").get_text(" ", strip=True)
+    assert card.startswith("1 процесс МСЗУ из 1 не оптимизирован"), card
+    assert "Массовые социально значимые услуги (МСЗУ) по органам" in page
+    # Passed reengineering: optimised (as the dashboard counts it).
+    ctx.session.execute(update(models.Process).where(models.Process.id == seed.process.id).values(status="reengineered"))
+    ctx.session.commit()
+    row = next(a for a in dashboard.dashboard(ctx).agencies if a.agency_id == seed.agency.id)
+    assert (row.mszu, row.mszu_optimised, row.mszu_not_optimised) == (1, 1, 0)
+    assert client.get("/api/v1/dashboard").get_json()["total"]["mszu_optimised"] == 1
