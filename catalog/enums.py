@@ -276,11 +276,15 @@ class DataRole(LabeledEnum):
 
 
 class ResourceKind(LabeledEnum):
-    """Resources of a process (Leningrad 2.12)."""
+    """Resources of a process (Leningrad 2.12: «трудовые ресурсы, нематериальные активы, оборудование,
+    материалы и комплектующие, финансовые ресурсы и другие»); information systems are kept apart, as
+    the calculator's users asked."""
 
     LABOUR = "labour", "трудовые ресурсы"
+    INTANGIBLE = "intangible", "нематериальные активы"
     EQUIPMENT = "equipment", "оборудование"
     MATERIALS = "materials", "материалы и комплектующие"
+    FINANCIAL = "financial", "финансовые ресурсы"
     SYSTEMS = "systems", "информационные системы"
     OTHER = "other", "прочие ресурсы"
 

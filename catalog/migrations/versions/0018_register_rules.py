@@ -59,6 +59,14 @@ def upgrade() -> None:
         batch.add_column(sa.Column("typical_service_id", sa.Integer(), nullable=True))
         batch.alter_column("typical_process_id", existing_type=sa.Integer(), nullable=True)
         batch.create_foreign_key("fk_name_matches_typical_service", "typical_services", ["typical_service_id"], ["id"])
+    # Pay tables per agency (the region's stays the default): a position's name is unique within a table.
+    unnamed = "positions_name_key" if op.get_bind().dialect.name == "postgresql" else "uq_positions_name"
+    with op.batch_alter_table("positions", naming_convention={"uq": "uq_%(table_name)s_%(column_0_name)s"}) as batch:
+        batch.drop_constraint(unnamed, type_="unique")
+        batch.add_column(sa.Column("agency_id", sa.Integer(), nullable=True))
+        batch.create_foreign_key("fk_positions_agency", "agencies", ["agency_id"], ["id"])
+        batch.create_unique_constraint("uq_position_agency_name", ["agency_id", "name"])
+        batch.create_index("ix_positions_agency_id", ["agency_id"])
     with op.batch_alter_table("data_marts") as batch:
         batch.add_column(sa.Column("stage", sa.String(length=32), nullable=False, server_default="operation"))
     with op.batch_alter_table("data_marts") as batch:
@@ -66,6 +74,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("positions") as batch:
+        batch.drop_index("ix_positions_agency_id")
+        batch.drop_constraint("uq_position_agency_name", type_="unique")
+        batch.drop_constraint("fk_positions_agency", type_="foreignkey")
+        batch.drop_column("agency_id")
+        batch.create_unique_constraint("uq_positions_name", ["name"])
     with op.batch_alter_table("data_marts") as batch:
         batch.drop_column("stage")
     with op.batch_alter_table("name_matches") as batch:
