@@ -103,6 +103,24 @@ class Channel(LabeledEnum):
     CALL_CENTRE = "call_centre", "колл-центр"
 
 
+class ConsumerScope(LabeledEnum):
+    """Leningrad 2.5–2.6: who uses a process's result."""
+
+    INTERNAL = "internal", "внутренний потребитель"
+    EXTERNAL = "external", "внешний потребитель"
+
+
+class ApplicantCategory(LabeledEnum):
+    """External consumers by category (Leningrad 2.6: физические, юридические лица, органы власти, ОМСУ)."""
+
+    CITIZENS = "citizens", "физические лица"
+    ENTREPRENEURS = "entrepreneurs", "индивидуальные предприниматели"
+    LEGAL_ENTITIES = "legal_entities", "юридические лица"
+    AUTHORITIES = "authorities", "органы государственной власти"
+    MUNICIPALITIES = "municipalities", "органы местного самоуправления"
+    OTHER = "other", "иные"
+
+
 class SystemLegalKind(LabeledEnum):
     FEDERAL = "federal", "федеральная"
     REGIONAL = "regional", "региональная"

@@ -211,3 +211,73 @@ def test_mszu_processes_are_a_dashboard_figure_and_a_report_by_agency(client, ct
     row = next(a for a in dashboard.dashboard(ctx).agencies if a.agency_id == seed.agency.id)
     assert (row.mszu, row.mszu_optimised, row.mszu_not_optimised) == (1, 1, 0)
     assert client.get("/api/v1/dashboard").get_json()["total"]["mszu_optimised"] == 1
+
+
+# --- the migration keeps every record ------------------------------------------------------
+
+
+def test_the_migration_keeps_every_record_and_moves_the_client_text_to_a_consumer(tmp_path):
+    """A catalogue of revision 0013: its marts come out in operation (and so reported), a process's
+    «Клиент» becomes its external consumer, positions stay in the region's pay table."""
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from catalog.db import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = create_engine(url)
+    config = alembic_config(url)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0013")
+        now = "2025-01-01 00:00:00"
+        connection.execute(text(
+            "INSERT INTO agencies (id, version, created_at, updated_at, code, name, kind) "
+            f"VALUES (1, 1, '{now}', '{now}', 'A', 'Министерство', 'executive')"))
+        connection.execute(text(
+            "INSERT INTO people (id, version, created_at, updated_at, full_name, position, agency_id) "
+            f"VALUES (1, 1, '{now}', '{now}', 'Иванова', 'специалист', 1)"))
+        connection.execute(text(
+            "INSERT INTO services (id, version, created_at, updated_at, name, kind, is_mszu) "
+            f"VALUES (1, 1, '{now}', '{now}', 'Услуга', 'service', 0)"))
+        connection.execute(text(
+            "INSERT INTO processes (id, version, created_at, updated_at, agency_id, registry_id, name, service_id, "
+            "responsible_id, status, client, is_digital, channels) "
+            f"VALUES (1, 1, '{now}', '{now}', 1, '001', 'Процесс', 1, 1, 'queued_research', "
+            "'Граждане, имеющие детей', 0, '[]')"))
+        connection.execute(text(
+            "INSERT INTO data_marts (id, version, created_at, updated_at, name, kind, owner_agency_id) "
+            f"VALUES (1, 1, '{now}', '{now}', 'Витрина', 'agency', 1)"))
+        connection.execute(text(
+            "INSERT INTO positions (id, version, created_at, updated_at, name, monthly_pay, payroll_coefficient, "
+            f"annual_hours) VALUES (1, 1, '{now}', '{now}', 'специалист', 50000, 1.302, 1973)"))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT stage FROM data_marts")).scalar() == "operation"
+        assert connection.execute(text("SELECT process_id, scope, description FROM process_consumers")).one() == \
+            (1, "external", "Граждане, имеющие детей")
+        assert connection.execute(text("SELECT client FROM processes")).scalar() == "Граждане, имеющие детей"
+        assert connection.execute(text("SELECT agency_id FROM positions")).one() == (None,)
+    engine.dispose()
+
+
+def test_consumers_are_records_of_their_scope(ctx, seed):
+    """Leningrad 2.5: an internal consumer is an executive body or its institution; 2.6: the rest are external."""
+    municipality = r.create_record(ctx, "agencies", {"code": "ADM", "name": "Администрация города",
+                                                     "kind": "municipality"})
+    with pytest.raises(InvalidInput) as caught:
+        r.create_record(ctx, "process-consumers", {"process_id": seed.process.id, "scope": "internal",
+                                                   "agency_id": municipality.id})
+    assert "это внешний потребитель" in caught.value.fields["scope"][0]
+    with pytest.raises(InvalidInput) as caught:
+        r.create_record(ctx, "process-consumers", {"process_id": seed.process.id, "scope": "external",
+                                                   "agency_id": seed.other_agency.id})
+    assert "это внутренний потребитель" in caught.value.fields["scope"][0]
+    r.create_record(ctx, "process-consumers", {"process_id": seed.process.id, "scope": "internal",
+                                               "agency_id": seed.other_agency.id, "unit": "отдел статистики"})
+    r.create_record(ctx, "process-consumers", {"process_id": seed.process.id, "scope": "external",
+                                               "applicant_category": "citizens"})
+    consumers = r.list_records(ctx, "process-consumers", {"process_id": seed.process.id}).items
+    assert sorted(c.title for c in consumers) == ["Министерство здравоохранения, отдел статистики", "физические лица"]

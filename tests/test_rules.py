@@ -43,6 +43,7 @@ READ_ONLY = {
     "names.describe", "names.list_matches", "names.report", "names.typical_lists", "names.curated_spheres",
     # The register's rules: asked inside records.create_record / update_record, or read for reports.
     "consistency.check", "consistency.check_mart", "consistency.check_process", "consistency.check_process_group",
+    "consistency.check_consumer",
     "consistency.check_responsible_agency", "consistency.mart_official_outside", "consistency.mart_consumers",
     "consistency.violations",
     "passports.current", "passports.get_passport", "passports.list_passports", "passports.passport_history",

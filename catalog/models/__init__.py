@@ -33,6 +33,7 @@ from catalog.models.projects import (
     RoadmapMeasure,
 )
 from catalog.models.records import (
+    ProcessConsumer,
     Agency,
     Attribute,
     DataMart,
@@ -55,6 +56,7 @@ from catalog.models.search import SearchMiss, ThesaurusEntry
 from catalog.models.users import ApiToken, LoginFailure, Setting, User
 
 __all__ = [
+    "ProcessConsumer",
     "ServiceSphere",
     "TypicalService",
     "utcnow",

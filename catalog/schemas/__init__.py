@@ -64,6 +64,7 @@ from catalog.schemas.records import (
     LinkSchema,
     MetadataFieldSchema,
     PersonSchema,
+    ProcessConsumerSchema,
     ProcessGroupSchema,
     ProcessSchema,
     RecordSchema,
@@ -82,6 +83,7 @@ from catalog.schemas.requests import (
 )
 
 __all__ = [
+    "ProcessConsumerSchema",
     "ServiceSphereSchema",
     "TypicalServiceSchema",
     "REQUIRED",

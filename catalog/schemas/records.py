@@ -119,6 +119,15 @@ class ProcessSchema(RecordSchema):
     description = text("Описание", multiline=True)
 
 
+class ProcessConsumerSchema(RecordSchema):
+    process_id = ref("Процесс", "processes", required=True)
+    scope = choice("Вид потребителя", enums.ConsumerScope, required=True)
+    agency_id = ref("Орган или учреждение", "agencies")
+    unit = text("Подразделение", max_length=300)
+    applicant_category = choice("Категория заявителей", enums.ApplicantCategory)
+    description = text("Описание", multiline=True)
+
+
 class DatasetSchema(RecordSchema):
     code = text("Код", max_length=64)
     name = text("Наименование набора данных", required=True, max_length=1000)

@@ -195,7 +195,35 @@ def check_process(ctx: Context, values: dict, record: models.Process | None, err
         errors.setdefault("is_digital", []).append(message)
 
 
-CHECKS = {"marts": check_mart, "processes": check_process}
+# Leningrad 2.5: internal consumers are executive bodies, their subordinate institutions, their units and
+# workers; 2.6: external ones are everyone else (people, companies, other authorities, municipalities).
+INTERNAL_AGENCY_KINDS = frozenset({"executive", "subordinate"})
+
+
+def check_consumer(ctx: Context, values: dict, record: models.ProcessConsumer | None, errors: dict) -> None:
+    consumer = _merged(values, record, ("scope", "agency_id", "applicant_category", "unit", "description"))
+    agency = ctx.session.get(models.Agency, consumer["agency_id"]) if consumer.get("agency_id") else None
+    if consumer.get("scope") == "internal":
+        if agency is None:
+            errors.setdefault("agency_id", []).append(
+                "Внутренний потребитель — орган исполнительной власти или подведомственное учреждение: укажите его.")
+        elif agency.kind not in INTERNAL_AGENCY_KINDS:
+            errors.setdefault("scope", []).append(
+                f"«{agency.name}» не орган исполнительной власти и не подведомственное учреждение: "
+                "это внешний потребитель (Ленинградская область, 2.6).")
+        if consumer.get("applicant_category"):
+            errors.setdefault("applicant_category", []).append("Категория заявителей — только у внешнего потребителя.")
+    elif consumer.get("scope") == "external":
+        if agency is not None and agency.kind in INTERNAL_AGENCY_KINDS:
+            errors.setdefault("scope", []).append(
+                f"«{agency.name}» — орган исполнительной власти или подведомственное учреждение: это внутренний "
+                "потребитель (Ленинградская область, 2.5).")
+        if agency is None and not consumer.get("applicant_category") and not consumer.get("description"):
+            errors.setdefault("applicant_category", []).append(
+                "Укажите категорию заявителей, орган или опишите внешнего потребителя.")
+
+
+CHECKS = {"marts": check_mart, "processes": check_process, "process-consumers": check_consumer}
 
 
 def check(ctx: Context, kind_name: str, values: dict, record, errors: dict) -> None:

@@ -59,6 +59,26 @@ def upgrade() -> None:
         batch.add_column(sa.Column("typical_service_id", sa.Integer(), nullable=True))
         batch.alter_column("typical_process_id", existing_type=sa.Integer(), nullable=True)
         batch.create_foreign_key("fk_name_matches_typical_service", "typical_services", ["typical_service_id"], ["id"])
+    # Consumers of a process's result as records (Leningrad 2.4–2.6); the free text «Клиент» each process
+    # had becomes its external consumer, word for word (the column stays, the register's exports use it).
+    op.create_table(
+        "process_consumers", *_record_columns(),
+        sa.Column("process_id", sa.Integer(), nullable=False),
+        sa.Column("scope", sa.String(length=16), nullable=False),
+        sa.Column("agency_id", sa.Integer(), nullable=True),
+        sa.Column("unit", sa.String(length=300), nullable=True),
+        sa.Column("applicant_category", sa.String(length=32), nullable=True),
+        sa.Column("description", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(["process_id"], ["processes.id"]),
+        sa.ForeignKeyConstraint(["agency_id"], ["agencies.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_process_consumers_process_id", "process_consumers", ["process_id"])
+    op.create_index("ix_process_consumers_agency_id", "process_consumers", ["agency_id"])
+    op.execute(
+        "INSERT INTO process_consumers (version, created_at, updated_at, process_id, scope, description) "
+        "SELECT 1, created_at, updated_at, id, 'external', client FROM processes "
+        "WHERE client IS NOT NULL AND TRIM(client) <> ''")
     # Pay tables per agency (the region's stays the default): a position's name is unique within a table.
     unnamed = "positions_name_key" if op.get_bind().dialect.name == "postgresql" else "uq_positions_name"
     with op.batch_alter_table("positions", naming_convention={"uq": "uq_%(table_name)s_%(column_0_name)s"}) as batch:
@@ -74,6 +94,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("process_consumers")
     with op.batch_alter_table("positions") as batch:
         batch.drop_index("ix_positions_agency_id")
         batch.drop_constraint("uq_position_agency_name", type_="unique")
