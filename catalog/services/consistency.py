@@ -275,3 +275,32 @@ def violations(ctx: Context, today: date | None = None) -> list[Violation]:
             if message:
                 found.append(Violation("processes", process.id, label, field, message))
     return found
+
+
+# --- the inbox (issue 16): marts whose answerable quality is due ------------------------------
+
+
+def inbox_items(ctx: Context, user) -> list[dict]:
+    """Marts in operation the user answers for (owner of the mart, or editor of the owning agency)
+    whose quality figures are missing or checked longer ago than the term: a source of the inbox."""
+    if user is None:
+        return []
+    mine = set(getattr(user, "mart_ids", None) or [])
+    agencies = set(getattr(user, "agency_ids", None) or [])
+    if not mine and not agencies:
+        return []
+    term = timedelta(days=ctx.settings.mart_quality_term_days)
+    items = []
+    for mart in ctx.session.scalars(select(models.DataMart).where(
+            models.DataMart.deleted_at.is_(None), models.DataMart.stage == MartStage.OPERATION.value)
+            .order_by(models.DataMart.id)):
+        if mart.id not in mine and mart.owner_agency_id not in agencies:
+            continue
+        quality = mart_quality(ctx.settings, mart)
+        if quality == MartQuality.CHECKED.value:
+            continue
+        due = mart.quality_checked_on + term if mart.quality_checked_on else None
+        items.append({"kind": "Проверка качества витрины", "url": f"/marts/{mart.id}", "due": due, "overdue": True,
+                      "agency_id": mart.owner_agency_id,
+                      "title": f"{mart.name}: {MartQuality.label_of(quality)}"})
+    return items
