@@ -227,7 +227,7 @@ CHECKS = {"marts": check_mart, "processes": check_process, "process-consumers": 
 
 
 def check(ctx: Context, kind_name: str, values: dict, record, errors: dict) -> None:
-    if kind_name in CHECKS:
+    if kind_name in CHECKS and ctx.register_rules:
         CHECKS[kind_name](ctx, values, record, errors)
 
 

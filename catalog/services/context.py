@@ -31,6 +31,9 @@ class Context:
     # Bulk loads (importers): with autocommit off, leave the change events of an operation
     # pending until the next flush instead of flushing after every operation.
     bulk: bool = False
+    # False while a whole RDF catalogue loads: its records are kept as declared, and `catalog validate`
+    # reports what breaks the register's rules (catalog.services.consistency), instead of refusing the file.
+    register_rules: bool = True
 
     @property
     def actor_id(self) -> int | None:
