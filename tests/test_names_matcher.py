@@ -142,3 +142,18 @@ def test_the_demo_conformity_figures_are_of_samaras_kind(ctx):
         assert row.names >= 40 and 0.05 <= row.share <= 0.40, (row.agency, row.conforming, row.names)
         assert row.pending >= row.names // 2  # the rest wait for the editor
     assert len(answer.spheres) >= 6 and all(row.curator for row in answer.spheres if row.agency_id)
+
+
+def test_the_process_office_keeps_a_typical_service_with_its_variants_on_a_page(client, ctx, seed, make_user, login):
+    sphere = r.create_record(ctx, "service-spheres", {"name": "Архивное дело", "curator_agency_id": seed.agency.id})
+    make_user("office", ["process_office"])
+    login("office")
+    form = client.get("/typical-services/new").get_data(as_text=True)
+    assert 'name="variants"' in form and "По одному на строку" in form
+    answer = client.post("/typical-services/new", data={
+        "name": "Предоставление архивных справок", "sphere_id": sphere.id,
+        "variants": "Выдача архивных справок\n\nИсполнение запросов граждан\n"}, follow_redirects=True)
+    assert answer.status_code == 200
+    typical = ctx.session.query(models.TypicalService).one()
+    assert typical.variants == ["Выдача архивных справок", "Исполнение запросов граждан"]
+    assert "Выдача архивных справок; Исполнение запросов граждан" in answer.get_data(as_text=True)
