@@ -332,11 +332,11 @@ def decide(ctx: Context, match_id: int, accept: bool) -> models.NameMatch:
     """Accept (link the record to the typical entry) or reject a suggestion, as an editor of the record."""
     match = ctx.get(models.NameMatch, match_id, "Предложение не найдено.")
     record = records.get_record(ctx, match.record_kind, match.record_id)
+    rules.check(ctx, "names.decide", record)  # who may not decide hears so before the state of the match
     if record.is_deleted:
         raise Conflict("Запись удалена: решение по её названию не принимается.")
     if match.state != "suggested":
         raise Conflict(f"По этому предложению уже принято решение: {STATES[match.state]}.")
-    rules.check(ctx, "names.decide", record)
     target_kind, target_id = target_of(match)
     autocommit, ctx.autocommit = ctx.autocommit, False
     try:
