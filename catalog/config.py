@@ -54,10 +54,10 @@
 | CATALOG_RDF_MAX_MB | 10 | the largest RDF document `POST /api/v1/import.rdf` accepts (413 beyond, before parsing) |
 | CATALOG_HARVEST_SOURCES | — | databases whose schemas may be harvested, `name=URL` separated by spaces or new lines (`kadry=postgresql+psycopg://reader@db/kadry`); the page and the API offer only these, the CLI also takes a URL |
 | CATALOG_BACKDATE_DAYS | 3 | a date a user gives (an answer, a visa, a measurement) further back than this many days before its entry needs a reason and is shown as «внесено позже» |
-| CATALOG_QUALITY_CHECK_DAYS | 365 | a data mart whose quality was last checked longer ago is in its owners' inbox |
 | CATALOG_SMTP_URL | — | `smtp://user:password@host:port` (`smtps://` for TLS, `?starttls=on`): e-mail notifications and digests; unset: no e-mail is sent (nothing is queued) |
 | CATALOG_MAIL_FROM | catalog@localhost | the sender of the catalogue's e-mails |
 | CATALOG_MAIL_RETRY_SECONDS | 60 | the pause before a failed e-mail is tried again, doubled after each failure (8 attempts at most) |
+| CATALOG_MART_QUALITY_TERM_DAYS | 365 | a data mart whose quality was last checked longer ago than this is marked stale (page, search, reports, `catalog validate`, the owners' inbox) |
 | CATALOG_SPARQL_SYNC_REBUILD | 5 | a SPARQL graph that took longer to build is rebuilt in the background after a change, queries meanwhile answered from the previous copy |
 """
 from __future__ import annotations
@@ -187,10 +187,10 @@ class Settings:
     outbox_tail: int = 500
     harvest_sources: dict[str, str] = field(default_factory=dict)  # name → connection string (issue 20)
     backdate_days: int = 3
-    quality_check_days: int = 365
     smtp_url: str | None = None
     mail_from: str = "catalog@localhost"
     mail_retry_seconds: float = 60.0
+    mart_quality_term_days: int = 365
 
 
 def _secret_key(instance: Path) -> str:
@@ -287,6 +287,7 @@ def load_settings(**overrides) -> Settings:
         openlineage_spec=Path(os.environ["CATALOG_OPENLINEAGE_SPEC"]) if os.environ.get("CATALOG_OPENLINEAGE_SPEC") else None,
         openlineage_responsible=int(os.environ["CATALOG_OPENLINEAGE_RESPONSIBLE"])
         if os.environ.get("CATALOG_OPENLINEAGE_RESPONSIBLE") else None,
+        mart_quality_term_days=int(os.environ.get("CATALOG_MART_QUALITY_TERM_DAYS", "365")),
         base_iri=os.environ.get("CATALOG_BASE_IRI", "http://localhost:8000").rstrip("/"),
         region_name=os.environ.get("CATALOG_REGION_NAME", "Регион"),
         visa_levels=parse_visa_levels(os.environ.get("CATALOG_VISA_LEVELS")),
@@ -307,7 +308,6 @@ def load_settings(**overrides) -> Settings:
         rdf_max_bytes=int(float(os.environ.get("CATALOG_RDF_MAX_MB", "10")) * 1024 * 1024),
         harvest_sources=parse_sources(os.environ.get("CATALOG_HARVEST_SOURCES", "")),
         backdate_days=int(os.environ.get("CATALOG_BACKDATE_DAYS", "3")),
-        quality_check_days=int(os.environ.get("CATALOG_QUALITY_CHECK_DAYS", "365")),
         smtp_url=os.environ.get("CATALOG_SMTP_URL") or None,
         mail_from=os.environ.get("CATALOG_MAIL_FROM", "catalog@localhost"),
         mail_retry_seconds=float(os.environ.get("CATALOG_MAIL_RETRY_SECONDS", "60")),

@@ -91,11 +91,37 @@ class ProcessCategory(LabeledEnum):
 
 
 class Channel(LabeledEnum):
-    """Kemerovo 2.1 «с»: where the digital process is placed."""
+    """Kemerovo 2.1 «с»: where the digital process is placed; the digital points of Kemerovo 1.1:
+    «официальные сайты (порталы), мобильные приложения, социальные сети, мессенджеры, чат-боты,
+    голосовые помощники, колл-центры»."""
 
     EPGU = "epgu", "ЕПГУ"
     RPGU = "rpgu", "РПГУ"
     AGENCY_SITE = "agency_site", "сайт ведомства"
+    MOBILE_APP = "mobile_app", "мобильное приложение"
+    SOCIAL_NETWORK = "social_network", "социальные сети"
+    MESSENGER = "messenger", "мессенджер"
+    CHAT_BOT = "chat_bot", "чат-бот"
+    VOICE_ASSISTANT = "voice_assistant", "голосовой помощник"
+    CALL_CENTRE = "call_centre", "колл-центр"
+
+
+class ConsumerScope(LabeledEnum):
+    """Leningrad 2.5–2.6: who uses a process's result."""
+
+    INTERNAL = "internal", "внутренний потребитель"
+    EXTERNAL = "external", "внешний потребитель"
+
+
+class ApplicantCategory(LabeledEnum):
+    """External consumers by category (Leningrad 2.6: физические, юридические лица, органы власти, ОМСУ)."""
+
+    CITIZENS = "citizens", "физические лица"
+    ENTREPRENEURS = "entrepreneurs", "индивидуальные предприниматели"
+    LEGAL_ENTITIES = "legal_entities", "юридические лица"
+    AUTHORITIES = "authorities", "органы государственной власти"
+    MUNICIPALITIES = "municipalities", "органы местного самоуправления"
+    OTHER = "other", "иные"
 
 
 class SystemLegalKind(LabeledEnum):
@@ -115,6 +141,22 @@ class SystemStage(LabeledEnum):
 class MartKind(LabeledEnum):
     SMEV4 = "smev4", "витрина СМЭВ4"
     AGENCY = "agency", "ведомственная витрина"
+
+
+class MartStage(LabeledEnum):
+    """Whether a mart serves data yet: only a mart in operation answers for its quality (Samara 3 п. 12)."""
+
+    DESIGN = "design", "проектируется"
+    OPERATION = "operation", "в эксплуатации"
+    RETIRED = "retired", "выведена из эксплуатации"
+
+
+class MartQuality(LabeledEnum):
+    """How a mart's declared quality stands today (the stage facet of search, the reports)."""
+
+    CHECKED = "checked", "качество подтверждено"
+    STALE = "stale", "проверка качества устарела"
+    MISSING = "missing", "качество не заявлено"
 
 
 class DataType(LabeledEnum):
@@ -275,11 +317,15 @@ class DataRole(LabeledEnum):
 
 
 class ResourceKind(LabeledEnum):
-    """Resources of a process (Leningrad 2.12)."""
+    """Resources of a process (Leningrad 2.12: «трудовые ресурсы, нематериальные активы, оборудование,
+    материалы и комплектующие, финансовые ресурсы и другие»); information systems are kept apart, as
+    the calculator's users asked."""
 
     LABOUR = "labour", "трудовые ресурсы"
+    INTANGIBLE = "intangible", "нематериальные активы"
     EQUIPMENT = "equipment", "оборудование"
     MATERIALS = "materials", "материалы и комплектующие"
+    FINANCIAL = "financial", "финансовые ресурсы"
     SYSTEMS = "systems", "информационные системы"
     OTHER = "other", "прочие ресурсы"
 

@@ -57,6 +57,9 @@ KINDS: dict[str, Kind] = {
         Kind("processes", models.Process, schemas.ProcessSchema, "Процессы", "процесс",
              _PO, agency_field="agency_id",
              list_columns=("registry_id", "name", "agency_id", "service_id", "status")),
+        Kind("process-consumers", models.ProcessConsumer, schemas.ProcessConsumerSchema,
+             "Потребители результатов процессов", "потребитель результата процесса", _PO,
+             list_columns=("process_id", "scope", "agency_id", "unit", "applicant_category"), title_field="unit"),
         Kind("services", models.Service, schemas.ServiceSchema, "Услуги, функции, сервисы", "услуга",
              _PO, agency_field="agency_id", list_columns=("name", "kind", "is_mszu", "agency_id")),
         Kind("life-situations", models.LifeSituation, schemas.LifeSituationSchema,
@@ -67,6 +70,11 @@ KINDS: dict[str, Kind] = {
              "группа процессов", _PO, list_columns=("code", "name")),
         Kind("typical-processes", models.TypicalProcess, schemas.TypicalProcessSchema,
              "Типовые процессы", "типовой процесс", _PO, list_columns=("code", "name", "group_id")),
+        Kind("service-spheres", models.ServiceSphere, schemas.ServiceSphereSchema, "Сферы муниципальных услуг",
+             "сфера муниципальных услуг", _PO, list_columns=("code", "name", "curator_agency_id")),
+        Kind("typical-services", models.TypicalService, schemas.TypicalServiceSchema,
+             "Типовые муниципальные услуги", "типовая муниципальная услуга", _PO,
+             list_columns=("code", "name", "sphere_id")),
         Kind("datasets", models.Dataset, schemas.DatasetSchema, "Наборы данных", "набор данных",
              _ARCH, agency_field="owner_agency_id", list_columns=("name", "owner_agency_id", "update_frequency")),
         Kind("entities", models.Entity, schemas.EntitySchema, "Сущности", "сущность",
@@ -102,7 +110,7 @@ LINK_RULES: dict[str, tuple[set[str], set[str]]] = {
     "EXPOSES": ({"marts"}, {"datasets", "entities"}),
     "RELATES_TO": ({"entities"}, {"entities"}),
     "USES_DOCUMENT": ({"entities", "datasets"}, {"document-types"}),
-    "MATCHES_TYPICAL": ({"services"}, {"typical-processes"}),
+    "MATCHES_TYPICAL": ({"services"}, {"typical-processes", "typical-services"}),
 }
 
 

@@ -131,3 +131,39 @@ def test_costs_api_page_cli_and_excel(client, runner, seed, variants, tmp_path):
     assert "Расчёт «что если»" in page.get_data(as_text=True) and "173\u00a0333,33" in page.get_data(as_text=True)
     out = runner.invoke("costs", str(seed.process.id), "--xlsx", str(tmp_path / "c.xlsx")).output
     assert "AS-IS (текущее состояние)\tв год 585\u00a0000,00\u00a0руб.\tэкземпляр 585,00\u00a0руб." in out and (tmp_path / "c.xlsx").exists()
+
+
+def test_an_agencys_pay_table_replaces_the_regions_in_its_processes_costs(ctx, seed):
+    """Pay differs between agencies: the region's table is the default, an agency's own row of the same
+    position is used for that agency's processes (and only for them)."""
+    region = costs.save_position(ctx, SPECIALIST)  # 520 an hour
+    costs.save_position(ctx, {**SPECIALIST, "monthly_pay": 75000, "agency_id": seed.agency.id})  # 650 an hour
+    with pytest.raises(InvalidInput) as caught:
+        costs.save_position(ctx, {**SPECIALIST, "agency_id": seed.agency.id})
+    assert "уже есть в таблице окладов органа" in caught.value.fields["name"][0]
+    from catalog.services import records as r
+
+    other = r.create_record(ctx, "processes", {
+        "agency_id": seed.other_agency.id, "registry_id": "002", "service_id": seed.service.id,
+        "name": "Проверка сведений", "responsible_id": seed.other_person.id, "status": "queued_research"})
+    for process in (seed.process, other):
+        passport = passports.create_passport(ctx, process.id, "as_is")
+        passports.save_passport(ctx, passport.id, {"version": passport.version, "instances_per_year": 100, "steps": [
+            {"name": "Приём", "duration_minutes": 60, "times_per_year": 100, "position_id": region.id}]})
+    # 100 hours: at the agency's pay 65 000, at the region's 52 000.
+    assert costs.process_costs(ctx, seed.process.id).costs["as_is"].per_year == pytest.approx(65000)
+    assert costs.process_costs(ctx, other.id).costs["as_is"].per_year == pytest.approx(52000)
+
+
+def test_resources_of_every_kind_leningrad_lists(ctx, seed):
+    """Leningrad 2.12: labour, intangible assets, equipment, materials, financial resources and others."""
+    from catalog.enums import ResourceKind
+
+    assert {"intangible", "financial", "equipment", "materials", "labour", "other"} <= set(ResourceKind.values())
+    passport = passports.create_passport(ctx, seed.process.id, "as_is")
+    passports.save_passport(ctx, passport.id, {"version": passport.version, "instances_per_year": 10, "resources": [
+        {"kind": "intangible", "name": "лицензия на программу", "unit_cost": 30000, "quantity": 1, "per": "year"},
+        {"kind": "financial", "name": "комиссия банка за перевод выплаты", "unit_cost": 15, "quantity": 1,
+         "per": "instance"}]})
+    result = costs.process_costs(ctx, seed.process.id).costs["as_is"]
+    assert result.by_kind["intangible"] == pytest.approx(30000) and result.by_kind["financial"] == pytest.approx(150)

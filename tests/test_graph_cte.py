@@ -44,12 +44,13 @@ def pool(ctx):
         made["marts"].append(r.create_record(ctx, "marts", {
             "name": f"Витрина {i}", "kind": "smev4", "owner_agency_id": made["agencies"][i],
             "host_system_id": made["systems"][i]}).id)
-    person = r.create_record(ctx, "people", {"full_name": "Иванова Мария", "position": "начальник отдела",
-                                             "agency_id": made["agencies"][0]}).id
+    # One responsible person in each owning agency (the register's rule).
+    people = [r.create_record(ctx, "people", {"full_name": f"Иванова Мария {i}", "position": "начальник отдела",
+                                              "agency_id": made["agencies"][i]}).id for i in range(3)]
     for i in range(POOL["processes"]):
         made["processes"].append(r.create_record(ctx, "processes", {
             "agency_id": made["agencies"][i % 3], "registry_id": f"{i:03}", "service_id": made["services"][i % 3],
-            "name": f"Процесс {i}", "responsible_id": person, "status": "researching"}).id)
+            "name": f"Процесс {i}", "responsible_id": people[i % 3], "status": "researching"}).id)
     ctx.session.commit()
     return made
 

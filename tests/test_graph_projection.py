@@ -241,7 +241,8 @@ def test_an_edge_whose_end_changes_is_moved(ctx, seed, graph, projection, sessio
     projection.rebuild()
     edges_before = graph.count_edges()
     r.update_record(ctx, "processes", seed.process.id, {"version": seed.process.version,
-                                                        "agency_id": seed.other_agency.id, "registry_id": "077"})
+                                                        "agency_id": seed.other_agency.id, "registry_id": "077",
+                                                        "responsible_id": seed.other_person.id})
     drift = projection.check()
     owned = f"fk:processes:{seed.process.id}:agency_id"
     assert owned in drift.missing_edges and owned in drift.extra_edges  # same uid, other end

@@ -20,7 +20,8 @@ def test_registry_id_is_kept_as_given_and_unique_within_agency(ctx, seed):
     with pytest.raises(InvalidInput) as caught:
         r.create_record(ctx, "processes", {**base, "agency_id": seed.agency.id, "registry_id": "001"})
     assert "registry_id" in caught.value.fields
-    other = r.create_record(ctx, "processes", {**base, "agency_id": seed.other_agency.id, "registry_id": "001"})
+    other = r.create_record(ctx, "processes", {**base, "agency_id": seed.other_agency.id, "registry_id": "001",
+                                               "responsible_id": seed.other_person.id})
     assert other.registry_id == "001"
 
 

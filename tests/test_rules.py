@@ -66,6 +66,12 @@ READ_ONLY = {
     "people.signatories", "people.find_person",
     "documents.address", "documents.order_document", "documents.roadmap_document", "documents.passport_document",
     "documents.conclusion_document", "documents.document",
+    "names.typical_lists", "names.curated_spheres",
+    # The register's rules: asked inside records.create_record / update_record, or read for reports.
+    "consistency.check", "consistency.check_mart", "consistency.check_process", "consistency.check_process_group",
+    "consistency.check_consumer",
+    "consistency.check_responsible_agency", "consistency.mart_official_outside", "consistency.mart_consumers",
+    "consistency.violations",
     "passports.current", "passports.get_passport", "passports.list_passports", "passports.passport_history",
     "permissions.anonymous_read_enabled", "permissions.assigned_by_architect", "permissions.refusal",
     "permissions.require_read",

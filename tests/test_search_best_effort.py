@@ -218,10 +218,13 @@ def test_suggestions_know_synonyms_agencies_and_typos_and_group_one_name(client,
                                               "short_name": "ЕПГУ", "legal_kind": "federal", "stage": "operation"})
     farming = r.create_record(ctx, "agencies", {"code": "MINSELHOZ", "kind": "executive", "short_name": "Минсельхоз",
                                                 "name": "Министерство сельского хозяйства и продовольствия Приволжской области"})
-    for agency in (seed.agency, seed.other_agency, farming):
+    farmer = r.create_record(ctx, "people", {"full_name": "Сидоров Иван Павлович", "position": "специалист",
+                                             "agency_id": farming.id})
+    # The responsible person is of the owning agency (the register's rule).
+    for agency, person in ((seed.agency, seed.person), (seed.other_agency, seed.other_person), (farming, farmer)):
         r.create_record(ctx, "processes", {"agency_id": agency.id, "registry_id": f"9{agency.id}", "service_id": seed.service.id,
                                            "name": "Регистрация и рассмотрение обращений граждан",
-                                           "responsible_id": seed.person.id, "status": "queued_research"})
+                                           "responsible_id": person.id, "status": "queued_research"})
     assert search.suggest(ctx, "госусл")[0].title == portal.name  # the thesaurus: госуслуги = ЕПГУ
     assert search.suggest(ctx, "минсх")[0].title == farming.name  # an agency's short name
     # A typo in an earlier word, the last one a prefix; one name once, with its count and agencies.

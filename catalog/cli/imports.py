@@ -133,6 +133,8 @@ def _records_command(kind: str, doc: str):
 
 
 _records_command("typical", "Загрузить типовой перечень процессов и группы процессов из Excel или CSV.")
+_records_command("typical-services", "Загрузить типовой перечень муниципальных услуг: сферы с курирующими органами, "
+                                    "типовые услуги и варианты их наименований (Excel или CSV).")
 _records_command("systems", "Загрузить информационные системы из Excel или CSV (UTF-8 или Windows-1251, «;» или «,»).")
 _records_command("marts", "Загрузить витрины данных из Excel или CSV.")
 _records_command("datasets", "Загрузить наборы данных с сущностями и атрибутами из Excel или CSV.")

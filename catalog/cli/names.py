@@ -22,16 +22,27 @@ def names_match(env: Env):
 
 
 @names_group.command("report")
+@click.option("--sphere", "sphere", default=None, help="Код или номер сферы муниципальных услуг: только её услуги.")
 @click.pass_obj
-def names_report(env: Env):
-    """Доля названий, соответствующих типовому перечню, по органам и всего."""
+def names_report(env: Env, sphere):
+    """Соответствие названий типовому перечню по органам, по сферам и всего."""
     from catalog.formatting import number
-    from catalog.services import names
+    from catalog.services import names, records
 
-    answer = names.report(env.context())
+    ctx = env.context()
+    sphere_id = records.find_by_code(ctx, "service-spheres", sphere, "--sphere").id if sphere else None
+    answer = names.report(ctx, sphere_id)
+
+    def line(row) -> str:
+        return f"{row.names}\t{row.conforming}\t{number(row.share * 100, 1, exact=True)}\t{row.linked}\t{row.pending}"
+
     click.echo("Орган\tназваний\tсоответствуют\tдоля, %\tсвязаны\tждут решения")
     for row in [*answer.rows, answer.total]:
-        click.echo(f"{row.agency}\t{row.names}\t{row.conforming}\t{number(row.share * 100, 1, exact=True)}\t{row.linked}\t{row.pending}")
+        click.echo(f"{row.agency}\t{line(row)}")
+    if answer.spheres:
+        click.echo("\nСфера\tкурирующий орган\tназваний\tсоответствуют\tдоля, %\tсвязаны\tждут решения")
+        for row in answer.spheres:
+            click.echo(f"{row.agency}\t{row.curator or '—'}\t{line(row)}")
 
 
 COMMANDS = [names_group]

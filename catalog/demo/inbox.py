@@ -3,7 +3,7 @@
 The projects and requests already leave items: an application unanswered for weeks, a roadmap late in a
 measure, deviations to explain (office, editors, heads). This adds what the others lack: a request
 concluded by the office and waiting for the architect's decision, and a mart whose quality was last checked
-more than a year ago (the mart owner; CATALOG_QUALITY_CHECK_DAYS).
+more than a year ago (the mart owner; CATALOG_MART_QUALITY_TERM_DAYS).
 """
 from __future__ import annotations
 
@@ -29,5 +29,5 @@ def load_inbox(ctx: Context, mart_code: str) -> None:
             "overlap_answer": "Функции электронной подписи решений в действующих системах нет."})
     mart = ctx.session.scalar(select(models.DataMart).where(models.DataMart.code == mart_code))
     if mart is not None:
-        stale = entry_dates.local_day(ctx.settings) - timedelta(days=ctx.settings.quality_check_days + 30)
+        stale = entry_dates.local_day(ctx.settings) - timedelta(days=ctx.settings.mart_quality_term_days + 30)
         records.update_record(ctx, "marts", mart.id, {"version": mart.version, "quality_checked_on": stale.isoformat()})

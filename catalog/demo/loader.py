@@ -171,7 +171,9 @@ def load_catalogue(ctx: Context, data: dict, progress: Callable[[str, int], None
             "host_system_id": ref("systems", m.get("host"), m["code"]),
             "completeness": m.get("completeness"), "accuracy": m.get("accuracy"), "timeliness": m.get("timeliness"),
             "quality_responsible_id": ref("people", m.get("quality_responsible"), m["code"]),
-            "quality_checked_on": m.get("quality_checked_on")}, m["code"]))
+            "quality_checked_on": m.get("quality_checked_on"),
+            # The demo's marts serve data: those without an answerable official show in `catalog validate`.
+            "stage": m.get("stage", "operation")}, m["code"]))
         for m in data["DATA_MARTS"]
     ])
     for m in data["DATA_MARTS"]:
@@ -355,5 +357,8 @@ def load_demo(ctx: Context, progress=None) -> dict[str, int]:
     from catalog.demo.duties import load_duties
 
     counts["опубликованные реестры"] = load_duties(ctx)
+    from catalog.demo.municipal import load_municipal
+
+    counts["муниципальные услуги"] = load_municipal(ctx)
     return counts
 

@@ -41,8 +41,8 @@ from catalog.services.context import Context
 
 # Records are created so that what a record points to exists before it.
 IMPORT_ORDER = ["agencies", "people", "life-situations", "acts", "process-groups", "typical-processes",
-                "services", "systems", "datasets", "entities", "attributes", "document-types", "marts",
-                "processes", "links"]
+                "service-spheres", "typical-services", "services", "systems", "datasets", "entities", "attributes",
+                "document-types", "marts", "processes", "process-consumers", "links"]
 # Standard classes that make a resource from elsewhere a record of a kind, and the values the
 # catalogue requires that such RDF does not carry.
 FOREIGN_CLASSES = {

@@ -39,6 +39,9 @@ ENUMS: dict[str, type[enums.LabeledEnum]] = {
     "system-legal-kind": enums.SystemLegalKind,
     "system-stage": enums.SystemStage,
     "mart-kind": enums.MartKind,
+    "mart-stage": enums.MartStage,
+    "consumer-scope": enums.ConsumerScope,
+    "applicant-category": enums.ApplicantCategory,
     "data-type": enums.DataType,
     "transport": enums.Transport,
     "frequency": enums.Frequency,
@@ -56,6 +59,9 @@ SCHEME_LABELS = {
     "system-legal-kind": ("Виды информационных систем", "Legal kinds of information systems"),
     "system-stage": ("Стадии жизненного цикла систем", "System life-cycle stages"),
     "mart-kind": ("Виды витрин данных", "Kinds of data marts"),
+    "mart-stage": ("Стадии витрин данных", "Data mart stages"),
+    "consumer-scope": ("Виды потребителей результата процесса", "Kinds of process result consumers"),
+    "applicant-category": ("Категории заявителей", "Applicant categories"),
     "data-type": ("Типы данных", "Data types"),
     "transport": ("Способы передачи данных", "Ways data moves"),
     "frequency": ("Периодичность", "Frequencies"),
@@ -107,7 +113,10 @@ CLASSES: dict[str, tuple] = {
     "acts": (PDC.RegulatoryAct, ELI.LegalResource),
     "process-groups": (PDC.ProcessGroup, SKOS.Concept),
     "typical-processes": (PDC.TypicalProcess, SKOS.Concept),
+    "service-spheres": (PDC.ServiceSphere, SKOS.Concept),
+    "typical-services": (PDC.TypicalService, SKOS.Concept),
     "processes": (PDC.Process, PROV.Activity),
+    "process-consumers": (PDC.ProcessConsumer,),
     "datasets": (PDC.Dataset, DCAT.Dataset),
     "entities": (PDC.Entity,),
     "attributes": (PDC.Attribute,),
@@ -121,6 +130,9 @@ CONCEPT_SCHEMES = {
     "life-situations": ("schemes/life-situations", "Жизненные ситуации", "Life situations"),
     "process-groups": ("schemes/process-groups", "Группы процессов", "Process groups"),
     "typical-processes": ("schemes/typical-list", "Типовой перечень процессов", "Typical list of processes"),
+    "service-spheres": ("schemes/service-spheres", "Сферы муниципальных услуг", "Spheres of municipal services"),
+    "typical-services": ("schemes/typical-services", "Типовой перечень муниципальных услуг",
+                         "Typical list of municipal services"),
 }
 
 TITLE = DCTERMS.title
@@ -152,6 +164,14 @@ FIELDS: dict[str, list[FieldMap]] = {
         _f("code", PDC.code, "plain"), _f("name", SKOS.prefLabel),
         _f("group_id", PDC.processGroup, "ref:process-groups"), _f("description", DESCRIPTION),
     ],
+    "service-spheres": [
+        _f("code", PDC.code, "plain"), _f("name", SKOS.prefLabel),
+        _f("curator_agency_id", PDC.curator, "ref:agencies"), _f("description", DESCRIPTION),
+    ],
+    "typical-services": [
+        _f("code", PDC.code, "plain"), _f("name", SKOS.prefLabel),
+        _f("sphere_id", PDC.sphere, "ref:service-spheres"), _f("description", DESCRIPTION),
+    ],
     "processes": [
         _f("agency_id", PDC.ownedBy, "ref:agencies"), _f("registry_id", PDC.registryId, "plain"),
         _f("name", TITLE), _f("service_id", PDC.partOfService, "ref:services"),
@@ -163,6 +183,11 @@ FIELDS: dict[str, list[FieldMap]] = {
         _f("client_value", PDC.clientValue), _f("inputs", CPSV.hasInput, "evidence"),
         _f("outputs", CPSV.produces, "output"), _f("is_digital", PDC.isDigital, "bool"),
         _f("channels", CV.hasChannel, "enums:channel"), _f("description", DESCRIPTION),
+    ],
+    "process-consumers": [
+        _f("process_id", PDC.consumerOf, "ref:processes"), _f("scope", PDC.consumerScope, "enum:consumer-scope"),
+        _f("agency_id", PDC.consumerAgency, "ref:agencies"), _f("unit", PDC.unit),
+        _f("applicant_category", PDC.applicantCategory, "enum:applicant-category"), _f("description", DESCRIPTION),
     ],
     "datasets": [
         _f("code", PDC.code, "plain"), _f("name", TITLE), _f("owner_agency_id", DCTERMS.publisher, "ref:agencies"),
@@ -194,6 +219,7 @@ FIELDS: dict[str, list[FieldMap]] = {
         _f("code", PDC.code, "plain"), _f("name", TITLE), _f("kind", DCTERMS.type, "enum:mart-kind"),
         _f("owner_agency_id", DCTERMS.publisher, "ref:agencies"), _f("host_system_id", PDC.hostSystem, "ref:systems"),
         _f("info_kind", PDC.infoKind), _f("description", DESCRIPTION),
+        _f("stage", PDC.stage, "enum:mart-stage"),
         _f("completeness", PDC.completeness, "decimal"), _f("accuracy", PDC.accuracy, "decimal"),
         _f("timeliness", PDC.timeliness, "decimal"),
         _f("quality_responsible_id", PDC.qualityResponsible, "ref:people"),

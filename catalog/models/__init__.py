@@ -14,7 +14,7 @@ from catalog.models.costs import Position
 from catalog.models.duties import CorrectionNotice, NoticeEvent, RegisterOfficial, RegisterVersion
 from catalog.models.history import ChangeEvent, ProjectionPosition
 from catalog.models.imports import ImportJob, ImportMapping
-from catalog.models.names import NameMatch
+from catalog.models.names import NameMatch, ServiceSphere, TypicalService
 from catalog.models.notifications import EmailMessage, NotificationPreference, NotifiedItem
 from catalog.models.openlineage import (
     OpenLineageDataset,
@@ -37,6 +37,7 @@ from catalog.models.projects import (
     RoadmapMeasure,
 )
 from catalog.models.records import (
+    ProcessConsumer,
     Agency,
     Attribute,
     DataMart,
@@ -62,6 +63,9 @@ __all__ = [
     "Delegation",
     "Designation",
     "DocumentCounter",
+    "ProcessConsumer",
+    "ServiceSphere",
+    "TypicalService",
     "utcnow",
     "EmailMessage",
     "NotificationPreference",

@@ -150,6 +150,31 @@ class Process(Record):
     responsible: Mapped[Person] = relationship()
 
 
+class ProcessConsumer(Record):
+    """A consumer of a process's result (Leningrad 2.4–2.6): internal (an executive body, a subordinate
+    institution, their unit) or external (a category of applicants, another authority, a municipality)."""
+
+    __tablename__ = "process_consumers"
+
+    process_id: Mapped[int] = mapped_column(ForeignKey("processes.id"), index=True)
+    scope: Mapped[str] = mapped_column(String(16))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
+    unit: Mapped[str | None] = mapped_column(String(300))
+    applicant_category: Mapped[str | None] = mapped_column(String(32))
+    description: Mapped[str | None] = mapped_column(Text)
+
+    process: Mapped[Process] = relationship()
+    agency: Mapped[Agency | None] = relationship()
+
+    @property
+    def title(self) -> str:
+        from catalog.enums import ApplicantCategory, ConsumerScope
+
+        who = self.agency.name if self.agency is not None else ApplicantCategory.label_of(self.applicant_category)
+        parts = [who, self.unit, None if who else self.description]
+        return ", ".join(p for p in parts if p) or ConsumerScope.label_of(self.scope) or f"№ {self.id}"
+
+
 class StatusTransition(Base):
     """One change of a process's reengineering status; never edited."""
 
@@ -253,6 +278,9 @@ class DataMart(Record):
     host_system_id: Mapped[int | None] = mapped_column(ForeignKey("information_systems.id"))
     info_kind: Mapped[str | None] = mapped_column(String(1000))
     description: Mapped[str | None] = mapped_column(Text)
+    # A new mart is designed until its owner says it serves data; the migration put the marts
+    # registered before as in operation (they were registered as working ones).
+    stage: Mapped[str] = mapped_column(String(32), default="design")
     completeness: Mapped[float | None] = mapped_column(Float)
     accuracy: Mapped[float | None] = mapped_column(Float)
     timeliness: Mapped[float | None] = mapped_column(Float)

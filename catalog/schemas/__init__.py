@@ -36,6 +36,7 @@ from catalog.schemas.certifications import (
 from catalog.schemas.costs import PositionSchema
 from catalog.schemas.history import ChangeEventSchema
 from catalog.schemas.notifications import InboxItemSchema, InboxSchema, PreferencesSchema
+from catalog.schemas.names import ServiceSphereSchema, TypicalServiceSchema
 from catalog.schemas.passports import (
     PassportDataSchema,
     PassportFlowSchema,
@@ -70,6 +71,7 @@ from catalog.schemas.records import (
     LinkSchema,
     MetadataFieldSchema,
     PersonSchema,
+    ProcessConsumerSchema,
     ProcessGroupSchema,
     ProcessSchema,
     RecordSchema,
@@ -95,6 +97,9 @@ __all__ = [
     "InboxItemSchema",
     "InboxSchema",
     "PreferencesSchema",
+    "ProcessConsumerSchema",
+    "ServiceSphereSchema",
+    "TypicalServiceSchema",
     "REQUIRED",
     "RU_MESSAGES",
     "INT_MIN",

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from catalog.schemas.base import text
+from catalog.schemas.base import ref, text
 from catalog.schemas.records import RecordSchema
 
 
 class PositionSchema(RecordSchema):
     name = text("Должность", required=True, max_length=300)
+    agency_id = ref("Орган (своя таблица окладов; пусто — областная)", "agencies")
     monthly_pay = fields.Float(required=True, validate=validate.Range(min=0, min_inclusive=False, error="Оклад должен быть больше нуля."),
                                metadata={"label": "Денежное содержание в месяц, руб."})
     payroll_coefficient = fields.Float(load_default=1.302, validate=validate.Range(min=1, max=3, error="Коэффициент от 1 до 3."),

@@ -112,10 +112,20 @@ class ProcessSchema(RecordSchema):
     outputs = text("Результат на выходе", multiline=True)
     is_digital = flag("Цифровой процесс")
     channels = fields.List(
-        fields.String(validate=validate.OneOf(enums.Channel.values(), error="Допустимые точки размещения: epgu, rpgu, agency_site.")),
+        fields.String(validate=validate.OneOf(enums.Channel.values(), error="Допустимые точки размещения: " + ", ".join(
+            f"{v} ({enums.Channel.label_of(v)})" for v in enums.Channel.values()) + ".")),
         allow_none=True,
         metadata={"label": "Точка размещения в цифровом виде", "choices": enums.Channel},
     )
+    description = text("Описание", multiline=True)
+
+
+class ProcessConsumerSchema(RecordSchema):
+    process_id = ref("Процесс", "processes", required=True)
+    scope = choice("Вид потребителя", enums.ConsumerScope, required=True)
+    agency_id = ref("Орган или учреждение", "agencies")
+    unit = text("Подразделение", max_length=300)
+    applicant_category = choice("Категория заявителей", enums.ApplicantCategory)
     description = text("Описание", multiline=True)
 
 
@@ -191,6 +201,7 @@ class DataMartSchema(RecordSchema):
     host_system_id = ref("Система, в которой размещена", "systems")
     info_kind = text("Вид сведений", max_length=1000)
     description = text("Описание", multiline=True)
+    stage = choice("Стадия", enums.MartStage)
     completeness = percent("Полнота")
     accuracy = percent("Достоверность")
     timeliness = percent("Актуальность")

@@ -42,10 +42,10 @@ def kind_label(kind: str, one: bool = True) -> str:
 
 # The stage facet: passports by state, requests by status; values are «kind:value».
 def stage_label(value: str) -> str:
-    from catalog.enums import PassportState, RequestStatus
+    from catalog.enums import MartQuality, PassportState, RequestStatus
 
     kind, _, code = str(value).partition(":")
-    enum = {"passports": PassportState, "requests": RequestStatus}.get(kind)
+    enum = {"passports": PassportState, "requests": RequestStatus, "marts": MartQuality}.get(kind)
     if enum is None or code not in enum.values():
         return str(value)
     return f"{kind_label(kind)}: {enum.label_of(code)}"
@@ -332,8 +332,24 @@ def build_documents(session: Session, kind: str, ids: list[int]) -> tuple[list[S
             doc.system_ids = [record.host_system_id]
         elif kind == "systems":
             doc.system_ids = [record.id]
+        if kind == "marts":
+            doc.stage = _mart_stage(record)
         docs.append(doc)
     return docs, gone
+
+
+def _mart_stage(record) -> str | None:
+    """The stage facet of a mart in operation: its quality checked, stale or missing (as of indexing;
+    `catalog search reindex` brings a mart that aged past the term up to date)."""
+    import os
+    from types import SimpleNamespace
+
+    from catalog.config import Settings
+    from catalog.services.consistency import mart_quality
+
+    term = int(os.environ.get("CATALOG_MART_QUALITY_TERM_DAYS", Settings.mart_quality_term_days))
+    quality = mart_quality(SimpleNamespace(mart_quality_term_days=term), record)
+    return f"marts:{quality}" if quality else None
 
 
 # What a request asks for, as its title says it (the accusative: «заявка на модернизацию системы»).

@@ -40,6 +40,9 @@ class Context:
     # Kemerovo register rules 3.3: the day the register change being made arose, as its editor gives it
     # (a form, the API, an import); None: today. Kept on the change events beside the server's time.
     change_arose_on: date | None = None
+    # False while a whole RDF catalogue loads: its records are kept as declared, and `catalog validate`
+    # reports what breaks the register's rules (catalog.services.consistency), instead of refusing the file.
+    register_rules: bool = True
 
     @property
     def actor_id(self) -> int | None:

@@ -136,9 +136,17 @@ def effect(as_is: VariantCost, to_be: VariantCost, rates: dict[int, Rate]) -> Ef
 # -- from the store
 
 
-def _rates(ctx: Context) -> dict[int, Rate]:
-    return {p.id: Rate(p.id, p.name, p.monthly_pay, p.payroll_coefficient, p.annual_hours)
-            for p in ctx.session.scalars(select(models.Position).where(models.Position.deleted_at.is_(None)))}
+def _rates(ctx: Context, agency_id: int | None = None) -> dict[int, Rate]:
+    """The hourly cost of each position for a process of ``agency_id``: the region's table, with the rows
+    of the agency's own table (same position name) in place of the region's."""
+    positions = list(ctx.session.scalars(select(models.Position).where(models.Position.deleted_at.is_(None))))
+    rates = {p.id: Rate(p.id, p.name, p.monthly_pay, p.payroll_coefficient, p.annual_hours) for p in positions}
+    own = {p.name: p for p in positions if agency_id is not None and p.agency_id == agency_id}
+    for p in positions:
+        if p.agency_id is None and p.name in own:
+            mine = own[p.name]
+            rates[p.id] = Rate(p.id, p.name, mine.monthly_pay, mine.payroll_coefficient, mine.annual_hours)
+    return rates
 
 
 def plan_of(passport: models.Passport, rates: dict[int, Rate]) -> Plan:
@@ -239,7 +247,7 @@ class ProcessCosts:
 def process_costs(ctx: Context, process_id: int, what_if: dict | None = None) -> ProcessCosts:
     """Both variants of a process costed (the latest approved revision, else the latest draft), and the effect."""
     process = records.get_record(ctx, "processes", process_id)
-    rates = _rates(ctx)
+    rates = _rates(ctx, process.agency_id)
     chosen, costs = {}, {}
     for variant in PassportVariant.values():
         passport = (passports.current(ctx, process_id, variant, approved_only=True)
@@ -316,9 +324,17 @@ def save_position(ctx: Context, data: dict, position_id: int | None = None) -> m
     except ValidationError as error:
         raise InvalidInput("Должность не прошла проверку.", validation_messages(error)) from None
     version = values.pop("version", None)
-    same_name = ctx.session.scalar(select(models.Position).where(models.Position.name == values.get("name")))
+    current = ctx.session.get(models.Position, position_id) if position_id is not None else None
+    agency_id = values.get("agency_id", current.agency_id if current is not None else None)
+    name = values.get("name", current.name if current is not None else None)
+    same_name = ctx.session.scalar(select(models.Position).where(
+        models.Position.name == name, models.Position.agency_id.is_(None) if agency_id is None
+        else models.Position.agency_id == agency_id))
     if same_name is not None and same_name.id != position_id:
-        raise InvalidInput("Должность не прошла проверку.", {"name": ["Такая должность уже есть в справочнике."]})
+        where = "в таблице окладов органа" if agency_id is not None else "в справочнике"
+        raise InvalidInput("Должность не прошла проверку.", {"name": [f"Такая должность уже есть {where}."]})
+    if agency_id is not None and ctx.session.get(models.Agency, agency_id) is None:
+        raise InvalidInput("Должность не прошла проверку.", {"agency_id": [f"Органа № {agency_id} нет в каталоге."]})
     if position_id is None:
         position = models.Position(**values, version=1)
         ctx.session.add(position)

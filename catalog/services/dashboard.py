@@ -31,6 +31,13 @@ class AgencyFigures:
     cost_to_be: float = 0.0
     effect: float = 0.0
     fte: float = 0.0
+    # Processes of priority services (МСЗУ): Leningrad 8.2 puts them first in line for optimisation.
+    mszu: int = 0
+    mszu_optimised: int = 0
+
+    @property
+    def mszu_not_optimised(self) -> int:
+        return self.mszu - self.mszu_optimised
 
     @property
     def digital_share(self) -> float:
@@ -56,7 +63,9 @@ class Dashboard:
 def dashboard(ctx: Context, agency_id: int | None = None) -> Dashboard:
     permissions.require_read(ctx)
     title = "Регион"
-    query = select(models.Process.id, models.Process.agency_id, models.Process.status, models.Process.is_digital) \
+    query = select(models.Process.id, models.Process.agency_id, models.Process.status, models.Process.is_digital,
+                   models.Service.is_mszu) \
+        .join(models.Service, models.Service.id == models.Process.service_id) \
         .where(models.Process.deleted_at.is_(None))
     if agency_id is not None:
         agency = records.get_record(ctx, "agencies", agency_id)
@@ -73,7 +82,7 @@ def dashboard(ctx: Context, agency_id: int | None = None) -> Dashboard:
     total = AgencyFigures(agency_id or 0, title)
     statuses = Counter()
     costed = 0
-    for process_id, process_agency, status, is_digital in rows:
+    for process_id, process_agency, status, is_digital, is_mszu in rows:
         figures = by_agency.setdefault(process_agency, AgencyFigures(process_agency, names.get(process_agency, "—")))
         statuses[status] += 1
         optimised = status in OPTIMISED_STATUSES or process_id in approved_to_be
@@ -81,6 +90,8 @@ def dashboard(ctx: Context, agency_id: int | None = None) -> Dashboard:
             target.processes += 1
             target.digital += bool(is_digital)
             target.optimised += optimised
+            target.mszu += bool(is_mszu)
+            target.mszu_optimised += bool(is_mszu) and optimised
         if process_id in with_passports:
             result = costs.process_costs(ctx, process_id)
             costed += 1

@@ -1,8 +1,10 @@
 """Data-mart quality checks as deadlines (Samara concept, section 5 result 13: the officials of the agencies
 answer for the completeness, accuracy and timeliness of the data their marts present).
 
-A mart's quality (``DataMart.quality_checked_on``) is due for a new check ``Settings.quality_check_days``
-(a year by default, CATALOG_QUALITY_CHECK_DAYS) after the last one; a mart never checked is due at once.
+A mart in operation is due for a new check of its quality (``DataMart.quality_checked_on``)
+``Settings.mart_quality_term_days`` after the last one (a year by default, CATALOG_MART_QUALITY_TERM_DAYS:
+the term after which its page, search and reports call it stale, catalog.services.consistency); a mart never
+checked is due at once. A mart still being designed has no check due.
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from catalog import models
-from catalog.enums import Role
+from catalog.enums import MartStage, Role
 from catalog.services import entry_dates
 from catalog.services.context import Context
 
@@ -27,10 +29,11 @@ def inbox_items(ctx: Context, user: models.User) -> list[dict]:
     if user is None or not user.is_active or not (user.mart_ids or user.agency_ids):
         return []
     today = entry_dates.local_day(ctx.settings)
-    term = timedelta(days=ctx.settings.quality_check_days)
+    term = timedelta(days=ctx.settings.mart_quality_term_days)
     items = []
-    for mart in ctx.session.scalars(select(models.DataMart).where(models.DataMart.deleted_at.is_(None))
-                                    .order_by(models.DataMart.id)):
+    for mart in ctx.session.scalars(select(models.DataMart).where(
+            models.DataMart.deleted_at.is_(None), models.DataMart.stage == MartStage.OPERATION.value)
+            .order_by(models.DataMart.id)):
         if not _answers_for(user, mart):
             continue
         checked = mart.quality_checked_on

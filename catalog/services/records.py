@@ -19,7 +19,7 @@ from catalog.enums import Action, ProcessStatus, Role
 from catalog.errors import BadParameter, Conflict, InvalidInput
 from catalog.kinds import KINDS, LINK_RULES, Kind, get_kind
 from catalog.schemas import validation_messages
-from catalog.services import evidence, gate, history, permissions, rules
+from catalog.services import consistency, evidence, gate, history, permissions, rules
 from catalog.services.context import Context
 from catalog.services.versions import check_version
 
@@ -382,12 +382,15 @@ RULES = {"processes": _check_process, "agencies": _check_agency, "links": _check
          "systems": gate.check_system}
 
 
-def _check_rules(ctx: Context, kind: Kind, values: dict, record: models.Record | None) -> None:
+def _check_rules(ctx: Context, kind: Kind, values: dict, record: models.Record | None,
+                 register_rules: bool = True) -> None:
     errors: dict[str, list[str]] = {}
     _check_references(ctx, kind, values, errors)
     _check_unique(ctx, kind, values, record.id if record else None, errors)
     if kind.name in RULES:
         RULES[kind.name](ctx, values, record, errors)
+    if register_rules:  # a restored record comes back as it was; `catalog validate` lists what it breaks
+        consistency.check(ctx, kind.name, values, record, errors)
     if errors:
         raise InvalidInput("Данные не прошли проверку.", errors)
 
@@ -549,7 +552,7 @@ def _set_deleted(ctx: Context, kind_name: str, record_id: int, deleted: bool, ve
     if not deleted:
         # A restored record must not clash with one created meanwhile.
         _check_rules(ctx, kind, {c: getattr(record, c) for c in ("agency_id", "registry_id", "code")
-                                 if hasattr(record, c)}, record)
+                                 if hasattr(record, c)}, record, register_rules=False)
     before = history.snapshot(record)
     record.deleted_at = datetime.now(timezone.utc) if deleted else None
     record.updated_at = datetime.now(timezone.utc)

@@ -727,7 +727,8 @@ def _create_references(ctx, user, target):
 
 
 # Import kinds of reference-list tables → the record kind each row writes.
-TABLE_IMPORT_KINDS = {"typical": "typical-processes", "systems": "systems", "marts": "marts", "datasets": "datasets",
+TABLE_IMPORT_KINDS = {"typical": "typical-processes", "typical-services": "typical-services", "systems": "systems",
+                      "marts": "marts", "datasets": "datasets",
                       "xsd": "datasets",  # an SMEV data type becomes a dataset with its entities (issue 20)
                       "agencies": "agencies", "acts": "acts"}
 

@@ -37,6 +37,12 @@ def test_the_mart_owner_keeps_the_quality_of_its_mart(page):
     assert field_value(page, "Достоверность").startswith("99")
     assert field_value(page, "Актуальность").startswith("92")
     assert field_value(page, "Дата последней проверки качества") == date.today().strftime("%d.%m.%Y")
+    # The owner answers for the figures it has just confirmed, and sees who takes its data and what.
+    expect(page.locator("#mart-quality")).to_contain_text("Качество подтверждено")
+    expect(page.locator("#consumers")).to_contain_text("Потребители данных витрины")
+    consumers = page.locator("#consumers + table tbody tr")
+    assert consumers.count() > 0
+    expect(consumers.first).to_contain_text("Процесс")
     # Its data sets are one click away.
     page.locator("main").get_by_role("link", name="Реестр получателей мер социальной поддержки").first.click()
     expect(page.locator("main h1")).to_have_text("Реестр получателей мер социальной поддержки")

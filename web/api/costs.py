@@ -34,7 +34,8 @@ def costs_json(result) -> dict:
 
 
 def position_json(position) -> dict:
-    return {"id": position.id, "version": position.version, "name": position.name, "monthly_pay": position.monthly_pay,
+    return {"id": position.id, "version": position.version, "name": position.name, "agency_id": position.agency_id,
+            "monthly_pay": position.monthly_pay,
             "payroll_coefficient": position.payroll_coefficient, "annual_hours": position.annual_hours,
             "hourly_cost": round(position.hourly_cost, 2)}
 

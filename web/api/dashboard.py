@@ -18,7 +18,8 @@ def figures_json(figures) -> dict:
     return {"agency_id": figures.agency_id or None, "agency": figures.agency, "processes": figures.processes,
             "digital_share": round(figures.digital_share, 4), "optimised_share": round(figures.optimised_share, 4),
             "cost_as_is": round(figures.cost_as_is, 2), "cost_to_be": round(figures.cost_to_be, 2),
-            "effect": round(figures.effect, 2), "fte": round(figures.fte, 3)}
+            "effect": round(figures.effect, 2), "fte": round(figures.fte, 3),
+            "mszu": figures.mszu, "mszu_optimised": figures.mszu_optimised}
 
 
 @blp.get("/dashboard")

@@ -28,7 +28,7 @@ UPLOAD = {"type": "object", "required": ["file"], "properties": {
                           "группы (процессный офис)"}}}
 
 
-@blp.post(f"/imports/<any({','.join(KINDS)}):kind>")
+@blp.post("/imports/<any(" + ",".join(f'"{k}"' for k in KINDS) + "):kind>")
 @blp.body(UPLOAD, "multipart/form-data")
 @blp.response(200, description="Отчёт загрузки")
 @blp.doc(summary="Загрузить реестр или справочник из Excel или CSV (отчёт; 422 — отказано целиком)", responses={

@@ -14,6 +14,7 @@ blp = Blueprint("names_api", __name__, tag="Соответствие типов�
 
 class MatchArgs(QueryArgs):
     agency = bounded(0, load_default=0, metadata={"description": "Орган (номер); 0 — все"})
+    sphere = bounded(0, load_default=0, metadata={"description": "Сфера муниципальных услуг (номер); 0 — все"})
     state = fields.String(load_default="suggested", metadata={"description": "suggested, accepted, rejected, all"})
     limit = bounded(1, 5000, load_default=200)
 
@@ -22,7 +23,8 @@ def _match_json(row) -> dict:
     match = row.match
     return {"id": match.id, "record_kind": match.record_kind, "record_id": match.record_id,
             "record_title": row.record_title, "agency_id": match.agency_id, "agency_title": row.agency_title,
-            "typical_process_id": match.typical_process_id, "typical_name": match.typical_process.name,
+            "typical_process_id": match.typical_process_id, "typical_service_id": match.typical_service_id,
+            "typical_kind": row.typical_kind, "typical_name": row.typical_name, "sphere": row.sphere,
             "score": match.score, "state": match.state, "decided_by": match.decided_by,
             "decided_at": rfc3339(match.decided_at)}
 
@@ -32,7 +34,7 @@ def _match_json(row) -> dict:
 @blp.response(200, description="Предложения (items)")
 @blp.doc(summary="Предложенные типовые названия")
 def name_matches_view(args):
-    rows = names.list_matches(context(), args["agency"] or None, args["state"], args["limit"])
+    rows = names.list_matches(context(), args["agency"] or None, args["state"], args["limit"], args["sphere"] or None)
     return jsonify(items=[_match_json(row) for row in rows])
 
 
@@ -52,14 +54,25 @@ def name_match_view():
     return jsonify(counts=names.match_names(context()))
 
 
+class ReportArgs(QueryArgs):
+    sphere = bounded(0, load_default=0, metadata={"description": "Сфера муниципальных услуг (номер); 0 — все"})
+
+
 @blp.get("/names/report")
-@blp.response(200, description="Строки по органам и итог")
-@blp.doc(summary="Доля соответствующих названий по органам")
-def names_report_view():
-    answer = names.report(context())
+@blp.query(ReportArgs)
+@blp.response(200, description="Строки по органам (rows), по сферам (spheres) и итог (total)")
+@blp.doc(summary="Соответствие названий типовому перечню по органам, сферам и в целом")
+def names_report_view(args):
+    answer = names.report(context(), args["sphere"] or None)
 
     def row_json(row):
         return {"agency_id": row.agency_id, "agency": row.agency, "names": row.names, "conforming": row.conforming,
                 "share_conforming": round(row.share, 4), "linked": row.linked, "pending": row.pending}
 
-    return jsonify(rows=[row_json(r) for r in answer.rows], total=row_json(answer.total))
+    def sphere_json(row):
+        return {"sphere_id": row.agency_id, "sphere": row.agency, "curator": row.curator, "names": row.names,
+                "conforming": row.conforming, "share_conforming": round(row.share, 4), "linked": row.linked,
+                "pending": row.pending}
+
+    return jsonify(rows=[row_json(r) for r in answer.rows], spheres=[sphere_json(r) for r in answer.spheres],
+                   total=row_json(answer.total))

@@ -45,6 +45,8 @@ def form_fields(kind: Kind) -> list[FormField]:
             widget, choices = "multicheck", meta["choices"].choices()
         elif isinstance(field, mfields.List) and meta.get("nested"):
             widget = "metadata"
+        elif isinstance(field, mfields.List):
+            widget = "lines"  # one value a line (the variants of a typical service's name)
         elif meta.get("choices"):
             widget, choices = "select", meta["choices"].choices()
         elif isinstance(field, mfields.Boolean):
@@ -100,6 +102,8 @@ def form_to_data(kind: Kind, form, partial_version: bool = True) -> dict:
             data[f.name] = form.getlist(f.name)
         elif f.widget == "metadata":
             data[f.name] = parse_metadata_lines(form.get(f.name, ""))
+        elif f.widget == "lines":
+            data[f.name] = [line.strip() for line in form.get(f.name, "").splitlines() if line.strip()]
         else:
             value = form.get(f.name, "")
             if value.strip() == "" and f.widget != "text" and f.widget != "textarea":
@@ -139,6 +143,8 @@ def show(value, field_name: str | None = None, kind_name: str | None = None, ref
         return formatting.number(value) + (" %" if meta.get("unit") == "%" else "")
     if isinstance(value, list) and meta.get("nested"):
         return "; ".join(i.get("name", "") for i in value)
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
     return str(value)
 
 

@@ -9,7 +9,7 @@ from pyvis.network import Network
 
 from catalog.graph.model import EDGE_TYPES
 from catalog.kinds import KINDS
-from catalog.services import lineage
+from catalog.services import consistency, lineage
 from web import context
 from web.api.records import KIND_PATH
 from web.inputs import int_arg
@@ -157,4 +157,5 @@ def reports_page():
     return render_template(
         "reports.html", hand_typed=lineage.hand_typed_duplicates(ctx), paper=lineage.paper_requests(ctx),
         duplicated=lineage.duplicated_systems(ctx, request.args.get("include_federal") == "1"),
+        register_rules=consistency.violations(ctx),
     )

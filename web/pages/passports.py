@@ -162,7 +162,8 @@ def positions_page():
     ctx = context()
     errors, data = {}, {}
     if request.method == "POST":
-        data = {k: v for k, v in request.form.items() if k in ("name", "monthly_pay", "payroll_coefficient", "annual_hours") and v.strip()}
+        data = {k: v for k, v in request.form.items()
+                if k in ("name", "agency_id", "monthly_pay", "payroll_coefficient", "annual_hours") and v.strip()}
         try:
             costs.save_position(ctx, data)
             flash("Должность добавлена в справочник.")
@@ -170,8 +171,10 @@ def positions_page():
         except InvalidInput as error:
             ctx.session.rollback()
             errors = error.fields
-    return render_template("positions.html", positions=costs.list_positions(ctx), errors=errors, data=data), \
-        (422 if errors else 200)
+    from web.pages.helpers import ref_options
+
+    return render_template("positions.html", positions=costs.list_positions(ctx), errors=errors, data=data,
+                           agencies=ref_options("agencies") or []), (422 if errors else 200)
 
 
 @bp.post("/passports/<int:passport_id>/criteria")

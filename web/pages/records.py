@@ -63,12 +63,13 @@ def detail(kind_name, record_id):
     outgoing, incoming = records.links_of(ctx, kind_name, record_id)
     transitions = records.status_transitions(ctx, record_id) if kind_name == "processes" else []
     children = _children(kind_name, record_id)
+    mart = _mart_extras(ctx, record) if kind_name == "marts" else {}
     return render_template(
         "detail.html", kind=kind, record=record, refs=refs_for(kind, [record]), **_rule_flags(ctx, kind_name, record),
         fields=[f for f in form_fields(kind)], outgoing=outgoing, incoming=incoming,
         events=records.record_history(ctx, kind_name, record_id), transitions=transitions,
         children=children, link_types=[t for t, (sources, _) in LINK_RULES.items() if kind_name in sources],
-        LinkType=LinkType,
+        LinkType=LinkType, **mart,
     )
 
 
@@ -82,6 +83,15 @@ def _rule_flags(ctx, kind_name: str, record) -> dict:
         return {"gate_flags": gate.process_flags(ctx, record), "status_flag": evidence.status_flag(ctx, record),
                 "certifications": evidence.list_certifications(ctx, record.id)}
     return {}
+
+
+def _mart_extras(ctx, mart) -> dict:
+    """A mart's page says how its declared quality stands and who takes data from it."""
+    from catalog.services import consistency
+
+    return {"mart_quality": consistency.mart_quality(ctx.settings, mart),
+            "mart_consumers": consistency.mart_consumers(ctx, mart.id),
+            "mart_term": ctx.settings.mart_quality_term_days}
 
 
 def _children(kind_name: str, record_id: int) -> list[tuple]:

@@ -52,19 +52,25 @@ def search_page():
 def names_page():
     ctx = context()
     agency_id = int_arg("agency", None)
+    curated = names.curated_spheres(ctx)
+    # The curating body opens on its own sphere (Samara concept, section 3 task 10).
+    sphere_id = int_arg("sphere", curated[0].id if curated and "sphere" not in request.args else None)
     state = request.args.get("state") or "suggested"
-    rows = names.list_matches(ctx, agency_id, state)
+    rows = names.list_matches(ctx, agency_id, state, sphere_id=sphere_id)
     from web.pages.helpers import ref_options
 
-    return render_template("names.html", report=names.report(ctx), rows=rows, agency_id=agency_id, state=state,
-                           states=names.STATES, agencies=ref_options("agencies"), threshold=names.THRESHOLD)
+    return render_template("names.html", report=names.report(ctx, sphere_id), rows=rows, agency_id=agency_id,
+                           state=state, states=names.STATES, agencies=ref_options("agencies"),
+                           spheres=ref_options("service-spheres"), sphere_id=sphere_id, curated=curated,
+                           threshold=names.THRESHOLD)
 
 
 @bp.post("/names/<int:match_id>/<any(accept,reject):decision>")
 def name_decision(match_id, decision):
-    match = names.decide(context(), match_id, decision == "accept")
-    flash(f"Предложение {'принято' if match.state == 'accepted' else 'отклонено'}: "
-          f"«{match.typical_process.name}».")
+    ctx = context()
+    match = names.decide(ctx, match_id, decision == "accept")
+    row = names.describe(ctx, [match])[0]
+    flash(f"Предложение {'принято' if match.state == 'accepted' else 'отклонено'}: «{row.typical_name}».")
     return redirect(safe_next(request.form.get("next"), url_for("search.names_page")))
 
 

@@ -19,11 +19,12 @@ from catalog.services import rules
 from catalog.services.context import Context
 from catalog.services.imports.base import Cancelled
 
-TABLE_KINDS = ("register", "typical", "systems", "marts", "datasets", "agencies", "acts")
+TABLE_KINDS = ("register", "typical", "typical-services", "systems", "marts", "datasets", "agencies", "acts")
 KINDS = TABLE_KINDS + ("bpmn", "openlineage", "rdf", "xsd")
 LABELS = {
     "register": "Реестр процессов органа (Excel)",
     "typical": "Типовой перечень процессов и группы (Excel или CSV)",
+    "typical-services": "Типовой перечень муниципальных услуг по сферам (Excel или CSV)",
     "systems": "Информационные системы (Excel или CSV)",
     "marts": "Витрины данных (Excel или CSV)",
     "datasets": "Наборы данных с сущностями и атрибутами (Excel или CSV)",

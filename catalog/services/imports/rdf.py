@@ -29,8 +29,12 @@ def import_rdf(ctx: Context, data: str | bytes, fmt: str, dry_run: bool = False)
     """Parse and load; commit at the end (roll back for a dry run), roll everything back on any error."""
     rules.check_import(ctx, "rdf")
     graph = importer.parse(data, fmt, importer.shipped_contexts(ctx.settings))
-    with one_transaction(ctx, dry_run):
-        result = importer.Importer(ctx, graph).run()
+    kept, ctx.register_rules = ctx.register_rules, False  # a catalogue as declared; validate reports the rest
+    try:
+        with one_transaction(ctx, dry_run):
+            result = importer.Importer(ctx, graph).run()
+    finally:
+        ctx.register_rules = kept
     return result
 
 

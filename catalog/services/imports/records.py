@@ -314,6 +314,7 @@ class MartsImporter(RecordsImporter):
         FieldSpec("host", "Система, в которой размещена", ("система размещения", "система", "размещена в системе")),
         FieldSpec("info_kind", "Вид сведений", ("вид сведений смэв",)),
         FieldSpec("description", "Описание", ()),
+        FieldSpec("stage", "Стадия", ("стадия витрины", "состояние")),
         FieldSpec("completeness", "Полнота", ("полнота, %",)),
         FieldSpec("accuracy", "Достоверность", ("достоверность, %",)),
         FieldSpec("timeliness", "Актуальность", ("актуальность, %",)),
@@ -325,6 +326,8 @@ class MartsImporter(RecordsImporter):
         "code": Convert("code", str), "name": Convert("name", str),
         "kind": Convert("kind", choice(enums.MartKind, {"смэв4": "smev4", "смэв 4": "smev4", "ведомственная": "agency"})),
         "info_kind": Convert("info_kind", str), "description": Convert("description", str),
+        "stage": Convert("stage", choice(enums.MartStage, {"эксплуатация": "operation", "действует": "operation",
+                                                             "проектирование": "design", "создание": "design"})),
         "completeness": Convert("completeness", percent), "accuracy": Convert("accuracy", percent),
         "timeliness": Convert("timeliness", percent), "quality_checked_on": Convert("quality_checked_on", day),
     }
@@ -705,9 +708,120 @@ class ActsImporter(RecordsImporter):
         return data, links, errors
 
 
+# --- the typical list of municipal services ---------------------------------------------
+
+
+def _variants(text: str | None) -> list[str]:
+    """Variants of a name, one a line or separated by «;» (a cell as people fill it)."""
+    if not text:
+        return []
+    parts = [p.strip() for line in str(text).splitlines() for p in line.split(";")]
+    return list(dict.fromkeys(p for p in parts if p))
+
+
+class TypicalServicesImporter(RecordsImporter):
+    """The typical list of municipal services (Samara concept, section 3 task 10): a sphere per row (or
+    merged over its services) with its curating regional executive body, the typical service's
+    official name and the variants met in municipalities. A sphere new to the catalogue is created
+    with its curator; a known one is found by code or name."""
+
+    what = "типовой перечень муниципальных услуг"
+    kind = "typical-services"
+    import_kind = "typical-services"
+    layout = Layout([
+        FieldSpec("sphere_code", "Код сферы", ()),
+        FieldSpec("sphere", "Сфера", ("сфера деятельности", "сфера услуг", "наименование сферы"), required=True),
+        FieldSpec("curator", "Курирующий орган", ("курирующий орган исполнительной власти", "куратор",
+                                                  "ответственный орган", "орган, курирующий сферу")),
+        FieldSpec("code", "Код типовой услуги", ("код услуги", "код", "номер")),
+        FieldSpec("name", "Наименование типовой услуги", ("типовая услуга", "наименование услуги",
+                                                          "наименование муниципальной услуги", "услуга"),
+                  required=True),
+        FieldSpec("variants", "Варианты наименования", ("варианты", "встречающиеся наименования",
+                                                        "иные наименования")),
+        FieldSpec("description", "Описание", ()),
+    ])
+    field_columns = {"name": "name", "code": "code", "sphere_id": "sphere", "variants": "variants",
+                     "description": "description"}
+
+    def __init__(self, ctx, path, **options):
+        super().__init__(ctx, path, **options)
+        self.field_columns = TypicalServicesImporter.field_columns
+
+    def prepare(self) -> None:
+        super().prepare()
+        self.spheres = Lookup(self.ctx, models.ServiceSphere)
+        self.agencies = _agencies(self.ctx)
+
+    def import_row(self, row: Row) -> str | None:
+        v = row.values
+        failed = False
+        for spec in self.layout.fields:
+            if spec.required and not v.get(spec.name):
+                self.column_error(row.number, spec.name, "обязательное поле не заполнено")
+                failed = True
+        key = normalize(v.get("code") or v.get("name") or "")
+        if key and key in self.seen:
+            self.column_error(row.number, "code" if v.get("code") else "name",
+                              f"типовая услуга «{v.get('code') or v['name']}» уже есть в строке {self.seen[key]}")
+            failed = True
+        curator = None
+        if v.get("curator"):
+            curator = self.agencies.find(v["curator"])
+            if curator is None:
+                self.column_error(row.number, "curator", f"нет органа «{v['curator']}» в каталоге")
+                failed = True
+        if failed:
+            return None
+        self.seen[key] = row.number
+        return self.run_row(row, lambda: self.write_service(row, curator))
+
+    def _sphere(self, row: Row, curator: int | None, changes: list, outcomes: list) -> int:
+        v = row.values
+        found = (self.spheres.by_code.get(normalize(v["sphere_code"])) if v.get("sphere_code") else None) \
+            or self.spheres.find(v["sphere"])
+        if found is not None and curator is None:
+            return found
+        if found is None and curator is None:
+            raise RowFailed([("curator", f"сфера «{v['sphere']}» новая: укажите курирующий орган")])
+        data = {"name": v["sphere"], "curator_agency_id": curator}
+        if v.get("sphere_code"):
+            data["code"] = v["sphere_code"]
+        outcome, found_changes = write_record(self.ctx, "service-spheres", found, data, lambda f: {
+            "name": "Сфера", "code": "Код сферы", "curator_agency_id": "Курирующий орган"}.get(f, f))
+        if outcome == "created":
+            found = found_changes.pop()
+            created = found
+            self.later(lambda: self.spheres.add(created, data["name"], data.get("code")))
+        outcomes.append(outcome)
+        changes += found_changes
+        return found
+
+    def write_service(self, row: Row, curator: int | None) -> str:
+        v, changes, outcomes = row.values, [], []
+        sphere_id = self._sphere(row, curator, changes, outcomes)
+        data = {"name": v["name"], "code": v.get("code"), "sphere_id": sphere_id,
+                "variants": _variants(v.get("variants")), "description": v.get("description")}
+        existing = self.find_existing(v)
+        outcome, found = write_record(self.ctx, "typical-services", existing, data, self.label_of)
+        if outcome == "created":
+            typical_id = found.pop()
+            self.later(lambda: self.own.add(typical_id, v["name"], v.get("code")))
+        outcomes.append(outcome)
+        changes += found
+        result = "created" if "created" in outcomes else "updated" if "updated" in outcomes else "unchanged"
+        if result != "unchanged":
+            self.report.add_change(RowChange(row.number, v.get("code") or v.get("name"), result,
+                                             [FieldChange(*c) for c in changes]))
+        return result
+
+
 IMPORTERS: dict[str, type[RecordsImporter]] = {
     "typical": TypicalImporter, "systems": SystemsImporter, "marts": MartsImporter, "datasets": DatasetsImporter,
     "agencies": AgenciesImporter, "acts": ActsImporter,
+
+
+    "typical-services": TypicalServicesImporter,
 }
 
 __all__ = ["IMPORTERS", "RowFailed"]

@@ -102,7 +102,12 @@ DIGITAL = {"цифровой": True, "да": True, "цифровая": True, "н
            "не цифровая": False, "нет": False}
 CHANNEL_WORDS = {"епгу": "epgu", "госуслуги": "epgu", "портал госуслуг": "epgu", "рпгу": "rpgu",
                  "региональный портал": "rpgu", "сайт ведомства": "agency_site", "сайт органа": "agency_site",
-                 "официальный сайт": "agency_site", "сайт": "agency_site"}
+                 "официальный сайт": "agency_site", "сайт": "agency_site",
+                 # the other digital points of Kemerovo 1.1
+                 "мобильное приложение": "mobile_app", "приложение": "mobile_app",
+                 "социальные сети": "social_network", "соцсети": "social_network", "мессенджер": "messenger",
+                 "чат-бот": "chat_bot", "чат бот": "chat_bot", "голосовой помощник": "voice_assistant",
+                 "колл-центр": "call_centre", "call-центр": "call_centre", "контакт-центр": "call_centre"}
 
 
 def _vocabulary(enum) -> dict[str, str]:
