@@ -6,7 +6,7 @@ trigram table per record table, kept by triggers (issue 19: 214 ms for one list 
 processes, a full scan).
 
 Revision ID: 0021
-Revises: 0018
+Revises: 0020
 """
 from typing import Sequence, Union
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision: str = "0021"
-down_revision: Union[str, Sequence[str], None] = "0018"
+down_revision: Union[str, Sequence[str], None] = "0020"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -4,8 +4,8 @@ Marts registered before this revision were registered as working marts: they are
 operation, and `catalog validate` lists those that lack a responsible official or quality figures
 instead of the migration refusing them.
 
-Revision ID: 0018
-Revises: 0015
+Revision ID: 0020
+Revises: 0019
 """
 from typing import Sequence, Union
 
@@ -13,9 +13,9 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision: str = "0018"
+revision: str = "0020"
 # To be re-chained by the integrator after the other migrations of this round.
-down_revision: Union[str, Sequence[str], None] = "0015"
+down_revision: Union[str, Sequence[str], None] = "0019"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

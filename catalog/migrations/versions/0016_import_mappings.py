@@ -1,7 +1,7 @@
 """import mappings: the columns of an agency's register as a user mapped them, reused for its next file
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0016
+Revises: 0015
 """
 from typing import Sequence, Union
 
@@ -9,9 +9,9 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision: str = "0020"
+revision: str = "0016"
 # To be re-chained by the integrator (issue 15, part G).
-down_revision: Union[str, Sequence[str], None] = "0019"
+down_revision: Union[str, Sequence[str], None] = "0015"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -2,8 +2,8 @@
 
 Issue 16, part C.
 
-Revision ID: 0016
-Revises: 0020
+Revision ID: 0017
+Revises: 0016
 """
 from typing import Sequence, Union
 
@@ -11,9 +11,9 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision: str = "0016"
+revision: str = "0017"
 # The integrator re-chains the migrations of issues 16, 17 and 20.
-down_revision: Union[str, Sequence[str], None] = "0020"
+down_revision: Union[str, Sequence[str], None] = "0016"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -4,7 +4,7 @@ Nothing stored is changed or refused: systems and links outside the gate and sta
 evidence stay as they are and are listed by ``catalog check gate`` / ``catalog check statuses``
 (and the report pages) — the debt the region inherits.
 
-Revision ID: 0017
+Revision ID: 0014
 Revises: 0013
 """
 from typing import Sequence, Union
@@ -13,7 +13,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision: str = "0017"
+revision: str = "0014"
 # To be re-chained by the integrator after the other migrations of this round.
 down_revision: Union[str, Sequence[str], None] = "0013"
 branch_labels: Union[str, Sequence[str], None] = None

@@ -4,8 +4,8 @@ Issue 20: schemas harvested from databases and SMEV data types read from XSD kee
 identity (to match a second harvest), native types, defaults, restrictions and view definitions;
 attributes carry a personal-data category (152-FZ) and the suggestion made for it.
 
-Revision ID: 0019
-Revises: 0017
+Revision ID: 0015
+Revises: 0014
 """
 from typing import Sequence, Union
 
@@ -13,9 +13,9 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision: str = "0019"
+revision: str = "0015"
 # To be re-chained by the integrator onto the last migration of the round.
-down_revision: Union[str, Sequence[str], None] = "0017"
+down_revision: Union[str, Sequence[str], None] = "0014"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -1,7 +1,7 @@
 """people and visas: accounts are people, positions have levels, delegations, designations, numbers
 
-Revision ID: 0014
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 """
 from typing import Sequence, Union
 
@@ -9,8 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision: str = "0014"
-down_revision: Union[str, Sequence[str], None] = "0016"
+revision: str = "0018"
+down_revision: Union[str, Sequence[str], None] = "0017"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

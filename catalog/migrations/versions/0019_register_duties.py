@@ -2,8 +2,8 @@
 
 Kemerovo register rules 3.2–3.5 and 4 п. 3 (issue 16, part B).
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0019
+Revises: 0018
 """
 from typing import Sequence, Union
 
@@ -11,9 +11,9 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision: str = "0015"
+revision: str = "0019"
 # The integrator re-chains this after the other migrations of issue 16.
-down_revision: Union[str, Sequence[str], None] = "0014"
+down_revision: Union[str, Sequence[str], None] = "0018"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
