@@ -35,6 +35,8 @@ COLUMNS = {
     "document_types": ("name", "code"),
     "information_systems": ("name", "code", "short_name"),
     "data_marts": ("name", "code"),
+    "service_spheres": ("name", "code"),
+    "typical_services": ("name", "code"),
 }
 
 
