@@ -65,6 +65,11 @@ def names_a_thing(word: str) -> bool:
     return _morph.parse(word)[0].tag.POS in _THING_TAGS
 
 
+def in_dictionary(word: str) -> bool:
+    """A word of the language (the dictionary knows it), not a name or jargon it has never seen."""
+    return _morph.word_is_known(word)
+
+
 def is_typo_candidate(word: str) -> bool:
     """A long word the dictionary does not know: probably mistyped."""
     return len(word) >= 6 and word not in _PROTECTED and not _morph.word_is_known(word)

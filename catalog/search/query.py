@@ -158,14 +158,19 @@ def best_effort(index, parsed: ParsedQuery, filters: dict, page: int, per_page: 
 def _worth_relaxing(groups: list[Group], known: list[bool]) -> bool:
     """Whether the words the index knows say enough of the query to answer without the others.
 
-    They must outnumber the unknown words, or be as many and name a thing (a noun, an adjective,
-    an abbreviation): «деньги на похороны» is about burial, «купить айфон» is not about purchases.
+    Among them must be a word that names a thing (a noun, an adjective, an abbreviation): modifiers
+    alone say nothing («фильмы онлайн бесплатно» is not about what is free). They must outnumber the
+    unknown words, or be as many when the words left out are words of the language the catalogue
+    happens not to use: «деньги на похороны» is about burial, «купить айфон» is not about purchases,
+    and «курс биткоина» is about a name neither the catalogue nor the dictionary knows.
     """
     found = [t for g, k in zip(groups, known) if k for t in g.terms]
-    missing = sum(len(g.terms) for g, k in zip(groups, known) if not k)
-    if len(found) != missing:
-        return len(found) > missing
-    return any(analysis.names_a_thing(t.word) for t in found)
+    missing = [t for g, k in zip(groups, known) if not k for t in g.terms]
+    if not any(analysis.names_a_thing(t.word) for t in found):
+        return False
+    if len(found) != len(missing):
+        return len(found) > len(missing)
+    return all(analysis.in_dictionary(t.word) for t in missing)
 
 
 def _term(word: str) -> Term:
