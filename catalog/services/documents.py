@@ -86,8 +86,22 @@ def render_pdf(template: str, context: dict, title: str = "") -> bytes:
     return bytes(pdf.output())
 
 
+# The store's name of the region, written by the demo (catalog/demo/loader.py); the setting wins when given.
+REGION_KEY = "region_name"
+DEFAULT_REGION = "Регион"
+
+
+def region_name(ctx: Context) -> str:
+    """The region printed documents carry: CATALOG_REGION_NAME when set, else the loaded region's name
+    (the demo's), else «Регион»."""
+    if ctx.settings.region_name and ctx.settings.region_name != DEFAULT_REGION:
+        return ctx.settings.region_name
+    stored = ctx.session.get(models.Setting, REGION_KEY)
+    return stored.value if stored is not None and stored.value else (ctx.settings.region_name or DEFAULT_REGION)
+
+
 def _common(ctx: Context, document: Document) -> Document:
-    document.context.update({"region": ctx.settings.region_name, "title": document.title, "number": document.number,
+    document.context.update({"region": region_name(ctx), "title": document.title, "number": document.number,
                              "dated": document.dated, "address": address(ctx, document.path),
                              "printed": datetime.now(UTC).date()})
     return document

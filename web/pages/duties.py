@@ -20,7 +20,7 @@ from catalog import models
 from catalog.errors import CatalogError, InvalidInput
 from catalog.formatting import parse_date
 from catalog.enums import Visa
-from catalog.services import duties, notices, people as people_service, permissions, rules
+from catalog.services import documents, duties, notices, people as people_service, permissions, rules
 from web import context
 from web.inputs import form_int, form_version
 from web.pages.helpers import error_text
@@ -243,7 +243,7 @@ def notice_print(notice_id):
     permissions.require_read(ctx)
     view = notices.get_notice(ctx, notice_id)
     return render_template("notice_print.html", view=view, notice=view.notice,
-                           region=ctx.settings.region_name, address=request.url_root.rstrip("/")
+                           region=documents.region_name(ctx), address=request.url_root.rstrip("/")
                            + url_for("duties.notice_page", notice_id=notice_id))
 
 
