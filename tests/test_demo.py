@@ -142,3 +142,23 @@ def test_demo_dashboard_shows_projects(ctx, client, demo):
     assert "Отклонения КПЭ от цели" in page
     data = client.get("/api/v1/dashboard").get_json()
     assert data["projects"]["post_monitoring"] >= 1 and data["kpi_deviations"]
+
+
+def test_the_demo_s_printed_documents_name_its_region(client, ctx, demo, login):
+    """Issue 16: printed documents carry the region's name; with CATALOG_REGION_NAME unset, the demo's."""
+    from catalog.demo.region import REGION_NAME
+
+    assert ctx.settings.region_name == "Регион"  # the variable is not set in the tests
+    login("admin", DEMO_PASSWORD)
+    project = ctx.session.scalars(select(models.OptimizationProject).where(
+        models.OptimizationProject.approved_visa.is_not(None)).order_by(models.OptimizationProject.id)).first()
+    page = client.get(f"/documents/roadmap/{project.id}").get_data(as_text=True)
+    assert REGION_NAME in page and ">Регион<" not in page
+    notice = ctx.session.scalars(select(models.CorrectionNotice)).first()
+    assert REGION_NAME in client.get(f"/notices/{notice.id}/print").get_data(as_text=True)
+    # A deployment's own setting still wins.
+    ctx.settings.region_name = "Кемеровская область — Кузбасс"
+    try:
+        assert "Кемеровская область — Кузбасс" in client.get(f"/documents/roadmap/{project.id}").get_data(as_text=True)
+    finally:
+        ctx.settings.region_name = "Регион"

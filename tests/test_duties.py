@@ -278,3 +278,26 @@ def test_a_deletion_says_when_it_arose_through_the_api(ctx, seed, client, make_u
     assert [t.event.id for t in duties.late_changes(ctx, [seed.agency.id])] == [event.id]
     bad = client.delete(f"/api/v1/processes/{seed.process.id}?change_arose_on=вчера", headers=editor)
     assert bad.status_code == 422 and "change_arose_on" in bad.get_json()["fields"]
+
+
+def test_the_correction_notice_prints_as_a_pdf_with_its_number_author_agency_and_fields(ctx, seed, client, make_user, login):
+    """Kemerovo register rules 3.5: the authorised body's notice names the processes, the fields and the reason."""
+    from pypdf import PdfReader
+
+    author = make_user("petrova", ["process_office"], level="head_of_unit", person_agency="office",
+                       position="начальник отдела контроля реестров")
+    notice = notices.write_notice(as_user(ctx, author), {
+        "agency_id": seed.agency.id, "reason": "Не указан регулирующий акт процесса",
+        "items": [{"process_id": seed.process.id, "fields": ["acts"]}]})
+    login("petrova")
+    page = client.get(f"/notices/{notice.id}").get_data(as_text=True)
+    assert f"/documents/notice/{notice.id}.pdf" in page
+    answer = client.get(f"/documents/notice/{notice.id}.pdf")
+    assert answer.status_code == 200 and answer.mimetype == "application/pdf" and answer.data.startswith(b"%PDF-")
+    text = " ".join(" ".join((p.extract_text() or "").split()) for p in PdfReader(io.BytesIO(answer.data)).pages)
+    written = history.local_today(ctx).strftime("%d.%m.%Y")
+    assert f"Уведомление № {notice.id}" in text and f"от {written}" in text
+    assert "Petrova, начальник отдела контроля реестров" in text and "petrova" not in text
+    assert "Министерство социальной защиты" in text and seed.process.name in text
+    assert "Не указан регулирующий акт процесса" in text and notices.field_labels()["acts"] in text
+    assert f"http://localhost:8000/notices/{notice.id}" in text and ctx.settings.region_name in text

@@ -189,3 +189,19 @@ def test_a_job_refused_past_a_limit_while_reading_says_which_and_where(app, clie
     assert body["error"].startswith("Файл «системы.csv», строка 102: строк данных больше допустимого (не более 100")
     ctx.session.rollback()
     assert not ctx.session.scalar(select(func.count(models.InformationSystem.id)))
+
+
+def test_a_background_job_keeps_when_the_changes_arose(client, ctx, editor, queue, tmp_path):
+    """Kemerovo register rules 3.3: the day the upload's changes arose reaches the job's every change."""
+    from datetime import date
+
+    queue.start(1)
+    path = make_register(tmp_path / "реестр.xlsx", register_rows(60))
+    response = send(client, editor, path, arose_on="02.11.2026")
+    assert response.status_code == 202, response.get_json()
+    assert wait_for(client, editor, response.headers["Location"])["status"] == "done"
+    ctx.session.rollback()
+    loaded = select(models.Process.id).where(models.Process.registry_id.like("1%"))
+    arose = set(ctx.session.scalars(select(models.ChangeEvent.arose_on).where(
+        models.ChangeEvent.record_kind == "processes", models.ChangeEvent.record_id.in_(loaded))))
+    assert arose == {date(2026, 11, 2)}

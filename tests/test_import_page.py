@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 from bs4 import BeautifulSoup
 from openpyxl import load_workbook
@@ -110,3 +111,29 @@ def test_the_same_import_through_the_api_answers_the_report_as_json(client, ctx,
     assert preview["dry_run"] and preview["updated"] == 1 and not preview["written"]
     assert send(partial="1").get_json()["written"]
     assert client.post("/api/v1/imports/register", data={}).status_code == 401
+
+
+def test_the_upload_says_when_the_register_changes_arose_and_a_late_one_is_flagged(client, ctx, seed, make_user, login,
+                                                                                     tmp_path):
+    """Kemerovo register rules 3.3: changes reach the register within 10 working days of arising; the
+    uploader gives the day they arose («Когда возникли изменения»), the server the day they were entered."""
+    from catalog.services import calendar, duties, history
+
+    make_user("editor", ["agency_editor"], [seed.agency.id])
+    login("editor")
+    assert "Когда возникли изменения" in client.get("/import/").get_data(as_text=True)
+    rows = [["011", "Поздний процесс", "Назначение ежемесячной выплаты на ребёнка", "", PERSON, "идёт исследование",
+             "", "", "цифровой", "ЕПГУ"]]
+    path = make_register(tmp_path / "реестр.xlsx", rows)
+    # A day after today is refused before the file is kept, naming the field.
+    tomorrow = history.local_today(ctx) + timedelta(days=1)
+    refused = upload(client, path, action="import", arose_on=tomorrow.strftime("%d.%m.%Y"))
+    assert refused.status_code == 422 and "позже, чем его вносят" in refused.get_data(as_text=True)
+    arose = calendar.add_working_days(ctx, history.local_today(ctx), -15)
+    done = upload(client, path, action="import", arose_on=arose.strftime("%d.%m.%Y"))
+    assert "Загружен файл «реестр.xlsx»" in done.get_data(as_text=True)
+    ctx.session.rollback()
+    late = [t for t in duties.late_changes(ctx, [seed.agency.id]) if t.event.record_kind == "processes"]
+    assert [t.arose_on for t in late] == [arose] and late[0].late
+    page = client.get(f"/agencies/{seed.agency.id}/duties").get_data(as_text=True)
+    assert "Поздний процесс" in page.split("позже 10 рабочих дней")[1].split("Уведомления о корректировке")[0]

@@ -63,9 +63,9 @@ READ_ONLY = {
     "names.describe", "names.list_matches", "names.report",
     "people.person_of", "people.head_of", "people.deputies_of", "people.process_offices", "people.process_office_head",
     "people.designated", "people.delegation_for", "people.visa_refusal", "people.visa", "people.delegations",
-    "people.signatories", "people.find_person",
+    "people.signatories", "people.find_person", "people.delegations_split", "records.take_change_arose_on",
     "documents.address", "documents.order_document", "documents.roadmap_document", "documents.passport_document",
-    "documents.conclusion_document", "documents.document",
+    "documents.conclusion_document", "documents.notice_document", "documents.region_name", "documents.document",
     "names.typical_lists", "names.curated_spheres",
     # The register's rules: asked inside records.create_record / update_record, or read for reports.
     "consistency.check", "consistency.check_mart", "consistency.check_process", "consistency.check_process_group",

@@ -263,3 +263,34 @@ def test_the_process_office_extends_the_thesaurus_with_history(client, ctx, seed
     assert "ОАТИ; административно-техническая инспекция" in page and page.count("Office, ") == 2  # added, removed
     items = client.get("/api/v1/search/thesaurus").get_json()["items"]
     assert items[0]["removed_by"] == "Office" and items[0]["phrases"][0] == "ОАТИ"
+
+
+def test_correction_notices_are_found_by_reason_and_agency_with_their_state_as_stage(ctx, seed, client, make_user):
+    """Issue 18: correction notices (Kemerovo register rules 3.5) are search documents; the index follows
+    their life through the outbox: written «notices:open», answered «notices:answered»."""
+    from catalog.services import notices
+    from catalog.services.context import Context
+
+    office = make_user("office", ["process_office"])
+    editor = make_user("editor", ["agency_editor"], [seed.agency.id])
+    notice = notices.write_notice(Context(session=ctx.session, user=office, settings=ctx.settings), {
+        "agency_id": seed.agency.id, "reason": "Не указан регулирующий акт процесса",
+        "items": [{"process_id": seed.process.id, "fields": ["acts"]}]})
+    search.catch_up(ctx)
+    found = search.search(ctx, "регулирующий акт не указан", {"kind": "notices"})
+    assert [(h.kind, h.record_id) for h in found.hits] == [("notices", notice.id)]
+    assert found.hits[0].title == f"Уведомление о корректировке № {notice.id}: Министерство социальной защиты"
+    assert found.hits[0].kind_label == "уведомление о корректировке"
+    stages = {v.value: v.label for v in found.facets["stage"]}
+    assert stages == {"notices:open": "уведомление о корректировке: ждёт ответа органа"}
+    by_agency = search.search(ctx, "уведомление министерство социальной защиты", {"stage": "notices:open"})
+    assert [h.record_id for h in by_agency.hits] == [notice.id]
+    html = client.get("/search", query_string={"q": "регулирующий акт не указан"}).get_data(as_text=True)
+    assert f'href="/notices/{notice.id}"' in html
+    # The agency answers: the index hears it, and the notice is no longer among the open ones.
+    notices.answer_notice(Context(session=ctx.session, user=editor, settings=ctx.settings), notice.id,
+                          "Акт указан в реестре")
+    search.catch_up(ctx)
+    assert search.search(ctx, "регулирующий акт не указан", {"stage": "notices:open"}).total == 0
+    answered = search.search(ctx, "регулирующий акт не указан", {"stage": "notices:answered"})
+    assert [h.record_id for h in answered.hits] == [notice.id]

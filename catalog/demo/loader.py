@@ -336,6 +336,9 @@ def demo_accounts(ctx: Context) -> list[tuple[models.User, str]]:
     return [(found[a["login"]], a["purpose"]) for a in wanted if a["login"] in found]
 
 
+REGION_KEY = "region_name"
+
+
 def load_demo(ctx: Context, progress=None) -> dict[str, int]:
     from catalog.demo import region
 
@@ -360,5 +363,8 @@ def load_demo(ctx: Context, progress=None) -> dict[str, int]:
     from catalog.demo.municipal import load_municipal
 
     counts["муниципальные услуги"] = load_municipal(ctx)
+    # Printed documents name the demo's region when CATALOG_REGION_NAME is not set (documents.region_name).
+    ctx.session.merge(models.Setting(key=REGION_KEY, value=region.REGION_NAME))
+    ctx.session.commit()
     return counts
 

@@ -24,6 +24,7 @@ EXTRA_KINDS: dict[str, tuple[type, str, str]] = {
     "passports": (models.Passport, "паспорт процесса", "Паспорта процессов"),
     "projects": (models.OptimizationProject, "проект оптимизации", "Проекты оптимизации"),
     "requests": (models.SystemRequest, "заявка на систему", "Заявки на информационные системы"),
+    "notices": (models.CorrectionNotice, "уведомление о корректировке", "Уведомления о корректировке реестра"),
 }
 
 # Everything but links (a link is found through the records it joins).
@@ -32,6 +33,14 @@ SEARCHED_KINDS: tuple[str, ...] = tuple(name for name in KINDS if name != "links
 
 def search_model(kind: str):
     return EXTRA_KINDS[kind][0] if kind in EXTRA_KINDS else KINDS[kind].model
+
+
+def live_rows(model):
+    """The condition of a model's live rows (correction notices are never deleted: all of them)."""
+    from sqlalchemy import true
+
+    column = getattr(model, "deleted_at", None)
+    return column.is_(None) if column is not None else true()
 
 
 def kind_label(kind: str, one: bool = True) -> str:
@@ -45,6 +54,10 @@ def stage_label(value: str) -> str:
     from catalog.enums import MartQuality, PassportState, RequestStatus
 
     kind, _, code = str(value).partition(":")
+    if kind == "notices":  # Kemerovo 3.5: open → answered → closed (catalog.services.notices.STATES)
+        from catalog.services.notices import STATES
+
+        return f"{kind_label(kind)}: {STATES[code]}" if code in STATES else str(value)
     enum = {"passports": PassportState, "requests": RequestStatus, "marts": MartQuality}.get(kind)
     if enum is None or code not in enum.values():
         return str(value)
@@ -113,6 +126,7 @@ KIND_WORDS = {
     "acts": "нормативный правовой акт закон", "datasets": "набор данных сведения",
     "systems": "информационная система", "marts": "витрина данных", "typical-processes": "типовой процесс",
     "passports": "паспорт процесса", "projects": "проект оптимизации", "requests": "заявка на информационную систему",
+    "notices": "уведомление о корректировке реестра процессов",
 }
 
 # The head word of an agency's name and the prefix people build its short names from.
@@ -363,11 +377,14 @@ def _extra_documents(session: Session, kind: str, ids: list[int]) -> tuple[list[
 
     model = EXTRA_KINDS[kind][0]
     records = {r.id: r for r in session.execute(select(model.__table__).where(model.id.in_(ids))).all()}
-    gone = [doc_uid(kind, i) for i in ids if i not in records or records[i].deleted_at is not None]
-    live = [r for r in records.values() if r.deleted_at is None]
+    gone = [doc_uid(kind, i) for i in ids if i not in records or getattr(records[i], "deleted_at", None) is not None]
+    live = [r for r in records.values() if getattr(r, "deleted_at", None) is None]
     refs: set[tuple[str, int]] = set()
     processes = {}
-    if kind in ("passports", "projects"):
+    if kind == "notices":
+        process_ids = {item.get("process_id") for r in live for item in (r.items or []) if item.get("process_id")}
+        refs |= {("agencies", r.agency_id) for r in live} | {("processes", i) for i in process_ids}
+    elif kind in ("passports", "projects"):
         process_ids = {r.process_id for r in live}
         for row in session.execute(select(models.Process.id, models.Process.name, models.Process.agency_id,
                                           models.Process.service_id).where(models.Process.id.in_(process_ids))):
@@ -395,6 +412,14 @@ def _extra_documents(session: Session, kind: str, ids: list[int]) -> tuple[list[
                 doc.title = f"Проект оптимизации: {process_name}"
                 doc.text = " ".join(filter(None, [record.ground_details, record.problem, record.goals,
                                                   record.best_practices, record.order_number]))
+        elif kind == "notices":
+            # Found by its reason, its agency and the processes it names; the state is its stage.
+            agency = names.get(("agencies", record.agency_id), "")
+            doc.title = f"Уведомление о корректировке № {record.id}: {agency}"
+            doc.text = record.reason or ""
+            doc.agency_ids = [record.agency_id]
+            doc.context += [agency] + [names.get(("processes", item.get("process_id")), "") for item in record.items or []]
+            doc.stage = f"notices:{record.state}"
         else:
             system = names.get(("systems", record.system_id)) if record.system_id else record.new_system_name
             what = _REQUEST_WHAT.get(record.kind, "систему")
@@ -428,7 +453,8 @@ def dependants(session: Session, kind: str, ids: list[int]) -> set[tuple[str, in
                 select(models.Process.id).where(models.Process.responsible_id.in_(chunk))))
     extra = {"processes": [(models.Passport, "passports", models.Passport.process_id),
                            (models.OptimizationProject, "projects", models.OptimizationProject.process_id)],
-             "agencies": [(models.SystemRequest, "requests", models.SystemRequest.agency_id)],
+             "agencies": [(models.SystemRequest, "requests", models.SystemRequest.agency_id),
+                          (models.CorrectionNotice, "notices", models.CorrectionNotice.agency_id)],
              "systems": [(models.SystemRequest, "requests", models.SystemRequest.system_id)]}
     for model, other_kind, column in extra.get(kind, []):
         for chunk in _chunks(ids):

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog import models
-from catalog.search.documents import (NAME_COLUMNS, SEARCHED_KINDS, build_documents, dependants, doc_uid,
+from catalog.search.documents import (NAME_COLUMNS, SEARCHED_KINDS, build_documents, dependants, doc_uid, live_rows,
                                       search_model)
 
 BATCH = 1000  # events read at a time
@@ -115,7 +115,7 @@ class SearchProjection:
         with self.sessions() as session:
             for kind in SEARCHED_KINDS:
                 model = search_model(kind)
-                ids = list(session.scalars(select(model.id).where(model.deleted_at.is_(None)).order_by(model.id)))
+                ids = list(session.scalars(select(model.id).where(live_rows(model)).order_by(model.id)))
                 items += [(kind, ids[start:start + CHUNK]) for start in range(0, len(ids), CHUNK)]
         return items
 
@@ -169,7 +169,7 @@ class SearchProjection:
         with self.sessions() as session:
             for kind in SEARCHED_KINDS:
                 model = search_model(kind)
-                live = dict(session.execute(select(model.id, model.version).where(model.deleted_at.is_(None))).all())
+                live = dict(session.execute(select(model.id, model.version).where(live_rows(model))).all())
                 indexed = self.index.versions(kind)
                 drift.missing |= {doc_uid(kind, i) for i in live.keys() - indexed.keys()}
                 drift.extra |= {doc_uid(kind, i) for i in indexed.keys() - live.keys()}

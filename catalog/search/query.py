@@ -34,7 +34,7 @@ FACETS = tuple(FILTERS)
 # (entities, attributes, document types) that share their words. The first RERANK_WINDOW hits
 # are put in this order; pages beyond keep the index's order.
 KIND_PRIOR = {"services": 1.0, "life-situations": 1.0, "agencies": 1.0, "systems": 1.0, "marts": 1.0,
-              "datasets": 0.9, "acts": 0.9, "people": 0.9, "passports": 0.8, "projects": 0.8, "requests": 0.8,
+              "datasets": 0.9, "acts": 0.9, "people": 0.9, "passports": 0.8, "projects": 0.8, "requests": 0.8, "notices": 0.8,
               "processes": 0.75, "typical-processes": 0.7, "process-groups": 0.7, "document-types": 0.7,
               "entities": 0.6, "attributes": 0.5}
 RERANK_WINDOW = 50

@@ -10,8 +10,7 @@ system's pango, which a new machine may lack). The font is DejaVu Sans shipped i
 and can be copied out. Every document carries the region's name (``CATALOG_REGION_NAME``), its date, its
 number when it has one, and the catalogue's address of the record (``CATALOG_BASE_URL`` + the path).
 
-Other documents (the correction notice) reuse :func:`render_html` and :func:`render_pdf` with a template
-of their own in the same folder.
+The correction notice (Kemerovo 3.5) is one more document of the same kind (:func:`notice_document`).
 """
 from __future__ import annotations
 
@@ -21,7 +20,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from catalog import enums, formatting
+from catalog import enums, formatting, models
 from catalog.services import costs as cost_service
 from catalog.services import passports, people, projects, requests
 from catalog.services.context import Context
@@ -34,7 +33,7 @@ FONT = "DejaVu"
 
 @dataclass
 class Document:
-    kind: str  # order | roadmap | passport | conclusion
+    kind: str  # order | roadmap | passport | conclusion | notice
     title: str
     template: str
     path: str  # the record's address inside the catalogue
@@ -87,8 +86,22 @@ def render_pdf(template: str, context: dict, title: str = "") -> bytes:
     return bytes(pdf.output())
 
 
+# The store's name of the region, written by the demo (catalog/demo/loader.py); the setting wins when given.
+REGION_KEY = "region_name"
+DEFAULT_REGION = "Регион"
+
+
+def region_name(ctx: Context) -> str:
+    """The region printed documents carry: CATALOG_REGION_NAME when set, else the loaded region's name
+    (the demo's), else «Регион»."""
+    if ctx.settings.region_name and ctx.settings.region_name != DEFAULT_REGION:
+        return ctx.settings.region_name
+    stored = ctx.session.get(models.Setting, REGION_KEY)
+    return stored.value if stored is not None and stored.value else (ctx.settings.region_name or DEFAULT_REGION)
+
+
 def _common(ctx: Context, document: Document) -> Document:
-    document.context.update({"region": ctx.settings.region_name, "title": document.title, "number": document.number,
+    document.context.update({"region": region_name(ctx), "title": document.title, "number": document.number,
                              "dated": document.dated, "address": address(ctx, document.path),
                              "printed": datetime.now(UTC).date()})
     return document
@@ -131,8 +144,26 @@ def conclusion_document(ctx: Context, request_id: int) -> Document:
                                  {"found": found}))
 
 
+def notice_document(ctx: Context, notice_id: int) -> Document:
+    """The authorised body's correction notice (Kemerovo register rules 3.5): its number and date, the author
+    by name and position, the agency, the processes and fields to correct, the reason and the answer's term."""
+    from catalog.services import notices, permissions, users
+
+    permissions.require_read(ctx)
+    view = notices.get_notice(ctx, notice_id)
+    notice = view.notice
+    author = ctx.session.get(models.User, notice.author_id) if notice.author_id else None
+    person = people.person_of(ctx, author)
+    signed = {"name": person.full_name if person else users.display_name(ctx, notice.author_name),
+              "position": person.position if person else None,
+              "agency": (person.agency.short_name or person.agency.name) if person else None}
+    return _common(ctx, Document("notice", f"Уведомление о корректировке № {notice.id}", "notice.html",
+                                 f"/notices/{notice.id}", str(notice.id), notices.history_local(ctx, notice.written_at),
+                                 {"view": view, "notice": notice, "author": signed}))
+
+
 DOCUMENTS = {"order": order_document, "roadmap": roadmap_document, "passport": passport_document,
-             "conclusion": conclusion_document}
+             "conclusion": conclusion_document, "notice": notice_document}
 
 
 def document(ctx: Context, kind: str, record_id: int) -> Document:

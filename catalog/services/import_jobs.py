@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import select
@@ -250,6 +250,8 @@ def run_job(queue: Queue, job_id: int) -> None:
                 return
             ctx = Context(session=work, user=user, settings=settings)
             options = {**job.options, "file_name": job.file_name}
+            if options.get("change_arose_on"):  # Kemerovo 3.3: the uploader's «когда возникли изменения»
+                ctx.change_arose_on = date.fromisoformat(options["change_arose_on"])
             path = uploads.folder(settings) / f"{options['file_token']}{options['suffix']}"
             done = 0
 

@@ -87,6 +87,14 @@ def _event(ctx: Context, notice: models.CorrectionNotice, action: str, text: str
                                             text=text, at=datetime.now(timezone.utc)))
 
 
+KIND = "notices"  # the change events' kind: the search index follows notices through the outbox (issue 18)
+
+
+def _changed(ctx: Context, notice: models.CorrectionNotice, action: str, before: str | None) -> None:
+    ctx.session.flush()  # the notice's id and new version go into the event
+    history.append_event(ctx, KIND, notice, action, {"state": {"before": before, "after": notice.state}})
+
+
 def _text(value, field: str, what: str, errors: dict) -> str | None:
     text = (value or "").strip() if isinstance(value, str) or value is None else None
     if not text:
@@ -134,6 +142,7 @@ def write_notice(ctx: Context, data: dict) -> models.CorrectionNotice:
         due_on=calendar.add_working_days(ctx, today, ctx.settings.notice_answer_days))
     ctx.session.add(notice)
     _event(ctx, notice, "written", reason)
+    _changed(ctx, notice, "create", None)
     ctx.finish()
     return notice
 
@@ -146,7 +155,7 @@ def _step(ctx: Context, notice: models.CorrectionNotice, version, from_states: t
         raise Conflict("Уведомление изменено другим пользователем одновременно с вами; обновите страницу.")
     if notice.state not in from_states:
         raise Conflict(f"Уведомление № {notice.id} {STATES[notice.state]}: это действие к нему не применимо.")
-    notice.state = to_state
+    previous, notice.state = notice.state, to_state
     now = datetime.now(timezone.utc)
     if to_state == "answered":
         notice.answered_at = now
@@ -154,6 +163,7 @@ def _step(ctx: Context, notice: models.CorrectionNotice, version, from_states: t
         notice.closed_at = now
     _event(ctx, notice, action, text)
     try:
+        _changed(ctx, notice, "update", previous)
         ctx.finish()
     except StaleDataError:
         ctx.session.rollback()

@@ -23,6 +23,7 @@ from sqlalchemy import or_, select
 from catalog import models
 from catalog.enums import AgencyKind, OfficialLevel, Visa
 from catalog.errors import InvalidInput, NotFound
+from catalog.formatting import parse_date
 from catalog.services import permissions, rules
 from catalog.services.context import Context
 
@@ -196,9 +197,9 @@ def _date(value, field: str, errors: dict) -> date | None:
     if isinstance(value, date):
         return value
     try:
-        return date.fromisoformat(str(value))
+        return parse_date(str(value))
     except ValueError:
-        errors[field] = ["Дата в виде ГГГГ-ММ-ДД."]
+        errors[field] = ["Ожидается дата ДД.ММ.ГГГГ или ГГГГ-ММ-ДД."]
         return None
 
 
@@ -248,6 +249,20 @@ def delegations(ctx: Context, agency_id: int | None = None) -> list[models.Deleg
         query = query.join(models.Person, models.Person.id == models.Delegation.from_person_id).where(
             models.Person.agency_id == agency_id)
     return list(ctx.session.scalars(query))
+
+
+def in_force(found: models.Delegation, on: date | None = None) -> bool:
+    """Is the delegation in force ``on`` (today by default): not ended, begun, not expired."""
+    on = on or _today()
+    return found.ended_at is None and found.valid_from <= on and (found.valid_until is None or found.valid_until >= on)
+
+
+def delegations_split(ctx: Context, agency_id: int) -> tuple[list[models.Delegation], list[models.Delegation]]:
+    """An agency's delegations in force (and those yet to begin) and past ones (ended or expired), newest first."""
+    found = sorted(delegations(ctx, agency_id), key=lambda d: d.id, reverse=True)
+    today = _today()
+    current = [d for d in found if d.ended_at is None and (d.valid_until is None or d.valid_until >= today)]
+    return current, [d for d in found if d not in current]
 
 
 @rules.operation("people.designate")

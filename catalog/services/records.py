@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from marshmallow import ValidationError
 from sqlalchemy import Integer, String, and_, cast, column, func, literal, literal_column, or_, select, text, union_all
@@ -433,6 +433,13 @@ def _take_arose_on(ctx: Context, data: dict) -> dict:
                            {ARISE_FIELD: ["Изменение не может возникнуть позже, чем его вносят."]})
     ctx.change_arose_on = arose
     return data
+
+
+def take_change_arose_on(ctx: Context, raw) -> date | None:
+    """«Когда возникли изменения» for a whole load (an upload, Kemerovo 3.3), checked as for one record and
+    kept on the context; the ISO date, or None for today."""
+    _take_arose_on(ctx, {ARISE_FIELD: raw})
+    return ctx.change_arose_on if raw not in (None, "") else None
 
 
 @rules.operation("records.create", "links.create")

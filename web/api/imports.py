@@ -11,7 +11,7 @@ from catalog.errors import BadParameter
 from catalog.services import import_jobs, rules, uploads
 from web import context
 from web.api.base import Blueprint
-from web.pages.imports import KINDS, SUFFIXES, XSD_SUFFIXES, _folder, _forget, _queue, _settings, _start
+from web.pages.imports import KINDS, SUFFIXES, XSD_SUFFIXES, _folder, _forget, _queue, _settings, _start, arose_on
 
 blp = Blueprint("imports_api", __name__, tag="Загрузка")
 
@@ -24,6 +24,8 @@ UPLOAD = {"type": "object", "required": ["file"], "properties": {
     "mapping": {"type": "string", "description": "Сопоставление столбцов (JSON): {\"columns\": {\"B\": \"registry_id\", "
                 "\"C\": null}, \"values\": {\"status\": \"…\"}}; сохраняется и применяется к следующему файлу "
                 "органа с теми же заголовками"},
+    "arose_on": {"type": "string", "format": "date", "description": "Когда возникли изменения реестра "
+                 "(ДД.ММ.ГГГГ или ГГГГ-ММ-ДД; по умолчанию сегодня), правила ведения реестра 3.3"},
     "create_references": {"type": "boolean", "description": "Создать недостающие акты, жизненные ситуации и "
                           "группы (процессный офис)"}}}
 
@@ -55,7 +57,7 @@ def import_api(kind):
     flag = lambda name: values.get(name, "").lower() in ("1", "true", "yes", "да")  # noqa: E731
     meta = {"kind": kind, "agency": values.get("agency"), "partial": flag("partial"), "file_name": upload.filename,
             "suffix": suffix, "user_id": ctx.user.id, "mart": values.get("mart"),
-            "create_references": flag("create_references")}
+            "create_references": flag("create_references"), "arose_on": arose_on(ctx, values.get("arose_on"))}
     if values.get("mapping"):
         from catalog.services.imports import layout_of
         from catalog.services.imports.mappings import parse_mapping

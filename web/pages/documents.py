@@ -10,7 +10,7 @@ from web import context
 from web.security import as_download
 
 bp = Blueprint("documents", __name__)
-KINDS = "any(order,roadmap,passport,conclusion)"
+KINDS = "any(order,roadmap,passport,conclusion,notice)"
 
 
 def print_view(kind: str, record_id: int):

@@ -19,7 +19,8 @@ from sqlalchemy import select
 from catalog import models
 from catalog.errors import CatalogError, InvalidInput
 from catalog.formatting import parse_date
-from catalog.services import duties, notices, permissions, rules
+from catalog.enums import Visa
+from catalog.services import documents, duties, notices, people as people_service, permissions, rules
 from web import context
 from web.inputs import form_int, form_version
 from web.pages.helpers import error_text
@@ -81,7 +82,63 @@ def agency_page(agency_id):
                            may_download=rules.may(ctx, "register.download", agency.id),
                            may_appoint=rules.may(ctx, "register.appoint", agency.id),
                            may_agree=rules.may(ctx, "register.agree", agency.id),
-                           may_write=rules.may(ctx, "notices.write"), agree_refusal=rules.refusal(ctx, "register.agree", agency.id))
+                           may_write=rules.may(ctx, "notices.write"), agree_refusal=rules.refusal(ctx, "register.agree", agency.id),
+                           **_signatures(ctx, agency))
+
+
+# The visas an agency's head gives in the agency (the office's visas are delegated inside the office).
+AGENCY_VISAS = (Visa.ROADMAP_APPROVE.value, Visa.PASSPORT_APPROVE.value)
+
+
+def _signatures(ctx, agency) -> dict:
+    """Who signs for the agency, its delegations in force and past, and whether the user may record them."""
+    found = people_service.signatories(ctx, agency.id)
+    current, past = people_service.delegations_split(ctx, agency.id)
+    head = found["head"]
+    return {"signers": found, "delegations_now": current, "delegations_past": past,
+            "visa_choices": [(v, Visa.label_of(v)) for v in AGENCY_VISAS],
+            "may_delegate": head is not None and rules.may(ctx, "people.delegate", head),
+            "may_designate": rules.may(ctx, "people.designate", agency), "visa_label": Visa.label_of}
+
+
+@bp.post("/agencies/<int:agency_id>/delegations")
+def delegate(agency_id):
+    """The head records a delegation to an official of the agency (whom, which visa, from/until, the order)."""
+    ctx = context()
+    ctx.get(models.Agency, agency_id, f"Органа № {agency_id} нет в каталоге.")
+    head = people_service.head_of(ctx, agency_id)
+    try:
+        found = people_service.delegate(ctx, {
+            "from_person_id": head.id if head else None, "to_person_id": form_int(request.form.get("to_person_id", "")),
+            "visa": request.form.get("visa"), "valid_from": request.form.get("valid_from"),
+            "valid_until": request.form.get("valid_until"), "basis": request.form.get("basis")})
+        flash(f"Поручение записано: {found.to_person.full_name} — {Visa.label_of(found.visa)} "
+              f"с {found.valid_from:%d.%m.%Y}" + (f" по {found.valid_until:%d.%m.%Y}" if found.valid_until else "") + ".")
+    except InvalidInput as error:
+        ctx.session.rollback()
+        flash(error_text(error))
+    return redirect(url_for("duties.agency_page", agency_id=agency_id) + "#signatures")
+
+
+@bp.post("/delegations/<int:delegation_id>/end")
+def end_delegation(delegation_id):
+    ctx = context()
+    found = ctx.get(models.Delegation, delegation_id, f"Поручения № {delegation_id} нет.")
+    people_service.end_delegation(ctx, delegation_id)
+    flash(f"Поручение № {found.id} прекращено: {found.to_person.full_name} больше не подписывает по нему.")
+    return redirect(url_for("duties.agency_page", agency_id=found.from_person.agency_id) + "#signatures")
+
+
+@bp.post("/agencies/<int:agency_id>/passport-approver")
+def designate(agency_id):
+    ctx = context()
+    try:
+        found = people_service.designate(ctx, agency_id, form_int(request.form.get("person_id", "")))
+        flash(f"Паспорта процессов органа утверждает {found.person.full_name}, {found.person.position}.")
+    except InvalidInput as error:
+        ctx.session.rollback()
+        flash(error_text(error))
+    return redirect(url_for("duties.agency_page", agency_id=agency_id) + "#signatures")
 
 
 @bp.get("/agencies/<int:agency_id>/register.xlsx")
@@ -186,7 +243,7 @@ def notice_print(notice_id):
     permissions.require_read(ctx)
     view = notices.get_notice(ctx, notice_id)
     return render_template("notice_print.html", view=view, notice=view.notice,
-                           region=ctx.settings.region_name, address=request.url_root.rstrip("/")
+                           region=documents.region_name(ctx), address=request.url_root.rstrip("/")
                            + url_for("duties.notice_page", notice_id=notice_id))
 
 

@@ -233,7 +233,7 @@ def link_href(value) -> str | None:
 
 # Records with pages of their own, outside the registry's generic record page.
 OWN_PAGES = {"passports": ("passports.view_page", "passport_id"), "projects": ("projects.view_page", "project_id"),
-             "requests": ("requests.request_page", "request_id")}
+             "requests": ("requests.request_page", "request_id"), "notices": ("duties.notice_page", "notice_id")}
 
 
 def record_url(kind_name: str, record_id: int) -> str:

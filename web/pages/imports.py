@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from datetime import date
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, send_file, url_for
@@ -12,8 +13,9 @@ from sqlalchemy import select
 from catalog import models
 from catalog.errors import Forbidden, InvalidInput
 from catalog.schemas import INT_MAX
-from catalog.services import import_jobs, imports, rules, uploads
+from catalog.services import import_jobs, imports, records, rules, uploads
 from web import context
+from web.pages.helpers import error_text
 
 bp = Blueprint("imports", __name__, url_prefix="/import")
 
@@ -59,10 +61,18 @@ def _forget(token: str, suffix: str) -> None:
         (_folder() / name).unlink(missing_ok=True)
 
 
+def arose_on(ctx, raw) -> str | None:
+    """«Когда возникли изменения» as given (dd.mm.yyyy or ISO), checked by the records service; kept as ISO."""
+    found = records.take_change_arose_on(ctx, raw)
+    return found.isoformat() if found else None
+
+
 def _start(ctx, token: str, meta: dict, dry_run: bool):
     """Run the import of an uploaded file now, or queue it as a job when the file is large:
     the report, or the job."""
     path = _folder() / f"{token}{meta['suffix']}"
+    # Kemerovo 3.3: the day the changes in this file arose, for every change it makes (today when not given).
+    ctx.change_arose_on = date.fromisoformat(meta["arose_on"]) if meta.get("arose_on") else None
     options = {"dry_run": dry_run, "partial": meta["partial"], "file_name": meta["file_name"],
                "agency": meta.get("agency"), "mapping": meta.get("mapping"),
                "create_references": bool(meta.get("create_references"))}
@@ -75,7 +85,8 @@ def _start(ctx, token: str, meta: dict, dry_run: bool):
     rows = imports.declared_rows(ctx, meta["kind"], path, agency=options["agency"], file_name=meta["file_name"],
                                  mapping=options["mapping"])
     if import_jobs.needs_background(_settings(), path, rows):
-        return None, import_jobs.create_job(ctx, _queue(), meta["kind"], token, meta["suffix"], options, rows)
+        return None, import_jobs.create_job(ctx, _queue(), meta["kind"], token, meta["suffix"],
+                                            {**options, "change_arose_on": meta.get("arose_on")}, rows)
     return imports.run_import(ctx, meta["kind"], path, **options,
                               errors_to=_folder() / f"{token}-errors{meta['suffix']}"), None
 
@@ -130,7 +141,12 @@ def upload_page():
         return _form(ctx, error.message, error.status)
     values = {"kind": request.form.get("kind"), "agency": request.form.get("agency") or None,
               "partial": bool(request.form.get("partial")), "mart": request.form.get("mart") or None,
-              "create_references": bool(request.form.get("create_references"))}
+              "create_references": bool(request.form.get("create_references")),
+              "arose_on": request.form.get("arose_on") or None}
+    try:
+        values["arose_on"] = arose_on(ctx, values["arose_on"])
+    except InvalidInput as error:
+        return _form(ctx, error_text(error), 422, values)
     upload = request.files.get("file")
     if values["kind"] not in KINDS:
         return _form(ctx, "Выберите, что загружается.", 422, values)
