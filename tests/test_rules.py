@@ -43,7 +43,7 @@ READ_ONLY = {
     "notices.unanswered_by_agency", "notices.history_local", "notices.inbox_items",
     "history.local_today", "history.register_agency_of",
     "costs.list_positions", "costs.process_costs",
-    "dashboard.agency_choices", "dashboard.dashboard", "feed.describe",
+    "dashboard.agency_choices", "dashboard.dashboard", "dashboard.rule_figures", "feed.describe",
     "evidence.check_status", "evidence.declared", "evidence.evidence_of", "evidence.get_certification",
     "evidence.inbox_items", "evidence.lacking", "evidence.list_certifications", "evidence.missing",
     "evidence.required_for",
