@@ -53,3 +53,44 @@ def test_dashboard_page_api_and_cli(client, runner, seed, optimised):
     assert client.get("/api/v1/dashboard", query_string={"agency": 999}).status_code == 404
     out = runner.invoke("dashboard").output
     assert "эффект 351\u00a0000,00\u00a0руб." in out
+
+
+def test_the_figures_outside_the_rules_link_to_their_reports(client, runner, ctx, seed, optimised):
+    """Issue 17: systems outside the gate, unconfirmed statuses, stale marts and МСЗУ not optimised are dashboard
+    figures, each linking to the report that lists them."""
+    from datetime import date, timedelta
+
+    from bs4 import BeautifulSoup
+
+    ctx.settings.gate_existing_landscape = True  # the inherited landscape: saved, «без заключения»
+    try:
+        system = r.create_record(ctx, "systems", {"name": "Система учёта выплат", "legal_kind": "regional",
+                                                  "stage": "creation"})
+        r.create_record(ctx, "links", {"link_type": "AUTOMATED_BY", "source_kind": "processes",
+                                       "source_id": seed.process.id, "target_kind": "systems", "target_id": system.id})
+    finally:
+        ctx.settings.gate_existing_landscape = False
+    r.update_record(ctx, "marts", seed.mart.id, {
+        "version": seed.mart.version, "stage": "operation", "quality_responsible_id": seed.person.id,
+        "completeness": 0.9, "accuracy": 0.9, "timeliness": 0.9,
+        "quality_checked_on": (date.today() - timedelta(days=ctx.settings.mart_quality_term_days + 30)).isoformat()})
+    # The certified process of the fixture has no certificate: its status is «не подтверждён».
+    board = dashboard.dashboard(ctx)
+    assert vars(board.rules) == {"systems_outside_gate": 1, "links_outside_gate": 1, "unconfirmed_statuses": 1,
+                                 "stale_marts": 1}
+    assert vars(dashboard.dashboard(ctx, seed.other_agency.id).rules) == dict.fromkeys(vars(board.rules), 0)
+    page = BeautifulSoup(client.get("/dashboard").get_data(as_text=True), "html.parser")
+    cards = {card["id"]: (" ".join(card.get_text(" ").split()), card.a["href"]) for card in page.select(".card[id^=rules-]")}
+    assert cards == {
+        "rules-systems": ("1 система без заключения процессного офиса", "/reports/gate"),
+        "rules-links": ("1 связь автоматизации вне правила шлюза", "/reports/gate"),
+        "rules-statuses": ("1 статус процессов не подтверждён", "/reports/statuses"),
+        "rules-marts": ("1 витрина данных с устаревшей проверкой качества", "/search?stage=marts:stale"),
+    }
+    # Each link shows what the figure counts.
+    assert "Система учёта выплат" in client.get("/reports/gate").get_data(as_text=True)
+    assert seed.mart.name in client.get("/search", query_string={"stage": "marts:stale"}).get_data(as_text=True)
+    assert client.get("/api/v1/dashboard").get_json()["rules"]["stale_marts"] == 1
+    out = runner.invoke("dashboard").output
+    assert "без заключения — 1\xa0система и 1\xa0связь автоматизации" in out
+    assert "МСЗУ не оптимизированы — 0\xa0процессов из 2" in out

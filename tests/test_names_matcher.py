@@ -137,7 +137,7 @@ def test_the_demo_conformity_figures_are_of_samaras_kind(ctx):
     load_demo(ctx)
     answer = names.report(ctx)
     municipalities = [row for row in answer.rows if row.agency.startswith("Администрация")]
-    assert len(municipalities) == 2
+    assert len(municipalities) == 3  # Приволжск, Заречный район, Озёрный (issue 17: «two or three»)
     for row in municipalities:
         assert row.names >= 40 and 0.05 <= row.share <= 0.40, (row.agency, row.conforming, row.names)
         assert row.pending >= row.names // 2  # the rest wait for the editor

@@ -43,7 +43,7 @@ READ_ONLY = {
     "notices.unanswered_by_agency", "notices.history_local", "notices.inbox_items",
     "history.local_today", "history.register_agency_of",
     "costs.list_positions", "costs.process_costs",
-    "dashboard.agency_choices", "dashboard.dashboard", "feed.describe",
+    "dashboard.agency_choices", "dashboard.dashboard", "dashboard.rule_figures", "feed.describe",
     "evidence.check_status", "evidence.declared", "evidence.evidence_of", "evidence.get_certification",
     "evidence.inbox_items", "evidence.lacking", "evidence.list_certifications", "evidence.missing",
     "evidence.required_for",
@@ -443,6 +443,46 @@ def test_every_rule_for_every_role(ctx, world):
         if name not in ("requests.conclude", "requests.decide"):
             assert "нужен вход" in rules.refusal(_context(ctx, "anonymous", None), name, targets[name][0]).lower()
         assert "отключена" in rules.refusal(_context(ctx, "inactive", world.users["inactive"]), name, targets[name][0])
+
+
+
+def test_a_process_consumers_are_kept_by_the_owning_agency_and_the_office(ctx, world):
+    """Kemerovo rules, 3 (the agency keeps its register) and Leningrad 2.4–2.6 (a process's internal and
+    external consumers): the owning agency's editors keep its processes' consumers, as the process itself;
+    the consumer's own agency (who consumes) gives no right to the row."""
+    s = world.seed
+    consumer = r.create_record(ctx, "process-consumers", {"process_id": s.process.id, "scope": "internal",
+                                                          "agency_id": s.other_agency.id, "unit": "отдел статистики"})
+    checks = {
+        "records.create": rules.Change("process-consumers", None, {"process_id": s.process.id, "scope": "external",
+                                                                   "applicant_category": "citizens"}),
+        "records.update": rules.Change("process-consumers", consumer, {"unit": "отдел анализа"}),
+        "records.delete": consumer,
+    }
+    wrong = {}
+    for name, target in checks.items():
+        for actor in ACTORS:
+            allowed = actor in PROCESS_EDITORS | {"head", "deputy", "chief"}
+            reason = rules.refusal(_context(ctx, actor, world.users[actor]), name, target)
+            if (reason is None) != allowed:
+                wrong[(name, actor)] = reason or "allowed"
+    assert wrong == {}
+    # The other agency (the consumer itself) may not change it, and hears why in its terms.
+    assert "другого органа" in rules.refusal(_context(ctx, "stranger", world.users["stranger"]), "records.update",
+                                             checks["records.update"])
+    # An editor may not hang a consumer on another agency's process, nor move one there.
+    other_service = r.create_record(ctx, "services", {"name": "Чужая услуга", "kind": "service",
+                                                      "agency_id": s.other_agency.id})
+    other_process = r.create_record(ctx, "processes", {"agency_id": s.other_agency.id, "registry_id": "900",
+                                                       "name": "Чужой процесс", "service_id": other_service.id,
+                                                       "responsible_id": s.other_person.id, "status": "queued_research"})
+    editor = _context(ctx, "editor", world.users["editor"])
+    assert rules.refusal(editor, "records.create", rules.Change("process-consumers", None, {
+        "process_id": other_process.id, "scope": "external", "applicant_category": "citizens"}))
+    assert rules.refusal(editor, "records.update", rules.Change("process-consumers", consumer,
+                                                                {"process_id": other_process.id}))
+    # «Add a consumer» is offered to the agency's editor (the record pages ask with no values).
+    assert rules.refusal(editor, "records.create", rules.Change("process-consumers", None, {})) is None
 
 
 def test_refusals_name_the_reason_in_the_users_terms(ctx, world):

@@ -22,6 +22,12 @@ def dashboard_command(env: Env, agency_id):
                f"эффект {f.money(total.effect)}, высвобождается {f.counted(total.fte, 'штатная единица', 2)}")
     for _, label, count in board.statuses:
         click.echo(f"  {label}: {count}")
+    rules = board.rules
+    click.echo(f"вне правил: без заключения — {f.counted(rules.systems_outside_gate, 'система')} и "
+               f"{f.counted(rules.links_outside_gate, 'связь')} автоматизации (catalog check gate); "
+               f"не подтверждено — {f.counted(rules.unconfirmed_statuses, 'статус')} (catalog check statuses); "
+               f"устарела проверка качества — {f.counted(rules.stale_marts, 'витрина')}; "
+               f"МСЗУ не оптимизированы — {f.counted(total.mszu_not_optimised, 'процесс')} из {total.mszu}")
 
 
 COMMANDS = [dashboard_command]

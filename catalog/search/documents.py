@@ -53,6 +53,8 @@ def kind_label(kind: str, one: bool = True) -> str:
 def stage_label(value: str) -> str:
     from catalog.enums import MartQuality, PassportState, RequestStatus
 
+    if value in FLAG_LABELS:
+        return FLAG_LABELS[value]
     kind, _, code = str(value).partition(":")
     if kind == "notices":  # Kemerovo 3.5: open → answered → closed (catalog.services.notices.STATES)
         from catalog.services.notices import STATES
@@ -62,6 +64,13 @@ def stage_label(value: str) -> str:
     if enum is None or code not in enum.values():
         return str(value)
     return f"{kind_label(kind)}: {enum.label_of(code)}"
+
+
+# Issue 17's flags in the same facet: a system in «создание»/«развитие» resting on no approved request
+# (gate.NO_CONCLUSION), a process whose status lacks its evidence (evidence.UNCONFIRMED).
+NO_CONCLUSION_STAGE, UNCONFIRMED_STAGE = "systems:no_conclusion", "processes:unconfirmed"
+FLAG_LABELS = {NO_CONCLUSION_STAGE: "информационная система: без заключения",
+               UNCONFIRMED_STAGE: "процесс: статус не подтверждён"}
 
 # Columns read as the record's own text, besides its title.
 TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -312,6 +321,8 @@ def build_documents(session: Session, kind: str, ids: list[int]) -> tuple[list[S
                         children[record_id].append(name)
 
     names = _names(session, set().union(*refs.values()) if refs else set())
+    flagged = {"systems": NO_CONCLUSION_STAGE, "processes": UNCONFIRMED_STAGE}
+    flags = _flags(session, kind, live)
     text_columns = TEXT_COLUMNS.get(kind, ())
     agency_column = AGENCY_COLUMN.get(kind)
     docs = []
@@ -348,8 +359,54 @@ def build_documents(session: Session, kind: str, ids: list[int]) -> tuple[list[S
             doc.system_ids = [record.id]
         if kind == "marts":
             doc.stage = _mart_stage(record)
+        elif kind in flagged:
+            doc.stage = flagged[kind] if record.id in flags else None
         docs.append(doc)
     return docs, gone
+
+
+def _flags(session: Session, kind: str, live) -> set[int]:
+    """Ids of the systems «без заключения» or the processes «не подтверждён» among ``live`` (as of indexing;
+    a change to the request, passport, project or certification they rest on re-indexes them:
+    :func:`flag_dependants`)."""
+    from catalog.enums import RequestStatus
+    from catalog.services.gate import GATED
+
+    if kind == "systems":
+        gated = [r.id for r in live if r.stage in GATED]
+        if not gated:
+            return set()
+        approved = set(session.scalars(select(models.SystemRequest.system_id).where(
+            models.SystemRequest.system_id.in_(gated), models.SystemRequest.deleted_at.is_(None),
+            models.SystemRequest.status == RequestStatus.APPROVED.value)))
+        return set(gated) - approved
+    if kind == "processes":
+        import os
+
+        from catalog.config import DEFAULT_STATUS_EVIDENCE, Settings, parse_status_evidence
+        from catalog.services import evidence
+        from catalog.services.context import Context
+
+        # As _mart_stage: the projection runs without the app's settings; the variable is what configures it.
+        text = os.environ.get("CATALOG_STATUS_EVIDENCE")
+        ctx = Context(session=session, is_system=True, settings=Settings(
+            status_evidence=parse_status_evidence(text) if text else dict(DEFAULT_STATUS_EVIDENCE)))
+        return set(evidence.unconfirmed_ids(ctx, [r.id for r in live]))
+    return set()
+
+
+def flag_dependants(session: Session, event) -> set[tuple[str, int]]:
+    """The documents whose flag rests on the record of this change event: a request's system, the process of a
+    passport, project or certification (its status's evidence)."""
+    kind, changes = event.record_kind, event.changes or {}
+    if kind == "requests":
+        request = session.get(models.SystemRequest, event.record_id)
+        ids = {request.system_id if request else None, changes.get("system_id", {}).get("before")}
+        return {("systems", i) for i in ids if i}
+    model = {"passports": models.Passport, "projects": models.OptimizationProject,
+             "certifications": models.Certification}.get(kind)
+    record = session.get(model, event.record_id) if model is not None else None
+    return {("processes", record.process_id)} if record is not None else set()
 
 
 def _mart_stage(record) -> str | None:

@@ -21,8 +21,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog import models
-from catalog.search.documents import (NAME_COLUMNS, SEARCHED_KINDS, build_documents, dependants, doc_uid, live_rows,
-                                      search_model)
+from catalog.search.documents import (NAME_COLUMNS, SEARCHED_KINDS, build_documents, dependants, doc_uid,
+                                      flag_dependants, live_rows, search_model)
 
 BATCH = 1000  # events read at a time
 CHUNK = 500  # records built at a time by a reindex
@@ -75,6 +75,8 @@ class SearchProjection:
                     if kind in SEARCHED_KINDS:
                         touched[kind].add(record_id)
                 continue
+            for kind, record_id in flag_dependants(session, event):  # issue 17's flags rest on other records
+                touched[kind].add(record_id)
             if event.record_kind not in SEARCHED_KINDS:
                 continue
             touched[event.record_kind].add(event.record_id)

@@ -58,6 +58,16 @@ class Dashboard:
     project_stages: list[tuple[str, str, int]] = field(default_factory=list)
     overdue_measures: list[tuple[models.OptimizationProject, models.RoadmapMeasure]] = field(default_factory=list)
     deviations: list[tuple[models.OptimizationProject, models.DeviationRequest]] = field(default_factory=list)
+    rules: RuleFigures | None = None  # issue 17: what stands outside the catalogue's rules
+
+
+@dataclass
+class RuleFigures:
+    """What stands outside issue 17's rules, each counted as its report lists it (the dashboard links there)."""
+    systems_outside_gate: int = 0  # «без заключения» (gate.outside_rule)
+    links_outside_gate: int = 0  # automation links «без заключения» or of a process not optimised
+    unconfirmed_statuses: int = 0  # evidence.status_problems, «не подтверждён»
+    stale_marts: int = 0  # consistency.mart_quality: the check older than the term
 
 
 def dashboard(ctx: Context, agency_id: int | None = None) -> Dashboard:
@@ -104,7 +114,30 @@ def dashboard(ctx: Context, agency_id: int | None = None) -> Dashboard:
     board = Dashboard(title, [(s.value, s.label, statuses[s.value]) for s in ProcessStatus], total,
                       sorted(by_agency.values(), key=lambda a: (-a.processes, a.agency)), costed)
     _projects(ctx, board, {process_id for process_id, *_ in rows})
+    board.rules = rule_figures(ctx, agency_id)
     return board
+
+
+def rule_figures(ctx: Context, agency_id: int | None = None) -> RuleFigures:
+    """Systems and automation links outside the gate, unconfirmed statuses, stale marts: of one agency (the
+    operating agency of a system, the owner of a process or mart) or of the region."""
+    from catalog.enums import MartQuality
+    from catalog.services import consistency, evidence, gate
+
+    figures = RuleFigures()
+    for item in gate.outside_rule(ctx):
+        if agency_id is None or item["agency_id"] == agency_id:
+            if item["what"] == "systems":
+                figures.systems_outside_gate += 1
+            else:
+                figures.links_outside_gate += 1
+    figures.unconfirmed_statuses = sum(row["problem"] == "unconfirmed" for row in evidence.status_problems(ctx, agency_id))
+    marts = select(models.DataMart).where(models.DataMart.deleted_at.is_(None))
+    if agency_id is not None:
+        marts = marts.where(models.DataMart.owner_agency_id == agency_id)
+    figures.stale_marts = sum(consistency.mart_quality(ctx.settings, mart) == MartQuality.STALE.value
+                              for mart in ctx.session.scalars(marts))
+    return figures
 
 
 def _projects(ctx: Context, board: Dashboard, process_ids: set[int]) -> None:

@@ -39,9 +39,19 @@ def require_read(ctx: Context) -> None:
         raise Unauthorized("Войдите в систему: чтение без входа выключено.")
 
 
+# Records with no agency of their own: they belong to the agency of the record they hang on (a dataset,
+# an entity, a process), and that agency's editors keep them.
+INHERITED_AGENCY = ("entities", "attributes", "process-consumers")
+
+
 def _agency_of(ctx: Context, kind: Kind, values: dict) -> int | None:
     if kind.agency_field:
         return values.get(kind.agency_field)
+    # Kemerovo rules, 3: the agency keeps its register, so a process's consumers (Leningrad 2.4–2.6) are
+    # its owner's; the consumer's own agency_id is who consumes, not who keeps the row.
+    if kind.name == "process-consumers" and values.get("process_id"):
+        process = ctx.session.get(models.Process, values["process_id"])
+        return process.agency_id if process else None
     # Entities and attributes belong to the agency that owns their dataset.
     if kind.name == "entities" and values.get("dataset_id"):
         dataset = ctx.session.get(models.Dataset, values["dataset_id"])
@@ -277,7 +287,7 @@ def _generic_refusal(ctx: Context, kind: Kind, values: dict, action: str, curren
     if Role.AGENCY_EDITOR.value in roles:
         if kind.name == "agencies" and action == "create":
             return "Недостаточно прав: новый орган добавляет администратор."
-        if kind.agency_field or kind.name in ("entities", "attributes"):
+        if kind.agency_field or kind.name in INHERITED_AGENCY:
             title = values.get(kind.title_field)
             if action == "update" and current is not None \
                     and _agency_of(ctx, kind, current) in (user.agency_ids or []):

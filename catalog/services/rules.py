@@ -201,7 +201,7 @@ def _record_rule(action: str):
                     and refusal(ctx, "imports.create_references") is None:
                 return None  # a register import creating the references it names, by whom the settings allow
             if not change.values and _has(user, EDITOR) and user.agency_ids \
-                    and (kind.agency_field or kind.name in ("entities", "attributes")) and kind.name != "agencies":
+                    and (kind.agency_field or kind.name in permissions.INHERITED_AGENCY) and kind.name != "agencies":
                 return None  # "may it add some record of the kind?": yes, one of its own agencies
             return permissions.refusal(ctx, kind, change.values, "create")
         current = permissions.record_values(change.record)

@@ -194,6 +194,24 @@ def test_architect_opens_one_report_and_sees_everything_outside_the_gate_with_wh
     assert "Без заключения" in page.locator(".gate-flag").first.inner_text()
 
 
+def test_architect_sees_the_debt_on_the_dashboard_and_finds_the_flagged_systems_in_search(page, site):
+    """Issue 17: the dashboard counts what stands outside the rules and links to the report; the search's
+    «Стадия» facet narrows to the systems «без заключения»."""
+    login(page, "architect")
+    page.goto("/dashboard")
+    figure = int(page.locator("#rules-systems .big").inner_text().replace("\xa0", ""))
+    assert figure > 0
+    page.locator("#rules-systems a").click()
+    page.wait_for_selector("#gate-summary")
+    assert page.locator("#gate-report tbody tr.no_conclusion td:first-child", has_text="Система").count() == figure
+    page.goto("/search?q=система")
+    page.get_by_role("link", name="информационная система: без заключения").click()
+    page.wait_for_url(re.compile(r"stage=systems"))
+    hits = page.locator("main ol li")
+    assert hits.count() == figure
+    shot(page, "architect-search-no-conclusion")
+
+
 def test_architect_harvests_a_systems_database_from_the_page(page, site, tmp_path):
     """Issue 20: the architect reads a system's database from a source the configuration names, sees what
     would change, applies it, and finds the tables as entities of the system's dataset."""

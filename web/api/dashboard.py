@@ -33,4 +33,5 @@ def dashboard_view(args):
                    costed=board.costed, projects={value: count for value, _, count in board.project_stages},
                    overdue_measures=[{"project_id": p.id, "measure": m.name, "planned_end": m.planned_end.isoformat()}
                                      for p, m in board.overdue_measures],
-                   kpi_deviations=[{"project_id": p.id, "kpi": r.kpi.name} for p, r in board.deviations])
+                   kpi_deviations=[{"project_id": p.id, "kpi": r.kpi.name} for p, r in board.deviations],
+                   rules=vars(board.rules))

@@ -42,7 +42,9 @@ from catalog.errors import InvalidInput, NotFound
 from catalog.services import evidence, permissions, records, rules
 from catalog.services.context import Context
 from catalog.services.imports.base import Lookup, RowFailed, TableImporter, show_value
-from catalog.readers.tables import FieldSpec, Layout, Row, normalize, split_values
+from catalog.readers.tables import FieldSpec, Layout, Row, normalize, split_major, split_values
+
+CONSUMERS_HEADER = "Потребители (внутренние и внешние)"
 
 # In the order of 2.1, then the catalogue's own columns. Labels are what exports write.
 FIELDS = [
@@ -84,6 +86,10 @@ FIELDS = [
     FieldSpec("service_kind", "Вид услуги (услуга, функция, сервис)",
               ("вид услуги", "тип услуги", "вид услуги (функции)", "тип услуги (функции)", "услуга или функция",
                "услуга/функция", "признак услуги (функции)", "вид (услуга, функция)")),
+    # Leningrad 2.4–2.6 (issue 17): the process's consumers, as records; one per «;» or line, each as its title
+    # reads («Министерство здравоохранения, отдел статистики», «физические лица»).
+    FieldSpec("consumers", CONSUMERS_HEADER, ("потребители", "потребители результата процесса",
+                                             "внутренние и внешние потребители", "потребители процесса")),
 ]
 LAYOUT = Layout(FIELDS)
 STARRED = {f.name for f in FIELDS if f.required}
@@ -252,6 +258,7 @@ class RegisterImporter(TableImporter):
         self.acts = Lookup(ctx, models.RegulatoryAct)
         self.groups = Lookup(ctx, models.ProcessGroup)
         self.typicals = Lookup(ctx, models.TypicalProcess)
+        self.consumer_agencies = _AgencyNames(ctx)
         self.pinned.append(self.agency)
         for model, where in ((models.Person, models.Person.agency_id == agency_id),
                              (models.Service, models.Service.agency_id == agency_id),
@@ -368,6 +375,8 @@ class RegisterImporter(TableImporter):
                     else:
                         errors.append((name, f"нет {label} «{part}» в каталоге (справочник ведёт процессный офис)"))
                 links[name] = ids
+        if self.table.gives("consumers"):
+            links["consumers"] = [self.consumer(part) for part in dict.fromkeys(split_major(v.get("consumers")))]
         if self.table.gives("linked"):
             identifiers = list(dict.fromkeys(split_values(v.get("linked"))))
             for identifier in identifiers:
@@ -379,6 +388,52 @@ class RegisterImporter(TableImporter):
                                              f"ни в реестре органа «{self.agency.name}»"))
             links["linked"] = identifiers
         return data, links, errors
+
+    def consumer(self, text: str) -> tuple:
+        """A consumer as its title reads: an agency (by name, short name or code) or a category of applicants,
+        then its unit after a comma; anything else is an external consumer described in the file's words.
+        Returns (agency id, unit, applicant category, description); the scope follows the agency's kind."""
+        from catalog.enums import ApplicantCategory
+
+        categories = {normalize(m.label): m.value for m in ApplicantCategory}
+        parts = [p.strip() for p in text.split(",")]
+        for cut in range(len(parts), 0, -1):  # the longest head that names something: names may hold commas
+            head, unit = ", ".join(parts[:cut]), ", ".join(parts[cut:]) or None
+            agency_id = self.consumer_agencies.get(normalize(head))
+            if agency_id is not None:
+                return agency_id, unit, None, None
+            if normalize(head) in categories:
+                return None, unit, categories[normalize(head)], None
+        return None, None, None, text
+
+    def sync_consumers(self, process_id: int, wanted: list[tuple], fresh: bool) -> list[tuple]:
+        """The process's consumers made to match the file's cell (adds the missing, deletes the extra ones)."""
+        from catalog.enums import ApplicantCategory
+
+        ctx = self.ctx
+        current = [] if fresh else list(ctx.session.scalars(select(models.ProcessConsumer).where(
+            models.ProcessConsumer.process_id == process_id, models.ProcessConsumer.deleted_at.is_(None))
+            .order_by(models.ProcessConsumer.id)))
+        key = lambda c: (c.agency_id, c.unit, c.applicant_category, None if c.agency_id or c.applicant_category
+                         else c.description)  # noqa: E731
+        have = {key(c): c for c in current}
+        before = "; ".join(c.title for c in current)
+        for consumer in current:
+            if key(consumer) not in wanted:
+                records.delete_record(ctx, "process-consumers", consumer.id, consumer.version)
+        for agency_id, unit, category, description in wanted:
+            if (agency_id, unit, category, description) in have:
+                continue
+            kind = self.consumer_agencies.kind_of.get(agency_id)
+            scope = "internal" if kind in ("executive", "subordinate") else "external"
+            with own_column("consumers"):
+                records.create_record(ctx, "process-consumers", {k: v for k, v in {
+                    "process_id": process_id, "scope": scope, "agency_id": agency_id, "unit": unit,
+                    "applicant_category": category, "description": description}.items() if v is not None})
+        after = "; ".join(
+            ", ".join(p for p in (self.consumer_agencies.name_of.get(a) or ApplicantCategory.label_of(c), u,
+                                  None if a or c else d) if p) for a, u, c, d in wanted)
+        return [] if before == after else [(CONSUMERS_HEADER, before or None, after or None)]
 
     def person(self, cell: str, errors: list) -> int | None:
         name, _, position = cell.partition(",")
@@ -618,6 +673,8 @@ class RegisterImporter(TableImporter):
         for name in ("life_situations", "acts"):
             if name in links:
                 changes += self.sync_links(process.id, name, links[name], fresh)
+        if "consumers" in links:
+            changes += self.sync_consumers(process.id, links["consumers"], fresh)
         if links.get("linked"):
             self.later(lambda: self.linked_rows.append((row.number, links["linked"], process.id)))
         elif "linked" in links and not fresh:
@@ -766,6 +823,21 @@ class RegisterImporter(TableImporter):
                     self.report.add_change(RowChange(number, key, "updated", [FieldChange(*c) for c in changes]))
 
 
+class _AgencyNames(dict):
+    """Agencies by any name a consumer's cell may give (name, short name, code, normalised), with their kinds."""
+
+    def __init__(self, ctx: Context):
+        super().__init__()
+        self.kind_of, self.name_of = {}, {}
+        for agency_id, name, short_name, code, kind in ctx.session.execute(select(
+                models.Agency.id, models.Agency.name, models.Agency.short_name, models.Agency.code, models.Agency.kind)
+                .where(models.Agency.deleted_at.is_(None)).order_by(models.Agency.id)):
+            self.kind_of[agency_id], self.name_of[agency_id] = kind, name
+            for text in (code, short_name, name):  # the full name wins where two agencies share a short one
+                if text:
+                    self[normalize(text)] = agency_id
+
+
 @contextmanager
 def own_column(column: str):
     """A record the row creates (its service, its person) is refused in the column that names it,
@@ -837,6 +909,11 @@ def register_rows(ctx: Context, agency_id: int | None) -> Iterator[list]:
             table = {"IN_SITUATION": situations, "REGULATED_BY": acts, "LINKED_TO": registry_of}[link_type]
             if target_id in table:
                 linked.setdefault((source_id, link_type), []).append(table[target_id])
+        consumers: dict[int, list[str]] = {}
+        for consumer in session.scalars(select(models.ProcessConsumer).where(
+                models.ProcessConsumer.process_id.in_(ids), models.ProcessConsumer.deleted_at.is_(None))
+                .order_by(models.ProcessConsumer.id)):
+            consumers.setdefault(consumer.process_id, []).append(consumer.title)
         for p in batch:
             values = {
                 "agency": agencies.get(p.agency_id), "registry_id": p.registry_id,
@@ -852,6 +929,7 @@ def register_rows(ctx: Context, agency_id: int | None) -> Iterator[list]:
                 "process_type": ProcessType.label_of(p.process_type) or None,
                 "category": ProcessCategory.label_of(p.category) or None, "description": p.description,
                 "service_kind": ServiceKind.label_of(service_kinds.get(p.service_id)) or None,
+                "consumers": "; ".join(consumers.get(p.id, [])) or None,
                 "status_evidence": f"{evidence.UNCONFIRMED}: {unconfirmed[p.id]}" if p.id in unconfirmed
                 else "подтверждён",
             }
