@@ -360,5 +360,8 @@ def load_demo(ctx: Context, progress=None) -> dict[str, int]:
     from catalog.demo.municipal import load_municipal
 
     counts["муниципальные услуги"] = load_municipal(ctx)
+    from catalog.demo.quality import load_measurements
+
+    counts["измерения качества витрин"] = load_measurements(ctx, region.DATA_MARTS[0]["code"])  # issue 20
     return counts
 

@@ -176,26 +176,34 @@ def profile(url: str, table_name: str, *, schema: str | None = None, required: l
                         raise
                     found.limited = True  # the time limit stopped it: the sample's newest below
             if wanted and time.monotonic() <= deadline:
-                names = [*wanted, *([fresh_column] if fresh_column and found.newest is None else [])]
-                query = select(*[source.c[c] for c in dict.fromkeys(names)]).limit(row_limit)
+                names = list(dict.fromkeys([*wanted, *([fresh_column] if fresh_column and found.newest is None else [])]))
+                # One row past the limit tells a table longer than the limit from one exactly as long.
+                query = select(*[source.c[c] for c in names]).limit(row_limit + 1)
                 result = connection.execution_options(stream_results=True, yield_per=5000).execute(query)
-                tests = list(checks.items())
+                at = {name: i for i, name in enumerate(names)}
+                filled = [(name, at[name]) for name in required]
+                tests = [(name, at[name], test) for name, test in checks.items()]
+                dated = at.get(fresh_column) if fresh_column in names and found.newest is None else None
+                counts = found.filled
                 try:
                     for row in result:
-                        values = row._mapping
-                        for name in required:
-                            if _filled(values[name]):
-                                found.filled[name] += 1
-                        for name, test in tests:
-                            value = values[name]
+                        if found.rows >= row_limit:
+                            found.limited = True
+                            break
+                        for name, i in filled:
+                            value = row[i]
+                            if value is not None and not (value.__class__ is str and not value.strip()):
+                                counts[name] += 1
+                        for name, i, test in tests:
+                            value = row[i]
                             if _filled(value):
                                 found.checked[name] += 1
                                 if not test(str(value)):
                                     found.invalid[name] += 1
                                     if len(found.examples[name]) < 3:
                                         found.examples[name].append(str(value)[:40])
-                        if fresh_column and fresh_column in names:
-                            moment = _moment(values[fresh_column])
+                        if dated is not None:
+                            moment = _moment(row[dated])
                             if moment and (found.newest is None or moment > found.newest):
                                 found.newest = moment
                         found.rows += 1
@@ -208,8 +216,6 @@ def profile(url: str, table_name: str, *, schema: str | None = None, required: l
                     found.limited = True
                 finally:
                     result.close()
-                if found.rows >= row_limit:
-                    found.limited = True
             elif wanted:
                 found.limited = True
             connection.rollback()  # nothing to keep: the transaction only read
