@@ -392,15 +392,20 @@ COLOURS = {"completeness": "#1f6fb2", "accuracy": "#2e8b57", "timeliness": "#c03
 def chart_svg(mart: models.DataMart, series: list[models.QualityMeasurement], width: int = 640,
               height: int = 240) -> Markup:
     """The series as an SVG the server draws: a line per figure over time, the declared value of each as a
-    dashed line of its colour, the threshold grey; 0–100 % upwards."""
+    dashed line of its colour, the threshold grey; upwards from a floor below the lowest value to 100 %
+    (figures of a working mart sit in the nineties: a 0–100 axis would flatten them)."""
     from catalog.formatting import number
 
     left, right, top, bottom = 44, 12, 12, 28
     plot_w, plot_h = width - left - right, height - top - bottom
-    y = lambda v: top + plot_h * (1 - max(0.0, min(100.0, v)) / 100)  # noqa: E731
+    shown = [v for m in series for name in FIGURES if (v := getattr(m, name)) is not None]
+    shown += [v for name in FIGURES if (v := getattr(mart, name)) is not None]
+    shown += [mart.quality_threshold] if mart.quality_threshold is not None else []
+    floor = max(0, min(90, int(min(shown, default=0) - 5) // 10 * 10))
+    y = lambda v: top + plot_h * (1 - (max(floor, min(100.0, v)) - floor) / (100 - floor))  # noqa: E731
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="quality-chart" width="{width}" height="{height}" '
              f'viewBox="0 0 {width} {height}" role="img" aria-label="Измеренное качество витрины по времени">']
-    for tick in (0, 25, 50, 75, 100):
+    for tick in range(floor, 101, max(5, (100 - floor) // 4 // 5 * 5)):
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" stroke="#ddd"/>'
                      f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" font-size="11" text-anchor="end">{tick} %</text>')
     times = [m.measured_at.timestamp() for m in series]
