@@ -229,3 +229,16 @@ def test_the_api_and_the_cli(client, ctx, measured, make_user, token_for, runner
         assert run.exit_code == 0 and "Измерено: 1 витрина; ниже порога: 1 витрина." in run.output.replace("\xa0", " ")
     finally:
         del os.environ["CATALOG_HARVEST_SOURCES"]
+
+
+def test_a_mart_without_its_own_source_is_measured_from_its_host_systems(ctx, seed, tmp_path):
+    url = _sqlite_source(tmp_path / "host.db")
+    ctx.settings.harvest_sources = {"ASP": url}
+    mart = _declare(ctx, seed, None)
+    assert measurement.run(ctx) == []  # no source of its own, no host system: nothing to measure
+    system = r.create_record(ctx, "systems", {"code": "ASP", "name": "АИС «Адресная социальная помощь»",
+                                              "legal_kind": "regional", "stage": "operation",
+                                              "operator_agency_id": seed.agency.id})
+    r.update_record(ctx, "marts", mart.id, {"host_system_id": system.id, "version": mart.version})
+    [(measured_mart, found, error)] = measurement.run(ctx)
+    assert error is None and found.source == "ASP" and found.rows_read == 6

@@ -251,12 +251,25 @@ def get_mart(ctx: Context, mart_id: int) -> models.DataMart:
     return ctx.get(models.DataMart, mart_id, f"Витрина данных № {mart_id} не найдена.")
 
 
+def source_name(ctx: Context, mart: models.DataMart) -> str | None:
+    """The named source a mart is measured from: its own ``quality_source``, or else the source named by its
+    host system's code in CATALOG_HARVEST_SOURCES (where the system's schema is harvested from)."""
+    if mart.quality_source:
+        return mart.quality_source
+    # By id, not the relationship: a host just set on the record is not loaded into it before a refresh.
+    system = ctx.session.get(models.InformationSystem, mart.host_system_id) if mart.host_system_id else None
+    if system is not None and system.code and system.code in (ctx.settings.harvest_sources or {}):
+        return system.code
+    return None
+
+
 def _plan(ctx: Context, mart: models.DataMart):
     """What the mart declares: the source's URL, the table and its schema, the columns to read."""
-    if not mart.quality_source or not mart.quality_entity_id:
+    source = source_name(ctx, mart)
+    if not source or not mart.quality_entity_id:
         raise InvalidInput("Для витрины не указано, где измерять качество.", {"quality_source": [
             "Укажите источник из настроек каталога и таблицу витрины (сущность каталога)."]})
-    url = harvest.source_url(ctx, mart.quality_source)
+    url = harvest.source_url(ctx, source)
     entity = ctx.get(models.Entity, mart.quality_entity_id, "Таблица витрины не найдена в каталоге.")
     dataset_ref = entity.dataset.source_ref or ""
     schema = dataset_ref.split(":", 2)[2] if dataset_ref.startswith("db:") and dataset_ref.count(":") >= 2 else None
@@ -266,7 +279,7 @@ def _plan(ctx: Context, mart: models.DataMart):
         models.Attribute.entity_id == entity.id, models.Attribute.deleted_at.is_(None)).order_by(models.Attribute.id)))
     required = [a.code or a.name for a in attributes if a.is_required]
     checks = {a.code or a.name: checker(a.value_check, a.check_pattern) for a in attributes if a.value_check}
-    return url, entity.source_ref or entity.name, schema, required, checks
+    return url, source, entity.source_ref or entity.name, schema, required, checks
 
 
 @rules.operation("quality.measure")
@@ -274,14 +287,14 @@ def measure(ctx: Context, mart_id: int, *, now: datetime | None = None) -> model
     """Measure a mart's quality from its source now and keep the measurement."""
     mart = get_mart(ctx, mart_id)
     rules.check(ctx, "quality.measure", mart)
-    url, table_name, schema, required, checks = _plan(ctx, mart)
+    url, source, table_name, schema, required, checks = _plan(ctx, mart)
     found = profile(url, table_name, schema=schema, required=required, checks=checks,
                     fresh_column=mart.fresh_column, row_limit=ctx.settings.quality_row_limit,
                     time_limit=ctx.settings.quality_time_limit)
     now = now or datetime.now(timezone.utc)
     measurement = models.QualityMeasurement(
         mart_id=mart.id, measured_at=now, rows_read=found.rows, limited=found.limited, newest_at=found.newest,
-        seconds=found.seconds, source=mart.quality_source,
+        seconds=found.seconds, source=source,
         measured_by=ctx.user.full_name if ctx.user else SERVER,
         details={"table": table_name, "required": found.filled, "checked": found.checked, "invalid": found.invalid,
                  "examples": found.examples},
@@ -293,12 +306,12 @@ def measure(ctx: Context, mart_id: int, *, now: datetime | None = None) -> model
 
 @rules.operation("quality.measure")
 def run(ctx: Context) -> list[tuple[models.DataMart, models.QualityMeasurement | None, str | None]]:
-    """The scheduled run (cron): every mart that names a source and a table, measured; a mart whose source
-    cannot be read is reported with the reason and does not stop the others."""
+    """The scheduled run (cron): every mart with a table and a source (its own or its host system's),
+    measured; a mart whose source cannot be read is reported with the reason and does not stop the others."""
     rules.check(ctx, "quality.measure", None)
-    marts = list(ctx.session.scalars(select(models.DataMart).where(
-        models.DataMart.deleted_at.is_(None), models.DataMart.quality_source.is_not(None),
-        models.DataMart.quality_entity_id.is_not(None)).order_by(models.DataMart.id)))
+    marts = [m for m in ctx.session.scalars(select(models.DataMart).where(
+        models.DataMart.deleted_at.is_(None), models.DataMart.quality_entity_id.is_not(None))
+        .order_by(models.DataMart.id)) if source_name(ctx, m)]
     out = []
     for mart in marts:
         try:

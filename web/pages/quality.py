@@ -20,7 +20,7 @@ def mart_extras(ctx, mart) -> dict:
     return {"measured_series": series, "measured_last": last, "measured_chart": measurement.chart_svg(mart, series),
             "measured_shortfalls": measurement.shortfalls(mart, last),
             "may_measure": rules.may(ctx, "quality.measure", mart),
-            "measure_planned": bool(mart.quality_source and mart.quality_entity_id)}
+            "measure_planned": bool(measurement.source_name(ctx, mart) and mart.quality_entity_id)}
 
 
 @bp.post("/marts/<int:mart_id>/quality/measure")
