@@ -54,7 +54,7 @@ READ_ONLY = {
     "harvest.get_system", "harvest.harvested_datasets", "harvest.named_sources", "harvest.source_url",
     "personal_data.inbox_items", "personal_data.report",
     "measurement.get_mart", "measurement.measurements", "measurement.latest", "measurement.below_threshold",
-    "measurement.inbox_items",
+    "measurement.inbox_items", "measurement.source_name",
     "imports.table_importer", "imports.declared_rows", "imports.rdf.check_size", "imports.register.find_agency",
     "imports.register.register_rows", "imports.register.export_register", "imports.openlineage.runs_of",
     "imports.mappings.find_saved",
