@@ -316,8 +316,7 @@ def run(ctx: Context) -> list[tuple[models.DataMart, models.QualityMeasurement |
     for mart in marts:
         try:
             out.append((mart, measure(ctx, mart.id), None))
-        except InvalidInput as error:
-            ctx.session.rollback() if ctx.autocommit else None
+        except InvalidInput as error:  # refused before anything was added: nothing to undo
             reason = "; ".join(m for messages in (error.fields or {}).values() for m in messages)
             out.append((mart, None, f"{error.message} {reason}".strip()))
     return out
@@ -389,7 +388,7 @@ def inbox_items(ctx: Context, user: models.User) -> list[dict]:
         mart, found = row["mart"], row["measurement"]
         if not (office or quality._answers_for(user, mart)):
             continue
-        local = found.measured_at.astimezone(timezone.utc) if found.measured_at.tzinfo else found.measured_at
+        local = found.measured_at
         items.append({"kind": "Измеренное качество витрины ниже порога",
                       "title": f"{mart.name}: {'; '.join(row['shortfalls'])} (измерено {local:%d.%m.%Y})",
                       "url": f"/marts/{mart.id}#measured-quality", "due": local.date(), "overdue": True,
