@@ -58,6 +58,8 @@
 | CATALOG_MAIL_FROM | catalog@localhost | the sender of the catalogue's e-mails |
 | CATALOG_MAIL_RETRY_SECONDS | 60 | the pause before a failed e-mail is tried again, doubled after each failure (8 attempts at most) |
 | CATALOG_MART_QUALITY_TERM_DAYS | 365 | a data mart whose quality was last checked longer ago than this is marked stale (page, search, reports, `catalog validate`, the owners' inbox) |
+| CATALOG_QUALITY_ROW_LIMIT | 100000 | rows one measurement of a mart's quality reads from its source at most (`catalog quality measure`/`run`, «Измерить сейчас»); more rows make the figures a sample |
+| CATALOG_QUALITY_TIME_LIMIT | 30 | seconds one measurement may read its source (PostgreSQL `statement_timeout`, SQLite's progress handler); past it the figures describe what was read |
 | CATALOG_SPARQL_SYNC_REBUILD | 5 | a SPARQL graph that took longer to build is rebuilt in the background after a change, queries meanwhile answered from the previous copy |
 """
 from __future__ import annotations
@@ -191,6 +193,8 @@ class Settings:
     mail_from: str = "catalog@localhost"
     mail_retry_seconds: float = 60.0
     mart_quality_term_days: int = 365
+    quality_row_limit: int = 100_000  # rows one measurement of a mart reads at most (issue 20)
+    quality_time_limit: float = 30.0  # seconds one measurement of a mart may read
 
 
 def _secret_key(instance: Path) -> str:
@@ -288,6 +292,8 @@ def load_settings(**overrides) -> Settings:
         openlineage_responsible=int(os.environ["CATALOG_OPENLINEAGE_RESPONSIBLE"])
         if os.environ.get("CATALOG_OPENLINEAGE_RESPONSIBLE") else None,
         mart_quality_term_days=int(os.environ.get("CATALOG_MART_QUALITY_TERM_DAYS", "365")),
+        quality_row_limit=int(os.environ.get("CATALOG_QUALITY_ROW_LIMIT", "100000")),
+        quality_time_limit=float(os.environ.get("CATALOG_QUALITY_TIME_LIMIT", "30")),
         base_iri=os.environ.get("CATALOG_BASE_IRI", "http://localhost:8000").rstrip("/"),
         region_name=os.environ.get("CATALOG_REGION_NAME", "Регион"),
         visa_levels=parse_visa_levels(os.environ.get("CATALOG_VISA_LEVELS")),

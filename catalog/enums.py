@@ -190,6 +190,17 @@ class PersonalData(LabeledEnum):
     BIOMETRIC = "biometric", "биометрические"
 
 
+class ValueCheck(LabeledEnum):
+    """How a mart's measured accuracy checks an attribute's values (issue 20): the control digits of the
+    Russian identifiers, or the pattern the attribute declares."""
+
+    SNILS = "snils", "СНИЛС (контрольное число)"
+    INN = "inn", "ИНН (10 или 12 цифр, контрольные цифры)"
+    OGRN = "ogrn", "ОГРН или ОГРНИП (13 или 15 цифр, контрольная цифра)"
+    KPP = "kpp", "КПП (формат)"
+    PATTERN = "pattern", "шаблон (регулярное выражение)"
+
+
 class Transport(LabeledEnum):
     """How data moves along a link."""
 

@@ -53,6 +53,8 @@ READ_ONLY = {
     "history.events_for", "history.history_of", "history.recent_events",
     "harvest.get_system", "harvest.harvested_datasets", "harvest.named_sources", "harvest.source_url",
     "personal_data.inbox_items", "personal_data.report",
+    "measurement.get_mart", "measurement.measurements", "measurement.latest", "measurement.below_threshold",
+    "measurement.inbox_items", "measurement.source_name",
     "imports.table_importer", "imports.declared_rows", "imports.rdf.check_size", "imports.register.find_agency",
     "imports.register.register_rows", "imports.register.export_register", "imports.openlineage.runs_of",
     "imports.mappings.find_saved",
@@ -392,6 +394,9 @@ def _targets(w: World) -> dict:
         # system's data model is kept by who keeps the system, architects and the operating agency.
         "harvest.database": (models.InformationSystem(name="Система", operator_agency_id=s.agency.id),
                              {"editor", "architect", "admin", "server"}),
+        # Issue 20 (Samara concept, 5 result 13): the mart's owner answers for its quality and measures it; the
+        # architect measures any mart (README «Roles»: systems and data).
+        "quality.measure": (s.mart, {"owner", "architect", "admin", "server"}),
         # 152-FZ: the category of an attribute is decided by who keeps it (Samara concept, 5 result 13: the
         # mart's owner answers for the data its mart presents), as any edit of the attribute.
         "personal_data.decide": (_exposed_attribute(s), MART_EDITORS),

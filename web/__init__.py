@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
 
     from web import api, auth, errors, outbox, security
     from web.pages import (dashboard, documents, duties, gate, harvest, helpers, imports, inbox, lineage, linked,
-                           passports, personal_data, projects, records, requests, search, search_misses, users)
+                           passports, personal_data, projects, quality, records, requests, search, search_misses, users)
 
     auth.init_app(app)
     security.init_app(app)
@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     # The pages in Russian, one module per domain (web/pages/).
     for blueprint in (records.bp, search.bp, search_misses.bp, lineage.bp, linked.bp, imports.bp, passports.bp,
                       projects.bp, requests.bp, dashboard.bp, users.bp, gate.bp, harvest.bp, personal_data.bp,
-                      inbox.bp, documents.bp, duties.bp):
+                      inbox.bp, documents.bp, duties.bp, quality.bp):
         app.register_blueprint(blueprint)
     # Hooks: runs on process pages, re-checks of system requests and the search index after writes, globals.
     for module in (imports, requests, search, outbox, helpers, inbox, duties):

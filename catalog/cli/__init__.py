@@ -91,13 +91,13 @@ def main(click_ctx, database_url):
 # Imported after ``main``, ``Env`` and ``progress`` exist: the modules use them.
 from catalog.cli import (  # noqa: E402
     calendar, checks, costs, dashboard, demo, duties, harvest, history, import_jobs, imports, inbox, lineage, linked,
-    names, notify, outbox, passports, people, personal_data, projects, requests, search, server, store, users,
+    names, notify, outbox, passports, people, personal_data, projects, quality, requests, search, server, store, users,
 )
 
 # Each module names the commands and groups it adds to ``catalog`` in its ``COMMANDS``.
 MODULES = (store, demo, server, import_jobs, users, search, names, passports, costs, dashboard, requests, imports, linked,
            lineage, outbox, calendar, projects, history, checks, harvest, personal_data, notify, inbox, people,
-           duties)
+           duties, quality)
 
 for _module in MODULES:
     for _command in _module.COMMANDS:

@@ -366,5 +366,8 @@ def load_demo(ctx: Context, progress=None) -> dict[str, int]:
     # Printed documents name the demo's region when CATALOG_REGION_NAME is not set (documents.region_name).
     ctx.session.merge(models.Setting(key=REGION_KEY, value=region.REGION_NAME))
     ctx.session.commit()
+    from catalog.demo.quality import load_measurements
+
+    counts["измерения качества витрин"] = load_measurements(ctx, region.DATA_MARTS[0]["code"])  # issue 20
     return counts
 

@@ -29,6 +29,7 @@ from catalog.models.passports import (
     PassportResource,
     PassportStep,
 )
+from catalog.models.quality import QualityMeasurement
 from catalog.models.projects import (
     DeviationRequest,
     KpiMeasurement,

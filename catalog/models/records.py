@@ -236,6 +236,9 @@ class Attribute(Record):
     restrictions: Mapped[str | None] = mapped_column(Text)  # length, pattern, enumerations, as read
     pd_category: Mapped[str | None] = mapped_column(String(32))  # enums.PersonalData, set by the owner
     pd_suggestion: Mapped[str | None] = mapped_column(String(32))  # what the names suggested
+    # How measured accuracy checks its values (enums.ValueCheck; «pattern» takes check_pattern), issue 20.
+    value_check: Mapped[str | None] = mapped_column(String(32))
+    check_pattern: Mapped[str | None] = mapped_column(String(500))
 
     entity: Mapped[Entity] = relationship()
 
@@ -286,6 +289,14 @@ class DataMart(Record):
     timeliness: Mapped[float | None] = mapped_column(Float)
     quality_responsible_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     quality_checked_on: Mapped[date | None] = mapped_column(Date)
+    # Measured quality (issue 20, catalog.services.measurement): the named source (CATALOG_HARVEST_SOURCES)
+    # holding the mart's table, the table (an entity of the catalogue), the column dating its records,
+    # how often the owner declares it updated, and the share below which a measurement calls for attention.
+    quality_source: Mapped[str | None] = mapped_column(String(200))
+    quality_entity_id: Mapped[int | None] = mapped_column(ForeignKey("entities.id"))
+    fresh_column: Mapped[str | None] = mapped_column(String(200))
+    update_period_days: Mapped[int | None] = mapped_column(Integer)
+    quality_threshold: Mapped[float | None] = mapped_column(Float)
 
     owner_agency: Mapped[Agency] = relationship()
     host_system: Mapped[InformationSystem | None] = relationship()

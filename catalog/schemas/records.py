@@ -163,6 +163,8 @@ class AttributeSchema(RecordSchema):
     restrictions = text("Ограничения (длина, шаблон, перечень значений)", multiline=True)
     pd_category = choice("Категория персональных данных (152-ФЗ)", enums.PersonalData)
     pd_suggestion = choice("Предложенная категория персональных данных", enums.PersonalData)
+    value_check = choice("Проверка значений атрибута при измерении качества", enums.ValueCheck)
+    check_pattern = text("Шаблон значений (регулярное выражение)", max_length=500)
 
 
 class MetadataFieldSchema(CatalogSchema):
@@ -207,6 +209,12 @@ class DataMartSchema(RecordSchema):
     timeliness = percent("Актуальность")
     quality_responsible_id = ref("Ответственный за качество данных", "people")
     quality_checked_on = fields.Date(allow_none=True, metadata={"label": "Дата последней проверки качества"})
+    quality_source = text("Источник для измерения качества (имя из настроек)", max_length=200)
+    quality_entity_id = ref("Таблица витрины для измерения качества", "entities")
+    fresh_column = text("Столбец с датой записи (по нему измеряется свежесть данных)", max_length=200)
+    update_period_days = Int(allow_none=True, validate=validate.Range(min=1, error="Не меньше одного дня."),
+                             metadata={"label": "Период обновления, дней"})
+    quality_threshold = percent("Порог качества, ниже которого нужна проверка")
 
 
 class LinkSchema(RecordSchema):

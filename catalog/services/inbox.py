@@ -21,8 +21,8 @@ from sqlalchemy import select
 
 from catalog import formatting, models
 from catalog.errors import Unauthorized
-from catalog.services import (calendar, duties, entry_dates, evidence, gate, notices, personal_data, projects, quality,
-                              requests, rules)
+from catalog.services import (calendar, duties, entry_dates, evidence, gate, measurement, notices, personal_data,
+                              projects, quality, requests, rules)
 from catalog.services.context import Context
 
 # The sources, in the order the inbox lists kinds of equal urgency.
@@ -35,6 +35,7 @@ SOURCES = [
     notices.inbox_items,
     duties.inbox_items,
     personal_data.inbox_items,
+    measurement.inbox_items,
 ]
 
 EXPORT_COLUMNS = ("Орган", "Что", "Запись", "Срок", "Рабочих дней до срока", "Просрочено", "Кто отвечает", "Адрес")

@@ -533,6 +533,19 @@ def _harvest(ctx, user, system):
             "системы и администратор.")
 
 
+@rule("quality.measure", "Измерение качества данных витрины")
+def _measure_quality(ctx, user, mart):
+    """Samara concept, section 5 result 13: the mart's owner answers for its data's quality and measures it;
+    the architect (README «Roles»: systems and data) measures any mart, the scheduled run all of them."""
+    if _has(user, ADMIN, ARCHITECT):
+        return None
+    if mart is not None and _has(user, MART_OWNER) and mart.id in (user.mart_ids or []):
+        return None
+    if _only_reader(user):
+        return READ_ONLY
+    return "Недостаточно прав: качество витрины измеряют её владелец и архитектор."
+
+
 # 152-FZ: the category of personal data an attribute holds is decided by who keeps the attribute (its
 # dataset's agency, the mart exposing it, architects): the records.update rule of the attribute.
 same_as("personal_data.decide", "records.update", "Решение о категории персональных данных атрибута")

@@ -74,3 +74,54 @@ def test_my_marts_and_a_decimal_comma(page):
     page.get_by_role("button", name="Сохранить").click()
     expect(page.locator(".flash")).to_have_text("Изменения сохранены.")
     assert re.match(r"97,2", field_value(page, "Полнота"))
+
+
+def test_the_mart_owner_sees_its_measured_quality_and_measures_it_now(page, site, tmp_path):
+    """Issue 20: the demo mart's month of measurements is drawn beside the declared figures; once its table in
+    a configured source is declared, the owner measures it now and the new point joins the series."""
+    import sqlite3
+
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.orm import Session
+
+    from catalog import models
+
+    source = tmp_path / "social.db"
+    with sqlite3.connect(source) as connection:
+        connection.execute("CREATE TABLE recipients (id INTEGER PRIMARY KEY, full_name TEXT, snils TEXT, updated_at TEXT)")
+        connection.executemany("INSERT INTO recipients (full_name, snils, updated_at) VALUES (?, ?, datetime('now'))",
+                               [("Иванова Мария Петровна", "11223344595"), ("", "11223344596")])
+    site.app.config["CATALOG"].harvest_sources = {"soc": f"sqlite:///{source}"}
+    engine = create_engine(f"sqlite:///{site.instance / 'catalog.db'}")
+    with Session(engine) as session:
+        mart = session.scalar(select(models.DataMart).filter_by(name=MART))
+        dataset = models.Dataset(name="АСП: получатели", source_ref="db:1:main")
+        session.add(dataset)
+        session.flush()
+        entity = models.Entity(name="recipients", dataset_id=dataset.id, source_ref="recipients")
+        session.add(entity)
+        session.flush()
+        session.add_all([models.Attribute(entity_id=entity.id, code="full_name", name="ФИО", data_type="string",
+                                          is_required=True),
+                         models.Attribute(entity_id=entity.id, code="snils", name="СНИЛС", data_type="string",
+                                          value_check="snils")])
+        mart.quality_source, mart.quality_entity_id, mart.fresh_column = "soc", entity.id, "updated_at"
+        session.commit()
+    engine.dispose()
+    login(page, "mart")
+    open_own_mart(page)
+    chart = page.locator("#measured-quality + figure svg.quality-chart")
+    expect(chart).to_be_visible()
+    assert chart.locator("polyline.measured").count() == 3 and chart.locator("circle").count() == 90
+    expect(page.locator("#declared-measured")).to_contain_text("96,5 %")
+    expect(page.locator("#below-threshold")).to_contain_text("при пороге 95 %")
+    page.locator("#measured-quality").scroll_into_view_if_needed()
+    shot(page, "mart-measured-quality")
+    page.get_by_role("button", name="Измерить сейчас").click()
+    expect(page.locator(".flash")).to_contain_text("Качество измерено: прочитано 2")
+    # One name of two filled (an empty one is not); one СНИЛС of two has its control number right.
+    measured = page.locator("#declared-measured tbody tr")
+    expect(measured.nth(0)).to_contain_text("50 %")
+    expect(measured.nth(1)).to_contain_text("50 %")
+    expect(measured.nth(2)).to_contain_text("100 %")  # records of today, a daily update period (the demo's)
+    assert page.locator("#measured-quality + figure svg circle").count() == 93

@@ -35,11 +35,11 @@ docs = Blueprint("api", __name__, tag="Документ API")
 
 def _blueprints():
     from web.api import (calendar, costs, dashboard, duties, gate, harvest, imports, inbox, lineage, linked, names,
-                         openlineage, passports, people, personal_data, projects, records, requests, search)
+                         openlineage, passports, people, personal_data, projects, quality, records, requests, search)
 
     return [module.blp for module in (records, lineage, search, names, imports, openlineage, linked, requests,
                                       dashboard, passports, costs, projects, calendar, gate, harvest,
-                                      personal_data, inbox, people, duties)] + [docs]
+                                      personal_data, inbox, people, duties, quality)] + [docs]
 
 
 def init_app(app, csrf) -> None:

@@ -88,8 +88,9 @@ def _rule_flags(ctx, kind_name: str, record) -> dict:
 def _mart_extras(ctx, mart) -> dict:
     """A mart's page says how its declared quality stands and who takes data from it."""
     from catalog.services import consistency
+    from web.pages import quality
 
-    return {"mart_quality": consistency.mart_quality(ctx.settings, mart),
+    return {**quality.mart_extras(ctx, mart), "mart_quality": consistency.mart_quality(ctx.settings, mart),
             "mart_consumers": consistency.mart_consumers(ctx, mart.id),
             "mart_term": ctx.settings.mart_quality_term_days}
 
