@@ -360,5 +360,8 @@ def load_demo(ctx: Context, progress=None) -> dict[str, int]:
     from catalog.demo.municipal import load_municipal
 
     counts["муниципальные услуги"] = load_municipal(ctx)
+    from catalog.demo.described import load_described
+
+    counts.update(load_described(ctx))  # issue 20: the АСП's database harvested, SMEV data types, attribute links
     return counts
 
