@@ -17,9 +17,6 @@ from catalog.services.imports import openlineage
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "conformance" / "real-world" / "openlineage"
 
 
-@pytest.fixture(scope="module")
-def _nothing():
-    return None
 
 
 @pytest.fixture
@@ -115,3 +112,23 @@ def test_attribute_lineage_answers_the_snils_question_on_the_demo(demo, client):
     assert "Витрина данных «Меры социальной поддержки»" in text and "Ручная проверка документов" in text
     api = client.get("/api/v1/lineage/data?q=СНИЛС").get_json()
     assert len(api["attributes"]) == len(found.attributes) and api["systems"] and api["marts"] and api["agencies"]
+
+
+def test_a_dataset_on_the_lineage_picture_expands_into_its_attributes(ctx, client, seed):
+    from catalog.services import lineage
+
+    a, b, c = _chain(ctx)
+    dataset_id = ctx.session.get(models.Entity, a.entity_id).dataset_id
+    process = seed.process
+    records.create_record(ctx, "links", {"link_type": "CONSUMES", "source_kind": "processes", "source_id": process.id,
+                                         "target_kind": "datasets", "target_id": dataset_id})
+    ctx.session.commit()
+    closed = lineage.picture(ctx, "processes", process.id)
+    assert not any(n.kind == "attributes" for n in closed.nodes)
+    opened = lineage.picture(ctx, "processes", process.id, expanded=[f"datasets:{dataset_id}"])
+    shown = {n.uid for n in opened.nodes}
+    assert {f"attributes:{x.id}" for x in (a, b, c)} <= shown
+    assert {e.edge_type for e in opened.edges} >= {"HAS", "DERIVED_FROM"}
+    # The page draws the same: the attributes are in the picture's data.
+    page = client.get(f"/lineage/processes/{process.id}?expand=datasets:{dataset_id}").get_data(as_text=True)
+    assert f"attributes:{a.id}" in page and "СНИЛС получателя" in page
