@@ -100,7 +100,10 @@ def test_attribute_lineage_answers_the_snils_question_on_the_demo(demo, client):
                                                    "Автоматическая проверка сведений через СМЭВ"}
     assert {"Министерство социальной защиты населения Приволжской области"} <= {u.record.name for u in found.agencies}
     # Every harvested and imported СНИЛС is marked as personal data (the owners accepted the suggestions).
-    assert all(h.attribute.pd_category == "general" for h in found.attributes if h.dataset.source_ref)
+    assert all(h.attribute.pd_category == "general" for h in found.attributes)
+    # The mart's SNILS is read from the АСП's applicant table (attribute-to-attribute lineage).
+    mart_snils = next(h for h in found.attributes if h.attribute.code == "SNILS")
+    assert [(a.code, a.entity.name) for a in mart_snils.derived_from] == [("snils", "applicant")]
     # The same answer through the thesaurus' long form, the page and the API.
     long_form = data_usage.data_usage(demo, "страховой номер индивидуального лицевого счёта")
     assert {h.attribute.id for h in long_form.attributes} >= {h.attribute.id for h in found.attributes

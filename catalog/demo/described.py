@@ -34,10 +34,13 @@ def _harvest_asp(ctx: Context) -> models.InformationSystem:
     return system
 
 
-def _attribute(ctx: Context, dataset_ref_like: str, code: str) -> models.Attribute | None:
-    return ctx.session.scalar(select(models.Attribute).join(models.Entity).join(models.Dataset).where(
+def _attribute(ctx: Context, dataset_ref_like: str, code: str, entity: str | None = None) -> models.Attribute | None:
+    query = select(models.Attribute).join(models.Entity).join(models.Dataset).where(
         models.Dataset.source_ref.like(dataset_ref_like), models.Attribute.code == code,
-        models.Attribute.deleted_at.is_(None)).order_by(models.Attribute.id).limit(1))
+        models.Attribute.deleted_at.is_(None))
+    if entity:
+        query = query.where(models.Entity.name == entity)
+    return ctx.session.scalar(query.order_by(models.Attribute.id).limit(1))
 
 
 def _link(ctx: Context, link_type: str, source: tuple[str, int], target: tuple[str, int], **extra) -> None:
@@ -55,7 +58,7 @@ def load_described(ctx: Context) -> dict[str, int]:
 
     # Attribute-level lineage: the mart's СНИЛС is read from the АСП's applicant table, the payment's
     # recipient СНИЛС is the applicant's; the inter-agency request reads СНИЛС from the mart.
-    asp_snils = _attribute(ctx, f"db:{system.id}:%", "snils")
+    asp_snils = _attribute(ctx, f"db:{system.id}:%", "snils", "applicant")
     payment_snils = _attribute(ctx, f"db:{system.id}:%", "recipient_snils")
     mart_snils = _attribute(ctx, "xsd:urn://x-artefacts-volga-region/social-measures%", "SNILS")
     income_snils = _attribute(ctx, "xsd:urn://x-artefacts-sfr/citizen-income%", "PersonSNILS")
@@ -72,13 +75,20 @@ def load_described(ctx: Context) -> dict[str, int]:
                 _link(ctx, "CONSUMES", ("processes", process.id), ("attributes", attribute.id), transport="smev")
                 links += 1
 
-    # Personal data: the owners accepted what the names suggest on the harvested and imported attributes.
+    # Personal data: the owners accepted what the names suggest on the harvested and imported attributes,
+    # and named the category of the typed-in ones the same way (152-ФЗ ст. 3 п. 1, ст. 10, ст. 11).
     accepted = 0
-    for attribute in ctx.session.scalars(select(models.Attribute).where(
-            models.Attribute.pd_suggestion.is_not(None), models.Attribute.pd_category.is_(None),
-            models.Attribute.deleted_at.is_(None)).order_by(models.Attribute.id)):
-        personal_data.decide(ctx, attribute.id, True, version=attribute.version)
-        accepted += 1
+    for attribute in list(ctx.session.scalars(select(models.Attribute).where(
+            models.Attribute.pd_category.is_(None), models.Attribute.deleted_at.is_(None))
+            .order_by(models.Attribute.id))):
+        if attribute.pd_suggestion is not None:
+            personal_data.decide(ctx, attribute.id, True, version=attribute.version)
+            accepted += 1
+        else:
+            category = personal_data.suggest(attribute.name, attribute.code, attribute.description)
+            if category is not None:
+                personal_data.decide(ctx, attribute.id, True, version=attribute.version, category=category)
+                accepted += 1
     return {"атрибутные связи": links, "принятые категории персональных данных": accepted}
 
 

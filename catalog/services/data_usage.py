@@ -139,6 +139,7 @@ def _links(ctx: Context, link_type: str, kind_side: str, refs: dict[str, set[int
     return out
 
 
+PRECISE = {"атрибут", "шаг паспорта"}
 VIA = {"attributes": "атрибут", "entities": "сущность", "datasets": "набор данных"}
 
 
@@ -240,7 +241,9 @@ def data_usage(ctx: Context, query: str) -> DataUsage:
 
     def listed(kind: str) -> list[Use]:
         found = [u for (k, _), u in uses.items() if k == kind]
-        return sorted(found, key=lambda u: (getattr(u.record, "registry_id", None) or "", u.record.title))
+        # Those that name the attribute itself (or a passport step does) first, then by entity or dataset.
+        return sorted(found, key=lambda u: (not (not u.via or u.via & PRECISE),
+                                            getattr(u.record, "registry_id", None) or "", u.record.title))
 
     hits.sort(key=lambda h: (h.dataset.name, h.entity.name, h.attribute.name))
     return DataUsage(query, hits, listed("systems"), listed("marts"), listed("processes"), steps,

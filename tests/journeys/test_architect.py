@@ -236,3 +236,28 @@ def test_architect_harvests_a_systems_database_from_the_page(page, site, tmp_pat
     assert page.locator("table.pd-pending tbody tr").filter(has_text="signer_snils").count() == 0
     row = page.locator("table.pd-report tbody tr").filter(has_text="Региональная СЭД")
     assert row.locator("td").nth(4).inner_text() == "1"  # the «общие» column
+
+
+def test_architect_asks_who_uses_snils_and_follows_one_attribute(page, site):
+    """Issue 20: «кто и где использует СНИЛС» has one answer page — the attributes, the systems and marts,
+    the processes and their passport steps, the agencies; an attribute's own lineage is one click away."""
+    login(page, "architect")
+    page.goto("/reports/")
+    page.locator("#data-usage-link").click()
+    page.get_by_label("Данные (наименование, код или описание атрибута)").fill("СНИЛС")
+    page.get_by_role("button", name="Найти").click()
+    page.wait_for_selector("#usage-summary")
+    headings = page.locator("h2").all_inner_texts()
+    for start in ("Атрибуты", "Системы", "Витрины", "Процессы и шаги", "Органы"):
+        heading = next(h for h in headings if h.startswith(start))
+        assert int(heading.rsplit(":", 1)[1]) > 0, heading
+    text = page.locator("main").inner_text() if page.locator("main").count() else page.inner_text("body")
+    assert "Региональная ГИС «Адресная социальная помощь»" in text
+    assert "Витрина данных «Меры социальной поддержки»" in text and "Ручная проверка документов" in text
+    assert "получен из «snils»" in text and not CODES.search(text)
+    shot(page, "architect-who-uses-snils")
+    # The mart's SNILS: its lineage picture goes back to the АСП's applicant table.
+    row = page.locator("table.grid tbody tr").filter(has_text="SocialMeasuresRequest")
+    row.get_by_role("link", name="схема").click()
+    page.wait_for_selector("#layers[data-ready='1']")
+    assert page.locator(".lnode-title", has_text="snils").count() >= 1
