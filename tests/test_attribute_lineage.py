@@ -88,8 +88,8 @@ def test_the_cli_follows_an_attribute(ctx, runner, seed):
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_attribute_lineage_answers_the_snils_question_on_the_demo(demo, client):
     found = data_usage.data_usage(demo, "снилс")
-    names = {h.attribute.name for h in found.attributes}
-    assert len(found.attributes) >= 8 and "snils" in names and "SNILS" in {h.attribute.code for h in found.attributes}
+    codes = {h.attribute.code for h in found.attributes}
+    assert len(found.attributes) >= 8 and {"snils", "recipient_snils", "SNILS", "PersonSNILS"} <= codes
     systems = {u.record.short_name for u in found.systems}
     assert {"АСП"} <= systems  # the harvested database stores it
     marts = {u.record.name for u in found.marts}
@@ -103,7 +103,8 @@ def test_attribute_lineage_answers_the_snils_question_on_the_demo(demo, client):
     assert all(h.attribute.pd_category == "general" for h in found.attributes)
     # The mart's SNILS is read from the АСП's applicant table (attribute-to-attribute lineage).
     mart_snils = next(h for h in found.attributes if h.attribute.code == "SNILS")
-    assert [(a.code, a.entity.name) for a in mart_snils.derived_from] == [("snils", "applicant")]
+    assert [(a.code, a.entity.source_ref, a.entity.name) for a in mart_snils.derived_from] == [
+        ("snils", "applicant", "Заявитель")]
     # The same answer through the thesaurus' long form, the page and the API.
     long_form = data_usage.data_usage(demo, "страховой номер индивидуального лицевого счёта")
     assert {h.attribute.id for h in long_form.attributes} >= {h.attribute.id for h in found.attributes

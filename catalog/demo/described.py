@@ -34,12 +34,40 @@ def _harvest_asp(ctx: Context) -> models.InformationSystem:
     return system
 
 
+# The names the АСП's owner typed for its tables and columns (the database itself says nothing in Russian).
+ASP_NAMES = {
+    "applicant": "Заявитель", "application": "Заявление", "decision": "Решение", "payment": "Выплата",
+    "active_recipients": "Действующие получатели (представление)",
+    "id": "Идентификатор", "snils": "СНИЛС", "last_name": "Фамилия", "first_name": "Имя", "middle_name": "Отчество",
+    "birth_date": "Дата рождения", "reg_address": "Адрес регистрации", "phone": "Телефон",
+    "applicant_id": "Заявитель", "measure_code": "Код меры", "submitted_on": "Дата подачи", "channel": "Канал подачи",
+    "status": "Состояние", "application_id": "Заявление", "decided_on": "Дата решения", "granted": "Мера назначена",
+    "amount": "Сумма, рублей", "decision_id": "Решение", "recipient_snils": "СНИЛС получателя", "paid_on": "Дата выплаты",
+}
+
+
+def _name_in_russian(ctx: Context, dataset_ref_like: str, names: dict[str, str] | None) -> None:
+    """Entities and attributes read from a source get Russian names, as their owner would type them: from
+    ``names`` (by table or column), else from the description (an XSD's xs:documentation)."""
+    entities = list(ctx.session.scalars(select(models.Entity).join(models.Dataset).where(
+        models.Dataset.source_ref.like(dataset_ref_like), models.Entity.deleted_at.is_(None))))
+    for entity in entities:
+        name = (names or {}).get(entity.name) or (entity.description or "").split("\n")[0][:500]
+        if name and name != entity.name:
+            records.update_record(ctx, "entities", entity.id, {"name": name, "version": entity.version})
+        for attribute in list(ctx.session.scalars(select(models.Attribute).where(
+                models.Attribute.entity_id == entity.id, models.Attribute.deleted_at.is_(None)))):
+            name = (names or {}).get(attribute.code or attribute.name) or (attribute.description or "")[:500]
+            if name and name != attribute.name:
+                records.update_record(ctx, "attributes", attribute.id, {"name": name, "version": attribute.version})
+
+
 def _attribute(ctx: Context, dataset_ref_like: str, code: str, entity: str | None = None) -> models.Attribute | None:
     query = select(models.Attribute).join(models.Entity).join(models.Dataset).where(
         models.Dataset.source_ref.like(dataset_ref_like), models.Attribute.code == code,
         models.Attribute.deleted_at.is_(None))
     if entity:
-        query = query.where(models.Entity.name == entity)
+        query = query.where(models.Entity.source_ref.like(f"%{entity}"))
     return ctx.session.scalar(query.order_by(models.Attribute.id).limit(1))
 
 
@@ -55,6 +83,9 @@ def load_described(ctx: Context) -> dict[str, int]:
     for file_name, mart_code in XSDS:
         xsd.run(ctx, (FOLDER / file_name).read_bytes(), file_name=file_name, mart_id=marts[mart_code].id,
                 dry_run=False)
+
+    _name_in_russian(ctx, f"db:{system.id}:%", ASP_NAMES)
+    _name_in_russian(ctx, "xsd:%", None)
 
     # Attribute-level lineage: the mart's СНИЛС is read from the АСП's applicant table, the payment's
     # recipient СНИЛС is the applicant's; the inter-agency request reads СНИЛС from the mart.

@@ -261,10 +261,10 @@ def test_architect_asks_who_uses_snils_and_follows_one_attribute(page, site):
     text = page.locator("main").inner_text() if page.locator("main").count() else page.inner_text("body")
     assert "Региональная ГИС «Адресная социальная помощь»" in text
     assert "Витрина данных «Меры социальной поддержки»" in text and "Ручная проверка документов" in text
-    assert "получен из «snils»" in text and not CODES.search(text)
+    assert "получен из «СНИЛС»" in text and not CODES.search(text)
     shot(page, "architect-who-uses-snils")
     # The mart's SNILS: its lineage picture goes back to the АСП's applicant table.
-    row = page.locator("table.grid tbody tr").filter(has_text="SocialMeasuresRequest")
+    row = page.locator("table.grid tbody tr").filter(has_text="Запрос сведений о назначенных мерах")
     row.get_by_role("link", name="схема").click()
     page.wait_for_selector("#layers[data-ready='1']")
-    assert page.locator(".lnode-title", has_text="snils").count() >= 1
+    assert page.locator(".lnode-title", has_text="Заявитель").count() >= 1  # the АСП's applicant table
