@@ -278,6 +278,8 @@ class LinkType(LabeledEnum):
     RELATES_TO = "RELATES_TO", "связана с сущностью"
     USES_DOCUMENT = "USES_DOCUMENT", "использует документ"
     MATCHES_TYPICAL = "MATCHES_TYPICAL", "соответствует типовому процессу"
+    # Attribute-level lineage (OpenLineage columnLineage): the attribute is computed from another one.
+    DERIVED_FROM = "DERIVED_FROM", "получен из атрибута"
 
 
 class RelationType(LabeledEnum):

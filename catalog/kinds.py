@@ -102,15 +102,16 @@ KINDS: dict[str, Kind] = {
 LINK_RULES: dict[str, tuple[set[str], set[str]]] = {
     "IN_SITUATION": ({"processes", "services"}, {"life-situations"}),
     "REGULATED_BY": ({"processes", "services"}, {"acts"}),
-    "CONSUMES": ({"processes"}, {"datasets", "entities", "document-types", "marts"}),
-    "PRODUCES": ({"processes"}, {"datasets", "entities", "document-types"}),
+    "CONSUMES": ({"processes"}, {"datasets", "entities", "attributes", "document-types", "marts"}),
+    "PRODUCES": ({"processes"}, {"datasets", "entities", "attributes", "document-types"}),
     "AUTOMATED_BY": ({"processes"}, {"systems"}),
     "LINKED_TO": ({"processes"}, {"processes"}),
     "STORED_IN": ({"datasets"}, {"systems"}),
-    "EXPOSES": ({"marts"}, {"datasets", "entities"}),
+    "EXPOSES": ({"marts"}, {"datasets", "entities", "attributes"}),
     "RELATES_TO": ({"entities"}, {"entities"}),
     "USES_DOCUMENT": ({"entities", "datasets"}, {"document-types"}),
     "MATCHES_TYPICAL": ({"services"}, {"typical-processes", "typical-services"}),
+    "DERIVED_FROM": ({"attributes"}, {"attributes"}),
 }
 
 

@@ -29,6 +29,7 @@ CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
 # Public functions that take a Context and only read. A function here must not write (see the markers
 # below); a new writing function must be decorated with @rules.operation, or the test fails.
 READ_ONLY = {
+    "data_usage.data_usage", "data_usage.matching_attributes",
     "calendar.add_working_days", "calendar.is_working_day", "calendar.list_days", "calendar.load",
     "calendar.working_days_between", "calendar.years", "entry_dates.accept",
     "projects.inbox_items", "requests.inbox_items", "quality.inbox_items",
@@ -99,7 +100,7 @@ INTERNAL = {
     "imports.xsd.run": "step of run_import",
     "imports.register.import_register": "step of run_import", "imports.openlineage.ingest": "step of run",
     "imports.openlineage.apply": "step of run", "imports.openlineage.process_for": "step of run",
-    "imports.openlineage.dataset_for": "step of run", "imports.records.write_record": "step of run_import",
+    "imports.openlineage.dataset_for": "step of run", "imports.openlineage.attribute_for": "step of run", "imports.records.write_record": "step of run_import",
     "imports.records.sync_links": "step of run_import", "imports.base.begin_write": "step of run_import",
     "imports.base.one_transaction": "the transaction of a whole-file import",
     # Issue 20: lays a harvested or imported model over the catalogue through the records service (each

@@ -9,20 +9,34 @@ import click
 from catalog.cli import Env, progress
 
 
+# Singular names a person types for the kinds one follows most («catalog lineage attribute 12»).
+KIND_ALIASES = {"attribute": "attributes", "dataset": "datasets", "entity": "entities", "process": "processes",
+                "system": "systems", "mart": "marts"}
+
+
 @click.command()
 @click.argument("kind")
-@click.argument("record_id", type=int)
+@click.argument("record_id")
 @click.option("--direction", type=click.Choice(["upstream", "downstream", "both"]), default="both", show_default=True)
 @click.option("--depth", type=int, default=3, show_default=True)
 @click.option("--edge-types", help="Типы связей через запятую, например CONSUMES,STORED_IN.")
+@click.option("--json", "as_json", is_flag=True, help="Для «data»: ответ в JSON, как в API.")
 @click.pass_obj
-def lineage(env: Env, kind, record_id, direction, depth, edge_types):
-    """Происхождение и влияние записи: таблица записей по шагам."""
+def lineage(env: Env, kind, record_id, direction, depth, edge_types, as_json):
+    """Происхождение и влияние записи: таблица записей по шагам.
+
+    «catalog lineage attribute 12» — атрибут вверх и вниз; «catalog lineage data СНИЛС» — кто и где
+    использует данные: атрибуты, системы, витрины, процессы и шаги, органы."""
     from catalog.graph.model import split_uid
     from catalog.kinds import KINDS
     from catalog.services import lineage as lineage_service
 
-    answer = lineage_service.lineage(env.context(), kind, record_id, direction, depth, edge_types)
+    if kind == "data":
+        return _data_usage(env, record_id, as_json)
+    kind = KIND_ALIASES.get(kind, kind)
+    if not record_id.isdigit():
+        raise click.BadParameter(f"Ожидается номер записи, а не «{record_id}».", param_hint="RECORD_ID")
+    answer = lineage_service.lineage(env.context(), kind, int(record_id), direction, depth, edge_types)
     if answer.notice:
         click.echo(answer.notice, err=True)
     for node, distance in sorted(answer.subgraph.nodes.items(), key=lambda item: (item[1], item[0])):
@@ -31,6 +45,31 @@ def lineage(env: Env, kind, record_id, direction, depth, edge_types):
         click.echo(f"{distance}\t{KINDS[node_kind].label_one}\t{node}\t{record.title if record else '?'}")
     click.echo(f"Записей: {len(answer.subgraph.nodes)}, связей: {len(answer.subgraph.edges)}"
                + (" (ответ неполный: достигнут предел)" if answer.subgraph.truncated else ""), err=True)
+
+
+def _data_usage(env: Env, query: str, as_json: bool) -> None:
+    import json
+
+    from catalog.services import data_usage
+
+    found = data_usage.data_usage(env.context(), query)
+    if as_json:
+        click.echo(json.dumps(data_usage.to_dict(found), ensure_ascii=False, indent=2))
+        return
+    click.echo(f"Атрибуты ({len(found.attributes)}):")
+    for hit in found.attributes:
+        click.echo(f"  {hit.attribute.id}\t{hit.dataset.name} / {hit.entity.name} / {hit.attribute.name}")
+    for title, uses in (("Системы", found.systems), ("Витрины", found.marts), ("Процессы", found.processes),
+                        ("Органы", found.agencies)):
+        click.echo(f"{title} ({len(uses)}):")
+        for use in uses:
+            click.echo(f"  {use.record.id}\t{use.record.title}\t{data_usage.roles_text(use)}")
+    click.echo(f"Шаги паспортов ({len(found.steps)}):")
+    for step in found.steps:
+        click.echo(f"  {step.process.registry_id or step.process.id}\t{step.passport.title}\t{step.step.name}"
+                   f"\t{step.role} «{step.attribute.name}»")
+    if found.truncated:
+        click.echo(f"Показаны первые {data_usage.MAX_ATTRIBUTES} атрибутов.", err=True)
 
 
 @click.command()

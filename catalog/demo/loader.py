@@ -354,6 +354,9 @@ def load_demo(ctx: Context, progress=None) -> dict[str, int]:
     counts["проекты оптимизации"] = len(load_projects(ctx))
     counts["заявки на системы"] = load_requests(ctx)
     counts["записи о сертификации"] = load_certifications(ctx)
+    from catalog.demo.described import load_described
+
+    counts.update(load_described(ctx))  # issue 20: the АСП's database harvested, SMEV data types, attribute links
     from catalog.demo.inbox import load_inbox
 
     load_inbox(ctx, region.DATA_MARTS[0]["code"])  # issue 16: something in every acting user's inbox

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from catalog import models
 from catalog.services import costs, passports
 from catalog.services.context import Context
+from catalog.demo.described import snils_attribute
 
 POSITIONS = [
     {"name": "ведущий специалист", "monthly_pay": 48000, "payroll_coefficient": 1.302, "annual_hours": 1973},
@@ -27,7 +28,7 @@ AS_IS = [
     ("Приём заявления и документов на бумаге", "специалист МФЦ", 20, 0, False, ["app"], ["case"]),
     ("Снятие и архивирование копий документов", "специалист МФЦ", 7, 0, False, ["copy"], []),
     ("Передача дела из МФЦ в орган", "специалист МФЦ", 10, 2880, False, ["case"], ["case"]),
-    ("Ручная проверка документов", "ведущий специалист", 35, 0, False, ["case", "data"], ["check"]),
+    ("Ручная проверка документов", "ведущий специалист", 35, 0, False, ["case", "data", "snils"], ["check"]),
     ("Межведомственный запрос и ожидание ответа", "ведущий специалист", 15, 4320, False, ["case"], ["data"]),
     ("Подготовка проекта решения", "главный специалист", 40, 0, False, ["check"], ["draft"]),
     ("Согласование и подпись решения", "начальник отдела", 10, 1440, False, ["draft"], ["result"]),
@@ -35,7 +36,7 @@ AS_IS = [
 ]
 TO_BE = [
     ("Приём заявления с ЕПГУ", None, 0, 0, True, ["app"], ["case"]),
-    ("Автоматическая проверка сведений через СМЭВ", None, 0, 10, True, ["case", "data"], ["check"]),
+    ("Автоматическая проверка сведений через СМЭВ", None, 0, 10, True, ["case", "data", "snils"], ["check"]),
     ("Проверка проекта решения, подготовленного системой", "главный специалист", 10, 0, False, ["check"], ["draft"]),
     ("Подпись решения электронной подписью", "начальник отдела", 3, 60, False, ["draft"], ["result"]),
     ("Направление результата в личный кабинет", None, 0, 0, True, ["result"], []),
@@ -52,6 +53,10 @@ def _data(ctx: Context, process: models.Process, with_copy: bool) -> list[dict]:
         models.Link.link_type == "PRODUCES", models.Link.source_id == process.id,
         models.Link.target_kind == "datasets", models.Link.deleted_at.is_(None)).limit(1)).first()
     data = [{"key": "app", "name": "Заявление", "role": "input"}]
+    snils = snils_attribute(ctx)
+    if snils is not None:  # issue 20: a step reads one attribute, not only a whole dataset
+        data.append({"key": "snils", "name": "СНИЛС заявителя", "role": "input", "ref_kind": "attributes",
+                     "ref_id": snils.id})
     if with_copy:
         data.append({"key": "copy", "name": "Копия документа, удостоверяющего личность", "role": "input"})
     data += [
@@ -66,10 +71,11 @@ def _data(ctx: Context, process: models.Process, with_copy: bool) -> list[dict]:
     return data
 
 
-def _steps(template, positions: dict[str, int], times: int, system_id: int | None) -> list[dict]:
+def _steps(template, positions: dict[str, int], times: int, system_id: int | None, keys: set[str]) -> list[dict]:
     return [{"name": name, "position_id": positions.get(position) if position else None,
              "performer_position": position, "duration_minutes": minutes, "waiting_minutes": waiting,
-             "times_per_year": times, "is_automated": automated, "consumes": consumes, "produces": produces,
+             "times_per_year": times, "is_automated": automated, "consumes": [k for k in consumes if k in keys],
+             "produces": produces,
              "system_id": system_id if automated else None}
             for name, position, minutes, waiting, automated, consumes, produces in template]
 
@@ -102,8 +108,8 @@ def load_passports(ctx: Context) -> int:
         as_is = passports.create_passport(ctx, process.id, "as_is")
         passports.save_passport(ctx, as_is.id, {
             "version": as_is.version, "description": "Текущее состояние: бумажное заявление, ручные проверки.",
-            "instances_per_year": times, "data": _data(ctx, process, with_copy=True),
-            "steps": _steps(AS_IS, positions, times, None),
+            "instances_per_year": times, "data": (data := _data(ctx, process, with_copy=True)),
+            "steps": _steps(AS_IS, positions, times, None, {d["key"] for d in data}),
             "resources": [{"kind": "materials", "name": "Бумага, печать, конверты", "unit_cost": 14, "quantity": 3,
                            "per": "instance"},
                           {"kind": "other", "name": "Курьерская доставка дел из МФЦ", "unit_cost": 90, "quantity": 1,
@@ -112,8 +118,8 @@ def load_passports(ctx: Context) -> int:
         to_be = passports.create_passport(ctx, process.id, "to_be")
         passports.save_passport(ctx, to_be.id, {
             "version": to_be.version, "description": "Целевое состояние: заявление с ЕПГУ, сведения через СМЭВ.",
-            "instances_per_year": times, "data": _data(ctx, process, with_copy=False),
-            "steps": _steps(TO_BE, positions, times, automated_by),
+            "instances_per_year": times, "data": (data := _data(ctx, process, with_copy=False)),
+            "steps": _steps(TO_BE, positions, times, automated_by, {d["key"] for d in data}),
             "resources": [{"kind": "systems", "name": "Сопровождение региональной системы (доля процесса)",
                            "unit_cost": rng.choice([60000, 90000, 150000]), "quantity": 1, "per": "year"}]})
         met = ["registry", "multichannel", "exterritorial"] + (["no_human_interagency"] if number % 2 else [])

@@ -31,6 +31,7 @@ LINK_FLOW: dict[str, bool] = {
     "RELATES_TO": True,  # entity → entity
     "USES_DOCUMENT": False,  # document type → dataset or entity
     "MATCHES_TYPICAL": True,  # service → typical process
+    "DERIVED_FROM": False,  # input attribute → the attribute computed from it
 }
 
 # Foreign keys that are edges: (kind, column) → (edge type, target kind, flows from the record to the target).

@@ -246,6 +246,7 @@ LINK_PREDICATES = {
     "RELATES_TO": {"entities": PDC.relatesTo},
     "USES_DOCUMENT": {"entities": PDC.usesDocument, "datasets": PDC.usesDocument},
     "MATCHES_TYPICAL": {"services": CV.isClassifiedBy},
+    "DERIVED_FROM": {"attributes": PROV.wasDerivedFrom},
 }
 
 # Fields where the standards ask for a value the catalogue may lack: the fallback says so in words

@@ -19,7 +19,8 @@ class PassportDataSchema(CatalogSchema):
     name = text("Наименование данных", required=True, max_length=1000)
     role = choice("Роль в модели данных", enums.DataRole, required=True)
     ref_kind = fields.String(allow_none=True, validate=validate.OneOf(
-        ["datasets", "entities", "document-types"], error="Допустимо: datasets, entities, document-types."),
+        ["datasets", "entities", "attributes", "document-types"],
+        error="Допустимо: datasets, entities, attributes, document-types."),
         metadata={"label": "Вид записи каталога"})
     ref_id = Int(allow_none=True, metadata={"label": "Запись каталога"})
 

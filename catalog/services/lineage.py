@@ -110,6 +110,8 @@ KIND_ORDER = ("systems", "marts", "datasets", "entities", "attributes", "documen
 
 
 UID_RE = re.compile(r"[a-z-]+:\d{1,12}")
+# What an expanded dataset shows besides its links: dataset → entity (CONTAINS) → attribute (HAS).
+DATASET_INSIDE = {"CONTAINS", "HAS"}
 
 
 def edge_label(edge_type: str) -> str:
@@ -339,6 +341,12 @@ def picture(ctx: Context, kind_name: str, record_id: int, direction: str | None 
                 for other in graph.traverse(node, side, 1, types, max_nodes).nodes:
                     if other not in levels and len(levels) < max_nodes:
                         levels[other] = levels[node] + step
+                        added_by[other] = node
+            if node.startswith("datasets:"):  # a dataset opens into its entities and their attributes
+                inside = graph.traverse(node, "downstream", 2, DATASET_INSIDE, max_nodes).nodes
+                for other, distance in sorted(inside.items(), key=lambda item: (item[1], item[0])):
+                    if other not in levels and len(levels) < max_nodes:
+                        levels[other] = levels[node] + distance
                         added_by[other] = node
         edges = graph.subgraph(set(levels), types).edges
         return levels, base, added_by, walked, edges, shown_expanded

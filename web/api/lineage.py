@@ -177,3 +177,63 @@ def duplicated_systems_view(args):
         "systems": [{"id": s.id, "title": s.title, "stage": s.stage} for s in d.systems],
         "processes": [{"id": p.id, "title": p.title} for p in d.processes],
     } for d in lineage.duplicated_systems(context(), args["include_federal"])])
+
+
+class DataUsageArgs(QueryArgs):
+    q = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                      metadata={"description": "Данные: наименование, код или описание атрибута («СНИЛС»)"})
+
+
+class _Ref(Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class UsedAttributeSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    code = fields.String(allow_none=True)
+    entity = fields.Nested(_Ref)
+    dataset = fields.Nested(_Ref)
+    pd_category = fields.String(allow_none=True)
+    derived = fields.List(fields.Integer(), metadata={"description": "Атрибуты, полученные из этого"})
+    derived_from = fields.List(fields.Integer(), metadata={"description": "Атрибуты, из которых получен этот"})
+
+
+class UseSchema(Schema):
+    kind = fields.String()
+    id = fields.Integer()
+    title = fields.String()
+    roles = fields.List(fields.String(), metadata={"description": "хранит, предоставляет, читает, записывает…"})
+    attribute_ids = fields.List(fields.Integer())
+    via = fields.List(fields.String(), metadata={"description": "атрибут, сущность, набор данных, шаг паспорта"})
+
+
+class StepUseSchema(Schema):
+    process_id = fields.Integer()
+    passport_id = fields.Integer()
+    step = fields.String()
+    position = fields.Integer()
+    role = fields.String()
+    attribute_id = fields.Integer()
+
+
+class DataUsageSchema(Schema):
+    query = fields.String()
+    truncated = fields.Boolean()
+    attributes = fields.List(fields.Nested(UsedAttributeSchema))
+    systems = fields.List(fields.Nested(UseSchema))
+    marts = fields.List(fields.Nested(UseSchema))
+    processes = fields.List(fields.Nested(UseSchema))
+    steps = fields.List(fields.Nested(StepUseSchema))
+    agencies = fields.List(fields.Nested(UseSchema))
+
+
+@blp.get("/lineage/data")
+@blp.query(DataUsageArgs)
+@blp.response(200, DataUsageSchema, description="Атрибуты, системы, витрины, процессы и шаги, органы")
+@blp.doc(summary="Кто и где использует данные (например, СНИЛС)")
+def data_usage_view(args):
+    from catalog.services import data_usage
+
+    return data_usage.to_dict(data_usage.data_usage(context(), args["q"]))

@@ -159,3 +159,15 @@ def reports_page():
         duplicated=lineage.duplicated_systems(ctx, request.args.get("include_federal") == "1"),
         register_rules=consistency.violations(ctx),
     )
+
+
+@bp.get("/lineage/data")
+def data_usage_page():
+    """«Кто и где использует СНИЛС»: the attributes holding the data and who stores, exposes, reads and writes them."""
+    from catalog.enums import PersonalData
+    from catalog.services import data_usage
+
+    query = (request.args.get("q") or "").strip()
+    found = data_usage.data_usage(context(), query) if query else None
+    return render_template("data_usage.html", query=query, found=found, roles_text=data_usage.roles_text,
+                           counted=lineage.counted, pd_label=PersonalData.label_of)

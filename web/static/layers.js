@@ -241,8 +241,8 @@
         actions.appendChild(from);
       }
     }
-    if (n.uid !== data.root) {
-      var toggle = el("button", "", n.count ? "Раскрыть группу" : (n.expanded ? "Свернуть связи" : "Раскрыть связи"));
+    if (n.uid !== data.root || n.kind === "datasets") {  // a dataset asked about still opens into its attributes
+      var toggle = el("button", "", n.count ? "Раскрыть группу" : (n.expanded ? "Свернуть связи" : (n.kind === "datasets" ? "Раскрыть атрибуты и связи" : "Раскрыть связи")));
       toggle.type = "button";
       toggle.addEventListener("click", function () { toggleNode(n); });
       actions.appendChild(document.createTextNode(" "));

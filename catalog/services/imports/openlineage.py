@@ -20,6 +20,9 @@ Choices where the spec is silent on our side:
 - a dataset is matched by namespace + name through ``openlineage_datasets``; a new one becomes a
   catalogue dataset named by its OpenLineage name, owned by the same agency;
 - links are added, never removed (an event tells what a run read and wrote, not all a job ever does);
+- an output's ``columnLineage`` facet becomes DERIVED_FROM links between attributes: each field is an
+  attribute (by code) of the dataset's entities; a field not yet described is added to the dataset's
+  entity named like the dataset (created once), typed from the ``schema`` facet when it names the field;
 - a run event already stored (same run id, event type and time) is not stored twice, so replays
   are idempotent.
 """
@@ -329,6 +332,76 @@ def _ensure_link(ctx: Context, link_type: str, process: models.Process, dataset:
     return True
 
 
+# OpenLineage schema facet types (free text, usually the engine's SQL type) → the catalogue's data type.
+_OL_TYPES = (("bool", "boolean"), ("timestamp", "datetime"), ("datetime", "datetime"), ("date", "date"),
+             ("int", "integer"), ("serial", "integer"), ("numeric", "decimal"), ("decimal", "decimal"),
+             ("double", "decimal"), ("float", "decimal"), ("real", "decimal"))
+
+
+def _data_type(type_text: str | None) -> str:
+    lowered = (type_text or "").lower()
+    return next((ours for theirs, ours in _OL_TYPES if theirs in lowered), "string")
+
+
+def attribute_for(ctx: Context, item: dict, dataset: models.Dataset, field_name: str) -> models.Attribute:
+    """The dataset's attribute for an OpenLineage field: found by code, or added to the dataset's own entity."""
+    found = ctx.session.scalar(select(models.Attribute).join(models.Entity).where(
+        models.Entity.dataset_id == dataset.id, models.Entity.deleted_at.is_(None),
+        models.Attribute.deleted_at.is_(None), models.Attribute.code == field_name[:200])
+        .order_by(models.Attribute.id).limit(1))
+    if found is not None:
+        return found
+    entity = ctx.session.scalar(select(models.Entity).where(
+        models.Entity.dataset_id == dataset.id, models.Entity.deleted_at.is_(None),
+        models.Entity.source_ref == item["name"][:1000]).order_by(models.Entity.id).limit(1))
+    if entity is None:
+        entity = records.create_record(ctx, "entities", {
+            "name": item["name"][:500], "dataset_id": dataset.id, "source_ref": item["name"][:1000],
+            "description": f"Сущность набора данных OpenLineage «{item['namespace']}» / «{item['name']}»."})
+    schema_fields = ((item.get("facets") or {}).get("schema") or {}).get("fields") or []
+    described = next((f for f in schema_fields if isinstance(f, dict) and f.get("name") == field_name), {})
+    return records.create_record(ctx, "attributes", {
+        "entity_id": entity.id, "code": field_name[:200], "name": field_name[:500],
+        "data_type": _data_type(described.get("type")), "source_type": (described.get("type") or None) and
+        str(described["type"])[:200], "description": described.get("description") or None})
+
+
+def _column_lineage(ctx: Context, item: dict, dataset: models.Dataset, agency: models.Agency | None,
+                    known: dict) -> int:
+    """DERIVED_FROM links of one output's columnLineage facet; returns how many were added."""
+    facet = (item.get("facets") or {}).get("columnLineage") or {}
+    fields = facet.get("fields") if isinstance(facet, dict) else None
+    if not isinstance(fields, dict):
+        return 0
+    added = 0
+    for field_name, lineage in fields.items():
+        inputs = (lineage or {}).get("inputFields") or [] if isinstance(lineage, dict) else []
+        if not inputs:
+            continue
+        target = attribute_for(ctx, item, dataset, field_name)
+        for source in inputs:
+            if not isinstance(source, dict) or not all(isinstance(source.get(k), str)
+                                                       for k in ("namespace", "name", "field")):
+                continue
+            # The event's own input, with its schema facet, when it lists the dataset.
+            source_item = known.get((source["namespace"], source["name"])) or {
+                "namespace": source["namespace"], "name": source["name"]}
+            source_dataset = dataset_for(ctx, source_item, agency)
+            origin = attribute_for(ctx, source_item, source_dataset, source["field"])
+            if origin.id == target.id:
+                continue
+            exists = ctx.session.scalar(select(models.Link.id).where(
+                models.Link.link_type == "DERIVED_FROM", models.Link.source_kind == "attributes",
+                models.Link.source_id == target.id, models.Link.target_kind == "attributes",
+                models.Link.target_id == origin.id, models.Link.deleted_at.is_(None)).limit(1))
+            if exists is None:
+                records.create_record(ctx, "links", {
+                    "link_type": "DERIVED_FROM", "source_kind": "attributes", "source_id": target.id,
+                    "target_kind": "attributes", "target_id": origin.id})
+                added += 1
+    return added
+
+
 def facets_summary(event: dict) -> dict:
     run_facets = (event.get("run") or {}).get("facets") or {}
     job_facets = (event.get("job") or {}).get("facets") or {}
@@ -352,7 +425,8 @@ def facets_summary(event: dict) -> dict:
 
 def apply(ctx: Context, event: dict, kind: str) -> dict:
     """Write one validated event; return what it did."""
-    outcome = {"kind": kind, "process_id": None, "datasets": [], "links_added": 0, "run_stored": False}
+    outcome = {"kind": kind, "process_id": None, "datasets": [], "links_added": 0, "attribute_links_added": 0,
+               "run_stored": False}
     if kind == "DatasetEvent":
         dataset = dataset_for(ctx, event["dataset"], _agency(ctx, "", required=False))
         outcome["datasets"].append(dataset.id)
@@ -366,6 +440,10 @@ def apply(ctx: Context, event: dict, kind: str) -> dict:
             if dataset.id not in outcome["datasets"]:  # a dataset read and written is listed once
                 outcome["datasets"].append(dataset.id)
             outcome["links_added"] += _ensure_link(ctx, link_type, process, dataset)
+            if side == "outputs":
+                known = {(d.get("namespace"), d.get("name")): d for d in (event.get("inputs") or [])
+                         + (event.get("outputs") or []) if isinstance(d, dict)}
+                outcome["attribute_links_added"] += _column_lineage(ctx, item, dataset, agency, known)
     if kind == "RunEvent":
         run_id = event["run"]["runId"]
         event_type = event.get("eventType") or "OTHER"
@@ -466,11 +544,15 @@ def ingest(ctx: Context, events, progress=None, dry_run: bool = False) -> list[d
 
 def summary(results: list[dict]) -> dict:
     """What a batch of events did, as the report counts it."""
-    return {"events": len(results),
-            "processes": len({r["process_id"] for r in results if r["process_id"]}),
-            "datasets": len({d for r in results for d in r["datasets"]}),
-            "links_added": sum(r["links_added"] for r in results),
-            "runs_stored": sum(r["run_stored"] for r in results)}
+    out = {"events": len(results),
+           "processes": len({r["process_id"] for r in results if r["process_id"]}),
+           "datasets": len({d for r in results for d in r["datasets"]}),
+           "links_added": sum(r["links_added"] for r in results),
+           "runs_stored": sum(r["run_stored"] for r in results)}
+    attribute_links = sum(r.get("attribute_links_added", 0) for r in results)
+    if attribute_links:  # only events with columnLineage say it
+        out["attribute_links_added"] = attribute_links
+    return out
 
 
 def loads(text: str, where: str):
