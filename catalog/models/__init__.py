@@ -65,6 +65,7 @@ __all__ = [
     "Designation",
     "DocumentCounter",
     "ProcessConsumer",
+    "QualityMeasurement",
     "ServiceSphere",
     "TypicalService",
     "utcnow",

@@ -1,6 +1,6 @@
 """mart quality measured: declarations of a mart's measured quality and the measurements kept
 
-Revision ID: 0024
+Revision ID: 0022
 Revises: 0021
 """
 from typing import Sequence, Union
@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision: str = "0024"
+revision: str = "0022"
 down_revision: Union[str, Sequence[str], None] = "0021"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
