@@ -83,8 +83,11 @@ def world(ctx, seed, people, today):
     to_decide = filed("Система назначения выплат")
     requests.conclude(as_user(ctx, people.office), to_decide.id, {"version": to_decide.version,
                                                                   "conclusion": "negative", "reasons": "Процесс не описан"})
-    records.update_record(ctx, "marts", seed.mart.id, {"version": seed.mart.version,
-                                                       "quality_checked_on": (today - timedelta(days=730)).isoformat()})
+    # A mart in operation, its quality declared and checked two years ago (Samara 3 п. 12: due again).
+    records.update_record(ctx, "marts", seed.mart.id, {
+        "version": seed.mart.version, "stage": "operation", "quality_responsible_id": seed.person.id,
+        "completeness": 97.5, "accuracy": 99.0, "timeliness": 95.0,
+        "quality_checked_on": (today - timedelta(days=730)).isoformat()})
     return {"applied": applied, "running": running, "late_end": late_end, "to_conclude": to_conclude,
             "to_decide": to_decide}
 

@@ -543,6 +543,10 @@ class Importer:
 
     def _write(self, kind_name: str, subject: URIRef, claimed: set[int]) -> None:
         data = self.values_of(kind_name, subject)
+        # A value the file does not give for a field that cannot be empty (a mart's stage) keeps what the
+        # catalogue has, or its default: a file silent on it never clears it.
+        columns = KINDS[kind_name].model.__table__.c
+        data = {k: v for k, v in data.items() if v is not None or k not in columns or columns[k].nullable}
         existing = self._existing(kind_name, subject, data)
         if existing is None and self._foreign(kind_name, subject) and self._skip_incomplete(kind_name, subject, data):
             return
