@@ -122,9 +122,10 @@ def test_demo_requests_show_each_check(ctx, demo):
     assert failing >= {"as_is", "optimised", "data_model", "duplicates", "cost_value"}
     passing = [r for r in found if not requests.failing_blocking(r)]
     assert len(passing) >= 1
-    # Explained, not yet accepted by a conclusion: the overlap blocks until the office accepts it (issue 17).
+    # Explained by the applicant and accepted by the office's conclusion in its own words (issue 17): the
+    # overlap no longer blocks and the request waits for the architect's decision.
     waiting = by_name["Модуль электронного согласования решений"]
-    assert [c["code"] for c in requests.failing_blocking(waiting)] == ["duplicates"]
+    assert waiting.status == "concluded" and waiting.overlap_accepted and not requests.failing_blocking(waiting)
     duplicate = by_name["Ещё одна система назначения мер поддержки"]
     assert [c["code"] for c in requests.failing_blocking(duplicate)] == ["duplicates"]
     assert "уже автоматизирует" in next(c["reason"] for c in duplicate.checks if c["code"] == "duplicates")

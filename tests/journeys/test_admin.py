@@ -16,7 +16,7 @@ def test_the_administrator_gives_a_colleague_an_account_and_a_token(page):
 
     form = page.locator("form", has=page.get_by_role("button", name="Создать"))
     form.get_by_label("Логин").fill("petrov")
-    form.get_by_label("Имя").fill("Петров Сергей Иванович")
+    form.get_by_label("Имя", exact=True).fill("Петров Сергей Иванович")
     form.get_by_label("Пароль").fill("petrov-secret-1")
     form.get_by_label("редактор органа").check()
     form.get_by_label("Органы (для редактора органа)").select_option(index=0)

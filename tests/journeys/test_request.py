@@ -80,9 +80,12 @@ def test_a_request_from_filing_to_the_printable_conclusion(page):
     page.get_by_label("Обоснование").fill("Процессы описаны, TO-BE утверждён, данные есть в витринах")
     page.get_by_label("Ответ на пересечение с действующими системами (если есть)").fill(
         "Действующие системы не ведут учёт многодетных семей")
+    # The applicant's explanation alone waives nothing (issue 17): the office accepts it in its own words.
+    page.get_by_label("Принять объяснение заявителя", exact=False).check()
     page.get_by_role("button", name="Дать заключение").click()
     expect(page.locator(".flash")).to_have_text("Заключение процессного офиса сохранено.")
     expect(page.locator("main")).to_contain_text("есть заключение процессного офиса")
+    expect(page.locator("#overlap-acceptance")).to_contain_text("Процессный офис принял объяснение заявителя")
 
     switch(page, "architect")
     page.goto(request_url)
