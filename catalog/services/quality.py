@@ -13,8 +13,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from catalog import models
-from catalog.enums import MartStage, Role
-from catalog.services import entry_dates
+from catalog.enums import MartQuality, MartStage, Role
+from catalog.services import consistency, entry_dates
 from catalog.services.context import Context
 
 
@@ -36,10 +36,11 @@ def inbox_items(ctx: Context, user: models.User) -> list[dict]:
             .order_by(models.DataMart.id)):
         if not _answers_for(user, mart):
             continue
+        # The same judgement as the mart's page and the reports (consistency.mart_quality).
+        if consistency.mart_quality(ctx.settings, mart, today) == MartQuality.CHECKED.value:
+            continue
         checked = mart.quality_checked_on
         due = checked + term if checked else None
-        if checked is not None and due >= today:
-            continue
         title = (f"{mart.name}: качество проверено {checked:%d.%m.%Y}" if checked
                  else f"{mart.name}: качество ни разу не проверялось")
         items.append({"kind": "Проверка качества витрины устарела", "title": title, "url": f"/marts/{mart.id}",

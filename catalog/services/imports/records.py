@@ -170,6 +170,14 @@ class RecordsImporter(TableImporter):
             return None
         return self.run_row(row, lambda: self.write(row, data, links))
 
+    def report_row(self, row: Row, key: str, outcomes: list[str], changes: list) -> str:
+        """One row that wrote several records: «created» if any was, else «updated» if any was; the row's
+        changes go to the report under ``key``."""
+        result = "created" if "created" in outcomes else "updated" if "updated" in outcomes else "unchanged"
+        if result != "unchanged":
+            self.report.add_change(RowChange(row.number, key, result, [FieldChange(*c) for c in changes]))
+        return result
+
     def find_existing(self, v: dict) -> int | None:
         if v.get("code"):
             found = self.own.by_code.get(normalize(v["code"]))
@@ -509,11 +517,8 @@ class DatasetsImporter(RecordsImporter):
                     self.later(lambda: self.attributes.__setitem__(attribute_key, attribute_id))
                 outcomes.append(outcome)
                 changes += [("Атрибут: " + c[0], *c[1:]) for c in found if c[0] != "entity_id"]
-        result = "created" if "created" in outcomes else "updated" if ("updated" in outcomes or changes) else "unchanged"
-        if result != "unchanged":
-            name = " / ".join(x for x in (dataset["name"], (entity or {}).get("name"), (attribute or {}).get("name")) if x)
-            self.report.add_change(RowChange(row.number, name, result, [FieldChange(*c) for c in changes]))
-        return result
+        name = " / ".join(x for x in (dataset["name"], (entity or {}).get("name"), (attribute or {}).get("name")) if x)
+        return self.report_row(row, name, outcomes + (["updated"] if changes else []), changes)
 
     field_columns = {"name": "dataset_name", "code": "dataset_code", "owner_agency_id": "owner",
                      "update_frequency": "update_frequency", "contains_personal_data": "personal_data",
@@ -594,11 +599,7 @@ class TypicalImporter(RecordsImporter):
                 self.later(lambda: self.own.add(typical_id, v["name"], v.get("code")))
             outcomes.append(outcome)
             changes += found
-        result = "created" if "created" in outcomes else "updated" if "updated" in outcomes else "unchanged"
-        if result != "unchanged":
-            self.report.add_change(RowChange(row.number, v.get("code") or v.get("name") or v.get("group"), result,
-                                             [FieldChange(*c) for c in changes]))
-        return result
+        return self.report_row(row, v.get("code") or v.get("name") or v.get("group"), outcomes, changes)
 
 
 # --- agencies and acts (issue 15): the lists the register refers to, loaded the same way ------------
@@ -809,11 +810,7 @@ class TypicalServicesImporter(RecordsImporter):
             self.later(lambda: self.own.add(typical_id, v["name"], v.get("code")))
         outcomes.append(outcome)
         changes += found
-        result = "created" if "created" in outcomes else "updated" if "updated" in outcomes else "unchanged"
-        if result != "unchanged":
-            self.report.add_change(RowChange(row.number, v.get("code") or v.get("name"), result,
-                                             [FieldChange(*c) for c in changes]))
-        return result
+        return self.report_row(row, v.get("code") or v.get("name"), outcomes, changes)
 
 
 IMPORTERS: dict[str, type[RecordsImporter]] = {
