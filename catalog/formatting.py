@@ -12,6 +12,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import pymorphy3
+from babel.dates import format_date
 from babel.numbers import NumberFormatError, format_decimal, parse_decimal
 
 LOCALE = "ru_RU"
@@ -81,6 +82,11 @@ def day(value) -> str:
     if isinstance(value, datetime):
         value = value.date()
     return value.strftime("%d.%m.%Y")
+
+
+def month(value) -> str:
+    """A month as a heading names it: «декабрь 2026»."""
+    return format_date(value, "LLLL y", locale=LOCALE)
 
 
 def moment(value, tz: str | None = None) -> str:
@@ -239,11 +245,11 @@ def agree_predicate(n, word: str) -> str:
 
 def init_jinja(app) -> None:
     """The filters every template uses: ``|number``, ``|money``, ``|percent``, ``|hours``,
-    ``|seconds``, ``|minutes``, ``|day``, ``|moment``, ``|counted('процесс')``, ``|agree('процесс')``."""
+    ``|seconds``, ``|minutes``, ``|day``, ``|month``, ``|moment``, ``|counted('процесс')``, ``|agree('процесс')``."""
     tz = app.config["CATALOG"].timezone
     filters = {
         "number": number, "money": money, "percent": percent, "hours": hours, "seconds": seconds,
-        "minutes": minutes, "day": day, "moment": lambda v: moment(v, tz),
+        "minutes": minutes, "day": day, "month": month, "moment": lambda v: moment(v, tz),
         "counted": counted, "agree": agree, "agree_predicate": agree_predicate,
     }
     for name, function in filters.items():

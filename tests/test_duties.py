@@ -301,3 +301,10 @@ def test_the_correction_notice_prints_as_a_pdf_with_its_number_author_agency_and
     assert "Министерство социальной защиты" in text and seed.process.name in text
     assert "Не указан регулирующий акт процесса" in text and notices.field_labels()["acts"] in text
     assert f"http://localhost:8000/notices/{notice.id}" in text and ctx.settings.region_name in text
+
+
+def test_the_control_page_names_its_month_in_words(client, make_user, login):
+    make_user("office", ["process_office"])
+    login("office")
+    page = client.get("/registers/control?month=2026-02").get_data(as_text=True)
+    assert "Контроль ведения реестров за февраль 2026" in page and "02.2026" not in page

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from bs4 import BeautifulSoup
@@ -196,3 +196,13 @@ def test_the_command_line_shows_an_inbox_and_writes_the_overview(runner, seed, p
     assert sheet.max_row == 7 and sheet["A2"].value == seed.agency.name
     refused = runner.invoke("inbox", "agencies", "--agency", "НЕТ")
     assert refused.exit_code == 1 and "Орган с кодом «НЕТ» не найден." in refused.output
+
+
+def test_a_due_date_reads_as_words_on_its_day_and_after_days_off():
+    """«срок истёк 01.12.2026», never «(0 рабочих дней назад)», for an item overdue on its due day."""
+    from catalog.services.inbox import due_text
+
+    due = date(2026, 12, 1)
+    assert due_text({"due": due, "days_left": 0, "overdue": True}) == "срок истёк 01.12.2026"
+    assert due_text({"due": due, "days_left": 0, "overdue": False}) == "до 01.12.2026, срок сегодня"
+    assert due_text({"due": due, "days_left": -2, "overdue": True}) == "срок истёк 01.12.2026 (2\xa0рабочих дня назад)"

@@ -55,8 +55,10 @@ def due_text(item: dict) -> str:
         return f"до {formatting.day(due)}"
     if left > 0:
         return f"до {formatting.day(due)}, через {formatting.counted(left, 'рабочий день')}"
-    if left == 0 and not item.get("overdue"):
-        return f"до {formatting.day(due)}, срок сегодня"
+    if left == 0:  # due today, or passed over days off only
+        if not item.get("overdue"):
+            return f"до {formatting.day(due)}, срок сегодня"
+        return f"срок истёк {formatting.day(due)}"
     return f"срок истёк {formatting.day(due)} ({formatting.counted(-left, 'рабочий день')} назад)"
 
 
