@@ -1,6 +1,8 @@
 """Search in Russian: morphology, typos, synonyms, facets, suggestions, and the index kept in step."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from catalog.services import records as r
@@ -193,9 +195,21 @@ def test_cli_search(runner, seed, licences):
     out = runner.invoke("search", "лицензии", "--kind", "processes").output
     assert "Найдено: 1" in out and "Выдача лицензии" in out
     assert "Индекс совпадает с хранилищем" in runner.invoke("search", "check").output
-    assert "В индексе" in runner.invoke("search", "reindex").output
+    rebuilt = runner.invoke("search", "reindex").output
+    assert "В индексе" in rebuilt
+    assert not re.search(r"^\s+[a-z_]+:", rebuilt, re.M), rebuilt
     bad = runner.invoke("search", "лицензии", "--kind", "planets")
     assert bad.exit_code != 0 and "planets" in bad.output
+
+
+def test_reindex_progress_names_the_documents_of_processes_in_russian(capsys):
+    from catalog.cli import progress
+
+    for kind in ("passports", "projects", "requests", "notices", "processes"):
+        progress(kind, 1007)
+    printed = capsys.readouterr().err
+    assert "Паспорта процессов: 1\xa0007" in printed and "Уведомления о корректировке реестра: 1\xa0007" in printed
+    assert not re.search(r"[a-z]", printed), printed
 
 
 def test_a_lost_index_is_built_again_at_the_next_search(ctx, seed, licences, monkeypatch):

@@ -57,9 +57,10 @@ class Env:
 def progress(stage: str, count: int) -> None:
     from catalog.formatting import number
     from catalog.kinds import KINDS
+    from catalog.search.documents import EXTRA_KINDS, kind_label
 
-    # Projections report by kind name («agencies»): a person reads the kind's label.
-    label = KINDS[stage].label if stage in KINDS else stage
+    # Projections report by kind name («agencies», «passports»): a person reads the kind's label.
+    label = kind_label(stage, one=False) if stage in KINDS or stage in EXTRA_KINDS else stage
     click.echo(f"  {label}: {number(count, 0)}", err=True)
 
 
