@@ -1,23 +1,14 @@
 """The lineage picture really draws in a browser, and a hostile name stays text."""
-import socket
-import threading
-
 import pytest
-from waitress.server import create_server
 
 from tests.browser import dump_dom
+from tests.live_server import serve
 
 
 @pytest.fixture
 def live_server(app):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = create_server(app, host="127.0.0.1", port=port, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.close()
+    with serve(app) as url:
+        yield url
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -7,8 +7,6 @@ Journeys run on SQLite, the embedded default a region starts with.
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.browser import FLAGS, chromium
+from tests.live_server import serve
 
 DEMO_PASSWORD = "catalog-demo"
 
@@ -43,22 +42,14 @@ class Site:
 @pytest.fixture
 def site(demo_instance, tmp_path):
     """The demo region in a fresh copy, served on loopback."""
-    from waitress.server import create_server
-
     from web import create_app
 
     instance = tmp_path / "instance"
     shutil.copytree(demo_instance, instance)
     app = create_app(instance_path=instance, database_url=f"sqlite:///{instance / 'catalog.db'}",
                      secret_key="journey-secret")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = create_server(app, host="127.0.0.1", port=port, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield Site(f"http://127.0.0.1:{port}", app, instance)
-    server.close()
+    with serve(app) as url:
+        yield Site(url, app, instance)
     app.extensions["catalog"].close()
 
 
