@@ -38,6 +38,11 @@ class Kind:
         return self.schema(many=many)
 
 
+def schema_fields(schema: type[schemas.RecordSchema]) -> dict:
+    """The fields of any schema class, from one cached instance (pages read labels per value shown)."""
+    return _schema_instance(schema, False).fields
+
+
 @lru_cache(maxsize=None)
 def _schema_instance(schema: type[schemas.RecordSchema], partial: bool) -> schemas.RecordSchema:
     return schema(partial=partial)

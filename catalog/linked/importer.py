@@ -310,7 +310,7 @@ class Importer:
     # --- reading values -------------------------------------------------------------------
 
     def _fail(self, subject, kind_name: str, field_name: str, message: str):
-        label = KINDS[kind_name].schema().fields.get(field_name)
+        label = KINDS[kind_name].fields().get(field_name)
         field_label = label.metadata.get("label", field_name) if label is not None else field_name
         raise InvalidInput(f"{self._label(subject)} ({KINDS[kind_name].label_one}): поле «{field_label}»: {message}",
                            {f"{self._label(subject)} {field_name}": [message]})
@@ -428,7 +428,7 @@ class Importer:
                 data[name] = value
         if data.get(title_field) is None and isinstance(subject, URIRef):
             data[title_field] = _tail(subject)  # a publisher named only by its IRI
-        if data.get("code") is None and "code" in KINDS[kind_name].schema().fields:
+        if data.get("code") is None and "code" in KINDS[kind_name].fields():
             data["code"] = self._foreign_code(kind_name, subject, data.get(title_field))
         for name, predicate in FOREIGN_FIELDS.get(kind_name, {}).items():
             value = self._one(subject, predicate)
@@ -571,7 +571,7 @@ class Importer:
     def _skip_incomplete(self, kind_name: str, subject, data: dict) -> bool:
         """A resource from elsewhere without a reference the catalogue requires and its standard leaves
         optional (a dcat:DataService without dct:publisher) is left out with a note, not the whole file."""
-        schema_fields = KINDS[kind_name].schema().fields
+        schema_fields = KINDS[kind_name].fields()
         for f in FIELDS[kind_name]:
             declared = schema_fields.get(f.field)
             if f.how.startswith("ref:") and declared is not None and declared.required and data.get(f.field) is None:

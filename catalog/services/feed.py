@@ -13,7 +13,7 @@ from datetime import date, datetime
 from marshmallow import fields as mfields
 
 from catalog import enums, formatting, models, schemas
-from catalog.kinds import KINDS
+from catalog.kinds import KINDS, schema_fields
 from catalog.services import users
 from catalog.services.context import Context
 
@@ -204,11 +204,11 @@ class _Describer:
     def field(self, kind: str, key: str):
         head = key.split(".")[0]
         if kind in KINDS:
-            found = KINDS[kind].schema().fields.get(head)
+            found = KINDS[kind].fields().get(head)
             if found is not None:
                 return found
         for schema in OTHER_KINDS.get(kind, ("", ()))[1]:
-            found = schema().fields.get(head)
+            found = schema_fields(schema).get(head)
             if found is not None:
                 return found
         return None

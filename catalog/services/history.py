@@ -105,9 +105,11 @@ def history_query(kind_name: str, record_id: int):
     event of every link (issue 19: the whole table at 50k processes)."""
     event = models.ChangeEvent
     own = select(event.id).where(event.record_kind == kind_name, event.record_id == record_id)
+    # «record_id IN (this record's links)», not a join: with a join SQLite's planner walked every
+    # link event and looked each link up (25 ms at 3 000 processes), rather than the links first.
     of_links = [
-        select(event.id).join(models.Link, (event.record_kind == "links") & (event.record_id == models.Link.id))
-        .where(side_kind == kind_name, side_id == record_id)
+        select(event.id).where(event.record_kind == "links", event.record_id.in_(
+            select(models.Link.id).where(side_kind == kind_name, side_id == record_id)))
         for side_kind, side_id in ((models.Link.source_kind, models.Link.source_id),
                                    (models.Link.target_kind, models.Link.target_id))
     ]

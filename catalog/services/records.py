@@ -42,7 +42,7 @@ class Page:
 
 
 def filterable_fields(kind: Kind) -> dict:
-    return {name: f for name, f in kind.schema().fields.items() if f.metadata.get("filter")}
+    return {name: f for name, f in kind.fields().items() if f.metadata.get("filter")}
 
 
 def normalize_text(value: str) -> str:

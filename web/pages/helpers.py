@@ -34,7 +34,7 @@ class FormField:
 
 def form_fields(kind: Kind) -> list[FormField]:
     out = []
-    for name, field in kind.schema().fields.items():
+    for name, field in kind.fields().items():
         if field.dump_only or name == "version":
             continue
         meta = field.metadata
@@ -119,7 +119,7 @@ def show(value, field_name: str | None = None, kind_name: str | None = None, ref
     if value is None or value == "" or value == []:
         return "—"
     kind = KINDS.get(kind_name) if kind_name else None
-    field = kind.schema().fields.get(field_name) if kind and field_name else None
+    field = kind.fields().get(field_name) if kind and field_name else None
     meta = field.metadata if field is not None else {}
     if meta.get("choices"):
         enum = meta["choices"]
@@ -187,7 +187,7 @@ def _mine(ctx, kind_name: str) -> list[tuple[int, str]]:
 
 def field_label(kind_name: str, field_name: str) -> str:
     kind = KINDS.get(kind_name)
-    field = kind.schema().fields.get(field_name) if kind else None
+    field = kind.fields().get(field_name) if kind else None
     if field is None:
         return {"deleted_at": "Удалена", "status_reason": "Причина смены статуса"}.get(field_name, field_name)
     return field.metadata.get("label", field_name)
@@ -198,7 +198,7 @@ def refs_for(kind: Kind, items) -> dict:
     from catalog.services.records import titles_for
 
     wanted = set()
-    for name, field in kind.schema().fields.items():
+    for name, field in kind.fields().items():
         target = field.metadata.get("ref")
         if target:
             for item in items:

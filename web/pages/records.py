@@ -99,7 +99,7 @@ def _children(kind_name: str, record_id: int) -> list[tuple]:
     """Records that point to this one by a foreign key (a dataset's entities, an agency's processes)."""
     out = []
     for child in KINDS.values():
-        for name, field in child.schema().fields.items():
+        for name, field in child.fields().items():
             if field.metadata.get("ref") == kind_name and child.name != "links":
                 page = records.list_records(context(), child.name, filters={name: record_id}, per_page=20)
                 if page.total:
