@@ -124,12 +124,24 @@ def outside_rule(ctx: Context, process_id: int | None = None) -> list[dict]:
     """
     permissions.require_read(ctx)
     items: list[dict] = []
-    systems = {s.id: s for s in ctx.session.scalars(select(models.InformationSystem).where(
-        models.InformationSystem.deleted_at.is_(None)))}
+    link = models.Link
+    rows = ctx.session.execute(select(link, models.Process).join(
+        models.Process, (link.source_kind == "processes") & (link.source_id == models.Process.id)).where(
+        link.link_type == "AUTOMATED_BY", link.target_kind == "systems", link.deleted_at.is_(None),
+        models.Process.deleted_at.is_(None), *([models.Process.id == process_id] if process_id else []))
+        .order_by(link.id)).all()
+    # A process's page reads only the systems automating it, not the region's every system.
+    system_query = select(models.InformationSystem).where(models.InformationSystem.deleted_at.is_(None))
+    request_query = select(models.SystemRequest).where(
+        models.SystemRequest.status == RequestStatus.APPROVED.value, models.SystemRequest.deleted_at.is_(None),
+        models.SystemRequest.system_id.is_not(None))
+    if process_id is not None:
+        automating = {row.target_id for row, _ in rows}
+        system_query = system_query.where(models.InformationSystem.id.in_(automating))
+        request_query = request_query.where(models.SystemRequest.system_id.in_(automating))
+    systems = {s.id: s for s in ctx.session.scalars(system_query)}
     approved: dict[int, list[models.SystemRequest]] = defaultdict(list)
-    for request in ctx.session.scalars(select(models.SystemRequest).where(
-            models.SystemRequest.status == RequestStatus.APPROVED.value, models.SystemRequest.deleted_at.is_(None),
-            models.SystemRequest.system_id.is_not(None))):
+    for request in ctx.session.scalars(request_query):
         approved[request.system_id].append(request)
     for system in sorted(systems.values(), key=lambda s: s.id) if process_id is None else ():
         if system.stage in GATED and not approved[system.id]:
@@ -139,12 +151,6 @@ def outside_rule(ctx: Context, process_id: int | None = None) -> list[dict]:
                 "system": system, "process": None,
                 "why": f"{NO_CONCLUSION.capitalize()}: стадия «{SystemStage.label_of(system.stage)}», но нет одобренной "
                        "заявки на создание или развитие, которая называет систему."})
-    link = models.Link
-    rows = ctx.session.execute(select(link, models.Process).join(
-        models.Process, (link.source_kind == "processes") & (link.source_id == models.Process.id)).where(
-        link.link_type == "AUTOMATED_BY", link.target_kind == "systems", link.deleted_at.is_(None),
-        models.Process.deleted_at.is_(None), *([models.Process.id == process_id] if process_id else []))
-        .order_by(link.id)).all()
     optimised = optimised_processes(ctx, {p.id for _, p in rows})
     for row, process in rows:
         system = systems.get(row.target_id)

@@ -30,8 +30,13 @@ INACTIVE = "Ваша учётная запись отключена: измен�
 
 
 def anonymous_read_enabled(ctx: Context) -> bool:
-    setting = ctx.session.get(models.Setting, ANONYMOUS_READ_KEY)
-    return setting is None or setting.value == "on"
+    # Asked by every read of a page; an absent row is not kept by the session's identity map,
+    # so the answer is kept for the session (set_anonymous_read forgets it).
+    known = ctx.session.info
+    if ANONYMOUS_READ_KEY not in known:
+        setting = ctx.session.get(models.Setting, ANONYMOUS_READ_KEY)
+        known[ANONYMOUS_READ_KEY] = setting is None or setting.value == "on"
+    return known[ANONYMOUS_READ_KEY]
 
 
 def require_read(ctx: Context) -> None:

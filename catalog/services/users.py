@@ -396,6 +396,7 @@ _token_uses = _TokenUseWriter()
 def set_anonymous_read(ctx: Context, enabled: bool) -> None:
     rules.check(ctx, "settings.anonymous_read")
     setting = ctx.session.get(models.Setting, permissions.ANONYMOUS_READ_KEY)
+    ctx.session.info.pop(permissions.ANONYMOUS_READ_KEY, None)
     value = "on" if enabled else "off"
     if setting is None:
         ctx.session.add(models.Setting(key=permissions.ANONYMOUS_READ_KEY, value=value))
