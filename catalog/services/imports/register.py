@@ -910,7 +910,8 @@ def register_rows(ctx: Context, agency_id: int | None) -> Iterator[list]:
     services = names(models.Service)
     service_kinds = names(models.Service, "kind")
     agencies = names(models.Agency, "code")
-    people = {pid: f"{full}, {position}" for pid, full, position in session.execute(
+    # 2.1 «ж» «ФИО, должность»; a person without a position by name alone (never «…, None»).
+    people = {pid: f"{full}, {position}" if position else full for pid, full, position in session.execute(
         select(models.Person.id, models.Person.full_name, models.Person.position))}
     query = select(models.Process).where(models.Process.deleted_at.is_(None))
     if agency_id is not None:
