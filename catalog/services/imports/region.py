@@ -44,6 +44,27 @@ class _AgencyRows:
         return getattr(self._table, name)
 
 
+CATALOGUE_LISTS = ("services", "service_kind", "situations", "acts", "groups", "typicals", "consumer_agencies")
+
+
+class _AgencyImporter(RegisterImporter):
+    """One agency's rows of the region's file; the catalogue's lists are read once for the whole file
+    (and again after a partial load's group is rolled back, which may undo records they hold)."""
+
+    def __init__(self, region: "RegionImporter", *args, **options):
+        self.region, self.lists_read = region, False
+        super().__init__(*args, **options)
+
+    def load_catalogue_lists(self) -> None:
+        if self.region.lists is None or self.lists_read:
+            super().load_catalogue_lists()
+            self.region.lists = {name: getattr(self, name) for name in CATALOGUE_LISTS}
+        else:
+            for name, value in self.region.lists.items():
+                setattr(self, name, value)
+        self.lists_read = True
+
+
 class RegionImporter:
     """Every agency's register from one sheet; the attributes ``run_import`` sets are those of a table importer."""
 
@@ -58,6 +79,7 @@ class RegionImporter:
         self.table: Table | None = None
         self.progress = self.on_table = None
         self.commit_every = None  # a background job's batches: one transaction here, whatever it asks
+        self.lists: dict | None = None  # the catalogue's lookups, shared by the agencies' importers
         rules.check_import(ctx, "register")
 
     def open_table(self) -> Table:
@@ -136,7 +158,7 @@ class RegionImporter:
 
     def load_agency(self, code: str, rows: list[Row]) -> None:
         """One agency's rows, as its own register file would load (the frame of ``TableImporter.run``)."""
-        importer = RegisterImporter(self.ctx, self.path, code, create_references=self.create_references,
+        importer = _AgencyImporter(self, self.ctx, self.path, code, create_references=self.create_references,
                                     dry_run=self.dry_run, partial=self.partial, file_name=self.report.file_name,
                                     mapping=self.mapping)
         importer.report = self.report  # one report: counts, changes and errors add up

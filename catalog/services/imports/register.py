@@ -249,16 +249,9 @@ class RegisterImporter(TableImporter):
         """What the rows are matched against, read from the store (again after a group is rolled back)."""
         ctx, agency_id = self.ctx, self.agency_id
         self.pinned = []
-        self.services = Lookup(ctx, models.Service, extra_attrs=("agency_id", "kind"))
-        self.service_kind = {i: (agency, kind) for candidates in self.services.by_name.values()
-                             for i, agency, kind in candidates}
+        self.load_catalogue_lists()
         self.people = Lookup(ctx, models.Person, name_attr="full_name", code_attr=None,
                              where=models.Person.agency_id == agency_id)
-        self.situations = Lookup(ctx, models.LifeSituation)
-        self.acts = Lookup(ctx, models.RegulatoryAct)
-        self.groups = Lookup(ctx, models.ProcessGroup)
-        self.typicals = Lookup(ctx, models.TypicalProcess)
-        self.consumer_agencies = _AgencyNames(ctx)
         self.pinned.append(self.agency)
         for model, where in ((models.Person, models.Person.agency_id == agency_id),
                              (models.Service, models.Service.agency_id == agency_id),
@@ -275,11 +268,24 @@ class RegisterImporter(TableImporter):
         self.current_links: dict[tuple[int, str], dict[int, int]] = {}
         for source_id, link_type, target_id, link_id in ctx.session.execute(
                 select(models.Link.source_id, models.Link.link_type, models.Link.target_id, models.Link.id)
-                .join(models.Process, models.Process.id == models.Link.source_id)
-                .where(models.Link.source_kind == "processes", models.Process.agency_id == agency_id,
+                # by the agency's process ids, so the (source_kind, source_id, link_type) index answers
+                .where(models.Link.source_kind == "processes", models.Link.source_id.in_(
+                    select(models.Process.id).where(models.Process.agency_id == agency_id)),
                        models.Link.link_type.in_([t for t, _ in LINK_FIELDS.values()]),
                        models.Link.deleted_at.is_(None))):
             self.current_links.setdefault((source_id, link_type), {})[target_id] = link_id
+
+    def load_catalogue_lists(self) -> None:
+        """The lookups that are the whole catalogue's, not the agency's (a whole-region file shares them)."""
+        ctx = self.ctx
+        self.services = Lookup(ctx, models.Service, extra_attrs=("agency_id", "kind"))
+        self.service_kind = {i: (agency, kind) for candidates in self.services.by_name.values()
+                             for i, agency, kind in candidates}
+        self.situations = Lookup(ctx, models.LifeSituation)
+        self.acts = Lookup(ctx, models.RegulatoryAct)
+        self.groups = Lookup(ctx, models.ProcessGroup)
+        self.typicals = Lookup(ctx, models.TypicalProcess)
+        self.consumer_agencies = _AgencyNames(ctx)
 
     def note_identifier(self, row: Row) -> None:
         key = row.values.get("registry_id")
