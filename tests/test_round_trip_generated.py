@@ -145,3 +145,17 @@ def test_an_agency_register_without_the_agency_column_asks_for_the_agency(runner
     result = runner.invoke("import", "register", str(exported))
     assert result.exit_code == 1
     assert "нет обязательного столбца «Орган (код)»" in result.output, result.output
+
+
+def test_an_agency_editor_may_not_load_the_whole_region(runner, district, make_user, database_url, tmp_path):
+    """Each agency's right is asked (2.1: an agency keeps its own register): an editor of one agency is
+    refused the file of every agency, and nothing is written."""
+    minsoc = district.session.scalar(select(models.Agency).where(models.Agency.code == "MINSOC"))
+    make_user("editor", ["agency_editor"], [minsoc.id])
+    exported = tmp_path / "все.xlsx"
+    assert runner.invoke("export", "register", "-o", str(exported)).exit_code == 0
+    before = store_digest(database_url)
+    result = runner.invoke("import", "register", str(exported), "--as", "editor")
+    assert result.exit_code == 1
+    assert "Недостаточно прав" in result.output, result.output
+    assert store_digest(database_url) == before
