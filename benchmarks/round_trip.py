@@ -156,7 +156,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--processes", type=int, default=10_000)
     parser.add_argument("--agencies", type=int, default=-1,
-                        help="agencies to round-trip one by one: -1 the first and last district's, 0 all, K the first K")
+                        help="agencies to round-trip one by one: -1 the first and last district's, 0 all, "
+                             "K the first K")
     parser.add_argument("--database-url")
     parser.add_argument("--postgresql", action="store_true")
     parser.add_argument("--child", action="store_true")

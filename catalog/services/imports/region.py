@@ -51,7 +51,7 @@ class _AgencyImporter(RegisterImporter):
     """One agency's rows of the region's file; the catalogue's lists are read once for the whole file
     (and again after a partial load's group is rolled back, which may undo records they hold)."""
 
-    def __init__(self, region: "RegionImporter", *args, **options):
+    def __init__(self, region: RegionImporter, *args, **options):
         self.region, self.lists_read = region, False
         super().__init__(*args, **options)
 
