@@ -104,7 +104,9 @@ def import_bpmn_command(env: Env, path, process_id, variant, dry_run, as_login):
 
 @import_group.command("register")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--agency", "agency_code", required=True, help="Код органа, чей реестр загружается.")
+@click.option("--agency", "agency_code", help="Код органа, чей реестр загружается; без него — реестр всех органов "
+                                              "(каждая строка со своим органом в столбце «Орган (код)», как его "
+                                              "выгружает «catalog export register»).")
 @click.option("--create-references", is_flag=True,
               help="Создать в справочниках акты, жизненные ситуации и группы, которых нет в каталоге "
                    "(процессный офис; редакторы органов — если разрешено CATALOG_IMPORT_EDITORS_CREATE_REFERENCES).")
@@ -114,7 +116,7 @@ def import_bpmn_command(env: Env, path, process_id, variant, dry_run, as_login):
 @click.pass_obj
 def import_register_command(env: Env, path, agency_code, create_references, arose_on, dry_run, partial, as_login,
                             errors_file, mapping_file):
-    """Загрузить реестр процессов органа из Excel или CSV (правила ведения реестра, раздел 2.1)."""
+    """Загрузить реестр процессов органа (или всех органов) из Excel или CSV (правила ведения реестра, 2.1)."""
     _run_import(env, "register", path, as_login=as_login, errors_file=errors_file, agency=agency_code,
                 dry_run=dry_run, partial=partial, mapping=_mapping("register", mapping_file),
                 create_references=create_references, arose_on=arose_on.date() if arose_on else None)

@@ -65,6 +65,10 @@ def table_importer(ctx: Context, kind: str, path: Path, *, agency: str | None = 
     if mapping is not None and not isinstance(mapping, ColumnMapping):
         mapping = parse_mapping(layout_of(kind), mapping)
     options = {"dry_run": dry_run, "partial": partial, "file_name": file_name, "mapping": mapping}
+    if kind == "register" and not agency:  # every agency's rows on one sheet, by its «Орган (код)»
+        from catalog.services.imports.region import RegionImporter
+
+        return RegionImporter(ctx, path, create_references=create_references, **options)
     if kind == "register":
         return RegisterImporter(ctx, path, agency or "", create_references=create_references, **options)
     if kind not in IMPORTERS:

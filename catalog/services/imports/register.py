@@ -249,16 +249,9 @@ class RegisterImporter(TableImporter):
         """What the rows are matched against, read from the store (again after a group is rolled back)."""
         ctx, agency_id = self.ctx, self.agency_id
         self.pinned = []
-        self.services = Lookup(ctx, models.Service, extra_attrs=("agency_id", "kind"))
-        self.service_kind = {i: (agency, kind) for candidates in self.services.by_name.values()
-                             for i, agency, kind in candidates}
+        self.load_catalogue_lists()
         self.people = Lookup(ctx, models.Person, name_attr="full_name", code_attr=None,
                              where=models.Person.agency_id == agency_id)
-        self.situations = Lookup(ctx, models.LifeSituation)
-        self.acts = Lookup(ctx, models.RegulatoryAct)
-        self.groups = Lookup(ctx, models.ProcessGroup)
-        self.typicals = Lookup(ctx, models.TypicalProcess)
-        self.consumer_agencies = _AgencyNames(ctx)
         self.pinned.append(self.agency)
         for model, where in ((models.Person, models.Person.agency_id == agency_id),
                              (models.Service, models.Service.agency_id == agency_id),
@@ -275,11 +268,24 @@ class RegisterImporter(TableImporter):
         self.current_links: dict[tuple[int, str], dict[int, int]] = {}
         for source_id, link_type, target_id, link_id in ctx.session.execute(
                 select(models.Link.source_id, models.Link.link_type, models.Link.target_id, models.Link.id)
-                .join(models.Process, models.Process.id == models.Link.source_id)
-                .where(models.Link.source_kind == "processes", models.Process.agency_id == agency_id,
+                # by the agency's process ids, so the (source_kind, source_id, link_type) index answers
+                .where(models.Link.source_kind == "processes", models.Link.source_id.in_(
+                    select(models.Process.id).where(models.Process.agency_id == agency_id)),
                        models.Link.link_type.in_([t for t, _ in LINK_FIELDS.values()]),
                        models.Link.deleted_at.is_(None))):
             self.current_links.setdefault((source_id, link_type), {})[target_id] = link_id
+
+    def load_catalogue_lists(self) -> None:
+        """The lookups that are the whole catalogue's, not the agency's (a whole-region file shares them)."""
+        ctx = self.ctx
+        self.services = Lookup(ctx, models.Service, extra_attrs=("agency_id", "kind"))
+        self.service_kind = {i: (agency, kind) for candidates in self.services.by_name.values()
+                             for i, agency, kind in candidates}
+        self.situations = Lookup(ctx, models.LifeSituation)
+        self.acts = Lookup(ctx, models.RegulatoryAct)
+        self.groups = Lookup(ctx, models.ProcessGroup)
+        self.typicals = Lookup(ctx, models.TypicalProcess)
+        self.consumer_agencies = _AgencyNames(ctx)
 
     def note_identifier(self, row: Row) -> None:
         key = row.values.get("registry_id")
@@ -378,7 +384,7 @@ class RegisterImporter(TableImporter):
         if self.table.gives("consumers"):
             links["consumers"] = [self.consumer(part) for part in dict.fromkeys(split_major(v.get("consumers")))]
         if self.table.gives("linked"):
-            identifiers = list(dict.fromkeys(split_values(v.get("linked"))))
+            identifiers = list(dict.fromkeys(self.own_prefix_dropped(i) for i in split_values(v.get("linked"))))
             for identifier in identifiers:
                 if key and identifier_key(identifier) == identifier_key(key):
                     errors.append(("linked", f"процесс «{identifier}» не может быть связан сам с собой"))
@@ -528,7 +534,8 @@ class RegisterImporter(TableImporter):
 
     def link_written(self, row: Row, process_id: int, identifiers: list[str], outcome: str) -> str:
         key = row.values["registry_id"]
-        targets = [self.written[i] if i in self.written else self.existing[i] for i in identifiers]
+        targets = [self.written[i] if i in self.written else self.existing[i] if i in self.existing
+                   else self.elsewhere(i) for i in identifiers]  # checked in parse: one of the three
         changes = self.sync_links(process_id, "linked", targets, fresh=outcome == "created")
         if changes:
             from catalog.readers.report import FieldChange, RowChange
@@ -759,16 +766,40 @@ class RegisterImporter(TableImporter):
 
     def elsewhere(self, identifier: str) -> int | None:
         """The one live process of another agency with this identifier (2.1 «п» names processes by
-        identifier; the export writes a link across agencies so), None when there is none or several."""
+        identifier), None when there is none or several. «КОД:идентификатор» names the agency too, as
+        the export writes a link across agencies: districts of one region repeat their numbering."""
         if identifier not in self._elsewhere:
-            found = self.ctx.session.execute(
-                select(models.Process.id).where(models.Process.registry_id == identifier,
-                                                models.Process.agency_id != self.agency_id,
-                                                models.Process.deleted_at.is_(None)).limit(2)).scalars().all()
+            query = select(models.Process.id).where(models.Process.agency_id != self.agency_id,
+                                                    models.Process.deleted_at.is_(None))
+            agency_id, own_identifier = self.agency_of(identifier)
+            if agency_id is not None:
+                query = query.where(models.Process.agency_id == agency_id)
+                found = [i for i, registry_id in self.ctx.session.execute(
+                    query.add_columns(models.Process.registry_id)).all()
+                    if identifier_key(registry_id) == identifier_key(own_identifier)][:2]
+            else:
+                found = self.ctx.session.execute(query.where(models.Process.registry_id == identifier)
+                                                 .limit(2)).scalars().all()
             self._elsewhere[identifier] = found[0] if len(found) == 1 else None
             if len(found) == 1:
                 self.registry_of_elsewhere[found[0]] = identifier
         return self._elsewhere[identifier]
+
+    def own_prefix_dropped(self, identifier: str) -> str:
+        """«КОД:004» of the agency's own code is its «004»."""
+        agency_id, rest = self.agency_of(identifier)
+        return rest if agency_id == self.agency_id else identifier
+
+    def agency_of(self, identifier: str) -> tuple[int | None, str]:
+        """(agency id, identifier) of «КОД:идентификатор» when КОД is an agency's code; (None, identifier)
+        otherwise (an identifier may hold a colon of its own)."""
+        code, colon, rest = identifier.partition(":")
+        if not colon or not rest.strip():
+            return None, identifier
+        if not hasattr(self, "_agency_codes"):
+            self._agency_codes = {normalize(c): i for i, c in self.ctx.session.execute(
+                select(models.Agency.id, models.Agency.code).where(models.Agency.deleted_at.is_(None)))}
+        return self._agency_codes.get(normalize(code)), rest.strip()
 
     def link_names(self, name: str, ids: set) -> dict:
         if name == "life_situations":
@@ -885,13 +916,15 @@ def register_rows(ctx: Context, agency_id: int | None) -> Iterator[list]:
     services = names(models.Service)
     service_kinds = names(models.Service, "kind")
     agencies = names(models.Agency, "code")
-    people = {pid: f"{full}, {position}" for pid, full, position in session.execute(
+    # 2.1 «ж» «ФИО, должность»; a person without a position by name alone (never «…, None»).
+    people = {pid: f"{full}, {position}" if position else full for pid, full, position in session.execute(
         select(models.Person.id, models.Person.full_name, models.Person.position))}
     query = select(models.Process).where(models.Process.deleted_at.is_(None))
     if agency_id is not None:
         query = query.where(models.Process.agency_id == agency_id)
     query = query.order_by(models.Process.agency_id, models.Process.registry_id, models.Process.id)
-    registry_of = dict(session.execute(select(models.Process.id, models.Process.registry_id)).all())
+    registry_of = {pid: (agency_id, registry_id) for pid, agency_id, registry_id in session.execute(
+        select(models.Process.id, models.Process.agency_id, models.Process.registry_id))}
     offset = 0
     while True:
         batch = list(session.scalars(query.offset(offset).limit(BATCH)))
@@ -909,6 +942,14 @@ def register_rows(ctx: Context, agency_id: int | None) -> Iterator[list]:
             table = {"IN_SITUATION": situations, "REGULATED_BY": acts, "LINKED_TO": registry_of}[link_type]
             if target_id in table:
                 linked.setdefault((source_id, link_type), []).append(table[target_id])
+        for p in batch:
+            # Another agency's process as «КОД:идентификатор» (the import reads it so): its bare identifier
+            # may be one of the agency's own, or another district's (2.1 «а» numbers within an agency).
+            targets = linked.get((p.id, "LINKED_TO"))
+            if targets:
+                linked[(p.id, "LINKED_TO")] = [registry_id if agency_id == p.agency_id
+                                               else f"{agencies.get(agency_id)}:{registry_id}"
+                                               for agency_id, registry_id in targets]
         consumers: dict[int, list[str]] = {}
         for consumer in session.scalars(select(models.ProcessConsumer).where(
                 models.ProcessConsumer.process_id.in_(ids), models.ProcessConsumer.deleted_at.is_(None))
