@@ -19,12 +19,16 @@ for the whole backlog. Now:
   database; both end with the process). The others stand by and take over when it goes. Request
   tails may overlap with it: applying an event twice gives the same result (every projection
   writes the records' *current* state), so a position is only ever a lower bound.
+- A projection kept on this machine's disk (the embedded search index in the instance folder)
+  has a lease of its own, a lock file in its folder (``Feed.lease_path``): each machine's index is
+  kept by one of its processes, even when another machine holds the store's lease.
 """
 from __future__ import annotations
 
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 
 from sqlalchemy import func, select, text
@@ -66,6 +70,9 @@ class SearchFeed:
     def __init__(self, projection):
         self.projection = projection
         self.lock = threading.Lock()
+        root = getattr(projection.index, "root", None)  # the embedded index's folder; Elasticsearch has none
+        # A folder on this machine is kept by one process of this machine, whoever keeps the store's feeds.
+        self.lease_path = os.path.join(root, "outbox-lock") if root is not None else None
 
     def position(self) -> int:
         return self.projection.index.position()
@@ -89,9 +96,23 @@ class SearchFeed:
                 if newest > REBUILD_OVER:
                     projection.reindex()
                     return newest
-            return projection.sync(max_events=limit)
+            return self._sync_when_free(limit, background)
         except IndexBusy:
             return 0  # another process is writing the index: its events are applied there
+
+    def _sync_when_free(self, limit: int | None, background: bool) -> int:
+        """Sync; a request whose tail finds another process writing waits for it (up to TAIL_WAIT), so the
+        events that process commits are in the index the request then reads (its own write among them)."""
+        from catalog.search.query import IndexBusy
+
+        deadline = time.monotonic() + (0 if background else TAIL_WAIT)
+        while True:
+            try:
+                return self.projection.sync(max_events=limit)
+            except IndexBusy:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.01)
 
 
 class GraphFeed:
@@ -231,6 +252,15 @@ class _AdvisoryLease:
             self._drop()
 
 
+def file_lease(path: str):
+    """A lease on a lock file (a projection on this machine's disk); none where flock is missing."""
+    try:
+        import fcntl  # noqa: F401
+    except ImportError:  # one server process per machine there
+        return _NoLease()
+    return _FileLease(path)
+
+
 def lease_for(engine: Engine):
     if engine.dialect.name == "postgresql":
         return _AdvisoryLease(engine)
@@ -253,6 +283,10 @@ class OutboxConsumer:
     def __init__(self, feeds, lease=None, interval: float = 1.0, tail: int = 500, tail_wait: float = TAIL_WAIT):
         self.feeds = {feed.name: feed for feed in feeds}
         self.lease = lease or _NoLease()
+        # Feeds kept on this machine's disk have a lease of their own (by lock file); the others share the store's.
+        self.local_leases = {feed.name: file_lease(feed.lease_path) for feed in feeds
+                             if getattr(feed, "lease_path", None)}
+        self.held: set[str] = set()  # the feeds this consumer applies now
         self.interval, self.tail_limit, self.tail_wait = interval, tail, tail_wait
         # Events applied per projection: by this consumer's loop, and by requests' tails.
         self.applied = {name: {"consumer": 0, "requests": 0} for name in self.feeds}
@@ -310,10 +344,11 @@ class OutboxConsumer:
 
     # -- what the consumer does
 
-    def run_once(self) -> dict[str, int]:
-        """Catch every projection up; a failing one is logged and retried at the next pass."""
+    def run_once(self, names=None) -> dict[str, int]:
+        """Catch every projection (or those ``names``) up; a failing one is logged and retried at the next pass."""
         applied = {}
-        for name, feed in self.feeds.items():
+        feeds = {name: feed for name, feed in self.feeds.items() if names is None or name in names}
+        for name, feed in feeds.items():
             total = 0
             try:
                 while not self._stop.is_set():
@@ -328,9 +363,23 @@ class OutboxConsumer:
                 self.errors[name] = str(error)
                 log.exception("outbox: applying to %s failed; retried at the next pass", name)
             applied[name] = total
-        if not self.errors and not self._stop.is_set() and not any(f.pending(1) for f in self.feeds.values()):
+        if not self.errors and not self._stop.is_set() and not any(f.pending(1) for f in feeds.values()):
             self._caught_up.set()
         return applied
+
+    def _take_leases(self) -> set[str]:
+        """The feeds this consumer may apply now: the store's while it holds the store's lease, a local
+        one while it holds that one's lock file."""
+        held = set()
+        try:
+            if self.lease.acquire():
+                held |= {name for name in self.feeds if name not in self.local_leases}
+        except Exception as error:  # the store is unreachable: try again later
+            log.warning("outbox: the lease could not be taken: %s", error)
+        for name, lease in self.local_leases.items():
+            if lease.acquire():
+                held.add(name)
+        return held
 
     def run_forever(self, report: Callable[[str, dict], None] | None = None) -> None:
         """The consumer's loop (in the calling thread): work while holding the lease, else stand by."""
@@ -338,18 +387,15 @@ class OutboxConsumer:
         try:
             while not self._stop.is_set():
                 self._wake.clear()
-                try:
-                    leading = self.lease.acquire()
-                except Exception as error:  # the store is unreachable: try again later
-                    log.warning("outbox: the lease could not be taken: %s", error)
-                    leading = False
+                self.held = self._take_leases()
+                leading = bool(self.held)
                 if leading != said and report:
                     report("lead" if leading else "standby", {})
                 said = leading
                 self.leading = leading
                 if leading:
                     try:
-                        applied = self.run_once()
+                        applied = self.run_once(self.held)
                     except Exception:  # e.g. the store went away for a moment: the next pass retries
                         log.exception("outbox: a pass failed")
                         applied = {}
@@ -357,8 +403,10 @@ class OutboxConsumer:
                         report("applied", applied)
                 self._wake.wait(self.interval)
         finally:
-            self.leading = False
+            self.leading, self.held = False, set()
             self.lease.release()
+            for lease in self.local_leases.values():
+                lease.release()
 
     def start(self) -> OutboxConsumer:
         """Run the loop in a daemon thread (``catalog serve``)."""
