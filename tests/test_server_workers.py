@@ -270,11 +270,17 @@ def test_failed_logins_count_across_processes(two_workers):
         assert status == 429 and "Слишком много неудачных попыток входа" in page
 
 
-@pytest.mark.skipif("postgresql" not in DATABASES, reason="PostgreSQL switched off (CATALOG_TEST_DATABASES)")
-def test_two_servers_on_one_postgresql_find_each_others_writes(request, tmp_path):
+@pytest.fixture
+def postgresql_url(request, tmp_path):
+    if "postgresql" not in DATABASES:
+        pytest.skip("PostgreSQL switched off (CATALOG_TEST_DATABASES)")
+    return new_database(request, "postgresql", tmp_path)
+
+
+def test_two_servers_on_one_postgresql_find_each_others_writes(postgresql_url, tmp_path):
     """Two machines: two ``catalog serve`` with instance folders (and search indexes) of their own on one
     PostgreSQL. One holds the store's lease; each keeps its own index, even past what a request applies."""
-    database_url = new_database(request, "postgresql", tmp_path)
+    database_url = postgresql_url
     admin = prepare(database_url, tmp_path / "a")
     # A request applies at most 2 events itself: the rest must come from the server's own consumer.
     with serving(start(database_url, tmp_path / "a", 1, tmp_path, "a", CATALOG_OUTBOX_TAIL=2),
