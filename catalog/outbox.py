@@ -21,12 +21,16 @@ for the whole backlog. Now:
   writes the records' *current* state), so a position is only ever a lower bound.
 - A projection kept on this machine's disk (the embedded search index in the instance folder)
   has a lease of its own, a lock file in its folder (``Feed.lease_path``): each machine's index is
-  kept by one of its processes, even when another machine holds the store's lease.
+  kept by one of its processes, even when another machine holds the store's lease, and only that
+  process writes it. A request of another process wakes it (a datagram on an abstract unix socket
+  named after the folder) and waits for it to apply what is written, up to ``TAIL_WAIT``; when no
+  process holds the lease (no consumer runs), the request takes the lock file for its tail itself.
 """
 from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -76,6 +80,10 @@ class SearchFeed:
 
     def position(self) -> int:
         return self.projection.index.position()
+
+    def newest(self) -> int:
+        with self.projection.sessions() as session:
+            return self.projection.newest_event(session)
 
     def pending(self, limit: int | None = None) -> int:
         position = self.position()
@@ -176,6 +184,8 @@ class RequestsFeed:
 class _NoLease:
     """A store only this process sees (SQLite in memory): nothing to share."""
 
+    held = False
+
     def acquire(self) -> bool:
         return True
 
@@ -189,6 +199,10 @@ class _FileLease:
     def __init__(self, path: str):
         self.path = path
         self._fd: int | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
 
     def acquire(self) -> bool:
         import fcntl
@@ -252,6 +266,63 @@ class _AdvisoryLease:
             self._drop()
 
 
+class _Waker:
+    """Wakes, from any process of this machine, the consumer that keeps a local projection: a datagram
+    to an abstract unix socket named after the projection's folder (Linux), which only the lease's
+    holder binds. Elsewhere nothing is sent and the holder looks at its next interval."""
+
+    def __init__(self, path: str):
+        import hashlib
+
+        digest = hashlib.sha256(os.path.abspath(path).encode()).hexdigest()[:24]
+        self.address = f"\0catalog-outbox-{digest}"
+        self._socket = None
+        self.usable = sys.platform.startswith("linux")
+
+    def listen(self, event: threading.Event, stop: threading.Event) -> None:
+        """Set ``event`` at every datagram, in a daemon thread, until ``stop`` (the holder calls this)."""
+        if not self.usable or self._socket is not None:
+            return
+        import socket
+
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        try:
+            listener.bind(self.address)
+        except OSError:  # a process that held the lease a moment ago has not let go of the name yet
+            listener.close()
+            return
+        listener.settimeout(0.5)
+        self._socket = listener
+
+        def receive():
+            while not stop.is_set() and self._socket is listener:
+                try:
+                    listener.recv(16)
+                    event.set()
+                except TimeoutError:
+                    continue
+                except OSError:
+                    return
+
+        threading.Thread(target=receive, name="catalog-outbox-wake", daemon=True).start()
+
+    def close(self) -> None:
+        listener, self._socket = self._socket, None
+        if listener is not None:
+            listener.close()
+
+    def ring(self) -> None:
+        if not self.usable:
+            return
+        import socket
+
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sender:
+            try:
+                sender.sendto(b"wake", self.address)
+            except OSError:  # nobody listens: the holder is starting or gone; it looks at its interval
+                pass
+
+
 def file_lease(path: str):
     """A lease on a lock file (a projection on this machine's disk); none where flock is missing."""
     try:
@@ -286,6 +357,10 @@ class OutboxConsumer:
         # Feeds kept on this machine's disk have a lease of their own (by lock file); the others share the store's.
         self.local_leases = {feed.name: file_lease(feed.lease_path) for feed in feeds
                              if getattr(feed, "lease_path", None)}
+        # The same lock file taken by a request when no consumer holds it (flock: a second open file
+        # conflicts with the first even in one process), and the holder's doorbell.
+        self._tail_leases = {name: file_lease(self.feeds[name].lease_path) for name in self.local_leases}
+        self._wakers = {name: _Waker(self.feeds[name].lease_path) for name in self.local_leases}
         self.held: set[str] = set()  # the feeds this consumer applies now
         self.interval, self.tail_limit, self.tail_wait = interval, tail, tail_wait
         # Events applied per projection: by this consumer's loop, and by requests' tails.
@@ -328,7 +403,19 @@ class OutboxConsumer:
             return 0
         if waiting > self.tail_limit:
             self.wake()
+            if name in self._wakers:
+                self._wakers[name].ring()
             return 0
+        if name in self.local_leases and name not in self.held:
+            if not self._tail_leases[name].acquire():
+                return self._wait_for_keeper(name, feed)
+            try:  # no process keeps this projection now: the request applies its tail itself
+                return self._apply_tail(name, feed)
+            finally:
+                self._tail_leases[name].release()
+        return self._apply_tail(name, feed)
+
+    def _apply_tail(self, name: str, feed) -> int:
         if not feed.lock.acquire(timeout=self.tail_wait):
             return 0  # the consumer is applying these very events
         try:
@@ -337,6 +424,16 @@ class OutboxConsumer:
             feed.lock.release()
         self._count(name, "requests", applied)
         return applied
+
+    def _wait_for_keeper(self, name: str, feed) -> int:
+        """Another process keeps this projection: wake it and wait (up to ``tail_wait``) until it has
+        applied everything written so far, the request's own write among it."""
+        target = feed.newest()
+        self._wakers[name].ring()
+        deadline = time.monotonic() + self.tail_wait
+        while feed.position() < target and time.monotonic() < deadline:
+            time.sleep(0.005)
+        return 0
 
     def wake(self) -> None:
         """Look at the outbox now (after a write), not at the end of the interval."""
@@ -377,8 +474,13 @@ class OutboxConsumer:
         except Exception as error:  # the store is unreachable: try again later
             log.warning("outbox: the lease could not be taken: %s", error)
         for name, lease in self.local_leases.items():
+            if self._tail_leases[name].held:
+                continue  # a request of this process is applying its tail under that lock
             if lease.acquire():
                 held.add(name)
+                self._wakers[name].listen(self._wake, self._stop)
+            else:
+                self._wakers[name].close()
         return held
 
     def run_forever(self, report: Callable[[str, dict], None] | None = None) -> None:
@@ -405,7 +507,8 @@ class OutboxConsumer:
         finally:
             self.leading, self.held = False, set()
             self.lease.release()
-            for lease in self.local_leases.values():
+            for name, lease in self.local_leases.items():
+                self._wakers[name].close()
                 lease.release()
 
     def start(self) -> OutboxConsumer:

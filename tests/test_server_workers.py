@@ -117,7 +117,7 @@ def start(database_url: str, instance: Path, workers: int, tmp_path: Path, name:
                                    cwd=ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT,
                                    start_new_session=True)
     server = Server(process, port, log)
-    server.wanted = workers
+    server.wanted, server.instance = workers, instance
     return server
 
 
@@ -246,6 +246,12 @@ def test_two_workers_each_find_a_record_written_through_the_other(two_workers):
     assert search(first, f"учреждение {word}")["total"] == search(second, f"учреждение {word}")["total"] == 10
     # Both processes answered throughout (the connections stayed on the workers they started on).
     assert {server.worker_of(first), server.worker_of(second)} == set(server.workers())
+    # One process wrote the index: its folder holds the segments the index names and no others
+    # (a second writer's files are unknown to the first, which never removes them once merged away).
+    index = server.instance / "search" / (server.instance / "search" / "CURRENT").read_text().strip()
+    named = {segment["segment_id"].replace("-", "") for segment in json.loads((index / "meta.json").read_text())["segments"]}
+    on_disk = {path.name.split(".")[0] for path in index.iterdir() if re.fullmatch(r"[0-9a-f]{32}\.\w+", path.name)}
+    assert on_disk == named
 
 
 def test_failed_logins_count_across_processes(two_workers):
