@@ -313,3 +313,20 @@ def test_two_servers_on_one_postgresql_find_each_others_writes(postgresql_url, t
         assert totals == [6, 6]
         assert sorted(p.name for p in (tmp_path / "a" / "search").iterdir() if p.name.startswith("index-"))
         assert sorted(p.name for p in (tmp_path / "b" / "search").iterdir() if p.name.startswith("index-"))
+
+
+def test_sparql_answers_through_every_process(two_workers):
+    """Each process answers SPARQL over the store as it is (a record written through the other included)."""
+    server, admin = two_workers
+    first, second = connections_on_each(server).values()
+    word = uuid.uuid4().hex[:8]
+    status, made, _ = call(first, "POST", "/api/v1/agencies",
+                           {"name": f"Агентство связи {word}", "code": f"S-{word}", "kind": "other"}, admin)
+    assert status == 201, made
+    query = quote(f'SELECT ?s WHERE {{ ?s ?p ?o FILTER(CONTAINS(STR(?o), "{word}")) }}')
+    for connection in (second, first):
+        status, answer, _ = call(connection, "GET", f"/api/v1/sparql?query={query}",
+                                 headers={"Authorization": admin["Authorization"], "Accept": "application/sparql-results+json"})
+        assert status == 200, answer
+        bindings = answer["results"]["bindings"] if isinstance(answer, dict) else json.loads(answer)["results"]["bindings"]
+        assert any(f"/agencies/{made['id']}" in row["s"]["value"] for row in bindings), bindings
