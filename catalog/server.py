@@ -18,15 +18,12 @@ database connection nor a tantivy reader survives a fork. What used to assume on
 """
 from __future__ import annotations
 
-import logging
 import os
 import sys
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from catalog.config import Settings
-
-log = logging.getLogger("catalog.server")
 
 
 def fork_available() -> bool:
@@ -54,7 +51,7 @@ class Background:
     queue: object = None
     stop_housekeeping: threading.Event | None = None
     imports_lease: object = None
-    stopped: bool = field(default=False)
+    stopped: bool = False
 
     def stop(self) -> None:
         if self.stopped:
@@ -161,7 +158,11 @@ def serve_gunicorn(settings: Settings, host: str, port: int, workers: int, threa
 
         def load(self):
             # Called in each worker process after the fork: its own engine, index reader and consumer.
-            app, background = build(settings, shared)
+            try:
+                app, background = build(settings, shared)
+            except ValueError as error:  # a bad setting (CATALOG_SEARCH_BACKEND…), said in Russian
+                print(f"Ошибка: {error}", file=sys.stderr, flush=True)
+                sys.exit(3)  # gunicorn's «worker failed to boot»: the master stops rather than start it again
             _backgrounds.append(background)
             return app
 
@@ -178,11 +179,14 @@ def _worker_exit(server, worker) -> None:
     # In the worker that ends: give the leases back at once, so another process takes over.
     for background in _backgrounds:
         background.stop()
-    # Then end here: the exit handlers run (search misses are written, logs flushed), but not the
+    # Then end here, with the code gunicorn is exiting with (a worker that failed to boot stops the
+    # master): the exit handlers run (search misses are written, logs flushed), but not the
     # interpreter's teardown of the app's modules, which took seconds of CPU per process.
     import atexit
 
+    leaving = sys.exc_info()[1]  # the SystemExit gunicorn raised, this hook running in its «finally»
+    code = leaving.code if isinstance(leaving, SystemExit) else 0
     atexit._run_exitfuncs()
     sys.stdout.flush()
     sys.stderr.flush()
-    os._exit(0)
+    os._exit(code if isinstance(code, int) else 1)

@@ -330,3 +330,18 @@ def test_sparql_answers_through_every_process(two_workers):
         assert status == 200, answer
         bindings = answer["results"]["bindings"] if isinstance(answer, dict) else json.loads(answer)["results"]["bindings"]
         assert any(f"/agencies/{made['id']}" in row["s"]["value"] for row in bindings), bindings
+
+
+def test_a_bad_setting_stops_the_server_with_its_reason(request, tmp_path):
+    """Every process fails to build its app: the master stops (rather than start them again and again)
+    and says why in Russian."""
+    if "sqlite" not in DATABASES:
+        pytest.skip("SQLite switched off (CATALOG_TEST_DATABASES)")
+    database_url = new_database(request, "sqlite", tmp_path)
+    server = start(database_url, tmp_path / "instance", 2, tmp_path, CATALOG_SEARCH_BACKEND="elasticsearch")
+    try:
+        code = server.process.wait(READY_WITHIN)
+    finally:
+        stop(server)
+    assert code != 0
+    assert "требует CATALOG_ELASTICSEARCH_URL" in server.log.read_text()
