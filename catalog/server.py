@@ -150,7 +150,8 @@ def serve_gunicorn(settings: Settings, host: str, port: int, workers: int, threa
                 "loglevel": "warning",
                 "errorlog": "-",
                 "accesslog": None,
-                "when_ready": lambda server: print(said, flush=True),
+                # Said by the first process once its app is built (not when the master only listens).
+                "post_worker_init": lambda worker: worker.age == 1 and print(said, flush=True),
                 "worker_exit": _worker_exit,
             }
             for key, value in options.items():
@@ -166,8 +167,12 @@ def serve_gunicorn(settings: Settings, host: str, port: int, workers: int, threa
             _backgrounds.append(background)
             return app
 
+    from gunicorn.errors import HaltServer
+
     try:
         CatalogServer().run()
+    except HaltServer as halted:  # processes that failed to boot have said why: no traceback of the master
+        raise SystemExit(halted.exit_status) from None
     finally:  # the master ends by sys.exit once its processes have stopped
         print("Каталог остановлен.", flush=True)
 
