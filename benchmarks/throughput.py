@@ -93,6 +93,22 @@ class Served:
                 raise SystemExit(f"{label}: the server did not start")
             time.sleep(0.2)
 
+    def memory(self) -> str:
+        """Resident memory of the server's processes (the master and its children), MB."""
+        pids = [self.process.pid]
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        if children.exists():
+            pids += [int(p) for p in children.read_text().split()]
+        sizes = []
+        for pid in pids:
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            kb = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+            sizes.append(f"{kb / 1024:.0f}")
+        return " + ".join(sizes) + " MB"
+
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
         try:
@@ -199,6 +215,7 @@ def main() -> None:
         servers = [] if args.no_waitress else [("waitress, 1 process", "waitress")]
         servers += [(f"gunicorn, {n} worker{'s' if n > 1 else ''}", n) for n in (int(w) for w in args.workers.split(","))]
         results: dict[tuple[str, str, int], tuple[float, float, int, str]] = {}
+        memory: dict[str, str] = {}
         for label, how in servers:
             port = free_port()
             if how == "waitress":
@@ -215,6 +232,7 @@ def main() -> None:
                         results[(label, kind, n)] = (rate, p95, errors, load_average())
                         print(f"{label:22} {kind:12} {n:3} clients: {rate:7.1f} requests/s, p95 {p95:7.1f} ms, "
                               f"errors {errors}, load average {load_average()}", file=sys.stderr)
+                memory[label] = served.memory()
             finally:
                 served.stop()
         peer = next((label for label, how in servers if how == 1), None)
@@ -227,6 +245,8 @@ def main() -> None:
             base = results.get((peer, kind, n)) if peer else None
             ratio = f"{rate / base[0]:.2f}" if base and base[0] else "—"
             print(f"| {label} | {kind} | {n} | {rate:.1f} | {p95:.1f} | {ratio} | {errors} | {load} |")
+        print("\nresident memory after the run (master + processes): "
+              + "; ".join(f"{label}: {size}" for label, size in memory.items()))
     finally:
         if pg is not None:
             pg.stop()

@@ -403,17 +403,28 @@ class OutboxConsumer:
             return 0
         if waiting > self.tail_limit:
             self.wake()
-            if name in self._wakers:
-                self._wakers[name].ring()
             return 0
         if name in self.local_leases and name not in self.held:
-            if not self._tail_leases[name].acquire():
-                return self._wait_for_keeper(name, feed)
-            try:  # no process keeps this projection now: the request applies its tail itself
-                return self._apply_tail(name, feed)
-            finally:
-                self._tail_leases[name].release()
+            return self._tail_unkept(name, feed)
         return self._apply_tail(name, feed)
+
+    def _tail_unkept(self, name: str, feed) -> int:
+        """A local projection this consumer does not keep: if no process keeps it, the request applies
+        its tail under the lock file itself; else the keeper is asked to."""
+        if not feed.lock.acquire(timeout=self.tail_wait):  # one thread of this process at a time
+            return 0
+        try:
+            lease = self._tail_leases[name]
+            if lease.acquire():
+                try:
+                    applied = feed.apply(self.tail_limit)
+                finally:
+                    lease.release()
+                self._count(name, "requests", applied)
+                return applied
+        finally:
+            feed.lock.release()
+        return self._wait_for_keeper(name, feed)
 
     def _apply_tail(self, name: str, feed) -> int:
         if not feed.lock.acquire(timeout=self.tail_wait):
@@ -436,8 +447,12 @@ class OutboxConsumer:
         return 0
 
     def wake(self) -> None:
-        """Look at the outbox now (after a write), not at the end of the interval."""
+        """Look at the outbox now (after a write), not at the end of the interval; so does the process
+        keeping a local projection when it is another one."""
         self._wake.set()
+        for name, waker in self._wakers.items():
+            if name not in self.held:
+                waker.ring()
 
     # -- what the consumer does
 
