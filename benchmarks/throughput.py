@@ -11,7 +11,9 @@ still the one where the system cannot fork) and by ``catalog serve --workers N``
 connection (http.client), sending requests back to back for ``--seconds`` to one of: a record page
 (``/processes/<id>``), a search (``/api/v1/search?q=…``) and a lineage answer
 (``/api/v1/lineage/processes/<id>?depth=3``), ids and words rotating. The clients share the machine
-with the servers (2 cores here), so at 32 clients they take a part of the CPU themselves.
+with the servers (2 cores here), so at 32 clients they take a part of the CPU themselves. All the
+servers run from the start and each line is measured on each in turn: on a machine shared with
+others the ratio of figures taken seconds apart means more than figures taken minutes apart.
 
 Prints a Markdown table with the load average of the machine at each line, and the ratio of each
 server to one worker.
@@ -216,24 +218,30 @@ def main() -> None:
         servers += [(f"gunicorn, {n} worker{'s' if n > 1 else ''}", n) for n in (int(w) for w in args.workers.split(","))]
         results: dict[tuple[str, str, int], tuple[float, float, int, str]] = {}
         memory: dict[str, str] = {}
-        for label, how in servers:
-            port = free_port()
-            if how == "waitress":
-                command = [sys.executable, "-c", WAITRESS, str(port), str(args.threads)]
-            else:
-                command = [sys.executable, "-c", "from catalog.cli import main; main()", "serve", "--port", str(port),
-                           "--workers", str(how), "--threads", str(args.threads)]
-            served = Served(label, command, env, port)
-            try:
-                warm(port, ids)
-                for kind in kinds:
-                    for n in clients:
-                        rate, p95, errors = measure(port, kind, ids, n, args.seconds)
-                        results[(label, kind, n)] = (rate, p95, errors, load_average())
-                        print(f"{label:22} {kind:12} {n:3} clients: {rate:7.1f} requests/s, p95 {p95:7.1f} ms, "
+        # Every server runs from the start, idle while another is measured; each line is measured on
+        # each server in turn, so a ratio compares figures taken a few seconds apart on a shared machine.
+        running = []
+        try:
+            for label, how in servers:
+                port = free_port()
+                if how == "waitress":
+                    command = [sys.executable, "-c", WAITRESS, str(port), str(args.threads)]
+                else:
+                    command = [sys.executable, "-c", "from catalog.cli import main; main()", "serve",
+                               "--port", str(port), "--workers", str(how), "--threads", str(args.threads)]
+                running.append(Served(label, command, env, port))
+            for served in running:
+                warm(served.port, ids)
+            for kind in kinds:
+                for n in clients:
+                    for served in running:
+                        rate, p95, errors = measure(served.port, kind, ids, n, args.seconds)
+                        results[(served.label, kind, n)] = (rate, p95, errors, load_average())
+                        print(f"{served.label:22} {kind:12} {n:3} clients: {rate:7.1f} requests/s, p95 {p95:7.1f} ms, "
                               f"errors {errors}, load average {load_average()}", file=sys.stderr)
-                memory[label] = served.memory()
-            finally:
+            memory.update({served.label: served.memory() for served in running})
+        finally:
+            for served in running:
                 served.stop()
         peer = next((label for label, how in servers if how == 1), None)
         database = "PostgreSQL" if args.postgresql else "SQLite"
@@ -241,7 +249,8 @@ def main() -> None:
               f"{os.cpu_count()} cores\n")
         print("| server | request | clients | requests/s | p95, ms | × 1 worker | errors | load average |")
         print("|---|---|---|---|---|---|---|---|")
-        for (label, kind, n), (rate, p95, errors, load) in results.items():
+        for (label, kind, n), (rate, p95, errors, load) in sorted(
+                results.items(), key=lambda item: [label for label, _ in servers].index(item[0][0])):
             base = results.get((peer, kind, n)) if peer else None
             ratio = f"{rate / base[0]:.2f}" if base and base[0] else "—"
             print(f"| {label} | {kind} | {n} | {rate:.1f} | {p95:.1f} | {ratio} | {errors} | {load} |")

@@ -10,6 +10,7 @@
 | CATALOG_TRUSTED_PROXIES | 0 | reverse proxies in front of the app whose `X-Forwarded-For`/`-Proto` are believed (the client's address counts failed logins) |
 | CATALOG_HOST / CATALOG_PORT | 127.0.0.1 / 8000 | where `catalog serve` listens |
 | CATALOG_WORKERS | the number of cores | server processes `catalog serve` runs (gunicorn; one waitress process where the system cannot fork); `--workers` overrides it |
+| CATALOG_KEEPALIVE | 0 with several processes, 5 with one | seconds `catalog serve` keeps a client's connection open for its next request; with several processes a kept connection ties its client to one of them, a new one goes to a process that is free |
 | CATALOG_TIMEZONE | Europe/Moscow | time zone in which pages show dates and times (stored in UTC) |
 | CATALOG_GRAPH_BACKEND | sql | `sql` (queries over the store) or `neo4j` (a Bolt server fed by the outbox) |
 | CATALOG_NEO4J_URL, CATALOG_NEO4J_USER, CATALOG_NEO4J_PASSWORD | — | the Bolt server of the neo4j backend |
@@ -129,6 +130,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 0  # 0: as many server processes as cores
+    keepalive: int | None = None  # None: 0 s with several processes, 5 s with one
     timezone: str = "Europe/Moscow"
     graph_backend: str = "sql"
     neo4j_url: str | None = None
@@ -249,6 +251,7 @@ def load_settings(**overrides) -> Settings:
         host=os.environ.get("CATALOG_HOST", "127.0.0.1"),
         port=int(os.environ.get("CATALOG_PORT", "8000")),
         workers=int(os.environ.get("CATALOG_WORKERS", "0")),
+        keepalive=int(os.environ["CATALOG_KEEPALIVE"]) if os.environ.get("CATALOG_KEEPALIVE") else None,
         timezone=os.environ.get("CATALOG_TIMEZONE", "Europe/Moscow"),
         graph_backend=os.environ.get("CATALOG_GRAPH_BACKEND", "sql"),
         neo4j_url=os.environ.get("CATALOG_NEO4J_URL"),

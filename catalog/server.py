@@ -134,6 +134,7 @@ def serve_gunicorn(settings: Settings, host: str, port: int, workers: int, threa
     said = f"Каталог доступен по адресу {address(host, port)} ({counted(workers, 'процесс')} по {_threads(threads)})"
     # Where the machine has several processes per instance folder, the imports' lock decides who runs them.
     shared = workers > 1
+    keepalive = settings.keepalive if settings.keepalive is not None else (0 if workers > 1 else 5)
 
     class CatalogServer(BaseApplication):
         def load_config(self):
@@ -145,7 +146,10 @@ def serve_gunicorn(settings: Settings, host: str, port: int, workers: int, threa
                 "proc_name": "catalog",
                 "timeout": 60,  # seconds a process may not report before the master replaces it
                 "graceful_timeout": 10,
-                "keepalive": 5,
+                # A kept connection ties its client to the process that accepted it: with several, one
+                # did nearly all the work for 8 keep-alive clients (docs/benchmarks.md). Closed after each
+                # answer, the next request goes to whichever process accepts first, which is a free one.
+                "keepalive": keepalive,
                 # Only gunicorn's warnings and errors (in English): what a user needs is said below in Russian.
                 "loglevel": "warning",
                 "errorlog": "-",

@@ -205,7 +205,10 @@ def two_workers(request, tmp_path_factory):
     database_url = new_database(request, "sqlite", tmp_path)
     instance = tmp_path / "instance"
     admin = prepare(database_url, instance)
-    with serving(start(database_url, instance, 2, tmp_path, CATALOG_LOGIN_MAX_FAILURES=3)) as (server,):
+    # Connections kept open, so each stays with the process that accepted it (by default, with several
+    # processes, a connection is closed after each answer and the next goes to a free process).
+    with serving(start(database_url, instance, 2, tmp_path, CATALOG_LOGIN_MAX_FAILURES=3,
+                       CATALOG_KEEPALIVE=60)) as (server,):
         yield server, admin
 
 
