@@ -15,8 +15,9 @@ with the servers (2 cores here), so at 32 clients they take a part of the CPU th
 servers run from the start and each line is measured on each in turn: on a machine shared with
 others the ratio of figures taken seconds apart means more than figures taken minutes apart.
 
-Prints a Markdown table with the load average of the machine at each line, and the ratio of each
-server to one worker.
+Prints a Markdown table with the load average of the machine at each line, the ratio of each
+server to one worker, and the CPU seconds each server process used during the line (how the work
+fell on the processes, which a busy machine does not blur).
 """
 from __future__ import annotations
 
@@ -94,6 +95,24 @@ class Served:
             if self.process.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"{label}: the server did not start")
             time.sleep(0.2)
+
+    def pids(self) -> list[int]:
+        """The processes that answer: gunicorn's workers, or waitress's one process."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        found = [int(p) for p in children.read_text().split()] if children.exists() else []
+        return found or [self.process.pid]
+
+    def cpu(self) -> list[float]:
+        """CPU seconds each answering process has used so far."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        seconds = []
+        for pid in self.pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                seconds.append((int(fields[11]) + int(fields[12])) / ticks)
+            except OSError:
+                seconds.append(0.0)
+        return seconds
 
     def memory(self) -> str:
         """Resident memory of the server's processes (the master and its children), MB."""
@@ -216,7 +235,7 @@ def main() -> None:
         ids = prepare(env, args.processes)
         servers = [] if args.no_waitress else [("waitress, 1 process", "waitress")]
         servers += [(f"gunicorn, {n} worker{'s' if n > 1 else ''}", n) for n in (int(w) for w in args.workers.split(","))]
-        results: dict[tuple[str, str, int], tuple[float, float, int, str]] = {}
+        results: dict[tuple[str, str, int], tuple] = {}
         memory: dict[str, str] = {}
         # Every server runs from the start, idle while another is measured; each line is measured on
         # each server in turn, so a ratio compares figures taken a few seconds apart on a shared machine.
@@ -235,10 +254,13 @@ def main() -> None:
             for kind in kinds:
                 for n in clients:
                     for served in running:
+                        before = served.cpu()
                         rate, p95, errors = measure(served.port, kind, ids, n, args.seconds)
-                        results[(served.label, kind, n)] = (rate, p95, errors, load_average())
+                        # How the work fell on the processes: their CPU seconds during the line.
+                        split = " / ".join(f"{b - a:.1f}" for a, b in zip(before, served.cpu()))
+                        results[(served.label, kind, n)] = (rate, p95, errors, load_average(), split)
                         print(f"{served.label:22} {kind:12} {n:3} clients: {rate:7.1f} requests/s, p95 {p95:7.1f} ms, "
-                              f"errors {errors}, load average {load_average()}", file=sys.stderr)
+                              f"errors {errors}, CPU s {split}, load average {load_average()}", file=sys.stderr)
             memory.update({served.label: served.memory() for served in running})
         finally:
             for served in running:
@@ -247,13 +269,13 @@ def main() -> None:
         database = "PostgreSQL" if args.postgresql else "SQLite"
         print(f"\n{args.processes} processes, {database}, {args.threads} threads a process, {args.seconds:g} s a line, "
               f"{os.cpu_count()} cores\n")
-        print("| server | request | clients | requests/s | p95, ms | × 1 worker | errors | load average |")
-        print("|---|---|---|---|---|---|---|---|")
-        for (label, kind, n), (rate, p95, errors, load) in sorted(
+        print("| server | request | clients | requests/s | p95, ms | × 1 worker | errors | CPU s per process | load average |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for (label, kind, n), (rate, p95, errors, load, split) in sorted(
                 results.items(), key=lambda item: [label for label, _ in servers].index(item[0][0])):
             base = results.get((peer, kind, n)) if peer else None
             ratio = f"{rate / base[0]:.2f}" if base and base[0] else "—"
-            print(f"| {label} | {kind} | {n} | {rate:.1f} | {p95:.1f} | {ratio} | {errors} | {load} |")
+            print(f"| {label} | {kind} | {n} | {rate:.1f} | {p95:.1f} | {ratio} | {errors} | {split} | {load} |")
         print("\nresident memory after the run (master + processes): "
               + "; ".join(f"{label}: {size}" for label, size in memory.items()))
     finally:
