@@ -9,6 +9,8 @@
 | CATALOG_LOGIN_MAX_FAILURES / CATALOG_LOGIN_LOCKOUT_MINUTES | 5 / 15 | wrong passwords per login or per address within the period before both are refused for that many minutes |
 | CATALOG_TRUSTED_PROXIES | 0 | reverse proxies in front of the app whose `X-Forwarded-For`/`-Proto` are believed (the client's address counts failed logins) |
 | CATALOG_HOST / CATALOG_PORT | 127.0.0.1 / 8000 | where `catalog serve` listens |
+| CATALOG_WORKERS | the number of cores | server processes `catalog serve` runs (gunicorn; one waitress process where the system cannot fork); `--workers` overrides it |
+| CATALOG_KEEPALIVE | 0 with several processes, 5 with one | seconds `catalog serve` keeps a client's connection open for its next request; with several processes a kept connection ties its client to one of them, a new one goes to a process that is free |
 | CATALOG_TIMEZONE | Europe/Moscow | time zone in which pages show dates and times (stored in UTC) |
 | CATALOG_GRAPH_BACKEND | sql | `sql` (queries over the store) or `neo4j` (a Bolt server fed by the outbox) |
 | CATALOG_NEO4J_URL, CATALOG_NEO4J_USER, CATALOG_NEO4J_PASSWORD | — | the Bolt server of the neo4j backend |
@@ -31,7 +33,7 @@
 | CATALOG_OPENLINEAGE_MAX_EVENTS / CATALOG_OPENLINEAGE_MAX_DATASETS | 10000 / 10000 | the most events in one file or request; the most inputs (and outputs) of one event |
 | CATALOG_OPENLINEAGE_MAX_FACETS_KB / CATALOG_IMPORT_MAX_JSON_DEPTH | 1024 / 64 | the largest facets of one event (as JSON); the deepest nesting of an imported JSON document or a JSON request body |
 | CATALOG_IMPORT_BACKGROUND_MB / CATALOG_IMPORT_BACKGROUND_ROWS | 1 / 5000 | an upload larger than this (or with more declared rows) runs as a background job (the CLI stays synchronous) |
-| CATALOG_IMPORT_WORKERS | 1 | worker threads `catalog serve` starts for import jobs (0: none, run `catalog worker` instead) |
+| CATALOG_IMPORT_WORKERS | 1 | worker threads `catalog serve` starts for import jobs, in one of its processes (0: none, run `catalog worker` instead) |
 | CATALOG_IMPORT_KEEP_HOURS | 24 | uploaded files, error copies and finished jobs' files in <instance>/imports are removed after this many hours |
 | CATALOG_IMPORT_QUOTA_FILES / CATALOG_IMPORT_QUOTA_MB | 20 / 500 | the most files (and megabytes) one user may have kept in <instance>/imports; more uploads are refused |
 | CATALOG_OPENLINEAGE_AGENCY | — | code of the agency that owns processes created for new OpenLineage jobs |
@@ -127,6 +129,8 @@ class Settings:
     trusted_proxies: int = 0
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int = 0  # 0: as many server processes as cores
+    keepalive: int | None = None  # None: 0 s with several processes, 5 s with one
     timezone: str = "Europe/Moscow"
     graph_backend: str = "sql"
     neo4j_url: str | None = None
@@ -246,6 +250,8 @@ def load_settings(**overrides) -> Settings:
         trusted_proxies=int(os.environ.get("CATALOG_TRUSTED_PROXIES", "0")),
         host=os.environ.get("CATALOG_HOST", "127.0.0.1"),
         port=int(os.environ.get("CATALOG_PORT", "8000")),
+        workers=int(os.environ.get("CATALOG_WORKERS", "0")),
+        keepalive=int(os.environ["CATALOG_KEEPALIVE"]) if os.environ.get("CATALOG_KEEPALIVE") else None,
         timezone=os.environ.get("CATALOG_TIMEZONE", "Europe/Moscow"),
         graph_backend=os.environ.get("CATALOG_GRAPH_BACKEND", "sql"),
         neo4j_url=os.environ.get("CATALOG_NEO4J_URL"),

@@ -19,12 +19,20 @@ for the whole backlog. Now:
   database; both end with the process). The others stand by and take over when it goes. Request
   tails may overlap with it: applying an event twice gives the same result (every projection
   writes the records' *current* state), so a position is only ever a lower bound.
+- A projection kept on this machine's disk (the embedded search index in the instance folder)
+  has a lease of its own, a lock file in its folder (``Feed.lease_path``): each machine's index is
+  kept by one of its processes, even when another machine holds the store's lease, and only that
+  process writes it. A request of another process wakes it (a datagram on an abstract unix socket
+  named after the folder) and waits for it to apply what is written, up to ``TAIL_WAIT``; when no
+  process holds the lease (no consumer runs), the request takes the lock file for its tail itself.
 """
 from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
+import time
 from collections.abc import Callable
 
 from sqlalchemy import func, select, text
@@ -66,9 +74,16 @@ class SearchFeed:
     def __init__(self, projection):
         self.projection = projection
         self.lock = threading.Lock()
+        root = getattr(projection.index, "root", None)  # the embedded index's folder; Elasticsearch has none
+        # A folder on this machine is kept by one process of this machine, whoever keeps the store's feeds.
+        self.lease_path = os.path.join(root, "outbox-lock") if root is not None else None
 
     def position(self) -> int:
         return self.projection.index.position()
+
+    def newest(self) -> int:
+        with self.projection.sessions() as session:
+            return self.projection.newest_event(session)
 
     def pending(self, limit: int | None = None) -> int:
         position = self.position()
@@ -89,9 +104,23 @@ class SearchFeed:
                 if newest > REBUILD_OVER:
                     projection.reindex()
                     return newest
-            return projection.sync(max_events=limit)
+            return self._sync_when_free(limit, background)
         except IndexBusy:
             return 0  # another process is writing the index: its events are applied there
+
+    def _sync_when_free(self, limit: int | None, background: bool) -> int:
+        """Sync; a request whose tail finds another process writing waits for it (up to TAIL_WAIT), so the
+        events that process commits are in the index the request then reads (its own write among them)."""
+        from catalog.search.query import IndexBusy
+
+        deadline = time.monotonic() + (0 if background else TAIL_WAIT)
+        while True:
+            try:
+                return self.projection.sync(max_events=limit)
+            except IndexBusy:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.01)
 
 
 class GraphFeed:
@@ -155,6 +184,8 @@ class RequestsFeed:
 class _NoLease:
     """A store only this process sees (SQLite in memory): nothing to share."""
 
+    held = False
+
     def acquire(self) -> bool:
         return True
 
@@ -168,6 +199,10 @@ class _FileLease:
     def __init__(self, path: str):
         self.path = path
         self._fd: int | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
 
     def acquire(self) -> bool:
         import fcntl
@@ -231,6 +266,72 @@ class _AdvisoryLease:
             self._drop()
 
 
+class _Waker:
+    """Wakes, from any process of this machine, the consumer that keeps a local projection: a datagram
+    to an abstract unix socket named after the projection's folder (Linux), which only the lease's
+    holder binds. Elsewhere nothing is sent and the holder looks at its next interval."""
+
+    def __init__(self, path: str):
+        import hashlib
+
+        digest = hashlib.sha256(os.path.abspath(path).encode()).hexdigest()[:24]
+        self.address = f"\0catalog-outbox-{digest}"
+        self._socket = None
+        self.usable = sys.platform.startswith("linux")
+
+    def listen(self, event: threading.Event, stop: threading.Event) -> None:
+        """Set ``event`` at every datagram, in a daemon thread, until ``stop`` (the holder calls this)."""
+        if not self.usable or self._socket is not None:
+            return
+        import socket
+
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        try:
+            listener.bind(self.address)
+        except OSError:  # a process that held the lease a moment ago has not let go of the name yet
+            listener.close()
+            return
+        listener.settimeout(0.5)
+        self._socket = listener
+
+        def receive():
+            while not stop.is_set() and self._socket is listener:
+                try:
+                    listener.recv(16)
+                    event.set()
+                except TimeoutError:
+                    continue
+                except OSError:
+                    return
+
+        threading.Thread(target=receive, name="catalog-outbox-wake", daemon=True).start()
+
+    def close(self) -> None:
+        listener, self._socket = self._socket, None
+        if listener is not None:
+            listener.close()
+
+    def ring(self) -> None:
+        if not self.usable:
+            return
+        import socket
+
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sender:
+            try:
+                sender.sendto(b"wake", self.address)
+            except OSError:  # nobody listens: the holder is starting or gone; it looks at its interval
+                pass
+
+
+def file_lease(path: str):
+    """A lease on a lock file (a projection on this machine's disk); none where flock is missing."""
+    try:
+        import fcntl  # noqa: F401
+    except ImportError:  # one server process per machine there
+        return _NoLease()
+    return _FileLease(path)
+
+
 def lease_for(engine: Engine):
     if engine.dialect.name == "postgresql":
         return _AdvisoryLease(engine)
@@ -253,6 +354,14 @@ class OutboxConsumer:
     def __init__(self, feeds, lease=None, interval: float = 1.0, tail: int = 500, tail_wait: float = TAIL_WAIT):
         self.feeds = {feed.name: feed for feed in feeds}
         self.lease = lease or _NoLease()
+        # Feeds kept on this machine's disk have a lease of their own (by lock file); the others share the store's.
+        self.local_leases = {feed.name: file_lease(feed.lease_path) for feed in feeds
+                             if getattr(feed, "lease_path", None)}
+        # The same lock file taken by a request when no consumer holds it (flock: a second open file
+        # conflicts with the first even in one process), and the holder's doorbell.
+        self._tail_leases = {name: file_lease(self.feeds[name].lease_path) for name in self.local_leases}
+        self._wakers = {name: _Waker(self.feeds[name].lease_path) for name in self.local_leases}
+        self.held: set[str] = set()  # the feeds this consumer applies now
         self.interval, self.tail_limit, self.tail_wait = interval, tail, tail_wait
         # Events applied per projection: by this consumer's loop, and by requests' tails.
         self.applied = {name: {"consumer": 0, "requests": 0} for name in self.feeds}
@@ -295,6 +404,29 @@ class OutboxConsumer:
         if waiting > self.tail_limit:
             self.wake()
             return 0
+        if name in self.local_leases and name not in self.held:
+            return self._tail_unkept(name, feed)
+        return self._apply_tail(name, feed)
+
+    def _tail_unkept(self, name: str, feed) -> int:
+        """A local projection this consumer does not keep: if no process keeps it, the request applies
+        its tail under the lock file itself; else the keeper is asked to."""
+        if not feed.lock.acquire(timeout=self.tail_wait):  # one thread of this process at a time
+            return 0
+        try:
+            lease = self._tail_leases[name]
+            if lease.acquire():
+                try:
+                    applied = feed.apply(self.tail_limit)
+                finally:
+                    lease.release()
+                self._count(name, "requests", applied)
+                return applied
+        finally:
+            feed.lock.release()
+        return self._wait_for_keeper(name, feed)
+
+    def _apply_tail(self, name: str, feed) -> int:
         if not feed.lock.acquire(timeout=self.tail_wait):
             return 0  # the consumer is applying these very events
         try:
@@ -304,16 +436,31 @@ class OutboxConsumer:
         self._count(name, "requests", applied)
         return applied
 
+    def _wait_for_keeper(self, name: str, feed) -> int:
+        """Another process keeps this projection: wake it and wait (up to ``tail_wait``) until it has
+        applied everything written so far, the request's own write among it."""
+        target = feed.newest()
+        self._wakers[name].ring()
+        deadline = time.monotonic() + self.tail_wait
+        while feed.position() < target and time.monotonic() < deadline:
+            time.sleep(0.005)
+        return 0
+
     def wake(self) -> None:
-        """Look at the outbox now (after a write), not at the end of the interval."""
+        """Look at the outbox now (after a write), not at the end of the interval; so does the process
+        keeping a local projection when it is another one."""
         self._wake.set()
+        for name, waker in self._wakers.items():
+            if name not in self.held:
+                waker.ring()
 
     # -- what the consumer does
 
-    def run_once(self) -> dict[str, int]:
-        """Catch every projection up; a failing one is logged and retried at the next pass."""
+    def run_once(self, names=None) -> dict[str, int]:
+        """Catch every projection (or those ``names``) up; a failing one is logged and retried at the next pass."""
         applied = {}
-        for name, feed in self.feeds.items():
+        feeds = {name: feed for name, feed in self.feeds.items() if names is None or name in names}
+        for name, feed in feeds.items():
             total = 0
             try:
                 while not self._stop.is_set():
@@ -328,9 +475,28 @@ class OutboxConsumer:
                 self.errors[name] = str(error)
                 log.exception("outbox: applying to %s failed; retried at the next pass", name)
             applied[name] = total
-        if not self.errors and not self._stop.is_set() and not any(f.pending(1) for f in self.feeds.values()):
+        if not self.errors and not self._stop.is_set() and not any(f.pending(1) for f in feeds.values()):
             self._caught_up.set()
         return applied
+
+    def _take_leases(self) -> set[str]:
+        """The feeds this consumer may apply now: the store's while it holds the store's lease, a local
+        one while it holds that one's lock file."""
+        held = set()
+        try:
+            if self.lease.acquire():
+                held |= {name for name in self.feeds if name not in self.local_leases}
+        except Exception as error:  # the store is unreachable: try again later
+            log.warning("outbox: the lease could not be taken: %s", error)
+        for name, lease in self.local_leases.items():
+            if self._tail_leases[name].held:
+                continue  # a request of this process is applying its tail under that lock
+            if lease.acquire():
+                held.add(name)
+                self._wakers[name].listen(self._wake, self._stop)
+            else:
+                self._wakers[name].close()
+        return held
 
     def run_forever(self, report: Callable[[str, dict], None] | None = None) -> None:
         """The consumer's loop (in the calling thread): work while holding the lease, else stand by."""
@@ -338,18 +504,15 @@ class OutboxConsumer:
         try:
             while not self._stop.is_set():
                 self._wake.clear()
-                try:
-                    leading = self.lease.acquire()
-                except Exception as error:  # the store is unreachable: try again later
-                    log.warning("outbox: the lease could not be taken: %s", error)
-                    leading = False
+                self.held = self._take_leases()
+                leading = bool(self.held)
                 if leading != said and report:
                     report("lead" if leading else "standby", {})
                 said = leading
                 self.leading = leading
                 if leading:
                     try:
-                        applied = self.run_once()
+                        applied = self.run_once(self.held)
                     except Exception:  # e.g. the store went away for a moment: the next pass retries
                         log.exception("outbox: a pass failed")
                         applied = {}
@@ -357,8 +520,11 @@ class OutboxConsumer:
                         report("applied", applied)
                 self._wake.wait(self.interval)
         finally:
-            self.leading = False
+            self.leading, self.held = False, set()
             self.lease.release()
+            for name, lease in self.local_leases.items():
+                self._wakers[name].close()
+                lease.release()
 
     def start(self) -> OutboxConsumer:
         """Run the loop in a daemon thread (``catalog serve``)."""
