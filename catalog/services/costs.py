@@ -317,7 +317,9 @@ def kept_figures(session, process_ids) -> dict[int, dict]:
                 rates_by_agency[agency_id] = rates_of(positions, agency_id)
             rates = rates_by_agency[agency_id]
             cost = calculate(Plan(steps[row.id], resources[row.id], rates, row.instances_per_year))
-            figures = out.setdefault(process_id, {"process_id": process_id, "_costs": {}})
+            figures = out.setdefault(process_id, {"process_id": process_id, "as_is_passport_id": None,
+                                                  "as_is_per_year": None, "to_be_passport_id": None,
+                                                  "to_be_per_year": None, "effect": None, "fte": None, "_costs": {}})
             figures[f"{variant}_passport_id"] = row.id
             figures[f"{variant}_per_year"] = cost.per_year
             figures["_costs"][variant] = (cost, rates)
