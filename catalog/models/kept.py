@@ -67,7 +67,22 @@ class PassportCost(Base):
     fte: Mapped[float | None] = mapped_column(Float)
 
 
-KEPT_TABLES = ("kept_counts", "kept_agency_statuses", "kept_agency_figures", "passport_costs")
+class KeptRuleFigures(Base):
+    """The dashboard's figures outside the rules (issue 17) of the region (``scope`` 0) or an agency, with the
+    basis they were counted on: the newest change event, the day and the settings. They read the calendar
+    (project stages, the term of a mart's quality check), so they are recounted when the basis moves."""
+
+    __tablename__ = "kept_rule_figures"
+
+    scope: Mapped[int] = mapped_column(Integer, primary_key=True)
+    basis: Mapped[str] = mapped_column(String(200))
+    systems_outside_gate: Mapped[int] = mapped_column(Integer, default=0)
+    links_outside_gate: Mapped[int] = mapped_column(Integer, default=0)
+    unconfirmed_statuses: Mapped[int] = mapped_column(Integer, default=0)
+    stale_marts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+KEPT_TABLES = ("kept_counts", "kept_agency_statuses", "kept_agency_figures", "passport_costs", "kept_rule_figures")
 
 
 # Every session of the process keeps the figures: a write through any service, importer or loader

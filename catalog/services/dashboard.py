@@ -113,8 +113,34 @@ def dashboard(ctx: Context, agency_id: int | None = None, page: int = 1) -> Dash
         board.mszu_agencies = [total] if total.mszu else []
         board.mszu_agency_count = len(board.mszu_agencies)
     _projects(ctx, board, agency_id)
-    board.rules = rule_figures(ctx, agency_id)
+    board.rules = kept_rule_figures(ctx, agency_id)
     return board
+
+
+def kept_rule_figures(ctx: Context, agency_id: int | None = None) -> RuleFigures:
+    """``rule_figures`` counted once for each basis (the newest change event, the day, the settings): the
+    reports behind them read every system, link and process, so views between two writes share one count."""
+    import zlib
+
+    from catalog.services import history
+
+    newest = ctx.session.scalar(select(func.max(models.ChangeEvent.id))) or 0
+    basis = f"{newest}|{history.local_today(ctx).isoformat()}|{zlib.crc32(repr(ctx.settings).encode())}"
+    row = ctx.session.get(models.KeptRuleFigures, agency_id or 0)
+    if row is not None and row.basis == basis:
+        return RuleFigures(row.systems_outside_gate, row.links_outside_gate, row.unconfirmed_statuses, row.stale_marts)
+    figures = rule_figures(ctx, agency_id)
+    if row is None:
+        row = models.KeptRuleFigures(scope=agency_id or 0)
+        ctx.session.add(row)
+    row.basis = basis
+    for name, value in vars(figures).items():
+        setattr(row, name, value)
+    try:
+        ctx.session.commit()
+    except Exception:  # another view stored the same count first: this one is as good
+        ctx.session.rollback()
+    return figures
 
 
 def _sums(F):
@@ -187,6 +213,11 @@ def _projects(ctx: Context, board: Dashboard, agency_id: int | None) -> None:
              .where(models.OptimizationProject.deleted_at.is_(None), models.Process.deleted_at.is_(None)))
     if agency_id is not None:
         query = query.where(models.Process.agency_id == agency_id)
+    from sqlalchemy.orm import selectinload
+
+    query = query.options(selectinload(models.OptimizationProject.measures),
+                          selectinload(models.OptimizationProject.deviation_requests),
+                          selectinload(models.OptimizationProject.process))
     for project in ctx.session.scalars(query):
         stages[projects.current_stage(project)] += 1
         board.overdue_measures += [(project, m) for m in projects.overdue_measures(project)]

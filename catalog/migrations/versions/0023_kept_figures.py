@@ -48,9 +48,16 @@ def upgrade() -> None:
         sa.Column("effect", sa.Float(), nullable=True),
         sa.Column("fte", sa.Float(), nullable=True),
     )
+    op.create_table(
+        "kept_rule_figures",
+        sa.Column("scope", sa.Integer(), primary_key=True),
+        sa.Column("basis", sa.String(200), nullable=False),
+        *[sa.Column(name, sa.Integer(), nullable=False)
+          for name in ("systems_outside_gate", "links_outside_gate", "unconfirmed_statuses", "stale_marts")],
+    )
 
 
 def downgrade() -> None:
     op.drop_index("ix_kept_agency_figures_processes", table_name="kept_agency_figures")
-    for table in ("passport_costs", "kept_agency_figures", "kept_agency_statuses", "kept_counts"):
+    for table in ("kept_rule_figures", "passport_costs", "kept_agency_figures", "kept_agency_statuses", "kept_counts"):
         op.drop_table(table)
