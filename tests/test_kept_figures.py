@@ -201,3 +201,28 @@ def test_the_dashboard_shows_the_top_agencies_sums_the_rest_and_pages_them(ctx, 
     assert client.get("/dashboard?page=вторая").status_code == 422
     home = stats.overview(ctx)
     assert home["other_agencies"] == 0 and home["counts"]["processes"] == 25
+
+
+def test_generated_catalogues_have_passports_projects_requests_and_history(runner, app, ctx):
+    """`catalog generate` makes passports (both variants, with steps and costs), pay tables, projects, requests,
+    people's levels and status history, the same for the same seed; the kept figures match a fresh count."""
+    from catalog.demo.generator import extras, generate
+
+    data = generate(210, seed=3)
+    assert extras(data, 3) == extras(generate(210, seed=3), 3) != extras(data, 4)
+    result = runner.invoke("generate", "--processes", "210", "--seed", "3")
+    assert result.exit_code == 0, result.output
+    assert "паспорта процессов: 84" in result.output  # 42 processes, two variants each
+    session = ctx.session
+    variants = session.execute(select(models.Passport.variant, models.Passport.state, func.count())
+                               .group_by(models.Passport.variant, models.Passport.state)).all()
+    assert {(v, s) for v, s, _ in variants} == {("as_is", "approved"), ("to_be", "approved"), ("to_be", "draft")}
+    assert session.scalar(select(func.count()).select_from(models.PassportStep)) == 42 * (8 + 5)
+    assert session.scalar(select(func.count()).select_from(models.OptimizationProject)) == 5
+    assert session.scalar(select(func.count()).select_from(models.SystemRequest)) == 7
+    assert session.scalar(select(func.count()).select_from(models.Person).where(models.Person.level.is_(None))) == 0
+    moves = session.scalar(select(func.count()).select_from(models.ChangeEvent).where(
+        models.ChangeEvent.record_kind == "processes", models.ChangeEvent.action == "update"))
+    assert moves > 15
+    board = assert_kept_as_fresh(ctx)
+    assert board.costed == 42 and board.total.effect > 0 and board.total.fte > 0
