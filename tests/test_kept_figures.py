@@ -199,6 +199,9 @@ def test_the_dashboard_shows_the_top_agencies_sums_the_rest_and_pages_them(ctx, 
     second = BeautifulSoup(client.get("/dashboard?page=2").get_data(as_text=True), "html.parser")
     assert [a.get_text() for a in second.select("#rest-agencies tbody tr td:first-child a")] == ["Комитет № 22", "Комитет № 23"]
     assert client.get("/dashboard?page=вторая").status_code == 422
+    data = client.get("/api/v1/dashboard").get_json()
+    assert len(data["agencies"]) == 20 and data["other_agencies"]["count"] == 4
+    assert data["other_agencies"]["processes"] == 4
     home = stats.overview(ctx)
     assert home["other_agencies"] == 0 and home["counts"]["processes"] == 25
 
@@ -226,3 +229,29 @@ def test_generated_catalogues_have_passports_projects_requests_and_history(runne
     assert moves > 15
     board = assert_kept_as_fresh(ctx)
     assert board.costed == 42 and board.total.effect > 0 and board.total.fte > 0
+
+
+def test_a_dump_restores_into_a_catalogue_whose_figures_were_already_viewed(runner, ctx, seed, database_url, tmp_path,
+                                                                         request):
+    """The kept figures of an empty catalogue (built by its first view) do not make it «не пуст» for a restore;
+    the dump's figures come with it."""
+    from click.testing import CliRunner
+
+    from catalog.cli import main
+    from tests.test_cli import _empty_database
+
+    specialist = costs.save_position(ctx, SPECIALIST)
+    _passport(ctx, seed.process.id, "as_is", 60, specialist.id)
+    _passport(ctx, seed.process.id, "to_be", 15, specialist.id)
+    assert "эффект 351\u00a0000,00\u00a0руб." in runner.invoke("dashboard").output
+    path = tmp_path / "catalog.jsonl.gz"
+    assert runner.invoke("dump", str(path)).exit_code == 0
+    target = _empty_database(database_url, tmp_path, request)
+
+    def on_target(*args):
+        return CliRunner().invoke(main, ["--database-url", target, *args], catch_exceptions=False)
+
+    assert "Регион: 0\u00a0процессов" in on_target("dashboard").output
+    restored = on_target("restore", str(path))
+    assert restored.exit_code == 0, restored.output
+    assert "эффект 351\u00a0000,00\u00a0руб." in on_target("dashboard").output
