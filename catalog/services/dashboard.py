@@ -113,34 +113,12 @@ def dashboard(ctx: Context, agency_id: int | None = None, page: int = 1) -> Dash
         board.mszu_agencies = [total] if total.mszu else []
         board.mszu_agency_count = len(board.mszu_agencies)
     _projects(ctx, board, agency_id)
-    board.rules = kept_rule_figures(ctx, agency_id)
+    board.rules = kept.rule_figures(ctx, agency_id, rule_figures)
     return board
 
 
-def kept_rule_figures(ctx: Context, agency_id: int | None = None) -> RuleFigures:
-    """``rule_figures`` counted once for each basis (the newest change event, the day, the settings): the
-    reports behind them read every system, link and process, so views between two writes share one count."""
-    import zlib
-
-    from catalog.services import history
-
-    newest = ctx.session.scalar(select(func.max(models.ChangeEvent.id))) or 0
-    basis = f"{newest}|{history.local_today(ctx).isoformat()}|{zlib.crc32(repr(ctx.settings).encode())}"
-    row = ctx.session.get(models.KeptRuleFigures, agency_id or 0)
-    if row is not None and row.basis == basis:
-        return RuleFigures(row.systems_outside_gate, row.links_outside_gate, row.unconfirmed_statuses, row.stale_marts)
-    figures = rule_figures(ctx, agency_id)
-    if row is None:
-        row = models.KeptRuleFigures(scope=agency_id or 0)
-        ctx.session.add(row)
-    row.basis = basis
-    for name, value in vars(figures).items():
-        setattr(row, name, value)
-    try:
-        ctx.session.commit()
-    except Exception:  # another view stored the same count first: this one is as good
-        ctx.session.rollback()
-    return figures
+def _basis(ctx: Context) -> str:
+    return kept.basis(ctx)
 
 
 def _sums(F):
@@ -203,32 +181,59 @@ def rule_figures(ctx: Context, agency_id: int | None = None) -> RuleFigures:
     return figures
 
 
+# The projects' part of a board, by (agency, basis): stages and overdue measures follow the calendar, so they
+# are not kept by writes; a server process counts them once per change of the store and per day.
+_PROJECTS_MEMO: dict = {}
+
+
 def _projects(ctx: Context, board: Dashboard, agency_id: int | None) -> None:
-    """Optimisation projects of the processes (of the agency): by stage, overdue measures, open KPI deviations."""
+    """Optimisation projects of the processes (of the agency): by stage, overdue measures, open KPI deviations.
+    The lists hold plain figures (``project.id``, ``project.process.name``, ``measure.name``,
+    ``measure.planned_end``, ``deviation.kpi.name``), what the page and the API show."""
+    from types import SimpleNamespace as Plain
+
+    from sqlalchemy.orm import selectinload
+
     from catalog.enums import ProjectStage
     from catalog.services import projects
 
-    stages = Counter()
-    query = (select(models.OptimizationProject).join(models.Process, models.Process.id == models.OptimizationProject.process_id)
-             .where(models.OptimizationProject.deleted_at.is_(None), models.Process.deleted_at.is_(None)))
-    if agency_id is not None:
-        query = query.where(models.Process.agency_id == agency_id)
-    from sqlalchemy.orm import selectinload
-
-    query = query.options(selectinload(models.OptimizationProject.measures),
+    key = (str(ctx.session.get_bind().url), agency_id, _basis(ctx))
+    if key not in _PROJECTS_MEMO:
+        stages, overdue, deviations = Counter(), [], []
+        query = (select(models.OptimizationProject)
+                 .join(models.Process, models.Process.id == models.OptimizationProject.process_id)
+                 .where(models.OptimizationProject.deleted_at.is_(None), models.Process.deleted_at.is_(None))
+                 .options(selectinload(models.OptimizationProject.measures),
                           selectinload(models.OptimizationProject.deviation_requests),
                           selectinload(models.OptimizationProject.process))
-    for project in ctx.session.scalars(query):
-        stages[projects.current_stage(project)] += 1
-        board.overdue_measures += [(project, m) for m in projects.overdue_measures(project)]
-        board.deviations += [(project, r) for r in projects.open_requests(project)]
-    board.project_stages = [(s.value, s.label, stages[s.value]) for s in ProjectStage]
+                 .order_by(models.OptimizationProject.id))
+        if agency_id is not None:
+            query = query.where(models.Process.agency_id == agency_id)
+        for project in ctx.session.scalars(query):
+            stages[projects.current_stage(project)] += 1
+            plain = Plain(id=project.id, process=Plain(name=project.process.name))
+            overdue += [(plain, Plain(name=m.name, planned_end=m.planned_end)) for m in projects.overdue_measures(project)]
+            deviations += [(plain, Plain(kpi=Plain(name=r.kpi.name))) for r in projects.open_requests(project)]
+        if len(_PROJECTS_MEMO) > 64:
+            _PROJECTS_MEMO.clear()
+        _PROJECTS_MEMO[key] = ([(s.value, s.label, stages[s.value]) for s in ProjectStage], overdue, deviations)
+    stages, overdue, deviations = _PROJECTS_MEMO[key]
+    board.project_stages, board.overdue_measures, board.deviations = list(stages), list(overdue), list(deviations)
 
 
-def agency_choices(ctx: Context) -> list[tuple[int, str]]:
-    """The agencies the dashboard's filter offers: every agency that owns a process, whatever its kind,
-    so each row of the region's table can also be chosen in the filter."""
+CHOICES = 200  # more agencies than this: the filter offers the top ones, the tables link to every agency
+
+
+def agency_choices(ctx: Context, current: int | None = None) -> list[tuple[int, str]]:
+    """The agencies the dashboard's filter offers: every agency that owns a process, whatever its kind, so each
+    row of the region's table can also be chosen in the filter; with more than ``CHOICES`` of them, the
+    ``TOP_AGENCIES`` with most processes and the one chosen (the others are a link away in the tables)."""
     permissions.require_read(ctx)
-    owning = select(models.Process.agency_id).where(models.Process.deleted_at.is_(None)).distinct()
+    kept.ensure_built(ctx.session)
+    F = models.KeptAgencyFigures
+    owning = select(F.agency_id).where(F.processes > 0)
+    if (ctx.session.scalar(select(func.count()).select_from(owning.subquery())) or 0) > CHOICES:
+        top = owning.order_by(F.processes.desc(), F.agency_id).limit(TOP_AGENCIES)
+        owning = select(models.Agency.id).where(models.Agency.id.in_(top) | (models.Agency.id == current))
     return [tuple(row) for row in ctx.session.execute(
         select(models.Agency.id, models.Agency.name).where(models.Agency.id.in_(owning)).order_by(models.Agency.name))]

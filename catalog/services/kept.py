@@ -254,3 +254,37 @@ def counts(session) -> dict[str, int]:
             kept[count_key(name)] = session.scalar(select(func.count()).select_from(model).where(model.deleted_at.is_(None)))
         out[name] = kept[count_key(name)]
     return out
+
+
+def basis(ctx) -> str:
+    """What the figures that read the calendar are counted on: the newest change event, the day, the settings."""
+    import zlib
+
+    from catalog.services import history
+
+    newest = ctx.session.scalar(select(func.max(models.ChangeEvent.id))) or 0
+    return f"{newest}|{history.local_today(ctx).isoformat()}|{zlib.crc32(repr(ctx.settings).encode())}"
+
+
+def rule_figures(ctx, agency_id, count):
+    """The dashboard's figures outside the rules (``count(ctx, agency_id)``, a ``dashboard.RuleFigures``) counted
+    once for each ``basis``: the reports behind them read every system, link and process, so views between two
+    writes share one count, kept in ``kept_rule_figures``."""
+    from catalog.services.dashboard import RuleFigures
+
+    now = basis(ctx)
+    row = ctx.session.get(models.KeptRuleFigures, agency_id or 0)
+    if row is not None and row.basis == now:
+        return RuleFigures(row.systems_outside_gate, row.links_outside_gate, row.unconfirmed_statuses, row.stale_marts)
+    figures = count(ctx, agency_id)
+    if row is None:
+        row = models.KeptRuleFigures(scope=agency_id or 0)
+        ctx.session.add(row)
+    row.basis = now
+    for name, value in vars(figures).items():
+        setattr(row, name, value)
+    try:
+        ctx.session.commit()
+    except Exception:  # another view stored the same count first: this one is as good
+        ctx.session.rollback()
+    return figures
