@@ -77,6 +77,9 @@ def main() -> None:
     parser.add_argument("--postgresql", action="store_true", help="start a throwaway PostgreSQL server")
     parser.add_argument("--old-sample", type=int, default=200,
                         help="processes the old dashboard's costing is timed on (its full time is extrapolated)")
+    parser.add_argument("--existing", help="a SQLite file this script generated before: measure it, load nothing")
+    parser.add_argument("--pad-agencies", type=int, default=0,
+                        help="add agencies with kept figures up to this many (the kept tables at a larger register's size)")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="catalog-bench-"))
     server = None
@@ -95,11 +98,18 @@ def main() -> None:
 def run(args, workdir: Path) -> None:
     from catalog.services import kept
 
+    if args.existing:
+        import shutil
+
+        shutil.copy(args.existing, workdir / "bench.db")
     url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
     engine = make_engine(url)
     migrate(engine)
     sessions = make_session_factory(engine)
     rows: list[tuple[str, str]] = [("load average (1, 5, 15 min) at start", ", ".join(f"{v:.1f}" for v in os.getloadavg()))]
+    if args.existing:
+        measure(args, url, workdir, sessions, engine, rows)
+        return
     start = time.perf_counter()
     data = generate(args.processes)
     ctx = Context(session=sessions(), is_system=True, autocommit=False, system_actor="замер")
@@ -115,7 +125,37 @@ def run(args, workdir: Path) -> None:
                             f"{added.get('requests', 0)} requests, {added['status_moves']} status moves"))
     ctx.session.close()
     del data
+    measure(args, url, workdir, sessions, engine, rows)
 
+
+def pad(sessions, wanted: int) -> int:
+    """Agencies with processes' kept figures up to ``wanted`` (no processes behind them): the reads of the home
+    page and the dashboard go over tables of that size, as at a register with that many agencies."""
+    from catalog.enums import ProcessStatus
+
+    with sessions() as session:
+        have = session.scalar(select(func.count()).select_from(models.KeptAgencyFigures)) or 0
+        figures = [dict(agency_id=a.agency_id, processes=a.processes, digital=a.digital, optimised=a.optimised,
+                        mszu=a.mszu, mszu_optimised=a.mszu_optimised, costed=a.costed, cost_as_is=a.cost_as_is,
+                        cost_to_be=a.cost_to_be, effect=a.effect, fte=a.fte)
+                   for a in session.scalars(select(models.KeptAgencyFigures))]
+        added = 0
+        while have + added < wanted:
+            template = figures[added % len(figures)]
+            agency = models.Agency(code=f"PAD_{added}", name=f"Орган для замера № {added}", kind="executive", version=1)
+            session.add(agency)
+            session.flush()
+            session.execute(models.KeptAgencyFigures.__table__.insert(), [{**template, "agency_id": agency.id}])
+            session.execute(models.KeptAgencyStatus.__table__.insert(), [
+                {"agency_id": agency.id, "status": s.value, "count": 1} for s in ProcessStatus])
+            added += 1
+        session.commit()
+        return added
+
+
+def measure(args, url, workdir, sessions, engine, rows) -> None:
+    if args.pad_agencies:
+        rows.append(("agencies added with kept figures only (`--pad-agencies`)", str(pad(sessions, args.pad_agencies))))
     from web import create_app
 
     app = create_app(database_url=url, instance_path=workdir / "instance", secret_key="bench")
@@ -146,6 +186,14 @@ def run(args, workdir: Path) -> None:
 
         p50, p95 = percentiles(save, min(args.samples, 10))
         rows.append(("a draft passport saved (kept cost and agency refreshed in its commit)", f"p50 {p50:.1f} ms, p95 {p95:.1f} ms"))
+        firsts = []
+        for _ in range(3):
+            save()
+            start = time.perf_counter()
+            client.get("/dashboard")
+            firsts.append((time.perf_counter() - start) * 1000)
+        rows.append(("GET /dashboard, the first view after a write (rules and projects recounted)",
+                     f"median {statistics.median(firsts):.1f} ms of 3"))
 
     with sessions() as session:
         rctx = Context(session=session, is_system=True)

@@ -99,7 +99,8 @@ def dashboard(ctx: Context, agency_id: int | None = None, page: int = 1) -> Dash
         figures_of_rows = figures_of_rows.where(F.agency_id == agency_id)
         statuses_query = statuses_query.where(T.agency_id == agency_id)
     total = _figures(agency_id or 0, title, session.execute(figures_of_rows).one())
-    statuses = {status: int(count or 0) for status, count in session.execute(statuses_query)}
+    statuses = (kept.status_totals(session) if agency_id is None
+                else {status: int(count or 0) for status, count in session.execute(statuses_query)})
     costed = select(func.coalesce(func.sum(F.costed), 0))
     if agency_id is not None:
         costed = costed.where(F.agency_id == agency_id)

@@ -36,9 +36,7 @@ def overview(ctx: Context, top_agencies: int = 30) -> dict:
     by_agency: dict[int, dict[str, int]] = {a: {s.value: 0 for s in ProcessStatus} for a in top}
     for agency_id, status, count in session.execute(select(T.agency_id, T.status, T.count).where(T.agency_id.in_(top))):
         by_agency[agency_id][status] = count
-    status_totals = {s.value: 0 for s in ProcessStatus}
-    for status, count in session.execute(select(T.status, func.sum(T.count)).group_by(T.status)):
-        status_totals[status] = int(count or 0)
+    status_totals = kept.status_totals(session)
     agencies = {a.id: a for a in session.scalars(select(models.Agency).where(models.Agency.id.in_(top)))}
     rows = [AgencyRow(agencies[a], by_agency[a]) for a in top if a in agencies]
     with_processes = session.scalar(select(func.count()).select_from(F).where(F.processes > 0)) or 0
