@@ -163,7 +163,7 @@ def measure(args, url, workdir, sessions, engine, rows) -> None:
     agency_id = 3
     pages = {
         "GET / (home page)": "/",
-        "GET /dashboard (region: top 20, the rest summed, a page of 50)": "/dashboard",
+        "GET /dashboard (region: top 20, the rest summed, a page of 30)": "/dashboard",
         "GET /dashboard?page=3": "/dashboard?page=3",
         f"GET /dashboard?agency={agency_id}": f"/dashboard?agency={agency_id}",
     }

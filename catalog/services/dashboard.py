@@ -79,7 +79,7 @@ class RuleFigures:
 
 
 TOP_AGENCIES = 20  # the region's table shows these; the rest are summed in one row and paged below
-AGENCIES_PER_PAGE = 50
+AGENCIES_PER_PAGE = 30
 
 
 def dashboard(ctx: Context, agency_id: int | None = None, page: int = 1) -> Dashboard:
