@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, delete, exists, func, inspect, select, update
+from sqlalchemy import and_, case, delete, exists, func, inspect, select, text, update
 
 from catalog import models
 from catalog.enums import PassportState, ProcessStatus
@@ -115,7 +115,17 @@ def after_flush(session) -> None:
                 if pending is None:
                     pending = session.info.setdefault(PENDING, _Pending())
                 _note(pending, obj, state == "new")
+    if not any(deltas.values()):
+        return
     connection = session.connection()
+    if not _has_tables(connection):
+        return
+    if connection.dialect.name == "postgresql":
+        # The outbox's lock before the counters' rows: writers take it for their events, so taking the
+        # rows first could deadlock with a writer that holds it and flushes again.
+        from catalog.services.history import OUTBOX_LOCK
+
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": OUTBOX_LOCK})
     for kind_name, delta in deltas.items():
         if delta:
             connection.execute(update(models.KeptCount).where(models.KeptCount.key == count_key(kind_name))
@@ -132,8 +142,23 @@ def before_commit(session) -> None:
             _apply(session, pending)
 
 
+_WITH_TABLES: set[str] = set()
+
+
+def _has_tables(connection) -> bool:
+    """Whether the database has the kept tables: a migration before 0023 may write records through a session."""
+    url = str(connection.engine.url)
+    if url not in _WITH_TABLES:
+        from sqlalchemy import inspect as schema
+
+        if not schema(connection).has_table(models.KeptCount.__tablename__):
+            return False
+        _WITH_TABLES.add(url)
+    return True
+
+
 def is_built(session) -> bool:
-    return session.get(models.KeptCount, BUILT) is not None
+    return _has_tables(session.connection()) and session.get(models.KeptCount, BUILT) is not None
 
 
 def _apply(session, pending: _Pending) -> None:
