@@ -255,3 +255,47 @@ def test_a_dump_restores_into_a_catalogue_whose_figures_were_already_viewed(runn
     restored = on_target("restore", str(path))
     assert restored.exit_code == 0, restored.output
     assert "эффект 351\u00a0000,00\u00a0руб." in on_target("dashboard").output
+
+
+def test_two_writers_keep_the_counts_without_a_deadlock(app, ctx, database_url):
+    """PostgreSQL: a writer that holds the outbox's lock and flushes another record, and a writer that flushed
+    first, both commit (the counters' rows were taken before the outbox's lock, and the two waited on each other)."""
+    import threading
+
+    from catalog.services import history
+
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite serialises its writers")
+    sessions = app.extensions["catalog"].sessions
+    kept.counts(ctx.session)  # built
+    ctx.session.commit()
+    first, second = sessions(), sessions()
+    history.lock_outbox(first)  # the first writer has written an event and goes on
+    errors = []
+
+    def other_writer():
+        try:
+            second.add(models.Agency(code="B", name="Комитет Б", kind="executive", version=1))
+            second.flush()
+            history.lock_outbox(second)
+            second.commit()
+        except Exception as error:  # noqa: BLE001 - the test reports it
+            errors.append(error)
+            second.rollback()
+
+    thread = threading.Thread(target=other_writer)
+    thread.start()
+    thread.join(1.0)  # the other writer has flushed (or waits for the lock)
+    first.add(models.Agency(code="A", name="Комитет А", kind="executive", version=1))
+    try:
+        first.flush()
+        first.commit()
+    except Exception as error:  # noqa: BLE001
+        errors.append(error)
+        first.rollback()
+    thread.join(30)
+    first.close()
+    second.close()
+    assert errors == []
+    ctx.session.expire_all()
+    assert kept.counts(ctx.session)["agencies"] == 2 == fresh_counts(ctx)["agencies"]
