@@ -170,7 +170,7 @@ def measure(args, url, workdir, sessions, engine, rows) -> None:
     for label, path in pages.items():
         response = client.get(path)
         assert response.status_code == 200, (path, response.status_code)
-        p50, p95 = percentiles(lambda: client.get(path), args.samples)
+        p50, p95 = percentiles(lambda path=path: client.get(path), args.samples)
         rows.append((label, f"p50 {p50:.1f} ms, p95 {p95:.1f} ms, {len(response.data) / 1024:.0f} KiB"))
 
     # One writer's cost: a passport saved refreshes its process's cost and its agency's figures in the same commit.

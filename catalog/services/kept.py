@@ -84,9 +84,8 @@ def _note(pending: _Pending, obj, new: bool) -> None:
     elif isinstance(obj, models.Position):
         pending.positions.add(obj.id)
         pending.position_names |= _values(obj, "name")
-    elif isinstance(obj, models.Service):
-        if not new and _changed(obj, "is_mszu"):
-            pending.services.add(obj.id)
+    elif isinstance(obj, models.Service) and not new and _changed(obj, "is_mszu"):
+        pending.services.add(obj.id)
 
 
 WATCHED = (models.Process, models.Passport, models.PassportStep, models.PassportResource, models.Position,
@@ -208,7 +207,10 @@ def _figures_query():
                                     models.Passport.state == PassportState.APPROVED.value,
                                     models.Passport.deleted_at.is_(None))
     optimised = P.status.in_(OPTIMISED_STATUSES) | approved_to_be
-    one = lambda condition: func.sum(case((condition, 1), else_=0))  # noqa: E731
+
+    def one(condition):
+        return func.sum(case((condition, 1), else_=0))
+
     return (select(P.agency_id, func.count(), one(P.is_digital.is_(True)), one(optimised),
                    one(models.Service.is_mszu.is_(True)), one(and_(models.Service.is_mszu.is_(True), optimised)),
                    func.count(C.process_id), func.coalesce(func.sum(C.as_is_per_year), 0.0),
@@ -335,8 +337,10 @@ def rule_figures(ctx, agency_id, count):
     row.basis = now
     for name, value in vars(figures).items():
         setattr(row, name, value)
+    from sqlalchemy.exc import DBAPIError
+
     try:
         ctx.session.commit()
-    except Exception:  # another view stored the same count first: this one is as good
+    except DBAPIError:  # another view stored the same count first: this one is as good
         ctx.session.rollback()
     return figures
