@@ -45,10 +45,13 @@ def loaded_summary(counts: dict) -> str:
 @click.command()
 @click.option("--processes", type=click.IntRange(min=1), required=True, help="Сколько процессов создать.")
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--passports", "passport_share", type=click.FloatRange(0, 1), default=0.2, show_default=True,
+              help="Доля процессов с паспортами AS-IS и TO-BE (с шагами и стоимостью).")
 @click.pass_obj
-def generate(env: Env, processes, seed):
-    """Заполнить пустой каталог сгенерированными данными того же вида, что демо-регион (для замеров)."""
-    from catalog.demo.generator import generate as make
+def generate(env: Env, processes, seed, passport_share):
+    """Заполнить пустой каталог сгенерированными данными того же вида, что демо-регион (для замеров): реестр,
+    паспорта, таблица окладов, проекты оптимизации, заявки на системы, история статусов."""
+    from catalog.demo.generator import extras, generate as make, load_extras
     from catalog.formatting import counted
     from catalog.demo.loader import load_catalogue
 
@@ -57,7 +60,13 @@ def generate(env: Env, processes, seed):
     click.echo(f"Генерация описания на {counted(processes, 'процесс')}…", err=True)
     data = make(processes, seed=seed)
     counts = load_catalogue(ctx, data, progress)
+    added = load_extras(ctx, extras(data, seed, passport_share), progress)
+    from catalog.services import kept
+
+    kept.rebuild(ctx.session)  # the dashboard's and the home page's figures, once for the whole load
     ctx.session.commit()
+    counts.update({"паспорта процессов": added.get("passports", 0), "проекты оптимизации": added.get("projects", 0),
+                   "заявки на системы": added.get("requests", 0)})
     from catalog.formatting import seconds
 
     click.echo("Загружено: " + loaded_summary(counts) + f" за {seconds(time.perf_counter() - started)}")

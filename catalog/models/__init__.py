@@ -14,6 +14,7 @@ from catalog.models.costs import Position
 from catalog.models.duties import CorrectionNotice, NoticeEvent, RegisterOfficial, RegisterVersion
 from catalog.models.history import ChangeEvent, ProjectionPosition
 from catalog.models.imports import ImportJob, ImportMapping
+from catalog.models.kept import KeptAgencyFigures, KeptAgencyStatus, KeptCount, KeptRuleFigures, PassportCost
 from catalog.models.names import NameMatch, ServiceSphere, TypicalService
 from catalog.models.notifications import EmailMessage, NotificationPreference, NotifiedItem
 from catalog.models.openlineage import (
@@ -61,6 +62,11 @@ from catalog.models.search import SearchMiss, ThesaurusEntry
 from catalog.models.users import ApiToken, LoginFailure, Setting, User
 
 __all__ = [
+    "KeptAgencyFigures",
+    "KeptAgencyStatus",
+    "KeptCount",
+    "KeptRuleFigures",
+    "PassportCost",
     "Delegation",
     "Designation",
     "DocumentCounter",

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from sqlalchemy import select
 
 from catalog import models
-from catalog.enums import PassportVariant, ResourceKind
+from catalog.enums import PassportState, PassportVariant, ResourceKind
 from catalog.errors import BadParameter, InvalidInput
 from catalog import formatting
 from catalog.schemas import PositionSchema, validation_messages
@@ -140,6 +140,11 @@ def _rates(ctx: Context, agency_id: int | None = None) -> dict[int, Rate]:
     """The hourly cost of each position for a process of ``agency_id``: the region's table, with the rows
     of the agency's own table (same position name) in place of the region's."""
     positions = list(ctx.session.scalars(select(models.Position).where(models.Position.deleted_at.is_(None))))
+    return rates_of(positions, agency_id)
+
+
+def rates_of(positions, agency_id: int | None) -> dict[int, Rate]:
+    """``_rates`` over positions already read (rows with id, name, agency_id and the pay fields)."""
     rates = {p.id: Rate(p.id, p.name, p.monthly_pay, p.payroll_coefficient, p.annual_hours) for p in positions}
     own = {p.name: p for p in positions if agency_id is not None and p.agency_id == agency_id}
     for p in positions:
@@ -265,6 +270,66 @@ def process_costs(ctx: Context, process_id: int, what_if: dict | None = None) ->
             raise BadParameter("Неверное изменение расчёта.", {v: ["У процесса нет паспорта этого варианта."] for v in unknown})
     found = effect(costs["as_is"], costs["to_be"], rates) if {"as_is", "to_be"} <= set(costs) else None
     return ProcessCosts(process, chosen, costs, found, rates, what_if=bool(what_if))
+
+
+# -- the kept figures (issue 19): what the dashboard sums instead of costing every process on every view
+
+
+def kept_figures(session, process_ids) -> dict[int, dict]:
+    """``passport_costs`` rows of these processes, by process id, computed as ``process_costs`` computes them
+    (the same revisions, rates and arithmetic) but a few statements for many processes at once. A process
+    without passports has no row."""
+    ids = sorted(set(process_ids))
+    if not ids:
+        return {}
+    positions = session.execute(select(models.Position.id, models.Position.name, models.Position.agency_id,
+                                       models.Position.monthly_pay, models.Position.payroll_coefficient,
+                                       models.Position.annual_hours).where(models.Position.deleted_at.is_(None))).all()
+    rates_by_agency: dict[int | None, dict[int, Rate]] = {}
+    out = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        agencies = dict(session.execute(select(models.Process.id, models.Process.agency_id)
+                                        .where(models.Process.id.in_(chunk))).all())
+        P = models.Passport
+        chosen: dict[tuple[int, str], tuple] = {}
+        for row in session.execute(select(P.id, P.process_id, P.variant, P.revision, P.state, P.instances_per_year)
+                                   .where(P.process_id.in_(chunk), P.deleted_at.is_(None))):
+            key = (row.process_id, row.variant)
+            # passports.current: the latest approved revision, else the latest draft.
+            rank = (row.state == PassportState.APPROVED.value, row.revision)
+            if key not in chosen or rank > chosen[key][0]:
+                chosen[key] = (rank, row)
+        passport_ids = [row.id for _, row in chosen.values()]
+        steps, resources = defaultdict(list), defaultdict(list)
+        S, R = models.PassportStep, models.PassportResource
+        for at in range(0, len(passport_ids), 500):
+            part = passport_ids[at:at + 500]
+            for s in session.execute(select(S.passport_id, S.name, S.duration_minutes, S.times_per_year, S.position_id)
+                                     .where(S.passport_id.in_(part)).order_by(S.passport_id, S.position)):
+                steps[s.passport_id].append(StepFigures(s.name, s.duration_minutes, s.times_per_year, s.position_id))
+            for r in session.execute(select(R.passport_id, R.kind, R.name, R.unit_cost, R.quantity, R.per)
+                                     .where(R.passport_id.in_(part)).order_by(R.passport_id, R.id)):
+                resources[r.passport_id].append(ResourceFigures(r.kind, r.name, r.unit_cost, r.quantity, r.per))
+        for (process_id, variant), (_, row) in sorted(chosen.items()):
+            agency_id = agencies.get(process_id)
+            if agency_id not in rates_by_agency:
+                rates_by_agency[agency_id] = rates_of(positions, agency_id)
+            rates = rates_by_agency[agency_id]
+            cost = calculate(Plan(steps[row.id], resources[row.id], rates, row.instances_per_year))
+            figures = out.setdefault(process_id, {"process_id": process_id, "as_is_passport_id": None,
+                                                  "as_is_per_year": None, "to_be_passport_id": None,
+                                                  "to_be_per_year": None, "effect": None, "fte": None, "_costs": {}})
+            figures[f"{variant}_passport_id"] = row.id
+            figures[f"{variant}_per_year"] = cost.per_year
+            figures["_costs"][variant] = (cost, rates)
+    for figures in out.values():
+        found = figures.pop("_costs")
+        if {"as_is", "to_be"} <= set(found):
+            (as_is, rates), (to_be, _) = found["as_is"], found["to_be"]
+            result = effect(as_is, to_be, rates)
+            figures["effect"], figures["fte"] = result.money_per_year, result.fte
+    return out
 
 
 def export_xlsx(result: ProcessCosts) -> bytes:

@@ -9,15 +9,14 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from catalog import models
-from catalog.enums import PassportState, ProcessStatus
-from catalog.services import costs, permissions, records
+from catalog.enums import ProcessStatus
+from catalog.services import kept, permissions, records
 from catalog.services.context import Context
 
-OPTIMISED_STATUSES = {ProcessStatus.REENGINEERED.value, ProcessStatus.SENT_CERTIFICATION.value,
-                      ProcessStatus.CERTIFIED.value}
+OPTIMISED_STATUSES = set(kept.OPTIMISED_STATUSES)
 
 
 @dataclass
@@ -59,6 +58,15 @@ class Dashboard:
     overdue_measures: list[tuple[models.OptimizationProject, models.RoadmapMeasure]] = field(default_factory=list)
     deviations: list[tuple[models.OptimizationProject, models.DeviationRequest]] = field(default_factory=list)
     rules: RuleFigures | None = None  # issue 17: what stands outside the catalogue's rules
+    # The region's table: ``agencies`` are the top ones; ``others`` sums the rest, ``rest`` is a page of them.
+    agency_count: int = 0
+    others: AgencyFigures | None = None
+    others_count: int = 0
+    rest: list[AgencyFigures] = field(default_factory=list)
+    page: int = 1
+    pages: int = 1
+    mszu_agencies: list[AgencyFigures] = field(default_factory=list)
+    mszu_agency_count: int = 0
 
 
 @dataclass
@@ -70,52 +78,86 @@ class RuleFigures:
     stale_marts: int = 0  # consistency.mart_quality: the check older than the term
 
 
-def dashboard(ctx: Context, agency_id: int | None = None) -> Dashboard:
+TOP_AGENCIES = 20  # the region's table shows these; the rest are summed in one row and paged below
+AGENCIES_PER_PAGE = 30
+
+
+def dashboard(ctx: Context, agency_id: int | None = None, page: int = 1) -> Dashboard:
+    """The figures of the region or one agency, read from the kept figures (``catalog.services.kept``): the
+    region's table has the ``TOP_AGENCIES`` agencies with most processes, «остальные» summed, and
+    page ``page`` of the rest."""
     permissions.require_read(ctx)
+    session = ctx.session
+    kept.ensure_built(session)
+    F, T = models.KeptAgencyFigures, models.KeptAgencyStatus
     title = "Регион"
-    query = select(models.Process.id, models.Process.agency_id, models.Process.status, models.Process.is_digital,
-                   models.Service.is_mszu) \
-        .join(models.Service, models.Service.id == models.Process.service_id) \
-        .where(models.Process.deleted_at.is_(None))
+    figures_of_rows = select(*_sums(F))
+    statuses_query = select(T.status, func.sum(T.count)).group_by(T.status)
     if agency_id is not None:
         agency = records.get_record(ctx, "agencies", agency_id)
         title = agency.name
-        query = query.where(models.Process.agency_id == agency_id)
-    rows = ctx.session.execute(query).all()
-    approved_to_be = set(ctx.session.scalars(select(models.Passport.process_id).where(
-        models.Passport.variant == "to_be", models.Passport.state == PassportState.APPROVED.value,
-        models.Passport.deleted_at.is_(None))))
-    with_passports = set(ctx.session.scalars(select(models.Passport.process_id).where(
-        models.Passport.deleted_at.is_(None)).distinct()))
-    names = dict(ctx.session.execute(select(models.Agency.id, models.Agency.name)).all())
-    by_agency: dict[int, AgencyFigures] = {}
-    total = AgencyFigures(agency_id or 0, title)
-    statuses = Counter()
-    costed = 0
-    for process_id, process_agency, status, is_digital, is_mszu in rows:
-        figures = by_agency.setdefault(process_agency, AgencyFigures(process_agency, names.get(process_agency, "—")))
-        statuses[status] += 1
-        optimised = status in OPTIMISED_STATUSES or process_id in approved_to_be
-        for target in (figures, total):
-            target.processes += 1
-            target.digital += bool(is_digital)
-            target.optimised += optimised
-            target.mszu += bool(is_mszu)
-            target.mszu_optimised += bool(is_mszu) and optimised
-        if process_id in with_passports:
-            result = costs.process_costs(ctx, process_id)
-            costed += 1
-            for target in (figures, total):
-                target.cost_as_is += result.costs["as_is"].per_year if "as_is" in result.costs else 0.0
-                target.cost_to_be += result.costs["to_be"].per_year if "to_be" in result.costs else 0.0
-                if result.effect:
-                    target.effect += result.effect.money_per_year
-                    target.fte += result.effect.fte
-    board = Dashboard(title, [(s.value, s.label, statuses[s.value]) for s in ProcessStatus], total,
-                      sorted(by_agency.values(), key=lambda a: (-a.processes, a.agency)), costed)
-    _projects(ctx, board, {process_id for process_id, *_ in rows})
-    board.rules = rule_figures(ctx, agency_id)
+        figures_of_rows = figures_of_rows.where(F.agency_id == agency_id)
+        statuses_query = statuses_query.where(T.agency_id == agency_id)
+    total = _figures(agency_id or 0, title, session.execute(figures_of_rows).one())
+    statuses = (kept.status_totals(session) if agency_id is None
+                else {status: int(count or 0) for status, count in session.execute(statuses_query)})
+    costed = select(func.coalesce(func.sum(F.costed), 0))
+    if agency_id is not None:
+        costed = costed.where(F.agency_id == agency_id)
+    board = Dashboard(title, [(s.value, s.label, statuses.get(s.value, 0)) for s in ProcessStatus], total,
+                      costed=int(session.scalar(costed)))
+    if agency_id is None:
+        _agency_table(session, board, max(1, page))
+    elif total.processes:
+        board.agencies = [total]
+        board.agency_count = 1
+        board.mszu_agencies = [total] if total.mszu else []
+        board.mszu_agency_count = len(board.mszu_agencies)
+    _projects(ctx, board, agency_id)
+    board.rules = kept.rule_figures(ctx, agency_id, rule_figures)
     return board
+
+
+def _basis(ctx: Context) -> str:
+    return kept.basis(ctx)
+
+
+def _sums(F):
+    return [func.coalesce(func.sum(getattr(F, name)), 0) for name in FIGURES]
+
+
+FIGURES = ("processes", "digital", "optimised", "mszu", "mszu_optimised", "cost_as_is", "cost_to_be", "effect", "fte")
+
+
+def _figures(agency_id: int, name: str, row) -> AgencyFigures:
+    return AgencyFigures(agency_id, name, **{f: (float(v) if f in ("cost_as_is", "cost_to_be", "effect", "fte") else int(v))
+                                           for f, v in zip(FIGURES, row)})
+
+
+def _agency_table(session, board: Dashboard, page: int) -> None:
+    F = models.KeptAgencyFigures
+    ranked = (select(F, models.Agency.name).join(models.Agency, models.Agency.id == F.agency_id)
+              .where(F.processes > 0).order_by(F.processes.desc(), models.Agency.name, F.agency_id))
+
+    def rows(query):
+        return [_figures(f.agency_id, name, [getattr(f, c) for c in FIGURES]) for f, name in session.execute(query)]
+
+    board.agencies = rows(ranked.limit(TOP_AGENCIES))
+    board.agency_count = session.scalar(select(func.count()).select_from(F).where(F.processes > 0)) or 0
+    others = _figures(0, "остальные", [0] * len(FIGURES))
+    for name in FIGURES:
+        setattr(others, name, getattr(board.total, name) - sum(getattr(a, name) for a in board.agencies))
+    board.others = others
+    board.others_count = max(0, board.agency_count - len(board.agencies))
+    board.pages = max(1, -(-board.others_count // AGENCIES_PER_PAGE))
+    board.page = min(page, board.pages)
+    board.rest = rows(ranked.offset(TOP_AGENCIES + (board.page - 1) * AGENCIES_PER_PAGE).limit(AGENCIES_PER_PAGE))
+    # The МСЗУ report: the agencies with most priority processes not optimised (Leningrad 8.2), the rest summed.
+    lagging = (select(F, models.Agency.name).join(models.Agency, models.Agency.id == F.agency_id)
+               .where(F.mszu > 0).order_by((F.mszu - F.mszu_optimised).desc(), F.mszu.desc(), models.Agency.name)
+               .limit(TOP_AGENCIES))
+    board.mszu_agencies = rows(lagging)
+    board.mszu_agency_count = session.scalar(select(func.count()).select_from(F).where(F.mszu > 0)) or 0
 
 
 def rule_figures(ctx: Context, agency_id: int | None = None) -> RuleFigures:
@@ -140,26 +182,59 @@ def rule_figures(ctx: Context, agency_id: int | None = None) -> RuleFigures:
     return figures
 
 
-def _projects(ctx: Context, board: Dashboard, process_ids: set[int]) -> None:
-    """Optimisation projects of these processes: by stage, overdue measures, open KPI deviations."""
+# The projects' part of a board, by (agency, basis): stages and overdue measures follow the calendar, so they
+# are not kept by writes; a server process counts them once per change of the store and per day.
+_PROJECTS_MEMO: dict = {}
+
+
+def _projects(ctx: Context, board: Dashboard, agency_id: int | None) -> None:
+    """Optimisation projects of the processes (of the agency): by stage, overdue measures, open KPI deviations.
+    The lists hold plain figures (``project.id``, ``project.process.name``, ``measure.name``,
+    ``measure.planned_end``, ``deviation.kpi.name``), what the page and the API show."""
+    from types import SimpleNamespace as Plain
+
+    from sqlalchemy.orm import selectinload
+
     from catalog.enums import ProjectStage
     from catalog.services import projects
 
-    stages = Counter()
-    for project in ctx.session.scalars(select(models.OptimizationProject).where(
-            models.OptimizationProject.deleted_at.is_(None))):
-        if project.process_id not in process_ids:
-            continue
-        stages[projects.current_stage(project)] += 1
-        board.overdue_measures += [(project, m) for m in projects.overdue_measures(project)]
-        board.deviations += [(project, r) for r in projects.open_requests(project)]
-    board.project_stages = [(s.value, s.label, stages[s.value]) for s in ProjectStage]
+    key = (str(ctx.session.get_bind().url), agency_id, _basis(ctx))
+    if key not in _PROJECTS_MEMO:
+        stages, overdue, deviations = Counter(), [], []
+        query = (select(models.OptimizationProject)
+                 .join(models.Process, models.Process.id == models.OptimizationProject.process_id)
+                 .where(models.OptimizationProject.deleted_at.is_(None), models.Process.deleted_at.is_(None))
+                 .options(selectinload(models.OptimizationProject.measures),
+                          selectinload(models.OptimizationProject.deviation_requests),
+                          selectinload(models.OptimizationProject.process))
+                 .order_by(models.OptimizationProject.id))
+        if agency_id is not None:
+            query = query.where(models.Process.agency_id == agency_id)
+        for project in ctx.session.scalars(query):
+            stages[projects.current_stage(project)] += 1
+            plain = Plain(id=project.id, process=Plain(name=project.process.name))
+            overdue += [(plain, Plain(name=m.name, planned_end=m.planned_end)) for m in projects.overdue_measures(project)]
+            deviations += [(plain, Plain(kpi=Plain(name=r.kpi.name))) for r in projects.open_requests(project)]
+        if len(_PROJECTS_MEMO) > 64:
+            _PROJECTS_MEMO.clear()
+        _PROJECTS_MEMO[key] = ([(s.value, s.label, stages[s.value]) for s in ProjectStage], overdue, deviations)
+    stages, overdue, deviations = _PROJECTS_MEMO[key]
+    board.project_stages, board.overdue_measures, board.deviations = list(stages), list(overdue), list(deviations)
 
 
-def agency_choices(ctx: Context) -> list[tuple[int, str]]:
-    """The agencies the dashboard's filter offers: every agency that owns a process, whatever its kind,
-    so each row of the region's table can also be chosen in the filter."""
+CHOICES = 200  # more agencies than this: the filter offers the top ones, the tables link to every agency
+
+
+def agency_choices(ctx: Context, current: int | None = None) -> list[tuple[int, str]]:
+    """The agencies the dashboard's filter offers: every agency that owns a process, whatever its kind, so each
+    row of the region's table can also be chosen in the filter; with more than ``CHOICES`` of them, the
+    ``TOP_AGENCIES`` with most processes and the one chosen (the others are a link away in the tables)."""
     permissions.require_read(ctx)
-    owning = select(models.Process.agency_id).where(models.Process.deleted_at.is_(None)).distinct()
+    kept.ensure_built(ctx.session)
+    F = models.KeptAgencyFigures
+    owning = select(F.agency_id).where(F.processes > 0)
+    if (ctx.session.scalar(select(func.count()).select_from(owning.subquery())) or 0) > CHOICES:
+        top = owning.order_by(F.processes.desc(), F.agency_id).limit(TOP_AGENCIES)
+        owning = select(models.Agency.id).where(models.Agency.id.in_(top) | (models.Agency.id == current))
     return [tuple(row) for row in ctx.session.execute(
         select(models.Agency.id, models.Agency.name).where(models.Agency.id.in_(owning)).order_by(models.Agency.name))]

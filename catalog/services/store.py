@@ -59,12 +59,15 @@ def dump(session, path: Path, progress: Callable[[str, int], None] | None = None
 # Reference data the migrations load (the official production calendars): a new catalogue has it,
 # and a restore replaces it with the dump's copy.
 MIGRATION_DATA = {"calendar_days"}
+# Figures derived from the rest (catalog.services.kept): a view of the empty catalogue may have built
+# them, a dump from before 0023 lacks them; the dump's copy replaces them, or the first view builds them.
+from catalog.models.kept import KEPT_TABLES  # noqa: E402
 
 
 def _is_empty(session) -> bool:
     return all(
         not session.scalar(select(func.count()).select_from(table)) for table in Base.metadata.sorted_tables
-        if table.name not in MIGRATION_DATA
+        if table.name not in MIGRATION_DATA and table.name not in KEPT_TABLES
     )
 
 
@@ -113,7 +116,7 @@ def restore(session, path: Path, progress: Callable[[str, int], None] | None = N
     if not _is_empty(session):
         raise InvalidInput("Каталог не пуст: восстановление возможно только в пустую базу (catalog init на новой базе).")
     tables = {t.name: t for t in Base.metadata.sorted_tables}
-    for name in MIGRATION_DATA:
+    for name in (*MIGRATION_DATA, *KEPT_TABLES):
         session.execute(tables[name].delete())
     counts: dict[str, int] = {}
     loader: _TableLoader | None = None
@@ -139,8 +142,9 @@ def restore(session, path: Path, progress: Callable[[str, int], None] | None = N
                         progress(table.name, counts[table.name])
                 else:
                     raise InvalidInput(f"Строка {line_no}: нарушен порядок выгрузки.")
-        if set(counts) != set(tables):
-            raise InvalidInput(f"Файл {path} обрывается: нет таблиц {', '.join(sorted(set(tables) - set(counts)))}.")
+        if set(counts) | set(KEPT_TABLES) != set(tables):
+            raise InvalidInput(f"Файл {path} обрывается: нет таблиц "
+                               f"{', '.join(sorted(set(tables) - set(counts) - set(KEPT_TABLES)))}.")
     except (OSError, EOFError, json.JSONDecodeError, KeyError, ValueError, TypeError) as error:
         session.rollback()
         raise InvalidInput(f"Файл {path} повреждён или не читается: {error}") from None

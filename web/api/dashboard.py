@@ -30,6 +30,8 @@ def dashboard_view(args):
     board = dashboard.dashboard(context(), args["agency"])
     return jsonify(title=board.title, statuses={value: count for value, _, count in board.statuses},
                    total=figures_json(board.total), agencies=[figures_json(a) for a in board.agencies],
+                   # issue 19: the top agencies above, the rest summed (a page of them: the dashboard page)
+                   other_agencies={"count": board.others_count, **figures_json(board.others)} if board.others_count else None,
                    costed=board.costed, projects={value: count for value, _, count in board.project_stages},
                    overdue_measures=[{"project_id": p.id, "measure": m.name, "planned_end": m.planned_end.isoformat()}
                                      for p, m in board.overdue_measures],

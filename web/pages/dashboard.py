@@ -18,8 +18,8 @@ def _agency_arg() -> int | None:
 def dashboard_page():
     ctx = context()
     agency_id = _agency_arg()
-    board = dashboard.dashboard(ctx, agency_id)
-    agencies = dashboard.agency_choices(ctx)
+    board = dashboard.dashboard(ctx, agency_id, page=int_arg("page", 1))
+    agencies = dashboard.agency_choices(ctx, agency_id)
     return render_template("dashboard.html", board=board, agency_id=agency_id, agencies=agencies,
                            status_bars=[(label, count) for _, label, count in board.statuses], extra_cards=[],
                            project_bars=[(label, count) for _, label, count in board.project_stages])
