@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from catalog.graph import cte, store_edges, traversal
+from catalog.graph import cte, edges_table, store_edges, traversal
 from catalog.graph.model import Edge, Subgraph
 
 
@@ -65,7 +65,32 @@ def open_graph(settings, sessions) -> Neo4jQueries | None:
 
 
 class SqlGraph(QueryMixin):
-    """The default backend: queries over the links table and the relation columns of the store."""
+    """The default backend: the store's ``graph_edges`` table, which triggers keep with the records.
+
+    Lineage is one capped recursive query per direction over it (``cte``), on SQLite and
+    PostgreSQL alike: with one indexed arm a step it is the faster walk on both
+    (docs/benchmarks.md, «Lineage in one statement»). Paths and subgraphs expand from it too.
+    """
+
+    name = "sql"
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def expand(self, nodes: set[str], edge_types: set[str] | None, direction: str | None = None,
+               limit: int | None = None) -> list[Edge]:
+        return edges_table.expand(self.session, nodes, edge_types, direction, limit)
+
+    def traverse(self, start, direction, depth, edge_types, max_nodes) -> Subgraph:
+        return cte.traverse(self.session, start, direction, depth, edge_types, max_nodes)
+
+
+# The name the tests and the benchmark used when only PostgreSQL walked by the recursive query.
+RecursiveSqlGraph = SqlGraph
+
+
+class StoreSqlGraph(QueryMixin):
+    """The reference: the level walk over the links and relation columns themselves (tests, benchmark)."""
 
     name = "sql"
 
@@ -75,19 +100,3 @@ class SqlGraph(QueryMixin):
     def expand(self, nodes: set[str], edge_types: set[str] | None, direction: str | None = None,
                limit: int | None = None) -> list[Edge]:
         return store_edges.edges_touching(self.session, nodes, edge_types, direction, limit)
-
-    # Where the recursive query is the faster walk (docs/benchmarks.md, «Lineage in one statement»):
-    # on PostgreSQL each of the level walk's ~100 statements is a round trip; on SQLite a statement
-    # costs little and the recursive query's per-row work makes it slower.
-    RECURSIVE_ON = frozenset({"postgresql"})
-
-    def traverse(self, start, direction, depth, edge_types, max_nodes) -> Subgraph:
-        if self.session.get_bind().dialect.name in self.RECURSIVE_ON:
-            return cte.traverse(self.session, start, direction, depth, edge_types, max_nodes)
-        return super().traverse(start, direction, depth, edge_types, max_nodes)
-
-
-class RecursiveSqlGraph(SqlGraph):
-    """The sql backend walking by the recursive query on every engine (the tests, the benchmark)."""
-
-    RECURSIVE_ON = frozenset({"sqlite", "postgresql"})

@@ -11,6 +11,7 @@ from catalog.models.base import Base, Record, utcnow
 from catalog.models.calendar import CalendarDay
 from catalog.models.certifications import Certification
 from catalog.models.costs import Position
+from catalog.models.graph import GraphEdge
 from catalog.models.duties import CorrectionNotice, NoticeEvent, RegisterOfficial, RegisterVersion
 from catalog.models.history import ChangeEvent, ProjectionPosition
 from catalog.models.imports import ImportJob, ImportMapping
@@ -61,6 +62,7 @@ from catalog.models.search import SearchMiss, ThesaurusEntry
 from catalog.models.users import ApiToken, LoginFailure, Setting, User
 
 __all__ = [
+    "GraphEdge",
     "Delegation",
     "Designation",
     "DocumentCounter",
