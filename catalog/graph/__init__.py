@@ -45,6 +45,37 @@ class Neo4jQueries(QueryMixin):
                limit: int | None = None) -> list[Edge]:
         return self.graph.expand(nodes, edge_types, direction, limit)
 
+    def traverse(self, start, direction, depth, edge_types, max_nodes) -> Subgraph:
+        """One Cypher statement a direction (``Neo4jGraph.walk``), then the reference walk over its edges."""
+        return traversal.walk_directions(
+            lambda way, cap: self._walk_one(start, way, depth, edge_types, cap), direction, max_nodes)
+
+    def _walk_one(self, start, direction, depth, edge_types, max_nodes) -> Subgraph:
+        edges = self.graph.walk(start, direction, depth, edge_types, max_nodes)
+        if edges is None:  # too long a statement for this server: the level walk, a statement a level
+            return traversal.traverse(self.expand, start, direction, depth, edge_types, max_nodes)
+        out: dict[str, list[Edge]] = {}
+        for edge in edges:
+            out.setdefault(edge.source if direction == "downstream" else edge.target, []).append(edge)
+
+        def expand(nodes, _types, _direction=None, limit=None):
+            return [edge for node in nodes for edge in out.get(node, ())]
+
+        return traversal.traverse(expand, start, direction, depth, edge_types, max_nodes)
+
+    def behind(self, session: Session) -> int:
+        """Events of the outbox the projection has not applied yet: one count on the store, read
+        afresh (a long-lived session's cached position would be stale)."""
+        from sqlalchemy import func, select
+
+        from catalog import models
+        from catalog.graph.projection import POSITION
+
+        applied = select(models.ProjectionPosition.last_event_id).where(
+            models.ProjectionPosition.name == POSITION).scalar_subquery()
+        return session.scalar(select(func.count()).select_from(models.ChangeEvent).where(
+            models.ChangeEvent.id > func.coalesce(applied, 0))) or 0
+
     def catch_up(self) -> None:
         self.projection.sync()
 

@@ -30,19 +30,23 @@ from catalog.graph import traversal
 from catalog.graph.model import EDGE_TYPES, Edge, Subgraph, split_uid
 from catalog.kinds import KINDS
 
-FIRST_ROWS_PER_NODE = 8  # rows of the first try: most walks meet the cap within it
+FIRST_ROWS_PER_NODE = 4  # walk rows of the first try: most walks meet the cap within it
 RETRY_ROWS_PER_NODE = 64  # the second, larger budget when the first one left the answer unsure
 
 _SQL: dict[tuple, object] = {}
-COLUMNS = "depth, uid, etype, here, there, transport, frequency"
+V = "VARCHAR(96)"
 
 
 def statement(dialect: str, direction: str, edge_types: frozenset[str] | None):
     """The walk for one direction, built once per (engine, direction, edge types).
 
-    Each row is a step: (depth, edge, the node it leaves, the node it reaches), breadth first,
-    deduplicated by UNION, cut at ``:budget`` rows (the start's row included). A dead or unknown
-    start has no edges in the table, so it needs no check of its own.
+    The recursion walks nodes, not edges: a row is (depth, node), deduplicated by UNION, so a
+    record reached by many edges at one level is expanded once there (a row per edge would expand
+    it once per edge, and a hub's fan-out as many times). It is cut at ``:budget`` rows, the
+    start's included. Then the edges: each walked record's edges (those it is not the last level
+    for) to walked records, with the depth it was first reached at. A last row (depth -1) tells
+    how many walk rows there were and the deepest level, as text. A dead or unknown start has no
+    edges in the table, so it needs no check of its own.
     """
     key = (dialect, direction, edge_types)
     if key in _SQL:
@@ -52,16 +56,22 @@ def statement(dialect: str, direction: str, edge_types: frozenset[str] | None):
     known = None if edge_types is None else sorted(edge_types & EDGE_TYPES)
     typed = "" if known is None else f" AND e.edge_type IN ({', '.join(repr(t) for t in known)})" if known \
         else " AND FALSE"
-    first = ("SELECT 0, CAST(NULL AS VARCHAR(96)), CAST(NULL AS VARCHAR(32)), CAST(NULL AS VARCHAR(64)), "
-             "CAST(:start AS VARCHAR(64)), CAST(NULL AS VARCHAR(32)), CAST(NULL AS VARCHAR(32))")
-    step = (f"SELECT w.depth + 1, e.uid, e.edge_type, w.there, e.{far}, e.transport, e.frequency "
-            f"FROM walk w JOIN graph_edges e ON e.{near} = w.there WHERE w.depth < :depth{typed}")
+    step = (f"SELECT w.depth + 1, e.{far} FROM walk w JOIN graph_edges e ON e.{near} = w.node "
+            f"WHERE w.depth < :depth{typed}")
+    start = f"SELECT 0, CAST(:start AS {V})"
     if dialect == "postgresql":
-        # PostgreSQL computes a WITH query only as far as its reader fetches: the LIMIT stops the walk.
-        sql = f"WITH RECURSIVE walk({COLUMNS}) AS ({first} UNION {step}) SELECT {COLUMNS} FROM walk LIMIT :budget"
+        # PostgreSQL computes a WITH query only as far as its reader fetches: the LIMIT of
+        # ``capped`` stops the walk (a recursive term cannot hold a LIMIT itself).
+        walk = (f"walk(depth, node) AS ({start} UNION {step}), "
+                f"capped AS MATERIALIZED (SELECT depth, node FROM walk LIMIT :budget)")
     else:
         # A LIMIT inside SQLite's recursive CTE bounds every row it will ever add.
-        sql = f"WITH RECURSIVE walk({COLUMNS}) AS ({first} UNION {step} LIMIT :budget) SELECT {COLUMNS} FROM walk"
+        walk = f"walk(depth, node) AS ({start} UNION {step} LIMIT :budget), capped AS (SELECT depth, node FROM walk)"
+    sql = (f"WITH RECURSIVE {walk}, reached AS (SELECT node, MIN(depth) AS depth FROM capped GROUP BY node) "
+           f"SELECT r.depth, e.uid, e.edge_type, e.source, e.target, e.transport, e.frequency "
+           f"FROM reached r JOIN graph_edges e ON e.{near} = r.node JOIN reached f ON f.node = e.{far} "
+           f"WHERE r.depth < :depth{typed} "
+           f"UNION ALL SELECT -1, CAST(COUNT(*) AS {V}), CAST(MAX(depth) AS {V}), NULL, NULL, NULL, NULL FROM capped")
     _SQL[key] = text(sql)
     return _SQL[key]
 
@@ -90,22 +100,23 @@ def _walk(session, start, direction, depth, types, max_nodes, budget) -> tuple[S
     connection = session.connection()
     rows = connection.execute(statement(connection.dialect.name, direction, types),
                               {"start": start, "depth": depth, "budget": budget}).all()
-    out: dict[str, dict[str, Edge]] = defaultdict(dict)
-    deepest = 0
+    out: dict[str, list[Edge]] = defaultdict(list)
+    walked, deepest = 0, 0
     downstream = direction == "downstream"
-    for depth_of, edge_uid, edge_type, here, there, transport, frequency in rows:
-        if depth_of:
-            out[here][edge_uid] = Edge(edge_uid, edge_type, *((here, there) if downstream else (there, here)),
-                                       transport, frequency)
-            deepest = max(deepest, depth_of)
+    for depth_of, edge_uid, edge_type, source, target, transport, frequency in rows:
+        if depth_of < 0:
+            walked, deepest = int(edge_uid), int(edge_type or 0)
+        else:
+            out[source if downstream else target].append(
+                Edge(edge_uid, edge_type, source, target, transport, frequency))
     expanded: list[str] = []
 
     def expand(nodes, _types, _direction, limit=None):
         expanded.extend(nodes)
-        return [edge for node in nodes for edge in out.get(node, {}).values()]
+        return [edge for node in nodes for edge in out.get(node, ())]
 
     result = traversal.traverse(expand, start, direction, depth, None if types is None else set(types), max_nodes)
-    if len(rows) < budget:
+    if walked < budget:
         return result, True
     # The budget ran out inside the walk's deepest level L, so levels before L are whole: the
     # answer is the reference's if the walk stopped at the cap while taking a level before L,
