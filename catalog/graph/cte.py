@@ -58,7 +58,7 @@ def statement(dialect: str, direction: str, edge_types: frozenset[str] | None):
         else " AND FALSE"
     step = (f"SELECT w.depth + 1, e.{far} FROM walk w JOIN graph_edges e ON e.{near} = w.node "
             f"WHERE w.depth < :depth{typed}")
-    start = f"SELECT 0, CAST(:start AS {V})"
+    start = "SELECT 0, CAST(:start AS VARCHAR(64))"  # the type of graph_edges.source and .target
     if dialect == "postgresql":
         # PostgreSQL computes a WITH query only as far as its reader fetches: the LIMIT of
         # ``capped`` stops the walk (a recursive term cannot hold a LIMIT itself).
