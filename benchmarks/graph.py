@@ -91,7 +91,7 @@ def compare_walks(label: str, session, process_ids: list[int], max_nodes: int, r
         connection = session.connection()
         for way, cap in (("upstream", max(1, max_nodes // 2)), ("downstream", max_nodes)):
             connection.execute(cte.statement(connection.dialect.name, way, None), {
-                "start": start, "depth": depth,
+                "start": start, "depth": depth, "cap": cap,
                 "budget": cap * cte.FIRST_ROWS_PER_NODE + traversal.EXPAND_SLICE}).all()
         return None
 

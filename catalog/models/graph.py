@@ -16,10 +16,10 @@ from catalog.models.base import Base
 class GraphEdge(Base):
     __tablename__ = "graph_edges"
     __table_args__ = (
-        # Each walk step reads one of these: downstream by source, upstream by target; the type
-        # and the far end are in the key, so a step reads the index only.
-        Index("ix_graph_edges_source", "source", "edge_type", "target"),
-        Index("ix_graph_edges_target", "target", "edge_type", "source"),
+        # Each walk step reads one of these: downstream by source, upstream by target; the whole
+        # edge is in the key, so a step reads the index only, never the table.
+        Index("ix_graph_edges_source", "source", "edge_type", "target", "uid", "transport", "frequency"),
+        Index("ix_graph_edges_target", "target", "edge_type", "source", "uid", "transport", "frequency"),
     )
 
     uid: Mapped[str] = mapped_column(String(96), primary_key=True)  # "link:7", "fk:processes:12:agency_id"
