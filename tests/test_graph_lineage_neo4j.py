@@ -82,3 +82,13 @@ def test_the_lineage_page_says_how_far_behind_the_graph_is(app, client, ctx, tin
     assert "Граф отстаёт на 1\xa0событие:" in page
     picture = client.get(f"/api/v1/lineage/processes/{tiny.P.split(':')[1]}").get_json()
     assert picture["backend"] == "neo4j" and picture["notice"].startswith("Граф отстаёт на 1\xa0событие")
+
+
+def test_a_walk_too_long_for_the_servers_buffer_goes_level_by_level(ctx, tiny, projected_graph):
+    """FalkorDB prints a statement into a 4 KB buffer: a walk of ten levels does not fit in one."""
+    calls = []
+    count_statements(projected_graph, calls)
+    answer = projected_graph.traverse(tiny.S, "downstream", 10, None, 400)
+    assert len(calls) > 1
+    expected = SqlGraph(ctx.session).traverse(tiny.S, "downstream", 10, None, 400)
+    assert answer.nodes == expected.nodes and answer.edges == expected.edges
