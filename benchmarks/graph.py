@@ -196,6 +196,14 @@ def loaded(url: str, args, rows: list, label: str):
     return sessions
 
 
+class Rows(list):
+    """The table's rows, each printed as it comes: a run cut short keeps what it measured."""
+
+    def append(self, row) -> None:
+        super().append(row)
+        print(f"| {row[0]} | {row[1]} |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--processes", type=int, default=50_000)
@@ -207,7 +215,8 @@ def main() -> None:
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="catalog-graph-bench-"))
     url = f"sqlite:///{workdir / 'bench.db'}"
-    rows: list[tuple[str, str]] = [("machine at the start", f"{os.cpu_count()} cores, {load_average()}")]
+    rows: list[tuple[str, str]] = Rows()
+    rows.append(("machine at the start", f"{os.cpu_count()} cores, {load_average()}"))
     sessions = loaded(url, args, rows, "SQLite")
     ctx = Context(session=sessions(), is_system=True, autocommit=False)
     links = ctx.session.scalar(select(func.count()).select_from(models.Link))
