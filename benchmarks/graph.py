@@ -4,11 +4,13 @@
     .venv/bin/python benchmarks/graph.py --processes 5000 --samples 50
     .venv/bin/python benchmarks/graph.py --processes 10000 --postgresql --skip-neo4j --skip-http
 
-Beside the backends it runs three walks of the sql backend on the same sample, with the same
-node cap: the level-by-level walk over ``expand`` (``traversal.traverse``, the answer before),
-the recursive query (``cte.traverse``, what the sql backend runs now) and a plain in-memory BFS
-over the same edges loaded into dicts (the floor), with statements per call, the ratios and how
-many answers differ between the first two. ``--postgresql`` does the same on a throwaway server.
+Beside the backends it runs four walks of the sql backend on the same sample, with the same
+node cap: the level-by-level walk over the links and relation columns (``traversal.traverse``
+over ``store_edges``, the answer before), the recursive query over ``graph_edges``
+(``cte.traverse``, what the sql backend runs now), the bare capped recursive query (its one
+statement a direction, rows fetched, nothing walked: the peer) and a plain in-memory BFS over
+the same edges loaded into dicts (the floor), with statements per call, the ratios and how many
+answers differ between the first two. ``--postgresql`` does the same on a throwaway server.
 
 Measures p50/p95 of lineage at depth 3 and 6 (in process, through the service, and over HTTP to
 a waitress server), the projection's rebuild and sync throughput, and the graph server's memory.
@@ -84,9 +86,19 @@ def compare_walks(label: str, session, process_ids: list[int], max_nodes: int, r
     started = time.perf_counter()
     memory_expand = in_memory(session)
     rows.append((f"{label}: in-memory graph loaded for the BFS", f"{time.perf_counter() - started:.0f} s"))
+    def bare(start, depth):
+        """The capped recursive statements alone, with the first try's budget of each direction."""
+        connection = session.connection()
+        for way, cap in (("upstream", max(1, max_nodes // 2)), ("downstream", max_nodes)):
+            connection.execute(cte.statement(connection.dialect.name, way, None), {
+                "start": start, "depth": depth, "cap": cap,
+                "budget": cap * cte.FIRST_ROWS_PER_NODE + traversal.EXPAND_SLICE}).all()
+        return None
+
     walks = {
         "level walk (before)": lambda start, depth: traversal.traverse(level_expand, start, "both", depth, None, max_nodes),
         "recursive query (now)": lambda start, depth: cte.traverse(session, start, "both", depth, None, max_nodes),
+        "bare capped query (peer)": bare,
         "in-memory BFS": lambda start, depth: traversal.traverse(memory_expand, start, "both", depth, None, max_nodes),
     }
     engine = session.get_bind()
@@ -109,18 +121,20 @@ def compare_walks(label: str, session, process_ids: list[int], max_nodes: int, r
                 times[name].append((time.perf_counter() - began) * 1000)
                 event.remove(engine, "before_cursor_execute", count)
                 statements[name] += counted[0]
-                answers[name].append((answer.nodes, set(answer.edges), answer.truncated))
+                if answer is not None:
+                    answers[name].append((answer.nodes, set(answer.edges), answer.truncated))
         for name in walks:
             rows.append((f"{label}: {name}, depth {depth}",
                          f"{percentiles(times[name])}, {statements[name] / len(process_ids):.1f} statements per call"))
-        level, query, floor = (p95(times[name]) for name in walks)
+        level, query, peer, floor = (p95(times[name]) for name in walks)
         pairs = list(zip(answers["level walk (before)"], answers["recursive query (now)"]))
         differ = sum(a != b for a, b in pairs)
         differ_nodes = sum(set(a[0]) != set(b[0]) for a, b in pairs)
         differ_depths = sum(a[0][n] != b[0][n] for a, b in pairs for n in set(a[0]) & set(b[0]))
         truncated = sum(t for _, _, t in answers["recursive query (now)"])
         rows.append((f"{label}: depth {depth}, p95 ratios",
-                     f"level walk / recursive query {level / query:.1f}×, recursive query / in-memory BFS "
+                     f"level walk / recursive query {level / query:.1f}×, recursive query / bare capped query "
+                     f"{query / peer:.1f}×, recursive query / in-memory BFS "
                      f"{query / floor:.1f}×; answers that differ: {differ} of {len(process_ids)} "
                      f"({differ_nodes} in the records, {differ_depths} depths; {truncated} at the cap); "
                      f"{load_average()}"))
@@ -151,7 +165,7 @@ def measure(label: str, ctx: Context, process_ids: list[int], base_url: str | No
                 with urllib.request.urlopen(f"{base_url}/api/v1/lineage/processes/{process_id}?depth={depth}") as r:
                     json.load(r)
                 over_http.append((time.perf_counter() - start) * 1000)
-        rows.append((f"{label}: lineage depth {depth}, in process", percentiles(in_process)))
+        rows.append((f"{label}: lineage depth {depth}, in process", f"{percentiles(in_process)}, {load_average()}"))
         if over_http:
             rows.append((f"{label}: lineage depth {depth}, over HTTP", percentiles(over_http)))
 
@@ -182,6 +196,14 @@ def loaded(url: str, args, rows: list, label: str):
     return sessions
 
 
+class Rows(list):
+    """The table's rows, each printed as it comes: a run cut short keeps what it measured."""
+
+    def append(self, row) -> None:
+        super().append(row)
+        print(f"| {row[0]} | {row[1]} |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--processes", type=int, default=50_000)
@@ -193,12 +215,15 @@ def main() -> None:
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="catalog-graph-bench-"))
     url = f"sqlite:///{workdir / 'bench.db'}"
-    rows: list[tuple[str, str]] = [("machine at the start", f"{os.cpu_count()} cores, {load_average()}")]
+    rows: list[tuple[str, str]] = Rows()
+    rows.append(("machine at the start", f"{os.cpu_count()} cores, {load_average()}"))
     sessions = loaded(url, args, rows, "SQLite")
     ctx = Context(session=sessions(), is_system=True, autocommit=False)
     links = ctx.session.scalar(select(func.count()).select_from(models.Link))
     edges = sum(1 for _ in store_edges.all_edges(ctx.session))
-    rows.append(("store", f"{args.processes} processes, {links} links, {edges} graph edges (links and relation keys)"))
+    table = ctx.session.scalar(select(func.count()).select_from(models.GraphEdge))
+    rows.append(("store", f"{args.processes} processes, {links} links, {edges} graph edges (links and relation keys), "
+                          f"{table} rows in graph_edges"))
 
     rng = random.Random(1)
     process_ids = rng.sample(range(1, args.processes + 1), min(args.samples, args.processes))
@@ -209,8 +234,11 @@ def main() -> None:
 
         pg = PostgresServer().start()
         try:
-            compare_walks("PostgreSQL", loaded(pg.url(), args, rows, "PostgreSQL")(), process_ids,
-                          settings.graph_max_nodes, rows)
+            pg_sessions = loaded(pg.url(), args, rows, "PostgreSQL")
+            compare_walks("PostgreSQL", pg_sessions(), process_ids, settings.graph_max_nodes, rows)
+            if not args.skip_http:  # through the service (walk and labels), in process
+                measure("sql on PostgreSQL", Context(session=pg_sessions(), is_system=True, settings=settings),
+                        process_ids, None, rows)
         finally:
             pg.stop()
     if not args.skip_http:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from catalog.graph import cte, store_edges, traversal
+from catalog.graph import cte, edges_table, store_edges, traversal
 from catalog.graph.model import Edge, Subgraph
 
 
@@ -45,6 +45,37 @@ class Neo4jQueries(QueryMixin):
                limit: int | None = None) -> list[Edge]:
         return self.graph.expand(nodes, edge_types, direction, limit)
 
+    def traverse(self, start, direction, depth, edge_types, max_nodes) -> Subgraph:
+        """One Cypher statement a direction (``Neo4jGraph.walk``), then the reference walk over its edges."""
+        return traversal.walk_directions(
+            lambda way, cap: self._walk_one(start, way, depth, edge_types, cap), direction, max_nodes)
+
+    def _walk_one(self, start, direction, depth, edge_types, max_nodes) -> Subgraph:
+        edges = self.graph.walk(start, direction, depth, edge_types, max_nodes)
+        if edges is None:  # too long a statement for this server: the level walk, a statement a level
+            return traversal.traverse(self.expand, start, direction, depth, edge_types, max_nodes)
+        out: dict[str, list[Edge]] = {}
+        for edge in edges:
+            out.setdefault(edge.source if direction == "downstream" else edge.target, []).append(edge)
+
+        def expand(nodes, _types, _direction=None, limit=None):
+            return [edge for node in nodes for edge in out.get(node, ())]
+
+        return traversal.traverse(expand, start, direction, depth, edge_types, max_nodes)
+
+    def behind(self, session: Session) -> int:
+        """Events of the outbox the projection has not applied yet: one count on the store, read
+        afresh (a long-lived session's cached position would be stale)."""
+        from sqlalchemy import func, select
+
+        from catalog import models
+        from catalog.graph.projection import POSITION
+
+        applied = select(models.ProjectionPosition.last_event_id).where(
+            models.ProjectionPosition.name == POSITION).scalar_subquery()
+        return session.scalar(select(func.count()).select_from(models.ChangeEvent).where(
+            models.ChangeEvent.id > func.coalesce(applied, 0))) or 0
+
     def catch_up(self) -> None:
         self.projection.sync()
 
@@ -65,7 +96,32 @@ def open_graph(settings, sessions) -> Neo4jQueries | None:
 
 
 class SqlGraph(QueryMixin):
-    """The default backend: queries over the links table and the relation columns of the store."""
+    """The default backend: the store's ``graph_edges`` table, which triggers keep with the records.
+
+    Lineage is one capped recursive query per direction over it (``cte``), on SQLite and
+    PostgreSQL alike: with one indexed arm a step it is the faster walk on both
+    (docs/benchmarks.md, «Lineage in one statement»). Paths and subgraphs expand from it too.
+    """
+
+    name = "sql"
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def expand(self, nodes: set[str], edge_types: set[str] | None, direction: str | None = None,
+               limit: int | None = None) -> list[Edge]:
+        return edges_table.expand(self.session, nodes, edge_types, direction, limit)
+
+    def traverse(self, start, direction, depth, edge_types, max_nodes) -> Subgraph:
+        return cte.traverse(self.session, start, direction, depth, edge_types, max_nodes)
+
+
+# The name the tests and the benchmark used when only PostgreSQL walked by the recursive query.
+RecursiveSqlGraph = SqlGraph
+
+
+class StoreSqlGraph(QueryMixin):
+    """The reference: the level walk over the links and relation columns themselves (tests, benchmark)."""
 
     name = "sql"
 
@@ -75,19 +131,3 @@ class SqlGraph(QueryMixin):
     def expand(self, nodes: set[str], edge_types: set[str] | None, direction: str | None = None,
                limit: int | None = None) -> list[Edge]:
         return store_edges.edges_touching(self.session, nodes, edge_types, direction, limit)
-
-    # Where the recursive query is the faster walk (docs/benchmarks.md, «Lineage in one statement»):
-    # on PostgreSQL each of the level walk's ~100 statements is a round trip; on SQLite a statement
-    # costs little and the recursive query's per-row work makes it slower.
-    RECURSIVE_ON = frozenset({"postgresql"})
-
-    def traverse(self, start, direction, depth, edge_types, max_nodes) -> Subgraph:
-        if self.session.get_bind().dialect.name in self.RECURSIVE_ON:
-            return cte.traverse(self.session, start, direction, depth, edge_types, max_nodes)
-        return super().traverse(start, direction, depth, edge_types, max_nodes)
-
-
-class RecursiveSqlGraph(SqlGraph):
-    """The sql backend walking by the recursive query on every engine (the tests, the benchmark)."""
-
-    RECURSIVE_ON = frozenset({"sqlite", "postgresql"})

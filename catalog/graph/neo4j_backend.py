@@ -432,6 +432,52 @@ class Neo4jGraph:
                 edges[row["uid"]] = self._edge(row)
         return list(edges.values())
 
+    # -- lineage in one statement a direction
+
+    # (near)-[r]->(far) along the walk: downstream follows FLOW as stored, upstream against it.
+    _STEP: ClassVar[dict[str, str]] = {"downstream": "(f)-[r:FLOW]->(m)", "upstream": "(f)<-[r:FLOW]-(m)"}
+    _OUT: ClassVar[dict[str, str]] = {"downstream": "(a)-[r:FLOW]->(b)", "upstream": "(a)<-[r:FLOW]-(b)"}
+
+    @classmethod
+    def walk_statement(cls, direction: str, depth: int) -> str:
+        """A breadth-first walk of ``depth`` levels unrolled in one Cypher statement.
+
+        Each level's subquery takes the frontier's distinct new neighbours; a level whose new
+        records pass the cap (``$cap``: the records the answer may hold) ends the walk, as the
+        reference walk stops there. Then every edge out of each expanded record comes back, so
+        the reference walk (``traversal.traverse``) over them in memory gives the answer, depths,
+        cap and ``truncated`` alike. A variable-length pattern would enumerate paths, which a
+        dense catalogue multiplies past any cap; levels of distinct records do not.
+        """
+        step, out = cls._STEP[direction], cls._OUT[direction]
+        level = (
+            "CALL { WITH seen, frontier UNWIND frontier AS f "
+            f"MATCH {step} WHERE $types IS NULL OR r.type IN $types "
+            "RETURN collect(DISTINCT m) AS met } "
+            # Past the cap the level's exact new records do not matter: the walk ends with it.
+            "WITH seen, expanded + frontier AS expanded, [x IN met[..($cap + 1 + size(seen))] WHERE NOT x IN seen] AS fresh "
+            "WITH seen + fresh AS seen, expanded, "
+            "CASE WHEN size(seen) + size(fresh) > $cap THEN [] ELSE fresh END AS frontier ")
+        return ("MATCH (s:Record {uid: $start}) WITH [s] AS seen, [s] AS frontier, [] AS expanded "
+                + level * depth
+                + f"UNWIND expanded AS a MATCH {out} WHERE $types IS NULL OR r.type IN $types "
+                "RETURN r.uid AS uid, r.type AS type, startNode(r).uid AS source, endNode(r).uid AS target, "
+                "r.transport AS transport, r.frequency AS frequency")
+
+    def walk(self, start: str, direction: str, depth: int, edge_types: set[str] | None,
+             max_nodes: int) -> list[Edge] | None:
+        """The edges out of every record a capped walk expands, in one statement; None when the
+        statement does not fit the server (FalkorDB's query buffer at a large depth)."""
+        query = self.walk_statement(direction, depth)
+        params = {"start": start, "types": None if edge_types is None else sorted(edge_types), "cap": int(max_nodes)}
+        profile = self.profile()
+        if profile.query_buffer is not None:
+            sized = _escape(params) if profile.escape_strings else params
+            if 7 + _params_size(sized) + len(query.encode()) + 1 + 64 > profile.query_buffer:
+                return None
+        edges = {row["uid"]: self._edge(row) for row in self.run(query, **params)}
+        return list(edges.values())
+
     # -- closing
 
     def close(self) -> None:

@@ -11,6 +11,7 @@ from catalog.models.base import Base, Record, utcnow
 from catalog.models.calendar import CalendarDay
 from catalog.models.certifications import Certification
 from catalog.models.costs import Position
+from catalog.models.graph import GraphEdge
 from catalog.models.duties import CorrectionNotice, NoticeEvent, RegisterOfficial, RegisterVersion
 from catalog.models.history import ChangeEvent, ProjectionPosition
 from catalog.models.imports import ImportJob, ImportMapping
@@ -67,6 +68,7 @@ __all__ = [
     "KeptCount",
     "KeptRuleFigures",
     "PassportCost",
+    "GraphEdge",
     "Delegation",
     "Designation",
     "DocumentCounter",

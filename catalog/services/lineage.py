@@ -63,20 +63,33 @@ def _check_depth(ctx: Context, depth) -> int:
 
 
 def _ask(ctx: Context, question):
-    """Run ``question(backend)`` on the configured backend; if its server is down, on the store."""
+    """Run ``question(backend)`` on the configured backend; if its server is down, on the store.
+
+    The neo4j projection is kept in step by the outbox consumer in the background, never before
+    a read (issue 19): the answer is the graph as it stands, with a notice saying how many events
+    it is behind when it is, and the consumer is woken to apply them.
+    """
     store = SqlGraph(ctx.session)
     if ctx.graph is None:
         return question(store), store.name, None
     from catalog.graph.neo4j_backend import GraphError
 
     try:
-        if ctx.outbox is not None:  # a consumer keeps the graph in step: apply at most a short tail
-            ctx.outbox.tail("graph")
-        else:
-            ctx.graph.catch_up()
-        return question(ctx.graph), ctx.graph.name, None
+        answer = question(ctx.graph)
     except GraphError:
         return question(store), store.name, UNAVAILABLE
+    behind = ctx.graph.behind(ctx.session)
+    if behind and ctx.outbox is not None:
+        ctx.outbox.wake()
+    return answer, ctx.graph.name, behind_notice(behind)
+
+
+def behind_notice(behind: int) -> str | None:
+    """«Граф отстаёт на 3 события»: how far the projection is behind the store, None when it is not."""
+    from catalog import formatting
+
+    return f"Граф отстаёт на {formatting.counted(behind, 'событие')}: последние изменения каталога в ответе ещё не видны." \
+        if behind else None
 
 
 def _answer(ctx: Context, root: str, subgraph: Subgraph, backend: str, notice: str | None) -> GraphAnswer:

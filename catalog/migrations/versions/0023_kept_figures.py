@@ -3,7 +3,7 @@
 The tables start empty; the first read of the home page or the dashboard builds them from the store
 (catalog.services.kept.ensure_built), and every write keeps them from then on.
 
-Revision ID: 0023_kept_figures
+Revision ID: 0023
 Revises: 0022
 """
 from typing import Sequence, Union
@@ -12,7 +12,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision: str = "0023_kept_figures"
+revision: str = "0023"
 down_revision: Union[str, Sequence[str], None] = "0022"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
