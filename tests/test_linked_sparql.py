@@ -245,6 +245,10 @@ def test_a_change_is_visible_to_the_next_query_without_a_rebuild(backend, client
                       ).get_json()["boolean"] is False
     records.restore_record(ctx, "datasets", seed.dataset.id)
     assert names(client, exposed) == ["Сведения о получателях выплат"]
+    app_settings = ctx.settings
+    app_settings.region_name = "Кузбасс"  # the catalogue's header follows the settings
+    assert names(client, "SELECT ?name WHERE { ?c a dcat:Catalog ; dct:title ?name FILTER(LANG(?name) = 'ru') }"
+                 ) == ["Каталог процессов и данных: Кузбасс"]
     assert linked_store.SparqlStore.builds == builds
     answer = client.get("/api/v1/sparql", query_string={"query": "ASK { ?s ?p ?o }"})
     newest = ctx.session.scalar(select(func.max(models.ChangeEvent.id)))

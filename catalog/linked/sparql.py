@@ -641,6 +641,31 @@ def _in_child_process(store: ox.Store, query: str, timeout: float, max_rows: int
     return state
 
 
+def _syntax_refused(message: str) -> QueryRefused:
+    """Oxigraph's syntax error («error at 3:2: expected …») in the endpoint's words."""
+    position = re.search(r"error at (\d+):(\d+)", message, re.I)
+    where = f"строка {position.group(1)}, позиция {position.group(2)}" if position else "запрос"
+    reason = message.split(": ", 1)[1] if ": " in message else message
+    return QueryRefused(f"Синтаксическая ошибка SPARQL: {where}: {reason}.", {"query": [f"{where}: {reason}"]})
+
+
+def _check_for_server(query: str) -> None:
+    """The check before a query goes to a server, which has no confinement of ours: a query rdflib's
+    parser cannot read (so cannot be searched for SERVICE) is refused, naming the position Oxigraph
+    finds, read in a confined child on an empty store."""
+    import os
+
+    try:
+        check_query(query)
+    except QueryRefused as refused:
+        if not str(refused).startswith("Синтаксическая ошибка") or not hasattr(os, "fork"):
+            raise
+        state = _in_child_process(ox.Store(), query, 5.0, 1, 256)
+        if "syntax" in state:
+            raise _syntax_refused(state["syntax"]) from None
+        raise
+
+
 def isolation(settings) -> str:
     import os
 
@@ -671,8 +696,11 @@ def run(ctx: Context, query: str, address: str | None = None) -> Answer:
     handed_to_thread = False
     on_server = bool(ctx.settings.sparql_url)
     try:
-        # Inside the place: refused queries count too. A server parses what rdflib cannot itself.
-        check_query(query, parser_fallback=in_process and not on_server)
+        # Inside the place: refused queries count too.
+        if on_server:
+            _check_for_server(query)
+        else:
+            check_query(query, parser_fallback=in_process)
         view = store_for(ctx)  # applying a short tail of the outbox counts as part of the query's place
         started = time.perf_counter()
         if view.store is None:  # an Oxigraph server: it runs the query, the time limit is the HTTP answer's
@@ -699,11 +727,7 @@ def run(ctx: Context, query: str, address: str | None = None) -> Answer:
             f"Запрос выполнялся дольше {timeout:g} с и остановлен.",
             {"query": [f"Предел времени — {timeout:g} с: сузьте шаблон, добавьте LIMIT или фильтр."]})
     if "syntax" in state:
-        message = state["syntax"]
-        position = re.search(r"error at (\d+):(\d+)", message)
-        where = f"строка {position.group(1)}, позиция {position.group(2)}" if position else "запрос"
-        reason = message.split(": ", 1)[1] if ": " in message else message
-        raise QueryRefused(f"Синтаксическая ошибка SPARQL: {where}: {reason}.", {"query": [f"{where}: {reason}"]})
+        raise _syntax_refused(state["syntax"])
     if "failed" in state:
         raise QueryRefused(f"Запрос не выполнен: {state['failed']}", {"query": [state["failed"]]})
     if state.get("too_many"):

@@ -32,6 +32,7 @@ Two places to keep it:
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import os
 import shutil
@@ -56,10 +57,12 @@ META = "urn:x-catalog:sparql:meta"
 POSITION = "urn:x-catalog:sparql:position"
 BASE = "urn:x-catalog:sparql:base"
 LAYOUT = "urn:x-catalog:sparql:layout"
+HEADER_DIGEST = "urn:x-catalog:sparql:header-digest"
 LAYOUT_VERSION = "1"  # bump when the graphs' layout changes: an older store is built again
 BATCH = 1000  # change events applied at a time
 UPDATE_RECORDS = 500  # records replaced by one SPARQL update
 KEEP_SNAPSHOTS = 3  # checkpoints kept besides the current one
+SMALL_GRAPH = 20_000_000  # characters of N-Quads: a smaller graph is loaded in one transaction
 SNAPSHOT_GRACE = 120.0  # seconds an older checkpoint stays (a reader may be opening it)
 
 Node = export.Node
@@ -180,6 +183,26 @@ def _meta_update(position: int, base: str, forward_only: bool) -> str:
             f"<{META}> <{LAYOUT}> \"{LAYOUT_VERSION}\" }} }}")
 
 
+def _replace_graph(graph: str, triples: str) -> list[str]:
+    """Steps replacing one named graph and its share of the default graph (see ``replace_update``)."""
+    steps = [f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} "
+             f"FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?p ?o }} FILTER(?h != <{graph}>) }} }}",
+             f"DROP SILENT GRAPH <{graph}>"]
+    if triples:
+        steps.append(f"INSERT DATA {{ GRAPH <{graph}> {{\n{triples}}}\n{triples}}}")
+    return steps
+
+
+def _digest_update(digest: str) -> str:
+    return (f"DELETE WHERE {{ GRAPH <{META}> {{ <{META}> <{HEADER_DIGEST}> ?d }} }} ;\n"
+            f"INSERT DATA {{ GRAPH <{META}> {{ <{META}> <{HEADER_DIGEST}> \"{digest}\" }} }}")
+
+
+def header_update(triples: str, digest: str) -> str:
+    """Replace the header (catalogue, publisher, vocabularies): it follows the settings, not the outbox."""
+    return " ;\n".join([*_replace_graph(HEADER, triples), _digest_update(digest)])
+
+
 def replace_update(ctx: Context, records: Iterable[tuple[str, int]], position: int) -> str:
     """One SPARQL update replacing the graphs of ``records`` by their current triples."""
     exporter = export.Exporter(ctx)
@@ -214,6 +237,7 @@ class SparqlStore:
     def __init__(self, sessions: sessionmaker[Session], settings):
         self.sessions, self.settings = sessions, settings
         self.lock = threading.Lock()  # one apply at a time in this process
+        self._header: tuple | None = None  # (the settings it shows, its triples, their digest)
 
     # to be given by each place
     def _meta(self) -> dict | None:
@@ -245,6 +269,24 @@ class SparqlStore:
         return (meta.get(BASE) == base and meta.get(LAYOUT) == LAYOUT_VERSION
                 and int(meta[POSITION]) <= newest)
 
+    def _header_of(self, ctx: Context) -> tuple[str, str]:
+        """The header's triples and their digest, made again only when the settings they show change."""
+        import hashlib
+
+        shown = (self.settings.base_iri, self.settings.region_name, self.settings.publisher_name)
+        if self._header is None or self._header[0] != shown:
+            triples = _nt(export.Exporter(ctx).header())
+            self._header = (shown, triples, hashlib.sha256(triples.encode("utf-8")).hexdigest())
+        return self._header[1], self._header[2]
+
+    def _header_follows_settings(self, ctx: Context) -> bool:
+        """Replace the header graph when the settings it shows (region, publisher) changed."""
+        triples, digest = self._header_of(ctx)
+        if (self._meta() or {}).get(HEADER_DIGEST) == digest:
+            return False
+        self._update(header_update(triples, digest))
+        return True
+
     def pending(self, limit: int | None = None) -> int:
         position = self.position()
         with self.sessions() as session:
@@ -266,11 +308,14 @@ class SparqlStore:
                 newest = session.scalar(select(func.max(models.ChangeEvent.id))) or 0
                 ctx = Context(session=session, is_system=True, settings=self.settings)
                 if not self._current_for(_base(self.settings), newest):
-                    self._load_all(ctx, newest)
+                    self._load_all(ctx, newest)  # the header included
                     type(self).builds += 1
+                    _, digest = self._header_of(ctx)
+                    self._update(_meta_update(newest, _base(self.settings), forward_only=False) + " ;\n"
+                                 + _digest_update(digest))
                     self._published()
                     return max(newest, 1)
-            changed = False
+                changed = self._header_follows_settings(ctx)
             while max_events is None or applied < max_events:
                 size = BATCH if max_events is None else min(BATCH, max_events - applied)
                 with self.sessions() as session:
@@ -372,13 +417,22 @@ class EmbeddedStore(SparqlStore):
     def _load_all(self, ctx: Context, position: int) -> None:
         store = self._writer
         store.clear()
-        store.bulk_load(_Chunks(all_quads(ctx)), format=ox.RdfFormat.N_QUADS)
-        store.update(_meta_update(position, _base(self.settings), forward_only=False))
+        chunks, head, size = all_quads(ctx), [], 0
+        for chunk in chunks:
+            head.append(chunk)
+            size += len(chunk)
+            if size > SMALL_GRAPH:
+                break
+        else:  # a small graph: one transaction, without the bulk loader's fixed cost (files, compaction)
+            store.load("".join(head).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+            head = None
+        if head is not None:
+            store.bulk_load(_Chunks(itertools.chain(head, chunks)), format=ox.RdfFormat.N_QUADS)
+            store.optimize()  # compacts what the bulk load wrote: queries read fewer files (about 2× faster)
 
     def _published(self) -> None:
         """A checkpoint of the store as it stands, named in ``current`` (written by rename, so a reader
         sees the old name or the new one); older checkpoints go when no reader can still be opening them."""
-        self._writer.flush()
         snapshots = self.root / "snapshots"
         name = f"{time.time_ns()}"
         self._writer.backup(str(snapshots / name))
@@ -476,7 +530,6 @@ class ServerStore(SparqlStore):
         for chunk in all_quads(ctx):  # one POST per chunk: each is a few megabytes
             if chunk:
                 self._post("store", chunk.encode("utf-8"), "application/n-quads")
-        self._update(_meta_update(position, _base(self.settings), forward_only=False))
 
     def query(self, query: str, timeout: float, max_rows: int, prefixes: dict) -> dict:
         """Run a query on the server within ``timeout``: the same plain dict as sparql._evaluate."""
