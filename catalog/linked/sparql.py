@@ -641,6 +641,21 @@ def _in_child_process(store: ox.Store, query: str, timeout: float, max_rows: int
     return state
 
 
+_warm = threading.Event()
+
+
+def warm_up() -> None:
+    """What a process's first query would otherwise pay (about a second on a loaded machine): building
+    rdflib's SPARQL grammar and configuring the ORM mappers. Once per process, when a web app is made."""
+    if _warm.is_set():
+        return
+    from sqlalchemy.orm import configure_mappers
+
+    configure_mappers()
+    check_query("ASK { ?s ?p ?o }")
+    _warm.set()
+
+
 def _syntax_refused(message: str) -> QueryRefused:
     """Oxigraph's syntax error («error at 3:2: expected …») in the endpoint's words."""
     position = re.search(r"error at (\d+):(\d+)", message, re.I)

@@ -262,9 +262,10 @@ class SparqlStore:
         value = meta.get(POSITION)
         return int(value) if value is not None else 0
 
-    def _current_for(self, base: str, newest: int) -> bool:
-        meta = self._meta()
-        if not meta or meta.get(POSITION) is None:
+    @staticmethod
+    def _current_for(meta: dict, base: str, newest: int) -> bool:
+        """Whether the store was built for this catalogue: its base IRI, this layout, not ahead of the outbox."""
+        if meta.get(POSITION) is None:
             return False
         return (meta.get(BASE) == base and meta.get(LAYOUT) == LAYOUT_VERSION
                 and int(meta[POSITION]) <= newest)
@@ -278,14 +279,6 @@ class SparqlStore:
             triples = _nt(export.Exporter(ctx).header())
             self._header = (shown, triples, hashlib.sha256(triples.encode("utf-8")).hexdigest())
         return self._header[1], self._header[2]
-
-    def _header_follows_settings(self, ctx: Context) -> bool:
-        """Replace the header graph when the settings it shows (region, publisher) changed."""
-        triples, digest = self._header_of(ctx)
-        if (self._meta() or {}).get(HEADER_DIGEST) == digest:
-            return False
-        self._update(header_update(triples, digest))
-        return True
 
     def pending(self, limit: int | None = None) -> int:
         position = self.position()
@@ -306,20 +299,24 @@ class SparqlStore:
             applied = 0
             with self.sessions() as session:
                 newest = session.scalar(select(func.max(models.ChangeEvent.id))) or 0
+                meta = self._meta() or {}  # read once: a query that finds nothing to do costs two small reads
                 ctx = Context(session=session, is_system=True, settings=self.settings)
-                if not self._current_for(_base(self.settings), newest):
+                triples, digest = self._header_of(ctx)
+                if not self._current_for(meta, _base(self.settings), newest):
                     self._load_all(ctx, newest)  # the header included
                     type(self).builds += 1
-                    _, digest = self._header_of(ctx)
                     self._update(_meta_update(newest, _base(self.settings), forward_only=False) + " ;\n"
                                  + _digest_update(digest))
                     self._published()
                     return max(newest, 1)
-                changed = self._header_follows_settings(ctx)
-            while max_events is None or applied < max_events:
+                changed = False
+                if meta.get(HEADER_DIGEST) != digest:  # the region or publisher setting changed
+                    self._update(header_update(triples, digest))
+                    changed = True
+                position = int(meta[POSITION])
+            while position < newest and (max_events is None or applied < max_events):
                 size = BATCH if max_events is None else min(BATCH, max_events - applied)
                 with self.sessions() as session:
-                    position = self.position()
                     events = list(session.scalars(select(models.ChangeEvent)
                                                   .where(models.ChangeEvent.id > position)
                                                   .order_by(models.ChangeEvent.id).limit(size)))
@@ -335,6 +332,7 @@ class SparqlStore:
                         at = last if start + UPDATE_RECORDS >= len(records) else position
                         self._update(replace_update(ctx, records[start:start + UPDATE_RECORDS], at))
                 applied += len(events)
+                position = last
                 changed = True
             if changed:
                 self._published()
