@@ -437,14 +437,15 @@ class EmbeddedStore(SparqlStore):
         tmp = self.root / "current.tmp"
         tmp.write_text(name)
         os.replace(tmp, self.root / "current")
-        older = sorted((p for p in snapshots.iterdir() if p.name != name), key=lambda p: p.name)
-        now = time.time()
-        for path in older[:-KEEP_SNAPSHOTS] if len(older) > KEEP_SNAPSHOTS else []:
-            if now - int(path.name) / 1e9 > SNAPSHOT_GRACE:
-                shutil.rmtree(path, ignore_errors=True)
-        for path in older:  # checkpoints older than the grace, beyond the newest few, or left unfinished
-            if now - int(path.name) / 1e9 > 10 * SNAPSHOT_GRACE:
-                shutil.rmtree(path, ignore_errors=True)
+        made = sorted(int(p.name) for p in snapshots.iterdir() if p.name.isdigit())
+        now = time.time_ns()
+        # A checkpoint goes some time after the next one replaced it (a reader may still be opening it):
+        # beyond the newest few after the grace, any after ten times the grace.
+        for index, created in enumerate(made[:-1]):
+            superseded = (now - made[index + 1]) / 1e9
+            if superseded > 10 * SNAPSHOT_GRACE or (index < len(made) - 1 - KEEP_SNAPSHOTS
+                                                    and superseded > SNAPSHOT_GRACE):
+                shutil.rmtree(snapshots / str(created), ignore_errors=True)
 
     # -- reading (every process)
 
