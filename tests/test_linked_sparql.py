@@ -354,3 +354,37 @@ def test_an_unreachable_server_is_a_busy_answer_in_russian(app, client, seed):
     response = client.get("/api/v1/sparql", query_string={"query": "ASK { ?s ?p ?o }"})
     assert response.status_code == 503
     assert response.get_json()["error"].startswith("Граф SPARQL пока недоступен")
+
+
+def test_one_process_writes_the_store_on_disk_the_others_read_it(app, client, seed, ctx):
+    """Two web processes on one instance folder (two store objects: RocksDB lets one of them open it
+    read-write): the other's request tails apply nothing and it answers from the writer's checkpoint;
+    when the writer goes, the other's leading outbox consumer takes the store over."""
+    import gc
+
+    from catalog.services import records
+
+    settings, runtime = app.config["CATALOG"], app.extensions["catalog"]
+    assert names(client) == []  # this process builds the store and writes it
+    other = linked_store.EmbeddedStore(settings.instance_path / "sparql", runtime.sessions, settings)
+    feed = linked_store.SparqlFeed(other)
+    assert not other.is_writer() and not other.holds_write()
+    records.create_record(ctx, "systems", {"name": "АИС «Соцзащита»", "legal_kind": "regional", "stage": "operation"})
+    assert feed.pending() == 0 and feed.apply(500) == 0 and feed.apply(500, background=True) == 0
+    assert other.reader_position() < ctx.session.scalar(select(func.max(models.ChangeEvent.id)))  # not applied yet
+    assert names(client) == ["АИС «Соцзащита»"]  # the writer applies it
+    assert other.reader_position() == ctx.session.scalar(select(func.max(models.ChangeEvent.id)))
+    assert sorted(row[0].value for row in other.reader().query(
+        "SELECT ?n WHERE { ?s a <https://w3id.org/process-data-catalog/ns#InformationSystem> ; "
+        "<http://purl.org/dc/terms/title> ?n }")) == ["АИС «Соцзащита»"]
+    linked_store.release_store(settings, runtime.engine.url)  # the writer process ends
+    linked_store.use_store(settings, runtime.engine.url)  # (so that the app's close still balances)
+    gc.collect()
+    time.sleep(1.1)  # a failed attempt to become the writer is retried once a second
+    builds = linked_store.SparqlStore.builds
+    records.create_record(ctx, "systems", {"name": "ГИС «Энергоэффективность»", "legal_kind": "regional",
+                                           "stage": "operation"})
+    assert feed.apply(500, background=True) >= 1 and other.holds_write()
+    assert linked_store.SparqlStore.builds == builds
+    assert other.reader_position() == ctx.session.scalar(select(func.max(models.ChangeEvent.id)))
+    other.close()

@@ -252,6 +252,10 @@ class SparqlStore:
     def can_write(self) -> bool:
         return True
 
+    def holds_write(self) -> bool:
+        """Whether this process writes the store already (without trying to become its writer)."""
+        return True
+
     def _published(self) -> None:
         """After a change: make it visible to this process's and other processes' queries."""
 
@@ -400,6 +404,9 @@ class EmbeddedStore(SparqlStore):
 
     def can_write(self) -> bool:
         return self.is_writer()
+
+    def holds_write(self) -> bool:
+        return self._writer is not None
 
     # -- writing (the writer only)
 
@@ -630,7 +637,12 @@ def is_writer(settings, sessions: sessionmaker[Session]) -> bool:
 
 
 class SparqlFeed:
-    """The SPARQL store as a projection of the outbox consumer (catalog.outbox)."""
+    """The SPARQL store as a projection of the outbox consumer (catalog.outbox).
+
+    With several server processes the embedded store's writer is the process whose consumer leads
+    (holds the outbox lease): only the consumer's own passes (``background``) may take the store
+    read-write; a request's tail applies only in the process that writes it already, and elsewhere
+    finds nothing pending (the leading consumer applies it)."""
 
     name, label = "sparql", "граф SPARQL"
 
@@ -645,9 +657,11 @@ class SparqlFeed:
             return 0
 
     def pending(self, limit: int | None = None) -> int:
-        if not self.store.can_write():
+        if not self.store.holds_write():
             return 0  # the writer process follows the outbox for this store
         return self.store.pending(limit)
 
     def apply(self, limit: int | None, background: bool = False) -> int:
+        if not background and not self.store.holds_write():
+            return 0
         return self.store.sync(max_events=limit)
