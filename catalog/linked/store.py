@@ -34,6 +34,7 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import logging
 import os
 import shutil
 import threading
@@ -66,6 +67,7 @@ SMALL_GRAPH = 20_000_000  # characters of N-Quads: a smaller graph is loaded in 
 SNAPSHOT_GRACE = 120.0  # seconds an older checkpoint stays (a reader may be opening it)
 
 Node = export.Node
+log = logging.getLogger("catalog.sparql")
 
 
 class StoreUnavailable(Exception):
@@ -519,9 +521,11 @@ class ServerStore(SparqlStore):
             response = self.http.post(f"{self.url}/{path}", data=data, headers={"Content-Type": content_type},
                                       timeout=(5, timeout))
         except requests.RequestException as error:
-            raise StoreUnavailable(f"сервер SPARQL {self.url} недоступен: {error}") from None
+            log.warning("SPARQL server %s: %s", self.url, error)
+            raise StoreUnavailable("сервер SPARQL не отвечает") from None
         if response.status_code >= 300:
-            raise StoreUnavailable(f"сервер SPARQL ответил {response.status_code}: {response.text[:500]}")
+            log.warning("SPARQL server %s answered %s: %s", self.url, response.status_code, response.text[:500])
+            raise StoreUnavailable(f"сервер SPARQL ответил ошибкой {response.status_code}")
         return response
 
     def _meta(self) -> dict | None:
@@ -564,7 +568,8 @@ class ServerStore(SparqlStore):
         except requests.Timeout:
             return {"timeout": True}
         except requests.RequestException as error:
-            raise StoreUnavailable(f"сервер SPARQL {self.url} недоступен: {error}") from None
+            log.warning("SPARQL server %s: %s", self.url, error)
+            raise StoreUnavailable("сервер SPARQL не отвечает") from None
         if response.headers.get("Content-Type", "").startswith("application/n-triples"):
             triples = [quad.triple for quad in ox.parse(bytes(body), format=ox.RdfFormat.N_TRIPLES)]
             if len(triples) > max_rows:
@@ -659,7 +664,10 @@ class SparqlFeed:
     def pending(self, limit: int | None = None) -> int:
         if not self.store.holds_write():
             return 0  # the writer process follows the outbox for this store
-        return self.store.pending(limit)
+        try:
+            return self.store.pending(limit)
+        except StoreUnavailable:  # the server is down: the consumer's pass reports it and retries
+            return 0
 
     def apply(self, limit: int | None, background: bool = False) -> int:
         if not background and not self.store.holds_write():
