@@ -27,8 +27,8 @@ import pyoxigraph as ox
 from sqlalchemy import func, select
 
 from catalog import models
-from catalog.errors import BadParameter, CatalogError, Unauthorized
 from catalog.db import make_session_factory
+from catalog.errors import BadParameter, CatalogError, Unauthorized
 from catalog.linked import export, vocab
 from catalog.linked import store as linked_store
 from catalog.services import permissions
@@ -658,7 +658,7 @@ def warm_up() -> None:
 
 def _syntax_refused(message: str) -> QueryRefused:
     """Oxigraph's syntax error («error at 3:2: expected …») in the endpoint's words."""
-    position = re.search(r"error at (\d+):(\d+)", message, re.I)
+    position = re.search(r"error at (\d+):(\d+)", message, re.IGNORECASE)
     where = f"строка {position.group(1)}, позиция {position.group(2)}" if position else "запрос"
     reason = message.split(": ", 1)[1] if ": " in message else message
     return QueryRefused(f"Синтаксическая ошибка SPARQL: {where}: {reason}.", {"query": [f"{where}: {reason}"]})

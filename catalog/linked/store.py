@@ -43,7 +43,6 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import URIRef
 from rdflib.plugins.serializers.nt import _nt_row
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -187,8 +186,8 @@ def _meta_update(position: int, base: str, forward_only: bool) -> str:
 
 def _replace_graph(graph: str, triples: str) -> list[str]:
     """Steps replacing one named graph and its share of the default graph (see ``replace_update``)."""
-    steps = [f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} "
-             f"FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?p ?o }} FILTER(?h != <{graph}>) }} }}",
+    steps = [(f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} "
+              f"FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?p ?o }} FILTER(?h != <{graph}>) }} }}"),
              f"DROP SILENT GRAPH <{graph}>"]
     if triples:
         steps.append(f"INSERT DATA {{ GRAPH <{graph}> {{\n{triples}}}\n{triples}}}")
