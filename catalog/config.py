@@ -62,7 +62,8 @@
 | CATALOG_MART_QUALITY_TERM_DAYS | 365 | a data mart whose quality was last checked longer ago than this is marked stale (page, search, reports, `catalog validate`, the owners' inbox) |
 | CATALOG_QUALITY_ROW_LIMIT | 100000 | rows one measurement of a mart's quality reads from its source at most (`catalog quality measure`/`run`, «Измерить сейчас»); more rows make the figures a sample |
 | CATALOG_QUALITY_TIME_LIMIT | 30 | seconds one measurement may read its source (PostgreSQL `statement_timeout`, SQLite's progress handler); past it the figures describe what was read |
-| CATALOG_SPARQL_SYNC_REBUILD | 5 | a SPARQL graph that took longer to build is rebuilt in the background after a change, queries meanwhile answered from the previous copy |
+| CATALOG_SPARQL_PATH | <instance>/sparql | folder of the embedded SPARQL store (an on-disk Oxigraph store every server process opens read-only, kept in step by the outbox consumer) |
+| CATALOG_SPARQL_URL | — | an Oxigraph server (`oxigraph serve --location DIR --bind HOST:PORT --timeout-s 10`) holding the SPARQL store instead: updated through SPARQL 1.1 Update and the Graph Store protocol, queried over HTTP |
 """
 from __future__ import annotations
 
@@ -158,7 +159,8 @@ class Settings:
     publisher_name: str = "Оператор каталога процессов и данных"
     sparql_timeout: float = 10.0
     sparql_max_rows: int = 10_000
-    sparql_sync_rebuild: float = 5.0
+    sparql_path: Path | None = None
+    sparql_url: str | None = None
     sparql_isolation: str = "process"
     sparql_max_memory_mb: int = 1024
     sparql_max_concurrent: int = 2
@@ -307,7 +309,8 @@ def load_settings(**overrides) -> Settings:
         publisher_name=os.environ.get("CATALOG_PUBLISHER", "Оператор каталога процессов и данных"),
         sparql_timeout=float(os.environ.get("CATALOG_SPARQL_TIMEOUT", "10")),
         sparql_max_rows=int(os.environ.get("CATALOG_SPARQL_MAX_ROWS", "10000")),
-        sparql_sync_rebuild=float(os.environ.get("CATALOG_SPARQL_SYNC_REBUILD", "5")),
+        sparql_path=Path(os.environ["CATALOG_SPARQL_PATH"]) if os.environ.get("CATALOG_SPARQL_PATH") else None,
+        sparql_url=os.environ.get("CATALOG_SPARQL_URL") or None,
         sparql_isolation=os.environ.get("CATALOG_SPARQL_ISOLATION", "process"),
         outbox_consumer=os.environ.get("CATALOG_OUTBOX_CONSUMER", "thread"),
         outbox_interval=float(os.environ.get("CATALOG_OUTBOX_INTERVAL", "1")),

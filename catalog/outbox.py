@@ -374,13 +374,19 @@ class OutboxConsumer:
         self._thread: threading.Thread | None = None
 
     @classmethod
-    def for_store(cls, settings, sessions: sessionmaker[Session], search=None, graph=None) -> OutboxConsumer:
-        """The consumer of a store: its search index, its neo4j graph if configured, the re-checks."""
+    def for_store(cls, settings, sessions: sessionmaker[Session], search=None, graph=None,
+                  sparql=None) -> OutboxConsumer:
+        """The consumer of a store: its search index, its neo4j graph if configured, the SPARQL store,
+        the re-checks."""
         feeds = []
         if search is not None:
             feeds.append(SearchFeed(search))
         if graph is not None:
             feeds.append(GraphFeed(graph.projection))
+        if sparql is not None:
+            from catalog.linked.store import SparqlFeed
+
+            feeds.append(SparqlFeed(sparql))
         feeds.append(RequestsFeed(sessions, settings))
         return cls(feeds, lease_for(sessions.kw["bind"]), settings.outbox_interval, settings.outbox_tail)
 

@@ -23,6 +23,9 @@ class Runtime:
         self._search = None
         self._outbox = None
         self._lock = threading.Lock()  # web threads may open the graph or search at the same moment
+        from catalog.linked.store import use_store
+
+        use_store(settings, self.engine.url)  # the SPARQL store is shared by the runtimes of a process
 
     @classmethod
     def load(cls, **overrides) -> Runtime:
@@ -50,15 +53,22 @@ class Runtime:
                 self._search = open_search(self.settings, self.sessions)
             return self._search
 
+    def sparql(self):
+        """The SPARQL store (embedded on disk, or an Oxigraph server): one per process and catalogue."""
+        from catalog.linked.store import open_store
+
+        return open_store(self.settings, self.sessions)
+
     def outbox(self):
         """The outbox consumer over this runtime's own projection objects (so its writes and the requests'
         tails share their locks); created on first use, started by whoever runs it."""
         from catalog.outbox import OutboxConsumer
 
-        search, graph = self.search(), self.graph()
+        search, graph, sparql = self.search(), self.graph(), self.sparql()
         with self._lock:
             if self._outbox is None:
-                self._outbox = OutboxConsumer.for_store(self.settings, self.sessions, search=search, graph=graph)
+                self._outbox = OutboxConsumer.for_store(self.settings, self.sessions, search=search, graph=graph,
+                                                        sparql=sparql)
             return self._outbox
 
     @property
@@ -72,6 +82,9 @@ class Runtime:
                        graph=self.graph(), search=self.search(), outbox=self._outbox, **who)
 
     def close(self) -> None:
+        from catalog.linked.store import release_store
+
+        release_store(self.settings, self.engine.url)  # with the last runtime: another process may write it
         graph = self._graph
         if graph is not _UNOPENED and graph is not None:
             graph.graph.close()

@@ -326,3 +326,23 @@ def neo4j_server_graph(app, tiny):
     queries = _projected(os.environ["NEO4J_URL"], os.environ.get("NEO4J_USER"), os.environ.get("NEO4J_PASSWORD"), app)
     yield queries
     queries.graph.close()
+
+
+@pytest.fixture(scope="session")
+def oxigraph_process():
+    """An Oxigraph server (the SPARQL store of a shared deployment) on loopback for the session."""
+    from tests.oxigraph_server import OxigraphServer
+
+    server = OxigraphServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def oxigraph(oxigraph_process):
+    """The session's Oxigraph server, emptied for this test (started again if it has died)."""
+    if not oxigraph_process.alive():
+        warnings.warn(f"Oxigraph had stopped and was started again; the end of its log:\n{oxigraph_process.log_tail()}")
+        oxigraph_process.start()
+    oxigraph_process.clear()
+    return oxigraph_process

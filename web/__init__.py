@@ -37,6 +37,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
         # The client's address (login throttling) and scheme as the proxies saw them.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)
     app.extensions["catalog"] = runtime
+    from catalog.linked.sparql import warm_up
+
+    warm_up()  # a fresh process's first SPARQL query answers at once (issue 19)
     csrf.init_app(app)
     formatting.init_jinja(app)  # |number, |money, |percent, |day, |moment, |counted('процесс') in every template
 

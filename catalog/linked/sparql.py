@@ -1,16 +1,17 @@
 """A read-only SPARQL endpoint over the catalogue's graph.
 
-The graph is an in-memory Oxigraph store filled from the streaming N-Triples export and kept
-while the catalogue does not change: it is keyed by the newest change event's id, so the first
-query after any write rebuilds it. Queries run against that copy, so nothing a query says can
-change the catalogue; update requests are refused before they reach the store anyway.
-Each query has a time limit and a row limit (``Settings.sparql_timeout``, ``sparql_max_rows``), and
-in its child process a memory limit and no way to open a file or a socket
-(``sparql_max_memory_mb``). Queries that would reach beyond the catalogue's graph (``SERVICE``,
-``FROM``, ``FROM NAMED``) are refused before evaluation. Queries running at once are limited overall
-and per client (``sparql_max_concurrent``, ``sparql_max_per_client``) and refused at once beyond, so
-SPARQL never holds more than that many of the server's threads; anonymous queries can be switched
-off and are limited per address and minute (``sparql_anonymous``, ``sparql_anonymous_per_minute``).
+The graph is the shared SPARQL store (catalog/linked/store.py): an on-disk Oxigraph store that every
+process opens read-only, or an Oxigraph server; the outbox consumer keeps it in step record by record,
+so nothing is rebuilt after a change and a fresh process answers at once. Queries never write to it;
+update requests are refused before they reach the store anyway.
+Each query has a time limit and a row limit (``Settings.sparql_timeout``, ``sparql_max_rows``). On the
+embedded store it runs in a forked child that reads the checkpoint the parent opened, with a memory
+limit and no way to open a file or a socket (``sparql_max_memory_mb``); on a server, the server runs it
+and the HTTP answer has the time limit. Queries that would reach beyond the catalogue's graph
+(``SERVICE``, ``FROM``, ``FROM NAMED``) are refused before evaluation. Queries running at once are
+limited overall and per client (``sparql_max_concurrent``, ``sparql_max_per_client``) and refused at
+once beyond, so SPARQL never holds more than that many of the server's threads; anonymous queries can
+be switched off and are limited per address and minute (``sparql_anonymous``, ``sparql_anonymous_per_minute``).
 """
 from __future__ import annotations
 
@@ -26,8 +27,10 @@ import pyoxigraph as ox
 from sqlalchemy import func, select
 
 from catalog import models
+from catalog.db import make_session_factory
 from catalog.errors import BadParameter, CatalogError, Unauthorized
 from catalog.linked import export, vocab
+from catalog.linked import store as linked_store
 from catalog.services import permissions
 from catalog.services.context import Context
 
@@ -142,24 +145,13 @@ EXAMPLES_BY_SLUG = {e.slug: e for e in EXAMPLES}
 # --- the store ---------------------------------------------------------------------------
 
 
-@dataclass
-class _Cached:
-    version: int
-    store: ox.Store
-    triples: int
-    built_in: float
-
-
-MAX_CACHED = 2
-_cache: dict[tuple, _Cached] = {}
-_cache_lock = threading.Lock()
-
-
 def catalogue_version(ctx: Context) -> int:
     return ctx.session.scalar(select(func.max(models.ChangeEvent.id))) or 0
 
 
 def build_store(ctx: Context) -> ox.Store:
+    """The whole graph in a new in-memory store, from the streaming export: what every web process
+    used to hold (kept for the tests and the benchmark, which compare the shared store with it)."""
     store = ox.Store()
     buffer: list[str] = []
     size = 0
@@ -176,99 +168,63 @@ def build_store(ctx: Context) -> ox.Store:
 
 @dataclass
 class GraphView:
-    """The store a query runs on: current, or (while a large graph is rebuilt) the previous one."""
+    """The graph a query runs on: the shared store as of change event ``version``."""
 
-    cached: _Cached
+    shared: linked_store.SparqlStore
+    version: int
     current_version: int
+    store: ox.Store | None = None  # the embedded store's current checkpoint; None for a server
 
     @property
     def stale(self) -> bool:
-        return self.cached.version != self.current_version
-
-    @property
-    def store(self) -> ox.Store:
-        return self.cached.store
-
-    @property
-    def triples(self) -> int:
-        return self.cached.triples
-
-    @property
-    def version(self) -> int:
-        return self.cached.version
+        """The catalogue changed since: the outbox consumer has not applied the change yet."""
+        return self.version < self.current_version
 
 
-_rebuilds: dict[tuple, threading.Thread] = {}
+def shared_store(ctx: Context) -> linked_store.SparqlStore:
+    return linked_store.open_store(ctx.settings, make_session_factory(ctx.session.get_bind()))
 
 
-def _remember(key: tuple, cached: _Cached) -> None:
-    _cache.pop(key, None)
-    while len(_cache) >= MAX_CACHED:  # one per catalogue; a few when several are served
-        _cache.pop(next(iter(_cache)))
-    _cache[key] = cached
+def _unavailable(error: Exception) -> Busy:
+    return Busy(f"Граф SPARQL пока недоступен ({error}). Повторите через несколько секунд.", retry_after=5)
 
 
-def _build(ctx: Context) -> _Cached:
-    version = catalogue_version(ctx)
-    started = time.perf_counter()
-    store = build_store(ctx)
-    return _Cached(version, store, len(store), time.perf_counter() - started)
-
-
-def _rebuild_in_background(key: tuple, ctx: Context) -> None:
-    from sqlalchemy.orm import Session
-
-    if key in _rebuilds and _rebuilds[key].is_alive():
-        return
-    engine, settings = ctx.session.get_bind(), ctx.settings
-
-    def work():
-        with Session(bind=engine) as session:
-            cached = _build(Context(session=session, is_system=True, settings=settings))
-        with _cache_lock:
-            if key not in _cache or _cache[key].version < cached.version:
-                _remember(key, cached)
-
-    thread = threading.Thread(target=work, name="sparql-rebuild", daemon=True)
-    _rebuilds[key] = thread
-    thread.start()
-
-
-def wait_for_rebuilds(timeout: float = 60.0) -> None:
-    for thread in list(_rebuilds.values()):
-        thread.join(timeout)
+def _view(ctx: Context, shared: linked_store.SparqlStore, optional: bool = False) -> GraphView | None:
+    current = catalogue_version(ctx)
+    if isinstance(shared, linked_store.EmbeddedStore):
+        store = shared.reader(optional=optional)
+        if store is None:
+            return None
+        return GraphView(shared, shared.reader_position(), current, store)
+    return GraphView(shared, shared.position(), current)
 
 
 def store_for(ctx: Context) -> GraphView:
-    """The store of this catalogue, rebuilt when the catalogue changed since it was built.
+    """The shared store of this catalogue, caught up with the outbox as far as a request may.
 
-    A small graph is rebuilt before answering. A large one (whose last build took longer than
-    ``Settings.sparql_sync_rebuild`` seconds) is rebuilt in the background while queries keep
-    running on the previous copy, and the answer says it is stale."""
+    With an outbox consumer (``catalog serve``) a request applies at most a short tail and a longer
+    backlog is the consumer's (the answer then says it is stale); without one (the command line,
+    ``CATALOG_OUTBOX_CONSUMER=off``) the process that writes the store applies everything pending.
+    Nothing is rebuilt after a change: only the changed records' graphs are replaced."""
     permissions.require_read(ctx)
-    key = (str(ctx.session.get_bind().url), ctx.settings.base_iri)
-    version = catalogue_version(ctx)
-    cached = _cache.get(key)
-    if cached is not None and cached.version == version:
-        return GraphView(cached, version)
-    if cached is not None and cached.built_in > ctx.settings.sparql_sync_rebuild:
-        with _cache_lock:
-            _rebuild_in_background(key, ctx)
-        return GraphView(cached, version)
-    with _cache_lock:
-        cached = _cache.get(key)
-        if cached is None or cached.version != version:
-            cached = _build(ctx)
-            _remember(key, cached)
-    return GraphView(cached, version)
+    shared = shared_store(ctx)
+    try:
+        if ctx.outbox is not None and "sparql" in ctx.outbox.feeds:
+            ctx.outbox.tail("sparql")
+        else:
+            shared.sync()
+        return _view(ctx, shared)
+    except linked_store.StoreUnavailable as error:
+        raise _unavailable(error) from None
 
 
 def cached_view(ctx: Context) -> GraphView | None:
-    """The graph as last built, without building it (for pages that only describe it): a page
-    never waits for a build, which may take long and holds ``_cache_lock``."""
+    """The graph as it stands, without applying anything (for pages that only describe it)."""
     permissions.require_read(ctx)
-    cached = _cache.get((str(ctx.session.get_bind().url), ctx.settings.base_iri))
-    return GraphView(cached, catalogue_version(ctx)) if cached is not None else None
+    try:
+        return _view(ctx, shared_store(ctx), optional=True)
+    except linked_store.StoreUnavailable:
+        return None
 
 
 # --- checking the query -------------------------------------------------------------------
@@ -393,7 +349,7 @@ class Answer:
     triples: list = field(default_factory=list)
     elapsed_ms: float = 0.0
     graph_version: int = 0  # the change event the graph reflects
-    stale: bool = False  # the catalogue changed since; the graph is being rebuilt
+    stale: bool = False  # the catalogue changed since; the outbox consumer applies it soon
 
 
 # --- who may run a query now ---------------------------------------------------------------
@@ -448,7 +404,7 @@ class _Admission:
 
 
 _admissions: dict[tuple, _Admission] = {}
-_admissions_lock = threading.Lock()  # not _cache_lock: that one is held while a graph is built
+_admissions_lock = threading.Lock()
 
 
 def _admission_for(ctx: Context) -> _Admission:
@@ -550,9 +506,53 @@ def _term_from_json(item):
 MEMORY_EXIT = 3  # the child's exit code when Python ran out of the memory it may take
 
 
+# socket(2) by machine: (AUDIT_ARCH_…, syscall number)
+_SOCKET_SYSCALL = {"x86_64": (0xC000003E, 41), "aarch64": (0xC00000B7, 198)}
+
+
+def _forbid_sockets() -> bool:
+    """A seccomp filter on this process (the forked child, one thread): socket(2) fails with EACCES,
+    so no connection can be opened (SERVICE), while files can (RocksDB opens the store's files as a
+    query reaches them). False where seccomp is not available (then only the query check refuses SERVICE)."""
+    import ctypes
+    import platform
+    import struct
+
+    arch = _SOCKET_SYSCALL.get(platform.machine())
+    if arch is None:
+        return False
+    audit_arch, socket_nr = arch
+    ld_abs, jeq, ret = 0x20, 0x15, 0x06
+    errno_eacces, allow = 0x00050000 | 13, 0x7FFF0000
+    program = [
+        (ld_abs, 0, 0, 4),  # seccomp_data.arch
+        (jeq, 1, 0, audit_arch),
+        (ret, 0, 0, errno_eacces),  # another ABI (32-bit calls): nothing at all
+        (ld_abs, 0, 0, 0),  # seccomp_data.nr
+        (jeq, 2, 0, socket_nr),
+        (jeq, 1, 0, socket_nr | 0x40000000),  # x32
+        (ret, 0, 0, allow),
+        (ret, 0, 0, errno_eacces),
+    ]
+    filters = ctypes.create_string_buffer(b"".join(struct.pack("HBBI", *op) for op in program))
+
+    class Program(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+    fprog = Program(len(program), ctypes.cast(filters, ctypes.c_void_p))
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS, needed to filter without privileges
+            return False
+        return libc.prctl(22, 2, ctypes.byref(fprog), 0, 0) == 0  # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
+    except (OSError, AttributeError):
+        return False
+
+
 def _confine_child(max_memory_mb: int) -> None:
     """In the forked child, before the query: at most ``max_memory_mb`` more address space than the
-    server had, and no new file descriptor, so no socket (SERVICE) and no file can be opened."""
+    server had, and no socket (SERVICE). Files stay open to it: the on-disk store's files are opened
+    as the query reaches them (a query cannot name a file: LOAD and FROM are refused before it runs)."""
     import faulthandler
     import os
     import resource
@@ -567,13 +567,13 @@ def _confine_child(max_memory_mb: int) -> None:
             size = 0
         limit = size + max_memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    resource.setrlimit(resource.RLIMIT_NOFILE, (0, 0))
+    _forbid_sockets()
 
 
 def _in_child_process(store: ox.Store, query: str, timeout: float, max_rows: int, max_memory_mb: int = 0) -> dict:
     """The query runs in a forked child that shares the store's memory; when the time is up the
     child is killed, so a runaway query costs nothing after its limit. The child has a memory
-    limit and cannot open files or sockets (``_confine_child``)."""
+    limit and cannot open sockets (``_confine_child``)."""
     import json
     import os
     import select
@@ -641,6 +641,46 @@ def _in_child_process(store: ox.Store, query: str, timeout: float, max_rows: int
     return state
 
 
+_warm = threading.Event()
+
+
+def warm_up() -> None:
+    """What a process's first query would otherwise pay (about a second on a loaded machine): building
+    rdflib's SPARQL grammar and configuring the ORM mappers. Once per process, when a web app is made."""
+    if _warm.is_set():
+        return
+    from sqlalchemy.orm import configure_mappers
+
+    configure_mappers()
+    check_query("ASK { ?s ?p ?o }")
+    _warm.set()
+
+
+def _syntax_refused(message: str) -> QueryRefused:
+    """Oxigraph's syntax error («error at 3:2: expected …») in the endpoint's words."""
+    position = re.search(r"error at (\d+):(\d+)", message, re.IGNORECASE)
+    where = f"строка {position.group(1)}, позиция {position.group(2)}" if position else "запрос"
+    reason = message.split(": ", 1)[1] if ": " in message else message
+    return QueryRefused(f"Синтаксическая ошибка SPARQL: {where}: {reason}.", {"query": [f"{where}: {reason}"]})
+
+
+def _check_for_server(query: str) -> None:
+    """The check before a query goes to a server, which has no confinement of ours: a query rdflib's
+    parser cannot read (so cannot be searched for SERVICE) is refused, naming the position Oxigraph
+    finds, read in a confined child on an empty store."""
+    import os
+
+    try:
+        check_query(query)
+    except QueryRefused as refused:
+        if not str(refused).startswith("Синтаксическая ошибка") or not hasattr(os, "fork"):
+            raise
+        state = _in_child_process(ox.Store(), query, 5.0, 1, 256)
+        if "syntax" in state:
+            raise _syntax_refused(state["syntax"]) from None
+        raise
+
+
 def isolation(settings) -> str:
     import os
 
@@ -669,15 +709,25 @@ def run(ctx: Context, query: str, address: str | None = None) -> Answer:
             admission.leave(client)
 
     handed_to_thread = False
+    on_server = bool(ctx.settings.sparql_url)
     try:
-        check_query(query, parser_fallback=in_process)  # inside the place: refused queries count too
-        cached = store_for(ctx)  # a rebuild counts as part of the query's place
+        # Inside the place: refused queries count too.
+        if on_server:
+            _check_for_server(query)
+        else:
+            check_query(query, parser_fallback=in_process)
+        view = store_for(ctx)  # applying a short tail of the outbox counts as part of the query's place
         started = time.perf_counter()
-        if in_process:
-            state = _in_child_process(cached.store, query, timeout, max_rows, int(ctx.settings.sparql_max_memory_mb))
+        if view.store is None:  # an Oxigraph server: it runs the query, the time limit is the HTTP answer's
+            try:
+                state = view.shared.query(query, timeout, max_rows, PREFIXES)
+            except linked_store.StoreUnavailable as error:
+                raise _unavailable(error) from None
+        elif in_process:
+            state = _in_child_process(view.store, query, timeout, max_rows, int(ctx.settings.sparql_max_memory_mb))
         else:
             handed_to_thread = True
-            state = _in_thread(cached.store, query, timeout, max_rows, release)  # releases the place itself
+            state = _in_thread(view.store, query, timeout, max_rows, release)  # releases the place itself
     finally:
         if not handed_to_thread:
             release()
@@ -692,11 +742,7 @@ def run(ctx: Context, query: str, address: str | None = None) -> Answer:
             f"Запрос выполнялся дольше {timeout:g} с и остановлен.",
             {"query": [f"Предел времени — {timeout:g} с: сузьте шаблон, добавьте LIMIT или фильтр."]})
     if "syntax" in state:
-        message = state["syntax"]
-        position = re.search(r"error at (\d+):(\d+)", message)
-        where = f"строка {position.group(1)}, позиция {position.group(2)}" if position else "запрос"
-        reason = message.split(": ", 1)[1] if ": " in message else message
-        raise QueryRefused(f"Синтаксическая ошибка SPARQL: {where}: {reason}.", {"query": [f"{where}: {reason}"]})
+        raise _syntax_refused(state["syntax"])
     if "failed" in state:
         raise QueryRefused(f"Запрос не выполнен: {state['failed']}", {"query": [state["failed"]]})
     if state.get("too_many"):
@@ -705,7 +751,7 @@ def run(ctx: Context, query: str, address: str | None = None) -> Answer:
             {"query": [f"Предел — {max_rows} строк: добавьте LIMIT или уточните запрос."]})
     answer = state["answer"]
     answer.elapsed_ms = (time.perf_counter() - started) * 1000
-    answer.graph_version, answer.stale = cached.version, cached.stale
+    answer.graph_version, answer.stale = view.version, view.stale
     return answer
 
 
