@@ -473,29 +473,62 @@ def create_record(ctx: Context, kind_name: str, data: dict, record_id: int | Non
     return record
 
 
-@rules.operation("records.create")
-def create_many(ctx: Context, kind_name: str, rows: list[dict]) -> list[models.Record]:
-    """Create many records of one kind with one flush and one statement of change events (loaders that
-    write thousands: a harvested database's columns). Each row is validated and its rule asked as
-    ``create_record`` does; kinds whose creation does more (processes, marts) go through it instead."""
-    kind = get_kind(kind_name)
-    if kind.name in ("processes", "marts"):
-        return [create_record(ctx, kind.name, row) for row in rows]
+def check_create(ctx: Context, kind_name: str, data: dict) -> dict:
+    """What ``create_record`` asks before it writes, with nothing written: the values as the kind's schema
+    reads them, the kind's rule with its scope, and the rules the schema cannot see. A loader checks
+    each row where it reads it and writes many at once with ``create_checked``; it raises as
+    ``create_record`` would. A process's ``status_reason`` stays in the values (its first transition's)."""
+    return _checked(ctx, get_kind(kind_name), data)
+
+
+def _checked(ctx: Context, kind: Kind, data: dict) -> dict:
     rules.check(ctx, "catalog.write")
-    made = []
-    for data in rows:
-        values = _validate(kind, data, partial=False)
-        values.pop("version", None)
+    values = _validate(kind, data, partial=False)
+    values.pop("version", None)
+    reason = values.pop("status_reason", None)
+    rules.check(ctx, rules.record_rule(kind.name, "create"), rules.Change(kind.name, None, values))
+    _check_rules(ctx, kind, values, None)
+    if reason is not None:
+        values["status_reason"] = reason
+    return values
+
+
+@rules.operation("records.create", "links.create")
+def create_checked(ctx: Context, kind_name: str, checked: list[dict]) -> list[models.Record]:
+    """Write records whose values ``check_create`` passed: one flush (the store's many-row insert), one
+    statement of change events, and a process's first status transition. The rule of each is asked
+    again (no query: the scope is in the values), so no caller writes without it. Kinds whose
+    creation does more (marts, systems) go through ``create_record``."""
+    kind = get_kind(kind_name)
+    if kind.name in ("marts", "systems"):
+        raise ValueError(f"{kind.name}: create them with create_record")
+    made, reasons = [], []
+    for values in checked:
+        values = dict(values)
+        reasons.append(values.pop("status_reason", None))
         rules.check(ctx, rules.record_rule(kind.name, "create"), rules.Change(kind.name, None, values))
-        _check_rules(ctx, kind, values, None)
         record = kind.model(**values)
         record.version = 1
         made.append(record)
     ctx.session.add_all(made)
     ctx.session.flush()
+    if kind.name == "processes":
+        for record, reason in zip(made, reasons):
+            _record_transition(ctx, record, None, reason)
     history.append_created(ctx, kind.name, made)
     ctx.finish()
     return made
+
+
+@rules.operation("records.create")
+def create_many(ctx: Context, kind_name: str, rows: list[dict]) -> list[models.Record]:
+    """Create many records of one kind with one flush and one statement of change events (loaders that
+    write thousands: a harvested database's columns). Each row is validated and its rule asked as
+    ``create_record`` does; kinds whose creation does more (processes, marts, systems) go through it instead."""
+    kind = get_kind(kind_name)
+    if kind.name in ("processes", "marts", "systems"):
+        return [create_record(ctx, kind.name, row) for row in rows]
+    return create_checked(ctx, kind.name, [_checked(ctx, kind, data) for data in rows])
 
 
 def _registers_own_mart(ctx: Context) -> bool:
