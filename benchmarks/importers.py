@@ -85,6 +85,10 @@ def child(args) -> None:
 
     from catalog.cli import main
 
+    if args.row_by_row:  # the peer: every new process written on its own, as before batches (and as --partial)
+        from catalog.services.imports.register import RegisterImporter
+
+        RegisterImporter.batch_rows = 0
     started = time.perf_counter()
     result = CliRunner().invoke(main, ["--database-url", args.database_url, *args.command])
     seconds = time.perf_counter() - started
@@ -93,8 +97,9 @@ def child(args) -> None:
                       "exit_code": result.exit_code, "tail": result.output[-600:], "summary": summary}))
 
 
-def step(url: str, *command: str) -> dict:
-    process = subprocess.run([sys.executable, __file__, "--child", "--database-url", url, "--", *command],
+def step(url: str, *command: str, row_by_row: bool = False) -> dict:
+    process = subprocess.run([sys.executable, __file__, "--child", "--database-url", url,
+                              *(["--row-by-row"] if row_by_row else []), "--", *command],
                              capture_output=True, text=True, cwd=ROOT)
     try:
         report = json.loads(process.stdout.strip().splitlines()[-1])
@@ -111,7 +116,10 @@ def main() -> None:
     parser.add_argument("--database-url")
     parser.add_argument("--postgresql", action="store_true")
     parser.add_argument("--import-only", action="store_true", help="only the first import (the aims' figures)")
+    parser.add_argument("--peer", action="store_true",
+                        help="also import the file row by row (the path before batches) into a fresh catalogue")
     parser.add_argument("--child", action="store_true")
+    parser.add_argument("--row-by-row", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("command", nargs="*")
     args = parser.parse_args()
     if args.child:
@@ -126,7 +134,7 @@ def main() -> None:
             server = PostgresServer().start()
         url = server.url() if server else args.database_url or f"sqlite:///{workdir / 'bench.db'}"
         try:
-            run(rows, url, workdir, args.import_only)
+            run(rows, url, workdir, args.import_only, args.peer and not server)
         finally:
             if server:
                 server.stop()
@@ -137,15 +145,15 @@ def load() -> str:
     return "/".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def timed(rows: int, url: str, label: str, *command: str) -> tuple:
+def timed(rows: int, url: str, label: str, *command: str, row_by_row: bool = False) -> tuple:
     before = load()
-    report = step(url, *command)
+    report = step(url, *command, row_by_row=row_by_row)
     summary = report["summary"].split(":", 1)[-1].strip()
     return (label, f"{report['seconds']:.1f} s", f"{rows / report['seconds']:,.0f}".replace(",", " "),
             f"{report['peak_mb']:.0f} MB", f"{before} → {load()}", summary)
 
 
-def run(rows: int, url: str, workdir: Path, import_only: bool = False) -> None:
+def run(rows: int, url: str, workdir: Path, import_only: bool = False, peer: bool = False) -> None:
     make_catalogue(url)
     register = workdir / "register.xlsx"
     started = time.perf_counter()
@@ -157,8 +165,14 @@ def run(rows: int, url: str, workdir: Path, import_only: bool = False) -> None:
         ("import: every row created", []),
         ("re-import of the same file: every row unchanged", []),
     ]
-    table = [timed(rows, url, label, "import", "register", str(register), "--agency", "BENCH", *command)
-             for label, command in (steps[1:2] if import_only else steps)]
+    table = []
+    if peer:  # first, so the batched import after it meets a machine at least as loaded
+        peer_url = url.replace("bench.db", "peer.db")
+        make_catalogue(peer_url)
+        table.append(timed(rows, peer_url, "peer: the same import row by row (before batches)", "import", "register",
+                           str(register), "--agency", "BENCH", row_by_row=True))
+    table += [timed(rows, url, label, "import", "register", str(register), "--agency", "BENCH", *command)
+              for label, command in (steps[1:2] if import_only else steps)]
     if not import_only:
         exported = workdir / "export.xlsx"
         table.append(timed(rows, url, "export (`catalog export register`)", "export", "register", "--agency", "BENCH",
