@@ -199,3 +199,48 @@ def test_the_command_line_and_the_upload_page_say_the_same(runner, client, ctx, 
                "будет изменено 0, без изменений 0, отклонено 0.")
     assert shown == summary
     assert printed.output.splitlines()[0] == summary
+
+
+def test_a_new_process_or_link_that_repeats_one_is_still_refused(ctx, seed, situations):
+    """The two questions each new row asks the store (now built once) still find what they look for."""
+    from catalog.errors import InvalidInput
+
+    process = {"agency_id": seed.agency.id, "registry_id": "001", "service_id": seed.service.id, "name": "Другой",
+               "responsible_id": seed.person.id, "status": "queued_research"}
+    with pytest.raises(InvalidInput) as refused:
+        r.check_create(ctx, "processes", process)
+    assert refused.value.fields["registry_id"] == [
+        f"В реестре органа уже есть процесс с идентификатором «001»: № {seed.process.id}."]
+    assert r.update_record(ctx, "processes", seed.process.id, {"registry_id": "001", "name": "Новое имя",
+                                                                "version": seed.process.version}).name == "Новое имя"
+    r.check_create(ctx, "processes", {**process, "agency_id": seed.other_agency.id,
+                                      "responsible_id": seed.other_person.id})  # another agency's register
+    r.delete_record(ctx, "processes", seed.process.id, seed.process.version)
+    with pytest.raises(InvalidInput) as refused:
+        r.create_record(ctx, "processes", process)
+    assert "(удалён; его можно восстановить)" in refused.value.fields["registry_id"][0]
+    situation = ctx.session.scalar(select(models.LifeSituation).where(models.LifeSituation.name == "Переезд"))
+    link = {"link_type": "IN_SITUATION", "source_kind": "processes", "source_id": seed.process.id,
+            "target_kind": "life-situations", "target_id": situation.id}
+    r.restore_record(ctx, "processes", seed.process.id, seed.process.version)
+    made = r.create_checked(ctx, "links", [r.check_create(ctx, "links", link)])
+    with pytest.raises(InvalidInput) as refused:
+        r.check_create(ctx, "links", link)
+    assert refused.value.fields["target_id"] == ["Такая связь уже есть."]
+    r.update_record(ctx, "links", made[0].id, {"target_id": situation.id, "version": made[0].version})  # itself
+
+
+def test_the_same_link_check_reads_one_index_entry_not_every_link_to_the_target(ctx, seed, situations):
+    """Issue 15: a register import slowed with every row, because each new link's same-link check read
+    every link to its life situation (SQLite took the target's index). Now it searches the source's
+    index on both ends of the link (migration 0023)."""
+    if ctx.session.get_bind().dialect.name != "sqlite":
+        pytest.skip("the plan asked of SQLite, which has no statistics to choose by")
+    from catalog.services.records import _same_link
+
+    compiled = _same_link().compile(ctx.session.get_bind())
+    values = compiled.construct_params({"link_type": "IN_SITUATION", "source_kind": "processes", "source_id": 1,
+                                        "target_kind": "life-situations", "target_id": 1, "own_id": 0})
+    plan = " ".join(str(row[-1]) for row in ctx.session.connection().exec_driver_sql(
+        f"EXPLAIN QUERY PLAN {compiled}", tuple(values[name] for name in compiled.positiontup)))
+    assert "ix_links_source_type" in plan and "target_id=?" in plan, plan
