@@ -97,10 +97,14 @@ def child(args) -> None:
                       "exit_code": result.exit_code, "tail": result.output[-600:], "summary": summary}))
 
 
-def step(url: str, *command: str, row_by_row: bool = False) -> dict:
-    process = subprocess.run([sys.executable, __file__, "--child", "--database-url", url,
+def step(url: str, *command: str, row_by_row: bool = False, root: Path = ROOT) -> dict:
+    """One command in a fresh child; ``root``: the checkout whose code runs it (an older one for --before)."""
+    script = root / "benchmarks" / Path(__file__).name
+    if not script.exists():  # before the rename (issue 15 asked for importers.py)
+        script = root / "benchmarks" / "imports.py"
+    process = subprocess.run([sys.executable, str(script), "--child", "--database-url", url,
                               *(["--row-by-row"] if row_by_row else []), "--", *command],
-                             capture_output=True, text=True, cwd=ROOT)
+                             capture_output=True, text=True, cwd=root)
     try:
         report = json.loads(process.stdout.strip().splitlines()[-1])
     except (IndexError, json.JSONDecodeError):
@@ -118,6 +122,8 @@ def main() -> None:
     parser.add_argument("--import-only", action="store_true", help="only the first import (the aims' figures)")
     parser.add_argument("--peer", action="store_true",
                         help="also import the file row by row (the path before batches) into a fresh catalogue")
+    parser.add_argument("--before", type=Path, metavar="CHECKOUT",
+                        help="also import the file with another checkout's code (e.g. /work/main), in the same run")
     parser.add_argument("--child", action="store_true")
     parser.add_argument("--row-by-row", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("command", nargs="*")
@@ -134,7 +140,7 @@ def main() -> None:
             server = PostgresServer().start()
         url = server.url() if server else args.database_url or f"sqlite:///{workdir / 'bench.db'}"
         try:
-            run(rows, url, workdir, args.import_only, args.peer and not server)
+            run(rows, url, workdir, args.import_only, args.peer and not server, None if server else args.before)
         finally:
             if server:
                 server.stop()
@@ -145,15 +151,16 @@ def load() -> str:
     return "/".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def timed(rows: int, url: str, label: str, *command: str, row_by_row: bool = False) -> tuple:
+def timed(rows: int, url: str, label: str, *command: str, row_by_row: bool = False, root: Path = ROOT) -> tuple:
     before = load()
-    report = step(url, *command, row_by_row=row_by_row)
+    report = step(url, *command, row_by_row=row_by_row, root=root)
     summary = report["summary"].split(":", 1)[-1].strip()
     return (label, f"{report['seconds']:.1f} s", f"{rows / report['seconds']:,.0f}".replace(",", " "),
             f"{report['peak_mb']:.0f} MB", f"{before} → {load()}", summary)
 
 
-def run(rows: int, url: str, workdir: Path, import_only: bool = False, peer: bool = False) -> None:
+def run(rows: int, url: str, workdir: Path, import_only: bool = False, peer: bool = False,
+        before: Path | None = None) -> None:
     make_catalogue(url)
     register = workdir / "register.xlsx"
     started = time.perf_counter()
@@ -166,6 +173,13 @@ def run(rows: int, url: str, workdir: Path, import_only: bool = False, peer: boo
         ("re-import of the same file: every row unchanged", []),
     ]
     table = []
+    if before is not None:  # the catalogue made and the file imported by the other checkout's code
+        before_url = url.replace("bench.db", "before.db")
+        subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, '.'); "
+                        "from benchmarks.imports import make_catalogue; make_catalogue(sys.argv[1])", before_url],
+                       cwd=before, check=True)
+        table.append(timed(rows, before_url, f"before: the same import by {before}", "import", "register",
+                           str(register), "--agency", "BENCH", root=before.resolve()))
     if peer:  # first, so the batched import after it meets a machine at least as loaded
         peer_url = url.replace("bench.db", "peer.db")
         make_catalogue(peer_url)
