@@ -418,8 +418,6 @@ class RegisterImporter(TableImporter):
 
     def sync_consumers(self, process_id: int, wanted: list[tuple], fresh: bool) -> list[tuple]:
         """The process's consumers made to match the file's cell (adds the missing, deletes the extra ones)."""
-        from catalog.enums import ApplicantCategory
-
         ctx = self.ctx
         current = [] if fresh else list(ctx.session.scalars(select(models.ProcessConsumer).where(
             models.ProcessConsumer.process_id == process_id, models.ProcessConsumer.deleted_at.is_(None))
@@ -753,7 +751,7 @@ class RegisterImporter(TableImporter):
 
     def sync_links(self, process_id: int, name: str, target_ids: list, fresh: bool = False) -> list[tuple]:
         """Make the process's links of one kind match the file: add missing ones, delete the rest."""
-        link_type, target_kind = LINK_FIELDS[name]
+        link_type = LINK_FIELDS[name][0]
         ctx = self.ctx
         if fresh and not target_ids:
             return []
