@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.imports import make_catalogue, make_register  # noqa: E402
+from benchmarks.importers import make_catalogue, make_register  # noqa: E402
 
 
 def free_port() -> int:

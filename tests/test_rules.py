@@ -59,7 +59,7 @@ READ_ONLY = {
     "imports.table_importer", "imports.declared_rows", "imports.rdf.check_size", "imports.register.find_agency",
     "imports.register.register_rows", "imports.register.export_register", "imports.openlineage.runs_of",
     "imports.mappings.find_saved",
-    "records.find_by_code", "rules.check_import", "rules.may_import",
+    "records.find_by_code", "records.check_create", "rules.check_import", "rules.may_import",
     "import_jobs.active_tokens", "import_jobs.get_job",
     "lineage.duplicated_systems", "lineage.picture", "search.describe", "lineage.hand_typed_duplicates", "lineage.impact", "lineage.lineage",
     "lineage.paper_requests", "lineage.process_systems",

@@ -36,14 +36,21 @@ def _import_context(env: Env, as_login: str | None) -> Context:
     return ctx
 
 
+PROGRESS_FROM = 200  # rows (or events) from which the command shows a progress bar
+
+
 def _run_import(env: Env, kind: str, path: Path, *, as_login: str | None = None,
                 errors_file: Path | None = None, **options) -> None:
-    """Run an import with a progress bar; print the report; keep a copy of a table with errors."""
+    """Run an import with a progress bar; print the report in the words of the upload page
+    (``ImportReport.summary`` first, then its lines); keep a copy of a table with errors."""
     ctx = _import_context(env, as_login)
     ctx.change_arose_on = options.pop("arose_on", None)  # Kemerovo 3.3: when the register's changes arose
     bar = {}
 
     def on_start(total: int) -> None:
+        # A bar on a terminal, for files long enough to wait for; redirected output keeps only the report.
+        if total < PROGRESS_FROM or not sys.stderr.isatty():
+            return
         bar["bar"] = click.progressbar(length=total, label="События" if kind == "openlineage" else "Строки",
                                        file=sys.stderr)
         bar["bar"].__enter__()

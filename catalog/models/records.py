@@ -310,7 +310,9 @@ class Link(Record):
     __table_args__ = (
         # With the type in the key, a walk that wants PRODUCES links of a dataset does not read
         # the thousands of CONSUMES links of the same dataset.
-        Index("ix_links_source_type", "source_kind", "source_id", "link_type"),
+        # Ending with the target: the same-link check of each new link reads one entry (migration 0023),
+        # not every link to a life situation that thousands of processes share.
+        Index("ix_links_source_type", "source_kind", "source_id", "link_type", "target_kind", "target_id"),
         Index("ix_links_target_type", "target_kind", "target_id", "link_type"),
     )
 

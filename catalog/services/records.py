@@ -11,7 +11,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
 from marshmallow import ValidationError
-from sqlalchemy import Integer, String, and_, cast, column, func, literal, literal_column, or_, select, text, union_all
+from functools import cache
+
+from sqlalchemy import (Integer, String, and_, bindparam, cast, column, func, literal, literal_column, or_, select, text,
+                        union_all)
 from sqlalchemy.orm.exc import StaleDataError
 
 from catalog import models
@@ -304,14 +307,10 @@ def _check_process(ctx: Context, values: dict, record: models.Process | None, er
     agency_id = values.get("agency_id", record.agency_id if record else None)
     registry_id = values.get("registry_id", record.registry_id if record else None)
     if ("agency_id" in values or "registry_id" in values) and agency_id and registry_id:
-        query = select(models.Process).where(
-            models.Process.agency_id == agency_id, models.Process.registry_id == registry_id
-        )
-        if record is not None:
-            query = query.where(models.Process.id != record.id)
-        clash = ctx.session.scalar(query.limit(1))
+        clash = ctx.session.execute(_registry_clash(), {"agency_id": agency_id, "registry_id": registry_id,
+                                                        "own_id": record.id if record is not None else 0}).first()
         if clash is not None:
-            state = " (удалён; его можно восстановить)" if clash.is_deleted else ""
+            state = " (удалён; его можно восстановить)" if clash.deleted_at is not None else ""
             errors.setdefault("registry_id", []).append(
                 f"В реестре органа уже есть процесс с идентификатором «{registry_id}»: № {clash.id}{state}."
             )
@@ -324,6 +323,26 @@ def _check_process(ctx: Context, values: dict, record: models.Process | None, er
             )
     if "status" in values and (record is None or values["status"] != record.status):
         evidence.check_status(ctx, record, values["status"], errors)
+
+
+# The two questions every new process and link asks (an import asks them for each row): built once, so a
+# row pays for the query alone, not for composing it again.
+@cache
+def _registry_clash():
+    process = models.Process
+    return (select(process.id, process.deleted_at)
+            .where(process.agency_id == bindparam("agency_id"), process.registry_id == bindparam("registry_id"),
+                   process.id != bindparam("own_id")).limit(1))
+
+
+@cache
+def _same_link():
+    link = models.Link
+    return (select(link.id).where(
+        link.link_type == bindparam("link_type"), link.source_kind == bindparam("source_kind"),
+        link.source_id == bindparam("source_id"), link.target_kind == bindparam("target_kind"),
+        link.target_id == bindparam("target_id"), link.deleted_at.is_(None), link.id != bindparam("own_id"))
+        .limit(1))
 
 
 def _check_agency(ctx: Context, values: dict, record: models.Agency | None, errors: dict) -> None:
@@ -362,17 +381,10 @@ def _check_link(ctx: Context, values: dict, record: models.Link | None, errors: 
             errors.setdefault(f"{side}_id", []).append(f"Запись «{KINDS[side_kind].label_one}» № {side_id} удалена.")
     if merged.get("source_kind") == merged.get("target_kind") and merged.get("source_id") == merged.get("target_id"):
         errors.setdefault("target_id", []).append("Запись не может быть связана сама с собой.")
-    duplicate = select(models.Link.id).where(
-        models.Link.link_type == merged.get("link_type"),
-        models.Link.source_kind == merged.get("source_kind"),
-        models.Link.source_id == merged.get("source_id"),
-        models.Link.target_kind == merged.get("target_kind"),
-        models.Link.target_id == merged.get("target_id"),
-        models.Link.deleted_at.is_(None),
-    )
-    if record is not None:
-        duplicate = duplicate.where(models.Link.id != record.id)
-    if ctx.session.scalar(duplicate.limit(1)) is not None:
+    duplicate = ctx.session.scalar(_same_link(), {
+        **{name: merged.get(name) for name in ("link_type", "source_kind", "source_id", "target_kind", "target_id")},
+        "own_id": record.id if record is not None else 0})
+    if duplicate is not None:
         errors.setdefault("target_id", []).append("Такая связь уже есть.")
     if record is None or any(name in values for name in ("link_type", "source_id", "target_kind", "target_id")):
         gate.check_automation(ctx, merged, errors)
@@ -473,29 +485,62 @@ def create_record(ctx: Context, kind_name: str, data: dict, record_id: int | Non
     return record
 
 
-@rules.operation("records.create")
-def create_many(ctx: Context, kind_name: str, rows: list[dict]) -> list[models.Record]:
-    """Create many records of one kind with one flush and one statement of change events (loaders that
-    write thousands: a harvested database's columns). Each row is validated and its rule asked as
-    ``create_record`` does; kinds whose creation does more (processes, marts) go through it instead."""
-    kind = get_kind(kind_name)
-    if kind.name in ("processes", "marts"):
-        return [create_record(ctx, kind.name, row) for row in rows]
+def check_create(ctx: Context, kind_name: str, data: dict) -> dict:
+    """What ``create_record`` asks before it writes, with nothing written: the values as the kind's schema
+    reads them, the kind's rule with its scope, and the rules the schema cannot see. A loader checks
+    each row where it reads it and writes many at once with ``create_checked``; it raises as
+    ``create_record`` would. A process's ``status_reason`` stays in the values (its first transition's)."""
+    return _checked(ctx, get_kind(kind_name), data)
+
+
+def _checked(ctx: Context, kind: Kind, data: dict) -> dict:
     rules.check(ctx, "catalog.write")
-    made = []
-    for data in rows:
-        values = _validate(kind, data, partial=False)
-        values.pop("version", None)
+    values = _validate(kind, data, partial=False)
+    values.pop("version", None)
+    reason = values.pop("status_reason", None)
+    rules.check(ctx, rules.record_rule(kind.name, "create"), rules.Change(kind.name, None, values))
+    _check_rules(ctx, kind, values, None)
+    if reason is not None:
+        values["status_reason"] = reason
+    return values
+
+
+@rules.operation("records.create", "links.create")
+def create_checked(ctx: Context, kind_name: str, checked: list[dict]) -> list[models.Record]:
+    """Write records whose values ``check_create`` passed: one flush (the store's many-row insert), one
+    statement of change events, and a process's first status transition. The rule of each is asked
+    again (no query: the scope is in the values), so no caller writes without it. Kinds whose
+    creation does more (marts, systems) go through ``create_record``."""
+    kind = get_kind(kind_name)
+    if kind.name in ("marts", "systems"):
+        raise ValueError(f"{kind.name}: create them with create_record")
+    made, reasons = [], []
+    for values in checked:
+        values = dict(values)
+        reasons.append(values.pop("status_reason", None))
         rules.check(ctx, rules.record_rule(kind.name, "create"), rules.Change(kind.name, None, values))
-        _check_rules(ctx, kind, values, None)
         record = kind.model(**values)
         record.version = 1
         made.append(record)
     ctx.session.add_all(made)
     ctx.session.flush()
+    if kind.name == "processes":
+        for record, reason in zip(made, reasons):
+            _record_transition(ctx, record, None, reason)
     history.append_created(ctx, kind.name, made)
     ctx.finish()
     return made
+
+
+@rules.operation("records.create")
+def create_many(ctx: Context, kind_name: str, rows: list[dict]) -> list[models.Record]:
+    """Create many records of one kind with one flush and one statement of change events (loaders that
+    write thousands: a harvested database's columns). Each row is validated and its rule asked as
+    ``create_record`` does; kinds whose creation does more (processes, marts, systems) go through it instead."""
+    kind = get_kind(kind_name)
+    if kind.name in ("processes", "marts", "systems"):
+        return [create_record(ctx, kind.name, row) for row in rows]
+    return create_checked(ctx, kind.name, [_checked(ctx, kind, data) for data in rows])
 
 
 def _registers_own_mart(ctx: Context) -> bool:

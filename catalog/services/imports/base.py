@@ -184,6 +184,10 @@ class TableImporter:
         """Write one row; return created | updated | unchanged; raise RowFailed or InvalidInput."""
         raise NotImplementedError
 
+    def after_row(self) -> None:
+        """Called once a row is concluded, outside its savepoint: an importer writing rows in batches
+        writes a full batch here."""
+
     def finish_rows(self) -> None:
         """Work that needs every row written first (links between rows)."""
 
@@ -309,6 +313,7 @@ class TableImporter:
             done = 0
             for row in self.table.rows():
                 self.count(self.import_row(row), row)
+                self.after_row()
                 done += 1
                 if self.progress:
                     self.progress(1)

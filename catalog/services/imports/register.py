@@ -45,6 +45,7 @@ from catalog.services.imports.base import Lookup, RowFailed, TableImporter, show
 from catalog.readers.tables import FieldSpec, Layout, Row, normalize, split_major, split_values
 
 CONSUMERS_HEADER = "Потребители (внутренние и внешние)"
+BATCH_ROWS = 500  # new processes a whole-file load writes at once
 
 # In the order of 2.1, then the catalogue's own columns. Labels are what exports write.
 FIELDS = [
@@ -204,6 +205,7 @@ class RegisterImporter(TableImporter):
     import_kind = "register"
     layout = LAYOUT
     field_columns = SERVICE_FIELDS
+    batch_rows = BATCH_ROWS  # 0: every row written on its own, as a partial load does
 
     def mapping_scope(self) -> int | None:
         return self.agency_id
@@ -217,7 +219,12 @@ class RegisterImporter(TableImporter):
         self.create_references = create_references
         if create_references:  # asked before the file is read, like the import's own right
             rules.check(ctx, "imports.create_references", self.agency)
-        self.linked_rows: list[tuple[int, list[str], int]] = []  # (row number, identifiers, process id)
+        # [row number, identifiers, process id]: the id is filled in when a batch of new processes is written.
+        self.linked_rows: list[list] = []
+        # A whole-file load writes its new processes in batches (``write_fresh``): each row is checked
+        # where it is read (rights, values, rules: records.check_create), written with its batch.
+        self.fresh: list[tuple] = []
+        self.link_batch: list[dict] | None = None  # links between rows, checked and waiting to be written
         self.registry_of: dict[int, str] = {}  # process id -> identifier, for reports
 
     # --- lookups ---------------------------------------------------------------
@@ -235,6 +242,9 @@ class RegisterImporter(TableImporter):
         self.finishing = False
         self.duplicates: dict[int, int] = {}
         self.two_pass = self.partial
+        # A partial load writes row by row, each in its savepoint; a whole-file one in batches (any
+        # error refuses the file anyway, so a batch need not be undone row by row).
+        self.batching = bool(self.batch_rows) and not self.partial
         if self.two_pass:
             # Partial loads check links between rows before writing a row (so a row is kept whole
             # or not at all): a first pass collects every identifier of the file. A whole-file load
@@ -414,8 +424,6 @@ class RegisterImporter(TableImporter):
 
     def sync_consumers(self, process_id: int, wanted: list[tuple], fresh: bool) -> list[tuple]:
         """The process's consumers made to match the file's cell (adds the missing, deletes the extra ones)."""
-        from catalog.enums import ApplicantCategory
-
         ctx = self.ctx
         current = [] if fresh else list(ctx.session.scalars(select(models.ProcessConsumer).where(
             models.ProcessConsumer.process_id == process_id, models.ProcessConsumer.deleted_at.is_(None))
@@ -436,10 +444,16 @@ class RegisterImporter(TableImporter):
                 records.create_record(ctx, "process-consumers", {k: v for k, v in {
                     "process_id": process_id, "scope": scope, "agency_id": agency_id, "unit": unit,
                     "applicant_category": category, "description": description}.items() if v is not None})
-        after = "; ".join(
+        after = self.consumers_text(wanted)
+        return [] if before == after else [(CONSUMERS_HEADER, before or None, after or None)]
+
+    def consumers_text(self, wanted: list[tuple]) -> str:
+        """The consumers of a cell as the report writes them."""
+        from catalog.enums import ApplicantCategory
+
+        return "; ".join(
             ", ".join(p for p in (self.consumer_agencies.name_of.get(a) or ApplicantCategory.label_of(c), u,
                                   None if a or c else d) if p) for a, u, c, d in wanted)
-        return [] if before == after else [(CONSUMERS_HEADER, before or None, after or None)]
 
     def person(self, cell: str, errors: list) -> int | None:
         name, _, position = cell.partition(",")
@@ -652,9 +666,14 @@ class RegisterImporter(TableImporter):
         key = data["registry_id"]
         existing_id = self.existing.get(key)
         changes = []
+        process = None
         if existing_id is None:
-            process = records.create_record(ctx, "processes", {k: v for k, v in data.items() if v is not None})
-            self.later(lambda: self.existing.__setitem__(key, process.id))
+            values = {k: v for k, v in data.items() if v is not None}
+            if self.batching:
+                checked = records.check_create(ctx, "processes", values)
+            else:
+                process = records.create_record(ctx, "processes", values)
+                self.later(lambda: self.existing.__setitem__(key, process.id))
             action = "created"
             if self.report.keeps_changes:
                 changes = [(self.layout.by_name[f].label, None, show_value(v.get(f)))
@@ -674,6 +693,8 @@ class RegisterImporter(TableImporter):
             changes += [(label, self.display(name, before[name]), self.display(name, after[name]))
                         for name, label in _LABELS.items() if before.get(name) != after.get(name)]
             action = "updated"
+        if process is None:
+            return self.hold_fresh(row, checked, links, notes + changes, key)
         self.later(lambda: self.written.__setitem__(key, process.id))
         self.last_process_id = process.id
         fresh = action == "created"
@@ -683,7 +704,7 @@ class RegisterImporter(TableImporter):
         if "consumers" in links:
             changes += self.sync_consumers(process.id, links["consumers"], fresh)
         if links.get("linked"):
-            self.later(lambda: self.linked_rows.append((row.number, links["linked"], process.id)))
+            self.later(lambda: self.linked_rows.append([row.number, links["linked"], process.id]))
         elif "linked" in links and not fresh:
             changes += self.sync_links(process.id, "linked", [])
         if action == "updated" and not changes and not notes:
@@ -737,7 +758,7 @@ class RegisterImporter(TableImporter):
 
     def sync_links(self, process_id: int, name: str, target_ids: list, fresh: bool = False) -> list[tuple]:
         """Make the process's links of one kind match the file: add missing ones, delete the rest."""
-        link_type, target_kind = LINK_FIELDS[name]
+        link_type = LINK_FIELDS[name][0]
         ctx = self.ctx
         if fresh and not target_ids:
             return []
@@ -746,17 +767,25 @@ class RegisterImporter(TableImporter):
         added = [t for t in wanted if t not in current]
         removed = [t for t in current if t not in wanted]
         now = dict(current)
+        checked = []
         for target_id in added:
-            link = records.create_record(ctx, "links", {"link_type": link_type, "source_kind": "processes",
-                                                        "source_id": process_id, "target_kind": target_kind,
-                                                        "target_id": target_id})
-            now[target_id] = link.id
+            if self.link_batch is not None:  # checked here, in its row; written with the batch
+                checked.append(records.check_create(ctx, "links", link_data(process_id, name, target_id)))
+            else:
+                link = records.create_record(ctx, "links", link_data(process_id, name, target_id))
+                now[target_id] = link.id
         for target_id in removed:
             link = ctx.session.get(models.Link, current[target_id])
             records.delete_record(ctx, "links", link.id, link.version)
             del now[target_id]
-        if added or removed:
+        if checked:
+            self.later(lambda: self.link_batch.extend(checked))
+        elif added or removed:  # a batched load reads a process's links once, so its cache need not follow
             self.later(lambda: self.current_links.__setitem__((process_id, link_type), now))
+        return self.link_changes(name, added, removed)
+
+    def link_changes(self, name: str, added: list, removed: list) -> list[tuple]:
+        """The report's line for links of one kind added and removed."""
         if not added and not removed:
             return []
         names = self.link_names(name, set(added) | set(removed))
@@ -813,12 +842,23 @@ class RegisterImporter(TableImporter):
     def finish_rows(self) -> None:
         """Rows that waited for their person, then links between processes, once every row is read."""
         self.finishing = True
+        self.write_fresh()
         for row in self.waiting_for_person:
             self.count(self.import_row(row), row)
+            self.after_row()
+        self.write_fresh()
         if self.two_pass:
             self.finish_partial()
             return
-        for number, identifiers, process_id in self.linked_rows:
+        self.link_batch = [] if self.batching else None
+        chunk = self.batch_rows or BATCH_ROWS
+        kept = []  # the processes a chunk of rows links, held so the checks and events find them without a query
+        for index, (number, identifiers, process_id) in enumerate(self.linked_rows):
+            if index % chunk == 0:
+                self.write_links()
+                kept = self.hold_processes(self.linked_rows[index:index + chunk])
+            if process_id is None:  # its batch refused it (the row has its errors)
+                continue
             targets, errors = [], []
             for identifier in identifiers:
                 if identifier in self.written:
@@ -852,6 +892,99 @@ class RegisterImporter(TableImporter):
                         break
                 else:
                     self.report.add_change(RowChange(number, key, "updated", [FieldChange(*c) for c in changes]))
+        self.write_links()
+        self.link_batch = None
+        del kept
+
+    # --- whole-file loads: new processes written in batches ----------------------------------------
+
+    def hold_fresh(self, row: Row, checked: dict, links: dict, changes: list[tuple], key: str) -> str:
+        """A new process checked (``records.check_create``) and kept for ``write_fresh``; the report
+        hears of it now, in the order of the rows, as if it were written."""
+        from catalog.readers.report import FieldChange, RowChange
+
+        for name in ("life_situations", "acts"):
+            if links.get(name):
+                changes += self.link_changes(name, list(dict.fromkeys(links[name])), [])
+        after = self.consumers_text(links["consumers"]) if "consumers" in links else ""
+        if after:
+            changes.append((CONSUMERS_HEADER, None, after))
+        change = RowChange(row.number, key, "created", [FieldChange(*c) for c in changes])
+        entry = [row.number, links.get("linked"), None]
+
+        def remember():
+            self.report.add_change(change)
+            self.fresh.append((row, checked, links, change, entry, key))
+            if links.get("linked"):
+                self.linked_rows.append(entry)
+
+        self.later(remember)
+        return "created"
+
+    def after_row(self) -> None:
+        if len(self.fresh) >= self.batch_rows:
+            self.write_fresh()
+
+    def release_memory(self) -> None:
+        self.write_fresh()
+        super().release_memory()
+
+    def write_fresh(self) -> None:
+        """Write the new processes kept so far: one insert of the processes, their transitions and
+        change events, then their links (each checked in its row) in one more."""
+        batch, self.fresh = self.fresh, []
+        if not batch:
+            return
+        ctx = self.ctx
+        processes = records.create_checked(ctx, "processes", [item[1] for item in batch])
+        links: list[dict] = []
+        for (row, _, row_links, change, entry, key), process in zip(batch, processes):
+            def work(process=process, row_links=row_links):
+                mine = [records.check_create(ctx, "links", link_data(process.id, name, target_id))
+                        for name in ("life_situations", "acts")
+                        for target_id in dict.fromkeys(row_links.get(name) or [])]
+                if "consumers" in row_links:
+                    self.sync_consumers(process.id, row_links["consumers"], True)
+                self.later(lambda: links.extend(mine))
+                return "created"
+
+            if self.run_row(row, work) is None:
+                self.unreport(change)  # refused: its row has its errors
+                continue
+            self.existing[key] = process.id
+            self.written[key] = process.id
+            entry[2] = process.id
+        if links:
+            records.create_checked(ctx, "links", links)
+
+    def unreport(self, change) -> None:
+        if change in self.report.changes:
+            self.report.changes.remove(change)
+        elif self.report.changes_cut:
+            self.report.changes_cut -= 1
+
+    def write_links(self) -> None:
+        if self.link_batch:
+            records.create_checked(self.ctx, "links", self.link_batch)
+            self.link_batch = []
+
+    def hold_processes(self, entries: list[list]) -> list:
+        """The processes rows link (sources and targets), read in one query and held while they are checked."""
+        ids = {e[2] for e in entries if e[2] is not None}
+        for _, identifiers, _ in entries:
+            for identifier in identifiers:
+                target = self.written.get(identifier) or self.existing.get(identifier)
+                if target is not None:
+                    ids.add(target)
+        ids = sorted(ids)
+        return [p for start in range(0, len(ids), 500) for p in self.ctx.session.scalars(
+            select(models.Process).where(models.Process.id.in_(ids[start:start + 500])))]
+
+
+def link_data(process_id: int, name: str, target_id: int) -> dict:
+    link_type, target_kind = LINK_FIELDS[name]
+    return {"link_type": link_type, "source_kind": "processes", "source_id": process_id,
+            "target_kind": target_kind, "target_id": target_id}
 
 
 class _AgencyNames(dict):

@@ -1,20 +1,23 @@
-"""Benchmark of the register import: a generated register of N rows, imported, re-imported and exported.
+"""Benchmark of the register import (issues 15 and 19): a generated register of N rows, imported,
+re-imported and exported, each step timed with its peak memory.
 
-    .venv/bin/python benchmarks/imports.py --rows 10000
-    .venv/bin/python benchmarks/imports.py --rows 100000
-    .venv/bin/python benchmarks/imports.py --rows 10000 --postgresql   # a throwaway server, as the tests start
+    .venv/bin/python benchmarks/importers.py --rows 10000 --rows 100000 --import-only   # the aims' figures
+    .venv/bin/python benchmarks/importers.py --rows 10000                # dry run, import, re-import, export
+    .venv/bin/python benchmarks/importers.py --rows 10000 --postgresql   # a throwaway server, as the tests start
 
 Each step runs the real command (``catalog import register`` …) in a fresh subprocess, which
 reports its own wall time and peak resident memory (``ru_maxrss``), so the figures are those of a
 user's run. The register is made like an agency's: a title block, untidy headers, identifiers
 stored as numbers formatted ``00000``, several life situations per row, links to earlier rows,
 a service per 20 processes (a tenth of them new to the catalogue), a few responsible people.
-Prints a Markdown table; the figures in docs/benchmarks.md come from it.
+Prints, per size, a Markdown table (rows, seconds, rows per second, peak memory) with the
+machine's load average before and after each step: the machine is shared, so figures are noisy.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -82,6 +85,10 @@ def child(args) -> None:
 
     from catalog.cli import main
 
+    if args.row_by_row:  # the peer: every new process written on its own, as before batches (and as --partial)
+        from catalog.services.imports.register import RegisterImporter
+
+        RegisterImporter.batch_rows = 0
     started = time.perf_counter()
     result = CliRunner().invoke(main, ["--database-url", args.database_url, *args.command])
     seconds = time.perf_counter() - started
@@ -90,9 +97,14 @@ def child(args) -> None:
                       "exit_code": result.exit_code, "tail": result.output[-600:], "summary": summary}))
 
 
-def step(url: str, *command: str) -> dict:
-    process = subprocess.run([sys.executable, __file__, "--child", "--database-url", url, "--", *command],
-                             capture_output=True, text=True, cwd=ROOT)
+def step(url: str, *command: str, row_by_row: bool = False, root: Path = ROOT) -> dict:
+    """One command in a fresh child; ``root``: the checkout whose code runs it (an older one for --before)."""
+    script = root / "benchmarks" / Path(__file__).name
+    if not script.exists():  # before the rename (issue 15 asked for importers.py)
+        script = root / "benchmarks" / "imports.py"
+    process = subprocess.run([sys.executable, str(script), "--child", "--database-url", url,
+                              *(["--row-by-row"] if row_by_row else []), "--", *command],
+                             capture_output=True, text=True, cwd=root)
     try:
         report = json.loads(process.stdout.strip().splitlines()[-1])
     except (IndexError, json.JSONDecodeError):
@@ -104,57 +116,83 @@ def step(url: str, *command: str) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--rows", type=int, action="append", help="rows of the register; repeat for several sizes")
     parser.add_argument("--database-url")
     parser.add_argument("--postgresql", action="store_true")
-    parser.add_argument("--import-only", action="store_true", help="only the first import (for the 100k memory figure)")
+    parser.add_argument("--import-only", action="store_true", help="only the first import (the aims' figures)")
+    parser.add_argument("--peer", action="store_true",
+                        help="also import the file row by row (the path before batches) into a fresh catalogue")
+    parser.add_argument("--before", type=Path, metavar="CHECKOUT",
+                        help="also import the file with another checkout's code (e.g. /work/main), in the same run")
     parser.add_argument("--child", action="store_true")
+    parser.add_argument("--row-by-row", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("command", nargs="*")
     args = parser.parse_args()
     if args.child:
         child(args)
         return
-    workdir = Path(tempfile.mkdtemp(prefix="catalog-import-bench-"))
-    server = None
-    if args.postgresql:
-        from tests.pgserver import PostgresServer
+    for rows in args.rows or [10_000]:
+        workdir = Path(tempfile.mkdtemp(prefix="catalog-import-bench-"))
+        server = None
+        if args.postgresql:
+            from tests.pgserver import PostgresServer
 
-        server = PostgresServer().start()
-        args.database_url = server.url()
-    url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
-    try:
-        run(args.rows, url, workdir, args.import_only)
-    finally:
-        if server:
-            server.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
+            server = PostgresServer().start()
+        url = server.url() if server else args.database_url or f"sqlite:///{workdir / 'bench.db'}"
+        try:
+            run(rows, url, workdir, args.import_only, args.peer and not server, None if server else args.before)
+        finally:
+            if server:
+                server.stop()
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
-def run(rows: int, url: str, workdir: Path, import_only: bool = False) -> None:
+def load() -> str:
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def timed(rows: int, url: str, label: str, *command: str, row_by_row: bool = False, root: Path = ROOT) -> tuple:
+    before = load()
+    report = step(url, *command, row_by_row=row_by_row, root=root)
+    summary = report["summary"].split(":", 1)[-1].strip()
+    return (label, f"{report['seconds']:.1f} s", f"{rows / report['seconds']:,.0f}".replace(",", " "),
+            f"{report['peak_mb']:.0f} MB", f"{before} → {load()}", summary)
+
+
+def run(rows: int, url: str, workdir: Path, import_only: bool = False, peer: bool = False,
+        before: Path | None = None) -> None:
     make_catalogue(url)
     register = workdir / "register.xlsx"
     started = time.perf_counter()
     make_register(register, rows)
-    table = [("generate the register file", f"{time.perf_counter() - started:.1f} s, "
-                                            f"{register.stat().st_size / 1e6:.1f} MB")]
+    print(f"generated {rows} rows in {time.perf_counter() - started:.1f} s, {register.stat().st_size / 1e6:.1f} MB",
+          file=sys.stderr)
     steps = [
         ("dry run (`--dry-run`): everything checked and rolled back", ["--dry-run"]),
         ("import: every row created", []),
         ("re-import of the same file: every row unchanged", []),
     ]
-    for label, command in steps[1:2] if import_only else steps:
-        report = step(url, "import", "register", str(register), "--agency", "BENCH", *command)
-        summary = report["summary"]
-        table.append((label, f"{report['seconds']:.1f} s, peak {report['peak_mb']:.0f} MB — "
-                             f"{summary.split(':', 1)[-1].strip()}"))
-    if import_only:
-        return print_table(rows, url, table)
-    exported = workdir / "export.xlsx"
-    report = step(url, "export", "register", "--agency", "BENCH", "-o", str(exported))
-    table.append(("export (`catalog export register`)", f"{report['seconds']:.1f} s, peak {report['peak_mb']:.0f} MB"))
-    report = step(url, "import", "register", str(exported), "--agency", "BENCH")
-    table.append(("import of the export: nothing changes", f"{report['seconds']:.1f} s, peak {report['peak_mb']:.0f} MB — "
-                                                          f"{report['summary'].split(':', 1)[-1].strip()}"))
+    table = []
+    if before is not None:  # the catalogue made and the file imported by the other checkout's code
+        before_url = url.replace("bench.db", "before.db")
+        subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, '.'); "
+                        "from benchmarks.imports import make_catalogue; make_catalogue(sys.argv[1])", before_url],
+                       cwd=before, check=True)
+        table.append(timed(rows, before_url, f"before: the same import by {before}", "import", "register",
+                           str(register), "--agency", "BENCH", root=before.resolve()))
+    if peer:  # first, so the batched import after it meets a machine at least as loaded
+        peer_url = url.replace("bench.db", "peer.db")
+        make_catalogue(peer_url)
+        table.append(timed(rows, peer_url, "peer: the same import row by row (before batches)", "import", "register",
+                           str(register), "--agency", "BENCH", row_by_row=True))
+    table += [timed(rows, url, label, "import", "register", str(register), "--agency", "BENCH", *command)
+              for label, command in (steps[1:2] if import_only else steps)]
+    if not import_only:
+        exported = workdir / "export.xlsx"
+        table.append(timed(rows, url, "export (`catalog export register`)", "export", "register", "--agency", "BENCH",
+                           "-o", str(exported)))
+        table.append(timed(rows, url, "import of the export: nothing changes", "import", "register", str(exported),
+                           "--agency", "BENCH"))
     print_table(rows, url, table)
 
 
@@ -162,9 +200,12 @@ def print_table(rows: int, url: str, table: list) -> None:
     from sqlalchemy import create_engine
 
     engine = create_engine(url)
-    print(f"\n| {rows} rows, {engine.dialect.name} | |\n|---|---|")
-    for label, value in table:
-        print(f"| {label} | {value} |")
+    print(f"\n{rows} rows, {engine.dialect.name}\n")
+    print("| step | seconds | rows/s | peak memory | load average (1/5/15 min) before → after | report |")
+    print("|---|---|---|---|---|---|")
+    for line in table:
+        print("| " + " | ".join(line) + " |")
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":
