@@ -7,16 +7,16 @@ link, so a register import slowed with every row (6,9 ms a link at 4 000 links t
 15). The source index now ends with the target, so that question reads one index entry; its first
 columns serve every query the old one did.
 
-Revision ID: 0023_import_speed
-Revises: 0022
+Revision ID: 0025
+Revises: 0024
 """
 from typing import Sequence, Union
 
 from alembic import op
 
 
-revision: str = "0023_import_speed"
-down_revision: Union[str, Sequence[str], None] = "0022"
+revision: str = "0025"
+down_revision: Union[str, Sequence[str], None] = "0024"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
