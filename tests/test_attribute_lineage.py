@@ -2,7 +2,6 @@
 CLI follow an attribute up and downstream, and «кто и где использует СНИЛС» has one answer on the demo."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
