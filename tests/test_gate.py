@@ -315,3 +315,43 @@ def test_an_approved_request_to_develop_lets_the_system_move_into_development(cl
     moved = client.patch(f"/api/v1/systems/{running.id}", headers=architect, json={"version": 1, "stage": "development"})
     assert moved.status_code == 200 and moved.get_json()["stage"] == "development"
     assert client.get("/api/v1/reports/gate").get_json()["items"] == []
+
+
+def test_the_dashboards_counts_equal_the_reports_lists_on_the_demo(ctx):
+    """gate.outside_rule_counts and evidence.unconfirmed_count count in SQL what outside_rule and status_problems
+    list item by item: the same figures for the region and for every agency, also after the rules' inputs move."""
+    from catalog.services import evidence, gate
+    from tests.linked_helpers import load_demo
+
+    load_demo(ctx)
+    ctx.is_system = True
+
+    def agree():
+        items = gate.outside_rule(ctx)
+        problems = evidence.status_problems(ctx)
+        scopes = [None] + [a.id for a in ctx.session.scalars(select(models.Agency))]
+        for agency_id in scopes:
+            mine = [i for i in items if agency_id is None or i["agency_id"] == agency_id]
+            assert gate.outside_rule_counts(ctx, agency_id) == {
+                "systems": sum(i["what"] == "systems" for i in mine),
+                "links": sum(i["what"] == "links" for i in mine)}, agency_id
+            assert evidence.unconfirmed_count(ctx, agency_id) == sum(
+                p["problem"] == "unconfirmed" and (agency_id is None or p["agency_id"] == agency_id)
+                for p in problems), agency_id
+        return items, problems
+
+    items, problems = agree()
+    assert {i["flag"] for i in items} == {"no_conclusion", "unoptimised"}
+    assert any(p["problem"] == "unconfirmed" for p in problems)
+    # Move the inputs: a system into development, an approved TO-BE withdrawn, a process deleted.
+    system = ctx.session.scalars(select(models.InformationSystem).where(
+        models.InformationSystem.stage == "operation")).first()
+    system.stage = "development"
+    passport = ctx.session.scalars(select(models.Passport).where(
+        models.Passport.variant == "to_be", models.Passport.state == "approved")).first()
+    if passport is not None:
+        passport.state = "draft"
+    flagged = next(i["process"] for i in items if i["what"] == "links")
+    flagged.deleted_at = flagged.updated_at
+    ctx.session.flush()
+    agree()

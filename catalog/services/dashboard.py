@@ -167,13 +167,9 @@ def rule_figures(ctx: Context, agency_id: int | None = None) -> RuleFigures:
     from catalog.services import consistency, evidence, gate
 
     figures = RuleFigures()
-    for item in gate.outside_rule(ctx):
-        if agency_id is None or item["agency_id"] == agency_id:
-            if item["what"] == "systems":
-                figures.systems_outside_gate += 1
-            else:
-                figures.links_outside_gate += 1
-    figures.unconfirmed_statuses = sum(row["problem"] == "unconfirmed" for row in evidence.status_problems(ctx, agency_id))
+    outside = gate.outside_rule_counts(ctx, agency_id)
+    figures.systems_outside_gate, figures.links_outside_gate = outside["systems"], outside["links"]
+    figures.unconfirmed_statuses = evidence.unconfirmed_count(ctx, agency_id)
     marts = select(models.DataMart).where(models.DataMart.deleted_at.is_(None))
     if agency_id is not None:
         marts = marts.where(models.DataMart.owner_agency_id == agency_id)

@@ -78,6 +78,49 @@ def evidence_of(ctx: Context, process_ids, today: date | None = None) -> dict[in
     return found
 
 
+def unconfirmed_count(ctx: Context, agency_id: int | None = None, today: date | None = None) -> int:
+    """How many processes :func:`status_problems` calls «не подтверждён», counted by the database (the
+    dashboard's figure; the list builds every process). Projects are read whole: their stage follows the
+    calendar, and a region has a few hundred of them."""
+    from sqlalchemy import func, not_, or_
+
+    from catalog.services.projects import current_stage
+
+    permissions.require_read(ctx)
+    process = models.Process
+    by_project: dict[str, set[int]] = defaultdict(set)
+    for project in ctx.session.scalars(select(models.OptimizationProject).where(
+            models.OptimizationProject.deleted_at.is_(None))):
+        stage = current_stage(project, today)
+        if stage in RUNNING:
+            by_project["running_project"].add(project.process_id)
+        elif stage == ProjectStage.POST_MONITORING.value:
+            by_project["post_monitoring"].add(project.process_id)
+    certified = (models.Certification.process_id == process.id, models.Certification.deleted_at.is_(None))
+    proofs = {
+        "approved_to_be": select(models.Passport.id).where(
+            models.Passport.process_id == process.id, models.Passport.variant == "to_be",
+            models.Passport.state == PassportState.APPROVED.value, models.Passport.deleted_at.is_(None)).exists(),
+        "certification": select(models.Certification.id).where(*certified).exists(),
+        # Certification.is_certified: a date, a certifier and a document.
+        "certificate": select(models.Certification.id).where(
+            *certified, models.Certification.certified_on.is_not(None),
+            func.coalesce(models.Certification.certifier, "") != "",
+            func.coalesce(models.Certification.document, "") != "").exists(),
+    }
+    total = 0
+    for status, needed in ctx.settings.status_evidence.items():
+        if not needed:
+            continue
+        has_any = [proofs[kind] if kind in proofs else process.id.in_(by_project[kind] or [-1]) for kind in needed]
+        query = select(func.count()).select_from(process).where(
+            process.deleted_at.is_(None), process.status == status, not_(or_(*has_any)))
+        if agency_id is not None:
+            query = query.where(process.agency_id == agency_id)
+        total += ctx.session.scalar(query) or 0
+    return total
+
+
 def required_for(ctx: Context, status: str) -> tuple[str, ...]:
     return tuple(ctx.settings.status_evidence.get(status, ()))
 
