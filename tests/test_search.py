@@ -235,3 +235,18 @@ def test_reindex_in_worker_processes_gives_the_same_index(ctx, seed, licences, m
     assert ctx.search.reindex() == search.search(ctx, "").total
     assert search.search(ctx, "лицензия").total == expected
     assert ctx.search.check().clean
+
+
+def test_a_word_naming_a_kind_asks_for_records_of_that_kind(ctx, seed, licences):
+    """«система», «витрина», «набор данных», «где хранятся» name the kind of record wanted: the records of
+    the kind answer, not every record whose neighbour's name says «система» (issue 18: they made a query
+    match tens of thousands of records)."""
+    for q in ("система лицензирования", "в какой системе лицензирование"):
+        result = search.search(ctx, q)
+        assert titles(result)[0] == "Региональная система лицензирования", q
+        # The process the system automates bears «система» only in its neighbour's name: it has one word
+        # of the query, and follows the one record that has both.
+        assert search.note(result) == ("Записей со всеми словами запроса — 1; "
+                                       "после них показаны записи с частью слов."), q
+    # The word in a record's own name still counts, whatever its kind.
+    assert "Региональная система лицензирования" in titles(search.search(ctx, "система", {"kind": "systems"}))

@@ -138,6 +138,20 @@ KIND_WORDS = {
     "notices": "уведомление о корректировке реестра процессов",
 }
 
+# The words of a query that name a kind of record rather than what it is about: «система для учёта
+# вакансий», «витрина по земле», «где хранятся сведения о…» (the thesaurus reads «где хранятся» as
+# «информационная система», «набор данных»). Every document of the kind carries them (KIND_WORDS), so
+# asked as text they match tens of thousands of records by the names around them; a search asks
+# them as the kind instead, and as words of a record's own name and text (catalog.search.query.kinds_named).
+# Written as they lemmatise: pymorphy3 reads «данные» as a form of «дать», «данных» as «данные».
+KIND_NAMES = {
+    "информационная система": ("systems",), "система": ("systems",),
+    "витрина данных": ("marts",), "витрина": ("marts",),
+    "набор данных": ("datasets",), "данных": ("datasets", "marts"), "сведения": ("datasets",),
+    "нормативный правовой акт": ("acts",), "закон": ("acts",),
+    "услуга": ("services",),
+}
+
 # The head word of an agency's name and the prefix people build its short names from.
 _HEADS = {"министерство": "мин", "комитет": "ком", "департамент": "деп", "управление": "упр"}
 # Words of the territory at the end of a name («… Приволжской области», «… Российской Федерации»).

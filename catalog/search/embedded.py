@@ -19,7 +19,7 @@ import tantivy
 from catalog.search import analysis
 from catalog.search.documents import SearchDocument
 from catalog.search.query import (FACETS, FILTERS, KIND_PRIOR, RERANK_WINDOW, STRICT, FacetValue, Group, Hit,
-                                  IndexBusy, ParsedQuery, Plan, SearchResult, Suggestion, word_groups)
+                                  IndexBusy, ParsedQuery, Plan, SearchResult, Suggestion, kinds_named, word_groups)
 
 Q = tantivy.Query
 MUST, SHOULD, MUST_NOT = tantivy.Occur.Must, tantivy.Occur.Should, tantivy.Occur.MustNot
@@ -133,6 +133,22 @@ def _term_clause(term) -> tantivy.Query:
     return Q.disjunction_max_query(clauses, 0.1)
 
 
+# A phrase naming a kind of record («система», «набор данных») scores this much in a record of the kind.
+KIND_MATCH = 2.0
+
+
+def _kind_clause(lemmas, kinds, weight: float = 1.0) -> tantivy.Query:
+    """A phrase naming a kind (``query.kinds_named``): the records of the kind, and the phrase in a record's
+    own name or text, not in the names around it, which every record near one of the kind carries."""
+    lemmas = list(lemmas)
+    words = [_boost(_phrase("name_lemmas", lemmas), 4.0 * weight), _boost(_phrase("text_lemmas", lemmas), 1.5 * weight)]
+    if len(lemmas) == 1 and len(root := analysis.root(lemmas[0])) >= 3 and root != lemmas[0]:
+        words.append(_boost(_term("name_roots", root), 2.0 * weight))
+    # A record of the kind that also bears the word in its name («Витрина «Занятость»») scores both.
+    return Q.boolean_query([(SHOULD, Q.const_score_query(Q.term_set_query(SCHEMA, "kind", list(kinds)), KIND_MATCH * weight)),
+                            (SHOULD, Q.disjunction_max_query(words, 0.1))])
+
+
 def _phrase_clause(lemmas, weight: float = 1.0) -> tantivy.Query:
     return Q.disjunction_max_query([_boost(_phrase("name_lemmas", lemmas), 4.0 * weight),
                                     _boost(_phrase("text_lemmas", lemmas), 1.5 * weight),
@@ -146,10 +162,13 @@ AGENCY_ITSELF, AGENCY_RECORDS = 40.0, 6.0
 def _group_clause(group: Group, agencies: list[int] = ()) -> tantivy.Query:
     """A group matches by its own words (all of them), by one of its equivalent phrases, or, when
     it names agencies (``agencies``), by those agencies and their records."""
+    lemmas = [t.lemma for t in group.terms]
+    kinds = kinds_named(lemmas)
     if not group.alternatives and not agencies:
-        return _term_clause(group.terms[0])
-    own = [(MUST, _term_clause(t)) for t in group.terms]
-    options = [Q.boolean_query(own)] + [_phrase_clause(alt, 0.9) for alt in group.alternatives]
+        return _kind_clause(lemmas, kinds) if kinds else _term_clause(group.terms[0])
+    own = _kind_clause(lemmas, kinds) if kinds else Q.boolean_query([(MUST, _term_clause(t)) for t in group.terms])
+    options = [own] + [_kind_clause(alt, alt_kinds, 0.9) if (alt_kinds := kinds_named(alt)) else _phrase_clause(alt, 0.9)
+                       for alt in group.alternatives]
     if agencies:
         options += [Q.const_score_query(Q.term_set_query(SCHEMA, "agency_ids", list(agencies)), AGENCY_RECORDS),
                     Q.const_score_query(_alias_query(group), AGENCY_ITSELF)]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from catalog.errors import BadParameter
 from catalog.schemas import INT_MAX, INT_MIN
 from catalog.search import analysis
-from catalog.search.documents import SEARCHED_KINDS, kind_label
+from catalog.search.documents import KIND_NAMES, SEARCHED_KINDS, kind_label
 
 MAX_QUERY_LENGTH = 500
 MAX_TERMS = 16
@@ -95,6 +95,16 @@ def word_groups(parsed: ParsedQuery) -> list[Group]:
         groups.append((start, Group([parsed.terms[i] for i in span], alternatives)))
     groups += [(i, Group([t])) for i, t in enumerate(parsed.terms) if i not in covered]
     return [g for _, g in sorted(groups, key=lambda pair: pair[0])]
+
+
+_KIND_PHRASES: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def kinds_named(lemmas) -> tuple[str, ...]:
+    """The kinds of record a phrase of the query names (``KIND_NAMES``: «система», «набор данных»), or ()."""
+    if not _KIND_PHRASES:
+        _KIND_PHRASES.update({analysis.lemma_phrase(name): kinds for name, kinds in KIND_NAMES.items()})
+    return _KIND_PHRASES.get(tuple(lemmas), ())
 
 
 @dataclass(frozen=True)
