@@ -250,3 +250,22 @@ def test_a_word_naming_a_kind_asks_for_records_of_that_kind(ctx, seed, licences)
                                        "после них показаны записи с частью слов."), q
     # The word in a record's own name still counts, whatever its kind.
     assert "Региональная система лицензирования" in titles(search.search(ctx, "система", {"kind": "systems"}))
+
+
+def test_names_from_the_store_follow_every_write(ctx, seed, licences):
+    """The facets' and hits' names read from the store are kept between searches only while nothing is
+    written: a renamed agency, a new status show at the next search."""
+    process = licences["process"]
+
+    def shown():
+        result = search.search(ctx, "лицензия", {"kind": "processes"})
+        hit = next(h for h in result.hits if h.record_id == process.id)
+        return [v.label for v in result.facets["agency"]], hit.agency, hit.status_label
+
+    assert shown() == (["Министерство здравоохранения"], "Министерство здравоохранения", "прошел реинжиниринг")
+    assert shown() == (["Министерство здравоохранения"], "Министерство здравоохранения", "прошел реинжиниринг")
+    agency = seed.other_agency
+    r.update_record(ctx, "agencies", agency.id, {"name": "Министерство торговли", "version": agency.version})
+    assert shown()[:2] == (["Министерство торговли"], "Министерство торговли")
+    r.update_record(ctx, "processes", process.id, {"status": "sent_certification", "version": process.version})
+    assert shown()[2] == "отправлен на сертификацию"

@@ -180,15 +180,21 @@ def _alias_query(group: Group) -> tantivy.Query:
     return Q.term_set_query(SCHEMA, "alias", list({term.word, term.lemma}))
 
 
-def named_agencies(searcher, groups: list[Group]) -> dict[int, list[int]]:
-    """Group index → the agencies one of whose names (full, short, abbreviation, prefix) it is."""
+def named_agencies(searcher, groups: list[Group], cache: dict | None = None) -> dict[int, list[int]]:
+    """Group index → the agencies one of whose names (full, short, abbreviation, prefix) it is.
+
+    ``cache`` keeps the answer for each word while the index does not change."""
     found = {}
+    cache = {} if cache is None else cache
     for i, group in enumerate(groups):
         if len(group.terms) != 1 or len(group.terms[0].word) < 2:
             continue
-        hits = searcher.search(_alias_query(group), 5, count=False).hits
-        if hits:
-            found[i] = sorted(set(searcher.fast_field_values("record_id", [a for _, a in hits])))
+        key = (group.terms[0].word, group.terms[0].lemma)
+        if key not in cache:
+            hits = searcher.search(_alias_query(group), 5, count=False).hits
+            cache[key] = sorted(set(searcher.fast_field_values("record_id", [a for _, a in hits]))) if hits else []
+        if cache[key]:
+            found[i] = cache[key]
     return found
 
 
@@ -265,6 +271,8 @@ class EmbeddedIndex:
         self._dir_name: str | None = None
         self._index: tantivy.Index | None = None
         self._seen_position: int | None = None  # the position the reader was last reloaded at
+        self._read_index: tantivy.Index | None = None
+        self._agencies_named: dict = {}  # query word → the agencies it names, at the reader's position
 
     # -- the directory that answers
 
@@ -377,12 +385,17 @@ class EmbeddedIndex:
         tantivy notices another process's commit only at its next poll of the directory; the
         position file moves with every commit, so a changed one means reload now.
         """
+        return self._reader()[0]
+
+    def _reader(self):
+        """The searcher, and the agencies named by query words as that searcher sees them."""
         index = self.index()
         position = self.position()
-        if position != self._seen_position:
-            index.reload()
-            self._seen_position = position
-        return index.searcher()
+        with self._lock:
+            if position != self._seen_position or index is not self._read_index:
+                index.reload()
+                self._seen_position, self._read_index, self._agencies_named = position, index, {}
+            return index.searcher(), self._agencies_named
 
     def versions(self, kind: str) -> dict[int, int]:
         """record id → indexed version, of one kind."""
@@ -398,15 +411,15 @@ class EmbeddedIndex:
 
     def known_groups(self, parsed: ParsedQuery, groups: list[Group]) -> list[bool]:
         """Whether each word group matches anything in the index (filters aside)."""
-        searcher = self._searcher()
-        agencies = named_agencies(searcher, groups)
+        searcher, named = self._reader()
+        agencies = named_agencies(searcher, groups, named)
         return [bool(searcher.search(_group_clause(g, agencies.get(i, ())), 1, count=False).hits)
                 for i, g in enumerate(groups)]
 
     def search(self, parsed: ParsedQuery, filters: dict, page: int, per_page: int, highlighter,
                plan: Plan = STRICT) -> SearchResult:
-        searcher = self._searcher()
-        agencies = named_agencies(searcher, word_groups(parsed)) if parsed.terms else {}
+        searcher, named = self._reader()
+        agencies = named_agencies(searcher, word_groups(parsed), named) if parsed.terms else {}
         base = text_query(parsed, plan, agencies)
         query = _with_filters(base, parsed, filters)
         offset = (page - 1) * per_page
