@@ -119,7 +119,9 @@ def _term_clause(term) -> tantivy.Query:
     """One word of the query, asked of every field with its weight."""
     clauses = [_boost(_term("name_lemmas", term.lemma), 4.0), _boost(_term("text_lemmas", term.lemma), 1.5),
                _boost(_term("ctx_lemmas", term.lemma), 1.0)]
-    if len(term.root) >= 3:
+    # A word that is its own root (учет, документ) asks no root, as the highlighter marks none: its derived
+    # words (учетный, документирование) matched thousands of records more and ranked no answer higher.
+    if len(term.root) >= 3 and term.root != term.lemma:
         clauses += [_boost(_term("name_roots", term.root), 2.0), _boost(_term("text_roots", term.root), 0.7),
                     _boost(_term("ctx_roots", term.root), 0.5)]
     if len(term.word) >= 5:
