@@ -16,10 +16,11 @@ from pathlib import Path
 
 import tantivy
 
-from catalog.search import analysis
+from catalog.search import analysis, query
 from catalog.search.documents import SearchDocument
 from catalog.search.query import (FACETS, FILTERS, KIND_PRIOR, RERANK_WINDOW, STRICT, FacetValue, Group, Hit,
-                                  IndexBusy, ParsedQuery, Plan, SearchResult, Suggestion, kinds_named, word_groups)
+                                  AGENCY_ITSELF, AGENCY_RECORDS, IndexBusy, ParsedQuery, Plan, SearchResult, Suggestion,
+                                  agency_words, kinds_named, word_groups)
 
 Q = tantivy.Query
 MUST, SHOULD, MUST_NOT = tantivy.Occur.Must, tantivy.Occur.Should, tantivy.Occur.MustNot
@@ -157,8 +158,6 @@ def _phrase_clause(lemmas, weight: float = 1.0) -> tantivy.Query:
                                     _boost(_phrase("ctx_lemmas", lemmas), 1.0 * weight)], 0.1)
 
 
-# A word naming an agency: the agency's own record scores this much, its records that much.
-AGENCY_ITSELF, AGENCY_RECORDS = 40.0, 6.0
 
 
 def _group_clause(group: Group, agencies: list[int] = ()) -> tantivy.Query:
@@ -178,8 +177,7 @@ def _group_clause(group: Group, agencies: list[int] = ()) -> tantivy.Query:
 
 
 def _alias_query(group: Group) -> tantivy.Query:
-    term = group.terms[0]
-    return Q.term_set_query(SCHEMA, "alias", list({term.word, term.lemma}))
+    return Q.term_set_query(SCHEMA, "alias", agency_words(group))
 
 
 def named_agencies(searcher, groups: list[Group], cache: dict | None = None) -> dict[int, list[int]]:
@@ -189,7 +187,7 @@ def named_agencies(searcher, groups: list[Group], cache: dict | None = None) -> 
     found = {}
     cache = {} if cache is None else cache
     for i, group in enumerate(groups):
-        if len(group.terms) != 1 or len(group.terms[0].word) < 2:
+        if agency_words(group) is None:
             continue
         key = (group.terms[0].word, group.terms[0].lemma)
         if key not in cache:
@@ -245,22 +243,8 @@ def _with_filters(base: tantivy.Query, parsed: ParsedQuery, filters: dict, skip:
 
 
 def fold_same_names(ranked: list) -> list:
-    """One entry a name among services and processes: a service and its processes of the same name,
-    or one process repeated by agency, show once, the first with how many others it stands for."""
-    seen: dict[str, list] = {}
-    folded = []
-    for score, stored in ranked:
-        kind = stored["kind"][0]
-        if kind not in ("services", "processes"):
-            folded.append([score, stored, 0])
-            continue
-        name = analysis.normalize(stored["title"][0])
-        if name in seen:
-            seen[name][2] += 1
-            continue
-        seen[name] = [score, stored, 0]
-        folded.append(seen[name])
-    return folded
+    """``query.fold_same_names`` over stored tantivy documents."""
+    return query.fold_same_names(ranked, lambda stored: stored["kind"][0], lambda stored: stored["title"][0])
 
 
 class EmbeddedIndex:

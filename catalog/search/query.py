@@ -183,6 +183,38 @@ def _worth_relaxing(groups: list[Group], known: list[bool]) -> bool:
     return all(analysis.in_dictionary(t.word) for t in missing)
 
 
+def fold_same_names(ranked: list, kind_of, title_of) -> list[list]:
+    """One entry a name among services and processes: a service and its processes of the same name, or one
+    process repeated by agency, show once, the first with how many others it stands for.
+
+    ``ranked`` is (score, hit) pairs in order; the answer is [score, hit, others folded under it]."""
+    seen: dict[str, list] = {}
+    folded = []
+    for score, item in ranked:
+        if kind_of(item) not in ("services", "processes"):
+            folded.append([score, item, 0])
+            continue
+        name = analysis.normalize(title_of(item))
+        if name in seen:
+            seen[name][2] += 1
+            continue
+        seen[name] = [score, item, 0]
+        folded.append(seen[name])
+    return folded
+
+
+# A word naming an agency: the agency's own record scores this much, its records that much.
+AGENCY_ITSELF, AGENCY_RECORDS = 40.0, 6.0
+
+
+def agency_words(group: Group) -> list[str] | None:
+    """The forms of a one-word group looked up among the agencies' other names (минтранс, гжи), or None."""
+    if len(group.terms) != 1 or len(group.terms[0].word) < 2:
+        return None
+    term = group.terms[0]
+    return list(dict.fromkeys([term.word, term.lemma]))
+
+
 def _term(word: str) -> Term:
     lemma = analysis.lemma(word)
     return Term(word, lemma, analysis.root(lemma))
