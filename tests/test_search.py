@@ -269,3 +269,11 @@ def test_names_from_the_store_follow_every_write(ctx, seed, licences):
     assert shown()[:2] == (["Министерство торговли"], "Министерство торговли")
     r.update_record(ctx, "processes", process.id, {"status": "sent_certification", "version": process.version})
     assert shown()[2] == "отправлен на сертификацию"
+
+
+def test_a_word_no_record_bears_is_the_one_that_may_be_missing(ctx, seed, licences):
+    """Of four words one may be missing: when no record bears one of them («через»), the other three are
+    all required — the process has them, and it is the one record with every word that counts."""
+    result = search.search(ctx, "выдача лицензии через алкоголь")
+    assert titles(result)[0] == licences["process"].name and not result.ignored
+    assert search.note(result) == "Записей со всеми словами запроса — 1; после них показаны записи с частью слов."

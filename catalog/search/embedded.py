@@ -203,20 +203,36 @@ def named_agencies(searcher, groups: list[Group], cache: dict | None = None) -> 
 COVERAGE = 8.0
 
 
-def text_query(parsed: ParsedQuery, plan: Plan = STRICT, agencies: dict[int, list[int]] | None = None) -> tantivy.Query:
-    """The query's word groups under the plan's rule, quoted phrases required, bonuses for the name."""
+def text_query(parsed: ParsedQuery, plan: Plan = STRICT, agencies: dict[int, list[int]] | None = None,
+               scored: bool = True, absent: frozenset[int] = frozenset()) -> tantivy.Query:
+    """The query's word groups under the plan's rule, quoted phrases required, bonuses for the name.
+
+    Not ``scored``: the same records without what only orders them (the bonuses, the coverage), for
+    counting the facets. ``absent``: groups no record matches (``EmbeddedIndex.absent_groups``), left out
+    with the same number of groups still required, so that «сведения о браке через смэв» asks the three
+    others together, an intersection, rather than any three of four, which reads every record of each."""
     if parsed.empty:
         return Q.all_query()
     agencies = agencies or {}
-    groups = [_group_clause(g, agencies.get(i, ())) for i, g in enumerate(word_groups(parsed)) if i not in plan.skip]
+    asked = [i for i in range(len(word_groups(parsed))) if i not in plan.skip]
+    needed = plan.needed(len(asked))
+    groups = [_group_clause(g, agencies.get(i, ())) for i, g in enumerate(word_groups(parsed))
+              if i in asked and i not in absent]
     subqueries = []
+    if asked and needed > len(groups):
+        return Q.empty_query()
     if groups:
-        if plan.minimum is not None:
+        if plan.minimum is not None and scored:
             groups = [Q.boolean_query([(SHOULD, g), (SHOULD, Q.const_score_query(g, COVERAGE))]) for g in groups]
-        subqueries.append((MUST, Q.boolean_query([(SHOULD, g) for g in groups], plan.needed(len(groups)))))
+        if needed >= len(groups):
+            subqueries += [(MUST, g) for g in groups]
+        else:
+            subqueries.append((MUST, Q.boolean_query([(SHOULD, g) for g in groups], needed)))
     subqueries += [(MUST, _phrase_clause([t.lemma for t in phrase])) for phrase in parsed.phrases]
     if not any(occur == MUST for occur, _ in subqueries):
         return Q.empty_query()
+    if not scored:
+        return Q.boolean_query(subqueries) if len(subqueries) > 1 else subqueries[0][1]
     # Bonuses: the whole name as typed first, then the words together in the name.
     lemmas = [t.lemma for t in parsed.terms]
     subqueries.append((SHOULD, _boost(_term("name_exact", parsed.normalized), 20.0)))
@@ -258,7 +274,7 @@ class EmbeddedIndex:
         self._index: tantivy.Index | None = None
         self._seen_position: int | None = None  # the position the reader was last reloaded at
         self._read_index: tantivy.Index | None = None
-        self._agencies_named: dict = {}  # query word → the agencies it names, at the reader's position
+        self._agencies_named: dict = {}  # per query word, at the reader's position: the agencies it names, whether absent
 
     # -- the directory that answers
 
@@ -395,6 +411,23 @@ class EmbeddedIndex:
         versions = searcher.fast_field_values("version", addresses)
         return dict(zip(ids, versions))
 
+    def absent_groups(self, searcher, groups: list[Group], agencies: dict, cache: dict) -> frozenset[int]:
+        """The groups no record matches (filters aside), remembered for each word while the index stays."""
+        absent = set()
+        for i, group in enumerate(groups):
+            if i in agencies:
+                continue
+            key = ("absent", tuple(group.terms), tuple(group.alternatives))
+            if key not in cache:
+                term = group.terms[0]
+                # A word whose lemma some record bears is there: no need to run its clause.
+                cache[key] = not (len(group.terms) == 1 and any(
+                    searcher.doc_freq(field, term.lemma) for field in ("name_lemmas", "text_lemmas", "ctx_lemmas"))
+                ) and not searcher.search(_group_clause(group), 1, count=False).hits
+            if cache[key]:
+                absent.add(i)
+        return frozenset(absent)
+
     def known_groups(self, parsed: ParsedQuery, groups: list[Group]) -> list[bool]:
         """Whether each word group matches anything in the index (filters aside)."""
         searcher, named = self._reader()
@@ -405,8 +438,10 @@ class EmbeddedIndex:
     def search(self, parsed: ParsedQuery, filters: dict, page: int, per_page: int, highlighter,
                plan: Plan = STRICT) -> SearchResult:
         searcher, named = self._reader()
-        agencies = named_agencies(searcher, word_groups(parsed), named) if parsed.terms else {}
-        base = text_query(parsed, plan, agencies)
+        groups = word_groups(parsed)
+        agencies = named_agencies(searcher, groups, named) if parsed.terms else {}
+        absent = self.absent_groups(searcher, groups, agencies, named) if parsed.terms else frozenset()
+        base = text_query(parsed, plan, agencies, absent=absent)
         query = _with_filters(base, parsed, filters)
         offset = (page - 1) * per_page
         if offset + per_page <= RERANK_WINDOW:
@@ -426,7 +461,9 @@ class EmbeddedIndex:
             hit = Hit(stored["uid"][0], stored["kind"][0], stored["record_id"][0], stored["title"][0], score)
             hit.same_name = entry[2] if len(entry) > 2 else 0
             hits.append(highlighter(hit, bytes(stored["text_raw"][0]).decode() if stored.get_first("text_raw") else ""))
-        return SearchResult(found.count, hits, self._facets(searcher, base, parsed, filters), page, per_page)
+        # The facets count the same records, asked without what only orders them.
+        counted = text_query(parsed, plan, agencies, scored=False, absent=absent)
+        return SearchResult(found.count, hits, self._facets(searcher, counted, parsed, filters), page, per_page)
 
     def _facets(self, searcher, base, parsed, filters) -> dict[str, list[FacetValue]]:
         def aggregate(query, names):

@@ -143,7 +143,10 @@ def best_effort(index, parsed: ParsedQuery, filters: dict, page: int, per_page: 
     if result.total:
         # A few records have every word: the records with most of the words follow them.
         if len(groups) > 1:
-            wider = index.search(parsed, filters, page, per_page, highlighter, Plan(minimum=1))
+            # One word fewer than the strict rule asks: «most of the words», not any one of them, which
+            # in a long question matched a good part of the catalogue.
+            wider = index.search(parsed, filters, page, per_page, highlighter,
+                                 Plan(minimum=max(1, STRICT.needed(len(groups)) - 1)))
             if wider.total > result.total:
                 wider.partial, wider.strict_total = True, result.total
                 return wider
