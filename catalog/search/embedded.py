@@ -158,8 +158,6 @@ def _phrase_clause(lemmas, weight: float = 1.0) -> tantivy.Query:
                                     _boost(_phrase("ctx_lemmas", lemmas), 1.0 * weight)], 0.1)
 
 
-
-
 def _group_clause(group: Group, agencies: list[int] = ()) -> tantivy.Query:
     """A group matches by its own words (all of them), by one of its equivalent phrases, or, when
     it names agencies (``agencies``), by those agencies and their records."""
