@@ -235,3 +235,45 @@ def test_reindex_in_worker_processes_gives_the_same_index(ctx, seed, licences, m
     assert ctx.search.reindex() == search.search(ctx, "").total
     assert search.search(ctx, "лицензия").total == expected
     assert ctx.search.check().clean
+
+
+def test_a_word_naming_a_kind_asks_for_records_of_that_kind(ctx, seed, licences):
+    """«система», «витрина», «набор данных», «где хранятся» name the kind of record wanted: the records of
+    the kind answer, not every record whose neighbour's name says «система» (issue 18: they made a query
+    match tens of thousands of records)."""
+    for q in ("система лицензирования", "в какой системе лицензирование"):
+        result = search.search(ctx, q)
+        assert titles(result)[0] == "Региональная система лицензирования", q
+        # The process the system automates bears «система» only in its neighbour's name: it has one word
+        # of the query, and follows the one record that has both.
+        assert search.note(result) == ("Записей со всеми словами запроса — 1; "
+                                       "после них показаны записи с частью слов."), q
+    # The word in a record's own name still counts, whatever its kind.
+    assert "Региональная система лицензирования" in titles(search.search(ctx, "система", {"kind": "systems"}))
+
+
+def test_names_from_the_store_follow_every_write(ctx, seed, licences):
+    """The facets' and hits' names read from the store are kept between searches only while nothing is
+    written: a renamed agency, a new status show at the next search."""
+    process = licences["process"]
+
+    def shown():
+        result = search.search(ctx, "лицензия", {"kind": "processes"})
+        hit = next(h for h in result.hits if h.record_id == process.id)
+        return [v.label for v in result.facets["agency"]], hit.agency, hit.status_label
+
+    assert shown() == (["Министерство здравоохранения"], "Министерство здравоохранения", "прошел реинжиниринг")
+    assert shown() == (["Министерство здравоохранения"], "Министерство здравоохранения", "прошел реинжиниринг")
+    agency = seed.other_agency
+    r.update_record(ctx, "agencies", agency.id, {"name": "Министерство торговли", "version": agency.version})
+    assert shown()[:2] == (["Министерство торговли"], "Министерство торговли")
+    r.update_record(ctx, "processes", process.id, {"status": "sent_certification", "version": process.version})
+    assert shown()[2] == "отправлен на сертификацию"
+
+
+def test_a_word_no_record_bears_is_the_one_that_may_be_missing(ctx, seed, licences):
+    """Of four words one may be missing: when no record bears one of them («через»), the other three are
+    all required — the process has them, and it is the one record with every word that counts."""
+    result = search.search(ctx, "выдача лицензии через алкоголь")
+    assert titles(result)[0] == licences["process"].name and not result.ignored
+    assert search.note(result) == "Записей со всеми словами запроса — 1; после них показаны записи с частью слов."

@@ -200,6 +200,23 @@ def test_passports_projects_and_requests_are_found_and_one_name_shows_once(demo,
     assert (request.kind, request.title) == ("requests", "Заявка на создание системы «Региональная платформа проактивных выплат»")
     project = search.search(demo, "оптимизация многодетные").hits[0]
     assert project.kind == "projects" and project.kind_label == "проект оптимизации"
+    # Projects by their stage (Leningrad 4.1), as passports by state and requests by status.
+    from collections import Counter
+
+    from sqlalchemy import select
+
+    from catalog import models
+    from catalog.enums import ProjectStage
+    from catalog.services.projects import current_stage
+
+    by_stage = Counter(current_stage(p) for p in demo.session.scalars(
+        select(models.OptimizationProject).where(models.OptimizationProject.deleted_at.is_(None))))
+    facet = {v.value: (v.label, v.count) for v in search.search(demo, "проект оптимизации", {"kind": "projects"}).facets["stage"]}
+    assert facet == {f"projects:{stage}": (f"проект оптимизации: {ProjectStage.label_of(stage)}", count)
+                     for stage, count in by_stage.items()}
+    stage, count = by_stage.most_common(1)[0]
+    only = search.search(demo, "", {"stage": f"projects:{stage}"})
+    assert only.total == count and {h.kind for h in only.hits} == {"projects"}
     html = client.get("/search", query_string={"q": "заявка на новую систему проактивных выплат"}).get_data(as_text=True)
     assert f'href="/requests/{request.record_id}"' in html and "заявка на систему" in html
     bad = client.get("/api/v1/search", query_string={"q": "паспорт", "stage": "planets"})

@@ -7,8 +7,8 @@ import uuid
 import pytest
 
 from catalog.search.documents import SearchDocument
-from catalog.search.elastic import document_source, index_body, search_body, suggest_body
-from catalog.search.query import FILTERS, parse_query
+from catalog.search.elastic import agency_bodies, document_source, hits_of, index_body, search_body, suggest_body
+from catalog.search.query import FILTERS, Plan, parse_query, word_groups
 
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL")
 
@@ -35,7 +35,10 @@ def test_documents_fit_the_strict_mapping():
 
 def test_search_body_counts_each_facet_under_the_other_filters():
     body = search_body(parse_query("выдача лицензии -алкоголь"), {"kind": ["processes"], "agency": [3]}, 2, 20)
-    assert body["from"] == 20 and body["size"] == 20
+    # The second page is cut from the window of 50 the kind weights reorder (hits_of); the third is past it.
+    assert body["from"] == 0 and body["size"] == 50
+    third = search_body(parse_query("выдача лицензии"), {}, 3, 20)
+    assert third["from"] == 40 and third["size"] == 20
     assert body["post_filter"] == {"bool": {"filter": [{"terms": {"kind": ["processes"]}},
                                                        {"terms": {"agency_ids": [3]}}]}}
     assert body["aggs"]["kind"]["filter"] == {"bool": {"filter": [{"terms": {"agency_ids": [3]}}]}}
@@ -53,6 +56,43 @@ def test_empty_query_and_stray_operators_make_plain_bodies():
     words = body["query"]["bool"]["must"][0]["bool"]["should"][0]["multi_match"]["query"]
     assert words == "лицензия and"
     assert suggest_body("Выдача лиц", 8)["query"]["bool"]["must"][0]["match"]["title.prefix"]["query"] == "Выдача лиц"
+
+
+def test_a_word_naming_an_agency_lifts_its_records_as_in_the_embedded_index():
+    """«услуги минтранса»: the word is looked up among the agencies' other names, then matched by the agency
+    (weight 40) and by its records (6), not only as text their documents do not contain."""
+    parsed = parse_query("услуги минтранса")
+    asked, lines = agency_bodies(word_groups(parsed))
+    assert asked == [0, 1]
+    assert lines[3]["query"]["bool"]["filter"] == [{"term": {"kind": "agencies"}},
+                                                   {"terms": {"alias": ["минтранса", "минтранс"]}}]
+    body = search_body(parsed, {}, 1, 20, agencies={1: [7]})
+    agency, words = body["query"]["bool"]["must"]
+    assert agency["bool"]["should"][1:] == [
+        {"constant_score": {"filter": {"terms": {"alias": ["минтранса", "минтранс"]}}, "boost": 40.0}},
+        {"constant_score": {"filter": {"terms": {"agency_ids": [7]}}, "boost": 6.0}}]
+    assert words["bool"]["should"][0]["multi_match"]["query"] == "услуги"
+    # When a word may be missing (three words or more, or the fallback), the agency only lifts its records.
+    loose = search_body(parsed, {}, 1, 20, Plan(minimum=1), agencies={1: [7]})
+    assert loose["query"]["bool"]["must"][0]["bool"]["should"][0]["multi_match"]["query"] == "услуги минтранса"
+    assert {"constant_score": {"filter": {"terms": {"agency_ids": [7]}}, "boost": 6.0}} in loose["query"]["bool"]["should"]
+    source = document_source(SearchDocument("agencies:7", "agencies", 7, 1, "Министерство транспорта",
+                                            aliases=["минтранс", "мт"]))
+    assert source["alias"] == ["минтранс", "мт"] and index_body()["mappings"]["properties"]["alias"] == {"type": "keyword"}
+
+
+def test_one_name_shows_once_among_services_and_processes():
+    """Sixteen agencies' processes of one name show as the first of them, «и ещё 15 с тем же названием»."""
+    def hit(i, kind, title):
+        return {"_score": 10.0 - i / 100, "_source": {"uid": f"{kind}:{i}", "kind": kind, "record_id": i, "title": title}}
+
+    answer = {"hits": {"hits": [hit(i, "processes", "Регистрация обращений граждан") for i in range(16)]
+                       + [hit(16, "datasets", "Обращения граждан"), hit(17, "services", "Регистрация обращений граждан"),
+                          hit(18, "systems", "СЭД"), hit(19, "systems", "СЭД")]}}
+    parsed = parse_query("обращения граждан")
+    page = [(source["uid"], same) for _, source, same in hits_of(answer, parsed, 1, 20)]
+    assert page == [("processes:0", 16), ("datasets:16", 0), ("systems:18", 0), ("systems:19", 0)]
+    assert [source["uid"] for _, source, _ in hits_of(answer, parsed, 1, 2)] == ["processes:0", "datasets:16"]
 
 
 needs_server = pytest.mark.skipif(not ELASTICSEARCH_URL, reason="ELASTICSEARCH_URL не задан: сервера Elasticsearch здесь нет")

@@ -49,9 +49,10 @@ def kind_label(kind: str, one: bool = True) -> str:
     return KINDS[kind].label_one if one else KINDS[kind].label
 
 
-# The stage facet: passports by state, requests by status; values are «kind:value».
+# The stage facet: passports by state, requests by status, optimisation projects by their stage
+# (Leningrad 4.1); values are «kind:value».
 def stage_label(value: str) -> str:
-    from catalog.enums import MartQuality, PassportState, RequestStatus
+    from catalog.enums import MartQuality, PassportState, ProjectStage, RequestStatus
 
     if value in FLAG_LABELS:
         return FLAG_LABELS[value]
@@ -60,7 +61,8 @@ def stage_label(value: str) -> str:
         from catalog.services.notices import STATES
 
         return f"{kind_label(kind)}: {STATES[code]}" if code in STATES else str(value)
-    enum = {"passports": PassportState, "requests": RequestStatus, "marts": MartQuality}.get(kind)
+    enum = {"passports": PassportState, "requests": RequestStatus, "marts": MartQuality,
+            "projects": ProjectStage}.get(kind)
     if enum is None or code not in enum.values():
         return str(value)
     return f"{kind_label(kind)}: {enum.label_of(code)}"
@@ -136,6 +138,20 @@ KIND_WORDS = {
     "systems": "информационная система", "marts": "витрина данных", "typical-processes": "типовой процесс",
     "passports": "паспорт процесса", "projects": "проект оптимизации", "requests": "заявка на информационную систему",
     "notices": "уведомление о корректировке реестра процессов",
+}
+
+# The words of a query that name a kind of record rather than what it is about: «система для учёта
+# вакансий», «витрина по земле», «где хранятся сведения о…» (the thesaurus reads «где хранятся» as
+# «информационная система», «набор данных»). Every document of the kind carries them (KIND_WORDS), so
+# asked as text they match tens of thousands of records by the names around them; a search asks
+# them as the kind instead, and as words of a record's own name and text (catalog.search.query.kinds_named).
+# Written as they lemmatise: pymorphy3 reads «данные» as a form of «дать», «данных» as «данные».
+KIND_NAMES = {
+    "информационная система": ("systems",), "система": ("systems",),
+    "витрина данных": ("marts",), "витрина": ("marts",),
+    "набор данных": ("datasets",), "данных": ("datasets", "marts"), "сведения": ("datasets",),
+    "нормативный правовой акт": ("acts",), "закон": ("acts",),
+    "услуга": ("services",),
 }
 
 # The head word of an agency's name and the prefix people build its short names from.
@@ -450,6 +466,7 @@ def _extra_documents(session: Session, kind: str, ids: list[int]) -> tuple[list[
     else:
         refs |= {("agencies", r.agency_id) for r in live} | {("systems", r.system_id) for r in live if r.system_id}
     names = _names(session, refs)
+    stages = _project_stages(session, live) if kind == "projects" else {}
     docs = []
     for record in live:
         doc = SearchDocument(uid=doc_uid(kind, record.id), kind=kind, record_id=record.id, version=record.version,
@@ -469,6 +486,7 @@ def _extra_documents(session: Session, kind: str, ids: list[int]) -> tuple[list[
                 doc.title = f"Проект оптимизации: {process_name}"
                 doc.text = " ".join(filter(None, [record.ground_details, record.problem, record.goals,
                                                   record.best_practices, record.order_number]))
+                doc.stage = f"projects:{stages[record.id]}"
         elif kind == "notices":
             # Found by its reason, its agency and the processes it names; the state is its stage.
             agency = names.get(("agencies", record.agency_id), "")
@@ -489,6 +507,23 @@ def _extra_documents(session: Session, kind: str, ids: list[int]) -> tuple[list[
         doc.context = [c for c in doc.context if c]
         docs.append(doc)
     return docs, gone
+
+
+def _project_stages(session: Session, projects) -> dict[int, str]:
+    """Each project's stage as of indexing (Leningrad 4.1–4.5, catalog.services.projects.current_stage: from
+    the order's start date, the roadmap's approval and its measures; a change to any of them writes the
+    project's event). A stage a date passes into is the index's from the next reindex, as a mart's quality."""
+    from types import SimpleNamespace
+
+    from catalog.services.projects import current_stage
+
+    measures = defaultdict(list)
+    for measure in session.execute(select(models.RoadmapMeasure.project_id, models.RoadmapMeasure.status,
+                                          models.RoadmapMeasure.planned_end, models.RoadmapMeasure.actual_end)
+                                   .where(models.RoadmapMeasure.project_id.in_([p.id for p in projects]))):
+        measures[measure.project_id].append(measure)
+    return {p.id: current_stage(SimpleNamespace(start_date=p.start_date, approved_on=p.approved_on,
+                                                measures=measures[p.id])) for p in projects}
 
 
 def dependants(session: Session, kind: str, ids: list[int]) -> set[tuple[str, int]]:

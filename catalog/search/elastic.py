@@ -12,8 +12,9 @@ import time
 
 from catalog.search import analysis
 from catalog.search.documents import SearchDocument
-from catalog.search.query import (FACETS, FILTERS, KIND_PRIOR, RERANK_WINDOW, STRICT, FacetValue, Group, Hit,
-                                  ParsedQuery, Plan, SearchResult, Suggestion, word_groups)
+from catalog.search.query import (AGENCY_ITSELF, AGENCY_RECORDS, FACETS, FILTERS, KIND_PRIOR, RERANK_WINDOW, STRICT,
+                                  FacetValue, Group, Hit, ParsedQuery, Plan, SearchResult, Suggestion, agency_words,
+                                  fold_same_names, word_groups)
 from catalog.search.synonyms import Thesaurus
 
 FACET_SIZE = 50
@@ -76,6 +77,7 @@ def index_body(thesaurus: Thesaurus | None = None) -> dict:
                 "text": {"type": "text", "analyzer": "ru", "search_analyzer": "ru_search"},
                 "context": {"type": "text", "analyzer": "ru", "search_analyzer": "ru_search"},
                 "shown": {"type": "text", "index": False},
+                "alias": {"type": "keyword"},  # an agency's other names, lower case (documents.agency_aliases)
                 "agency_ids": {"type": "integer"},
                 "status": {"type": "keyword"},
                 "stage": {"type": "keyword"},
@@ -93,7 +95,8 @@ def document_source(doc: SearchDocument) -> dict:
     # shows only the text itself ("shown").
     text = " ".join(filter(None, [doc.text[:2000], *doc.codes, " ".join(doc.aliases)]))
     return {"uid": doc.uid, "kind": doc.kind, "record_id": doc.record_id, "version": doc.version,
-            "title": doc.title, "text": text, "shown": doc.text[:2000], "context": doc.context, "agency_ids": doc.agency_ids,
+            "title": doc.title, "text": text, "shown": doc.text[:2000], "alias": doc.aliases, "context": doc.context,
+            "agency_ids": doc.agency_ids,
             "status": doc.status, "stage": doc.stage, "group_id": doc.group_id, "life_situation_ids": doc.life_situation_ids,
             "system_ids": doc.system_ids, "is_digital": doc.is_digital}
 
@@ -110,16 +113,51 @@ def _asked(parsed: ParsedQuery, plan: Plan) -> list:
     return [t for i, g in enumerate(word_groups(parsed)) if i not in plan.skip for t in g.terms]
 
 
-def search_body(parsed: ParsedQuery, filters: dict, page: int, per_page: int, plan: Plan = STRICT) -> dict:
+def agency_bodies(groups: list[Group]) -> tuple[list[int], list[dict]]:
+    """The one-word groups that may name an agency (минтранс, гжи) and one ``_msearch`` pair each: the agencies
+    bearing the word among their other names, as the embedded index looks them up."""
+    asked, lines = [], []
+    for i, group in enumerate(groups):
+        words = agency_words(group)
+        if words is None:
+            continue
+        asked.append(i)
+        lines += [{}, {"size": 5, "_source": ["record_id"], "query": {"bool": {"filter": [
+            {"term": {"kind": "agencies"}}, {"terms": {"alias": words}}]}}}]
+    return asked, lines
+
+
+def _agency_clause(group: Group, agencies: list[int]) -> dict:
+    """A word naming agencies matches as words do, or by the agencies (weight 40) and their records (6)."""
+    return {"bool": {"should": [
+        {"multi_match": {"query": _words(group.terms), "fields": ["title^4", "text^1.5", "context"], "operator": "and"}},
+        {"constant_score": {"filter": {"terms": {"alias": agency_words(group)}}, "boost": AGENCY_ITSELF}},
+        {"constant_score": {"filter": {"terms": {"agency_ids": agencies}}, "boost": AGENCY_RECORDS}},
+    ], "minimum_should_match": 1}}
+
+
+def search_body(parsed: ParsedQuery, filters: dict, page: int, per_page: int, plan: Plan = STRICT,
+                agencies: dict[int, list[int]] | None = None) -> dict:
     """The request a search sends: filters as post_filter, so each facet counts under the others.
 
-    The plan says which words are asked and how many must match (``query.best_effort``).
+    The plan says which words are asked and how many must match (``query.best_effort``); ``agencies``
+    (group index → agency ids, from :func:`agency_bodies`) the words naming agencies: when every word
+    must match, such a word is matched by the agency and its records too («услуги минтранса»); when one
+    may be missing, they lift those records.
     """
+    size = per_page
     if parsed.empty:
         query: dict = {"match_all": {}}
     else:
-        must = []
+        must, should = [], []
+        groups = word_groups(parsed)
+        named = {i: ids for i, ids in (agencies or {}).items() if i not in plan.skip and ids}
         asked = _asked(parsed, plan)
+        if named and plan.needed(len(asked)) == len(asked):
+            must += [_agency_clause(groups[i], ids) for i, ids in named.items()]
+            asked = [t for i, g in enumerate(groups) if i not in plan.skip and i not in named for t in g.terms]
+        else:
+            should += [clause for i, ids in named.items() for clause in _agency_clause(groups[i], ids)["bool"]["should"][1:]]
         if asked:
             words = _words(asked)
             needed = plan.needed(len(asked))
@@ -134,7 +172,7 @@ def search_body(parsed: ParsedQuery, filters: dict, page: int, per_page: int, pl
         for phrase in parsed.phrases:
             must.append({"multi_match": {"query": _words(phrase), "fields": ["title^4", "text^1.5", "context"],
                                          "type": "phrase"}})
-        should = [{"term": {"title.exact": {"value": parsed.normalized, "boost": 20}}}]
+        should.insert(0, {"term": {"title.exact": {"value": parsed.normalized, "boost": 20}}})
         if len(parsed.terms) >= 2:
             should.append({"match_phrase": {"title": {"query": _words(parsed.terms), "slop": 2, "boost": 3}}})
         query = {"bool": {"must": must, "should": should}}
@@ -146,7 +184,12 @@ def search_body(parsed: ParsedQuery, filters: dict, page: int, per_page: int, pl
         others = [_filter(n, v) for n, v in filters.items() if n != name]
         terms = {"terms": {"field": FILTERS[name][0], "size": FACET_SIZE}}
         aggs[name] = {"filter": {"bool": {"filter": others}}, "aggs": {"values": terms}} if others else terms
-    body = {"query": query, "aggs": aggs, "from": (page - 1) * per_page, "size": per_page,
+    start = (page - 1) * per_page
+    if windowed(parsed, page, per_page):
+        # The first pages come from the window of hits the kind weights reorder, one name folded once
+        # (``hits_of``), as in the embedded index.
+        start, size = 0, RERANK_WINDOW
+    body = {"query": query, "aggs": aggs, "from": start, "size": size,
             "track_total_hits": True, "source": SOURCE_FIELDS}
     if not parsed.empty:
         # The first hits in the order people want (``query.KIND_PRIOR``), as the embedded index does.
@@ -159,6 +202,24 @@ def search_body(parsed: ParsedQuery, filters: dict, page: int, per_page: int, pl
     if filters:
         body["post_filter"] = {"bool": {"filter": [_filter(n, v) for n, v in filters.items()]}}
     return body
+
+
+def windowed(parsed: ParsedQuery, page: int, per_page: int) -> bool:
+    """Whether the page is cut from the reordered window of the first hits."""
+    return not parsed.empty and page * per_page <= RERANK_WINDOW
+
+
+def hits_of(answer: dict, parsed: ParsedQuery, page: int, per_page: int) -> list[tuple[float, dict, int]]:
+    """The page's hits from a search's answer: (score, source, others of its name folded under it).
+
+    A first page's answer holds the reordered window (``search_body``): among services and processes one
+    name shows once, and the page is cut from what is left."""
+    ranked = [(hit["_score"] or 0.0, hit["_source"]) for hit in answer["hits"]["hits"]]
+    if not windowed(parsed, page, per_page):
+        return [(score, source, 0) for score, source in ranked]
+    start = (page - 1) * per_page
+    folded = fold_same_names(ranked, lambda source: source["kind"], lambda source: source["title"])
+    return [tuple(entry) for entry in folded[start:start + per_page]]
 
 
 def known_bodies(groups: list[Group]) -> list[dict]:
@@ -261,13 +322,25 @@ class ElasticIndex:
         answers = self.client.msearch(index=self.alias, searches=known_bodies(groups))["responses"]
         return [bool(a.get("hits", {}).get("total", {}).get("value")) for a in answers]
 
+    def named_agencies(self, groups: list[Group]) -> dict[int, list[int]]:
+        asked, lines = agency_bodies(groups)
+        if not asked:
+            return {}
+        answers = self.client.msearch(index=self.alias, searches=lines)["responses"]
+        found = {i: sorted({h["_source"]["record_id"] for h in a.get("hits", {}).get("hits", [])})
+                 for i, a in zip(asked, answers)}
+        return {i: ids for i, ids in found.items() if ids}
+
     def search(self, parsed: ParsedQuery, filters: dict, page: int, per_page: int, highlighter,
                plan: Plan = STRICT) -> SearchResult:
         self._ensure()
-        answer = self.client.search(index=self.alias, **search_body(parsed, filters, page, per_page, plan))
-        hits = [highlighter(Hit(h["_source"]["uid"], h["_source"]["kind"], h["_source"]["record_id"],
-                                h["_source"]["title"], h["_score"] or 0.0), h["_source"].get("shown") or "")
-                for h in answer["hits"]["hits"]]
+        agencies = self.named_agencies(word_groups(parsed)) if parsed.terms else {}
+        answer = self.client.search(index=self.alias, **search_body(parsed, filters, page, per_page, plan, agencies))
+        hits = []
+        for score, source, same_name in hits_of(answer, parsed, page, per_page):
+            hit = Hit(source["uid"], source["kind"], source["record_id"], source["title"], score)
+            hit.same_name = same_name
+            hits.append(highlighter(hit, source.get("shown") or ""))
         facets = {}
         for name in FACETS:
             agg = answer["aggregations"][name]

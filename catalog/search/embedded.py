@@ -16,10 +16,11 @@ from pathlib import Path
 
 import tantivy
 
-from catalog.search import analysis
+from catalog.search import analysis, query
 from catalog.search.documents import SearchDocument
 from catalog.search.query import (FACETS, FILTERS, KIND_PRIOR, RERANK_WINDOW, STRICT, FacetValue, Group, Hit,
-                                  IndexBusy, ParsedQuery, Plan, SearchResult, Suggestion, word_groups)
+                                  AGENCY_ITSELF, AGENCY_RECORDS, IndexBusy, ParsedQuery, Plan, SearchResult, Suggestion,
+                                  agency_words, kinds_named, word_groups)
 
 Q = tantivy.Query
 MUST, SHOULD, MUST_NOT = tantivy.Occur.Must, tantivy.Occur.Should, tantivy.Occur.MustNot
@@ -119,7 +120,9 @@ def _term_clause(term) -> tantivy.Query:
     """One word of the query, asked of every field with its weight."""
     clauses = [_boost(_term("name_lemmas", term.lemma), 4.0), _boost(_term("text_lemmas", term.lemma), 1.5),
                _boost(_term("ctx_lemmas", term.lemma), 1.0)]
-    if len(term.root) >= 3:
+    # A word that is its own root (учет, документ) asks no root, as the highlighter marks none: its derived
+    # words (учетный, документирование) matched thousands of records more and ranked no answer higher.
+    if len(term.root) >= 3 and term.root != term.lemma:
         clauses += [_boost(_term("name_roots", term.root), 2.0), _boost(_term("text_roots", term.root), 0.7),
                     _boost(_term("ctx_roots", term.root), 0.5)]
     if len(term.word) >= 5:
@@ -133,23 +136,38 @@ def _term_clause(term) -> tantivy.Query:
     return Q.disjunction_max_query(clauses, 0.1)
 
 
+# A phrase naming a kind of record («система», «набор данных») scores this much in a record of the kind.
+KIND_MATCH = 2.0
+
+
+def _kind_clause(lemmas, kinds, weight: float = 1.0) -> tantivy.Query:
+    """A phrase naming a kind (``query.kinds_named``): the records of the kind, and the phrase in a record's
+    own name or text, not in the names around it, which every record near one of the kind carries."""
+    lemmas = list(lemmas)
+    words = [_boost(_phrase("name_lemmas", lemmas), 4.0 * weight), _boost(_phrase("text_lemmas", lemmas), 1.5 * weight)]
+    if len(lemmas) == 1 and len(root := analysis.root(lemmas[0])) >= 3 and root != lemmas[0]:
+        words.append(_boost(_term("name_roots", root), 2.0 * weight))
+    # A record of the kind that also bears the word in its name («Витрина «Занятость»») scores both.
+    return Q.boolean_query([(SHOULD, Q.const_score_query(Q.term_set_query(SCHEMA, "kind", list(kinds)), KIND_MATCH * weight)),
+                            (SHOULD, Q.disjunction_max_query(words, 0.1))])
+
+
 def _phrase_clause(lemmas, weight: float = 1.0) -> tantivy.Query:
     return Q.disjunction_max_query([_boost(_phrase("name_lemmas", lemmas), 4.0 * weight),
                                     _boost(_phrase("text_lemmas", lemmas), 1.5 * weight),
                                     _boost(_phrase("ctx_lemmas", lemmas), 1.0 * weight)], 0.1)
 
 
-# A word naming an agency: the agency's own record scores this much, its records that much.
-AGENCY_ITSELF, AGENCY_RECORDS = 40.0, 6.0
-
-
 def _group_clause(group: Group, agencies: list[int] = ()) -> tantivy.Query:
     """A group matches by its own words (all of them), by one of its equivalent phrases, or, when
     it names agencies (``agencies``), by those agencies and their records."""
+    lemmas = [t.lemma for t in group.terms]
+    kinds = kinds_named(lemmas)
     if not group.alternatives and not agencies:
-        return _term_clause(group.terms[0])
-    own = [(MUST, _term_clause(t)) for t in group.terms]
-    options = [Q.boolean_query(own)] + [_phrase_clause(alt, 0.9) for alt in group.alternatives]
+        return _kind_clause(lemmas, kinds) if kinds else _term_clause(group.terms[0])
+    own = _kind_clause(lemmas, kinds) if kinds else Q.boolean_query([(MUST, _term_clause(t)) for t in group.terms])
+    options = [own] + [_kind_clause(alt, alt_kinds, 0.9) if (alt_kinds := kinds_named(alt)) else _phrase_clause(alt, 0.9)
+                       for alt in group.alternatives]
     if agencies:
         options += [Q.const_score_query(Q.term_set_query(SCHEMA, "agency_ids", list(agencies)), AGENCY_RECORDS),
                     Q.const_score_query(_alias_query(group), AGENCY_ITSELF)]
@@ -157,19 +175,24 @@ def _group_clause(group: Group, agencies: list[int] = ()) -> tantivy.Query:
 
 
 def _alias_query(group: Group) -> tantivy.Query:
-    term = group.terms[0]
-    return Q.term_set_query(SCHEMA, "alias", list({term.word, term.lemma}))
+    return Q.term_set_query(SCHEMA, "alias", agency_words(group))
 
 
-def named_agencies(searcher, groups: list[Group]) -> dict[int, list[int]]:
-    """Group index → the agencies one of whose names (full, short, abbreviation, prefix) it is."""
+def named_agencies(searcher, groups: list[Group], cache: dict | None = None) -> dict[int, list[int]]:
+    """Group index → the agencies one of whose names (full, short, abbreviation, prefix) it is.
+
+    ``cache`` keeps the answer for each word while the index does not change."""
     found = {}
+    cache = {} if cache is None else cache
     for i, group in enumerate(groups):
-        if len(group.terms) != 1 or len(group.terms[0].word) < 2:
+        if agency_words(group) is None:
             continue
-        hits = searcher.search(_alias_query(group), 5, count=False).hits
-        if hits:
-            found[i] = sorted(set(searcher.fast_field_values("record_id", [a for _, a in hits])))
+        key = (group.terms[0].word, group.terms[0].lemma)
+        if key not in cache:
+            hits = searcher.search(_alias_query(group), 5, count=False).hits
+            cache[key] = sorted(set(searcher.fast_field_values("record_id", [a for _, a in hits]))) if hits else []
+        if cache[key]:
+            found[i] = cache[key]
     return found
 
 
@@ -178,20 +201,36 @@ def named_agencies(searcher, groups: list[Group]) -> dict[int, list[int]]:
 COVERAGE = 8.0
 
 
-def text_query(parsed: ParsedQuery, plan: Plan = STRICT, agencies: dict[int, list[int]] | None = None) -> tantivy.Query:
-    """The query's word groups under the plan's rule, quoted phrases required, bonuses for the name."""
+def text_query(parsed: ParsedQuery, plan: Plan = STRICT, agencies: dict[int, list[int]] | None = None,
+               scored: bool = True, absent: frozenset[int] = frozenset()) -> tantivy.Query:
+    """The query's word groups under the plan's rule, quoted phrases required, bonuses for the name.
+
+    Not ``scored``: the same records without what only orders them (the bonuses, the coverage), for
+    counting the facets. ``absent``: groups no record matches (``EmbeddedIndex.absent_groups``), left out
+    with the same number of groups still required, so that «сведения о браке через смэв» asks the three
+    others together, an intersection, rather than any three of four, which reads every record of each."""
     if parsed.empty:
         return Q.all_query()
     agencies = agencies or {}
-    groups = [_group_clause(g, agencies.get(i, ())) for i, g in enumerate(word_groups(parsed)) if i not in plan.skip]
+    asked = [i for i in range(len(word_groups(parsed))) if i not in plan.skip]
+    needed = plan.needed(len(asked))
+    groups = [_group_clause(g, agencies.get(i, ())) for i, g in enumerate(word_groups(parsed))
+              if i in asked and i not in absent]
     subqueries = []
+    if asked and needed > len(groups):
+        return Q.empty_query()
     if groups:
-        if plan.minimum is not None:
+        if plan.minimum is not None and scored:
             groups = [Q.boolean_query([(SHOULD, g), (SHOULD, Q.const_score_query(g, COVERAGE))]) for g in groups]
-        subqueries.append((MUST, Q.boolean_query([(SHOULD, g) for g in groups], plan.needed(len(groups)))))
+        if needed >= len(groups):
+            subqueries += [(MUST, g) for g in groups]
+        else:
+            subqueries.append((MUST, Q.boolean_query([(SHOULD, g) for g in groups], needed)))
     subqueries += [(MUST, _phrase_clause([t.lemma for t in phrase])) for phrase in parsed.phrases]
     if not any(occur == MUST for occur, _ in subqueries):
         return Q.empty_query()
+    if not scored:
+        return Q.boolean_query(subqueries) if len(subqueries) > 1 else subqueries[0][1]
     # Bonuses: the whole name as typed first, then the words together in the name.
     lemmas = [t.lemma for t in parsed.terms]
     subqueries.append((SHOULD, _boost(_term("name_exact", parsed.normalized), 20.0)))
@@ -218,22 +257,8 @@ def _with_filters(base: tantivy.Query, parsed: ParsedQuery, filters: dict, skip:
 
 
 def fold_same_names(ranked: list) -> list:
-    """One entry a name among services and processes: a service and its processes of the same name,
-    or one process repeated by agency, show once, the first with how many others it stands for."""
-    seen: dict[str, list] = {}
-    folded = []
-    for score, stored in ranked:
-        kind = stored["kind"][0]
-        if kind not in ("services", "processes"):
-            folded.append([score, stored, 0])
-            continue
-        name = analysis.normalize(stored["title"][0])
-        if name in seen:
-            seen[name][2] += 1
-            continue
-        seen[name] = [score, stored, 0]
-        folded.append(seen[name])
-    return folded
+    """``query.fold_same_names`` over stored tantivy documents."""
+    return query.fold_same_names(ranked, lambda stored: stored["kind"][0], lambda stored: stored["title"][0])
 
 
 class EmbeddedIndex:
@@ -246,6 +271,8 @@ class EmbeddedIndex:
         self._dir_name: str | None = None
         self._index: tantivy.Index | None = None
         self._seen_position: int | None = None  # the position the reader was last reloaded at
+        self._read_index: tantivy.Index | None = None
+        self._agencies_named: dict = {}  # per query word, at the reader's position: the agencies it names, whether absent
 
     # -- the directory that answers
 
@@ -358,12 +385,17 @@ class EmbeddedIndex:
         tantivy notices another process's commit only at its next poll of the directory; the
         position file moves with every commit, so a changed one means reload now.
         """
+        return self._reader()[0]
+
+    def _reader(self):
+        """The searcher, and the agencies named by query words as that searcher sees them."""
         index = self.index()
         position = self.position()
-        if position != self._seen_position:
-            index.reload()
-            self._seen_position = position
-        return index.searcher()
+        with self._lock:
+            if position != self._seen_position or index is not self._read_index:
+                index.reload()
+                self._seen_position, self._read_index, self._agencies_named = position, index, {}
+            return index.searcher(), self._agencies_named
 
     def versions(self, kind: str) -> dict[int, int]:
         """record id → indexed version, of one kind."""
@@ -377,18 +409,37 @@ class EmbeddedIndex:
         versions = searcher.fast_field_values("version", addresses)
         return dict(zip(ids, versions))
 
+    def absent_groups(self, searcher, groups: list[Group], agencies: dict, cache: dict) -> frozenset[int]:
+        """The groups no record matches (filters aside), remembered for each word while the index stays."""
+        absent = set()
+        for i, group in enumerate(groups):
+            if i in agencies:
+                continue
+            key = ("absent", tuple(group.terms), tuple(group.alternatives))
+            if key not in cache:
+                term = group.terms[0]
+                # A word whose lemma some record bears is there: no need to run its clause.
+                cache[key] = not (len(group.terms) == 1 and any(
+                    searcher.doc_freq(field, term.lemma) for field in ("name_lemmas", "text_lemmas", "ctx_lemmas"))
+                ) and not searcher.search(_group_clause(group), 1, count=False).hits
+            if cache[key]:
+                absent.add(i)
+        return frozenset(absent)
+
     def known_groups(self, parsed: ParsedQuery, groups: list[Group]) -> list[bool]:
         """Whether each word group matches anything in the index (filters aside)."""
-        searcher = self._searcher()
-        agencies = named_agencies(searcher, groups)
+        searcher, named = self._reader()
+        agencies = named_agencies(searcher, groups, named)
         return [bool(searcher.search(_group_clause(g, agencies.get(i, ())), 1, count=False).hits)
                 for i, g in enumerate(groups)]
 
     def search(self, parsed: ParsedQuery, filters: dict, page: int, per_page: int, highlighter,
                plan: Plan = STRICT) -> SearchResult:
-        searcher = self._searcher()
-        agencies = named_agencies(searcher, word_groups(parsed)) if parsed.terms else {}
-        base = text_query(parsed, plan, agencies)
+        searcher, named = self._reader()
+        groups = word_groups(parsed)
+        agencies = named_agencies(searcher, groups, named) if parsed.terms else {}
+        absent = self.absent_groups(searcher, groups, agencies, named) if parsed.terms else frozenset()
+        base = text_query(parsed, plan, agencies, absent=absent)
         query = _with_filters(base, parsed, filters)
         offset = (page - 1) * per_page
         if offset + per_page <= RERANK_WINDOW:
@@ -408,7 +459,9 @@ class EmbeddedIndex:
             hit = Hit(stored["uid"][0], stored["kind"][0], stored["record_id"][0], stored["title"][0], score)
             hit.same_name = entry[2] if len(entry) > 2 else 0
             hits.append(highlighter(hit, bytes(stored["text_raw"][0]).decode() if stored.get_first("text_raw") else ""))
-        return SearchResult(found.count, hits, self._facets(searcher, base, parsed, filters), page, per_page)
+        # The facets count the same records, asked without what only orders them.
+        counted = text_query(parsed, plan, agencies, scored=False, absent=absent)
+        return SearchResult(found.count, hits, self._facets(searcher, counted, parsed, filters), page, per_page)
 
     def _facets(self, searcher, base, parsed, filters) -> dict[str, list[FacetValue]]:
         def aggregate(query, names):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from catalog.errors import BadParameter
 from catalog.schemas import INT_MAX, INT_MIN
 from catalog.search import analysis
-from catalog.search.documents import SEARCHED_KINDS, kind_label
+from catalog.search.documents import KIND_NAMES, SEARCHED_KINDS, kind_label
 
 MAX_QUERY_LENGTH = 500
 MAX_TERMS = 16
@@ -97,6 +97,16 @@ def word_groups(parsed: ParsedQuery) -> list[Group]:
     return [g for _, g in sorted(groups, key=lambda pair: pair[0])]
 
 
+_KIND_PHRASES: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def kinds_named(lemmas) -> tuple[str, ...]:
+    """The kinds of record a phrase of the query names (``KIND_NAMES``: «система», «набор данных»), or ()."""
+    if not _KIND_PHRASES:
+        _KIND_PHRASES.update({analysis.lemma_phrase(name): kinds for name, kinds in KIND_NAMES.items()})
+    return _KIND_PHRASES.get(tuple(lemmas), ())
+
+
 @dataclass(frozen=True)
 class Plan:
     """Which word groups a search asks and how many must match.
@@ -133,7 +143,10 @@ def best_effort(index, parsed: ParsedQuery, filters: dict, page: int, per_page: 
     if result.total:
         # A few records have every word: the records with most of the words follow them.
         if len(groups) > 1:
-            wider = index.search(parsed, filters, page, per_page, highlighter, Plan(minimum=1))
+            # One word fewer than the strict rule asks: «most of the words», not any one of them, which
+            # in a long question matched a good part of the catalogue.
+            wider = index.search(parsed, filters, page, per_page, highlighter,
+                                 Plan(minimum=max(1, STRICT.needed(len(groups)) - 1)))
             if wider.total > result.total:
                 wider.partial, wider.strict_total = True, result.total
                 return wider
@@ -171,6 +184,38 @@ def _worth_relaxing(groups: list[Group], known: list[bool]) -> bool:
     if len(found) != len(missing):
         return len(found) > len(missing)
     return all(analysis.in_dictionary(t.word) for t in missing)
+
+
+def fold_same_names(ranked: list, kind_of, title_of) -> list[list]:
+    """One entry a name among services and processes: a service and its processes of the same name, or one
+    process repeated by agency, show once, the first with how many others it stands for.
+
+    ``ranked`` is (score, hit) pairs in order; the answer is [score, hit, others folded under it]."""
+    seen: dict[str, list] = {}
+    folded = []
+    for score, item in ranked:
+        if kind_of(item) not in ("services", "processes"):
+            folded.append([score, item, 0])
+            continue
+        name = analysis.normalize(title_of(item))
+        if name in seen:
+            seen[name][2] += 1
+            continue
+        seen[name] = [score, item, 0]
+        folded.append(seen[name])
+    return folded
+
+
+# A word naming an agency: the agency's own record scores this much, its records that much.
+AGENCY_ITSELF, AGENCY_RECORDS = 40.0, 6.0
+
+
+def agency_words(group: Group) -> list[str] | None:
+    """The forms of a one-word group looked up among the agencies' other names (минтранс, гжи), or None."""
+    if len(group.terms) != 1 or len(group.terms[0].word) < 2:
+        return None
+    term = group.terms[0]
+    return list(dict.fromkeys([term.word, term.lemma]))
 
 
 def _term(word: str) -> Term:

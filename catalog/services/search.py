@@ -39,15 +39,15 @@ def _projection(ctx: Context):
     return ctx.search
 
 
-def catch_up(ctx: Context) -> None:
-    """Apply the change events the index has not seen yet."""
+def catch_up(ctx: Context) -> int | None:
+    """Apply the change events the index has not seen yet; the newest event of the store, when it was read."""
     projection = _projection(ctx)
     if ctx.outbox is not None:  # a consumer keeps the index in step: a request applies at most a tail
         ctx.outbox.tail("search")
-        return
+        return None
     newest, position = projection.newest_event(ctx.session), projection.index.position()
     if newest <= position:
-        return
+        return newest
     try:
         # A new, empty index over a large catalogue is quicker built than replayed.
         if position == 0 and newest > REBUILD_OVER:
@@ -56,6 +56,43 @@ def catch_up(ctx: Context) -> None:
             projection.sync()
     except IndexBusy:
         pass  # another process is applying the same events
+    return newest
+
+
+class StoreNames:
+    """What a search shows from the store besides the index — facet values' titles, a hit's agency, a
+    process's status and registry identifier — as of one state of the store: its newest change event
+    (every write appends one: catalog.services.history). A search at the same state reads from here what
+    an earlier one read; the first search after a write starts afresh."""
+
+    MAX = 100_000  # entries: past this the names are read again
+
+    def __init__(self, as_of: int):
+        self.as_of = as_of
+        self.titles: dict[tuple[str, int], str | None] = {}  # (kind, id) → title; None: no such record
+        self.owners: dict[tuple[str, int], tuple | None] = {}  # (kind, id) → (agency id[, status, registry id])
+        self.agencies: dict[int, str | None] = {}  # agency id → the name a hit shows
+
+    @property
+    def full(self) -> bool:
+        return len(self.titles) + len(self.owners) > self.MAX
+
+
+_store_names: dict = {}  # session factory → StoreNames
+
+
+def store_names(ctx: Context, newest: int | None = None) -> StoreNames:
+    """The names read from this store at its newest change event (read here unless given).
+
+    A search that read an older state keeps its own object, so what it reads never joins a newer state's.
+    """
+    projection = _projection(ctx)
+    if newest is None:
+        newest = projection.newest_event(ctx.session)
+    names = _store_names.get(projection.sessions)
+    if names is None or names.as_of != newest or names.full:
+        names = _store_names[projection.sessions] = StoreNames(newest)
+    return names
 
 
 def _highlighter(parsed: ParsedQuery):
@@ -77,10 +114,10 @@ def search(ctx: Context, q: str | None, args=None, page: int = 1, per_page: int 
     thesaurus.refresh(ctx.session)
     parsed = parse_query(q)
     filters = parse_filters(args or {})
-    catch_up(ctx)
+    names = store_names(ctx, catch_up(ctx))
     result = best_effort(_projection(ctx).index, parsed, filters, page, per_page, _highlighter(parsed))
-    _label_facets(ctx, result)
-    describe(ctx, result.hits)
+    _label_facets(ctx, result, names)
+    describe(ctx, result.hits, names)
     if page == 1 and not filters and not parsed.empty:
         count_miss(ctx, parsed, result)
     return result
@@ -203,60 +240,70 @@ def suggest(ctx: Context, q: str | None, limit: int = 8) -> list[Suggestion]:
     if not text.strip():
         return []
     thesaurus.refresh(ctx.session)
-    catch_up(ctx)
-    found = describe(ctx, _projection(ctx).index.suggest(text, limit))
+    names = store_names(ctx, catch_up(ctx))
+    found = describe(ctx, _projection(ctx).index.suggest(text, limit), names)
     # The agencies of a name many records bear (one process in many agencies); a single record
     # is shown by its name alone, and the suggestion asks nothing more of the store.
     grouped = [s for s in found if s.count > 1]
-    labels = labels_for(ctx, {("agencies", a) for s in grouped for a in s.agency_ids}) if grouped else {}
+    labels = titles(ctx, {("agencies", a) for s in grouped for a in s.agency_ids}, names) if grouped else {}
     for suggestion in grouped:
-        suggestion.agencies = sorted(labels[("agencies", a)].title for a in suggestion.agency_ids
-                                     if ("agencies", a) in labels)
+        suggestion.agencies = sorted(labels[("agencies", a)] for a in suggestion.agency_ids
+                                     if labels.get(("agencies", a)) is not None)
     return found
 
 
-def describe(ctx: Context, items: list) -> list:
+def titles(ctx: Context, refs: set[tuple[str, int]], names: StoreNames) -> dict[tuple[str, int], str | None]:
+    """Titles of records (None for a record that does not exist), read from the store once per its state."""
+    missing = [ref for ref in refs if ref not in names.titles]
+    if missing:
+        found = labels_for(ctx, set(missing))
+        names.titles.update({ref: found[ref].title if ref in found else None for ref in missing})
+    return {ref: names.titles.get(ref) for ref in refs}
+
+
+def describe(ctx: Context, items: list, names: StoreNames | None = None) -> list:
     """Fill in what tells like-named hits or suggestions apart: the agency, and a process's status and
-    registry identifier (twenty agencies each have «Выдача лицензии…»). One narrow query per kind."""
-    by_kind: dict[str, list] = {}
+    registry identifier (twenty agencies each have «Выдача лицензии…»). One narrow query per kind, for
+    the records not described since the store last changed."""
+    names = names or store_names(ctx)
+    by_kind: dict[str, list[int]] = {}
     for item in items:
-        by_kind.setdefault(item.kind, []).append(item)
-    agency_of: dict[tuple[str, int], int] = {}
-    status: dict[int, tuple] = {}  # process id → (status, registry id)
-    for kind, group in by_kind.items():
+        if (item.kind, item.record_id) not in names.owners:
+            by_kind.setdefault(item.kind, []).append(item.record_id)
+    for kind, ids in by_kind.items():
         column = AGENCY_COLUMN.get(kind)
         if column is None or kind == "agencies":
+            names.owners.update({(kind, i): None for i in ids})
             continue
         model = KINDS[kind].model
-        ids = [item.record_id for item in group]
         extra = [model.status, model.registry_id] if kind == "processes" else []
-        for row in ctx.session.execute(select(model.id, getattr(model, column), *extra).where(model.id.in_(ids))):
-            agency_of[(kind, row[0])] = row[1]
-            if kind == "processes":
-                status[row[0]] = row[2:]
-    names = {}
-    agency_ids = {i for i in agency_of.values() if i is not None}
+        found = {row[0]: tuple(row[1:]) for row in ctx.session.execute(
+            select(model.id, getattr(model, column), *extra).where(model.id.in_(ids)))}
+        names.owners.update({(kind, i): found.get(i) for i in ids})
+    owners = [names.owners[(item.kind, item.record_id)] for item in items]
+    agency_ids = {owner[0] for owner in owners if owner} - {None} - set(names.agencies)
     if agency_ids:
-        names = {i: short or name for i, name, short in ctx.session.execute(
+        found = {i: short or name for i, name, short in ctx.session.execute(
             select(models.Agency.id, models.Agency.name, models.Agency.short_name)
             .where(models.Agency.id.in_(agency_ids)))}
-    for item in items:
-        item.agency = names.get(agency_of.get((item.kind, item.record_id)))
-        if item.kind == "processes" and item.record_id in status and hasattr(item, "status"):  # hits, not suggestions
-            item.status, item.registry_id = status[item.record_id]
+        names.agencies.update({i: found.get(i) for i in agency_ids})
+    for item, owner in zip(items, owners):
+        item.agency = names.agencies.get(owner[0]) if owner else None
+        if item.kind == "processes" and owner and hasattr(item, "status"):  # hits, not suggestions
+            item.status, item.registry_id = owner[1], owner[2]
             item.status_label = ProcessStatus.label_of(item.status) or None
     return items
 
 
-def _label_facets(ctx: Context, result: SearchResult) -> None:
+def _label_facets(ctx: Context, result: SearchResult, names: StoreNames) -> None:
     refs = {(FACET_KINDS[name], v.value) for name, values in result.facets.items() if name in FACET_KINDS
             for v in values}
-    labels = labels_for(ctx, refs)
+    labels = titles(ctx, refs, names)
     for name, values in result.facets.items():
         for value in values:
             if name in FACET_KINDS:
                 label = labels.get((FACET_KINDS[name], value.value))
-                value.label = label.title if label else f"#{value.value}"
+                value.label = label or f"#{value.value}"
             elif name == "kind":
                 value.label = kind_label(value.value, one=False) if value.value in SEARCHED_KINDS else str(value.value)
             elif name == "stage":
