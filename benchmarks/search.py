@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/search.py --processes 115000
     .venv/bin/python benchmarks/search.py --database-url sqlite:////tmp/bench.db   # a catalogue loaded before
+    .venv/bin/python benchmarks/search.py --database-url … --peer-postgresql   # and PostgreSQL full-text search beside
 
 Prints a Markdown table; the figures in docs/search.md come from it. The machine is shared: the load
 average is printed, and the in-process queries are timed twice, on the clock and as the CPU time of the
@@ -59,6 +60,8 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=100_000)
     parser.add_argument("--database-url", help="a catalogue already loaded; otherwise one is generated into SQLite")
     parser.add_argument("--rounds", type=int, default=10, help="times each query is asked")
+    parser.add_argument("--peer-postgresql", action="store_true",
+                        help="also load the same documents into PostgreSQL full-text search and ask the same queries")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="catalog-search-bench-"))
     rows: list[tuple[str, str]] = []
@@ -133,6 +136,10 @@ def main() -> None:
     rows.append(("  of them the register's wording", percentiles(
         [t for i, t in enumerate(over_http) if i % len(queries) < len(REGISTER)])))
     rows.append(("peak memory (process, end)", f"{peak_rss_mb():.0f} MB"))
+    if args.peer_postgresql:  # the peer in the same run, after our own figures (benchmarks/search_postgresql.py)
+        from benchmarks.search_postgresql import run_peer
+
+        rows += run_peer(sessions, queries, args.rounds)
     rows.append(("load average at the end", load_average()))
     print("\n| measure | result |\n|---|---|")
     for name, value in rows:
