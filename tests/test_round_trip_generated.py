@@ -161,3 +161,40 @@ def test_an_agency_editor_may_not_load_the_whole_region(runner, district, make_u
     assert result.exit_code == 1
     assert "Недостаточно прав" in result.output, result.output
     assert store_digest(database_url) == before
+
+
+def test_the_whole_region_file_loads_from_the_page_and_the_api_without_an_agency(
+        client, runner, district, make_user, login, token_for, database_url, tmp_path):
+    """The upload page and the API take the whole-region export as the command line does (no agency chosen:
+    each row's «Орган (код)»), and a file of one agency without that column is refused naming the column."""
+    import io
+
+    from bs4 import BeautifulSoup
+
+    exported = tmp_path / "все.xlsx"
+    assert runner.invoke("export", "register", "-o", str(exported)).exit_code == 0
+    make_user("office", ["process_office"])
+    headers = token_for(make_user("robot", ["process_office"]))
+    login("office")
+
+    def records():  # the store but where the projections stand and when the token was last used
+        return {table: rows for table, rows in store_digest(database_url).items()
+                if table not in ("projection_positions", "api_tokens")}
+
+    before = records()
+    page = client.post("/import/", content_type="multipart/form-data", data={
+        "kind": "register", "agency": "", "action": "import", "file": (io.BytesIO(exported.read_bytes()), exported.name)})
+    text = BeautifulSoup(page.get_data(as_text=True), "html.parser").get_text(" ")
+    assert page.status_code == 200, text[:2000]
+    assert "создано 0" in text and "изменено 0" in text, text[:2000]
+    answer = client.post("/api/v1/imports/register", headers=headers, content_type="multipart/form-data",
+                         data={"file": (io.BytesIO(exported.read_bytes()), exported.name)})
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.get_json()["created"] == 0 and answer.get_json()["updated"] == 0
+    assert records() == before
+    one = tmp_path / "MINSOC.xlsx"
+    assert runner.invoke("export", "register", "--agency", "MINSOC", "-o", str(one)).exit_code == 0
+    refused = client.post("/api/v1/imports/register", headers=headers, content_type="multipart/form-data",
+                          data={"file": (io.BytesIO(one.read_bytes()), one.name)})
+    assert refused.status_code == 422
+    assert any(e["header"] == "Орган (код)" for e in refused.get_json()["errors"]), refused.get_json()

@@ -17,7 +17,7 @@ blp = Blueprint("imports_api", __name__, tag="Загрузка")
 
 OBJECT = {"application/json": {"schema": {"type": "object"}}}
 UPLOAD = {"type": "object", "required": ["file"], "properties": {
-    "file": {"type": "string", "format": "binary"}, "agency": {"type": "string", "description": "Орган (для реестра)"},
+    "file": {"type": "string", "format": "binary"}, "agency": {"type": "string", "description": "Орган (для реестра); без него — реестр всех органов по столбцу «Орган (код)»"},
     "dry_run": {"type": "boolean", "description": "Только проверить"},
     "partial": {"type": "boolean", "description": "Загрузить только верные строки"},
     "mart": {"type": "integer", "description": "Витрина, которая предоставляет вид сведений (для xsd)"},
@@ -64,8 +64,6 @@ def import_api(kind):
 
         parse_mapping(layout_of(kind), values["mapping"])  # a bad mapping is refused before the file is kept
         meta["mapping"] = json.loads(values["mapping"])
-    if kind == "register" and not meta["agency"]:
-        raise BadParameter("Укажите орган.", {"agency": ["Обязательный параметр для реестра процессов."]})
     token = secrets.token_hex(12)
     path = _folder() / f"{token}{suffix}"
     upload.save(path)

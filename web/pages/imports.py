@@ -157,8 +157,6 @@ def upload_page():
         return _form(ctx, f"Файл «{upload.filename}»: ожидается схема XSD (.xsd) или архив схем (.zip).", 422, values)
     if values["kind"] != "xsd" and suffix not in SUFFIXES:
         return _form(ctx, f"Файл «{upload.filename}»: ожидается таблица Excel (.xlsx) или CSV (.csv).", 422, values)
-    if values["kind"] == "register" and not values["agency"]:
-        return _form(ctx, "Выберите орган, чей реестр загружается.", 422, values)
     token = secrets.token_hex(12)
     target = _folder() / f"{token}{suffix}"
     upload.save(target)
