@@ -388,3 +388,15 @@ def test_one_process_writes_the_store_on_disk_the_others_read_it(app, client, se
     assert linked_store.SparqlStore.builds == builds
     assert other.reader_position() == ctx.session.scalar(select(func.max(models.ChangeEvent.id)))
     other.close()
+
+
+def test_a_name_with_a_unicode_line_separator_is_built_and_replaced(backend, client, seed, ctx):
+    """N-Triples keeps U+2028 and U+0085 unescaped in a literal: the store's first build cut the line there
+    («Line jumps are not allowed in string literals»), and every query answered 500."""
+    from catalog.services import records
+
+    odd = "АИС\u2028«Учёт\x85льгот»"
+    system = records.create_record(ctx, "systems", {"name": odd, "legal_kind": "regional", "stage": "operation"})
+    assert names(client) == [odd]
+    records.update_record(ctx, "systems", system.id, {"version": system.version, "name": odd + "\u2029-2"})
+    assert names(client) == [odd + "\u2029-2"]

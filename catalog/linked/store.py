@@ -136,9 +136,13 @@ def _nt(nodes: Iterable[Node]) -> str:
 def _nq(nodes: Iterable[Node], graph: str) -> str:
     """N-Quads of nodes: each triple in ``graph`` and in the default graph."""
     out = []
-    for line in _nt(nodes).splitlines():
-        out.append(f"{line[:-1]}<{graph}> .\n")
-        out.append(f"{line}\n")
+    for subject, pairs in nodes:
+        for predicate, obj in pairs:
+            # Row by row, not by splitting the text: str.splitlines also breaks at U+2028, U+0085 and
+            # the like, which N-Triples keeps unescaped inside a literal.
+            row = _nt_row((subject, predicate, obj))  # «s p o .\n»
+            out.append(f"{row[:-2]}<{graph}> .\n")
+            out.append(row)
     return "".join(out)
 
 
