@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
-import signal
 import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
+
+from tests.server_process import ServerProcess
 
 
 def _free_port() -> int:
@@ -55,7 +55,7 @@ def binaries() -> tuple[str, str]:
     return server, module
 
 
-class FalkorDBServer:
+class FalkorDBServer(ServerProcess):
     def __init__(self, timeout: float = 30.0):
         self.redis_server, self.module = binaries()
         self.root = Path(tempfile.mkdtemp(prefix="catalog-falkordb-"))
@@ -109,21 +109,3 @@ class FalkorDBServer:
 
     def url(self) -> str:
         return f"bolt://127.0.0.1:{self.bolt_port}"
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
-
-    def stop(self) -> None:
-        try:
-            if self.process is not None and self.process.poll() is None:
-                self.process.send_signal(signal.SIGKILL)
-                self.process.wait(timeout=10)
-        finally:
-            self.process = None
-            shutil.rmtree(self.root, ignore_errors=True)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from tests.server_process import ServerProcess
 
 
 def binary() -> str:
@@ -28,7 +29,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-class OxigraphServer:
+class OxigraphServer(ServerProcess):
     def __init__(self, timeout: float = 30.0, query_timeout: int = 10):
         self.binary = binary()
         self.root = Path(tempfile.mkdtemp(prefix="catalog-oxigraph-"))
@@ -67,21 +68,3 @@ class OxigraphServer:
             http.trust_env = False
             http.post(f"{self.url()}/update", data=b"DROP ALL",
                       headers={"Content-Type": "application/sparql-update"}, timeout=30).raise_for_status()
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
-
-    def stop(self) -> None:
-        try:
-            if self.process is not None and self.process.poll() is None:
-                self.process.send_signal(signal.SIGKILL)
-                self.process.wait(timeout=10)
-        finally:
-            self.process = None
-            shutil.rmtree(self.root, ignore_errors=True)
