@@ -85,7 +85,7 @@ READ_ONLY = {
     "requests.actions_allowed", "requests.finished_projects", "requests.get_request", "requests.list_requests",
     "requests.request_history", "requests.run_checks",
     "rules.check", "rules.may", "rules.refusal", "rules.authorised_body",
-    "search.check", "search.misses", "search.search", "search.suggest", "thesaurus.entries",
+    "search.check", "search.misses", "search.search", "search.store_names", "search.suggest", "search.titles", "thesaurus.entries",
     "stats.overview",
     "users.display_name", "users.display_names", "users.find_user", "users.get_user", "users.list_tokens", "users.list_users", "users.login_wait",
     "users.user_for_token",

@@ -43,6 +43,8 @@ def dump(session, path: Path, progress: Callable[[str, int], None] | None = None
     with gzip.open(path, "wt", encoding="utf-8") as out:
         out.write(json.dumps({"format": FORMAT, "version": FORMAT_VERSION}) + "\n")
         for table in Base.metadata.sorted_tables:
+            if table.name in DERIVED_TABLES:
+                continue
             out.write(json.dumps({"t": table.name, "columns": [c.name for c in table.columns]}) + "\n")
             count = 0
             result = session.execute(select(table).order_by(*table.primary_key.columns)).yield_per(BATCH)
@@ -62,6 +64,10 @@ MIGRATION_DATA = {"calendar_days"}
 # Figures derived from the rest (catalog.services.kept): a view of the empty catalogue may have built
 # them, a dump from before 0023 lacks them; the dump's copy replaces them, or the first view builds them.
 from catalog.models.kept import KEPT_TABLES  # noqa: E402
+
+# Tables the database itself keeps from the others (migration 0024's triggers fill ``graph_edges`` as
+# the records and links are inserted): never dumped, and the rows of a dump that has them are skipped.
+DERIVED_TABLES = {"graph_edges"}
 
 
 def _is_empty(session) -> bool:
@@ -95,9 +101,9 @@ class _TableLoader:
             self.flush()
 
     def flush(self) -> None:
-        if self.batch:
+        if self.batch and self.table.name not in DERIVED_TABLES:
             self.session.execute(insert(self.table), self.batch)
-            self.batch = []
+        self.batch = []
 
     def finish(self, expected: int) -> int:
         self.flush()
@@ -142,9 +148,10 @@ def restore(session, path: Path, progress: Callable[[str, int], None] | None = N
                         progress(table.name, counts[table.name])
                 else:
                     raise InvalidInput(f"Строка {line_no}: нарушен порядок выгрузки.")
-        if set(counts) | set(KEPT_TABLES) != set(tables):
+        optional = set(KEPT_TABLES) | DERIVED_TABLES
+        if set(counts) | optional != set(tables):
             raise InvalidInput(f"Файл {path} обрывается: нет таблиц "
-                               f"{', '.join(sorted(set(tables) - set(counts) - set(KEPT_TABLES)))}.")
+                               f"{', '.join(sorted(set(tables) - set(counts) - optional))}.")
     except (OSError, EOFError, json.JSONDecodeError, KeyError, ValueError, TypeError) as error:
         session.rollback()
         raise InvalidInput(f"Файл {path} повреждён или не читается: {error}") from None
