@@ -311,3 +311,43 @@ def test_correction_notices_are_found_by_reason_and_agency_with_their_state_as_s
     assert search.search(ctx, "регулирующий акт не указан", {"stage": "notices:open"}).total == 0
     answered = search.search(ctx, "регулирующий акт не указан", {"stage": "notices:answered"})
     assert [h.record_id for h in answered.hits] == [notice.id]
+
+
+def test_two_web_processes_counting_one_query_add_up(ctx):
+    """Each web process keeps its own waiting counts and writes them when due. A process that read
+    the table before another wrote the same new query used to fail on the new row (or overwrite a
+    row's count with its own sum) and lose its counts; both now add up."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import event
+
+    from catalog.db import make_engine, make_session_factory
+
+    engines = [make_engine(ctx.settings.database_url) for _ in range(2)]
+    first, second = (make_session_factory(engine) for engine in engines)
+    now = datetime.now(timezone.utc)
+    interleaved = []
+
+    @event.listens_for(engines[0], "after_cursor_execute")
+    def the_other_writes_meanwhile(conn, cursor, statement, *args):
+        # The old write read the rows first; the other process commits between its read and write.
+        if statement.lstrip().upper().startswith("SELECT") and "search_misses" in statement and not interleaved:
+            interleaved.append(True)
+            search.flush_misses(second)
+
+    try:
+        for factory, counts in ((first, [3, 1]), (second, [2, 0])):
+            search._pending[factory] = {"развод": [*counts, 0, None, now], "прописка": [1, 0, 0, None, now]}
+        search.flush_misses(first)
+        search.flush_misses(second)  # whatever the interleaving did not write yet
+        rows = {m.query: m for m in ctx.session.query(models.SearchMiss)}
+        assert (rows["развод"].empty_count, rows["развод"].few_count) == (5, 1)
+        assert rows["прописка"].empty_count == 2
+        # A later count adds to the stored one.
+        search._pending[first] = {"развод": [1, 0, 0, None, now]}
+        search.flush_misses(first)
+        ctx.session.expire_all()
+        assert ctx.session.query(models.SearchMiss).filter_by(query="развод").one().empty_count == 6
+    finally:
+        for engine in engines:
+            engine.dispose()

@@ -160,10 +160,11 @@ def count_miss(ctx: Context, parsed: ParsedQuery, result: SearchResult) -> None:
 def flush_misses(sessions=None, at_exit: bool = False) -> None:
     """Write the waiting counts (of one store, or of all) in one short transaction each.
 
-    A lost count is only logged: counting never fails a search (at exit, when the store may be
-    gone already, in one line).
+    Each query's row is inserted or incremented in one statement (``INSERT … ON CONFLICT DO
+    UPDATE``), so web processes that count the same query at once add up instead of one
+    overwriting the other's count or failing on the new row. A lost count is only logged: counting
+    never fails a search (at exit, when the store may be gone already, in one line).
     """
-    from sqlalchemy import select
     from sqlalchemy.exc import SQLAlchemyError
 
     with _pending_lock:
@@ -176,18 +177,12 @@ def flush_misses(sessions=None, at_exit: bool = False) -> None:
             continue
         session = factory()
         try:
-            known = {m.query: m for m in session.scalars(
-                select(models.SearchMiss).where(models.SearchMiss.query.in_(list(batch))))}
-            for text, (empty, few, total, ignored, at) in batch.items():
-                miss = known.get(text)
-                if miss is None:
-                    miss = models.SearchMiss(query=text, empty_count=0, few_count=0, first_at=at)
-                    session.add(miss)
-                miss.empty_count += empty
-                miss.few_count += few
-                miss.last_total, miss.ignored, miss.last_at = total, ignored, at
+            session.execute(_miss_upsert(session.get_bind().dialect.name), [
+                {"query": text, "empty_count": empty, "few_count": few, "last_total": total, "ignored": ignored,
+                 "first_at": at, "last_at": at}
+                for text, (empty, few, total, ignored, at) in sorted(batch.items())])
             session.commit()
-        except SQLAlchemyError as error:  # e.g. another process wrote the same new query first
+        except SQLAlchemyError as error:
             session.rollback()
             if at_exit:
                 logging.getLogger(__name__).warning("search: %d missed queries were not counted at exit: %s",
@@ -196,6 +191,21 @@ def flush_misses(sessions=None, at_exit: bool = False) -> None:
                 logging.getLogger(__name__).exception("search: missed queries were not counted")
         finally:
             session.close()
+
+
+def _miss_upsert(dialect: str):
+    """One row a query: new, or its counts increased by the batch's (both engines speak ON CONFLICT)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    table = models.SearchMiss.__table__
+    statement = insert(table)
+    return statement.on_conflict_do_update(index_elements=[table.c.query], set_={
+        "empty_count": table.c.empty_count + statement.excluded.empty_count,
+        "few_count": table.c.few_count + statement.excluded.few_count,
+        "last_total": statement.excluded.last_total, "ignored": statement.excluded.ignored,
+        "last_at": statement.excluded.last_at})
 
 
 atexit.register(flush_misses, at_exit=True)
