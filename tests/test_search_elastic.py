@@ -281,6 +281,7 @@ def test_the_elasticsearch_index_suggests_what_the_thesaurus_means_when_nothing_
     assert [(s.title, s.count) for s in found] == [("Региональная система регистрации обращений", 1),
                                                    ("Регистрация и рассмотрение обращений граждан", 3)]
     prefix, meant = canned_server["bodies"]
+    assert prefix["size"] == 32 and prefix["_source"] == ["uid", "kind", "record_id", "title", "agency_ids"]
     assert prefix["query"]["bool"]["must"][0]["dis_max"]["queries"][1] == {"prefix": {"alias": {"value": "госусл"}}}
     assert meant["query"]["bool"]["must"][0]["dis_max"]["queries"][0]["multi_match"]["query"] == "епгу"
     assert ElasticIndex(canned_server["url"]).suggest("   ", 8) == [] and len(canned_server["bodies"]) == 2

@@ -342,9 +342,10 @@ def suggest_body(text: str | Typed, limit: int, stage: str = "prefix") -> dict |
 def suggestions_of(hits: list[dict], limit: int) -> list[Suggestion]:
     """Suggestions from a search's hits: one name once, with how many records bear it and their agencies
     (``query.group_suggestions``, as the embedded index groups them)."""
-    return group_suggestions([(hit["_score"] or 0.0, hit["_source"]["uid"], hit["_source"]["kind"],
-                               hit["_source"]["record_id"], hit["_source"]["title"],
-                               (hit["_source"].get("agency_ids") or [None])[0]) for hit in hits], limit)
+    return group_suggestions([(hit["_score"] or 0.0, source["kind"], source["title"],
+                               (source.get("agency_ids") or [None])[0], source)
+                              for hit, source in ((hit, hit["_source"]) for hit in hits)],
+                             limit, lambda source: (source["uid"], source["record_id"]))
 
 
 class ElasticIndex:

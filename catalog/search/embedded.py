@@ -510,9 +510,8 @@ class EmbeddedIndex:
         agency_of = searcher.fast_field_values("agency_ids", addresses) if addresses else []
         docs = [searcher.doc(a) for a in addresses]
         return query.group_suggestions(
-            [(score, doc["uid"][0], doc["kind"][0], doc["record_id"][0], doc["title"][0],
-              agency_of[i] if i < len(agency_of) else None) for i, ((score, _), doc) in enumerate(zip(found, docs))],
-            limit)
+            [(score, doc["kind"][0], doc["title"][0], agency_of[i] if i < len(agency_of) else None, doc)
+             for i, ((score, _), doc) in enumerate(zip(found, docs))], limit, lambda doc: (doc["uid"][0], doc["record_id"][0]))
 
 
 def _partial_clause(partial: str) -> tantivy.Query:

@@ -426,12 +426,14 @@ def typed_words(text: str) -> Typed | None:
     return Typed(tuple(typed), None if text.endswith(" ") else words[-1], analysis.normalize(text))
 
 
-def group_suggestions(found, limit: int) -> list[Suggestion]:
-    """Suggestions from an index's hits, (score, uid, kind, record id, title, agency id or None) in its order:
-    in the order people want (``KIND_PRIOR``), one name once with how many records bear it and their agencies."""
-    ranked = sorted(found, key=lambda hit: -hit[0] * KIND_PRIOR.get(hit[2], 1.0))
+def group_suggestions(found, limit: int, ids_of) -> list[Suggestion]:
+    """Suggestions from an index's hits, (score, kind, title, agency id or None, hit) in its order: in the order
+    people want (``KIND_PRIOR``), one name once with how many records bear it and their agencies.
+
+    ``ids_of(hit)`` gives (uid, record id), read only for the hits suggested."""
+    ranked = sorted(found, key=lambda entry: -entry[0] * KIND_PRIOR.get(entry[1], 1.0))
     by_name: dict[str, Suggestion] = {}
-    for _, uid, kind, record_id, title, agency in ranked:
+    for _, kind, title, agency, hit in ranked:
         key = analysis.normalize(title)
         if key in by_name:
             by_name[key].count += 1
@@ -439,5 +441,6 @@ def group_suggestions(found, limit: int) -> list[Suggestion]:
                 by_name[key].agency_ids.add(agency)
             continue
         if len(by_name) < limit:
+            uid, record_id = ids_of(hit)
             by_name[key] = Suggestion(uid, kind, record_id, title, agency_ids={agency} if agency else set())
     return list(by_name.values())
