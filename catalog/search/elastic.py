@@ -437,7 +437,7 @@ class ElasticIndex:
 
     def search(self, parsed: ParsedQuery, filters: dict, page: int, per_page: int, highlighter,
                plan: Plan = STRICT, facets: bool = True) -> SearchResult:
-        # ``facets``: the embedded index may leave them to be counted later; one request here counts them anyway.
+        # ``facets`` is the embedded index's to save: here one request answers the hits and the facets.
         self._ensure()
         agencies = self.named_agencies(word_groups(parsed)) if parsed.terms else {}
         answer = self.client.search(index=self.alias, **search_body(parsed, filters, page, per_page, plan, agencies))
