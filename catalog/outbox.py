@@ -178,6 +178,45 @@ class RequestsFeed:
         return waiting
 
 
+class DashboardFeed:
+    """The dashboard's figures outside the rules and its projects' part, kept per region and agency
+    (``kept.board_figures``): recounted here, off the request, once the store has changed (debounced:
+    ``CATALOG_DASHBOARD_RECOUNT_DELAY``) or the day has."""
+
+    name, label = "dashboard", "показатели"
+
+    def __init__(self, sessions: sessionmaker[Session], settings):
+        self.sessions, self.settings = sessions, settings
+        self.lock = threading.Lock()
+
+    def _context(self, session):
+        from catalog.services.context import Context
+
+        return Context(session=session, is_system=True, system_actor="пересчёт показателей", settings=self.settings)
+
+    def position(self) -> int:
+        """The newest change event the region's row was counted on."""
+        with self.sessions() as session:
+            row = session.get(models.KeptRuleFigures, 0)
+            return int(row.basis.split("|")[0]) if row is not None else 0
+
+    def pending(self, limit: int | None = None) -> int:
+        """Kept rows older than the store (or the day)."""
+        from catalog.services import kept
+
+        with self.sessions() as session:
+            return len(kept.stale_scopes(self._context(session)))
+
+    def apply(self, limit: int | None, background: bool = False) -> int:
+        from catalog.services import dashboard, kept
+
+        with self.sessions() as session:
+            ctx = self._context(session)
+            if not kept.recount_due(ctx, self.settings.dashboard_recount_delay):
+                return 0
+            return kept.recount(ctx, dashboard.board_figures)
+
+
 # -- the lease: one working consumer per store
 
 
@@ -388,6 +427,7 @@ class OutboxConsumer:
 
             feeds.append(SparqlFeed(sparql))
         feeds.append(RequestsFeed(sessions, settings))
+        feeds.append(DashboardFeed(sessions, settings))
         return cls(feeds, lease_for(sessions.kw["bind"]), settings.outbox_interval, settings.outbox_tail)
 
     def _count(self, name: str, who: str, events: int) -> None:
