@@ -1,7 +1,8 @@
 """The outbox consumer: one background worker that keeps every projection in step with the store.
 
 Every write appends change events to the outbox (``change_events``) in its own transaction. The
-projections (the search index, the neo4j graph, the re-check of submitted system requests) each
+projections (the search index, the neo4j graph, the re-check of submitted system requests, the
+dashboard's figures outside the rules) each
 remember how far they have applied it and apply the rest idempotently. They used to catch up only
 when read, so after a crash right after a large import the first search or lineage request paid
 for the whole backlog. Now:

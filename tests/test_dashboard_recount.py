@@ -105,6 +105,12 @@ def test_after_a_write_the_view_reads_the_kept_row_and_the_consumer_brings_it_up
     assert fresh["rules-systems"] == 2 and fresh["rules-links"] == 2 and fresh["rules-marts"] == 1
     api = client.get("/api/v1/dashboard").get_json()
     assert api["recount_pending"] is False and api["notice"] is None and api["rules"]["systems_outside_gate"] == 2
+    # Another server of the same store, with its own address and folders, reads the same row as current.
+    from dataclasses import replace
+
+    other = Context(session=ctx.session, is_system=True, settings=replace(
+        ctx.settings, base_url="http://127.0.0.2:8001", instance_path=ctx.settings.instance_path / "other"))
+    assert kept.stale_scopes(other) == []
 
 
 def test_a_fresh_catalogue_counts_its_first_view_and_an_agency_its_own(app, client, ctx, seed, consumer):

@@ -84,7 +84,8 @@ class KeptRuleFigures(Base):
     unconfirmed_statuses: Mapped[int] = mapped_column(Integer, default=0)
     stale_marts: Mapped[int] = mapped_column(Integer, default=0)
     counted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
-    projects: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Deferred: a view decodes it once per count in each server process (kept.board_figures), not every time.
+    projects: Mapped[str | None] = mapped_column(Text, nullable=True, deferred=True)
 
 
 KEPT_TABLES = ("kept_counts", "kept_agency_statuses", "kept_agency_figures", "passport_costs", "kept_rule_figures")

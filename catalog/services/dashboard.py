@@ -123,6 +123,10 @@ def dashboard(ctx: Context, agency_id: int | None = None, page: int = 1) -> Dash
     return board
 
 
+# The plain lists of a decoded projects' part (``kept.board_figures`` hands the same dict until a recount).
+_PLAIN: dict = {}
+
+
 def recount_note(board: Dashboard, tz: str | None = None) -> str | None:
     """«Показатели вне правил … посчитаны в 20:05 01.12.2026, пересчитываются» while the kept figures are older
     than the store; None when they are current."""
@@ -249,10 +253,15 @@ def _projects(board: Dashboard, part: dict) -> None:
     def project(item):
         return Plain(id=item["project_id"], process=Plain(name=item["process"]))
 
+    plain = _PLAIN.get(id(part))
+    if plain is None or plain[0] is not part:
+        if len(_PLAIN) > 64:
+            _PLAIN.clear()
+        plain = _PLAIN[id(part)] = (part, [
+            (project(i), Plain(name=i["measure"], planned_end=date.fromisoformat(i["planned_end"]))) for i in part["overdue"]],
+            [(project(i), Plain(kpi=Plain(name=i["kpi"]))) for i in part["deviations"]])
     board.project_stages = [(s.value, s.label, int(part["stages"].get(s.value, 0))) for s in ProjectStage]
-    board.overdue_measures = [(project(i), Plain(name=i["measure"], planned_end=date.fromisoformat(i["planned_end"])))
-                              for i in part["overdue"]]
-    board.deviations = [(project(i), Plain(kpi=Plain(name=i["kpi"]))) for i in part["deviations"]]
+    board.overdue_measures, board.deviations = list(plain[1]), list(plain[2])
 
 
 CHOICES = 200  # more agencies than this: the filter offers the top ones, the tables link to every agency
