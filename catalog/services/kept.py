@@ -437,18 +437,21 @@ def stale_scopes(ctx) -> list[int]:
 
 def recount_due(ctx, quiet: float) -> bool:
     """Whether the consumer recounts now: a row is stale and no write came for ``quiet`` seconds (a burst of
-    writes costs one recount), or a stale row was counted more than ``RECOUNT_AT_LATEST`` seconds ago."""
+    writes costs one recount), or the first write a stale row has not seen is ``RECOUNT_AT_LATEST`` seconds old
+    (a steady stream of writes still gets its figures)."""
     from datetime import timedelta
 
-    if not stale_scopes(ctx):
+    stale = ctx.session.scalars(select(models.KeptRuleFigures.basis)
+                                .where(models.KeptRuleFigures.basis != basis(ctx))).all()
+    if not stale:
         return False
     now = utcnow()
     newest = ctx.session.scalar(select(func.max(models.ChangeEvent.occurred_at)))
     if newest is None or newest <= now - timedelta(seconds=quiet):
         return True
-    oldest = ctx.session.scalar(select(func.min(models.KeptRuleFigures.counted_at))
-                                .where(models.KeptRuleFigures.basis != basis(ctx)))
-    return oldest is None or oldest <= now - timedelta(seconds=RECOUNT_AT_LATEST)
+    seen = min(int(b.split("|")[0]) for b in stale)
+    unseen = ctx.session.scalar(select(func.min(models.ChangeEvent.occurred_at)).where(models.ChangeEvent.id > seen))
+    return unseen is None or unseen <= now - timedelta(seconds=RECOUNT_AT_LATEST)
 
 
 def recount(ctx, count) -> int:
