@@ -439,19 +439,19 @@ def recount_due(ctx, quiet: float) -> bool:
     """Whether the consumer recounts now: a row is stale and no write came for ``quiet`` seconds (a burst of
     writes costs one recount), or the first write a stale row has not seen is ``RECOUNT_AT_LATEST`` seconds old
     (a steady stream of writes still gets its figures)."""
-    from datetime import timedelta
+    from datetime import datetime, timedelta, timezone
 
     stale = ctx.session.scalars(select(models.KeptRuleFigures.basis)
                                 .where(models.KeptRuleFigures.basis != basis(ctx))).all()
     if not stale:
         return False
-    now = utcnow()
-    newest = ctx.session.scalar(select(func.max(models.ChangeEvent.occurred_at)))
-    if newest is None or newest <= now - timedelta(seconds=quiet):
+    # Compared in SQL with an aware time: SQLite gives the times back naive, PostgreSQL with their zone.
+    now, E = datetime.now(timezone.utc), models.ChangeEvent
+    if not ctx.session.scalar(select(exists().where(E.occurred_at > now - timedelta(seconds=quiet)))):
         return True
     seen = min(int(b.split("|")[0]) for b in stale)
-    unseen = ctx.session.scalar(select(func.min(models.ChangeEvent.occurred_at)).where(models.ChangeEvent.id > seen))
-    return unseen is None or unseen <= now - timedelta(seconds=RECOUNT_AT_LATEST)
+    return bool(ctx.session.scalar(select(exists().where(
+        E.id > seen, E.occurred_at <= now - timedelta(seconds=RECOUNT_AT_LATEST)))))
 
 
 def recount(ctx, count) -> int:
