@@ -36,7 +36,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_links_type_kinds", table_name="links")
-    # SQLite drops a column without copying the table (3.35+); kept_rule_figures has no triggers anyway.
+    # A batch copy of kept_rule_figures on SQLite is safe: no triggers are kept on it.
     with op.batch_alter_table("kept_rule_figures") as batch:
         batch.drop_column("projects")
         batch.drop_column("counted_at")
