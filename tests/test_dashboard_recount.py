@@ -199,3 +199,27 @@ def test_stale_marts_are_counted_as_the_marts_quality_says(ctx, seed):
     marts = ctx.session.query(models.DataMart).filter(models.DataMart.deleted_at.is_(None)).all()
     assert dashboard.stale_marts(ctx) == sum(consistency.mart_quality(ctx.settings, m) == "stale" for m in marts) == 1
     assert dashboard.stale_marts(ctx, seed.other_agency.id) == 0
+
+
+def test_a_running_consumer_woken_by_the_view_brings_the_figures_up_to_date(app, client, ctx, seed):
+    """The server's consumer thread, as ``catalog serve`` starts it: the view after a write shows the kept figures
+    with the note and wakes it; a moment later the figures are a direct count's."""
+    import time
+
+    runtime = app.extensions["catalog"]
+    runtime.settings.dashboard_recount_delay, runtime.settings.outbox_interval = 0, 30  # only a wake-up is quick
+    consumer = runtime.outbox()
+    client.get("/dashboard")
+    consumer.start()
+    try:
+        assert consumer.wait_caught_up(20)
+        _outside_gate(ctx, seed, "Система учёта выплат")
+        first = client.get("/api/v1/dashboard").get_json()
+        deadline = time.monotonic() + 10
+        while client.get("/api/v1/dashboard").get_json()["recount_pending"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert first["recount_pending"] is True and first["rules"]["systems_outside_gate"] == 0
+        cards, note = _cards(client)
+        assert note is None and cards == _direct(ctx) and cards["rules-systems"] == 1
+    finally:
+        consumer.stop()
