@@ -73,7 +73,7 @@ class KeptRuleFigures(Base):
     """The dashboard's figures outside the rules (issue 17) and its projects' part (JSON) of the region
     (``scope`` 0) or an agency, with the basis they were counted on: the newest change event, the day and
     the settings, and the time they were counted. They read the calendar (project stages, the term of a
-    mart's quality check), so the outbox consumer recounts them when the basis moves (0027)."""
+    mart's quality check), so the outbox consumer recounts them when the basis moves (0026)."""
 
     __tablename__ = "kept_rule_figures"
 

@@ -361,7 +361,7 @@ _DECODED: dict = {}
 
 
 def _row_figures(session, row) -> BoardFigures | None:
-    """The kept row as the dashboard reads it; None when it has no projects' part (a row from before 0027)."""
+    """The kept row as the dashboard reads it; None when it has no projects' part (a row from before 0026)."""
     import json
 
     from catalog.services.dashboard import RuleFigures

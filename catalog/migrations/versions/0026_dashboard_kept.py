@@ -12,7 +12,7 @@ and covers the ends and ``deleted_at`` so no table row is read.
 
 Plain ADD COLUMN and CREATE INDEX, no batch copy of a table (a copy would lose triggers, see 0021).
 
-Revision ID: 0027
+Revision ID: 0026
 Revises: 0025
 """
 from typing import Sequence, Union
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = "0027"
+revision: str = "0026"
 down_revision: Union[str, Sequence[str], None] = "0025"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
