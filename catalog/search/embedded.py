@@ -152,10 +152,11 @@ def _kind_clause(lemmas, kinds, weight: float = 1.0) -> tantivy.Query:
                             (SHOULD, Q.disjunction_max_query(words, 0.1))])
 
 
-def _phrase_clause(lemmas, weight: float = 1.0) -> tantivy.Query:
-    return Q.disjunction_max_query([_boost(_phrase("name_lemmas", lemmas), 4.0 * weight),
-                                    _boost(_phrase("text_lemmas", lemmas), 1.5 * weight),
-                                    _boost(_phrase("ctx_lemmas", lemmas), 1.0 * weight)], 0.1)
+def _phrase_clause(lemmas, weight: float = 1.0, context: bool = True) -> tantivy.Query:
+    clauses = [_boost(_phrase("name_lemmas", lemmas), 4.0 * weight), _boost(_phrase("text_lemmas", lemmas), 1.5 * weight)]
+    if context:
+        clauses.append(_boost(_phrase("ctx_lemmas", lemmas), 1.0 * weight))
+    return Q.disjunction_max_query(clauses, 0.1)
 
 
 def _group_clause(group: Group, agencies: list[int] = ()) -> tantivy.Query:
@@ -166,7 +167,7 @@ def _group_clause(group: Group, agencies: list[int] = ()) -> tantivy.Query:
     if not group.alternatives and not agencies:
         return _kind_clause(lemmas, kinds) if kinds else _term_clause(group.terms[0])
     own = _kind_clause(lemmas, kinds) if kinds else Q.boolean_query([(MUST, _term_clause(t)) for t in group.terms])
-    options = [own] + [_kind_clause(alt, alt_kinds, 0.9) if (alt_kinds := kinds_named(alt)) else _phrase_clause(alt, 0.9)
+    options = [own] + [_kind_clause(alt, alt_kinds, 0.9) if (alt_kinds := kinds_named(alt)) else _phrase_clause(alt, 0.9, context=False)
                        for alt in group.alternatives]
     if agencies:
         options += [Q.const_score_query(Q.term_set_query(SCHEMA, "agency_ids", list(agencies)), AGENCY_RECORDS),
@@ -246,6 +247,20 @@ def _filter_clause(name: str, values: list) -> tantivy.Query:
     if len(values) == 1:
         return _term(field, values[0])
     return Q.term_set_query(SCHEMA, field, values)
+
+
+def _filter_string(filters: dict) -> str:
+    """The filters in tantivy's query language, for a filter aggregation: the values are checked by
+    ``query.parse_filters`` (kinds, statuses and stages known, numbers), and quoted."""
+    def value(name, v):
+        v = int(v) if name == "digital" else v
+        return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    parts = []
+    for name, values in filters.items():
+        field = FILTERS[name][0]
+        ors = " OR ".join(f"{field}:{value(name, v)}" for v in values)
+        parts.append(f"({ors})" if len(values) > 1 else ors)
+    return " AND ".join(parts)
 
 
 def _with_filters(base: tantivy.Query, parsed: ParsedQuery, filters: dict, skip: str | None = None) -> tantivy.Query:
@@ -464,17 +479,28 @@ class EmbeddedIndex:
         return SearchResult(found.count, hits, self._facets(searcher, counted, parsed, filters), page, per_page)
 
     def _facets(self, searcher, base, parsed, filters) -> dict[str, list[FacetValue]]:
-        def aggregate(query, names):
-            answer = searcher.aggregate(query, {n: {"terms": {"field": FILTERS[n][0], "size": FACET_SIZE}}
-                                                for n in names})
-            return {n: [FacetValue(b["key"], b["doc_count"]) for b in answer.get(n, {}).get("buckets", [])]
-                    for n in names}
+        def terms(name):
+            return {"terms": {"field": FILTERS[name][0], "size": FACET_SIZE}}
 
         unselected = [n for n in FACETS if n not in filters]
-        facets = aggregate(_with_filters(base, parsed, filters), unselected) if unselected else {}
-        # A selected facet counts under the other filters, so its other values stay visible.
-        for name in filters:
-            facets.update(aggregate(_with_filters(base, parsed, filters, skip=name), [name]))
+        if not filters:
+            answer = searcher.aggregate(_with_filters(base, parsed, filters), {n: terms(n) for n in FACETS})
+        else:
+            # A selected facet counts under the other filters, so its other values stay visible. One pass over
+            # the query's records without filters, each facet under its filters (a filter aggregation), costs
+            # one evaluation of the query rather than one more for each selected filter.
+            spec = {}
+            if unselected:
+                spec["selected"] = {"filter": _filter_string(filters), "aggs": {n: terms(n) for n in unselected}}
+            for name in filters:
+                others = {n: v for n, v in filters.items() if n != name}
+                spec[name] = {"filter": _filter_string(others), "aggs": {name: terms(name)}} if others else terms(name)
+            raw = searcher.aggregate(_with_filters(base, parsed, {}), spec)
+            answer = raw.get("selected", {})
+            for name in filters:
+                answer[name] = raw[name][name] if name in raw[name] else raw[name]
+        facets = {n: [FacetValue(b["key"], b["doc_count"]) for b in answer.get(n, {}).get("buckets", [])]
+                  for n in FACETS}
         for name, values in facets.items():
             for value in values:
                 if name == "digital":
