@@ -95,3 +95,23 @@ def test_facet_counts_under_filters_equal_counting_by_hand(generated):
             assert_same(result, counted_by_hand(index, q, parsed_filters), parsed_filters, (q, filters))
             checked += 1
     assert checked >= 30
+
+
+def test_facet_counts_follow_every_write(ctx, seed):
+    """A query asked again, or its next page, shows the counts of the index as it is: a record written
+    between two searches is counted at the next one."""
+    from catalog.services import records as r
+
+    def kinds(page=1):
+        return {v.value: v.count for v in search.search(ctx, "лицензирование", {}, page, 1).facets["kind"]}
+
+    alcohol = r.create_record(ctx, "services", {"name": "Лицензирование розничной продажи алкогольной продукции",
+                                                "kind": "service", "agency_id": seed.other_agency.id})
+    r.create_record(ctx, "services", {"name": "Лицензирование фармацевтической деятельности",
+                                      "kind": "service", "agency_id": seed.agency.id})
+    assert kinds() == kinds() == kinds(page=2) == {"services": 2}
+    r.create_record(ctx, "processes", {
+        "agency_id": seed.other_agency.id, "registry_id": "007", "service_id": alcohol.id, "name": "Лицензирование продажи алкоголя",
+        "responsible_id": seed.other_person.id, "status": "reengineered"})
+    assert kinds() == {"services": 2, "processes": 1}
+    assert kinds(page=2) == {"services": 2, "processes": 1}

@@ -332,7 +332,8 @@ class ElasticIndex:
         return {i: ids for i, ids in found.items() if ids}
 
     def search(self, parsed: ParsedQuery, filters: dict, page: int, per_page: int, highlighter,
-               plan: Plan = STRICT) -> SearchResult:
+               plan: Plan = STRICT, facets: bool = True) -> SearchResult:
+        # ``facets`` is the embedded index's to save: here one request answers the hits and the facets.
         self._ensure()
         agencies = self.named_agencies(word_groups(parsed)) if parsed.terms else {}
         answer = self.client.search(index=self.alias, **search_body(parsed, filters, page, per_page, plan, agencies))

@@ -12,6 +12,7 @@ import os
 import shutil
 import threading
 import time
+from collections import OrderedDict
 from pathlib import Path
 
 import tantivy
@@ -28,6 +29,8 @@ MUST, SHOULD, MUST_NOT = tantivy.Occur.Must, tantivy.Occur.Should, tantivy.Occur
 ANALYZED = ("name_words", "name_lemmas", "name_roots", "text_words", "text_lemmas", "text_roots",
             "ctx_lemmas", "ctx_roots")
 FACET_SIZE = 50
+FACET_CACHE = 512  # (query, filters) pairs whose facet counts are kept while the index does not change
+FACET_COUNTS = "facet counts"  # their key in the per-position cache beside the words' agencies
 
 
 def _schema() -> tantivy.Schema:
@@ -287,7 +290,8 @@ class EmbeddedIndex:
         self._index: tantivy.Index | None = None
         self._seen_position: int | None = None  # the position the reader was last reloaded at
         self._read_index: tantivy.Index | None = None
-        self._agencies_named: dict = {}  # per query word, at the reader's position: the agencies it names, whether absent
+        # per query word, at the reader's position: the agencies it names, whether absent; and the facet counts
+        self._agencies_named: dict = {FACET_COUNTS: OrderedDict()}
 
     # -- the directory that answers
 
@@ -409,7 +413,10 @@ class EmbeddedIndex:
         with self._lock:
             if position != self._seen_position or index is not self._read_index:
                 index.reload()
-                self._seen_position, self._read_index, self._agencies_named = position, index, {}
+                # Facet counts per (query, filters) at this position: a page turned, a query asked again, costs
+                # no aggregation until the index changes. Bounded, the least recently asked dropped first.
+                self._seen_position, self._read_index = position, index
+                self._agencies_named = {FACET_COUNTS: OrderedDict()}
             return index.searcher(), self._agencies_named
 
     def versions(self, kind: str) -> dict[int, int]:
@@ -449,7 +456,9 @@ class EmbeddedIndex:
                 for i, g in enumerate(groups)]
 
     def search(self, parsed: ParsedQuery, filters: dict, page: int, per_page: int, highlighter,
-               plan: Plan = STRICT) -> SearchResult:
+               plan: Plan = STRICT, facets: bool = True) -> SearchResult:
+        """``facets`` False: counted when asked (``SearchResult.with_facets``), so a try that the fallback
+        replaces costs no aggregation."""
         searcher, named = self._reader()
         groups = word_groups(parsed)
         agencies = named_agencies(searcher, groups, named) if parsed.terms else {}
@@ -475,10 +484,44 @@ class EmbeddedIndex:
             hit.same_name = entry[2] if len(entry) > 2 else 0
             hits.append(highlighter(hit, bytes(stored["text_raw"][0]).decode() if stored.get_first("text_raw") else ""))
         # The facets count the same records, asked without what only orders them.
-        counted = text_query(parsed, plan, agencies, scored=False, absent=absent)
-        return SearchResult(found.count, hits, self._facets(searcher, counted, parsed, filters), page, per_page)
+        key = (plan, tuple(parsed.terms), tuple(map(tuple, parsed.phrases)), tuple(parsed.excluded),
+               tuple((phrase, tuple(alts)) for phrase, alts in parsed.synonyms),
+               tuple(sorted((i, tuple(ids)) for i, ids in agencies.items())), absent,
+               tuple(sorted((name, tuple(values)) for name, values in filters.items())))
+        result = SearchResult(found.count, hits, {}, page, per_page,
+                              pending_facets=lambda: self._cached_facets(named[FACET_COUNTS], key, searcher, parsed, plan, agencies, absent, filters))
+        return result.with_facets() if facets else result
+
+    def _cached_facets(self, cache, key, searcher, parsed, plan, agencies, absent, filters) -> dict[str, list[FacetValue]]:
+        with self._lock:
+            counts = cache.get(key)
+            if counts is not None:
+                cache.move_to_end(key)
+        if counts is None:
+            # The facets count the same records, asked without what only orders them.
+            counts = self._facet_counts_of(searcher, text_query(parsed, plan, agencies, scored=False, absent=absent),
+                                           parsed, filters)
+            with self._lock:  # the cache of the searcher's position, dropped with it when the index moves on
+                cache[key] = counts
+                while len(cache) > FACET_CACHE:
+                    cache.popitem(last=False)
+        facets = {}
+        for name, values in counts.items():  # new values each time: the service labels and marks them
+            facets[name] = [FacetValue(bool(value) if name == "digital" else value, count,
+                                       selected=(bool(value) if name == "digital" else value) in filters.get(name, []))
+                            for value, count in values]
+        return facets
 
     def _facets(self, searcher, base, parsed, filters) -> dict[str, list[FacetValue]]:
+        """The facets over the records of ``base`` (unscored) under the filters."""
+        facets = {}
+        for name, values in self._facet_counts_of(searcher, base, parsed, filters).items():
+            facets[name] = [FacetValue(bool(value) if name == "digital" else value, count,
+                                       selected=(bool(value) if name == "digital" else value) in filters.get(name, []))
+                            for value, count in values]
+        return facets
+
+    def _facet_counts_of(self, searcher, base, parsed, filters) -> dict[str, list[tuple]]:
         def terms(name):
             return {"terms": {"field": FILTERS[name][0], "size": FACET_SIZE}}
 
@@ -499,14 +542,7 @@ class EmbeddedIndex:
             answer = raw.get("selected", {})
             for name in filters:
                 answer[name] = raw[name][name] if name in raw[name] else raw[name]
-        facets = {n: [FacetValue(b["key"], b["doc_count"]) for b in answer.get(n, {}).get("buckets", [])]
-                  for n in FACETS}
-        for name, values in facets.items():
-            for value in values:
-                if name == "digital":
-                    value.value = bool(value.value)
-                value.selected = value.value in filters.get(name, [])
-        return facets
+        return {n: [(b["key"], b["doc_count"]) for b in answer.get(n, {}).get("buckets", [])] for n in FACETS}
 
     def suggest(self, text: str, limit: int) -> list[Suggestion]:
         """Names as typed so far: the words typed (a typo allowed, or a synonym), the last one a prefix
