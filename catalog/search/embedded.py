@@ -12,6 +12,7 @@ import os
 import shutil
 import threading
 import time
+from collections import OrderedDict
 from pathlib import Path
 
 import tantivy
@@ -28,6 +29,8 @@ MUST, SHOULD, MUST_NOT = tantivy.Occur.Must, tantivy.Occur.Should, tantivy.Occur
 ANALYZED = ("name_words", "name_lemmas", "name_roots", "text_words", "text_lemmas", "text_roots",
             "ctx_lemmas", "ctx_roots")
 FACET_SIZE = 50
+FACET_CACHE = 512  # (query, filters) pairs whose facet counts are kept while the index does not change
+FACET_COUNTS = "facet counts"  # their key in the per-position cache beside the words' agencies
 
 
 def _schema() -> tantivy.Schema:
@@ -148,10 +151,11 @@ def _kind_clause(lemmas, kinds, weight: float = 1.0) -> tantivy.Query:
                             (SHOULD, Q.disjunction_max_query(words, 0.1))])
 
 
-def _phrase_clause(lemmas, weight: float = 1.0) -> tantivy.Query:
-    return Q.disjunction_max_query([_boost(_phrase("name_lemmas", lemmas), 4.0 * weight),
-                                    _boost(_phrase("text_lemmas", lemmas), 1.5 * weight),
-                                    _boost(_phrase("ctx_lemmas", lemmas), 1.0 * weight)], 0.1)
+def _phrase_clause(lemmas, weight: float = 1.0, context: bool = True) -> tantivy.Query:
+    clauses = [_boost(_phrase("name_lemmas", lemmas), 4.0 * weight), _boost(_phrase("text_lemmas", lemmas), 1.5 * weight)]
+    if context:
+        clauses.append(_boost(_phrase("ctx_lemmas", lemmas), 1.0 * weight))
+    return Q.disjunction_max_query(clauses, 0.1)
 
 
 def _group_clause(group: Group, agencies: list[int] = ()) -> tantivy.Query:
@@ -162,7 +166,7 @@ def _group_clause(group: Group, agencies: list[int] = ()) -> tantivy.Query:
     if not group.alternatives and not agencies:
         return _kind_clause(lemmas, kinds) if kinds else _term_clause(group.terms[0])
     own = _kind_clause(lemmas, kinds) if kinds else Q.boolean_query([(MUST, _term_clause(t)) for t in group.terms])
-    options = [own] + [_kind_clause(alt, alt_kinds, 0.9) if (alt_kinds := kinds_named(alt)) else _phrase_clause(alt, 0.9)
+    options = [own] + [_kind_clause(alt, alt_kinds, 0.9) if (alt_kinds := kinds_named(alt)) else _phrase_clause(alt, 0.9, context=False)
                        for alt in group.alternatives]
     if agencies:
         options += [Q.const_score_query(Q.term_set_query(SCHEMA, "agency_ids", list(agencies)), AGENCY_RECORDS),
@@ -244,6 +248,20 @@ def _filter_clause(name: str, values: list) -> tantivy.Query:
     return Q.term_set_query(SCHEMA, field, values)
 
 
+def _filter_string(filters: dict) -> str:
+    """The filters in tantivy's query language, for a filter aggregation: the values are checked by
+    ``query.parse_filters`` (kinds, statuses and stages known, numbers), and quoted."""
+    def value(name, v):
+        v = int(v) if name == "digital" else v
+        return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    parts = []
+    for name, values in filters.items():
+        field = FILTERS[name][0]
+        ors = " OR ".join(f"{field}:{value(name, v)}" for v in values)
+        parts.append(f"({ors})" if len(values) > 1 else ors)
+    return " AND ".join(parts)
+
+
 def _with_filters(base: tantivy.Query, parsed: ParsedQuery, filters: dict, skip: str | None = None) -> tantivy.Query:
     clauses = [(MUST, base)]
     clauses += [(MUST, _filter_clause(n, v)) for n, v in filters.items() if n != skip]
@@ -268,7 +286,8 @@ class EmbeddedIndex:
         self._index: tantivy.Index | None = None
         self._seen_position: int | None = None  # the position the reader was last reloaded at
         self._read_index: tantivy.Index | None = None
-        self._agencies_named: dict = {}  # per query word, at the reader's position: the agencies it names, whether absent
+        # per query word, at the reader's position: the agencies it names, whether absent; and the facet counts
+        self._agencies_named: dict = {FACET_COUNTS: OrderedDict()}
 
     # -- the directory that answers
 
@@ -390,7 +409,10 @@ class EmbeddedIndex:
         with self._lock:
             if position != self._seen_position or index is not self._read_index:
                 index.reload()
-                self._seen_position, self._read_index, self._agencies_named = position, index, {}
+                # Facet counts per (query, filters) at this position: a page turned, a query asked again, costs
+                # no aggregation until the index changes. Bounded, the least recently asked dropped first.
+                self._seen_position, self._read_index = position, index
+                self._agencies_named = {FACET_COUNTS: OrderedDict()}
             return index.searcher(), self._agencies_named
 
     def versions(self, kind: str) -> dict[int, int]:
@@ -430,7 +452,9 @@ class EmbeddedIndex:
                 for i, g in enumerate(groups)]
 
     def search(self, parsed: ParsedQuery, filters: dict, page: int, per_page: int, highlighter,
-               plan: Plan = STRICT) -> SearchResult:
+               plan: Plan = STRICT, facets: bool = True) -> SearchResult:
+        """``facets`` False: counted when asked (``SearchResult.with_facets``), so a try that the fallback
+        replaces costs no aggregation."""
         searcher, named = self._reader()
         groups = word_groups(parsed)
         agencies = named_agencies(searcher, groups, named) if parsed.terms else {}
@@ -456,27 +480,65 @@ class EmbeddedIndex:
             hit.same_name = entry[2] if len(entry) > 2 else 0
             hits.append(highlighter(hit, bytes(stored["text_raw"][0]).decode() if stored.get_first("text_raw") else ""))
         # The facets count the same records, asked without what only orders them.
-        counted = text_query(parsed, plan, agencies, scored=False, absent=absent)
-        return SearchResult(found.count, hits, self._facets(searcher, counted, parsed, filters), page, per_page)
+        key = (plan, tuple(parsed.terms), tuple(map(tuple, parsed.phrases)), tuple(parsed.excluded),
+               tuple((phrase, tuple(alts)) for phrase, alts in parsed.synonyms),
+               tuple(sorted((i, tuple(ids)) for i, ids in agencies.items())), absent,
+               tuple(sorted((name, tuple(values)) for name, values in filters.items())))
+        result = SearchResult(found.count, hits, {}, page, per_page,
+                              pending_facets=lambda: self._cached_facets(named[FACET_COUNTS], key, searcher, parsed, plan, agencies, absent, filters))
+        return result.with_facets() if facets else result
+
+    def _cached_facets(self, cache, key, searcher, parsed, plan, agencies, absent, filters) -> dict[str, list[FacetValue]]:
+        with self._lock:
+            counts = cache.get(key)
+            if counts is not None:
+                cache.move_to_end(key)
+        if counts is None:
+            # The facets count the same records, asked without what only orders them.
+            counts = self._facet_counts_of(searcher, text_query(parsed, plan, agencies, scored=False, absent=absent),
+                                           parsed, filters)
+            with self._lock:  # the cache of the searcher's position, dropped with it when the index moves on
+                cache[key] = counts
+                while len(cache) > FACET_CACHE:
+                    cache.popitem(last=False)
+        facets = {}
+        for name, values in counts.items():  # new values each time: the service labels and marks them
+            facets[name] = [FacetValue(bool(value) if name == "digital" else value, count,
+                                       selected=(bool(value) if name == "digital" else value) in filters.get(name, []))
+                            for value, count in values]
+        return facets
 
     def _facets(self, searcher, base, parsed, filters) -> dict[str, list[FacetValue]]:
-        def aggregate(query, names):
-            answer = searcher.aggregate(query, {n: {"terms": {"field": FILTERS[n][0], "size": FACET_SIZE}}
-                                                for n in names})
-            return {n: [FacetValue(b["key"], b["doc_count"]) for b in answer.get(n, {}).get("buckets", [])]
-                    for n in names}
+        """The facets over the records of ``base`` (unscored) under the filters."""
+        facets = {}
+        for name, values in self._facet_counts_of(searcher, base, parsed, filters).items():
+            facets[name] = [FacetValue(bool(value) if name == "digital" else value, count,
+                                       selected=(bool(value) if name == "digital" else value) in filters.get(name, []))
+                            for value, count in values]
+        return facets
+
+    def _facet_counts_of(self, searcher, base, parsed, filters) -> dict[str, list[tuple]]:
+        def terms(name):
+            return {"terms": {"field": FILTERS[name][0], "size": FACET_SIZE}}
 
         unselected = [n for n in FACETS if n not in filters]
-        facets = aggregate(_with_filters(base, parsed, filters), unselected) if unselected else {}
-        # A selected facet counts under the other filters, so its other values stay visible.
-        for name in filters:
-            facets.update(aggregate(_with_filters(base, parsed, filters, skip=name), [name]))
-        for name, values in facets.items():
-            for value in values:
-                if name == "digital":
-                    value.value = bool(value.value)
-                value.selected = value.value in filters.get(name, [])
-        return facets
+        if not filters:
+            answer = searcher.aggregate(_with_filters(base, parsed, filters), {n: terms(n) for n in FACETS})
+        else:
+            # A selected facet counts under the other filters, so its other values stay visible. One pass over
+            # the query's records without filters, each facet under its filters (a filter aggregation), costs
+            # one evaluation of the query rather than one more for each selected filter.
+            spec = {}
+            if unselected:
+                spec["selected"] = {"filter": _filter_string(filters), "aggs": {n: terms(n) for n in unselected}}
+            for name in filters:
+                others = {n: v for n, v in filters.items() if n != name}
+                spec[name] = {"filter": _filter_string(others), "aggs": {name: terms(name)}} if others else terms(name)
+            raw = searcher.aggregate(_with_filters(base, parsed, {}), spec)
+            answer = raw.get("selected", {})
+            for name in filters:
+                answer[name] = raw[name][name] if name in raw[name] else raw[name]
+        return {n: [(b["key"], b["doc_count"]) for b in answer.get(n, {}).get("buckets", [])] for n in FACETS}
 
     def suggest(self, text: str, limit: int) -> list[Suggestion]:
         """Names as typed so far: the words typed (a typo allowed, or a synonym), the last one a prefix

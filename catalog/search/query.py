@@ -6,6 +6,7 @@ phrases here, so stray operators, quotes and brackets cannot break a search.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from catalog.errors import BadParameter
@@ -145,8 +146,17 @@ def best_effort(index, parsed: ParsedQuery, filters: dict, page: int, per_page: 
 
     Words are left out only when the words the index knows say enough (``_worth_relaxing``):
     a query of unknown words, or mostly of them, still finds nothing.
+
+    The facets are counted for the answer shown only, not for the tries it replaced.
     """
-    result = index.search(parsed, filters, page, per_page, highlighter, STRICT)
+    def search(plan):
+        return index.search(parsed, filters, page, per_page, highlighter, plan, facets=False)
+
+    return _best_effort(search, index, parsed).with_facets()
+
+
+def _best_effort(search, index, parsed: ParsedQuery) -> "SearchResult":
+    result = search(STRICT)
     if result.total >= FEW_HITS or not parsed.terms:
         return result
     groups = word_groups(parsed)
@@ -155,8 +165,7 @@ def best_effort(index, parsed: ParsedQuery, filters: dict, page: int, per_page: 
         if len(groups) > 1:
             # One word fewer than the strict rule asks: «most of the words», not any one of them, which
             # in a long question matched a good part of the catalogue.
-            wider = index.search(parsed, filters, page, per_page, highlighter,
-                                 Plan(minimum=max(1, STRICT.needed(len(groups)) - 1)))
+            wider = search(Plan(minimum=max(1, STRICT.needed(len(groups)) - 1)))
             if wider.total > result.total:
                 wider.partial, wider.strict_total = True, result.total
                 return wider
@@ -167,12 +176,12 @@ def best_effort(index, parsed: ParsedQuery, filters: dict, page: int, per_page: 
     skip = frozenset(i for i, k in enumerate(known) if not k)
     ignored = [t.word for i in sorted(skip) for t in groups[i].terms]
     if skip:
-        result = index.search(parsed, filters, page, per_page, highlighter, Plan(skip))
+        result = search(Plan(skip))
         if result.total:
             result.ignored = ignored
             return result
     if len(groups) - len(skip) > 1:
-        result = index.search(parsed, filters, page, per_page, highlighter, Plan(skip, minimum=1))
+        result = search(Plan(skip, minimum=1))
         result.partial = bool(result.total)
     result.ignored = ignored if result.total else []
     return result
@@ -352,6 +361,13 @@ class SearchResult:
     ignored: list[str] = field(default_factory=list)  # words as typed the index does not know, left out
     partial: bool = False  # records with some of the known words (after those with all, if any)
     strict_total: int = 0  # records with every word, when ``partial``
+    # The facets not counted yet (a backend's search asked with ``facets=False``): ``with_facets`` counts them.
+    pending_facets: Callable[[], dict] | None = field(default=None, repr=False, compare=False)
+
+    def with_facets(self) -> "SearchResult":
+        if self.pending_facets is not None:
+            self.facets, self.pending_facets = self.pending_facets(), None
+        return self
 
     @property
     def pages(self) -> int:
