@@ -299,3 +299,30 @@ def test_two_writers_keep_the_counts_without_a_deadlock(app, ctx, database_url):
     assert errors == []
     ctx.session.expire_all()
     assert kept.counts(ctx.session)["agencies"] == 2 == fresh_counts(ctx)["agencies"]
+
+
+def test_figures_changed_past_the_catalogue_are_counted_again_by_rebuild(ctx, seed, runner, make_user):
+    """A process's status written by plain SQL (no service, so no upkeep of the kept figures) shows wrong
+    figures until an administrator runs ``catalog dashboard --rebuild``."""
+    from sqlalchemy import update
+
+    from catalog.errors import Forbidden
+
+    before = dashboard.dashboard(ctx)
+    ctx.session.execute(update(models.Process).where(models.Process.id == seed.process.id).values(status="researching"))
+    ctx.session.execute(update(models.Dataset).values(deleted_at=func.now()))
+    ctx.session.commit()
+    stale = dashboard.dashboard(ctx)
+    assert dict((s, n) for s, _, n in stale.statuses) == dict((s, n) for s, _, n in before.statuses)
+    from catalog.services.context import Context
+
+    architect = Context(session=ctx.session, user=make_user("architect", ["architect"]), settings=ctx.settings)
+    with pytest.raises(Forbidden):  # an administrator's operation, as the search's reindex
+        dashboard.rebuild_figures(architect)
+    result = runner.invoke("dashboard", "--rebuild")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Показатели пересчитаны:")
+    ctx.session.expire_all()
+    board = assert_kept_as_fresh(ctx)
+    assert dict((s, n) for s, _, n in board.statuses)["researching"] == 1
+    assert stats.overview(ctx)["counts"]["datasets"] == 0

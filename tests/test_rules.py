@@ -394,6 +394,7 @@ def _targets(w: World) -> dict:
         "users.create": (None, ADMIN), "users.update": (None, ADMIN), "users.list": (None, ADMIN),
         "tokens.create": (None, ADMIN), "tokens.list": (None, ADMIN), "tokens.revoke": (None, ADMIN),
         "settings.anonymous_read": (None, ADMIN), "search.reindex": (None, ADMIN), "imports.rdf": (None, ADMIN),
+        "dashboard.rebuild": (None, ADMIN),
         "imports.register": (None, WRITERS),
         "imports.cancel": (job, {"editor", "admin", "server"}),
         "imports.records": ("processes", {"editor", "stranger", "office", "admin", "server"}),

@@ -8,12 +8,17 @@ from catalog.cli import Env
 
 @click.command("dashboard")
 @click.option("--agency", "agency_id", type=int, help="Номер органа; без него — весь регион.")
+@click.option("--rebuild", is_flag=True,
+              help="Сначала пересчитать хранимые показатели заново (после правки базы в обход каталога).")
 @click.pass_obj
-def dashboard_command(env: Env, agency_id):
+def dashboard_command(env: Env, agency_id, rebuild):
     """Показатели органа или региона: статусы, доли, стоимость и эффект."""
     from catalog import formatting as f
     from catalog.services import dashboard
 
+    if rebuild:
+        counted = dashboard.rebuild_figures(env.context())
+        click.echo(f"Показатели пересчитаны: {f.counted(sum(counted.values()), 'запись')} каталога.")
     board = dashboard.dashboard(env.context(), agency_id)
     total = board.total
     click.echo(f"{board.title}: {f.counted(total.processes, 'процесс')}, в цифровом виде {f.percent(total.digital_share, 0)}, "

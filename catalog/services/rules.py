@@ -683,7 +683,7 @@ for _name, _label in (("users.create", "Новый пользователь"), (
                       ("users.list", "Список пользователей"), ("tokens.create", "Выпуск токена API"),
                       ("tokens.list", "Список токенов API"), ("tokens.revoke", "Отзыв токена API"),
                       ("settings.anonymous_read", "Чтение без входа"), ("search.reindex", "Перестроение поиска"),
-                      ("imports.rdf", "Загрузка RDF")):
+                      ("imports.rdf", "Загрузка RDF"), ("dashboard.rebuild", "Пересчёт хранимых показателей")):
     rule(_name, _label)(_admin_only)
 
 
