@@ -238,3 +238,28 @@ def test_a_place_left_by_a_crashed_process_expires(fresh):
     status, answer, _ = pair.sparql(pair.second, ASK, signed_in=True)
     assert status == 200, answer
     assert pair.sparql(pair.second, ASK)[0] == 200
+
+
+def test_a_dump_leaves_the_admission_out_and_a_restore_ignores_it(client, runner, database_url, tmp_path, request):
+    """The admission's rows live a minute: a dump has none of them, and a fresh catalogue where someone
+    just sent a SPARQL query is still empty enough to restore into."""
+    import gzip
+
+    from click.testing import CliRunner
+
+    from catalog.cli import main
+    from tests.test_cli import _empty_database
+
+    assert client.get("/api/v1/sparql", query_string={"query": ASK}).status_code == 200  # anonymous: a row stays
+    path = tmp_path / "catalog.jsonl.gz"
+    assert runner.invoke("dump", str(path)).exit_code == 0
+    tables = {json.loads(line).get("t") for line in gzip.open(path, "rt", encoding="utf-8")}
+    assert "sparql_admissions" not in tables and "processes" in tables
+    target = _empty_database(database_url, tmp_path, request)
+    engine = make_engine(target)
+    with engine.begin() as connection:  # a query sent to the new catalogue a moment ago
+        connection.execute(models.SparqlAdmission.__table__.insert().values(
+            client="address:10.0.0.9", anonymous=True, running=False, started_at=datetime.now(timezone.utc)))
+    engine.dispose()
+    restored = CliRunner().invoke(main, ["--database-url", target, "restore", str(path)], catch_exceptions=False)
+    assert restored.exit_code == 0, restored.output
