@@ -12,6 +12,10 @@ and the HTTP answer has the time limit. Queries that would reach beyond the cata
 limited overall and per client (``sparql_max_concurrent``, ``sparql_max_per_client``) and refused at
 once beyond, so SPARQL never holds more than that many of the server's threads; anonymous queries can
 be switched off and are limited per address and minute (``sparql_anonymous``, ``sparql_anonymous_per_minute``).
+These limits are counted in the store (``sparql_admissions``, ``admit`` and ``leave``), so they hold for
+every server process and machine of a deployment: entering is one short transaction ordered between
+processes, leaving frees the row, and a row a crashed process left running stops counting after the
+time limit plus ``ADMISSION_MARGIN``.
 """
 from __future__ import annotations
 
