@@ -263,3 +263,24 @@ def test_a_dump_leaves_the_admission_out_and_a_restore_ignores_it(client, runner
     engine.dispose()
     restored = CliRunner().invoke(main, ["--database-url", target, "restore", str(path)], catch_exceptions=False)
     assert restored.exit_code == 0, restored.output
+
+
+def test_a_query_is_refused_not_failed_while_a_long_write_holds_sqlite(client, database_url):
+    """SQLite: while another writer (a whole-file import) holds the file's write lock, the admission
+    cannot record the query: it is refused with the Russian 503 and Retry-After after a short wait,
+    never an error page; once the lock is free the query runs."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL has no file-wide write lock")
+    import sqlite3
+
+    writer = sqlite3.connect(database_url.removeprefix("sqlite:///"))
+    try:
+        writer.execute("BEGIN IMMEDIATE")  # the write lock, as a long import holds it
+        refused = client.get("/api/v1/sparql", query_string={"query": ASK})
+        assert refused.status_code == 503
+        assert refused.get_json()["error"] == "Точка доступа SPARQL занята: повторите через несколько секунд."
+        assert int(refused.headers["Retry-After"]) > 0
+    finally:
+        writer.rollback()
+        writer.close()
+    assert client.get("/api/v1/sparql", query_string={"query": ASK}).status_code == 200

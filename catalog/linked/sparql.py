@@ -369,6 +369,7 @@ ADMISSION_LOCK = 727_003  # PostgreSQL advisory lock ordering admissions (727_00
 # the store could not be reached to clear it) stops counting: a crash never locks SPARQL out for long.
 ADMISSION_MARGIN = 30.0
 MINUTE = timedelta(seconds=60)
+ADMISSION_WAIT = 2.0  # seconds an admission waits for SQLite's write lock before the query is refused (503)
 
 
 def _aware(moment: datetime) -> datetime:
@@ -399,7 +400,11 @@ def _transaction(engine, serialised: bool = True):
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:  # a connection's safety level cannot change inside a transaction: set it around this one
             kept = connection.exec_driver_sql("PRAGMA synchronous").scalar()
+            waited = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
             connection.exec_driver_sql("PRAGMA synchronous=NORMAL")
+            # A whole-file import may hold the write lock for minutes: refuse (503) after a short wait
+            # rather than keep the request's thread for the store's usual 10 s.
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={int(ADMISSION_WAIT * 1000)}")
             connection.commit()
         try:
             with connection.begin():
@@ -411,6 +416,7 @@ def _transaction(engine, serialised: bool = True):
         finally:
             if sqlite:  # the pooled connection goes back as it came
                 connection.exec_driver_sql(f"PRAGMA synchronous={int(kept)}")
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={int(waited)}")
                 connection.commit()
 
 
@@ -444,7 +450,7 @@ def admit(ctx: Context, client: str, anonymous: bool) -> int:
             return connection.execute(insert(table).values(
                 client=client, anonymous=anonymous, running=True, started_at=now)).inserted_primary_key[0]
     except OperationalError:
-        # SQLite's write lock held past the busy timeout (a long write elsewhere): refused like a full endpoint.
+        # SQLite's write lock held past ADMISSION_WAIT (a long write elsewhere): refused like a full endpoint.
         log.warning("SPARQL admission: the store did not answer in time", exc_info=True)
         raise Busy("Точка доступа SPARQL занята: повторите через несколько секунд.") from None
 
