@@ -145,7 +145,7 @@ def _slow_query_running_in_first(pair: Pair) -> tuple[threading.Thread, dict]:
     for _ in range(5):
         answer: dict = {}
 
-        def ask():
+        def ask(answer=answer):
             try:
                 answer["result"] = pair.sparql(pair.first, SLOW, signed_in=True)
             except OSError as error:  # the process was killed under it (the crash test)

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 import threading
-import logging
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
