@@ -21,11 +21,9 @@ Prints a Markdown table; the figures in docs/benchmarks.md come from it.
 from __future__ import annotations
 
 import argparse
-import socket
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -72,18 +70,17 @@ def demo_instance(root: Path) -> Path:
 
 
 def serve(instance: Path):
-    from waitress.server import create_server
+    """The demo app on a loopback port (tests/live_server.py); ``server.close()`` stops it cleanly."""
+    from contextlib import ExitStack
 
+    from tests.live_server import serve as serve_app
     from web import create_app
 
     app = create_app(instance_path=instance, database_url=f"sqlite:///{instance / 'catalog.db'}",
                      secret_key="benchmark-secret")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = create_server(app, host="127.0.0.1", port=port, threads=4)
-    threading.Thread(target=server.run, daemon=True).start()
-    return app, server, f"http://127.0.0.1:{port}"
+    server = ExitStack()
+    url = server.enter_context(serve_app(app, threads=4))
+    return app, server, url
 
 
 def record_id(instance: Path, model, name: str) -> int:

@@ -3,6 +3,8 @@
     .venv/bin/python benchmarks/core.py --processes 10000
     .venv/bin/python benchmarks/core.py --processes 10000 --postgresql   # a throwaway server, as the tests start
     .venv/bin/python benchmarks/core.py --processes 100000 --database-url postgresql+psycopg://…/empty_db
+    .venv/bin/python benchmarks/core.py --existing FILE.db --no-dump --edits 50   # a catalogue made before
+                                                    # (e.g. by `catalog generate`), copied and measured
 
 Prints a Markdown table; the figures in docs/benchmarks.md come from it.
 """
@@ -65,6 +67,7 @@ def main() -> None:
     parser.add_argument("--postgresql", action="store_true", help="start a throwaway PostgreSQL server")
     parser.add_argument("--no-dump", action="store_true", help="leave out catalog dump and restore")
     parser.add_argument("--edits", type=int, default=0, help="edit the measured process this many times first")
+    parser.add_argument("--existing", help="a filled SQLite file: a copy is measured, nothing is loaded")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="catalog-bench-"))
     server = None
@@ -81,23 +84,37 @@ def main() -> None:
 
 
 def run(args, workdir: Path) -> None:
+    if args.existing:
+        import shutil
+
+        shutil.copy(args.existing, workdir / "bench.db")
     url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
     engine = make_engine(url)
     migrate(engine)
     sessions = make_session_factory(engine)
-    rows: list[tuple[str, str]] = []
+    rows: list[tuple[str, str]] = [("load average at the start (1 / 5 / 15 min)", load_average())]
 
-    start = time.perf_counter()
-    data = generate(args.processes)
-    rows.append(("generate the description", f"{time.perf_counter() - start:.1f} s"))
-    start = time.perf_counter()
-    ctx = Context(session=sessions(), is_system=True, autocommit=False)
-    counts = load_catalogue(ctx, data, lambda stage, n: print(f"  {stage}: {n}", file=sys.stderr, end="\r"))
-    ctx.session.commit()
-    ctx.session.close()
-    rows.append(("load into the store", f"{time.perf_counter() - start:.1f} s"))
-    rows.append(("records loaded", ", ".join(f"{k} {v}" for k, v in counts.items())))
-    del data
+    if args.existing:
+        from sqlalchemy import func, select
+
+        from catalog import models
+
+        with sessions() as session:
+            args.processes = session.scalar(select(func.max(models.Process.id))) or 0
+            rows.append(("records", ", ".join(f"{model.__tablename__} {session.scalar(select(func.count()).select_from(model))}"
+                                              for model in (models.Process, models.Link, models.Passport, models.ChangeEvent))))
+    else:
+        start = time.perf_counter()
+        data = generate(args.processes)
+        rows.append(("generate the description", f"{time.perf_counter() - start:.1f} s"))
+        start = time.perf_counter()
+        ctx = Context(session=sessions(), is_system=True, autocommit=False)
+        counts = load_catalogue(ctx, data, lambda stage, n: print(f"  {stage}: {n}", file=sys.stderr, end="\r"))
+        ctx.session.commit()
+        ctx.session.close()
+        rows.append(("load into the store", f"{time.perf_counter() - start:.1f} s"))
+        rows.append(("records loaded", ", ".join(f"{k} {v}" for k, v in counts.items())))
+        del data
 
     from web import create_app
 

@@ -26,7 +26,6 @@ import socket
 import statistics
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -170,15 +169,12 @@ def measure(label: str, ctx: Context, process_ids: list[int], base_url: str | No
             rows.append((f"{label}: lineage depth {depth}, over HTTP", percentiles(over_http)))
 
 
-def serve(settings) -> tuple[str, object]:
-    from waitress.server import create_server
-
+def serve(settings):
+    """The app on a loopback port, stopped cleanly (tests/live_server.py); a context manager of its URL."""
+    from tests.live_server import serve as serve_app
     from web import create_app
 
-    port = free_port()
-    server = create_server(create_app(settings), host="127.0.0.1", port=port, threads=4)
-    threading.Thread(target=server.run, daemon=True).start()
-    return f"http://127.0.0.1:{port}", server
+    return serve_app(create_app(settings))
 
 
 def loaded(url: str, args, rows: list, label: str):
@@ -243,9 +239,8 @@ def main() -> None:
             pg.stop()
     if not args.skip_http:
         ctx = Context(session=sessions(), is_system=True, settings=settings)
-        base_url, server = serve(settings)
-        measure("sql on SQLite", ctx, process_ids, base_url, rows)
-        server.close()
+        with serve(settings) as base_url:
+            measure("sql on SQLite", ctx, process_ids, base_url, rows)
 
     if not args.skip_neo4j:
         from catalog.graph import Neo4jQueries
@@ -284,9 +279,8 @@ def main() -> None:
             settings.graph_backend, settings.neo4j_url = "neo4j", falkor.url()
             ctx = Context(session=sessions(), is_system=True, settings=settings,
                           graph=Neo4jQueries(graph, projection))
-            base_url, server = serve(settings)
-            measure("neo4j on FalkorDB", ctx, process_ids, base_url, rows)
-            server.close()
+            with serve(settings) as base_url:
+                measure("neo4j on FalkorDB", ctx, process_ids, base_url, rows)
             rows.append(("FalkorDB server memory (RSS)", f"{rss_mb(falkor.process.pid):.0f} MB"))
         finally:
             falkor.stop()

@@ -16,11 +16,9 @@ import json
 import os
 import random
 import resource
-import socket
 import statistics
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 from pathlib import Path
@@ -148,28 +146,22 @@ def main() -> None:
 
 def http_samples(settings, queries, rounds: int) -> list[float]:
     """Queries through the app served by waitress on a local port, one keep-alive connection."""
-    from waitress.server import create_server
-
+    from tests.live_server import serve
     from web import create_app
 
-    app = create_app(settings)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = create_server(app, host="127.0.0.1", port=port, threads=4)
-    threading.Thread(target=server.run, daemon=True).start()
-    connection = http.client.HTTPConnection("127.0.0.1", port)
     samples = []
-    for _ in range(rounds):
-        for q, filters in queries:
-            path = "/api/v1/search?" + urllib.parse.urlencode({"q": q, **filters})
-            start = time.perf_counter()
-            connection.request("GET", path)
-            answer = connection.getresponse()
-            json.loads(answer.read())
-            samples.append((time.perf_counter() - start) * 1000)
-            assert answer.status == 200, path
-    server.close()
+    with serve(create_app(settings)) as base_url:
+        connection = http.client.HTTPConnection(*base_url.removeprefix("http://").split(":"))
+        for _ in range(rounds):
+            for q, filters in queries:
+                path = "/api/v1/search?" + urllib.parse.urlencode({"q": q, **filters})
+                start = time.perf_counter()
+                connection.request("GET", path)
+                answer = connection.getresponse()
+                json.loads(answer.read())
+                samples.append((time.perf_counter() - start) * 1000)
+                assert answer.status == 200, path
+        connection.close()
     return samples
 
 

@@ -48,6 +48,7 @@
 | CATALOG_SPARQL_ISOLATION | process | `process`: each query runs in a forked child, killed at the time limit; `thread`: in a thread (where fork is missing) |
 | CATALOG_OUTBOX_CONSUMER | thread | who keeps the projections (search, neo4j graph, re-checks of requests) in step: `thread` (a worker started by `catalog serve`), `external` (a separate `catalog outbox follow`), `off` (each request catches up itself) |
 | CATALOG_OUTBOX_INTERVAL | 1 | seconds between two looks of the consumer at the outbox (a write made through this server wakes it at once) |
+| CATALOG_DASHBOARD_RECOUNT_DELAY | 2 | seconds without a write the outbox consumer waits before it recounts the dashboard's figures outside the rules and its projects' part (a burst of writes costs one recount; at most 30 s after a write) |
 | CATALOG_OUTBOX_TAIL | 500 | with a consumer, the most change events a request applies itself before answering (more are left to the consumer) |
 | CATALOG_SPARQL_MAX_MEMORY_MB | 1024 | memory a SPARQL query's child process may take beyond the server's own size; a query over it is stopped |
 | CATALOG_SPARQL_MAX_CONCURRENT / CATALOG_SPARQL_MAX_PER_CLIENT | 2 / 1 | SPARQL queries running at once, overall and per user or address, over every process on the store; one more is refused at once (503 / 429) |
@@ -193,6 +194,7 @@ class Settings:
     outbox_consumer: str = "thread"
     outbox_interval: float = 1.0
     outbox_tail: int = 500
+    dashboard_recount_delay: float = 2.0
     harvest_sources: dict[str, str] = field(default_factory=dict)  # name → connection string (issue 20)
     backdate_days: int = 3
     smtp_url: str | None = None
@@ -315,6 +317,7 @@ def load_settings(**overrides) -> Settings:
         outbox_consumer=os.environ.get("CATALOG_OUTBOX_CONSUMER", "thread"),
         outbox_interval=float(os.environ.get("CATALOG_OUTBOX_INTERVAL", "1")),
         outbox_tail=int(os.environ.get("CATALOG_OUTBOX_TAIL", "500")),
+        dashboard_recount_delay=float(os.environ.get("CATALOG_DASHBOARD_RECOUNT_DELAY", "2")),
         sparql_max_memory_mb=int(os.environ.get("CATALOG_SPARQL_MAX_MEMORY_MB", "1024")),
         sparql_max_concurrent=int(os.environ.get("CATALOG_SPARQL_MAX_CONCURRENT", "2")),
         sparql_max_per_client=int(os.environ.get("CATALOG_SPARQL_MAX_PER_CLIENT", "1")),

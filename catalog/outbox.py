@@ -1,7 +1,8 @@
 """The outbox consumer: one background worker that keeps every projection in step with the store.
 
 Every write appends change events to the outbox (``change_events``) in its own transaction. The
-projections (the search index, the neo4j graph, the re-check of submitted system requests) each
+projections (the search index, the neo4j graph, the re-check of submitted system requests, the
+dashboard's figures outside the rules) each
 remember how far they have applied it and apply the rest idempotently. They used to catch up only
 when read, so after a crash right after a large import the first search or lineage request paid
 for the whole backlog. Now:
@@ -176,6 +177,45 @@ class RequestsFeed:
             requests.recheck_changed(Context(session=session, is_system=True, system_actor="проверка заявок",
                                          settings=self.settings))
         return waiting
+
+
+class DashboardFeed:
+    """The dashboard's figures outside the rules and its projects' part, kept per region and agency
+    (``kept.board_figures``): recounted here, off the request, once the store has changed (debounced:
+    ``CATALOG_DASHBOARD_RECOUNT_DELAY``) or the day has."""
+
+    name, label = "dashboard", "показатели"
+
+    def __init__(self, sessions: sessionmaker[Session], settings):
+        self.sessions, self.settings = sessions, settings
+        self.lock = threading.Lock()
+
+    def _context(self, session):
+        from catalog.services.context import Context
+
+        return Context(session=session, is_system=True, system_actor="пересчёт показателей", settings=self.settings)
+
+    def position(self) -> int:
+        """The newest change event the region's row was counted on."""
+        with self.sessions() as session:
+            row = session.get(models.KeptRuleFigures, 0)
+            return int(row.basis.split("|")[0]) if row is not None else 0
+
+    def pending(self, limit: int | None = None) -> int:
+        """Kept rows older than the store (or the day)."""
+        from catalog.services import kept
+
+        with self.sessions() as session:
+            return len(kept.stale_scopes(self._context(session)))
+
+    def apply(self, limit: int | None, background: bool = False) -> int:
+        from catalog.services import dashboard, kept
+
+        with self.sessions() as session:
+            ctx = self._context(session)
+            if not kept.recount_due(ctx, self.settings.dashboard_recount_delay):
+                return 0
+            return kept.recount(ctx, dashboard.board_figures)
 
 
 # -- the lease: one working consumer per store
@@ -388,6 +428,7 @@ class OutboxConsumer:
 
             feeds.append(SparqlFeed(sparql))
         feeds.append(RequestsFeed(sessions, settings))
+        feeds.append(DashboardFeed(sessions, settings))
         return cls(feeds, lease_for(sessions.kw["bind"]), settings.outbox_interval, settings.outbox_tail)
 
     def _count(self, name: str, who: str, events: int) -> None:

@@ -159,12 +159,12 @@ def test_one_consumer_works_per_store_and_another_takes_over(app, seed):
         time.sleep(0.3)  # both have looked at the leases several times
         # Each projection is applied by one of them (the index's lock file and the store's lease may
         # fall to different ones), never by both.
-        assert not first.held & second.held and first.held | second.held == {"search", "requests"}
+        assert not first.held & second.held and first.held | second.held == {"search", "requests", "dashboard"}
         leader, other = (first, second) if "search" in first.held else (second, first)
         assert leader.wait_caught_up(timeout=20), leader.errors
         assert other.applied["search"]["consumer"] == 0
         leader.stop()  # the server goes away; the other takes over
-        assert until(lambda: other.held == {"search", "requests"})
+        assert until(lambda: other.held == {"search", "requests", "dashboard"})
         many_services(app, 5)
         other.wake()
         assert until(lambda: other.applied["search"]["consumer"] >= 5), other.errors

@@ -7,7 +7,9 @@ restore loads them in any order, and a rebuild can always replace them.
 """
 from __future__ import annotations
 
-from sqlalchemy import Float, Index, Integer, String, event
+from datetime import datetime
+
+from sqlalchemy import DateTime, Float, Index, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from catalog.models.base import Base
@@ -68,9 +70,10 @@ class PassportCost(Base):
 
 
 class KeptRuleFigures(Base):
-    """The dashboard's figures outside the rules (issue 17) of the region (``scope`` 0) or an agency, with the
-    basis they were counted on: the newest change event, the day and the settings. They read the calendar
-    (project stages, the term of a mart's quality check), so they are recounted when the basis moves."""
+    """The dashboard's figures outside the rules (issue 17) and its projects' part (JSON) of the region
+    (``scope`` 0) or an agency, with the basis they were counted on: the newest change event, the day and
+    the settings, and the time they were counted. They read the calendar (project stages, the term of a
+    mart's quality check), so the outbox consumer recounts them when the basis moves (0026)."""
 
     __tablename__ = "kept_rule_figures"
 
@@ -80,6 +83,9 @@ class KeptRuleFigures(Base):
     links_outside_gate: Mapped[int] = mapped_column(Integer, default=0)
     unconfirmed_statuses: Mapped[int] = mapped_column(Integer, default=0)
     stale_marts: Mapped[int] = mapped_column(Integer, default=0)
+    counted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # Deferred: a view decodes it once per count in each server process (kept.board_figures), not every time.
+    projects: Mapped[str | None] = mapped_column(Text, nullable=True, deferred=True)
 
 
 KEPT_TABLES = ("kept_counts", "kept_agency_statuses", "kept_agency_figures", "passport_costs", "kept_rule_figures")

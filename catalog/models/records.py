@@ -314,6 +314,8 @@ class Link(Record):
         # not every link to a life situation that thousands of processes share.
         Index("ix_links_source_type", "source_kind", "source_id", "link_type", "target_kind", "target_id"),
         Index("ix_links_target_type", "target_kind", "target_id", "link_type"),
+        # One type of link across the register (the dashboard's automation links outside the gate, 0026).
+        Index("ix_links_type_kinds", "link_type", "source_kind", "target_kind", "source_id", "target_id", "deleted_at"),
     )
 
     link_type: Mapped[str] = mapped_column(String(32))

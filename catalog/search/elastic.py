@@ -10,15 +10,21 @@ from __future__ import annotations
 
 import time
 
-from catalog.search import analysis
 from catalog.search.documents import SearchDocument
-from catalog.search.query import (AGENCY_ITSELF, AGENCY_RECORDS, FACETS, FILTERS, KIND_PRIOR, RERANK_WINDOW, STRICT,
-                                  FacetValue, Group, Hit, ParsedQuery, Plan, SearchResult, Suggestion, agency_words,
-                                  fold_same_names, word_groups)
+from catalog.search.query import (AGENCY_ITSELF, AGENCY_RECORDS, FACETS, FILTERS, KIND_MATCH, KIND_PRIOR, RERANK_WINDOW,
+                                  STRICT, SUGGEST_HITS, FacetValue, Group, Hit, ParsedQuery, Plan, SearchResult,
+                                  Suggestion, Typed, agency_words, fold_same_names, group_suggestions, kinds_named,
+                                  names_kind, typed_words, word_groups)
 from catalog.search.synonyms import Thesaurus
 
 FACET_SIZE = 50
 SOURCE_FIELDS = ["uid", "kind", "record_id", "title", "shown"]
+SUGGEST_FIELDS = ["uid", "kind", "record_id", "title", "agency_ids"]
+# A record's own words, and with them the names around it (its neighbours' names, its kind's words).
+OWN_FIELDS = ["title^4", "text^1.5"]
+ALL_FIELDS = [*OWN_FIELDS, "context"]
+# The index's analysis without the thesaurus: for phrases the query already expanded (``Group.alternatives``).
+PLAIN = "ru"
 
 
 def synonym_rules(thesaurus: Thesaurus | None = None) -> list[str]:
@@ -127,6 +133,52 @@ def agency_bodies(groups: list[Group]) -> tuple[list[int], list[dict]]:
     return asked, lines
 
 
+def _words_clause(terms, analyzer: str | None = None) -> dict:
+    """Words asked together in a record's name, text and the names around it, a typo allowed in the name.
+
+    Without ``analyzer`` the index's search analyzer expands the thesaurus's phrases itself."""
+    words = _words(terms)
+    fields = {"query": words, "fields": ALL_FIELDS, "type": "cross_fields", "operator": "and"}
+    if analyzer:
+        fields["analyzer"] = analyzer
+    return {"bool": {"should": [
+        {"multi_match": fields},
+        {"match": {"title.words": {"query": words, "fuzziness": "AUTO", "prefix_length": 1, "operator": "and",
+                                   "boost": 1.5}}},
+    ], "minimum_should_match": 1}}
+
+
+def _kind_clause(words: str, kinds, weight: float = 1.0) -> dict:
+    """A phrase naming a kind (``query.kinds_named``): the records of the kind (``KIND_MATCH``), and the phrase in
+    a record's own name or text, not in the names around it, which every record near one of the kind carries
+    (as the embedded index's ``_kind_clause``)."""
+    return {"bool": {"should": [
+        {"constant_score": {"filter": {"terms": {"kind": list(kinds)}}, "boost": KIND_MATCH * weight}},
+        {"multi_match": {"query": words, "fields": OWN_FIELDS, "type": "phrase", "analyzer": PLAIN,
+                         "tie_breaker": 0.1, "boost": weight}},
+    ], "minimum_should_match": 1}}
+
+
+def _group_clause(group: Group) -> dict:
+    """A word group: by its own words; a group naming a kind (itself or by a thesaurus equivalent: «где
+    хранятся» → «информационная система», «набор данных») by the kind, or by one of its equivalents (0.9)."""
+    kinds = kinds_named([t.lemma for t in group.terms])
+    if not names_kind(group):
+        return _words_clause(group.terms)
+    if not group.alternatives:
+        return _kind_clause(_words(group.terms), kinds)
+    # The equivalents are asked here, each for what it is: not expanded again by the index's thesaurus.
+    options = [_kind_clause(_words(group.terms), kinds) if kinds else _words_clause(group.terms, PLAIN)]
+    for alternative in group.alternatives:
+        phrase = " ".join(alternative)
+        if alt_kinds := kinds_named(alternative):
+            options.append(_kind_clause(phrase, alt_kinds, 0.9))
+        else:
+            options.append({"multi_match": {"query": phrase, "fields": ALL_FIELDS, "type": "phrase", "analyzer": PLAIN,
+                                            "tie_breaker": 0.1, "boost": 0.9}})
+    return {"dis_max": {"queries": options, "tie_breaker": 0.1}}
+
+
 def _agency_clause(group: Group, agencies: list[int]) -> dict:
     """A word naming agencies matches as words do, or by the agencies (weight 40) and their records (6)."""
     return {"bool": {"should": [
@@ -143,7 +195,8 @@ def search_body(parsed: ParsedQuery, filters: dict, page: int, per_page: int, pl
     The plan says which words are asked and how many must match (``query.best_effort``); ``agencies``
     (group index → agency ids, from :func:`agency_bodies`) the words naming agencies: when every word
     must match, such a word is matched by the agency and its records too («услуги минтранса»); when one
-    may be missing, they lift those records.
+    may be missing, they lift those records. A query with a word naming a kind («система для учёта вакансий»,
+    «где хранятся сведения о…») asks it as the kind, each group a clause (``_group_clause``).
     """
     size = per_page
     if parsed.empty:
@@ -153,7 +206,16 @@ def search_body(parsed: ParsedQuery, filters: dict, page: int, per_page: int, pl
         groups = word_groups(parsed)
         named = {i: ids for i, ids in (agencies or {}).items() if i not in plan.skip and ids}
         asked = _asked(parsed, plan)
-        if named and plan.needed(len(asked)) == len(asked):
+        kinded = [i for i, g in enumerate(groups) if i not in plan.skip and i not in named and names_kind(g)]
+        if kinded:
+            # A word naming a kind is asked as the kind (``_group_clause``), so each group is a clause and the
+            # plan counts groups, as the embedded index counts them.
+            indices = [i for i in range(len(groups)) if i not in plan.skip]
+            clauses = [_agency_clause(groups[i], named[i]) if i in named else _group_clause(groups[i]) for i in indices]
+            needed = plan.needed(len(clauses))
+            must += clauses if needed >= len(clauses) else [{"bool": {"should": clauses, "minimum_should_match": needed}}]
+            asked = []
+        elif named and plan.needed(len(asked)) == len(asked):
             must += [_agency_clause(groups[i], ids) for i, ids in named.items()]
             asked = [t for i, g in enumerate(groups) if i not in plan.skip and i not in named for t in g.terms]
         else:
@@ -226,22 +288,64 @@ def known_bodies(groups: list[Group]) -> list[dict]:
     """One request a word group: does anything match it (``_msearch`` pairs of header and body)."""
     lines = []
     for group in groups:
-        lines += [{}, {"size": 0, "terminate_after": 1, "track_total_hits": 1, "query": {"bool": {"should": [
-            {"multi_match": {"query": _words(group.terms), "fields": ["title", "text", "context"],
-                             "operator": "and"}},
-            {"match": {"title.words": {"query": _words(group.terms), "fuzziness": "AUTO", "prefix_length": 1,
-                                       "operator": "and"}}},
-        ]}}}]
+        lines += [{}, {"size": 0, "terminate_after": 1, "track_total_hits": 1, "query": _group_clause(group)}]
     return lines
 
 
-def suggest_body(text: str, limit: int, fuzzy: bool = False) -> dict:
-    match = {"query": text, "operator": "and"}
-    if fuzzy:
-        match["fuzziness"] = 1
-    return {"query": {"bool": {"must": [{"match": {"title.prefix": match}}],
-                               "should": [{"prefix": {"title.exact": {"value": analysis.normalize(text), "boost": 5}}}]}},
-            "size": limit * 3, "source": SOURCE_FIELDS}
+# What a suggestion asks of the word being typed, in turn while nothing is found (the embedded index's order).
+SUGGEST_STAGES = ("prefix", "meant", "typo")
+
+
+def _meant_phrase(lemmas: tuple[str, ...]) -> dict:
+    """A thesaurus phrase in a name (its words close together), or an abbreviation in a record's own text (ЕПГУ)."""
+    if len(lemmas) == 1:
+        return {"multi_match": {"query": lemmas[0], "fields": ["title", "text"], "analyzer": PLAIN}}
+    return {"match_phrase": {"title": {"query": " ".join(lemmas), "slop": 2, "analyzer": PLAIN}}}
+
+
+def _typed_clause(word) -> dict:
+    """A word typed before the last one (``query.TypedWord``): in a name by its stem, one typo away, as a phrase the
+    thesaurus means by it, or as one of an agency's other names."""
+    options = [{"match": {"title": {"query": word.word, "analyzer": PLAIN}}}]
+    if word.distance:  # a typo in an earlier word does not stop the suggestions
+        options.append({"match": {"title.words": {"query": word.word, "fuzziness": word.distance}}})
+    options += [{"match_phrase": {"title": {"query": " ".join(alt), "analyzer": PLAIN}}} for alt in word.synonyms]
+    options.append({"term": {"alias": word.word}})
+    return {"dis_max": {"queries": options}}
+
+
+def suggest_body(text: str | Typed, limit: int, stage: str = "prefix") -> dict | None:
+    """The request of one stage of the suggestions (``SUGGEST_STAGES``), None when it has nothing to ask.
+
+    The last word is a prefix of a name's word or of an agency's other name («минсх»); when nothing starts so,
+    what the thesaurus means by words starting so («госусл» → госуслуги → ЕПГУ); then one typo in it."""
+    typed = typed_words(text) if isinstance(text, str) else text
+    if typed is None:
+        return None
+    partial = typed.partial
+    if stage == "prefix":
+        last = partial and {"dis_max": {"queries": [{"match": {"title.prefix": {"query": partial}}},
+                                                    {"prefix": {"alias": {"value": partial}}}]}}
+    elif stage == "meant":
+        meant = typed.meant()
+        last = meant and {"dis_max": {"queries": [_meant_phrase(alt) for alt in meant]}}
+    else:
+        last = typed.typo_in_partial and {"match": {"title.prefix": {"query": partial, "fuzziness": 1}}}
+    if stage != "prefix" and not last:
+        return None
+    must = [_typed_clause(word) for word in typed.words] + ([last] if last else [])
+    return {"query": {"bool": {"must": must, "should": [
+                {"prefix": {"title.exact": {"value": typed.normalized, "boost": 5}}}]}},
+            "size": limit * SUGGEST_HITS, "source": SUGGEST_FIELDS}
+
+
+def suggestions_of(hits: list[dict], limit: int) -> list[Suggestion]:
+    """Suggestions from a search's hits: one name once, with how many records bear it and their agencies
+    (``query.group_suggestions``, as the embedded index groups them)."""
+    return group_suggestions([(hit["_score"] or 0.0, source["kind"], source["title"],
+                               (source.get("agency_ids") or [None])[0], source)
+                              for hit, source in ((hit, hit["_source"]) for hit in hits)],
+                             limit, lambda source: (source["uid"], source["record_id"]))
 
 
 class ElasticIndex:
@@ -332,7 +436,8 @@ class ElasticIndex:
         return {i: ids for i, ids in found.items() if ids}
 
     def search(self, parsed: ParsedQuery, filters: dict, page: int, per_page: int, highlighter,
-               plan: Plan = STRICT) -> SearchResult:
+               plan: Plan = STRICT, facets: bool = True) -> SearchResult:
+        # ``facets`` is the embedded index's to save: here one request answers the hits and the facets.
         self._ensure()
         agencies = self.named_agencies(word_groups(parsed)) if parsed.terms else {}
         answer = self.client.search(index=self.alias, **search_body(parsed, filters, page, per_page, plan, agencies))
@@ -353,17 +458,15 @@ class ElasticIndex:
         return SearchResult(answer["hits"]["total"]["value"], hits, facets, page, per_page)
 
     def suggest(self, text: str, limit: int) -> list[Suggestion]:
+        typed = typed_words(text)
+        if typed is None:
+            return []
         self._ensure()
-        found = self.client.search(index=self.alias, **suggest_body(text, limit))["hits"]["hits"]
-        if not found:
-            found = self.client.search(index=self.alias, **suggest_body(text, limit, fuzzy=True))["hits"]["hits"]
-        seen, suggestions = set(), []
-        for hit in found:
-            source = hit["_source"]
-            if source["title"].lower() in seen:
-                continue
-            seen.add(source["title"].lower())
-            suggestions.append(Suggestion(source["uid"], source["kind"], source["record_id"], source["title"]))
-            if len(suggestions) >= limit:
-                break
-        return suggestions
+        found = []
+        for stage in SUGGEST_STAGES:
+            body = suggest_body(typed, limit, stage)
+            if body is not None:
+                found = self.client.search(index=self.alias, **body)["hits"]["hits"]
+                if found:
+                    break
+        return suggestions_of(found, limit)

@@ -18,7 +18,7 @@ import tantivy
 
 from catalog.search import analysis, query
 from catalog.search.documents import SearchDocument
-from catalog.search.query import (FACETS, FILTERS, KIND_PRIOR, RERANK_WINDOW, STRICT, FacetValue, Group, Hit,
+from catalog.search.query import (FACETS, FILTERS, KIND_MATCH, KIND_PRIOR, RERANK_WINDOW, STRICT, FacetValue, Group, Hit,
                                   AGENCY_ITSELF, AGENCY_RECORDS, IndexBusy, ParsedQuery, Plan, SearchResult, Suggestion,
                                   agency_words, kinds_named, word_groups)
 
@@ -134,10 +134,6 @@ def _term_clause(term) -> tantivy.Query:
             # lemma is one edit from the right one (фармацефтическая → фармацевтический).
             clauses.append(_boost(Q.fuzzy_term_query(SCHEMA, "name_lemmas", term.lemma, distance), 1.5))
     return Q.disjunction_max_query(clauses, 0.1)
-
-
-# A phrase naming a kind of record («система», «набор данных») scores this much in a record of the kind.
-KIND_MATCH = 2.0
 
 
 def _kind_clause(lemmas, kinds, weight: float = 1.0) -> tantivy.Query:
@@ -486,53 +482,36 @@ class EmbeddedIndex:
         """Names as typed so far: the words typed (a typo allowed, or a synonym), the last one a prefix
         of a name's word, of a thesaurus phrase (госусл → госуслуги → ЕПГУ) or of an agency's other name;
         one name once, with how many records bear it."""
-        words = analysis.words(text)
-        if not words:
+        typed = query.typed_words(text)  # shared with the Elasticsearch backend
+        if typed is None:
             return []
-        complete = words if text.endswith(" ") else words[:-1]
-        partial = None if text.endswith(" ") else words[-1]
+        partial, size = typed.partial, limit * query.SUGGEST_HITS
         searcher = self._searcher()
         clauses = []
-        for word in complete:
-            lemma = analysis.lemma(word)
-            options = [_term("name_lemmas", lemma), _term("name_roots", analysis.root(lemma))]
-            if len(word) >= 5:  # a typo in an earlier word does not stop the suggestions
-                options.append(Q.fuzzy_term_query(SCHEMA, "name_words", word, 1 if len(word) < 9 else 2))
-            options += [_phrase("name_lemmas", alt) for alt in analysis.SYNONYMS.get((lemma,), [])]
-            options.append(_term("alias", word))
+        for word in typed.words:
+            options = [_term("name_lemmas", word.lemma), _term("name_roots", word.root)]
+            if word.distance:  # a typo in an earlier word does not stop the suggestions
+                options.append(Q.fuzzy_term_query(SCHEMA, "name_words", word.word, word.distance))
+            options += [_phrase("name_lemmas", alt) for alt in word.synonyms]
+            options.append(_term("alias", word.word))
             clauses.append((MUST, Q.disjunction_max_query(options)))
         if partial:
             clauses.append((MUST, _partial_clause(partial)))
-        clauses.append((SHOULD, _boost(Q.regex_query(SCHEMA, "name_exact", analysis.normalize(text) + ".*"), 5.0)))
-        found = searcher.search(Q.boolean_query(clauses), limit * 4, count=False).hits
+        clauses.append((SHOULD, _boost(Q.regex_query(SCHEMA, "name_exact", typed.normalized + ".*"), 5.0)))
+        found = searcher.search(Q.boolean_query(clauses), size, count=False).hits
         # Nothing starts so: what the thesaurus means by words starting so, then one typo in it.
-        if not found and partial and len(partial) >= 3:
-            meant = [_suggest_phrase(alt) for _, alts in analysis.synonyms_starting(partial) for alt in alts]
-            if meant:
-                clauses[-2] = (MUST, Q.disjunction_max_query(meant))
-                found = searcher.search(Q.boolean_query(clauses), limit * 4, count=False).hits
-        if not found and partial and len(partial) >= 4:
+        if not found and (meant := typed.meant()):
+            clauses[-2] = (MUST, Q.disjunction_max_query([_suggest_phrase(alt) for alt in meant]))
+            found = searcher.search(Q.boolean_query(clauses), size, count=False).hits
+        if not found and typed.typo_in_partial:
             clauses[-2] = (MUST, Q.fuzzy_term_query(SCHEMA, "name_words", partial, 1, True, True))
-            found = searcher.search(Q.boolean_query(clauses), limit * 4, count=False).hits
+            found = searcher.search(Q.boolean_query(clauses), size, count=False).hits
         addresses = [a for _, a in found]
         agency_of = searcher.fast_field_values("agency_ids", addresses) if addresses else []
         docs = [searcher.doc(a) for a in addresses]
-        ranked = sorted(range(len(found)), key=lambda i: -found[i][0] * KIND_PRIOR.get(docs[i]["kind"][0], 1.0))
-        by_name: dict[str, Suggestion] = {}
-        for i in ranked:
-            stored = docs[i]
-            title = stored["title"][0]
-            key = analysis.normalize(title)
-            agency = agency_of[i] if i < len(agency_of) else None
-            if key in by_name:
-                by_name[key].count += 1
-                if agency:
-                    by_name[key].agency_ids.add(agency)
-                continue
-            if len(by_name) < limit:
-                by_name[key] = Suggestion(stored["uid"][0], stored["kind"][0], stored["record_id"][0], title,
-                                          agency_ids={agency} if agency else set())
-        return list(by_name.values())
+        return query.group_suggestions(
+            [(score, doc["kind"][0], doc["title"][0], agency_of[i] if i < len(agency_of) else None, doc)
+             for i, ((score, _), doc) in enumerate(zip(found, docs))], limit, lambda doc: (doc["uid"][0], doc["record_id"][0]))
 
 
 def _partial_clause(partial: str) -> tantivy.Query:

@@ -107,6 +107,16 @@ def kinds_named(lemmas) -> tuple[str, ...]:
     return _KIND_PHRASES.get(tuple(lemmas), ())
 
 
+# A phrase naming a kind of record («система», «набор данных») scores this much in a record of the kind.
+KIND_MATCH = 2.0
+
+
+def names_kind(group: "Group") -> bool:
+    """Whether a word group, or one of its thesaurus equivalents («где хранятся» → «информационная
+    система»), names a kind of record: such a group is asked as the kind (``kinds_named``)."""
+    return bool(kinds_named([t.lemma for t in group.terms])) or any(kinds_named(alt) for alt in group.alternatives)
+
+
 @dataclass(frozen=True)
 class Plan:
     """Which word groups a search asks and how many must match.
@@ -362,3 +372,75 @@ class Suggestion:
     @property
     def kind_label(self) -> str:
         return kind_label(self.kind)
+
+
+# Suggestions: hits asked for each suggestion wanted (the rest fold under one name); the word being typed
+# is read through the thesaurus from this many letters («гос» → госуслуги → ЕПГУ), one typo in it from that.
+SUGGEST_HITS = 4
+SUGGEST_MEANT_FROM, SUGGEST_TYPO_FROM = 3, 4
+
+
+def typo_distance(word: str) -> int:
+    """Edits a typed word may be away from an indexed one: none below five letters, two from nine."""
+    return 0 if len(word) < 5 else 1 if len(word) < 9 else 2
+
+
+@dataclass(frozen=True)
+class TypedWord:
+    """A word typed before the one being typed: matched by lemma, root, a typo, a synonym or an agency's name."""
+    word: str
+    lemma: str
+    root: str
+    distance: int  # typos allowed (``typo_distance``)
+    synonyms: tuple[tuple[str, ...], ...]  # lemma phrases the thesaurus means by it
+
+
+@dataclass(frozen=True)
+class Typed:
+    """The search box's text as the suggestions read it, the same for both backends."""
+    words: tuple[TypedWord, ...]  # complete words
+    partial: str | None  # the word being typed (None after a space)
+    normalized: str  # the whole text, for the name starting so
+
+    def meant(self) -> list[tuple[str, ...]]:
+        """What the thesaurus means by words starting as typed (госусл → госуслуги → ЕПГУ), when nothing starts so."""
+        if not self.partial or len(self.partial) < SUGGEST_MEANT_FROM:
+            return []
+        return [alt for _, alts in analysis.synonyms_starting(self.partial) for alt in alts]
+
+    @property
+    def typo_in_partial(self) -> bool:
+        return bool(self.partial) and len(self.partial) >= SUGGEST_TYPO_FROM
+
+
+def typed_words(text: str) -> Typed | None:
+    words = analysis.words(text)
+    if not words:
+        return None
+    complete = words if text.endswith(" ") else words[:-1]
+    typed = []
+    for word in complete:
+        lemma = analysis.lemma(word)
+        typed.append(TypedWord(word, lemma, analysis.root(lemma), typo_distance(word),
+                               tuple(analysis.SYNONYMS.get((lemma,), []))))
+    return Typed(tuple(typed), None if text.endswith(" ") else words[-1], analysis.normalize(text))
+
+
+def group_suggestions(found, limit: int, ids_of) -> list[Suggestion]:
+    """Suggestions from an index's hits, (score, kind, title, agency id or None, hit) in its order: in the order
+    people want (``KIND_PRIOR``), one name once with how many records bear it and their agencies.
+
+    ``ids_of(hit)`` gives (uid, record id), read only for the hits suggested."""
+    ranked = sorted(found, key=lambda entry: -entry[0] * KIND_PRIOR.get(entry[1], 1.0))
+    by_name: dict[str, Suggestion] = {}
+    for _, kind, title, agency, hit in ranked:
+        key = analysis.normalize(title)
+        if key in by_name:
+            by_name[key].count += 1
+            if agency:
+                by_name[key].agency_ids.add(agency)
+            continue
+        if len(by_name) < limit:
+            uid, record_id = ids_of(hit)
+            by_name[key] = Suggestion(uid, kind, record_id, title, agency_ids={agency} if agency else set())
+    return list(by_name.values())

@@ -4,7 +4,8 @@
 equivalent phrases, one-way meanings (an everyday word or a verb → the register's nouns) and
 question phrases left out of queries. Both backends use it: the embedded index expands queries
 with it (``analysis``), Elasticsearch gets a synonym filter built from the same entries
-(``elastic.index_body``).
+(``elastic.index_body``) and, like the embedded index, asks the expansions ``analysis`` makes where they
+name a kind of record and in the suggestions (``query.typed_words``), so the office's entries apply there at once.
 """
 from __future__ import annotations
 

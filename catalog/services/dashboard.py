@@ -67,6 +67,10 @@ class Dashboard:
     pages: int = 1
     mszu_agencies: list[AgencyFigures] = field(default_factory=list)
     mszu_agency_count: int = 0
+    # When the figures outside the rules and the projects' part were counted (naive UTC), and whether the store
+    # changed since: then the outbox consumer is recounting them and the page says so (``recount_note``).
+    counted_at: object = None
+    recount_pending: bool = False
 
 
 @dataclass
@@ -113,13 +117,31 @@ def dashboard(ctx: Context, agency_id: int | None = None, page: int = 1) -> Dash
         board.agency_count = 1
         board.mszu_agencies = [total] if total.mszu else []
         board.mszu_agency_count = len(board.mszu_agencies)
-    _projects(ctx, board, agency_id)
-    board.rules = kept.rule_figures(ctx, agency_id, rule_figures)
+    kept_row = kept.board_figures(ctx, agency_id, board_figures)
+    board.rules, board.counted_at, board.recount_pending = kept_row.rules, kept_row.counted_at, kept_row.pending
+    _projects(board, kept_row.projects)
     return board
 
 
-def _basis(ctx: Context) -> str:
-    return kept.basis(ctx)
+# The plain lists of a decoded projects' part (``kept.board_figures`` hands the same dict until a recount).
+_PLAIN: dict = {}
+
+
+def recount_note(board: Dashboard, tz: str | None = None) -> str | None:
+    """«Показатели вне правил … посчитаны в 20:05 01.12.2026, пересчитываются» while the kept figures are older
+    than the store; None when they are current."""
+    from catalog import formatting
+
+    if not board.recount_pending or board.counted_at is None:
+        return None
+    local = formatting.to_local(board.counted_at, tz)
+    return (f"Показатели вне правил и по проектам оптимизации посчитаны в {local:%H:%M} {local:%d.%m.%Y}, "
+            "пересчитываются: последние изменения каталога в них ещё не видны.")
+
+
+def board_figures(ctx: Context, agency_id: int | None = None) -> kept.BoardFigures:
+    """What ``kept.board_figures`` keeps of a board: the figures outside the rules and the projects' part."""
+    return kept.BoardFigures(rule_figures(ctx, agency_id), projects_part(ctx, agency_id))
 
 
 def _sums(F):
@@ -163,59 +185,83 @@ def _agency_table(session, board: Dashboard, page: int) -> None:
 def rule_figures(ctx: Context, agency_id: int | None = None) -> RuleFigures:
     """Systems and automation links outside the gate, unconfirmed statuses, stale marts: of one agency (the
     operating agency of a system, the owner of a process or mart) or of the region."""
-    from catalog.enums import MartQuality
-    from catalog.services import consistency, evidence, gate
+    from catalog.services import evidence, gate
 
     figures = RuleFigures()
     outside = gate.outside_rule_counts(ctx, agency_id)
     figures.systems_outside_gate, figures.links_outside_gate = outside["systems"], outside["links"]
     figures.unconfirmed_statuses = evidence.unconfirmed_count(ctx, agency_id)
-    marts = select(models.DataMart).where(models.DataMart.deleted_at.is_(None))
-    if agency_id is not None:
-        marts = marts.where(models.DataMart.owner_agency_id == agency_id)
-    figures.stale_marts = sum(consistency.mart_quality(ctx.settings, mart) == MartQuality.STALE.value
-                              for mart in ctx.session.scalars(marts))
+    figures.stale_marts = stale_marts(ctx, agency_id)
     return figures
 
 
-# The projects' part of a board, by (agency, basis): stages and overdue measures follow the calendar, so they
-# are not kept by writes; a server process counts them once per change of the store and per day.
-_PROJECTS_MEMO: dict = {}
+def stale_marts(ctx: Context, agency_id: int | None = None, today=None) -> int:
+    """Marts whose quality ``consistency.mart_quality`` calls stale, counted by the database: in operation, every
+    quality field given, the check older than the term (``CATALOG_MART_QUALITY_TERM_DAYS``)."""
+    from datetime import date, timedelta
+
+    from catalog.enums import MartStage
+    from catalog.services.consistency import MART_QUALITY_FIELDS
+
+    permissions.require_read(ctx)
+    M = models.DataMart
+    oldest = (today or date.today()) - timedelta(days=ctx.settings.mart_quality_term_days)
+    query = select(func.count()).select_from(M).where(
+        M.deleted_at.is_(None), M.stage == MartStage.OPERATION.value,
+        *[getattr(M, name).is_not(None) for name in MART_QUALITY_FIELDS], M.quality_checked_on < oldest)
+    if agency_id is not None:
+        query = query.where(M.owner_agency_id == agency_id)
+    return ctx.session.scalar(query) or 0
 
 
-def _projects(ctx: Context, board: Dashboard, agency_id: int | None) -> None:
-    """Optimisation projects of the processes (of the agency): by stage, overdue measures, open KPI deviations.
-    The lists hold plain figures (``project.id``, ``project.process.name``, ``measure.name``,
-    ``measure.planned_end``, ``deviation.kpi.name``), what the page and the API show."""
-    from types import SimpleNamespace as Plain
-
+def projects_part(ctx: Context, agency_id: int | None = None) -> dict:
+    """Optimisation projects of the processes (of the agency): by stage, overdue measures, open KPI deviations,
+    as plain JSON (what the kept row stores, the page and the API show)."""
     from sqlalchemy.orm import selectinload
 
     from catalog.enums import ProjectStage
     from catalog.services import projects
 
-    key = (str(ctx.session.get_bind().url), agency_id, _basis(ctx))
-    if key not in _PROJECTS_MEMO:
-        stages, overdue, deviations = Counter(), [], []
-        query = (select(models.OptimizationProject)
-                 .join(models.Process, models.Process.id == models.OptimizationProject.process_id)
-                 .where(models.OptimizationProject.deleted_at.is_(None), models.Process.deleted_at.is_(None))
-                 .options(selectinload(models.OptimizationProject.measures),
-                          selectinload(models.OptimizationProject.deviation_requests),
-                          selectinload(models.OptimizationProject.process))
-                 .order_by(models.OptimizationProject.id))
-        if agency_id is not None:
-            query = query.where(models.Process.agency_id == agency_id)
-        for project in ctx.session.scalars(query):
-            stages[projects.current_stage(project)] += 1
-            plain = Plain(id=project.id, process=Plain(name=project.process.name))
-            overdue += [(plain, Plain(name=m.name, planned_end=m.planned_end)) for m in projects.overdue_measures(project)]
-            deviations += [(plain, Plain(kpi=Plain(name=r.kpi.name))) for r in projects.open_requests(project)]
-        if len(_PROJECTS_MEMO) > 64:
-            _PROJECTS_MEMO.clear()
-        _PROJECTS_MEMO[key] = ([(s.value, s.label, stages[s.value]) for s in ProjectStage], overdue, deviations)
-    stages, overdue, deviations = _PROJECTS_MEMO[key]
-    board.project_stages, board.overdue_measures, board.deviations = list(stages), list(overdue), list(deviations)
+    permissions.require_read(ctx)
+    stages, overdue, deviations = Counter(), [], []
+    query = (select(models.OptimizationProject)
+             .join(models.Process, models.Process.id == models.OptimizationProject.process_id)
+             .where(models.OptimizationProject.deleted_at.is_(None), models.Process.deleted_at.is_(None))
+             .options(selectinload(models.OptimizationProject.measures),
+                      selectinload(models.OptimizationProject.deviation_requests),
+                      selectinload(models.OptimizationProject.process))
+             .order_by(models.OptimizationProject.id))
+    if agency_id is not None:
+        query = query.where(models.Process.agency_id == agency_id)
+    for project in ctx.session.scalars(query):
+        stages[projects.current_stage(project)] += 1
+        overdue += [{"project_id": project.id, "process": project.process.name, "measure": m.name,
+                     "planned_end": m.planned_end.isoformat()} for m in projects.overdue_measures(project)]
+        deviations += [{"project_id": project.id, "process": project.process.name, "kpi": r.kpi.name}
+                       for r in projects.open_requests(project)]
+    return {"stages": {s.value: stages[s.value] for s in ProjectStage}, "overdue": overdue, "deviations": deviations}
+
+
+def _projects(board: Dashboard, part: dict) -> None:
+    """The kept projects' part as the page and the API read it (``project.id``, ``project.process.name``,
+    ``measure.name``, ``measure.planned_end``, ``deviation.kpi.name``)."""
+    from datetime import date
+    from types import SimpleNamespace as Plain
+
+    from catalog.enums import ProjectStage
+
+    def project(item):
+        return Plain(id=item["project_id"], process=Plain(name=item["process"]))
+
+    plain = _PLAIN.get(id(part))
+    if plain is None or plain[0] is not part:
+        if len(_PLAIN) > 64:
+            _PLAIN.clear()
+        plain = _PLAIN[id(part)] = (part, [
+            (project(i), Plain(name=i["measure"], planned_end=date.fromisoformat(i["planned_end"]))) for i in part["overdue"]],
+            [(project(i), Plain(kpi=Plain(name=i["kpi"]))) for i in part["deviations"]])
+    board.project_stages = [(s.value, s.label, int(part["stages"].get(s.value, 0))) for s in ProjectStage]
+    board.overdue_measures, board.deviations = list(plain[1]), list(plain[2])
 
 
 CHOICES = 200  # more agencies than this: the filter offers the top ones, the tables link to every agency

@@ -27,7 +27,8 @@ def figures_json(figures) -> dict:
 @blp.response(200, description="Показатели")
 @blp.doc(summary="Показатели региона или органа", responses={"404": {"description": "Орган не найден"}})
 def dashboard_view(args):
-    board = dashboard.dashboard(context(), args["agency"])
+    ctx = context()
+    board = dashboard.dashboard(ctx, args["agency"])
     return jsonify(title=board.title, statuses={value: count for value, _, count in board.statuses},
                    total=figures_json(board.total), agencies=[figures_json(a) for a in board.agencies],
                    # issue 19: the top agencies above, the rest summed (a page of them: the dashboard page)
@@ -36,4 +37,9 @@ def dashboard_view(args):
                    overdue_measures=[{"project_id": p.id, "measure": m.name, "planned_end": m.planned_end.isoformat()}
                                      for p, m in board.overdue_measures],
                    kpi_deviations=[{"project_id": p.id, "kpi": r.kpi.name} for p, r in board.deviations],
-                   rules=vars(board.rules))
+                   rules=vars(board.rules),
+                   # The figures outside the rules and the projects' part are kept rows recounted by the outbox
+                   # consumer: when they were counted (UTC) and whether a recount is pending (the store changed).
+                   counted_at=board.counted_at.isoformat() + "Z" if board.counted_at else None,
+                   recount_pending=board.recount_pending,
+                   notice=dashboard.recount_note(board, ctx.settings.timezone))

@@ -20,6 +20,7 @@ def dashboard_page():
     agency_id = _agency_arg()
     board = dashboard.dashboard(ctx, agency_id, page=int_arg("page", 1))
     agencies = dashboard.agency_choices(ctx, agency_id)
-    return render_template("dashboard.html", board=board, agency_id=agency_id, agencies=agencies,
+    note = dashboard.recount_note(board, ctx.settings.timezone)
+    return render_template("dashboard.html", board=board, agency_id=agency_id, agencies=agencies, recount_note=note,
                            status_bars=[(label, count) for _, label, count in board.statuses], extra_cards=[],
                            project_bars=[(label, count) for _, label, count in board.project_stages])
