@@ -69,7 +69,7 @@ from catalog.models.kept import KEPT_TABLES  # noqa: E402
 # the records and links are inserted): never dumped, and the rows of a dump that has them are skipped.
 DERIVED_TABLES = {"graph_edges"}
 # Rows that live about a minute (SPARQL's admission): never dumped, skipped in a dump that has them
-# (or lacks them: one from before migration 0026), and no reason to call a catalogue not empty.
+# (or lacks them: one from before migration 0027), and no reason to call a catalogue not empty.
 from catalog.models.linked import TRANSIENT_TABLES  # noqa: E402
 
 SKIPPED_TABLES = DERIVED_TABLES | set(TRANSIENT_TABLES)

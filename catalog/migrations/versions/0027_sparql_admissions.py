@@ -5,8 +5,8 @@ Every server process counted SPARQL's limits (CATALOG_SPARQL_MAX_CONCURRENT, …
 PostgreSQL, each limit was N times looser (issue 19). A new table holds one short-lived row per
 admitted query (catalog.models.SparqlAdmission); nothing else changes, so no table is rebuilt.
 
-Revision ID: 0026
-Revises: 0025
+Revision ID: 0027
+Revises: 0026
 """
 from typing import Sequence, Union
 
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = "0026"
-down_revision: Union[str, Sequence[str], None] = "0025"
+revision: str = "0027"
+down_revision: Union[str, Sequence[str], None] = "0026"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
