@@ -51,9 +51,9 @@
 | CATALOG_DASHBOARD_RECOUNT_DELAY | 2 | seconds without a write the outbox consumer waits before it recounts the dashboard's figures outside the rules and its projects' part (a burst of writes costs one recount; at most 30 s after a write) |
 | CATALOG_OUTBOX_TAIL | 500 | with a consumer, the most change events a request applies itself before answering (more are left to the consumer) |
 | CATALOG_SPARQL_MAX_MEMORY_MB | 1024 | memory a SPARQL query's child process may take beyond the server's own size; a query over it is stopped |
-| CATALOG_SPARQL_MAX_CONCURRENT / CATALOG_SPARQL_MAX_PER_CLIENT | 2 / 1 | SPARQL queries running at once, overall and per user or address; one more is refused at once (503 / 429) |
+| CATALOG_SPARQL_MAX_CONCURRENT / CATALOG_SPARQL_MAX_PER_CLIENT | 2 / 1 | SPARQL queries running at once, overall and per user or address, over every process on the store; one more is refused at once (503 / 429) |
 | CATALOG_SPARQL_ANONYMOUS | on | `off`: SPARQL (API and page) only for signed-in users and tokens, even when anonymous reading is on |
-| CATALOG_SPARQL_ANONYMOUS_PER_MINUTE | 30 | SPARQL queries an anonymous address may send a minute (429 beyond) |
+| CATALOG_SPARQL_ANONYMOUS_PER_MINUTE | 30 | SPARQL queries an anonymous address may send a minute, over every process on the store (429 beyond) |
 | CATALOG_RDF_MAX_MB | 10 | the largest RDF document `POST /api/v1/import.rdf` accepts (413 beyond, before parsing) |
 | CATALOG_HARVEST_SOURCES | — | databases whose schemas may be harvested, `name=URL` separated by spaces or new lines (`kadry=postgresql+psycopg://reader@db/kadry`); the page and the API offer only these, the CLI also takes a URL |
 | CATALOG_BACKDATE_DAYS | 3 | a date a user gives (an answer, a visa, a measurement) further back than this many days before its entry needs a reason and is shown as «внесено позже» |

@@ -12,19 +12,26 @@ and the HTTP answer has the time limit. Queries that would reach beyond the cata
 limited overall and per client (``sparql_max_concurrent``, ``sparql_max_per_client``) and refused at
 once beyond, so SPARQL never holds more than that many of the server's threads; anonymous queries can
 be switched off and are limited per address and minute (``sparql_anonymous``, ``sparql_anonymous_per_minute``).
+These limits are counted in the store (``sparql_admissions``, ``admit`` and ``leave``), so they hold for
+every server process and machine of a deployment: entering is one short transaction ordered between
+processes, leaving frees the row, and a row a crashed process left running stops counting after the
+time limit plus ``ADMISSION_MARGIN``.
 """
 from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 import threading
 import time
-from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 
 import pyoxigraph as ox
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from catalog import models
 from catalog.db import make_session_factory
@@ -33,6 +40,8 @@ from catalog.linked import export, vocab
 from catalog.linked import store as linked_store
 from catalog.services import permissions
 from catalog.services.context import Context
+
+log = logging.getLogger(__name__)
 
 # Prefixes every query may use without declaring them.
 PREFIXES = {**vocab.PREFIXES, "dcatap": str(vocab.DCATAP)}
@@ -355,67 +364,122 @@ class Answer:
 # --- who may run a query now ---------------------------------------------------------------
 
 
-class _Admission:
-    """Queries running now, overall and per client, and the recent anonymous queries per address.
+ADMISSION_LOCK = 727_003  # PostgreSQL advisory lock ordering admissions (727_001 outbox writers, 727_002 lease)
+# Seconds past the query time limit after which a row still marked running (its process crashed, or
+# the store could not be reached to clear it) stops counting: a crash never locks SPARQL out for long.
+ADMISSION_MARGIN = 30.0
+MINUTE = timedelta(seconds=60)
+ADMISSION_WAIT = 2.0  # seconds an admission waits for SQLite's write lock before the query is refused (503)
 
-    A query beyond a limit is refused at once rather than queued, so SPARQL never holds more
-    than ``sparql_max_concurrent`` of the server's threads."""
 
-    MAX_ADDRESSES = 10_000  # remembered for the per-minute limit; the oldest are forgotten first
+def _aware(moment: datetime) -> datetime:
+    # SQLite gives back naive datetimes; the store keeps UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.running = 0
-        self.by_client: dict[str, int] = {}
-        self.recent: dict[str, deque] = {}
 
-    def enter(self, ctx: Context, client: str, anonymous: bool) -> None:
-        settings = ctx.settings
-        now = time.monotonic()
-        with self.lock:
+def _expiry(settings) -> timedelta:
+    return timedelta(seconds=float(settings.sparql_timeout) + ADMISSION_MARGIN)
+
+
+def _live(table, now: datetime, settings):
+    """Rows of queries running now (a row left by a crashed process is no longer one)."""
+    return table.c.running.is_(True) & (table.c.started_at > now - _expiry(settings))
+
+
+@contextmanager
+def _transaction(engine, serialised: bool = True):
+    """A short transaction of the admission's own, not the request's; with ``serialised``, one at a time
+    between every process on the store.
+
+    PostgreSQL: a transaction-level advisory lock taken first (as ``history.lock_outbox``). SQLite: the
+    caller's first statement is a write, which takes the file's write lock (waiting up to the busy
+    timeout), so the counts it then reads cannot change before it commits. Neither waits for its
+    commit to reach the disk: a row lost with a power cut only frees a place or forgets a query of the
+    minute, and the wait was most of the admission's cost (4–5 ms a commit on SQLite here)."""
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:  # a connection's safety level cannot change inside a transaction: set it around this one
+            kept = connection.exec_driver_sql("PRAGMA synchronous").scalar()
+            waited = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
+            connection.exec_driver_sql("PRAGMA synchronous=NORMAL")
+            # A whole-file import may hold the write lock for minutes: refuse (503) after a short wait
+            # rather than keep the request's thread for the store's usual 10 s.
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={int(ADMISSION_WAIT * 1000)}")
+            connection.commit()
+        try:
+            with connection.begin():
+                if connection.dialect.name == "postgresql":
+                    connection.execute(text("SET LOCAL synchronous_commit = off"))
+                    if serialised:
+                        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADMISSION_LOCK})
+                yield connection
+        finally:
+            if sqlite:  # the pooled connection goes back as it came
+                connection.exec_driver_sql(f"PRAGMA synchronous={int(kept)}")
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={int(waited)}")
+                connection.commit()
+
+
+def admit(ctx: Context, client: str, anonymous: bool) -> int:
+    """Record a query entering, or refuse it at once: this client already runs
+    ``sparql_max_per_client`` (429), ``sparql_max_concurrent`` run overall (503), or an anonymous address
+    sent ``sparql_anonymous_per_minute`` this minute (429). Counted in the store, so every server process
+    of a deployment, on every machine, shares the limits. Returns the row to give to ``leave``."""
+    settings = ctx.settings
+    table = models.SparqlAdmission.__table__
+    now = datetime.now(timezone.utc)
+    try:
+        with _transaction(ctx.session.get_bind().engine) as connection:
+            # The first statement a write (see _transaction), and what keeps the record bounded.
+            connection.execute(delete(table).where(table.c.started_at <= now - max(MINUTE, _expiry(settings))))
             if anonymous:
-                times = self.recent.pop(client, None) or deque()
-                while times and now - times[0] >= 60:
-                    times.popleft()
-                self.recent[client] = times  # re-inserted: the dict is ordered by last use
-                while len(self.recent) > self.MAX_ADDRESSES:
-                    self.recent.pop(next(iter(self.recent)))
                 per_minute = int(settings.sparql_anonymous_per_minute)
-                if len(times) >= per_minute:
-                    wait = int(60 - (now - times[0])) + 1
+                sent, oldest = connection.execute(select(func.count(), func.min(table.c.started_at)).where(
+                    table.c.client == client, table.c.anonymous.is_(True), table.c.started_at > now - MINUTE)).one()
+                if sent >= per_minute:
+                    wait = int(60 - (now - _aware(oldest)).total_seconds()) + 1
                     raise TooMany(f"Слишком много запросов SPARQL без входа с этого адреса: не больше {per_minute} "
                                   f"в минуту. Повторите через {wait} с или войдите.", retry_after=wait)
-            if self.by_client.get(client, 0) >= int(settings.sparql_max_per_client):
+            mine, running = connection.execute(select(
+                func.count().filter(table.c.client == client), func.count()).where(_live(table, now, settings))).one()
+            if mine >= int(settings.sparql_max_per_client):
                 raise TooMany("Ваш предыдущий запрос SPARQL ещё выполняется: дождитесь его ответа.")
-            if self.running >= int(settings.sparql_max_concurrent):
-                raise Busy(f"Точка доступа SPARQL занята: уже выполняется запросов — {self.running}. "
+            if running >= int(settings.sparql_max_concurrent):
+                raise Busy(f"Точка доступа SPARQL занята: уже выполняется запросов — {running}. "
                            "Повторите через несколько секунд.")
+            return connection.execute(insert(table).values(
+                client=client, anonymous=anonymous, running=True, started_at=now)).inserted_primary_key[0]
+    except OperationalError:
+        # SQLite's write lock held past ADMISSION_WAIT (a long write elsewhere): refused like a full endpoint.
+        log.warning("SPARQL admission: the store did not answer in time", exc_info=True)
+        raise Busy("Точка доступа SPARQL занята: повторите через несколько секунд.") from None
+
+
+def leave(engine, admission: int, anonymous: bool) -> None:
+    """The query has ended: its place is free. An anonymous query's row stays for the per-minute count."""
+    table = models.SparqlAdmission.__table__
+    try:
+        with _transaction(engine, serialised=False) as connection:  # only ever frees: nothing to order
             if anonymous:
-                self.recent[client].append(now)
-            self.running += 1
-            self.by_client[client] = self.by_client.get(client, 0) + 1
-
-    def leave(self, client: str) -> None:
-        with self.lock:
-            self.running -= 1
-            self.by_client[client] -= 1
-            if not self.by_client[client]:
-                del self.by_client[client]
-
-
-_admissions: dict[tuple, _Admission] = {}
-_admissions_lock = threading.Lock()
-
-
-def _admission_for(ctx: Context) -> _Admission:
-    """One per catalogue served (as the graph cache): a process usually serves one."""
-    key = (str(ctx.session.get_bind().url), ctx.settings.base_iri)
-    with _admissions_lock:
-        return _admissions.setdefault(key, _Admission())
+                connection.execute(update(table).where(table.c.id == admission).values(running=False))
+            else:
+                connection.execute(delete(table).where(table.c.id == admission))
+    except SQLAlchemyError:
+        # Never raised over the query's answer: the row stops counting after the time limit and margin.
+        log.warning("SPARQL admission: a finished query's place was not freed", exc_info=True)
 
 
 def running_queries(ctx: Context) -> int:
-    return _admission_for(ctx).running
+    """SPARQL queries running now in every process on this store."""
+    table = models.SparqlAdmission.__table__
+    now = datetime.now(timezone.utc)
+    with ctx.session.get_bind().engine.connect() as connection:
+        return connection.scalar(select(func.count()).select_from(table).where(_live(table, now, ctx.settings)))
+
+
+def client_of(ctx: Context, address: str | None) -> str:
+    # Cut to the column's size: an address is at most 45 characters (IPv6), a user's id far fewer.
+    return (f"user:{ctx.user.id}" if ctx.user is not None else f"address:{address or 'unknown'}")[:80]
 
 
 def require_sparql(ctx: Context) -> None:
@@ -423,10 +487,6 @@ def require_sparql(ctx: Context) -> None:
     permissions.require_read(ctx)
     if ctx.user is None and not ctx.is_system and not ctx.settings.sparql_anonymous:
         raise Unauthorized("Запросы SPARQL без входа выключены: войдите или пришлите токен API.")
-
-
-def client_of(ctx: Context, address: str | None) -> str:
-    return f"user:{ctx.user.id}" if ctx.user is not None else f"address:{address or 'unknown'}"
 
 
 def _evaluate(store: ox.Store, query: str, max_rows: int, cancel: threading.Event | None = None) -> dict:
@@ -697,16 +757,15 @@ def run(ctx: Context, query: str, address: str | None = None) -> Answer:
     timeout = float(ctx.settings.sparql_timeout)
     max_rows = int(ctx.settings.sparql_max_rows)
     limited = not ctx.is_system  # the command line runs alone, in its own process
-    client = client_of(ctx, address)
-    admission = _admission_for(ctx)
-    if limited:
-        admission.enter(ctx, client, anonymous=ctx.user is None)
+    anonymous = ctx.user is None
+    engine = ctx.session.get_bind().engine
+    admission = admit(ctx, client_of(ctx, address), anonymous) if limited else None
     released = threading.Event()
 
-    def release():
-        if limited and not released.is_set():
+    def release():  # called once, here or by the query's thread (thread isolation)
+        if admission is not None and not released.is_set():
             released.set()
-            admission.leave(client)
+            leave(engine, admission, anonymous)
 
     handed_to_thread = False
     on_server = bool(ctx.settings.sparql_url)

@@ -15,6 +15,7 @@ from catalog.models.graph import GraphEdge
 from catalog.models.duties import CorrectionNotice, NoticeEvent, RegisterOfficial, RegisterVersion
 from catalog.models.history import ChangeEvent, ProjectionPosition
 from catalog.models.imports import ImportJob, ImportMapping
+from catalog.models.linked import SparqlAdmission
 from catalog.models.kept import KeptAgencyFigures, KeptAgencyStatus, KeptCount, KeptRuleFigures, PassportCost
 from catalog.models.names import NameMatch, ServiceSphere, TypicalService
 from catalog.models.notifications import EmailMessage, NotificationPreference, NotifiedItem
@@ -125,6 +126,7 @@ __all__ = [
     "User",
     "ApiToken",
     "LoginFailure",
+    "SparqlAdmission",
     "Setting",
     "ImportJob",
     "ImportMapping",
