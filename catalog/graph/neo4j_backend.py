@@ -29,7 +29,12 @@ FalkorDB's Bolt layer (4.16) is young; what it does differently is handled in
   closed socket stays in its event loop): connections are retried once, and
   ``close()`` leaves a bare connection behind to take the stale slot;
 - BEGIN/COMMIT are accepted but do nothing: every statement is its own
-  transaction, so the projection is written to be idempotent statement by statement.
+  transaction, so the projection is written to be idempotent statement by statement;
+- an answer of more than a few KB is sent in two writes without TCP_NODELAY, and the second
+  waits for the client's delayed acknowledgement (40 ms on Linux): the driver's sockets are
+  made to acknowledge at once (``_acknowledge_at_once``);
+- a message of more than about 64 KB is never answered, so a long list comes back cut into
+  rows (``WALK_EDGES_PER_ROW``).
 """
 from __future__ import annotations
 
