@@ -114,3 +114,12 @@ def test_a_walk_answered_over_many_rows_is_the_sql_backends(ctx, tiny, projected
     owned = projected_graph.traverse(tiny.P, "downstream", 1, {"OWNED_BY"}, 100)
     (edge,) = owned.edges.values()
     assert (edge.transport, edge.frequency) == (None, None)
+
+
+def test_an_edge_the_walk_cannot_unpack_is_answered_by_the_store(ctx, tiny, projected_graph):
+    """The walk packs an edge into one string split at spaces: a value with a space in the graph
+    (never written by the projection) makes the store answer, not an error page."""
+    projected_graph.graph.run("MATCH ()-[r:FLOW {type: 'CONSUMES'}]->() SET r.transport = $odd", odd="по запросу")
+    ctx.graph = projected_graph
+    answer = lineage.lineage(ctx, "processes", int(tiny.P.split(":")[1]), "upstream", 2)
+    assert answer.backend == "sql" and tiny.D in answer.subgraph.nodes

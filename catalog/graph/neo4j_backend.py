@@ -528,7 +528,10 @@ class Neo4jGraph:
         edges: dict[str, Edge] = {}
         for row in self.run(query, **params):
             for packed in row["edges"]:
-                uid, edge_type, source, target, transport, frequency = packed.split(" ")
+                parts = packed.split(" ")
+                if len(parts) != 6:  # a value with a space: the store answers instead (lineage._ask)
+                    raise GraphError(f"Сервер графа вернул ребро, которое нельзя разобрать: «{packed[:80]}».")
+                uid, edge_type, source, target, transport, frequency = parts
                 edges[uid] = Edge(uid, edge_type, source, target, transport or None, frequency or None)
         return list(edges.values())
 
