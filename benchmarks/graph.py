@@ -169,6 +169,22 @@ def measure(label: str, ctx: Context, process_ids: list[int], base_url: str | No
             rows.append((f"{label}: lineage depth {depth}, over HTTP", percentiles(over_http)))
 
 
+def measure_paired(sql_ctx: Context, neo4j_ctx: Context, process_ids: list[int], rows: list) -> None:
+    """sql and neo4j one after the other on each process: both under the same load, so their
+    ratio holds on a machine that others share."""
+    for depth in (3, 6):
+        times: dict[str, list[float]] = {"sql": [], "neo4j": []}
+        for process_id in process_ids:
+            for name, ctx in (("sql", sql_ctx), ("neo4j", neo4j_ctx)):
+                start = time.perf_counter()
+                lineage.lineage(ctx, "processes", process_id, "both", depth)
+                times[name].append((time.perf_counter() - start) * 1000)
+        ratio = p95(times["neo4j"]) / p95(times["sql"])
+        rows.append((f"sql and neo4j in turn: lineage depth {depth}, in process",
+                     f"sql {percentiles(times['sql'])}; neo4j {percentiles(times['neo4j'])}; "
+                     f"neo4j / sql at p95 {ratio:.1f}×; {load_average()}"))
+
+
 def serve(settings):
     """The app on a loopback port, stopped cleanly (tests/live_server.py); a context manager of its URL."""
     from tests.live_server import serve as serve_app
@@ -281,6 +297,8 @@ def main() -> None:
                           graph=Neo4jQueries(graph, projection))
             with serve(settings) as base_url:
                 measure("neo4j on FalkorDB", ctx, process_ids, base_url, rows)
+            sql_settings = load_settings(database_url=url, instance_path=workdir / "instance")
+            measure_paired(Context(session=sessions(), is_system=True, settings=sql_settings), ctx, process_ids, rows)
             rows.append(("FalkorDB server memory (RSS)", f"{rss_mb(falkor.process.pid):.0f} MB"))
         finally:
             falkor.stop()

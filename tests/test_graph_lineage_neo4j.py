@@ -92,3 +92,34 @@ def test_a_walk_too_long_for_the_servers_buffer_goes_level_by_level(ctx, tiny, p
     assert len(calls) > 1
     expected = SqlGraph(ctx.session).traverse(tiny.S, "downstream", 10, None, 400)
     assert answer.nodes == expected.nodes and answer.edges == expected.edges
+
+
+@pytest.mark.parametrize("direction", ["upstream", "downstream", "both"])
+def test_a_walk_answered_over_many_rows_is_the_sql_backends(ctx, tiny, projected_graph, monkeypatch, direction):
+    """The walk's edges come back packed, a few to a row: cut into rows of two, every edge still
+    arrives whole, transport and frequency included (and an edge without them has none)."""
+    from catalog.graph import neo4j_backend
+
+    monkeypatch.setattr(neo4j_backend, "WALK_EDGES_PER_ROW", 2)
+    calls = []
+    count_statements(projected_graph, calls)
+    for start in (tiny.S, tiny.P, tiny.D):
+        answer = projected_graph.traverse(start, direction, 4, None, 100)
+        expected = SqlGraph(ctx.session).traverse(start, direction, 4, None, 100)
+        assert (answer.nodes, answer.edges, answer.truncated) == (expected.nodes, expected.edges, expected.truncated)
+    assert all("es[i..i + 2]" in query for query in calls)
+    consumed = projected_graph.traverse(tiny.P, "upstream", 1, {"CONSUMES"}, 100)
+    (edge,) = consumed.edges.values()
+    assert (edge.transport, edge.frequency) == ("paper", "monthly")
+    owned = projected_graph.traverse(tiny.P, "downstream", 1, {"OWNED_BY"}, 100)
+    (edge,) = owned.edges.values()
+    assert (edge.transport, edge.frequency) == (None, None)
+
+
+def test_an_edge_the_walk_cannot_unpack_is_answered_by_the_store(ctx, tiny, projected_graph):
+    """The walk packs an edge into one string split at spaces: a value with a space in the graph
+    (never written by the projection) makes the store answer, not an error page."""
+    projected_graph.graph.run("MATCH ()-[r:FLOW {type: 'CONSUMES'}]->() SET r.transport = $odd", odd="по запросу")
+    ctx.graph = projected_graph
+    answer = lineage.lineage(ctx, "processes", int(tiny.P.split(":")[1]), "upstream", 2)
+    assert answer.backend == "sql" and tiny.D in answer.subgraph.nodes

@@ -29,7 +29,12 @@ FalkorDB's Bolt layer (4.16) is young; what it does differently is handled in
   closed socket stays in its event loop): connections are retried once, and
   ``close()`` leaves a bare connection behind to take the stale slot;
 - BEGIN/COMMIT are accepted but do nothing: every statement is its own
-  transaction, so the projection is written to be idempotent statement by statement.
+  transaction, so the projection is written to be idempotent statement by statement;
+- an answer of more than a few KB is sent in two writes without TCP_NODELAY, and the second
+  waits for the client's delayed acknowledgement (40 ms on Linux): the driver's sockets are
+  made to acknowledge at once (``_acknowledge_at_once``);
+- a message of more than about 64 KB is never answered, so a long list comes back cut into
+  rows (``WALK_EDGES_PER_ROW``).
 """
 from __future__ import annotations
 
@@ -48,6 +53,9 @@ log = logging.getLogger(__name__)
 ROWS_PER_BATCH = 2000  # rows per UNWIND statement when the server has no size limit
 FALKORDB_QUERY_BUFFER = 4096  # bytes: FalkorDB's buffer for "CYPHER params… query"
 FALKORDB_TITLE_BYTES = 1000  # titles are shortened to this (escaped, UTF-8) on FalkorDB
+# Edges a row of a walk's answer: few rows (the driver's cost is per row) of well under the
+# 64 KB a FalkorDB Bolt message holds (an edge is 40-130 bytes).
+WALK_EDGES_PER_ROW = 250
 
 
 class GraphError(Exception):
@@ -118,6 +126,40 @@ def _rendered_size(value: Any) -> int:
 
 def _params_size(params: dict) -> int:
     return sum(len(k.encode()) + 1 + _rendered_size(v) + 1 for k, v in params.items())
+
+
+_quick_acks_installed = False
+
+
+def _acknowledge_at_once() -> None:
+    """Make the driver's sockets acknowledge every read at once (Linux ``TCP_QUICKACK``).
+
+    FalkorDB's Bolt layer writes an answer of more than a few KB in two sends without
+    TCP_NODELAY: Nagle holds the second until the first is acknowledged, and the client's kernel
+    delays that acknowledgement by 40 ms. Every lineage statement waited those 40 ms, ten times
+    the server's own work (docs/benchmarks.md, «neo4j on FalkorDB»). The flag does not stay set
+    (the kernel leaves quick-ack mode by itself), so it is set before each read. Elsewhere, or if
+    the driver's internals are not as expected, nothing changes but the time.
+    """
+    global _quick_acks_installed
+    if _quick_acks_installed or not hasattr(socket, "TCP_QUICKACK"):
+        return
+    try:
+        from neo4j._async_compat.network._bolt_socket import BoltSocketBase
+    except ImportError:
+        log.info("neo4j driver without BoltSocketBase: FalkorDB answers keep the 40 ms delayed ACK")
+        return
+    read = BoltSocketBase.recv_into
+
+    def recv_into(self, buffer, nbytes):
+        try:
+            self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
+        except (AttributeError, OSError):
+            pass
+        return read(self, buffer, nbytes)
+
+    BoltSocketBase.recv_into = recv_into
+    _quick_acks_installed = True
 
 
 # --- the backend --------------------------------------------------------------
@@ -195,7 +237,9 @@ class Neo4jGraph:
         # Auto-commit statements: no driver-side retries, no transactions (FalkorDB ignores them).
         def work():
             with self._driver.session(database=self.database) as session:
-                return [record.data() for record in session.run(query, params)]
+                # Plain values: the driver's data() walks every value again to convert graph types,
+                # which no statement here returns, at a cost per value a long answer feels.
+                return [dict(record.items()) for record in session.run(query, params)]
 
         return self._call(work)
 
@@ -278,6 +322,7 @@ class Neo4jGraph:
         probe = self._session_run("RETURN $probe AS probe", {"probe": "a\\'b"})
         escapes = bool(probe) and probe[0].get("probe") == "a'b"
         if name == "FalkorDB" or escapes:
+            _acknowledge_at_once()
             return _Profile(name, escape_strings=escapes, query_buffer=FALKORDB_QUERY_BUFFER,
                             title_bytes=FALKORDB_TITLE_BYTES)
         return _Profile(name)
@@ -461,8 +506,13 @@ class Neo4jGraph:
         return ("MATCH (s:Record {uid: $start}) WITH [s] AS seen, [s] AS frontier, [] AS expanded "
                 + level * depth
                 + f"UNWIND expanded AS a MATCH {out} WHERE $types IS NULL OR r.type IN $types "
-                "RETURN r.uid AS uid, r.type AS type, startNode(r).uid AS source, endNode(r).uid AS target, "
-                "r.transport AS transport, r.frequency AS frequency")
+                # The edges come back WALK_EDGES_PER_ROW to a row: a row each costs the driver more
+                # than the server's whole walk (docs/benchmarks.md, «neo4j on FalkorDB»).
+                # An edge is one string, "uid type source target transport frequency" (uids, types and
+                # the codes hold no space): a seventh of the values a list of six is for the driver to decode.
+                "WITH collect(r.uid + ' ' + r.type + ' ' + startNode(r).uid + ' ' + endNode(r).uid + ' ' "
+                "+ coalesce(r.transport, '') + ' ' + coalesce(r.frequency, '')) AS es "
+                f"UNWIND range(0, size(es) - 1, {WALK_EDGES_PER_ROW}) AS i RETURN es[i..i + {WALK_EDGES_PER_ROW}] AS edges")
 
     def walk(self, start: str, direction: str, depth: int, edge_types: set[str] | None,
              max_nodes: int) -> list[Edge] | None:
@@ -475,7 +525,14 @@ class Neo4jGraph:
             sized = _escape(params) if profile.escape_strings else params
             if 7 + _params_size(sized) + len(query.encode()) + 1 + 64 > profile.query_buffer:
                 return None
-        edges = {row["uid"]: self._edge(row) for row in self.run(query, **params)}
+        edges: dict[str, Edge] = {}
+        for row in self.run(query, **params):
+            for packed in row["edges"]:
+                parts = packed.split(" ")
+                if len(parts) != 6:  # a value with a space: the store answers instead (lineage._ask)
+                    raise GraphError(f"Сервер графа вернул ребро, которое нельзя разобрать: «{packed[:80]}».")
+                uid, edge_type, source, target, transport, frequency = parts
+                edges[uid] = Edge(uid, edge_type, source, target, transport or None, frequency or None)
         return list(edges.values())
 
     # -- closing
