@@ -179,4 +179,4 @@ def test_the_records_of_a_lineage_are_named_in_one_statement(ctx, tiny):
     assert {label.title for label in labels.values()} == {
         "АСП", "Доходы граждан", "Витрина доходов", "Назначение выплаты", "Выплата на ребёнка", "Рождение ребёнка",
         "Минсоцзащиты"}
-    assert all(label.deleted_at is None for label in labels.values())
+    assert not any(label.is_deleted for label in labels.values())

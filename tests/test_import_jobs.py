@@ -205,3 +205,32 @@ def test_a_background_job_keeps_when_the_changes_arose(client, ctx, editor, queu
     arose = set(ctx.session.scalars(select(models.ChangeEvent.arose_on).where(
         models.ChangeEvent.record_kind == "processes", models.ChangeEvent.record_id.in_(loaded))))
     assert arose == {date(2026, 11, 2)}
+
+
+def test_servers_starting_at_once_on_one_postgresql_all_get_the_queue(database_url, tmp_path):
+    """Two servers started together on one PostgreSQL both create huey's tables (CREATE TABLE IF NOT
+    EXISTS is not safe between sessions): the loser failed to boot with a duplicate «huey_kv» type."""
+    import threading
+
+    from catalog.config import load_settings
+
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite's queue is a file of each instance")
+    settings = load_settings(database_url=database_url, instance_path=tmp_path / "instance", secret_key="x")
+    start, failures, made = threading.Barrier(6), [], []
+
+    def boot():
+        start.wait()
+        try:
+            made.append(import_jobs._make_huey(settings))
+        except Exception as error:  # noqa: BLE001 — what a server's boot would die of
+            failures.append(repr(error))
+
+    threads = [threading.Thread(target=boot) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not failures and len(made) == 6
+    made[0].put("probe", 1)
+    assert made[-1].get("probe") == 1

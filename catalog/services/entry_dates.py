@@ -54,6 +54,16 @@ def local_day(settings: Settings, moment: datetime | None = None) -> date:
     return moment.astimezone(ZoneInfo(settings.timezone)).date()
 
 
+def catalogue_today() -> date:
+    """Today in the catalogue's configured time zone (``CATALOG_TIMEZONE``), for rules with no settings at hand
+    (a project's stage, a measure overdue): the day ``local_day`` gives the dates people enter. The machine's
+    date is a day behind in the evening east of it: a roadmap approved «today» at 23:30 in Samara was still
+    «in development» until the machine's midnight."""
+    import os
+
+    return datetime.now(ZoneInfo(os.environ.get("CATALOG_TIMEZONE") or Settings.timezone)).date()
+
+
 def is_late(settings: Settings, given: date | None, entered_at: datetime | None) -> bool:
     """Entered more than the tolerance after the date given."""
     if given is None or entered_at is None:

@@ -43,7 +43,9 @@ RUNNING = (ProjectStage.DEVELOPMENT.value, ProjectStage.IMPLEMENTATION.value)
 
 
 def _today() -> date:
-    return datetime.now(UTC).date()
+    from catalog.services.entry_dates import catalogue_today
+
+    return catalogue_today()
 
 
 def declared(ctx: Context) -> bool:

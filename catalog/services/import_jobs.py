@@ -126,8 +126,15 @@ def _make_huey(settings):
     if url.startswith("postgresql"):
         from sqlalchemy.engine import make_url
 
+        import psycopg
+
         dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-        return PostgresHuey("catalog", dsn=dsn, results=False)
+        try:
+            return PostgresHuey("catalog", dsn=dsn, results=False)
+        except (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateTable):
+            # Two servers starting at once both ran huey's CREATE TABLE IF NOT EXISTS; the other won, so
+            # the tables are there now and a second try finds them.
+            return PostgresHuey("catalog", dsn=dsn, results=False)
     raise ValueError(f"Фоновые загрузки: база «{url.split(':', 1)[0]}» не поддерживается (SQLite или PostgreSQL).")
 
 

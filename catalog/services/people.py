@@ -42,7 +42,9 @@ WHO_SIGNS = {
 
 
 def _today() -> date:
-    return datetime.now(UTC).date()
+    from catalog.services.entry_dates import catalogue_today
+
+    return catalogue_today()
 
 
 def person_of(ctx: Context, user: models.User | None) -> models.Person | None:

@@ -61,7 +61,7 @@ COMMITTEE_GROUNDS = {ProjectGround.GOVERNOR_ORDER.value, ProjectGround.PRIORITY_
 
 
 def _today() -> date:
-    return date.today()
+    return entry_dates.catalogue_today()
 
 
 def _load(schema, data: dict, message: str) -> dict:
