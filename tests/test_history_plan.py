@@ -49,3 +49,22 @@ def test_history_of_a_process_reads_only_its_own_events_by_index(ctx, tiny, data
         plan = (row if isinstance(row, list) else json.loads(row))[0]["Plan"]
         assert _rows_read(plan) <= 10 * len(expected) + 50, json.dumps(plan, ensure_ascii=False)[:3000]
     assert [e.id for e in history.history_of(ctx, "processes", process_id)] == [e.id for e in expected]
+
+
+def test_the_written_out_dump_of_events_is_marshmallows(ctx, tiny):
+    """``ChangeEventSchema.dump`` writes its fields out for speed; the API must answer what the schema declares."""
+    from datetime import date
+
+    from marshmallow import Schema
+
+    from catalog import models
+    from catalog.schemas import ChangeEventSchema
+
+    process_id = int(tiny.P.split(":")[1])
+    events = history.history_of(ctx, "processes", process_id)
+    odd = models.ChangeEvent(id=10**6, occurred_at=None, actor_name=None, record_kind="processes", record_id=process_id,
+                             action="update", version=None, changes=None, arose_on=date(2026, 10, 21))
+    for many, value in ((True, events + [odd]), (False, events[0]), (False, odd)):
+        schema = ChangeEventSchema(many=many)
+        assert schema.dump(value) == Schema.dump(schema, value)
+    assert ChangeEventSchema(only=("id",), many=True).dump(events) == [{"id": e.id} for e in events]
