@@ -65,6 +65,27 @@ def test_user_finds_edits_and_sees_history(client, seed, editor):
     assert "Editor" in page  # the person by name (make_user gives «Editor»), not the login
 
 
+def test_a_record_page_shows_its_newest_changes_and_links_to_the_whole_history(client, seed, ctx):
+    from catalog.services import records
+    from web.pages.records import FEED_ON_PAGE
+
+    for number in range(FEED_ON_PAGE + 5):
+        process = ctx.session.get(type(seed.process), seed.process.id)
+        records.update_record(ctx, "processes", seed.process.id, {"version": process.version, "client": f"Заявители {number}"})
+    soup = BeautifulSoup(client.get(f"/processes/{seed.process.id}").get_data(as_text=True), "html.parser")
+    rows = soup.select("table.history tbody tr")
+    assert len(rows) == FEED_ON_PAGE
+    assert f"Заявители {FEED_ON_PAGE + 4}" in rows[0].get_text()  # the newest first
+    more = soup.find("a", string="Вся история изменений")
+    assert more and f"последние {FEED_ON_PAGE}\u00a0изменений" in more.parent.get_text()
+    whole = client.get(more["href"])
+    page = BeautifulSoup(whole.get_data(as_text=True), "html.parser")
+    everything = records.record_history(ctx, "processes", seed.process.id)
+    assert len(page.select("table.history tbody tr")) == len(everything) > FEED_ON_PAGE + 5
+    assert "Заявители 0" in page.get_text() and "Приём заявления о назначении выплаты" in page.find("h1").get_text()
+    assert client.get("/processes/999999/history").status_code == 404
+
+
 def test_form_errors_are_in_russian_and_name_the_field(client, seed, editor):
     answer = client.post("/processes/new", data={"agency_id": seed.agency.id, "registry_id": "", "name": "",
                                                  "status": "queued_research"})

@@ -120,6 +120,7 @@ def _history_statement():
 
 
 HISTORY = _history_statement()
+RECENT_HISTORY = HISTORY.limit(bindparam("limit"))  # the newest ``:limit`` of them
 
 
 def history_query(kind_name: str, record_id: int):
@@ -127,9 +128,12 @@ def history_query(kind_name: str, record_id: int):
     return HISTORY.params(kind=kind_name, record_id=record_id)
 
 
-def history_of(ctx: Context, kind_name: str, record_id: int) -> list[models.ChangeEvent]:
-    """A record's events and those of the links that touch it, newest first."""
-    return list(ctx.session.scalars(HISTORY, {"kind": kind_name, "record_id": record_id}))
+def history_of(ctx: Context, kind_name: str, record_id: int, limit: int | None = None) -> list[models.ChangeEvent]:
+    """A record's events and those of the links that touch it, newest first; with ``limit``, the newest only."""
+    values = {"kind": kind_name, "record_id": record_id}
+    if limit is None:
+        return list(ctx.session.scalars(HISTORY, values))
+    return list(ctx.session.scalars(RECENT_HISTORY, {**values, "limit": limit}))
 
 
 def recent_events(ctx: Context, limit: int = 20) -> list[models.ChangeEvent]:

@@ -263,9 +263,10 @@ def links_of(ctx: Context, kind_name: str, record_id: int, include_deleted: bool
     return outgoing, incoming
 
 
-def record_history(ctx: Context, kind_name: str, record_id: int) -> list[models.ChangeEvent]:
+def record_history(ctx: Context, kind_name: str, record_id: int, limit: int | None = None) -> list[models.ChangeEvent]:
+    """The record's history, newest first (``history.history_of``); with ``limit``, the newest events only."""
     get_record(ctx, kind_name, record_id)
-    return history.history_of(ctx, kind_name, record_id)
+    return history.history_of(ctx, kind_name, record_id, limit)
 
 
 def status_transitions(ctx: Context, process_id: int) -> list[models.StatusTransition]:

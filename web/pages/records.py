@@ -64,13 +64,27 @@ def detail(kind_name, record_id):
     transitions = records.status_transitions(ctx, record_id) if kind_name == "processes" else []
     children = _children(kind_name, record_id)
     mart = _mart_extras(ctx, record) if kind_name == "marts" else {}
+    # The newest changes; the rest on the history page (a worked record has hundreds, each a row to word).
+    events = records.record_history(ctx, kind_name, record_id, limit=FEED_ON_PAGE + 1)
     return render_template(
         "detail.html", kind=kind, record=record, refs=refs_for(kind, [record]), **_rule_flags(ctx, kind_name, record),
         fields=[f for f in form_fields(kind)], outgoing=outgoing, incoming=incoming,
-        events=records.record_history(ctx, kind_name, record_id), transitions=transitions,
+        events=events[:FEED_ON_PAGE], more_events=len(events) > FEED_ON_PAGE, transitions=transitions,
         children=children, link_types=[t for t, (sources, _) in LINK_RULES.items() if kind_name in sources],
         LinkType=LinkType, **mart,
     )
+
+
+FEED_ON_PAGE = 20  # changes a record's page shows
+
+
+@bp.route(f"/{KIND_PATH}/<int:record_id>/history")
+def history_page(kind_name, record_id):
+    """Every change of a record and of its links, newest first."""
+    ctx = context()
+    record = records.get_record(ctx, kind_name, record_id)
+    return render_template("history.html", kind=KINDS[kind_name], record=record,
+                           events=records.record_history(ctx, kind_name, record_id))
 
 
 def _rule_flags(ctx, kind_name: str, record) -> dict:
