@@ -96,6 +96,29 @@ def test_the_history_names_the_person_and_reads_in_russian(page):
     expect(history.locator("td").nth(2)).not_to_contain_text(re.compile(r"v\d"))
 
 
+def test_a_worked_process_shows_its_newest_changes_and_the_whole_history_a_click_away(page):
+    from web.pages.records import FEED_ON_PAGE
+
+    login(page, "editor")
+    name = open_first_process_of(page, OWN_AGENCY)
+    process_url = page.url
+    for number in range(FEED_ON_PAGE + 1):
+        page.goto(process_url + "/edit")
+        page.get_by_label("Клиент", exact=True).fill(f"Заявители, правка {number + 1}")
+        page.get_by_role("button", name="Сохранить").click()
+        expect(page.locator("main")).to_contain_text("Изменения сохранены")
+    rows = page.locator("table.history tbody tr")
+    expect(rows).to_have_count(FEED_ON_PAGE)
+    expect(rows.first).to_contain_text(f"Заявители, правка {FEED_ON_PAGE + 1}")
+    page.get_by_role("link", name="Вся история изменений").click()
+    expect(page.locator("main h1")).to_have_text(f"История изменений: {name}")
+    expect(page.locator("table.history")).to_contain_text("Заявители, правка 1")
+    assert page.locator("table.history tbody tr").count() > FEED_ON_PAGE
+    shot(page, "editor-whole-history")
+    page.locator("p.crumbs").get_by_role("link", name=name).click()
+    expect(page.locator("main h1")).to_have_text(name)
+
+
 def test_another_agencys_process_cannot_be_changed(page):
     login(page, "editor")
     name = open_first_process_of(page, OTHER_AGENCY)
