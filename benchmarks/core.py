@@ -5,6 +5,7 @@
     .venv/bin/python benchmarks/core.py --processes 100000 --database-url postgresql+psycopg://…/empty_db
     .venv/bin/python benchmarks/core.py --existing FILE.db --no-dump --edits 50   # a catalogue made before
                                                     # (e.g. by `catalog generate`), copied and measured
+    .venv/bin/python benchmarks/core.py --existing postgresql+psycopg://…/filled_db --no-dump --edits 50   # in place
 
 Prints a Markdown table; the figures in docs/benchmarks.md come from it.
 """
@@ -67,7 +68,8 @@ def main() -> None:
     parser.add_argument("--postgresql", action="store_true", help="start a throwaway PostgreSQL server")
     parser.add_argument("--no-dump", action="store_true", help="leave out catalog dump and restore")
     parser.add_argument("--edits", type=int, default=0, help="edit the measured process this many times first")
-    parser.add_argument("--existing", help="a filled SQLite file: a copy is measured, nothing is loaded")
+    parser.add_argument("--existing", help="a filled SQLite file (a copy is measured) or a database URL (measured "
+                                           "in place: --edits writes to it); nothing is loaded")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="catalog-bench-"))
     server = None
@@ -84,7 +86,9 @@ def main() -> None:
 
 
 def run(args, workdir: Path) -> None:
-    if args.existing:
+    if args.existing and "://" in args.existing:
+        args.database_url = args.existing
+    elif args.existing:
         import shutil
 
         shutil.copy(args.existing, workdir / "bench.db")
