@@ -115,3 +115,38 @@ def test_facet_counts_follow_every_write(ctx, seed):
         "responsible_id": seed.other_person.id, "status": "reengineered"})
     assert kinds() == {"services": 2, "processes": 1}
     assert kinds(page=2) == {"services": 2, "processes": 1}
+
+
+def test_names_read_for_a_search_follow_the_writes_after_it(ctx, seed):
+    """The agencies' names, hits' agencies and processes' statuses a search read are kept past a write to
+    other records, and read again for the records a write touched: a renamed agency shows its new name."""
+    from sqlalchemy import event
+
+    from catalog.services import records as r
+
+    r.create_record(ctx, "services", {"name": "Лицензирование фармацевтической деятельности", "kind": "service",
+                                      "agency_id": seed.agency.id})
+    r.create_record(ctx, "services", {"name": "Лицензирование перевозок", "kind": "service",
+                                      "agency_id": seed.other_agency.id})
+
+    def agencies():
+        result = search.search(ctx, "лицензирование", {}, 1, 20)
+        return {v.label for v in result.facets["agency"]}, {h.agency for h in result.hits}
+
+    own, other = seed.agency.name, seed.other_agency.name
+    assert agencies() == ({own, other}, {own, other})
+    # A write elsewhere: the names already read are not asked of the store again.
+    r.update_record(ctx, "people", seed.person.id, {"version": seed.person.version, "phone": "+7 846 000-00-00"})
+    asked = []
+    listener = lambda *args: asked.append(args[2])  # noqa: E731
+    event.listen(ctx.session.get_bind(), "before_cursor_execute", listener)
+    try:
+        labels, _ = agencies()
+    finally:
+        event.remove(ctx.session.get_bind(), "before_cursor_execute", listener)
+    assert labels == {own, other}
+    assert not [sql for sql in asked if "FROM agencies" in sql], asked
+    # A write to an agency: its new name is read and shown, in the facet and on its hits.
+    agency = ctx.session.get(type(seed.agency), seed.agency.id)
+    r.update_record(ctx, "agencies", agency.id, {"version": agency.version, "name": "Министерство социального развития"})
+    assert agencies() == ({"Министерство социального развития", other}, {"Министерство социального развития", other})

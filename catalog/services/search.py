@@ -63,9 +63,10 @@ class StoreNames:
     """What a search shows from the store besides the index — facet values' titles, a hit's agency, a
     process's status and registry identifier — as of one state of the store: its newest change event
     (every write appends one: catalog.services.history). A search at the same state reads from here what
-    an earlier one read; the first search after a write starts afresh."""
+    an earlier one read; after a write, what the new events touch is read again (``moved_on``)."""
 
     MAX = 100_000  # entries: past this the names are read again
+    CARRY_OVER = 2_000  # events: after more than this many, everything is read again
 
     def __init__(self, as_of: int):
         self.as_of = as_of
@@ -76,6 +77,20 @@ class StoreNames:
     @property
     def full(self) -> bool:
         return len(self.titles) + len(self.owners) > self.MAX
+
+    def moved_on(self, session, newest: int) -> "StoreNames":
+        """The names as of ``newest``: a new object holding what this one read, less the records the events
+        since touched, so a busy region's every write does not make the next search read every name again.
+        A new object, not this one changed: a search still reading at the older state writes only here."""
+        later = StoreNames(newest)
+        if not self.as_of < newest <= self.as_of + self.CARRY_OVER or self.full:
+            return later
+        touched = set(session.execute(select(models.ChangeEvent.record_kind, models.ChangeEvent.record_id).where(
+            models.ChangeEvent.id > self.as_of, models.ChangeEvent.id <= newest)).all())
+        later.titles = {ref: title for ref, title in self.titles.items() if ref not in touched}
+        later.owners = {ref: owner for ref, owner in self.owners.items() if ref not in touched}
+        later.agencies = {i: name for i, name in self.agencies.items() if ("agencies", i) not in touched}
+        return later
 
 
 _store_names: dict = {}  # session factory → StoreNames
@@ -90,8 +105,10 @@ def store_names(ctx: Context, newest: int | None = None) -> StoreNames:
     if newest is None:
         newest = projection.newest_event(ctx.session)
     names = _store_names.get(projection.sessions)
-    if names is None or names.as_of != newest or names.full:
+    if names is None or names.full:
         names = _store_names[projection.sessions] = StoreNames(newest)
+    elif names.as_of != newest:
+        names = _store_names[projection.sessions] = names.moved_on(ctx.session, newest)
     return names
 
 
