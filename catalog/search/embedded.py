@@ -558,8 +558,8 @@ class EmbeddedIndex:
             options.append(_term("alias", word.word))
             clauses.append((MUST, Q.disjunction_max_query(options)))
         if partial:
-            clauses.append((MUST, _partial_clause(partial)))
-        clauses.append((SHOULD, _boost(Q.regex_query(SCHEMA, "name_exact", typed.normalized + ".*"), 5.0)))
+            clauses.append((MUST, _partial_clause(searcher, partial)))
+        clauses.append((SHOULD, _boost(_prefix_query(searcher, "name_exact", typed.normalized), 5.0)))
         found = searcher.search(Q.boolean_query(clauses), size, count=False).hits
         # Nothing starts so: what the thesaurus means by words starting so, then one typo in it.
         if not found and (meant := typed.meant()):
@@ -576,11 +576,25 @@ class EmbeddedIndex:
              for i, ((score, _), doc) in enumerate(zip(found, docs))], limit, lambda doc: (doc["uid"][0], doc["record_id"][0]))
 
 
-def _partial_clause(partial: str) -> tantivy.Query:
+def _partial_clause(searcher, partial: str) -> tantivy.Query:
     """The word being typed: a prefix of a name's word or of an agency's other name."""
-    # Words are letters and digits only (analysis.WORD_RE): nothing in them is a regex operator.
-    return Q.disjunction_max_query([Q.regex_query(SCHEMA, "name_words", partial + ".*"),
-                                    Q.regex_query(SCHEMA, "alias", partial + ".*")])
+    return Q.disjunction_max_query([_prefix_query(searcher, "name_words", partial),
+                                    _prefix_query(searcher, "alias", partial)])
+
+
+# A whole name is read from the term dictionary as its terms when this long: a few names start so, while a
+# short start («р») has thousands (18 ms to list them), for which the regular expression is cheaper.
+LISTED_NAME_PREFIX = 16
+
+
+def _prefix_query(searcher, field: str, prefix: str) -> tantivy.Query:
+    """The records with a term of ``field`` starting with ``prefix``: the terms listed from the dictionary
+    (0,01–0,3 ms) rather than a regular expression compiled for each keystroke (0,3–0,9 ms). Words are
+    letters and digits only (analysis.WORD_RE), so nothing in them is a regex operator either way."""
+    if field == "name_exact" and len(prefix) < LISTED_NAME_PREFIX:
+        return Q.regex_query(SCHEMA, field, prefix + ".*")
+    terms = [term for term, _ in searcher.terms_with_prefix(field, prefix)]
+    return Q.term_set_query(SCHEMA, field, terms) if terms else Q.empty_query()
 
 
 def _suggest_phrase(lemmas: tuple[str, ...]) -> tantivy.Query:
