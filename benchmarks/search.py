@@ -22,7 +22,6 @@ import sys
 import tempfile
 import time
 import urllib.parse
-import zlib
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -47,10 +46,6 @@ def percentiles(samples: list[float]) -> str:
     ordered = sorted(samples)
     p95 = ordered[int(len(ordered) * 0.95) - 1]
     return f"p50 {statistics.median(ordered):.1f} ms, p95 {p95:.1f} ms"
-
-
-def rng_phone(seed: str) -> str:
-    return f"{zlib.crc32(seed.encode()) % 1_000_000:06d}"
 
 
 def load_average() -> str:
@@ -130,11 +125,15 @@ def main() -> None:
     person_ids = list(ctx.session.scalars(select(models.Person.id).order_by(models.Person.id).limit(len(queries))))
     ctx.session.rollback()
     samples, cpu = [], []
-    for (q, filters), person_id in zip(queries, itertools.cycle(person_ids)):
+    stamp = time.time_ns()  # a new phone number in every run, so that every edit changes the record
+    for number, ((q, filters), person_id) in enumerate(zip(queries, itertools.cycle(person_ids))):
         person = ctx.session.get(models.Person, person_id)
-        records.update_record(ctx, "people", person_id, {"version": person.version, "phone": f"+7 846 {rng_phone(q)}"})
+        before = projection.index.position()
+        records.update_record(ctx, "people", person_id,
+                              {"version": person.version, "phone": f"+7 846 {(stamp + number) % 10**7:07d}"})
         search.sync(ctx)
         ctx.session.rollback()
+        assert projection.index.position() > before, "the edit did not move the index"
         start, start_cpu = time.perf_counter(), time.thread_time()
         search.search(ctx, q, filters, 1, 20)
         cpu.append((time.thread_time() - start_cpu) * 1000)
