@@ -242,3 +242,25 @@ def test_a_mart_without_its_own_source_is_measured_from_its_host_systems(ctx, se
     r.update_record(ctx, "marts", mart.id, {"host_system_id": system.id, "version": mart.version})
     [(measured_mart, found, error)] = measurement.run(ctx)
     assert error is None and found.source == "ASP" and found.rows_read == 6
+
+
+@pytest.mark.parametrize("hour", [1, 5])
+def test_the_demo_measurements_end_before_now_at_any_hour(ctx, monkeypatch, hour):
+    """The demo's nightly series (03:00 UTC) never ends in the future: a mart owner who measures before 03:00
+    sees the measurement just taken as the newest (the journey failed between 00:00 and 03:00 UTC)."""
+    from catalog.demo import quality as demo_quality
+
+    moment = datetime.now(timezone.utc).replace(hour=hour, minute=30, second=0, microsecond=0)
+
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return moment
+
+    agency = r.create_record(ctx, "agencies", {"code": "MINCIFRA", "name": "Министерство цифрового развития", "kind": "executive"})
+    r.create_record(ctx, "marts", {"code": "MART-Q", "name": "Витрина для проверки", "kind": "smev4", "owner_agency_id": agency.id})
+    monkeypatch.setattr(demo_quality, "datetime", Clock)
+    assert demo_quality.load_measurements(ctx, "MART-Q") == 30
+    newest = max(m.measured_at for m in ctx.session.query(models.QualityMeasurement))
+    newest = newest if newest.tzinfo else newest.replace(tzinfo=timezone.utc)
+    assert moment - timedelta(days=1) < newest <= moment

@@ -26,7 +26,12 @@ def load_measurements(ctx: Context, mart_code: str) -> int:
     mart = records.update_record(ctx, "marts", mart.id, {"version": mart.version, "quality_threshold": THRESHOLD,
                                                          "update_period_days": PERIOD_DAYS})
     draw = random.Random(20)  # the same month on every load
-    now = datetime.now(timezone.utc).replace(hour=3, minute=0, second=0, microsecond=0)
+    # The nightly measurement at 03:00 UTC, the last one the latest night past: before 03:00 it is yesterday's,
+    # so that a measurement taken now is the newest.
+    moment = datetime.now(timezone.utc)
+    now = moment.replace(hour=3, minute=0, second=0, microsecond=0)
+    if now > moment:
+        now -= timedelta(days=1)
     rows = []
     for day in range(30, 0, -1):
         drift = (30 - day) / 30  # completeness slips over the month: a source system stopped filling a field
