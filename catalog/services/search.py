@@ -83,7 +83,7 @@ class StoreNames:
         since touched, so a busy region's every write does not make the next search read every name again.
         A new object, not this one changed: a search still reading at the older state writes only here."""
         later = StoreNames(newest)
-        if not self.as_of < newest <= self.as_of + self.CARRY_OVER or self.full:
+        if not self.as_of < newest <= self.as_of + self.CARRY_OVER:
             return later
         touched = set(session.execute(select(models.ChangeEvent.record_kind, models.ChangeEvent.record_id).where(
             models.ChangeEvent.id > self.as_of, models.ChangeEvent.id <= newest)).all())

@@ -126,6 +126,8 @@ def test_a_worked_process_shows_its_newest_changes_and_the_whole_history_a_click
     expect(rows).to_have_count(FEED_ON_PAGE)
     expect(rows.first).to_contain_text("Граждане с детьми до трёх лет")
     expect(rows.first).to_contain_text(EDITOR_NAME)
+    page.get_by_role("link", name="Вся история изменений").scroll_into_view_if_needed()
+    shot(page, "editor-worked-process-newest-changes")
     page.get_by_role("link", name="Вся история изменений").click()
     expect(page.locator("main h1")).to_have_text(f"История изменений: {name}")
     expect(page.locator("table.history")).to_contain_text("Заявители, правка 1")
