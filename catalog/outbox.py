@@ -44,7 +44,11 @@ from catalog import models
 
 MODES = ("thread", "external", "off")
 BATCH = 1000  # events the consumer applies between two looks at the stop flag and the tail's lock
-TAIL_WAIT = 0.5  # seconds a request waits for the consumer to finish a batch before answering anyway
+# Seconds a request waits for the consumer to apply what is written before answering anyway. The keeper
+# applies a short tail in tens of milliseconds on a calm machine; at half a second a loaded one (two server
+# processes beside a test run on two cores) answered a search without the write just made through the
+# other process.
+TAIL_WAIT = 2.0
 LEASE_KEY = 727_002  # PostgreSQL advisory lock of the working consumer (history.OUTBOX_LOCK is 727_001)
 
 log = logging.getLogger("catalog.outbox")
