@@ -49,24 +49,74 @@ def pg_server():
     server.stop()
 
 
-def new_database(request, kind: str, tmp_path, prefix: str = "test") -> str:
-    """An empty, migrated database: a copy of the SQLite template, or a PostgreSQL one made from its template."""
+def new_database(request, kind: str, tmp_path, prefix: str = "test", template: str | None = None) -> str:
+    """An empty, migrated database (a copy of the SQLite template, or a PostgreSQL one made from its template),
+    or a copy of ``template``: a SQLite file or a PostgreSQL database name."""
     if kind == "sqlite":
         path = tmp_path / f"{prefix}_{next(_counter)}.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        shutil.copy(template or request.getfixturevalue("sqlite_template"), path)
         return f"sqlite:///{path}"
     server = request.getfixturevalue("pg_server")
     name = f"{prefix}_{os.getpid()}_{next(_counter)}"
     engine = create_engine(server.url(), isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE catalog_template'))
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template or "catalog_template"}"'))
     engine.dispose()
     return server.url(name)
 
 
+@dataclass
+class DemoTemplate:
+    database: str  # a SQLite file, or a PostgreSQL database name
+    search: object  # the instance's search folder, caught up with the store
+    counts: dict
+
+
+@pytest.fixture(scope="session")
+def demo_templates():
+    """The demo region loaded once per session and store, when a test first asks for it."""
+    return {}
+
+
+def _demo_template(request, kind: str) -> DemoTemplate:
+    built = request.getfixturevalue("demo_templates")
+    if kind not in built:
+        from catalog.demo.loader import load_demo
+        from catalog.search import open_search
+        from catalog.services import search
+        from web import create_app
+
+        root = request.getfixturevalue("tmp_path_factory").mktemp(f"demo-{kind}")
+        url = new_database(request, kind, root, "demo")
+        app = create_app(database_url=url, instance_path=root / "instance", secret_key="test-secret")
+        sessions = app.extensions["catalog"].sessions
+        session = sessions()
+        settings = app.config["CATALOG"]
+        ctx = Context(session=session, is_system=True, system_actor="тест", settings=settings,
+                      search=open_search(settings, sessions))
+        counts = load_demo(ctx)
+        search.catch_up(ctx)
+        session.close()
+        app.extensions["catalog"].close()
+        database = url.removeprefix("sqlite:///") if kind == "sqlite" else url.rsplit("/", 1)[1]
+        built[kind] = DemoTemplate(database, root / "instance" / "search", counts)
+    return built[kind]
+
+
 @pytest.fixture(params=DATABASES)
 def database_url(request, tmp_path):
-    return new_database(request, request.param, tmp_path)
+    """A fresh database per test: empty, or the demo region's when the test asks for ``demo_region``."""
+    if "demo_region" not in request.fixturenames:
+        return new_database(request, request.param, tmp_path)
+    template = _demo_template(request, request.param)
+    shutil.copytree(template.search, tmp_path / "instance" / "search")
+    return new_database(request, request.param, tmp_path, template=template.database)
+
+
+@pytest.fixture
+def demo_region(ctx, request):
+    """The demo region, loaded once per session and store and copied for the test: what the loader counted."""
+    return _demo_template(request, ctx.session.get_bind().dialect.name).counts
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from catalog import models
-from catalog.demo.loader import load_demo
 from catalog.services import data_usage, records
 from catalog.services.imports import openlineage
 
@@ -19,9 +18,7 @@ REAL = Path(__file__).resolve().parents[1].parent / "shared" / "conformance" / "
 
 
 @pytest.fixture
-def demo(ctx):
-    load_demo(ctx)
-    ctx.session.commit()
+def demo(ctx, demo_region):
     return ctx
 
 

@@ -12,8 +12,8 @@ from catalog.kinds import KINDS
 
 
 @pytest.fixture
-def demo(ctx):
-    return load_demo(ctx)
+def demo(demo_region):
+    return demo_region
 
 
 def _links(ctx, link_type):

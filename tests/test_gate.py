@@ -317,13 +317,10 @@ def test_an_approved_request_to_develop_lets_the_system_move_into_development(cl
     assert client.get("/api/v1/reports/gate").get_json()["items"] == []
 
 
-def test_the_dashboards_counts_equal_the_reports_lists_on_the_demo(ctx):
+def test_the_dashboards_counts_equal_the_reports_lists_on_the_demo(demo_region, ctx):
     """gate.outside_rule_counts and evidence.unconfirmed_count count in SQL what outside_rule and status_problems
     list item by item: the same figures for the region and for every agency, also after the rules' inputs move."""
     from catalog.services import evidence, gate
-    from tests.linked_helpers import load_demo
-
-    load_demo(ctx)
     ctx.is_system = True
 
     def agree():

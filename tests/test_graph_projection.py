@@ -380,10 +380,7 @@ def test_quotes_backslashes_and_long_titles_are_stored_safely(ctx, seed, graph, 
 # --- expand -------------------------------------------------------------------
 
 
-def test_expand_answers_as_the_store_on_the_demo_region(ctx, graph, projection, sessions):
-    from catalog.demo.loader import load_demo
-
-    load_demo(ctx)
+def test_expand_answers_as_the_store_on_the_demo_region(demo_region, ctx, graph, projection, sessions):
     projection.rebuild()
     with sessions() as session:
         picks = []

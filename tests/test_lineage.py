@@ -4,14 +4,13 @@ from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from catalog import models
-from catalog.demo.loader import load_demo
 from catalog.errors import BadParameter, NotFound
 from catalog.services import lineage
 
 
 @pytest.fixture
-def demo(ctx):
-    load_demo(ctx)
+def demo(demo_region):
+    return demo_region
 
 
 def _process(ctx, name_start):

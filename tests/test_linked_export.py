@@ -8,21 +8,19 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, PROV, RDF, SKOS
 
 from catalog.linked.vocab import CPSV, CV, PDC
-from tests.linked_helpers import CPSV_AP_SHAPES, DCAT_AP_SHAPES, ROOT, export_text, graph_of, load_demo
+from tests.linked_helpers import CPSV_AP_SHAPES, DCAT_AP_SHAPES, ROOT, export_text, graph_of
 
 DCAT = Namespace("http://www.w3.org/ns/dcat#")  # a plain namespace: pytest probes module attributes
 
 
-def test_three_formats_say_the_same_about_the_demo_region(ctx):
-    load_demo(ctx)
+def test_three_formats_say_the_same_about_the_demo_region(demo_region, ctx):
     graphs = {fmt: graph_of(export_text(ctx, fmt), fmt) for fmt in ("ttl", "nt", "jsonld")}
     assert len(graphs["ttl"]) > 15000
     assert isomorphic(graphs["ttl"], graphs["nt"])
     assert isomorphic(graphs["ttl"], graphs["jsonld"])
 
 
-def test_demo_export_uses_the_standard_vocabularies(ctx):
-    load_demo(ctx)
+def test_demo_export_uses_the_standard_vocabularies(demo_region, ctx):
     g = graph_of(export_text(ctx))
     processes = set(g.subjects(RDF.type, PDC.Process))
     assert len(processes) == 203 and processes <= set(g.subjects(RDF.type, PROV.Activity))
@@ -46,8 +44,7 @@ def _conforms(data: Graph, shapes_path) -> tuple[bool, str]:
     return conforms, text
 
 
-def test_demo_export_conforms_to_catalogue_dcat_ap_and_cpsv_ap_shapes(ctx):
-    load_demo(ctx)
+def test_demo_export_conforms_to_catalogue_dcat_ap_and_cpsv_ap_shapes(demo_region, ctx):
     data = graph_of(export_text(ctx, "nt"), "nt")
     # The demo's marts in operation without an answerable official break the catalogue's own mart
     # rule on purpose (tests/test_linked_validate.py); here the rest of the export is checked.

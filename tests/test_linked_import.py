@@ -11,7 +11,7 @@ from catalog.db import make_engine, make_session_factory
 from catalog.errors import InvalidInput
 from catalog.services.imports import rdf
 from catalog.services.context import Context
-from tests.linked_helpers import empty_database, export_text, graph_of, load_demo
+from tests.linked_helpers import empty_database, export_text, graph_of
 
 
 @pytest.fixture
@@ -30,8 +30,7 @@ def _count(ctx, model) -> int:
     return ctx.session.scalar(select(func.count()).select_from(model))
 
 
-def test_demo_round_trip_gives_an_isomorphic_graph(ctx, other_ctx):
-    load_demo(ctx)
+def test_demo_round_trip_gives_an_isomorphic_graph(demo_region, ctx, other_ctx):
     first = export_text(ctx, "ttl")
     # The demo's systems in «создание»/«развитие» carry no requests in RDF: moving a catalogue is registering
     # its landscape (issue 17); by default such a file is refused (tests/test_gate.py).

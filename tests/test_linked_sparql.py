@@ -12,12 +12,10 @@ from sqlalchemy import func, select
 from catalog import models
 from catalog.linked import sparql
 from catalog.linked import store as linked_store
-from tests.linked_helpers import load_demo
 
 
 @pytest.fixture
-def demo(ctx):
-    load_demo(ctx)
+def demo(ctx, demo_region):
     return ctx
 
 

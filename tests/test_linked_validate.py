@@ -12,11 +12,10 @@ from catalog.errors import InvalidInput
 from catalog.linked import validate
 from catalog.linked.vocab import PDC, VOCAB_BASE
 from tests.linked_helpers import (CPSV_AP_SHAPES, DCAT_AP_FULL_SHAPES, DCAT_AP_SHAPES, ROOT, W3C, export_text,
-                                  graph_of, load_demo)
+                                  graph_of)
 
 
-def test_validate_on_the_demo_region_names_only_what_breaks_the_register_rules(runner, ctx):
-    load_demo(ctx)
+def test_validate_on_the_demo_region_names_only_what_breaks_the_register_rules(demo_region, runner, ctx):
     result = runner.invoke("validate", "--shapes", f"DCAT-AP 3.0.1={DCAT_AP_SHAPES}",
                            "--shapes", f"CPSV-AP 3.2.0={CPSV_AP_SHAPES}")
     # The demo's marts in operation without an answerable official or quality figures (the
@@ -114,8 +113,7 @@ def test_the_consistency_check_catches_a_contradiction():
     assert any("prov#Activity" in e and "prov#Entity" in e for e in errors)
 
 
-def test_every_term_the_export_uses_is_in_the_ontology_with_russian_and_english_labels(ctx):
-    load_demo(ctx)
+def test_every_term_the_export_uses_is_in_the_ontology_with_russian_and_english_labels(demo_region, ctx):
     ontology = Graph().parse(str(validate.ONTOLOGY))
     data = graph_of(export_text(ctx, "nt"), "nt")
     used = {p for p in data.predicates() if str(p).startswith(str(PDC))}

@@ -130,11 +130,8 @@ def test_the_typical_list_of_services_imports_from_excel(runner, ctx, seed, tmp_
     assert "без изменений 3" in runner.invoke("import", "typical-services", str(path)).output
 
 
-def test_the_demo_conformity_figures_are_of_samaras_kind(ctx):
+def test_the_demo_conformity_figures_are_of_samaras_kind(demo_region, ctx):
     """Samara: 12 % of about 700 names match the typical list; the demo is of that kind, not 0 % nor 100 %."""
-    from catalog.demo.loader import load_demo
-
-    load_demo(ctx)
     answer = names.report(ctx)
     municipalities = [row for row in answer.rows if row.agency.startswith("Администрация")]
     assert len(municipalities) == 3  # Приволжск, Заречный район, Озёрный (issue 17: «two or three»)

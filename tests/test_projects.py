@@ -417,10 +417,7 @@ def test_project_cli(runner, approved, ctx):
     assert runner.invoke("projects", "list", "--agency", "NOPE").exit_code != 0
 
 
-def test_demo_projects_on_the_demo_region(ctx, client, login):
-    from catalog.demo.loader import load_demo
-
-    load_demo(ctx)  # loads the projects too
+def test_demo_projects_on_the_demo_region(demo_region, ctx, client, login):
     made = sorted(projects.list_projects(ctx), key=lambda p: p.id)
     assert {projects.current_stage(p) for p in made} == {"initiation", "development", "implementation",
                                                          "post_monitoring"}

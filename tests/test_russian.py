@@ -116,9 +116,8 @@ def test_login_page_lists_the_demo_logins_only_with_the_demo(client, ctx):
     assert "Сидорова Анна Андреевна" in page
 
 
-def test_demo_pages_show_no_codes_english_or_raw_values(client, ctx, login):
+def test_demo_pages_show_no_codes_english_or_raw_values(demo_region, client, ctx, login):
     """Every page reachable from the menu and from one record of each kind (two clicks deep), as the admin."""
-    load_demo(ctx)
     assert login("admin", DEMO_PASSWORD).status_code == 302
     first = lambda model: ctx.session.scalar(select(model.id).order_by(model.id).limit(1))  # noqa: E731
     process_with_passport = ctx.session.scalar(select(models.Passport.process_id).order_by(models.Passport.id).limit(1))
@@ -137,12 +136,11 @@ def test_demo_pages_show_no_codes_english_or_raw_values(client, ctx, login):
     assert not found, "\n".join(f"{path}: {wrong}" for path, wrong in found.items())
 
 
-def test_demo_roadmaps_can_be_agreed_and_approved(ctx, client, login):
+def test_demo_roadmaps_can_be_agreed_and_approved(demo_region, ctx, client, login):
     """Leningrad 4.3–4.4: the office's head agrees a roadmap the office did not write, the owner's head approves
     it; in the ministry of health (own forces) its editor writes the roadmap and its head approves it."""
     from catalog.demo.projects import ANALYSIS, _kpis
 
-    load_demo(ctx)
     user = lambda name: ctx.session.scalar(select(models.User).where(models.User.login == name))  # noqa: E731
     as_ = lambda name: Context(session=ctx.session, user=user(name), settings=ctx.settings)  # noqa: E731
     waiting = [p for p in projects.list_projects(ctx) if p.measures and p.approved_on is None]
@@ -185,8 +183,7 @@ def test_favicon_is_served_by_the_app(client):
     assert 'rel="icon"' in client.get("/").get_data(as_text=True)
 
 
-def test_dashboard_filter_lists_every_agency_of_its_table(ctx, client):
-    load_demo(ctx)
+def test_dashboard_filter_lists_every_agency_of_its_table(demo_region, ctx, client):
     page = BeautifulSoup(client.get("/dashboard").get_data(as_text=True), "html.parser")
     offered = {o.get_text(strip=True) for o in page.select("select[name=agency] option") if o.get("value")}
     in_table = {a.get_text(strip=True) for a in page.select("table.grid tbody tr td:first-child a")}

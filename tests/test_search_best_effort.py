@@ -181,11 +181,7 @@ def test_queries_that_found_nothing_or_little_are_counted_for_the_process_office
 
 
 @pytest.fixture
-def demo(ctx):
-    from catalog.demo.loader import load_demo
-
-    load_demo(ctx)
-    search.catch_up(ctx)
+def demo(ctx, demo_region):
     return ctx
 
 

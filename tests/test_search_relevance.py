@@ -48,10 +48,7 @@ def report(name: str, figures: dict, count: int) -> str:
 
 
 @pytest.fixture
-def demo_ctx(ctx):
-    from catalog.demo.loader import load_demo
-
-    load_demo(ctx)
+def demo_ctx(ctx, demo_region):
     search.reindex(ctx)
     return ctx
 
