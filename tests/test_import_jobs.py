@@ -161,8 +161,10 @@ def test_catalog_worker_runs_jobs_alone_and_removes_old_files(app, client, ctx, 
     # PYTHONFAULTHANDLER: a worker that does not stop is aborted with its threads' tracebacks on stderr.
     env = {**os.environ, "CATALOG_INSTANCE": str(settings.instance_path), "CATALOG_SECRET_KEY": "test-secret",
            "PYTHONFAULTHANDLER": "1"}
+    # Started with SIGINT ignored, as a test runner's or a shell's background process is: Ctrl+C still stops it.
     worker = subprocess.Popen([sys.executable, "-c", "from catalog.cli import main; main()", "--database-url",
-                               database_url, "worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                               database_url, "worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     try:
         body = wait_for(client, editor, location, seconds=30)
         assert body["status"] == "done" and body["report"]["created"] == 60

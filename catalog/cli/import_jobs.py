@@ -11,6 +11,7 @@ from catalog.cli import Env
 @click.pass_obj
 def worker(env: Env, workers):
     """Выполнять фоновые загрузки файлов (без веб-сервера) и удалять старые файлы загрузок."""
+    import signal
     import threading
 
     from catalog.services import import_jobs
@@ -19,13 +20,15 @@ def worker(env: Env, workers):
     queue = import_jobs.queue_for(env.settings, env.sessions)
     queue.start(max(1, workers or env.settings.import_workers or 1))
     stop = threading.Event()
+    # Our own handlers: a process started with SIGINT ignored (by a shell's «&», a supervisor) inherits
+    # that and would never stop on Ctrl+C; a service manager stops it with SIGTERM.
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: stop.set())
     click.echo("Обработчик фоновых загрузок запущен (Ctrl+C — остановить).")
     try:
         import_jobs.housekeeping(queue, stop)
-    except KeyboardInterrupt:
-        pass
     finally:
-        queue.stop()
+        queue.stop()  # a running job finishes first
 
 
 COMMANDS = [worker]
