@@ -82,25 +82,27 @@ def _demo_template(request, kind: str) -> DemoTemplate:
     built = request.getfixturevalue("demo_templates")
     if kind not in built:
         from catalog.demo.loader import load_demo
-        from catalog.search import open_search
         from catalog.services import search
         from web import create_app
 
         root = request.getfixturevalue("tmp_path_factory").mktemp(f"demo-{kind}")
         url = new_database(request, kind, root, "demo")
         app = create_app(database_url=url, instance_path=root / "instance", secret_key="test-secret")
-        sessions = app.extensions["catalog"].sessions
-        session = sessions()
-        settings = app.config["CATALOG"]
-        ctx = Context(session=session, is_system=True, system_actor="тест", settings=settings,
-                      search=open_search(settings, sessions))
+        ctx = system_context(app)
         counts = load_demo(ctx)
         search.catch_up(ctx)
-        session.close()
+        ctx.session.close()
         app.extensions["catalog"].close()
         database = url.removeprefix("sqlite:///") if kind == "sqlite" else url.rsplit("/", 1)[1]
         built[kind] = DemoTemplate(database, root / "instance" / "search", counts)
     return built[kind]
+
+
+def demo_database(request, kind: str, tmp_path) -> str:
+    """A copy of the demo region for ``tmp_path / "instance"``: the database, and the search folder beside it."""
+    template = _demo_template(request, kind)
+    shutil.copytree(template.search, tmp_path / "instance" / "search")
+    return new_database(request, kind, tmp_path, template=template.database)
 
 
 @pytest.fixture(params=DATABASES)
@@ -108,9 +110,7 @@ def database_url(request, tmp_path):
     """A fresh database per test: empty, or the demo region's when the test asks for ``demo_region``."""
     if "demo_region" not in request.fixturenames:
         return new_database(request, request.param, tmp_path)
-    template = _demo_template(request, request.param)
-    shutil.copytree(template.search, tmp_path / "instance" / "search")
-    return new_database(request, request.param, tmp_path, template=template.database)
+    return demo_database(request, request.param, tmp_path)
 
 
 @pytest.fixture
@@ -150,17 +150,22 @@ def runner(database_url, tmp_path, monkeypatch):
     return Runner()
 
 
-@pytest.fixture
-def ctx(app):
-    """A system context on the test database (what the CLI uses)."""
+def system_context(app) -> Context:
+    """A system context on a new session of the app's database (what the CLI uses); the caller closes the session."""
     from catalog.search import open_search
 
     sessions = app.extensions["catalog"].sessions
-    session = sessions()
     settings = app.config["CATALOG"]
-    yield Context(session=session, is_system=True, system_actor="тест", settings=settings,
-                  search=open_search(settings, sessions))
-    session.close()
+    return Context(session=sessions(), is_system=True, system_actor="тест", settings=settings,
+                   search=open_search(settings, sessions))
+
+
+@pytest.fixture
+def ctx(app):
+    """A system context on the test database (what the CLI uses)."""
+    context = system_context(app)
+    yield context
+    context.session.close()
 
 
 @dataclass

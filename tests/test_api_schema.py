@@ -37,30 +37,21 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 @pytest.fixture(scope="module", params=DATABASES)
 def demo_app(tmp_path_factory, request):
-    import shutil
-
-    from catalog.search import open_search
     from catalog.services import users
-    from catalog.services.context import Context
-    from tests.conftest import _demo_template, new_database
+    from tests.conftest import demo_database, system_context
     from web import create_app
 
     tmp = tmp_path_factory.mktemp("schema")
-    template = _demo_template(request, request.param)
-    shutil.copytree(template.search, tmp / "instance" / "search")
-    app = create_app(database_url=new_database(request, request.param, tmp, template=template.database),
-                     instance_path=tmp / "instance", secret_key="test-secret")
+    app = create_app(database_url=demo_database(request, request.param, tmp), instance_path=tmp / "instance",
+                     secret_key="test-secret")
     # Server errors must come back as 500 answers, as a client sees them, not as exceptions.
     app.config.update(TESTING=True, PROPAGATE_EXCEPTIONS=False)
-    sessions = app.extensions["catalog"].sessions
-    session = sessions()
-    ctx = Context(session=session, is_system=True, system_actor="тест", settings=app.config["CATALOG"],
-                  search=open_search(app.config["CATALOG"], sessions))
+    ctx = system_context(app)
     tokens = {}
     for login in ("admin", "reader"):
         user = users.find_user(ctx, login)
         tokens[login] = users.create_token(ctx, user.id, "schemathesis").secret
-    session.close()
+    ctx.session.close()
     yield app, tokens
     app.extensions["catalog"].close()
 
