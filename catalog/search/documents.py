@@ -407,7 +407,7 @@ def _flags(session: Session, kind: str, live) -> set[int]:
         text = os.environ.get("CATALOG_STATUS_EVIDENCE")
         ctx = Context(session=session, is_system=True, settings=Settings(
             status_evidence=parse_status_evidence(text) if text else dict(DEFAULT_STATUS_EVIDENCE)))
-        return set(evidence.unconfirmed_ids(ctx, [r.id for r in live]))
+        return set(evidence.unconfirmed_ids(ctx, {r.id: r.status for r in live}))
     return set()
 
 

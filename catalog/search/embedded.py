@@ -13,6 +13,8 @@ import shutil
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import tantivy
@@ -270,6 +272,28 @@ def _with_filters(base: tantivy.Query, parsed: ParsedQuery, filters: dict, skip:
     return Q.boolean_query(clauses) if len(clauses) > 1 else base
 
 
+def _facet_values(counts: dict[str, list[tuple]], filters: dict) -> dict[str, list[FacetValue]]:
+    """Counts as facet values, new each time: the service labels and marks them."""
+    return {name: [FacetValue(bool(value) if name == "digital" else value, count,
+                              selected=(bool(value) if name == "digital" else value) in filters.get(name, []))
+                   for value, count in values]
+            for name, values in counts.items()}
+
+
+_counting_pool: list[tuple[ThreadPoolExecutor, int]] = []
+
+
+def _counting_threads() -> ThreadPoolExecutor:
+    """The threads that count facets, one a core, started by the first search of the process (after a fork)."""
+    with _pool_lock:
+        if not _counting_pool or _counting_pool[0][1] != os.getpid():
+            _counting_pool[:] = [(ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="facets"), os.getpid())]
+        return _counting_pool[0][0]
+
+
+_pool_lock = threading.Lock()
+
+
 def fold_same_names(ranked: list) -> list:
     """``query.fold_same_names`` over stored tantivy documents."""
     return query.fold_same_names(ranked, lambda stored: stored["kind"][0], lambda stored: stored["title"][0])
@@ -461,6 +485,10 @@ class EmbeddedIndex:
         absent = self.absent_groups(searcher, groups, agencies, named) if parsed.terms else frozenset()
         base = text_query(parsed, plan, agencies, absent=absent)
         query = _with_filters(base, parsed, filters)
+        # The strict try is the answer of most searches: its facets are counted at once, beside the scored
+        # search; a fallback's only when it is the answer (``SearchResult.with_facets``).
+        counting = (self._counting(named[FACET_COUNTS], searcher, parsed, plan, agencies, absent, filters)
+                    if facets or plan == STRICT else None)
         offset = (page - 1) * per_page
         if offset + per_page <= RERANK_WINDOW:
             # The first pages in the order people want (``KIND_PRIOR``): the window is reordered
@@ -479,21 +507,25 @@ class EmbeddedIndex:
             hit = Hit(stored["uid"][0], stored["kind"][0], stored["record_id"][0], stored["title"][0], score)
             hit.same_name = entry[2] if len(entry) > 2 else 0
             hits.append(highlighter(hit, bytes(stored["text_raw"][0]).decode() if stored.get_first("text_raw") else ""))
-        # The facets count the same records, asked without what only orders them.
+        result = SearchResult(found.count, hits, {}, page, per_page,
+                              pending_facets=lambda: _facet_values((counting or self._counting(
+                                  named[FACET_COUNTS], searcher, parsed, plan, agencies, absent, filters))(), filters))
+        return result.with_facets() if facets else result
+
+    def _counting(self, cache: OrderedDict, searcher, parsed, plan, agencies, absent, filters) -> Callable[[], dict]:
+        """The facet counts of a query: kept ones, or counted on another core while the caller runs the scored
+        search (tantivy releases the interpreter while it searches), or here when no thread is free by then."""
         key = (plan, tuple(parsed.terms), tuple(map(tuple, parsed.phrases)), tuple(parsed.excluded),
                tuple((phrase, tuple(alts)) for phrase, alts in parsed.synonyms),
                tuple(sorted((i, tuple(ids)) for i, ids in agencies.items())), absent,
                tuple(sorted((name, tuple(values)) for name, values in filters.items())))
-        result = SearchResult(found.count, hits, {}, page, per_page,
-                              pending_facets=lambda: self._cached_facets(named[FACET_COUNTS], key, searcher, parsed, plan, agencies, absent, filters))
-        return result.with_facets() if facets else result
-
-    def _cached_facets(self, cache, key, searcher, parsed, plan, agencies, absent, filters) -> dict[str, list[FacetValue]]:
         with self._lock:
             counts = cache.get(key)
             if counts is not None:
                 cache.move_to_end(key)
-        if counts is None:
+                return lambda: counts
+
+        def count() -> dict:
             # The facets count the same records, asked without what only orders them.
             counts = self._facet_counts_of(searcher, text_query(parsed, plan, agencies, scored=False, absent=absent),
                                            parsed, filters)
@@ -501,21 +533,10 @@ class EmbeddedIndex:
                 cache[key] = counts
                 while len(cache) > FACET_CACHE:
                     cache.popitem(last=False)
-        facets = {}
-        for name, values in counts.items():  # new values each time: the service labels and marks them
-            facets[name] = [FacetValue(bool(value) if name == "digital" else value, count,
-                                       selected=(bool(value) if name == "digital" else value) in filters.get(name, []))
-                            for value, count in values]
-        return facets
+            return counts
 
-    def _facets(self, searcher, base, parsed, filters) -> dict[str, list[FacetValue]]:
-        """The facets over the records of ``base`` (unscored) under the filters."""
-        facets = {}
-        for name, values in self._facet_counts_of(searcher, base, parsed, filters).items():
-            facets[name] = [FacetValue(bool(value) if name == "digital" else value, count,
-                                       selected=(bool(value) if name == "digital" else value) in filters.get(name, []))
-                            for value, count in values]
-        return facets
+        future = _counting_threads().submit(count)
+        return lambda: count() if future.cancel() else future.result()
 
     def _facet_counts_of(self, searcher, base, parsed, filters) -> dict[str, list[tuple]]:
         def terms(name):

@@ -157,11 +157,12 @@ def status_flag(ctx: Context, process: models.Process) -> str | None:
     return f"{UNCONFIRMED}: требуется {what}." if what else None
 
 
-def unconfirmed_ids(ctx: Context, process_ids) -> dict[int, str]:
-    """{process id: why} of those whose status lacks its evidence (one query per kind of evidence)."""
-    processes = list(ctx.session.scalars(select(models.Process).where(models.Process.id.in_(list(process_ids)))))
-    has = evidence_of(ctx, [p.id for p in processes])
-    return {p.id: f"требуется {why}" for p in processes if (why := lacking(ctx, p.status, has[p.id]))}
+def unconfirmed_ids(ctx: Context, statuses: dict[int, str]) -> dict[int, str]:
+    """{process id: why} of the processes (id → status) whose status lacks its evidence (one query per kind
+    of evidence). Only those whose status needs evidence are asked for it: a reindex asks this of every process."""
+    needing = [i for i, status in statuses.items() if required_for(ctx, status)]
+    has = evidence_of(ctx, needing)
+    return {i: f"требуется {why}" for i in needing if (why := lacking(ctx, statuses[i], has[i]))}
 
 
 def expected_status(stage: str, status: str, refused: bool = False) -> str | None:
