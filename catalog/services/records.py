@@ -14,6 +14,8 @@ from marshmallow import ValidationError
 from functools import cache
 
 from sqlalchemy import (Integer, and_, bindparam, column, func, literal_column, or_, select, text)
+from sqlalchemy import inspect
+from sqlalchemy.orm.util import identity_key
 from sqlalchemy.orm.exc import StaleDataError
 
 from catalog import models
@@ -167,9 +169,19 @@ def _ids_by_kind(refs: set[tuple[str, int]]) -> Iterator[tuple[str, list[int]]]:
 
 
 def titles_for(ctx: Context, refs: set[tuple[str, int]]) -> dict[tuple[str, int], models.Record]:
-    """Load the records behind (kind, id) pairs, one query per kind."""
-    found = {}
-    for kind_name, ids in _ids_by_kind(refs):
+    """Load the records behind (kind, id) pairs, one query per kind; those the session holds already
+    (a record's page reads its links' ends, then its feed names the same records) are not read again."""
+    found, wanted = {}, set()
+    held = ctx.session.identity_map
+    for kind_name, record_id in refs:
+        if kind_name not in KINDS or record_id is None:
+            continue
+        record = held.get(identity_key(KINDS[kind_name].model, record_id))
+        if record is not None and not inspect(record).expired_attributes:
+            found[(kind_name, record_id)] = record
+        else:
+            wanted.add((kind_name, record_id))
+    for kind_name, ids in _ids_by_kind(wanted):
         model = KINDS[kind_name].model
         for record in ctx.session.scalars(select(model).where(model.id.in_(ids))):
             found[(kind_name, record.id)] = record
