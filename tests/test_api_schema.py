@@ -1,7 +1,7 @@
 """The API keeps its own document: schemathesis over every operation of /api/v1/openapi.json.
 
 The document is loaded through the WSGI app (no server); every operation gets a few derandomised
-examples with an admin token and with a reader token, on the demo region. Any 5xx, or a status
+examples with an admin token and half as many with a reader token, on the demo region. Any 5xx, or a status
 code, content type or body the document does not declare, fails the test; the failures are
 listed together, one line per operation and check.
 
@@ -60,8 +60,8 @@ def _label(failure) -> str:
     return f"{type(failure).__name__}: {getattr(failure, 'title', '')} {getattr(failure, 'message', '')}".strip()
 
 
-def run_operations(app, token: str) -> tuple[int, int, int, list[str]]:
-    """Every operation with EXAMPLES cases; (operations, cases, failing cases, one line per operation and check)."""
+def run_operations(app, token: str, examples: int = EXAMPLES) -> tuple[int, int, int, list[str]]:
+    """Every operation with ``examples`` cases; (operations, cases, failing cases, one line per operation and check)."""
     from schemathesis.core.failures import FailureGroup
 
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
@@ -76,7 +76,7 @@ def run_operations(app, token: str) -> tuple[int, int, int, list[str]]:
         strategy = (operation.as_strategy(GenerationMode.POSITIVE)
                     | operation.as_strategy(GenerationMode.NEGATIVE))
 
-        @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
+        @settings(max_examples=examples, derandomize=True, deadline=None, database=None,
                   phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
         @given(case=strategy)
         def run(case):
@@ -108,7 +108,10 @@ def run_operations(app, token: str) -> tuple[int, int, int, list[str]]:
 def test_every_operation_matches_the_document(demo_app, login):
     app, tokens = demo_app
     started = time.monotonic()
-    operations, cases, failing, failures = run_operations(app, tokens[login])
+    # A reader's reads are the admin's, and its writes pass the admin's argument checks before they are refused:
+    # half the cases cover what is its own (the refusals the document declares) at half the cost.
+    examples = EXAMPLES if login == "admin" else max(1, EXAMPLES // 2)
+    operations, cases, failing, failures = run_operations(app, tokens[login], examples)
     elapsed = time.monotonic() - started
     print(f"\nschemathesis ({login}): {operations} operations, {cases} cases, {failing} failing cases, "
           f"{len(failures)} distinct failures (operation and check), {elapsed:.0f} s")

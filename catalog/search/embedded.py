@@ -281,6 +281,7 @@ def _facet_values(counts: dict[str, list[tuple]], filters: dict) -> dict[str, li
 
 
 _counting_pool: list[tuple[ThreadPoolExecutor, int]] = []
+_pool_lock = threading.Lock()
 
 
 def _counting_threads() -> ThreadPoolExecutor:
@@ -289,9 +290,6 @@ def _counting_threads() -> ThreadPoolExecutor:
         if not _counting_pool or _counting_pool[0][1] != os.getpid():
             _counting_pool[:] = [(ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="facets"), os.getpid())]
         return _counting_pool[0][0]
-
-
-_pool_lock = threading.Lock()
 
 
 def fold_same_names(ranked: list) -> list:
