@@ -29,7 +29,7 @@ def _reads(app, path):
 
 
 def test_a_process_page_reads_the_records_its_links_and_feed_name_once(app, ctx, demo_region):
-    # A demo process with links to datasets and systems and a feed that names them (its links' creation).
+    # A demo process linked to a dataset, with a change of that link in its feed, which names the dataset.
     process = ctx.session.scalars(select(models.Process).join(
         models.Link, (models.Link.source_kind == "processes") & (models.Link.source_id == models.Process.id))
         .where(models.Link.target_kind == "datasets").order_by(models.Process.id)).first()

@@ -483,10 +483,12 @@ class EmbeddedIndex:
         absent = self.absent_groups(searcher, groups, agencies, named) if parsed.terms else frozenset()
         base = text_query(parsed, plan, agencies, absent=absent)
         query = _with_filters(base, parsed, filters)
+        def start_counting():
+            return self._counting(named[FACET_COUNTS], searcher, parsed, plan, agencies, absent, filters)
+
         # The strict try is the answer of most searches: its facets are counted at once, beside the scored
         # search; a fallback's only when it is the answer (``SearchResult.with_facets``).
-        counting = (self._counting(named[FACET_COUNTS], searcher, parsed, plan, agencies, absent, filters)
-                    if facets or plan == STRICT else None)
+        counting = start_counting() if facets or plan == STRICT else None
         offset = (page - 1) * per_page
         if offset + per_page <= RERANK_WINDOW:
             # The first pages in the order people want (``KIND_PRIOR``): the window is reordered
@@ -506,8 +508,7 @@ class EmbeddedIndex:
             hit.same_name = entry[2] if len(entry) > 2 else 0
             hits.append(highlighter(hit, bytes(stored["text_raw"][0]).decode() if stored.get_first("text_raw") else ""))
         result = SearchResult(found.count, hits, {}, page, per_page,
-                              pending_facets=lambda: _facet_values((counting or self._counting(
-                                  named[FACET_COUNTS], searcher, parsed, plan, agencies, absent, filters))(), filters))
+                              pending_facets=lambda: _facet_values((counting or start_counting())(), filters))
         return result.with_facets() if facets else result
 
     def _counting(self, cache: OrderedDict, searcher, parsed, plan, agencies, absent, filters) -> Callable[[], dict]:

@@ -13,8 +13,7 @@ from datetime import date, datetime, timezone
 from marshmallow import ValidationError
 from functools import cache
 
-from sqlalchemy import (Integer, and_, bindparam, column, func, literal_column, or_, select, text)
-from sqlalchemy import inspect
+from sqlalchemy import (Integer, and_, bindparam, column, func, inspect, literal_column, or_, select, text)
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.orm.exc import StaleDataError
 

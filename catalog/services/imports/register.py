@@ -1065,7 +1065,8 @@ def register_rows(ctx: Context, agency_id: int | None) -> Iterator[list]:
             break
         offset += len(batch)
         ids = [p.id for p in batch]
-        unconfirmed = evidence.unconfirmed_ids(ctx, {p.id: p.status for p in batch})  # issue 17: a declared status without its evidence
+        # Issue 17: a declared status without its evidence.
+        unconfirmed = evidence.unconfirmed_ids(ctx, {p.id: p.status for p in batch})
         linked: dict[tuple[int, str], list[str]] = {}
         for source_id, link_type, target_id in session.execute(
                 select(models.Link.source_id, models.Link.link_type, models.Link.target_id).where(
