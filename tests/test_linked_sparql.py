@@ -388,6 +388,32 @@ def test_one_process_writes_the_store_on_disk_the_others_read_it(app, client, se
     other.close()
 
 
+def test_an_answer_from_an_older_checkpoint_says_it_is_behind(app, client, seed, ctx, monkeypatch):
+    """A reading process takes the checkpoint to query and its position as one: when the writer names a
+    newer checkpoint between the two, the answer came from the older one and must say it is stale (it
+    once took the newer one's position, said it was current and lacked the newest write)."""
+    from catalog.services import records
+
+    settings, runtime = app.config["CATALOG"], app.extensions["catalog"]
+    assert names(client) == []  # this process writes the store
+    other = linked_store.EmbeddedStore(settings.instance_path / "sparql", runtime.sessions, settings)
+    older = other.current_name()
+    assert other.reader() is not None
+    records.create_record(ctx, "systems", {"name": "АИС «Соцзащита»", "legal_kind": "regional", "stage": "operation"})
+    assert names(client) == ["АИС «Соцзащита»"]  # the writer applies it and names a newer checkpoint
+    newer = other.current_name()
+    assert newer != older
+    asked = iter([older])  # the reader sees the older name first, the newer one on any later look
+    monkeypatch.setattr(other, "current_name", lambda: next(asked, newer))
+    view = sparql._view(ctx, other)
+    found = [row[0].value for row in view.store.query(
+        "SELECT ?n WHERE { ?s a <https://w3id.org/process-data-catalog/ns#InformationSystem> ; "
+        "<http://purl.org/dc/terms/title> ?n }")]
+    assert found == [] and view.stale
+    assert not sparql._view(ctx, other).stale  # asked again: the newer checkpoint, with the system
+    other.close()
+
+
 def test_a_name_with_a_unicode_line_separator_is_built_and_replaced(backend, client, seed, ctx):
     """N-Triples keeps U+2028 and U+0085 unescaped in a literal: the store's first build cut the line there
     («Line jumps are not allowed in string literals»), and every query answered 500."""

@@ -201,10 +201,11 @@ def _unavailable(error: Exception) -> Busy:
 def _view(ctx: Context, shared: linked_store.SparqlStore, optional: bool = False) -> GraphView | None:
     current = catalogue_version(ctx)
     if isinstance(shared, linked_store.EmbeddedStore):
-        store = shared.reader(optional=optional)
-        if store is None:
+        found = shared.checkpoint(optional=optional)
+        if found is None:
             return None
-        return GraphView(shared, shared.reader_position(), current, store)
+        store, position = found
+        return GraphView(shared, position, current, store)
     return GraphView(shared, shared.position(), current)
 
 

@@ -467,8 +467,8 @@ class EmbeddedStore(SparqlStore):
         except FileNotFoundError:
             return None
 
-    def reader(self, optional: bool = False) -> ox.Store | None:
-        """The current checkpoint, opened read-only (reopened when a newer one is named)."""
+    def _current(self, optional: bool) -> tuple[ox.Store, str] | None:
+        """The current checkpoint opened read-only (reopened when a newer one is named), and its name."""
         for _ in range(3):
             name = self.current_name()
             if name is None:
@@ -476,30 +476,44 @@ class EmbeddedStore(SparqlStore):
                     return None
                 raise StoreUnavailable("граф SPARQL ещё не построен")
             if name == self._reader_name:
-                return self._reader
+                return self._reader, name
             with self._reader_lock:
                 if name == self._reader_name:
-                    return self._reader
+                    return self._reader, name
                 try:
                     store = ox.Store.read_only(str(self.root / "snapshots" / name))
                 except OSError:  # removed meanwhile: a newer one is named
                     continue
                 self._reader, self._reader_name = store, name
-                return store
+                return store, name
         if optional:
             return None
         raise StoreUnavailable("граф SPARQL не открылся")
 
-    def reader_position(self) -> int:
-        """The change event the current checkpoint reflects (read once per checkpoint)."""
-        store = self.reader(optional=True)
-        if store is None:
-            return 0
-        name = self._reader_name
-        if self._positions.get(name) is None:
+    def reader(self, optional: bool = False) -> ox.Store | None:
+        """The current checkpoint, opened read-only."""
+        found = self._current(optional)
+        return found[0] if found is not None else None
+
+    def checkpoint(self, optional: bool = False) -> tuple[ox.Store, int] | None:
+        """The current checkpoint and the change event it reflects, both of one checkpoint: the writer
+        may name a newer one between two calls, and an answer from the older one must not claim the newer
+        one's position (it would say it is current while lacking the newest write)."""
+        found = self._current(optional)
+        if found is None:
+            return None
+        store, name = found
+        position = self._positions.get(name)
+        if position is None:  # read once per checkpoint
             meta = {row["p"].value: row["o"].value for row in store.query(META_QUERY)}
-            self._positions = {name: int(meta.get(POSITION, 0))}
-        return self._positions[name]
+            position = int(meta.get(POSITION, 0))
+            self._positions = {name: position}
+        return store, position
+
+    def reader_position(self) -> int:
+        """The change event the current checkpoint reflects."""
+        found = self.checkpoint(optional=True)
+        return found[1] if found is not None else 0
 
     def close(self) -> None:
         self._writer = self._reader = None
