@@ -369,9 +369,9 @@ def test_one_process_writes_the_store_on_disk_the_others_read_it(app, client, se
     assert not other.is_writer() and not other.holds_write()
     records.create_record(ctx, "systems", {"name": "АИС «Соцзащита»", "legal_kind": "regional", "stage": "operation"})
     assert feed.pending() == 0 and feed.apply(500) == 0 and feed.apply(500, background=True) == 0
-    assert other.reader_position() < ctx.session.scalar(select(func.max(models.ChangeEvent.id)))  # not applied yet
+    assert other.checkpoint()[1] < ctx.session.scalar(select(func.max(models.ChangeEvent.id)))  # not applied yet
     assert names(client) == ["АИС «Соцзащита»"]  # the writer applies it
-    assert other.reader_position() == ctx.session.scalar(select(func.max(models.ChangeEvent.id)))
+    assert other.checkpoint()[1] == ctx.session.scalar(select(func.max(models.ChangeEvent.id)))
     assert sorted(row[0].value for row in other.reader().query(
         "SELECT ?n WHERE { ?s a <https://w3id.org/process-data-catalog/ns#InformationSystem> ; "
         "<http://purl.org/dc/terms/title> ?n }")) == ["АИС «Соцзащита»"]
@@ -384,7 +384,7 @@ def test_one_process_writes_the_store_on_disk_the_others_read_it(app, client, se
                                            "stage": "operation"})
     assert feed.apply(500, background=True) >= 1 and other.holds_write()
     assert linked_store.SparqlStore.builds == builds
-    assert other.reader_position() == ctx.session.scalar(select(func.max(models.ChangeEvent.id)))
+    assert other.checkpoint()[1] == ctx.session.scalar(select(func.max(models.ChangeEvent.id)))
     other.close()
 
 

@@ -510,11 +510,6 @@ class EmbeddedStore(SparqlStore):
             self._positions = {name: position}
         return store, position
 
-    def reader_position(self) -> int:
-        """The change event the current checkpoint reflects."""
-        found = self.checkpoint(optional=True)
-        return found[1] if found is not None else 0
-
     def close(self) -> None:
         self._writer = self._reader = None
         self._reader_name = None
