@@ -158,6 +158,19 @@ def test_every_api_route_is_documented_under_its_parameter_names(app, client):
     assert len(routes) > 190  # every kind's routes are in the map, one rule per kind
 
 
+def test_two_first_asks_at_once_get_the_whole_document(app, tmp_path):
+    """The operations go into the document when it is first asked for (web/api CatalogApi.document): two
+    processes' threads asking at once both get every operation, each once, as an app asked once does."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        documents = list(pool.map(lambda _: app.test_client().get("/api/v1/openapi.json").get_json(), range(2)))
+    assert documents[0] == documents[1]
+    assert len(documents[0]["paths"]) > 150
+    tags = [tag["name"] for tag in documents[0]["tags"]]
+    assert len(tags) == len(set(tags)) > 20  # each tag once
+
+
 def test_the_routes_the_issue_found_missing_are_documented(client):
     document = client.get("/api/v1/openapi.json").get_json()
     paths = document["paths"]
