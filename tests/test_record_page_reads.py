@@ -61,3 +61,25 @@ def test_titles_are_read_once_in_a_session_and_again_once_expired(ctx, demo_regi
         assert records.titles_for(ctx, {("agencies", 10**9)}) == {}
     finally:
         event.remove(engine, "before_cursor_execute", listener)
+
+
+def test_a_process_page_reads_its_evidence_and_the_people_it_names_once(app, ctx, demo_region):
+    """The gate (is the process optimised?) and the status (does its evidence stand?) read the same
+    passports and projects; the change feed and the status history name the same people: a statement each."""
+    automated = select(models.Link.source_id).where(
+        models.Link.link_type == "AUTOMATED_BY", models.Link.source_kind == "processes", models.Link.deleted_at.is_(None))
+    process_id = ctx.session.scalars(select(models.StatusTransition.process_id).where(
+        models.StatusTransition.process_id.in_(automated)).order_by(models.StatusTransition.process_id)).first()
+    assert process_id is not None, "the demo has an automated process whose status changed"
+    asked = []
+    engine = app.extensions["catalog"].engine
+    listener = lambda *args: asked.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        page = app.test_client().get(f"/processes/{process_id}")
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert page.status_code == 200 and "История статусов" in page.get_data(as_text=True)
+    tables = Counter(m.group(1) for sql in asked if (m := re.search(r"\bFROM (\w+)", sql)))
+    assert {table: tables[table] for table in ("passports", "optimization_projects", "users")} == {
+        "passports": 1, "optimization_projects": 1, "users": 1}, tables

@@ -151,9 +151,10 @@ def check_status(ctx: Context, process: models.Process | None, status: str, erro
         errors.setdefault("status", []).append(sentence)
 
 
-def status_flag(ctx: Context, process: models.Process) -> str | None:
-    """«не подтверждён: …» for a process page, the register export and reports; None when confirmed."""
-    what = lacking(ctx, process.status, evidence_of(ctx, [process.id])[process.id])
+def status_flag(ctx: Context, process: models.Process, has: set[str] | None = None) -> str | None:
+    """«не подтверждён: …» for a process page, the register export and reports; None when confirmed.
+    ``has``: the process's evidence (``evidence_of``) when the caller holds it."""
+    what = lacking(ctx, process.status, has if has is not None else evidence_of(ctx, [process.id])[process.id])
     return f"{UNCONFIRMED}: требуется {what}." if what else None
 
 

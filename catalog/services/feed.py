@@ -120,10 +120,10 @@ class EventView:
 
 
 class _Describer:
-    def __init__(self, ctx: Context):
+    def __init__(self, ctx: Context, people: users.PeopleNames | None = None):
         self.ctx = ctx
         self._titles: dict[tuple[str, int], str] = {}
-        self._names: dict[str, str] = {}
+        self.person = people or users.PeopleNames(ctx)
 
     # -- what the events are about
 
@@ -149,7 +149,7 @@ class _Describer:
                         wanted.add((kind, change["after"]))
         for key, record in titles_for(self.ctx, wanted).items():
             self._titles[key] = record.title
-        self._names.update(users.display_names(self.ctx, logins))
+        self.person.read(logins)
 
     def title(self, kind: str, record_id) -> str:
         if kind in KINDS:
@@ -191,13 +191,6 @@ class _Describer:
                 title = position.name
         self._titles[key] = title
         return title
-
-    def person(self, login: str | None) -> str:
-        if not login:
-            return "—"
-        if login not in self._names:
-            self._names.update(users.display_names(self.ctx, [login]))
-        return self._names.get(login, login)
 
     # -- fields and values
 
@@ -393,11 +386,11 @@ def _as_event(event):
                            action=event.get("action"), version=event.get("version"), changes=event.get("changes") or {})
 
 
-def describe(ctx: Context, events) -> list[EventView]:
+def describe(ctx: Context, events, people: users.PeopleNames | None = None) -> list[EventView]:
     """The events (newest first, as the history services give them) in words; events dumped by
-    ChangeEventSchema (a 409's ``changes``) are read the same."""
+    ChangeEventSchema (a 409's ``changes``) are read the same. ``people``: the names a page has read."""
     events = [_as_event(e) for e in events]
-    describer = _Describer(ctx)
+    describer = _Describer(ctx, people)
     describer.prefetch(events)
     return [describer.describe(e) for e in events]
 

@@ -99,28 +99,31 @@ def check_automation(ctx: Context, merged: dict, errors: dict) -> None:
         "(Самарская концепция, раздел 3, задача 2: исключить автоматизацию неоптимизированных процессов).")
 
 
-def optimised_processes(ctx: Context, process_ids) -> set[int]:
-    """Processes with an approved TO-BE or an optimisation project in post-monitoring (the gate's «optimised»)."""
-    from catalog.services.requests import finished_projects
+# The gate's «optimised»: the two kinds of a status's evidence that say a process was optimised.
+OPTIMISED_BY = frozenset({"approved_to_be", "post_monitoring"})
+
+
+def optimised_processes(ctx: Context, process_ids, evidence: dict | None = None) -> set[int]:
+    """Processes with an approved TO-BE or an optimisation project in post-monitoring (the gate's «optimised»),
+    read as the status evidence reads them (``evidence.evidence_of``), or from that ``evidence`` when the caller
+    holds it (a process's page reads it once for the gate and for its status)."""
+    from catalog.services import evidence as status_evidence
 
     ids = list(process_ids)
-    if not ids:
-        return set()
-    approved = set(ctx.session.scalars(select(models.Passport.process_id).where(
-        models.Passport.process_id.in_(ids), models.Passport.variant == "to_be",
-        models.Passport.state == PassportState.APPROVED.value, models.Passport.deleted_at.is_(None))))
-    return approved | finished_projects(ctx, ids)
+    has = evidence if evidence is not None else status_evidence.evidence_of(ctx, ids)
+    return {i for i in ids if has.get(i, set()) & OPTIMISED_BY}
 
 
 # -- the report
 
 
-def outside_rule(ctx: Context, process_id: int | None = None) -> list[dict]:
+def outside_rule(ctx: Context, process_id: int | None = None, evidence: dict | None = None) -> list[dict]:
     """Every system and automation link that stands outside the rule, with why.
 
     Each item: ``kind`` («Система» / «Связь автоматизации»), ``what`` (``systems`` | ``links``), ``id``,
     ``title``, ``url``, ``why`` (a Russian sentence), ``flag`` (``no_conclusion`` | ``unoptimised``),
-    ``agency_id``, and ``system``/``process`` (the records). With ``process_id``: only that process's links.
+    ``agency_id``, and ``system``/``process`` (the records). With ``process_id``: only that process's links;
+    ``evidence``: the processes' evidence when the caller holds it (``optimised_processes``).
     """
     permissions.require_read(ctx)
     items: list[dict] = []
@@ -151,7 +154,7 @@ def outside_rule(ctx: Context, process_id: int | None = None) -> list[dict]:
                 "system": system, "process": None,
                 "why": f"{NO_CONCLUSION.capitalize()}: стадия «{SystemStage.label_of(system.stage)}», но нет одобренной "
                        "заявки на создание или развитие, которая называет систему."})
-    optimised = optimised_processes(ctx, {p.id for _, p in rows})
+    optimised = optimised_processes(ctx, {p.id for _, p in rows}, evidence)
     for row, process in rows:
         system = systems.get(row.target_id)
         if system is None:
@@ -220,10 +223,10 @@ def system_flag(ctx: Context, system: models.InformationSystem) -> str | None:
     return None
 
 
-def process_flags(ctx: Context, process: models.Process) -> list[str]:
+def process_flags(ctx: Context, process: models.Process, evidence: dict | None = None) -> list[str]:
     """What a process's page shows of the gate: systems automating it outside the rule."""
     return [item["why"].rstrip(".") + f" (система «{item['system'].short_name or item['system'].name}»)."
-            for item in outside_rule(ctx, process.id)]
+            for item in outside_rule(ctx, process.id, evidence)]
 
 
 def counts(items: list[dict]) -> dict:
@@ -248,4 +251,4 @@ def inbox_items(ctx: Context, user) -> list[dict]:
 
 
 __all__ = ["GATED", "approved_requests", "bind_request", "check_automation", "check_system", "counts",
-           "covering_request", "inbox_items", "optimised_processes", "outside_rule", "process_flags", "system_flag"]
+           "covering_request", "inbox_items", "OPTIMISED_BY", "optimised_processes", "outside_rule", "process_flags", "system_flag"]

@@ -416,6 +416,27 @@ def display_names(ctx: Context, logins) -> dict[str, str]:
     return {login: found.get(login) or login for login in wanted}
 
 
+class PeopleNames:
+    """Logins → the people's names (``display_names``), each login read once: a page or a feed names the same
+    people in row after row, and asked a statement each."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self._names: dict[str, str] = {}
+
+    def read(self, logins) -> None:
+        """Read the names of ``logins`` not read yet, in one statement."""
+        self._names.update(display_names(self.ctx, [login for login in logins if login not in self._names]))
+
+    def __call__(self, login: str | None) -> str:
+        """One login as a person's name; «—» for nobody."""
+        if not login:
+            return "—"
+        if login not in self._names:
+            self.read([login])
+        return self._names.get(login, login)
+
+
 def display_name(ctx: Context, login: str | None) -> str:
     """One login as a person's name; «—» for nobody."""
     if not login:

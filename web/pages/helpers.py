@@ -271,6 +271,7 @@ def init_app(app) -> None:
     @app.context_processor
     def _globals():
         ctx = context()
+        names = users.PeopleNames(ctx)  # each login read once a page, by the feed and the tables alike
         return {
             "KINDS": KINDS,
             "enums": enums,
@@ -292,8 +293,8 @@ def init_app(app) -> None:
             "is_admin": g.get("user") is not None and g.user.has_role(enums.Role.ADMIN.value),
             "may_upload": lambda: rules.may_import(ctx),
             # Every history on pages goes through the one description in words.
-            "feed": lambda events: feed.describe(ctx, events),
-            "person": lambda login: users.display_name(ctx, login),
+            "feed": lambda events: feed.describe(ctx, events, names),
+            "person": names,
             # A signature as given (issue 16): name, position, date, and the delegation it rests on.
             "visa": people.describe_visa,
         }

@@ -94,7 +94,9 @@ def _rule_flags(ctx, kind_name: str, record) -> dict:
     if kind_name == "systems":
         return {"gate_flags": [flag] if (flag := gate.system_flag(ctx, record)) else []}
     if kind_name == "processes":
-        return {"gate_flags": gate.process_flags(ctx, record), "status_flag": evidence.status_flag(ctx, record),
+        has = evidence.evidence_of(ctx, [record.id])  # read once for the gate and for the status
+        return {"gate_flags": gate.process_flags(ctx, record, has),
+                "status_flag": evidence.status_flag(ctx, record, has[record.id]),
                 "certifications": evidence.list_certifications(ctx, record.id)}
     return {}
 
