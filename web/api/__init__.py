@@ -1,8 +1,8 @@
 """REST API under /api/v1: one blueprint per domain (``web/api/<domain>.py``), thin views over
 ``catalog.services``, and the OpenAPI document generated from those routes and their schemas.
 
-flask-smorest builds the document as each blueprint is registered (``init_app``): a route of these
-blueprints cannot exist without its operation. Query parameters are read by schemas
+flask-smorest documents each blueprint registered (``init_app``), when the document is first asked for
+(``CatalogApi.document``): a route of these blueprints cannot exist without its operation. Query parameters are read by schemas
 (``web.api.base.QueryArgs``); bodies are validated by the services with the schemas of catalog/schemas
 that the document names; errors are ``{"error", "fields"}`` in Russian (``web.api.base``).
 """
