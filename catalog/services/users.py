@@ -439,6 +439,4 @@ class PeopleNames:
 
 def display_name(ctx: Context, login: str | None) -> str:
     """One login as a person's name; «—» for nobody."""
-    if not login:
-        return "—"
-    return display_names(ctx, [login]).get(login, login)
+    return PeopleNames(ctx)(login)

@@ -2,9 +2,9 @@
 ``catalog.services``, and the OpenAPI document generated from those routes and their schemas.
 
 flask-smorest documents each blueprint registered (``init_app``), when the document is first asked for
-(``CatalogApi.document``): a route of these blueprints cannot exist without its operation. Query parameters are read by schemas
-(``web.api.base.QueryArgs``); bodies are validated by the services with the schemas of catalog/schemas
-that the document names; errors are ``{"error", "fields"}`` in Russian (``web.api.base``).
+(``CatalogApi.document``): a route of these blueprints cannot exist without its operation. Query
+parameters are read by schemas (``web.api.base.QueryArgs``); bodies are validated by the services with
+the schemas of catalog/schemas that the document names; errors are ``{"error", "fields"}`` in Russian (``web.api.base``).
 """
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ class CatalogApi(flask_smorest.Api):
     def register_blueprint(self, blp, *, parameters=None, **options):
         """The blueprint's routes at once, its operations in the document when the document is first
         asked for (``document``): generating them was half of an app's start (about 0,2 s of 0,5), paid
-        by every worker and CLI command, and few processes ever serve the document."""
+        by every server process and every test, and few processes ever serve the document."""
         name = options.get("name", blp.name)
         self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
         self._app.register_blueprint(blp, **options)
